@@ -1,0 +1,66 @@
+"""envwrap writes every environment's activate scripts itself.
+
+Why: the scripts that venv (Python <= 3.12), virtualenv and uv write paste the
+environment's path and name into shell code unescaped, so an environment called
+``$(rm -rf ~)`` would run that on activation. envwrap's templates receive each
+value through the target shell's quoter, and the prompt shows a display form of
+the name with prompt-expanding characters replaced.
+
+Templates live beside this file; each placeholder ``__ENVWRAP_<KEY>__`` stands
+alone where a complete, quoted word belongs.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from envwrap.layout import Layout
+from envwrap.shells import quote
+
+_HERE = Path(__file__).parent
+
+# template file -> (file name in the env's bin dir, quoter)
+TEMPLATES = {
+    "activate.sh": ("activate", quote.posix),
+    "activate.fish": ("activate.fish", quote.fish),
+    "Activate.ps1": ("Activate.ps1", quote.powershell),
+}
+
+# Characters that prompt expansion gives meaning to in some shell (bash
+# promptvars: $ ` \ ; zsh: % ! ; fish/PowerShell are fine but one display name
+# keeps prompts alike), plus control characters.
+_PROMPT_UNSAFE = re.compile(r"[$`\\%!\x00-\x1f\x7f]")
+
+
+def prompt_name(name: str) -> str:
+    return _PROMPT_UNSAFE.sub("_", name)
+
+
+def render(template: str, values: dict[str, str], quoter) -> str:
+    def sub(match: re.Match) -> str:
+        return quoter(values[match.group(1)])
+
+    return re.sub(r"__ENVWRAP_([A-Z_]+?)__", sub, template)
+
+
+def write_all(staged: Path, final: Path, name: str, windows: bool = False) -> None:
+    """Write the activate scripts into ``staged`` for an env that will live at ``final``."""
+    layout = Layout.of(staged, windows)
+    final_layout = Layout(final, layout.windows)
+    values = {
+        "VENV_DIR": str(final),
+        "BIN_DIR": str(final_layout.bin_dir),
+        "BIN_NAME": final_layout.bin_dir.name,
+        "PROMPT": f"({prompt_name(name)}) ",
+        "VENV_PROMPT": f"({name}) ",
+    }
+    for template_name, (target, quoter) in TEMPLATES.items():
+        template = _HERE / template_name
+        if not template.exists():
+            continue
+        text = render(template.read_text(encoding="utf-8"), values, quoter)
+        out = layout.bin_dir / target
+        out.parent.mkdir(parents=True, exist_ok=True)
+        with open(out, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)

@@ -1,0 +1,21 @@
+"""argparse that reports a bad argument as one line (``envwrap: ...``), never usage spew."""
+
+from __future__ import annotations
+
+import argparse
+
+from envwrap.errors import UserError
+
+
+class Parser(argparse.ArgumentParser):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("allow_abbrev", False)
+        super().__init__(*args, **kwargs)
+
+    def error(self, message: str):  # type: ignore[override]
+        raise UserError(f"{self.prog}: {message} (see {self.prog} --help)", status=2)
+
+    def exit(self, status: int = 0, message: str | None = None):  # type: ignore[override]
+        if message:
+            raise UserError(message.strip(), status=status or 2)
+        raise SystemExit(status)

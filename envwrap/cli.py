@@ -1,0 +1,409 @@
+"""``envwrap``: the backend command line.
+
+Two kinds of verbs:
+
+* for people, scripts and editors: ``ls``, ``path``, ``show``, ``new``, ``rm``, ``cp``,
+  ``project``, ``sitepackages``, ``add-path``, ``toggle-global``, ``wipe``,
+  ``repair``, ``doctor``, ``config``, ``init``, ``demo``;
+* ``sh SHELL COMMAND ...``, called by the shell hooks: prints code for the user's
+  shell to evaluate (see :mod:`envwrap.commands`).
+
+Every error a user can cause is one line on stderr and a non-zero status.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from envwrap.errors import UserError
+
+
+def _out(text: str = "") -> None:
+    sys.stdout.write(text + "\n")
+
+
+# ----------------------------------------------------------------- verbs
+
+
+def cmd_sh(args: list[str]) -> int:
+    from envwrap import commands, hooks, shells
+
+    if len(args) < 2:
+        raise UserError("usage: envwrap sh SHELL COMMAND [ARGS...] (used by the shell hooks)", 2)
+    shell = shells.canonical(args[0])
+    if shell is None:
+        raise UserError(f"unknown shell '{args[0]}' (bash, zsh, fish, powershell)", 2)
+    command = commands.COMMANDS.get(args[1])
+    if command is None:
+        raise UserError(f"unknown shell command '{args[1]}'", 2)
+    hooks.hook_stdout = sys.stderr.fileno()  # stdout is code from here on
+    plan = command(shell, args[2:])
+    sys.stdout.write(shells.emitter(shell).render(plan.steps))
+    return 0
+
+
+def cmd_ls(args: list[str]) -> int:
+    from envwrap import envs, home, hooks
+    from envwrap.argparsing import Parser
+
+    parser = Parser(prog="envwrap ls", description="List the environments in WORKON_HOME.")
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("-b", "--brief", action="store_true", help="names only (the default)")
+    mode.add_argument("-l", "--long", action="store_true", help="details for each environment")
+    mode.add_argument("--json", action="store_true", help="details as JSON")
+    opts = parser.parse_args(args)
+    root = home.workon_home()
+    found = envs.listing(root)
+    if opts.json:
+        import json
+
+        _out(json.dumps([envs.info(n, root / n).as_dict() for n in found], indent=2, ensure_ascii=False))
+    elif opts.long:
+        hook_dir = home.hook_dir()
+        for name in found:
+            _show(envs.info(name, root / name), hook_dir)
+    else:
+        for name in found:
+            _out(name)
+    return 0
+
+
+def _show(info, hook_dir: Path) -> None:
+    from envwrap import hooks
+    from envwrap.layout import Layout
+
+    _out(info.name)
+    _out("=" * len(info.name))
+    _out(f"path:    {info.path}")
+    _out(f"python:  {info.version or 'unknown'}" + (f" ({info.base})" if info.base else ""))
+    if info.project:
+        _out(f"project: {info.project}")
+    _out(f"status:  {'BROKEN: ' + info.broken if info.broken else 'ok'}")
+    sys.stdout.flush()
+    hooks.run(hook_dir / "get_env_details", info.name)
+    hooks.run(Layout.of(info.path).bin_dir / "get_env_details", info.name)
+    _out()
+
+
+def cmd_show(args: list[str]) -> int:
+    from envwrap import envs, home
+    from envwrap.argparsing import Parser
+
+    parser = Parser(prog="showvirtualenv", description="Show details of an environment (default: the active one).")
+    parser.add_argument("name", nargs="?")
+    opts = parser.parse_args(args)
+    name, path = envs.current(opts.name, "showvirtualenv")
+    _show(envs.info(name, path), home.hook_dir())
+    return 0
+
+
+def cmd_path(args: list[str]) -> int:
+    from envwrap import envs
+    from envwrap.argparsing import Parser
+
+    parser = Parser(prog="envwrap path", description="Print an environment's directory.")
+    parser.add_argument("name")
+    opts = parser.parse_args(args)
+    _out(str(envs.path_of(opts.name)))
+    return 0
+
+
+def cmd_new(args: list[str]) -> int:
+    from envwrap import commands, envs
+
+    parser = commands._creation_parser("envwrap new", "Create an environment (without activating it).")
+    parser.add_argument("name")
+    opts, extra = parser.parse_known_args(args)
+    if opts.project and not Path(opts.project).expanduser().is_dir():
+        raise UserError(f"project directory {opts.project} does not exist")
+    path = envs.create(opts.name, commands._options(opts, extra))
+    _out(str(path))
+    return 0
+
+
+def cmd_rm(args: list[str]) -> int:
+    from envwrap import envs
+    from envwrap.argparsing import Parser
+
+    parser = Parser(prog="rmvirtualenv", description="Remove environments.")
+    parser.add_argument("--tmp", action="store_true", help=_suppress())
+    parser.add_argument("names", nargs="+", metavar="NAME")
+    opts = parser.parse_args(args)
+    if opts.tmp:
+        for path in opts.names:
+            envs.remove_tmp(Path(path))
+        return 0
+    status = 0
+    for name in opts.names:
+        try:
+            envs.remove(name)
+            print(f"Removing {name}...", file=sys.stderr)
+        except UserError as exc:
+            print(f"envwrap: {exc}", file=sys.stderr)
+            status = exc.status
+    return status
+
+
+def _suppress():
+    import argparse
+
+    return argparse.SUPPRESS
+
+
+def cmd_cp(args: list[str]) -> int:
+    from envwrap import envs
+    from envwrap.argparsing import Parser
+
+    parser = Parser(prog="envwrap cp", description="Copy an environment.")
+    parser.add_argument("source")
+    parser.add_argument("dest", nargs="?")
+    opts = parser.parse_args(args)
+    _out(str(envs.copy(opts.source, opts.dest)))
+    return 0
+
+
+def cmd_project(args: list[str]) -> int:
+    from envwrap import envs
+    from envwrap.argparsing import Parser
+
+    parser = Parser(prog="setvirtualenvproject",
+                    description="Bind an environment to a project directory (default: active env, current dir).")
+    parser.add_argument("env", nargs="?")
+    parser.add_argument("project", nargs="?")
+    opts = parser.parse_args(args)
+    if opts.env and os.sep in opts.env and (Path(opts.env) / "pyvenv.cfg").is_file():
+        env = Path(opts.env)  # virtualenvwrapper passes the env's path
+    else:
+        _, env = envs.current(opts.env, "setvirtualenvproject")
+    project = Path(opts.project) if opts.project else Path.cwd()
+    envs.set_project(env, project)
+    print(f"Setting project for {env.name} to {Path(os.path.abspath(project))}", file=sys.stderr)
+    return 0
+
+
+def cmd_sitepackages(args: list[str]) -> int:
+    from envwrap import envs
+    from envwrap.argparsing import Parser
+
+    parser = Parser(prog="lssitepackages", description="Show the active environment's site-packages.")
+    parser.add_argument("--path", action="store_true", help="print the directory only")
+    parser.add_argument("name", nargs="?")
+    opts = parser.parse_args(args)
+    _, env = envs.current(opts.name, "lssitepackages")
+    sp = envs.site_packages(env)
+    if opts.path:
+        _out(str(sp))
+        return 0
+    for entry in sorted(os.listdir(sp)):
+        _out(entry)
+    extra = sp / envs.PATH_EXTENSIONS
+    if extra.is_file():
+        _out()
+        _out(f"{envs.PATH_EXTENSIONS}:")
+        for line in extra.read_text(encoding="utf-8").splitlines():
+            _out(f"  {line}")
+    return 0
+
+
+def cmd_add_path(args: list[str]) -> int:
+    from envwrap import envs
+    from envwrap.argparsing import Parser
+
+    parser = Parser(prog="add2virtualenv", description="Add directories to the active environment's import path.")
+    parser.add_argument("-d", dest="delete", action="store_true", help="remove them instead")
+    parser.add_argument("dirs", nargs="*", metavar="DIR")
+    opts = parser.parse_args(args)
+    _, env = envs.current(None, "add2virtualenv")
+    if not opts.dirs:
+        pth = envs.site_packages(env) / envs.PATH_EXTENSIONS
+        if pth.is_file():
+            sys.stdout.write(pth.read_text(encoding="utf-8"))
+        return 0
+    envs.add_paths(env, opts.dirs, opts.delete)
+    return 0
+
+
+def cmd_toggle(args: list[str]) -> int:
+    from envwrap import envs
+    from envwrap.argparsing import Parser
+
+    parser = Parser(prog="toggleglobalsitepackages",
+                    description="Turn access to the base interpreter's packages on or off.")
+    parser.add_argument("-q", dest="quiet", action="store_true", help="say nothing")
+    parser.add_argument("name", nargs="?")
+    opts = parser.parse_args(args)
+    _, env = envs.current(opts.name, "toggleglobalsitepackages")
+    on = envs.toggle_global(env)
+    if not opts.quiet:
+        print(f"{'Enabled' if on else 'Disabled'} global site-packages", file=sys.stderr)
+    return 0
+
+
+def cmd_wipe(args: list[str]) -> int:
+    from envwrap import envs
+    from envwrap.argparsing import Parser
+
+    parser = Parser(prog="wipeenv", description="Uninstall every package from the active environment.")
+    parser.add_argument("name", nargs="?")
+    opts = parser.parse_args(args)
+    _, env = envs.current(opts.name, "wipeenv")
+    removed = envs.wipe(env)
+    print("Nothing to remove." if not removed else f"Removed {len(removed)} packages.", file=sys.stderr)
+    return 0
+
+
+def cmd_repair(args: list[str]) -> int:
+    from envwrap import envs
+    from envwrap.argparsing import Parser
+
+    parser = Parser(prog="envwrap repair", description="Re-point a broken environment at a working Python.")
+    parser.add_argument("-p", "--python")
+    parser.add_argument("name")
+    opts = parser.parse_args(args)
+    envs.repair(opts.name, opts.python)
+    print(f"envwrap: repaired '{opts.name}'", file=sys.stderr)
+    return 0
+
+
+def cmd_doctor(args: list[str]) -> int:
+    from envwrap import doctor
+    from envwrap.argparsing import Parser
+
+    parser = Parser(prog="envwrap doctor", description="List every problem envwrap can find.")
+    parser.add_argument("--fix", action="store_true", help="remove leftovers of interrupted operations")
+    opts = parser.parse_args(args)
+    return doctor.run(fix=opts.fix)
+
+
+def cmd_config(args: list[str]) -> int:
+    from envwrap import home
+    from envwrap.argparsing import Parser
+
+    parser = Parser(prog="envwrap config", description="Show or change envwrap's config file.")
+    parser.add_argument("key", nargs="?", choices=("workon_home", "project_home", "creator", "python"))
+    parser.add_argument("value", nargs="?")
+    parser.add_argument("--unset", action="store_true")
+    opts = parser.parse_args(args)
+    data = dict(home.config())
+    if opts.key is None:
+        _out(f"# {home.config_path()}")
+        for key, value in data.items():
+            _out(f"{key} = {value!r}")
+        return 0
+    if opts.value is None and not opts.unset:
+        if opts.key in data:
+            _out(str(data[opts.key]))
+            return 0
+        return 1
+    if opts.unset:
+        data.pop(opts.key, None)
+    else:
+        data[opts.key] = opts.value
+    import tomli_w
+
+    path = home.config_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(tomli_w.dumps(data), encoding="utf-8")
+    os.replace(tmp, path)
+    return 0
+
+
+def cmd_init(args: list[str]) -> int:
+    from envwrap import init
+    from envwrap.argparsing import Parser
+
+    parser = Parser(prog="envwrap init", description="Print the shell code that loads envwrap.")
+    parser.add_argument("shell", nargs="?", help="bash, zsh, fish or powershell (default: detected)")
+    opts = parser.parse_args(args)
+    sys.stdout.write(init.script(init.shell_name(opts.shell)))
+    return 0
+
+
+def cmd_demo(args: list[str]) -> int:
+    from envwrap import init
+    from envwrap.argparsing import Parser
+
+    parser = Parser(prog="envwrap demo",
+                    description="Start an interactive shell with envwrap loaded and a throwaway WORKON_HOME.")
+    parser.add_argument("shell", nargs="?", default="bash")
+    opts = parser.parse_args(args)
+    return init.demo(init.shell_name(opts.shell))
+
+
+VERBS = {
+    "sh": cmd_sh,
+    "ls": cmd_ls,
+    "path": cmd_path,
+    "show": cmd_show,
+    "new": cmd_new,
+    "rm": cmd_rm,
+    "cp": cmd_cp,
+    "project": cmd_project,
+    "sitepackages": cmd_sitepackages,
+    "add-path": cmd_add_path,
+    "toggle-global": cmd_toggle,
+    "wipe": cmd_wipe,
+    "repair": cmd_repair,
+    "doctor": cmd_doctor,
+    "config": cmd_config,
+    "init": cmd_init,
+    "demo": cmd_demo,
+}
+
+USAGE = """usage: envwrap VERB [ARGS...]   (envwrap VERB --help for each)
+
+  init [SHELL]         print the code that loads envwrap into bash, zsh, fish or powershell
+  demo [SHELL]         interactive shell with envwrap and a throwaway WORKON_HOME
+  ls [-l|--json]       list environments
+  path NAME            print an environment's directory
+  show [NAME]          details of an environment
+  new NAME [OPTIONS]   create an environment (mkvirtualenv without activating)
+  rm NAME...           remove environments
+  cp SRC [DEST]        copy an environment
+  project [ENV [DIR]]  bind an environment to a project directory
+  sitepackages [NAME]  list site-packages (--path: print the directory)
+  add-path [-d] DIR... add2virtualenv
+  toggle-global [-q]   toggleglobalsitepackages
+  wipe [NAME]          uninstall every package
+  repair NAME [-p PY]  re-point a broken environment at a working Python
+  doctor [--fix]       list problems: broken envs, leftovers, settings
+  config [KEY [VALUE]] show or set workon_home, project_home, creator, python
+"""
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    if not args or args[0] in ("-h", "--help", "help"):
+        sys.stdout.write(USAGE)
+        return 0 if args else 2
+    if args[0] in ("-V", "--version"):
+        from envwrap import __version__
+
+        _out(f"envwrap {__version__}")
+        return 0
+    verb = VERBS.get(args[0])
+    try:
+        if verb is None:
+            raise UserError(f"unknown verb '{args[0]}' (envwrap --help lists them)", 2)
+        return verb(args[1:])
+    except UserError as exc:
+        sys.stdout.flush()
+        print(f"envwrap: {exc}", file=sys.stderr)
+        return exc.status
+    except OSError as exc:
+        # Something on disk refused (permissions, a full disk): say what and where.
+        where = f" ({exc.filename})" if exc.filename else ""
+        print(f"envwrap: {exc.strerror or exc}{where}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("envwrap: interrupted; nothing was left half-made", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        try:
+            sys.stdout = open(os.devnull, "w")
+        except OSError:
+            pass
+        return 141

@@ -1,0 +1,298 @@
+"""The commands that change the user's shell (workon, mkvirtualenv, ...).
+
+Each takes the shell's name and the user's arguments and returns a
+:class:`~envwrap.plan.Plan`; ``envwrap sh SHELL COMMAND ARGS...`` prints it as code
+for that shell, which the shell function evaluates only if the exit status is 0.
+Their standard output is code, so everything meant for people goes to stderr.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import uuid
+from pathlib import Path
+
+from envwrap import envs, home, hooks
+from envwrap.argparsing import Parser
+from envwrap.errors import UserError
+from envwrap.layout import Layout
+from envwrap.plan import Plan
+
+
+def _say(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
+def _deactivated_environ() -> dict:
+    """The environment a hook would see once the current env is deactivated."""
+    env = hooks.hook_environment()
+    active = env.pop("VIRTUAL_ENV", None)
+    env.pop("VIRTUAL_ENV_PROMPT", None)
+    if active:
+        bindir = str(Layout.of(Path(active)).bin_dir)
+        env["PATH"] = os.pathsep.join(p for p in env.get("PATH", "").split(os.pathsep) if p != bindir)
+    return env
+
+
+def activation(shell: str, name: str, env: Path, plan: Plan, cd_project: bool) -> None:
+    """Append the steps that activate ``env`` (preactivate hooks run now)."""
+    problem = envs.broken(env)
+    if problem:
+        raise UserError(
+            f"environment '{name}' is broken: {problem}; "
+            f"run 'envwrap repair {name}' (add -p PYTHON to choose the interpreter)"
+        )
+    layout = Layout.of(env)
+    script = layout.activate_script(shell)
+    if not script.is_file():
+        raise UserError(f"{script} is missing; run 'envwrap repair {name}' to rewrite it")
+    hook_dir = home.hook_dir()
+    hook_env = _deactivated_environ()
+    hooks.run(hook_dir / "preactivate", name, pre=True, env=hook_env)
+    hooks.run(layout.bin_dir / "preactivate", name, pre=True, env=hook_env)
+    project = envs.project_of(env)
+    if project is not None and not project.is_dir():
+        _say(f"envwrap: project directory {project} (named in {envs.project_file(env)}) does not exist")
+        project = None
+    plan.leave()
+    plan.activate(script, env, hook_dir, project)
+    plan.source_if_exists(hooks.sourced(hook_dir / "postactivate", shell))
+    plan.source_if_exists(hooks.sourced(layout.bin_dir / "postactivate", shell))
+    if project is not None:
+        if cd_project:
+            plan.cd(project)
+        plan.source_if_exists(hooks.sourced(project / ".virtualenvwrapper" / "postactivate", shell))
+
+
+def _start(shell: str) -> Plan:
+    plan = Plan()
+    plan.set("__envwrap_home", str(home.workon_home()))
+    return plan
+
+
+def _env_for_dot() -> tuple[str, Path]:
+    """``workon .``: the env whose project holds the current directory, else the
+    env named like the current directory."""
+    cwd = Path.cwd()
+    best: tuple[int, str] | None = None
+    root = home.workon_home()
+    for name in envs.listing(root):
+        project = envs.project_of(root / name)
+        if project is None:
+            continue
+        try:
+            project = project.resolve()
+        except OSError:
+            continue
+        if cwd == project or project in cwd.parents:
+            depth = len(project.parts)
+            if best is None or depth > best[0]:
+                best = (depth, name)
+    if best is not None:
+        return best[1], root / best[1]
+    if (root / cwd.name / "pyvenv.cfg").is_file():
+        return cwd.name, root / cwd.name
+    raise UserError(f"no environment has {cwd} as its project, and none is named '{cwd.name}'")
+
+
+def workon(shell: str, args: list[str]) -> Plan:
+    parser = Parser(prog="workon", description="Activate an environment; with no name, list them.")
+    parser.add_argument("-c", "--cd", dest="cd", action="store_true", default=None,
+                        help="cd to the project directory (the default, unless VIRTUALENVWRAPPER_WORKON_CD=0)")
+    parser.add_argument("-n", "--no-cd", dest="cd", action="store_false", help="do not cd to the project")
+    parser.add_argument("name", nargs="?", help="environment name, or . for the current project's")
+    opts = parser.parse_args(args)
+    plan = _start(shell)
+    if opts.name is None:
+        plan.list()
+        return plan
+    if opts.name == ".":
+        name, env = _env_for_dot()
+    else:
+        name, env = opts.name, envs.path_of(opts.name)
+    cd = home.workon_cd() if opts.cd is None else opts.cd
+    activation(shell, name, env, plan, cd)
+    return plan
+
+
+def _creation_parser(prog: str, description: str) -> Parser:
+    parser = Parser(prog=prog, description=description)
+    parser.add_argument("-a", dest="project", metavar="PROJECT", help="associate an existing project directory")
+    parser.add_argument("-i", dest="packages", metavar="PACKAGE", action="append", default=[],
+                        help="install a package after creating (repeatable)")
+    parser.add_argument("-r", dest="requirements", metavar="FILE", action="append", default=[],
+                        help="install a requirements file after creating (repeatable)")
+    parser.add_argument("-p", "--python", dest="python", metavar="PYTHON",
+                        help="interpreter to base the environment on (name, version or path)")
+    parser.add_argument("--creator", choices=("auto", "venv", "uv", "virtualenv"),
+                        help="how to create it (default: config file, else uv when installed, else venv)")
+    parser.add_argument("--without-pip", "--no-pip", dest="without_pip", action="store_true",
+                        help="do not install pip")
+    parser.add_argument("--system-site-packages", action="store_true",
+                        help="give access to the base interpreter's packages")
+    parser.add_argument("--prompt", help="prompt prefix (default: the name)")
+    return parser
+
+
+def _options(opts, extra: list[str]) -> envs.CreateOptions:
+    return envs.CreateOptions(
+        python=opts.python,
+        creator=opts.creator,
+        system_site_packages=opts.system_site_packages,
+        without_pip=opts.without_pip,
+        packages=tuple(opts.packages),
+        requirements=tuple(os.path.abspath(r) for r in opts.requirements),
+        project=Path(opts.project) if getattr(opts, "project", None) else None,
+        prompt=opts.prompt,
+        creator_args=tuple(extra),
+    )
+
+
+def _split_creator_args(parser: Parser, args: list[str]):
+    """Options envwrap does not know go to the creator (virtualenvwrapper passes
+    them to virtualenv); the name is the last positional argument."""
+    opts, extra = parser.parse_known_args(args)
+    positional = [a for a in extra if not a.startswith("-")]
+    unknown = [a for a in extra if a.startswith("-")]
+    return opts, positional, unknown
+
+
+def mkvirtualenv(shell: str, args: list[str]) -> Plan:
+    parser = _creation_parser("mkvirtualenv", "Create an environment in WORKON_HOME and activate it.")
+    parser.add_argument("name", help="the new environment's name")
+    opts, extra = parser.parse_known_args(args)
+    if opts.project and not Path(opts.project).expanduser().is_dir():
+        raise UserError(f"mkvirtualenv: project directory {opts.project} does not exist")
+    env = envs.create(opts.name, _options(opts, extra))
+    plan = _start(shell)
+    activation(shell, opts.name, env, plan, home.workon_cd())
+    plan.source_if_exists(hooks.sourced(home.hook_dir() / "postmkvirtualenv", shell))
+    return plan
+
+
+def mktmpenv(shell: str, args: list[str]) -> Plan:
+    parser = _creation_parser("mktmpenv", "Create a temporary environment, removed when deactivated.")
+    parser.add_argument("-c", "--cd", dest="cd", action="store_true", default=True,
+                        help="cd into the environment's directory (default)")
+    parser.add_argument("-n", "--no-cd", dest="cd", action="store_false", help="stay in this directory")
+    opts, extra = parser.parse_known_args(args)
+    name = f"tmp-{uuid.uuid4().hex[:12]}"
+    env = envs.create(name, _options(opts, extra), tmp=True)
+    plan = _start(shell)
+    activation(shell, name, env, plan, False)
+    if opts.cd:
+        plan.cd(env)
+    plan.source_if_exists(hooks.sourced(home.hook_dir() / "postmkvirtualenv", shell))
+    _say(f"envwrap: created temporary environment {name}; deactivate removes it")
+    return plan
+
+
+def cpvirtualenv(shell: str, args: list[str]) -> Plan:
+    parser = Parser(prog="cpvirtualenv", description="Copy an environment and activate the copy.")
+    parser.add_argument("source", help="environment name, or path to an environment")
+    parser.add_argument("dest", nargs="?", help="new name (default: the source's name)")
+    opts = parser.parse_args(args)
+    env = envs.copy(opts.source, opts.dest)
+    plan = _start(shell)
+    activation(shell, env.name, env, plan, home.workon_cd())
+    plan.source_if_exists(hooks.sourced(home.hook_dir() / "postcpvirtualenv", shell))
+    return plan
+
+
+def mkproject(shell: str, args: list[str]) -> Plan:
+    parser = _creation_parser("mkproject", "Create a project directory in PROJECT_HOME and its environment.")
+    parser.add_argument("-f", "--force", action="store_true", help="use the project directory even if it exists")
+    parser.add_argument("-t", dest="templates", action="append", default=[], help=_suppress())
+    parser.add_argument("name", help="project and environment name")
+    opts, extra = parser.parse_known_args(args)
+    if opts.templates:
+        raise UserError("mkproject: project templates (-t) are not supported by envwrap")
+    from envwrap import names
+
+    names.validate(opts.name)
+    projects = home.project_home()
+    project = projects / opts.name
+    if project.exists() and not opts.force:
+        raise UserError(f"mkproject: project {project} already exists (use -f to reuse it)")
+    root = home.ensure_workon_home()
+    envs.check_new_name(root, opts.name)
+    hooks.run(home.hook_dir() / "premkproject", opts.name, cwd=projects, pre=True)
+    created = not project.exists()
+    project.mkdir(exist_ok=True)
+    options = _options(opts, extra)
+    options.project = project
+    try:
+        env = envs.create(opts.name, options)
+    except BaseException:
+        if created:
+            try:
+                project.rmdir()
+            except OSError:
+                pass
+        raise
+    _say(f"envwrap: created project {project}")
+    plan = _start(shell)
+    activation(shell, opts.name, env, plan, True)
+    plan.source_if_exists(hooks.sourced(home.hook_dir() / "postmkvirtualenv", shell))
+    plan.source_if_exists(hooks.sourced(home.hook_dir() / "postmkproject", shell))
+    return plan
+
+
+def _suppress():
+    import argparse
+
+    return argparse.SUPPRESS
+
+
+def cdsitepackages(shell: str, args: list[str]) -> Plan:
+    parser = Parser(prog="cdsitepackages", description="cd to the active environment's site-packages.")
+    parser.add_argument("subdir", nargs="?", default="")
+    opts = parser.parse_args(args)
+    _, env = envs.current(None, "cdsitepackages")
+    target = envs.site_packages(env) / opts.subdir
+    if not target.is_dir():
+        raise UserError(f"cdsitepackages: {target} is not a directory")
+    plan = Plan()
+    plan.cd(target)
+    return plan
+
+
+def cdproject(shell: str, args: list[str]) -> Plan:
+    parser = Parser(prog="cdproject", description="cd to the active environment's project directory.")
+    parser.add_argument("subdir", nargs="?", default="")
+    opts = parser.parse_args(args)
+    name, env = envs.current(None, "cdproject")
+    project = envs.project_of(env)
+    if project is None:
+        raise UserError(f"cdproject: environment '{name}' has no project (setvirtualenvproject sets one)")
+    if not project.is_dir():
+        raise UserError(f"cdproject: project directory {project} (named in {envs.project_file(env)}) does not exist")
+    plan = Plan()
+    plan.cd(project / opts.subdir)
+    return plan
+
+
+def cdvirtualenv(shell: str, args: list[str]) -> Plan:
+    parser = Parser(prog="cdvirtualenv", description="cd to the active environment's directory.")
+    parser.add_argument("subdir", nargs="?", default="")
+    opts = parser.parse_args(args)
+    _, env = envs.current(None, "cdvirtualenv")
+    target = env / opts.subdir
+    if not target.is_dir():
+        raise UserError(f"cdvirtualenv: {target} is not a directory")
+    plan = Plan()
+    plan.cd(target)
+    return plan
+
+
+COMMANDS = {
+    "workon": workon,
+    "mkvirtualenv": mkvirtualenv,
+    "mktmpenv": mktmpenv,
+    "cpvirtualenv": cpvirtualenv,
+    "mkproject": mkproject,
+    "cdsitepackages": cdsitepackages,
+    "cdproject": cdproject,
+    "cdvirtualenv": cdvirtualenv,
+}

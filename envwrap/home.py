@@ -1,0 +1,137 @@
+"""Where things live: WORKON_HOME, PROJECT_HOME, the hook directory, the config file.
+
+Settings are read from the process environment each time a command runs. The shell
+hooks pass the user's shell variables (exported or not) on every call, so changing
+``WORKON_HOME`` in a running shell takes effect at the next command. An empty value
+counts as unset, as it does for virtualenvwrapper.
+
+Resolution of WORKON_HOME, first match wins:
+  1. ``$WORKON_HOME``
+  2. ``workon_home`` in envwrap's config file (TOML, platformdirs user config dir)
+  3. ``~/.virtualenvs`` when it already exists (virtualenvwrapper's default)
+  4. ``<platformdirs user data dir>/envs``
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from envwrap.errors import UserError
+
+APP = "envwrap"
+
+
+def setting(name: str) -> str | None:
+    value = os.environ.get(name)
+    return value if value else None
+
+
+def config_path() -> Path:
+    override = setting("ENVWRAP_CONFIG")
+    if override:
+        return Path(override).expanduser()
+    import platformdirs
+
+    return Path(platformdirs.user_config_dir(APP, appauthor=False)) / "config.toml"
+
+
+_config_cache: dict | None = None
+
+
+def config() -> dict:
+    """The parsed config file, or {} when there is none."""
+    global _config_cache
+    if _config_cache is not None:
+        return _config_cache
+    path = config_path()
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        _config_cache = {}
+        return _config_cache
+    except OSError as exc:
+        raise UserError(f"cannot read config file {path}: {exc.strerror}") from None
+    try:
+        if sys.version_info >= (3, 11):
+            import tomllib
+        else:  # pragma: no cover - Python < 3.11 only
+            import tomli as tomllib
+        parsed = tomllib.loads(data.decode("utf-8"))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise UserError(f"config file {path} is not valid TOML: {exc}") from None
+    _config_cache = parsed
+    return parsed
+
+
+def _config_path_value(key: str) -> Path | None:
+    value = config().get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value:
+        raise UserError(f"config file {config_path()}: '{key}' must be a non-empty string")
+    return Path(value).expanduser()
+
+
+def workon_home() -> Path:
+    value = setting("WORKON_HOME")
+    if value:
+        return Path(os.path.expanduser(value))
+    configured = _config_path_value("workon_home")
+    if configured is not None:
+        return configured
+    legacy = Path.home() / ".virtualenvs"
+    if legacy.is_dir():
+        return legacy
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir(APP, appauthor=False)) / "envs"
+
+
+def ensure_workon_home() -> Path:
+    home = workon_home()
+    try:
+        home.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UserError(f"cannot create WORKON_HOME {home}: {exc.strerror}") from None
+    if not home.is_dir():
+        raise UserError(f"WORKON_HOME {home} is not a directory")
+    return home
+
+
+def project_home(required: bool = True) -> Path | None:
+    value = setting("PROJECT_HOME")
+    if value:
+        path = Path(os.path.expanduser(value))
+    else:
+        path = _config_path_value("project_home")
+    if path is None:
+        if required:
+            raise UserError("PROJECT_HOME is not set: set it (or project_home in the config file)")
+        return None
+    if required and not path.is_dir():
+        raise UserError(f"PROJECT_HOME {path} does not exist: create it first")
+    return path
+
+
+def hook_dir() -> Path:
+    value = setting("VIRTUALENVWRAPPER_HOOK_DIR")
+    return Path(os.path.expanduser(value)) if value else workon_home()
+
+
+def project_filename() -> str:
+    return setting("VIRTUALENVWRAPPER_PROJECT_FILENAME") or ".project"
+
+
+def workon_cd() -> bool:
+    value = setting("VIRTUALENVWRAPPER_WORKON_CD")
+    return value is None or value not in ("0", "no", "false")
+
+
+def state_dir(home: Path) -> Path:
+    """envwrap's own bookkeeping inside WORKON_HOME (staging, trash, locks).
+
+    A dot-directory, so it is never listed or completed as an environment.
+    """
+    return home / ".envwrap"

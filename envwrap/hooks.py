@@ -1,0 +1,84 @@
+"""virtualenvwrapper's hook scripts.
+
+Two kinds, as in virtualenvwrapper:
+
+* *run* hooks are executed as programs by the backend, with arguments, before
+  the shell changes: ``premkvirtualenv NAME``, ``prermvirtualenv NAME``,
+  ``postrmvirtualenv NAME``, ``preactivate NAME`` (global, then the env's own
+  ``bin/preactivate``), ``precpvirtualenv SRC DEST``, ``premkproject NAME``,
+  ``get_env_details NAME`` (global, then the env's own). A failing ``pre*`` hook
+  stops the operation before anything is changed.
+* *sourced* hooks are read by the user's shell: ``postmkvirtualenv``,
+  ``postcpvirtualenv``, ``postactivate``, ``predeactivate``, ``postdeactivate``,
+  ``postmkproject``; they need neither a shebang nor the execute bit. fish and
+  PowerShell source ``<hook>.fish`` / ``<hook>.ps1`` beside the POSIX one.
+
+Global hooks live in ``VIRTUALENVWRAPPER_HOOK_DIR`` (default: WORKON_HOME).
+envwrap never creates empty hook files.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from envwrap import home
+from envwrap.errors import UserError
+
+SOURCED_SUFFIX = {"bash": "", "zsh": "", "fish": ".fish", "powershell": ".ps1"}
+
+# Where an executed hook's standard output goes. Commands whose stdout the shell
+# evaluates set this to stderr, so a hook's chatter can never become shell code.
+hook_stdout: int | None = None
+
+
+def sourced(path: Path, shell: str) -> Path:
+    return path.with_name(path.name + SOURCED_SUFFIX[shell])
+
+
+def hook_environment() -> dict:
+    env = dict(os.environ)
+    env["WORKON_HOME"] = str(home.workon_home())
+    env["VIRTUALENVWRAPPER_HOOK_DIR"] = str(home.hook_dir())
+    return env
+
+
+def run(path: Path, *args: str, cwd: Path | None = None, pre: bool = False, env: dict | None = None) -> bool:
+    """Execute one hook if it exists. Returns False when it failed.
+
+    A failing ``pre`` hook raises UserError (the caller has changed nothing yet);
+    a failing post hook is reported and the operation's result kept.
+    """
+    if not path.is_file():
+        return True
+    if not os.access(path, os.X_OK):
+        print(f"envwrap: hook {path} is not executable (chmod +x it); skipped", file=sys.stderr)
+        return True
+    cmd = [str(path), *args]
+    sys.stdout.flush()
+    try:
+        status = subprocess.call(
+            cmd, cwd=cwd, env=env or hook_environment(), stdout=hook_stdout, stdin=subprocess.DEVNULL
+        )
+    except OSError as exc:
+        if exc.errno == errno.ENOEXEC:  # no shebang: run it as a shell script
+            status = subprocess.call(
+                ["/bin/sh", *cmd], cwd=cwd, env=env or hook_environment(), stdout=hook_stdout,
+                stdin=subprocess.DEVNULL,
+            )
+        else:
+            message = f"hook {path} could not run: {exc.strerror}"
+            if pre:
+                raise UserError(message) from None
+            print(f"envwrap: {message}", file=sys.stderr)
+            return False
+    if status != 0:
+        message = f"hook {path} exited with status {status}"
+        if pre:
+            raise UserError(message + "; nothing was changed", status=status if 0 < status < 256 else 1)
+        print(f"envwrap: {message}", file=sys.stderr)
+        return False
+    return True

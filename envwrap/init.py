@@ -1,0 +1,152 @@
+"""``envwrap init SHELL``: the code that loads envwrap into a shell.
+
+The output is a short preamble of values (the absolute path of the envwrap
+command, baked in so an active environment's PATH cannot swap it; the resolved
+WORKON_HOME, a hint for completion before the first command) followed by the
+static file ``shell/envwrap.<ext>``. Writing that output to a file once and
+sourcing the file from the rc file loads envwrap with no Python at start-up.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from envwrap.errors import UserError
+
+EXTENSIONS = {"bash": "bash", "zsh": "zsh", "fish": "fish", "powershell": "ps1"}
+
+
+def shell_dir() -> Path:
+    """shell/ inside an installed wheel, or at the top of a source checkout."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "shell", here.parent / "shell"):
+        if (candidate / "envwrap.bash").is_file():
+            return candidate
+    raise UserError("cannot find envwrap's shell files; reinstall envwrap")
+
+
+def shell_file(shell: str) -> Path:
+    return shell_dir() / f"envwrap.{EXTENSIONS[shell]}"
+
+
+def shell_name(requested: str | None) -> str:
+    from envwrap import shells
+
+    if requested:
+        shell = shells.canonical(requested)
+        if shell is None:
+            raise UserError(f"unknown shell '{requested}' (bash, zsh, fish, powershell)", 2)
+        return shell
+    detected = None
+    try:
+        import shellingham
+
+        detected = shellingham.detect_shell()[0]
+    except Exception:  # shellingham raises its own ShellDetectionFailure, or OSError
+        detected = None
+    if detected is None:
+        detected = os.path.basename(os.environ.get("SHELL", ""))
+    shell = shells.canonical(detected or "")
+    if shell is None:
+        raise UserError("cannot tell which shell this is; name it: envwrap init bash|zsh|fish|powershell", 2)
+    return shell
+
+
+def executable() -> str:
+    """Absolute path of the ``envwrap`` command that the shell hooks will call."""
+    names = ("envwrap", "envwrap.exe")
+    argv0 = sys.argv[0] if sys.argv else ""
+    if os.path.basename(argv0) in names and os.path.isfile(argv0):
+        return os.path.abspath(argv0)
+    beside = Path(sys.executable).parent
+    for name in names:
+        if (beside / name).is_file():
+            return str(beside / name)
+    import shutil
+
+    found = shutil.which("envwrap")
+    if found:
+        return os.path.abspath(found)
+    raise UserError("cannot find the envwrap command; install envwrap with pip or pipx")
+
+
+def preamble(shell: str) -> str:
+    from envwrap import home
+    from envwrap.shells.quote import QUOTERS
+
+    q = QUOTERS[shell]
+    exe = executable()
+    try:
+        workon_home = str(home.workon_home())
+    except UserError:
+        workon_home = ""
+    if shell == "fish":
+        return f"set -g __envwrap_exe {q(exe)}\nset -g __envwrap_home {q(workon_home)}\n"
+    if shell == "powershell":
+        return f"$global:__envwrap_exe = {q(exe)}\n$global:__envwrap_home = {q(workon_home)}\n"
+    return f"__envwrap_exe={q(exe)}\n__envwrap_home={q(workon_home)}\n"
+
+
+def script(shell: str) -> str:
+    try:
+        body = shell_file(shell).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise UserError(f"envwrap has no {shell} support installed ({shell_file(shell)} is missing)") from None
+    return preamble(shell) + body
+
+
+def demo(shell: str) -> int:
+    """An interactive shell with envwrap loaded and a throwaway WORKON_HOME."""
+    import shutil
+    import subprocess
+    import tempfile
+
+    exe = {"bash": "bash", "zsh": "zsh", "fish": "fish", "powershell": "pwsh"}[shell]
+    if shutil.which(exe) is None:
+        raise UserError(f"{exe} is not installed")
+    scratch = Path(tempfile.mkdtemp(prefix="envwrap-demo-"))
+    env = dict(os.environ)
+    env["WORKON_HOME"] = str(scratch / "envs")
+    env["PROJECT_HOME"] = str(scratch / "projects")
+    (scratch / "envs").mkdir()
+    (scratch / "projects").mkdir()
+    loader = scratch / f"envwrap.{EXTENSIONS[shell]}"
+    loader.write_text(script(shell), encoding="utf-8")
+    banner = (
+        f"envwrap demo: WORKON_HOME={scratch / 'envs'} (deleted when you exit). "
+        "Try: mkvirtualenv demo; workon <TAB>; deactivate; rmvirtualenv demo"
+    )
+    print(banner, file=sys.stderr)
+    try:
+        if shell == "bash":
+            rc = scratch / "bashrc"
+            rc.write_text(f"[ -f ~/.bashrc ] && . ~/.bashrc\n. {_posix_q(loader)}\n", encoding="utf-8")
+            cmd = ["bash", "--rcfile", str(rc), "-i"]
+        elif shell == "zsh":
+            (scratch / ".zshrc").write_text(
+                f"[ -f ~/.zshrc ] && . ~/.zshrc\nautoload -Uz compinit && compinit -u\n. {_posix_q(loader)}\n",
+                encoding="utf-8",
+            )
+            env["ZDOTDIR"] = str(scratch)
+            cmd = ["zsh", "-i"]
+        elif shell == "fish":
+            cmd = ["fish", "-C", f"source {_fish_q(loader)}"]
+        else:
+            cmd = ["pwsh", "-NoExit", "-Command", f". '{loader}'"]
+        return subprocess.call(cmd, env=env)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _posix_q(path: Path) -> str:
+    from envwrap.shells.quote import posix
+
+    return posix(str(path))
+
+
+def _fish_q(path: Path) -> str:
+    from envwrap.shells.quote import fish
+
+    return fish(str(path))

@@ -1,0 +1,47 @@
+"""What a valid environment name is. The one place that decides.
+
+A name is one path component inside WORKON_HOME. Refused:
+  - empty, ``.``, ``..`` and anything starting with ``.`` (dot-names are hidden,
+    and envwrap keeps its own state in ``WORKON_HOME/.envwrap``)
+  - a leading ``-`` (it would read as an option everywhere)
+  - ``/``, NUL, newline or carriage return; ``\\`` and ``:`` on Windows
+  - longer than 255 bytes (a file name limit on every common file system)
+Everything else (spaces, quotes, ``$``, backticks, ``;``, unicode) is a valid
+name: envwrap quotes it for every shell it talks to and never evaluates it.
+On a case-insensitive WORKON_HOME, a name that differs from an existing
+environment's only in case is refused by :func:`envwrap.envs.check_new_name`.
+"""
+
+from __future__ import annotations
+
+import os
+
+from envwrap.errors import UserError
+
+
+def name_problem(name: str) -> str | None:
+    if name == "":
+        return "an environment name cannot be empty"
+    if name in (".", ".."):
+        return f"'{name}' is not an environment name"
+    if name.startswith("."):
+        return f"environment names cannot start with '.': {name!r}"
+    if name.startswith("-"):
+        return f"environment names cannot start with '-': {name!r}"
+    bad = "/\0\n\r" + ("\\:" if os.name == "nt" else "")
+    for ch in bad:
+        if ch in name:
+            return f"environment names cannot contain {ch!r}: {name!r}"
+    try:
+        if len(name.encode("utf-8")) > 255:
+            return "environment names are limited to 255 bytes"
+    except UnicodeEncodeError:
+        return f"environment name is not valid text: {name!r}"
+    return None
+
+
+def validate(name: str) -> str:
+    problem = name_problem(name)
+    if problem:
+        raise UserError(problem)
+    return name

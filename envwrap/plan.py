@@ -1,0 +1,44 @@
+"""What a shell command wants the user's shell to do, independent of the shell.
+
+The backend decides everything (which env, which hook files exist, where to cd);
+a plan is the resulting list of steps, and an emitter in :mod:`envwrap.shells`
+turns it into code for one shell. Steps:
+
+  ("leave",)                               deactivate the envwrap env now active, if any
+  ("activate", script, env, hook_dir, project)
+                                           source the env's activate script, then wrap
+                                           its ``deactivate`` so it runs the hooks
+  ("source", path)                         source a hook file (failure is reported)
+  ("cd", path)
+  ("set", name, value)                     set one of envwrap's private shell variables
+  ("list",)                                print the environment names (in the shell)
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class Plan:
+    def __init__(self) -> None:
+        self.steps: list[tuple] = []
+
+    def leave(self) -> None:
+        self.steps.append(("leave",))
+
+    def activate(self, script: Path, env: Path, hook_dir: Path, project: Path | None) -> None:
+        self.steps.append(("activate", str(script), str(env), str(hook_dir), str(project or "")))
+
+    def source_if_exists(self, path: Path) -> None:
+        if path.is_file():
+            self.steps.append(("source", str(path)))
+
+    def cd(self, path: Path) -> None:
+        self.steps.append(("cd", str(path)))
+
+    def set(self, name: str, value: str) -> None:
+        assert name.startswith("__envwrap_")
+        self.steps.append(("set", name, value))
+
+    def list(self) -> None:
+        self.steps.append(("list",))

@@ -1,0 +1,163 @@
+"""Giving a new environment pip without running ensurepip every time.
+
+The first environment made with a given Python X.Y runs ``ensurepip`` once (no
+network: the wheel ships with Python); envwrap keeps a pristine copy of that pip
+in its cache (platformdirs user cache dir, ``seed/<impl>-X.Y/``). Every later
+environment gets a *copy* of it (``copy_file_range``, which the kernel turns into
+a reflink on btrfs/XFS), plus launchers written for that environment.
+
+Why copies and not hard links: a hard link shares the file's bytes, so anything
+that rewrote a file of one environment in place (an editor, ``sed -i`` without a
+rename, a tool that opens with ``r+``) would change every environment and the
+cache. With copies no environment's files can change because another one was
+modified, whatever the tool.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import shutil
+import subprocess
+import uuid
+from pathlib import Path
+
+from envwrap.errors import UserError
+from envwrap.layout import Layout, read_cfg
+
+
+def cache_root() -> Path:
+    override = os.environ.get("ENVWRAP_CACHE_DIR")
+    if override:
+        return Path(override)
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("envwrap", appauthor=False))
+
+
+def env_version(layout: Layout) -> tuple[str, str]:
+    """(implementation, 'X.Y') of an environment, from its pyvenv.cfg."""
+    cfg = read_cfg(layout.cfg)
+    version = cfg.get("version_info") or cfg.get("version") or ""
+    parts = version.split(".")
+    if len(parts) < 2:
+        # venv on some versions writes neither; ask the directory name instead.
+        sp = layout.site_packages()
+        if sp is not None and sp.parent.name.startswith("python"):
+            return "cpython", sp.parent.name[len("python"):]
+        raise UserError(f"cannot tell the Python version of {layout.root} from its pyvenv.cfg")
+    impl = cfg.get("implementation", "cpython").lower()
+    return impl, f"{parts[0]}.{parts[1]}"
+
+
+def _copy_file(src: str, dst: str) -> None:
+    with open(src, "rb") as fin, open(dst, "wb") as fout:
+        size = os.fstat(fin.fileno()).st_size
+        copy_range = getattr(os, "copy_file_range", None)
+        if copy_range is not None:
+            try:
+                while size > 0:
+                    done = copy_range(fin.fileno(), fout.fileno(), size)
+                    if done == 0:
+                        break
+                    size -= done
+                return
+            except OSError:
+                fin.seek(0)
+                fout.seek(0)
+                fout.truncate()
+        shutil.copyfileobj(fin, fout, 1 << 20)
+
+
+def copy_tree(src: Path, dst: Path) -> None:
+    shutil.copytree(src, dst, symlinks=True, copy_function=_copy_file, dirs_exist_ok=True)
+
+
+def _pip_entries(site: Path) -> list[Path]:
+    return [p for p in site.iterdir() if p.name == "pip" or (p.name.startswith("pip-") and p.name.endswith(".dist-info"))]
+
+
+def _launcher(python: Path, module_call: str) -> str:
+    py = str(python)
+    # A plain shebang cannot hold spaces and is limited to 127 bytes; otherwise
+    # use the /bin/sh trampoline, with the path single-quoted for sh.
+    if " " not in py and len(py) < 120 and "\n" not in py:
+        head = f"#!{py}\n"
+    else:
+        head = f"#!/bin/sh\n'''exec' {shlex.quote(py)} \"$0\" \"$@\"\n' '''\n"
+    return head + (
+        "# -*- coding: utf-8 -*-\n"
+        "import sys\n"
+        f"from {module_call.rpartition('.')[0]} import {module_call.rpartition('.')[2]}\n"
+        "if __name__ == '__main__':\n"
+        "    if sys.argv[0].endswith('.exe'):\n"
+        "        sys.argv[0] = sys.argv[0][:-4]\n"
+        f"    sys.exit({module_call.rpartition('.')[2]}())\n"
+    )
+
+
+def write_pip_launchers(staged: Layout, final: Layout, version: str) -> None:
+    if staged.windows:  # pragma: no cover - Windows launchers come from ensurepip
+        return
+    text = _launcher(final.python, "pip._internal.cli.main.main")
+    for name in ("pip", "pip3", f"pip{version}"):
+        path = staged.bin_dir / name
+        path.write_text(text, encoding="utf-8")
+        path.chmod(0o755)
+
+
+def _build_cache(staged: Layout, target: Path, env: dict) -> None:
+    """Run ensurepip in the staged env once, keep a copy of its pip."""
+    proc = subprocess.run(
+        [str(staged.python), "-m", "ensurepip", "--default-pip"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env=env,
+        text=True,
+    )
+    if proc.returncode != 0:
+        last = (proc.stderr.strip().splitlines() or ["ensurepip failed"])[-1]
+        raise UserError(
+            f"cannot install pip into the new environment ({last}); "
+            "install your distribution's python3-venv package, or pass --without-pip"
+        )
+    site = staged.site_packages()
+    if site is None:
+        raise UserError(f"no site-packages in {staged.root}")
+    tmp = target.parent / f".tmp-{uuid.uuid4().hex[:8]}"
+    try:
+        (tmp / "site").mkdir(parents=True)
+        for entry in _pip_entries(site):
+            copy_tree(entry, tmp / "site" / entry.name)
+        # Hash-checked bytecode stays valid in copies whatever their mtimes.
+        subprocess.run(
+            [str(staged.python), "-m", "compileall", "-q", "--invalidation-mode", "checked-hash",
+             str(tmp / "site")],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, check=False,
+        )
+        try:
+            os.rename(tmp, target)
+        except OSError:
+            pass  # another process filled the cache first; theirs is as good
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def seed_pip(staged: Layout, final: Layout) -> None:
+    """Install pip into a staged environment that will live at ``final``."""
+    impl, version = env_version(staged)
+    target = cache_root() / "seed" / f"{impl}-{version}"
+    env = dict(os.environ)
+    env.pop("PYTHONPATH", None)
+    if not (target / "site").is_dir():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        _build_cache(staged, target, env)
+        # ensurepip already installed pip here; only the launchers need the final path.
+        write_pip_launchers(staged, final, version)
+        return
+    site = staged.site_packages()
+    if site is None:
+        raise UserError(f"no site-packages in {staged.root}")
+    copy_tree(target / "site", site)
+    write_pip_launchers(staged, final, version)
+

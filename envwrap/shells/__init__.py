@@ -1,0 +1,26 @@
+"""Turning a shell-agnostic plan into the code one shell runs.
+
+A plan is a list of steps (see :mod:`envwrap.plan`); each shell has one emitter
+class that renders the steps, quoting every value with that shell's quoter.
+Emitters are imported lazily, by name.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+SHELLS = ("bash", "zsh", "fish", "powershell")
+ALIASES = {"pwsh": "powershell", "ps": "powershell", "sh": "bash"}
+
+_MODULES = {"bash": "posix", "zsh": "posix", "fish": "fish", "powershell": "powershell"}
+
+
+def canonical(shell: str) -> str | None:
+    shell = shell.lower()
+    shell = ALIASES.get(shell, shell)
+    return shell if shell in SHELLS else None
+
+
+def emitter(shell: str):
+    module = importlib.import_module(f"envwrap.shells.{_MODULES[shell]}")
+    return module.Emitter(shell)

@@ -1,0 +1,37 @@
+"""bash and zsh: plan steps as calls to the functions in shell/envwrap.{bash,zsh}.
+
+Builtins are called as ``\\builtin`` so user aliases cannot change them.
+"""
+
+from __future__ import annotations
+
+from envwrap.shells.quote import posix as q
+
+
+class Emitter:
+    def __init__(self, shell: str):
+        self.shell = shell
+
+    def render(self, steps: list[tuple]) -> str:
+        return "".join(getattr(self, "_" + step[0])(*step[1:]) + "\n" for step in steps)
+
+    def _leave(self) -> str:
+        return "__envwrap_leave || \\return $?"
+
+    def _activate(self, script: str, env: str, hook_dir: str, project: str) -> str:
+        return (
+            f"\\builtin . {q(script)} || \\return $?\n"
+            f"__envwrap_activated {q(env)} {q(hook_dir)} {q(project)}"
+        )
+
+    def _source(self, path: str) -> str:
+        return f"__envwrap_source {q(path)}"
+
+    def _cd(self, path: str) -> str:
+        return f"\\builtin cd -- {q(path)} || \\return $?"
+
+    def _set(self, name: str, value: str) -> str:
+        return f"{name}={q(value)}"
+
+    def _list(self) -> str:
+        return "__envwrap_list"

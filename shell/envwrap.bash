@@ -1,0 +1,219 @@
+# envwrap for bash.
+#
+# Load it from ~/.bashrc with either
+#     eval "$(envwrap init bash)"
+# or, with no Python at start-up, write it once and source the file:
+#     envwrap init bash > ~/.envwrap.bash      # in ~/.bashrc: . ~/.envwrap.bash
+# `envwrap init` prepends __envwrap_exe (the absolute path of the envwrap command)
+# and __envwrap_home (a WORKON_HOME hint for completion) to this file.
+#
+# Contract: every function here is thin. The backend decides; commands that must
+# change this shell print code that is evaluated only when the backend exits 0.
+# Private names start with __envwrap_; builtins are called as \builtin so user
+# aliases cannot change them; nothing here assumes the user's shell options.
+# shellcheck shell=bash disable=SC1090,SC2034,SC2119,SC2120,SC2317
+
+__envwrap_loads=$(( ${__envwrap_loads:-0} + 1 ))
+
+# Run the backend with the user's settings, exported or not: a variable changed in
+# this shell takes effect at the next command. Unset and empty mean the same.
+__envwrap_call() {
+    WORKON_HOME="${WORKON_HOME-}" \
+    PROJECT_HOME="${PROJECT_HOME-}" \
+    VIRTUALENVWRAPPER_HOOK_DIR="${VIRTUALENVWRAPPER_HOOK_DIR-}" \
+    VIRTUALENVWRAPPER_PROJECT_FILENAME="${VIRTUALENVWRAPPER_PROJECT_FILENAME-}" \
+    VIRTUALENVWRAPPER_WORKON_CD="${VIRTUALENVWRAPPER_WORKON_CD-}" \
+    VIRTUALENVWRAPPER_VIRTUALENV="${VIRTUALENVWRAPPER_VIRTUALENV-}" \
+    VIRTUALENVWRAPPER_VIRTUALENV_ARGS="${VIRTUALENVWRAPPER_VIRTUALENV_ARGS-}" \
+    ENVWRAP_LOADS="${__envwrap_loads-}" \
+    "${__envwrap_exe:-envwrap}" "$@"
+}
+
+# Ask the backend for shell code and evaluate it, only on success.
+__envwrap_run() {
+    local __envwrap_code
+    __envwrap_code="$(__envwrap_call sh bash "$@")" || \return $?
+    \builtin eval "$__envwrap_code"
+}
+
+# Source a hook file; a failure is reported, not fatal.
+__envwrap_source() {
+    \builtin . "$1" || \builtin printf 'envwrap: hook %s exited with status %s\n' "$1" "$?" >&2
+}
+
+# The environment directory's parent, as completion and listing see it.
+__envwrap_workon_home() {
+    __envwrap_h="${WORKON_HOME:-${__envwrap_home-}}"
+}
+
+# Environment names into the array __envwrap_found: a glob, no Python, no fork.
+__envwrap_scan() {
+    local __envwrap_h __envwrap_p __envwrap_fg=
+    __envwrap_found=()
+    __envwrap_workon_home
+    [ -n "$__envwrap_h" ] || \return 0
+    if \builtin shopt -q failglob; then __envwrap_fg=1; \builtin shopt -u failglob; fi
+    for __envwrap_p in "$__envwrap_h"/*/pyvenv.cfg; do
+        [ -f "$__envwrap_p" ] || continue
+        __envwrap_p="${__envwrap_p%/pyvenv.cfg}"
+        __envwrap_p="${__envwrap_p##*/}"
+        case "$__envwrap_p" in .*) continue ;; esac
+        __envwrap_found+=("$__envwrap_p")
+    done
+    if [ -n "$__envwrap_fg" ]; then \builtin shopt -s failglob; fi
+}
+
+# Environment names, one per line (lsvirtualenv -b, workon with no name).
+__envwrap_list() {
+    __envwrap_scan
+    [ "${#__envwrap_found[@]}" -eq 0 ] || \builtin printf '%s\n' "${__envwrap_found[@]}"
+}
+
+# Called by the generated code right after the env's own activate script ran:
+# keep that script's deactivate as __envwrap_venv_deactivate, install ours.
+__envwrap_activated() {
+    local __envwrap_def
+    __envwrap_def="$(\builtin declare -f deactivate)" || {
+        \builtin printf 'envwrap: %s defined no deactivate function\n' "$1" >&2
+        \return 1
+    }
+    \builtin eval "__envwrap_venv_deactivate${__envwrap_def#deactivate}"
+    __envwrap_venv="$1"
+    __envwrap_hook_dir="$2"
+    __envwrap_project="$3"
+    deactivate() { __envwrap_deactivate "$@"; }
+}
+
+# Deactivate the environment that envwrap activated, if one is active.
+__envwrap_leave() {
+    if [ -n "${__envwrap_venv-}" ] && \builtin declare -F deactivate >/dev/null; then
+        deactivate
+    fi
+}
+
+# deactivate, with virtualenvwrapper's hooks: predeactivate (the env's, then the
+# global one, then the project's), the env's own deactivate, postdeactivate (the
+# env's, then the global one) with VIRTUALENVWRAPPER_LAST_VIRTUALENV set.
+__envwrap_deactivate() {
+    local __envwrap_env="${__envwrap_venv-}"
+    local __envwrap_hd="${VIRTUALENVWRAPPER_HOOK_DIR:-${__envwrap_hook_dir-}}"
+    local __envwrap_st=0
+    [ -f "$__envwrap_env/bin/predeactivate" ] && __envwrap_source "$__envwrap_env/bin/predeactivate"
+    [ -n "$__envwrap_hd" ] && [ -f "$__envwrap_hd/predeactivate" ] && __envwrap_source "$__envwrap_hd/predeactivate"
+    [ -n "${__envwrap_project-}" ] && [ -f "$__envwrap_project/.virtualenvwrapper/predeactivate" ] &&
+        __envwrap_source "$__envwrap_project/.virtualenvwrapper/predeactivate"
+    __envwrap_venv_deactivate "$@" || __envwrap_st=$?
+    if [ "${1-}" = nondestructive ]; then
+        \return "$__envwrap_st"
+    fi
+    \builtin unset -f deactivate __envwrap_venv_deactivate
+    \builtin unset __envwrap_venv __envwrap_hook_dir __envwrap_project
+    VIRTUALENVWRAPPER_LAST_VIRTUALENV="$__envwrap_env"
+    [ -f "$__envwrap_env/bin/postdeactivate" ] && __envwrap_source "$__envwrap_env/bin/postdeactivate"
+    [ -n "$__envwrap_hd" ] && [ -f "$__envwrap_hd/postdeactivate" ] && __envwrap_source "$__envwrap_hd/postdeactivate"
+    \builtin unset VIRTUALENVWRAPPER_LAST_VIRTUALENV
+    if [ -f "$__envwrap_env/.envwrap-tmpenv" ]; then
+        __envwrap_call rm --tmp "$__envwrap_env" || __envwrap_st=$?
+    fi
+    \return "$__envwrap_st"
+}
+
+# ----------------------------------------------------------------- commands
+
+workon() {
+    if [ "$#" -eq 0 ]; then
+        __envwrap_list
+        \return
+    fi
+    __envwrap_run workon "$@"
+}
+mkvirtualenv() { __envwrap_run mkvirtualenv "$@"; }
+mktmpenv() { __envwrap_run mktmpenv "$@"; }
+cpvirtualenv() { __envwrap_run cpvirtualenv "$@"; }
+mkproject() { __envwrap_run mkproject "$@"; }
+cdsitepackages() { __envwrap_run cdsitepackages "$@"; }
+cdproject() { __envwrap_run cdproject "$@"; }
+rmvirtualenv() { __envwrap_call rm "$@"; }
+showvirtualenv() { __envwrap_call show "$@"; }
+lssitepackages() { __envwrap_call sitepackages "$@"; }
+add2virtualenv() { __envwrap_call add-path "$@"; }
+toggleglobalsitepackages() { __envwrap_call toggle-global "$@"; }
+wipeenv() { __envwrap_call wipe "$@"; }
+setvirtualenvproject() { __envwrap_call project "$@"; }
+envwrap() { __envwrap_call "$@"; }
+
+lsvirtualenv() {
+    case "${1-}" in
+        -b) __envwrap_list ;;
+        -l|'') __envwrap_call ls -l ;;
+        *) __envwrap_call ls "$@" ;;
+    esac
+}
+
+cdvirtualenv() {
+    if [ -z "${VIRTUAL_ENV-}" ]; then
+        \builtin printf 'envwrap: cdvirtualenv: no environment is active; run workon first\n' >&2
+        \return 1
+    fi
+    \builtin cd -- "$VIRTUAL_ENV${1:+/$1}" || \return
+}
+
+# allvirtualenv CMD...: run CMD in every environment, each in a subshell.
+allvirtualenv() {
+    local __envwrap_h __envwrap_n __envwrap_st=0
+    __envwrap_workon_home
+    __envwrap_scan
+    for __envwrap_n in "${__envwrap_found[@]}"; do
+        (
+            \builtin . "$__envwrap_h/$__envwrap_n/bin/activate" &&
+            \builtin cd -- "$__envwrap_h/$__envwrap_n" &&
+            "$@"
+        ) || __envwrap_st=$?
+    done
+    \return "$__envwrap_st"
+}
+
+# ----------------------------------------------------------------- completion
+# No Python per TAB: names come from the same glob as lsvirtualenv -b.
+
+__envwrap_complete_names() {
+    local __envwrap_cur="${COMP_WORDS[COMP_CWORD]-}" __envwrap_n
+    # Undo the quoting the user typed so far: a leading quote, backslash escapes.
+    case "$__envwrap_cur" in
+        \'*) __envwrap_cur="${__envwrap_cur#\'}" ;;
+        \"*) __envwrap_cur="${__envwrap_cur#\"}" ;;
+        *\\*) __envwrap_cur="${__envwrap_cur//\\/}" ;;
+    esac
+    COMPREPLY=()
+    __envwrap_scan
+    for __envwrap_n in "${__envwrap_found[@]}"; do
+        case "$__envwrap_n" in
+            "$__envwrap_cur"*) COMPREPLY+=("$__envwrap_n") ;;
+        esac
+    done
+    # Let readline quote the names (spaces, quotes, $) as it does file names.
+    \builtin compopt -o filenames 2>/dev/null
+    \return 0
+}
+
+__envwrap_complete_subdirs() {
+    local __envwrap_base
+    if [ "${COMP_WORDS[0]}" = cdsitepackages ]; then
+        for __envwrap_base in "${VIRTUAL_ENV-}"/lib/python*/site-packages; do break; done
+    else
+        __envwrap_base="${VIRTUAL_ENV-}"
+    fi
+    [ -d "$__envwrap_base" ] || { COMPREPLY=(); \return 0; }
+    local __envwrap_cur="${COMP_WORDS[COMP_CWORD]-}" __envwrap_d
+    COMPREPLY=()
+    for __envwrap_d in "$__envwrap_base/$__envwrap_cur"*/; do
+        [ -d "$__envwrap_d" ] || continue
+        __envwrap_d="${__envwrap_d%/}"
+        COMPREPLY+=("${__envwrap_d#"$__envwrap_base"/}")
+    done
+    \builtin compopt -o filenames -o nospace 2>/dev/null
+    \return 0
+}
+
+\builtin complete -F __envwrap_complete_names workon rmvirtualenv cpvirtualenv showvirtualenv
+\builtin complete -F __envwrap_complete_subdirs cdvirtualenv cdsitepackages
