@@ -1,0 +1,209 @@
+# envwrap for zsh.
+#
+# Load it from ~/.zshrc, before or after compinit, with either
+#     eval "$(envwrap init zsh)"
+# or, with no Python at start-up, write it once and source the file:
+#     envwrap init zsh > ~/.envwrap.zsh        # in ~/.zshrc: . ~/.envwrap.zsh
+# `envwrap init` prepends __envwrap_exe (the absolute path of the envwrap command)
+# and __envwrap_home (a WORKON_HOME hint for completion) to this file.
+#
+# Contract: every function here is thin. The backend decides; commands that must
+# change this shell print code that is evaluated only when the backend exits 0.
+# Private names start with __envwrap_; each function runs under `emulate -L zsh`,
+# so the user's options (ksharrays, shwordsplit, nounset, ...) cannot change how
+# it parses, and builtins are called as \builtin so aliases cannot either.
+
+typeset -g __envwrap_loads=$(( ${__envwrap_loads:-0} + 1 ))
+
+# Run the backend with the user's settings, exported or not: a variable changed in
+# this shell takes effect at the next command. Unset and empty mean the same.
+__envwrap_call() {
+    WORKON_HOME="${WORKON_HOME-}" \
+    PROJECT_HOME="${PROJECT_HOME-}" \
+    VIRTUALENVWRAPPER_HOOK_DIR="${VIRTUALENVWRAPPER_HOOK_DIR-}" \
+    VIRTUALENVWRAPPER_PROJECT_FILENAME="${VIRTUALENVWRAPPER_PROJECT_FILENAME-}" \
+    VIRTUALENVWRAPPER_WORKON_CD="${VIRTUALENVWRAPPER_WORKON_CD-}" \
+    VIRTUALENVWRAPPER_VIRTUALENV="${VIRTUALENVWRAPPER_VIRTUALENV-}" \
+    VIRTUALENVWRAPPER_VIRTUALENV_ARGS="${VIRTUALENVWRAPPER_VIRTUALENV_ARGS-}" \
+    ENVWRAP_LOADS="${__envwrap_loads-}" \
+    "${__envwrap_exe:-envwrap}" "$@"
+}
+
+# Ask the backend for shell code and evaluate it, only on success.
+__envwrap_run() {
+    \builtin emulate -L zsh
+    local __envwrap_code
+    __envwrap_code="$(__envwrap_call sh zsh "$@")" || \return $?
+    \builtin eval "$__envwrap_code"
+}
+
+# Source a hook file; a failure is reported, not fatal.
+__envwrap_source() {
+    \builtin . "$1" || \builtin print -ru2 -- "envwrap: hook $1 exited with status $?"
+}
+
+# Environment names into the array __envwrap_found: a glob, no Python, no fork.
+__envwrap_scan() {
+    \builtin emulate -L zsh
+    local __envwrap_h="${WORKON_HOME:-${__envwrap_home-}}"
+    typeset -ga __envwrap_found
+    __envwrap_found=()
+    [[ -n $__envwrap_h ]] || \return 0
+    __envwrap_found=( "$__envwrap_h"/*/pyvenv.cfg(N-.:h:t) )
+    __envwrap_found=( ${__envwrap_found:#.*} )
+}
+
+# Environment names, one per line (lsvirtualenv -b, workon with no name).
+__envwrap_list() {
+    \builtin emulate -L zsh
+    __envwrap_scan
+    (( ${#__envwrap_found} == 0 )) || \builtin print -rl -- "${__envwrap_found[@]}"
+}
+
+# Called by the generated code right after the env's own activate script ran:
+# keep that script's deactivate as __envwrap_venv_deactivate, install ours.
+__envwrap_activated() {
+    if (( ! ${+functions[deactivate]} )); then
+        \builtin print -ru2 -- "envwrap: $1 defined no deactivate function"
+        \return 1
+    fi
+    functions[__envwrap_venv_deactivate]=${functions[deactivate]}
+    typeset -g __envwrap_venv="$1" __envwrap_hook_dir="$2" __envwrap_project="$3"
+    deactivate() { __envwrap_deactivate "$@"; }
+}
+
+# Deactivate the environment that envwrap activated, if one is active.
+__envwrap_leave() {
+    if [[ -n ${__envwrap_venv-} ]] && (( ${+functions[deactivate]} )); then
+        deactivate
+    fi
+}
+
+# deactivate, with virtualenvwrapper's hooks: predeactivate (the env's, then the
+# global one, then the project's), the env's own deactivate, postdeactivate (the
+# env's, then the global one) with VIRTUALENVWRAPPER_LAST_VIRTUALENV set.
+__envwrap_deactivate() {
+    local __envwrap_env="${__envwrap_venv-}"
+    local __envwrap_hd="${VIRTUALENVWRAPPER_HOOK_DIR:-${__envwrap_hook_dir-}}"
+    local __envwrap_st=0
+    [[ -f $__envwrap_env/bin/predeactivate ]] && __envwrap_source "$__envwrap_env/bin/predeactivate"
+    [[ -n $__envwrap_hd && -f $__envwrap_hd/predeactivate ]] && __envwrap_source "$__envwrap_hd/predeactivate"
+    [[ -n ${__envwrap_project-} && -f $__envwrap_project/.virtualenvwrapper/predeactivate ]] &&
+        __envwrap_source "$__envwrap_project/.virtualenvwrapper/predeactivate"
+    __envwrap_venv_deactivate "$@" || __envwrap_st=$?
+    if [[ ${1-} == nondestructive ]]; then
+        \return $__envwrap_st
+    fi
+    \builtin unfunction deactivate __envwrap_venv_deactivate 2>/dev/null
+    \builtin unset __envwrap_venv __envwrap_hook_dir __envwrap_project
+    typeset -g VIRTUALENVWRAPPER_LAST_VIRTUALENV="$__envwrap_env"
+    [[ -f $__envwrap_env/bin/postdeactivate ]] && __envwrap_source "$__envwrap_env/bin/postdeactivate"
+    [[ -n $__envwrap_hd && -f $__envwrap_hd/postdeactivate ]] && __envwrap_source "$__envwrap_hd/postdeactivate"
+    \builtin unset VIRTUALENVWRAPPER_LAST_VIRTUALENV
+    if [[ -f $__envwrap_env/.envwrap-tmpenv ]]; then
+        __envwrap_call rm --tmp "$__envwrap_env" || __envwrap_st=$?
+    fi
+    \return $__envwrap_st
+}
+
+# ----------------------------------------------------------------- commands
+
+workon() {
+    if (( $# == 0 )); then
+        __envwrap_list
+        \return
+    fi
+    __envwrap_run workon "$@"
+}
+mkvirtualenv() { __envwrap_run mkvirtualenv "$@"; }
+mktmpenv() { __envwrap_run mktmpenv "$@"; }
+cpvirtualenv() { __envwrap_run cpvirtualenv "$@"; }
+mkproject() { __envwrap_run mkproject "$@"; }
+cdsitepackages() { __envwrap_run cdsitepackages "$@"; }
+cdproject() { __envwrap_run cdproject "$@"; }
+rmvirtualenv() { __envwrap_call rm "$@"; }
+showvirtualenv() { __envwrap_call show "$@"; }
+lssitepackages() { __envwrap_call sitepackages "$@"; }
+add2virtualenv() { __envwrap_call add-path "$@"; }
+toggleglobalsitepackages() { __envwrap_call toggle-global "$@"; }
+wipeenv() { __envwrap_call wipe "$@"; }
+setvirtualenvproject() { __envwrap_call project "$@"; }
+envwrap() { __envwrap_call "$@"; }
+
+lsvirtualenv() {
+    case "${1-}" in
+        -b) __envwrap_list ;;
+        -l|'') __envwrap_call ls -l ;;
+        *) __envwrap_call ls "$@" ;;
+    esac
+}
+
+cdvirtualenv() {
+    if [[ -z ${VIRTUAL_ENV-} ]]; then
+        \builtin print -ru2 -- "envwrap: cdvirtualenv: no environment is active; run workon first"
+        \return 1
+    fi
+    \builtin cd -- "$VIRTUAL_ENV${1:+/$1}"
+}
+
+# allvirtualenv CMD...: run CMD in every environment, each in a subshell.
+allvirtualenv() {
+    local __envwrap_h="${WORKON_HOME:-${__envwrap_home-}}" __envwrap_n __envwrap_st=0
+    __envwrap_scan
+    for __envwrap_n in "${__envwrap_found[@]}"; do
+        (
+            \builtin . "$__envwrap_h/$__envwrap_n/bin/activate" &&
+            \builtin cd -- "$__envwrap_h/$__envwrap_n" &&
+            "$@"
+        ) || __envwrap_st=$?
+    done
+    \return $__envwrap_st
+}
+
+# ----------------------------------------------------------------- completion
+# No Python per TAB: names come from the same glob as lsvirtualenv -b.
+
+__envwrap_complete_names() {
+    \builtin emulate -L zsh
+    __envwrap_scan
+    compadd -a __envwrap_found
+}
+
+__envwrap_complete_subdirs() {
+    \builtin emulate -L zsh
+    local -a __envwrap_base
+    if [[ $service == cdsitepackages ]]; then
+        __envwrap_base=( "${VIRTUAL_ENV-}"/lib/python*/site-packages(N/) )
+    else
+        __envwrap_base=( "${VIRTUAL_ENV-}"(N/) )
+    fi
+    (( ${#__envwrap_base} )) || \return 1
+    _path_files -/ -W "$__envwrap_base[1]"
+}
+
+__envwrap_compdef() {
+    compdef __envwrap_complete_names workon rmvirtualenv cpvirtualenv showvirtualenv
+    compdef __envwrap_complete_subdirs cdvirtualenv cdsitepackages
+}
+
+# compinit may run before or after this file. If it already ran, register now;
+# if not, register at the first prompt (by then the rc files have finished).
+__envwrap_compdef_later() {
+    \builtin emulate -L zsh
+    if (( ${+functions[compdef]} )); then
+        __envwrap_compdef
+    fi
+    precmd_functions=( ${precmd_functions:#__envwrap_compdef_later} )
+}
+__envwrap_setup() {
+    \builtin emulate -L zsh
+    if (( ${+functions[compdef]} )); then
+        __envwrap_compdef
+    else
+        typeset -ga precmd_functions
+        if (( ! ${precmd_functions[(Ie)__envwrap_compdef_later]} )); then
+            precmd_functions+=( __envwrap_compdef_later )
+        fi
+    fi
+}
+__envwrap_setup
