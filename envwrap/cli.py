@@ -17,7 +17,7 @@ import os
 import sys
 from pathlib import Path
 
-from envwrap.errors import UserError
+from envwrap.errors import UserError, one_line
 
 
 def _out(text: str = "") -> None:
@@ -141,7 +141,7 @@ def cmd_rm(args: list[str]) -> int:
             envs.remove(name)
             print(f"Removing {name}...", file=sys.stderr)
         except UserError as exc:
-            print(f"envwrap: {exc}", file=sys.stderr)
+            print(f"envwrap: {one_line(str(exc))}", file=sys.stderr)
             status = exc.status
     return status
 
@@ -391,12 +391,12 @@ def main(argv: list[str] | None = None) -> int:
         return verb(args[1:])
     except UserError as exc:
         sys.stdout.flush()
-        print(f"envwrap: {exc}", file=sys.stderr)
+        print(f"envwrap: {one_line(str(exc))}", file=sys.stderr)
         return exc.status
     except OSError as exc:
         # Something on disk refused (permissions, a full disk): say what and where.
         where = f" ({exc.filename})" if exc.filename else ""
-        print(f"envwrap: {exc.strerror or exc}{where}", file=sys.stderr)
+        print(one_line(f"envwrap: {exc.strerror or exc}{where}"), file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("envwrap: interrupted; nothing was left half-made", file=sys.stderr)

@@ -10,3 +10,13 @@ class UserError(Exception):
     def __init__(self, message: str, status: int = 1):
         super().__init__(message)
         self.status = status
+
+
+_CONTROL = {i: f"\\x{i:02x}" for i in range(0x20)}
+_CONTROL.update({0x0A: "\\n", 0x0D: "\\r", 0x09: "\\t", 0x7F: "\\x7f"})
+
+
+def one_line(message: str) -> str:
+    """A message safe to print as one terminal line: names a user chose may hold
+    newlines or escape sequences, which are shown escaped, never acted on."""
+    return message.translate(_CONTROL)

@@ -52,7 +52,10 @@ def env_version(layout: Layout) -> tuple[str, str]:
 
 def _copy_file(src: str, dst: str) -> None:
     with open(src, "rb") as fin, open(dst, "wb") as fout:
-        size = os.fstat(fin.fileno()).st_size
+        st = os.fstat(fin.fileno())
+        size = st.st_size
+        if hasattr(os, "fchmod"):
+            os.fchmod(fout.fileno(), st.st_mode & 0o7777)  # keep execute bits
         copy_range = getattr(os, "copy_file_range", None)
         if copy_range is not None:
             try:

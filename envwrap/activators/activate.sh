@@ -41,7 +41,8 @@ fi
 
 VIRTUAL_ENV_PROMPT=__ENVWRAP_VENV_PROMPT__
 export VIRTUAL_ENV_PROMPT
-if [ -z "${VIRTUAL_ENV_DISABLE_PROMPT:-}" ] ; then
+# Decorate the prompt only where there is one (an interactive shell).
+if [ -z "${VIRTUAL_ENV_DISABLE_PROMPT:-}" ] && [ -n "${PS1+x}" ] ; then
     _OLD_VIRTUAL_PS1="${PS1:-}"
     PS1=__ENVWRAP_PROMPT__"${PS1:-}"
 fi

@@ -1,0 +1,49 @@
+"""fish: plan steps as calls to the functions in shell/envwrap.fish.
+
+The code is evaluated with ``eval`` inside the function ``__envwrap_run``, so
+``return`` ends it at the first step that fails. Every value is quoted with
+:func:`envwrap.shells.quote.fish`.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import PurePath
+
+from envwrap.shells.quote import fish as q
+
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+class Emitter:
+    def __init__(self, shell: str):
+        self.shell = shell
+
+    def render(self, steps: list[tuple]) -> str:
+        return "".join(getattr(self, "_" + step[0])(*step[1:]) + "\n" for step in steps)
+
+    def _leave(self) -> str:
+        return "__envwrap_leave; or return"
+
+    def _activate(self, script: str, env: str, hook_dir: str, project: str) -> str:
+        # The directory holding the activate script is the env's bin directory:
+        # its predeactivate.fish / postdeactivate.fish hooks are found there.
+        bin_dir = str(PurePath(script).parent)
+        return (
+            f"source {q(script)}; or return\n"
+            f"__envwrap_activated {q(env)} {q(hook_dir)} {q(project)} {q(bin_dir)}; or return"
+        )
+
+    def _source(self, path: str) -> str:
+        return f"__envwrap_source {q(path)}"
+
+    def _cd(self, path: str) -> str:
+        return f"cd -- {q(path)}; or return"
+
+    def _set(self, name: str, value: str) -> str:
+        if not _NAME.fullmatch(name):
+            raise ValueError(f"not a variable name: {name!r}")
+        return f"set -g {name} {q(value)}"
+
+    def _list(self) -> str:
+        return "__envwrap_list"

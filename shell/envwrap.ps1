@@ -1,0 +1,483 @@
+# envwrap for PowerShell (Windows PowerShell 5.1 and PowerShell 7).
+#
+# Load it from your profile ($PROFILE) with either
+#     envwrap init powershell | Out-String | Invoke-Expression
+# or, with no Python at start-up, write it once and dot-source the file:
+#     envwrap init powershell | Out-File -Encoding utf8 ~/envwrap.ps1    # in $PROFILE: . ~/envwrap.ps1
+# `envwrap init` prepends $global:__envwrap_exe (the absolute path of the envwrap
+# command) and $global:__envwrap_home (a WORKON_HOME hint for completion).
+#
+# Contract: every function here is thin. The backend decides; commands that must
+# change this session print PowerShell code that is evaluated only when the
+# backend exits 0. Private names start with __envwrap_. Settings are environment
+# variables ($env:WORKON_HOME, $env:PROJECT_HOME, $env:VIRTUALENVWRAPPER_HOOK_DIR,
+# ...), which the backend inherits. Every function is global, so loading from any
+# scope works, and turns strict mode off for itself only.
+#
+# Sourced hooks (postactivate.ps1, predeactivate.ps1, postdeactivate.ps1,
+# postmkvirtualenv.ps1, ...) run inside a function: state they keep must use
+# $global: or $env:.
+#
+# Syntax is kept to what Windows PowerShell 5.1 parses: no ?? ?. ternaries or
+# && || pipeline chains.
+
+$global:__envwrap_loads = 1 + [int](Get-Variable -Name __envwrap_loads -Scope Global -ValueOnly -ErrorAction SilentlyContinue)
+
+# Run the backend. It inherits the environment; ENVWRAP_LOADS is added, and its
+# output is read as UTF-8 (Windows PowerShell would use the OEM code page).
+function global:__envwrap_call {
+    Set-StrictMode -Off
+    $PSNativeCommandUseErrorActionPreference = $false
+    $exe = $global:__envwrap_exe
+    if (-not $exe) {
+        $found = Get-Command -Name envwrap -CommandType Application -ErrorAction SilentlyContinue |
+            Select-Object -First 1
+        if ($null -eq $found) {
+            $Host.UI.WriteErrorLine('envwrap: cannot find the envwrap command; install envwrap and load it again')
+            $global:LASTEXITCODE = 127
+            return
+        }
+        $exe = $found.Path
+    }
+    $oldLoads = [Environment]::GetEnvironmentVariable('ENVWRAP_LOADS')
+    $oldIo = [Environment]::GetEnvironmentVariable('PYTHONIOENCODING')
+    $oldEncoding = $null
+    try {
+        $oldEncoding = [Console]::OutputEncoding
+        [Console]::OutputEncoding = New-Object System.Text.UTF8Encoding -ArgumentList $false
+    } catch {
+        $oldEncoding = $null
+    }
+    try {
+        $env:ENVWRAP_LOADS = [string]$global:__envwrap_loads
+        $env:PYTHONIOENCODING = 'utf-8'
+        & $exe @args
+    } finally {
+        $env:ENVWRAP_LOADS = $oldLoads
+        $env:PYTHONIOENCODING = $oldIo
+        if ($null -ne $oldEncoding) {
+            try {
+                [Console]::OutputEncoding = $oldEncoding
+            } catch {
+            }
+        }
+    }
+}
+
+# Ask the backend for PowerShell code and evaluate it, only on success. The code
+# calls the helpers below, which throw on failure: that ends the evaluation at
+# the first step that fails.
+function global:__envwrap_run {
+    Set-StrictMode -Off
+    $lines = __envwrap_call sh powershell @args
+    if ($LASTEXITCODE -ne 0) {
+        return
+    }
+    $code = @($lines) -join "`n"
+    if (-not $code.Trim()) {
+        return
+    }
+    try {
+        Invoke-Expression $code
+    } catch {
+        $Host.UI.WriteErrorLine('envwrap: ' + $_.Exception.Message)
+        $global:LASTEXITCODE = 1
+    }
+}
+
+# Dot-source a script into the caller's scope (call it as `. __envwrap_dot FILE`).
+# A path with wildcard characters ([ ] * ?) is read and run as a script block,
+# because invoking such a path can fail.
+function global:__envwrap_dot {
+    param([string]$__envwrap_file)
+    if ($__envwrap_file.IndexOfAny([char[]]'[]*?') -ge 0) {
+        . ([scriptblock]::Create([IO.File]::ReadAllText($__envwrap_file)))
+    } else {
+        . $__envwrap_file
+    }
+}
+
+# Source a hook file; a failure is reported, not fatal.
+function global:__envwrap_source {
+    param([string]$__envwrap_hook)
+    Set-StrictMode -Off
+    try {
+        . __envwrap_dot $__envwrap_hook
+    } catch {
+        $Host.UI.WriteErrorLine("envwrap: hook $__envwrap_hook failed: " + $_.Exception.Message)
+    }
+}
+
+function global:__envwrap_cd {
+    param([string]$Path)
+    Set-Location -LiteralPath $Path -ErrorAction Stop
+}
+
+# The directory holding the environments, as completion and listing see it.
+function global:__envwrap_workon_home {
+    Set-StrictMode -Off
+    $h = [Environment]::GetEnvironmentVariable('WORKON_HOME')
+    if (-not $h) {
+        $h = $global:__envwrap_home
+    }
+    if (-not $h) {
+        return
+    }
+    if ($h -eq '~' -or $h.StartsWith('~/') -or $h.StartsWith('~\')) {
+        $h = $HOME + $h.Substring(1)
+    }
+    if (-not [IO.Path]::IsPathRooted($h)) {
+        $h = [IO.Path]::Combine((Get-Location -PSProvider FileSystem).ProviderPath, $h)
+    }
+    $h
+}
+
+# Environment names, sorted: a directory listing, no Python.
+function global:__envwrap_names {
+    Set-StrictMode -Off
+    $h = __envwrap_workon_home
+    if (-not $h -or -not [IO.Directory]::Exists($h)) {
+        return
+    }
+    try {
+        $dirs = [IO.Directory]::GetDirectories($h)
+    } catch {
+        return
+    }
+    $found = New-Object System.Collections.Generic.List[string]
+    foreach ($dir in $dirs) {
+        $name = [IO.Path]::GetFileName($dir)
+        if ($name.StartsWith('.', [StringComparison]::Ordinal)) {
+            continue
+        }
+        if ([IO.File]::Exists([IO.Path]::Combine($dir, 'pyvenv.cfg'))) {
+            $found.Add($name)
+        }
+    }
+    $found.Sort([StringComparer]::Ordinal)
+    $found
+}
+
+function global:__envwrap_list {
+    __envwrap_names
+}
+
+# Called by the generated code: dot-source the env's Activate.ps1, keep its
+# deactivate as __envwrap_venv_deactivate and install ours.
+function global:__envwrap_activate {
+    param([string]$Script, [string]$EnvDir, [string]$HookDir, [string]$Project, [string]$BinDir)
+    Set-StrictMode -Off
+    . __envwrap_dot $Script
+    $original = Get-Command -Name deactivate -CommandType Function -ErrorAction SilentlyContinue |
+        Select-Object -First 1
+    if ($null -eq $original) {
+        throw "$Script defined no deactivate function"
+    }
+    Set-Item -Path 'Function:\global:__envwrap_venv_deactivate' -Value $original.ScriptBlock
+    $global:__envwrap_venv = $EnvDir
+    $global:__envwrap_hook_dir = $HookDir
+    $global:__envwrap_project = $Project
+    $global:__envwrap_bin = $BinDir
+    function global:deactivate {
+        param([switch]$NonDestructive)
+        __envwrap_deactivate -NonDestructive:$NonDestructive
+    }
+}
+
+# Deactivate the environment that envwrap activated, if one is active.
+function global:__envwrap_leave {
+    Set-StrictMode -Off
+    if ($global:__envwrap_venv -and (Get-Command -Name deactivate -CommandType Function -ErrorAction SilentlyContinue)) {
+        deactivate
+    }
+}
+
+function global:__envwrap_source_if {
+    param([string]$Dir, [string]$Name)
+    if ($Dir) {
+        $file = [IO.Path]::Combine($Dir, $Name)
+        if ([IO.File]::Exists($file)) {
+            __envwrap_source $file
+        }
+    }
+}
+
+# deactivate, with virtualenvwrapper's hooks: predeactivate.ps1 (the env's, then
+# the global one, then the project's), the env's own deactivate,
+# postdeactivate.ps1 (the env's, then the global one) with
+# $VIRTUALENVWRAPPER_LAST_VIRTUALENV set.
+function global:__envwrap_deactivate {
+    param([switch]$NonDestructive)
+    Set-StrictMode -Off
+    $envDir = $global:__envwrap_venv
+    $binDir = $global:__envwrap_bin
+    $hookDir = [Environment]::GetEnvironmentVariable('VIRTUALENVWRAPPER_HOOK_DIR')
+    if (-not $hookDir) {
+        $hookDir = $global:__envwrap_hook_dir
+    }
+    $project = $global:__envwrap_project
+    __envwrap_source_if $binDir 'predeactivate.ps1'
+    __envwrap_source_if $hookDir 'predeactivate.ps1'
+    if ($project) {
+        __envwrap_source_if ([IO.Path]::Combine($project, '.virtualenvwrapper')) 'predeactivate.ps1'
+    }
+    __envwrap_venv_deactivate -NonDestructive:$NonDestructive
+    if ($NonDestructive) {
+        return
+    }
+    Remove-Item -Path 'Function:\global:deactivate', 'Function:\global:__envwrap_venv_deactivate' -ErrorAction SilentlyContinue
+    Remove-Variable -Name __envwrap_venv, __envwrap_bin, __envwrap_hook_dir, __envwrap_project -Scope Global -ErrorAction SilentlyContinue
+    $global:VIRTUALENVWRAPPER_LAST_VIRTUALENV = $envDir
+    __envwrap_source_if $binDir 'postdeactivate.ps1'
+    __envwrap_source_if $hookDir 'postdeactivate.ps1'
+    Remove-Variable -Name VIRTUALENVWRAPPER_LAST_VIRTUALENV -Scope Global -ErrorAction SilentlyContinue
+    if ($envDir -and [IO.File]::Exists([IO.Path]::Combine($envDir, '.envwrap-tmpenv'))) {
+        __envwrap_call rm --tmp $envDir
+    }
+}
+
+# The arguments of a command whose first positional argument is an environment
+# name (bound to -EnvName, so that it completes): the name first, then the rest.
+function global:__envwrap_with_name {
+    param([hashtable]$Bound, [object[]]$Rest)
+    if ($Bound.ContainsKey('EnvName')) {
+        , (@($Bound['EnvName']) + @($Rest))
+    } else {
+        , @($Rest)
+    }
+}
+
+# ----------------------------------------------------------------- commands
+
+function global:workon {
+    param([string]$EnvName)
+    Set-StrictMode -Off
+    $argv = __envwrap_with_name $PSBoundParameters $args
+    if ($argv.Count -eq 0) {
+        __envwrap_names
+        return
+    }
+    __envwrap_run workon @argv
+}
+
+function global:cpvirtualenv {
+    param([string]$EnvName)
+    $argv = __envwrap_with_name $PSBoundParameters $args
+    __envwrap_run cpvirtualenv @argv
+}
+
+function global:rmvirtualenv {
+    param([string]$EnvName)
+    $argv = __envwrap_with_name $PSBoundParameters $args
+    __envwrap_call rm @argv
+}
+
+function global:showvirtualenv {
+    param([string]$EnvName)
+    $argv = __envwrap_with_name $PSBoundParameters $args
+    __envwrap_call show @argv
+}
+
+function global:lssitepackages {
+    param([string]$EnvName)
+    $argv = __envwrap_with_name $PSBoundParameters $args
+    __envwrap_call sitepackages @argv
+}
+
+function global:toggleglobalsitepackages {
+    param([string]$EnvName)
+    $argv = __envwrap_with_name $PSBoundParameters $args
+    __envwrap_call toggle-global @argv
+}
+
+function global:wipeenv {
+    param([string]$EnvName)
+    $argv = __envwrap_with_name $PSBoundParameters $args
+    __envwrap_call wipe @argv
+}
+
+function global:setvirtualenvproject {
+    param([string]$EnvName)
+    $argv = __envwrap_with_name $PSBoundParameters $args
+    __envwrap_call project @argv
+}
+
+function global:mkvirtualenv {
+    __envwrap_run mkvirtualenv @args
+}
+
+function global:mktmpenv {
+    __envwrap_run mktmpenv @args
+}
+
+function global:mkproject {
+    __envwrap_run mkproject @args
+}
+
+function global:cdsitepackages {
+    __envwrap_run cdsitepackages @args
+}
+
+function global:cdproject {
+    __envwrap_run cdproject @args
+}
+
+function global:add2virtualenv {
+    __envwrap_call add-path @args
+}
+
+function global:envwrap {
+    __envwrap_call @args
+}
+
+function global:lsvirtualenv {
+    Set-StrictMode -Off
+    if ($args.Count -eq 0) {
+        __envwrap_call ls -l
+    } elseif ([string]$args[0] -ceq '-b') {
+        __envwrap_names
+    } elseif ([string]$args[0] -ceq '-l') {
+        __envwrap_call ls -l
+    } else {
+        __envwrap_call ls @args
+    }
+}
+
+function global:cdvirtualenv {
+    param([string]$SubDir)
+    Set-StrictMode -Off
+    $venv = [Environment]::GetEnvironmentVariable('VIRTUAL_ENV')
+    if (-not $venv) {
+        $Host.UI.WriteErrorLine('envwrap: cdvirtualenv: no environment is active; run workon first')
+        return
+    }
+    $target = $venv
+    if ($SubDir) {
+        $target = [IO.Path]::Combine($venv, $SubDir)
+    }
+    Set-Location -LiteralPath $target
+}
+
+# allvirtualenv COMMAND ARGS...: run COMMAND in every environment (its bin
+# directory first on PATH, VIRTUAL_ENV set, in its directory); everything is
+# restored after each one.
+function global:allvirtualenv {
+    Set-StrictMode -Off
+    if ($args.Count -eq 0) {
+        $Host.UI.WriteErrorLine('usage: allvirtualenv COMMAND [ARGS...]')
+        return
+    }
+    $command = $args[0]
+    $rest = @()
+    if ($args.Count -gt 1) {
+        $rest = $args[1..($args.Count - 1)]
+    }
+    $h = __envwrap_workon_home
+    foreach ($name in @(__envwrap_names)) {
+        $dir = [IO.Path]::Combine($h, $name)
+        $bin = [IO.Path]::Combine($dir, 'bin')
+        if (-not [IO.Directory]::Exists($bin)) {
+            $bin = [IO.Path]::Combine($dir, 'Scripts')
+        }
+        $savedPath = $env:PATH
+        $savedVenv = [Environment]::GetEnvironmentVariable('VIRTUAL_ENV')
+        $savedHome = [Environment]::GetEnvironmentVariable('PYTHONHOME')
+        Push-Location -LiteralPath $dir
+        try {
+            $env:VIRTUAL_ENV = $dir
+            $env:PYTHONHOME = $null
+            $env:PATH = $bin + [IO.Path]::PathSeparator + $savedPath
+            & $command @rest
+        } finally {
+            $env:PATH = $savedPath
+            $env:VIRTUAL_ENV = $savedVenv
+            $env:PYTHONHOME = $savedHome
+            Pop-Location
+        }
+    }
+}
+
+# ----------------------------------------------------------------- completion
+# No Python per TAB: names come from the same listing as lsvirtualenv -b.
+
+# A name as PowerShell must read it back: bare when that is safe, else
+# single-quoted with every quote character (ASCII or typographic) doubled.
+function global:__envwrap_quote {
+    param([string]$Value)
+    if ($Value -cmatch '^[A-Za-z_][A-Za-z0-9_.-]*$') {
+        return $Value
+    }
+    $out = New-Object System.Text.StringBuilder
+    [void]$out.Append([char]39)
+    foreach ($ch in $Value.ToCharArray()) {
+        [void]$out.Append($ch)
+        $code = [int]$ch
+        if ($code -eq 39 -or ($code -ge 0x2018 -and $code -le 0x201B)) {
+            [void]$out.Append($ch)
+        }
+    }
+    [void]$out.Append([char]39)
+    $out.ToString()
+}
+
+function global:__envwrap_complete_names {
+    param([string]$Typed)
+    Set-StrictMode -Off
+    $prefix = [string]$Typed
+    if ($prefix.Length -gt 0) {
+        $first = [int]$prefix[0]
+        if ($first -eq 39 -or ($first -ge 0x2018 -and $first -le 0x201B)) {
+            $prefix = $prefix.Substring(1).Replace([string][char]39 + [char]39, [string][char]39)
+        } elseif ($first -eq 34 -or ($first -ge 0x201C -and $first -le 0x201E)) {
+            $prefix = $prefix.Substring(1)
+        }
+    }
+    foreach ($name in @(__envwrap_names)) {
+        if ($name.StartsWith($prefix, [StringComparison]::OrdinalIgnoreCase)) {
+            New-Object System.Management.Automation.CompletionResult -ArgumentList @(
+                (__envwrap_quote $name), $name, 'ParameterValue', $name)
+        }
+    }
+}
+
+# Directories below the active environment (or its site-packages).
+function global:__envwrap_complete_subdirs {
+    param([string]$Typed)
+    Set-StrictMode -Off
+    $base = [Environment]::GetEnvironmentVariable('VIRTUAL_ENV')
+    if (-not $base -or -not [IO.Directory]::Exists($base)) {
+        return
+    }
+    $typedPath = ([string]$Typed).Trim([char]39, [char]34).Replace('\', '/')
+    $cut = $typedPath.LastIndexOf('/')
+    $parent = ''
+    $leaf = $typedPath
+    if ($cut -ge 0) {
+        $parent = $typedPath.Substring(0, $cut + 1)
+        $leaf = $typedPath.Substring($cut + 1)
+    }
+    $dir = [IO.Path]::Combine($base, $parent)
+    if (-not [IO.Directory]::Exists($dir)) {
+        return
+    }
+    foreach ($sub in [IO.Directory]::GetDirectories($dir)) {
+        $name = [IO.Path]::GetFileName($sub)
+        if ($name.StartsWith($leaf, [StringComparison]::OrdinalIgnoreCase)) {
+            $text = $parent + $name + '/'
+            New-Object System.Management.Automation.CompletionResult -ArgumentList @(
+                (__envwrap_quote $text), $text, 'ProviderContainer', $text)
+        }
+    }
+}
+
+Register-ArgumentCompleter -ParameterName EnvName -CommandName @(
+    'workon', 'rmvirtualenv', 'cpvirtualenv', 'showvirtualenv', 'lssitepackages',
+    'toggleglobalsitepackages', 'wipeenv', 'setvirtualenvproject') -ScriptBlock {
+    param($commandName, $parameterName, $wordToComplete, $commandAst, $fakeBoundParameters)
+    __envwrap_complete_names $wordToComplete
+}
+
+Register-ArgumentCompleter -ParameterName SubDir -CommandName cdvirtualenv -ScriptBlock {
+    param($commandName, $parameterName, $wordToComplete, $commandAst, $fakeBoundParameters)
+    __envwrap_complete_subdirs $wordToComplete
+}

@@ -1,0 +1,78 @@
+"""Shared fixtures: an isolated user (HOME, XDG dirs, WORKON_HOME, PROJECT_HOME under
+tmp_path), the envwrap command, a pip seed cache shared by the whole session, and
+real shells driven over pipes (tests/shells.py)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+from shells import Shell
+
+ROOT = Path(__file__).resolve().parent.parent
+ENVWRAP = Path(sys.executable).parent / "envwrap"
+POSIX_SHELLS = ("bash", "zsh")
+
+
+def require_shell(name: str) -> str:
+    path = shutil.which(name)
+    if path is None:
+        if os.environ.get("CI"):
+            pytest.fail(f"{name} is not installed, and CI must test it")
+        pytest.skip(f"{name} is not installed")
+    return path
+
+
+@pytest.fixture(scope="session")
+def envwrap_exe() -> Path:
+    if not ENVWRAP.exists():
+        pytest.fail(f"{ENVWRAP} missing: run the tests with the python envwrap is installed in (make test)")
+    return ENVWRAP
+
+
+@pytest.fixture(scope="session")
+def seed_cache(tmp_path_factory) -> Path:
+    """One pip seed cache for the session: ensurepip runs once, not per test."""
+    return tmp_path_factory.mktemp("seed-cache")
+
+
+@pytest.fixture
+def user(tmp_path, seed_cache) -> dict:
+    """Environment variables of a fresh, isolated user."""
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("ENVWRAP_", "VIRTUALENVWRAPPER_", "_OLD_VIRTUAL"))
+           and k not in ("VIRTUAL_ENV", "VIRTUAL_ENV_PROMPT", "WORKON_HOME", "PROJECT_HOME",
+                         "PYTHONPATH", "PS1", "PROMPT", "ZDOTDIR", "BASH_ENV", "ENV")}
+    home = tmp_path / "home"
+    for sub in ("", ".config", ".local/share", ".cache"):
+        (home / sub).mkdir(parents=True, exist_ok=True)
+    (tmp_path / "envs").mkdir()
+    (tmp_path / "projects").mkdir()
+    env.update(
+        HOME=str(home),
+        XDG_CONFIG_HOME=str(home / ".config"),
+        XDG_DATA_HOME=str(home / ".local/share"),
+        XDG_CACHE_HOME=str(home / ".cache"),
+        WORKON_HOME=str(tmp_path / "envs"),
+        PROJECT_HOME=str(tmp_path / "projects"),
+        ENVWRAP_CACHE_DIR=str(seed_cache),
+        ENVWRAP_CREATOR=os.environ.get("ENVWRAP_TEST_CREATOR", "venv"),
+        LC_ALL="C.UTF-8",
+        TERM="dumb",
+    )
+    return env
+
+
+@pytest.fixture(params=POSIX_SHELLS)
+def sh(request, user, tmp_path, envwrap_exe):
+    """A persistent bash or zsh with envwrap loaded through `eval "$(envwrap init ...)"`."""
+    require_shell(request.param)
+    shell = Shell(request.param, user, cwd=tmp_path)
+    out = shell.run(f'eval "$({Shell.quote(str(envwrap_exe))} init {request.param})"')
+    assert out.status == 0 and out.stdout == "" and out.stderr == "", out
+    yield shell
+    shell.close()
