@@ -1,0 +1,33 @@
+# envwrap developer commands. Everything runs from .venv/, created on first use.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+SHELL_NAME ?= bash
+
+.PHONY: demo test lint bench clean
+
+$(BIN)/envwrap: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test,lint]'
+	touch $@
+
+# An interactive shell with envwrap loaded and a throwaway WORKON_HOME.
+demo: $(BIN)/envwrap
+	$(BIN)/envwrap demo $(SHELL_NAME)
+
+# The whole suite: unit tests, and real bash, zsh and fish processes.
+test: $(BIN)/envwrap
+	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+
+lint: $(BIN)/envwrap
+	$(BIN)/ruff check envwrap tests
+	shellcheck -s bash shell/envwrap.bash envwrap/activators/activate.sh
+	zsh -n shell/envwrap.zsh
+	fish -n shell/envwrap.fish && fish_indent --check shell/envwrap.fish
+
+bench: $(BIN)/envwrap
+	$(PYTHON) bench/run.py $(BENCH_ARGS)
+
+clean:
+	rm -rf $(VENV) .pytest_cache
