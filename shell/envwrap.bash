@@ -177,22 +177,28 @@ allvirtualenv() {
 # No Python per TAB: names come from the same glob as lsvirtualenv -b.
 
 __envwrap_complete_names() {
-    local __envwrap_cur="${COMP_WORDS[COMP_CWORD]-}" __envwrap_n
-    # Undo the quoting the user typed so far: a leading quote, backslash escapes.
+    local __envwrap_cur="${COMP_WORDS[COMP_CWORD]-}" __envwrap_n __envwrap_quoted=
+    # Undo the quoting typed so far: an opening quote, or backslash escapes.
     case "$__envwrap_cur" in
-        \'*) __envwrap_cur="${__envwrap_cur#\'}" ;;
-        \"*) __envwrap_cur="${__envwrap_cur#\"}" ;;
+        \'*) __envwrap_cur="${__envwrap_cur#\'}"; __envwrap_quoted=1 ;;
+        \"*) __envwrap_cur="${__envwrap_cur#\"}"; __envwrap_quoted=1 ;;
         *\\*) __envwrap_cur="${__envwrap_cur//\\/}" ;;
     esac
     COMPREPLY=()
     __envwrap_scan
     for __envwrap_n in "${__envwrap_found[@]}"; do
         case "$__envwrap_n" in
-            "$__envwrap_cur"*) COMPREPLY+=("$__envwrap_n") ;;
+            "$__envwrap_cur"*)
+                # Inside an opened quote readline quotes as for file names; elsewhere
+                # escape every special character ($, `, spaces, quotes) ourselves.
+                [ -n "$__envwrap_quoted" ] || \builtin printf -v __envwrap_n '%q' "$__envwrap_n"
+                COMPREPLY+=("$__envwrap_n")
+                ;;
         esac
     done
-    # Let readline quote the names (spaces, quotes, $) as it does file names.
-    \builtin compopt -o filenames 2>/dev/null
+    if [ -n "$__envwrap_quoted" ]; then
+        \builtin compopt -o filenames 2>/dev/null
+    fi
     \return 0
 }
 

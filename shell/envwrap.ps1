@@ -226,7 +226,7 @@ function global:__envwrap_deactivate {
         return
     }
     Remove-Item -Path 'Function:\global:deactivate', 'Function:\global:__envwrap_venv_deactivate' -ErrorAction SilentlyContinue
-    Remove-Variable -Name __envwrap_venv, __envwrap_bin, __envwrap_hook_dir, __envwrap_project -Scope Global -ErrorAction SilentlyContinue
+    Remove-Variable -Name '__envwrap_venv', '__envwrap_bin', '__envwrap_hook_dir', '__envwrap_project' -Scope Global -ErrorAction SilentlyContinue
     $global:VIRTUALENVWRAPPER_LAST_VIRTUALENV = $envDir
     __envwrap_source_if $binDir 'postdeactivate.ps1'
     __envwrap_source_if $hookDir 'postdeactivate.ps1'
@@ -236,23 +236,17 @@ function global:__envwrap_deactivate {
     }
 }
 
-# The arguments of a command whose first positional argument is an environment
-# name (bound to -EnvName, so that it completes): the name first, then the rest.
-function global:__envwrap_with_name {
-    param([hashtable]$Bound, [object[]]$Rest)
-    if ($Bound.ContainsKey('EnvName')) {
-        , (@($Bound['EnvName']) + @($Rest))
-    } else {
-        , @($Rest)
-    }
-}
-
 # ----------------------------------------------------------------- commands
+# Commands that take an environment name declare it as -EnvName (so that TAB
+# completes it) and pass it on first, followed by everything else they got.
 
 function global:workon {
     param([string]$EnvName)
     Set-StrictMode -Off
-    $argv = __envwrap_with_name $PSBoundParameters $args
+    $argv = @($args)
+    if ($PSBoundParameters.ContainsKey('EnvName')) {
+        $argv = @($EnvName) + $argv
+    }
     if ($argv.Count -eq 0) {
         __envwrap_names
         return
@@ -262,43 +256,64 @@ function global:workon {
 
 function global:cpvirtualenv {
     param([string]$EnvName)
-    $argv = __envwrap_with_name $PSBoundParameters $args
+    $argv = @($args)
+    if ($PSBoundParameters.ContainsKey('EnvName')) {
+        $argv = @($EnvName) + $argv
+    }
     __envwrap_run cpvirtualenv @argv
 }
 
 function global:rmvirtualenv {
     param([string]$EnvName)
-    $argv = __envwrap_with_name $PSBoundParameters $args
+    $argv = @($args)
+    if ($PSBoundParameters.ContainsKey('EnvName')) {
+        $argv = @($EnvName) + $argv
+    }
     __envwrap_call rm @argv
 }
 
 function global:showvirtualenv {
     param([string]$EnvName)
-    $argv = __envwrap_with_name $PSBoundParameters $args
+    $argv = @($args)
+    if ($PSBoundParameters.ContainsKey('EnvName')) {
+        $argv = @($EnvName) + $argv
+    }
     __envwrap_call show @argv
 }
 
 function global:lssitepackages {
     param([string]$EnvName)
-    $argv = __envwrap_with_name $PSBoundParameters $args
+    $argv = @($args)
+    if ($PSBoundParameters.ContainsKey('EnvName')) {
+        $argv = @($EnvName) + $argv
+    }
     __envwrap_call sitepackages @argv
 }
 
 function global:toggleglobalsitepackages {
     param([string]$EnvName)
-    $argv = __envwrap_with_name $PSBoundParameters $args
+    $argv = @($args)
+    if ($PSBoundParameters.ContainsKey('EnvName')) {
+        $argv = @($EnvName) + $argv
+    }
     __envwrap_call toggle-global @argv
 }
 
 function global:wipeenv {
     param([string]$EnvName)
-    $argv = __envwrap_with_name $PSBoundParameters $args
+    $argv = @($args)
+    if ($PSBoundParameters.ContainsKey('EnvName')) {
+        $argv = @($EnvName) + $argv
+    }
     __envwrap_call wipe @argv
 }
 
 function global:setvirtualenvproject {
     param([string]$EnvName)
-    $argv = __envwrap_with_name $PSBoundParameters $args
+    $argv = @($args)
+    if ($PSBoundParameters.ContainsKey('EnvName')) {
+        $argv = @($EnvName) + $argv
+    }
     __envwrap_call project @argv
 }
 

@@ -1,0 +1,211 @@
+"""Start-up, TAB completion and process counts in real bash and zsh.
+
+Process counts are deterministic: the backend command is replaced by a wrapper
+that logs each start, and python/python3 on PATH by shims that log too.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import pexpect
+import pytest
+
+from conftest import require_shell
+from shells import Shell
+
+q = Shell.quote
+
+# COMPREPLY holds words quoted with printf %q, as they will be inserted on the
+# command line; evaluating each is exactly what bash will do with it.
+DEQUOTE_REPLY = 'for w in "${COMPREPLY[@]}"; do eval "printf \'%s\\\\n\' $w"; done'
+
+
+@pytest.mark.parametrize("argv", [
+    ["bash", "--noprofile", "--norc", "-e", "-u", "-o", "pipefail", "-c"],
+    ["zsh", "--no-rcs", "-e", "-u", "-c"],
+])
+def test_init_is_silent_under_strict_flags_and_twice(argv, user, envwrap_exe):
+    require_shell(argv[0])
+    shell = argv[0]
+    script = (f'eval "$({q(str(envwrap_exe))} init {shell})"; '
+              f'eval "$({q(str(envwrap_exe))} init {shell})"; workon; lsvirtualenv -b')
+    proc = subprocess.run(argv + [script], env=user, capture_output=True, text=True)
+    assert (proc.returncode, proc.stdout, proc.stderr) == (0, "", "")
+
+
+def test_bash_file_passes_shellcheck():
+    if not __import__("shutil").which("shellcheck"):
+        if os.environ.get("CI"):
+            pytest.fail("shellcheck missing in CI")
+        pytest.skip("shellcheck not installed")
+    root = Path(__file__).resolve().parent.parent
+    proc = subprocess.run(["shellcheck", "-s", "bash", str(root / "shell/envwrap.bash"),
+                           str(root / "envwrap/activators/activate.sh")], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout
+
+
+@pytest.fixture
+def counted(sh, tmp_path, envwrap_exe, user):
+    """Log every backend start and every python/python3 started by name."""
+    log = tmp_path / "starts.log"
+    wrapper = tmp_path / "counting-envwrap"
+    wrapper.write_text(f"#!/bin/sh\necho envwrap >> {q(str(log))}\nexec {q(str(envwrap_exe))} \"$@\"\n")
+    wrapper.chmod(0o755)
+    shims = tmp_path / "shims"
+    shims.mkdir()
+    for name in ("python", "python3"):
+        real = subprocess.run(["sh", "-c", f"command -v {name}"], capture_output=True, text=True,
+                              env=user).stdout.strip() or "/usr/bin/python3"
+        (shims / name).write_text(f"#!/bin/sh\necho {name} >> {q(str(log))}\nexec {q(real)} \"$@\"\n")
+        (shims / name).chmod(0o755)
+    sh.ok(f"__envwrap_exe={q(str(wrapper))}; PATH={q(str(shims))}:$PATH")
+    log.write_text("")
+
+    def starts() -> list[str]:
+        lines = log.read_text().splitlines()
+        log.write_text("")
+        return lines
+
+    return starts
+
+
+def test_process_counts(sh, counted, tmp_path):
+    sh.ok("mkvirtualenv --without-pip 'a b' && deactivate && mkvirtualenv --without-pip c && deactivate")
+    counted()
+    sh.ok("workon 'a b'")
+    assert counted() == ["envwrap"], "workon starts exactly one backend process"
+    sh.ok("deactivate")
+    assert counted() == [], "deactivate without hooks starts no process"
+    (tmp_path / "envs" / "predeactivate").write_text("HOOKED=1\n")
+    sh.ok("workon c")
+    counted()
+    sh.ok("deactivate")
+    assert counted() == [] and sh.var("HOOKED") == "1", "sourced hooks need no Python either"
+    sh.ok("workon c")
+    counted()
+    sh.ok("workon 'a b'")  # switching: deactivate + activate, still one process
+    assert counted() == ["envwrap"]
+    sh.ok("deactivate")
+    sh.ok("lsvirtualenv -b >/dev/null; workon >/dev/null")
+    assert counted() == []
+    if sh.kind == "bash":
+        sh.ok("COMP_WORDS=(workon ''); COMP_CWORD=1; __envwrap_complete_names")
+        assert sorted(sh.ok(DEQUOTE_REPLY).lines) == ["a b", "c"]
+    else:
+        sh.ok("__envwrap_scan")
+    assert counted() == [], "completion starts no process"
+
+
+def test_static_file_load_starts_no_process(user, tmp_path, envwrap_exe):
+    for shell in ("bash", "zsh"):
+        require_shell(shell)
+        loader = tmp_path / f"envwrap.{shell}"
+        log = tmp_path / "log"
+        log.write_text("")
+        text = subprocess.run([str(envwrap_exe), "init", shell], env=user, capture_output=True,
+                              text=True, check=True).stdout
+        wrapper = tmp_path / "wrapper"
+        wrapper.write_text(f"#!/bin/sh\necho started >> {q(str(log))}\nexec {q(str(envwrap_exe))} \"$@\"\n")
+        wrapper.chmod(0o755)
+        loader.write_text(text.replace(f"__envwrap_exe={q(str(envwrap_exe))}", f"__envwrap_exe={q(str(wrapper))}"))
+        proc = subprocess.run([shell, "-c", f". {q(str(loader))}; workon; lsvirtualenv -b"], env=user,
+                              capture_output=True, text=True)
+        assert proc.returncode == 0 and proc.stderr == ""
+        assert log.read_text() == ""
+
+
+def test_completion_lists_exactly_what_ls_lists(sh, tmp_path, envwrap_exe, user):
+    home = tmp_path / "envs"
+    names = ["*", "a b", "x" * 200, "ünï €", "q'uote", "[set]", "-", "tab\tname"]
+    names = [n for n in names if n != "-"]
+    for n in names:
+        (home / n).mkdir()
+        (home / n / "pyvenv.cfg").write_text("home = /usr/bin\n")
+    (home / "not-an-env").mkdir()
+    (home / ".hidden").mkdir()
+    (home / ".hidden" / "pyvenv.cfg").write_text("")
+    (home / "a-file").write_text("")
+    expected = subprocess.run([str(envwrap_exe), "ls"], env=user, capture_output=True, text=True,
+                              check=True).stdout.splitlines()
+    assert sorted(expected) == sorted(names)
+    assert sorted(sh.ok("lsvirtualenv -b").lines) == sorted(names)
+    if sh.kind == "bash":
+        sh.ok("COMP_WORDS=(workon ''); COMP_CWORD=1; __envwrap_complete_names")
+        got = sh.ok(DEQUOTE_REPLY).lines
+    else:
+        sh.ok("__envwrap_scan")
+        got = sh.ok("print -rl -- \"${__envwrap_found[@]}\"").lines
+    assert sorted(got) == sorted(names)
+
+
+def test_many_environments(sh, tmp_path, envwrap_exe, user):
+    home = tmp_path / "envs"
+    for i in range(1000):
+        d = home / f"env-{i:04d}-{'n' * 200}"
+        d.mkdir()
+        (d / "pyvenv.cfg").write_text("home = /usr/bin\n")
+    assert len(sh.ok("lsvirtualenv -b").lines) == 1000
+    sh.ok("mkvirtualenv --without-pip last-one")
+    assert sh.var("VIRTUAL_ENV") == str(home / "last-one")
+    sh.ok("deactivate")
+
+
+def _interactive(kind: str, user: dict, envwrap_exe: Path, tmp_path: Path, compinit: str) -> pexpect.spawn:
+    env = dict(user, PS1="PROMPT> ", PROMPT="PROMPT> ")
+    if kind == "bash":
+        child = pexpect.spawn("bash", ["--noprofile", "--norc", "-i"], env=env, encoding="utf-8",
+                              timeout=20, cwd=str(tmp_path), dimensions=(40, 400))
+        child.sendline(f"PS1='PROMPT> '; bind 'set show-all-if-ambiguous on' 2>/dev/null; "
+                       f"eval \"$({q(str(envwrap_exe))} init bash)\"")
+    else:
+        zdot = tmp_path / "zdot"
+        zdot.mkdir(exist_ok=True)
+        load = f'eval "$({q(str(envwrap_exe))} init zsh)"'
+        init = "autoload -Uz compinit && compinit -u -D"
+        body = {"before": f"{init}\n{load}\n", "after": f"{load}\n{init}\n", "none": f"{load}\n"}[compinit]
+        (zdot / ".zshrc").write_text("PROMPT='PROMPT> '\nunsetopt BEEP\n" + body)
+        env["ZDOTDIR"] = str(zdot)
+        child = pexpect.spawn("zsh", ["-i"], env=env, encoding="utf-8", timeout=20, cwd=str(tmp_path),
+                              dimensions=(40, 400))
+    child.expect("PROMPT> ")
+    return child
+
+
+TAB_CASES = [("with space", "wi"), ("it's \"quoted\"", "it"), ("dollar $HOME `x`", "do"), ("ünï €", "ü")]
+
+
+@pytest.mark.parametrize("kind,compinit", [("bash", ""), ("zsh", "before"), ("zsh", "after")])
+def test_tab_completes_hostile_names_in_a_real_terminal(kind, compinit, user, envwrap_exe, tmp_path):
+    require_shell(kind)
+    home = tmp_path / "envs"
+    for name, _ in TAB_CASES:
+        subprocess.run([str(envwrap_exe), "new", "--without-pip", "--creator", "venv", name], env=user,
+                       check=True, capture_output=True)
+    child = _interactive(kind, user, envwrap_exe, tmp_path, compinit)
+    try:
+        for name, prefix in TAB_CASES:
+            child.send(f"workon {prefix}\t")
+            child.send("\r")
+            child.expect("PROMPT> ")
+            child.sendline('printf "[%s]\\n" "$VIRTUAL_ENV"')
+            child.expect(r"\[([^\]\r\n]*)\]\r?\n")
+            assert child.match.group(1) == str(home / name)
+            child.expect("PROMPT> ")
+        assert not list(tmp_path.rglob("CANARY"))
+    finally:
+        child.sendline("exit")
+        child.close(force=True)
+
+
+def test_zsh_without_compinit_prints_nothing(user, envwrap_exe, tmp_path):
+    require_shell("zsh")
+    child = _interactive("zsh", user, envwrap_exe, tmp_path, "none")
+    try:
+        child.sendline("workon; echo done-$?")
+        child.expect("done-0")
+        assert "command not found" not in child.before and "compdef" not in child.before
+    finally:
+        child.close(force=True)
