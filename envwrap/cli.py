@@ -45,7 +45,7 @@ def cmd_sh(args: list[str]) -> int:
 
 
 def cmd_ls(args: list[str]) -> int:
-    from envwrap import envs, home, hooks
+    from envwrap import envs, home
     from envwrap.argparsing import Parser
 
     parser = Parser(prog="envwrap ls", description="List the environments in WORKON_HOME.")

@@ -278,7 +278,8 @@ def _pip_install(layout: Layout, args: list[str]) -> None:
     cmd = [str(layout.python), "-m", "pip", "install", *args]
     status = subprocess.call(cmd, stdout=sys.stderr.fileno(), env=env, stdin=subprocess.DEVNULL)
     if status != 0:
-        raise UserError(f"pip install {' '.join(shlex.quote(a) for a in args)} failed (status {status}); the environment was not created")
+        shown = " ".join(shlex.quote(a) for a in args)
+        raise UserError(f"pip install {shown} failed (status {status}); the environment was not created")
 
 
 _BOUNDARY = rb"(?=[/\\'\"\s:;]|$)"

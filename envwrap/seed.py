@@ -77,7 +77,8 @@ def copy_tree(src: Path, dst: Path) -> None:
 
 
 def _pip_entries(site: Path) -> list[Path]:
-    return [p for p in site.iterdir() if p.name == "pip" or (p.name.startswith("pip-") and p.name.endswith(".dist-info"))]
+    return [p for p in site.iterdir()
+            if p.name == "pip" or (p.name.startswith("pip-") and p.name.endswith(".dist-info"))]
 
 
 def _launcher(python: Path, module_call: str) -> str:

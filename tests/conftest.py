@@ -41,7 +41,14 @@ def seed_cache(tmp_path_factory) -> Path:
 
 
 @pytest.fixture
-def user(tmp_path, seed_cache) -> dict:
+def creator() -> str:
+    """The creator most tests use; test modules that must pass with every creator
+    override this fixture with a parametrized one (see test_workflow_posix.py)."""
+    return "venv"
+
+
+@pytest.fixture
+def user(tmp_path, seed_cache, creator) -> dict:
     """Environment variables of a fresh, isolated user."""
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("ENVWRAP_", "VIRTUALENVWRAPPER_", "_OLD_VIRTUAL"))
@@ -60,7 +67,7 @@ def user(tmp_path, seed_cache) -> dict:
         WORKON_HOME=str(tmp_path / "envs"),
         PROJECT_HOME=str(tmp_path / "projects"),
         ENVWRAP_CACHE_DIR=str(seed_cache),
-        ENVWRAP_CREATOR=os.environ.get("ENVWRAP_TEST_CREATOR", "venv"),
+        ENVWRAP_CREATOR=creator,
         LC_ALL="C.UTF-8",
         TERM="dumb",
     )

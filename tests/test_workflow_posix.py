@@ -22,6 +22,19 @@ HOSTILE = [
 q = Shell.quote
 
 
+@pytest.fixture(params=["venv", "uv"])
+def creator(request):
+    """Every workflow passes with each creator: a creator changes speed, never behaviour."""
+    if request.param == "uv":
+        from envwrap.envs import _uv_binary
+
+        if _uv_binary() is None:
+            if os.environ.get("CI"):
+                pytest.fail("uv is not installed, and CI must test it (pip install '.[test]')")
+            pytest.skip("uv not installed")
+    return request.param
+
+
 @pytest.mark.parametrize("name", HOSTILE)
 def test_create_activate_deactivate_remove(sh, tmp_path, name):
     home = tmp_path / "envs"
@@ -78,7 +91,8 @@ def _make_wheel(tmp_path: Path, name: str, version: str) -> Path:
     files = {
         f"{name}.py": b"VALUE = 42\n",
         f"{name}-{version}.dist-info/METADATA": f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n".encode(),
-        f"{name}-{version}.dist-info/WHEEL": b"Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
+        f"{name}-{version}.dist-info/WHEEL":
+            b"Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
     }
     record = []
     for path, data in files.items():
@@ -111,7 +125,8 @@ def test_hooks_run_in_virtualenvwrapper_order(sh, tmp_path):
     _write(home / "postactivate", f"echo \"postactivate $VIRTUAL_ENV\" >> {L}\nHOOK_VAR=set\n")
     _write(home / "predeactivate", f"echo \"predeactivate $VIRTUAL_ENV\" >> {L}\n")
     _write(home / "postdeactivate",
-           f"echo \"postdeactivate ${{VIRTUAL_ENV:-none}} $VIRTUALENVWRAPPER_LAST_VIRTUALENV\" >> {L}\nunset HOOK_VAR\n")
+           f"echo \"postdeactivate ${{VIRTUAL_ENV:-none}} $VIRTUALENVWRAPPER_LAST_VIRTUALENV\" >> {L}\n"
+           "unset HOOK_VAR\n")
     _write(home / "prermvirtualenv", f"#!/bin/sh\necho \"prermvirtualenv $1\" >> {L}\n", True)
     _write(home / "postrmvirtualenv", f"#!/bin/sh\necho \"postrmvirtualenv $1\" >> {L}\n", True)
     name = "hook $(touch CANARY) env"
@@ -345,7 +360,8 @@ def test_user_shell_left_intact(sh, tmp_path):
     sh.ok("i=keep_i; a=keep_a; tst=keep_tst; env=keep_env; name=keep_name")
     if sh.kind == "bash":
         sh.ok("shopt -s expand_aliases failglob; set -u")
-        sh.ok("alias cd='echo BROKEN'; alias echo='false'; alias printf='false'; alias source='false'; alias eval=false")
+        sh.ok("alias cd='echo BROKEN'; alias echo='false'; alias printf='false'; alias source='false'")
+        sh.ok("alias eval=false")
         listing = "compgen -v | sort"
     else:
         sh.ok("setopt nounset ksharrays shwordsplit")

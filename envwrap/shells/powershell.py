@@ -1,0 +1,48 @@
+"""PowerShell: plan steps as calls to the functions in shell/envwrap.ps1.
+
+The code is run with ``Invoke-Expression`` inside a ``try`` in the function
+``__envwrap_run``; the helpers it calls throw on failure, which ends it at the
+first step that fails. Every value is a single-quoted literal from
+:func:`envwrap.shells.quote.powershell`, and the code itself is ASCII apart from
+those values. Windows PowerShell 5.1 syntax only.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import PurePath
+
+from envwrap.shells.quote import powershell as q
+
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+class Emitter:
+    def __init__(self, shell: str):
+        self.shell = shell
+
+    def render(self, steps: list[tuple]) -> str:
+        return "".join(getattr(self, "_" + step[0])(*step[1:]) + "\n" for step in steps)
+
+    def _leave(self) -> str:
+        return "__envwrap_leave"
+
+    def _activate(self, script: str, env: str, hook_dir: str, project: str) -> str:
+        # The directory holding Activate.ps1 is the env's bin (or Scripts)
+        # directory: its predeactivate.ps1 / postdeactivate.ps1 hooks are there.
+        bin_dir = str(PurePath(script).parent)
+        return f"__envwrap_activate {q(script)} {q(env)} {q(hook_dir)} {q(project)} {q(bin_dir)}"
+
+    def _source(self, path: str) -> str:
+        return f"__envwrap_source {q(path)}"
+
+    def _cd(self, path: str) -> str:
+        return f"__envwrap_cd {q(path)}"
+
+    def _set(self, name: str, value: str) -> str:
+        if not _NAME.fullmatch(name):
+            raise ValueError(f"not a variable name: {name!r}")
+        return f"$global:{name} = {q(value)}"
+
+    def _list(self) -> str:
+        return "__envwrap_list"

@@ -1,0 +1,245 @@
+"""The backend on its own: where things live, names, layouts, relocation, the CLI."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from envwrap import activators, home, names
+from envwrap.envs import relocate
+from envwrap.errors import UserError
+from envwrap.layout import Layout
+
+
+def run(envwrap_exe, user, *args, check=True, cwd=None):
+    proc = subprocess.run([str(envwrap_exe), *args], env=user, capture_output=True, text=True, cwd=cwd)
+    if check:
+        assert proc.returncode == 0, proc.stderr
+    return proc
+
+
+# ----------------------------------------------------------------- where things live
+
+
+@pytest.fixture
+def clean_env(monkeypatch, tmp_path):
+    for var in ("WORKON_HOME", "PROJECT_HOME", "VIRTUALENVWRAPPER_HOOK_DIR", "ENVWRAP_CONFIG"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    (tmp_path / "home").mkdir()
+    monkeypatch.setattr(home, "_config_cache", None)
+    return tmp_path
+
+
+def test_workon_home_resolution_order(clean_env, monkeypatch):
+    tmp = clean_env
+    # 4. nothing set: platformdirs' user data dir
+    assert home.workon_home() == tmp / "data" / "envwrap" / "envs"
+    # 3. an existing ~/.virtualenvs (virtualenvwrapper's default) wins over that
+    (tmp / "home" / ".virtualenvs").mkdir()
+    assert home.workon_home() == tmp / "home" / ".virtualenvs"
+    # 2. the config file wins over both
+    cfg = tmp / "config" / "envwrap" / "config.toml"
+    cfg.parent.mkdir(parents=True)
+    cfg.write_text('workon_home = "~/from-config"\nproject_home = "/projects"\n')
+    monkeypatch.setattr(home, "_config_cache", None)
+    assert home.workon_home() == tmp / "home" / "from-config"
+    assert home.project_home(required=False) == Path("/projects")
+    # 1. $WORKON_HOME wins over everything; empty counts as unset
+    monkeypatch.setenv("WORKON_HOME", "")
+    assert home.workon_home() == tmp / "home" / "from-config"
+    monkeypatch.setenv("WORKON_HOME", str(tmp / "explicit"))
+    assert home.workon_home() == tmp / "explicit"
+    assert home.hook_dir() == tmp / "explicit"
+    monkeypatch.setenv("VIRTUALENVWRAPPER_HOOK_DIR", str(tmp / "hooks"))
+    assert home.hook_dir() == tmp / "hooks"
+
+
+def test_corrupt_config_is_one_clear_error(clean_env, envwrap_exe):
+    cfg = clean_env / "config" / "envwrap" / "config.toml"
+    cfg.parent.mkdir(parents=True)
+    cfg.write_text("workon_home = [unclosed\n")
+    env = dict(os.environ, HOME=str(clean_env / "home"), XDG_CONFIG_HOME=str(clean_env / "config"))
+    env.pop("WORKON_HOME", None)
+    proc = subprocess.run([str(envwrap_exe), "ls"], env=env, capture_output=True, text=True)
+    assert proc.returncode != 0
+    assert proc.stderr.startswith("envwrap: config file ") and str(cfg) in proc.stderr
+    assert proc.stderr.count("\n") == 1
+
+
+def test_config_verb_writes_toml(user, envwrap_exe, tmp_path):
+    run(envwrap_exe, user, "config", "creator", "venv")
+    cfg = Path(user["XDG_CONFIG_HOME"]) / "envwrap" / "config.toml"
+    assert cfg.read_text() == 'creator = "venv"\n'
+    assert run(envwrap_exe, user, "config", "creator").stdout == "venv\n"
+    run(envwrap_exe, user, "config", "creator", "--unset")
+    assert "creator" not in cfg.read_text()
+
+
+# ----------------------------------------------------------------- names
+
+
+@pytest.mark.parametrize("bad", ["", ".", "..", ".hidden", "-x", "a/b", "a\0b", "a\nb", "a\rb", "x" * 256])
+def test_refused_names(bad):
+    assert names.name_problem(bad)
+    with pytest.raises(UserError):
+        names.validate(bad)
+
+
+@pytest.mark.parametrize("good", ["a", "with space", "it's", "$(x)", "`x`", "ü中🚒", "a-b_c.d", "x" * 255, "*"])
+def test_accepted_names(good):
+    assert names.name_problem(good) is None
+
+
+# ----------------------------------------------------------------- layouts
+
+
+def test_layouts_posix_and_windows(tmp_path):
+    posix = tmp_path / "p"
+    (posix / "bin").mkdir(parents=True)
+    (posix / "lib" / "python3.11" / "site-packages").mkdir(parents=True)
+    layout = Layout.of(posix)
+    assert not layout.windows
+    assert layout.python == posix / "bin" / "python"
+    assert layout.site_packages() == posix / "lib" / "python3.11" / "site-packages"
+    assert layout.activate_script("fish") == posix / "bin" / "activate.fish"
+    win = tmp_path / "w"
+    (win / "Scripts").mkdir(parents=True)
+    (win / "Lib" / "site-packages").mkdir(parents=True)
+    layout = Layout.of(win)
+    assert layout.windows
+    assert layout.python == win / "Scripts" / "python.exe"
+    assert layout.site_packages() == win / "Lib" / "site-packages"
+    assert layout.activate_script("powershell") == win / "Scripts" / "Activate.ps1"
+    assert layout.activate_script("bash") == win / "Scripts" / "activate"
+
+
+def test_relocate_rewrites_only_whole_paths(tmp_path):
+    old, new = tmp_path / "envs" / "foo", tmp_path / "envs" / "foo bar"
+    (old / "bin").mkdir(parents=True)
+    (old / "pyvenv.cfg").write_text(f"home = /usr/bin\ncommand = /usr/bin/python3 -m venv {old}\n")
+    (old / "bin" / "tool").write_text(f"#!{old}/bin/python\n# also {old}2/bin/python stays\n")
+    (old / "bin" / "tool").chmod(0o755)
+    (old / "bin" / "blob").write_bytes(b"\0\1" + str(old).encode())
+    relocate(old, old, new)
+    text = (old / "bin" / "tool").read_text()
+    assert text.startswith(f"#!{new}/bin/python\n") and f"{old}2/bin/python" in text
+    assert os.access(old / "bin" / "tool", os.X_OK)
+    assert f"venv {new}\n" in (old / "pyvenv.cfg").read_text()
+    assert (old / "bin" / "blob").read_bytes() == b"\0\1" + str(old).encode()  # binaries untouched
+
+
+def test_prompt_name_neutralises_prompt_expansion():
+    shown = activators.prompt_name("a $(x) `y` \\z %n !1 \x1b[31m")
+    assert not set("$`\\%!\x1b") & set(shown)
+
+
+def test_activate_script_is_quoted(tmp_path):
+    env = tmp_path / "e"
+    (env / "bin").mkdir(parents=True)
+    final = tmp_path / "it's $(touch CANARY)"
+    activators.write_all(env, final, "it's $(x)")
+    proc = subprocess.run(
+        ["bash", "--noprofile", "--norc", "-c", 'PS1="> "; . "$1"; printf "%s\\n" "$VIRTUAL_ENV" "$PS1"',
+         "-", str(env / "bin" / "activate")], capture_output=True, text=True, cwd=tmp_path)
+    assert proc.stdout.splitlines() == [str(final), "(it's _(x)) > "]
+    assert not (tmp_path / "CANARY").exists()
+
+
+# ----------------------------------------------------------------- the CLI
+
+
+VERBS = ["init", "demo", "ls", "path", "show", "new", "rm", "cp", "project", "sitepackages", "add-path",
+         "toggle-global", "wipe", "repair", "doctor", "config"]
+
+
+@pytest.mark.parametrize("verb", VERBS)
+def test_every_verb_has_help(verb, envwrap_exe, user):
+    proc = run(envwrap_exe, user, verb, "--help")
+    assert proc.stdout.startswith("usage:")
+
+
+def test_unknown_verb_and_no_args(envwrap_exe, user):
+    proc = run(envwrap_exe, user, "frobnicate", check=False)
+    assert proc.returncode == 2 and proc.stderr.startswith("envwrap: unknown verb")
+    proc = run(envwrap_exe, user, check=False)
+    assert proc.returncode == 2 and "usage" in proc.stdout
+
+
+def test_cli_lifecycle(envwrap_exe, user, tmp_path):
+    home_dir = tmp_path / "envs"
+    assert run(envwrap_exe, user, "ls").stdout == ""
+    out = run(envwrap_exe, user, "new", "--without-pip", "b b").stdout.strip()
+    assert out == str(home_dir / "b b")
+    run(envwrap_exe, user, "new", "--without-pip", "a")
+    assert run(envwrap_exe, user, "ls").stdout == "a\nb b\n"
+    assert run(envwrap_exe, user, "path", "b b").stdout == f"{home_dir / 'b b'}\n"
+    data = json.loads(run(envwrap_exe, user, "ls", "--json").stdout)
+    assert [d["name"] for d in data] == ["a", "b b"]
+    assert data[0]["path"] == str(home_dir / "a") and data[0]["broken"] is None
+    assert data[0]["python"].count(".") == 2
+    proj = tmp_path / "proj"
+    proj.mkdir()
+    run(envwrap_exe, user, "project", "a", str(proj))
+    assert json.loads(run(envwrap_exe, user, "ls", "--json").stdout)[0]["project"] == str(proj)
+    show = run(envwrap_exe, user, "show", "a").stdout
+    assert show.startswith("a\n=\n") and f"project: {proj}" in show and "status:  ok" in show
+    run(envwrap_exe, user, "cp", "a", "c")
+    assert run(envwrap_exe, user, "ls").stdout == "a\nb b\nc\n"
+    run(envwrap_exe, user, "rm", "a", "c")
+    assert run(envwrap_exe, user, "ls").stdout == "b b\n"
+    proc = run(envwrap_exe, user, "path", "a", check=False)
+    assert proc.returncode == 1 and proc.stderr.count("\n") == 1 and "does not exist" in proc.stderr
+
+
+def test_init_detects_shell_and_bakes_absolute_path(envwrap_exe, user):
+    out = run(envwrap_exe, user, "init", "bash").stdout
+    assert out.splitlines()[0] == f"__envwrap_exe={envwrap_exe}"
+    # the parent process is a zsh: shellingham finds it
+    proc = subprocess.run(["zsh", "-f", "-c", f"{envwrap_exe} init; :"], env=user, capture_output=True, text=True)
+    assert proc.returncode == 0 and "emulate -L zsh" in proc.stdout
+    proc = run(envwrap_exe, user, "init", "tcsh", check=False)
+    assert proc.returncode == 2 and proc.stderr.count("\n") == 1
+
+
+def test_hooks_are_found_with_their_shell_suffix(tmp_path):
+    from envwrap import hooks
+
+    assert hooks.sourced(tmp_path / "postactivate", "fish") == tmp_path / "postactivate.fish"
+    assert hooks.sourced(tmp_path / "postactivate", "powershell") == tmp_path / "postactivate.ps1"
+    assert hooks.sourced(tmp_path / "postactivate", "zsh") == tmp_path / "postactivate"
+
+
+def test_workon_imports_stay_lean(envwrap_exe, user):
+    """The workon path must not import the heavy modules (venv, subprocess users, TOML writer)."""
+    run(envwrap_exe, user, "new", "--without-pip", "lean")
+    code = ("import sys, runpy; sys.argv=['envwrap','sh','bash','workon','lean']; "
+            "from envwrap.cli import main; main(); "
+            "bad = sorted(m for m in ('venv', 'tomli_w', 'shellingham', 'json', 'platformdirs', 'argparse_x')"
+            " if m in sys.modules); print('BAD', bad, file=sys.stderr)")
+    python = Path(envwrap_exe).parent / "python"
+    proc = subprocess.run([str(python), "-c", code], env=user, capture_output=True, text=True)
+    assert "BAD []" in proc.stderr, proc.stderr
+
+
+def test_shell_detection_falls_back_to_SHELL(monkeypatch):
+    import shellingham
+
+    from envwrap import init
+
+    def fail():
+        raise shellingham.ShellDetectionFailure()
+
+    monkeypatch.setattr(shellingham, "detect_shell", fail)
+    monkeypatch.setenv("SHELL", "/usr/local/bin/fish")
+    assert init.shell_name(None) == "fish"
+    monkeypatch.setenv("SHELL", "/bin/tcsh")
+    with pytest.raises(Exception, match="cannot tell which shell"):
+        init.shell_name(None)
+    assert init.shell_name("pwsh") == "powershell"
