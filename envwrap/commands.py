@@ -10,11 +10,9 @@ from __future__ import annotations
 
 import os
 import sys
-import uuid
 from pathlib import Path
 
 from envwrap import envs, home, hooks
-from envwrap.argparsing import Parser
 from envwrap.errors import UserError
 from envwrap.layout import Layout
 from envwrap.plan import Plan
@@ -96,27 +94,53 @@ def _env_for_dot() -> tuple[str, Path]:
     raise UserError(f"no environment has {cwd} as its project, and none is named '{cwd.name}'")
 
 
+def _workon_args(args: list[str]) -> tuple[bool | None, str | None] | None:
+    """workon's arguments without argparse (it costs more than the rest of workon);
+    None when they need the full parser (help, mistakes)."""
+    cd: bool | None = None
+    rest = list(args)
+    while rest and rest[0] in ("-c", "--cd", "-n", "--no-cd"):
+        cd = rest.pop(0) in ("-c", "--cd")
+    if rest and rest[0] == "--":
+        rest.pop(0)
+    elif rest and rest[0].startswith("-"):
+        return None
+    if len(rest) > 1:
+        return None
+    return cd, (rest[0] if rest else None)
+
+
 def workon(shell: str, args: list[str]) -> Plan:
+    quick = _workon_args(args)
+    if quick is not None:
+        return _workon(shell, *quick)
+    from envwrap.argparsing import Parser
+
     parser = Parser(prog="workon", description="Activate an environment; with no name, list them.")
     parser.add_argument("-c", "--cd", dest="cd", action="store_true", default=None,
                         help="cd to the project directory (the default, unless VIRTUALENVWRAPPER_WORKON_CD=0)")
     parser.add_argument("-n", "--no-cd", dest="cd", action="store_false", help="do not cd to the project")
     parser.add_argument("name", nargs="?", help="environment name, or . for the current project's")
     opts = parser.parse_args(args)
+    return _workon(shell, opts.cd, opts.name)
+
+
+def _workon(shell: str, cd: bool | None, name: str | None) -> Plan:
     plan = _start(shell)
-    if opts.name is None:
+    if name is None:
         plan.list()
         return plan
-    if opts.name == ".":
+    if name == ".":
         name, env = _env_for_dot()
     else:
-        name, env = opts.name, envs.path_of(opts.name)
-    cd = home.workon_cd() if opts.cd is None else opts.cd
-    activation(shell, name, env, plan, cd)
+        env = envs.path_of(name)
+    activation(shell, name, env, plan, home.workon_cd() if cd is None else cd)
     return plan
 
 
-def _creation_parser(prog: str, description: str) -> Parser:
+def _creation_parser(prog: str, description: str):
+    from envwrap.argparsing import Parser
+
     parser = Parser(prog=prog, description=description)
     parser.add_argument("-a", dest="project", metavar="PROJECT", help="associate an existing project directory")
     parser.add_argument("-i", dest="packages", metavar="PACKAGE", action="append", default=[],
@@ -149,15 +173,6 @@ def _options(opts, extra: list[str]) -> envs.CreateOptions:
     )
 
 
-def _split_creator_args(parser: Parser, args: list[str]):
-    """Options envwrap does not know go to the creator (virtualenvwrapper passes
-    them to virtualenv); the name is the last positional argument."""
-    opts, extra = parser.parse_known_args(args)
-    positional = [a for a in extra if not a.startswith("-")]
-    unknown = [a for a in extra if a.startswith("-")]
-    return opts, positional, unknown
-
-
 def mkvirtualenv(shell: str, args: list[str]) -> Plan:
     parser = _creation_parser("mkvirtualenv", "Create an environment in WORKON_HOME and activate it.")
     parser.add_argument("name", help="the new environment's name")
@@ -177,6 +192,8 @@ def mktmpenv(shell: str, args: list[str]) -> Plan:
                         help="cd into the environment's directory (default)")
     parser.add_argument("-n", "--no-cd", dest="cd", action="store_false", help="stay in this directory")
     opts, extra = parser.parse_known_args(args)
+    import uuid
+
     name = f"tmp-{uuid.uuid4().hex[:12]}"
     env = envs.create(name, _options(opts, extra), tmp=True)
     plan = _start(shell)
@@ -189,6 +206,8 @@ def mktmpenv(shell: str, args: list[str]) -> Plan:
 
 
 def cpvirtualenv(shell: str, args: list[str]) -> Plan:
+    from envwrap.argparsing import Parser
+
     parser = Parser(prog="cpvirtualenv", description="Copy an environment and activate the copy.")
     parser.add_argument("source", help="environment name, or path to an environment")
     parser.add_argument("dest", nargs="?", help="new name (default: the source's name)")
@@ -246,6 +265,8 @@ def _suppress():
 
 
 def cdsitepackages(shell: str, args: list[str]) -> Plan:
+    from envwrap.argparsing import Parser
+
     parser = Parser(prog="cdsitepackages", description="cd to the active environment's site-packages.")
     parser.add_argument("subdir", nargs="?", default="")
     opts = parser.parse_args(args)
@@ -259,6 +280,8 @@ def cdsitepackages(shell: str, args: list[str]) -> Plan:
 
 
 def cdproject(shell: str, args: list[str]) -> Plan:
+    from envwrap.argparsing import Parser
+
     parser = Parser(prog="cdproject", description="cd to the active environment's project directory.")
     parser.add_argument("subdir", nargs="?", default="")
     opts = parser.parse_args(args)
@@ -274,6 +297,8 @@ def cdproject(shell: str, args: list[str]) -> Plan:
 
 
 def cdvirtualenv(shell: str, args: list[str]) -> Plan:
+    from envwrap.argparsing import Parser
+
     parser = Parser(prog="cdvirtualenv", description="cd to the active environment's directory.")
     parser.add_argument("subdir", nargs="?", default="")
     opts = parser.parse_args(args)

@@ -9,18 +9,16 @@ so they are atomic.
 from __future__ import annotations
 
 import os
-import re
-import shlex
-import shutil
-import subprocess
 import sys
-import uuid
-from dataclasses import dataclass
 from pathlib import Path
 
-from envwrap import activators, home, hooks, names, staging
+from envwrap import home, hooks, names
 from envwrap.errors import UserError
 from envwrap.layout import Layout, read_cfg
+
+# Creating, copying and removing import what they need (venv, subprocess, shutil,
+# the staging and activator modules) inside the functions: `workon` only looks
+# things up, and must start fast.
 
 TMP_MARKER = ".envwrap-tmpenv"
 
@@ -109,14 +107,14 @@ def broken(path: Path) -> str | None:
     return None
 
 
-@dataclass
 class Info:
-    name: str
-    path: Path
-    version: str | None
-    base: str | None
-    project: str | None
-    broken: str | None
+    def __init__(self, name, path, version, base, project, broken):
+        self.name: str = name
+        self.path: Path = path
+        self.version: str | None = version
+        self.base: str | None = base
+        self.project: str | None = project
+        self.broken: str | None = broken
 
     def as_dict(self) -> dict:
         return {
@@ -144,21 +142,25 @@ def info(name: str, path: Path) -> Info:
 # ----------------------------------------------------------------- creating
 
 
-@dataclass
 class CreateOptions:
-    python: str | None = None
-    creator: str | None = None
-    system_site_packages: bool = False
-    without_pip: bool = False
-    packages: tuple[str, ...] = ()
-    requirements: tuple[str, ...] = ()
-    project: Path | None = None
-    prompt: str | None = None
-    creator_args: tuple[str, ...] = ()
+    def __init__(self, python=None, creator=None, system_site_packages=False, without_pip=False,
+                 packages=(), requirements=(), project=None, prompt=None, creator_args=()):
+        self.python: str | None = python
+        self.creator: str | None = creator
+        self.system_site_packages: bool = system_site_packages
+        self.without_pip: bool = without_pip
+        self.packages: tuple[str, ...] = tuple(packages)
+        self.requirements: tuple[str, ...] = tuple(requirements)
+        self.project: Path | None = project
+        self.prompt: str | None = prompt
+        self.creator_args: tuple[str, ...] = tuple(creator_args)
 
 
 def _find_python(spec: str | None) -> str | None:
     """Absolute path of the requested interpreter, or None for envwrap's own."""
+    import re
+    import shutil
+
     if spec is None:
         spec = home.config().get("python")
         if spec is None:
@@ -184,6 +186,8 @@ def _own_base_python() -> str:
 
 
 def _uv_binary() -> str | None:
+    import shutil
+
     here = Path(sys.executable).parent
     for candidate in (here / "uv", here / "uv.exe"):
         if candidate.is_file():
@@ -193,6 +197,9 @@ def _uv_binary() -> str | None:
 
 def creator_choice(explicit: str | None) -> tuple[str, list[str]]:
     """('venv'|'uv'|'command', command-prefix) for a new environment."""
+    import shlex
+    import shutil
+
     if explicit is None:
         custom = home.setting("VIRTUALENVWRAPPER_VIRTUALENV")
         if custom:
@@ -219,6 +226,8 @@ def creator_choice(explicit: str | None) -> tuple[str, list[str]]:
 
 
 def _run_creator(kind: str, prefix: list[str], target: Path, opts: CreateOptions, name: str) -> None:
+    import subprocess
+
     python = _find_python(opts.python)
     env = dict(os.environ)
     env.pop("VIRTUAL_ENV", None)
@@ -271,6 +280,9 @@ def _run_creator(kind: str, prefix: list[str], target: Path, opts: CreateOptions
 
 
 def _pip_install(layout: Layout, args: list[str]) -> None:
+    import shlex
+    import subprocess
+
     env = dict(os.environ)
     env.pop("PYTHONPATH", None)
     env["VIRTUAL_ENV"] = str(layout.root)
@@ -288,6 +300,9 @@ _BOUNDARY = rb"(?=[/\\'\"\s:;]|$)"
 def relocate(tree: Path, old: Path, new: Path) -> None:
     """Rewrite ``old`` to ``new`` in the text files that hold an env's own path:
     scripts in bin/, pyvenv.cfg, and .pth / .egg-link files in site-packages."""
+    import re
+    import uuid
+
     pattern = re.compile(re.escape(os.fsencode(old)) + _BOUNDARY, re.MULTILINE)
     replacement = os.fsencode(new).replace(b"\\", b"\\\\")
     layout = Layout.of(tree)
@@ -319,6 +334,8 @@ def relocate(tree: Path, old: Path, new: Path) -> None:
 
 def _finish(staged: Path, final: Path, name: str, opts: CreateOptions, seed: bool) -> None:
     """Everything after the creator ran, still inside the stage."""
+    from envwrap import activators
+
     if not (staged / "pyvenv.cfg").is_file():
         raise UserError("the creator finished without making an environment (no pyvenv.cfg)")
     layout = Layout.of(staged)
@@ -343,6 +360,8 @@ def _finish(staged: Path, final: Path, name: str, opts: CreateOptions, seed: boo
 
 def create(name: str, opts: CreateOptions, tmp: bool = False) -> Path:
     """Create environment ``name`` atomically and run premkvirtualenv."""
+    from envwrap import staging
+
     root = home.ensure_workon_home()
     final = check_new_name(root, name)
     if opts.without_pip and (opts.packages or opts.requirements):
@@ -382,6 +401,10 @@ def resolve_source(ref: str) -> tuple[str, Path]:
 
 
 def copy(src_ref: str, dest: str | None) -> Path:
+    import shutil
+
+    from envwrap import activators, staging
+
     src_name, src = resolve_source(src_ref)
     dest = dest if dest is not None else src_name
     root = home.ensure_workon_home()
@@ -409,10 +432,14 @@ def copy(src_ref: str, dest: str | None) -> Path:
 
 
 def _remove_dir(path: Path, root: Path) -> None:
+    from envwrap import staging
+
     staging.discard(path, root)
 
 
 def remove(name: str) -> Path:
+    from envwrap import staging
+
     names.validate(name)
     root = home.workon_home()
     path = root / name
@@ -511,6 +538,8 @@ def add_paths(env: Path, dirs: list[str], delete: bool) -> list[str]:
 
 def toggle_global(env: Path) -> bool:
     """Flip include-system-site-packages in pyvenv.cfg; returns the new value."""
+    import uuid
+
     cfg = env / "pyvenv.cfg"
     try:
         text = cfg.read_text(encoding="utf-8")
@@ -534,6 +563,8 @@ def toggle_global(env: Path) -> bool:
 
 def wipe(env: Path) -> list[str]:
     """Uninstall every package pip reports in the env (pip itself stays)."""
+    import subprocess
+
     layout = Layout.of(env)
     if not layout.python.exists():
         raise UserError(f"{env} has no working interpreter: {broken(env)}")
@@ -567,6 +598,10 @@ def wipe(env: Path) -> list[str]:
 
 def repair(name: str, python: str | None) -> Path:
     """Point a broken environment at a working interpreter and rewrite its scripts."""
+    import subprocess
+
+    from envwrap import activators
+
     path = path_of(name)
     cfg = read_cfg(path / "pyvenv.cfg")
     version = (cfg.get("version_info") or cfg.get("version") or "").split(".")

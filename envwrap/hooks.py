@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import errno
 import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -57,6 +56,8 @@ def run(path: Path, *args: str, cwd: Path | None = None, pre: bool = False, env:
     if not os.access(path, os.X_OK):
         print(f"envwrap: hook {path} is not executable (chmod +x it); skipped", file=sys.stderr)
         return True
+    import subprocess
+
     cmd = [str(path), *args]
     sys.stdout.flush()
     try:

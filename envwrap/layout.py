@@ -8,14 +8,15 @@ backend instead of guessing.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from pathlib import Path
 
 
-@dataclass(frozen=True)
 class Layout:
-    root: Path
-    windows: bool
+    __slots__ = ("root", "windows")
+
+    def __init__(self, root: Path, windows: bool):
+        self.root = root
+        self.windows = windows
 
     @classmethod
     def of(cls, root: Path, windows: bool | None = None) -> Layout:

@@ -16,7 +16,7 @@ turns it into code for one shell. Steps:
 
 from __future__ import annotations
 
-from pathlib import Path
+import os
 
 
 class Plan:
@@ -26,14 +26,15 @@ class Plan:
     def leave(self) -> None:
         self.steps.append(("leave",))
 
-    def activate(self, script: Path, env: Path, hook_dir: Path, project: Path | None) -> None:
+    def activate(self, script: os.PathLike, env: os.PathLike, hook_dir: os.PathLike,
+                 project: os.PathLike | None) -> None:
         self.steps.append(("activate", str(script), str(env), str(hook_dir), str(project or "")))
 
-    def source_if_exists(self, path: Path) -> None:
-        if path.is_file():
+    def source_if_exists(self, path) -> None:
+        if os.path.isfile(path):
             self.steps.append(("source", str(path)))
 
-    def cd(self, path: Path) -> None:
+    def cd(self, path: os.PathLike) -> None:
         self.steps.append(("cd", str(path)))
 
     def set(self, name: str, value: str) -> None:

@@ -7,12 +7,9 @@ The code is evaluated with ``eval`` inside the function ``__envwrap_run``, so
 
 from __future__ import annotations
 
-import re
-from pathlib import PurePath
+import os
 
 from envwrap.shells.quote import fish as q
-
-_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 class Emitter:
@@ -28,7 +25,7 @@ class Emitter:
     def _activate(self, script: str, env: str, hook_dir: str, project: str) -> str:
         # The directory holding the activate script is the env's bin directory:
         # its predeactivate.fish / postdeactivate.fish hooks are found there.
-        bin_dir = str(PurePath(script).parent)
+        bin_dir = os.path.dirname(script)
         return (
             f"source {q(script)}; or return\n"
             f"__envwrap_activated {q(env)} {q(hook_dir)} {q(project)} {q(bin_dir)}; or return"
@@ -41,7 +38,7 @@ class Emitter:
         return f"cd -- {q(path)}; or return"
 
     def _set(self, name: str, value: str) -> str:
-        if not _NAME.fullmatch(name):
+        if not (name.isascii() and name.isidentifier()):
             raise ValueError(f"not a variable name: {name!r}")
         return f"set -g {name} {q(value)}"
 

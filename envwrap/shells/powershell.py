@@ -9,12 +9,9 @@ those values. Windows PowerShell 5.1 syntax only.
 
 from __future__ import annotations
 
-import re
-from pathlib import PurePath
+import os
 
 from envwrap.shells.quote import powershell as q
-
-_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 class Emitter:
@@ -30,7 +27,7 @@ class Emitter:
     def _activate(self, script: str, env: str, hook_dir: str, project: str) -> str:
         # The directory holding Activate.ps1 is the env's bin (or Scripts)
         # directory: its predeactivate.ps1 / postdeactivate.ps1 hooks are there.
-        bin_dir = str(PurePath(script).parent)
+        bin_dir = os.path.dirname(script)
         return f"__envwrap_activate {q(script)} {q(env)} {q(hook_dir)} {q(project)} {q(bin_dir)}"
 
     def _source(self, path: str) -> str:
@@ -40,7 +37,7 @@ class Emitter:
         return f"__envwrap_cd {q(path)}"
 
     def _set(self, name: str, value: str) -> str:
-        if not _NAME.fullmatch(name):
+        if not (name.isascii() and name.isidentifier()):
             raise ValueError(f"not a variable name: {name!r}")
         return f"$global:{name} = {q(value)}"
 

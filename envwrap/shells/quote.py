@@ -5,9 +5,7 @@ through one of these; tests round-trip them through the real shells.
 
 from __future__ import annotations
 
-import re
-
-_POSIX_SAFE = re.compile(r"[A-Za-z0-9_@%+=:,./-]+")
+_POSIX_SAFE = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_@%+=:,./-")
 
 
 def posix(value: str) -> str:
@@ -16,7 +14,7 @@ def posix(value: str) -> str:
     Single quotes are literal in every POSIX shell (no escapes, no expansion),
     including zsh with its default options and with ``rc_quotes``.
     """
-    if value and _POSIX_SAFE.fullmatch(value):
+    if value and _POSIX_SAFE.issuperset(value):
         return value
     return "'" + value.replace("'", "'\\''") + "'"
 
