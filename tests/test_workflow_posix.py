@@ -381,3 +381,37 @@ def test_user_shell_left_intact(sh, tmp_path):
     assert leaked == set()
     for var in ("i", "a", "tst", "env", "name"):
         assert sh.var(var) == f"keep_{var}"
+
+
+def test_mkvirtualenv_with_project_packages_and_requirements(sh, tmp_path):
+    project = tmp_path / "proj dir"
+    project.mkdir()
+    wheel_a = _make_wheel(tmp_path, "probe_a", "1.0")
+    wheel_b = _make_wheel(tmp_path, "probe_b", "2.0")
+    req = tmp_path / "req.txt"
+    req.write_text(f"{wheel_b}\n")
+    sh.ok("export PIP_NO_INDEX=1")
+    sh.ok(f"mkvirtualenv -a {q(str(project))} -i {q(str(wheel_a))} -r {q(str(req))} full")
+    env = tmp_path / "envs" / "full"
+    assert sh.var("VIRTUAL_ENV") == str(env)
+    assert sh.var("PWD") == str(project)
+    assert (env / ".project").read_text().strip() == str(project)
+    assert sh.ok("python -c 'import probe_a, probe_b; print(probe_a.VALUE + probe_b.VALUE)'").stdout == "84\n"
+    # a requirement that cannot be installed: nothing is left behind
+    bad = tmp_path / "bad.txt"
+    bad.write_text("no-such-package-envwrap-test==1\n")
+    sh.ok("deactivate")
+    r = sh.run(f"mkvirtualenv -r {q(str(bad))} broken")
+    assert r.status != 0 and "not created" in r.stderr.splitlines()[-1]
+    assert not (tmp_path / "envs" / "broken").exists()
+    assert sh.ok("lsvirtualenv -b").lines == ["full"]
+
+
+def test_get_env_details_hooks_in_long_listing(sh, tmp_path):
+    home = tmp_path / "envs"
+    sh.ok("mkvirtualenv --without-pip 'd e' && deactivate")
+    _write(home / "get_env_details", "#!/bin/sh\necho \"global details for $1\"\n", True)
+    _write(home / "d e" / "bin" / "get_env_details", "#!/bin/sh\necho \"own details for $1\"\n", True)
+    out = sh.ok("lsvirtualenv -l").stdout
+    assert "global details for d e\nown details for d e\n" in out
+    assert "global details for d e" in sh.ok("showvirtualenv 'd e'").stdout
