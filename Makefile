@@ -24,7 +24,7 @@ lint: $(BIN)/envwrap
 	$(BIN)/ruff check envwrap tests
 	shellcheck -s bash shell/envwrap.bash envwrap/activators/activate.sh
 	zsh -n shell/envwrap.zsh
-	fish -n shell/envwrap.fish && fish_indent --check shell/envwrap.fish
+	fish -n shell/envwrap.fish && fish_indent --check shell/envwrap.fish envwrap/activators/activate.fish
 
 bench: $(BIN)/envwrap
 	$(PYTHON) bench/run.py $(BENCH_ARGS)

@@ -86,11 +86,11 @@ function global:__envwrap_run {
 }
 
 # Dot-source a script into the caller's scope (call it as `. __envwrap_dot FILE`).
-# A path with wildcard characters ([ ] * ?) is read and run as a script block,
-# because invoking such a path can fail.
+# A path with wildcard characters or their escape ([ ] * ? `) is read and run as
+# a script block instead, because PowerShell resolves such a path as a pattern.
 function global:__envwrap_dot {
     param([string]$__envwrap_file)
-    if ($__envwrap_file.IndexOfAny([char[]]'[]*?') -ge 0) {
+    if ($__envwrap_file.IndexOfAny([char[]]'[]*?`') -ge 0) {
         . ([scriptblock]::Create([IO.File]::ReadAllText($__envwrap_file)))
     } else {
         . $__envwrap_file
@@ -238,14 +238,16 @@ function global:__envwrap_deactivate {
 
 # ----------------------------------------------------------------- commands
 # Commands that take an environment name declare it as -EnvName (so that TAB
-# completes it) and pass it on first, followed by everything else they got.
+# completes it) and pass it on first, followed by everything else they got
+# (workon: last).
 
 function global:workon {
     param([string]$EnvName)
     Set-StrictMode -Off
+    # Options (-c, -n) first: the backend reads `-n NAME` without its full parser.
     $argv = @($args)
     if ($PSBoundParameters.ContainsKey('EnvName')) {
-        $argv = @($EnvName) + $argv
+        $argv = $argv + @($EnvName)
     }
     if ($argv.Count -eq 0) {
         __envwrap_names

@@ -1,0 +1,786 @@
+"""fish support, in real fish processes: the hook (shell/envwrap.fish), the fish
+emitter (envwrap/shells/fish.py), envwrap's activate.fish and quote.fish.
+
+Every test runs a fish script with ``fish --no-config --private`` under an
+isolated user (HOME, XDG dirs, WORKON_HOME, PROJECT_HOME in tmp_path). Values go
+into fish through environment variables (never pasted into the script), and come
+back through a record file: ``out KEY VALUE...`` appends KEY and each value,
+separated by \\x1f and ended by NUL, so they compare byte for byte.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import stat
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from envwrap.shells import quote
+
+ROOT = Path(__file__).resolve().parent.parent
+ENVWRAP = Path(sys.executable).parent / "envwrap"
+FISH_HOOK = ROOT / "shell" / "envwrap.fish"
+FISH_TEMPLATE = ROOT / "envwrap" / "activators" / "activate.fish"
+
+HOSTILE = [
+    "'\";&&e-$ èрт🚒♞中片-j",
+    "it's a \"test\" $(touch CANARY) `x` \\back",
+    "fish (touch CANARY) {a,b} ~ *?[x] \\' ; end",
+    "with space",
+]
+
+
+def fish_path() -> str:
+    path = shutil.which("fish")
+    if path is None:
+        if os.environ.get("CI"):
+            pytest.fail("fish is not installed, and CI must test it")
+        pytest.skip("fish is not installed")
+    return path
+
+
+@pytest.fixture(scope="session")
+def fish_seed_cache(tmp_path_factory) -> Path:
+    """One pip seed cache for the session: ensurepip runs once, not per test."""
+    return tmp_path_factory.mktemp("fish-seed-cache")
+
+
+@pytest.fixture
+def fish_user(tmp_path, fish_seed_cache) -> dict:
+    """Environment variables of a fresh, isolated user."""
+    if not ENVWRAP.exists():
+        pytest.fail(f"{ENVWRAP} missing: run the tests with the python envwrap is installed in")
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("ENVWRAP_", "VIRTUALENVWRAPPER_", "_OLD_VIRTUAL", "fish_", "__fish"))
+           and k not in ("VIRTUAL_ENV", "VIRTUAL_ENV_PROMPT", "WORKON_HOME", "PROJECT_HOME",
+                         "PYTHONPATH", "PYTHONHOME", "CI_FISH")}
+    home = tmp_path / "home"
+    for sub in ("", ".config", ".local/share", ".cache"):
+        (home / sub).mkdir(parents=True, exist_ok=True)
+    (tmp_path / "envs").mkdir()
+    (tmp_path / "projects").mkdir()
+    env.update(
+        HOME=str(home),
+        XDG_CONFIG_HOME=str(home / ".config"),
+        XDG_DATA_HOME=str(home / ".local/share"),
+        XDG_CACHE_HOME=str(home / ".cache"),
+        WORKON_HOME=str(tmp_path / "envs"),
+        PROJECT_HOME=str(tmp_path / "projects"),
+        ENVWRAP_CACHE_DIR=str(fish_seed_cache),
+        ENVWRAP_CREATOR=os.environ.get("ENVWRAP_TEST_CREATOR", "venv"),
+        LC_ALL="C.UTF-8",
+        TERM="dumb",
+    )
+    return env
+
+
+@dataclass
+class Run:
+    status: int
+    stdout: str
+    stderr: str
+    records: list[tuple[str, list[str]]] = field(default_factory=list)
+
+    def all(self, key: str) -> list[list[str]]:
+        return [values for k, values in self.records if k == key]
+
+    def __getitem__(self, key: str) -> list[str]:
+        found = self.all(key)
+        assert found, f"no record {key!r}; stderr: {self.stderr}"
+        return found[-1]
+
+    def one(self, key: str) -> str:
+        values = self[key]
+        assert len(values) == 1, (key, values)
+        return values[0]
+
+
+PRELUDE = r"""
+function out --description 'record KEY VALUES... for the test'
+    printf '%s' $argv[1] >>$T_OUT
+    for v in $argv[2..-1]
+        printf '\x1f%s' $v >>$T_OUT
+    end
+    printf '\x00' >>$T_OUT
+end
+function yesno --description 'yes if the command succeeds'
+    if $argv >/dev/null
+        echo yes
+    else
+        echo no
+    end
+end
+"""
+
+
+class Fish:
+    def __init__(self, env: dict, tmp_path: Path):
+        self.fish = fish_path()
+        self.env = env
+        self.tmp = tmp_path
+        self.count = 0
+
+    def run(self, body: str, vars: dict | None = None, load: bool = True, timeout: float = 120) -> Run:
+        """Run one fish script (envwrap loaded by `envwrap init fish | source`)."""
+        self.count += 1
+        out = self.tmp / f"records-{self.count}"
+        script = self.tmp / f"script-{self.count}.fish"
+        text = PRELUDE
+        if load:
+            text += f"{quote.fish(str(ENVWRAP))} init fish | source\n"
+        script.write_text(text + body, encoding="utf-8")
+        env = dict(self.env)
+        env.update(vars or {})
+        env["T_OUT"] = str(out)
+        proc = subprocess.run(
+            [self.fish, "--no-config", "--private", str(script)], env=env, cwd=self.tmp,
+            stdin=subprocess.DEVNULL, capture_output=True, timeout=timeout,
+        )
+        records = []
+        if out.exists():
+            for chunk in out.read_bytes().split(b"\0")[:-1]:
+                key, *values = chunk.decode("utf-8", "surrogateescape").split("\x1f")
+                records.append((key, values))
+        return Run(proc.returncode, proc.stdout.decode("utf-8", "replace"),
+                   proc.stderr.decode("utf-8", "replace"), records)
+
+
+@pytest.fixture
+def fish(fish_user, tmp_path) -> Fish:
+    return Fish(fish_user, tmp_path)
+
+
+def new_env(env: dict, name: str, *args: str) -> Path:
+    """Create an environment with the backend (no shell involved)."""
+    subprocess.run([str(ENVWRAP), "new", "--without-pip", *args, name], env=env, check=True,
+                   capture_output=True)
+    return Path(env["WORKON_HOME"]) / name
+
+
+def write_script(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    path.chmod(path.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
+    return path
+
+
+def no_canary(tmp_path: Path) -> None:
+    assert not list(tmp_path.rglob("CANARY")), "a name was evaluated as code"
+    assert not (Path.cwd() / "CANARY").exists()
+
+
+# ----------------------------------------------------------------- static checks
+
+
+def test_files_parse_and_are_formatted(fish_user, tmp_path):
+    fish = fish_path()
+    for path in (FISH_HOOK, FISH_TEMPLATE):
+        subprocess.run([fish, "--no-config", "-n", str(path)], check=True)
+        indent = shutil.which("fish_indent")
+        if indent:
+            r = subprocess.run([indent, "--check", str(path)], capture_output=True)
+            assert r.returncode == 0, f"{path} is not formatted as fish_indent would: {r.stderr!r}"
+    loader = subprocess.run([str(ENVWRAP), "init", "fish"], env=fish_user, check=True,
+                            capture_output=True).stdout
+    (tmp_path / "init.fish").write_bytes(loader)
+    subprocess.run([fish, "--no-config", "-n", str(tmp_path / "init.fish")], check=True)
+
+
+COMMANDS = ["workon", "mkvirtualenv", "mktmpenv", "lsvirtualenv", "showvirtualenv", "rmvirtualenv", "cpvirtualenv",
+            "allvirtualenv", "cdvirtualenv", "cdsitepackages", "lssitepackages", "add2virtualenv",
+            "toggleglobalsitepackages", "wipeenv", "mkproject", "setvirtualenvproject", "cdproject", "envwrap"]
+
+
+def test_every_function_has_a_description(fish):
+    r = fish.run(r"""
+set -l commands (string split ' ' -- $T_COMMANDS)
+for f in (functions --all --names) $commands
+    string match -q -- '__envwrap_*' $f; or contains -- $f $commands; or continue
+    functions -q $f; or continue
+    out fn $f (functions --details --verbose $f)[5]
+end
+""", {"T_COMMANDS": " ".join(COMMANDS)})
+    assert r.status == 0, r
+    described = {values[0]: values[1] for key, values in r.records if key == "fn"}
+    expected = set(COMMANDS) | {"__envwrap_call", "__envwrap_run", "__envwrap_names", "__envwrap_deactivate"}
+    assert expected <= set(described), expected - set(described)
+    missing = sorted(name for name, desc in described.items() if desc in ("", "n/a"))
+    assert not missing, f"functions without --description: {missing}"
+
+
+# ----------------------------------------------------------------- quoting
+
+
+def test_quote_fish_round_trips_through_fish():
+    """quote.fish, for many generated strings at once, read back by one fish."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    fish_exe = fish_path()
+    alphabet = st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00")
+    fixed = ["", "'", "\\", "\\'", "'\\", "a\\\\b", "$HOME", "(echo x)", "$(echo x)", "{a,b}", "*", "~",
+             "\n", "\r\n", "\t", "\x1b[31m", "\u2018\u2019", "\ufdd0\ufdd1", "\uf600\uf6ff", "\U0001f692",
+             HOSTILE[0], HOSTILE[1], HOSTILE[2], "end; echo CANARY", "# not a comment"]
+    batches: list[list[str]] = [fixed]
+
+    @settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(st.lists(st.text(alphabet, max_size=30), min_size=1, max_size=12))
+    def collect(values):
+        batches.append(values)
+
+    collect()
+    values = [v for batch in batches for v in batch]
+    script = "printf '%s\\0' " + " ".join(quote.fish(v) for v in values) + "\n"
+    proc = subprocess.run([fish_exe, "--no-config", "--private", "-c", script],
+                          capture_output=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    got = proc.stdout.decode("utf-8", "surrogateescape").split("\0")[:-1]
+    assert len(got) == len(values)
+    for want, have in zip(values, got):
+        assert have == want
+
+
+# ----------------------------------------------------------------- the backend call
+
+
+FAKE_EXE = r"""#!/bin/sh
+# Stands in for envwrap: logs its call, dumps the settings it got, and for `sh`
+# prints $T_CODE_TEXT and exits with $T_CODE.
+printf '%s\n' "$*" >> "$T_LOG"
+for v in WORKON_HOME PROJECT_HOME VIRTUALENVWRAPPER_HOOK_DIR VIRTUALENVWRAPPER_PROJECT_FILENAME \
+         VIRTUALENVWRAPPER_WORKON_CD VIRTUALENVWRAPPER_VIRTUALENV VIRTUALENVWRAPPER_VIRTUALENV_ARGS \
+         ENVWRAP_LOADS; do
+    eval "isset=\${$v+x}; value=\${$v-}"
+    printf '%s=%s=%s\0' "$v" "$isset" "$value" >> "$T_DUMP"
+done
+if [ "$1" = sh ]; then
+    printf '%s' "${T_CODE_TEXT-}"
+    exit "${T_CODE:-0}"
+fi
+"""
+
+
+def test_settings_reach_the_backend_even_unexported(fish, tmp_path):
+    fake = write_script(tmp_path / "fake-envwrap", FAKE_EXE)
+    log, dump = tmp_path / "log", tmp_path / "dump"
+    value = "v 'x' \"y\" $z \\ é"
+    r = fish.run(r"""
+set -g __envwrap_exe $T_FAKE
+set -e WORKON_HOME
+set -e PROJECT_HOME
+set -g WORKON_HOME "$T_VALUE/w"
+set -g PROJECT_HOME "$T_VALUE/p"
+set -g VIRTUALENVWRAPPER_HOOK_DIR "$T_VALUE/h"
+set -g VIRTUALENVWRAPPER_PROJECT_FILENAME .proj
+set -g VIRTUALENVWRAPPER_WORKON_CD 0
+set -U VIRTUALENVWRAPPER_VIRTUALENV "$T_VALUE/venv"
+set -g VIRTUALENVWRAPPER_VIRTUALENV_ARGS --a --b
+out exported (yesno set -qx WORKON_HOME) (yesno set -qx VIRTUALENVWRAPPER_HOOK_DIR)
+envwrap ls -l
+""", {"T_FAKE": str(fake), "T_LOG": str(log), "T_DUMP": str(dump), "T_VALUE": value})
+    assert r.status == 0, r
+    assert r["exported"] == ["no", "no"]
+    got = {}
+    for item in dump.read_bytes().decode().split("\0")[:-1]:
+        name, isset, val = item.split("=", 2)
+        assert isset == "x", f"{name} not passed"
+        got[name] = val
+    assert got == {
+        "WORKON_HOME": f"{value}/w",
+        "PROJECT_HOME": f"{value}/p",
+        "VIRTUALENVWRAPPER_HOOK_DIR": f"{value}/h",
+        "VIRTUALENVWRAPPER_PROJECT_FILENAME": ".proj",
+        "VIRTUALENVWRAPPER_WORKON_CD": "0",
+        "VIRTUALENVWRAPPER_VIRTUALENV": f"{value}/venv",
+        "VIRTUALENVWRAPPER_VIRTUALENV_ARGS": "--a --b",
+        "ENVWRAP_LOADS": "1",
+    }
+    assert log.read_text() == "ls -l\n"
+
+
+def test_code_is_evaluated_only_on_success(fish, tmp_path):
+    fake = write_script(tmp_path / "fake-envwrap", FAKE_EXE)
+    r = fish.run(r"""
+set -g __envwrap_exe $T_FAKE
+set -gx T_CODE_TEXT 'set -g T_EVAL yes'
+set -gx T_CODE 3
+workon anything
+out failed $status (yesno set -q T_EVAL)
+set -gx T_CODE_TEXT ''
+set -gx T_CODE 0
+workon anything
+out empty $status
+set -gx T_CODE_TEXT 'set -g T_EVAL "$argv"
+false
+set -g T_AFTER yes'
+workon a 'b c'
+out ok $status (yesno set -q T_EVAL) (yesno set -q T_AFTER)
+""", {"T_FAKE": str(fake), "T_LOG": str(tmp_path / "log"), "T_DUMP": str(tmp_path / "dump")})
+    assert r.status == 0, r
+    assert r["failed"] == ["3", "no"]
+    assert r["empty"] == ["0"]
+    # the code ran (in the function: $argv is the command's) and went on past `false`
+    assert r["ok"] == ["1", "yes", "yes"]
+    assert (tmp_path / "log").read_text().splitlines() == ["sh fish workon anything"] * 2 + ["sh fish workon a b c"]
+
+
+# ----------------------------------------------------------------- whole workflows
+
+
+@pytest.mark.parametrize("name", HOSTILE)
+def test_create_activate_deactivate_remove(fish, tmp_path, name):
+    env = tmp_path / "envs" / name
+    r = fish.run(r"""
+function fish_prompt
+    printf 'P> '
+end
+out path_before $PATH
+mkvirtualenv --without-pip $T_NAME
+out mk $status
+out venv "$VIRTUAL_ENV"
+out path_active $PATH
+out python (command -s python)
+out prefix (python -c 'import sys; print(sys.prefix)')
+out venv_prompt "$VIRTUAL_ENV_PROMPT"
+out prompt (fish_prompt)
+out names (lsvirtualenv -b)
+out long (lsvirtualenv -l)
+deactivate
+out deactivate $status
+out venv_after (yesno set -q VIRTUAL_ENV) (yesno set -q VIRTUAL_ENV_PROMPT)
+out path_after $PATH
+out prompt_after (fish_prompt)
+out functions_after (yesno functions -q deactivate) (yesno functions -q __envwrap_venv_deactivate) \
+    (yesno functions -q _old_fish_prompt)
+workon $T_NAME
+out workon $status "$VIRTUAL_ENV"
+rmvirtualenv $T_NAME
+out rm_active $status
+deactivate
+rmvirtualenv $T_NAME
+out rm $status
+out names_end (lsvirtualenv -b)
+""", {"T_NAME": name})
+    assert r.status == 0, r
+    assert r.one("mk") == "0", r.stderr
+    assert r.one("venv") == str(env)
+    assert r["path_active"] == [str(env / "bin")] + r["path_before"]
+    assert r.one("python") == str(env / "bin" / "python")
+    assert r.one("prefix") == str(env)
+    assert r.one("venv_prompt") == f"({name}) "
+    prompt = r.one("prompt")
+    assert prompt.startswith("(") and prompt.endswith(") P> ")
+    assert not set("$`\\") & set(prompt), "the prompt shows the display-safe name"
+    assert r["names"] == [name]
+    assert r["long"][0] == name and f"path:    {env}" in r["long"]
+    assert r.one("deactivate") == "0"
+    assert r["venv_after"] == ["no", "no"]
+    assert r["path_after"] == r["path_before"]
+    assert r.one("prompt_after") == "P> "
+    assert r["functions_after"] == ["no", "no", "no"]
+    assert r["workon"] == ["0", str(env)]
+    assert r.one("rm_active") != "0" and "active" in r.stderr
+    assert r.one("rm") == "0"
+    assert r["names_end"] == []
+    assert not env.exists()
+    no_canary(tmp_path)
+
+
+def test_pip_inside_env(fish, tmp_path):
+    env = tmp_path / "envs" / "with pip"
+    r = fish.run(r"""
+mkvirtualenv 'with pip'
+out mk $status
+out pip (command -s pip)
+out version (pip --version)
+deactivate
+""")
+    assert r.one("mk") == "0", r.stderr
+    assert r.one("pip") == str(env / "bin" / "pip")
+    assert str(env) in r.one("version")
+
+
+def test_cpvirtualenv_and_tmpenv(fish, tmp_path):
+    src = new_env(fish.env, "source env")
+    r = fish.run(r"""
+cpvirtualenv 'source env' $T_DEST
+out cp $status "$VIRTUAL_ENV" (python -c 'import sys; print(sys.prefix)')
+deactivate
+cd $T_START
+mktmpenv --without-pip
+out tmp $status "$VIRTUAL_ENV" "$PWD"
+set -g tmpenv $VIRTUAL_ENV
+deactivate
+out tmp_after $status (yesno test -e $tmpenv) (yesno set -q VIRTUAL_ENV)
+""", {"T_DEST": HOSTILE[0], "T_START": str(tmp_path)})
+    assert r.status == 0, r
+    dest = tmp_path / "envs" / HOSTILE[0]
+    assert r["cp"] == ["0", str(dest), str(dest)]
+    assert src.is_dir() and dest.is_dir()
+    status, tmpenv, pwd = r["tmp"]
+    assert status == "0" and Path(tmpenv).parent == tmp_path / "envs" and pwd == tmpenv
+    assert r["tmp_after"] == ["0", "no", "no"]
+
+
+def test_hooks(fish, tmp_path):
+    name = HOSTILE[1]
+    env = new_env(fish.env, name)
+    hooks = tmp_path / "hook dir 'x'"
+    log = tmp_path / "preactivate.log"
+    write_script(hooks / "preactivate", '#!/bin/sh\nprintf "%s|%s\\n" "$1" "${VIRTUAL_ENV-}" >> "$T_LOG"\n')
+    # POSIX hooks beside the fish ones must not be sourced by fish.
+    write_script(hooks / "postactivate", 'touch "$T_POSIX_MARK"\n')
+    (hooks / "postactivate.fish").write_text(
+        "set -g -a T_ORDER global-postactivate\nset -g T_POSTACT_VENV \"$VIRTUAL_ENV\"\n")
+    (hooks / "predeactivate.fish").write_text("set -g -a T_ORDER global-predeactivate\n")
+    (hooks / "postdeactivate.fish").write_text(
+        "set -g -a T_ORDER global-postdeactivate\nset -g T_LAST_GLOBAL \"$VIRTUALENVWRAPPER_LAST_VIRTUALENV\"\n")
+    (env / "bin" / "postactivate.fish").write_text("set -g -a T_ORDER env-postactivate\nfalse\n")
+    (env / "bin" / "predeactivate.fish").write_text(
+        "set -g -a T_ORDER env-predeactivate\nset -g T_PRE_VENV \"$VIRTUAL_ENV\"\n")
+    (env / "bin" / "postdeactivate.fish").write_text(
+        "set -g -a T_ORDER env-postdeactivate\nset -g T_LAST_ENV \"$VIRTUALENVWRAPPER_LAST_VIRTUALENV\"\n"
+        "set -g T_POST_VENV (set -q VIRTUAL_ENV; and echo set; or echo unset)\n")
+    r = fish.run(r"""
+set -g VIRTUALENVWRAPPER_HOOK_DIR $T_HOOKS
+workon $T_NAME
+out workon $status "$VIRTUAL_ENV"
+out postactivate "$T_POSTACT_VENV"
+deactivate
+out deactivate $status
+out order $T_ORDER
+out pre_venv "$T_PRE_VENV"
+out post $T_POST_VENV "$T_LAST_ENV" "$T_LAST_GLOBAL" (yesno set -q VIRTUALENVWRAPPER_LAST_VIRTUALENV)
+""", {"T_NAME": name, "T_HOOKS": str(hooks), "T_LOG": str(log), "T_POSIX_MARK": str(tmp_path / "POSIX")})
+    assert r.status == 0, r
+    assert r["workon"] == ["0", str(env)]
+    assert r.one("postactivate") == str(env)
+    assert r.one("deactivate") == "0"
+    assert r["order"] == ["global-postactivate", "env-postactivate", "env-predeactivate",
+                          "global-predeactivate", "env-postdeactivate", "global-postdeactivate"]
+    assert r.one("pre_venv") == str(env)
+    assert r["post"] == ["unset", str(env), str(env), "no"]
+    # the failing env hook was reported, and did not stop the activation
+    assert f"hook {env / 'bin' / 'postactivate.fish'} exited with status 1" in r.stderr
+    # the executed hook got the name (not the path) before the activation
+    assert log.read_text(encoding="utf-8") == f"{name}|\n"
+    assert not (tmp_path / "POSIX").exists()
+    no_canary(tmp_path)
+
+
+def test_failing_preactivate_changes_nothing(fish, tmp_path):
+    new_env(fish.env, "refused")
+    write_script(tmp_path / "envs" / "preactivate", "#!/bin/sh\nexit 3\n")
+    r = fish.run(r"""
+set -g before $PATH
+workon refused
+out workon $status (yesno set -q VIRTUAL_ENV) (yesno functions -q deactivate)
+out path (yesno test (string join : -- $before) = "$PATH")
+""")
+    assert r["workon"] == ["3", "no", "no"]
+    assert r.one("path") == "yes"
+
+
+def test_projects(fish, tmp_path):
+    name = "proj 'x' $y \\z"
+    project = tmp_path / "projects" / name
+    env = tmp_path / "envs" / name
+    r = fish.run(r"""
+cd /
+mkproject --without-pip $T_NAME
+out mkproject $status "$VIRTUAL_ENV" "$PWD"
+mkdir .virtualenvwrapper
+echo 'set -g T_PROJECT_PRE "$VIRTUAL_ENV"' >.virtualenvwrapper/predeactivate.fish
+cd /
+cdproject
+out cdproject $status "$PWD"
+cdvirtualenv
+out cdvirtualenv $status "$PWD"
+cdvirtualenv bin
+out cdvirtualenv_bin $status "$PWD"
+cdsitepackages
+out cdsitepackages $status "$PWD"
+deactivate
+out project_hook "$T_PROJECT_PRE"
+cd /
+workon $T_NAME
+out workon $status "$PWD"
+deactivate
+cd /
+workon -n $T_NAME
+out workon_n $status "$PWD"
+deactivate
+cd /
+set -g VIRTUALENVWRAPPER_WORKON_CD 0
+workon $T_NAME
+out workon_cd0 $status "$PWD"
+mkdir $T_OTHER
+cd $T_OTHER
+setvirtualenvproject
+cd /
+cdproject
+out setproject $status "$PWD"
+deactivate
+cdproject
+out cdproject_inactive $status
+""", {"T_NAME": name, "T_OTHER": str(tmp_path / "other dir")})
+    assert r.status == 0, r
+    assert r["mkproject"] == ["0", str(env), str(project)]
+    assert r["cdproject"] == ["0", str(project)]
+    assert r["cdvirtualenv"] == ["0", str(env)]
+    assert r["cdvirtualenv_bin"] == ["0", str(env / "bin")]
+    status, site = r["cdsitepackages"]
+    assert status == "0" and Path(site).name == "site-packages" and Path(site).is_relative_to(env)
+    assert r.one("project_hook") == str(env)
+    assert r["workon"] == ["0", str(project)]
+    assert r["workon_n"] == ["0", "/"]
+    assert r["workon_cd0"] == ["0", "/"]
+    assert r["setproject"] == ["0", str(tmp_path / "other dir")]
+    assert r.one("cdproject_inactive") != "0"
+
+
+def test_allvirtualenv(fish, tmp_path):
+    a = new_env(fish.env, "a env")
+    b = new_env(fish.env, HOSTILE[0])
+    r = fish.run(r"""
+set -g before $PWD
+out all (allvirtualenv sh -c 'printf "%s|%s\n" "$VIRTUAL_ENV" "$PWD"')
+out status $status (yesno set -q VIRTUAL_ENV) (yesno test "$PWD" = "$before")
+""")
+    assert r.status == 0, r
+    assert sorted(r["all"]) == sorted([f"{a}|{a}", f"{b}|{b}"])
+    assert r["status"] == ["0", "no", "yes"]
+
+
+def test_loading_twice_is_harmless(fish, tmp_path):
+    r = fish.run(r"""
+set -g n1 (complete -c workon | count)
+set -g n2 (complete -c mkvirtualenv | count)
+$T_ENVWRAP init fish | source
+out loads $__envwrap_loads
+out completions $n1 (complete -c workon | count) $n2 (complete -c mkvirtualenv | count)
+mkvirtualenv --without-pip twice
+out mk $status
+deactivate
+out deactivate $status (yesno functions -q deactivate)
+out doctor (envwrap doctor 2>/dev/null)
+""", {"T_ENVWRAP": str(ENVWRAP)})
+    assert r.status == 0, r
+    assert r.one("loads") == "2"
+    n1, m1, n2, m2 = r["completions"]
+    assert n1 == m1 and n2 == m2 and int(n1) > 0
+    assert r.one("mk") == "0"
+    assert r["deactivate"] == ["0", "no"]
+    assert any("loaded 2 times" in line for line in r["doctor"])
+
+
+# ----------------------------------------------------------------- completion
+
+
+def test_completion_lists_names_without_python(fish, tmp_path):
+    home = tmp_path / "envs"
+    for name in ("my env", "my other", "mine", ".hidden", "it's $x", "zed"):
+        (home / name).mkdir()
+        (home / name / "pyvenv.cfg").write_text("home = /usr/bin\n")
+    (home / "not an env").mkdir()
+    other_home = tmp_path / "other home"
+    (other_home / "elsewhere").mkdir(parents=True)
+    (other_home / "elsewhere" / "pyvenv.cfg").write_text("")
+    log = tmp_path / "calls.log"
+    fake = write_script(tmp_path / "fake-envwrap", f'#!/bin/sh\necho "envwrap $*" >> {quote.posix(str(log))}\n')
+    fakebin = tmp_path / "fakebin"
+    for exe in ("python", "python3", "envwrap"):
+        write_script(fakebin / exe, f'#!/bin/sh\necho "{exe} $*" >> {quote.posix(str(log))}\n')
+    r = fish.run(r"""
+set -g __envwrap_exe $T_FAKE
+set -gx PATH $T_FAKEBIN $PATH
+for cmd in workon rmvirtualenv cpvirtualenv showvirtualenv
+    out $cmd (complete -C "$cmd my\\ ")
+end
+out all (complete -C 'workon ')
+out quoted (complete -C "workon 'my o")
+out it (complete -C 'workon it')
+out options (complete -C 'workon -')
+out mkoptions (complete -C 'mkvirtualenv --')
+out creator (complete -C 'mkvirtualenv --creator ')
+set -e WORKON_HOME
+set -g __envwrap_home $T_OTHER
+out hint (complete -C 'workon ')
+set -g WORKON_HOME ''
+out hint_empty (complete -C 'workon ')
+""", {"T_FAKE": str(fake), "T_FAKEBIN": str(fakebin), "T_OTHER": str(other_home)})
+    assert r.status == 0, r
+    for cmd in ("workon", "rmvirtualenv", "cpvirtualenv", "showvirtualenv"):
+        assert sorted(r[cmd]) == ["my env", "my other"], cmd
+    assert sorted(r["all"]) == sorted(["it's $x", "mine", "my env", "my other", "zed"])
+    assert r["quoted"] == ["my other"]
+    assert r["it"] == ["it's $x"]
+    options = {line.split("\t")[0] for line in r["options"]}
+    assert {"-c", "-n", "--cd", "--no-cd"} <= options
+    mkoptions = {line.split("\t")[0] for line in r["mkoptions"]}
+    assert {"--python", "--without-pip", "--no-pip", "--system-site-packages", "--prompt", "--creator"} <= mkoptions
+    assert sorted(line.split("\t")[0] for line in r["creator"]) == ["auto", "uv", "venv", "virtualenv"]
+    assert r["hint"] == ["elsewhere"] and r["hint_empty"] == ["elsewhere"]
+    assert not log.exists(), f"completion started processes: {log.read_text()}"
+
+
+def test_tab_inserts_an_escaped_name(fish_user, tmp_path):
+    """A real interactive fish: `workon my\\ e<TAB>` becomes `workon my\\ env `."""
+    pexpect = pytest.importorskip("pexpect")
+    fish_exe = fish_path()
+    home = tmp_path / "envs"
+    for name in ("my env", "other"):
+        (home / name).mkdir()
+        (home / name / "pyvenv.cfg").write_text("")
+    dump = tmp_path / "commandline"
+    rc = tmp_path / "rc.fish"
+    rc.write_text(
+        f"{quote.fish(str(ENVWRAP))} init fish | source\n"
+        "function fish_prompt; printf 'READY> '; end\n"
+        "function fish_greeting; end\n"
+        f"bind \\cx 'commandline >{quote.fish(str(dump))}'\n",
+        encoding="utf-8",
+    )
+    env = dict(fish_user, TERM="xterm")
+    child = pexpect.spawn(fish_exe, ["--no-config", "--private", "-C", f"source {quote.fish(str(rc))}"],
+                          env=env, cwd=str(tmp_path), encoding="utf-8", timeout=20, dimensions=(24, 200))
+    try:
+        child.expect("READY> ")
+        child.send("workon my\\ e")
+        child.send("\t")
+        time.sleep(0.3)
+        child.send("\x18")
+        deadline = time.monotonic() + 10
+        while not dump.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert dump.read_text(encoding="utf-8") == "workon my\\ env \n"
+    finally:
+        child.sendcontrol("c")
+        child.sendline("exit")
+        child.close(force=True)
+
+
+# ----------------------------------------------------------------- the emitter
+
+
+def test_emitter_output_parses_and_quotes_every_value(fish_user, tmp_path):
+    from envwrap.shells import emitter
+
+    fish_exe = fish_path()
+    value = HOSTILE[1]
+    code = emitter("fish").render([
+        ("set", "__envwrap_home", value),
+        ("leave",),
+        ("activate", f"/e/{value}/bin/activate.fish", f"/e/{value}", f"/h/{value}", f"/p/{value}"),
+        ("source", f"/h/{value}/postactivate.fish"),
+        ("cd", f"/p/{value}"),
+        ("list",),
+    ])
+    stubs = r"""
+function __envwrap_leave; out leave $argv; end
+function source; out source $argv; end
+function __envwrap_activated; out activated $argv; end
+function __envwrap_source; out hook $argv; end
+function cd; out cd $argv; end
+function __envwrap_list; out list; end
+function run
+"""
+    script = tmp_path / "emitted.fish"
+    script.write_text(PRELUDE + stubs + code + "end\nrun\nout home $__envwrap_home\n", encoding="utf-8")
+    out = tmp_path / "records"
+    proc = subprocess.run([fish_exe, "--no-config", "--private", str(script)], capture_output=True,
+                          env=dict(fish_user, T_OUT=str(out)))
+    assert proc.returncode == 0, proc.stderr
+    records = [c.decode().split("\x1f") for c in out.read_bytes().split(b"\0")[:-1]]
+    assert records == [
+        ["leave"],
+        ["source", f"/e/{value}/bin/activate.fish"],
+        ["activated", f"/e/{value}", f"/h/{value}", f"/p/{value}", f"/e/{value}/bin"],
+        ["hook", f"/h/{value}/postactivate.fish"],
+        ["cd", "--", f"/p/{value}"],
+        ["list"],
+        ["home", value],
+    ]
+    no_canary(tmp_path)
+
+
+def test_init_is_silent_and_process_counts(fish, tmp_path):
+    """Loading prints nothing; workon starts one backend process and nothing else,
+    deactivate, listing and completion start none."""
+    log = tmp_path / "starts.log"
+    q = quote.posix
+    wrapper = write_script(tmp_path / "counting-envwrap",
+                           f'#!/bin/sh\necho envwrap >> {q(str(log))}\nexec {q(str(ENVWRAP))} "$@"\n')
+    shims = tmp_path / "shims"
+    for name in ("python", "python3"):
+        real = shutil.which(name) or sys.executable
+        write_script(shims / name, f'#!/bin/sh\necho {name} >> {q(str(log))}\nexec {q(real)} "$@"\n')
+    r = fish.run(r"""
+$T_ENVWRAP init fish | source >$T_INIT_OUT 2>&1
+$T_ENVWRAP init fish | source >>$T_INIT_OUT 2>&1
+function starts
+    set -l lines (cat $T_LOG)
+    printf '' >$T_LOG
+    out $argv[1] $lines
+end
+set -g __envwrap_exe $T_WRAPPER
+set -gx PATH $T_SHIMS $PATH
+mkvirtualenv --without-pip 'a b'
+deactivate
+starts setup
+workon 'a b'
+starts workon
+cdvirtualenv
+starts cdvirtualenv
+deactivate
+starts deactivate
+workon >/dev/null
+starts list
+lsvirtualenv -b >/dev/null
+starts brief
+complete -C 'workon a' >/dev/null
+starts complete
+""", {"T_ENVWRAP": str(ENVWRAP), "T_INIT_OUT": str(tmp_path / "init.out"), "T_LOG": str(log),
+      "T_WRAPPER": str(wrapper), "T_SHIMS": str(shims)}, load=False)
+    assert r.status == 0, r
+    assert (tmp_path / "init.out").read_bytes() == b""
+    assert r["workon"] == ["envwrap"], "workon starts exactly one backend process"
+    for key in ("cdvirtualenv", "deactivate", "list", "brief", "complete"):
+        assert r[key] == [], f"{key} started processes"
+
+
+def test_commands_that_only_call_the_backend(fish, tmp_path):
+    name = HOSTILE[0]
+    env = tmp_path / "envs" / name
+    extra = tmp_path / "extra dir"
+    extra.mkdir()
+    r = fish.run(r"""
+mkvirtualenv --without-pip $T_NAME
+out show (showvirtualenv)
+out sitepackages (lssitepackages --path)
+add2virtualenv $T_EXTRA
+out add $status
+out added (add2virtualenv)
+out pth (python -c 'import sys; print(sys.argv[1] in sys.path)' $T_EXTRA)
+wipeenv
+out wipe $status
+toggleglobalsitepackages -q
+out toggle $status (string match -r '^include-system-site-packages.*' <$VIRTUAL_ENV/pyvenv.cfg)
+out version (envwrap --version)
+deactivate
+""", {"T_NAME": name, "T_EXTRA": str(extra)})
+    assert r.status == 0, r
+    assert r["show"][0] == name
+    assert Path(r.one("sitepackages")).is_relative_to(env)
+    assert r.one("add") == "0"
+    assert str(extra) in r["added"]
+    assert r.one("pth") == "True"
+    assert r["toggle"][0] == "0" and r["toggle"][1].replace(" ", "") == "include-system-site-packages=true"
+    assert r.one("wipe") != "0" and "pip" in r.stderr  # an env without pip: refused, with the reason
+    assert r.one("version").startswith("envwrap ")

@@ -1,0 +1,512 @@
+"""PowerShell support: the hook (shell/envwrap.ps1), the PowerShell emitter
+(envwrap/shells/powershell.py), envwrap's Activate.ps1 and quote.powershell.
+
+pwsh cannot be installed on every machine, so most checks need no PowerShell:
+every script is parsed with tree-sitter-powershell and must have no ERROR or
+MISSING node, and every quoted value is read back with the rules of
+PowerShell's own tokenizer (a quote character ' or U+2018..U+201B ends a
+verbatim string unless another quote character follows, which it stands for).
+The end-to-end tests at the bottom run real pwsh when it is on PATH.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from envwrap import activators
+from envwrap.shells import quote
+
+ROOT = Path(__file__).resolve().parent.parent
+ENVWRAP = Path(sys.executable).parent / "envwrap"
+PS_HOOK = ROOT / "shell" / "envwrap.ps1"
+PS_TEMPLATE = ROOT / "envwrap" / "activators" / "Activate.ps1"
+PS_QUOTES = "'\u2018\u2019\u201a\u201b"
+
+HOSTILE = [
+    "'\";&&e-$ èрт🚒♞中片-j",
+    "it's a \"test\" $(touch CANARY) `x` \\back",
+    "typographic \u2018x\u2019 \u201ay\u201b \u201cz\u201d $(touch CANARY) @(1) ${HOME} %PATH%",
+    "with space; Remove-Item -Recurse CANARY #",
+    "[x]*? wildcards",
+]
+
+
+def _require(module: str):
+    try:
+        return __import__(module)
+    except ImportError:
+        if os.environ.get("CI"):
+            pytest.fail(f"{module} is not installed, and CI must test it")
+        pytest.skip(f"{module} is not installed (pip install -e '.[test]')")
+
+
+@pytest.fixture(scope="module")
+def parser():
+    _require("tree_sitter")
+    tsp = _require("tree_sitter_powershell")
+    from tree_sitter import Language, Parser
+
+    return Parser(Language(tsp.language()))
+
+
+def parse(parser, src: str):
+    """The tree of ``src``; fails on any ERROR or MISSING node."""
+    data = src.encode("utf-8")
+    tree = parser.parse(data)
+    bad = []
+
+    def walk(node):
+        if node.type == "ERROR" or node.is_missing:
+            snippet = data[node.start_byte:node.end_byte][:80].decode("utf-8", "replace")
+            bad.append(f"line {node.start_point[0] + 1}: {'MISSING' if node.is_missing else 'ERROR'} {snippet!r}")
+        for child in node.children:
+            walk(child)
+
+    walk(tree.root_node)
+    assert not bad, "PowerShell parse problems:\n" + "\n".join(bad)
+    return tree, data
+
+
+def nodes(tree, kind: str):
+    found = []
+
+    def walk(node):
+        if node.type == kind:
+            found.append(node)
+        for child in node.children:
+            walk(child)
+
+    walk(tree.root_node)
+    return found
+
+
+def leaves(tree) -> list[str]:
+    out = []
+
+    def walk(node):
+        if node.child_count == 0:
+            out.append(node.type)
+        for child in node.children:
+            walk(child)
+
+    walk(tree.root_node)
+    return out
+
+
+def ps_unquote(token: str) -> str:
+    """Read a verbatim string token as PowerShell's tokenizer does."""
+    assert token and token[0] in PS_QUOTES, token
+    out = []
+    i = 1
+    while i < len(token):
+        c = token[i]
+        if c in PS_QUOTES:
+            if i + 1 < len(token) and token[i + 1] in PS_QUOTES:
+                out.append(token[i + 1])
+                i += 2
+                continue
+            assert i == len(token) - 1, f"the string ends early, at {i}: {token!r}"
+            return "".join(out)
+        out.append(c)
+        i += 1
+    raise AssertionError(f"unterminated string: {token!r}")
+
+
+def text(data: bytes, node) -> str:
+    return data[node.start_byte:node.end_byte].decode("utf-8")
+
+
+def single_string(data: bytes, node) -> str:
+    """The value of an expression that must be exactly one verbatim string."""
+    strings = nodes_of(node, "string_literal")
+    assert len(strings) == 1 and text(data, strings[0]) == text(data, node).strip(), text(data, node)
+    return ps_unquote(text(data, strings[0]))
+
+
+def nodes_of(node, kind: str):
+    found = []
+
+    def walk(n):
+        if n.type == kind:
+            found.append(n)
+        for child in n.children:
+            walk(child)
+
+    walk(node)
+    return found
+
+
+def statements(parser, code: str) -> list[tuple]:
+    """Each top-level statement of emitted code as ("call", name, args...) or
+    ("set", variable, value), every argument and value read back as a string."""
+    tree, data = parse(parser, code)
+    out = []
+    (top,) = [c for c in tree.root_node.children if c.type == "statement_list"]
+    for statement in top.children:
+        if statement.type != "pipeline":
+            continue
+        assignments = nodes_of(statement, "assignment_expression")
+        if assignments:
+            target = text(data, nodes_of(assignments[0].children[0], "variable")[0])
+            value = assignments[0].child_by_field_name("value")
+            assert value is not None and not nodes_of(value, "variable"), "a value must be a literal"
+            out.append(("set", target, single_string(data, value)))
+            continue
+        (command,) = nodes_of(statement, "command")
+        name = text(data, command.child_by_field_name("command_name") or command.children[0])
+        args = []
+        for element in nodes_of(command, "command_elements")[:1]:
+            for arg in element.children:
+                if arg.type == "command_argument_sep":
+                    continue
+                args.append(single_string(data, arg))
+        out.append(("call", name, *args))
+    return out
+
+
+def isolated_env(tmp_path: Path) -> dict:
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("ENVWRAP_", "VIRTUALENVWRAPPER_", "_OLD_VIRTUAL"))
+           and k not in ("VIRTUAL_ENV", "VIRTUAL_ENV_PROMPT", "WORKON_HOME", "PROJECT_HOME",
+                         "PYTHONPATH", "PYTHONHOME", "PSModulePath")}
+    home = tmp_path / "home"
+    for sub in ("", ".config", ".local/share", ".cache"):
+        (home / sub).mkdir(parents=True, exist_ok=True)
+    (tmp_path / "envs").mkdir(exist_ok=True)
+    (tmp_path / "projects").mkdir(exist_ok=True)
+    env.update(
+        HOME=str(home),
+        XDG_CONFIG_HOME=str(home / ".config"),
+        XDG_DATA_HOME=str(home / ".local/share"),
+        XDG_CACHE_HOME=str(home / ".cache"),
+        WORKON_HOME=str(tmp_path / "envs"),
+        PROJECT_HOME=str(tmp_path / "projects"),
+        ENVWRAP_CACHE_DIR=str(tmp_path / "cache"),
+        ENVWRAP_CREATOR=os.environ.get("ENVWRAP_TEST_CREATOR", "venv"),
+        LC_ALL="C.UTF-8",
+        TERM="dumb",
+    )
+    return env
+
+
+@pytest.fixture
+def ps_user(tmp_path) -> dict:
+    if not ENVWRAP.exists():
+        pytest.fail(f"{ENVWRAP} missing: run the tests with the python envwrap is installed in")
+    return isolated_env(tmp_path)
+
+
+def envwrap(env: dict, *args: str, cwd: Path | None = None) -> str:
+    proc = subprocess.run([str(ENVWRAP), *args], env=env, capture_output=True, cwd=cwd)
+    assert proc.returncode == 0, proc.stderr.decode()
+    return proc.stdout.decode("utf-8")
+
+
+# ----------------------------------------------------------------- the hook
+
+
+def test_hook_parses(parser, ps_user):
+    source = PS_HOOK.read_text(encoding="utf-8")
+    tree, _ = parse(parser, source)
+    loader = envwrap(ps_user, "init", "powershell")
+    assert loader.endswith(source)
+    parse(parser, loader)
+
+
+def test_hook_is_windows_powershell_51_syntax(parser):
+    """No PowerShell 7 operators (?? ?. and ternaries do not parse at all; && and
+    || pipeline chains do), and ASCII only: Windows PowerShell reads a file with
+    no byte order mark in the ANSI code page."""
+    source = PS_HOOK.read_text(encoding="utf-8")
+    tree, _ = parse(parser, source)
+    chains = [kind for kind in leaves(tree) if kind in ("&&", "||")]
+    assert not chains, "pipeline chain operators need PowerShell 7"
+    assert source.isascii(), "shell/envwrap.ps1 must be ASCII"
+
+
+def test_hook_defines_every_command(parser):
+    tree, data = parse(parser, PS_HOOK.read_text(encoding="utf-8"))
+    names = {text(data, n) for n in nodes(tree, "function_name")}
+    for command in ("workon", "mkvirtualenv", "mktmpenv", "lsvirtualenv", "showvirtualenv", "rmvirtualenv",
+                    "cpvirtualenv", "allvirtualenv", "cdvirtualenv", "cdsitepackages", "lssitepackages",
+                    "add2virtualenv", "toggleglobalsitepackages", "wipeenv", "mkproject",
+                    "setvirtualenvproject", "cdproject", "envwrap", "__envwrap_run", "__envwrap_call",
+                    "__envwrap_activate", "__envwrap_leave", "__envwrap_source", "__envwrap_cd",
+                    "__envwrap_list", "__envwrap_deactivate", "__envwrap_names"):
+        assert f"global:{command}" in names, command
+    source = PS_HOOK.read_text(encoding="utf-8")
+    assert "Register-ArgumentCompleter -ParameterName EnvName" in source
+    for command in ("workon", "rmvirtualenv", "cpvirtualenv", "showvirtualenv"):
+        assert f"'{command}'" in source
+
+
+# ----------------------------------------------------------------- Activate.ps1
+
+
+@pytest.mark.parametrize("windows", [False, True], ids=["posix", "windows"])
+@pytest.mark.parametrize("name", HOSTILE)
+def test_activate_template_renders_and_parses(parser, name, windows):
+    template = PS_TEMPLATE.read_text(encoding="utf-8")
+    assert template.startswith("\ufeff"), "Activate.ps1 needs a BOM for Windows PowerShell 5.1"
+    if windows:
+        root = f"C:\\Users\\o'neil\\envs\\{name}"
+        bin_dir = root + "\\Scripts"
+    else:
+        root = f"/home/o'neil/envs/{name}"
+        bin_dir = root + "/bin"
+    values = {
+        "VENV_DIR": root,
+        "BIN_DIR": bin_dir,
+        "BIN_NAME": bin_dir.rsplit("\\" if windows else "/", 1)[1],
+        "PROMPT": f"({activators.prompt_name(name)}) ",
+        "VENV_PROMPT": f"({name}) ",
+    }
+    rendered = activators.render(template, values, quote.powershell)
+    assert "__ENVWRAP_" not in rendered
+    tree, data = parse(parser, rendered.lstrip("\ufeff"))
+    strings = [ps_unquote(text(data, n)) for n in nodes(tree, "string_literal")
+               if text(data, n)[0] in PS_QUOTES]
+    for key in ("VENV_DIR", "BIN_DIR", "PROMPT", "VENV_PROMPT"):
+        assert values[key] in strings, key
+    # the values are what the script assigns, each read back whole
+    assignments = {}
+    for node in nodes(tree, "assignment_expression"):
+        target = text(data, node.children[0])
+        value = node.child_by_field_name("value")
+        literal = nodes_of(value, "string_literal")
+        if target in ("$env:VIRTUAL_ENV", "$env:VIRTUAL_ENV_PROMPT", "$env:PATH") and literal:
+            assignments[target] = ps_unquote(text(data, literal[0]))
+    assert assignments == {
+        "$env:VIRTUAL_ENV": root,
+        "$env:VIRTUAL_ENV_PROMPT": f"({name}) ",
+        "$env:PATH": bin_dir,
+    }
+
+
+def test_real_env_gets_envwraps_activate_ps1(parser, ps_user, tmp_path):
+    name = HOSTILE[2]
+    envwrap(ps_user, "new", "--without-pip", name)
+    script = tmp_path / "envs" / name / "bin" / "Activate.ps1"
+    raw = script.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    tree, data = parse(parser, raw.decode("utf-8-sig"))
+    strings = [ps_unquote(text(data, n)) for n in nodes(tree, "string_literal") if text(data, n)[0] in PS_QUOTES]
+    assert str(tmp_path / "envs" / name) in strings
+
+
+# ----------------------------------------------------------------- emitted code
+
+
+@pytest.mark.parametrize("name", HOSTILE)
+def test_emitted_workon_parses_and_quotes_every_value(parser, ps_user, tmp_path, name):
+    project = tmp_path / "projects" / f"project of {name}"
+    project.mkdir()
+    hooks = tmp_path / "envs"
+    env = tmp_path / "envs" / name
+    envwrap(ps_user, "new", "--without-pip", "-a", str(project), name)
+    (hooks / "postactivate.ps1").write_text("$global:T = 1\n")
+    (env / "bin" / "postactivate.ps1").write_text("$global:T = 2\n")
+    (project / ".virtualenvwrapper").mkdir()
+    (project / ".virtualenvwrapper" / "postactivate.ps1").write_text("$global:T = 3\n")
+    code = envwrap(ps_user, "sh", "powershell", "workon", name)
+    assert statements(parser, code) == [
+        ("set", "$global:__envwrap_home", str(hooks)),
+        ("call", "__envwrap_leave"),
+        ("call", "__envwrap_activate", str(env / "bin" / "Activate.ps1"), str(env), str(hooks), str(project),
+         str(env / "bin")),
+        ("call", "__envwrap_source", str(hooks / "postactivate.ps1")),
+        ("call", "__envwrap_source", str(env / "bin" / "postactivate.ps1")),
+        ("call", "__envwrap_cd", str(project)),
+        ("call", "__envwrap_source", str(project / ".virtualenvwrapper" / "postactivate.ps1")),
+    ]
+    assert envwrap(ps_user, "sh", "pwsh", "workon", name) == code
+    assert not list(tmp_path.rglob("CANARY"))
+
+
+def test_emitted_code_of_other_commands_parses(parser, ps_user, tmp_path):
+    envwrap(ps_user, "new", "--without-pip", HOSTILE[0])
+    cases = [
+        ["workon"],
+        ["mktmpenv", "--without-pip"],
+        ["mkvirtualenv", "--without-pip", HOSTILE[1]],
+        ["cpvirtualenv", HOSTILE[0], HOSTILE[3]],
+        ["mkproject", "--without-pip", HOSTILE[4]],
+    ]
+    for args in cases:
+        stmts = statements(parser, envwrap(ps_user, "sh", "powershell", *args, cwd=tmp_path))
+        assert stmts[0][:2] == ("set", "$global:__envwrap_home")
+    assert statements(parser, envwrap(ps_user, "sh", "powershell", "workon"))[-1] == ("call", "__envwrap_list")
+    venv = dict(ps_user, VIRTUAL_ENV=str(tmp_path / "envs" / HOSTILE[0]))
+    assert statements(parser, envwrap(venv, "sh", "powershell", "cdvirtualenv", "bin")) == [
+        ("call", "__envwrap_cd", str(tmp_path / "envs" / HOSTILE[0] / "bin"))]
+
+
+def test_emitter_rejects_odd_variable_names():
+    from envwrap.shells import emitter
+
+    with pytest.raises(ValueError):
+        emitter("powershell").render([("set", "__envwrap_x = 1; rm", "v")])
+
+
+# ----------------------------------------------------------------- quote.powershell
+
+
+def test_quote_powershell_is_one_string_token(parser):
+    from hypothesis import HealthCheck, example, given, settings
+    from hypothesis import strategies as st
+
+    alphabet = st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00")
+
+    @settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(st.text(alphabet, max_size=40), st.text(alphabet, max_size=10))
+    @example("'", "")
+    @example("\u2018\u2019\u201a\u201b", "'")
+    @example("a'", "'b")
+    @example("$(touch CANARY) `n ${x} @(1)", "\r\n")
+    @example("\u2019", "\u2018")
+    def check(value, other):
+        quoted = quote.powershell(value)
+        assert ps_unquote(quoted) == value
+        # as an assignment and as two command arguments: each exactly one token
+        tree, data = parse(parser, f"$x = {quoted}\n")
+        (literal,) = nodes(tree, "string_literal")
+        assert text(data, literal) == quoted
+        line = f"cmd {quoted} {quote.powershell(other)}\n"
+        tree, data = parse(parser, line)
+        got = [ps_unquote(text(data, n)) for n in nodes(tree, "string_literal")]
+        assert got == [value, other]
+
+    check()
+
+
+# ----------------------------------------------------------------- real pwsh
+
+PWSH = shutil.which("pwsh")
+needs_pwsh = pytest.mark.skipif(PWSH is None, reason="pwsh not on PATH (not installable on this machine)")
+
+PS_PRELUDE = r"""
+$ErrorActionPreference = 'Continue'
+function global:Out {
+    param([string]$Key)
+    $values = @(foreach ($arg in $args) { foreach ($item in @($arg)) { if ($null -ne $item) { [string]$item } } })
+    $record = ConvertTo-Json -Compress -InputObject (@($Key) + $values)
+    [IO.File]::AppendAllText($env:T_OUT, $record + "`n", (New-Object System.Text.UTF8Encoding -ArgumentList $false))
+}
+& $env:T_ENVWRAP init powershell | Out-String | Invoke-Expression
+function global:prompt { 'P> ' }
+"""
+
+
+def run_pwsh(env: dict, tmp_path: Path, body: str, extra: dict | None = None):
+    """Run a pwsh script with envwrap loaded; returns (records, process)."""
+    script = tmp_path / "script.ps1"
+    script.write_text("\ufeff" + PS_PRELUDE + body, encoding="utf-8")
+    out = tmp_path / "records.jsonl"
+    run_env = dict(env, T_OUT=str(out), T_ENVWRAP=str(ENVWRAP), **(extra or {}))
+    proc = subprocess.run([PWSH, "-NoLogo", "-NoProfile", "-NonInteractive", "-File", str(script)],
+                          env=run_env, cwd=tmp_path, capture_output=True, timeout=120)
+    records: dict = {}
+    if out.exists():
+        for line in out.read_text(encoding="utf-8").splitlines():
+            key, *values = json.loads(line)
+            records[key] = values
+    return records, proc
+
+
+@needs_pwsh
+@pytest.mark.parametrize("name", HOSTILE[:3])
+def test_pwsh_workflow(ps_user, tmp_path, name):
+    env = tmp_path / "envs" / name
+    records, proc = run_pwsh(ps_user, tmp_path, r"""
+$before = $env:PATH
+mkvirtualenv --without-pip $env:T_NAME
+Out mk $LASTEXITCODE
+Out venv $env:VIRTUAL_ENV
+Out venv_prompt $env:VIRTUAL_ENV_PROMPT
+Out path_first ($env:PATH.Split([IO.Path]::PathSeparator)[0])
+Out prefix (python -c 'import sys; print(sys.prefix)')
+Out prompt (prompt)
+Out names (lsvirtualenv -b)
+deactivate
+$left = [bool](Get-Command deactivate -ErrorAction SilentlyContinue)
+Out after ([string]$env:VIRTUAL_ENV) ($env:PATH -ceq $before) (prompt) $left
+workon $env:T_NAME
+Out workon $env:VIRTUAL_ENV
+rmvirtualenv $env:T_NAME
+Out rm_active $LASTEXITCODE
+deactivate
+rmvirtualenv $env:T_NAME
+Out rm $LASTEXITCODE
+Out names_end (lsvirtualenv -b)
+""", {"T_NAME": name})
+    assert proc.returncode == 0, proc.stderr.decode()
+    assert records["mk"] == ["0"]
+    assert records["venv"] == [str(env)]
+    assert records["venv_prompt"] == [f"({name}) "]
+    assert records["path_first"] == [str(env / "bin")]
+    assert records["prefix"] == [str(env)]
+    assert records["prompt"][0].endswith(") P> ")
+    assert records["names"] == [name]
+    assert records["after"] == ["", "True", "P> ", "False"]
+    assert records["workon"] == [str(env)]
+    assert records["rm_active"] != ["0"]
+    assert records["rm"] == ["0"]
+    assert records["names_end"] == []
+    assert not list(tmp_path.rglob("CANARY"))
+
+
+@needs_pwsh
+def test_pwsh_hooks(ps_user, tmp_path):
+    name = HOSTILE[1]
+    envwrap(ps_user, "new", "--without-pip", name)
+    env = tmp_path / "envs" / name
+    hooks = tmp_path / "envs"
+    (hooks / "postactivate.ps1").write_text("$global:T_ORDER += @('global-postactivate')\n")
+    (hooks / "predeactivate.ps1").write_text("$global:T_ORDER += @('global-predeactivate')\n")
+    (hooks / "postdeactivate.ps1").write_text(
+        "$global:T_ORDER += @('global-postdeactivate'); $global:T_LAST = $VIRTUALENVWRAPPER_LAST_VIRTUALENV\n")
+    (env / "bin" / "postactivate.ps1").write_text("$global:T_ORDER += @('env-postactivate'); throw 'boom'\n")
+    (env / "bin" / "predeactivate.ps1").write_text(
+        "$global:T_ORDER += @('env-predeactivate'); $global:T_PRE = $env:VIRTUAL_ENV\n")
+    (env / "bin" / "postdeactivate.ps1").write_text("$global:T_ORDER += @('env-postdeactivate')\n")
+    records, proc = run_pwsh(ps_user, tmp_path, r"""
+$global:T_ORDER = @()
+workon $env:T_NAME
+Out workon $env:VIRTUAL_ENV
+deactivate
+Out order @($global:T_ORDER)
+Out pre $global:T_PRE
+$left = [bool](Get-Variable VIRTUALENVWRAPPER_LAST_VIRTUALENV -Scope Global -ErrorAction SilentlyContinue)
+Out last $global:T_LAST $left
+""", {"T_NAME": name})
+    assert proc.returncode == 0, proc.stderr.decode()
+    assert records["workon"] == [str(env)]
+    assert records["order"] == ["global-postactivate", "env-postactivate", "env-predeactivate",
+                                "global-predeactivate", "env-postdeactivate", "global-postdeactivate"]
+    assert records["pre"] == [str(env)]
+    assert records["last"] == [str(env), "False"]
+    assert "boom" in proc.stderr.decode() + proc.stdout.decode()
+
+
+@needs_pwsh
+def test_pwsh_completion_and_no_eval_on_failure(ps_user, tmp_path):
+    for name in ("my env", "my other", "mine", ".hidden"):
+        (tmp_path / "envs" / name).mkdir()
+        (tmp_path / "envs" / name / "pyvenv.cfg").write_text("")
+    records, proc = run_pwsh(ps_user, tmp_path, r"""
+$line = 'workon my'
+$result = TabExpansion2 -inputScript $line -cursorColumn $line.Length
+Out names @($result.CompletionMatches | ForEach-Object { $_.CompletionText })
+workon 'does not exist'
+Out failed $LASTEXITCODE ([string]$env:VIRTUAL_ENV)
+""")
+    assert proc.returncode == 0, proc.stderr.decode()
+    assert sorted(records["names"]) == ["'my env'", "'my other'"]
+    assert records["failed"][0] != "0" and records["failed"][1] == ""
