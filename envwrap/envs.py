@@ -262,6 +262,8 @@ def _run_creator(kind: str, prefix: list[str], target: Path, opts: CreateOptions
             )
             try:
                 builder.create(str(target))
+            except ValueError as exc:  # e.g. the path holds the PATH separator
+                raise UserError(f"venv refused {target.name!r}: {exc}") from None
             except (OSError, subprocess.CalledProcessError) as exc:
                 raise UserError(f"venv could not create the environment: {exc}") from None
             return
@@ -571,11 +573,11 @@ def wipe(env: Path) -> list[str]:
     envvars = dict(os.environ, VIRTUAL_ENV=str(env), PIP_DISABLE_PIP_VERSION_CHECK="1")
     envvars.pop("PYTHONPATH", None)
     proc = subprocess.run(
-        [str(layout.python), "-m", "pip", "list", "--format=freeze", "--exclude-editable"],
+        [str(layout.python), "-m", "pip", "list", "--local", "--format=freeze", "--exclude-editable"],
         capture_output=True, text=True, env=envvars,
     )
     editable = subprocess.run(
-        [str(layout.python), "-m", "pip", "list", "--format=freeze", "--editable"],
+        [str(layout.python), "-m", "pip", "list", "--local", "--format=freeze", "--editable"],
         capture_output=True, text=True, env=envvars,
     )
     if proc.returncode != 0:

@@ -85,8 +85,25 @@ def preamble(shell: str) -> str:
     if shell == "fish":
         return f"set -g __envwrap_exe {q(exe)}\nset -g __envwrap_home {q(workon_home)}\n"
     if shell == "powershell":
-        return f"$global:__envwrap_exe = {q(exe)}\n$global:__envwrap_home = {q(workon_home)}\n"
+        return f"$global:__envwrap_exe = {_ps_ascii(exe)}\n$global:__envwrap_home = {_ps_ascii(workon_home)}\n"
     return f"__envwrap_exe={q(exe)}\n__envwrap_home={q(workon_home)}\n"
+
+
+def _ps_ascii(value: str) -> str:
+    """A PowerShell expression for ``value`` made of ASCII only.
+
+    ``envwrap init powershell | Out-String | Invoke-Expression`` decodes our output
+    in the console's code page on Windows PowerShell 5.1, which garbles any other
+    character; a non-ASCII value travels as base64 of its UTF-8 bytes instead.
+    """
+    from envwrap.shells.quote import powershell
+
+    if value.isascii():
+        return powershell(value)
+    import base64
+
+    encoded = base64.b64encode(value.encode("utf-8")).decode("ascii")
+    return f"[Text.Encoding]::UTF8.GetString([Convert]::FromBase64String('{encoded}'))"
 
 
 def script(shell: str) -> str:

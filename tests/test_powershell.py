@@ -220,6 +220,21 @@ def test_hook_parses(parser, ps_user):
     parse(parser, loader)
 
 
+def test_loader_is_ascii_even_for_non_ascii_paths(parser, ps_user, tmp_path):
+    """Windows PowerShell 5.1 decodes `envwrap init powershell | Out-String` in the
+    console code page: the preamble must be ASCII whatever WORKON_HOME is."""
+    home = tmp_path / "hömé 中"
+    env = dict(ps_user, WORKON_HOME=str(home))
+    loader = envwrap(env, "init", "powershell")
+    assert loader.isascii()
+    parse(parser, loader)
+    import base64
+    import re
+
+    encoded = re.search(r"FromBase64String\('([^']*)'\)", loader.splitlines()[1]).group(1)
+    assert base64.b64decode(encoded).decode("utf-8") == str(home)
+
+
 def test_hook_is_windows_powershell_51_syntax(parser):
     """No PowerShell 7 operators (?? ?. and ternaries do not parse at all; && and
     || pipeline chains do), and ASCII only: Windows PowerShell reads a file with
