@@ -271,6 +271,9 @@ def _run_creator(kind: str, prefix: list[str], target: Path, opts: CreateOptions
         if opts.system_site_packages:
             cmd.append("--system-site-packages")
         cmd.append(str(target))
+    if kind == "uv":
+        # Never fetch a Python: creation works offline, with the interpreter named.
+        env.setdefault("UV_PYTHON_DOWNLOADS", "never")
     try:
         proc = subprocess.run(cmd, stdout=sys.stderr.fileno(), stderr=subprocess.PIPE, text=True, env=env)
     except OSError as exc:
