@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import os
 import sys
-from pathlib import Path
 
 from envwrap.errors import UserError, one_line
 
@@ -70,7 +69,7 @@ def cmd_ls(args: list[str]) -> int:
     return 0
 
 
-def _show(info, hook_dir: Path) -> None:
+def _show(info, hook_dir) -> None:
     from envwrap import hooks
     from envwrap.layout import Layout
 
@@ -111,6 +110,8 @@ def cmd_path(args: list[str]) -> int:
 
 
 def cmd_new(args: list[str]) -> int:
+    from pathlib import Path
+
     from envwrap import commands, envs
 
     parser = commands._creation_parser("envwrap new", "Create an environment (without activating it).")
@@ -124,6 +125,8 @@ def cmd_new(args: list[str]) -> int:
 
 
 def cmd_rm(args: list[str]) -> int:
+    from pathlib import Path
+
     from envwrap import envs
     from envwrap.argparsing import Parser
 
@@ -165,6 +168,8 @@ def cmd_cp(args: list[str]) -> int:
 
 
 def cmd_project(args: list[str]) -> int:
+    from pathlib import Path
+
     from envwrap import envs
     from envwrap.argparsing import Parser
 

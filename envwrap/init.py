@@ -72,21 +72,49 @@ def executable() -> str:
     raise UserError("cannot find the envwrap command; install envwrap with pip or pipx")
 
 
+def command(shell: str) -> list[str]:
+    """The words that start the backend from a shell hook.
+
+    bash, zsh and fish get ``python -I .../envwrap/__main__.py``: isolated mode
+    keeps the current directory, the script's directory and PYTHONPATH out of
+    sys.path (nothing in the user's directory can stand in for envwrap's
+    modules), and it skips the console script's own imports. That needs envwrap
+    installed where an isolated Python finds it, i.e. not in the user site and
+    not through PYTHONPATH; otherwise, and for PowerShell (whose hook sets
+    PYTHONIOENCODING, which -I would ignore), the console script is used.
+    """
+    exe = executable()
+    if shell == "powershell":
+        return [exe]
+    package = os.path.dirname(os.path.abspath(__file__))
+    parent = os.path.dirname(package)
+    from_env = {os.path.abspath(p) for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p}
+    import site
+
+    user_site = getattr(site, "USER_SITE", None)
+    in_user_site = bool(user_site) and (parent + os.sep).startswith(os.path.abspath(user_site) + os.sep)
+    on_path = parent in {os.path.abspath(p) for p in sys.path if p}
+    if on_path and parent not in from_env and not in_user_site and os.path.isabs(sys.executable):
+        return [sys.executable, "-I", os.path.join(package, "__main__.py")]
+    return [exe]
+
+
 def preamble(shell: str) -> str:
     from envwrap import home
     from envwrap.shells.quote import QUOTERS
 
     q = QUOTERS[shell]
-    exe = executable()
+    words = command(shell)
+    exe = words[0]
     try:
         workon_home = str(home.workon_home())
     except UserError:
         workon_home = ""
     if shell == "fish":
-        return f"set -g __envwrap_exe {q(exe)}\nset -g __envwrap_home {q(workon_home)}\n"
+        return f"set -g __envwrap_exe {' '.join(q(w) for w in words)}\nset -g __envwrap_home {q(workon_home)}\n"
     if shell == "powershell":
         return f"$global:__envwrap_exe = {_ps_ascii(exe)}\n$global:__envwrap_home = {_ps_ascii(workon_home)}\n"
-    return f"__envwrap_exe={q(exe)}\n__envwrap_home={q(workon_home)}\n"
+    return f"__envwrap_exe=({' '.join(q(w) for w in words)})\n__envwrap_home={q(workon_home)}\n"
 
 
 def _ps_ascii(value: str) -> str:

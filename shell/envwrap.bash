@@ -4,7 +4,7 @@
 #     eval "$(envwrap init bash)"
 # or, with no Python at start-up, write it once and source the file:
 #     envwrap init bash > ~/.envwrap.bash      # in ~/.bashrc: . ~/.envwrap.bash
-# `envwrap init` prepends __envwrap_exe (the absolute path of the envwrap command)
+# `envwrap init` prepends __envwrap_exe (the words that start the envwrap backend)
 # and __envwrap_home (a WORKON_HOME hint for completion) to this file.
 #
 # Contract: every function here is thin. The backend decides; commands that must
@@ -26,7 +26,7 @@ __envwrap_call() {
     VIRTUALENVWRAPPER_VIRTUALENV="${VIRTUALENVWRAPPER_VIRTUALENV-}" \
     VIRTUALENVWRAPPER_VIRTUALENV_ARGS="${VIRTUALENVWRAPPER_VIRTUALENV_ARGS-}" \
     ENVWRAP_LOADS="${__envwrap_loads-}" \
-    "${__envwrap_exe:-envwrap}" "$@"
+    "${__envwrap_exe[@]:-envwrap}" "$@"
 }
 
 # Ask the backend for shell code and evaluate it, only on success.

@@ -4,7 +4,7 @@
 #     envwrap init fish | source
 # or, with no Python at start-up, write it once and source the file:
 #     envwrap init fish > ~/.config/fish/envwrap.fish   # in config.fish: source ~/.config/fish/envwrap.fish
-# `envwrap init` prepends __envwrap_exe (the absolute path of the envwrap command)
+# `envwrap init` prepends __envwrap_exe (the words that start the envwrap backend)
 # and __envwrap_home (a WORKON_HOME hint for completion) to this file.
 #
 # Contract: every function here is thin. The backend decides; commands that must
@@ -40,7 +40,7 @@ function __envwrap_call --description 'Run the envwrap backend with the settings
         VIRTUALENVWRAPPER_VIRTUALENV="$VIRTUALENVWRAPPER_VIRTUALENV" \
         VIRTUALENVWRAPPER_VIRTUALENV_ARGS="$VIRTUALENVWRAPPER_VIRTUALENV_ARGS" \
         ENVWRAP_LOADS="$__envwrap_loads" \
-        $exe[1] $argv
+        $exe $argv
 end
 
 # Ask the backend for fish code and evaluate it, only on success. The exit status

@@ -200,7 +200,9 @@ def test_cli_lifecycle(envwrap_exe, user, tmp_path):
 
 def test_init_detects_shell_and_bakes_absolute_path(envwrap_exe, user):
     out = run(envwrap_exe, user, "init", "bash").stdout
-    assert out.splitlines()[0] == f"__envwrap_exe={envwrap_exe}"
+    first = out.splitlines()[0]
+    # an absolute, isolated start: python -I .../envwrap/__main__.py
+    assert first.startswith("__envwrap_exe=(/") and " -I " in first and first.endswith("__main__.py)")
     # the parent process is a zsh: shellingham finds it
     proc = subprocess.run(["zsh", "-f", "-c", f"{envwrap_exe} init; :"], env=user, capture_output=True, text=True)
     assert proc.returncode == 0 and "emulate -L zsh" in proc.stdout

@@ -61,7 +61,7 @@ def counted(sh, tmp_path, envwrap_exe, user):
                               env=user).stdout.strip() or "/usr/bin/python3"
         (shims / name).write_text(f"#!/bin/sh\necho {name} >> {q(str(log))}\nexec {q(real)} \"$@\"\n")
         (shims / name).chmod(0o755)
-    sh.ok(f"__envwrap_exe={q(str(wrapper))}; PATH={q(str(shims))}:$PATH")
+    sh.ok(f"__envwrap_exe=({q(str(wrapper))}); PATH={q(str(shims))}:$PATH")
     log.write_text("")
 
     def starts() -> list[str]:
@@ -110,7 +110,9 @@ def test_static_file_load_starts_no_process(user, tmp_path, envwrap_exe):
         wrapper = tmp_path / "wrapper"
         wrapper.write_text(f"#!/bin/sh\necho started >> {q(str(log))}\nexec {q(str(envwrap_exe))} \"$@\"\n")
         wrapper.chmod(0o755)
-        loader.write_text(text.replace(f"__envwrap_exe={q(str(envwrap_exe))}", f"__envwrap_exe={q(str(wrapper))}"))
+        first, rest = text.split("\n", 1)
+        assert first.startswith("__envwrap_exe=(")
+        loader.write_text(f"__envwrap_exe=({q(str(wrapper))})\n{rest}")
         proc = subprocess.run([shell, "-c", f". {q(str(loader))}; workon; lsvirtualenv -b"], env=user,
                               capture_output=True, text=True)
         assert proc.returncode == 0 and proc.stderr == ""
