@@ -56,30 +56,63 @@ def env_version(layout: Layout) -> tuple[str, str]:
 
 
 def _copy_file(src: str, dst: str) -> None:
-    with open(src, "rb") as fin, open(dst, "wb") as fout:
-        st = os.fstat(fin.fileno())
-        size = st.st_size
-        if hasattr(os, "fchmod"):
-            os.fchmod(fout.fileno(), st.st_mode & 0o7777)  # keep execute bits
-        copy_range = getattr(os, "copy_file_range", None)
-        if copy_range is not None:
-            try:
-                while size > 0:
-                    done = copy_range(fin.fileno(), fout.fileno(), size)
-                    if done == 0:
-                        break
-                    size -= done
-                return
-            except OSError:
-                fin.seek(0)
-                fout.seek(0)
-                fout.truncate()
-        shutil.copyfileobj(fin, fout, 1 << 20)
+    """Copy one regular file with its permission bits, in as few syscalls as the
+    platform allows (``copy_file_range`` keeps the bytes in the kernel, and makes
+    a reflink where the file system can)."""
+    fin = os.open(src, os.O_RDONLY)
+    try:
+        st = os.fstat(fin)
+        fout = os.open(dst, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, st.st_mode & 0o777)
+        try:
+            size = st.st_size
+            copy_range = getattr(os, "copy_file_range", None)
+            if copy_range is not None:
+                try:
+                    while size > 0:
+                        done = copy_range(fin, fout, size)
+                        if done == 0:
+                            break
+                        size -= done
+                    return
+                except OSError:
+                    os.lseek(fin, 0, os.SEEK_SET)
+                    os.ftruncate(fout, 0)
+                    os.lseek(fout, 0, os.SEEK_SET)
+            while True:
+                chunk = os.read(fin, 1 << 20)
+                if not chunk:
+                    break
+                os.write(fout, chunk)
+        finally:
+            os.close(fout)
+    finally:
+        os.close(fin)
 
 
 def copy_tree(src: Path, dst: Path, bytecode: bool = True) -> None:
-    ignore = None if bytecode else shutil.ignore_patterns("__pycache__")
-    shutil.copytree(src, dst, symlinks=True, copy_function=_copy_file, dirs_exist_ok=True, ignore=ignore)
+    """Copy a directory tree: directories, regular files with their modes, and
+    symbolic links as links (never followed). Bytecode caches are left out when
+    ``bytecode`` is false. Much lighter than shutil.copytree, which matters for
+    the ~500 files of pip that every new environment gets."""
+    src_s, dst_s = os.fspath(src), os.fspath(dst)
+    os.makedirs(dst_s, exist_ok=True)
+    for dirpath, dirnames, filenames in os.walk(src_s):
+        rel = dirpath[len(src_s):]
+        target = dst_s + rel
+        if rel:
+            os.makedirs(target, exist_ok=True)
+        if not bytecode and "__pycache__" in dirnames:
+            dirnames.remove("__pycache__")
+        for name in dirnames:
+            path = os.path.join(dirpath, name)
+            if os.path.islink(path):  # os.walk does not descend into these
+                os.symlink(os.readlink(path), os.path.join(target, name))
+        for name in filenames:
+            path = os.path.join(dirpath, name)
+            if os.path.islink(path):
+                os.symlink(os.readlink(path), os.path.join(target, name))
+            else:
+                _copy_file(path, os.path.join(target, name))
 
 
 def _pip_entries(site: Path) -> list[Path]:
