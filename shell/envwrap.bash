@@ -46,21 +46,26 @@ __envwrap_workon_home() {
     __envwrap_h="${WORKON_HOME:-${__envwrap_home-}}"
 }
 
-# Environment names into the array __envwrap_found: a glob, no Python, no fork.
+# Environment names into the array __envwrap_found: one glob, no Python, no fork.
+# $1 (optional) is a literal prefix the names must start with. The work is done
+# by whole-array expansions, not a loop per name: this runs on every TAB.
 __envwrap_scan() {
-    local __envwrap_h __envwrap_p __envwrap_fg=
-    __envwrap_found=()
+    local __envwrap_h __envwrap_opts=
     __envwrap_workon_home
+    __envwrap_found=()
     [ -n "$__envwrap_h" ] || \return 0
-    if \builtin shopt -q failglob; then __envwrap_fg=1; \builtin shopt -u failglob; fi
-    for __envwrap_p in "$__envwrap_h"/*/pyvenv.cfg; do
-        [ -f "$__envwrap_p" ] || continue
-        __envwrap_p="${__envwrap_p%/pyvenv.cfg}"
-        __envwrap_p="${__envwrap_p##*/}"
-        case "$__envwrap_p" in .*) continue ;; esac
-        __envwrap_found+=("$__envwrap_p")
-    done
-    if [ -n "$__envwrap_fg" ]; then \builtin shopt -s failglob; fi
+    # The user's glob options must not change what is found.
+    \builtin shopt -q failglob && { __envwrap_opts+=f; \builtin shopt -u failglob; }
+    \builtin shopt -q dotglob && { __envwrap_opts+=d; \builtin shopt -u dotglob; }
+    \builtin shopt -q nocaseglob && { __envwrap_opts+=c; \builtin shopt -u nocaseglob; }
+    __envwrap_found=("$__envwrap_h/${1-}"*/pyvenv.cfg)
+    case $__envwrap_opts in *f*) \builtin shopt -s failglob ;; esac
+    case $__envwrap_opts in *d*) \builtin shopt -s dotglob ;; esac
+    case $__envwrap_opts in *c*) \builtin shopt -s nocaseglob ;; esac
+    # No match leaves the pattern itself (unless nullglob is on).
+    [ -e "${__envwrap_found[0]-}" ] || { __envwrap_found=(); \return 0; }
+    __envwrap_found=("${__envwrap_found[@]%/pyvenv.cfg}")
+    __envwrap_found=("${__envwrap_found[@]##*/}")
 }
 
 # Environment names, one per line (lsvirtualenv -b, workon with no name).
@@ -184,21 +189,22 @@ __envwrap_complete_names() {
         \"*) __envwrap_cur="${__envwrap_cur#\"}"; __envwrap_quoted=1 ;;
         *\\*) __envwrap_cur="${__envwrap_cur//\\/}" ;;
     esac
-    COMPREPLY=()
-    __envwrap_scan
-    for __envwrap_n in "${__envwrap_found[@]}"; do
-        case "$__envwrap_n" in
-            "$__envwrap_cur"*)
-                # Inside an opened quote readline quotes as for file names; elsewhere
-                # escape every special character ($, `, spaces, quotes) ourselves.
-                [ -n "$__envwrap_quoted" ] || \builtin printf -v __envwrap_n '%q' "$__envwrap_n"
-                COMPREPLY+=("$__envwrap_n")
-                ;;
-        esac
-    done
+    __envwrap_scan "$__envwrap_cur"
     if [ -n "$__envwrap_quoted" ]; then
+        # Inside an opened quote readline quotes as it does for file names.
+        COMPREPLY=("${__envwrap_found[@]}")
         \builtin compopt -o filenames 2>/dev/null
+        \return 0
     fi
+    # Elsewhere escape special characters ($, `, spaces, quotes) ourselves, and
+    # only in the names that have them.
+    COMPREPLY=()
+    for __envwrap_n in "${__envwrap_found[@]}"; do
+        case $__envwrap_n in
+            *[!A-Za-z0-9._+,@=:-]*) \builtin printf -v __envwrap_n '%q' "$__envwrap_n" ;;
+        esac
+        COMPREPLY+=("$__envwrap_n")
+    done
     \return 0
 }
 
