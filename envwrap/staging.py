@@ -21,6 +21,8 @@ import errno
 import hashlib
 import os
 import shutil
+import stat
+import sys
 import uuid
 from pathlib import Path
 
@@ -46,6 +48,17 @@ def _lock_fd(path: Path, blocking: bool) -> int | None:
             return None
         raise
     return fd
+
+
+def _holds(fd: int, path: Path) -> bool:
+    """Whether the locked ``fd`` is still the file at ``path`` (not one since
+    unlinked by whoever removed the directory)."""
+    try:
+        here = os.stat(path)
+    except OSError:
+        return False
+    mine = os.fstat(fd)
+    return (here.st_dev, here.st_ino) == (mine.st_dev, mine.st_ino)
 
 
 class NameLock:
@@ -83,16 +96,31 @@ class Stage:
         self.fd: int | None = None
 
     def __enter__(self) -> Stage:
-        try:
-            self.dir.mkdir(parents=True)
-            self.fd = _lock_fd(self.dir / ".lock", blocking=True)
-        except OSError as exc:
-            raise UserError(f"cannot create a staging directory in {self.home}: {exc.strerror}") from None
-        return self
+        # A sweeper may hold the lock of a directory that was just made (it has
+        # no way to tell it from a leftover yet) and delete it; the lock this
+        # process then gets is on a file that is gone. So: lock, check the lock
+        # file is still the one in place, else start over with a fresh directory.
+        for _ in range(100):
+            try:
+                self.dir.mkdir(parents=True)
+                fd = _lock_fd(self.dir / ".lock", blocking=True)
+            except FileExistsError:
+                fd = None
+            except OSError as exc:
+                raise UserError(
+                    f"cannot create a staging directory in {self.home}: {exc.strerror}"
+                ) from None
+            if fd is not None:
+                if _holds(fd, self.dir / ".lock"):
+                    self.fd = fd
+                    return self
+                os.close(fd)
+            self.dir = self.dir.with_name(uuid.uuid4().hex[:16])
+        raise UserError(f"cannot create a staging directory in {self.home}: it keeps disappearing")
 
     def __exit__(self, *exc_info) -> None:
         # Whatever happened (success moved the env out already), the stage goes.
-        shutil.rmtree(self.dir, ignore_errors=True)
+        _rmtree_here(self.dir)
         if self.fd is not None:
             os.close(self.fd)
             self.fd = None
@@ -129,16 +157,67 @@ def discard(path: Path, home: Path) -> None:
 
 
 def _rmtree_here(path: Path) -> None:
-    # rmtree never follows symlinks to directories (it unlinks them); make files
-    # writable first so read-only trees (e.g. git objects) go too.
-    def onerror(func, name, exc_info):
+    """Delete a tree that envwrap owns (an environment in the trash, a stage).
+
+    Symbolic links are unlinked, never followed, and nothing outside ``path``
+    is changed. When a directory inside the tree refuses (no write or search
+    permission, as left by some build tools), that directory -- checked with
+    lstat to be a real directory inside the tree, never a link or its target --
+    is made accessible to its owner and the removal tried again.
+    """
+    root = os.fspath(path)
+    if os.path.islink(root) or (os.path.lexists(root) and not os.path.isdir(root)):
         try:
-            os.chmod(name, 0o700)
-            func(name)
+            os.unlink(root)
         except OSError:
             pass
+        return
 
-    shutil.rmtree(path, onerror=onerror)
+    def inside(name: str) -> bool:
+        return name == root or name.startswith(root.rstrip(os.sep) + os.sep)
+
+    def open_up(directory: str) -> bool:
+        if not inside(directory):
+            return False
+        try:
+            st = os.lstat(directory)
+            if not stat.S_ISDIR(st.st_mode) or (stat.S_IMODE(st.st_mode) & 0o700) == 0o700:
+                return False
+            os.chmod(directory, stat.S_IMODE(st.st_mode) | 0o700)
+            return True
+        except OSError:
+            return False
+
+    for _ in range(64):
+        changed = False
+
+        def handle(func, name, exc) -> None:
+            nonlocal changed
+            if isinstance(exc, tuple):  # onerror's exc_info (Python < 3.12)
+                exc = exc[1]
+            name = os.fspath(name)
+            if func is os.path.islink:
+                # replaced by a symlink while we looked: remove the link itself
+                if inside(name) and name != root and os.path.islink(name):
+                    try:
+                        os.unlink(name)
+                        changed = True
+                    except OSError:
+                        pass
+                return
+            if getattr(exc, "errno", None) not in (errno.EACCES, errno.EPERM):
+                return
+            fixed = open_up(os.path.dirname(name))
+            if func in (os.scandir, os.open, os.listdir):
+                fixed = open_up(name) or fixed
+            changed = changed or fixed
+
+        if sys.version_info >= (3, 12):
+            shutil.rmtree(root, onexc=handle)
+        else:
+            shutil.rmtree(root, onerror=handle)
+        if not changed or not os.path.lexists(root):
+            return
 
 
 def sweep(home: Path) -> list[Path]:
@@ -161,6 +240,8 @@ def sweep(home: Path) -> list[Path]:
         if fd is None:
             continue  # someone is building there right now
         try:
+            if not _holds(fd, lock):
+                continue  # removed (and perhaps re-made) by someone else meanwhile
             _rmtree_here(path)
             removed.append(path)
         finally:
@@ -181,13 +262,22 @@ def leftovers(home: Path) -> list[Path]:
     base = state_dir(home)
     for sub in ("staging", "trash"):
         try:
-            for entry in os.scandir(base / sub):
-                if sub == "staging":
-                    fd = _lock_fd(Path(entry.path) / ".lock", blocking=False)
-                    if fd is None:
-                        continue
-                    os.close(fd)
-                found.append(Path(entry.path))
+            entries = list(os.scandir(base / sub))
         except OSError:
-            pass
+            continue
+        for entry in entries:
+            path = Path(entry.path)
+            if sub == "staging":
+                try:
+                    fd = _lock_fd(path / ".lock", blocking=False)
+                except OSError:
+                    continue
+                if fd is None:
+                    continue  # being built right now
+                try:
+                    if not _holds(fd, path / ".lock"):
+                        continue
+                finally:
+                    os.close(fd)
+            found.append(path)
     return found

@@ -100,24 +100,24 @@ __envwrap_leave() {
 # global one, then the project's), the env's own deactivate, postdeactivate (the
 # env's, then the global one) with VIRTUALENVWRAPPER_LAST_VIRTUALENV set.
 __envwrap_deactivate() {
-    local __envwrap_env="${__envwrap_venv-}"
-    local __envwrap_hd="${VIRTUALENVWRAPPER_HOOK_DIR:-${__envwrap_hook_dir-}}"
-    local __envwrap_st=0
-    [ -f "$__envwrap_env/bin/predeactivate" ] && __envwrap_source "$__envwrap_env/bin/predeactivate"
-    [ -n "$__envwrap_hd" ] && [ -f "$__envwrap_hd/predeactivate" ] && __envwrap_source "$__envwrap_hd/predeactivate"
-    [ -n "${__envwrap_project-}" ] && [ -f "$__envwrap_project/.virtualenvwrapper/predeactivate" ] &&
+    # [[ ]] rather than [ ]: a keyword, not a command, which matters on this path.
+    local __envwrap_env="${__envwrap_venv-}" __envwrap_st=0 \
+        __envwrap_hd="${VIRTUALENVWRAPPER_HOOK_DIR:-${__envwrap_hook_dir-}}"
+    [[ -f $__envwrap_env/bin/predeactivate ]] && __envwrap_source "$__envwrap_env/bin/predeactivate"
+    [[ -n $__envwrap_hd && -f $__envwrap_hd/predeactivate ]] && __envwrap_source "$__envwrap_hd/predeactivate"
+    [[ -n ${__envwrap_project-} && -f $__envwrap_project/.virtualenvwrapper/predeactivate ]] &&
         __envwrap_source "$__envwrap_project/.virtualenvwrapper/predeactivate"
     __envwrap_venv_deactivate "$@" || __envwrap_st=$?
-    if [ "${1-}" = nondestructive ]; then
-        \return "$__envwrap_st"
-    fi
+    [[ ${1-} == nondestructive ]] && \return "$__envwrap_st"
     \builtin unset -f deactivate __envwrap_venv_deactivate
     \builtin unset __envwrap_venv __envwrap_hook_dir __envwrap_project
-    VIRTUALENVWRAPPER_LAST_VIRTUALENV="$__envwrap_env"
-    [ -f "$__envwrap_env/bin/postdeactivate" ] && __envwrap_source "$__envwrap_env/bin/postdeactivate"
-    [ -n "$__envwrap_hd" ] && [ -f "$__envwrap_hd/postdeactivate" ] && __envwrap_source "$__envwrap_hd/postdeactivate"
-    \builtin unset VIRTUALENVWRAPPER_LAST_VIRTUALENV
-    if [ -f "$__envwrap_env/.envwrap-tmpenv" ]; then
+    if [[ -f $__envwrap_env/bin/postdeactivate || ( -n $__envwrap_hd && -f $__envwrap_hd/postdeactivate ) ]]; then
+        VIRTUALENVWRAPPER_LAST_VIRTUALENV="$__envwrap_env"
+        [[ -f $__envwrap_env/bin/postdeactivate ]] && __envwrap_source "$__envwrap_env/bin/postdeactivate"
+        [[ -n $__envwrap_hd && -f $__envwrap_hd/postdeactivate ]] && __envwrap_source "$__envwrap_hd/postdeactivate"
+        \builtin unset VIRTUALENVWRAPPER_LAST_VIRTUALENV
+    fi
+    if [[ -f $__envwrap_env/.envwrap-tmpenv ]]; then
         __envwrap_call rm --tmp "$__envwrap_env" || __envwrap_st=$?
     fi
     \return "$__envwrap_st"
