@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 import sys
 
-from envwrap.errors import UserError, one_line
+from envwrap.errors import UserError, one_line, say
 
 
 def _out(text: str = "") -> None:
@@ -29,8 +29,12 @@ def _out(text: str = "") -> None:
 def cmd_sh(args: list[str]) -> int:
     from envwrap import commands, hooks, shells
 
+    usage = "usage: envwrap sh SHELL COMMAND [ARGS...]: shell code for a shell hook to evaluate"
+    if args[:1] in (["-h"], ["--help"]):
+        _out(usage)
+        return 0
     if len(args) < 2:
-        raise UserError("usage: envwrap sh SHELL COMMAND [ARGS...] (used by the shell hooks)", 2)
+        raise UserError(usage, 2)
     shell = shells.canonical(args[0])
     if shell is None:
         raise UserError(f"unknown shell '{args[0]}' (bash, zsh, fish, powershell)", 2)
@@ -38,7 +42,15 @@ def cmd_sh(args: list[str]) -> int:
     if command is None:
         raise UserError(f"unknown shell command '{args[1]}'", 2)
     hooks.hook_stdout = sys.stderr.fileno()  # stdout is code from here on
-    plan = command(shell, args[2:])
+    # Anything a command prints (argparse's --help above all) goes to stderr:
+    # the shell evaluates our stdout.
+    import contextlib
+
+    try:
+        with contextlib.redirect_stdout(sys.stderr):
+            plan = command(shell, args[2:])
+    except SystemExit as exc:  # --help: shown, and nothing to evaluate
+        return exc.code if isinstance(exc.code, int) else 0
     sys.stdout.write(shells.emitter(shell).render(plan.steps))
     return 0
 
@@ -142,7 +154,7 @@ def cmd_rm(args: list[str]) -> int:
     for name in opts.names:
         try:
             envs.remove(name)
-            print(f"Removing {name}...", file=sys.stderr)
+            say(f"Removing {name}...")
         except UserError as exc:
             print(f"envwrap: {one_line(str(exc))}", file=sys.stderr)
             status = exc.status
@@ -184,7 +196,7 @@ def cmd_project(args: list[str]) -> int:
         _, env = envs.current(opts.env, "setvirtualenvproject")
     project = Path(opts.project) if opts.project else Path.cwd()
     envs.set_project(env, project)
-    print(f"Setting project for {env.name} to {Path(os.path.abspath(project))}", file=sys.stderr)
+    say(f"Setting project for {env.name} to {Path(os.path.abspath(project))}")
     return 0
 
 
@@ -268,7 +280,7 @@ def cmd_repair(args: list[str]) -> int:
     parser.add_argument("name")
     opts = parser.parse_args(args)
     envs.repair(opts.name, opts.python)
-    print(f"envwrap: repaired '{opts.name}'", file=sys.stderr)
+    say(f"envwrap: repaired '{opts.name}'")
     return 0
 
 

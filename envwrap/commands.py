@@ -9,17 +9,16 @@ Their standard output is code, so everything meant for people goes to stderr.
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 
 from envwrap import envs, home, hooks
-from envwrap.errors import UserError
+from envwrap.errors import UserError, say
 from envwrap.layout import Layout
 from envwrap.plan import Plan
 
 
 def _say(message: str) -> None:
-    print(message, file=sys.stderr)
+    say(message)
 
 
 def _deactivated_environ() -> dict:

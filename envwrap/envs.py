@@ -68,6 +68,8 @@ def current(name: str | None, verb: str) -> tuple[str, Path]:
     env = active_env()
     if env is None:
         raise UserError(f"{verb}: no environment is active; name one or run workon first")
+    if not (env / "pyvenv.cfg").is_file():
+        raise UserError(f"{verb}: VIRTUAL_ENV={env} is not a virtual environment (no pyvenv.cfg)")
     return env.name, env
 
 
@@ -488,7 +490,8 @@ def project_file(env: Path) -> Path:
 
 def project_of(env: Path) -> Path | None:
     try:
-        text = project_file(env).read_text(encoding="utf-8")
+        with open(project_file(env), encoding="utf-8", newline="") as fh:  # no newline translation
+            text = fh.read()
     except (OSError, UnicodeError):
         return None
     text = text.rstrip("\n")
@@ -499,7 +502,7 @@ def set_project(env: Path, project: Path) -> None:
     project = Path(os.path.abspath(os.path.expanduser(project)))
     if not project.is_dir():
         raise UserError(f"project directory {project} does not exist")
-    if "\n" in str(project):
+    if "\n" in str(project):  # the .project file holds one line
         raise UserError("project paths cannot contain a newline")
     project_file(env).write_text(str(project) + "\n", encoding="utf-8")
 
@@ -608,11 +611,22 @@ def repair(name: str, python: str | None) -> Path:
     from envwrap import activators
 
     path = path_of(name)
-    cfg = read_cfg(path / "pyvenv.cfg")
+    try:
+        cfg = read_cfg(path / "pyvenv.cfg")
+    except (OSError, UnicodeError):
+        if python is None:
+            raise UserError(f"cannot read {path / 'pyvenv.cfg'}; name the interpreter: "
+                            f"envwrap repair {name} -p PYTHON") from None
+        cfg = {}
     version = (cfg.get("version_info") or cfg.get("version") or "").split(".")
     spec = python or (f"python{version[0]}.{version[1]}" if len(version) >= 2 else None)
     exe = _find_python(spec) if spec else _own_base_python()
     layout = Layout.of(path)
+    # venv --upgrade keeps existing interpreter links, dangling ones included:
+    # remove them (only links, only the interpreter's names) so venv makes new ones.
+    for entry in os.scandir(layout.bin_dir):
+        if entry.is_symlink() and (entry.name in ("python", "python3") or entry.name.startswith(("python3.", "pypy"))):
+            os.unlink(entry.path)
     status = subprocess.call(
         [exe or _own_base_python(), "-m", "venv", "--upgrade", "--without-pip", str(path)],
         stdout=sys.stderr.fileno(),

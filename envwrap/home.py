@@ -91,6 +91,9 @@ def workon_home() -> Path:
 
 def ensure_workon_home() -> Path:
     home = workon_home()
+    if os.pathsep in str(home):
+        raise UserError(f"WORKON_HOME {home} contains {os.pathsep!r}: its environments' bin "
+                        "directories could not be put on PATH")
     try:
         home.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

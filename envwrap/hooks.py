@@ -25,7 +25,7 @@ import sys
 from pathlib import Path
 
 from envwrap import home
-from envwrap.errors import UserError
+from envwrap.errors import UserError, say
 
 SOURCED_SUFFIX = {"bash": "", "zsh": "", "fish": ".fish", "powershell": ".ps1"}
 
@@ -54,7 +54,7 @@ def run(path: Path, *args: str, cwd: Path | None = None, pre: bool = False, env:
     if not path.is_file():
         return True
     if not os.access(path, os.X_OK):
-        print(f"envwrap: hook {path} is not executable (chmod +x it); skipped", file=sys.stderr)
+        say(f"envwrap: hook {path} is not executable (chmod +x it); skipped")
         return True
     import subprocess
 
@@ -74,12 +74,12 @@ def run(path: Path, *args: str, cwd: Path | None = None, pre: bool = False, env:
             message = f"hook {path} could not run: {exc.strerror}"
             if pre:
                 raise UserError(message) from None
-            print(f"envwrap: {message}", file=sys.stderr)
+            say(f"envwrap: {message}")
             return False
     if status != 0:
         message = f"hook {path} exited with status {status}"
         if pre:
             raise UserError(message + "; nothing was changed", status=status if 0 < status < 256 else 1)
-        print(f"envwrap: {message}", file=sys.stderr)
+        say(f"envwrap: {message}")
         return False
     return True

@@ -67,7 +67,10 @@ class Layout:
 def read_cfg(path: Path) -> dict[str, str]:
     """Parse pyvenv.cfg (``key = value`` lines). Raises OSError / UnicodeError."""
     result: dict[str, str] = {}
-    for line in path.read_text(encoding="utf-8").splitlines():
+    with open(path, encoding="utf-8", newline="") as fh:
+        text = fh.read()
+    for line in text.split("\n"):  # as CPython's site.py reads it: newlines only
+        line = line.rstrip("\r")
         key, sep, value = line.partition("=")
         if sep:
             result[key.strip().lower()] = value.strip()

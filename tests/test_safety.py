@@ -667,8 +667,6 @@ exit 0
 """
 
 
-@pytest.mark.xfail(strict=True, reason="envs.current() trusts $VIRTUAL_ENV without checking it holds a "
-                   "pyvenv.cfg: wipeenv runs pip uninstall with whatever bin/python is there")
 def test_commands_refuse_a_VIRTUAL_ENV_that_is_not_an_environment(user, envwrap_exe, tmp_path):
     notenv = tmp_path / "not an env"  # think VIRTUAL_ENV=/usr
     (notenv / "bin").mkdir(parents=True)
@@ -724,8 +722,6 @@ def test_env_whose_base_python_vanished_is_reported(vanished_base, bash, user, e
     assert "envwrap repair br" in doctor.stdout
 
 
-@pytest.mark.xfail(strict=True, reason="envs.repair runs `venv --upgrade`, which keeps the env's "
-                   "existing bin/python* symlinks, dangling ones included")
 def test_repair_brings_back_an_env_whose_base_python_vanished(vanished_base, user, envwrap_exe):
     proc = run(envwrap_exe, user, "repair", "br", "-p", BASE_PY)
     assert proc.returncode == 0, proc.stderr
@@ -791,8 +787,6 @@ def test_garbage_pyvenv_cfg_is_listed_as_broken(user, envwrap_exe, bash, tmp_pat
     bash.ok("workon fine")
 
 
-@pytest.mark.xfail(strict=True, reason="envs.repair calls read_cfg without catching UnicodeDecodeError: "
-                   "the command workon recommends ends in a traceback")
 def test_repair_of_an_unreadable_pyvenv_cfg_is_not_a_traceback(user, envwrap_exe, tmp_path):
     assert run(envwrap_exe, user, "new", "--without-pip", "garbage").returncode == 0
     (tmp_path / "envs" / "garbage" / "pyvenv.cfg").write_bytes(b"\xff\xfe\x00garbage")
@@ -872,7 +866,6 @@ def test_every_verb_with_bad_arguments(user, envwrap_exe):
         assert "Traceback" not in proc.stderr
 
 
-@pytest.mark.xfail(strict=True, reason="cmd_sh checks for two arguments before looking for --help")
 def test_sh_verb_has_help(user, envwrap_exe):
     proc = run(envwrap_exe, user, "sh", "--help")
     assert proc.returncode == 0 and "usage:" in proc.stdout + proc.stderr
@@ -906,8 +899,6 @@ def test_every_bash_function_with_bad_arguments_and_no_env_active(bash, user, en
             assert changes(before, snapshot(tmp_path)) == [], command
 
 
-@pytest.mark.xfail(strict=True, reason="`envwrap sh` prints argparse's --help on stdout, which the shell "
-                   "function then evaluates as code")
 def test_shell_functions_help_is_shown_not_run(bash, tmp_path):
     pwd = bash.var("PWD")
     for function in ("workon", "mkvirtualenv", "mktmpenv", "cpvirtualenv", "mkproject",
@@ -984,8 +975,6 @@ def test_status_is_meaningful_under_user_options(sh, tmp_path):
 # ----------------------------------------------------------------- what users see
 
 
-@pytest.mark.xfail(strict=True, reason="cmd_rm ('Removing NAME...'), mkproject and setvirtualenvproject "
-                   "print names and paths without errors.one_line: escape sequences reach the terminal")
 def test_names_are_never_sent_raw_to_the_terminal(user, envwrap_exe, bash, tmp_path):
     name = "esc\x1b]0;owned title\x07\x1b[31mred"
     projects = tmp_path / "projects"
@@ -999,8 +988,6 @@ def test_names_are_never_sent_raw_to_the_terminal(user, envwrap_exe, bash, tmp_p
         assert "\x1b" not in err and "\x07" not in err, repr(err)
 
 
-@pytest.mark.xfail(strict=True, reason="home.ensure_workon_home accepts a WORKON_HOME holding the PATH "
-                   "separator; with uv the env is made and its bin dir splits on PATH")
 def test_workon_home_with_path_separator_is_refused(user, envwrap_exe, tmp_path):
     if shutil.which("uv", path=user.get("PATH")) is None and not (Path(sys.executable).parent / "uv").exists():
         pytest.skip("uv is not installed (venv and virtualenv refuse such paths themselves)")
@@ -1009,8 +996,6 @@ def test_workon_home_with_path_separator_is_refused(user, envwrap_exe, tmp_path)
     assert proc.returncode != 0 and one_line(proc.stderr)
 
 
-@pytest.mark.xfail(strict=True, reason="layout.read_cfg splits pyvenv.cfg with str.splitlines (CPython "
-                   "splits on newlines only): a vertical tab in WORKON_HOME adds a 'home =' line")
 def test_pyvenv_cfg_read_as_python_reads_it(user, envwrap_exe, tmp_path):
     wh = tmp_path / "vt\x0bhome = nowhere"
     env = dict(user, WORKON_HOME=str(wh))
