@@ -43,14 +43,15 @@ def cmd_sh(args: list[str]) -> int:
         raise UserError(f"unknown shell command '{args[1]}'", 2)
     hooks.hook_stdout = sys.stderr.fileno()  # stdout is code from here on
     # Anything a command prints (argparse's --help above all) goes to stderr:
-    # the shell evaluates our stdout.
-    import contextlib
-
+    # the shell evaluates our stdout. (Swapped by hand: contextlib would cost
+    # more import time than the rest of workon.)
+    stdout, sys.stdout = sys.stdout, sys.stderr
     try:
-        with contextlib.redirect_stdout(sys.stderr):
-            plan = command(shell, args[2:])
+        plan = command(shell, args[2:])
     except SystemExit as exc:  # --help: shown, and nothing to evaluate
         return exc.code if isinstance(exc.code, int) else 0
+    finally:
+        sys.stdout = stdout
     sys.stdout.write(shells.emitter(shell).render(plan.steps))
     return 0
 
@@ -70,11 +71,12 @@ def cmd_ls(args: list[str]) -> int:
     if opts.json:
         import json
 
-        _out(json.dumps([envs.info(n, root / n).as_dict() for n in found], indent=2, ensure_ascii=False))
+        _out(json.dumps([envs.info(n, os.path.join(root, n)).as_dict() for n in found], indent=2,
+                        ensure_ascii=False))
     elif opts.long:
         hook_dir = home.hook_dir()
         for name in found:
-            _show(envs.info(name, root / name), hook_dir)
+            _show(envs.info(name, os.path.join(root, name)), hook_dir)
     else:
         for name in found:
             _out(name)
@@ -93,8 +95,8 @@ def _show(info, hook_dir) -> None:
         _out(f"project: {info.project}")
     _out(f"status:  {'BROKEN: ' + info.broken if info.broken else 'ok'}")
     sys.stdout.flush()
-    hooks.run(hook_dir / "get_env_details", info.name)
-    hooks.run(Layout.of(info.path).bin_dir / "get_env_details", info.name)
+    hooks.run(os.path.join(hook_dir, "get_env_details"), info.name)
+    hooks.run(os.path.join(Layout.of(info.path).bin_dir, "get_env_details"), info.name)
     _out()
 
 
@@ -137,7 +139,6 @@ def cmd_new(args: list[str]) -> int:
 
 
 def cmd_rm(args: list[str]) -> int:
-    from pathlib import Path
 
     from envwrap import envs
     from envwrap.argparsing import Parser
@@ -148,7 +149,7 @@ def cmd_rm(args: list[str]) -> int:
     opts = parser.parse_args(args)
     if opts.tmp:
         for path in opts.names:
-            envs.remove_tmp(Path(path))
+            envs.remove_tmp(path)
         return 0
     status = 0
     for name in opts.names:
@@ -180,8 +181,6 @@ def cmd_cp(args: list[str]) -> int:
 
 
 def cmd_project(args: list[str]) -> int:
-    from pathlib import Path
-
     from envwrap import envs
     from envwrap.argparsing import Parser
 
@@ -190,13 +189,13 @@ def cmd_project(args: list[str]) -> int:
     parser.add_argument("env", nargs="?")
     parser.add_argument("project", nargs="?")
     opts = parser.parse_args(args)
-    if opts.env and os.sep in opts.env and (Path(opts.env) / "pyvenv.cfg").is_file():
-        env = Path(opts.env)  # virtualenvwrapper passes the env's path
+    if opts.env and os.sep in opts.env and os.path.isfile(os.path.join(opts.env, "pyvenv.cfg")):
+        env = opts.env  # virtualenvwrapper passes the env's path
     else:
         _, env = envs.current(opts.env, "setvirtualenvproject")
-    project = Path(opts.project) if opts.project else Path.cwd()
+    project = os.path.abspath(os.path.expanduser(opts.project)) if opts.project else os.getcwd()
     envs.set_project(env, project)
-    say(f"Setting project for {env.name} to {Path(os.path.abspath(project))}")
+    say(f"Setting project for {os.path.basename(os.path.normpath(env))} to {project}")
     return 0
 
 
@@ -215,12 +214,13 @@ def cmd_sitepackages(args: list[str]) -> int:
         return 0
     for entry in sorted(os.listdir(sp)):
         _out(entry)
-    extra = sp / envs.PATH_EXTENSIONS
-    if extra.is_file():
+    extra = os.path.join(sp, envs.PATH_EXTENSIONS)
+    if os.path.isfile(extra):
         _out()
         _out(f"{envs.PATH_EXTENSIONS}:")
-        for line in extra.read_text(encoding="utf-8").splitlines():
-            _out(f"  {line}")
+        with open(extra, encoding="utf-8") as fh:
+            for line in fh.read().splitlines():
+                _out(f"  {line}")
     return 0
 
 
@@ -234,9 +234,10 @@ def cmd_add_path(args: list[str]) -> int:
     opts = parser.parse_args(args)
     _, env = envs.current(None, "add2virtualenv")
     if not opts.dirs:
-        pth = envs.site_packages(env) / envs.PATH_EXTENSIONS
-        if pth.is_file():
-            sys.stdout.write(pth.read_text(encoding="utf-8"))
+        pth = os.path.join(envs.site_packages(env), envs.PATH_EXTENSIONS)
+        if os.path.isfile(pth):
+            with open(pth, encoding="utf-8") as fh:
+                sys.stdout.write(fh.read())
         return 0
     envs.add_paths(env, opts.dirs, opts.delete)
     return 0
@@ -321,9 +322,10 @@ def cmd_config(args: list[str]) -> int:
     import tomli_w
 
     path = home.config_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(tomli_w.dumps(data), encoding="utf-8")
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    tmp = path + ".tmp"
+    with open(tmp, "w", encoding="utf-8") as fh:
+        fh.write(tomli_w.dumps(data))
     os.replace(tmp, path)
     return 0
 

@@ -9,7 +9,6 @@ Their standard output is code, so everything meant for people goes to stderr.
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 from envwrap import envs, home, hooks
 from envwrap.errors import UserError, say
@@ -27,12 +26,12 @@ def _deactivated_environ() -> dict:
     active = env.pop("VIRTUAL_ENV", None)
     env.pop("VIRTUAL_ENV_PROMPT", None)
     if active:
-        bindir = str(Layout.of(Path(active)).bin_dir)
+        bindir = Layout.of(active).bin_dir
         env["PATH"] = os.pathsep.join(p for p in env.get("PATH", "").split(os.pathsep) if p != bindir)
     return env
 
 
-def activation(shell: str, name: str, env: Path, plan: Plan, cd_project: bool) -> None:
+def activation(shell: str, name: str, env: str, plan: Plan, cd_project: bool) -> None:
     """Append the steps that activate ``env`` (preactivate hooks run now)."""
     problem = envs.broken(env)
     if problem:
@@ -42,44 +41,47 @@ def activation(shell: str, name: str, env: Path, plan: Plan, cd_project: bool) -
         )
     layout = Layout.of(env)
     script = layout.activate_script(shell)
-    if not script.is_file():
+    if not os.path.isfile(script):
         raise UserError(f"{script} is missing; run 'envwrap repair {name}' to rewrite it")
     hook_dir = home.hook_dir()
     hook_env = _deactivated_environ()
-    hooks.run(hook_dir / "preactivate", name, pre=True, env=hook_env)
-    hooks.run(layout.bin_dir / "preactivate", name, pre=True, env=hook_env)
+    join = os.path.join
+    hooks.run(join(hook_dir, "preactivate"), name, pre=True, env=hook_env)
+    hooks.run(join(layout.bin_dir, "preactivate"), name, pre=True, env=hook_env)
     project = envs.project_of(env)
-    if project is not None and not project.is_dir():
+    if project is not None and not os.path.isdir(project):
         _say(f"envwrap: project directory {project} (named in {envs.project_file(env)}) does not exist")
         project = None
     plan.leave()
     plan.activate(script, env, hook_dir, project)
-    plan.source_if_exists(hooks.sourced(hook_dir / "postactivate", shell))
-    plan.source_if_exists(hooks.sourced(layout.bin_dir / "postactivate", shell))
+    plan.source_if_exists(hooks.sourced(join(hook_dir, "postactivate"), shell))
+    plan.source_if_exists(hooks.sourced(join(layout.bin_dir, "postactivate"), shell))
     if project is not None:
         if cd_project:
             plan.cd(project)
-        plan.source_if_exists(hooks.sourced(project / ".virtualenvwrapper" / "postactivate", shell))
+        plan.source_if_exists(hooks.sourced(join(project, ".virtualenvwrapper", "postactivate"), shell))
 
 
 def _start(shell: str) -> Plan:
     plan = Plan()
-    plan.set("__envwrap_home", str(home.workon_home()))
+    plan.set("__envwrap_home", home.workon_home())
     return plan
 
 
-def _env_for_dot() -> tuple[str, Path]:
+def _env_for_dot() -> tuple[str, str]:
     """``workon .``: the env whose project holds the current directory, else the
     env named like the current directory."""
+    from pathlib import Path
+
     cwd = Path.cwd()
     best: tuple[int, str] | None = None
     root = home.workon_home()
     for name in envs.listing(root):
-        project = envs.project_of(root / name)
-        if project is None:
+        found = envs.project_of(os.path.join(root, name))
+        if found is None:
             continue
         try:
-            project = project.resolve()
+            project = Path(found).resolve()
         except OSError:
             continue
         if cwd == project or project in cwd.parents:
@@ -87,9 +89,9 @@ def _env_for_dot() -> tuple[str, Path]:
             if best is None or depth > best[0]:
                 best = (depth, name)
     if best is not None:
-        return best[1], root / best[1]
-    if (root / cwd.name / "pyvenv.cfg").is_file():
-        return cwd.name, root / cwd.name
+        return best[1], os.path.join(root, best[1])
+    if os.path.isfile(os.path.join(root, cwd.name, "pyvenv.cfg")):
+        return cwd.name, os.path.join(root, cwd.name)
     raise UserError(f"no environment has {cwd} as its project, and none is named '{cwd.name}'")
 
 
@@ -166,7 +168,7 @@ def _options(opts, extra: list[str]) -> envs.CreateOptions:
         without_pip=opts.without_pip,
         packages=tuple(opts.packages),
         requirements=tuple(os.path.abspath(r) for r in opts.requirements),
-        project=Path(opts.project) if getattr(opts, "project", None) else None,
+        project=opts.project if getattr(opts, "project", None) else None,
         prompt=opts.prompt,
         creator_args=tuple(extra),
     )
@@ -176,12 +178,12 @@ def mkvirtualenv(shell: str, args: list[str]) -> Plan:
     parser = _creation_parser("mkvirtualenv", "Create an environment in WORKON_HOME and activate it.")
     parser.add_argument("name", help="the new environment's name")
     opts, extra = parser.parse_known_args(args)
-    if opts.project and not Path(opts.project).expanduser().is_dir():
+    if opts.project and not os.path.isdir(os.path.expanduser(opts.project)):
         raise UserError(f"mkvirtualenv: project directory {opts.project} does not exist")
     env = envs.create(opts.name, _options(opts, extra))
     plan = _start(shell)
     activation(shell, opts.name, env, plan, home.workon_cd())
-    plan.source_if_exists(hooks.sourced(home.hook_dir() / "postmkvirtualenv", shell))
+    plan.source_if_exists(hooks.sourced(os.path.join(home.hook_dir(), "postmkvirtualenv"), shell))
     return plan
 
 
@@ -199,7 +201,7 @@ def mktmpenv(shell: str, args: list[str]) -> Plan:
     activation(shell, name, env, plan, False)
     if opts.cd:
         plan.cd(env)
-    plan.source_if_exists(hooks.sourced(home.hook_dir() / "postmkvirtualenv", shell))
+    plan.source_if_exists(hooks.sourced(os.path.join(home.hook_dir(), "postmkvirtualenv"), shell))
     _say(f"envwrap: created temporary environment {name}; deactivate removes it")
     return plan
 
@@ -213,8 +215,8 @@ def cpvirtualenv(shell: str, args: list[str]) -> Plan:
     opts = parser.parse_args(args)
     env = envs.copy(opts.source, opts.dest)
     plan = _start(shell)
-    activation(shell, env.name, env, plan, home.workon_cd())
-    plan.source_if_exists(hooks.sourced(home.hook_dir() / "postcpvirtualenv", shell))
+    activation(shell, os.path.basename(env), env, plan, home.workon_cd())
+    plan.source_if_exists(hooks.sourced(os.path.join(home.hook_dir(), "postcpvirtualenv"), shell))
     return plan
 
 
@@ -230,14 +232,14 @@ def mkproject(shell: str, args: list[str]) -> Plan:
 
     names.validate(opts.name)
     projects = home.project_home()
-    project = projects / opts.name
-    if project.exists() and not opts.force:
+    project = os.path.join(projects, opts.name)
+    if os.path.exists(project) and not opts.force:
         raise UserError(f"mkproject: project {project} already exists (use -f to reuse it)")
     root = home.ensure_workon_home()
     envs.check_new_name(root, opts.name)
-    hooks.run(home.hook_dir() / "premkproject", opts.name, cwd=projects, pre=True)
-    created = not project.exists()
-    project.mkdir(exist_ok=True)
+    hooks.run(os.path.join(home.hook_dir(), "premkproject"), opts.name, cwd=projects, pre=True)
+    created = not os.path.exists(project)
+    os.makedirs(project, exist_ok=True)
     options = _options(opts, extra)
     options.project = project
     try:
@@ -245,15 +247,15 @@ def mkproject(shell: str, args: list[str]) -> Plan:
     except BaseException:
         if created:
             try:
-                project.rmdir()
+                os.rmdir(project)
             except OSError:
                 pass
         raise
     _say(f"envwrap: created project {project}")
     plan = _start(shell)
     activation(shell, opts.name, env, plan, True)
-    plan.source_if_exists(hooks.sourced(home.hook_dir() / "postmkvirtualenv", shell))
-    plan.source_if_exists(hooks.sourced(home.hook_dir() / "postmkproject", shell))
+    plan.source_if_exists(hooks.sourced(os.path.join(home.hook_dir(), "postmkvirtualenv"), shell))
+    plan.source_if_exists(hooks.sourced(os.path.join(home.hook_dir(), "postmkproject"), shell))
     return plan
 
 
@@ -270,8 +272,8 @@ def cdsitepackages(shell: str, args: list[str]) -> Plan:
     parser.add_argument("subdir", nargs="?", default="")
     opts = parser.parse_args(args)
     _, env = envs.current(None, "cdsitepackages")
-    target = envs.site_packages(env) / opts.subdir
-    if not target.is_dir():
+    target = os.path.join(envs.site_packages(env), opts.subdir)
+    if not os.path.isdir(target):
         raise UserError(f"cdsitepackages: {target} is not a directory")
     plan = Plan()
     plan.cd(target)
@@ -288,10 +290,10 @@ def cdproject(shell: str, args: list[str]) -> Plan:
     project = envs.project_of(env)
     if project is None:
         raise UserError(f"cdproject: environment '{name}' has no project (setvirtualenvproject sets one)")
-    if not project.is_dir():
+    if not os.path.isdir(project):
         raise UserError(f"cdproject: project directory {project} (named in {envs.project_file(env)}) does not exist")
     plan = Plan()
-    plan.cd(project / opts.subdir)
+    plan.cd(os.path.join(project, opts.subdir))
     return plan
 
 
@@ -302,8 +304,8 @@ def cdvirtualenv(shell: str, args: list[str]) -> Plan:
     parser.add_argument("subdir", nargs="?", default="")
     opts = parser.parse_args(args)
     _, env = envs.current(None, "cdvirtualenv")
-    target = env / opts.subdir
-    if not target.is_dir():
+    target = os.path.join(env, opts.subdir)
+    if not os.path.isdir(target):
         raise UserError(f"cdvirtualenv: {target} is not a directory")
     plan = Plan()
     plan.cd(target)

@@ -13,7 +13,7 @@ from envwrap.errors import UserError
 def problems(fix: bool = False) -> list[str]:
     found: list[str] = []
     try:
-        root = home.workon_home()
+        root = Path(home.workon_home())
     except UserError as exc:
         return [str(exc)]
     if not root.is_dir():
@@ -23,11 +23,11 @@ def problems(fix: bool = False) -> list[str]:
     if not home.setting("WORKON_HOME") and legacy.is_dir() and legacy != root:
         found.append(f"WORKON_HOME is unset and {legacy} exists, but envwrap uses {root}")
     for name in envs.listing(root):
-        problem = envs.broken(root / name)
+        problem = envs.broken(os.path.join(root, name))
         if problem:
             found.append(f"environment '{name}' is broken: {problem} (envwrap repair {name})")
-        project = envs.project_of(root / name)
-        if project is not None and not project.is_dir():
+        project = envs.project_of(os.path.join(root, name))
+        if project is not None and not os.path.isdir(project):
             found.append(f"environment '{name}': project {project} does not exist")
     for leftover in staging.leftovers(root):
         if fix:
@@ -35,7 +35,7 @@ def problems(fix: bool = False) -> list[str]:
             found.append(f"removed leftover {leftover}")
         else:
             found.append(f"leftover of an interrupted operation: {leftover} (envwrap doctor --fix)")
-    hook_dir = home.hook_dir()
+    hook_dir = Path(home.hook_dir())
     if hook_dir.exists() and not os.access(hook_dir, os.W_OK | os.X_OK):
         found.append(f"hook directory {hook_dir} is not writable")
     for hook in ("premkvirtualenv", "prermvirtualenv", "postrmvirtualenv", "preactivate",

@@ -10,15 +10,14 @@ from __future__ import annotations
 
 import os
 import sys
-from pathlib import Path
 
 from envwrap import home, hooks, names
 from envwrap.errors import UserError
 from envwrap.layout import Layout, read_cfg
 
-# Creating, copying and removing import what they need (venv, subprocess, shutil,
-# the staging and activator modules) inside the functions: `workon` only looks
-# things up, and must start fast.
+# Looking things up (the `workon` path) works on plain string paths; creating,
+# copying and removing import what they need (pathlib, venv, subprocess, shutil,
+# the staging and activator modules) inside the functions, and return strings.
 
 TMP_MARKER = ".envwrap-tmpenv"
 
@@ -26,8 +25,8 @@ TMP_MARKER = ".envwrap-tmpenv"
 # ----------------------------------------------------------------- finding
 
 
-def listing(root: Path | None = None) -> list[str]:
-    root = root or home.workon_home()
+def listing(root=None) -> list[str]:
+    root = os.fspath(root) if root is not None else home.workon_home()
     try:
         entries = os.scandir(root)
     except FileNotFoundError:
@@ -44,40 +43,40 @@ def listing(root: Path | None = None) -> list[str]:
     return sorted(found)
 
 
-def path_of(name: str) -> Path:
+def path_of(name: str) -> str:
     """The directory of an existing environment, by name."""
     names.validate(name)
     root = home.workon_home()
-    path = root / name
-    if not (path / "pyvenv.cfg").is_file():
-        if path.exists():
+    path = os.path.join(root, name)
+    if not os.path.isfile(os.path.join(path, "pyvenv.cfg")):
+        if os.path.exists(path):
             raise UserError(f"'{name}' in {root} is not a virtual environment (no pyvenv.cfg)")
         raise UserError(f"environment '{name}' does not exist in {root} (lsvirtualenv lists them)")
     return path
 
 
-def active_env() -> Path | None:
-    value = os.environ.get("VIRTUAL_ENV")
-    return Path(value) if value else None
+def active_env() -> str | None:
+    return os.environ.get("VIRTUAL_ENV") or None
 
 
-def current(name: str | None, verb: str) -> tuple[str, Path]:
+def current(name: str | None, verb: str) -> tuple[str, str]:
     """The named environment, or the active one when no name is given."""
     if name:
         return name, path_of(name)
     env = active_env()
     if env is None:
         raise UserError(f"{verb}: no environment is active; name one or run workon first")
-    if not (env / "pyvenv.cfg").is_file():
+    if not os.path.isfile(os.path.join(env, "pyvenv.cfg")):
         raise UserError(f"{verb}: VIRTUAL_ENV={env} is not a virtual environment (no pyvenv.cfg)")
-    return env.name, env
+    return os.path.basename(env.rstrip(os.sep)), env
 
 
-def check_new_name(root: Path, name: str) -> Path:
+def check_new_name(root, name: str) -> str:
     names.validate(name)
-    path = root / name
+    root = os.fspath(root)
+    path = os.path.join(root, name)
     if os.path.lexists(path):
-        what = "environment" if (path / "pyvenv.cfg").is_file() else "a file or directory named"
+        what = "environment" if os.path.isfile(os.path.join(path, "pyvenv.cfg")) else "a file or directory named"
         raise UserError(f"{what} '{name}' already exists in {root}")
     # Case-insensitive file systems: 'Foo' and 'foo' would be one directory.
     folded = name.casefold()
@@ -90,7 +89,7 @@ def check_new_name(root: Path, name: str) -> Path:
     return path
 
 
-def broken(path: Path) -> str | None:
+def broken(path) -> str | None:
     """Why an environment cannot run, or None when it looks healthy."""
     layout = Layout.of(path)
     try:
@@ -112,7 +111,7 @@ def broken(path: Path) -> str | None:
 class Info:
     def __init__(self, name, path, version, base, project, broken):
         self.name: str = name
-        self.path: Path = path
+        self.path: str = os.fspath(path)
         self.version: str | None = version
         self.base: str | None = base
         self.project: str | None = project
@@ -129,16 +128,16 @@ class Info:
         }
 
 
-def info(name: str, path: Path) -> Info:
+def info(name: str, path) -> Info:
     version = base = None
     try:
-        cfg = read_cfg(path / "pyvenv.cfg")
+        cfg = read_cfg(os.path.join(path, "pyvenv.cfg"))
         version = cfg.get("version_info") or cfg.get("version")
         base = cfg.get("home")
     except (OSError, UnicodeError):
         pass
     proj = project_of(path)
-    return Info(name, path, version, base, str(proj) if proj else None, broken(path))
+    return Info(name, path, version, base, proj, broken(path))
 
 
 # ----------------------------------------------------------------- creating
@@ -153,7 +152,7 @@ class CreateOptions:
         self.without_pip: bool = without_pip
         self.packages: tuple[str, ...] = tuple(packages)
         self.requirements: tuple[str, ...] = tuple(requirements)
-        self.project: Path | None = project
+        self.project: str | None = os.fspath(project) if project else None
         self.prompt: str | None = prompt
         self.creator_args: tuple[str, ...] = tuple(creator_args)
 
@@ -190,10 +189,10 @@ def _own_base_python() -> str:
 def _uv_binary() -> str | None:
     import shutil
 
-    here = Path(sys.executable).parent
-    for candidate in (here / "uv", here / "uv.exe"):
-        if candidate.is_file():
-            return str(candidate)
+    here = os.path.dirname(sys.executable)
+    for candidate in (os.path.join(here, "uv"), os.path.join(here, "uv.exe")):
+        if os.path.isfile(candidate):
+            return candidate
     return shutil.which("uv")
 
 
@@ -227,7 +226,7 @@ def creator_choice(explicit: str | None) -> tuple[str, list[str]]:
     return "venv", []
 
 
-def _run_creator(kind: str, prefix: list[str], target: Path, opts: CreateOptions, name: str) -> None:
+def _run_creator(kind: str, prefix: list[str], target, opts: CreateOptions, name: str) -> None:
     import subprocess
 
     python = _find_python(opts.python)
@@ -283,7 +282,7 @@ def _run_creator(kind: str, prefix: list[str], target: Path, opts: CreateOptions
     if proc.returncode != 0:
         lines = [line for line in proc.stderr.strip().splitlines() if line.strip()]
         detail = lines[-1] if lines else f"exit status {proc.returncode}"
-        raise UserError(f"{Path(cmd[0]).name} could not create the environment: {detail}")
+        raise UserError(f"{os.path.basename(cmd[0])} could not create the environment: {detail}")
 
 
 def _pip_install(layout: Layout, args: list[str]) -> None:
@@ -304,23 +303,24 @@ def _pip_install(layout: Layout, args: list[str]) -> None:
 _BOUNDARY = rb"(?=[/\\'\"\s:;]|$)"
 
 
-def relocate(tree: Path, old: Path, new: Path) -> None:
+def relocate(tree, old, new) -> None:
     """Rewrite ``old`` to ``new`` in the text files that hold an env's own path:
     scripts in bin/, pyvenv.cfg, and .pth / .egg-link files in site-packages."""
     import re
     import uuid
+    from pathlib import Path
 
     pattern = re.compile(re.escape(os.fsencode(old)) + _BOUNDARY, re.MULTILINE)
     replacement = os.fsencode(new).replace(b"\\", b"\\\\")
     layout = Layout.of(tree)
-    files: list[Path] = [layout.cfg]
+    files: list[Path] = [Path(layout.cfg)]
     try:
         files += [Path(e.path) for e in os.scandir(layout.bin_dir) if e.is_file(follow_symlinks=False)]
     except OSError:
         pass
     site = layout.site_packages()
     if site is not None:
-        files += [p for p in site.iterdir() if p.suffix in (".pth", ".egg-link") and p.is_file()]
+        files += [p for p in Path(site).iterdir() if p.suffix in (".pth", ".egg-link") and p.is_file()]
     for path in files:
         try:
             if path.stat().st_size > 4 << 20:
@@ -339,11 +339,11 @@ def relocate(tree: Path, old: Path, new: Path) -> None:
             os.replace(tmp, path)
 
 
-def _finish(staged: Path, final: Path, name: str, opts: CreateOptions, seed: bool) -> None:
+def _finish(staged, final, name: str, opts: CreateOptions, seed: bool) -> None:
     """Everything after the creator ran, still inside the stage."""
     from envwrap import activators
 
-    if not (staged / "pyvenv.cfg").is_file():
+    if not os.path.isfile(os.path.join(staged, "pyvenv.cfg")):
         raise UserError("the creator finished without making an environment (no pyvenv.cfg)")
     layout = Layout.of(staged)
     final_layout = Layout(final, layout.windows)
@@ -359,18 +359,20 @@ def _finish(staged: Path, final: Path, name: str, opts: CreateOptions, seed: boo
         installs += ["-r", req]
     installs += list(opts.packages)
     if installs:
-        if not layout.python.exists() or (opts.without_pip and not seed):
+        if not os.path.exists(layout.python) or (opts.without_pip and not seed):
             raise UserError("-i/-r need pip: drop --without-pip")
         _pip_install(layout, installs)
     relocate(staged, staged, final)
 
 
-def create(name: str, opts: CreateOptions, tmp: bool = False) -> Path:
+def create(name: str, opts: CreateOptions, tmp: bool = False) -> str:
     """Create environment ``name`` atomically and run premkvirtualenv."""
+    from pathlib import Path
+
     from envwrap import staging
 
-    root = home.ensure_workon_home()
-    final = check_new_name(root, name)
+    root = Path(home.ensure_workon_home())
+    final = Path(check_new_name(root, name))
     if opts.without_pip and (opts.packages or opts.requirements):
         raise UserError("-i/-r need pip: drop --without-pip")
     for req in opts.requirements:
@@ -387,36 +389,39 @@ def create(name: str, opts: CreateOptions, tmp: bool = False) -> Path:
             (staged / TMP_MARKER).write_text("removed by envwrap when deactivated\n")
         staging.publish(staged, final)
     try:
-        hooks.run(home.hook_dir() / "premkvirtualenv", name, cwd=root, pre=True)
+        hooks.run(os.path.join(home.hook_dir(), "premkvirtualenv"), name, cwd=root, pre=True)
     except UserError:
         _remove_dir(final, root)
         raise
-    return final
+    return os.fspath(final)
 
 
 # ----------------------------------------------------------------- copying
 
 
-def resolve_source(ref: str) -> tuple[str, Path]:
+def resolve_source(ref: str):
     """A copy source: an environment name, or a path to any environment."""
-    if names.name_problem(ref) is None and (home.workon_home() / ref / "pyvenv.cfg").is_file():
-        return ref, home.workon_home() / ref
+    from pathlib import Path
+
+    if names.name_problem(ref) is None and os.path.isfile(os.path.join(home.workon_home(), ref, "pyvenv.cfg")):
+        return ref, Path(home.workon_home(), ref)
     path = Path(ref).expanduser()
     if (path / "pyvenv.cfg").is_file():
         return path.resolve().name, path.resolve()
     raise UserError(f"'{ref}' is neither an environment in {home.workon_home()} nor an environment directory")
 
 
-def copy(src_ref: str, dest: str | None) -> Path:
+def copy(src_ref: str, dest: str | None) -> str:
     import shutil
+    from pathlib import Path
 
     from envwrap import activators, staging
 
     src_name, src = resolve_source(src_ref)
     dest = dest if dest is not None else src_name
-    root = home.ensure_workon_home()
-    final = check_new_name(root, dest)
-    hooks.run(home.hook_dir() / "precpvirtualenv", src_name, dest, cwd=root, pre=True)
+    root = Path(home.ensure_workon_home())
+    final = Path(check_new_name(root, dest))
+    hooks.run(os.path.join(home.hook_dir(), "precpvirtualenv"), src_name, dest, cwd=root, pre=True)
     staging.sweep(root)
     with staging.NameLock(root, dest), staging.Stage(root) as stage:
         staged = stage.dir / dest
@@ -432,85 +437,91 @@ def copy(src_ref: str, dest: str | None) -> Path:
         layout = Layout.of(staged)
         activators.write_all(staged, final, dest, layout.windows)
         staging.publish(staged, final)
-    return final
+    return os.fspath(final)
 
 
 # ----------------------------------------------------------------- removing
 
 
-def _remove_dir(path: Path, root: Path) -> None:
+def _remove_dir(path, root) -> None:
+    from pathlib import Path
+
     from envwrap import staging
 
-    staging.discard(path, root)
+    staging.discard(Path(path), Path(root))
 
 
-def remove(name: str) -> Path:
+def remove(name: str) -> str:
+    from pathlib import Path
+
     from envwrap import staging
 
     names.validate(name)
-    root = home.workon_home()
+    root = Path(home.workon_home())
     path = root / name
     if path.is_symlink():
         target = path
     else:
-        target = path_of(name)
+        target = Path(path_of(name))
     active = active_env()
     if active is not None:
         try:
             same = os.path.samefile(active, path) if path.exists() else False
         except OSError:
             same = False
-        if same or active == path:
+        if same or active == str(path):
             raise UserError(f"environment '{name}' is active: deactivate it first")
     with staging.NameLock(root, name):
-        hooks.run(home.hook_dir() / "prermvirtualenv", name, cwd=root, pre=True)
+        hooks.run(os.path.join(home.hook_dir(), "prermvirtualenv"), name, cwd=root, pre=True)
         _remove_dir(target, root)
-        hooks.run(home.hook_dir() / "postrmvirtualenv", name, cwd=root)
-    return target
+        hooks.run(os.path.join(home.hook_dir(), "postrmvirtualenv"), name, cwd=root)
+    return os.fspath(target)
 
 
-def remove_tmp(path: Path) -> None:
+def remove_tmp(path) -> None:
     """Remove a mktmpenv environment given by path (the deactivate hook's call)."""
+    path = os.fspath(path)
     root = home.workon_home()
     try:
-        parent = path.parent.resolve()
-        if parent != root.resolve() or not (path / TMP_MARKER).is_file():
+        parent = os.path.realpath(os.path.dirname(path))
+        if parent != os.path.realpath(root) or not os.path.isfile(os.path.join(path, TMP_MARKER)):
             raise UserError(f"{path} is not a temporary environment in {root}; not removed")
     except OSError as exc:
         raise UserError(f"cannot check {path}: {exc.strerror}") from None
-    remove(path.name)
+    remove(os.path.basename(path))
 
 
 # ----------------------------------------------------------------- projects
 
 
-def project_file(env: Path) -> Path:
-    return env / home.project_filename()
+def project_file(env) -> str:
+    return os.path.join(env, home.project_filename())
 
 
-def project_of(env: Path) -> Path | None:
+def project_of(env) -> str | None:
     try:
         with open(project_file(env), encoding="utf-8", newline="") as fh:  # no newline translation
             text = fh.read()
     except (OSError, UnicodeError):
         return None
     text = text.rstrip("\n")
-    return Path(text) if text else None
+    return text or None
 
 
-def set_project(env: Path, project: Path) -> None:
-    project = Path(os.path.abspath(os.path.expanduser(project)))
-    if not project.is_dir():
+def set_project(env, project) -> None:
+    project = os.path.abspath(os.path.expanduser(os.fspath(project)))
+    if not os.path.isdir(project):
         raise UserError(f"project directory {project} does not exist")
-    if "\n" in str(project):  # the .project file holds one line
+    if "\n" in project:  # the .project file holds one line
         raise UserError("project paths cannot contain a newline")
-    project_file(env).write_text(str(project) + "\n", encoding="utf-8")
+    with open(project_file(env), "w", encoding="utf-8", newline="") as fh:
+        fh.write(project + "\n")
 
 
 # ----------------------------------------------------------------- packages
 
 
-def site_packages(env: Path) -> Path:
+def site_packages(env) -> str:
     sp = Layout.of(env).site_packages()
     if sp is None:
         raise UserError(f"{env} has no site-packages directory")
@@ -520,17 +531,18 @@ def site_packages(env: Path) -> Path:
 PATH_EXTENSIONS = "_virtualenv_path_extensions.pth"
 
 
-def add_paths(env: Path, dirs: list[str], delete: bool) -> list[str]:
+def add_paths(env, dirs: list[str], delete: bool) -> list[str]:
     """add2virtualenv: keep extra import paths in a .pth file, as virtualenvwrapper does."""
-    pth = site_packages(env) / PATH_EXTENSIONS
+    pth = os.path.join(site_packages(env), PATH_EXTENSIONS)
     try:
-        lines = pth.read_text(encoding="utf-8").splitlines()
+        with open(pth, encoding="utf-8") as fh:
+            lines = fh.read().splitlines()
     except FileNotFoundError:
         lines = []
     entries = [line for line in lines if line and not line.startswith(("import ", "#"))]
     for d in dirs:
         path = os.path.abspath(os.path.expanduser(d))
-        if "\n" in path:
+        if "\n" in path or "\r" in path:
             raise UserError("paths cannot contain a newline")
         if delete:
             if path in entries:
@@ -540,20 +552,24 @@ def add_paths(env: Path, dirs: list[str], delete: bool) -> list[str]:
                 raise UserError(f"{d} is not a directory")
             if path not in entries:
                 entries.append(path)
-    pth.write_text("".join(e + "\n" for e in entries), encoding="utf-8")
+    with open(pth, "w", encoding="utf-8") as fh:
+        fh.write("".join(e + "\n" for e in entries))
     return entries
 
 
-def toggle_global(env: Path) -> bool:
+def toggle_global(env) -> bool:
     """Flip include-system-site-packages in pyvenv.cfg; returns the new value."""
     import uuid
 
-    cfg = env / "pyvenv.cfg"
+    cfg = os.path.join(env, "pyvenv.cfg")
     try:
-        text = cfg.read_text(encoding="utf-8")
+        with open(cfg, encoding="utf-8", newline="") as fh:
+            text = fh.read()
     except (OSError, UnicodeError) as exc:
         raise UserError(f"cannot read {cfg}: {exc}") from None
-    lines = text.splitlines()
+    lines = [line.rstrip("\r") for line in text.split("\n")]
+    while lines and lines[-1] == "":
+        lines.pop()
     new_value = True
     for i, line in enumerate(lines):
         key, sep, value = line.partition("=")
@@ -563,18 +579,19 @@ def toggle_global(env: Path) -> bool:
             break
     else:
         lines.append("include-system-site-packages = true")
-    tmp = cfg.with_name(f".pyvenv.cfg.{uuid.uuid4().hex[:6]}")
-    tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    tmp = os.path.join(env, f".pyvenv.cfg.{uuid.uuid4().hex[:6]}")
+    with open(tmp, "w", encoding="utf-8", newline="") as fh:
+        fh.write("\n".join(lines) + "\n")
     os.replace(tmp, cfg)
     return new_value
 
 
-def wipe(env: Path) -> list[str]:
+def wipe(env) -> list[str]:
     """Uninstall every package pip reports in the env (pip itself stays)."""
     import subprocess
 
     layout = Layout.of(env)
-    if not layout.python.exists():
+    if not os.path.exists(layout.python):
         raise UserError(f"{env} has no working interpreter: {broken(env)}")
     envvars = dict(os.environ, VIRTUAL_ENV=str(env), PIP_DISABLE_PIP_VERSION_CHECK="1")
     envvars.pop("PYTHONPATH", None)
@@ -604,7 +621,7 @@ def wipe(env: Path) -> list[str]:
     return pkgs
 
 
-def repair(name: str, python: str | None) -> Path:
+def repair(name: str, python: str | None) -> str:
     """Point a broken environment at a working interpreter and rewrite its scripts."""
     import subprocess
 
@@ -612,10 +629,10 @@ def repair(name: str, python: str | None) -> Path:
 
     path = path_of(name)
     try:
-        cfg = read_cfg(path / "pyvenv.cfg")
+        cfg = read_cfg(os.path.join(path, "pyvenv.cfg"))
     except (OSError, UnicodeError):
         if python is None:
-            raise UserError(f"cannot read {path / 'pyvenv.cfg'}; name the interpreter: "
+            raise UserError(f"cannot read {os.path.join(path, 'pyvenv.cfg')}; name the interpreter: "
                             f"envwrap repair {name} -p PYTHON") from None
         cfg = {}
     version = (cfg.get("version_info") or cfg.get("version") or "").split(".")
@@ -625,7 +642,8 @@ def repair(name: str, python: str | None) -> Path:
     # venv --upgrade keeps existing interpreter links, dangling ones included:
     # remove them (only links, only the interpreter's names) so venv makes new ones.
     for entry in os.scandir(layout.bin_dir):
-        if entry.is_symlink() and (entry.name in ("python", "python3") or entry.name.startswith(("python3.", "pypy"))):
+        interpreter = entry.name in ("python", "python3") or entry.name.startswith(("python3.", "pypy"))
+        if interpreter and entry.is_symlink():
             os.unlink(entry.path)
     status = subprocess.call(
         [exe or _own_base_python(), "-m", "venv", "--upgrade", "--without-pip", str(path)],

@@ -10,13 +10,15 @@ Resolution of WORKON_HOME, first match wins:
   2. ``workon_home`` in envwrap's config file (TOML, platformdirs user config dir)
   3. ``~/.virtualenvs`` when it already exists (virtualenvwrapper's default)
   4. ``<platformdirs user data dir>/envs``
+
+Paths are plain strings here (os.path), as in every module on the ``workon`` path:
+importing pathlib costs more than everything else ``workon`` does.
 """
 
 from __future__ import annotations
 
 import os
 import sys
-from pathlib import Path
 
 from envwrap.errors import UserError
 
@@ -28,13 +30,17 @@ def setting(name: str) -> str | None:
     return value if value else None
 
 
-def config_path() -> Path:
+def _expand(path: str) -> str:
+    return os.path.expanduser(path)
+
+
+def config_path() -> str:
     override = setting("ENVWRAP_CONFIG")
     if override:
-        return Path(override).expanduser()
+        return _expand(override)
     import platformdirs
 
-    return Path(platformdirs.user_config_dir(APP, appauthor=False)) / "config.toml"
+    return os.path.join(platformdirs.user_config_dir(APP, appauthor=False), "config.toml")
 
 
 _config_cache: dict | None = None
@@ -47,7 +53,8 @@ def config() -> dict:
         return _config_cache
     path = config_path()
     try:
-        data = path.read_bytes()
+        with open(path, "rb") as fh:
+            data = fh.read()
     except FileNotFoundError:
         _config_cache = {}
         return _config_cache
@@ -65,62 +72,59 @@ def config() -> dict:
     return parsed
 
 
-def _config_path_value(key: str) -> Path | None:
+def _config_path_value(key: str) -> str | None:
     value = config().get(key)
     if value is None:
         return None
     if not isinstance(value, str) or not value:
         raise UserError(f"config file {config_path()}: '{key}' must be a non-empty string")
-    return Path(value).expanduser()
+    return _expand(value)
 
 
-def workon_home() -> Path:
+def workon_home() -> str:
     value = setting("WORKON_HOME")
     if value:
-        return Path(os.path.expanduser(value))
+        return _expand(value)
     configured = _config_path_value("workon_home")
     if configured is not None:
         return configured
-    legacy = Path.home() / ".virtualenvs"
-    if legacy.is_dir():
+    legacy = _expand(os.path.join("~", ".virtualenvs"))
+    if os.path.isdir(legacy):
         return legacy
     import platformdirs
 
-    return Path(platformdirs.user_data_dir(APP, appauthor=False)) / "envs"
+    return os.path.join(platformdirs.user_data_dir(APP, appauthor=False), "envs")
 
 
-def ensure_workon_home() -> Path:
+def ensure_workon_home() -> str:
     home = workon_home()
-    if os.pathsep in str(home):
+    if os.pathsep in home:
         raise UserError(f"WORKON_HOME {home} contains {os.pathsep!r}: its environments' bin "
                         "directories could not be put on PATH")
     try:
-        home.mkdir(parents=True, exist_ok=True)
+        os.makedirs(home, exist_ok=True)
     except OSError as exc:
         raise UserError(f"cannot create WORKON_HOME {home}: {exc.strerror}") from None
-    if not home.is_dir():
+    if not os.path.isdir(home):
         raise UserError(f"WORKON_HOME {home} is not a directory")
     return home
 
 
-def project_home(required: bool = True) -> Path | None:
+def project_home(required: bool = True) -> str | None:
     value = setting("PROJECT_HOME")
-    if value:
-        path = Path(os.path.expanduser(value))
-    else:
-        path = _config_path_value("project_home")
+    path = _expand(value) if value else _config_path_value("project_home")
     if path is None:
         if required:
             raise UserError("PROJECT_HOME is not set: set it (or project_home in the config file)")
         return None
-    if required and not path.is_dir():
+    if required and not os.path.isdir(path):
         raise UserError(f"PROJECT_HOME {path} does not exist: create it first")
     return path
 
 
-def hook_dir() -> Path:
+def hook_dir() -> str:
     value = setting("VIRTUALENVWRAPPER_HOOK_DIR")
-    return Path(os.path.expanduser(value)) if value else workon_home()
+    return _expand(value) if value else workon_home()
 
 
 def project_filename() -> str:
@@ -132,9 +136,9 @@ def workon_cd() -> bool:
     return value is None or value not in ("0", "no", "false")
 
 
-def state_dir(home: Path) -> Path:
+def state_dir(home) -> str:
     """envwrap's own bookkeeping inside WORKON_HOME (staging, trash, locks).
 
     A dot-directory, so it is never listed or completed as an environment.
     """
-    return home / ".envwrap"
+    return os.path.join(home, ".envwrap")

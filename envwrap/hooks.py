@@ -22,7 +22,6 @@ from __future__ import annotations
 import errno
 import os
 import sys
-from pathlib import Path
 
 from envwrap import home
 from envwrap.errors import UserError, say
@@ -34,31 +33,33 @@ SOURCED_SUFFIX = {"bash": "", "zsh": "", "fish": ".fish", "powershell": ".ps1"}
 hook_stdout: int | None = None
 
 
-def sourced(path: Path, shell: str) -> Path:
-    return path.with_name(path.name + SOURCED_SUFFIX[shell])
+def sourced(path, shell: str) -> str:
+    """The file the given shell sources for a hook (``postactivate.fish`` for fish)."""
+    return os.fspath(path) + SOURCED_SUFFIX[shell]
 
 
 def hook_environment() -> dict:
     env = dict(os.environ)
-    env["WORKON_HOME"] = str(home.workon_home())
-    env["VIRTUALENVWRAPPER_HOOK_DIR"] = str(home.hook_dir())
+    env["WORKON_HOME"] = home.workon_home()
+    env["VIRTUALENVWRAPPER_HOOK_DIR"] = home.hook_dir()
     return env
 
 
-def run(path: Path, *args: str, cwd: Path | None = None, pre: bool = False, env: dict | None = None) -> bool:
+def run(path, *args: str, cwd=None, pre: bool = False, env: dict | None = None) -> bool:
     """Execute one hook if it exists. Returns False when it failed.
 
     A failing ``pre`` hook raises UserError (the caller has changed nothing yet);
     a failing post hook is reported and the operation's result kept.
     """
-    if not path.is_file():
+    path = os.fspath(path)
+    if not os.path.isfile(path):
         return True
     if not os.access(path, os.X_OK):
         say(f"envwrap: hook {path} is not executable (chmod +x it); skipped")
         return True
     import subprocess
 
-    cmd = [str(path), *args]
+    cmd = [path, *args]
     sys.stdout.flush()
     try:
         status = subprocess.call(

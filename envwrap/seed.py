@@ -48,8 +48,9 @@ def env_version(layout: Layout) -> tuple[str, str]:
     if len(parts) < 2:
         # venv on some versions writes neither; ask the directory name instead.
         sp = layout.site_packages()
-        if sp is not None and sp.parent.name.startswith("python"):
-            return "cpython", sp.parent.name[len("python"):]
+        lib = os.path.basename(os.path.dirname(sp)) if sp else ""
+        if lib.startswith("python"):
+            return "cpython", lib[len("python"):]
         raise UserError(f"cannot tell the Python version of {layout.root} from its pyvenv.cfg")
     impl = cfg.get("implementation", "cpython").lower()
     return impl, f"{parts[0]}.{parts[1]}"
@@ -144,7 +145,7 @@ def write_pip_launchers(staged: Layout, final: Layout, version: str) -> None:
         return
     text = _launcher(final.python, "pip._internal.cli.main.main")
     for name in ("pip", "pip3", f"pip{version}"):
-        path = staged.bin_dir / name
+        path = Path(staged.bin_dir, name)
         path.write_text(text, encoding="utf-8")
         path.chmod(0o755)
 
@@ -171,7 +172,7 @@ def _build_cache(python: Path, target: Path, env: dict) -> None:
         if site is None:
             raise UserError(f"ensurepip left no site-packages in {scratch}")
         (scratch / "site").mkdir()
-        for entry in _pip_entries(site):
+        for entry in _pip_entries(Path(site)):
             copy_tree(entry, scratch / "site" / entry.name, bytecode=False)
         try:
             os.rename(scratch / "site", target)

@@ -66,7 +66,7 @@ class NameLock:
 
     def __init__(self, home: Path, name: str):
         digest = hashlib.sha256(name.encode("utf-8", "surrogateescape")).hexdigest()[:32]
-        self.path = state_dir(home) / "locks" / f"{digest}.lock"
+        self.path = Path(state_dir(home)) / "locks" / f"{digest}.lock"
         self.name = name
         self.fd: int | None = None
 
@@ -92,7 +92,7 @@ class Stage:
 
     def __init__(self, home: Path):
         self.home = home
-        self.dir = state_dir(home) / "staging" / uuid.uuid4().hex[:16]
+        self.dir = Path(state_dir(home)) / "staging" / uuid.uuid4().hex[:16]
         self.fd: int | None = None
 
     def __enter__(self) -> Stage:
@@ -146,7 +146,7 @@ def discard(path: Path, home: Path) -> None:
     if path.is_symlink():
         path.unlink()
         return
-    trash = state_dir(home) / "trash"
+    trash = Path(state_dir(home)) / "trash"
     trash.mkdir(parents=True, exist_ok=True)
     target = trash / uuid.uuid4().hex[:16]
     try:
@@ -223,7 +223,7 @@ def _rmtree_here(path: Path) -> None:
 def sweep(home: Path) -> list[Path]:
     """Remove staging dirs whose builder is gone, and anything left in the trash."""
     removed: list[Path] = []
-    base = state_dir(home)
+    base = Path(state_dir(home))
     staging = base / "staging"
     try:
         entries = list(os.scandir(staging))
@@ -259,7 +259,7 @@ def sweep(home: Path) -> list[Path]:
 def leftovers(home: Path) -> list[Path]:
     """What :func:`sweep` would remove, without removing it."""
     found: list[Path] = []
-    base = state_dir(home)
+    base = Path(state_dir(home))
     for sub in ("staging", "trash"):
         try:
             entries = list(os.scandir(base / sub))

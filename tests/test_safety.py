@@ -254,7 +254,7 @@ def test_case_only_difference_refused_simulated(tmp_path, monkeypatch):
         with pytest.raises(UserError, match="only in case") as info:
             envs.check_new_name(root, variant)
         assert "\n" not in str(info.value)
-    assert envs.check_new_name(root, "bar") == root / "bar"
+    assert envs.check_new_name(root, "bar") == str(root / "bar")
     with pytest.raises(UserError, match="already exists"):
         envs.check_new_name(root, "Foo")
 

@@ -12,6 +12,7 @@ alone where a complete, quoted word belongs.
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -50,8 +51,8 @@ def write_all(staged: Path, final: Path, name: str, windows: bool = False) -> No
     final_layout = Layout(final, layout.windows)
     values = {
         "VENV_DIR": str(final),
-        "BIN_DIR": str(final_layout.bin_dir),
-        "BIN_NAME": final_layout.bin_dir.name,
+        "BIN_DIR": final_layout.bin_dir,
+        "BIN_NAME": os.path.basename(final_layout.bin_dir),
         "PROMPT": f"({prompt_name(name)}) ",
         "VENV_PROMPT": f"({name}) ",
     }
@@ -60,7 +61,7 @@ def write_all(staged: Path, final: Path, name: str, windows: bool = False) -> No
         if not template.exists():
             continue
         text = render(template.read_text(encoding="utf-8"), values, quoter)
-        out = layout.bin_dir / target
+        out = Path(layout.bin_dir, target)
         out.parent.mkdir(parents=True, exist_ok=True)
         with open(out, "w", encoding="utf-8", newline="\n") as fh:
             fh.write(text)

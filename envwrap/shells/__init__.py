@@ -7,8 +7,6 @@ Emitters are imported lazily, by name.
 
 from __future__ import annotations
 
-import importlib
-
 SHELLS = ("bash", "zsh", "fish", "powershell")
 ALIASES = {"pwsh": "powershell", "ps": "powershell", "sh": "bash"}
 
@@ -22,5 +20,6 @@ def canonical(shell: str) -> str | None:
 
 
 def emitter(shell: str):
-    module = importlib.import_module(f"envwrap.shells.{_MODULES[shell]}")
+    name = _MODULES[shell]
+    module = __import__(f"envwrap.shells.{name}", fromlist=[name])  # importlib costs more
     return module.Emitter(shell)
