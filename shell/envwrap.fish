@@ -80,10 +80,9 @@ end
 function __envwrap_names --description 'Print the environment names (no Python)'
     set -l h (__envwrap_workon_home)
     test -n "$h"; or return 0
-    set -l found
-    for cfg in $h/*/pyvenv.cfg
-        test -f "$cfg"; and set -a found $cfg
-    end
+    # One glob (fish returns only paths that exist, and nothing when none match),
+    # then one `string` call over all of them: no loop per name, this runs per TAB.
+    set -l found $h/*/pyvenv.cfg
     # With nothing to work on, `string` would read standard input.
     set -q found[1]; or return 0
     string replace -r '^.*/([^/]+)/pyvenv\.cfg$' '$1' -- $found | string match -v -- '.*'
