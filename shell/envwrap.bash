@@ -165,6 +165,10 @@ cdvirtualenv() {
 
 # allvirtualenv CMD...: run CMD in every environment, each in a subshell.
 allvirtualenv() {
+    if [ "$#" -eq 0 ]; then
+        \builtin printf 'envwrap: allvirtualenv: name a command to run in every environment\n' >&2
+        \return 2
+    fi
     local __envwrap_h __envwrap_n __envwrap_st=0
     __envwrap_workon_home
     __envwrap_scan

@@ -261,7 +261,7 @@ end
 # process (fish has no subshells), so nothing leaks back into this shell.
 function allvirtualenv --description 'Run a command in every environment'
     if test (count $argv) -eq 0
-        echo 'usage: allvirtualenv COMMAND [ARGS...]' >&2
+        echo 'envwrap: allvirtualenv: name a command to run in every environment' >&2
         return 2
     end
     set -l h (__envwrap_workon_home)

@@ -148,6 +148,10 @@ cdvirtualenv() {
 
 # allvirtualenv CMD...: run CMD in every environment, each in a subshell.
 allvirtualenv() {
+    if (( $# == 0 )); then
+        \builtin print -ru2 -- "envwrap: allvirtualenv: name a command to run in every environment"
+        \return 2
+    fi
     local __envwrap_h="${WORKON_HOME:-${__envwrap_home-}}" __envwrap_n __envwrap_st=0
     __envwrap_scan
     for __envwrap_n in "${__envwrap_found[@]}"; do

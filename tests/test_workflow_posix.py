@@ -304,6 +304,8 @@ def test_cpvirtualenv_copy_points_at_itself(sh, tmp_path):
 
 def test_allvirtualenv_runs_in_each(sh, tmp_path):
     sh.ok("mkvirtualenv --without-pip 'a b' && deactivate && mkvirtualenv --without-pip c && deactivate")
+    r = sh.run("allvirtualenv")
+    assert r.status == 2 and r.stderr.startswith("envwrap: allvirtualenv:") and r.stderr.count("\n") == 1
     out = sh.ok("allvirtualenv python -c 'import sys; print(sys.prefix)'").lines
     assert sorted(out) == [str(tmp_path / "envs" / "a b"), str(tmp_path / "envs" / "c")]
 
