@@ -1,0 +1,1 @@
+"""Benchmark harness for envwrap (see bench/README.md)."""

@@ -1,0 +1,601 @@
+"""What is measured: every case of every section, and the engine that alternates them.
+
+A *case* is one tool doing one thing in one shell, e.g. "envwrap, bash, workon +
+deactivate with hooks".  Its ``steps`` run in order on each iteration; the steps
+that have a name become rows of the results (unnamed steps, such as the
+``deactivate`` between ``mkvirtualenv`` and ``rmvirtualenv``, run untimed).
+
+The engine runs a section's cases in rounds: a warm-up for every case first,
+then each round runs every case for its share of iterations, in a new random
+order each round, so slow drift of the machine is spread over all tools alike.
+"""
+
+from __future__ import annotations
+
+import random
+import shlex
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from .scratch import MANY_TARGET, N_FEW, N_MANY, ONE_ENV, Scratch
+from .shells import FishBatch, PipeShell, ProcRunner, ShellError
+from .util import log
+
+
+@dataclass
+class Case:
+    id: str
+    section: str
+    shell: str                      # bash | zsh | fish
+    tool: str                       # envwrap | vew | plain | glob | venv | ... | floor
+    label: str
+    runner: tuple                   # (kind, loader, home-kind) -> one long-lived runner each
+    steps: list
+    names: list                     # row name per step, None = untimed
+    verify: object = None           # script (str) for shells, list of argv for processes
+    requires: tuple = ()
+    min_iter: int | None = None
+    budget: float | None = None     # seconds of timed work for this case (whole run)
+    note: str = ""
+    status: str = "pending"         # ok | missing: ... | failed: ...
+    iters: int = 0
+    failed_iters: int = 0           # timed iterations dropped because a step exited non-zero
+    first_failure: str = ""
+    samples: dict = field(default_factory=dict)   # name -> [µs]
+
+
+@dataclass
+class Settings:
+    rounds: int = 5
+    budget: float = 2.5       # seconds of timed work per case
+    min_iter: int = 10
+    max_iter: int = 2000
+    warmup: int = 3
+    quick: bool = False
+
+
+def _q(path) -> str:
+    return shlex.quote(str(path))
+
+
+class Engine:
+    def __init__(self, scratch: Scratch, settings: Settings):
+        self.s = scratch
+        self.cfg = settings
+        self.runners: dict[tuple, object] = {}
+        self.runner_errors: dict[tuple, str] = {}
+        self.cases: list[Case] = []
+
+    # ------------------------------------------------------------- runners
+    def runner(self, key: tuple):
+        if key in self.runner_errors:
+            raise ShellError(self.runner_errors[key])
+        if key in self.runners:
+            return self.runners[key]
+        kind, loader, home = key
+        sc = self.s
+        wh = sc.home_dir("vew" if loader.startswith("vew") else "ew", home)
+        env = sc.shell_env(wh, BENCH_PY=sc.python, UV_PYTHON_DOWNLOADS="never")
+        logfile = sc.logs / f"{kind}-{loader}-{home}.log"
+        log(f"  starting {kind} with {loader} (WORKON_HOME={wh.name})")
+        try:
+            if kind == "proc":
+                r = ProcRunner(env, str(sc.tmp), logfile)
+            elif kind == "fish":
+                r = FishBatch(env, str(sc.tmp), sc.tmp / "fish", logfile,
+                              self._prelude(kind, loader))
+            else:
+                r = PipeShell(kind, env, str(sc.tmp), logfile, self._prelude(kind, loader))
+        except (ShellError, OSError) as exc:
+            self.runner_errors[key] = str(exc)
+            raise ShellError(str(exc)) from exc
+        self.runners[key] = r
+        return r
+
+    def _prelude(self, kind: str, loader: str) -> str:
+        sc = self.s
+        lines = []
+        if kind == "zsh":
+            # Debian's /etc/zsh/zshrc runs compinit for every interactive zsh; do the same.
+            lines.append(f"autoload -Uz compinit && compinit -u -d {_q(sc.cache / 'zcompdump')}")
+        if loader == "ew":
+            lines.append(f"source {_q(sc.init_file(kind))}")
+        elif loader == "vew":
+            lines.append(sc.vew_loader())
+        if kind == "bash":
+            lines.append(BASH_HELPERS)
+        elif kind == "zsh":
+            lines.append(ZSH_HELPERS)
+        elif kind == "fish":
+            lines.append(FISH_HELPERS)
+        return "\n".join(lines)
+
+    def close(self) -> None:
+        for r in self.runners.values():
+            try:
+                r.close()
+            except Exception:  # noqa: BLE001 - closing must never fail the run
+                pass
+        self.runners.clear()
+
+    # --------------------------------------------------------------- engine
+    def run_section(self, name: str, cases: list[Case]) -> None:
+        self.cases.extend(cases)
+        log(f"section {name}: {len(cases)} cases")
+        live = []
+        for c in cases:
+            miss = [t for t in c.requires if not self.s.has(t)]
+            if miss:
+                c.status = "missing: " + "; ".join(self.s.missing[t] for t in miss)
+                continue
+            try:
+                r = self.runner(c.runner)
+                if c.verify is not None:
+                    ok, out = r.verify(c.verify)
+                    if not ok:
+                        c.status = "failed: " + _tail(out)
+                        log(f"  {c.id}: verification failed: {_tail(out)}")
+                        continue
+                # Warm-up, one iteration at a time: slow cases (seconds each) stop early.
+                spent, per_iter = 0.0, 1e-6
+                for _ in range(max(1, self.cfg.warmup)):
+                    t0 = time.monotonic()
+                    r.loop(c.steps, 1)
+                    per_iter = max(time.monotonic() - t0, 1e-6)
+                    spent += per_iter
+                    if spent > max(1.0, (c.budget or self.cfg.budget) / 2):
+                        break
+            except ShellError as exc:
+                c.status = f"failed: {exc}"
+                log(f"  {c.id}: {exc}")
+                continue
+            budget = c.budget if c.budget is not None else self.cfg.budget
+            lo = c.min_iter if c.min_iter is not None else self.cfg.min_iter
+            total = int(min(self.cfg.max_iter, max(lo, budget / per_iter)))
+            c.iters = max(1, -(-total // self.cfg.rounds))  # per round, rounded up
+            c.samples = {n: [] for n in c.names if n}
+            c.status = "ok"
+            live.append(c)
+        for rnd in range(self.cfg.rounds):
+            order = live[:]
+            random.shuffle(order)
+            for c in order:
+                if c.status != "ok":
+                    continue
+                try:
+                    rows = self.runner(c.runner).loop(c.steps, c.iters,
+                                                      timeout=max(300, 50 * c.iters))
+                except ShellError as exc:
+                    c.status = f"failed: {exc}"
+                    log(f"  {c.id}: {exc}")
+                    continue
+                status = getattr(rows, "status", None) or [[0] * len(c.steps)] * len(rows)
+                for row, st in zip(rows, status):
+                    bad = [(s, code) for s, code in zip(c.steps, st) if code != 0]
+                    if bad:   # a failed command's time means nothing: drop the iteration
+                        c.failed_iters += 1
+                        if not c.first_failure:
+                            c.first_failure = f"`{bad[0][0]}` exited {bad[0][1]}"
+                        continue
+                    for n, v in zip(c.names, row):
+                        if n:
+                            c.samples[n].append(v)
+            log(f"  {name}: round {rnd + 1}/{self.cfg.rounds} done")
+        for c in live:
+            if c.failed_iters:
+                total = c.failed_iters + len(next(iter(c.samples.values()), []))
+                msg = (f"{c.failed_iters} of {total} timed iterations failed and were dropped "
+                       f"(first: {c.first_failure})")
+                log(f"  {c.id}: {msg}")
+                if c.failed_iters * 10 > total:
+                    c.status = f"failed: {msg}"
+                else:
+                    c.note = (c.note + " " if c.note else "") + f"({msg})"
+            if c.status == "ok" and c.verify is not None and c.runner[0] != "proc":
+                try:   # still behaving after hundreds of iterations?
+                    ok, out = self.runner(c.runner).verify(c.verify)
+                except ShellError as exc:
+                    ok, out = False, str(exc)
+                if not ok:
+                    c.note = (c.note + " " if c.note else "") + \
+                        f"(verification failed after timing: {_tail(out)})"
+
+
+def _tail(text: str, n: int = 3) -> str:
+    lines = [ln for ln in str(text).strip().splitlines() if ln.strip()]
+    return " / ".join(lines[-n:])[-400:] or "(no output)"
+
+
+# Helpers defined once in every long-lived shell.  The anchors are written the way a
+# careful shell user would write them: one glob, no subprocess.
+BASH_HELPERS = r"""
+__bench_glob_tab() {
+    local f cur="${COMP_WORDS[COMP_CWORD]}"
+    COMPREPLY=()
+    for f in "$WORKON_HOME"/*/pyvenv.cfg; do
+        f="${f%/pyvenv.cfg}"; f="${f##*/}"
+        [[ $f == "$cur"* ]] && COMPREPLY+=("$f")
+    done
+    return 0
+}
+__bench_glob_ls() {
+    local f; local -a a=()
+    for f in "$WORKON_HOME"/*/pyvenv.cfg; do
+        f="${f%/pyvenv.cfg}"; a+=("${f##*/}")
+    done
+    printf '%s\n' "${a[@]}"
+}
+# The same without a loop: array-wide expansions (a lower bound, for information).
+__bench_glob2_tab() {
+    local cur="${COMP_WORDS[COMP_CWORD]}"
+    local -a a=("$WORKON_HOME"/"$cur"*/pyvenv.cfg)
+    [[ -e ${a[0]} ]] || a=()
+    a=("${a[@]%/pyvenv.cfg}"); COMPREPLY=("${a[@]##*/}")
+}
+__bench_glob2_ls() {
+    local -a a=("$WORKON_HOME"/*/pyvenv.cfg)
+    a=("${a[@]%/pyvenv.cfg}"); printf '%s\n' "${a[@]##*/}"
+}
+__bench_cf=
+__bench_find_cf() {
+    local spec; spec="$(complete -p workon 2>/dev/null)" || return 1
+    spec="${spec#* -F }"; __bench_cf="${spec%% *}"
+}
+# __bench_tab FUNCTION WORD: call a completion function as TAB after `workon WORD` would.
+__bench_tab() {
+    COMP_WORDS=(workon "$2"); COMP_CWORD=1; COMP_LINE="workon $2"; COMP_POINT=${#COMP_LINE}
+    COMP_TYPE=9; COMP_KEY=9; COMPREPLY=()
+    "$1" workon "$2" workon
+}
+"""
+
+ZSH_HELPERS = r"""
+__bench_glob_tab() {
+    local f
+    __bench_reply=()
+    for f in "$WORKON_HOME"/*/pyvenv.cfg(N); do
+        f="${f%/pyvenv.cfg}"; f="${f##*/}"
+        [[ $f == ${PREFIX}* ]] && __bench_reply+=("$f")
+    done
+    return 0
+}
+__bench_glob_ls() {
+    local f; local -a a
+    for f in "$WORKON_HOME"/*/pyvenv.cfg(N); do
+        f="${f%/pyvenv.cfg}"; a+=("${f##*/}")
+    done
+    print -rl -- "${a[@]}"
+}
+# The same without a loop: one glob with qualifiers (a lower bound, for information).
+__bench_glob2_tab() { __bench_reply=( "$WORKON_HOME"/${PREFIX}*/pyvenv.cfg(N:h:t) ) }
+__bench_glob2_ls() { print -rl -- "$WORKON_HOME"/*/pyvenv.cfg(N:h:t) }
+# Outside a completion widget compadd does nothing; this stand-in keeps the candidates
+# (for `compadd -a ARRAY` and `compadd [opts] -- WORDS`) so that they can be counted.
+compadd() {
+    if [[ $1 == -a ]]; then __bench_reply+=( "${(@P)2}" ); return 0; fi
+    while (( $# )) && [[ $1 != -- ]]; do shift; done
+    (( $# )) && shift
+    __bench_reply+=( "$@" )
+}
+__bench_cf=
+__bench_find_cf() {
+    __bench_cf="${_comps[workon]-}"
+    if [[ -z $__bench_cf ]]; then
+        local -a spec; spec=( ${(z)"$(compctl -L workon 2>/dev/null)"} )
+        local i; for (( i = 1; i < ${#spec}; i++ )); do
+            [[ ${spec[i]} == -K ]] && __bench_cf=${spec[i+1]}
+        done
+    fi
+    [[ -n $__bench_cf ]]
+}
+# __bench_tab FUNCTION WORD: call a completion function as TAB after `workon WORD` would.
+__bench_tab() {
+    words=(workon "$2"); CURRENT=2; PREFIX="$2"; SUFFIX=''; service=workon
+    reply=(); __bench_reply=()
+    "$1" workon "$2"
+    __bench_reply+=( "${reply[@]}" )
+}
+"""
+
+FISH_HELPERS = r"""
+function __bench_glob_tab
+    path basename (path dirname $WORKON_HOME/*/pyvenv.cfg)
+end
+complete -c __bench_anchor -f -a '(__bench_glob_tab)'
+"""
+
+
+# ---------------------------------------------------------------- the sections
+# Each builder returns the cases of one section; shells are bash, zsh and fish.
+
+def startup_cases(sc: Scratch, shells: list[str], quick: bool = False) -> list[Case]:
+    """Shell start-up with nothing / envwrap (file, eval) / virtualenvwrapper (full, lazy)."""
+    rcdir = sc.root / "rc"
+    rcdir.mkdir(exist_ok=True)
+    vew = sc.vew_loader()
+    lazy = sc.vew_loader(lazy=True)
+    activate = '. "$WORKON_HOME/bench-env/bin/activate"'
+    lo = 6 if quick else 20
+    cases = []
+    for sh in shells:
+        if sh == "fish":
+            variants = [
+                ("bare", "plain", "", ()),
+                ("envwrap-file", "envwrap", f"source {_q(sc.init_file('fish'))}",
+                 ("envwrap", "envwrap-init-fish")),
+                ("envwrap-eval", "envwrap", "envwrap init fish | source",
+                 ("envwrap", "envwrap-init-fish")),
+            ]
+        else:
+            variants = [
+                ("bare", "plain", "", ()),
+                ("envwrap-file", "envwrap", f"source {_q(sc.init_file(sh))}",
+                 ("envwrap", f"envwrap-init-{sh}")),
+                ("envwrap-eval", "envwrap", f'eval "$(envwrap init {sh})"', ("envwrap",)),
+                ("vew", "vew", vew, ("vew",)),
+                ("vew-lazy", "vew", lazy, ("vew",)),
+            ]
+        for vid, tool, rc, req in variants:
+            argv_env = _startup_argv(sc, rcdir, sh, vid, rc)
+            home = "vew" if tool == "vew" else "ew"
+            wh = {"WORKON_HOME": str(sc.home_dir(home, "1"))}
+
+            def step(cmd, argv_env=argv_env, wh=wh):
+                argv, extra = argv_env
+                return (argv + [cmd], dict(extra, **wh))
+
+            cases.append(Case(
+                id=f"startup/{sh}/{vid}", section="startup", shell=sh, tool=tool,
+                label=vid, runner=("proc", f"startup-{sh}-{vid}", "1"),
+                steps=[step("exit")], names=["start-up"],
+                verify=[step("type workon >/dev/null 2>&1" if tool != "plain" else "exit")],
+                requires=tuple(r for r in (*req, sh) if r != "bash"), min_iter=lo))
+            if sh == "fish":
+                continue
+            first = activate if tool == "plain" else "workon bench-env"
+            check = f'{first} && [ "$VIRTUAL_ENV" = "$WORKON_HOME/bench-env" ]'
+            cases.append(Case(
+                id=f"startup/{sh}/{vid}+first", section="startup", shell=sh, tool=tool,
+                label=vid, runner=("proc", f"startup-{sh}-{vid}", "1"),
+                steps=[step(first)], names=["start-up + first workon"],
+                verify=[step(check)], requires=tuple(r for r in (*req, sh) if r != "bash"),
+                min_iter=lo, note="(bare: `. bench-env/bin/activate`)" if tool == "plain" else ""))
+    return cases
+
+
+def _startup_argv(sc: Scratch, rcdir: Path, sh: str, vid: str, rc: str):
+    if sh == "bash":
+        f = rcdir / f"bash-{vid}.rc"
+        f.write_text(rc + "\n")
+        return ["bash", "--rcfile", str(f), "-i", "-c"], {}
+    if sh == "zsh":
+        d = rcdir / f"zsh-{vid}"
+        d.mkdir(exist_ok=True)
+        (d / ".zshrc").write_text(rc + "\n")
+        return ["zsh", "-i", "-c"], {"ZDOTDIR": str(d)}
+    d = rcdir / f"fish-{vid}"
+    (d / "fish").mkdir(parents=True, exist_ok=True)
+    (d / "fish" / "config.fish").write_text(rc + "\n")
+    return ["fish", "-i", "-c"], {"XDG_CONFIG_HOME": str(d)}
+
+
+def _req(sh: str, *tools: str) -> tuple:
+    out = [t for t in tools]
+    if sh != "bash":
+        out.append(sh)
+    if "envwrap" in tools:
+        out.append(f"envwrap-init-{sh}")
+    return tuple(out)
+
+
+def floor_case(section: str, sh: str) -> Case:
+    cmd = "true" if sh == "fish" else ":"
+    return Case(id=f"{section}/{sh}/floor", section=section, shell=sh, tool="floor",
+                label="timer floor", runner=(sh, "none", "1"), steps=[cmd], names=["floor"],
+                requires=_req(sh))
+
+
+def workon_cases(sc: Scratch, shells: list[str], quick: bool = False) -> list[Case]:
+    cases = []
+    for sh in shells:
+        cases.append(floor_case("workon", sh))
+        if sh == "fish":
+            act = 'source "$WORKON_HOME/bench-env/bin/activate.fish"'
+            venv_ok = 'test "$VIRTUAL_ENV" = "$WORKON_HOME/bench-env"'
+            gone = "not set -q VIRTUAL_ENV"
+            hooks_ok = ('and test "$BENCH_HOOK_POST" = post:bench-env',
+                        'and test "$BENCH_HOOK_PRE" = pre:bench-env')
+            reset = "set -e BENCH_HOOK_POST BENCH_HOOK_PRE"
+        else:
+            act = '. "$WORKON_HOME/bench-env/bin/activate"'
+            venv_ok = '[ "$VIRTUAL_ENV" = "$WORKON_HOME/bench-env" ]'
+            gone = '[ -z "${VIRTUAL_ENV-}" ]'
+            hooks_ok = ('&& [ "$BENCH_HOOK_POST" = post:bench-env ]',
+                        '&& [ "$BENCH_HOOK_PRE" = pre:bench-env ]')
+            reset = "unset BENCH_HOOK_POST BENCH_HOOK_PRE"
+
+        def chk(first, hooks, sh=sh, venv_ok=venv_ok, gone=gone, reset=reset):
+            if sh == "fish":
+                return (f"{reset}\n{first}\nand {venv_ok}\n{hooks[0] if hooks else ''}\n"
+                        f"and deactivate\nand {gone}\n{hooks[1] if hooks else ''}")
+            return (f"{reset}; {first} && {venv_ok} {hooks[0] if hooks else ''} && deactivate "
+                    f"&& {gone} {hooks[1] if hooks else ''}")
+
+        cases.append(Case(
+            id=f"workon/{sh}/plain", section="workon", shell=sh, tool="plain",
+            label="source bin/activate", runner=(sh, "none", "1"), steps=[act, "deactivate"],
+            names=["workon", "deactivate"], verify=chk(act, None), requires=_req(sh)))
+        specs = [("ew", "envwrap", "1", None, "no hooks"),
+                 ("ew", "envwrap", "1h", hooks_ok, "hooks")]
+        if sh != "fish":
+            specs += [("vew", "vew", "1", None, "no hooks"),
+                      ("vew", "vew", "1h", hooks_ok, "hooks")]
+        for loader, tool, home, hooks, what in specs:
+            cmd = f"workon {ONE_ENV}"
+            cases.append(Case(
+                id=f"workon/{sh}/{tool}/{home}", section="workon", shell=sh, tool=tool,
+                label=what, runner=(sh, loader, home), steps=[cmd, "deactivate"],
+                names=["workon", "deactivate"], verify=chk(cmd, hooks),
+                requires=_req(sh, tool), note=""))
+        # workon in a home of 1,000 envs: must not scale with the number of envs.
+        cmd = f"workon {MANY_TARGET}"
+        target_ok = ('test "$VIRTUAL_ENV" = "$WORKON_HOME/' + MANY_TARGET + '"' if sh == "fish"
+                     else '[ "$VIRTUAL_ENV" = "$WORKON_HOME/' + MANY_TARGET + '" ]')
+        verify = (f"{cmd}\nand {target_ok}\nand deactivate" if sh == "fish"
+                  else f"{cmd} && {target_ok} && deactivate")
+        cases.append(Case(
+            id=f"workon/{sh}/envwrap/1000", section="workon", shell=sh, tool="envwrap",
+            label=f"no hooks, {N_MANY} envs", runner=(sh, "ew", "1000"),
+            steps=[cmd, "deactivate"], names=["workon", "deactivate"], verify=verify,
+            requires=_req(sh, "envwrap")))
+    return cases
+
+
+def names_cases(sc: Scratch, shells: list[str], quick: bool = False) -> list[Case]:
+    """TAB completion of env names and lsvirtualenv -b, in a home of 1,000 envs."""
+    cases = []
+    for sh in shells:
+        cases.append(floor_case("names", sh))
+        if sh == "fish":
+            def n_is(cmd):
+                return f"test (count ({cmd})) -eq {N_MANY}"
+            cases += [
+                Case(id="names/fish/glob/tab", section="names", shell=sh, tool="glob",
+                     label="bare glob", runner=(sh, "none", "1000"),
+                     steps=["complete -C '__bench_anchor '"], names=["TAB"],
+                     verify=n_is("complete -C '__bench_anchor '"), requires=_req(sh)),
+                Case(id="names/fish/glob/ls", section="names", shell=sh, tool="glob",
+                     label="bare glob", runner=(sh, "none", "1000"), steps=["__bench_glob_tab"],
+                     names=["lsvirtualenv -b"], verify=n_is("__bench_glob_tab"),
+                     requires=_req(sh)),
+                Case(id="names/fish/envwrap/tab", section="names", shell=sh, tool="envwrap",
+                     label="envwrap", runner=(sh, "ew", "1000"),
+                     steps=["complete -C 'workon '"], names=["TAB"],
+                     verify=n_is("complete -C 'workon '"), requires=_req(sh, "envwrap")),
+                Case(id="names/fish/envwrap/ls", section="names", shell=sh, tool="envwrap",
+                     label="envwrap", runner=(sh, "ew", "1000"), steps=["lsvirtualenv -b"],
+                     names=["lsvirtualenv -b"], verify=n_is("lsvirtualenv -b"),
+                     requires=_req(sh, "envwrap")),
+            ]
+            continue
+        def count_tab(fn, sh=sh):
+            return f'__bench_tab {fn} "" && ' + (
+                f'[ "${{#COMPREPLY[@]}}" -eq {N_MANY} ]' if sh == "bash"
+                else f'[ "${{#__bench_reply[@]}}" -eq {N_MANY} ]')
+
+        count_ls = f'[ "$(lsvirtualenv -b | wc -l)" -eq {N_MANY} ]'
+        # Anchors: every TAB row names its function, as they share one shell.
+        for tool, label, tab_fn, ls_fn in (
+                ("glob", "bare glob", "__bench_glob_tab", "__bench_glob_ls"),
+                ("glob2", "bare glob, no loop", "__bench_glob2_tab", "__bench_glob2_ls")):
+            cases.append(Case(
+                id=f"names/{sh}/{tool}/tab", section="names", shell=sh, tool=tool, label=label,
+                runner=(sh, "none", "1000"), steps=[f'__bench_tab {tab_fn} ""'], names=["TAB"],
+                verify=count_tab(tab_fn), requires=_req(sh)))
+            cases.append(Case(
+                id=f"names/{sh}/{tool}/ls", section="names", shell=sh, tool=tool, label=label,
+                runner=(sh, "none", "1000"), steps=[ls_fn], names=["lsvirtualenv -b"],
+                verify=f'[ "$({ls_fn} | wc -l)" -eq {N_MANY} ]', requires=_req(sh)))
+        for loader, tool in (("ew", "envwrap"), ("vew", "vew")):
+            cases.append(Case(
+                id=f"names/{sh}/{tool}/tab", section="names", shell=sh, tool=tool, label=tool,
+                runner=(sh, loader, "1000"), steps=['__bench_tab "$__bench_cf" ""'],
+                names=["TAB"], verify="__bench_find_cf && " + count_tab('"$__bench_cf"'),
+                requires=_req(sh, tool)))
+            cases.append(Case(
+                id=f"names/{sh}/{tool}/ls", section="names", shell=sh, tool=tool, label=tool,
+                runner=(sh, loader, "1000"), steps=["lsvirtualenv -b"], names=["lsvirtualenv -b"],
+                verify=count_ls, requires=_req(sh, tool)))
+    return cases
+
+
+def lslong_cases(sc: Scratch, shells: list[str], quick: bool) -> list[Case]:
+    cases = []
+    for sh in shells:
+        if sh == "fish":
+            continue
+        for tool, loader, home, n in (("envwrap", "ew", "1000", N_MANY),
+                                      ("envwrap", "ew", "20", N_FEW),
+                                      ("vew", "vew", "20", N_FEW)):
+            verify = (f'[ "$(lsvirtualenv -l 2>/dev/null | grep -c proj-)" -ge {n} ]')
+            cases.append(Case(
+                id=f"lslong/{sh}/{tool}/{home}", section="lslong", shell=sh, tool=tool,
+                label=f"{tool}, {n} envs", runner=(sh, loader, home),
+                steps=["lsvirtualenv -l"], names=["lsvirtualenv -l"], verify=verify,
+                requires=_req(sh, tool), min_iter=3 if quick else 5,
+                budget=None if tool == "envwrap" else (3.0 if quick else 6.0)))
+    return cases
+
+
+def mk_cases(sc: Scratch, shells: list[str], quick: bool) -> list[Case]:
+    """mkvirtualenv (with pip unless said otherwise) then rmvirtualenv, in an empty home."""
+    cases = []
+    env = "bench-mk"
+    d = f'"$WORKON_HOME/{env}"'
+    for sh in shells:
+        if sh == "fish":
+            continue
+        # Creation does not depend on the shell much: zsh gets a smaller share of the time.
+        lo = 1 if quick else (3 if sh == "bash" else 2)
+        budget = 1.0 if quick else (3.0 if sh == "bash" else 2.0)
+        pip_ok = '[ -x "$VIRTUAL_ENV/bin/pip" ]'
+        nopip_ok = '[ ! -e "$VIRTUAL_ENV/bin/pip" ] && [ -x "$VIRTUAL_ENV/bin/python" ]'
+        tool_specs = [
+            # (id, tool, loader, label, create, needs pip, requires)
+            ("envwrap", "envwrap", "ew", "envwrap mkvirtualenv (default creator)",
+             f"mkvirtualenv {env}", True, ("envwrap",)),
+            ("envwrap-venv", "envwrap", "ew", "envwrap mkvirtualenv --creator venv",
+             f"mkvirtualenv --creator venv {env}", True, ("envwrap",)),
+            ("envwrap-uv", "envwrap", "ew", "envwrap mkvirtualenv --creator uv",
+             f"mkvirtualenv --creator uv {env}", True, ("envwrap",)),
+            ("vew", "vew", "vew", "virtualenvwrapper mkvirtualenv (virtualenv)",
+             f"mkvirtualenv {env}", True, ("vew", "virtualenv")),
+        ]
+        for cid, tool, loader, label, create, pip, req in tool_specs:
+            verify = (f"{create} && {pip_ok if pip else nopip_ok} && deactivate && "
+                      f"rmvirtualenv {env} && [ ! -e {d} ]")
+            cases.append(Case(
+                id=f"mk/{sh}/{cid}", section="mk", shell=sh, tool=tool, label=label,
+                runner=(sh, loader, "mk"), steps=[create, "deactivate", f"rmvirtualenv {env}"],
+                names=["mkvirtualenv", None, "rmvirtualenv"], verify=verify,
+                requires=_req(sh, *req), min_iter=lo, budget=budget))
+        cases.append(Case(
+            id=f"mk/{sh}/envwrap-nopip", section="mk", shell=sh, tool="envwrap",
+            label="envwrap mkvirtualenv --without-pip",
+            runner=(sh, "ew", "mk"),
+            steps=[f"mkvirtualenv --without-pip {env}", "deactivate", f"rmvirtualenv {env}"],
+            names=["mkvirtualenv", None, "rmvirtualenv"],
+            verify=(f"mkvirtualenv --without-pip {env} && {nopip_ok} && deactivate && "
+                    f"rmvirtualenv {env} && [ ! -e {d} ]"),
+            requires=_req(sh, "envwrap"), min_iter=lo, budget=budget))
+        plain_specs = [
+            ("venv", "venv", "python -m venv", f'"$BENCH_PY" -m venv {d}', True, ()),
+            ("venv-nopip", "venv", "python -m venv --without-pip",
+             f'"$BENCH_PY" -m venv --without-pip {d}', False, ()),
+            ("virtualenv", "virtualenv", "virtualenv", f"virtualenv -q {d}", True, ("virtualenv",)),
+            ("uv-seed", "uv", "uv venv --seed", f'uv venv -q --seed --python "$BENCH_PY" {d}',
+             True, ("uv",)),
+            ("uv", "uv", "uv venv (no pip)", f'uv venv -q --python "$BENCH_PY" {d}', False,
+             ("uv",)),
+        ]
+        for cid, tool, label, create, pip, req in plain_specs:
+            check = (f"[ -x {d}/bin/pip ]" if pip
+                     else f"[ ! -e {d}/bin/pip ] && [ -x {d}/bin/python ]")
+            cases.append(Case(
+                id=f"mk/{sh}/{cid}", section="mk", shell=sh, tool=tool, label=label,
+                runner=(sh, "none", "mk"), steps=[create, f"rm -rf {d}"],
+                names=["mkvirtualenv", "rmvirtualenv"],
+                verify=f"rm -rf {d}; {create} && {check} && rm -rf {d}",
+                requires=_req(sh, *req), min_iter=lo, budget=budget))
+    return cases
+
+
+SECTIONS: dict[str, Callable] = {
+    "startup": startup_cases,
+    "workon": workon_cases,
+    "names": names_cases,
+    "lslong": lslong_cases,
+    "mk": mk_cases,
+}

@@ -1,0 +1,376 @@
+"""The scratch area: system packages, tool venvs, envwrap, fixtures and the clean environment.
+
+Everything lives under bench/.work/ (git-ignored).  Each step is idempotent and
+records what it found in ``Scratch.missing`` instead of raising, so that a run
+goes on without a tool that could not be installed and reports it as missing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shlex
+import shutil
+import sys
+from pathlib import Path
+
+from .util import SetupError, is_root, log, run, which
+
+VEW_VERSION = "6.1.1"
+FIXTURE_VERSION = "3"
+N_MANY = 1000
+N_FEW = 20
+ONE_ENV = "bench-env"
+MANY_TARGET = "proj-0500"
+
+# Variables that a user's environment could need to reach the package index.
+PASS_THROUGH = (
+    "http_proxy", "https_proxy", "no_proxy", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY",
+    "SSL_CERT_FILE", "SSL_CERT_DIR", "REQUESTS_CA_BUNDLE", "PIP_CERT",
+    "PIP_INDEX_URL", "PIP_EXTRA_INDEX_URL", "UV_INDEX_URL", "UV_DEFAULT_INDEX",
+    "UV_EXTRA_INDEX_URL", "UV_NATIVE_TLS",
+)
+
+HOOK_POST = 'export BENCH_HOOK_POST="post:${VIRTUAL_ENV##*/}"\n'
+HOOK_PRE = 'export BENCH_HOOK_PRE="pre:${VIRTUAL_ENV##*/}"\n'
+# builtins only, so that the hooks cost what a careful user's hooks cost (no fork)
+HOOK_POST_FISH = 'set -gx BENCH_HOOK_POST "post:"(string replace -r ".*/" "" -- $VIRTUAL_ENV)\n'
+HOOK_PRE_FISH = 'set -gx BENCH_HOOK_PRE "pre:"(string replace -r ".*/" "" -- $VIRTUAL_ENV)\n'
+
+
+def base_python() -> str:
+    """The interpreter the harness runs under, outside any venv, with symlinks resolved."""
+    exe = getattr(sys, "_base_executable", None) or sys.executable
+    return os.path.realpath(exe)
+
+
+class Scratch:
+    def __init__(self, root: Path, repo: Path, *, use_apt: bool = True):
+        self.root = root.resolve()
+        self.repo = repo.resolve()
+        self.use_apt = use_apt
+        self.python = base_python()
+        self.tools = self.root / "tools"           # virtualenvwrapper + virtualenv + uv
+        self.ewvenv = self.root / "envwrap-venv"   # pip install -e <repo>
+        self.bin = self.root / "bin"               # the only non-system dir on the shells' PATH
+        self.home = self.root / "home"
+        self.xdg = self.root / "xdg"
+        self.cache = self.root / "cache"
+        self.homes = self.root / "homes"
+        self.init = self.root / "init"             # static `envwrap init SHELL` output
+        self.logs = self.root / "logs"
+        self.tmp = self.root / "tmp"
+        self.missing: dict[str, str] = {}     # tool -> why it is unavailable
+        self.versions: dict[str, str] = {}
+        self.setup_log = str(self.logs / "setup.log")
+
+    # ------------------------------------------------------------------ paths
+    def home_dir(self, tool: str, kind: str) -> Path:
+        """WORKON_HOME for ``tool`` (vew | ew) and fixture ``kind`` (1, 1h, 20, 1000, mk)."""
+        return self.homes / f"{tool}-{kind}"
+
+    @property
+    def vew_sh(self) -> Path:
+        return self.tools / "bin" / "virtualenvwrapper.sh"
+
+    @property
+    def vew_lazy_sh(self) -> Path:
+        return self.tools / "bin" / "virtualenvwrapper_lazy.sh"
+
+    @property
+    def vew_python(self) -> Path:
+        return self.tools / "bin" / "python"
+
+    def vew_loader(self, lazy: bool = False) -> str:
+        """The rc lines a virtualenvwrapper user has (bash and zsh alike)."""
+        lines = [f"export VIRTUALENVWRAPPER_PYTHON={shlex.quote(str(self.vew_python))}"]
+        if lazy:   # the lazy loader finds the real script through this (or PATH)
+            lines.append(f"export VIRTUALENVWRAPPER_SCRIPT={shlex.quote(str(self.vew_sh))}")
+            lines.append(f"source {shlex.quote(str(self.vew_lazy_sh))}")
+        else:
+            lines.append(f"source {shlex.quote(str(self.vew_sh))}")
+        return "\n".join(lines)
+
+    def init_file(self, shell: str) -> Path:
+        return self.init / f"envwrap.{shell}"
+
+    def has(self, tool: str) -> bool:
+        return tool not in self.missing
+
+    # ------------------------------------------------------------ environment
+    def shell_env(self, workon_home: Path | None = None, **extra: str) -> dict:
+        """A clean, isolated environment for every shell and tool the benchmark starts."""
+        env = {
+            "PATH": f"{self.bin}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+            "HOME": str(self.home),
+            "USER": os.environ.get("USER", "root"),
+            "LOGNAME": os.environ.get("LOGNAME", "root"),
+            "SHELL": "/bin/bash",
+            "TERM": "dumb",
+            "LANG": "C.UTF-8",
+            "LC_ALL": "C.UTF-8",
+            "TMPDIR": str(self.tmp),
+            "XDG_CONFIG_HOME": str(self.xdg / "config"),
+            "XDG_CACHE_HOME": str(self.xdg / "cache"),
+            "XDG_DATA_HOME": str(self.xdg / "data"),
+            "XDG_STATE_HOME": str(self.xdg / "state"),
+            "ENVWRAP_CACHE_DIR": str(self.cache / "envwrap"),
+            "UV_CACHE_DIR": str(self.cache / "uv"),
+            "PIP_CACHE_DIR": str(self.cache / "pip"),
+            "VIRTUALENV_OVERRIDE_APP_DATA": str(self.cache / "virtualenv"),
+            "VIRTUALENV_NO_PERIODIC_UPDATE": "1",
+            "PIP_DISABLE_PIP_VERSION_CHECK": "1",
+            "UV_NO_PROGRESS": "1",
+            # Users have byte-code caches; keep them out of the repository.
+            "PYTHONPYCACHEPREFIX": str(self.cache / "pycache"),
+            "HISTFILE": "/dev/null",
+        }
+        for key in PASS_THROUGH:
+            if key in os.environ:
+                env[key] = os.environ[key]
+        if workon_home is not None:
+            env["WORKON_HOME"] = str(workon_home)
+        env.update(extra)
+        return env
+
+    # ------------------------------------------------------------------ setup
+    def setup(self, *, fresh: bool = False, skip_envwrap: bool = False) -> None:
+        if fresh and self.root.exists():
+            log(f"removing {self.root}")
+            shutil.rmtree(self.root)
+        shutil.rmtree(self.logs, ignore_errors=True)   # logs are per run
+        for d in (self.root, self.bin, self.home, self.cache, self.homes, self.init, self.logs,
+                  self.tmp, self.xdg / "config", self.xdg / "cache", self.xdg / "data",
+                  self.xdg / "state"):
+            d.mkdir(parents=True, exist_ok=True)
+        self._link("python3", self.python)
+        self._link("python", self.python)
+        self._system_packages()
+        self._tools_venv()
+        if skip_envwrap:
+            self.missing["envwrap"] = "skipped (--no-envwrap)"
+        else:
+            self._envwrap()
+        self._fixtures()
+        self._static_init()
+        self._versions()
+
+    def _link(self, name: str, target: Path | str) -> None:
+        link = self.bin / name
+        if link.is_symlink() or link.exists():
+            link.unlink()
+        os.symlink(target, link)
+
+    def _system_packages(self) -> None:
+        """zsh, fish and strace from Debian when they are missing (and python3-venv)."""
+        wanted = {"zsh": "zsh", "fish": "fish", "strace": "strace"}
+        need = [pkg for cmd, pkg in wanted.items() if not which(cmd)]
+        venv_ok = run([self.python, "-c", "import ensurepip, venv"], check=False).returncode == 0
+        if not venv_ok:
+            ver = f"{sys.version_info[0]}.{sys.version_info[1]}"
+            need += ["python3-venv", f"python{ver}-venv"]
+        if need and self.use_apt and is_root() and which("apt-get"):
+            log(f"apt-get install {' '.join(need)}")
+            env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+            try:
+                run(["apt-get", "update"], env=env, timeout=600, logfile=self.setup_log)
+            except SetupError as exc:
+                log(f"apt-get update failed: {exc}")
+            for pkg in need:   # one at a time: a missing package must not block the others
+                try:
+                    run(["apt-get", "install", "-y", "--no-install-recommends", pkg], env=env,
+                        timeout=600, logfile=self.setup_log)
+                except SetupError as exc:
+                    log(f"apt-get install {pkg} failed: {str(exc).splitlines()[0]}")
+        for cmd in wanted:
+            if not which(cmd):
+                self.missing[cmd] = f"{cmd} is not installed (apt-get install {wanted[cmd]})"
+        if run([self.python, "-c", "import ensurepip, venv"], check=False).returncode != 0:
+            raise SetupError(f"{self.python} has no working venv/ensurepip module "
+                             "(apt-get install python3-venv)")
+
+    def _venv(self, path: Path) -> Path:
+        py = path / "bin" / "python"
+        if not py.exists():
+            log(f"creating venv {path}")
+            run([self.python, "-m", "venv", str(path)], logfile=self.setup_log)
+        return py
+
+    def _pip(self, py: Path, *args: str) -> None:
+        run([str(py), "-m", "pip", "install", "--disable-pip-version-check", "-q", *args],
+            logfile=self.setup_log, timeout=1200)
+
+    def _tools_venv(self) -> None:
+        stamp = self.tools / ".bench-stamp"
+        spec = [f"virtualenvwrapper=={VEW_VERSION}", "virtualenv", "uv"]
+        py = self._venv(self.tools)
+        if not stamp.exists() or stamp.read_text() != json.dumps(spec):
+            log(f"pip install {' '.join(spec)} (tools venv)")
+            try:
+                self._pip(py, *spec)
+                stamp.write_text(json.dumps(spec))
+            except SetupError as exc:
+                log(f"tools install failed: {exc}")
+                # Try each tool alone so one failure does not hide the others.
+                for one in spec:
+                    try:
+                        self._pip(py, one)
+                    except SetupError as exc1:
+                        log(f"  {one}: {str(exc1).splitlines()[0]}")
+        tb = self.tools / "bin"
+        for tool, exe in (("vew", self.vew_sh), ("virtualenv", tb / "virtualenv"),
+                          ("uv", tb / "uv")):
+            if exe.exists():
+                if tool != "vew":
+                    self._link(exe.name, exe)
+            else:
+                self.missing[tool] = f"{exe.name} not installed in the tools venv"
+
+    def _envwrap(self) -> None:
+        pyproject = self.repo / "pyproject.toml"
+        if not pyproject.exists():
+            self.missing["envwrap"] = f"no {pyproject}"
+            return
+        digest = hashlib.sha256(pyproject.read_bytes()).hexdigest()
+        stamp = self.ewvenv / ".bench-stamp"
+        try:
+            py = self._venv(self.ewvenv)
+            exe = self.ewvenv / "bin" / "envwrap"
+            if not stamp.exists() or stamp.read_text() != digest or not exe.exists():
+                log(f"pip install -e {self.repo} (envwrap venv)")
+                self._pip(py, "-e", str(self.repo))
+                try:
+                    self._pip(py, "uv")   # what the [uv] extra brings, for --creator uv
+                except SetupError as exc:
+                    log(f"uv in the envwrap venv: {str(exc).splitlines()[0]}")
+                stamp.write_text(digest)
+            self._link("envwrap", exe)
+            probe = run([str(exe), "init", "bash"], env=self.shell_env(self.home_dir("ew", "1")),
+                        check=False, timeout=60)
+            if probe.returncode != 0 or "workon" not in probe.stdout:
+                tail = "\n".join(probe.stdout.strip().splitlines()[-6:])
+                self.missing["envwrap"] = f"`envwrap init bash` exited {probe.returncode}: {tail}"
+        except SetupError as exc:
+            self.missing["envwrap"] = str(exc)
+        if "envwrap" in self.missing:
+            log(f"envwrap unavailable: {self.missing['envwrap']}")
+
+    # --------------------------------------------------------------- fixtures
+    def _make_env(self, path: Path) -> None:
+        run([self.python, "-m", "venv", "--without-pip", str(path)], logfile=self.setup_log)
+
+    def _copy_env(self, template: Path, dest: Path) -> None:
+        """cp -a of a --without-pip venv, with the absolute path in its scripts rewritten."""
+        shutil.copytree(template, dest, symlinks=True)
+        old, new = str(template), str(dest)
+        for f in [dest / "pyvenv.cfg", *(dest / "bin").iterdir()]:
+            if f.is_symlink() or not f.is_file():
+                continue
+            try:
+                text = f.read_text()
+            except UnicodeDecodeError:
+                continue
+            if old in text:
+                f.write_text(text.replace(old, new))
+
+    def _fixtures(self) -> None:
+        stamp = self.homes / ".bench-stamp"
+        want = f"{FIXTURE_VERSION}:{self.python}"
+        if stamp.exists() and stamp.read_text() == want:
+            self._reset_mutable_homes()
+            return
+        log(f"building fixtures ({N_MANY} envs x 2 homes) in {self.homes}")
+        shutil.rmtree(self.homes, ignore_errors=True)
+        self.homes.mkdir(parents=True)
+        template = self.root / "template-env"
+        shutil.rmtree(template, ignore_errors=True)
+        self._make_env(template)
+        for tool in ("ew", "vew"):
+            for kind in ("1", "1h"):
+                home = self.home_dir(tool, kind)
+                home.mkdir()
+                self._make_env(home / ONE_ENV)
+            self._write_hooks(self.home_dir(tool, "1h"))
+            for kind, count in (("20", N_FEW), ("1000", N_MANY)):
+                home = self.home_dir(tool, kind)
+                home.mkdir()
+                for i in range(1, count + 1):
+                    self._copy_env(template, home / f"proj-{i:04d}")
+        self._reset_mutable_homes()
+        stamp.write_text(want)
+
+    @staticmethod
+    def _write_hooks(home: Path) -> None:
+        """Global hooks in WORKON_HOME, as virtualenvwrapper users write them."""
+        (home / "postactivate").write_text(HOOK_POST)
+        (home / "predeactivate").write_text(HOOK_PRE)
+        # envwrap reads *.fish hooks in fish (virtualenvwrapper has no fish support).
+        (home / "postactivate.fish").write_text(HOOK_POST_FISH)
+        (home / "predeactivate.fish").write_text(HOOK_PRE_FISH)
+
+    def _reset_mutable_homes(self) -> None:
+        """Homes that mkvirtualenv writes into start empty on every run; hooks are rewritten."""
+        for tool in ("ew", "vew"):
+            self._write_hooks(self.home_dir(tool, "1h"))
+        for tool in ("ew", "vew", "plain"):
+            home = self.home_dir(tool, "mk")
+            shutil.rmtree(home, ignore_errors=True)
+            home.mkdir(parents=True)
+
+    # ---------------------------------------------------------- static init
+    def _static_init(self) -> None:
+        if not self.has("envwrap"):
+            return
+        env = self.shell_env(self.home_dir("ew", "1"))
+        for shell in ("bash", "zsh", "fish"):
+            target = self.init_file(shell)
+            try:
+                proc = run([str(self.bin / "envwrap"), "init", shell], env=env, check=False)
+            except SetupError as exc:
+                self.missing[f"envwrap-init-{shell}"] = str(exc)
+                continue
+            if proc.returncode == 0 and proc.stdout.strip():
+                target.write_text(proc.stdout)
+            else:
+                if target.exists():
+                    target.unlink()
+                self.missing[f"envwrap-init-{shell}"] = (
+                    f"`envwrap init {shell}` exited {proc.returncode}: "
+                    f"{proc.stdout.strip()[-300:]}")
+
+    # --------------------------------------------------------------- versions
+    def _versions(self) -> None:
+        def first_line(argv: list[str]) -> str:
+            try:
+                out = run(argv, check=False, env=self.shell_env(), timeout=60).stdout.strip()
+            except SetupError as exc:
+                return f"unavailable ({exc})"
+            return out.splitlines()[0] if out else "?"
+
+        v = self.versions
+        v["python"] = first_line([self.python, "-VV"])
+        v["bash"] = first_line(["bash", "--version"])
+        for sh in ("zsh", "fish", "strace"):
+            v[sh] = first_line([sh, "--version"]) if self.has(sh) else "not installed"
+        tb = self.tools / "bin"
+        meta = ("import importlib.metadata as m, sys; "
+                "print(' '.join(f'{d}=={m.version(d)}' for d in sys.argv[1:]))")
+        if (tb / "python").exists():
+            v["tools"] = first_line([str(tb / "python"), "-c", meta,
+                                     "virtualenvwrapper", "virtualenv", "stevedore"])
+        if self.has("uv"):
+            v["uv"] = first_line([str(tb / "uv"), "--version"])
+        if self.has("envwrap"):
+            v["envwrap"] = first_line([str(self.ewvenv / "bin" / "python"), "-c", meta, "envwrap"])
+            try:
+                head = run(["git", "-C", str(self.repo), "rev-parse", "--short", "HEAD"],
+                           check=False)
+                dirty = run(["git", "--no-optional-locks", "-C", str(self.repo), "status",
+                             "--porcelain", "--", "envwrap", "shell"], check=False)
+                rev = head.stdout.strip() if head.returncode == 0 else "no commit"
+                if dirty.returncode == 0 and dirty.stdout.strip():
+                    rev += " + uncommitted changes"
+            except SetupError:
+                rev = "git unavailable"
+            v["envwrap_rev"] = rev
