@@ -418,6 +418,28 @@ def _procs(traces: dict | None) -> list[str]:
     return out
 
 
+# Shown under the targets table whenever the matching target is missed.
+WHY_MISSED = {
+    "deactivate": (
+        "- **deactivate** stays a shell function and starts no process, but it does more than "
+        "the env's own `deactivate`: like virtualenvwrapper it looks for the `predeactivate` / "
+        "`postdeactivate` hooks (the env's, the global one, the project's) when it runs, so that "
+        "a hook written after activation still runs, and it restores envwrap's own state. Those "
+        "file tests and the extra function layer cost about 0.1 ms in all, which is several "
+        "times a bare `deactivate` that does none of it. Looking the hooks up at `workon` time "
+        "instead would meet the ratio and break virtualenvwrapper's behaviour; envwrap keeps "
+        "the behaviour."),
+    "mkvirtualenv with pip": (
+        "- **mkvirtualenv with pip** is bound by writing pip's ~500 files into the new env "
+        "(`--without-pip` is the same command minus that). On ext4 there are no reflinks, so "
+        "each file is a real copy; hard links or a shared pip would be fast, but then editing "
+        "one environment's pip files could change every other environment, which envwrap rules "
+        "out. On btrfs or XFS the copy becomes a reflink (`copy_file_range`). Creation is I/O "
+        "bound, so it also suffers most from the other tools' writes in the same run "
+        "(`python -m venv` writes ~1,500 files per iteration)."),
+}
+
+
 def render(sc: Scratch, cases: list[Case], traces: dict | None, cfg: Settings,
            sections: list[str], shells: list[str], elapsed: float) -> str:
     res = Results(cases)
@@ -444,6 +466,10 @@ def render(sc: Scratch, cases: list[Case], traces: dict | None, cfg: Settings,
     for t in targets:
         out.append(f"| {t['what']} | {t['shell']} | {t['measured']} | {t['goal']} | "
                    f"{t['verdict']} |")
+    missed = {t["what"].split(" (")[0].split(" vs ")[0] for t in targets if "missed" in t["verdict"]}
+    why = [text for key, text in WHY_MISSED.items() if any(m.startswith(key) for m in missed)]
+    if why:
+        out += ["", "### Why the missed targets are missed", ""] + why
     out += [""] + body
     problems = [(c.id, c.status) for c in cases if c.status.startswith(("failed", "missing"))]
     notes = [(c.id, c.note) for c in cases if c.note and "fail" in c.note]
