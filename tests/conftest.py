@@ -47,18 +47,20 @@ def creator() -> str:
     return "venv"
 
 
-@pytest.fixture
-def user(tmp_path, seed_cache, creator) -> dict:
-    """Environment variables of a fresh, isolated user."""
+def isolated_user(tmp_path: Path, seed_cache: Path, creator: str = "venv", drop_prefixes=()) -> dict:
+    """Environment variables of a fresh user whose HOME, XDG dirs, WORKON_HOME and
+    PROJECT_HOME are under tmp_path, with envwrap's and virtualenvwrapper's
+    variables and any active environment scrubbed."""
+    prefixes = ("ENVWRAP_", "VIRTUALENVWRAPPER_", "_OLD_VIRTUAL", *drop_prefixes)
     env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("ENVWRAP_", "VIRTUALENVWRAPPER_", "_OLD_VIRTUAL"))
+           if not k.startswith(prefixes)
            and k not in ("VIRTUAL_ENV", "VIRTUAL_ENV_PROMPT", "WORKON_HOME", "PROJECT_HOME",
-                         "PYTHONPATH", "PS1", "PROMPT", "ZDOTDIR", "BASH_ENV", "ENV")}
+                         "PYTHONPATH", "PYTHONHOME", "PS1", "PROMPT", "ZDOTDIR", "BASH_ENV", "ENV")}
     home = tmp_path / "home"
     for sub in ("", ".config", ".local/share", ".cache"):
         (home / sub).mkdir(parents=True, exist_ok=True)
-    (tmp_path / "envs").mkdir()
-    (tmp_path / "projects").mkdir()
+    (tmp_path / "envs").mkdir(exist_ok=True)
+    (tmp_path / "projects").mkdir(exist_ok=True)
     env.update(
         HOME=str(home),
         XDG_CONFIG_HOME=str(home / ".config"),
@@ -72,6 +74,38 @@ def user(tmp_path, seed_cache, creator) -> dict:
         TERM="dumb",
     )
     return env
+
+
+@pytest.fixture
+def user(tmp_path, seed_cache, creator) -> dict:
+    """Environment variables of a fresh, isolated user."""
+    return isolated_user(tmp_path, seed_cache, creator)
+
+
+def make_wheel(directory: Path, name: str, version: str) -> Path:
+    """A minimal pure-Python wheel, built by hand (no network, no setuptools)."""
+    import base64
+    import hashlib
+    import zipfile
+
+    dist = f"{name}-{version}.dist-info"
+    files = {
+        f"{name}.py": b"VALUE = 42\n",
+        f"{dist}/METADATA": f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n".encode(),
+        f"{dist}/WHEEL": b"Wheel-Version: 1.0\nGenerator: envwrap-tests\nRoot-Is-Purelib: true\n"
+                         b"Tag: py3-none-any\n",
+    }
+    record = []
+    for path, data in files.items():
+        digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+        record.append(f"{path},sha256={digest},{len(data)}")
+    record.append(f"{dist}/RECORD,,")
+    files[f"{dist}/RECORD"] = ("\n".join(record) + "\n").encode()
+    wheel = directory / f"{name}-{version}-py3-none-any.whl"
+    with zipfile.ZipFile(wheel, "w") as zf:
+        for path, data in files.items():
+            zf.writestr(path, data)
+    return wheel
 
 
 @pytest.fixture(params=POSIX_SHELLS)

@@ -23,6 +23,8 @@ import pytest
 
 from envwrap.shells import quote
 
+from conftest import isolated_user
+
 ROOT = Path(__file__).resolve().parent.parent
 ENVWRAP = Path(sys.executable).parent / "envwrap"
 FISH_HOOK = ROOT / "shell" / "envwrap.fish"
@@ -53,30 +55,12 @@ def fish_seed_cache(tmp_path_factory) -> Path:
 
 @pytest.fixture
 def fish_user(tmp_path, fish_seed_cache) -> dict:
-    """Environment variables of a fresh, isolated user."""
+    """Environment variables of a fresh, isolated user (and no fish state of ours)."""
     if not ENVWRAP.exists():
         pytest.fail(f"{ENVWRAP} missing: run the tests with the python envwrap is installed in")
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("ENVWRAP_", "VIRTUALENVWRAPPER_", "_OLD_VIRTUAL", "fish_", "__fish"))
-           and k not in ("VIRTUAL_ENV", "VIRTUAL_ENV_PROMPT", "WORKON_HOME", "PROJECT_HOME",
-                         "PYTHONPATH", "PYTHONHOME", "CI_FISH")}
-    home = tmp_path / "home"
-    for sub in ("", ".config", ".local/share", ".cache"):
-        (home / sub).mkdir(parents=True, exist_ok=True)
-    (tmp_path / "envs").mkdir()
-    (tmp_path / "projects").mkdir()
-    env.update(
-        HOME=str(home),
-        XDG_CONFIG_HOME=str(home / ".config"),
-        XDG_DATA_HOME=str(home / ".local/share"),
-        XDG_CACHE_HOME=str(home / ".cache"),
-        WORKON_HOME=str(tmp_path / "envs"),
-        PROJECT_HOME=str(tmp_path / "projects"),
-        ENVWRAP_CACHE_DIR=str(fish_seed_cache),
-        ENVWRAP_CREATOR=os.environ.get("ENVWRAP_TEST_CREATOR", "venv"),
-        LC_ALL="C.UTF-8",
-        TERM="dumb",
-    )
+    env = isolated_user(tmp_path, fish_seed_cache, os.environ.get("ENVWRAP_TEST_CREATOR", "venv"),
+                        drop_prefixes=("fish_", "__fish"))
+    env.pop("CI_FISH", None)
     return env
 
 

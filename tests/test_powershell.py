@@ -23,6 +23,8 @@ import pytest
 from envwrap import activators
 from envwrap.shells import quote
 
+from conftest import isolated_user
+
 ROOT = Path(__file__).resolve().parent.parent
 ENVWRAP = Path(sys.executable).parent / "envwrap"
 PS_HOOK = ROOT / "shell" / "envwrap.ps1"
@@ -172,27 +174,8 @@ def statements(parser, code: str) -> list[tuple]:
 
 
 def isolated_env(tmp_path: Path) -> dict:
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("ENVWRAP_", "VIRTUALENVWRAPPER_", "_OLD_VIRTUAL"))
-           and k not in ("VIRTUAL_ENV", "VIRTUAL_ENV_PROMPT", "WORKON_HOME", "PROJECT_HOME",
-                         "PYTHONPATH", "PYTHONHOME", "PSModulePath")}
-    home = tmp_path / "home"
-    for sub in ("", ".config", ".local/share", ".cache"):
-        (home / sub).mkdir(parents=True, exist_ok=True)
-    (tmp_path / "envs").mkdir(exist_ok=True)
-    (tmp_path / "projects").mkdir(exist_ok=True)
-    env.update(
-        HOME=str(home),
-        XDG_CONFIG_HOME=str(home / ".config"),
-        XDG_DATA_HOME=str(home / ".local/share"),
-        XDG_CACHE_HOME=str(home / ".cache"),
-        WORKON_HOME=str(tmp_path / "envs"),
-        PROJECT_HOME=str(tmp_path / "projects"),
-        ENVWRAP_CACHE_DIR=str(tmp_path / "cache"),
-        ENVWRAP_CREATOR=os.environ.get("ENVWRAP_TEST_CREATOR", "venv"),
-        LC_ALL="C.UTF-8",
-        TERM="dumb",
-    )
+    env = isolated_user(tmp_path, tmp_path / "cache", os.environ.get("ENVWRAP_TEST_CREATOR", "venv"))
+    env.pop("PSModulePath", None)
     return env
 
 

@@ -8,7 +8,6 @@ traceback for any bad argument; the user's shell options respected.
 
 from __future__ import annotations
 
-import base64
 import fcntl
 import hashlib
 import json
@@ -21,7 +20,6 @@ import tempfile
 import threading
 import time
 import traceback
-import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -30,7 +28,7 @@ import pytest
 from envwrap import commands, envs, home, names, staging
 from envwrap.errors import UserError
 
-from conftest import require_shell
+from conftest import make_wheel, require_shell
 from shells import Shell
 
 q = Shell.quote
@@ -83,28 +81,6 @@ def stage_entries(workon_home: Path) -> list[str]:
         except FileNotFoundError:
             pass
     return out
-
-
-def make_wheel(directory: Path, name: str, version: str = "1.0") -> Path:
-    """A minimal pure-Python wheel, written by hand (no network, no build tools)."""
-    dist = f"{name}-{version}.dist-info"
-    files = {
-        f"{name}.py": b"VALUE = 42\n",
-        f"{dist}/METADATA": f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n".encode(),
-        f"{dist}/WHEEL": b"Wheel-Version: 1.0\nGenerator: envwrap-tests\nRoot-Is-Purelib: true\n"
-                         b"Tag: py3-none-any\n",
-    }
-    record = []
-    for path, data in files.items():
-        digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
-        record.append(f"{path},sha256={digest},{len(data)}")
-    record.append(f"{dist}/RECORD,,")
-    files[f"{dist}/RECORD"] = ("\n".join(record) + "\n").encode()
-    wheel = directory / f"{name}-{version}-py3-none-any.whl"
-    with zipfile.ZipFile(wheel, "w") as zf:
-        for path, data in files.items():
-            zf.writestr(path, data)
-    return wheel
 
 
 def wait_until(condition, proc: subprocess.Popen, timeout: float = 60) -> bool:
@@ -274,7 +250,7 @@ def test_case_only_difference_refused_on_a_real_case_insensitive_fs(user, envwra
 @pytest.mark.skipif(not LINUX, reason="finds the pip child through /proc")
 def test_sigkill_at_any_moment_leaves_nothing_visible(user, envwrap_exe, tmp_path, warm_seed):
     home_dir = Path(user["WORKON_HOME"])
-    wheel = make_wheel(tmp_path, "killprobe")
+    wheel = make_wheel(tmp_path, "killprobe", "1.0")
     env = dict(user, PIP_NO_INDEX="1")
     moments: list = [0.05, 0.2, 0.5, "staged", "pip"]
     for i, moment in enumerate(moments):
@@ -323,7 +299,7 @@ def test_sigkill_at_any_moment_leaves_nothing_visible(user, envwrap_exe, tmp_pat
 @pytest.mark.parametrize("moment", ["staged", "pip"])
 def test_sigint_cleans_up_and_says_one_line(user, envwrap_exe, tmp_path, warm_seed, moment):
     home_dir = Path(user["WORKON_HOME"])
-    wheel = make_wheel(tmp_path, "intprobe")
+    wheel = make_wheel(tmp_path, "intprobe", "1.0")
     env = dict(user, PIP_NO_INDEX="1")
     name = "interrupted"
     proc = subprocess.Popen([str(envwrap_exe), "new", "-i", str(wheel), name], env=env,
@@ -642,7 +618,7 @@ def test_links_inside_an_env_are_removed_as_links(bash, tmp_path):
 
 def test_wipeenv_touches_only_that_env(bash, user, envwrap_exe, tmp_path, warm_seed):
     home_dir = tmp_path / "envs"
-    wheel = make_wheel(tmp_path, "wipeprobe")
+    wheel = make_wheel(tmp_path, "wipeprobe", "1.0")
     proc = run(envwrap_exe, dict(user, PIP_NO_INDEX="1"), "new", "-i", str(wheel), "one")
     assert proc.returncode == 0, proc.stderr
     assert run(envwrap_exe, user, "cp", "one", "two").returncode == 0

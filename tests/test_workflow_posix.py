@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import make_wheel
 from shells import Shell
 
 HOSTILE = [
@@ -72,7 +73,7 @@ def test_pip_inside_env_installs_into_env(sh, tmp_path):
     assert sh.ok("command -v pip").stdout.strip() == str(env / "bin" / "pip")
     version = sh.ok("pip --version").stdout
     assert str(env) in version
-    wheel = _make_wheel(tmp_path, "envwrap_probe", "1.0")
+    wheel = make_wheel(tmp_path, "envwrap_probe", "1.0")
     sh.ok(f"pip install --no-index --no-deps -q {q(str(wheel))}")
     assert list((env / "lib").glob("python*/site-packages/envwrap_probe.py"))
     assert sh.ok("python -c 'import envwrap_probe; print(envwrap_probe.__file__)'").stdout.startswith(str(env))
@@ -80,31 +81,6 @@ def test_pip_inside_env_installs_into_env(sh, tmp_path):
     sh.ok("wipeenv")
     assert not list((env / "lib").glob("python*/site-packages/envwrap_probe.py"))
     assert sh.ok("pip --version").status == 0
-
-
-def _make_wheel(tmp_path: Path, name: str, version: str) -> Path:
-    """A minimal pure-Python wheel, built by hand (no network, no setuptools)."""
-    import base64
-    import hashlib
-    import zipfile
-
-    files = {
-        f"{name}.py": b"VALUE = 42\n",
-        f"{name}-{version}.dist-info/METADATA": f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n".encode(),
-        f"{name}-{version}.dist-info/WHEEL":
-            b"Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
-    }
-    record = []
-    for path, data in files.items():
-        digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
-        record.append(f"{path},sha256={digest},{len(data)}")
-    record.append(f"{name}-{version}.dist-info/RECORD,,")
-    files[f"{name}-{version}.dist-info/RECORD"] = ("\n".join(record) + "\n").encode()
-    wheel = tmp_path / f"{name}-{version}-py3-none-any.whl"
-    with zipfile.ZipFile(wheel, "w") as zf:
-        for path, data in files.items():
-            zf.writestr(path, data)
-    return wheel
 
 
 def _write(path: Path, text: str, executable: bool = False) -> None:
@@ -388,8 +364,8 @@ def test_user_shell_left_intact(sh, tmp_path):
 def test_mkvirtualenv_with_project_packages_and_requirements(sh, tmp_path):
     project = tmp_path / "proj dir"
     project.mkdir()
-    wheel_a = _make_wheel(tmp_path, "probe_a", "1.0")
-    wheel_b = _make_wheel(tmp_path, "probe_b", "2.0")
+    wheel_a = make_wheel(tmp_path, "probe_a", "1.0")
+    wheel_b = make_wheel(tmp_path, "probe_b", "2.0")
     req = tmp_path / "req.txt"
     req.write_text(f"{wheel_b}\n")
     sh.ok("export PIP_NO_INDEX=1")

@@ -13,6 +13,17 @@ ALIASES = {"pwsh": "powershell", "ps": "powershell", "sh": "bash"}
 _MODULES = {"bash": "posix", "zsh": "posix", "fish": "fish", "powershell": "powershell"}
 
 
+class BaseEmitter:
+    """Renders plan steps by calling ``_<step>(*args)``; each shell's subclass
+    defines one method per step kind, and quotes every value it emits."""
+
+    def __init__(self, shell: str):
+        self.shell = shell
+
+    def render(self, steps: list[tuple]) -> str:
+        return "".join(getattr(self, "_" + step[0])(*step[1:]) + "\n" for step in steps)
+
+
 def canonical(shell: str) -> str | None:
     shell = shell.lower()
     shell = ALIASES.get(shell, shell)

@@ -5,16 +5,11 @@ Builtins are called as ``\\builtin`` so user aliases cannot change them.
 
 from __future__ import annotations
 
+from envwrap.shells import BaseEmitter
 from envwrap.shells.quote import posix as q
 
 
-class Emitter:
-    def __init__(self, shell: str):
-        self.shell = shell
-
-    def render(self, steps: list[tuple]) -> str:
-        return "".join(getattr(self, "_" + step[0])(*step[1:]) + "\n" for step in steps)
-
+class Emitter(BaseEmitter):
     def _leave(self) -> str:
         return "__envwrap_leave || \\return $?"
 

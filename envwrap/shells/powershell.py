@@ -11,16 +11,11 @@ from __future__ import annotations
 
 import os
 
+from envwrap.shells import BaseEmitter
 from envwrap.shells.quote import powershell as q
 
 
-class Emitter:
-    def __init__(self, shell: str):
-        self.shell = shell
-
-    def render(self, steps: list[tuple]) -> str:
-        return "".join(getattr(self, "_" + step[0])(*step[1:]) + "\n" for step in steps)
-
+class Emitter(BaseEmitter):
     def _leave(self) -> str:
         return "__envwrap_leave"
 
