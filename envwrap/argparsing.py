@@ -6,6 +6,9 @@ import argparse
 
 from envwrap.errors import UserError
 
+# help= value of an option that works but is not listed in --help
+HIDDEN = argparse.SUPPRESS
+
 
 class Parser(argparse.ArgumentParser):
     def __init__(self, *args, **kwargs):

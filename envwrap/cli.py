@@ -141,10 +141,10 @@ def cmd_new(args: list[str]) -> int:
 def cmd_rm(args: list[str]) -> int:
 
     from envwrap import envs
-    from envwrap.argparsing import Parser
+    from envwrap.argparsing import HIDDEN, Parser
 
     parser = Parser(prog="rmvirtualenv", description="Remove environments.")
-    parser.add_argument("--tmp", action="store_true", help=_suppress())
+    parser.add_argument("--tmp", action="store_true", help=HIDDEN)
     parser.add_argument("names", nargs="+", metavar="NAME")
     opts = parser.parse_args(args)
     if opts.tmp:
@@ -161,11 +161,6 @@ def cmd_rm(args: list[str]) -> int:
             status = exc.status
     return status
 
-
-def _suppress():
-    import argparse
-
-    return argparse.SUPPRESS
 
 
 def cmd_cp(args: list[str]) -> int:
