@@ -221,10 +221,10 @@ def cpvirtualenv(shell: str, args: list[str]) -> Plan:
 
 
 def mkproject(shell: str, args: list[str]) -> Plan:
-    parser = _creation_parser("mkproject", "Create a project directory in PROJECT_HOME and its environment.")
-    parser.add_argument("-f", "--force", action="store_true", help="use the project directory even if it exists")
     from envwrap.argparsing import HIDDEN
 
+    parser = _creation_parser("mkproject", "Create a project directory in PROJECT_HOME and its environment.")
+    parser.add_argument("-f", "--force", action="store_true", help="use the project directory even if it exists")
     parser.add_argument("-t", dest="templates", action="append", default=[], help=HIDDEN)
     parser.add_argument("name", help="project and environment name")
     opts, extra = parser.parse_known_args(args)
