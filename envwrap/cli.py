@@ -228,11 +228,9 @@ def cmd_add_path(args: list[str]) -> int:
     parser.add_argument("dirs", nargs="*", metavar="DIR")
     opts = parser.parse_args(args)
     _, env = envs.current(None, "add2virtualenv")
-    if not opts.dirs:
-        pth = os.path.join(envs.site_packages(env), envs.PATH_EXTENSIONS)
-        if os.path.isfile(pth):
-            with open(pth, encoding="utf-8") as fh:
-                sys.stdout.write(fh.read())
+    if not opts.dirs:  # the directories added so far, one per line
+        for entry in envs.path_entries(env):
+            _out(entry)
         return 0
     envs.add_paths(env, opts.dirs, opts.delete)
     return 0
