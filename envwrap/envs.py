@@ -108,6 +108,32 @@ def broken(path) -> str | None:
     return None
 
 
+def packages_mismatch(path) -> str | None:
+    """'packages were installed for 3.11, the interpreter is 3.12' when the
+    env's packages sit in a lib/pythonX.Y that its interpreter does not read
+    (its base Python was upgraded in place), else None. Starts no process."""
+    layout = Layout.of(path)
+    if layout.windows:
+        return None  # Lib\site-packages does not depend on the version
+    found = layout.site_packages_by_version()
+    now = layout.interpreter_version()
+    if not found or now is None:
+        return None
+
+    def filled(sp: str) -> bool:
+        try:
+            with os.scandir(sp) as entries:
+                return any(True for _ in entries)
+        except OSError:
+            return False
+
+    others = sorted((v for v in found if v != now), key=lambda v: tuple(int(p) for p in v.split(".")))
+    if not others or (now in found and (filled(found[now]) or not any(filled(found[v]) for v in others))):
+        return None
+    old = next((v for v in reversed(others) if filled(found[v])), others[-1])
+    return f"packages were installed for {old}, the interpreter is {now}"
+
+
 class Info:
     def __init__(self, name, path, version, base, project, broken):
         self.name: str = name
@@ -116,6 +142,7 @@ class Info:
         self.base: str | None = base
         self.project: str | None = project
         self.broken: str | None = broken
+        self.mismatch: str | None = None if broken else packages_mismatch(path)
 
     def as_dict(self) -> dict:
         return {
@@ -725,37 +752,110 @@ def wipe(env) -> list[str]:
     return pkgs
 
 
+def _python_version(exe: str | None) -> str:
+    """'X.Y' of an interpreter (None: envwrap's own)."""
+    import subprocess
+
+    if exe is None:
+        return f"{sys.version_info[0]}.{sys.version_info[1]}"
+    try:
+        proc = subprocess.run([exe, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+                              capture_output=True, text=True, stdin=subprocess.DEVNULL)
+    except OSError as exc:
+        raise UserError(f"cannot run {exe}: {exc.strerror}") from None
+    if proc.returncode != 0 or not proc.stdout.strip():
+        raise UserError(f"{exe} does not run as a Python interpreter")
+    return proc.stdout.strip()
+
+
+def _cfg_prompt(value: str | None) -> str | None:
+    """The prompt as pyvenv.cfg holds it: venv writes a Python string literal
+    (``prompt = 'name'``), uv and virtualenv the bare text."""
+    import ast
+
+    if not value:
+        return None
+    if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+        try:
+            literal = ast.literal_eval(value)
+        except (ValueError, SyntaxError):
+            return value
+        return literal if isinstance(literal, str) else value
+    return value
+
+
+def _keep_cfg_lines(cfg_path: str, old_lines: list[str]) -> None:
+    """Put back the pyvenv.cfg lines (prompt, a creator's own keys) that
+    ``venv --upgrade`` dropped when it rewrote the file."""
+    import uuid
+
+    try:
+        with open(cfg_path, encoding="utf-8", newline="") as fh:
+            text = fh.read()
+    except (OSError, UnicodeError):
+        return
+    # Keys that describe the old interpreter are not kept: venv wrote the new ones.
+    stale = {"home", "executable", "command", "version", "version_info", "implementation",
+             "base-prefix", "base-exec-prefix", "base-executable"}
+    present = {line.partition("=")[0].strip().lower() for line in text.split("\n") if "=" in line} | stale
+    lost = [line for line in old_lines if "=" in line and line.partition("=")[0].strip().lower() not in present]
+    if not lost:
+        return
+    tmp = f"{cfg_path}.envwrap-{uuid.uuid4().hex[:6]}"
+    with open(tmp, "w", encoding="utf-8", newline="") as fh:
+        fh.write(text if text.endswith("\n") or not text else text + "\n")
+        fh.write("".join(line + "\n" for line in lost))
+    os.replace(tmp, cfg_path)
+
+
 def repair(name: str, python: str | None) -> str:
-    """Point a broken environment at a working interpreter and rewrite its scripts."""
+    """Point a broken environment at a working interpreter of the same X.Y and
+    rewrite its scripts. Another X.Y is refused: the packages live in
+    lib/pythonX.Y, which another interpreter does not read."""
     import subprocess
 
     from envwrap import activators
 
     path = path_of(name)
+    cfg_path = os.path.join(path, "pyvenv.cfg")
     try:
-        cfg = read_cfg(os.path.join(path, "pyvenv.cfg"))
+        cfg = read_cfg(cfg_path)
+        with open(cfg_path, encoding="utf-8", newline="") as fh:
+            old_lines = [line.rstrip("\r") for line in fh.read().split("\n")]
     except (OSError, UnicodeError):
         if python is None:
-            raise UserError(f"cannot read {os.path.join(path, 'pyvenv.cfg')}; name the interpreter: "
+            raise UserError(f"cannot read {cfg_path}; name the interpreter: "
                             f"envwrap repair {name} -p PYTHON") from None
-        cfg = {}
-    version = (cfg.get("version_info") or cfg.get("version") or "").split(".")
-    spec = python or (f"python{version[0]}.{version[1]}" if len(version) >= 2 else None)
-    exe = _find_python(spec) if spec else _own_base_python()
+        cfg, old_lines = {}, []
     layout = Layout.of(path)
+    made_with = layout.cfg_version()
+    if made_with is None and not layout.windows:
+        found = layout.site_packages_by_version()
+        made_with = next(iter(found)) if len(found) == 1 else None
+    spec = python or (f"python{made_with}" if made_with else None)
+    exe = _find_python(spec) if spec else _own_base_python()
+    if made_with is not None:
+        target = _python_version(exe)
+        if target != made_with:
+            raise UserError(
+                f"'{name}' was made with Python {made_with} and {spec or exe} is Python {target}: repair keeps "
+                f"the version (the packages are in lib/python{made_with}); use -p python{made_with}, or move "
+                f"the environment to {target} with 'envwrap upgrade {name}' (not available yet)"
+            )
     # venv --upgrade keeps existing interpreter links, dangling ones included:
     # remove them (only links, only the interpreter's names) so venv makes new ones.
     for entry in os.scandir(layout.bin_dir):
         interpreter = entry.name in ("python", "python3") or entry.name.startswith(("python3.", "pypy"))
         if interpreter and entry.is_symlink():
             os.unlink(entry.path)
-    status = subprocess.call(
-        [exe or _own_base_python(), "-m", "venv", "--upgrade", "--without-pip", str(path)],
-        stdout=sys.stderr.fileno(),
-    )
+    cmd = [exe or _own_base_python(), "-m", "venv", "--upgrade", "--without-pip"]
+    if cfg.get("include-system-site-packages", "").lower() == "true":
+        cmd.append("--system-site-packages")  # venv --upgrade rewrites the setting from its options
+    status = subprocess.call(cmd + [str(path)], stdout=sys.stderr.fileno())
     if status != 0:
         raise UserError(f"{exe} -m venv --upgrade failed with status {status}")
-    activators.write_all(path, path, name, layout.windows)
+    _keep_cfg_lines(cfg_path, old_lines)
+    activators.write_all(path, path, _cfg_prompt(cfg.get("prompt")) or name, layout.windows)
     problem = broken(path)
     if problem:
         raise UserError(f"'{name}' is still broken: {problem}")
