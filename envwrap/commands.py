@@ -216,6 +216,8 @@ def cpvirtualenv(shell: str, args: list[str]) -> Plan:
     env = envs.copy(opts.source, opts.dest)
     plan = _start(shell)
     activation(shell, os.path.basename(env), env, plan, home.workon_cd())
+    # virtualenvwrapper sources both, in this order, after activating the copy.
+    plan.source_if_exists(hooks.sourced(os.path.join(home.hook_dir(), "postmkvirtualenv"), shell))
     plan.source_if_exists(hooks.sourced(os.path.join(home.hook_dir(), "postcpvirtualenv"), shell))
     return plan
 

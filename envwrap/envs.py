@@ -456,8 +456,25 @@ def _finish(staged, final, name: str, opts: CreateOptions, seed: bool) -> None:
     relocate(staged, staged, final)
 
 
+STAGED_ENV_VAR = "ENVWRAP_STAGED_ENV"
+
+
+def _pre_creation_hooks(staged, root, calls) -> None:
+    """Run the pre-hooks of a new environment (premkvirtualenv, precpvirtualenv)
+    while it is complete but still in its stage, under its name lock: nothing
+    lists, completes or activates it before they have all succeeded, and a
+    failing one leaves nothing behind. As in virtualenvwrapper they run in
+    WORKON_HOME with their arguments; the env's directory until it is moved into
+    place is in $ENVWRAP_STAGED_ENV."""
+    env = hooks.hook_environment()
+    env[STAGED_ENV_VAR] = os.fspath(staged)
+    for hook, *args in calls:
+        hooks.run(os.path.join(home.hook_dir(), hook), *args, cwd=root, pre=True, env=env)
+
+
 def create(name: str, opts: CreateOptions, tmp: bool = False) -> str:
-    """Create environment ``name`` atomically and run premkvirtualenv."""
+    """Create environment ``name`` atomically; premkvirtualenv runs before it is
+    published (see :func:`_pre_creation_hooks`)."""
     from pathlib import Path
 
     from envwrap import staging
@@ -478,12 +495,8 @@ def create(name: str, opts: CreateOptions, tmp: bool = False) -> str:
         _finish(staged, final, name, opts, seed)
         if tmp:
             (staged / TMP_MARKER).write_text("removed by envwrap when deactivated\n")
+        _pre_creation_hooks(staged, root, [("premkvirtualenv", name)])
         staging.publish(staged, final)
-    try:
-        hooks.run(os.path.join(home.hook_dir(), "premkvirtualenv"), name, cwd=root, pre=True)
-    except UserError:
-        _remove_dir(final, root)
-        raise
     return os.fspath(final)
 
 
@@ -512,7 +525,6 @@ def copy(src_ref: str, dest: str | None) -> str:
     dest = dest if dest is not None else src_name
     root = Path(home.ensure_workon_home())
     final = Path(check_new_name(root, dest))
-    hooks.run(os.path.join(home.hook_dir(), "precpvirtualenv"), src_name, dest, cwd=root, pre=True)
     staging.sweep(root)
     with staging.NameLock(root, dest), staging.Stage(root) as stage:
         staged = stage.dir / dest
@@ -527,6 +539,8 @@ def copy(src_ref: str, dest: str | None) -> str:
         relocate(staged, src, final)
         layout = Layout.of(staged)
         activators.write_all(staged, final, dest, layout.windows)
+        # virtualenvwrapper's order: precpvirtualenv SOURCE_PATH DEST, then premkvirtualenv DEST.
+        _pre_creation_hooks(staged, root, [("precpvirtualenv", os.fspath(src), dest), ("premkvirtualenv", dest)])
         staging.publish(staged, final)
     return os.fspath(final)
 
