@@ -233,7 +233,7 @@ function global:__envwrap_deactivate {
     $global:VIRTUALENVWRAPPER_LAST_VIRTUALENV = $envDir
     __envwrap_source_if $binDir 'postdeactivate.ps1'
     __envwrap_source_if $hookDir 'postdeactivate.ps1'
-    Remove-Variable -Name VIRTUALENVWRAPPER_LAST_VIRTUAL_ENV, VIRTUALENVWRAPPER_LAST_VIRTUALENV -Scope Global -ErrorAction SilentlyContinue
+    Remove-Variable -Name 'VIRTUALENVWRAPPER_LAST_VIRTUAL_ENV', 'VIRTUALENVWRAPPER_LAST_VIRTUALENV' -Scope Global -ErrorAction SilentlyContinue
     if ($envDir -and [IO.File]::Exists([IO.Path]::Combine($envDir, '.envwrap-tmpenv'))) {
         __envwrap_call rm --tmp $envDir
     }

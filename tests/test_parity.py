@@ -346,7 +346,7 @@ def test_powershell_deactivate_sets_and_removes_both_names():
     for var in ("VIRTUALENVWRAPPER_LAST_VIRTUAL_ENV", "VIRTUALENVWRAPPER_LAST_VIRTUALENV"):
         assert f"$global:{var} = $envDir" in body
         removal = re.search(r"Remove-Variable -Name ([^-]+) -Scope Global", body.split(f"$global:{var} =")[1])
-        assert removal and var in [n.strip() for n in removal.group(1).split(",")]
+        assert removal and var in [n.strip().strip("'") for n in removal.group(1).split(",")]
 
 
 # ----------------------------------------------------------------- mkproject -f (item 5)

@@ -319,9 +319,9 @@ def test_emitted_workon_parses_and_quotes_every_value(parser, ps_user, tmp_path,
         ("call", "__envwrap_leave"),
         ("call", "__envwrap_activate", str(env / "bin" / "Activate.ps1"), str(env), str(hooks), str(project),
          str(env / "bin")),
+        ("call", "__envwrap_cd", str(project)),  # first, as virtualenvwrapper cds before postactivate
         ("call", "__envwrap_source", str(hooks / "postactivate.ps1")),
         ("call", "__envwrap_source", str(env / "bin" / "postactivate.ps1")),
-        ("call", "__envwrap_cd", str(project)),
         ("call", "__envwrap_source", str(project / ".virtualenvwrapper" / "postactivate.ps1")),
     ]
     assert envwrap(ps_user, "sh", "pwsh", "workon", name) == code
