@@ -112,12 +112,20 @@ def packages_mismatch(path) -> str | None:
     """'packages were installed for 3.11, the interpreter is 3.12' when the
     env's packages sit in a lib/pythonX.Y that its interpreter does not read
     (its base Python was upgraded in place), else None. Starts no process."""
+    from envwrap.layout import version_in_name
+
     layout = Layout.of(path)
     if layout.windows:
         return None  # Lib\site-packages does not depend on the version
-    found = layout.site_packages_by_version()
+    try:
+        versions = {version_in_name(n) for n in os.listdir(os.path.join(layout.root, "lib"))} - {None}
+    except OSError:
+        return None
     now = layout.interpreter_version()
-    if not found or now is None:
+    if now is None or versions <= {now}:
+        return None  # the usual case, decided with one listdir and a readlink or two
+    found = layout.site_packages_by_version()
+    if not found:
         return None
 
     def filled(sp: str) -> bool:

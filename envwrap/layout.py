@@ -92,11 +92,16 @@ class Layout:
         """'X.Y' of the interpreter ``bin/python`` runs today, from the name of
         the file it resolves to (``python3.12``; no process is started), else
         from pyvenv.cfg."""
-        try:
-            real = os.path.basename(os.path.realpath(self.python))
-        except OSError:
-            real = ""
-        return version_in_name(real) or self.cfg_version()
+        # The last name in the chain of links is all that is needed: follow the
+        # links by hand (os.path.realpath would lstat every directory too).
+        path = self.python
+        for _ in range(40):
+            try:
+                target = os.readlink(path)
+            except OSError:  # not a link (or not there): this is the file
+                break
+            path = os.path.join(os.path.dirname(path), target)
+        return version_in_name(os.path.basename(path)) or self.cfg_version()
 
     def activate_script(self, shell: str) -> str:
         return os.path.join(self.bin_dir, ACTIVATE_SCRIPTS[shell])
