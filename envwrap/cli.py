@@ -84,7 +84,7 @@ def cmd_ls(args: list[str]) -> int:
 
 
 def _show(info, hook_dir) -> None:
-    from envwrap import hooks
+    from envwrap import home, hooks
     from envwrap.layout import Layout
 
     _out(info.name)
@@ -93,10 +93,18 @@ def _show(info, hook_dir) -> None:
     _out(f"python:  {info.version or 'unknown'}" + (f" ({info.base})" if info.base else ""))
     if info.project:
         _out(f"project: {info.project}")
-    _out(f"status:  {'BROKEN: ' + info.broken if info.broken else 'ok'}")
+    if info.broken:
+        _out(f"status:  BROKEN: {info.broken}")
+    elif info.mismatch:
+        _out(f"status:  WARNING: {info.mismatch}; the interpreter does not see them")
+    else:
+        _out("status:  ok")
     sys.stdout.flush()
-    hooks.run(os.path.join(hook_dir, "get_env_details"), info.name)
-    hooks.run(os.path.join(Layout.of(info.path).bin_dir, "get_env_details"), info.name)
+    # As virtualenvwrapper runs them: in WORKON_HOME, with the name.
+    root = home.workon_home()
+    root = root if os.path.isdir(root) else None
+    hooks.run(os.path.join(hook_dir, "get_env_details"), info.name, cwd=root)
+    hooks.run(os.path.join(Layout.of(info.path).bin_dir, "get_env_details"), info.name, cwd=root)
     _out()
 
 
@@ -228,11 +236,9 @@ def cmd_add_path(args: list[str]) -> int:
     parser.add_argument("dirs", nargs="*", metavar="DIR")
     opts = parser.parse_args(args)
     _, env = envs.current(None, "add2virtualenv")
-    if not opts.dirs:
-        pth = os.path.join(envs.site_packages(env), envs.PATH_EXTENSIONS)
-        if os.path.isfile(pth):
-            with open(pth, encoding="utf-8") as fh:
-                sys.stdout.write(fh.read())
+    if not opts.dirs:  # the directories added so far, one per line
+        for entry in envs.path_entries(env):
+            _out(entry)
         return 0
     envs.add_paths(env, opts.dirs, opts.delete)
     return 0

@@ -46,19 +46,23 @@ def activation(shell: str, name: str, env: str, plan: Plan, cd_project: bool) ->
     hook_dir = home.hook_dir()
     hook_env = _deactivated_environ()
     join = os.path.join
-    hooks.run(join(hook_dir, "preactivate"), name, pre=True, env=hook_env)
-    hooks.run(join(layout.bin_dir, "preactivate"), name, pre=True, env=hook_env)
+    root = home.workon_home()
+    cwd = root if os.path.isdir(root) else None  # virtualenvwrapper runs its hooks in WORKON_HOME
+    hooks.run(join(hook_dir, "preactivate"), name, pre=True, env=hook_env, cwd=cwd)
+    hooks.run(join(layout.bin_dir, "preactivate"), name, pre=True, env=hook_env, cwd=cwd)
     project = envs.project_of(env)
     if project is not None and not os.path.isdir(project):
         _say(f"envwrap: project directory {project} (named in {envs.project_file(env)}) does not exist")
         project = None
     plan.leave()
     plan.activate(script, env, hook_dir, project)
+    # As in virtualenvwrapper, the cd to the project comes first: the
+    # postactivate hooks run in the project directory (and may cd elsewhere).
+    if project is not None and cd_project:
+        plan.cd(project)
     plan.source_if_exists(hooks.sourced(join(hook_dir, "postactivate"), shell))
     plan.source_if_exists(hooks.sourced(join(layout.bin_dir, "postactivate"), shell))
     if project is not None:
-        if cd_project:
-            plan.cd(project)
         plan.source_if_exists(hooks.sourced(join(project, ".virtualenvwrapper", "postactivate"), shell))
 
 
@@ -199,9 +203,9 @@ def mktmpenv(shell: str, args: list[str]) -> Plan:
     env = envs.create(name, _options(opts, extra), tmp=True)
     plan = _start(shell)
     activation(shell, name, env, plan, False)
-    if opts.cd:
-        plan.cd(env)
     plan.source_if_exists(hooks.sourced(os.path.join(home.hook_dir(), "postmkvirtualenv"), shell))
+    if opts.cd:  # after postmkvirtualenv, as virtualenvwrapper's cdvirtualenv
+        plan.cd(env)
     _say(f"envwrap: created temporary environment {name}; deactivate removes it")
     return plan
 
@@ -216,6 +220,8 @@ def cpvirtualenv(shell: str, args: list[str]) -> Plan:
     env = envs.copy(opts.source, opts.dest)
     plan = _start(shell)
     activation(shell, os.path.basename(env), env, plan, home.workon_cd())
+    # virtualenvwrapper sources both, in this order, after activating the copy.
+    plan.source_if_exists(hooks.sourced(os.path.join(home.hook_dir(), "postmkvirtualenv"), shell))
     plan.source_if_exists(hooks.sourced(os.path.join(home.hook_dir(), "postcpvirtualenv"), shell))
     return plan
 
@@ -224,7 +230,8 @@ def mkproject(shell: str, args: list[str]) -> Plan:
     from envwrap.argparsing import HIDDEN
 
     parser = _creation_parser("mkproject", "Create a project directory in PROJECT_HOME and its environment.")
-    parser.add_argument("-f", "--force", action="store_true", help="use the project directory even if it exists")
+    parser.add_argument("-f", "--force", action="store_true",
+                        help="use the project directory, and the environment NAME, even if they exist")
     parser.add_argument("-t", dest="templates", action="append", default=[], help=HIDDEN)
     parser.add_argument("name", help="project and environment name")
     opts, extra = parser.parse_known_args(args)
@@ -238,14 +245,33 @@ def mkproject(shell: str, args: list[str]) -> Plan:
     if os.path.exists(project) and not opts.force:
         raise UserError(f"mkproject: project {project} already exists (use -f to reuse it)")
     root = home.ensure_workon_home()
-    envs.check_new_name(root, opts.name)
-    hooks.run(os.path.join(home.hook_dir(), "premkproject"), opts.name, cwd=projects, pre=True)
+    reuse = opts.force and os.path.isfile(os.path.join(root, opts.name, "pyvenv.cfg"))
+    if reuse:
+        # -f with an existing env: bind it to the project; creation options cannot apply.
+        given = [flag for flag, value in (("-p", opts.python), ("-i", opts.packages), ("-r", opts.requirements),
+                                          ("--system-site-packages", opts.system_site_packages),
+                                          ("--creator", opts.creator), ("--prompt", opts.prompt),
+                                          ("-a", opts.project)) if value] + extra
+        if given:
+            raise UserError(f"mkproject: environment '{opts.name}' exists and is reused as it is; "
+                            f"{given[0]} applies only to a new one")
+        env = envs.path_of(opts.name)
+        problem = envs.broken(env)
+        if problem:
+            raise UserError(f"mkproject: environment '{opts.name}' is broken: {problem} (envwrap repair {opts.name})")
+    else:
+        envs.check_new_name(root, opts.name)
+    # virtualenvwrapper runs it in WORKON_HOME, with the project's name.
+    hooks.run(os.path.join(home.hook_dir(), "premkproject"), opts.name, cwd=root, pre=True)
     created = not os.path.exists(project)
     os.makedirs(project, exist_ok=True)
-    options = _options(opts, extra)
-    options.project = project
     try:
-        env = envs.create(opts.name, options)
+        if reuse:
+            envs.set_project(env, project)
+        else:
+            options = _options(opts, extra)
+            options.project = project
+            env = envs.create(opts.name, options)
     except BaseException:
         if created:
             try:
@@ -253,13 +279,17 @@ def mkproject(shell: str, args: list[str]) -> Plan:
             except OSError:
                 pass
         raise
-    _say(f"envwrap: created project {project}")
+    _say(f"envwrap: {'created' if created else 'reusing'} project {project}"
+         + (f" for the existing environment '{opts.name}'" if reuse else ""))
     plan = _start(shell)
-    activation(shell, opts.name, env, plan, True)
-    plan.source_if_exists(hooks.sourced(os.path.join(home.hook_dir(), "postmkvirtualenv"), shell))
+    # virtualenvwrapper's order: activate, postmkvirtualenv (where you are),
+    # then cd to the project and postmkproject there.
+    activation(shell, opts.name, env, plan, False)
+    if not reuse:
+        plan.source_if_exists(hooks.sourced(os.path.join(home.hook_dir(), "postmkvirtualenv"), shell))
+    plan.cd(project)
     plan.source_if_exists(hooks.sourced(os.path.join(home.hook_dir(), "postmkproject"), shell))
     return plan
-
 
 
 def cdsitepackages(shell: str, args: list[str]) -> Plan:

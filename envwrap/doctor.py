@@ -26,6 +26,11 @@ def problems(fix: bool = False) -> list[str]:
         problem = envs.broken(os.path.join(root, name))
         if problem:
             found.append(f"environment '{name}' is broken: {problem} (envwrap repair {name})")
+        else:
+            mismatch = envs.packages_mismatch(os.path.join(root, name))
+            if mismatch:
+                found.append(f"environment '{name}': {mismatch}, so they cannot be imported "
+                             f"(recreate it with the Python its packages were installed for)")
         project = envs.project_of(os.path.join(root, name))
         if project is not None and not os.path.isdir(project):
             found.append(f"environment '{name}': project {project} does not exist")

@@ -108,6 +108,40 @@ def broken(path) -> str | None:
     return None
 
 
+def packages_mismatch(path) -> str | None:
+    """'packages were installed for 3.11, the interpreter is 3.12' when the
+    env's packages sit in a lib/pythonX.Y that its interpreter does not read
+    (its base Python was upgraded in place), else None. Starts no process."""
+    from envwrap.layout import version_in_name
+
+    layout = Layout.of(path)
+    if layout.windows:
+        return None  # Lib\site-packages does not depend on the version
+    try:
+        versions = {version_in_name(n) for n in os.listdir(os.path.join(layout.root, "lib"))} - {None}
+    except OSError:
+        return None
+    now = layout.interpreter_version()
+    if now is None or versions <= {now}:
+        return None  # the usual case, decided with one listdir and a readlink or two
+    found = layout.site_packages_by_version()
+    if not found:
+        return None
+
+    def filled(sp: str) -> bool:
+        try:
+            with os.scandir(sp) as entries:
+                return any(True for _ in entries)
+        except OSError:
+            return False
+
+    others = sorted((v for v in found if v != now), key=lambda v: tuple(int(p) for p in v.split(".")))
+    if not others or (now in found and (filled(found[now]) or not any(filled(found[v]) for v in others))):
+        return None
+    old = next((v for v in reversed(others) if filled(found[v])), others[-1])
+    return f"packages were installed for {old}, the interpreter is {now}"
+
+
 class Info:
     def __init__(self, name, path, version, base, project, broken):
         self.name: str = name
@@ -116,6 +150,7 @@ class Info:
         self.base: str | None = base
         self.project: str | None = project
         self.broken: str | None = broken
+        self.mismatch: str | None = None if broken else packages_mismatch(path)
 
     def as_dict(self) -> dict:
         return {
@@ -303,21 +338,83 @@ def _pip_install(layout: Layout, args: list[str]) -> None:
 _BOUNDARY = rb"(?=[/\\'\"\s:;]|$)"
 
 
-def relocate(tree, old, new) -> None:
-    """Rewrite ``old`` to ``new`` in the text files that hold an env's own path:
-    scripts in bin/, pyvenv.cfg, and .pth / .egg-link files in site-packages."""
+def _script_interpreter(data: bytes) -> tuple[str, str, bytes] | None:
+    """(interpreter, its arguments, rest of the file) of a script that starts
+    with a plain ``#!`` line or with the ``/bin/sh`` trampoline that pip, uv and
+    envwrap write when a plain line cannot work; None for anything else."""
+    import shlex
+
+    if not data.startswith(b"#!"):
+        return None
+    first, sep, rest = data.partition(b"\n")
+    if not sep:
+        return None
+    try:
+        first_text = os.fsdecode(first[2:]).rstrip("\r")
+    except UnicodeError:  # pragma: no cover - fsdecode uses surrogateescape
+        return None
+    if first_text.strip() == "/bin/sh":
+        second, sep, body = rest.partition(b"\n")
+        line = os.fsdecode(second)
+        if sep and line.startswith("'''exec' ") and line.endswith(' "$0" "$@"') and body.startswith(b"' '''"):
+            try:
+                words = shlex.split(line[len("'''exec' "):-len(' "$0" "$@"')])
+            except ValueError:
+                return None
+            if words:
+                end = body.find(b"\n")
+                return words[0], " ".join(shlex.quote(w) for w in words[1:]), body[end + 1:] if end >= 0 else b""
+        return None
+    interpreter, _, args = first_text.strip().partition(" ")
+    return interpreter, args.strip(), rest
+
+
+def _path_replacer(old, new):
+    """A function that rewrites whole occurrences of path ``old`` to ``new`` in bytes."""
     import re
-    import uuid
-    from pathlib import Path
 
     pattern = re.compile(re.escape(os.fsencode(old)) + _BOUNDARY, re.MULTILINE)
     replacement = os.fsencode(new).replace(b"\\", b"\\\\")
+    return lambda data: pattern.sub(replacement, data)
+
+
+def relocate_script(data: bytes, old, new) -> bytes | None:
+    """A script run by the interpreter of an env moved from ``old`` to ``new``,
+    rewritten to run at ``new``: its first line is seed.shebang's (a plain ``#!``
+    line, or the /bin/sh trampoline for a path with whitespace or too long for
+    the kernel), and ``old`` is ``new`` in the rest. None when the script is not
+    run by the env's own interpreter."""
+    from envwrap.seed import shebang
+
+    found = _script_interpreter(data)
+    if found is None:
+        return None
+    interpreter, args, rest = found
+    old_s = os.fspath(old).rstrip(os.sep)
+    if not interpreter.startswith(old_s + os.sep):
+        return None
+    moved = os.fspath(new).rstrip(os.sep) + interpreter[len(old_s):]
+    return os.fsencode(shebang(moved, args)) + _path_replacer(old, new)(rest)
+
+
+def relocate(tree, old, new) -> None:
+    """Make an env tree that was built or lived at ``old`` work at ``new``: the
+    text files that hold its own path (scripts in bin/, pyvenv.cfg, and .pth /
+    .egg-link files in site-packages) have ``old`` rewritten to ``new``, and
+    each script run by the env's interpreter gets a first line that works at
+    ``new`` (:func:`relocate_script`). Copying uses it; so can renaming."""
+    import uuid
+    from pathlib import Path
+
+    replace = _path_replacer(old, new)
     layout = Layout.of(tree)
     files: list[Path] = [Path(layout.cfg)]
+    scripts: list[Path] = []
     try:
-        files += [Path(e.path) for e in os.scandir(layout.bin_dir) if e.is_file(follow_symlinks=False)]
+        scripts = [Path(e.path) for e in os.scandir(layout.bin_dir) if e.is_file(follow_symlinks=False)]
     except OSError:
         pass
+    files += scripts
     site = layout.site_packages()
     if site is not None:
         files += [p for p in Path(site).iterdir() if p.suffix in (".pth", ".egg-link") and p.is_file()]
@@ -330,7 +427,9 @@ def relocate(tree, old, new) -> None:
             continue
         if b"\0" in data[:4096] or os.fsencode(old) not in data:
             continue
-        updated = pattern.sub(replacement, data)
+        updated = relocate_script(data, old, new) if path in scripts else None
+        if updated is None:
+            updated = replace(data)
         if updated != data:
             mode = path.stat().st_mode
             tmp = path.with_name(f".{path.name}.envwrap-{uuid.uuid4().hex[:6]}")
@@ -365,8 +464,25 @@ def _finish(staged, final, name: str, opts: CreateOptions, seed: bool) -> None:
     relocate(staged, staged, final)
 
 
+STAGED_ENV_VAR = "ENVWRAP_STAGED_ENV"
+
+
+def _pre_creation_hooks(staged, root, calls) -> None:
+    """Run the pre-hooks of a new environment (premkvirtualenv, precpvirtualenv)
+    while it is complete but still in its stage, under its name lock: nothing
+    lists, completes or activates it before they have all succeeded, and a
+    failing one leaves nothing behind. As in virtualenvwrapper they run in
+    WORKON_HOME with their arguments; the env's directory until it is moved into
+    place is in $ENVWRAP_STAGED_ENV."""
+    env = hooks.hook_environment()
+    env[STAGED_ENV_VAR] = os.fspath(staged)
+    for hook, *args in calls:
+        hooks.run(os.path.join(home.hook_dir(), hook), *args, cwd=root, pre=True, env=env)
+
+
 def create(name: str, opts: CreateOptions, tmp: bool = False) -> str:
-    """Create environment ``name`` atomically and run premkvirtualenv."""
+    """Create environment ``name`` atomically; premkvirtualenv runs before it is
+    published (see :func:`_pre_creation_hooks`)."""
     from pathlib import Path
 
     from envwrap import staging
@@ -387,12 +503,8 @@ def create(name: str, opts: CreateOptions, tmp: bool = False) -> str:
         _finish(staged, final, name, opts, seed)
         if tmp:
             (staged / TMP_MARKER).write_text("removed by envwrap when deactivated\n")
+        _pre_creation_hooks(staged, root, [("premkvirtualenv", name)])
         staging.publish(staged, final)
-    try:
-        hooks.run(os.path.join(home.hook_dir(), "premkvirtualenv"), name, cwd=root, pre=True)
-    except UserError:
-        _remove_dir(final, root)
-        raise
     return os.fspath(final)
 
 
@@ -421,7 +533,6 @@ def copy(src_ref: str, dest: str | None) -> str:
     dest = dest if dest is not None else src_name
     root = Path(home.ensure_workon_home())
     final = Path(check_new_name(root, dest))
-    hooks.run(os.path.join(home.hook_dir(), "precpvirtualenv"), src_name, dest, cwd=root, pre=True)
     staging.sweep(root)
     with staging.NameLock(root, dest), staging.Stage(root) as stage:
         staged = stage.dir / dest
@@ -436,6 +547,8 @@ def copy(src_ref: str, dest: str | None) -> str:
         relocate(staged, src, final)
         layout = Layout.of(staged)
         activators.write_all(staged, final, dest, layout.windows)
+        # virtualenvwrapper's order: precpvirtualenv SOURCE_PATH DEST, then premkvirtualenv DEST.
+        _pre_creation_hooks(staged, root, [("precpvirtualenv", os.fspath(src), dest), ("premkvirtualenv", dest)])
         staging.publish(staged, final)
     return os.fspath(final)
 
@@ -530,30 +643,70 @@ def site_packages(env) -> str:
 
 PATH_EXTENSIONS = "_virtualenv_path_extensions.pth"
 
+# The first and last lines of virtualenvwrapper's PATH_EXTENSIONS file, byte for
+# byte, so that either tool reads what the other wrote. site.py runs them as
+# code: the first notes where sys.path ends, the paths in between are appended
+# by site.py, and the last moves them to the front of sys.path (before
+# site-packages and the standard library), so a source tree shadows an
+# installed copy of the same package.
+PTH_FIRST = "import sys; sys.__plen = len(sys.path)"
+PTH_LAST = ("import sys; new=sys.path[sys.__plen:]; del sys.path[sys.__plen:]; "
+            "p=getattr(sys,'__egginsert',0); sys.path[p:p]=new; sys.__egginsert = p+len(new)")
 
-def add_paths(env, dirs: list[str], delete: bool) -> list[str]:
-    """add2virtualenv: keep extra import paths in a .pth file, as virtualenvwrapper does."""
+
+def path_entries(env) -> list[str]:
+    """The directories add2virtualenv put on the env's import path, first first."""
     pth = os.path.join(site_packages(env), PATH_EXTENSIONS)
     try:
         with open(pth, encoding="utf-8") as fh:
             lines = fh.read().splitlines()
     except FileNotFoundError:
-        lines = []
-    entries = [line for line in lines if line and not line.startswith(("import ", "#"))]
+        return []
+    except (OSError, UnicodeError) as exc:
+        raise UserError(f"cannot read {pth}: {getattr(exc, 'strerror', None) or exc}") from None
+    # site.py's rules: "import" lines are code, "#" lines comments, blank lines nothing.
+    return [line.rstrip() for line in lines
+            if line.strip() and not line.startswith(("import ", "import\t", "#"))]
+
+
+def add_paths(env, dirs: list[str], delete: bool) -> list[str]:
+    """add2virtualenv: keep extra import paths in virtualenvwrapper's .pth file.
+
+    A new directory goes first (as virtualenvwrapper inserts it), and may not
+    exist yet (site.py skips it until it does; a warning says so). ``delete``
+    removes an entry whether or not its directory still exists.
+    """
+    import uuid
+
+    from envwrap.errors import say
+
+    pth = os.path.join(site_packages(env), PATH_EXTENSIONS)
+    entries = path_entries(env)
     for d in dirs:
         path = os.path.abspath(os.path.expanduser(d))
-        if "\n" in path or "\r" in path:
-            raise UserError("paths cannot contain a newline")
+        if any(c in path for c in "\n\r\0"):
+            raise UserError("paths cannot contain a newline or NUL")
+        if path != path.strip():
+            raise UserError(f"'{d}': site.py strips whitespace at the ends of a path, so this one cannot work")
         if delete:
             if path in entries:
                 entries.remove(path)
-        else:
-            if not os.path.isdir(path):
-                raise UserError(f"{d} is not a directory")
-            if path not in entries:
-                entries.append(path)
-    with open(pth, "w", encoding="utf-8") as fh:
-        fh.write("".join(e + "\n" for e in entries))
+            else:
+                say(f"envwrap: warning: {path} was not on the import path")
+        elif path not in entries:
+            if not os.path.exists(path):
+                say(f"envwrap: warning: {path} does not exist (yet); added, and used once it exists")
+            entries.insert(0, path)
+    tmp = f"{pth}.envwrap-{uuid.uuid4().hex[:6]}"
+    if not entries:
+        try:
+            os.unlink(pth)
+        except FileNotFoundError:
+            pass
+        return entries
+    with open(tmp, "w", encoding="utf-8", newline="\n") as fh:
+        fh.write("".join(line + "\n" for line in (PTH_FIRST, *entries, PTH_LAST)))
+    os.replace(tmp, pth)
     return entries
 
 
@@ -621,37 +774,110 @@ def wipe(env) -> list[str]:
     return pkgs
 
 
+def _python_version(exe: str | None) -> str:
+    """'X.Y' of an interpreter (None: envwrap's own)."""
+    import subprocess
+
+    if exe is None:
+        return f"{sys.version_info[0]}.{sys.version_info[1]}"
+    try:
+        proc = subprocess.run([exe, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+                              capture_output=True, text=True, stdin=subprocess.DEVNULL)
+    except OSError as exc:
+        raise UserError(f"cannot run {exe}: {exc.strerror}") from None
+    if proc.returncode != 0 or not proc.stdout.strip():
+        raise UserError(f"{exe} does not run as a Python interpreter")
+    return proc.stdout.strip()
+
+
+def _cfg_prompt(value: str | None) -> str | None:
+    """The prompt as pyvenv.cfg holds it: venv writes a Python string literal
+    (``prompt = 'name'``), uv and virtualenv the bare text."""
+    import ast
+
+    if not value:
+        return None
+    if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+        try:
+            literal = ast.literal_eval(value)
+        except (ValueError, SyntaxError):
+            return value
+        return literal if isinstance(literal, str) else value
+    return value
+
+
+def _keep_cfg_lines(cfg_path: str, old_lines: list[str]) -> None:
+    """Put back the pyvenv.cfg lines (prompt, a creator's own keys) that
+    ``venv --upgrade`` dropped when it rewrote the file."""
+    import uuid
+
+    try:
+        with open(cfg_path, encoding="utf-8", newline="") as fh:
+            text = fh.read()
+    except (OSError, UnicodeError):
+        return
+    # Keys that describe the old interpreter are not kept: venv wrote the new ones.
+    stale = {"home", "executable", "command", "version", "version_info", "implementation",
+             "base-prefix", "base-exec-prefix", "base-executable"}
+    present = {line.partition("=")[0].strip().lower() for line in text.split("\n") if "=" in line} | stale
+    lost = [line for line in old_lines if "=" in line and line.partition("=")[0].strip().lower() not in present]
+    if not lost:
+        return
+    tmp = f"{cfg_path}.envwrap-{uuid.uuid4().hex[:6]}"
+    with open(tmp, "w", encoding="utf-8", newline="") as fh:
+        fh.write(text if text.endswith("\n") or not text else text + "\n")
+        fh.write("".join(line + "\n" for line in lost))
+    os.replace(tmp, cfg_path)
+
+
 def repair(name: str, python: str | None) -> str:
-    """Point a broken environment at a working interpreter and rewrite its scripts."""
+    """Point a broken environment at a working interpreter of the same X.Y and
+    rewrite its scripts. Another X.Y is refused: the packages live in
+    lib/pythonX.Y, which another interpreter does not read."""
     import subprocess
 
     from envwrap import activators
 
     path = path_of(name)
+    cfg_path = os.path.join(path, "pyvenv.cfg")
     try:
-        cfg = read_cfg(os.path.join(path, "pyvenv.cfg"))
+        cfg = read_cfg(cfg_path)
+        with open(cfg_path, encoding="utf-8", newline="") as fh:
+            old_lines = [line.rstrip("\r") for line in fh.read().split("\n")]
     except (OSError, UnicodeError):
         if python is None:
-            raise UserError(f"cannot read {os.path.join(path, 'pyvenv.cfg')}; name the interpreter: "
+            raise UserError(f"cannot read {cfg_path}; name the interpreter: "
                             f"envwrap repair {name} -p PYTHON") from None
-        cfg = {}
-    version = (cfg.get("version_info") or cfg.get("version") or "").split(".")
-    spec = python or (f"python{version[0]}.{version[1]}" if len(version) >= 2 else None)
-    exe = _find_python(spec) if spec else _own_base_python()
+        cfg, old_lines = {}, []
     layout = Layout.of(path)
+    made_with = layout.cfg_version()
+    if made_with is None and not layout.windows:
+        found = layout.site_packages_by_version()
+        made_with = next(iter(found)) if len(found) == 1 else None
+    spec = python or (f"python{made_with}" if made_with else None)
+    exe = _find_python(spec) if spec else _own_base_python()
+    if made_with is not None:
+        target = _python_version(exe)
+        if target != made_with:
+            raise UserError(
+                f"'{name}' was made with Python {made_with} and {spec or exe} is Python {target}: repair keeps "
+                f"the version (the packages are in lib/python{made_with}); use -p python{made_with}, or move "
+                f"the environment to {target} with 'envwrap upgrade {name}' (not available yet)"
+            )
     # venv --upgrade keeps existing interpreter links, dangling ones included:
     # remove them (only links, only the interpreter's names) so venv makes new ones.
     for entry in os.scandir(layout.bin_dir):
         interpreter = entry.name in ("python", "python3") or entry.name.startswith(("python3.", "pypy"))
         if interpreter and entry.is_symlink():
             os.unlink(entry.path)
-    status = subprocess.call(
-        [exe or _own_base_python(), "-m", "venv", "--upgrade", "--without-pip", str(path)],
-        stdout=sys.stderr.fileno(),
-    )
+    cmd = [exe or _own_base_python(), "-m", "venv", "--upgrade", "--without-pip"]
+    if cfg.get("include-system-site-packages", "").lower() == "true":
+        cmd.append("--system-site-packages")  # venv --upgrade rewrites the setting from its options
+    status = subprocess.call(cmd + [str(path)], stdout=sys.stderr.fileno())
     if status != 0:
         raise UserError(f"{exe} -m venv --upgrade failed with status {status}")
-    activators.write_all(path, path, name, layout.windows)
+    _keep_cfg_lines(cfg_path, old_lines)
+    activators.write_all(path, path, _cfg_prompt(cfg.get("prompt")) or name, layout.windows)
     problem = broken(path)
     if problem:
         raise UserError(f"'{name}' is still broken: {problem}")

@@ -2,12 +2,13 @@
 
 Two kinds, as in virtualenvwrapper:
 
-* *run* hooks are executed as programs by the backend, with arguments, before
-  the shell changes: ``premkvirtualenv NAME``, ``prermvirtualenv NAME``,
-  ``postrmvirtualenv NAME``, ``preactivate NAME`` (global, then the env's own
-  ``bin/preactivate``), ``precpvirtualenv SRC DEST``, ``premkproject NAME``,
-  ``get_env_details NAME`` (global, then the env's own). A failing ``pre*`` hook
-  stops the operation before anything is changed.
+* *run* hooks are executed as programs by the backend, with arguments, in
+  WORKON_HOME (as virtualenvwrapper runs them), before the shell changes:
+  ``premkvirtualenv NAME``, ``prermvirtualenv NAME``, ``postrmvirtualenv NAME``,
+  ``preactivate NAME`` (global, then the env's own ``bin/preactivate``),
+  ``precpvirtualenv SRC_PATH DEST``, ``premkproject NAME``, ``get_env_details
+  NAME`` (global, then the env's own). A failing ``pre*`` hook stops the
+  operation before anything is changed. README's Hooks section has the table.
 * *sourced* hooks are read by the user's shell: ``postmkvirtualenv``,
   ``postcpvirtualenv``, ``postactivate``, ``predeactivate``, ``postdeactivate``,
   ``postmkproject``; they need neither a shebang nor the execute bit. fish and

@@ -47,22 +47,84 @@ class Layout:
         return os.path.join(self.root, "pyvenv.cfg")
 
     def site_packages(self) -> str | None:
+        """The env's site-packages: on POSIX, ``lib/pythonX.Y/site-packages`` for
+        the X.Y its pyvenv.cfg names (an env can hold several lib/pythonX.Y, e.g.
+        after its base Python was upgraded), else the one for the interpreter
+        ``bin/python`` resolves to, else the only (or first) one there is."""
         if self.windows:
             path = os.path.join(self.root, "Lib", "site-packages")
             return path if os.path.isdir(path) else None
-        lib = os.path.join(self.root, "lib")
-        try:
-            candidates = sorted(n for n in os.listdir(lib) if n.startswith(("python", "pypy")))
-        except OSError:
+        found = self.site_packages_by_version()
+        if not found:
             return None
-        for candidate in candidates:
-            sp = os.path.join(lib, candidate, "site-packages")
-            if os.path.isdir(sp):
-                return sp
+        for version in (self.cfg_version(), self.interpreter_version()):
+            if version in found:
+                return found[version]
+        return found[min(found)]
+
+    def site_packages_by_version(self) -> dict[str, str]:
+        """{'X.Y': path} of every ``lib/<python|pypy>X.Y/site-packages`` (POSIX)."""
+        lib = os.path.join(self.root, "lib")
+        found: dict[str, str] = {}
+        try:
+            names = sorted(os.listdir(lib))
+        except OSError:
+            return found
+        for name in names:
+            version = version_in_name(name)
+            sp = os.path.join(lib, name, "site-packages")
+            if version is not None and version not in found and os.path.isdir(sp):
+                found[version] = sp
+        return found
+
+    def cfg_version(self) -> str | None:
+        """'X.Y' of the Python the env was made with, from its pyvenv.cfg."""
+        try:
+            cfg = read_cfg(self.cfg)
+        except (OSError, UnicodeError):
+            return None
+        parts = (cfg.get("version_info") or cfg.get("version") or "").split(".")
+        if len(parts) >= 2 and parts[0].isdigit() and parts[1].isdigit():
+            return f"{int(parts[0])}.{int(parts[1])}"
         return None
+
+    def interpreter_version(self) -> str | None:
+        """'X.Y' of the interpreter ``bin/python`` runs today, from the name of
+        the file it resolves to (``python3.12``; no process is started), else
+        from pyvenv.cfg."""
+        # The last name in the chain of links is all that is needed: follow the
+        # links by hand (os.path.realpath would lstat every directory too).
+        path = self.python
+        for _ in range(40):
+            try:
+                target = os.readlink(path)
+            except OSError:  # not a link (or not there): this is the file
+                break
+            path = os.path.join(os.path.dirname(path), target)
+        return version_in_name(os.path.basename(path)) or self.cfg_version()
 
     def activate_script(self, shell: str) -> str:
         return os.path.join(self.bin_dir, ACTIVATE_SCRIPTS[shell])
+
+
+def version_in_name(name: str) -> str | None:
+    """'X.Y' in an interpreter or lib directory name: python3.12, pypy3.10,
+    python3.13t, python3.12.exe; None for python, python3 and the rest."""
+    for prefix in ("python", "pypy"):
+        if name.startswith(prefix):
+            rest = name[len(prefix):]
+            break
+    else:
+        return None
+    major, dot, tail = rest.partition(".")
+    minor = ""
+    for ch in tail:
+        if not ch.isdigit():
+            break
+        minor += ch
+    if not (major.isdigit() and dot and minor) or tail[len(minor):] not in ("", "t", ".exe", "t.exe"):
+        return None
+    return f"{int(major)}.{int(minor)}"
 
 
 def read_cfg(path) -> dict[str, str]:

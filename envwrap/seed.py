@@ -121,15 +121,29 @@ def _pip_entries(site: Path) -> list[Path]:
             if p.name == "pip" or (p.name.startswith("pip-") and p.name.endswith(".dist-info"))]
 
 
+# The longest "#!" line, newline included, that every kernel reads whole (Linux
+# before 5.1 reads 128 bytes and cuts the rest, the interpreter's path with it);
+# pip's launchers use the same limit.
+SHEBANG_LIMIT = 127
+
+
+def shebang(python, args: str = "") -> str:
+    """The first line(s) of a script run by ``python`` (and ``args``): a plain
+    ``#!`` line when the kernel can read it (no whitespace, at most
+    SHEBANG_LIMIT bytes with its newline), else a ``/bin/sh`` trampoline that
+    execs the interpreter, its path single-quoted for sh. The trampoline's
+    second line is also a Python string, so the rest of the script is
+    unchanged."""
+    py = os.fspath(python)
+    tail = f" {args}" if args else ""
+    line = f"#!{py}{tail}\n"
+    if not any(c.isspace() for c in py) and len(os.fsencode(line)) <= SHEBANG_LIMIT:
+        return line
+    return f"#!/bin/sh\n'''exec' {shlex.quote(py)}{tail} \"$0\" \"$@\"\n' '''\n"
+
+
 def _launcher(python: Path, module_call: str) -> str:
-    py = str(python)
-    # A plain shebang cannot hold spaces and is limited to 127 bytes; otherwise
-    # use the /bin/sh trampoline, with the path single-quoted for sh.
-    if " " not in py and len(py) < 120 and "\n" not in py:
-        head = f"#!{py}\n"
-    else:
-        head = f"#!/bin/sh\n'''exec' {shlex.quote(py)} \"$0\" \"$@\"\n' '''\n"
-    return head + (
+    return shebang(python) + (
         "# -*- coding: utf-8 -*-\n"
         "import sys\n"
         f"from {module_call.rpartition('.')[0]} import {module_call.rpartition('.')[2]}\n"

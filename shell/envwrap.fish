@@ -124,7 +124,9 @@ end
 
 # deactivate, with virtualenvwrapper's hooks: predeactivate (the env's, then the
 # global one, then the project's), the env's own deactivate, postdeactivate (the
-# env's, then the global one) with VIRTUALENVWRAPPER_LAST_VIRTUALENV set.
+# env's, then the global one) with VIRTUALENVWRAPPER_LAST_VIRTUAL_ENV (the name
+# virtualenvwrapper's code sets) and VIRTUALENVWRAPPER_LAST_VIRTUALENV (the name
+# its documentation gives) set to the env's path; both are erased afterwards.
 function __envwrap_deactivate --description 'Deactivate, with the predeactivate and postdeactivate hooks'
     set -l env "$__envwrap_venv"
     set -l bin "$__envwrap_bin"
@@ -153,6 +155,7 @@ function __envwrap_deactivate --description 'Deactivate, with the predeactivate 
     set -e __envwrap_bin
     set -e __envwrap_hook_dir
     set -e __envwrap_project
+    set -g VIRTUALENVWRAPPER_LAST_VIRTUAL_ENV "$env"
     set -g VIRTUALENVWRAPPER_LAST_VIRTUALENV "$env"
     if test -n "$bin"; and test -f "$bin/postdeactivate.fish"
         __envwrap_source "$bin/postdeactivate.fish"
@@ -160,7 +163,7 @@ function __envwrap_deactivate --description 'Deactivate, with the predeactivate 
     if test -n "$hd"; and test -f "$hd/postdeactivate.fish"
         __envwrap_source "$hd/postdeactivate.fish"
     end
-    set -e VIRTUALENVWRAPPER_LAST_VIRTUALENV
+    set -e VIRTUALENVWRAPPER_LAST_VIRTUAL_ENV VIRTUALENVWRAPPER_LAST_VIRTUALENV
     if test -n "$env"; and test -f "$env/.envwrap-tmpenv"
         __envwrap_call rm --tmp "$env"
         or set st $status

@@ -205,7 +205,9 @@ function global:__envwrap_source_if {
 # deactivate, with virtualenvwrapper's hooks: predeactivate.ps1 (the env's, then
 # the global one, then the project's), the env's own deactivate,
 # postdeactivate.ps1 (the env's, then the global one) with
-# $VIRTUALENVWRAPPER_LAST_VIRTUALENV set.
+# $VIRTUALENVWRAPPER_LAST_VIRTUAL_ENV (the name virtualenvwrapper's code sets)
+# and $VIRTUALENVWRAPPER_LAST_VIRTUALENV (the name its documentation gives) set
+# to the env's path; both are removed afterwards.
 function global:__envwrap_deactivate {
     param([switch]$NonDestructive)
     Set-StrictMode -Off
@@ -227,10 +229,11 @@ function global:__envwrap_deactivate {
     }
     Remove-Item -Path 'Function:\global:deactivate', 'Function:\global:__envwrap_venv_deactivate' -ErrorAction SilentlyContinue
     Remove-Variable -Name '__envwrap_venv', '__envwrap_bin', '__envwrap_hook_dir', '__envwrap_project' -Scope Global -ErrorAction SilentlyContinue
+    $global:VIRTUALENVWRAPPER_LAST_VIRTUAL_ENV = $envDir
     $global:VIRTUALENVWRAPPER_LAST_VIRTUALENV = $envDir
     __envwrap_source_if $binDir 'postdeactivate.ps1'
     __envwrap_source_if $hookDir 'postdeactivate.ps1'
-    Remove-Variable -Name VIRTUALENVWRAPPER_LAST_VIRTUALENV -Scope Global -ErrorAction SilentlyContinue
+    Remove-Variable -Name 'VIRTUALENVWRAPPER_LAST_VIRTUAL_ENV', 'VIRTUALENVWRAPPER_LAST_VIRTUALENV' -Scope Global -ErrorAction SilentlyContinue
     if ($envDir -and [IO.File]::Exists([IO.Path]::Combine($envDir, '.envwrap-tmpenv'))) {
         __envwrap_call rm --tmp $envDir
     }

@@ -81,7 +81,9 @@ __envwrap_leave() {
 
 # deactivate, with virtualenvwrapper's hooks: predeactivate (the env's, then the
 # global one, then the project's), the env's own deactivate, postdeactivate (the
-# env's, then the global one) with VIRTUALENVWRAPPER_LAST_VIRTUALENV set.
+# env's, then the global one) with VIRTUALENVWRAPPER_LAST_VIRTUAL_ENV (the name
+# virtualenvwrapper's code sets) and VIRTUALENVWRAPPER_LAST_VIRTUALENV (the name
+# its documentation gives) set to the env's path; both are unset afterwards.
 __envwrap_deactivate() {
     local __envwrap_env="${__envwrap_venv-}"
     local __envwrap_hd="${VIRTUALENVWRAPPER_HOOK_DIR:-${__envwrap_hook_dir-}}"
@@ -96,10 +98,11 @@ __envwrap_deactivate() {
     fi
     \builtin unfunction deactivate __envwrap_venv_deactivate 2>/dev/null
     \builtin unset __envwrap_venv __envwrap_hook_dir __envwrap_project
+    typeset -g VIRTUALENVWRAPPER_LAST_VIRTUAL_ENV="$__envwrap_env"
     typeset -g VIRTUALENVWRAPPER_LAST_VIRTUALENV="$__envwrap_env"
     [[ -f $__envwrap_env/bin/postdeactivate ]] && __envwrap_source "$__envwrap_env/bin/postdeactivate"
     [[ -n $__envwrap_hd && -f $__envwrap_hd/postdeactivate ]] && __envwrap_source "$__envwrap_hd/postdeactivate"
-    \builtin unset VIRTUALENVWRAPPER_LAST_VIRTUALENV
+    \builtin unset VIRTUALENVWRAPPER_LAST_VIRTUAL_ENV VIRTUALENVWRAPPER_LAST_VIRTUALENV
     if [[ -f $__envwrap_env/.envwrap-tmpenv ]]; then
         __envwrap_call rm --tmp "$__envwrap_env" || __envwrap_st=$?
     fi

@@ -120,19 +120,53 @@ def test_layouts_posix_and_windows(tmp_path):
     assert layout.activate_script("bash") == str(win / "Scripts" / "activate")
 
 
-def test_relocate_rewrites_only_whole_paths(tmp_path):
-    old, new = tmp_path / "envs" / "foo", tmp_path / "envs" / "foo bar"
+# Long enough that "#!<dir>/bin/python" is past every kernel's limit (Linux reads
+# 256 bytes since 5.1, 128 before), and still a valid name (<= 255 bytes).
+LONG_NAME = "long-" + "x" * 245
+
+RELOCATIONS = {
+    "plain->spaced": ("foo", "foo bar"),
+    "spaced->plain": ("foo bar", "foo"),
+    "short->too-long-for-a-shebang": ("foo", LONG_NAME),
+}
+
+
+def _base_python() -> str:
+    import sys
+
+    return os.path.realpath(getattr(sys, "_base_executable", None) or sys.executable)
+
+
+@pytest.mark.parametrize("case", RELOCATIONS)
+def test_relocate_leaves_scripts_that_run(tmp_path, case):
+    from envwrap.seed import shebang
+
+    old_name, new_name = RELOCATIONS[case]
+    old, new = tmp_path / "envs" / old_name, tmp_path / "envs" / new_name
     (old / "bin").mkdir(parents=True)
-    (old / "pyvenv.cfg").write_text(f"home = /usr/bin\ncommand = /usr/bin/python3 -m venv {old}\n")
-    (old / "bin" / "tool").write_text(f"#!{old}/bin/python\n# also {old}2/bin/python stays\n")
+    base = _base_python()
+    (old / "bin" / "python").symlink_to(base)
+    (old / "pyvenv.cfg").write_text(f"home = {os.path.dirname(base)}\ncommand = {base} -m venv {old}\n")
+    # as pip writes them for the old place: a plain #! line, or the trampoline
+    body = f"import sys\nprint(sys.prefix)\n# also {old}2/bin/python stays\n"
+    (old / "bin" / "tool").write_text(shebang(old / "bin" / "python") + body)
     (old / "bin" / "tool").chmod(0o755)
+    (old / "bin" / "other").write_text("#!/usr/bin/env python3\nprint(1)\n")  # not the env's: unchanged
     (old / "bin" / "blob").write_bytes(b"\0\1" + str(old).encode())
     relocate(old, old, new)
-    text = (old / "bin" / "tool").read_text()
-    assert text.startswith(f"#!{new}/bin/python\n") and f"{old}2/bin/python" in text
-    assert os.access(old / "bin" / "tool", os.X_OK)
-    assert f"venv {new}\n" in (old / "pyvenv.cfg").read_text()
-    assert (old / "bin" / "blob").read_bytes() == b"\0\1" + str(old).encode()  # binaries untouched
+    old.rename(new)
+    tool = new / "bin" / "tool"
+    assert os.access(tool, os.X_OK)
+    proc = subprocess.run([str(tool)], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == str(new)
+    text = tool.read_text()
+    assert text.endswith(f"# also {old}2/bin/python stays\n")  # only whole paths are rewritten
+    needs_trampoline = " " in str(new) or len(f"#!{new}/bin/python\n".encode()) > 127
+    assert text.startswith("#!/bin/sh\n") == needs_trampoline
+    assert f"venv {new}\n" in (new / "pyvenv.cfg").read_text()
+    assert (new / "bin" / "other").read_text() == "#!/usr/bin/env python3\nprint(1)\n"
+    assert (new / "bin" / "blob").read_bytes() == b"\0\1" + str(old).encode()  # binaries untouched
 
 
 def test_prompt_name_neutralises_prompt_expansion():

@@ -319,9 +319,9 @@ def test_emitted_workon_parses_and_quotes_every_value(parser, ps_user, tmp_path,
         ("call", "__envwrap_leave"),
         ("call", "__envwrap_activate", str(env / "bin" / "Activate.ps1"), str(env), str(hooks), str(project),
          str(env / "bin")),
+        ("call", "__envwrap_cd", str(project)),  # first, as virtualenvwrapper cds before postactivate
         ("call", "__envwrap_source", str(hooks / "postactivate.ps1")),
         ("call", "__envwrap_source", str(env / "bin" / "postactivate.ps1")),
-        ("call", "__envwrap_cd", str(project)),
         ("call", "__envwrap_source", str(project / ".virtualenvwrapper" / "postactivate.ps1")),
     ]
     assert envwrap(ps_user, "sh", "pwsh", "workon", name) == code
@@ -469,7 +469,8 @@ def test_pwsh_hooks(ps_user, tmp_path):
     (hooks / "postactivate.ps1").write_text("$global:T_ORDER += @('global-postactivate')\n")
     (hooks / "predeactivate.ps1").write_text("$global:T_ORDER += @('global-predeactivate')\n")
     (hooks / "postdeactivate.ps1").write_text(
-        "$global:T_ORDER += @('global-postdeactivate'); $global:T_LAST = $VIRTUALENVWRAPPER_LAST_VIRTUALENV\n")
+        "$global:T_ORDER += @('global-postdeactivate'); $global:T_LAST = $VIRTUALENVWRAPPER_LAST_VIRTUALENV\n"
+        "$global:T_LAST2 = $VIRTUALENVWRAPPER_LAST_VIRTUAL_ENV\n")
     (env / "bin" / "postactivate.ps1").write_text("$global:T_ORDER += @('env-postactivate'); throw 'boom'\n")
     (env / "bin" / "predeactivate.ps1").write_text(
         "$global:T_ORDER += @('env-predeactivate'); $global:T_PRE = $env:VIRTUAL_ENV\n")
@@ -482,7 +483,9 @@ deactivate
 Out order @($global:T_ORDER)
 Out pre $global:T_PRE
 $left = [bool](Get-Variable VIRTUALENVWRAPPER_LAST_VIRTUALENV -Scope Global -ErrorAction SilentlyContinue)
+$left2 = [bool](Get-Variable VIRTUALENVWRAPPER_LAST_VIRTUAL_ENV -Scope Global -ErrorAction SilentlyContinue)
 Out last $global:T_LAST $left
+Out last2 $global:T_LAST2 $left2
 """, {"T_NAME": name})
     assert proc.returncode == 0, proc.stderr.decode()
     assert records["workon"] == [str(env)]
@@ -490,6 +493,7 @@ Out last $global:T_LAST $left
                                 "global-predeactivate", "env-postdeactivate", "global-postdeactivate"]
     assert records["pre"] == [str(env)]
     assert records["last"] == [str(env), "False"]
+    assert records["last2"] == [str(env), "False"]
     assert "boom" in proc.stderr.decode() + proc.stdout.decode()
 
 

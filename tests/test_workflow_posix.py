@@ -191,7 +191,8 @@ def test_projects(sh, tmp_path):
     assert sh.var("PWD") == str(project)
     assert sh.var("POSTMKPROJECT") == str(project)
     assert (home / name / ".project").read_text().strip() == str(project)
-    assert (tmp_path / "plog").read_text().strip() == f"premkproject {name} {projects}"
+    # in WORKON_HOME, as virtualenvwrapper runs every hook it executes
+    assert (tmp_path / "plog").read_text().strip() == f"premkproject {name} {home}"
     # project-local hooks (virtualenvwrapper 6.1)
     _write(project / ".virtualenvwrapper" / "postactivate", "PROJECT_HOOK=on\n")
     _write(project / ".virtualenvwrapper" / "predeactivate", "unset PROJECT_HOOK\n")
