@@ -437,8 +437,7 @@ USAGE = """usage: envwrap VERB [ARGS...]   (envwrap VERB --help for each)
   run NAME -- CMD...   run CMD inside an environment, without activating it here
   shell NAME           start your shell with an environment active; exit returns here
   which NAME CMD       print the path of CMD inside an environment
-  gc [--unused AGE] [--broken] [--missing-project] [--yes]
-                       list (--yes: remove) environments nobody needs
+  gc [OPTIONS]         list (with --yes: remove) unused, broken or orphaned environments
   new NAME [OPTIONS]   create an environment (mkvirtualenv without activating)
   rm NAME...           remove environments
   cp SRC [DEST]        copy an environment
