@@ -83,6 +83,8 @@ def measure(path: str, since_ns: int | None = None) -> tuple[int, list, bool]:
 
 
 def _unchanged(path: str, dirs: list) -> bool:
+    if not dirs:
+        return False
     try:
         for rel, ino, ctime in dirs:
             st = os.lstat(os.path.join(path, rel)) if rel else os.stat(path)
@@ -133,7 +135,7 @@ class Sizes:
             if isinstance(size, int):
                 return size
         size, dirs, racy = measure(path, time.time_ns() - RACY_NS)
-        if racy:
+        if racy or not dirs:  # not trustworthy yet, or the env could not be read
             entries.pop(name, None)
         else:
             entries[name] = {"size": size, "dirs": dirs}

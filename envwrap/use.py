@@ -239,17 +239,13 @@ def shell_command(kind: str, exe: str, name: str, environ: dict[str, str]) -> li
         code = ("if not functions -q __envwrap_call\n" + _loader(kind) + "end\n"
                 f"workon {q(name)}\nor exit $status\n")
         return [exe, "-C", code]
+    from envwrap.init import _ps_ascii  # -Command is read in the console's code page: ASCII only
+
     code = ("if (-not (Get-Command -Name __envwrap_call -ErrorAction SilentlyContinue)) {\n"
             + _loader(kind) + "}\n"
-            f"workon {init_ps(name)}\n"
+            f"workon {_ps_ascii(name)}\n"
             "if ($LASTEXITCODE -ne 0) { exit $LASTEXITCODE }\n")
     return [exe, "-NoLogo", "-NoExit", "-Command", code]
-
-
-def init_ps(value: str) -> str:
-    from envwrap import init
-
-    return init._ps_ascii(value)
 
 
 def shell(args: list[str]) -> int:
