@@ -4,7 +4,8 @@ Two kinds of verbs:
 
 * for people, scripts and editors: ``ls``, ``path``, ``show``, ``new``, ``rm``, ``cp``,
   ``project``, ``sitepackages``, ``add-path``, ``toggle-global``, ``wipe``,
-  ``repair``, ``doctor``, ``config``, ``init``, ``demo``;
+  ``repair``, ``doctor``, ``config``, ``init``, ``demo``, ``run``, ``shell``,
+  ``which``, ``gc``;
 * ``sh SHELL COMMAND ...``, called by the shell hooks: prints code for the user's
   shell to evaluate (see :mod:`envwrap.commands`).
 
@@ -21,6 +22,17 @@ from envwrap.errors import UserError, one_line, say
 
 def _out(text: str = "") -> None:
     sys.stdout.write(text + "\n")
+
+
+# The version of every JSON object envwrap prints (ls, show, doctor --json); it
+# changes only when a field changes meaning or goes away (README: JSON output).
+JSON_VERSION = 1
+
+
+def _json(data) -> None:
+    import json
+
+    _out(json.dumps(data, indent=2, ensure_ascii=False))
 
 
 # ----------------------------------------------------------------- verbs
@@ -68,15 +80,17 @@ def cmd_ls(args: list[str]) -> int:
     opts = parser.parse_args(args)
     root = home.workon_home()
     found = envs.listing(root)
-    if opts.json:
-        import json
+    if opts.json or opts.long:
+        from envwrap.tidy import Sizes
 
-        _out(json.dumps([envs.info(n, os.path.join(root, n)).as_dict() for n in found], indent=2,
-                        ensure_ascii=False))
-    elif opts.long:
-        hook_dir = home.hook_dir()
-        for name in found:
-            _show(envs.info(name, os.path.join(root, name)), hook_dir)
+        with Sizes(root) as sizes:
+            if opts.json:
+                _json({"version": JSON_VERSION,
+                       "environments": [envs.info(n, os.path.join(root, n), sizes).as_dict() for n in found]})
+                return 0
+            hook_dir = home.hook_dir()
+            for name in found:
+                _show(envs.info(name, os.path.join(root, name), sizes), hook_dir)
     else:
         for name in found:
             _out(name)
@@ -92,13 +106,18 @@ def _show(info, hook_dir) -> None:
     _out(f"path:    {info.path}")
     _out(f"python:  {info.version or 'unknown'}" + (f" ({info.base})" if info.base else ""))
     if info.project:
-        _out(f"project: {info.project}")
+        _out(f"project: {info.project}" + (" (MISSING: the directory is gone)" if info.project_missing else ""))
     if info.broken:
         _out(f"status:  BROKEN: {info.broken}")
     elif info.mismatch:
         _out(f"status:  WARNING: {info.mismatch}; the interpreter does not see them")
     else:
         _out("status:  ok")
+    from envwrap import tidy
+
+    _out(f"used:    {tidy.when(info.last_used)}")
+    if info.size is not None:
+        _out(f"size:    {tidy.human_size(info.size)}")
     sys.stdout.flush()
     # As virtualenvwrapper runs them: in WORKON_HOME, with the name.
     root = home.workon_home()
@@ -114,9 +133,17 @@ def cmd_show(args: list[str]) -> int:
 
     parser = Parser(prog="showvirtualenv", description="Show details of an environment (default: the active one).")
     parser.add_argument("name", nargs="?")
+    parser.add_argument("--json", action="store_true", help="details as JSON (README: JSON output)")
     opts = parser.parse_args(args)
     name, path = envs.current(opts.name, "showvirtualenv")
-    _show(envs.info(name, path), home.hook_dir())
+    from envwrap.tidy import Sizes
+
+    with Sizes(os.path.dirname(path)) as sizes:
+        info = envs.info(name, path, sizes)
+    if opts.json:
+        _json({"version": JSON_VERSION, "environment": info.as_dict()})
+        return 0
+    _show(info, home.hook_dir())
     return 0
 
 
@@ -292,7 +319,12 @@ def cmd_doctor(args: list[str]) -> int:
 
     parser = Parser(prog="envwrap doctor", description="List every problem envwrap can find.")
     parser.add_argument("--fix", action="store_true", help="remove leftovers of interrupted operations")
+    parser.add_argument("--json", action="store_true", help="the problems as JSON (README: JSON output)")
     opts = parser.parse_args(args)
+    if opts.json:
+        report, status = doctor.report(fix=opts.fix)
+        _json(dict({"version": JSON_VERSION}, **report))
+        return status
     return doctor.run(fix=opts.fix)
 
 
@@ -342,6 +374,30 @@ def cmd_init(args: list[str]) -> int:
     return 0
 
 
+def cmd_run(args: list[str]) -> int:
+    from envwrap import use
+
+    return use.run(args)
+
+
+def cmd_shell(args: list[str]) -> int:
+    from envwrap import use
+
+    return use.shell(args)
+
+
+def cmd_which(args: list[str]) -> int:
+    from envwrap import use
+
+    return use.which(args)
+
+
+def cmd_gc(args: list[str]) -> int:
+    from envwrap import tidy
+
+    return tidy.gc(args)
+
+
 def cmd_demo(args: list[str]) -> int:
     from envwrap import init
     from envwrap.argparsing import Parser
@@ -371,15 +427,23 @@ VERBS = {
     "config": cmd_config,
     "init": cmd_init,
     "demo": cmd_demo,
+    "run": cmd_run,
+    "shell": cmd_shell,
+    "which": cmd_which,
+    "gc": cmd_gc,
 }
 
 USAGE = """usage: envwrap VERB [ARGS...]   (envwrap VERB --help for each)
 
   init [SHELL]         print the code that loads envwrap into bash, zsh, fish or powershell
   demo [SHELL]         interactive shell with envwrap and a throwaway WORKON_HOME
-  ls [-l|--json]       list environments
+  ls [-l|--json]       list environments (-l: python, status, last used, size, project)
   path NAME            print an environment's directory
-  show [NAME]          details of an environment
+  show [NAME] [--json] details of an environment
+  run NAME -- CMD...   run CMD inside an environment, without activating it here
+  shell NAME           start your shell with an environment active; exit returns here
+  which NAME CMD       print the path of CMD inside an environment
+  gc [OPTIONS]         list (with --yes: remove) unused, broken or orphaned environments
   new NAME [OPTIONS]   create an environment (mkvirtualenv without activating)
   rm NAME...           remove environments
   cp SRC [DEST]        copy an environment
@@ -389,7 +453,7 @@ USAGE = """usage: envwrap VERB [ARGS...]   (envwrap VERB --help for each)
   toggle-global [-q]   toggleglobalsitepackages
   wipe [NAME]          uninstall every package
   repair NAME [-p PY]  re-point a broken environment at a working Python
-  doctor [--fix]       list problems: broken envs, leftovers, settings
+  doctor [--fix] [--json]  list problems: broken envs, leftovers, settings
   config [KEY [VALUE]] show or set workon_home, project_home, creator, python
 """
 

@@ -50,6 +50,7 @@ def activation(shell: str, name: str, env: str, plan: Plan, cd_project: bool) ->
     cwd = root if os.path.isdir(root) else None  # virtualenvwrapper runs its hooks in WORKON_HOME
     hooks.run(join(hook_dir, "preactivate"), name, pre=True, env=hook_env, cwd=cwd)
     hooks.run(join(layout.bin_dir, "preactivate"), name, pre=True, env=hook_env, cwd=cwd)
+    envs.mark_used(env)
     project = envs.project_of(env)
     if project is not None and not os.path.isdir(project):
         _say(f"envwrap: project directory {project} (named in {envs.project_file(env)}) does not exist")

@@ -61,3 +61,12 @@ def run(fix: bool) -> int:
     if not found:
         print("no problems found", file=sys.stderr)
     return 1 if any(not line.startswith("removed ") for line in found) else 0
+
+
+
+def report(fix: bool) -> tuple[dict, int]:
+    """``envwrap doctor --json``: the problems :func:`run` prints, as records
+    (``fixed``: what --fix just removed), and the status :func:`run` returns."""
+    records = [{"message": line, "fixed": line.startswith("removed ")} for line in problems(fix)]
+    ok = all(record["fixed"] for record in records)
+    return {"ok": ok, "problems": records}, 0 if ok else 1

@@ -20,6 +20,8 @@ from envwrap.layout import Layout, read_cfg
 # the staging and activator modules) inside the functions, and return strings.
 
 TMP_MARKER = ".envwrap-tmpenv"
+# Its modification time is when the env was last used (workon, run, shell).
+LAST_USED = ".envwrap-last-used"
 
 
 # ----------------------------------------------------------------- finding
@@ -143,7 +145,8 @@ def packages_mismatch(path) -> str | None:
 
 
 class Info:
-    def __init__(self, name, path, version, base, project, broken):
+    def __init__(self, name, path, version, base, project, broken, last_used=None, size=None, creator=None,
+                 tmp=False):
         self.name: str = name
         self.path: str = os.fspath(path)
         self.version: str | None = version
@@ -151,28 +154,85 @@ class Info:
         self.project: str | None = project
         self.broken: str | None = broken
         self.mismatch: str | None = None if broken else packages_mismatch(path)
+        self.last_used: float | None = last_used  # seconds since the epoch; None: never recorded
+        self.size: int | None = size  # bytes on disk, hard-linked files once; None: not measured
+        self.creator: str | None = creator  # venv, uv, virtualenv; None: unknown
+        self.tmp: bool = tmp  # made by mktmpenv
+
+    @property
+    def project_missing(self) -> bool:
+        return self.project is not None and not os.path.isdir(self.project)
 
     def as_dict(self) -> dict:
+        """The environment as ``envwrap ls --json`` prints it (README: JSON output)."""
+        last = None
+        if self.last_used is not None:
+            import datetime
+
+            last = datetime.datetime.fromtimestamp(self.last_used).astimezone().isoformat(timespec="seconds")
         return {
             "name": self.name,
             "path": str(self.path),
             "python": self.version,
             "base": self.base,
             "project": self.project,
+            "project_missing": self.project_missing,
             "broken": self.broken,
+            "last_used": last,
+            "size": self.size,
+            "creator": self.creator,
+            "tmp": self.tmp,
         }
 
 
-def info(name: str, path) -> Info:
-    version = base = None
+def creator_of(cfg: dict) -> str | None:
+    """Which tool made an environment, from the keys it wrote into pyvenv.cfg."""
+    if "uv" in cfg:
+        return "uv"
+    if "virtualenv" in cfg:
+        return "virtualenv"
+    if "version" in cfg or " -m venv" in cfg.get("command", ""):
+        return "venv"
+    return None
+
+
+def last_used(path) -> float | None:
+    try:
+        return os.stat(os.path.join(path, LAST_USED)).st_mtime
+    except OSError:
+        return None
+
+
+def mark_used(path) -> None:
+    """Record that the environment is being used now: one utime (one open the
+    first time). An env that cannot be written (shared, read-only) is skipped."""
+    marker = os.path.join(path, LAST_USED)
+    try:
+        os.utime(marker)
+    except FileNotFoundError:
+        try:
+            os.close(os.open(marker, os.O_WRONLY | os.O_CREAT, 0o644))
+        except OSError:
+            pass
+    except OSError:
+        pass
+
+
+def info(name: str, path, sizes=None) -> Info:
+    """What is known about an environment; its size only when ``sizes`` (a
+    :class:`envwrap.tidy.Sizes`) is given, since that walks its files."""
+    version = base = creator = None
     try:
         cfg = read_cfg(os.path.join(path, "pyvenv.cfg"))
         version = cfg.get("version_info") or cfg.get("version")
         base = cfg.get("home")
+        creator = creator_of(cfg)
     except (OSError, UnicodeError):
         pass
     proj = project_of(path)
-    return Info(name, path, version, base, proj, broken(path))
+    return Info(name, path, version, base, proj, broken(path), last_used=last_used(path),
+                size=sizes.of(path) if sizes is not None else None, creator=creator,
+                tmp=os.path.isfile(os.path.join(path, TMP_MARKER)))
 
 
 # ----------------------------------------------------------------- creating
@@ -542,7 +602,7 @@ def copy(src_ref: str, dest: str | None) -> str:
             copy_tree(src, staged)
         except (OSError, shutil.Error) as exc:
             raise UserError(f"cannot copy {src}: {exc}") from None
-        for marker in (TMP_MARKER,):
+        for marker in (TMP_MARKER, LAST_USED):  # a copy has never been used
             (staged / marker).unlink(missing_ok=True)
         relocate(staged, src, final)
         layout = Layout.of(staged)

@@ -214,14 +214,14 @@ def test_cli_lifecycle(envwrap_exe, user, tmp_path):
     run(envwrap_exe, user, "new", "--without-pip", "a")
     assert run(envwrap_exe, user, "ls").stdout == "a\nb b\n"
     assert run(envwrap_exe, user, "path", "b b").stdout == f"{home_dir / 'b b'}\n"
-    data = json.loads(run(envwrap_exe, user, "ls", "--json").stdout)
+    data = json.loads(run(envwrap_exe, user, "ls", "--json").stdout)["environments"]
     assert [d["name"] for d in data] == ["a", "b b"]
     assert data[0]["path"] == str(home_dir / "a") and data[0]["broken"] is None
     assert data[0]["python"].count(".") == 2
     proj = tmp_path / "proj"
     proj.mkdir()
     run(envwrap_exe, user, "project", "a", str(proj))
-    assert json.loads(run(envwrap_exe, user, "ls", "--json").stdout)[0]["project"] == str(proj)
+    assert json.loads(run(envwrap_exe, user, "ls", "--json").stdout)["environments"][0]["project"] == str(proj)
     show = run(envwrap_exe, user, "show", "a").stdout
     assert show.startswith("a\n=\n") and f"project: {proj}" in show and "status:  ok" in show
     run(envwrap_exe, user, "cp", "a", "c")

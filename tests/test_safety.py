@@ -399,7 +399,7 @@ def test_creation_in_progress_is_never_visible(user, envwrap_exe, tmp_path, bash
         (staged,) = home_dir.glob(f".envwrap/staging/*/{name}")
         for _ in range(5):
             assert run(envwrap_exe, user, "ls").stdout == ""
-            assert json.loads(run(envwrap_exe, user, "ls", "--json").stdout) == []
+            assert json.loads(run(envwrap_exe, user, "ls", "--json").stdout)["environments"] == []
             assert bash.ok("lsvirtualenv -b").stdout == ""
             assert bash.ok("workon").stdout == ""
             r = bash.run(f"workon {q(name)}")
@@ -676,7 +676,7 @@ def vanished_base(user, envwrap_exe, tmp_path):
 
 
 def test_env_whose_base_python_vanished_is_reported(vanished_base, bash, user, envwrap_exe):
-    data = {d["name"]: d for d in json.loads(run(envwrap_exe, user, "ls", "--json").stdout)}
+    data = {d["name"]: d for d in json.loads(run(envwrap_exe, user, "ls", "--json").stdout)["environments"]}
     assert data["br"]["broken"] and "gone" in data["br"]["broken"]
     long = bash.ok("lsvirtualenv -l").stdout
     assert "status:  BROKEN: " in long and "Traceback" not in long
@@ -701,7 +701,7 @@ def test_env_whose_base_python_vanished_is_reported(vanished_base, bash, user, e
 def test_repair_brings_back_an_env_whose_base_python_vanished(vanished_base, user, envwrap_exe):
     proc = run(envwrap_exe, user, "repair", "br", "-p", BASE_PY)
     assert proc.returncode == 0, proc.stderr
-    data = json.loads(run(envwrap_exe, user, "ls", "--json").stdout)
+    data = json.loads(run(envwrap_exe, user, "ls", "--json").stdout)["environments"]
     assert data[0]["broken"] is None
     py = subprocess.run([str(vanished_base / "bin" / "python"), "-c", "import sys; print(sys.prefix)"],
                         capture_output=True, text=True)
@@ -749,7 +749,7 @@ def test_garbage_pyvenv_cfg_is_listed_as_broken(user, envwrap_exe, bash, tmp_pat
         assert run(envwrap_exe, user, "new", "--without-pip", name).returncode == 0
     (home_dir / "garbage" / "pyvenv.cfg").write_bytes(b"\xff\xfe\x00\x01home = \x80\x81\n\xc3(")
     assert run(envwrap_exe, user, "ls").stdout == "fine\ngarbage\n"
-    data = {d["name"]: d for d in json.loads(run(envwrap_exe, user, "ls", "--json").stdout)}
+    data = {d["name"]: d for d in json.loads(run(envwrap_exe, user, "ls", "--json").stdout)["environments"]}
     assert data["fine"]["broken"] is None
     assert "pyvenv.cfg" in data["garbage"]["broken"]
     for argv in (["ls", "-l"], ["show", "garbage"], ["doctor"]):
@@ -977,5 +977,5 @@ def test_pyvenv_cfg_read_as_python_reads_it(user, envwrap_exe, tmp_path):
     wh = tmp_path / "vt\x0bhome = nowhere"
     env = dict(user, WORKON_HOME=str(wh))
     assert run(envwrap_exe, env, "new", "--without-pip", "x").returncode == 0
-    assert json.loads(run(envwrap_exe, env, "ls", "--json").stdout)[0]["broken"] is None
+    assert json.loads(run(envwrap_exe, env, "ls", "--json").stdout)["environments"][0]["broken"] is None
 
