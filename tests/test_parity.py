@@ -426,7 +426,7 @@ def test_env_is_invisible_until_premkvirtualenv_has_finished(sh, user, tmp_path,
     try:
         _wait_for(started, proc)
         assert backend(user, "ls").stdout == ""
-        assert json.loads(backend(user, "ls", "--json").stdout) == []
+        assert json.loads(backend(user, "ls", "--json").stdout)["environments"] == []
         assert sh.ok("lsvirtualenv -b").stdout == ""
         r = sh.run(f"workon {q(name)}")
         assert r.status != 0 and one_line(r.stderr) and sh.var("VIRTUAL_ENV") is None
@@ -522,7 +522,7 @@ def test_repair_refuses_another_minor_version_and_keeps_the_prompt(user, tmp_pat
     r = backend(user, "repair", "r", "-p", old_py)
     assert r.returncode == 0, r.stderr
     assert "prompt = 'my prompt'" in cfg.read_text()
-    assert json.loads(backend(user, "ls", "--json").stdout)[0]["broken"] is None
+    assert json.loads(backend(user, "ls", "--json").stdout)["environments"][0]["broken"] is None
     assert "(my prompt)" in (env / "bin" / "activate").read_text()
     py = subprocess.run([str(env / "bin" / "python"), "-c", "import sys; print(sys.prefix, sys.version_info[:2])"],
                         capture_output=True, text=True)
