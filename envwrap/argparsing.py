@@ -16,7 +16,10 @@ class Parser(argparse.ArgumentParser):
         super().__init__(*args, **kwargs)
 
     def error(self, message: str):  # type: ignore[override]
-        raise UserError(f"{self.prog}: {message} (see {self.prog} --help)", status=2)
+        # The CLI prints every UserError after "envwrap: ", so an "envwrap VERB"
+        # prog is named by its verb alone there ("envwrap: config: ...").
+        who = self.prog[len("envwrap "):] if self.prog.startswith("envwrap ") else self.prog
+        raise UserError(f"{who}: {message} (see {self.prog} --help)", status=2)
 
     def exit(self, status: int = 0, message: str | None = None):  # type: ignore[override]
         if message:

@@ -35,6 +35,36 @@ def _json(data) -> None:
     _out(json.dumps(data, indent=2, ensure_ascii=False))
 
 
+# The shell commands that are plain backend calls. Each shell function calls the
+# verb named after itself, so that its --help, usage and messages name the
+# command the user typed; ``envwrap VERB`` names itself.
+COMMAND_VERBS = {
+    "lsvirtualenv": "ls",
+    "showvirtualenv": "show",
+    "rmvirtualenv": "rm",
+    "lssitepackages": "sitepackages",
+    "add2virtualenv": "add-path",
+    "toggleglobalsitepackages": "toggle-global",
+    "wipeenv": "wipe",
+    "setvirtualenvproject": "project",
+}
+
+_invoked_as: str | None = None  # the first argument of this run, set by main()
+
+
+def _prog(verb: str) -> str:
+    """What --help and messages call ``verb``: the shell command's name when the
+    shell function called it, else ``envwrap VERB``."""
+    if _invoked_as is not None and COMMAND_VERBS.get(_invoked_as) == verb:
+        return _invoked_as
+    return f"envwrap {verb}"
+
+
+def _who(prog: str) -> str:
+    """``prog`` as the subject of a message that main() prefixes with 'envwrap: '."""
+    return prog[len("envwrap "):] if prog.startswith("envwrap ") else prog
+
+
 # ----------------------------------------------------------------- verbs
 
 
@@ -54,16 +84,31 @@ def cmd_sh(args: list[str]) -> int:
     if command is None:
         raise UserError(f"unknown shell command '{args[1]}'", 2)
     hooks.hook_stdout = sys.stderr.fileno()  # stdout is code from here on
-    # Anything a command prints (argparse's --help above all) goes to stderr:
-    # the shell evaluates our stdout. (Swapped by hand: contextlib would cost
-    # more import time than the rest of workon.)
-    stdout, sys.stdout = sys.stdout, sys.stderr
+    # The shell evaluates our stdout, so what a command prints is caught here
+    # (swapped by hand: contextlib would cost more import time than the rest of
+    # workon). --help becomes a plan that prints it on the shell's stdout, so
+    # `mkvirtualenv --help | less` works; anything else goes to stderr.
+    import io
+
+    printed = io.StringIO()
+    stdout, sys.stdout = sys.stdout, printed
     try:
         plan = command(shell, args[2:])
-    except SystemExit as exc:  # --help: shown, and nothing to evaluate
-        return exc.code if isinstance(exc.code, int) else 0
+    except SystemExit as exc:  # --help (or a usage exit): nothing else to do
+        status = exc.code if isinstance(exc.code, int) else 0
+        if status == 0 and printed.getvalue():
+            from envwrap.plan import Plan
+
+            plan = Plan()
+            plan.print(printed.getvalue())
+            stdout.write(shells.emitter(shell).render(plan.steps))
+        else:
+            sys.stderr.write(printed.getvalue())
+        return status
     finally:
         sys.stdout = stdout
+    if printed.getvalue():
+        sys.stderr.write(printed.getvalue())
     sys.stdout.write(shells.emitter(shell).render(plan.steps))
     return 0
 
@@ -72,12 +117,17 @@ def cmd_ls(args: list[str]) -> int:
     from envwrap import envs, home
     from envwrap.argparsing import Parser
 
-    parser = Parser(prog="envwrap ls", description="List the environments in WORKON_HOME.")
+    prog = _prog("ls")
+    long_default = prog == "lsvirtualenv"  # as virtualenvwrapper's lsvirtualenv
+    parser = Parser(prog=prog, description="List the environments in WORKON_HOME.")
     mode = parser.add_mutually_exclusive_group()
-    mode.add_argument("-b", "--brief", action="store_true", help="names only (the default)")
-    mode.add_argument("-l", "--long", action="store_true", help="details for each environment")
+    mode.add_argument("-b", "--brief", action="store_true",
+                      help="names only" + ("" if long_default else " (the default)"))
+    mode.add_argument("-l", "--long", action="store_true",
+                      help="details for each environment" + (" (the default)" if long_default else ""))
     mode.add_argument("--json", action="store_true", help="details as JSON")
     opts = parser.parse_args(args)
+    opts.long = opts.long or (long_default and not opts.brief and not opts.json)
     root = home.workon_home()
     found = envs.listing(root)
     if opts.json or opts.long:
@@ -131,11 +181,12 @@ def cmd_show(args: list[str]) -> int:
     from envwrap import envs, home
     from envwrap.argparsing import Parser
 
-    parser = Parser(prog="showvirtualenv", description="Show details of an environment (default: the active one).")
+    prog = _prog("show")
+    parser = Parser(prog=prog, description="Show details of an environment (default: the active one).")
     parser.add_argument("name", nargs="?")
     parser.add_argument("--json", action="store_true", help="details as JSON (README: JSON output)")
     opts = parser.parse_args(args)
-    name, path = envs.current(opts.name, "showvirtualenv")
+    name, path = envs.current(opts.name, _who(prog))
     from envwrap.tidy import Sizes
 
     with Sizes(os.path.dirname(path)) as sizes:
@@ -178,7 +229,7 @@ def cmd_rm(args: list[str]) -> int:
     from envwrap import envs
     from envwrap.argparsing import HIDDEN, Parser
 
-    parser = Parser(prog="rmvirtualenv", description="Remove environments.")
+    parser = Parser(prog=_prog("rm"), description="Remove environments.")
     parser.add_argument("--tmp", action="store_true", help=HIDDEN)
     parser.add_argument("names", nargs="+", metavar="NAME")
     opts = parser.parse_args(args)
@@ -214,7 +265,8 @@ def cmd_project(args: list[str]) -> int:
     from envwrap import envs
     from envwrap.argparsing import Parser
 
-    parser = Parser(prog="setvirtualenvproject",
+    prog = _prog("project")
+    parser = Parser(prog=prog,
                     description="Bind an environment to a project directory (default: active env, current dir).")
     parser.add_argument("env", nargs="?")
     parser.add_argument("project", nargs="?")
@@ -222,7 +274,7 @@ def cmd_project(args: list[str]) -> int:
     if opts.env and os.sep in opts.env and os.path.isfile(os.path.join(opts.env, "pyvenv.cfg")):
         env = opts.env  # virtualenvwrapper passes the env's path
     else:
-        _, env = envs.current(opts.env, "setvirtualenvproject")
+        _, env = envs.current(opts.env, _who(prog))
     project = os.path.abspath(os.path.expanduser(opts.project)) if opts.project else os.getcwd()
     envs.set_project(env, project)
     say(f"Setting project for {os.path.basename(os.path.normpath(env))} to {project}")
@@ -233,11 +285,12 @@ def cmd_sitepackages(args: list[str]) -> int:
     from envwrap import envs
     from envwrap.argparsing import Parser
 
-    parser = Parser(prog="lssitepackages", description="Show the active environment's site-packages.")
+    prog = _prog("sitepackages")
+    parser = Parser(prog=prog, description="Show the active environment's site-packages.")
     parser.add_argument("--path", action="store_true", help="print the directory only")
     parser.add_argument("name", nargs="?")
     opts = parser.parse_args(args)
-    _, env = envs.current(opts.name, "lssitepackages")
+    _, env = envs.current(opts.name, _who(prog))
     sp = envs.site_packages(env)
     if opts.path:
         _out(str(sp))
@@ -258,11 +311,12 @@ def cmd_add_path(args: list[str]) -> int:
     from envwrap import envs
     from envwrap.argparsing import Parser
 
-    parser = Parser(prog="add2virtualenv", description="Add directories to the active environment's import path.")
+    prog = _prog("add-path")
+    parser = Parser(prog=prog, description="Add directories to the active environment's import path.")
     parser.add_argument("-d", dest="delete", action="store_true", help="remove them instead")
     parser.add_argument("dirs", nargs="*", metavar="DIR")
     opts = parser.parse_args(args)
-    _, env = envs.current(None, "add2virtualenv")
+    _, env = envs.current(None, _who(prog))
     if not opts.dirs:  # the directories added so far, one per line
         for entry in envs.path_entries(env):
             _out(entry)
@@ -275,12 +329,12 @@ def cmd_toggle(args: list[str]) -> int:
     from envwrap import envs
     from envwrap.argparsing import Parser
 
-    parser = Parser(prog="toggleglobalsitepackages",
-                    description="Turn access to the base interpreter's packages on or off.")
+    prog = _prog("toggle-global")
+    parser = Parser(prog=prog, description="Turn access to the base interpreter's packages on or off.")
     parser.add_argument("-q", dest="quiet", action="store_true", help="say nothing")
     parser.add_argument("name", nargs="?")
     opts = parser.parse_args(args)
-    _, env = envs.current(opts.name, "toggleglobalsitepackages")
+    _, env = envs.current(opts.name, _who(prog))
     on = envs.toggle_global(env)
     if not opts.quiet:
         print(f"{'Enabled' if on else 'Disabled'} global site-packages", file=sys.stderr)
@@ -291,12 +345,15 @@ def cmd_wipe(args: list[str]) -> int:
     from envwrap import envs
     from envwrap.argparsing import Parser
 
-    parser = Parser(prog="wipeenv", description="Uninstall every package from the active environment.")
+    prog = _prog("wipe")
+    parser = Parser(prog=prog, description="Uninstall every package from the active environment.")
     parser.add_argument("name", nargs="?")
     opts = parser.parse_args(args)
-    _, env = envs.current(opts.name, "wipeenv")
+    _, env = envs.current(opts.name, _who(prog))
     removed = envs.wipe(env)
-    print("Nothing to remove." if not removed else f"Removed {len(removed)} packages.", file=sys.stderr)
+    count = len(removed)
+    print(f"Removed {count} package{'' if count == 1 else 's'}." if count else "Nothing to remove.",
+          file=sys.stderr)
     return 0
 
 
@@ -459,7 +516,31 @@ USAGE = """usage: envwrap VERB [ARGS...]   (envwrap VERB --help for each)
 
 
 def main(argv: list[str] | None = None) -> int:
+    global _invoked_as
     args = sys.argv[1:] if argv is None else argv
+    _invoked_as = args[0] if args else None
+    try:
+        try:
+            status = _main(args)
+        except SystemExit as exc:  # argparse after --help
+            status = exc.code if isinstance(exc.code, int) else 0 if exc.code is None else 1
+        # A reader that closed the pipe early shows up here, inside the try,
+        # not as a traceback when the interpreter flushes at exit.
+        sys.stdout.flush()
+        return status
+    except BrokenPipeError:
+        # Nobody reads any more: stop quietly. What is still buffered goes to
+        # /dev/null, so the flush at exit cannot fail again.
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            os.close(devnull)
+        except (OSError, ValueError):
+            pass
+        return 141  # as a command killed by SIGPIPE
+
+
+def _main(args: list[str]) -> int:
     if not args or args[0] in ("-h", "--help", "help"):
         sys.stdout.write(USAGE)
         return 0 if args else 2
@@ -468,7 +549,7 @@ def main(argv: list[str] | None = None) -> int:
 
         _out(f"envwrap {__version__}")
         return 0
-    verb = VERBS.get(args[0])
+    verb = VERBS.get(COMMAND_VERBS.get(args[0], args[0]))
     try:
         if verb is None:
             raise UserError(f"unknown verb '{args[0]}' (envwrap --help lists them)", 2)
@@ -478,6 +559,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"envwrap: {one_line(str(exc))}", file=sys.stderr)
         return exc.status
     except OSError as exc:
+        if isinstance(exc, BrokenPipeError):
+            raise
         # Something on disk refused (permissions, a full disk): say what and where.
         where = f" ({exc.filename})" if exc.filename else ""
         print(one_line(f"envwrap: {exc.strerror or exc}{where}"), file=sys.stderr)
@@ -485,9 +568,3 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("envwrap: interrupted; nothing was left half-made", file=sys.stderr)
         return 130
-    except BrokenPipeError:
-        try:
-            sys.stdout = open(os.devnull, "w")
-        except OSError:
-            pass
-        return 141

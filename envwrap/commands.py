@@ -144,11 +144,12 @@ def _workon(shell: str, cd: bool | None, name: str | None) -> Plan:
     return plan
 
 
-def _creation_parser(prog: str, description: str):
-    from envwrap.argparsing import Parser
+def _creation_parser(prog: str, description: str, project_option: bool = True):
+    from envwrap.argparsing import HIDDEN, Parser
 
     parser = Parser(prog=prog, description=description)
-    parser.add_argument("-a", dest="project", metavar="PROJECT", help="associate an existing project directory")
+    parser.add_argument("-a", dest="project", metavar="PROJECT",
+                        help="associate an existing project directory" if project_option else HIDDEN)
     parser.add_argument("-i", dest="packages", metavar="PACKAGE", action="append", default=[],
                         help="install a package after creating (repeatable)")
     parser.add_argument("-r", dest="requirements", metavar="FILE", action="append", default=[],
@@ -162,6 +163,17 @@ def _creation_parser(prog: str, description: str):
     parser.add_argument("--system-site-packages", action="store_true",
                         help="give access to the base interpreter's packages")
     parser.add_argument("--prompt", help="prompt prefix (default: the name)")
+    links = parser.add_mutually_exclusive_group()
+    links.add_argument("--copies", dest="links", action="store_const", const="--copies",
+                       help="copy the interpreter instead of linking to it (creator venv or virtualenv)")
+    links.add_argument("--symlinks", dest="links", action="store_const", const="--symlinks",
+                       help="link to the interpreter (the default, except on Windows)")
+    parser.add_argument("--clear", action="store_true",
+                        help="accepted as python -m venv does; a new environment always starts empty")
+    parser.add_argument("--upgrade-deps", action="store_true",
+                        help="upgrade pip from the package index after creating (needs the network)")
+    parser.add_argument("--without-scm-ignore-files", action="store_true",
+                        help="leave out the .gitignore that makes git ignore the environment")
     return parser
 
 
@@ -176,6 +188,12 @@ def _options(opts, extra: list[str]) -> envs.CreateOptions:
         project=opts.project if getattr(opts, "project", None) else None,
         prompt=opts.prompt,
         creator_args=tuple(extra),
+        venv_options=tuple(option for option, given in (
+            (opts.links, bool(opts.links)),
+            ("--clear", opts.clear),
+            ("--upgrade-deps", opts.upgrade_deps),
+            ("--without-scm-ignore-files", opts.without_scm_ignore_files),
+        ) if given),
     )
 
 
@@ -230,7 +248,8 @@ def cpvirtualenv(shell: str, args: list[str]) -> Plan:
 def mkproject(shell: str, args: list[str]) -> Plan:
     from envwrap.argparsing import HIDDEN
 
-    parser = _creation_parser("mkproject", "Create a project directory in PROJECT_HOME and its environment.")
+    parser = _creation_parser("mkproject", "Create a project directory in PROJECT_HOME and its environment.",
+                              project_option=False)
     parser.add_argument("-f", "--force", action="store_true",
                         help="use the project directory, and the environment NAME, even if they exist")
     parser.add_argument("-t", dest="templates", action="append", default=[], help=HIDDEN)
@@ -238,6 +257,9 @@ def mkproject(shell: str, args: list[str]) -> Plan:
     opts, extra = parser.parse_known_args(args)
     if opts.templates:
         raise UserError("mkproject: project templates (-t) are not supported by envwrap")
+    if opts.project:
+        raise UserError("mkproject: -a does not apply: the project is PROJECT_HOME/NAME "
+                        "(to bind another directory: mkvirtualenv -a DIR NAME)", 2)
     from envwrap import names
 
     names.validate(opts.name)
@@ -280,7 +302,7 @@ def mkproject(shell: str, args: list[str]) -> Plan:
             except OSError:
                 pass
         raise
-    _say(f"envwrap: {'created' if created else 'reusing'} project {project}"
+    _say(f"envwrap: {'created' if created else 'using existing'} project {project}"
          + (f" for the existing environment '{opts.name}'" if reuse else ""))
     plan = _start(shell)
     # virtualenvwrapper's order: activate, postmkvirtualenv (where you are),
@@ -340,6 +362,22 @@ def cdvirtualenv(shell: str, args: list[str]) -> Plan:
     return plan
 
 
+def allvirtualenv(shell: str, args: list[str]) -> Plan:
+    """The shell function runs the command in each environment itself; the
+    backend only answers ``allvirtualenv --help``."""
+    from envwrap.argparsing import Parser
+
+    parser = Parser(prog="allvirtualenv",
+                    description="Run a command in every environment: each in its own directory, with the "
+                                "environment active (no hooks run), under a header with its name.")
+    parser.add_argument("command", metavar="COMMAND [ARGS...]", help="the command to run, and its arguments")
+    if args[:1] in (["-h"], ["--help"]):
+        parser.parse_args(args[:1])  # shows the help
+    if not args:
+        raise UserError("allvirtualenv: name a command to run in every environment", 2)
+    raise UserError("allvirtualenv: the shell function runs the command (load envwrap: envwrap init)", 2)
+
+
 COMMANDS = {
     "workon": workon,
     "mkvirtualenv": mkvirtualenv,
@@ -349,4 +387,5 @@ COMMANDS = {
     "cdsitepackages": cdsitepackages,
     "cdproject": cdproject,
     "cdvirtualenv": cdvirtualenv,
+    "allvirtualenv": allvirtualenv,
 }

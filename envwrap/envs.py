@@ -42,7 +42,94 @@ def listing(root=None) -> list[str]:
                 continue
             if os.path.isfile(os.path.join(entry.path, "pyvenv.cfg")):
                 found.append(entry.name)
-    return sorted(found)
+    return sort_names(found)
+
+
+def sort_names(found: list[str]) -> list[str]:
+    """Names in the order the shell's own listing (``lsvirtualenv -b``, ``workon``)
+    prints them, so that both agree. That listing is a glob of NAME/pyvenv.cfg:
+    bash and zsh sort those paths with the locale's collation (LC_COLLATE), fish
+    with its own natural order, PowerShell ordinally; the fish and PowerShell
+    hooks say which with ENVWRAP_SORT."""
+    order = os.environ.get("ENVWRAP_SORT")
+    if order == "fish":
+        import functools
+
+        return sorted(found, key=lambda n: functools.cmp_to_key(_fish_glob_cmp)(n + "/pyvenv.cfg"))
+    if order == "ordinal":  # .NET's ordinal order: UTF-16 code units
+        return sorted(found, key=lambda n: n.encode("utf-16-be", "surrogatepass"))
+    paths = [n + "/pyvenv.cfg" for n in found]
+    try:
+        import locale
+
+        locale.setlocale(locale.LC_COLLATE, "")
+        keys = [locale.strxfrm(p) for p in paths]
+    except Exception:  # no such locale (locale.Error), a name it cannot take: code points
+        keys = paths
+    order_of = dict(zip(found, zip(keys, paths)))  # ties broken by code point
+    return sorted(found, key=order_of.__getitem__)
+
+
+def _fish_glob_cmp(a: str, b: str) -> int:
+    """fish's order for glob results: letter case ignored, runs of digits compared
+    by value (leading zeros and whitespace after a number skipped), ties broken by
+    code point."""
+    i = j = 0
+    result = 0
+    while i < len(a) and j < len(b):
+        if a[i] in _DIGITS and b[j] in _DIGITS:
+            result, i, j = _fish_number_cmp(a, b, i, j)
+            if result or i == len(a) or j == len(b):
+                break
+        x, y = a[i], b[j]
+        if x != y:
+            x, y = _fold(x), _fold(y)
+            if x != y:
+                result = -1 if x < y else 1
+                break
+        i += 1
+        j += 1
+    if result:
+        return result
+    if i == len(a):
+        if j == len(b):
+            return (a > b) - (a < b)
+        return -1
+    return 1
+
+
+_DIGITS = frozenset("0123456789")
+
+
+def _fold(ch: str) -> str:
+    low = ch.lower()
+    return low if len(low) == 1 else ch
+
+
+def _fish_number_cmp(a: str, b: str, i: int, j: int) -> tuple[int, int, int]:
+    while i < len(a) and a[i] == "0":
+        i += 1
+    while j < len(b) and b[j] == "0":
+        j += 1
+    result = 0
+    while True:
+        da = i < len(a) and a[i] in _DIGITS
+        db = j < len(b) and b[j] in _DIGITS
+        if not (da and db):
+            if da:
+                result = 1  # a's number has more digits
+            elif db:
+                result = -1
+            break
+        if not result and a[i] != b[j]:
+            result = 1 if a[i] > b[j] else -1
+        i += 1
+        j += 1
+    while i < len(a) and a[i].isspace():
+        i += 1
+    while j < len(b) and b[j].isspace():
+        j += 1
+    return result, i, j
 
 
 def path_of(name: str) -> str:
@@ -240,7 +327,7 @@ def info(name: str, path, sizes=None) -> Info:
 
 class CreateOptions:
     def __init__(self, python=None, creator=None, system_site_packages=False, without_pip=False,
-                 packages=(), requirements=(), project=None, prompt=None, creator_args=()):
+                 packages=(), requirements=(), project=None, prompt=None, creator_args=(), venv_options=()):
         self.python: str | None = python
         self.creator: str | None = creator
         self.system_site_packages: bool = system_site_packages
@@ -250,6 +337,16 @@ class CreateOptions:
         self.project: str | None = os.fspath(project) if project else None
         self.prompt: str | None = prompt
         self.creator_args: tuple[str, ...] = tuple(creator_args)
+        # options `python -m venv` takes, as typed: see VENV_OPTIONS
+        self.venv_options: tuple[str, ...] = tuple(venv_options)
+
+
+# The options of `python -m venv` that mkvirtualenv takes besides -p,
+# --system-site-packages, --without-pip and --prompt, and what each creator does
+# with them. envwrap itself does --upgrade-deps (pip from the index, after the
+# seed) and --without-scm-ignore-files (no .gitignore) for every creator; --clear
+# changes nothing, since a new environment is built in an empty directory.
+VENV_OPTIONS = ("--copies", "--symlinks", "--clear", "--upgrade-deps", "--without-scm-ignore-files")
 
 
 def _find_python(spec: str | None) -> str | None:
@@ -291,8 +388,10 @@ def _uv_binary() -> str | None:
     return shutil.which("uv")
 
 
-def creator_choice(explicit: str | None) -> tuple[str, list[str]]:
-    """('venv'|'uv'|'command', command-prefix) for a new environment."""
+def creator_choice(explicit: str | None, copies: bool = False) -> tuple[str, list[str]]:
+    """('venv'|'uv'|'command', command-prefix) for a new environment. uv cannot
+    copy the interpreter: with ``copies``, venv is used unless uv was asked for
+    on the command line."""
     import shlex
     import shutil
 
@@ -314,17 +413,29 @@ def creator_choice(explicit: str | None) -> tuple[str, list[str]]:
         return "command", [exe]
     if choice in ("auto", "uv"):
         uv = _uv_binary()
-        if uv:
+        if uv and copies:
+            if explicit == "uv":
+                raise UserError("the uv creator cannot copy the interpreter (--copies); use --creator venv")
+        elif uv:
             return "uv", [uv]
-        if choice == "uv":
+        elif choice == "uv":
             raise UserError("creator 'uv' asked for, but uv is not installed (pip install 'envwrap[uv]')")
     return "venv", []
 
 
-def _run_creator(kind: str, prefix: list[str], target, opts: CreateOptions, name: str) -> None:
+def _unstage(text: str, staged, final) -> str:
+    """A creator's words with the staging path replaced by the env's real one:
+    the stage is envwrap's business, the user only ever sees the final path."""
+    if final is None:
+        return text
+    return text.replace(os.fspath(staged), os.fspath(final))
+
+
+def _run_creator(kind: str, prefix: list[str], target, opts: CreateOptions, name: str, final=None) -> None:
     import subprocess
 
     python = _find_python(opts.python)
+    links = [o for o in opts.venv_options if o in ("--copies", "--symlinks")]
     env = dict(os.environ)
     env.pop("VIRTUAL_ENV", None)
     env.pop("PYTHONPATH", None)
@@ -336,10 +447,11 @@ def _run_creator(kind: str, prefix: list[str], target, opts: CreateOptions, name
             cmd.append("--system-site-packages")
         if opts.without_pip:
             cmd += ["--no-pip", "--no-setuptools", "--no-wheel"]
+        cmd += links  # virtualenv has both; a custom command may refuse them itself
         cmd.append(str(target))
     elif opts.creator_args:
         raise UserError(
-            f"option {opts.creator_args[0]} is not understood by the {kind} creator"
+            f"option {opts.creator_args[0]} is not understood by the {kind} creator (--help lists the options)"
         )
     elif kind == "uv":
         cmd = list(prefix) + ["venv", "--quiet", "--no-project", "--python", python or _own_base_python()]
@@ -352,7 +464,7 @@ def _run_creator(kind: str, prefix: list[str], target, opts: CreateOptions, name
 
             builder = venv.EnvBuilder(
                 system_site_packages=opts.system_site_packages,
-                symlinks=os.name != "nt",
+                symlinks="--copies" not in links and (os.name != "nt" or "--symlinks" in links),
                 with_pip=False,
                 prompt=opts.prompt or name,
             )
@@ -361,9 +473,9 @@ def _run_creator(kind: str, prefix: list[str], target, opts: CreateOptions, name
             except ValueError as exc:  # e.g. the path holds the PATH separator
                 raise UserError(f"venv refused {target.name!r}: {exc}") from None
             except (OSError, subprocess.CalledProcessError) as exc:
-                raise UserError(f"venv could not create the environment: {exc}") from None
+                raise UserError(_unstage(f"venv could not create the environment: {exc}", target, final)) from None
             return
-        cmd = [python, "-m", "venv", "--without-pip"]
+        cmd = [python, "-m", "venv", "--without-pip", *links]
         if opts.system_site_packages:
             cmd.append("--system-site-packages")
         cmd.append(str(target))
@@ -371,11 +483,15 @@ def _run_creator(kind: str, prefix: list[str], target, opts: CreateOptions, name
         # Never fetch a Python: creation works offline, with the interpreter named.
         env.setdefault("UV_PYTHON_DOWNLOADS", "never")
     try:
-        proc = subprocess.run(cmd, stdout=sys.stderr.fileno(), stderr=subprocess.PIPE, text=True, env=env)
+        proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                              errors="replace", env=env)
     except OSError as exc:
         raise UserError(f"cannot run creator {cmd[0]}: {exc.strerror}") from None
+    if proc.stdout and proc.returncode == 0:  # to stderr: our stdout may be shell code
+        sys.stderr.write(_unstage(proc.stdout, target, final))
+        sys.stderr.flush()
     if proc.returncode != 0:
-        lines = [line for line in proc.stderr.strip().splitlines() if line.strip()]
+        lines = [line for line in _unstage(proc.stderr, target, final).strip().splitlines() if line.strip()]
         detail = lines[-1] if lines else f"exit status {proc.returncode}"
         raise UserError(f"{os.path.basename(cmd[0])} could not create the environment: {detail}")
 
@@ -513,6 +629,15 @@ def _finish(staged, final, name: str, opts: CreateOptions, seed: bool) -> None:
     activators.write_all(staged, final, opts.prompt or name, layout.windows)
     if opts.project is not None:
         set_project(staged, opts.project)
+    if "--without-scm-ignore-files" in opts.venv_options:
+        try:
+            os.unlink(os.path.join(staged, ".gitignore"))  # the creator's: the stage was empty
+        except FileNotFoundError:
+            pass
+    if "--upgrade-deps" in opts.venv_options:
+        if not os.path.exists(layout.python) or opts.without_pip:
+            raise UserError("--upgrade-deps needs pip: drop --without-pip")
+        _pip_install(layout, ["--upgrade", "pip"])
     installs: list[str] = []
     for req in opts.requirements:
         installs += ["-r", req]
@@ -551,14 +676,16 @@ def create(name: str, opts: CreateOptions, tmp: bool = False) -> str:
     final = Path(check_new_name(root, name))
     if opts.without_pip and (opts.packages or opts.requirements):
         raise UserError("-i/-r need pip: drop --without-pip")
+    if opts.without_pip and "--upgrade-deps" in opts.venv_options:
+        raise UserError("--upgrade-deps needs pip: drop --without-pip")
     for req in opts.requirements:
         if not os.path.isfile(req):
             raise UserError(f"requirements file '{req}' not found")
-    kind, prefix = creator_choice(opts.creator)
+    kind, prefix = creator_choice(opts.creator, copies="--copies" in opts.venv_options)
     staging.sweep(root)
     with staging.NameLock(root, name), staging.Stage(root) as stage:
         staged = stage.dir / name
-        _run_creator(kind, prefix, staged, opts, name)
+        _run_creator(kind, prefix, staged, opts, name, final=final)
         seed = not opts.without_pip and kind != "command"
         _finish(staged, final, name, opts, seed)
         if tmp:
@@ -606,11 +733,53 @@ def copy(src_ref: str, dest: str | None) -> str:
             (staged / marker).unlink(missing_ok=True)
         relocate(staged, src, final)
         layout = Layout.of(staged)
+        _rename_prompt(layout, src_name, dest)
         activators.write_all(staged, final, dest, layout.windows)
         # virtualenvwrapper's order: precpvirtualenv SOURCE_PATH DEST, then premkvirtualenv DEST.
         _pre_creation_hooks(staged, root, [("precpvirtualenv", os.fspath(src), dest), ("premkvirtualenv", dest)])
         staging.publish(staged, final)
     return os.fspath(final)
+
+
+def _rename_prompt(layout: Layout, old: str, new: str) -> None:
+    """A copy shows its own name: where the source's prompt was its name
+    (``prompt`` in pyvenv.cfg, and the activate.csh that venv wrote with it),
+    it becomes the copy's. A prompt chosen with --prompt is kept."""
+    import ast
+
+    if old == new:
+        return
+    try:
+        with open(layout.cfg, encoding="utf-8", newline="") as fh:
+            lines = fh.read().split("\n")
+    except (OSError, UnicodeError):
+        return
+    for i, line in enumerate(lines):
+        key, sep, value = line.partition("=")
+        if not (sep and key.strip().lower() == "prompt"):
+            continue
+        value = value.strip()
+        quoted = value[:1] in ("'", '"')
+        try:
+            shown = ast.literal_eval(value) if quoted else value  # venv writes repr(prompt)
+        except (ValueError, SyntaxError):
+            shown = value
+        if shown != old:
+            return  # a prompt of its own
+        lines[i] = f"prompt = {new!r}" if quoted else f"prompt = {new}"
+        with open(layout.cfg, "w", encoding="utf-8", newline="") as fh:
+            fh.write("\n".join(lines))
+        break
+    csh = os.path.join(layout.bin_dir, "activate.csh")
+    try:
+        with open(csh, encoding="utf-8", newline="") as fh:
+            text = fh.read()
+    except (OSError, UnicodeError):
+        return
+    updated = text.replace(f"({old}) ", f"({new}) ")
+    if updated != text:
+        with open(csh, "w", encoding="utf-8", newline="") as fh:
+            fh.write(updated)
 
 
 # ----------------------------------------------------------------- removing

@@ -12,6 +12,8 @@ turns it into code for one shell. Steps:
   ("cd", path)
   ("set", name, value)                     set one of envwrap's private shell variables
   ("list",)                                print the environment names (in the shell)
+  ("print", text)                          write text to the shell's standard output
+                                           (--help: shown, not evaluated)
 """
 
 from __future__ import annotations
@@ -43,3 +45,7 @@ class Plan:
 
     def list(self) -> None:
         self.steps.append(("list",))
+
+    def print(self, text: str) -> None:
+        """Write ``text`` (a final newline is added when it has none) to stdout."""
+        self.steps.append(("print", text if text.endswith("\n") else text + "\n"))

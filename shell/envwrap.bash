@@ -36,9 +36,19 @@ __envwrap_run() {
     \builtin eval "$__envwrap_code"
 }
 
-# Source a hook file; a failure is reported, not fatal.
+# Source a hook file. Its status is its own business (a last line such as
+# `[ -f .env ] && . .env` returns 1), as in virtualenvwrapper; only a hook that
+# cannot be read is reported. bash reports a syntax error in it by itself. (In
+# `|| :`, a failing line in it cannot end a shell that runs under `set -e`;
+# `\.`, not `\builtin .`: bash 5.2 loses its function context when a file
+# sourced by `builtin .` fails under -e, "pop_var_context: head of shell_variables".)
 __envwrap_source() {
-    \builtin . "$1" || \builtin printf 'envwrap: hook %s exited with status %s\n' "$1" "$?" >&2
+    if [[ -r $1 ]]; then
+        \. "$1" || :
+    else
+        \builtin printf 'envwrap: hook %s cannot be read; skipped\n' "$1" >&2
+    fi
+    \return 0
 }
 
 # The environment directory's parent, as completion and listing see it.
@@ -121,9 +131,31 @@ __envwrap_deactivate() {
         \builtin unset VIRTUALENVWRAPPER_LAST_VIRTUAL_ENV VIRTUALENVWRAPPER_LAST_VIRTUALENV
     fi
     if [[ -f $__envwrap_env/.envwrap-tmpenv ]]; then
+        __envwrap_leave_dir "$__envwrap_env" "${__envwrap_env%/*}"
         __envwrap_call rm --tmp "$__envwrap_env" || __envwrap_st=$?
+        __envwrap_back_dir
     fi
     \return "$__envwrap_st"
+}
+
+# Before an environment is removed: if the current directory is inside $1, cd to
+# $2 (its WORKON_HOME), as virtualenvwrapper does, so that the shell is not left
+# in a deleted directory. __envwrap_back_dir returns there if it still exists
+# (the removal failed). No process is started.
+__envwrap_left=
+__envwrap_leave_dir() {
+    if [[ -n $1 && ( $PWD == "$1" || $PWD == "$1"/* ) && -d $2 ]]; then
+        __envwrap_left="$PWD"
+        \builtin cd -- "$2" || __envwrap_left=
+    fi
+    \return 0
+}
+__envwrap_back_dir() {
+    if [[ -n $__envwrap_left && -d $__envwrap_left ]]; then
+        \builtin cd -- "$__envwrap_left" || :
+    fi
+    __envwrap_left=
+    \return 0
 }
 
 # ----------------------------------------------------------------- commands
@@ -141,24 +173,40 @@ cpvirtualenv() { __envwrap_run cpvirtualenv "$@"; }
 mkproject() { __envwrap_run mkproject "$@"; }
 cdsitepackages() { __envwrap_run cdsitepackages "$@"; }
 cdproject() { __envwrap_run cdproject "$@"; }
-rmvirtualenv() { __envwrap_call rm "$@"; }
-showvirtualenv() { __envwrap_call show "$@"; }
-lssitepackages() { __envwrap_call sitepackages "$@"; }
-add2virtualenv() { __envwrap_call add-path "$@"; }
-toggleglobalsitepackages() { __envwrap_call toggle-global "$@"; }
-wipeenv() { __envwrap_call wipe "$@"; }
-setvirtualenvproject() { __envwrap_call project "$@"; }
+# These call the backend verb named after the command (so that --help and
+# messages name it): envwrap's `showvirtualenv` is `envwrap show`, and so on.
+showvirtualenv() { __envwrap_call showvirtualenv "$@"; }
+lssitepackages() { __envwrap_call lssitepackages "$@"; }
+add2virtualenv() { __envwrap_call add2virtualenv "$@"; }
+toggleglobalsitepackages() { __envwrap_call toggleglobalsitepackages "$@"; }
+wipeenv() { __envwrap_call wipeenv "$@"; }
+setvirtualenvproject() { __envwrap_call setvirtualenvproject "$@"; }
 envwrap() { __envwrap_call "$@"; }
+
+# rmvirtualenv NAME...: first out of an environment about to be removed.
+rmvirtualenv() {
+    local __envwrap_h __envwrap_n __envwrap_st=0
+    __envwrap_workon_home
+    for __envwrap_n in "$@"; do
+        __envwrap_leave_dir "${__envwrap_h:+$__envwrap_h/$__envwrap_n}" "$__envwrap_h"
+        [[ -z $__envwrap_left ]] || break
+    done
+    __envwrap_call rmvirtualenv "$@" || __envwrap_st=$?
+    __envwrap_back_dir
+    \return "$__envwrap_st"
+}
 
 lsvirtualenv() {
     case "${1-}" in
         -b) __envwrap_list ;;
-        -l|'') __envwrap_call ls -l ;;
-        *) __envwrap_call ls "$@" ;;
+        *) __envwrap_call lsvirtualenv "$@" ;;
     esac
 }
 
 cdvirtualenv() {
+    case ${1-} in
+        -h|--help) __envwrap_run cdvirtualenv --help; \return ;;
+    esac
     if [ -z "${VIRTUAL_ENV-}" ]; then
         \builtin printf 'envwrap: cdvirtualenv: no environment is active; run workon first\n' >&2
         \return 1
@@ -166,8 +214,12 @@ cdvirtualenv() {
     \builtin cd -- "$VIRTUAL_ENV${1:+/$1}" || \return
 }
 
-# allvirtualenv CMD...: run CMD in every environment, each in a subshell.
+# allvirtualenv CMD...: run CMD in every environment, each in a subshell, under
+# a header naming the environment (as virtualenvwrapper does).
 allvirtualenv() {
+    case ${1-} in
+        -h|--help) __envwrap_run allvirtualenv --help; \return ;;
+    esac
     if [ "$#" -eq 0 ]; then
         \builtin printf 'envwrap: allvirtualenv: name a command to run in every environment\n' >&2
         \return 2
@@ -176,13 +228,21 @@ allvirtualenv() {
     __envwrap_workon_home
     __envwrap_scan
     for __envwrap_n in "${__envwrap_found[@]}"; do
+        __envwrap_header "$__envwrap_n"
         (
             \builtin . "$__envwrap_h/$__envwrap_n/bin/activate" &&
             \builtin cd -- "$__envwrap_h/$__envwrap_n" &&
             "$@"
         ) || __envwrap_st=$?
+        \builtin printf '\n'
     done
     \return "$__envwrap_st"
+}
+
+# A name, underlined.
+__envwrap_header() {
+    local __envwrap_u="${1//?/=}"
+    \builtin printf '%s\n%s\n' "$1" "$__envwrap_u"
 }
 
 # ----------------------------------------------------------------- completion
@@ -236,3 +296,16 @@ __envwrap_complete_subdirs() {
 
 \builtin complete -F __envwrap_complete_names workon rmvirtualenv cpvirtualenv showvirtualenv
 \builtin complete -F __envwrap_complete_subdirs cdvirtualenv cdsitepackages
+
+# virtualenvwrapper's `initialize` hook, sourced once at load (a file test, no
+# process): VIRTUALENVWRAPPER_HOOK_DIR, else WORKON_HOME.
+__envwrap_initialize() {
+    local __envwrap_h __envwrap_d
+    __envwrap_workon_home
+    __envwrap_d="${VIRTUALENVWRAPPER_HOOK_DIR:-$__envwrap_h}"
+    if [[ -n $__envwrap_d && -f $__envwrap_d/initialize ]]; then
+        __envwrap_source "$__envwrap_d/initialize"
+    fi
+    \return 0
+}
+__envwrap_initialize

@@ -22,7 +22,8 @@ set -g __envwrap_loads (math $__envwrap_loads + 1)
 
 # Run the backend with the user's settings, exported or not (fish globals and
 # universals count): a variable changed in this shell takes effect at the next
-# command. Unset and empty mean the same.
+# command. Unset and empty mean the same. ENVWRAP_SORT=fish: list environments
+# in the order of fish's globs, as `lsvirtualenv -b` does.
 function __envwrap_call --description 'Run the envwrap backend with the settings of this shell'
     set -l exe $__envwrap_exe
     if test -z "$exe[1]"
@@ -40,6 +41,7 @@ function __envwrap_call --description 'Run the envwrap backend with the settings
         VIRTUALENVWRAPPER_VIRTUALENV="$VIRTUALENVWRAPPER_VIRTUALENV" \
         VIRTUALENVWRAPPER_VIRTUALENV_ARGS="$VIRTUALENVWRAPPER_VIRTUALENV_ARGS" \
         ENVWRAP_LOADS="$__envwrap_loads" \
+        ENVWRAP_SORT=fish \
         $exe $argv
 end
 
@@ -55,10 +57,15 @@ function __envwrap_run --description 'Evaluate the code the envwrap backend prin
     eval $__envwrap_code
 end
 
-# Source a hook file; a failure is reported, not fatal.
+# Source a hook file. Its status is its own business (`set -e VAR` of an unset
+# VAR returns 4), as in virtualenvwrapper; only a hook that cannot be read is
+# reported. fish reports a syntax error in it by itself.
 function __envwrap_source --description 'Source an envwrap hook file'
-    source $argv[1]
-    or printf 'envwrap: hook %s exited with status %s\n' $argv[1] $status >&2
+    if test -r $argv[1]
+        source $argv[1]
+    else
+        printf 'envwrap: hook %s cannot be read; skipped\n' $argv[1] >&2
+    end
     return 0
 end
 
@@ -165,10 +172,36 @@ function __envwrap_deactivate --description 'Deactivate, with the predeactivate 
     end
     set -e VIRTUALENVWRAPPER_LAST_VIRTUAL_ENV VIRTUALENVWRAPPER_LAST_VIRTUALENV
     if test -n "$env"; and test -f "$env/.envwrap-tmpenv"
+        __envwrap_leave_dir "$env" (string replace -r '/[^/]*$' '' -- "$env")
         __envwrap_call rm --tmp "$env"
         or set st $status
+        __envwrap_back_dir
     end
     return $st
+end
+
+# Before an environment is removed: if the current directory is inside $argv[1],
+# cd to $argv[2] (its WORKON_HOME), as virtualenvwrapper does, so that the shell
+# is not left in a deleted directory. __envwrap_back_dir returns there if it
+# still exists (the removal failed). No process is started.
+function __envwrap_leave_dir --description 'Leave a directory that is about to be removed'
+    set -g __envwrap_left
+    if test -n "$argv[1]"; and test -d "$argv[2]"
+        if test "$PWD" = "$argv[1]"; or string match -q -- "$argv[1]/*" "$PWD"
+            set -g __envwrap_left "$PWD"
+            cd -- "$argv[2]"
+            or set -g __envwrap_left
+        end
+    end
+    return 0
+end
+
+function __envwrap_back_dir --description 'Return to the directory left by __envwrap_leave_dir, if it still exists'
+    if test -n "$__envwrap_left"; and test -d "$__envwrap_left"
+        cd -- "$__envwrap_left"
+    end
+    set -e __envwrap_left
+    return 0
 end
 
 # ----------------------------------------------------------------- commands
@@ -205,32 +238,43 @@ function cdproject --description "cd to the active environment's project directo
     __envwrap_run cdproject $argv
 end
 
+# rmvirtualenv and the commands below call the backend verb named after the
+# command (so that --help and messages name it): `showvirtualenv` is `envwrap show`.
 function rmvirtualenv --description 'Remove environments'
-    __envwrap_call rm $argv
+    set -l h (__envwrap_workon_home)
+    for n in $argv
+        test -n "$h"; or break
+        __envwrap_leave_dir "$h/$n" "$h"
+        test -z "$__envwrap_left"; or break
+    end
+    __envwrap_call rmvirtualenv $argv
+    set -l st $status
+    __envwrap_back_dir
+    return $st
 end
 
 function showvirtualenv --description 'Show details of an environment (default: the active one)'
-    __envwrap_call show $argv
+    __envwrap_call showvirtualenv $argv
 end
 
 function lssitepackages --description "List the active environment's site-packages"
-    __envwrap_call sitepackages $argv
+    __envwrap_call lssitepackages $argv
 end
 
 function add2virtualenv --description "Add directories to the active environment's import path"
-    __envwrap_call add-path $argv
+    __envwrap_call add2virtualenv $argv
 end
 
 function toggleglobalsitepackages --description "Turn access to the base interpreter's packages on or off"
-    __envwrap_call toggle-global $argv
+    __envwrap_call toggleglobalsitepackages $argv
 end
 
 function wipeenv --description 'Uninstall every package from the active environment'
-    __envwrap_call wipe $argv
+    __envwrap_call wipeenv $argv
 end
 
 function setvirtualenvproject --description 'Bind an environment to a project directory'
-    __envwrap_call project $argv
+    __envwrap_call setvirtualenvproject $argv
 end
 
 function envwrap --description 'The envwrap command, with the settings of this shell'
@@ -238,17 +282,18 @@ function envwrap --description 'The envwrap command, with the settings of this s
 end
 
 function lsvirtualenv --description 'List the environments (-b: names only, -l: details)'
-    switch "$argv[1]"
-        case -b
-            __envwrap_names
-        case -l ''
-            __envwrap_call ls -l
-        case '*'
-            __envwrap_call ls $argv
+    if test "$argv[1]" = -b
+        __envwrap_names
+    else
+        __envwrap_call lsvirtualenv $argv
     end
 end
 
 function cdvirtualenv --description "cd to the active environment's directory"
+    if contains -- "$argv[1]" -h --help
+        __envwrap_run cdvirtualenv --help
+        return
+    end
     if test -z "$VIRTUAL_ENV"
         echo 'envwrap: cdvirtualenv: no environment is active; run workon first' >&2
         return 1
@@ -261,8 +306,13 @@ function cdvirtualenv --description "cd to the active environment's directory"
 end
 
 # allvirtualenv CMD...: run CMD in every environment, each in its own fish
-# process (fish has no subshells), so nothing leaks back into this shell.
+# process (fish has no subshells), so nothing leaks back into this shell, under
+# a header naming the environment (as virtualenvwrapper does).
 function allvirtualenv --description 'Run a command in every environment'
+    if contains -- "$argv[1]" -h --help
+        __envwrap_run allvirtualenv --help
+        return
+    end
     if test (count $argv) -eq 0
         echo 'envwrap: allvirtualenv: name a command to run in every environment' >&2
         return 2
@@ -272,9 +322,11 @@ function allvirtualenv --description 'Run a command in every environment'
     or set fish_exe fish
     set -l st 0
     for n in (__envwrap_names)
+        printf '%s\n' $n (string replace -ar . = -- $n)
         $fish_exe -c 'source $argv[1]; and cd -- $argv[2]; and $argv[3..-1]' -- \
             "$h/$n/bin/activate.fish" "$h/$n" $argv
         or set st $status
+        echo
     end
     return $st
 end
@@ -328,6 +380,11 @@ function __envwrap_register_completions --description 'Register the TAB completi
         complete -c $cmd -l without-pip -l no-pip -d 'do not install pip'
         complete -c $cmd -l system-site-packages -d "give access to the base interpreter's packages"
         complete -c $cmd -l prompt -x -d 'prompt prefix'
+        complete -c $cmd -l copies -d 'copy the interpreter instead of linking to it'
+        complete -c $cmd -l symlinks -d 'link to the interpreter'
+        complete -c $cmd -l clear -d 'accepted as python -m venv does'
+        complete -c $cmd -l upgrade-deps -d 'upgrade pip from the package index'
+        complete -c $cmd -l without-scm-ignore-files -d 'no .gitignore in the environment'
         complete -c $cmd -s h -l help -d 'show help'
     end
     complete -c mkvirtualenv -f
@@ -349,3 +406,17 @@ function __envwrap_register_completions --description 'Register the TAB completi
     complete -c allvirtualenv -x -a '(__fish_complete_subcommand)'
 end
 __envwrap_register_completions
+
+# virtualenvwrapper's `initialize` hook, as initialize.fish, sourced once at load
+# (a file test, no process): VIRTUALENVWRAPPER_HOOK_DIR, else WORKON_HOME.
+function __envwrap_initialize --description 'Source the initialize.fish hook, if there is one'
+    set -l d "$VIRTUALENVWRAPPER_HOOK_DIR"
+    if test -z "$d"
+        set d (__envwrap_workon_home)
+    end
+    if test -n "$d"; and test -f "$d/initialize.fish"
+        __envwrap_source "$d/initialize.fish"
+    end
+    return 0
+end
+__envwrap_initialize

@@ -23,8 +23,9 @@
 
 $global:__envwrap_loads = 1 + [int](Get-Variable -Name __envwrap_loads -Scope Global -ValueOnly -ErrorAction SilentlyContinue)
 
-# Run the backend. It inherits the environment; ENVWRAP_LOADS is added, and its
-# output is read as UTF-8 (Windows PowerShell would use the OEM code page).
+# Run the backend. It inherits the environment; ENVWRAP_LOADS is added, and
+# ENVWRAP_SORT=ordinal (environments listed in the order of __envwrap_names), and
+# its output is read as UTF-8 (Windows PowerShell would use the OEM code page).
 function global:__envwrap_call {
     Set-StrictMode -Off
     $PSNativeCommandUseErrorActionPreference = $false
@@ -40,6 +41,7 @@ function global:__envwrap_call {
         $exe = $found.Path
     }
     $oldLoads = [Environment]::GetEnvironmentVariable('ENVWRAP_LOADS')
+    $oldSort = [Environment]::GetEnvironmentVariable('ENVWRAP_SORT')
     $oldIo = [Environment]::GetEnvironmentVariable('PYTHONIOENCODING')
     $oldEncoding = $null
     try {
@@ -50,10 +52,12 @@ function global:__envwrap_call {
     }
     try {
         $env:ENVWRAP_LOADS = [string]$global:__envwrap_loads
+        $env:ENVWRAP_SORT = 'ordinal'
         $env:PYTHONIOENCODING = 'utf-8'
         & $exe @args
     } finally {
         $env:ENVWRAP_LOADS = $oldLoads
+        $env:ENVWRAP_SORT = $oldSort
         $env:PYTHONIOENCODING = $oldIo
         if ($null -ne $oldEncoding) {
             try {
@@ -235,8 +239,47 @@ function global:__envwrap_deactivate {
     __envwrap_source_if $hookDir 'postdeactivate.ps1'
     Remove-Variable -Name 'VIRTUALENVWRAPPER_LAST_VIRTUAL_ENV', 'VIRTUALENVWRAPPER_LAST_VIRTUALENV' -Scope Global -ErrorAction SilentlyContinue
     if ($envDir -and [IO.File]::Exists([IO.Path]::Combine($envDir, '.envwrap-tmpenv'))) {
+        $left = __envwrap_leave_dir $envDir ([IO.Path]::GetDirectoryName($envDir))
         __envwrap_call rm --tmp $envDir
+        __envwrap_back_dir $left
     }
+}
+
+# Before an environment is removed: if the current location is inside $Dir, go
+# to $To (its WORKON_HOME), as virtualenvwrapper does, so that the session is
+# not left in a deleted directory (and, on Windows, the removal is not refused
+# because the backend runs inside it). Returns the location left, or $null.
+function global:__envwrap_leave_dir {
+    param([string]$Dir, [string]$To)
+    Set-StrictMode -Off
+    if (-not $Dir -or -not $To -or -not [IO.Directory]::Exists($To)) {
+        return $null
+    }
+    $here = (Get-Location -PSProvider FileSystem).ProviderPath
+    $dir = $Dir.TrimEnd('\', '/')
+    $inside = $here -eq $dir -or $here.StartsWith($dir + '/') -or $here.StartsWith($dir + '\')
+    if ([IO.Path]::DirectorySeparatorChar -eq '\') {
+        $inside = $here -ieq $dir -or $here.StartsWith($dir + '\', [StringComparison]::OrdinalIgnoreCase)
+    }
+    if (-not $inside) {
+        return $null
+    }
+    Set-Location -LiteralPath $To
+    $here
+}
+
+# Back to the location __envwrap_leave_dir left, if it still exists.
+function global:__envwrap_back_dir {
+    param([string]$Left)
+    if ($Left -and [IO.Directory]::Exists($Left)) {
+        Set-Location -LiteralPath $Left
+    }
+}
+
+# --help of a command that the shell runs itself: the backend prints it.
+function global:__envwrap_wants_help {
+    param([object[]]$Words)
+    $Words.Count -gt 0 -and ([string]$Words[0] -ceq '--help' -or [string]$Words[0] -ceq '-h')
 }
 
 # ----------------------------------------------------------------- commands
@@ -274,7 +317,16 @@ function global:rmvirtualenv {
     if ($PSBoundParameters.ContainsKey('EnvName')) {
         $argv = @($EnvName) + $argv
     }
-    __envwrap_call rm @argv
+    $h = __envwrap_workon_home
+    $left = $null
+    foreach ($name in $argv) {
+        if (-not $h -or $left) {
+            break
+        }
+        $left = __envwrap_leave_dir ([IO.Path]::Combine($h, [string]$name)) $h
+    }
+    __envwrap_call rmvirtualenv @argv
+    __envwrap_back_dir $left
 }
 
 function global:showvirtualenv {
@@ -283,7 +335,7 @@ function global:showvirtualenv {
     if ($PSBoundParameters.ContainsKey('EnvName')) {
         $argv = @($EnvName) + $argv
     }
-    __envwrap_call show @argv
+    __envwrap_call showvirtualenv @argv
 }
 
 function global:lssitepackages {
@@ -292,7 +344,7 @@ function global:lssitepackages {
     if ($PSBoundParameters.ContainsKey('EnvName')) {
         $argv = @($EnvName) + $argv
     }
-    __envwrap_call sitepackages @argv
+    __envwrap_call lssitepackages @argv
 }
 
 function global:toggleglobalsitepackages {
@@ -301,7 +353,7 @@ function global:toggleglobalsitepackages {
     if ($PSBoundParameters.ContainsKey('EnvName')) {
         $argv = @($EnvName) + $argv
     }
-    __envwrap_call toggle-global @argv
+    __envwrap_call toggleglobalsitepackages @argv
 }
 
 function global:wipeenv {
@@ -310,7 +362,7 @@ function global:wipeenv {
     if ($PSBoundParameters.ContainsKey('EnvName')) {
         $argv = @($EnvName) + $argv
     }
-    __envwrap_call wipe @argv
+    __envwrap_call wipeenv @argv
 }
 
 function global:setvirtualenvproject {
@@ -319,7 +371,7 @@ function global:setvirtualenvproject {
     if ($PSBoundParameters.ContainsKey('EnvName')) {
         $argv = @($EnvName) + $argv
     }
-    __envwrap_call project @argv
+    __envwrap_call setvirtualenvproject @argv
 }
 
 function global:mkvirtualenv {
@@ -343,7 +395,7 @@ function global:cdproject {
 }
 
 function global:add2virtualenv {
-    __envwrap_call add-path @args
+    __envwrap_call add2virtualenv @args
 }
 
 function global:envwrap {
@@ -352,20 +404,24 @@ function global:envwrap {
 
 function global:lsvirtualenv {
     Set-StrictMode -Off
-    if ($args.Count -eq 0) {
-        __envwrap_call ls -l
-    } elseif ([string]$args[0] -ceq '-b') {
+    if ($args.Count -gt 0 -and [string]$args[0] -ceq '-b') {
         __envwrap_names
-    } elseif ([string]$args[0] -ceq '-l') {
-        __envwrap_call ls -l
     } else {
-        __envwrap_call ls @args
+        __envwrap_call lsvirtualenv @args
     }
 }
 
 function global:cdvirtualenv {
     param([string]$SubDir)
     Set-StrictMode -Off
+    $words = @($args)
+    if ($SubDir) {
+        $words = @($SubDir) + $words
+    }
+    if (__envwrap_wants_help $words) {
+        __envwrap_run cdvirtualenv --help
+        return
+    }
     $venv = [Environment]::GetEnvironmentVariable('VIRTUAL_ENV')
     if (-not $venv) {
         $Host.UI.WriteErrorLine('envwrap: cdvirtualenv: no environment is active; run workon first')
@@ -383,6 +439,10 @@ function global:cdvirtualenv {
 # restored after each one.
 function global:allvirtualenv {
     Set-StrictMode -Off
+    if (__envwrap_wants_help $args) {
+        __envwrap_run allvirtualenv --help
+        return
+    }
     if ($args.Count -eq 0) {
         $Host.UI.WriteErrorLine('usage: allvirtualenv COMMAND [ARGS...]')
         return
@@ -394,6 +454,8 @@ function global:allvirtualenv {
     }
     $h = __envwrap_workon_home
     foreach ($name in @(__envwrap_names)) {
+        Write-Output $name
+        Write-Output ('=' * $name.Length)
         $dir = [IO.Path]::Combine($h, $name)
         $bin = [IO.Path]::Combine($dir, 'bin')
         if (-not [IO.Directory]::Exists($bin)) {
@@ -414,6 +476,7 @@ function global:allvirtualenv {
             $env:PYTHONHOME = $savedHome
             Pop-Location
         }
+        Write-Output ''
     }
 }
 
@@ -501,3 +564,15 @@ Register-ArgumentCompleter -ParameterName SubDir -CommandName cdvirtualenv -Scri
     param($commandName, $parameterName, $wordToComplete, $commandAst, $fakeBoundParameters)
     __envwrap_complete_subdirs $wordToComplete
 }
+
+# virtualenvwrapper's `initialize` hook, as initialize.ps1, dot-sourced once at
+# load (a file test, no process): VIRTUALENVWRAPPER_HOOK_DIR, else WORKON_HOME.
+function global:__envwrap_initialize {
+    Set-StrictMode -Off
+    $dir = [Environment]::GetEnvironmentVariable('VIRTUALENVWRAPPER_HOOK_DIR')
+    if (-not $dir) {
+        $dir = __envwrap_workon_home
+    }
+    __envwrap_source_if $dir 'initialize.ps1'
+}
+__envwrap_initialize

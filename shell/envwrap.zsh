@@ -37,9 +37,17 @@ __envwrap_run() {
     \builtin eval "$__envwrap_code"
 }
 
-# Source a hook file; a failure is reported, not fatal.
+# Source a hook file. Its status is its own business (a last line such as
+# `[ -f .env ] && . .env` returns 1), as in virtualenvwrapper; only a hook that
+# cannot be read is reported. zsh reports a parse error in it by itself. (In
+# `|| :`, a failing line in it cannot end a shell that runs under `-e`.)
 __envwrap_source() {
-    \builtin . "$1" || \builtin print -ru2 -- "envwrap: hook $1 exited with status $?"
+    if [[ -r $1 ]]; then
+        \builtin . "$1" || :
+    else
+        \builtin print -ru2 -- "envwrap: hook $1 cannot be read; skipped"
+    fi
+    \return 0
 }
 
 # Environment names into the array __envwrap_found: a glob, no Python, no fork.
@@ -49,8 +57,10 @@ __envwrap_scan() {
     typeset -ga __envwrap_found
     __envwrap_found=()
     [[ -n $__envwrap_h ]] || \return 0
-    __envwrap_found=( "$__envwrap_h"/*/pyvenv.cfg(N-.:h:t) )
-    __envwrap_found=( ${__envwrap_found:#.*} )
+    # Sorted as whole paths (NAME/pyvenv.cfg), as bash and the backend sort them:
+    # with :h:t in the glob, zsh would sort the bare names.
+    __envwrap_found=( "$__envwrap_h"/*/pyvenv.cfg(N-.) )
+    __envwrap_found=( ${${__envwrap_found:h:t}:#.*} )
 }
 
 # Environment names, one per line (lsvirtualenv -b, workon with no name).
@@ -104,9 +114,33 @@ __envwrap_deactivate() {
     [[ -n $__envwrap_hd && -f $__envwrap_hd/postdeactivate ]] && __envwrap_source "$__envwrap_hd/postdeactivate"
     \builtin unset VIRTUALENVWRAPPER_LAST_VIRTUAL_ENV VIRTUALENVWRAPPER_LAST_VIRTUALENV
     if [[ -f $__envwrap_env/.envwrap-tmpenv ]]; then
+        __envwrap_leave_dir "$__envwrap_env" "${__envwrap_env%/*}"
         __envwrap_call rm --tmp "$__envwrap_env" || __envwrap_st=$?
+        __envwrap_back_dir
     fi
     \return $__envwrap_st
+}
+
+# Before an environment is removed: if the current directory is inside $1, cd to
+# $2 (its WORKON_HOME), as virtualenvwrapper does, so that the shell is not left
+# in a deleted directory. __envwrap_back_dir returns there if it still exists
+# (the removal failed). No process is started.
+typeset -g __envwrap_left=
+__envwrap_leave_dir() {
+    \builtin emulate -L zsh
+    if [[ -n $1 && ( $PWD == "$1" || $PWD == "$1"/* ) && -d $2 ]]; then
+        __envwrap_left="$PWD"
+        \builtin cd -- "$2" || __envwrap_left=
+    fi
+    \return 0
+}
+__envwrap_back_dir() {
+    \builtin emulate -L zsh
+    if [[ -n $__envwrap_left && -d $__envwrap_left ]]; then
+        \builtin cd -- "$__envwrap_left"
+    fi
+    __envwrap_left=
+    \return 0
 }
 
 # ----------------------------------------------------------------- commands
@@ -124,24 +158,39 @@ cpvirtualenv() { __envwrap_run cpvirtualenv "$@"; }
 mkproject() { __envwrap_run mkproject "$@"; }
 cdsitepackages() { __envwrap_run cdsitepackages "$@"; }
 cdproject() { __envwrap_run cdproject "$@"; }
-rmvirtualenv() { __envwrap_call rm "$@"; }
-showvirtualenv() { __envwrap_call show "$@"; }
-lssitepackages() { __envwrap_call sitepackages "$@"; }
-add2virtualenv() { __envwrap_call add-path "$@"; }
-toggleglobalsitepackages() { __envwrap_call toggle-global "$@"; }
-wipeenv() { __envwrap_call wipe "$@"; }
-setvirtualenvproject() { __envwrap_call project "$@"; }
+# These call the backend verb named after the command (so that --help and
+# messages name it): envwrap's `showvirtualenv` is `envwrap show`, and so on.
+showvirtualenv() { __envwrap_call showvirtualenv "$@"; }
+lssitepackages() { __envwrap_call lssitepackages "$@"; }
+add2virtualenv() { __envwrap_call add2virtualenv "$@"; }
+toggleglobalsitepackages() { __envwrap_call toggleglobalsitepackages "$@"; }
+wipeenv() { __envwrap_call wipeenv "$@"; }
+setvirtualenvproject() { __envwrap_call setvirtualenvproject "$@"; }
 envwrap() { __envwrap_call "$@"; }
+
+# rmvirtualenv NAME...: first out of an environment about to be removed.
+rmvirtualenv() {
+    local __envwrap_h="${WORKON_HOME:-${__envwrap_home-}}" __envwrap_n __envwrap_st=0
+    for __envwrap_n in "$@"; do
+        __envwrap_leave_dir "${__envwrap_h:+$__envwrap_h/$__envwrap_n}" "$__envwrap_h"
+        [[ -z $__envwrap_left ]] || break
+    done
+    __envwrap_call rmvirtualenv "$@" || __envwrap_st=$?
+    __envwrap_back_dir
+    \return $__envwrap_st
+}
 
 lsvirtualenv() {
     case "${1-}" in
         -b) __envwrap_list ;;
-        -l|'') __envwrap_call ls -l ;;
-        *) __envwrap_call ls "$@" ;;
+        *) __envwrap_call lsvirtualenv "$@" ;;
     esac
 }
 
 cdvirtualenv() {
+    case ${1-} in
+        -h|--help) __envwrap_run cdvirtualenv --help; \return ;;
+    esac
     if [[ -z ${VIRTUAL_ENV-} ]]; then
         \builtin print -ru2 -- "envwrap: cdvirtualenv: no environment is active; run workon first"
         \return 1
@@ -149,20 +198,27 @@ cdvirtualenv() {
     \builtin cd -- "$VIRTUAL_ENV${1:+/$1}"
 }
 
-# allvirtualenv CMD...: run CMD in every environment, each in a subshell.
+# allvirtualenv CMD...: run CMD in every environment, each in a subshell, under
+# a header naming the environment (as virtualenvwrapper does).
 allvirtualenv() {
+    case ${1-} in
+        -h|--help) __envwrap_run allvirtualenv --help; \return ;;
+    esac
     if (( $# == 0 )); then
         \builtin print -ru2 -- "envwrap: allvirtualenv: name a command to run in every environment"
         \return 2
     fi
-    local __envwrap_h="${WORKON_HOME:-${__envwrap_home-}}" __envwrap_n __envwrap_st=0
+    local __envwrap_h="${WORKON_HOME:-${__envwrap_home-}}" __envwrap_n __envwrap_st=0 __envwrap_u=
     __envwrap_scan
     for __envwrap_n in "${__envwrap_found[@]}"; do
+        \builtin print -r -- "$__envwrap_n"
+        \builtin print -r -- "${(l:${#__envwrap_n}::=:)__envwrap_u}"
         (
             \builtin . "$__envwrap_h/$__envwrap_n/bin/activate" &&
             \builtin cd -- "$__envwrap_h/$__envwrap_n" &&
             "$@"
         ) || __envwrap_st=$?
+        \builtin print
     done
     \return $__envwrap_st
 }
@@ -214,3 +270,14 @@ __envwrap_setup() {
     fi
 }
 __envwrap_setup
+
+# virtualenvwrapper's `initialize` hook, sourced once at load (a file test, no
+# process): VIRTUALENVWRAPPER_HOOK_DIR, else WORKON_HOME.
+__envwrap_initialize() {
+    local __envwrap_d="${VIRTUALENVWRAPPER_HOOK_DIR:-${WORKON_HOME:-${__envwrap_home-}}}"
+    if [[ -n $__envwrap_d && -f $__envwrap_d/initialize ]]; then
+        __envwrap_source "$__envwrap_d/initialize"
+    fi
+    \return 0
+}
+__envwrap_initialize

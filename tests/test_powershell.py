@@ -346,6 +346,17 @@ def test_emitted_code_of_other_commands_parses(parser, ps_user, tmp_path):
         ("call", "__envwrap_cd", str(tmp_path / "envs" / HOSTILE[0] / "bin"))]
 
 
+def test_emitted_help_is_printed_not_run(parser, ps_user):
+    """`CMD --help` of a command that changes the session: one Write-Output of the
+    help text (apostrophes and all), nothing else to run."""
+    from envwrap import commands
+
+    for command in commands.COMMANDS:
+        stmts = statements(parser, envwrap(ps_user, "sh", "powershell", command, "--help"))
+        assert len(stmts) == 1 and stmts[0][:2] == ("call", "Write-Output"), (command, stmts)
+        assert stmts[0][2].startswith(f"usage: {command} "), (command, stmts)
+
+
 def test_emitter_rejects_odd_variable_names():
     from envwrap.shells import emitter
 
@@ -512,3 +523,31 @@ Out failed $LASTEXITCODE ([string]$env:VIRTUAL_ENV)
     assert proc.returncode == 0, proc.stderr.decode()
     assert sorted(records["names"]) == ["'my env'", "'my other'"]
     assert records["failed"][0] != "0" and records["failed"][1] == ""
+
+
+@needs_pwsh
+def test_pwsh_help_tmpenv_rm_and_allvirtualenv(ps_user, tmp_path):
+    home = tmp_path / "envs"
+    records, proc = run_pwsh(ps_user, tmp_path, r"""
+$mk = mkvirtualenv --help | Select-Object -First 1
+Out help $mk (cdvirtualenv --help | Select-Object -First 1) (Get-Location).Path
+mktmpenv --without-pip
+$tmp = $env:VIRTUAL_ENV
+Set-Location -LiteralPath ([IO.Path]::Combine($tmp, 'bin'))
+deactivate
+Out tmp (Get-Location).Path ([IO.Directory]::Exists($tmp))
+mkvirtualenv --without-pip 'a b'
+deactivate
+Set-Location -LiteralPath ([IO.Path]::Combine($env:WORKON_HOME, 'a b', 'bin'))
+rmvirtualenv 'a b'
+Out rm (Get-Location).Path
+mkvirtualenv --without-pip c
+deactivate
+Out all (allvirtualenv python -c 'print(1)')
+""")
+    assert proc.returncode == 0, proc.stderr.decode()
+    mk, cd, where = records["help"]
+    assert mk.startswith("usage: mkvirtualenv ") and cd.startswith("usage: cdvirtualenv ") and where == str(tmp_path)
+    assert records["tmp"] == [str(home), "False"]
+    assert records["rm"] == [str(home)] and not (home / "a b").exists()
+    assert records["all"] == ["c", "=", "1", ""]

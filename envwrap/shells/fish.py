@@ -39,3 +39,6 @@ class Emitter(BaseEmitter):
 
     def _list(self) -> str:
         return "__envwrap_list"
+
+    def _print(self, text: str) -> str:
+        return f"printf %s {q(text)}"

@@ -30,3 +30,6 @@ class Emitter(BaseEmitter):
 
     def _list(self) -> str:
         return "__envwrap_list"
+
+    def _print(self, text: str) -> str:
+        return f"\\builtin printf %s {q(text)}"

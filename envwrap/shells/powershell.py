@@ -38,3 +38,7 @@ class Emitter(BaseEmitter):
 
     def _list(self) -> str:
         return "__envwrap_list"
+
+    def _print(self, text: str) -> str:
+        # To the output stream, so that it can be piped (`mkvirtualenv --help | more`).
+        return f"Write-Output {q(text.rstrip(chr(10)))}"
