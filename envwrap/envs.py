@@ -49,6 +49,7 @@ def path_of(name: str) -> str:
     root = home.workon_home()
     path = os.path.join(root, name)
     if not os.path.isfile(os.path.join(path, "pyvenv.cfg")):
+        home.existing_workon_home()  # a WORKON_HOME that is missing is named as such
         if os.path.exists(path):
             raise UserError(f"'{name}' in {root} is not a virtual environment (no pyvenv.cfg)")
         raise UserError(f"environment '{name}' does not exist in {root} (lsvirtualenv lists them)")

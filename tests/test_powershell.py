@@ -315,7 +315,7 @@ def test_emitted_workon_parses_and_quotes_every_value(parser, ps_user, tmp_path,
     (project / ".virtualenvwrapper" / "postactivate.ps1").write_text("$global:T = 3\n")
     code = envwrap(ps_user, "sh", "powershell", "workon", name)
     assert statements(parser, code) == [
-        ("set", "$global:__envwrap_home", str(hooks)),
+        ("call", "__envwrap_set_home", str(tmp_path / "home/.local/share/envwrap/envs"), "default"),
         ("call", "__envwrap_leave"),
         ("call", "__envwrap_activate", str(env / "bin" / "Activate.ps1"), str(env), str(hooks), str(project),
          str(env / "bin")),
@@ -339,7 +339,8 @@ def test_emitted_code_of_other_commands_parses(parser, ps_user, tmp_path):
     ]
     for args in cases:
         stmts = statements(parser, envwrap(ps_user, "sh", "powershell", *args, cwd=tmp_path))
-        assert stmts[0][:2] == ("set", "$global:__envwrap_home")
+        assert stmts[0] == ("call", "__envwrap_set_home", str(tmp_path / "home/.local/share/envwrap/envs"),
+                            "default")
     assert statements(parser, envwrap(ps_user, "sh", "powershell", "workon"))[-1] == ("call", "__envwrap_list")
     venv = dict(ps_user, VIRTUAL_ENV=str(tmp_path / "envs" / HOSTILE[0]))
     assert statements(parser, envwrap(venv, "sh", "powershell", "cdvirtualenv", "bin")) == [
