@@ -227,6 +227,13 @@ def creator_choice(explicit: str | None) -> tuple[str, list[str]]:
     return "venv", []
 
 
+def _stage_fds() -> tuple[int, ...]:
+    """The stage locks, for the processes that build in the stage (see staging)."""
+    from envwrap import staging
+
+    return staging.child_fds()
+
+
 def _run_creator(kind: str, prefix: list[str], target, opts: CreateOptions, name: str) -> None:
     import subprocess
 
@@ -277,7 +284,8 @@ def _run_creator(kind: str, prefix: list[str], target, opts: CreateOptions, name
         # Never fetch a Python: creation works offline, with the interpreter named.
         env.setdefault("UV_PYTHON_DOWNLOADS", "never")
     try:
-        proc = subprocess.run(cmd, stdout=sys.stderr.fileno(), stderr=subprocess.PIPE, text=True, env=env)
+        proc = subprocess.run(cmd, stdout=sys.stderr.fileno(), stderr=subprocess.PIPE, text=True, env=env,
+                              pass_fds=_stage_fds())
     except OSError as exc:
         raise UserError(f"cannot run creator {cmd[0]}: {exc.strerror}") from None
     if proc.returncode != 0:
@@ -295,7 +303,8 @@ def _pip_install(layout: Layout, args: list[str]) -> None:
     env["VIRTUAL_ENV"] = str(layout.root)
     env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
     cmd = [str(layout.python), "-m", "pip", "install", *args]
-    status = subprocess.call(cmd, stdout=sys.stderr.fileno(), env=env, stdin=subprocess.DEVNULL)
+    status = subprocess.call(cmd, stdout=sys.stderr.fileno(), env=env, stdin=subprocess.DEVNULL,
+                             pass_fds=_stage_fds())
     if status != 0:
         shown = " ".join(shlex.quote(a) for a in args)
         raise UserError(f"pip install {shown} failed (status {status}); the environment was not created")
@@ -387,7 +396,9 @@ def create(name: str, opts: CreateOptions, tmp: bool = False) -> str:
         seed = not opts.without_pip and kind != "command"
         _finish(staged, final, name, opts, seed)
         if tmp:
-            (staged / TMP_MARKER).write_text("removed by envwrap when deactivated\n")
+            from envwrap import tmpenv
+
+            (staged / TMP_MARKER).write_text(tmpenv.marker_text())
         staging.publish(staged, final)
     try:
         hooks.run(os.path.join(home.hook_dir(), "premkvirtualenv"), name, cwd=root, pre=True)
