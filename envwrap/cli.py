@@ -386,20 +386,21 @@ def cmd_config(args: list[str]) -> int:
     stdout = sys.stdout
     if "--shell" in args:
         sys.stdout = sys.stderr
+    from envwrap import shells
+
     try:
         opts = parser.parse_args(args)
+        shell = shells.canonical(opts.shell) if opts.shell else None
+        if opts.shell and shell is None:
+            raise UserError(f"unknown shell '{opts.shell}' (bash, zsh, fish, powershell)", 2)
         status = _config(opts)
     except SystemExit as exc:  # --help
         return exc.code if isinstance(exc.code, int) else 0
     finally:
         sys.stdout = stdout
-    if status == 0 and opts.shell:
-        from envwrap import shells
+    if status == 0 and shell is not None:
         from envwrap.plan import Plan
 
-        shell = shells.canonical(opts.shell)
-        if shell is None:
-            raise UserError(f"unknown shell '{opts.shell}' (bash, zsh, fish, powershell)", 2)
         plan = Plan()
         try:
             plan.home(*home.fallback_workon_home())

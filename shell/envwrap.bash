@@ -169,6 +169,8 @@ __envwrap_deactivate() {
     # [[ ]] rather than [ ]: a keyword, not a command, which matters on this path.
     local __envwrap_env="${__envwrap_venv-}" __envwrap_st=0 \
         __envwrap_hd="${VIRTUALENVWRAPPER_HOOK_DIR:-${__envwrap_hook_dir-}}"
+    # A relative hook directory is below $HOME, as the backend reads it.
+    case $__envwrap_hd in /* | '') ;; \~ | \~/*) __envwrap_hd=${HOME-}${__envwrap_hd#\~} ;; *) __envwrap_hd=${HOME-}/$__envwrap_hd ;; esac
     [[ -f $__envwrap_env/bin/predeactivate ]] && __envwrap_source "$__envwrap_env/bin/predeactivate"
     [[ -n $__envwrap_hd && -f $__envwrap_hd/predeactivate ]] && __envwrap_source "$__envwrap_hd/predeactivate"
     [[ -n ${__envwrap_project-} && -f $__envwrap_project/.virtualenvwrapper/predeactivate ]] &&

@@ -191,6 +191,11 @@ function __envwrap_deactivate --description 'Deactivate, with the predeactivate 
     set -l hd "$VIRTUALENVWRAPPER_HOOK_DIR"
     if test -z "$hd"
         set hd "$__envwrap_hook_dir"
+    else if test "$hd" = "~"; or string match -q -- '~/*' "$hd"
+        set hd "$HOME"(string sub -s 2 -- "$hd")
+    else if not string match -q -- '/*' "$hd"
+        # A relative hook directory is below $HOME, as the backend reads it.
+        set hd "$HOME/$hd"
     end
     set -l project "$__envwrap_project"
     set -l st 0

@@ -284,6 +284,11 @@ function global:__envwrap_deactivate {
     $hookDir = [Environment]::GetEnvironmentVariable('VIRTUALENVWRAPPER_HOOK_DIR')
     if (-not $hookDir) {
         $hookDir = $global:__envwrap_hook_dir
+    } elseif ($hookDir -eq '~' -or $hookDir.StartsWith('~/') -or $hookDir.StartsWith('~\')) {
+        $hookDir = $HOME + $hookDir.Substring(1)
+    } elseif (-not [IO.Path]::IsPathRooted($hookDir)) {
+        # A relative hook directory is below $HOME, as the backend reads it.
+        $hookDir = [IO.Path]::Combine($HOME, $hookDir)
     }
     $project = $global:__envwrap_project
     __envwrap_source_if $binDir 'predeactivate.ps1'

@@ -159,6 +159,8 @@ __envwrap_leave() {
 __envwrap_deactivate() {
     local __envwrap_env="${__envwrap_venv-}"
     local __envwrap_hd="${VIRTUALENVWRAPPER_HOOK_DIR:-${__envwrap_hook_dir-}}"
+    # A relative hook directory is below $HOME, as the backend reads it.
+    case $__envwrap_hd in (/* | '') ;; (\~ | \~/*) __envwrap_hd=${HOME-}${__envwrap_hd#\~} ;; (*) __envwrap_hd=${HOME-}/$__envwrap_hd ;; esac
     local __envwrap_st=0
     [[ -f $__envwrap_env/bin/predeactivate ]] && __envwrap_source "$__envwrap_env/bin/predeactivate"
     [[ -n $__envwrap_hd && -f $__envwrap_hd/predeactivate ]] && __envwrap_source "$__envwrap_hd/predeactivate"

@@ -314,13 +314,20 @@ def test_relative_settings_are_taken_from_home(sh, user, tmp_path):
     assert sh.var("VIRTUAL_ENV") == str(env)
     assert sh.ok('printf %s "${PATH%%:*}"').stdout == str(env / "bin")
     assert ran.read_text() == "r1\n"
+    (home / "rel hooks" / "postdeactivate").write_text("HOOKED=home\n")
+    (elsewhere / "rel hooks").mkdir()  # a decoy below the current directory
+    (elsewhere / "rel hooks" / "postdeactivate").write_text("HOOKED=cwd\n")
     sh.ok("deactivate")
+    assert sh.var("HOOKED") == "home"
+    (elsewhere / "rel hooks" / "postdeactivate").unlink()
+    (elsewhere / "rel hooks").rmdir()
     assert listed(sh) == completed(sh) == backend_ls(sh) == ["r1"]
     assert not (elsewhere / "rel envs").exists()
     sh.ok("mkproject --without-pip p1")
     assert sh.var("PWD") == str(home / "rel projects" / "p1")
     sh.ok("deactivate")
     assert sorted(os.listdir(elsewhere)) == []
+    (home / "rel hooks" / "postdeactivate").unlink()
 
 
 def test_relative_workon_home_in_the_config_file(bare, tmp_path):
@@ -569,16 +576,28 @@ end
     assert not missing.exists()
 
 
-def test_fish_relative_workon_home_is_below_home(fish_bare, bare, tmp_path):
+def test_fish_relative_settings_are_below_home(fish_bare, bare, tmp_path):
     home = Path(bare["HOME"])
-    fake_env(home / "rel", "r")
+    (home / "rel").mkdir()
+    assert backend(dict(bare, WORKON_HOME=str(home / "rel")), "new", "--without-pip", "r").returncode == 0
+    (home / "hooks").mkdir()
+    (home / "hooks" / "postdeactivate.fish").write_text("set -g T_HOOKED home\n")
+    (tmp_path / "hooks").mkdir()
+    (tmp_path / "hooks" / "postdeactivate.fish").write_text("set -g T_HOOKED cwd\n")
     r = fish_bare.run(r"""
 cd $T_ELSEWHERE
 set -g WORKON_HOME rel
+set -g VIRTUALENVWRAPPER_HOOK_DIR hooks
 out names (lsvirtualenv -b) (complete -C 'workon ') (envwrap ls)
+workon r
+out venv $VIRTUAL_ENV
+deactivate
+out hooked $T_HOOKED
 """, {"T_ELSEWHERE": str(tmp_path)})
     assert r.status == 0, r
     assert r["names"] == ["r", "r", "r"]
+    assert r["venv"] == [str(home / "rel" / "r")]
+    assert r["hooked"] == ["home"]
 
 
 # ----------------------------------------------------------------- PowerShell
