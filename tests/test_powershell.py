@@ -205,9 +205,10 @@ def test_hook_parses(parser, ps_user):
 
 def test_loader_is_ascii_even_for_non_ascii_paths(parser, ps_user, tmp_path):
     """Windows PowerShell 5.1 decodes `envwrap init powershell | Out-String` in the
-    console code page: the preamble must be ASCII whatever WORKON_HOME is."""
-    home = tmp_path / "hömé 中"
-    env = dict(ps_user, WORKON_HOME=str(home))
+    console code page: the preamble must be ASCII whatever WORKON_HOME is (the
+    preamble carries the one used when the user sets none: here the default)."""
+    home = tmp_path / "hömé 中" / "envwrap" / "envs"
+    env = dict(ps_user, XDG_DATA_HOME=str(tmp_path / "hömé 中"))
     loader = envwrap(env, "init", "powershell")
     assert loader.isascii()
     parse(parser, loader)
