@@ -64,7 +64,10 @@ def activation(shell: str, name: str, env: str, plan: Plan, cd_project: bool) ->
 
 def _start(shell: str) -> Plan:
     plan = Plan()
-    plan.home(*home.fallback_workon_home())
+    # The shell's WORKON_HOME hint, unless the user set WORKON_HOME: then the
+    # shell reads it itself, and the config file stays unread on this path.
+    if home.user_workon_home() is None:
+        plan.home(*home.fallback_workon_home())
     return plan
 
 
