@@ -384,7 +384,7 @@ def cmd_config(args: list[str]) -> int:
     # WORKON_HOME up to date; everything for people goes to stderr then.
     parser.add_argument("--shell", help=HIDDEN)
     stdout = sys.stdout
-    if "--shell" in args:
+    if any(a == "--shell" or a.startswith("--shell=") for a in args):
         sys.stdout = sys.stderr
     from envwrap import shells
 
