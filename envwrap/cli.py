@@ -128,7 +128,7 @@ def cmd_ls(args: list[str]) -> int:
     mode.add_argument("--json", action="store_true", help="details as JSON")
     opts = parser.parse_args(args)
     opts.long = opts.long or (long_default and not opts.brief and not opts.json)
-    root = home.workon_home()
+    root = home.existing_workon_home()
     found = envs.listing(root)
     if opts.json or opts.long:
         from envwrap.tidy import Sizes
@@ -237,6 +237,9 @@ def cmd_rm(args: list[str]) -> int:
         for path in opts.names:
             envs.remove_tmp(path)
         return 0
+    from envwrap import home
+
+    home.existing_workon_home()
     status = 0
     for name in opts.names:
         try:
@@ -290,6 +293,9 @@ def cmd_sitepackages(args: list[str]) -> int:
     parser.add_argument("--path", action="store_true", help="print the directory only")
     parser.add_argument("name", nargs="?")
     opts = parser.parse_args(args)
+    from envwrap import home
+
+    home.existing_workon_home()
     _, env = envs.current(opts.name, _who(prog))
     sp = envs.site_packages(env)
     if opts.path:
@@ -385,30 +391,153 @@ def cmd_doctor(args: list[str]) -> int:
     return doctor.run(fix=opts.fix)
 
 
+CONFIG_KEYS = ("workon_home", "project_home", "creator", "python")  # kept in the config file
+CREATORS = ("auto", "venv", "uv", "virtualenv")
+
+
+def _effective_settings() -> list[tuple[str, str | None, str]]:
+    """(key, effective value or None, where it came from) for each setting."""
+    from envwrap import envs, home
+
+    rows: list[tuple[str, str | None, str]] = []
+    workon_home, source = home.workon_home_source()
+    if source == "default":
+        own, _legacy = home.default_workon_homes()
+        why = ("default: envwrap's own directory" if workon_home == own
+               else "default: ~/.virtualenvs, virtualenvwrapper's, because it exists")
+    else:
+        why = {"variable": "$WORKON_HOME", "config": "config file"}[source]
+    if not os.path.isdir(workon_home):
+        why += "; does not exist yet" if source == "default" else "; DOES NOT EXIST"
+    rows.append(("workon_home", workon_home, why))
+    projects, source = home.project_home_source()
+    rows.append(("project_home", projects,
+                 {"variable": "$PROJECT_HOME", "config": "config file", "unset": "not set"}[source]))
+    hook_dir = home.setting("VIRTUALENVWRAPPER_HOOK_DIR")
+    rows.append(("hook_dir", home.hook_dir(),
+                 "$VIRTUALENVWRAPPER_HOOK_DIR" if hook_dir else "default: WORKON_HOME"))
+    custom = home.setting("VIRTUALENVWRAPPER_VIRTUALENV")
+    if custom:
+        args = home.setting("VIRTUALENVWRAPPER_VIRTUALENV_ARGS")
+        rows.append(("creator", custom + (f" {args}" if args else ""), "$VIRTUALENVWRAPPER_VIRTUALENV"))
+    else:
+        if home.setting("ENVWRAP_CREATOR"):
+            choice, why = home.setting("ENVWRAP_CREATOR"), "$ENVWRAP_CREATOR"
+        elif home.config().get("creator") is not None:
+            choice, why = str(home.config().get("creator")), "config file"
+        else:
+            choice, why = "auto", "default"
+        value = choice
+        if choice in ("auto", "uv"):
+            uv = envs._uv_binary() is not None
+            value = "uv" if uv else ("venv" if choice == "auto" else "uv")
+            if choice == "auto":
+                why += ": auto, uv when installed, else venv"
+            if not uv:
+                why += "; uv is not installed"
+        rows.append(("creator", value, why))
+    spec = home.config().get("python")
+    if spec is None:
+        rows.append(("python", envs._own_base_python(), "default: the Python envwrap runs on"))
+    else:
+        rows.append(("python", str(spec), "config file"))
+    return rows
+
+
+def _config_value(key: str, value: str) -> str:
+    """A value to store for ``key``, checked; paths are made absolute here, from
+    the current directory, as a path typed on a command line is expected to be
+    (``~`` is kept: the config file may be shared between machines)."""
+    if not value:
+        raise UserError(f"config: {key} cannot be empty (use --unset to remove it)", 2)
+    if key in ("workon_home", "project_home"):
+        if not value.startswith("~"):
+            value = os.path.abspath(value)
+        if key == "workon_home" and os.pathsep in value:
+            raise UserError(f"config: workon_home {value} contains {os.pathsep!r}, the PATH separator", 2)
+    elif key == "creator" and value not in CREATORS:
+        raise UserError(f"config: unknown creator '{value}' (choose {', '.join(CREATORS)})", 2)
+    return value
+
+
 def cmd_config(args: list[str]) -> int:
     from envwrap import home
-    from envwrap.argparsing import Parser
+    from envwrap.argparsing import HIDDEN, Parser
 
-    parser = Parser(prog="envwrap config", description="Show or change envwrap's config file.")
-    parser.add_argument("key", nargs="?", choices=("workon_home", "project_home", "creator", "python"))
-    parser.add_argument("value", nargs="?")
-    parser.add_argument("--unset", action="store_true")
-    opts = parser.parse_args(args)
-    data = dict(home.config())
+    parser = Parser(
+        prog="envwrap config",
+        description="Show envwrap's effective settings and where each comes from ($VARIABLE, config file, "
+                    "default); with KEY, print its effective value; with KEY VALUE, write it to the config "
+                    "file. KEY: workon_home, project_home, creator, python (and hook_dir, to read). "
+                    "A relative path is saved as an absolute one (from the current directory). "
+                    "Exit status 1 when KEY has no value at all (project_home unset).",
+    )
+    parser.add_argument("key", nargs="?", metavar="KEY")
+    parser.add_argument("value", nargs="?", metavar="VALUE")
+    parser.add_argument("--unset", action="store_true", help="remove KEY from the config file")
+    # --shell SHELL (from the shell hooks): print code that brings that shell's
+    # WORKON_HOME up to date; everything for people goes to stderr then.
+    parser.add_argument("--shell", help=HIDDEN)
+    stdout = sys.stdout
+    if any(a == "--shell" or a.startswith("--shell=") for a in args):
+        sys.stdout = sys.stderr
+    from envwrap import shells
+
+    try:
+        opts = parser.parse_args(args)
+        shell = shells.canonical(opts.shell) if opts.shell else None
+        if opts.shell and shell is None:
+            raise UserError(f"unknown shell '{opts.shell}' (bash, zsh, fish, powershell)", 2)
+        status = _config(opts)
+    except SystemExit as exc:  # --help
+        return exc.code if isinstance(exc.code, int) else 0
+    finally:
+        sys.stdout = stdout
+    if status == 0 and shell is not None:
+        from envwrap.plan import Plan
+
+        plan = Plan()
+        try:
+            plan.home(*home.fallback_workon_home())
+        except UserError:
+            return 0
+        sys.stdout.write(shells.emitter(shell).render(plan.steps))
+    return status
+
+
+def _config(opts) -> int:
+    from envwrap import home
+
+    readable = CONFIG_KEYS + ("hook_dir",)
+    if opts.key is not None and opts.key not in readable:
+        raise UserError(f"config: unknown key '{opts.key}' (choose {', '.join(CONFIG_KEYS)})", 2)
     if opts.key is None:
-        _out(f"# {home.config_path()}")
-        for key, value in data.items():
-            _out(f"{key} = {value!r}")
+        if opts.unset or opts.value is not None:
+            raise UserError("config: name the KEY to change", 2)
+        path = home.config_path()
+        _out(f"config file: {path}" + ("" if os.path.isfile(path) else " (none yet)"))
+        rows = _effective_settings()
+        width = max(len(key) for key, _, _ in rows)
+        for key, value, source in rows:
+            shown = f"{value}  ({source})" if value is not None else f"({source})"
+            _out(one_line(f"{key:<{width}} = {shown}"))
         return 0
     if opts.value is None and not opts.unset:
-        if opts.key in data:
-            _out(str(data[opts.key]))
-            return 0
-        return 1
+        value = dict((key, value) for key, value, _ in _effective_settings()).get(opts.key)
+        if value is None:
+            return 1
+        _out(value)
+        return 0
+    if opts.key not in CONFIG_KEYS:
+        raise UserError(f"config: {opts.key} is not kept in the config file "
+                        "(set VIRTUALENVWRAPPER_HOOK_DIR instead)", 2)
+    if opts.unset and opts.value is not None:
+        raise UserError("config: give a VALUE or --unset, not both", 2)
+    data = dict(home.config())
     if opts.unset:
         data.pop(opts.key, None)
     else:
-        data[opts.key] = opts.value
+        data[opts.key] = _config_value(opts.key, opts.value)
     import tomli_w
 
     path = home.config_path()
@@ -417,6 +546,14 @@ def cmd_config(args: list[str]) -> int:
     with open(tmp, "w", encoding="utf-8") as fh:
         fh.write(tomli_w.dumps(data))
     os.replace(tmp, path)
+    home.reload_config()
+    if opts.key == "workon_home":
+        user = home.user_workon_home()
+        if user:
+            say(f"envwrap: note: WORKON_HOME={user} is set, and takes precedence over the config file")
+        elif not opts.unset and not os.path.isdir(home.workon_home()):
+            new = home.workon_home()
+            say(f"envwrap: note: {new} does not exist yet (create it with mkdir -p {new})")
     return 0
 
 

@@ -69,7 +69,10 @@ def activation(shell: str, name: str, env: str, plan: Plan, cd_project: bool) ->
 
 def _start(shell: str) -> Plan:
     plan = Plan()
-    plan.set("__envwrap_home", home.workon_home())
+    # The shell's WORKON_HOME hint, unless the user set WORKON_HOME: then the
+    # shell reads it itself, and the config file stays unread on this path.
+    if home.user_workon_home() is None:
+        plan.home(*home.fallback_workon_home())
     return plan
 
 
@@ -353,6 +356,7 @@ def cdvirtualenv(shell: str, args: list[str]) -> Plan:
     parser = Parser(prog="cdvirtualenv", description="cd to the active environment's directory.")
     parser.add_argument("subdir", nargs="?", default="")
     opts = parser.parse_args(args)
+    home.existing_workon_home()
     _, env = envs.current(None, "cdvirtualenv")
     target = os.path.join(env, opts.subdir)
     if not os.path.isdir(target):

@@ -9,37 +9,117 @@ from pathlib import Path
 from envwrap import envs, home, staging
 from envwrap.errors import UserError
 
+_SOURCES = {"variable": "from $WORKON_HOME", "config": "from the config file", "default": "the default"}
 
-def problems(fix: bool = False) -> list[str]:
+
+def _unused_locations(root: str, source: str) -> list[str]:
+    """Environments in a place envwrap could have used but does not: the other
+    default location, or the config file's workon_home when $WORKON_HOME
+    overrides it."""
+    candidates = list(home.default_workon_homes())
+    if source == "variable":
+        try:
+            configured = home._config_path_value("workon_home")
+        except UserError:
+            configured = None
+        if configured is not None:
+            candidates.insert(0, configured)
+    found = []
+    seen = {os.path.realpath(root)}
+    for place in candidates:
+        if os.path.realpath(place) in seen or not os.path.isdir(place):
+            continue
+        seen.add(os.path.realpath(place))
+        try:
+            count = len(envs.listing(place))
+        except UserError:
+            continue
+        if count:
+            found.append(
+                f"{count} environment{'s' if count != 1 else ''} in {place}, a location envwrap no longer "
+                f"uses: WORKON_HOME is {root} ({_SOURCES[source]}); move them there, "
+                f"or set WORKON_HOME to {place}"
+            )
+    return found
+
+
+def _fix_leftovers(root: Path, fix: bool) -> list[str]:
+    leftovers = staging.leftovers(root)
+    if not fix:
+        return [f"leftover of an interrupted operation: {p} (envwrap doctor --fix)" for p in leftovers]
+    removed = staging.sweep(root) if leftovers else []
+    found = [f"removed leftover {p}" for p in removed]
+    found += [f"leftover of an interrupted operation: {p} could not be removed" for p in leftovers
+              if p not in removed and os.path.lexists(p)]
+    return found
+
+
+def _left_tmpenvs(root: Path, names: list[str], fix: bool) -> list[str]:
+    from envwrap import tmpenv
+
+    found = []
+    for name in names:
+        if not tmpenv.shell_gone(os.path.join(root, name)):
+            continue
+        if not fix:
+            found.append(f"temporary environment '{name}' was left behind by a shell that has exited "
+                         "(envwrap doctor --fix removes it)")
+            continue
+        try:
+            envs.remove(name)
+        except UserError as exc:
+            found.append(f"temporary environment '{name}' was left behind, and cannot be removed: {exc}")
+            continue
+        if os.path.lexists(os.path.join(root, name)):
+            found.append(f"temporary environment '{name}' was left behind, and could not be removed")
+        else:
+            found.append(f"removed temporary environment '{name}', left behind by a shell that has exited")
+    return found
+
+
+def problems(fix: bool = False, notes: list[str] | None = None) -> list[str]:
+    """Every problem found, one line each; ``notes`` collects what is worth
+    saying but is no problem (a fresh install)."""
     found: list[str] = []
+    notes = [] if notes is None else notes
     try:
-        root = Path(home.workon_home())
+        root_s, source = home.workon_home_source()
     except UserError as exc:
         return [str(exc)]
-    if not root.is_dir():
-        found.append(f"WORKON_HOME {root} does not exist (it is created by the first mkvirtualenv)")
-        return found
-    legacy = Path.home() / ".virtualenvs"
-    if not home.setting("WORKON_HOME") and legacy.is_dir() and legacy != root:
-        found.append(f"WORKON_HOME is unset and {legacy} exists, but envwrap uses {root}")
-    for name in envs.listing(root):
-        problem = envs.broken(os.path.join(root, name))
-        if problem:
-            found.append(f"environment '{name}' is broken: {problem} (envwrap repair {name})")
-        else:
-            mismatch = envs.packages_mismatch(os.path.join(root, name))
-            if mismatch:
-                found.append(f"environment '{name}': {mismatch}, so they cannot be imported "
-                             f"(recreate it with the Python its packages were installed for)")
-        project = envs.project_of(os.path.join(root, name))
-        if project is not None and not os.path.isdir(project):
-            found.append(f"environment '{name}': project {project} does not exist")
-    for leftover in staging.leftovers(root):
-        if fix:
-            staging.sweep(root)
-            found.append(f"removed leftover {leftover}")
-        else:
-            found.append(f"leftover of an interrupted operation: {leftover} (envwrap doctor --fix)")
+    root = Path(root_s)
+    found += _unused_locations(root_s, source)
+    if root.is_dir():
+        names = envs.listing(root)
+        for name in names:
+            problem = envs.broken(os.path.join(root, name))
+            if problem:
+                found.append(f"environment '{name}' is broken: {problem} (envwrap repair {name})")
+            else:
+                mismatch = envs.packages_mismatch(os.path.join(root, name))
+                if mismatch:
+                    found.append(f"environment '{name}': {mismatch}, so they cannot be imported "
+                                 f"(recreate it with the Python its packages were installed for)")
+            project = envs.project_of(os.path.join(root, name))
+            if project is not None and not os.path.isdir(project):
+                found.append(f"environment '{name}': project {project} does not exist")
+        found += _left_tmpenvs(root, names, fix)
+        found += _fix_leftovers(root, fix)
+    elif os.path.lexists(root):
+        found.append(f"WORKON_HOME {root} is not a directory (it is a file; remove it, or set WORKON_HOME "
+                     "to a directory)")
+    elif source == "default":
+        notes.append(f"WORKON_HOME {root} does not exist yet: the first mkvirtualenv creates it")
+    else:
+        found.append(str(home.missing_home(root_s)))
+    try:
+        projects, project_source = home.project_home_source()
+    except UserError as exc:
+        found.append(str(exc))
+        projects, project_source = None, "unset"
+    if projects is not None and not os.path.isdir(projects):
+        where = "$PROJECT_HOME" if project_source == "variable" else "project_home in the config file"
+        found.append(f"PROJECT_HOME {projects} ({where}) does not exist: mkproject needs it "
+                     f"(create it with mkdir -p {projects})")
     hook_dir = Path(home.hook_dir())
     if hook_dir.exists() and not os.access(hook_dir, os.W_OK | os.X_OK):
         found.append(f"hook directory {hook_dir} is not writable")
@@ -51,13 +131,21 @@ def problems(fix: bool = False) -> list[str]:
     loads = os.environ.get("ENVWRAP_LOADS", "")
     if loads.isdigit() and int(loads) > 1:
         found.append(f"envwrap was loaded {loads} times in this shell (check your rc files)")
+    # An interactive zsh's hook says whether compinit ran (compdef exists):
+    # without it zsh completes nothing, and says nothing about it.
+    if os.environ.get("ENVWRAP_ZSH_COMPDEF") == "0":
+        found.append("zsh: TAB completion is off, because compinit has not run in this shell; "
+                     "add 'autoload -Uz compinit && compinit' to ~/.zshrc")
     return found
 
 
 def run(fix: bool) -> int:
-    found = problems(fix)
+    notes: list[str] = []
+    found = problems(fix, notes)
     for line in found:
         print(line)
+    for line in notes:
+        print(line, file=sys.stderr)
     if not found:
         print("no problems found", file=sys.stderr)
     return 1 if any(not line.startswith("removed ") for line in found) else 0

@@ -138,6 +138,7 @@ def path_of(name: str) -> str:
     root = home.workon_home()
     path = os.path.join(root, name)
     if not os.path.isfile(os.path.join(path, "pyvenv.cfg")):
+        home.existing_workon_home()  # a WORKON_HOME that is missing is named as such
         if os.path.exists(path):
             raise UserError(f"'{name}' in {root} is not a virtual environment (no pyvenv.cfg)")
         raise UserError(f"environment '{name}' does not exist in {root} (lsvirtualenv lists them)")
@@ -431,6 +432,13 @@ def _unstage(text: str, staged, final) -> str:
     return text.replace(os.fspath(staged), os.fspath(final))
 
 
+def _stage_fds() -> tuple[int, ...]:
+    """The stage locks, for the processes that build in the stage (see staging)."""
+    from envwrap import staging
+
+    return staging.child_fds()
+
+
 def _run_creator(kind: str, prefix: list[str], target, opts: CreateOptions, name: str, final=None) -> None:
     import subprocess
 
@@ -484,7 +492,7 @@ def _run_creator(kind: str, prefix: list[str], target, opts: CreateOptions, name
         env.setdefault("UV_PYTHON_DOWNLOADS", "never")
     try:
         proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                              errors="replace", env=env)
+                              errors="replace", env=env, pass_fds=_stage_fds())
     except OSError as exc:
         raise UserError(f"cannot run creator {cmd[0]}: {exc.strerror}") from None
     if proc.stdout and proc.returncode == 0:  # to stderr: our stdout may be shell code
@@ -505,7 +513,8 @@ def _pip_install(layout: Layout, args: list[str]) -> None:
     env["VIRTUAL_ENV"] = str(layout.root)
     env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
     cmd = [str(layout.python), "-m", "pip", "install", *args]
-    status = subprocess.call(cmd, stdout=sys.stderr.fileno(), env=env, stdin=subprocess.DEVNULL)
+    status = subprocess.call(cmd, stdout=sys.stderr.fileno(), env=env, stdin=subprocess.DEVNULL,
+                             pass_fds=_stage_fds())
     if status != 0:
         shown = " ".join(shlex.quote(a) for a in args)
         raise UserError(f"pip install {shown} failed (status {status}); the environment was not created")
@@ -689,7 +698,9 @@ def create(name: str, opts: CreateOptions, tmp: bool = False) -> str:
         seed = not opts.without_pip and kind != "command"
         _finish(staged, final, name, opts, seed)
         if tmp:
-            (staged / TMP_MARKER).write_text("removed by envwrap when deactivated\n")
+            from envwrap import tmpenv
+
+            (staged / TMP_MARKER).write_text(tmpenv.marker_text())
         _pre_creation_hooks(staged, root, [("premkvirtualenv", name)])
         staging.publish(staged, final)
     return os.fspath(final)

@@ -6,10 +6,20 @@ hooks pass the user's shell variables (exported or not) on every call, so changi
 counts as unset, as it does for virtualenvwrapper.
 
 Resolution of WORKON_HOME, first match wins:
-  1. ``$WORKON_HOME``
+  1. ``$WORKON_HOME`` (unless it is the value envwrap's shell hook exported
+     itself, see :func:`user_workon_home`)
   2. ``workon_home`` in envwrap's config file (TOML, platformdirs user config dir)
-  3. ``~/.virtualenvs`` when it already exists (virtualenvwrapper's default)
-  4. ``<platformdirs user data dir>/envs``
+  3. envwrap's own directory, ``<platformdirs user data dir>/envs``, once it exists
+  4. ``~/.virtualenvs`` when it exists (virtualenvwrapper's default)
+  5. envwrap's own directory, created by the first command that creates an env
+
+Step 3 comes before step 4 so that an (empty) ``~/.virtualenvs`` appearing later
+never moves the environments envwrap already made; the shell hooks make the same
+choice with two directory tests (no process), so completion always agrees.
+
+A relative WORKON_HOME, PROJECT_HOME or VIRTUALENVWRAPPER_HOOK_DIR (in a variable
+or in the config file) is taken from the home directory, as virtualenvwrapper
+does for WORKON_HOME: never from whatever the current directory happens to be.
 
 Paths are plain strings here (os.path), as in every module on the ``workon`` path:
 importing pathlib costs more than everything else ``workon`` does.
@@ -32,6 +42,15 @@ def setting(name: str) -> str | None:
 
 def _expand(path: str) -> str:
     return os.path.expanduser(path)
+
+
+def absolute(path: str) -> str:
+    """A configured directory as an absolute path: ``~`` expanded, and a relative
+    path taken from the home directory."""
+    path = os.path.expanduser(path)
+    if not os.path.isabs(path):
+        path = os.path.join(os.path.expanduser("~"), path)
+    return path
 
 
 def config_path() -> str:
@@ -78,29 +97,109 @@ def _config_path_value(key: str) -> str | None:
         return None
     if not isinstance(value, str) or not value:
         raise UserError(f"config file {config_path()}: '{key}' must be a non-empty string")
-    return _expand(value)
+    return absolute(value)
+
+
+def reload_config() -> None:
+    """Forget the parsed config file (after writing it)."""
+    global _config_cache
+    _config_cache = None
+
+
+def user_workon_home() -> str | None:
+    """``$WORKON_HOME`` when the user set it, else None.
+
+    The shell hooks export the effective WORKON_HOME themselves when it comes
+    from the config file or the default (so that editors started from the shell
+    find the environments), and mark that value with ``ENVWRAP_EXPORTED_HOME``.
+    A WORKON_HOME equal to the mark is envwrap's, not the user's: it must not
+    pin the old location when the config file changes.
+    """
+    value = setting("WORKON_HOME")
+    if value and value != os.environ.get("ENVWRAP_EXPORTED_HOME"):
+        return value
+    return None
+
+
+def default_workon_homes() -> tuple[str, str]:
+    """(envwrap's own directory, ``~/.virtualenvs``): the default candidates."""
+    import platformdirs
+
+    own = os.path.join(platformdirs.user_data_dir(APP, appauthor=False), "envs")
+    return own, _expand(os.path.join("~", ".virtualenvs"))
+
+
+def default_workon_home() -> str:
+    own, legacy = default_workon_homes()
+    if os.path.isdir(own) or not os.path.isdir(legacy):
+        return own
+    return legacy
+
+
+def fallback_workon_home() -> tuple[str, str]:
+    """(the WORKON_HOME used when the user sets none, "config" or "default").
+
+    This is what the shell hooks keep (``__envwrap_home``) and export: the
+    user's own WORKON_HOME they read from the shell itself, so changing or
+    unsetting it takes effect at once there too.
+    """
+    configured = _config_path_value("workon_home")
+    if configured is not None:
+        return configured, "config"
+    return default_workon_home(), "default"
+
+
+def workon_home_source() -> tuple[str, str]:
+    """(WORKON_HOME, where it came from: "variable", "config" or "default")."""
+    value = user_workon_home()
+    if value:
+        return absolute(value), "variable"
+    return fallback_workon_home()
 
 
 def workon_home() -> str:
-    value = setting("WORKON_HOME")
-    if value:
-        return _expand(value)
-    configured = _config_path_value("workon_home")
-    if configured is not None:
-        return configured
-    legacy = _expand(os.path.join("~", ".virtualenvs"))
-    if os.path.isdir(legacy):
-        return legacy
-    import platformdirs
+    return workon_home_source()[0]
 
-    return os.path.join(platformdirs.user_data_dir(APP, appauthor=False), "envs")
+
+def missing_home(path: str) -> UserError:
+    """The error for a WORKON_HOME the user chose and that does not exist."""
+    if os.name == "nt":  # pragma: no cover - Windows
+        hint = f'mkdir "{path}"'
+    else:
+        import shlex
+
+        hint = f"mkdir -p {shlex.quote(path)}"
+    return UserError(f"WORKON_HOME {path} does not exist (create it with {hint})")
+
+
+def existing_workon_home() -> str:
+    """WORKON_HOME, for a command that reads it.
+
+    One the user chose (the variable or the config file) must exist, as in
+    virtualenvwrapper; envwrap's own default may not exist yet (nothing was
+    created), and then simply holds nothing.
+    """
+    path, source = workon_home_source()
+    if os.path.isdir(path):
+        return path
+    if os.path.lexists(path):
+        raise UserError(f"WORKON_HOME {path} is not a directory")
+    if source != "default":
+        raise missing_home(path)
+    return path
 
 
 def ensure_workon_home() -> str:
-    home = workon_home()
+    """WORKON_HOME, for a command that creates an environment in it: envwrap's
+    own default is created on first use; one the user chose must exist."""
+    home, source = workon_home_source()
     if os.pathsep in home:
         raise UserError(f"WORKON_HOME {home} contains {os.pathsep!r}: its environments' bin "
                         "directories could not be put on PATH")
+    if os.path.lexists(home) and not os.path.isdir(home):
+        raise UserError(f"WORKON_HOME {home} is not a directory")
+    if not os.path.lexists(home) and source != "default":
+        raise missing_home(home)
     try:
         os.makedirs(home, exist_ok=True)
     except OSError as exc:
@@ -110,9 +209,17 @@ def ensure_workon_home() -> str:
     return home
 
 
-def project_home(required: bool = True) -> str | None:
+def project_home_source() -> tuple[str | None, str]:
+    """(PROJECT_HOME or None, where it came from: "variable", "config" or "unset")."""
     value = setting("PROJECT_HOME")
-    path = _expand(value) if value else _config_path_value("project_home")
+    if value:
+        return absolute(value), "variable"
+    configured = _config_path_value("project_home")
+    return configured, ("config" if configured is not None else "unset")
+
+
+def project_home(required: bool = True) -> str | None:
+    path = project_home_source()[0]
     if path is None:
         if required:
             raise UserError("PROJECT_HOME is not set: set it (or project_home in the config file)")
@@ -124,7 +231,7 @@ def project_home(required: bool = True) -> str | None:
 
 def hook_dir() -> str:
     value = setting("VIRTUALENVWRAPPER_HOOK_DIR")
-    return _expand(value) if value else workon_home()
+    return absolute(value) if value else workon_home()
 
 
 def project_filename() -> str:

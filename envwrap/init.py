@@ -2,9 +2,11 @@
 
 The output is a short preamble of values (the absolute path of the envwrap
 command, baked in so an active environment's PATH cannot swap it; the resolved
-WORKON_HOME, a hint for completion before the first command) followed by the
-static file ``shell/envwrap.<ext>``. Writing that output to a file once and
-sourcing the file from the rc file loads envwrap with no Python at start-up.
+WORKON_HOME, where it came from, and the two default locations, so that
+completion needs no Python) followed by the static file ``shell/envwrap.<ext>``.
+Writing that output to a file once and sourcing the file from the rc file loads
+envwrap with no Python at start-up; the first command that asks the backend
+brings the WORKON_HOME values up to date.
 """
 
 from __future__ import annotations
@@ -107,14 +109,20 @@ def preamble(shell: str) -> str:
     words = command(shell)
     exe = words[0]
     try:
-        workon_home = str(home.workon_home())
+        workon_home, source = home.fallback_workon_home()
     except UserError:
-        workon_home = ""
+        workon_home, source = "", "default"
+    data, legacy = home.default_workon_homes()
+    values = (("__envwrap_home", workon_home), ("__envwrap_home_src", source),
+              ("__envwrap_home_data", data), ("__envwrap_home_legacy", legacy))
     if shell == "fish":
-        return f"set -g __envwrap_exe {' '.join(q(w) for w in words)}\nset -g __envwrap_home {q(workon_home)}\n"
+        return f"set -g __envwrap_exe {' '.join(q(w) for w in words)}\n" + "".join(
+            f"set -g {name} {q(value)}\n" for name, value in values)
     if shell == "powershell":
-        return f"$global:__envwrap_exe = {_ps_ascii(exe)}\n$global:__envwrap_home = {_ps_ascii(workon_home)}\n"
-    return f"__envwrap_exe=({' '.join(q(w) for w in words)})\n__envwrap_home={q(workon_home)}\n"
+        return f"$global:__envwrap_exe = {_ps_ascii(exe)}\n" + "".join(
+            f"$global:{name} = {_ps_ascii(value)}\n" for name, value in values)
+    return f"__envwrap_exe=({' '.join(q(w) for w in words)})\n" + "".join(
+        f"{name}={q(value)}\n" for name, value in values)
 
 
 def _ps_ascii(value: str) -> str:

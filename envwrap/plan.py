@@ -11,6 +11,10 @@ turns it into code for one shell. Steps:
   ("source", path)                         source a hook file (failure is reported)
   ("cd", path)
   ("set", name, value)                     set one of envwrap's private shell variables
+  ("home", path, source)                   the WORKON_HOME used when the user sets none,
+                                           and where it comes from ("config" or
+                                           "default"): the shell keeps it for completion,
+                                           and exports it unless the user set WORKON_HOME
   ("list",)                                print the environment names (in the shell)
   ("print", text)                          write text to the shell's standard output
                                            (--help: shown, not evaluated)
@@ -42,6 +46,9 @@ class Plan:
     def set(self, name: str, value: str) -> None:
         assert name.startswith("__envwrap_")
         self.steps.append(("set", name, value))
+
+    def home(self, path: str, source: str) -> None:
+        self.steps.append(("home", str(path), source))
 
     def list(self) -> None:
         self.steps.append(("list",))

@@ -27,6 +27,7 @@ import subprocess
 import uuid
 from pathlib import Path
 
+from envwrap import staging
 from envwrap.errors import UserError
 from envwrap.layout import Layout, read_cfg
 
@@ -175,6 +176,7 @@ def _build_cache(python: Path, target: Path, env: dict) -> None:
         proc = subprocess.run(
             [str(python), "-m", "venv", str(scratch / "venv")],
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, text=True,
+            pass_fds=staging.child_fds(),  # the stage stays locked while ensurepip runs
         )
         if proc.returncode != 0:
             last = (proc.stderr.strip().splitlines() or ["ensurepip failed"])[-1]

@@ -13,6 +13,11 @@ sweep it (:func:`sweep`).
 
 Names are also locked while created or removed (``.envwrap/locks``), so two
 ``mkvirtualenv`` of one name at once: one wins, the other is told.
+
+The processes a builder starts (the creator, pip, ensurepip) inherit the stage's
+lock (:func:`child_fds`, passed as ``pass_fds``): a flock belongs to the open
+file, so the stage stays locked while any of them lives, even after the builder
+was killed, and no sweep removes a directory that a child still writes into.
 """
 
 from __future__ import annotations
@@ -87,6 +92,17 @@ class NameLock:
             self.fd = None
 
 
+# The lock fds of the stages this process is building in (see child_fds).
+_held: list[int] = []
+
+
+def child_fds() -> tuple[int, ...]:
+    """``pass_fds`` for a process started while building: the stage locks."""
+    if os.name == "nt":  # pragma: no cover - no pass_fds, and no flock, on Windows
+        return ()
+    return tuple(_held)
+
+
 class Stage:
     """A private directory to build in; removed on any failure, SIGINT included."""
 
@@ -113,6 +129,7 @@ class Stage:
             if fd is not None:
                 if _holds(fd, self.dir / ".lock"):
                     self.fd = fd
+                    _held.append(fd)
                     return self
                 os.close(fd)
             self.dir = self.dir.with_name(uuid.uuid4().hex[:16])
@@ -122,6 +139,8 @@ class Stage:
         # Whatever happened (success moved the env out already), the stage goes.
         _rmtree_here(self.dir)
         if self.fd is not None:
+            if self.fd in _held:
+                _held.remove(self.fd)
             os.close(self.fd)
             self.fd = None
 
@@ -221,7 +240,10 @@ def _rmtree_here(path: Path) -> None:
 
 
 def sweep(home: Path) -> list[Path]:
-    """Remove staging dirs whose builder is gone, and anything left in the trash."""
+    """Remove staging dirs whose builder is gone, and anything left in the trash.
+
+    Returns what is really gone (a directory that could not be removed entirely
+    is not in the list)."""
     removed: list[Path] = []
     base = Path(state_dir(home))
     staging = base / "staging"
@@ -243,7 +265,8 @@ def sweep(home: Path) -> list[Path]:
             if not _holds(fd, lock):
                 continue  # removed (and perhaps re-made) by someone else meanwhile
             _rmtree_here(path)
-            removed.append(path)
+            if not os.path.lexists(path):
+                removed.append(path)
         finally:
             os.close(fd)
     try:
@@ -252,7 +275,8 @@ def sweep(home: Path) -> list[Path]:
         trash = []
     for entry in trash:
         _rmtree_here(Path(entry.path))
-        removed.append(Path(entry.path))
+        if not os.path.lexists(entry.path):
+            removed.append(Path(entry.path))
     return removed
 
 

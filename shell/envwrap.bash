@@ -5,7 +5,8 @@
 # or, with no Python at start-up, write it once and source the file:
 #     envwrap init bash > ~/.envwrap.bash      # in ~/.bashrc: . ~/.envwrap.bash
 # `envwrap init` prepends __envwrap_exe (the words that start the envwrap backend)
-# and __envwrap_home (a WORKON_HOME hint for completion) to this file.
+# and the backend's answer for WORKON_HOME (__envwrap_home, where it came from in
+# __envwrap_home_src, and the two default locations) to this file.
 #
 # Contract: every function here is thin. The backend decides; commands that must
 # change this shell print code that is evaluated only when the backend exits 0.
@@ -25,6 +26,8 @@ __envwrap_call() {
     VIRTUALENVWRAPPER_WORKON_CD="${VIRTUALENVWRAPPER_WORKON_CD-}" \
     VIRTUALENVWRAPPER_VIRTUALENV="${VIRTUALENVWRAPPER_VIRTUALENV-}" \
     VIRTUALENVWRAPPER_VIRTUALENV_ARGS="${VIRTUALENVWRAPPER_VIRTUALENV_ARGS-}" \
+    ENVWRAP_EXPORTED_HOME="${ENVWRAP_EXPORTED_HOME-}" \
+    ENVWRAP_SHELL_PID="$$" \
     ENVWRAP_LOADS="${__envwrap_loads-}" \
     "${__envwrap_exe[@]:-envwrap}" "$@"
 }
@@ -51,10 +54,72 @@ __envwrap_source() {
     \return 0
 }
 
-# The environment directory's parent, as completion and listing see it.
-__envwrap_workon_home() {
-    __envwrap_h="${WORKON_HOME:-${__envwrap_home-}}"
+# The backend's answer for the WORKON_HOME used when the user sets none: $1 the
+# directory, $2 where it comes from (config or default).
+__envwrap_set_home() {
+    __envwrap_home=$1
+    __envwrap_home_src=$2
+    __envwrap_export_home
 }
+
+# Export WORKON_HOME when it comes from the config file or the default, so that
+# programs started from this shell (editors) find the environments; never when
+# the user set it. ENVWRAP_EXPORTED_HOME marks the value as envwrap's own.
+__envwrap_export_home() {
+    if [ -n "${__envwrap_home-}" ] &&
+        { [ -z "${WORKON_HOME-}" ] || [ "$WORKON_HOME" = "${ENVWRAP_EXPORTED_HOME-}" ]; }; then
+        \builtin export WORKON_HOME="$__envwrap_home" ENVWRAP_EXPORTED_HOME="$__envwrap_home"
+    fi
+}
+
+# The environments' directory into __envwrap_h, as the backend resolves it (no
+# process): the user's WORKON_HOME (a relative one below $HOME); else the
+# backend's answer, where the default is chosen again (envwrap's own directory
+# once it exists, else ~/.virtualenvs when that exists), so that one appearing
+# or going away changes completion and the backend alike.
+__envwrap_workon_home() {
+    if [ -n "${WORKON_HOME-}" ] && [ "$WORKON_HOME" != "${ENVWRAP_EXPORTED_HOME-}" ]; then
+        __envwrap_h=$WORKON_HOME
+        case $__envwrap_h in
+            \~) __envwrap_h=${HOME-} ;;
+            \~/*) __envwrap_h=${HOME-}/${__envwrap_h#\~/} ;;
+            /*) ;;
+            *) __envwrap_h=${HOME-}/$__envwrap_h ;;
+        esac
+        \return 0
+    fi
+    __envwrap_h=${__envwrap_home-}
+    if [ "${__envwrap_home_src-}" = default ] && [ -n "${__envwrap_home_data-}" ]; then
+        if [ -d "$__envwrap_home_data" ] || [ ! -d "${__envwrap_home_legacy-}" ]; then
+            __envwrap_h=$__envwrap_home_data
+        else
+            __envwrap_h=$__envwrap_home_legacy
+        fi
+        [ "$__envwrap_h" = "${__envwrap_home-}" ] || __envwrap_set_home "$__envwrap_h" default
+    fi
+    \return 0
+}
+
+# Whether the environments' directory may be listed; says why not on stderr. A
+# WORKON_HOME the user chose (variable or config file) must exist; envwrap's
+# own default is created by the first mkvirtualenv and lists nothing until then.
+__envwrap_home_ok() {
+    local __envwrap_h
+    __envwrap_workon_home
+    if [ -z "$__envwrap_h" ] || [ -d "$__envwrap_h" ]; then
+        \return 0
+    elif [ -e "$__envwrap_h" ]; then
+        \builtin printf 'envwrap: WORKON_HOME %s is not a directory\n' "$__envwrap_h" >&2
+    elif [ "${__envwrap_home_src-}" != config ] &&
+        { [ -z "${WORKON_HOME-}" ] || [ "$WORKON_HOME" = "${ENVWRAP_EXPORTED_HOME-}" ]; }; then
+        \return 0
+    else
+        \builtin printf 'envwrap: WORKON_HOME %s does not exist (create it with mkdir -p %q)\n' \
+            "$__envwrap_h" "$__envwrap_h" >&2
+    fi
+    \return 1
+}
+__envwrap_export_home
 
 # Environment names into the array __envwrap_found: one glob, no Python, no fork.
 # $1 (optional) is a literal prefix the names must start with. The work is done
@@ -80,6 +145,7 @@ __envwrap_scan() {
 
 # Environment names, one per line (lsvirtualenv -b, workon with no name).
 __envwrap_list() {
+    __envwrap_home_ok || \return
     __envwrap_scan
     [ "${#__envwrap_found[@]}" -eq 0 ] || \builtin printf '%s\n' "${__envwrap_found[@]}"
 }
@@ -115,6 +181,8 @@ __envwrap_deactivate() {
     # [[ ]] rather than [ ]: a keyword, not a command, which matters on this path.
     local __envwrap_env="${__envwrap_venv-}" __envwrap_st=0 \
         __envwrap_hd="${VIRTUALENVWRAPPER_HOOK_DIR:-${__envwrap_hook_dir-}}"
+    # A relative hook directory is below $HOME, as the backend reads it.
+    case $__envwrap_hd in /* | '') ;; \~ | \~/*) __envwrap_hd=${HOME-}${__envwrap_hd#\~} ;; *) __envwrap_hd=${HOME-}/$__envwrap_hd ;; esac
     [[ -f $__envwrap_env/bin/predeactivate ]] && __envwrap_source "$__envwrap_env/bin/predeactivate"
     [[ -n $__envwrap_hd && -f $__envwrap_hd/predeactivate ]] && __envwrap_source "$__envwrap_hd/predeactivate"
     [[ -n ${__envwrap_project-} && -f $__envwrap_project/.virtualenvwrapper/predeactivate ]] &&
@@ -181,7 +249,18 @@ add2virtualenv() { __envwrap_call add2virtualenv "$@"; }
 toggleglobalsitepackages() { __envwrap_call toggleglobalsitepackages "$@"; }
 wipeenv() { __envwrap_call wipeenv "$@"; }
 setvirtualenvproject() { __envwrap_call setvirtualenvproject "$@"; }
-envwrap() { __envwrap_call "$@"; }
+# `envwrap config KEY VALUE` (or --unset) may move WORKON_HOME: the backend then
+# prints code that brings this shell's WORKON_HOME up to date at once.
+envwrap() {
+    if [ "${1-}" = config ] && [ "$#" -gt 2 ]; then
+        local __envwrap_code
+        \builtin shift
+        __envwrap_code="$(__envwrap_call config --shell bash "$@")" || \return $?
+        \builtin eval "$__envwrap_code"
+        \return
+    fi
+    __envwrap_call "$@"
+}
 
 # rmvirtualenv NAME...: first out of an environment about to be removed.
 rmvirtualenv() {
@@ -207,6 +286,7 @@ cdvirtualenv() {
     case ${1-} in
         -h|--help) __envwrap_run cdvirtualenv --help; \return ;;
     esac
+    __envwrap_home_ok || \return
     if [ -z "${VIRTUAL_ENV-}" ]; then
         \builtin printf 'envwrap: cdvirtualenv: no environment is active; run workon first\n' >&2
         \return 1

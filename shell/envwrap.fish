@@ -5,7 +5,8 @@
 # or, with no Python at start-up, write it once and source the file:
 #     envwrap init fish > ~/.config/fish/envwrap.fish   # in config.fish: source ~/.config/fish/envwrap.fish
 # `envwrap init` prepends __envwrap_exe (the words that start the envwrap backend)
-# and __envwrap_home (a WORKON_HOME hint for completion) to this file.
+# and the backend's answer for WORKON_HOME (__envwrap_home, where it came from in
+# __envwrap_home_src, and the two default locations) to this file.
 #
 # Contract: every function here is thin. The backend decides; commands that must
 # change this shell print fish code that is evaluated only when the backend exits
@@ -40,6 +41,8 @@ function __envwrap_call --description 'Run the envwrap backend with the settings
         VIRTUALENVWRAPPER_WORKON_CD="$VIRTUALENVWRAPPER_WORKON_CD" \
         VIRTUALENVWRAPPER_VIRTUALENV="$VIRTUALENVWRAPPER_VIRTUALENV" \
         VIRTUALENVWRAPPER_VIRTUALENV_ARGS="$VIRTUALENVWRAPPER_VIRTUALENV_ARGS" \
+        ENVWRAP_EXPORTED_HOME="$ENVWRAP_EXPORTED_HOME" \
+        ENVWRAP_SHELL_PID="$fish_pid" \
         ENVWRAP_LOADS="$__envwrap_loads" \
         ENVWRAP_SORT=fish \
         $exe $argv
@@ -69,18 +72,74 @@ function __envwrap_source --description 'Source an envwrap hook file'
     return 0
 end
 
-# The directory holding the environments, as completion and listing see it.
+# The backend's answer for the WORKON_HOME used when the user sets none: the
+# directory, and where it comes from (config or default).
+function __envwrap_set_home --description "Keep the backend's WORKON_HOME, and export it unless the user set it"
+    set -g __envwrap_home $argv[1]
+    set -g __envwrap_home_src $argv[2]
+    __envwrap_export_home
+end
+
+# Export WORKON_HOME when it comes from the config file or the default, so that
+# programs started from this shell (editors) find the environments; never when
+# the user set it. ENVWRAP_EXPORTED_HOME marks the value as envwrap's own.
+function __envwrap_export_home --description 'Export the WORKON_HOME envwrap uses, unless the user set one'
+    test -n "$__envwrap_home"; or return 0
+    if test -z "$WORKON_HOME"; or test "$WORKON_HOME" = "$ENVWRAP_EXPORTED_HOME"
+        set -gx WORKON_HOME $__envwrap_home
+        set -gx ENVWRAP_EXPORTED_HOME $__envwrap_home
+    end
+    return 0
+end
+
+# The directory holding the environments, as the backend resolves it (no
+# process): the user's WORKON_HOME (a relative one below $HOME); else the
+# backend's answer, where the default is chosen again (envwrap's own directory
+# once it exists, else ~/.virtualenvs when that exists), so that one appearing
+# or going away changes completion and the backend alike.
 function __envwrap_workon_home --description 'Print the directory the environments live in'
     set -l h "$WORKON_HOME"
-    if test -z "$h"
-        set h "$__envwrap_home"
+    if test -n "$h"; and test "$h" != "$ENVWRAP_EXPORTED_HOME"
+        if test "$h" = "~"; or string match -q -- '~/*' "$h"
+            set h "$HOME"(string sub -s 2 -- "$h")
+        else if not string match -q -- '/*' "$h"
+            set h "$HOME/$h"
+        end
+        printf '%s\n' "$h"
+        return 0
     end
-    if test "$h" = "~"; or string match -q -- '~/*' "$h"
-        set h "$HOME"(string sub -s 2 -- "$h")
+    set h "$__envwrap_home"
+    if test "$__envwrap_home_src" = default; and test -n "$__envwrap_home_data"
+        if test -d "$__envwrap_home_data"; or not test -d "$__envwrap_home_legacy"
+            set h $__envwrap_home_data
+        else
+            set h $__envwrap_home_legacy
+        end
+        test "$h" = "$__envwrap_home"; or __envwrap_set_home $h default
     end
     test -n "$h"; and printf '%s\n' "$h"
     return 0
 end
+
+# Whether the environments' directory may be listed; says why not on stderr. A
+# WORKON_HOME the user chose (variable or config file) must exist; envwrap's
+# own default is created by the first mkvirtualenv and lists nothing until then.
+function __envwrap_home_ok --description 'Check that WORKON_HOME can be listed'
+    set -l h (__envwrap_workon_home)
+    if test -z "$h"; or test -d "$h"
+        return 0
+    else if test -e "$h"
+        printf 'envwrap: WORKON_HOME %s is not a directory\n' "$h" >&2
+    else if test "$__envwrap_home_src" != config; and begin
+            test -z "$WORKON_HOME"; or test "$WORKON_HOME" = "$ENVWRAP_EXPORTED_HOME"
+        end
+        return 0
+    else
+        printf 'envwrap: WORKON_HOME %s does not exist (create it with mkdir -p %s)\n' "$h" (string escape -- "$h") >&2
+    end
+    return 1
+end
+__envwrap_export_home
 
 # Environment names, one per line: a glob, no Python, no new process. The names
 # are cut out of all the paths by one `string` call (fast with many envs).
@@ -97,6 +156,7 @@ function __envwrap_names --description 'Print the environment names (no Python)'
 end
 
 function __envwrap_list --description 'Print the environment names, one per line'
+    __envwrap_home_ok; or return
     __envwrap_names
 end
 
@@ -140,6 +200,11 @@ function __envwrap_deactivate --description 'Deactivate, with the predeactivate 
     set -l hd "$VIRTUALENVWRAPPER_HOOK_DIR"
     if test -z "$hd"
         set hd "$__envwrap_hook_dir"
+    else if test "$hd" = "~"; or string match -q -- '~/*' "$hd"
+        set hd "$HOME"(string sub -s 2 -- "$hd")
+    else if not string match -q -- '/*' "$hd"
+        # A relative hook directory is below $HOME, as the backend reads it.
+        set hd "$HOME/$hd"
     end
     set -l project "$__envwrap_project"
     set -l st 0
@@ -208,7 +273,7 @@ end
 
 function workon --description 'Activate an environment; with no name, list them'
     if test (count $argv) -eq 0
-        __envwrap_names
+        __envwrap_list
         return
     end
     __envwrap_run workon $argv
@@ -277,13 +342,24 @@ function setvirtualenvproject --description 'Bind an environment to a project di
     __envwrap_call setvirtualenvproject $argv
 end
 
+# `envwrap config KEY VALUE` (or --unset) may move WORKON_HOME: the backend then
+# prints code that brings this shell's WORKON_HOME up to date at once.
 function envwrap --description 'The envwrap command, with the settings of this shell'
+    if test "$argv[1]" = config; and test (count $argv) -gt 2
+        set -l __envwrap_code (__envwrap_call config --shell fish $argv[2..-1] | string collect)
+        set -l __envwrap_st $pipestatus[1]
+        if test "$__envwrap_st" -ne 0
+            return $__envwrap_st
+        end
+        eval $__envwrap_code
+        return
+    end
     __envwrap_call $argv
 end
 
 function lsvirtualenv --description 'List the environments (-b: names only, -l: details)'
     if test "$argv[1]" = -b
-        __envwrap_names
+        __envwrap_list
     else
         __envwrap_call lsvirtualenv $argv
     end
@@ -294,6 +370,7 @@ function cdvirtualenv --description "cd to the active environment's directory"
         __envwrap_run cdvirtualenv --help
         return
     end
+    __envwrap_home_ok; or return
     if test -z "$VIRTUAL_ENV"
         echo 'envwrap: cdvirtualenv: no environment is active; run workon first' >&2
         return 1

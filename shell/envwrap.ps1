@@ -5,7 +5,8 @@
 # or, with no Python at start-up, write it once and dot-source the file:
 #     envwrap init powershell | Out-File -Encoding utf8 ~/envwrap.ps1    # in $PROFILE: . ~/envwrap.ps1
 # `envwrap init` prepends $global:__envwrap_exe (the absolute path of the envwrap
-# command) and $global:__envwrap_home (a WORKON_HOME hint for completion).
+# command) and the backend's answer for WORKON_HOME ($global:__envwrap_home, where
+# it came from in $global:__envwrap_home_src, and the two default locations).
 #
 # Contract: every function here is thin. The backend decides; commands that must
 # change this session print PowerShell code that is evaluated only when the
@@ -42,6 +43,7 @@ function global:__envwrap_call {
     }
     $oldLoads = [Environment]::GetEnvironmentVariable('ENVWRAP_LOADS')
     $oldSort = [Environment]::GetEnvironmentVariable('ENVWRAP_SORT')
+    $oldPid = [Environment]::GetEnvironmentVariable('ENVWRAP_SHELL_PID')
     $oldIo = [Environment]::GetEnvironmentVariable('PYTHONIOENCODING')
     $oldEncoding = $null
     try {
@@ -53,11 +55,13 @@ function global:__envwrap_call {
     try {
         $env:ENVWRAP_LOADS = [string]$global:__envwrap_loads
         $env:ENVWRAP_SORT = 'ordinal'
+        $env:ENVWRAP_SHELL_PID = [string]$PID
         $env:PYTHONIOENCODING = 'utf-8'
         & $exe @args
     } finally {
         $env:ENVWRAP_LOADS = $oldLoads
         $env:ENVWRAP_SORT = $oldSort
+        $env:ENVWRAP_SHELL_PID = $oldPid
         $env:PYTHONIOENCODING = $oldIo
         if ($null -ne $oldEncoding) {
             try {
@@ -117,24 +121,88 @@ function global:__envwrap_cd {
     Set-Location -LiteralPath $Path -ErrorAction Stop
 }
 
-# The directory holding the environments, as completion and listing see it.
+# The backend's answer for the WORKON_HOME used when the user sets none: the
+# directory, and where it comes from (config or default).
+function global:__envwrap_set_home {
+    param([string]$Path, [string]$Source)
+    $global:__envwrap_home = $Path
+    $global:__envwrap_home_src = $Source
+    __envwrap_export_home
+}
+
+# Whether $env:WORKON_HOME is the user's (set, and not the value envwrap exported).
+function global:__envwrap_user_home {
+    $h = [Environment]::GetEnvironmentVariable('WORKON_HOME')
+    [bool]$h -and $h -cne [Environment]::GetEnvironmentVariable('ENVWRAP_EXPORTED_HOME')
+}
+
+# Export WORKON_HOME when it comes from the config file or the default, so that
+# programs started from this session (editors) find the environments; never
+# when the user set it. ENVWRAP_EXPORTED_HOME marks the value as envwrap's own.
+function global:__envwrap_export_home {
+    Set-StrictMode -Off
+    if ($global:__envwrap_home -and -not (__envwrap_user_home)) {
+        $env:WORKON_HOME = $global:__envwrap_home
+        $env:ENVWRAP_EXPORTED_HOME = $global:__envwrap_home
+    }
+}
+
+# The directory holding the environments, as the backend resolves it (no
+# process): the user's WORKON_HOME (a relative one below $HOME); else the
+# backend's answer, where the default is chosen again (envwrap's own directory
+# once it exists, else ~/.virtualenvs when that exists), so that one appearing
+# or going away changes completion and the backend alike.
 function global:__envwrap_workon_home {
     Set-StrictMode -Off
-    $h = [Environment]::GetEnvironmentVariable('WORKON_HOME')
-    if (-not $h) {
-        $h = $global:__envwrap_home
+    if (__envwrap_user_home) {
+        $h = [Environment]::GetEnvironmentVariable('WORKON_HOME')
+        if ($h -eq '~' -or $h.StartsWith('~/') -or $h.StartsWith('~\')) {
+            $h = $HOME + $h.Substring(1)
+        }
+        if (-not [IO.Path]::IsPathRooted($h)) {
+            $h = [IO.Path]::Combine($HOME, $h)
+        }
+        return $h
     }
-    if (-not $h) {
-        return
+    $h = $global:__envwrap_home
+    if ($global:__envwrap_home_src -eq 'default' -and $global:__envwrap_home_data) {
+        if ([IO.Directory]::Exists($global:__envwrap_home_data) -or
+            -not $global:__envwrap_home_legacy -or
+            -not [IO.Directory]::Exists($global:__envwrap_home_legacy)) {
+            $h = $global:__envwrap_home_data
+        } else {
+            $h = $global:__envwrap_home_legacy
+        }
+        if ($h -cne $global:__envwrap_home) {
+            __envwrap_set_home $h 'default'
+        }
     }
-    if ($h -eq '~' -or $h.StartsWith('~/') -or $h.StartsWith('~\')) {
-        $h = $HOME + $h.Substring(1)
+    if ($h) {
+        $h
     }
-    if (-not [IO.Path]::IsPathRooted($h)) {
-        $h = [IO.Path]::Combine((Get-Location -PSProvider FileSystem).ProviderPath, $h)
-    }
-    $h
 }
+
+# Whether the environments' directory may be listed; says why not. A
+# WORKON_HOME the user chose (variable or config file) must exist; envwrap's
+# own default is created by the first mkvirtualenv and lists nothing until then.
+function global:__envwrap_home_ok {
+    Set-StrictMode -Off
+    $h = __envwrap_workon_home
+    if (-not $h -or [IO.Directory]::Exists($h)) {
+        return $true
+    }
+    if ([IO.File]::Exists($h)) {
+        $Host.UI.WriteErrorLine("envwrap: WORKON_HOME $h is not a directory")
+    } elseif ($global:__envwrap_home_src -ne 'config' -and -not (__envwrap_user_home)) {
+        return $true
+    } else {
+        $quoted = "'" + $h.Replace("'", "''") + "'"
+        $Host.UI.WriteErrorLine("envwrap: WORKON_HOME $h does not exist (create it with mkdir -p $quoted)")
+    }
+    $global:LASTEXITCODE = 1
+    return $false
+}
+__envwrap_export_home
 
 # Environment names, sorted: a directory listing, no Python.
 function global:__envwrap_names {
@@ -163,7 +231,9 @@ function global:__envwrap_names {
 }
 
 function global:__envwrap_list {
-    __envwrap_names
+    if (__envwrap_home_ok) {
+        __envwrap_names
+    }
 }
 
 # Called by the generated code: dot-source the env's Activate.ps1, keep its
@@ -220,6 +290,11 @@ function global:__envwrap_deactivate {
     $hookDir = [Environment]::GetEnvironmentVariable('VIRTUALENVWRAPPER_HOOK_DIR')
     if (-not $hookDir) {
         $hookDir = $global:__envwrap_hook_dir
+    } elseif ($hookDir -eq '~' -or $hookDir.StartsWith('~/') -or $hookDir.StartsWith('~\')) {
+        $hookDir = $HOME + $hookDir.Substring(1)
+    } elseif (-not [IO.Path]::IsPathRooted($hookDir)) {
+        # A relative hook directory is below $HOME, as the backend reads it.
+        $hookDir = [IO.Path]::Combine($HOME, $hookDir)
     }
     $project = $global:__envwrap_project
     __envwrap_source_if $binDir 'predeactivate.ps1'
@@ -296,7 +371,7 @@ function global:workon {
         $argv = $argv + @($EnvName)
     }
     if ($argv.Count -eq 0) {
-        __envwrap_names
+        __envwrap_list
         return
     }
     __envwrap_run workon @argv
@@ -398,14 +473,29 @@ function global:add2virtualenv {
     __envwrap_call add2virtualenv @args
 }
 
+# `envwrap config KEY VALUE` (or --unset) may move WORKON_HOME: the backend then
+# prints code that brings this session's WORKON_HOME up to date at once.
 function global:envwrap {
+    Set-StrictMode -Off
+    if ($args.Count -gt 2 -and [string]$args[0] -ceq 'config') {
+        $rest = $args[1..($args.Count - 1)]
+        $lines = __envwrap_call config --shell powershell @rest
+        if ($LASTEXITCODE -ne 0) {
+            return
+        }
+        $code = @($lines) -join "`n"
+        if ($code.Trim()) {
+            Invoke-Expression $code
+        }
+        return
+    }
     __envwrap_call @args
 }
 
 function global:lsvirtualenv {
     Set-StrictMode -Off
     if ($args.Count -gt 0 -and [string]$args[0] -ceq '-b') {
-        __envwrap_names
+        __envwrap_list
     } else {
         __envwrap_call lsvirtualenv @args
     }
@@ -420,6 +510,9 @@ function global:cdvirtualenv {
     }
     if (__envwrap_wants_help $words) {
         __envwrap_run cdvirtualenv --help
+        return
+    }
+    if (-not (__envwrap_home_ok)) {
         return
     }
     $venv = [Environment]::GetEnvironmentVariable('VIRTUAL_ENV')

@@ -5,7 +5,8 @@
 # or, with no Python at start-up, write it once and source the file:
 #     envwrap init zsh > ~/.envwrap.zsh        # in ~/.zshrc: . ~/.envwrap.zsh
 # `envwrap init` prepends __envwrap_exe (the words that start the envwrap backend)
-# and __envwrap_home (a WORKON_HOME hint for completion) to this file.
+# and the backend's answer for WORKON_HOME (__envwrap_home, where it came from in
+# __envwrap_home_src, and the two default locations) to this file.
 #
 # Contract: every function here is thin. The backend decides; commands that must
 # change this shell print code that is evaluated only when the backend exits 0.
@@ -25,6 +26,9 @@ __envwrap_call() {
     VIRTUALENVWRAPPER_WORKON_CD="${VIRTUALENVWRAPPER_WORKON_CD-}" \
     VIRTUALENVWRAPPER_VIRTUALENV="${VIRTUALENVWRAPPER_VIRTUALENV-}" \
     VIRTUALENVWRAPPER_VIRTUALENV_ARGS="${VIRTUALENVWRAPPER_VIRTUALENV_ARGS-}" \
+    ENVWRAP_EXPORTED_HOME="${ENVWRAP_EXPORTED_HOME-}" \
+    ENVWRAP_SHELL_PID="$$" \
+    ENVWRAP_ZSH_COMPDEF="${${(M)options[interactive]:#on}:+${+functions[compdef]}}" \
     ENVWRAP_LOADS="${__envwrap_loads-}" \
     "${__envwrap_exe[@]:-envwrap}" "$@"
 }
@@ -50,10 +54,79 @@ __envwrap_source() {
     \return 0
 }
 
+# The backend's answer for the WORKON_HOME used when the user sets none: $1 the
+# directory, $2 where it comes from (config or default).
+__envwrap_set_home() {
+    typeset -g __envwrap_home="$1" __envwrap_home_src="$2"
+    __envwrap_export_home
+}
+
+# Export WORKON_HOME when it comes from the config file or the default, so that
+# programs started from this shell (editors) find the environments; never when
+# the user set it. ENVWRAP_EXPORTED_HOME marks the value as envwrap's own.
+__envwrap_export_home() {
+    \builtin emulate -L zsh
+    if [[ -n ${__envwrap_home-} && ( -z ${WORKON_HOME-} || $WORKON_HOME == "${ENVWRAP_EXPORTED_HOME-}" ) ]]; then
+        \builtin export WORKON_HOME="$__envwrap_home" ENVWRAP_EXPORTED_HOME="$__envwrap_home"
+    fi
+}
+
+# The environments' directory into __envwrap_h, as the backend resolves it (no
+# process): the user's WORKON_HOME (a relative one below $HOME); else the
+# backend's answer, where the default is chosen again (envwrap's own directory
+# once it exists, else ~/.virtualenvs when that exists), so that one appearing
+# or going away changes completion and the backend alike.
+__envwrap_workon_home() {
+    \builtin emulate -L zsh
+    if [[ -n ${WORKON_HOME-} && $WORKON_HOME != "${ENVWRAP_EXPORTED_HOME-}" ]]; then
+        __envwrap_h=$WORKON_HOME
+        case $__envwrap_h in
+            (\~) __envwrap_h=${HOME-} ;;
+            (\~/*) __envwrap_h=${HOME-}/${__envwrap_h#\~/} ;;
+            (/*) ;;
+            (*) __envwrap_h=${HOME-}/$__envwrap_h ;;
+        esac
+        \return 0
+    fi
+    __envwrap_h=${__envwrap_home-}
+    if [[ ${__envwrap_home_src-} == default && -n ${__envwrap_home_data-} ]]; then
+        if [[ -d $__envwrap_home_data || ! -d ${__envwrap_home_legacy-} ]]; then
+            __envwrap_h=$__envwrap_home_data
+        else
+            __envwrap_h=$__envwrap_home_legacy
+        fi
+        [[ $__envwrap_h == "${__envwrap_home-}" ]] || __envwrap_set_home "$__envwrap_h" default
+    fi
+    \return 0
+}
+
+# Whether the environments' directory may be listed; says why not on stderr. A
+# WORKON_HOME the user chose (variable or config file) must exist; envwrap's
+# own default is created by the first mkvirtualenv and lists nothing until then.
+__envwrap_home_ok() {
+    \builtin emulate -L zsh
+    local __envwrap_h
+    __envwrap_workon_home
+    if [[ -z $__envwrap_h || -d $__envwrap_h ]]; then
+        \return 0
+    elif [[ -e $__envwrap_h ]]; then
+        \builtin print -ru2 -- "envwrap: WORKON_HOME $__envwrap_h is not a directory"
+    elif [[ ${__envwrap_home_src-} != config &&
+        ( -z ${WORKON_HOME-} || $WORKON_HOME == "${ENVWRAP_EXPORTED_HOME-}" ) ]]; then
+        \return 0
+    else
+        \builtin print -ru2 -- "envwrap: WORKON_HOME $__envwrap_h does not exist" \
+            "(create it with mkdir -p ${(q-)__envwrap_h})"
+    fi
+    \return 1
+}
+__envwrap_export_home
+
 # Environment names into the array __envwrap_found: a glob, no Python, no fork.
 __envwrap_scan() {
     \builtin emulate -L zsh
-    local __envwrap_h="${WORKON_HOME:-${__envwrap_home-}}"
+    local __envwrap_h
+    __envwrap_workon_home
     typeset -ga __envwrap_found
     __envwrap_found=()
     [[ -n $__envwrap_h ]] || \return 0
@@ -66,6 +139,7 @@ __envwrap_scan() {
 # Environment names, one per line (lsvirtualenv -b, workon with no name).
 __envwrap_list() {
     \builtin emulate -L zsh
+    __envwrap_home_ok || \return
     __envwrap_scan
     (( ${#__envwrap_found} == 0 )) || \builtin print -rl -- "${__envwrap_found[@]}"
 }
@@ -97,6 +171,8 @@ __envwrap_leave() {
 __envwrap_deactivate() {
     local __envwrap_env="${__envwrap_venv-}"
     local __envwrap_hd="${VIRTUALENVWRAPPER_HOOK_DIR:-${__envwrap_hook_dir-}}"
+    # A relative hook directory is below $HOME, as the backend reads it.
+    case $__envwrap_hd in (/* | '') ;; (\~ | \~/*) __envwrap_hd=${HOME-}${__envwrap_hd#\~} ;; (*) __envwrap_hd=${HOME-}/$__envwrap_hd ;; esac
     local __envwrap_st=0
     [[ -f $__envwrap_env/bin/predeactivate ]] && __envwrap_source "$__envwrap_env/bin/predeactivate"
     [[ -n $__envwrap_hd && -f $__envwrap_hd/predeactivate ]] && __envwrap_source "$__envwrap_hd/predeactivate"
@@ -166,11 +242,24 @@ add2virtualenv() { __envwrap_call add2virtualenv "$@"; }
 toggleglobalsitepackages() { __envwrap_call toggleglobalsitepackages "$@"; }
 wipeenv() { __envwrap_call wipeenv "$@"; }
 setvirtualenvproject() { __envwrap_call setvirtualenvproject "$@"; }
-envwrap() { __envwrap_call "$@"; }
+# `envwrap config KEY VALUE` (or --unset) may move WORKON_HOME: the backend then
+# prints code that brings this shell's WORKON_HOME up to date at once.
+envwrap() {
+    if [[ ${1-} == config ]] && (( $# > 2 )); then
+        \builtin emulate -L zsh
+        local __envwrap_code
+        \builtin shift
+        __envwrap_code="$(__envwrap_call config --shell zsh "$@")" || \return $?
+        \builtin eval "$__envwrap_code"
+        \return
+    fi
+    __envwrap_call "$@"
+}
 
 # rmvirtualenv NAME...: first out of an environment about to be removed.
 rmvirtualenv() {
-    local __envwrap_h="${WORKON_HOME:-${__envwrap_home-}}" __envwrap_n __envwrap_st=0
+    local __envwrap_h __envwrap_n __envwrap_st=0
+    __envwrap_workon_home
     for __envwrap_n in "$@"; do
         __envwrap_leave_dir "${__envwrap_h:+$__envwrap_h/$__envwrap_n}" "$__envwrap_h"
         [[ -z $__envwrap_left ]] || break
@@ -191,6 +280,7 @@ cdvirtualenv() {
     case ${1-} in
         -h|--help) __envwrap_run cdvirtualenv --help; \return ;;
     esac
+    __envwrap_home_ok || \return
     if [[ -z ${VIRTUAL_ENV-} ]]; then
         \builtin print -ru2 -- "envwrap: cdvirtualenv: no environment is active; run workon first"
         \return 1
@@ -208,7 +298,8 @@ allvirtualenv() {
         \builtin print -ru2 -- "envwrap: allvirtualenv: name a command to run in every environment"
         \return 2
     fi
-    local __envwrap_h="${WORKON_HOME:-${__envwrap_home-}}" __envwrap_n __envwrap_st=0 __envwrap_u=
+    local __envwrap_h __envwrap_n __envwrap_st=0 __envwrap_u=
+    __envwrap_workon_home
     __envwrap_scan
     for __envwrap_n in "${__envwrap_found[@]}"; do
         \builtin print -r -- "$__envwrap_n"

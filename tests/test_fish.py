@@ -599,6 +599,7 @@ out mkoptions (complete -C 'mkvirtualenv --')
 out creator (complete -C 'mkvirtualenv --creator ')
 set -e WORKON_HOME
 set -g __envwrap_home $T_OTHER
+set -g __envwrap_home_src config
 out hint (complete -C 'workon ')
 set -g WORKON_HOME ''
 out hint_empty (complete -C 'workon ')

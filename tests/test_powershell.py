@@ -205,9 +205,10 @@ def test_hook_parses(parser, ps_user):
 
 def test_loader_is_ascii_even_for_non_ascii_paths(parser, ps_user, tmp_path):
     """Windows PowerShell 5.1 decodes `envwrap init powershell | Out-String` in the
-    console code page: the preamble must be ASCII whatever WORKON_HOME is."""
-    home = tmp_path / "hömé 中"
-    env = dict(ps_user, WORKON_HOME=str(home))
+    console code page: the preamble must be ASCII whatever WORKON_HOME is (the
+    preamble carries the one used when the user sets none: here the default)."""
+    home = tmp_path / "hömé 中" / "envwrap" / "envs"
+    env = dict(ps_user, XDG_DATA_HOME=str(tmp_path / "hömé 中"))
     loader = envwrap(env, "init", "powershell")
     assert loader.isascii()
     parse(parser, loader)
@@ -315,7 +316,6 @@ def test_emitted_workon_parses_and_quotes_every_value(parser, ps_user, tmp_path,
     (project / ".virtualenvwrapper" / "postactivate.ps1").write_text("$global:T = 3\n")
     code = envwrap(ps_user, "sh", "powershell", "workon", name)
     assert statements(parser, code) == [
-        ("set", "$global:__envwrap_home", str(hooks)),
         ("call", "__envwrap_leave"),
         ("call", "__envwrap_activate", str(env / "bin" / "Activate.ps1"), str(env), str(hooks), str(project),
          str(env / "bin")),
@@ -339,7 +339,11 @@ def test_emitted_code_of_other_commands_parses(parser, ps_user, tmp_path):
     ]
     for args in cases:
         stmts = statements(parser, envwrap(ps_user, "sh", "powershell", *args, cwd=tmp_path))
-        assert stmts[0][:2] == ("set", "$global:__envwrap_home")
+        assert stmts and ("call", "__envwrap_set_home") not in [st[:2] for st in stmts]  # the user's home
+    unset = {k: v for k, v in ps_user.items() if k != "WORKON_HOME"}
+    assert statements(parser, envwrap(unset, "sh", "powershell", "workon")) == [
+        ("call", "__envwrap_set_home", str(tmp_path / "home/.local/share/envwrap/envs"), "default"),
+        ("call", "__envwrap_list")]
     assert statements(parser, envwrap(ps_user, "sh", "powershell", "workon"))[-1] == ("call", "__envwrap_list")
     venv = dict(ps_user, VIRTUAL_ENV=str(tmp_path / "envs" / HOSTILE[0]))
     assert statements(parser, envwrap(venv, "sh", "powershell", "cdvirtualenv", "bin")) == [

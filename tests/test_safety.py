@@ -127,6 +127,7 @@ def warm_seed(user, envwrap_exe, seed_cache, tmp_path):
     """The session's pip seed cache, filled: later creations only copy pip."""
     if not list(seed_cache.glob("seed/*/site")):
         env = dict(user, WORKON_HOME=str(tmp_path / "warm-up"))
+        (tmp_path / "warm-up").mkdir()  # a WORKON_HOME the user sets must exist
         proc = run(envwrap_exe, env, "new", "warm")
         assert proc.returncode == 0, proc.stderr
         shutil.rmtree(tmp_path / "warm-up")
@@ -583,6 +584,7 @@ def test_rmvirtualenv_refuses_anything_but_a_named_environment(bash, tmp_path):
 def test_symlinked_env_is_unlinked_and_its_target_kept(bash, user, envwrap_exe, tmp_path):
     home_dir = tmp_path / "envs"
     elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
     proc = run(envwrap_exe, dict(user, WORKON_HOME=str(elsewhere)), "new", "--without-pip", "target env")
     assert proc.returncode == 0, proc.stderr
     target = elsewhere / "target env"
@@ -975,6 +977,7 @@ def test_workon_home_with_path_separator_is_refused(user, envwrap_exe, tmp_path)
 
 def test_pyvenv_cfg_read_as_python_reads_it(user, envwrap_exe, tmp_path):
     wh = tmp_path / "vt\x0bhome = nowhere"
+    wh.mkdir()
     env = dict(user, WORKON_HOME=str(wh))
     assert run(envwrap_exe, env, "new", "--without-pip", "x").returncode == 0
     assert json.loads(run(envwrap_exe, env, "ls", "--json").stdout)["environments"][0]["broken"] is None

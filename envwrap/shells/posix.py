@@ -28,6 +28,9 @@ class Emitter(BaseEmitter):
     def _set(self, name: str, value: str) -> str:
         return f"{name}={q(value)}"
 
+    def _home(self, path: str, source: str) -> str:
+        return f"__envwrap_set_home {q(path)} {q(source)}"
+
     def _list(self) -> str:
         return "__envwrap_list"
 

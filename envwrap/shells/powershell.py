@@ -36,6 +36,9 @@ class Emitter(BaseEmitter):
             raise ValueError(f"not a variable name: {name!r}")
         return f"$global:{name} = {q(value)}"
 
+    def _home(self, path: str, source: str) -> str:
+        return f"__envwrap_set_home {q(path)} {q(source)}"
+
     def _list(self) -> str:
         return "__envwrap_list"
 

@@ -1,0 +1,675 @@
+"""Where the environments live, as every shell and the backend see it.
+
+WORKON_HOME's resolution (an empty ~/.virtualenvs does not move anything), the
+shells agreeing with the backend at once (after `envwrap config`, after a
+default location appears), WORKON_HOME exported unless the user set it, a
+user-set WORKON_HOME that does not exist, relative settings, `envwrap config`
+showing effective values, and `envwrap doctor` on all of it. Real bash, zsh and
+fish processes; PowerShell parsed with tree-sitter (and run where pwsh is).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from test_fish import Fish, fish_path
+from test_powershell import PS_HOOK, _require, needs_pwsh, parse, run_pwsh, statements
+
+from conftest import POSIX_SHELLS, require_shell
+from shells import Shell
+
+q = Shell.quote
+DEQUOTE_REPLY = 'for w in "${COMPREPLY[@]}"; do eval "printf \'%s\\\\n\' $w"; done'
+
+
+def data_home(env: dict) -> Path:
+    return Path(env["XDG_DATA_HOME"]) / "envwrap" / "envs"
+
+
+def legacy_home(env: dict) -> Path:
+    return Path(env["HOME"]) / ".virtualenvs"
+
+
+def fake_env(home: Path, name: str) -> Path:
+    """A directory the backend and the shells count as an environment."""
+    (home / name).mkdir(parents=True)
+    (home / name / "pyvenv.cfg").write_text("home = /usr/bin\n")
+    return home / name
+
+
+def backend(env: dict, *args: str, cwd=None) -> subprocess.CompletedProcess:
+    exe = Path(sys.executable).parent / "envwrap"
+    return subprocess.run([str(exe), *args], env=env, capture_output=True, text=True, cwd=cwd, timeout=120)
+
+
+@pytest.fixture
+def bare(user) -> dict:
+    """A user who set no WORKON_HOME: the config file or the default decides."""
+    env = dict(user)
+    del env["WORKON_HOME"]
+    return env
+
+
+def load(kind: str, env: dict, cwd: Path, envwrap_exe: Path) -> Shell:
+    require_shell(kind)
+    shell = Shell(kind, env, cwd=cwd)
+    out = shell.run(f'eval "$({q(str(envwrap_exe))} init {kind})"')
+    assert (out.status, out.stdout, out.stderr) == (0, "", ""), out
+    return shell
+
+
+@pytest.fixture(params=POSIX_SHELLS)
+def bare_sh(request, bare, tmp_path, envwrap_exe):
+    """bash or zsh with envwrap loaded, for a user who set no WORKON_HOME."""
+    shell = load(request.param, bare, tmp_path, envwrap_exe)
+    yield shell
+    shell.close()
+
+
+def listed(shell: Shell) -> list[str]:
+    """`lsvirtualenv -b` in the shell (no backend process)."""
+    return sorted(shell.ok("lsvirtualenv -b").lines)
+
+
+def completed(shell: Shell) -> list[str]:
+    """What TAB offers after `workon ` (the completion function, no process)."""
+    if shell.kind == "bash":
+        shell.ok("COMP_WORDS=(workon ''); COMP_CWORD=1; __envwrap_complete_names")
+        return sorted(shell.ok(DEQUOTE_REPLY).lines)
+    shell.ok("__envwrap_scan")
+    return sorted(shell.ok('(( ${#__envwrap_found} == 0 )) || print -rl -- "${__envwrap_found[@]}"').lines)
+
+
+def backend_ls(shell: Shell) -> list[str]:
+    """`envwrap ls` from the shell, with the settings the shell passes."""
+    return sorted(shell.ok("envwrap ls").lines)
+
+
+def exported(shell: Shell, name: str = "WORKON_HOME") -> str | None:
+    """``name`` as a program started from the shell sees it."""
+    r = shell.run(f"printenv {name}")
+    return r.stdout.rstrip("\n") if r.status == 0 else None
+
+
+# ----------------------------------------------------------------- 8.5: an empty ~/.virtualenvs
+
+
+def test_an_empty_virtualenvs_does_not_move_the_environments(bare_sh, bare):
+    sh = bare_sh
+    sh.ok("mkvirtualenv --without-pip 'a b' && deactivate")
+    assert (data_home(bare) / "a b" / "pyvenv.cfg").is_file()
+    legacy_home(bare).mkdir()
+    assert backend_ls(sh) == listed(sh) == completed(sh) == ["a b"]
+    sh.ok("workon 'a b'")
+    assert sh.var("VIRTUAL_ENV") == str(data_home(bare) / "a b")
+    sh.ok("deactivate")
+    doctor = sh.run("envwrap doctor")
+    assert doctor.status == 0 and doctor.stdout == "", doctor
+
+
+def test_shell_and_backend_agree_when_a_default_location_appears(bare_sh, bare):
+    sh = bare_sh
+    assert listed(sh) == backend_ls(sh) == []  # a fresh install: nothing yet, no error
+    # virtualenvwrapper makes ~/.virtualenvs and an env in it, behind envwrap's back
+    fake_env(legacy_home(bare), "old env")
+    assert backend_ls(sh) == listed(sh) == completed(sh) == ["old env"]
+    assert exported(sh) == str(legacy_home(bare))
+    # envwrap's own directory appears: it wins, in the shell at once too
+    fake_env(data_home(bare), "new")
+    assert completed(sh) == listed(sh) == backend_ls(sh) == ["new"]
+    assert exported(sh) == str(data_home(bare))
+    # and doctor names the environments left where envwrap no longer looks
+    doctor = sh.run("envwrap doctor")
+    assert doctor.status == 1
+    (line,) = [line for line in doctor.stdout.splitlines() if str(legacy_home(bare)) in line]
+    assert "1 environment" in line and "no longer uses" in line and str(data_home(bare)) in line
+
+
+def test_doctor_names_environments_in_every_unused_location(user, tmp_path):
+    fake_env(tmp_path / "envs", "used")
+    for name in ("d1", "d2"):
+        fake_env(data_home(user), name)
+    fake_env(legacy_home(user), "l1")
+    configured = tmp_path / "configured"
+    fake_env(configured, "c1")
+    backend(user, "config", "workon_home", str(configured))
+    doctor = backend(user, "doctor")
+    assert doctor.returncode == 1
+    lines = doctor.stdout.splitlines()
+    for place, count in ((data_home(user), "2 environments"), (legacy_home(user), "1 environment"),
+                         (configured, "1 environment")):
+        (line,) = [line for line in lines if f" in {place}, " in line]
+        assert line.startswith(count) and str(tmp_path / "envs") in line
+    assert len([line for line in lines if "no longer uses" in line]) == 3
+
+
+# ----------------------------------------------------------------- 8.6, 8.7: config at once, exported
+
+
+def test_config_workon_home_takes_effect_at_once(bare_sh, bare, tmp_path):
+    sh = bare_sh
+    x, y = tmp_path / "x dir $HOME", tmp_path / "y"
+    fake_env(x, "in x")
+    fake_env(y, "in y")
+    assert exported(sh) == str(data_home(bare))  # the default, exported at load
+    sh.ok(f"envwrap config workon_home {q(str(x))}")
+    assert listed(sh) == completed(sh) == backend_ls(sh) == ["in x"]
+    assert exported(sh) == str(x)
+    # a relative path typed on the command line is taken from the current directory
+    sh.ok(f"cd {q(str(tmp_path))} && envwrap config workon_home y")
+    assert listed(sh) == completed(sh) == backend_ls(sh) == ["in y"]
+    assert exported(sh) == str(y)
+    assert backend(bare, "config", "workon_home").stdout == f"{y}\n"
+    sh.ok("envwrap config --unset workon_home")
+    assert listed(sh) == completed(sh) == backend_ls(sh) == []
+    assert exported(sh) == str(data_home(bare))
+
+
+def test_a_workon_home_the_user_set_stays_authoritative(bare_sh, tmp_path):
+    sh = bare_sh
+    x, z = tmp_path / "x", tmp_path / "z"
+    fake_env(x, "in x")
+    fake_env(z, "in z")
+    sh.ok(f"unset WORKON_HOME; WORKON_HOME={q(str(z))}")  # a plain, unexported shell variable
+    r = sh.ok(f"envwrap config workon_home {q(str(x))}")
+    assert "precedence" in r.stderr
+    assert sh.var("WORKON_HOME") == str(z) and exported(sh) is None
+    assert listed(sh) == completed(sh) == backend_ls(sh) == ["in z"]
+    sh.ok("mkvirtualenv --without-pip made && deactivate")
+    assert (z / "made" / "pyvenv.cfg").is_file()
+    assert sh.var("WORKON_HOME") == str(z) and exported(sh) is None
+    # unset: the config's home, at once, in the shell and the backend
+    sh.ok("unset WORKON_HOME")
+    assert listed(sh) == completed(sh) == backend_ls(sh) == ["in x"]
+
+
+def test_the_exported_home_is_not_taken_for_the_users(bare_sh, bare, tmp_path):
+    sh = bare_sh
+    x, y = tmp_path / "x", tmp_path / "y"
+    fake_env(x, "in x")
+    y.mkdir()
+    assert backend(dict(bare, WORKON_HOME=str(y)), "new", "--without-pip", "in y").returncode == 0
+    sh.ok(f"envwrap config workon_home {q(str(x))}")
+    assert exported(sh) == str(x) == exported(sh, "ENVWRAP_EXPORTED_HOME")
+    # the config file changes behind the hook's back (an editor, another shell)
+    cfg = Path(bare["XDG_CONFIG_HOME"]) / "envwrap" / "config.toml"
+    cfg.write_text(f"workon_home = {json.dumps(str(y))}\n")
+    assert backend_ls(sh) == ["in y"]  # the exported x is envwrap's, not the user's
+    sh.ok("workon 'in y'")  # the next plan brings the shell up to date
+    assert exported(sh) == str(y) and listed(sh) == ["in y"]
+    sh.ok("deactivate")
+    # a program started from the shell sees the exported value as the home to use
+    env = dict(bare, WORKON_HOME=exported(sh), ENVWRAP_EXPORTED_HOME=exported(sh))
+    assert backend(env, "ls").stdout == "in y\n"
+
+
+@pytest.mark.parametrize("kind", POSIX_SHELLS)
+def test_the_static_file_exports_the_home_unless_the_user_set_one(kind, bare, tmp_path, envwrap_exe):
+    require_shell(kind)
+    x = tmp_path / "from config"
+    x.mkdir()
+    backend(bare, "config", "workon_home", str(x))
+    loader = tmp_path / f"loader.{kind}"
+    loader.write_text(backend(bare, "init", kind).stdout)
+    show = 'printf "%s|%s\\n" "$(printenv WORKON_HOME)" "$(printenv ENVWRAP_EXPORTED_HOME)"'
+    for env, want in ((bare, f"{x}|{x}"), (dict(bare, WORKON_HOME="/mine"), "/mine|")):
+        proc = subprocess.run([kind, "-c", f". {q(str(loader))}; {show}"], env=env, capture_output=True,
+                              text=True)
+        assert (proc.returncode, proc.stdout, proc.stderr) == (0, want + "\n", "")
+
+
+# ----------------------------------------------------------------- 9.2: a user-set WORKON_HOME that is missing
+
+MISSING_COMMANDS = ["workon", "workon x", "lsvirtualenv -b", "lsvirtualenv -l", "lsvirtualenv", "lssitepackages",
+                    "cdvirtualenv", "rmvirtualenv x", "mkvirtualenv --without-pip x", "mktmpenv --without-pip",
+                    "showvirtualenv x"]
+
+
+def _check_missing(run, missing: Path, commands=MISSING_COMMANDS) -> set[str]:
+    """Every command fails with the one line; returns the mkdir commands suggested."""
+    suggestions = set()
+    for command in commands:
+        status, out, err = run(command)
+        assert status != 0, (command, out, err)
+        assert err.count("\n") == 1 and err.startswith(f"envwrap: WORKON_HOME {missing} does not exist ("), \
+            (command, err)
+        found = re.search(r"\(create it with (mkdir -p .*)\)$", err.rstrip("\n"))
+        assert found, err
+        suggestions.add(found.group(1))
+        assert not missing.exists()
+    return suggestions
+
+
+def test_a_missing_user_set_workon_home_is_reported(sh, tmp_path):
+    missing = tmp_path / "no such $dir 'q'"
+    sh.ok(f"WORKON_HOME={q(str(missing))}")
+    pwd = sh.var("PWD")
+
+    def run(command):
+        r = sh.run(command)
+        assert sh.var("VIRTUAL_ENV") is None and sh.var("PWD") == pwd
+        return r.status, r.stdout, r.stderr
+
+    suggestions = _check_missing(run, missing)
+    assert len(suggestions) >= 1
+    for suggestion in suggestions:  # (the shell's and the backend's) pasted as they are, create it
+        sh.ok(suggestion)
+        assert missing.is_dir()
+        missing.rmdir()
+    missing.mkdir()
+    assert sh.ok("lsvirtualenv -b").stdout == ""
+
+
+def test_a_missing_configured_workon_home_is_reported(bare_sh, tmp_path):
+    missing = tmp_path / "gone"
+    r = bare_sh.ok(f"envwrap config workon_home {q(str(missing))}")
+    assert "does not exist yet" in r.stderr
+    _check_missing(lambda c: (lambda r: (r.status, r.stdout, r.stderr))(bare_sh.run(c)), missing,
+                   ["workon", "lsvirtualenv -b", "envwrap ls", "mkvirtualenv --without-pip x"])
+
+
+def test_the_default_home_is_created_on_first_use(bare_sh, bare):
+    sh = bare_sh
+    for command in ("workon", "lsvirtualenv -b", "lsvirtualenv -l", "envwrap ls"):
+        r = sh.run(command)
+        assert (r.status, r.stdout, r.stderr) == (0, "", ""), (command, r)
+    assert not data_home(bare).exists()
+    sh.ok("mkvirtualenv --without-pip first")
+    assert sh.var("VIRTUAL_ENV") == str(data_home(bare) / "first")
+
+
+def test_a_workon_home_that_is_a_file_is_named_as_such(sh, tmp_path):
+    afile = tmp_path / "a file"
+    afile.write_text("")
+    sh.ok(f"WORKON_HOME={q(str(afile))}")
+    for command in ("workon", "lsvirtualenv -b", "envwrap ls", "mkvirtualenv --without-pip x"):
+        r = sh.run(command)
+        assert r.status != 0 and r.stderr == f"envwrap: WORKON_HOME {afile} is not a directory\n", (command, r)
+
+
+# ----------------------------------------------------------------- 9.8: relative settings
+
+
+def test_relative_settings_are_taken_from_home(sh, user, tmp_path):
+    home = Path(user["HOME"])
+    for sub in ("rel envs", "rel projects", "rel hooks"):
+        (home / sub).mkdir()
+    ran = tmp_path / "preactivate-ran"
+    hook = home / "rel hooks" / "preactivate"
+    hook.write_text(f"#!/bin/sh\necho \"$1\" > {q(str(ran))}\n")
+    hook.chmod(0o755)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    sh.ok(f"cd {q(str(elsewhere))}; WORKON_HOME='rel envs'; PROJECT_HOME='rel projects'; "
+          "VIRTUALENVWRAPPER_HOOK_DIR='rel hooks'")
+    sh.ok("mkvirtualenv --without-pip r1")
+    env = home / "rel envs" / "r1"
+    assert sh.var("VIRTUAL_ENV") == str(env)
+    assert sh.ok('printf %s "${PATH%%:*}"').stdout == str(env / "bin")
+    assert ran.read_text() == "r1\n"
+    (home / "rel hooks" / "postdeactivate").write_text("HOOKED=home\n")
+    (elsewhere / "rel hooks").mkdir()  # a decoy below the current directory
+    (elsewhere / "rel hooks" / "postdeactivate").write_text("HOOKED=cwd\n")
+    sh.ok("deactivate")
+    assert sh.var("HOOKED") == "home"
+    (elsewhere / "rel hooks" / "postdeactivate").unlink()
+    (elsewhere / "rel hooks").rmdir()
+    assert listed(sh) == completed(sh) == backend_ls(sh) == ["r1"]
+    assert not (elsewhere / "rel envs").exists()
+    sh.ok("mkproject --without-pip p1")
+    assert sh.var("PWD") == str(home / "rel projects" / "p1")
+    sh.ok("deactivate")
+    assert sorted(os.listdir(elsewhere)) == []
+    (home / "rel hooks" / "postdeactivate").unlink()
+
+
+def test_relative_workon_home_in_the_config_file(bare, tmp_path):
+    home = Path(bare["HOME"])
+    fake_env(home / "cfg envs", "c")
+    cfg = Path(bare["XDG_CONFIG_HOME"]) / "envwrap" / "config.toml"
+    cfg.parent.mkdir(parents=True)
+    cfg.write_text('workon_home = "cfg envs"\n')
+    assert backend(bare, "config", "workon_home", cwd=tmp_path).stdout == f"{home / 'cfg envs'}\n"
+    assert backend(bare, "path", "c", cwd=tmp_path).stdout == f"{home / 'cfg envs' / 'c'}\n"
+
+
+# ----------------------------------------------------------------- 8.8: envwrap config
+
+
+def test_config_shows_every_effective_value_and_its_source(bare, tmp_path, envwrap_exe):
+    r = backend(bare, "config")
+    assert r.returncode == 0, r.stderr
+    rows = {line.split()[0]: line for line in r.stdout.splitlines()[1:]}
+    assert {"workon_home", "project_home", "hook_dir", "creator", "python"} <= set(rows)
+    assert str(data_home(bare)) in rows["workon_home"] and "default" in rows["workon_home"]
+    assert f"{bare['PROJECT_HOME']}  ($PROJECT_HOME)" in rows["project_home"]
+    assert "venv" in rows["creator"] and "$ENVWRAP_CREATOR" in rows["creator"]
+    base = subprocess.run([sys.executable, "-c", "import sys; print(getattr(sys, '_base_executable', '') "
+                           "or sys.executable)"], capture_output=True, text=True).stdout.strip()
+    # the default Python is the one envwrap runs on
+    assert backend(bare, "config", "python").stdout == base + "\n"
+    assert "default" in rows["python"] and base in rows["python"]
+    # every key prints its effective value and exits 0, set in the file or not
+    assert backend(bare, "config", "workon_home").stdout == f"{data_home(bare)}\n"
+    assert backend(bare, "config", "hook_dir").stdout == f"{data_home(bare)}\n"
+    assert backend(bare, "config", "creator").stdout == "venv\n"
+    # the three sources, named
+    elsewhere = tmp_path / "elsewhere"
+    backend(bare, "config", "workon_home", str(elsewhere))
+    assert "(config file" in _row(backend(bare, "config").stdout, "workon_home")
+    env = dict(bare, WORKON_HOME=str(tmp_path / "envs"), VIRTUALENVWRAPPER_HOOK_DIR=str(tmp_path))
+    out = backend(env, "config").stdout
+    assert "($WORKON_HOME)" in _row(out, "workon_home") and str(tmp_path / "envs") in _row(out, "workon_home")
+    assert f"{tmp_path}  ($VIRTUALENVWRAPPER_HOOK_DIR)" in _row(out, "hook_dir")
+    # unset everywhere: nothing printed, status 1
+    no_project = {k: v for k, v in bare.items() if k != "PROJECT_HOME"}
+    r = backend(no_project, "config", "project_home")
+    assert (r.returncode, r.stdout, r.stderr) == (1, "", "")
+
+
+def _row(out: str, key: str) -> str:
+    (row,) = [line for line in out.splitlines() if line.split()[0] == key]
+    return row
+
+
+@pytest.mark.parametrize("args", [["bogus", "1"], ["bogus"], ["creator", "bogus"], ["hook_dir", "/x"], [""],
+                                  ["workon_home", ""]])
+def test_config_refuses_bad_keys_and_values_in_one_line(bare, args):
+    cfg = Path(bare["XDG_CONFIG_HOME"]) / "envwrap" / "config.toml"
+    r = backend(bare, "config", *args)
+    assert r.returncode == 2 and r.stdout == ""
+    assert r.stderr.count("\n") == 1 and r.stderr.startswith("envwrap: config: ")
+    assert r.stderr.count("envwrap") == 1, r.stderr  # the prefix once, not "envwrap: envwrap config:"
+    assert not cfg.exists()
+
+
+# ----------------------------------------------------------------- 8.15: doctor
+
+
+def test_doctor_on_a_fresh_install_exits_0_with_a_note(bare):
+    r = backend(bare, "doctor")
+    assert (r.returncode, r.stdout) == (0, ""), r
+    assert f"WORKON_HOME {data_home(bare)} does not exist yet" in r.stderr
+    assert not data_home(bare).exists()
+
+
+def test_doctor_names_a_workon_home_that_is_a_file_or_missing(user, tmp_path):
+    afile = tmp_path / "a file"
+    afile.write_text("")
+    r = backend(dict(user, WORKON_HOME=str(afile)), "doctor")
+    assert r.returncode == 1
+    assert f"WORKON_HOME {afile} is not a directory" in r.stdout and "does not exist" not in r.stdout
+    r = backend(dict(user, WORKON_HOME=str(tmp_path / "missing")), "doctor")
+    assert r.returncode == 1 and f"WORKON_HOME {tmp_path / 'missing'} does not exist (create it" in r.stdout
+
+
+def test_doctor_names_a_missing_project_home(user, tmp_path):
+    r = backend(dict(user, PROJECT_HOME=str(tmp_path / "no projects")), "doctor")
+    assert r.returncode == 1
+    (line,) = [line for line in r.stdout.splitlines() if "PROJECT_HOME" in line]
+    assert str(tmp_path / "no projects") in line and "does not exist" in line
+    assert backend(user, "doctor").returncode == 0  # the PROJECT_HOME that exists is fine
+
+
+def test_a_temporary_env_left_by_a_closed_shell_is_reported_and_removed(sh, user, tmp_path):
+    sh.ok("mktmpenv --without-pip -n")
+    env = Path(sh.var("VIRTUAL_ENV"))
+    pid = sh.ok('printf %s "$$"').stdout
+    assert f"shell-pid = {pid}" in (env / ".envwrap-tmpenv").read_text()
+    r = backend(user, "doctor", "--fix")  # the shell lives: its env is not touched
+    assert r.returncode == 0 and env.is_dir() and env.name not in r.stdout, r
+    sh.proc.kill()  # the terminal is closed: deactivate never runs
+    sh.proc.wait()
+    r = backend(user, "doctor")
+    assert r.returncode == 1
+    (line,) = [line for line in r.stdout.splitlines() if env.name in line]
+    assert "left behind" in line and env.is_dir()
+    r = backend(user, "doctor", "--fix")
+    assert r.returncode == 0 and not env.exists()
+    assert f"removed temporary environment '{env.name}'" in r.stdout
+    assert backend(user, "doctor").stdout == ""
+
+
+def test_a_tmpenv_marker_naming_no_shell_is_left_alone(user, tmp_path):
+    assert backend(user, "new", "--without-pip", "tmp-old").returncode == 0
+    env = tmp_path / "envs" / "tmp-old"
+    (env / ".envwrap-tmpenv").write_text("removed by envwrap when deactivated\n")  # an older envwrap's
+    r = backend(user, "doctor", "--fix")
+    assert r.returncode == 0 and env.is_dir(), r
+
+
+CREATOR = """#!/bin/sh
+# A creator whose work outlives envwrap: it keeps writing into the target.
+for target; do :; done
+mkdir -p "$target" && : > "$T_READY"
+sleep 2
+echo late > "$target/written-late"
+"""
+
+
+def test_a_stage_stays_while_a_child_of_a_killed_creation_runs(user, tmp_path, envwrap_exe):
+    creator = tmp_path / "slow-creator"
+    creator.write_text(CREATOR)
+    creator.chmod(0o755)
+    ready = tmp_path / "ready"
+    env = dict(user, VIRTUALENVWRAPPER_VIRTUALENV=str(creator), T_READY=str(ready))
+    proc = subprocess.Popen([str(envwrap_exe), "new", "--without-pip", "x"], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 30
+    while not ready.exists():
+        assert time.monotonic() < deadline and proc.poll() is None
+        time.sleep(0.02)
+    proc.kill()
+    proc.wait()
+    (stage,) = (tmp_path / "envs" / ".envwrap" / "staging").iterdir()
+    # the creator still writes there: the sweep leaves the stage, and says nothing about it
+    r = backend(user, "doctor", "--fix")
+    assert stage.is_dir() and str(stage) not in r.stdout, r
+    while not (stage / "x" / "written-late").exists():
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    # once the creator is gone, the stage is a leftover, and is removed (and says so)
+    while True:
+        r = backend(user, "doctor", "--fix")
+        if str(stage) in r.stdout or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
+    assert f"removed leftover {stage}" in r.stdout and not stage.exists()
+    assert backend(user, "ls").stdout == ""
+
+
+# ----------------------------------------------------------------- 8.16: zsh without compinit
+
+
+def test_doctor_says_when_zsh_has_no_completion(user, tmp_path, envwrap_exe):
+    require_shell("zsh")
+    load_line = f'eval "$({q(str(envwrap_exe))} init zsh)"'
+    for setup, warned in (("", True), ("autoload -Uz compinit && compinit -u -D", False)):
+        for interactive in ("-i", "+i"):
+            proc = subprocess.run(["zsh", "--no-rcs", interactive, "-c", f"{setup}\n{load_line}\nenvwrap doctor"],
+                                  env=user, capture_output=True, text=True, cwd=tmp_path)
+            expected = warned and interactive == "-i"  # a script needs no completion
+            assert ("compinit" in proc.stdout) == expected, proc
+            assert proc.returncode == (1 if expected else 0), proc
+    proc = subprocess.run(["bash", "--norc", "-c", f'eval "$({q(str(envwrap_exe))} init bash)"; envwrap doctor'],
+                          env=user, capture_output=True, text=True)
+    assert proc.returncode == 0 and "compinit" not in proc.stdout
+
+
+# ----------------------------------------------------------------- fish
+
+
+@pytest.fixture
+def fish_bare(bare, tmp_path):
+    fish_path()
+    env = {k: v for k, v in bare.items() if not k.startswith(("fish_", "__fish"))}
+    return Fish(env, tmp_path)
+
+
+def test_fish_follows_the_config_and_exports_the_home(fish_bare, bare, tmp_path):
+    x = tmp_path / "x dir"
+    fake_env(x, "in x")
+    z = tmp_path / "z"
+    fake_env(z, "in z")
+    r = fish_bare.run(r"""
+out start (printenv WORKON_HOME)
+envwrap config workon_home $T_X
+out listed (lsvirtualenv -b)
+out completed (complete -C 'workon ')
+out exported (printenv WORKON_HOME)
+set -gu WORKON_HOME $T_Z
+envwrap config --unset workon_home
+out user (lsvirtualenv -b) (printenv WORKON_HOME; or echo unexported)
+set -e WORKON_HOME
+out default (printenv WORKON_HOME)
+""", {"T_X": str(x), "T_Z": str(z)})
+    assert r.status == 0, r
+    assert r["start"] == [str(data_home(bare))]
+    assert r["listed"] == r["completed"] == ["in x"]
+    assert r["exported"] == [str(x)]
+    assert r["user"] == ["in z", "unexported"]
+    assert r["default"] == []
+    assert "takes precedence" in r.stderr and r.stderr.count("\n") == 1
+
+
+def test_fish_agrees_when_a_default_location_appears(fish_bare, bare):
+    r = fish_bare.run(r"""
+out fresh (lsvirtualenv -b) (envwrap ls)
+mkdir -p $T_LEGACY/old; and touch $T_LEGACY/old/pyvenv.cfg
+out before (lsvirtualenv -b) (complete -C 'workon ') (envwrap ls)
+out home_before (printenv WORKON_HOME)
+mkdir -p $T_DATA/new; and touch $T_DATA/new/pyvenv.cfg
+out after (lsvirtualenv -b) (complete -C 'workon ') (envwrap ls)
+out home_after (printenv WORKON_HOME)
+""", {"T_LEGACY": str(legacy_home(bare)), "T_DATA": str(data_home(bare))})
+    assert r.status == 0, r
+    assert r["fresh"] == []
+    assert r["before"] == ["old", "old", "old"] and r["home_before"] == [str(legacy_home(bare))]
+    assert r["after"] == ["new", "new", "new"] and r["home_after"] == [str(data_home(bare))]
+
+
+def test_fish_reports_a_missing_user_set_home(fish_bare, tmp_path):
+    missing = tmp_path / "no such 'dir'"
+    r = fish_bare.run(r"""
+set -g WORKON_HOME $T_MISSING
+for cmd in workon 'lsvirtualenv -b' 'lsvirtualenv -l' lssitepackages cdvirtualenv 'rmvirtualenv x' \
+        'mkvirtualenv --without-pip x'
+    eval $cmd >/dev/null
+    out $cmd $status
+end
+""", {"T_MISSING": str(missing)})
+    assert r.status == 0, r
+    assert len(r.records) == 7
+    for key, (status,) in r.records:
+        assert status != "0", key
+    lines = r.stderr.splitlines()
+    assert len(lines) == 7, r.stderr
+    for line in lines:
+        assert line.startswith(f"envwrap: WORKON_HOME {missing} does not exist (create it with mkdir -p"), line
+    assert not missing.exists()
+
+
+def test_fish_relative_settings_are_below_home(fish_bare, bare, tmp_path):
+    home = Path(bare["HOME"])
+    (home / "rel").mkdir()
+    assert backend(dict(bare, WORKON_HOME=str(home / "rel")), "new", "--without-pip", "r").returncode == 0
+    (home / "hooks").mkdir()
+    (home / "hooks" / "postdeactivate.fish").write_text("set -g T_HOOKED home\n")
+    (tmp_path / "hooks").mkdir()
+    (tmp_path / "hooks" / "postdeactivate.fish").write_text("set -g T_HOOKED cwd\n")
+    r = fish_bare.run(r"""
+cd $T_ELSEWHERE
+set -g WORKON_HOME rel
+set -g VIRTUALENVWRAPPER_HOOK_DIR hooks
+out names (lsvirtualenv -b) (complete -C 'workon ') (envwrap ls)
+workon r
+out venv $VIRTUAL_ENV
+deactivate
+out hooked $T_HOOKED
+""", {"T_ELSEWHERE": str(tmp_path)})
+    assert r.status == 0, r
+    assert r["names"] == ["r", "r", "r"]
+    assert r["venv"] == [str(home / "rel" / "r")]
+    assert r["hooked"] == ["home"]
+
+
+# ----------------------------------------------------------------- PowerShell
+
+
+@pytest.fixture(scope="module")
+def ps_parser():
+    _require("tree_sitter")
+    tsp = _require("tree_sitter_powershell")
+    from tree_sitter import Language, Parser
+
+    return Parser(Language(tsp.language()))
+
+
+def test_powershell_config_code_parses_and_carries_the_home(ps_parser, bare, tmp_path):
+    x = tmp_path / "it's a ‘dir’ $(x)"
+    x.mkdir()
+    r = backend(bare, "config", "--shell", "powershell", "workon_home", str(x))
+    assert r.returncode == 0, r.stderr
+    assert statements(ps_parser, r.stdout) == [("call", "__envwrap_set_home", str(x), "config")]
+    r = backend(bare, "config", "--shell", "powershell", "--unset", "workon_home")
+    assert statements(ps_parser, r.stdout) == [("call", "__envwrap_set_home", str(data_home(bare)), "default")]
+    r = backend(bare, "config", "--shell", "powershell", "--help")
+    assert r.returncode == 0 and r.stdout == "" and "usage:" in r.stderr  # nothing to evaluate
+
+
+def test_powershell_preamble_carries_the_default_locations(ps_parser, bare):
+    text = backend(bare, "init", "powershell").stdout
+    preamble = "\n".join(text.splitlines()[:5]) + "\n"
+    assert statements(ps_parser, preamble)[1:] == [
+        ("set", "$global:__envwrap_home", str(data_home(bare))),
+        ("set", "$global:__envwrap_home_src", "default"),
+        ("set", "$global:__envwrap_home_data", str(data_home(bare))),
+        ("set", "$global:__envwrap_home_legacy", str(legacy_home(bare))),
+    ]
+
+
+def test_powershell_listing_and_cdvirtualenv_check_the_home(ps_parser):
+    """The PowerShell hook cannot run here: check in its parse tree that every
+    path that lists or enters WORKON_HOME without the backend checks it first."""
+    tree, data = parse(ps_parser, PS_HOOK.read_text(encoding="utf-8"))
+    bodies = {}
+    for node in _walk(tree.root_node):
+        if node.type == "function_statement":
+            name = [c for c in node.children if c.type == "function_name"][0]
+            bodies[data[name.start_byte:name.end_byte].decode().replace("global:", "")] = node
+    called = {name: {data[c.start_byte:c.end_byte].decode() for c in _walk(body) if c.type == "command_name"}
+              for name, body in bodies.items()}
+    assert "__envwrap_home_ok" in called["__envwrap_list"]
+    assert "__envwrap_home_ok" in called["cdvirtualenv"]
+    for name in ("workon", "lsvirtualenv"):
+        assert "__envwrap_list" in called[name] and "__envwrap_names" not in called[name], name
+    assert "__envwrap_export_home" in called["__envwrap_set_home"]
+
+
+def _walk(node):
+    yield node
+    for child in node.children:
+        yield from _walk(child)
+
+
+@needs_pwsh
+def test_pwsh_home_follows_config_and_reports_a_missing_one(bare, tmp_path):
+    x = tmp_path / "x"
+    fake_env(x, "in x")
+    records, proc = run_pwsh(bare, tmp_path, r"""
+envwrap config workon_home $env:T_X
+Out listed (lsvirtualenv -b)
+Out exported $env:WORKON_HOME
+$env:WORKON_HOME = $env:T_MISSING
+lsvirtualenv -b
+Out missing $LASTEXITCODE
+""", {"T_X": str(x), "T_MISSING": str(tmp_path / "missing")})
+    assert records["listed"] == ["in x"] and records["exported"] == [str(x)]
+    assert records["missing"] == ["1"] and "does not exist" in proc.stderr.decode()
