@@ -187,19 +187,24 @@ def _own_base_python() -> str:
 
 
 def _uv_binary() -> str | None:
+    return _tool_binary("uv")
+
+
+def _tool_binary(tool: str) -> str | None:
+    """A creator program: the one installed beside envwrap (``pipx inject``
+    puts it there, off PATH), else the one on PATH."""
     import shutil
 
     here = os.path.dirname(sys.executable)
-    for candidate in (os.path.join(here, "uv"), os.path.join(here, "uv.exe")):
+    for candidate in (os.path.join(here, tool), os.path.join(here, tool + ".exe")):
         if os.path.isfile(candidate):
             return candidate
-    return shutil.which("uv")
+    return shutil.which(tool)
 
 
 def creator_choice(explicit: str | None) -> tuple[str, list[str]]:
     """('venv'|'uv'|'command', command-prefix) for a new environment."""
     import shlex
-    import shutil
 
     if explicit is None:
         custom = home.setting("VIRTUALENVWRAPPER_VIRTUALENV")
@@ -213,16 +218,18 @@ def creator_choice(explicit: str | None) -> tuple[str, list[str]]:
     if choice not in ("auto", "venv", "uv", "virtualenv"):
         raise UserError(f"unknown creator '{choice}' (choose auto, venv, uv or virtualenv)")
     if choice == "virtualenv":
-        exe = shutil.which("virtualenv")
+        exe = _tool_binary("virtualenv")
         if exe is None:
-            raise UserError("creator 'virtualenv' asked for, but virtualenv is not on PATH")
+            raise UserError("creator 'virtualenv' asked for, but virtualenv is not installed "
+                            "(pipx inject envwrap-venv virtualenv, or put virtualenv on PATH)")
         return "command", [exe]
     if choice in ("auto", "uv"):
         uv = _uv_binary()
         if uv:
             return "uv", [uv]
         if choice == "uv":
-            raise UserError("creator 'uv' asked for, but uv is not installed (pip install 'envwrap[uv]')")
+            raise UserError("creator 'uv' asked for, but uv is not installed "
+                            "(pipx inject envwrap-venv uv, or pip install 'envwrap-venv[uv]')")
     return "venv", []
 
 
@@ -280,9 +287,31 @@ def _run_creator(kind: str, prefix: list[str], target, opts: CreateOptions, name
     except OSError as exc:
         raise UserError(f"cannot run creator {cmd[0]}: {exc.strerror}") from None
     if proc.returncode != 0:
+        if kind == "venv" and "No module named venv" in proc.stderr:
+            raise UserError(_without_venv(cmd[0]))
         lines = [line for line in proc.stderr.strip().splitlines() if line.strip()]
         detail = lines[-1] if lines else f"exit status {proc.returncode}"
         raise UserError(f"{os.path.basename(cmd[0])} could not create the environment: {detail}")
+
+
+def _without_venv(python: str) -> str:
+    """What to say when an interpreter has no venv module: Python 2 (which
+    only virtualenv can make environments for), or a Python built without it."""
+    import subprocess
+
+    try:
+        proc = subprocess.run([python, "-V"], capture_output=True, text=True, timeout=30,
+                              stdin=subprocess.DEVNULL)
+        words = (proc.stdout or proc.stderr).split()  # Python 2 answers on stderr
+        version = words[1] if len(words) >= 2 and words[0] == "Python" else None
+    except (OSError, subprocess.SubprocessError):
+        version = None
+    if version is not None and version.startswith("2."):
+        return (f"{python} is Python {version}, which has no venv module: Python 2 environments need "
+                "--creator virtualenv, and a virtualenv older than 20.22 installed (newer ones cannot make them)")
+    shown = f" (Python {version})" if version else ""
+    return (f"{python}{shown} has no venv module: install it (on Debian and Ubuntu: the python3-venv "
+            "package), or use --creator virtualenv (virtualenv must be installed)")
 
 
 def _pip_install(layout: Layout, args: list[str]) -> None:
@@ -301,6 +330,29 @@ def _pip_install(layout: Layout, args: list[str]) -> None:
 
 
 _BOUNDARY = rb"(?=[/\\'\"\s:;]|$)"
+
+
+def _retarget_trampoline(data: bytes, old: str, new: str) -> tuple[bytes, bytes]:
+    """(rewritten start, rest) of a /bin/sh trampoline, the launcher virtualenv,
+    pip and envwrap write when a shebang cannot hold the interpreter's path:
+    there the path is one sh-quoted word, so it is unquoted, moved and quoted
+    again (replacing the text would break the quoting of a ' in either path).
+    Anything else: (b"", data)."""
+    import shlex
+
+    if not data.startswith(b"#!/bin/sh\n'''exec' "):
+        return b"", data
+    first, _, rest = data.partition(b"\n")
+    line, newline, rest = rest.partition(b"\n")
+    try:
+        words = shlex.split(os.fsdecode(line))
+    except ValueError:
+        return b"", data
+    if len(words) < 2 or words[0] != "exec" or not (words[1] == old or words[1].startswith(old + os.sep)):
+        return b"", data
+    moved = os.fsencode(shlex.quote(new + words[1][len(old):]))
+    args = line[line.index(b'"$0"'):] if b'"$0"' in line else b'"$0" "$@"'
+    return first + b"\n'''exec' " + moved + b" " + args + newline, rest
 
 
 def relocate(tree, old, new) -> None:
@@ -328,9 +380,12 @@ def relocate(tree, old, new) -> None:
             data = path.read_bytes()
         except OSError:
             continue
-        if b"\0" in data[:4096] or os.fsencode(old) not in data:
+        if b"\0" in data[:4096]:
             continue
-        updated = pattern.sub(replacement, data)
+        head, body = _retarget_trampoline(data, os.fspath(old), os.fspath(new))
+        if not head and os.fsencode(old) not in data:
+            continue
+        updated = head + pattern.sub(replacement, body)
         if updated != data:
             mode = path.stat().st_mode
             tmp = path.with_name(f".{path.name}.envwrap-{uuid.uuid4().hex[:6]}")
