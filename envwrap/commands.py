@@ -139,6 +139,12 @@ def _workon(shell: str, cd: bool | None, name: str | None) -> Plan:
     return plan
 
 
+def _own_python_shown() -> str:
+    import sys
+
+    return f"{'.'.join(map(str, sys.version_info[:3]))} at {envs._own_base_python()}"
+
+
 def _creation_parser(prog: str, description: str):
     from envwrap.argparsing import Parser
 
@@ -149,7 +155,9 @@ def _creation_parser(prog: str, description: str):
     parser.add_argument("-r", dest="requirements", metavar="FILE", action="append", default=[],
                         help="install a requirements file after creating (repeatable)")
     parser.add_argument("-p", "--python", dest="python", metavar="PYTHON",
-                        help="interpreter to base the environment on (name, version or path)")
+                        help="interpreter to base the environment on: a name, version or path (default: "
+                             "'python' in the config file, else the Python envwrap runs on, "
+                             f"{_own_python_shown()})")
     parser.add_argument("--creator", choices=("auto", "venv", "uv", "virtualenv"),
                         help="how to create it (default: config file, else uv when installed, else venv)")
     parser.add_argument("--without-pip", "--no-pip", dest="without_pip", action="store_true",
