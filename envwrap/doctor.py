@@ -12,10 +12,13 @@ from envwrap.errors import UserError
 
 def problems(fix: bool = False) -> list[str]:
     found: list[str] = []
+    shadow = foreign_envwrap_on_path()  # first: it matters before any environment exists
+    if shadow:
+        found.append(shadow)
     try:
         root = Path(home.workon_home())
     except UserError as exc:
-        return [str(exc)]
+        return found + [str(exc)]
     if not root.is_dir():
         found.append(f"WORKON_HOME {root} does not exist (it is created by the first mkvirtualenv)")
         return found
@@ -43,9 +46,6 @@ def problems(fix: bool = False) -> list[str]:
         path = hook_dir / hook
         if path.is_file() and not os.access(path, os.X_OK):
             found.append(f"hook {path} is run as a program but is not executable (chmod +x)")
-    shadow = foreign_envwrap_on_path()
-    if shadow:
-        found.append(shadow)
     loads = os.environ.get("ENVWRAP_LOADS", "")
     if loads.isdigit() and int(loads) > 1:
         found.append(f"envwrap was loaded {loads} times in this shell (check your rc files)")

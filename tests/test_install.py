@@ -57,8 +57,13 @@ def on_path(user, directory: Path) -> dict:
     return dict(user, PATH=f"{directory}{os.pathsep}{user['PATH']}")
 
 
-def test_doctor_warns_when_path_finds_another_program_named_envwrap(envwrap_exe, user, other_envwrap):
-    proc = doctor(envwrap_exe, on_path(user, other_envwrap.parent))
+@pytest.mark.parametrize("fresh_install", [False, True])
+def test_doctor_warns_when_path_finds_another_program_named_envwrap(envwrap_exe, user, other_envwrap,
+                                                                    tmp_path, fresh_install):
+    env = on_path(user, other_envwrap.parent)
+    if fresh_install:  # no WORKON_HOME yet: just installed, the moment this matters most
+        env["WORKON_HOME"] = str(tmp_path / "not yet")
+    proc = doctor(envwrap_exe, env)
     lines = [line for line in proc.stdout.splitlines() if str(other_envwrap) in line]
     assert len(lines) == 1 and "not this envwrap" in lines[0] and "envwrap-venv" in lines[0], proc.stdout
     assert proc.returncode == 1
