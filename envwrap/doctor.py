@@ -86,7 +86,7 @@ def foreign_envwrap_on_path() -> str | None:
                 "your shell's init line loads that one")
     return (f"the envwrap on PATH ({found}) is not this envwrap but another program of that name "
             "(the PyPI package 'envwrap' is unrelated): uninstall it (pipx uninstall envwrap, or "
-            "pip uninstall envwrap) and install this one (pipx install envwrap-venv)")
+            "pip uninstall envwrap), then install this one, named envwrap-venv (README: Install)")
 
 
 def run(fix: bool) -> int:
