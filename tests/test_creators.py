@@ -140,3 +140,14 @@ def test_relocated_sh_trampoline_runs_the_moved_interpreter(tmp_path, old_name, 
     out = subprocess.run(["/bin/sh", str(tool), "-", "arg"], capture_output=True, text=True)
     assert out.stdout == f"{new / 'bin' / 'python'}|arg\n", out
     assert (new / "pyvenv.cfg").read_text() == f"home = {new}/bin\n"
+
+
+def test_creation_help_names_the_default_python(envwrap_exe, user):
+    base = getattr(sys, "_base_executable", None) or sys.executable
+    version = ".".join(map(str, sys.version_info[:3]))
+    env = dict(user, COLUMNS="500")  # one line per option: no path broken by wrapping
+    for argv in (["new", "--help"], ["sh", "bash", "mkvirtualenv", "--help"]):
+        proc = run(envwrap_exe, env, *argv)
+        text = " ".join((proc.stdout + proc.stderr).split())  # (whichever stream help goes to)
+        assert "-p PYTHON, --python PYTHON interpreter to base the environment on" in text, text
+        assert f"'python' in the config file, else the Python envwrap runs on, {version} at {base}" in text, text
