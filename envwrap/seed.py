@@ -570,6 +570,8 @@ def describe(python: Python, default: bool = False) -> str:
     head = f"Python {python.version}" + (f" ({python.label})" if python.label else "")
     if default:
         head += " [the default]"
+    if python.version.startswith("2."):
+        return f"{head}: environments need --creator virtualenv, which installs its own pip"
     best = next(iter(ranked(python)), None)
     if best is None:
         return f"{head}: the pip bundled with it, installed by ensurepip at the first new environment"
