@@ -291,21 +291,30 @@ def _run_creator(kind: str, prefix: list[str], target, opts: CreateOptions, name
             raise UserError(_without_venv(cmd[0]))
         lines = [line for line in proc.stderr.strip().splitlines() if line.strip()]
         detail = lines[-1] if lines else f"exit status {proc.returncode}"
+        version = _interpreter_version(python) if kind == "command" and python else None
+        if version is not None and version.startswith("2."):
+            detail += (f"; for Python {version} it must be a virtualenv older than 20.22 "
+                       "(newer ones cannot make Python 2 environments)")
         raise UserError(f"{os.path.basename(cmd[0])} could not create the environment: {detail}")
 
 
-def _without_venv(python: str) -> str:
-    """What to say when an interpreter has no venv module: Python 2 (which
-    only virtualenv can make environments for), or a Python built without it."""
+def _interpreter_version(python: str) -> str | None:
+    """'2.7.18' for a Python 2.7.18 (asked only after a creator failed)."""
     import subprocess
 
     try:
         proc = subprocess.run([python, "-V"], capture_output=True, text=True, timeout=30,
                               stdin=subprocess.DEVNULL)
-        words = (proc.stdout or proc.stderr).split()  # Python 2 answers on stderr
-        version = words[1] if len(words) >= 2 and words[0] == "Python" else None
     except (OSError, subprocess.SubprocessError):
-        version = None
+        return None
+    words = (proc.stdout or proc.stderr).split()  # Python 2 answers on stderr
+    return words[1] if len(words) >= 2 and words[0] == "Python" else None
+
+
+def _without_venv(python: str) -> str:
+    """What to say when an interpreter has no venv module: Python 2 (which
+    only virtualenv can make environments for), or a Python built without it."""
+    version = _interpreter_version(python)
     if version is not None and version.startswith("2."):
         return (f"{python} is Python {version}, which has no venv module: Python 2 environments need "
                 "--creator virtualenv, and a virtualenv older than 20.22 installed (newer ones cannot make them)")

@@ -62,6 +62,18 @@ def test_python2_with_venv_creator_says_virtualenv_is_needed(envwrap_exe, python
     assert_nothing_made(python2_on_path)
 
 
+def test_python2_with_a_virtualenv_too_new_says_which_is_needed(envwrap_exe, python2_on_path):
+    if not VIRTUALENV.exists():
+        pytest.fail(f"{VIRTUALENV} missing: the test extra installs virtualenv (make .venv/bin/envwrap)")
+    env = dict(python2_on_path, VIRTUALENV_NO_PERIODIC_UPDATE="1")
+    proc = run(envwrap_exe, env, "new", "--creator", "virtualenv", "-p", "python2.7", "old")
+    assert proc.returncode != 0 and "Traceback" not in proc.stderr
+    last = proc.stderr.splitlines()[-1]  # (virtualenv's own output comes first)
+    assert last.startswith("envwrap: virtualenv could not create the environment")
+    assert "Python 2.7.18" in last and "older than 20.22" in last
+    assert_nothing_made(env)
+
+
 def test_python2_in_the_shell_changes_nothing(envwrap_exe, python2_on_path, tmp_path):
     for kind in ("bash", "zsh"):
         shell = Shell(kind, python2_on_path, cwd=tmp_path)
