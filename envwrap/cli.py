@@ -419,7 +419,7 @@ USAGE = """usage: envwrap VERB [ARGS...]   (envwrap VERB --help for each)
   repair NAME [-p PY]  re-point a broken environment at a working Python
   doctor [--fix]       list problems: broken envs, leftovers, settings
   config [KEY [VALUE]] show or set workon_home, project_home, creator, python
-  seed [--update]      which pip new environments get, and from where (--update: download the newest)
+  seed [--update]      which pip new environments get, from where (--update: get the newest)
 """
 
 

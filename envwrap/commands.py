@@ -142,7 +142,8 @@ def _workon(shell: str, cd: bool | None, name: str | None) -> Plan:
 def _own_python_shown() -> str:
     import sys
 
-    return f"{'.'.join(map(str, sys.version_info[:3]))} at {envs._own_base_python()}"
+    shown = f"{'.'.join(map(str, sys.version_info[:3]))} at {envs._own_base_python()}"
+    return shown.replace("%", "%%")  # argparse %-formats help texts
 
 
 def _creation_parser(prog: str, description: str):
