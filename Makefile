@@ -9,6 +9,8 @@ SHELL_NAME ?= bash
 $(BIN)/envwrap: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
+	@# the distribution was called envwrap before it became envwrap-venv: drop a stale install
+	$(BIN)/python -m pip uninstall --quiet --yes envwrap 2>/dev/null || true
 	$(BIN)/python -m pip install --quiet -e '.[test,lint]'
 	touch $@
 

@@ -4,8 +4,8 @@ Two kinds of verbs:
 
 * for people, scripts and editors: ``ls``, ``path``, ``show``, ``new``, ``rm``, ``cp``,
   ``project``, ``sitepackages``, ``add-path``, ``toggle-global``, ``wipe``,
-  ``repair``, ``doctor``, ``config``, ``init``, ``demo``, ``run``, ``shell``,
-  ``which``, ``gc``;
+  ``repair``, ``doctor``, ``config``, ``seed``, ``init``, ``demo``, ``run``,
+  ``shell``, ``which``, ``gc``;
 * ``sh SHELL COMMAND ...``, called by the shell hooks: prints code for the user's
   shell to evaluate (see :mod:`envwrap.commands`).
 
@@ -460,6 +460,39 @@ def _config_value(key: str, value: str) -> str:
     return value
 
 
+def cmd_seed(args: list[str]) -> int:
+    from envwrap import envs
+    from envwrap import seed as seeding
+    from envwrap.argparsing import Parser
+
+    parser = Parser(prog="envwrap seed",
+                    description="Show which pip new environments get, per Python, and where it comes from "
+                                "(no network needed). --update downloads the newest pip first.")
+    parser.add_argument("--update", action="store_true",
+                        help="download the newest pip wheel into envwrap's cache (needs a network; "
+                             "uses your pip configuration)")
+    parser.add_argument("-p", "--python", dest="pythons", metavar="PYTHON", action="append", default=[],
+                        help="also for this interpreter (name, version or path; repeatable)")
+    opts = parser.parse_args(args)
+    pythons = [seeding.own_python()]
+    configured = envs._find_python(None)  # `python` in the config file: the default for new envs
+    for path in ([configured] if configured else []) + [envs._find_python(p) for p in opts.pythons]:
+        pythons.append(seeding.probe(path))
+    default = pythons[1] if configured else pythons[0]
+    shown = {(p.impl, p.short) for p in pythons}
+    pythons += [p for p in seeding.prepared_versions() if (p.impl, p.short) not in shown]
+    failed: list[str] = []
+    if opts.update:
+        got, failed = seeding.update(pythons)
+        for wheel in got:
+            say(f"envwrap: downloaded {wheel}")
+    for python in pythons:
+        _out(seeding.describe(python, default=python is default))
+    for line in failed:
+        say(f"envwrap: {line}")
+    return 1 if failed else 0
+
+
 def cmd_config(args: list[str]) -> int:
     from envwrap import home
     from envwrap.argparsing import HIDDEN, Parser
@@ -619,6 +652,7 @@ VERBS = {
     "repair": cmd_repair,
     "doctor": cmd_doctor,
     "config": cmd_config,
+    "seed": cmd_seed,
     "init": cmd_init,
     "demo": cmd_demo,
     "run": cmd_run,
@@ -649,6 +683,7 @@ USAGE = """usage: envwrap VERB [ARGS...]   (envwrap VERB --help for each)
   repair NAME [-p PY]  re-point a broken environment at a working Python
   doctor [--fix] [--json]  list problems: broken envs, leftovers, settings
   config [KEY [VALUE]] show or set workon_home, project_home, creator, python
+  seed [--update]      which pip new environments get, from where (--update: get the newest)
 """
 
 

@@ -147,6 +147,13 @@ def _workon(shell: str, cd: bool | None, name: str | None) -> Plan:
     return plan
 
 
+def _own_python_shown() -> str:
+    import sys
+
+    shown = f"{'.'.join(map(str, sys.version_info[:3]))} at {envs._own_base_python()}"
+    return shown.replace("%", "%%")  # argparse %-formats help texts
+
+
 def _creation_parser(prog: str, description: str, project_option: bool = True):
     from envwrap.argparsing import HIDDEN, Parser
 
@@ -158,7 +165,9 @@ def _creation_parser(prog: str, description: str, project_option: bool = True):
     parser.add_argument("-r", dest="requirements", metavar="FILE", action="append", default=[],
                         help="install a requirements file after creating (repeatable)")
     parser.add_argument("-p", "--python", dest="python", metavar="PYTHON",
-                        help="interpreter to base the environment on (name, version or path)")
+                        help="interpreter to base the environment on: a name, version or path (default: "
+                             "'python' in the config file, else the Python envwrap runs on, "
+                             f"{_own_python_shown()})")
     parser.add_argument("--creator", choices=("auto", "venv", "uv", "virtualenv"),
                         help="how to create it (default: config file, else uv when installed, else venv)")
     parser.add_argument("--without-pip", "--no-pip", dest="without_pip", action="store_true",

@@ -82,10 +82,13 @@ def problems(fix: bool = False, notes: list[str] | None = None) -> list[str]:
     saying but is no problem (a fresh install)."""
     found: list[str] = []
     notes = [] if notes is None else notes
+    shadow = foreign_envwrap_on_path()  # first: it matters before any environment exists
+    if shadow:
+        found.append(shadow)
     try:
         root_s, source = home.workon_home_source()
     except UserError as exc:
-        return [str(exc)]
+        return found + [str(exc)]
     root = Path(root_s)
     found += _unused_locations(root_s, source)
     if root.is_dir():
@@ -137,6 +140,43 @@ def problems(fix: bool = False, notes: list[str] | None = None) -> list[str]:
         found.append("zsh: TAB completion is off, because compinit has not run in this shell; "
                      "add 'autoload -Uz compinit && compinit' to ~/.zshrc")
     return found
+
+
+def foreign_envwrap_on_path() -> str | None:
+    """A warning when the ``envwrap`` that PATH finds (what the init line in an
+    rc file runs) is not this envwrap: the PyPI package named ``envwrap`` is an
+    unrelated program that ships an ``envwrap`` command too, and its console
+    script even looks like ours (``from envwrap.cli import main``). So: the very
+    file that runs now costs nothing; anything else is asked ``--version``."""
+    import shutil
+    import subprocess
+
+    from envwrap import __version__
+
+    found = shutil.which("envwrap")
+    if found is None:
+        return None
+    here = os.path.dirname(sys.executable)
+    for mine in (sys.argv[0] if sys.argv else "", os.path.join(here, "envwrap"), os.path.join(here, "envwrap.exe")):
+        try:
+            if mine and os.path.samefile(found, mine):
+                return None
+        except OSError:
+            continue
+    try:
+        proc = subprocess.run([found, "--version"], capture_output=True, text=True, timeout=10,
+                              stdin=subprocess.DEVNULL)
+        answer = proc.stdout.strip() if proc.returncode == 0 else ""
+    except (OSError, subprocess.SubprocessError, UnicodeError):
+        answer = ""
+    if answer == f"envwrap {__version__}":
+        return None
+    if answer.startswith("envwrap ") and len(answer.split()) == 2:
+        return (f"the envwrap on PATH ({found}) is another install ({answer}; this is {__version__}): "
+                "your shell's init line loads that one")
+    return (f"the envwrap on PATH ({found}) is not this envwrap but another program of that name "
+            "(the PyPI package 'envwrap' is unrelated): uninstall it (pipx uninstall envwrap, or "
+            "pip uninstall envwrap), then install this one, named envwrap-venv (README: Install)")
 
 
 def run(fix: bool) -> int:

@@ -380,13 +380,19 @@ def _own_base_python() -> str:
 
 
 def _uv_binary() -> str | None:
+    return _tool_binary("uv")
+
+
+def _tool_binary(tool: str) -> str | None:
+    """A creator program: the one installed beside envwrap (``pipx inject``
+    puts it there, off PATH), else the one on PATH."""
     import shutil
 
     here = os.path.dirname(sys.executable)
-    for candidate in (os.path.join(here, "uv"), os.path.join(here, "uv.exe")):
+    for candidate in (os.path.join(here, tool), os.path.join(here, tool + ".exe")):
         if os.path.isfile(candidate):
             return candidate
-    return shutil.which("uv")
+    return shutil.which(tool)
 
 
 def creator_choice(explicit: str | None, copies: bool = False) -> tuple[str, list[str]]:
@@ -394,7 +400,6 @@ def creator_choice(explicit: str | None, copies: bool = False) -> tuple[str, lis
     copy the interpreter: with ``copies``, venv is used unless uv was asked for
     on the command line."""
     import shlex
-    import shutil
 
     if explicit is None:
         custom = home.setting("VIRTUALENVWRAPPER_VIRTUALENV")
@@ -408,9 +413,10 @@ def creator_choice(explicit: str | None, copies: bool = False) -> tuple[str, lis
     if choice not in ("auto", "venv", "uv", "virtualenv"):
         raise UserError(f"unknown creator '{choice}' (choose auto, venv, uv or virtualenv)")
     if choice == "virtualenv":
-        exe = shutil.which("virtualenv")
+        exe = _tool_binary("virtualenv")
         if exe is None:
-            raise UserError("creator 'virtualenv' asked for, but virtualenv is not on PATH")
+            raise UserError("creator 'virtualenv' asked for, but virtualenv is not installed "
+                            "(pipx inject envwrap-venv virtualenv, or put virtualenv on PATH)")
         return "command", [exe]
     if choice in ("auto", "uv"):
         uv = _uv_binary()
@@ -420,7 +426,8 @@ def creator_choice(explicit: str | None, copies: bool = False) -> tuple[str, lis
         elif uv:
             return "uv", [uv]
         elif choice == "uv":
-            raise UserError("creator 'uv' asked for, but uv is not installed (pip install 'envwrap[uv]')")
+            raise UserError("creator 'uv' asked for, but uv is not installed "
+                            "(pipx inject envwrap-venv uv, or pip install 'envwrap-venv[uv]')")
     return "venv", []
 
 
@@ -499,9 +506,40 @@ def _run_creator(kind: str, prefix: list[str], target, opts: CreateOptions, name
         sys.stderr.write(_unstage(proc.stdout, target, final))
         sys.stderr.flush()
     if proc.returncode != 0:
+        if kind == "venv" and "No module named venv" in proc.stderr:
+            raise UserError(_without_venv(cmd[0]))
         lines = [line for line in _unstage(proc.stderr, target, final).strip().splitlines() if line.strip()]
         detail = lines[-1] if lines else f"exit status {proc.returncode}"
+        version = _interpreter_version(python) if kind == "command" and python else None
+        if version is not None and version.startswith("2."):
+            detail += (f"; for Python {version} it must be a virtualenv older than 20.22 "
+                       "(newer ones cannot make Python 2 environments)")
         raise UserError(f"{os.path.basename(cmd[0])} could not create the environment: {detail}")
+
+
+def _interpreter_version(python: str) -> str | None:
+    """'2.7.18' for a Python 2.7.18 (asked only after a creator failed)."""
+    import subprocess
+
+    try:
+        proc = subprocess.run([python, "-V"], capture_output=True, text=True, timeout=30,
+                              stdin=subprocess.DEVNULL)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    words = (proc.stdout or proc.stderr).split()  # Python 2 answers on stderr
+    return words[1] if len(words) >= 2 and words[0] == "Python" else None
+
+
+def _without_venv(python: str) -> str:
+    """What to say when an interpreter has no venv module: Python 2 (which
+    only virtualenv can make environments for), or a Python built without it."""
+    version = _interpreter_version(python)
+    if version is not None and version.startswith("2."):
+        return (f"{python} is Python {version}, which has no venv module: Python 2 environments need "
+                "--creator virtualenv, and a virtualenv older than 20.22 installed (newer ones cannot make them)")
+    shown = f" (Python {version})" if version else ""
+    return (f"{python}{shown} has no venv module: install it (on Debian and Ubuntu: the python3-venv "
+            "package), or use --creator virtualenv (virtualenv must be installed)")
 
 
 def _pip_install(layout: Layout, args: list[str]) -> None:
@@ -610,7 +648,7 @@ def relocate(tree, old, new) -> None:
             data = path.read_bytes()
         except OSError:
             continue
-        if b"\0" in data[:4096] or os.fsencode(old) not in data:
+        if b"\0" in data[:4096]:
             continue
         updated = relocate_script(data, old, new) if path in scripts else None
         if updated is None:

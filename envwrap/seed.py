@@ -16,19 +16,38 @@ that rewrote a file of one environment in place (an editor, ``sed -i`` without a
 rename, a tool that opens with ``r+``) would change every environment and the
 cache. With copies no environment's files can change because another one was
 modified, whatever the tool.
+
+Which pip: the newest one found on this machine without a network, among
+
+* seeds already prepared in the cache (``seed/v2-pip-<version>/``, unpacked
+  from a wheel, shared by every Python; ``seed/v2-<impl>-X.Y/``, made by
+  ensurepip for one Python);
+* pip wheels in envwrap's own wheel dir (``wheels/`` in the cache), which
+  ``envwrap seed --update`` fills from the index when a network is there;
+* pips unpacked in uv's cache (``wheels-v*/pypi/pip/<version>-py3-none-any``);
+* the wheel bundled with the environment's Python (``ensurepip/_bundled``,
+  or ``share/python-wheels`` where a distribution keeps it apart);
+
+skipping any whose ``Requires-Python`` excludes the environment's Python. pip's
+own cache is not searched: it keeps downloads under hashed names, so finding
+pip there would mean opening every file. When nothing is found, ensurepip
+prepares the seed, as before.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import shlex
 import shutil
 import subprocess
+import sys
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 from envwrap import staging
-from envwrap.errors import UserError
+from envwrap.errors import UserError, say
 from envwrap.layout import Layout, read_cfg
 
 
@@ -198,18 +217,441 @@ def _build_cache(python: Path, target: Path, env: dict) -> None:
         shutil.rmtree(scratch, ignore_errors=True)
 
 
-def seed_pip(staged: Layout, final: Layout) -> None:
-    """Install pip into a staged environment that will live at ``final``."""
-    impl, version = env_version(staged)
-    target = cache_root() / "seed" / f"v2-{impl}-{version}"
+# ----------------------------------------------------------------- which pip
+
+_WHEEL = re.compile(r"pip-(?P<v>\d+(?:\.\d+)*)-(?:py3|py2\.py3)-none-any\.whl\Z")
+_UNPACKED = re.compile(r"(?P<v>\d+(?:\.\d+)*)-(?:py3|py2\.py3)-none-any\Z")  # uv's cache entries
+_PREPARED = re.compile(r"v2-pip-(?P<v>\d+(?:\.\d+)*)\Z")
+_DIST_INFO = re.compile(r"pip-(?P<v>[^-]+)\.dist-info\Z")
+
+WHERE = {
+    "prepared": "envwrap's cache",
+    "ensurepip": "envwrap's cache, made by ensurepip",
+    "wheels": "envwrap's wheel dir",
+    "uv": "uv's cache",
+    "bundled": "the wheel bundled with that Python",
+}
+
+
+def _numbers(text: str) -> tuple[int, ...]:
+    match = re.match(r"\d+(?:\.\d+)*", text)
+    return tuple(int(p) for p in match.group(0).split(".")) if match else ()
+
+
+class Python:
+    """What choosing a pip needs to know about an interpreter."""
+
+    def __init__(self, impl: str, version: str, prefix: str | None, label: str = ""):
+        self.impl = impl  # 'cpython', 'pypy'
+        self.version = version  # '3.11.7', or '3.11' when that is all that is known
+        self.prefix = prefix  # its sys.base_prefix, or None when unknown
+        self.label = label  # how to show it: the interpreter's path
+
+    @property
+    def short(self) -> str:
+        return ".".join(self.version.split(".")[:2])
+
+
+class Source:
+    """One pip that new environments can get."""
+
+    def __init__(self, version: str, kind: str, path: Path):
+        self.version = version
+        self.kind = kind  # a key of WHERE
+        self.path = path
+
+    @property
+    def where(self) -> str:
+        return WHERE[self.kind]
+
+    @property
+    def ready(self) -> bool:
+        """Already a seed directory (else a wheel or a tree to prepare one from)."""
+        return self.kind in ("prepared", "ensurepip")
+
+
+def own_python() -> Python:
+    import platform
+
+    info = sys.version_info
+    return Python(platform.python_implementation().lower(), f"{info[0]}.{info[1]}.{info[2]}",
+                  sys.base_prefix, getattr(sys, "_base_executable", None) or sys.executable)
+
+
+def env_python(layout: Layout) -> Python:
+    """The Python of an environment, from its pyvenv.cfg."""
+    impl, short = env_version(layout)
+    cfg = read_cfg(layout.cfg)
+    full = ".".join(str(n) for n in _numbers(cfg.get("version_info") or cfg.get("version") or ""))
+    if not full.startswith(short + ".") and full != short:
+        full = short
+    home = cfg.get("home")
+    prefix = (home if layout.windows else os.path.dirname(home.rstrip("/"))) if home else None
+    return Python(impl, full, prefix, layout.root)
+
+
+def python_admits(spec: str | None, version: str) -> bool:
+    """Whether a ``Requires-Python`` specifier admits ``version`` ('3.11.7').
+
+    A small PEP 440 subset, which is all pip's own specifiers have ever used:
+    comma-separated ``>=``, ``>``, ``<=``, ``<``, ``==``, ``!=``, ``~=`` of
+    release numbers, ``==``/``!=`` with ``.*``. Anything else admits nothing.
+    """
+    if not spec:
+        return True
+    have = _numbers(version)
+    for clause in spec.split(","):
+        clause = clause.strip()
+        if not clause:
+            continue
+        match = re.fullmatch(r"(~=|===|==|!=|<=|>=|<|>)\s*(\d+(?:\.\d+)*)(\.\*)?", clause)
+        if match is None:
+            return False
+        op, text, star = match.groups()
+        want = _numbers(text)
+        if star:
+            if op not in ("==", "!="):
+                return False
+            if (have[:len(want)] == want) != (op == "=="):
+                return False
+            continue
+        width = max(len(want), len(have))
+        a, b = have + (0,) * (width - len(have)), want + (0,) * (width - len(want))
+        if op == "~=":
+            ok = len(want) > 1 and a >= b and a[:len(want) - 1] == want[:-1]
+        else:
+            ok = {"==": a == b, "===": a == b, "!=": a != b, "<=": a <= b, ">=": a >= b,
+                  "<": a < b, ">": a > b}[op]
+        if not ok:
+            return False
+    return True
+
+
+def _requires_python(metadata: str) -> str | None:
+    for line in metadata.splitlines():
+        if not line.strip():
+            break  # the headers end at the first blank line
+        key, _, value = line.partition(":")
+        if key.strip().lower() == "requires-python":
+            return value.strip()
+    return None
+
+
+def _metadata(source: Source) -> str:
+    name = f"pip-{source.version}.dist-info/METADATA"
+    if source.path.is_dir():
+        if source.kind == "ensurepip":
+            return ""  # made by that very Python's ensurepip
+        return (source.path / name).read_text(encoding="utf-8", errors="replace")
+    import zipfile
+    import zlib
+
+    try:
+        with zipfile.ZipFile(source.path) as zf:
+            return zf.read(name).decode("utf-8", errors="replace")
+    except (zipfile.BadZipFile, zlib.error) as exc:
+        raise ValueError(str(exc)) from None
+
+
+def admits(source: Source, python: Python) -> bool:
+    try:
+        return python_admits(_requires_python(_metadata(source)), python.version)
+    except (OSError, KeyError, ValueError, EOFError):  # a broken file is no candidate
+        return False
+
+
+def _listdir(path) -> list[str]:
+    try:
+        return os.listdir(path)
+    except OSError:
+        return []
+
+
+def uv_cache_dir() -> Path | None:
+    """Where uv keeps its cache, as uv itself decides it (``UV_CACHE_DIR`` first)."""
+    override = os.environ.get("UV_CACHE_DIR")
+    if override:
+        return Path(override)
+    if os.name == "nt":
+        local = os.environ.get("LOCALAPPDATA")
+        return Path(local, "uv", "cache") if local else None
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    return Path(xdg, "uv") if xdg else Path.home() / ".cache" / "uv"
+
+
+def _bundled_dirs(python: Python) -> list[Path]:
+    if not python.prefix:
+        return []
+    prefix = Path(python.prefix)
+    lib = "pypy" if python.impl == "pypy" else "python"
+    return [prefix / "lib" / f"{lib}{python.short}" / "ensurepip" / "_bundled",
+            prefix / "Lib" / "ensurepip" / "_bundled",
+            prefix / "share" / "python-wheels"]  # Debian's and Fedora's ensurepip use this
+
+
+def sources(python: Python) -> list[Source]:
+    """Every pip found on this machine for ``python``, unsorted, unchecked."""
+    root = cache_root()
+    found: list[Source] = []
+    seeds = root / "seed"
+    for name in _listdir(seeds):
+        match = _PREPARED.match(name)
+        if match:
+            found.append(Source(match["v"], "prepared", seeds / name))
+    ensured = seeds / f"v2-{python.impl}-{python.short}"
+    for name in _listdir(ensured):
+        match = _DIST_INFO.match(name)
+        if match and _numbers(match["v"]):
+            found.append(Source(match["v"], "ensurepip", ensured))
+    for name in _listdir(root / "wheels"):
+        match = _WHEEL.match(name)
+        if match:
+            found.append(Source(match["v"], "wheels", root / "wheels" / name))
+    uv = uv_cache_dir()
+    if uv is not None:
+        for bucket in _listdir(uv):
+            if not bucket.startswith("wheels-v"):
+                continue
+            dirs = [uv / bucket / "pypi" / "pip"]
+            dirs += [uv / bucket / "index" / sub / "pip" for sub in _listdir(uv / bucket / "index")]
+            for pipdir in dirs:
+                for name in _listdir(pipdir):
+                    match = _UNPACKED.match(name)
+                    if match and (pipdir / name).is_dir():
+                        found.append(Source(match["v"], "uv", pipdir / name))
+    for directory in _bundled_dirs(python):
+        for name in _listdir(directory):
+            match = _WHEEL.match(name)
+            if match:
+                found.append(Source(match["v"], "bundled", directory / name))
+    return found
+
+
+def ranked(python: Python) -> Iterator[Source]:
+    """The candidates ``python`` admits, best first: the newest pip, and of two
+    equal ones the one already prepared. Lazy: each is checked when reached."""
+    order = sorted(sources(python), key=lambda s: (_numbers(s.version), s.ready), reverse=True)
+    return (s for s in order if admits(s, python))
+
+
+# ----------------------------------------------------------------- preparing a seed
+
+
+class Unusable(Exception):
+    """A candidate pip that turned out not to be one (a broken or mislabelled file)."""
+
+
+def _unpack_wheel(wheel: Path, dest: Path, version: str) -> None:
+    import zipfile
+
+    allowed = ("pip/", f"pip-{version}.dist-info/")
+    try:
+        with zipfile.ZipFile(wheel) as zf:
+            for info in zf.infolist():
+                name = info.filename
+                parts = name.split("/")
+                if not name.startswith(allowed) or ".." in parts or "\\" in name or ":" in name:
+                    raise Unusable(f"it holds {name!r}, which is no part of pip")
+                if name.endswith("/") or "__pycache__" in parts or name.endswith(".pyc"):
+                    continue
+                path = dest.joinpath(*parts)
+                path.parent.mkdir(parents=True, exist_ok=True)
+                with zf.open(info) as src, open(path, "wb") as out:
+                    shutil.copyfileobj(src, out)
+    except (zipfile.BadZipFile, EOFError, KeyError) as exc:
+        raise Unusable(f"it is not a readable wheel ({exc})") from None
+
+
+def _finish_seed(dest: Path, version: str) -> None:
+    """Check that ``dest`` holds pip ``version``, and mark it installed by envwrap."""
+    import base64
+    import hashlib
+
+    init = dest / "pip" / "__init__.py"
+    info = dest / f"pip-{version}.dist-info"
+    try:
+        code = init.read_text(encoding="utf-8")
+    except (OSError, UnicodeError):
+        raise Unusable("it has no pip package") from None
+    match = re.search(r"""__version__\s*=\s*["']([^"']+)["']""", code)
+    if match is None or match.group(1) != version:
+        raise Unusable(f"it holds pip {match.group(1) if match else '(unknown)'}, not {version}")
+    if not (info / "RECORD").is_file():
+        raise Unusable("its dist-info has no RECORD")
+    for extra in ("REQUESTED", "direct_url.json", "INSTALLER"):
+        (info / extra).unlink(missing_ok=True)
+    data = b"envwrap\n"
+    (info / "INSTALLER").write_bytes(data)
+    digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+    record = [line for line in (info / "RECORD").read_text(encoding="utf-8").splitlines()
+              if line and not line.startswith((f"{info.name}/INSTALLER,", f"{info.name}/REQUESTED,",
+                                               f"{info.name}/direct_url.json,"))]
+    record.append(f"{info.name}/INSTALLER,sha256={digest},{len(data)}")
+    (info / "RECORD").write_text("\n".join(record) + "\n", encoding="utf-8")
+
+
+def prepare(source: Source, python: Python) -> Path:
+    """The seed directory for ``source``, made now (once) when it is a wheel or
+    someone else's tree: the copy every new environment then copies from."""
+    if source.ready:
+        return source.path
+    target = cache_root() / "seed" / f"v2-pip-{source.version}"
+    if target.is_dir():
+        return target  # another process prepared it meanwhile
+    target.parent.mkdir(parents=True, exist_ok=True)
+    scratch = target.parent / f".build-{uuid.uuid4().hex[:8]}"
+    try:
+        scratch.mkdir()
+        if source.path.is_dir():
+            for entry in ("pip", f"pip-{source.version}.dist-info"):
+                if not (source.path / entry).is_dir():
+                    raise Unusable(f"it has no {entry}")
+                copy_tree(source.path / entry, scratch / entry, bytecode=False)
+        else:
+            _unpack_wheel(source.path, scratch, source.version)
+        _finish_seed(scratch, source.version)
+        try:
+            os.rename(scratch, target)
+        except OSError:
+            if not target.is_dir():
+                raise
+            return target  # another process was quicker, and said so
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    # Said after the work (a fraction of a second), so that a wheel found broken
+    # gets one line, the refusal, and not two that contradict each other.
+    say(f"envwrap: prepared pip {source.version} for new environments of Python {python.short}, once "
+        f"(from {source.where}: {source.path})")
+    return target
+
+
+def seed_dir(python: Python, interpreter) -> Path:
+    """The seed for new environments of ``python``: the best pip found, prepared
+    if need be; else ensurepip's, made once with ``interpreter``."""
+    for source in ranked(python):
+        try:
+            return prepare(source, python)
+        except (Unusable, OSError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+            say(f"envwrap: not using pip {source.version} from {source.path}: {reason}")
+    target = cache_root() / "seed" / f"v2-{python.impl}-{python.short}"
     if not target.is_dir():
+        say(f"envwrap: preparing pip for Python {python.short} with ensurepip, once (a few seconds)")
         env = dict(os.environ)
         env.pop("PYTHONPATH", None)
         env.pop("VIRTUAL_ENV", None)
         target.parent.mkdir(parents=True, exist_ok=True)
-        _build_cache(staged.python, target, env)
+        _build_cache(Path(interpreter), target, env)
+    return target
+
+
+def _record_launchers(site: str, staged: Layout, names: list[str]) -> None:
+    """List the pip launchers in pip's RECORD (so ``pip uninstall pip`` removes
+    them), unless the seed's RECORD lists them already (ensurepip's does)."""
+    infos = [n for n in os.listdir(site) if _DIST_INFO.match(n)]
+    if not infos:
+        return
+    record = os.path.join(site, infos[0], "RECORD")
+    rel = os.path.relpath(staged.bin_dir, site).replace(os.sep, "/")
+    try:
+        with open(record, encoding="utf-8") as fh:
+            text = fh.read()
+    except OSError:
+        return
+    if f"{rel}/pip," in text:
+        return
+    lines = "".join(f"{rel}/{name},,\n" for name in names)
+    with open(record, "a", encoding="utf-8") as fh:
+        fh.write(("" if text.endswith("\n") or not text else "\n") + lines)
+
+
+def seed_pip(staged: Layout, final: Layout) -> None:
+    """Install pip into a staged environment that will live at ``final``."""
+    python = env_python(staged)
+    target = seed_dir(python, staged.python)
     site = staged.site_packages()
     if site is None:
         raise UserError(f"no site-packages in {staged.root}")
     copy_tree(target, site, bytecode=False)
-    write_pip_launchers(staged, final, version)
+    write_pip_launchers(staged, final, python.short)
+    if not staged.windows:
+        _record_launchers(site, staged, ["pip", "pip3", f"pip{python.short}"])
+
+
+# ----------------------------------------------------------------- envwrap seed
+
+
+def describe(python: Python, default: bool = False) -> str:
+    """One line: which pip new environments of ``python`` get, and from where."""
+    head = f"Python {python.version}" + (f" ({python.label})" if python.label else "")
+    if default:
+        head += " [the default]"
+    if python.version.startswith("2."):
+        return f"{head}: environments need --creator virtualenv, which installs its own pip"
+    best = next(iter(ranked(python)), None)
+    if best is None:
+        return f"{head}: the pip bundled with it, installed by ensurepip at the first new environment"
+    later = "" if best.ready else ", prepared at the next new environment"
+    return f"{head}: pip {best.version}, from {best.where} ({best.path}){later}"
+
+
+def probe(interpreter: str) -> Python:
+    """Ask an interpreter what it is (works on any Python, 2.7 included)."""
+    code = ("import sys, platform; v = sys.version_info; "
+            "sys.stdout.write('%s\\n%d.%d.%d\\n%s\\n' % (platform.python_implementation().lower(), "
+            "v[0], v[1], v[2], getattr(sys, 'base_prefix', sys.prefix)))")
+    try:
+        proc = subprocess.run([interpreter, "-c", code], capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise UserError(f"cannot run {interpreter}: {getattr(exc, 'strerror', None) or exc}") from None
+    lines = proc.stdout.splitlines()
+    if proc.returncode != 0 or len(lines) < 3:
+        raise UserError(f"{interpreter} does not answer as a Python interpreter")
+    return Python(lines[0], lines[1], lines[2], interpreter)
+
+
+def prepared_versions() -> list[Python]:
+    """The Pythons that have an ensurepip seed (known by version only)."""
+    found = []
+    for name in sorted(_listdir(cache_root() / "seed")):
+        match = re.fullmatch(r"v2-([a-z]+)-(\d+\.\d+)", name)
+        if match and match.group(1) != "pip":
+            found.append(Python(match.group(1), match.group(2), None, ""))
+    return found
+
+
+BOOTSTRAP = ("import sys; sys.path.insert(0, sys.argv.pop(1)); "
+             "from pip._internal.cli.main import main; sys.exit(main())")
+
+
+def update(pythons: list[Python]) -> tuple[list[Path], list[str]]:
+    """Download the newest pip wheel each of ``pythons`` can run into envwrap's
+    wheel dir (pip from the best local seed does the download, with the user's
+    pip configuration: index, proxy, certificates). Returns the wheels saved,
+    and one line for each Python whose download failed."""
+    wheels = cache_root() / "wheels"
+    wheels.mkdir(parents=True, exist_ok=True)
+    runner = seed_dir(own_python(), getattr(sys, "_base_executable", None) or sys.executable)
+    got: list[Path] = []
+    failed: list[str] = []
+    for short in sorted({p.short for p in pythons}, key=_numbers):
+        scratch = wheels / f".download-{uuid.uuid4().hex[:8]}"
+        try:
+            cmd = [sys.executable, "-I", "-c", BOOTSTRAP, str(runner), "download", "--quiet",
+                   "--disable-pip-version-check", "--no-deps", "--only-binary=:all:",
+                   "--python-version", short, "--dest", str(scratch), "pip"]
+            proc = subprocess.run(cmd, stdout=sys.stderr.fileno(), stderr=subprocess.PIPE, text=True,
+                                  stdin=subprocess.DEVNULL)
+            if proc.returncode != 0:
+                lines = [line.strip() for line in proc.stderr.splitlines() if line.strip()]
+                detail = lines[-1] if lines else f"exit status {proc.returncode}"
+                failed.append(f"cannot download pip for Python {short} ({detail}); "
+                              "its new environments keep the pip shown")
+                continue
+            for name in _listdir(scratch):
+                if _WHEEL.match(name):
+                    os.replace(scratch / name, wheels / name)
+                    got.append(wheels / name)
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+    return got, failed

@@ -808,7 +808,8 @@ BAD = {"none": [], "unknown option": ["--no-such-option"], "missing env": ["no-s
        "empty": [""], "newline": ["a\nb"], "slash": ["/"]}
 # (verb, case) where the arguments are in fact fine, or would do real work
 VALID_ANYWAY = {("ls", "none"), ("doctor", "none"), ("config", "none"), ("init", "none"),
-                ("init", "empty"), ("new", "missing env"), ("demo", "none"), ("demo", "empty")}
+                ("init", "empty"), ("new", "missing env"), ("demo", "none"), ("demo", "empty"),
+                ("seed", "none")}
 
 
 def _verbs(envwrap_exe, user) -> list[str]:
