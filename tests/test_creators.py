@@ -158,8 +158,10 @@ def test_creation_help_names_the_default_python(envwrap_exe, user):
     base = getattr(sys, "_base_executable", None) or sys.executable
     version = ".".join(map(str, sys.version_info[:3]))
     env = dict(user, COLUMNS="500")  # one line per option: no path broken by wrapping
-    for argv in (["new", "--help"], ["sh", "bash", "mkvirtualenv", "--help"]):
-        proc = run(envwrap_exe, env, *argv)
-        text = " ".join((proc.stdout + proc.stderr).split())  # (whichever stream help goes to)
+    shell_help = f'eval "$({envwrap_exe} sh bash mkvirtualenv --help)"'  # what the bash function does
+    for proc in (run(envwrap_exe, env, "new", "--help"),
+                 subprocess.run(["bash", "--norc", "-c", shell_help], env=env, capture_output=True, text=True)):
+        assert proc.returncode == 0, proc
+        text = " ".join(proc.stdout.split())  # help is on stdout, as the user sees it
         assert "-p PYTHON, --python PYTHON interpreter to base the environment on" in text, text
         assert f"'python' in the config file, else the Python envwrap runs on, {version} at {base}" in text, text
