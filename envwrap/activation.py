@@ -20,11 +20,15 @@ from envwrap.layout import Layout, read_cfg
 # Variables the backend receives from envwrap's own shell functions (empty when
 # unset in the user's shell; empty and unset mean the same to envwrap and to
 # virtualenvwrapper). Passed on empty they would only clutter the command's
-# environment, so they are dropped when empty; ENVWRAP_LOADS always is.
+# environment, so they are dropped when empty. CALL_ONLY describe the calling
+# shell to the backend (how many times envwrap was loaded, its PID, its sort
+# order, whether zsh has compdef): always dropped, they mean nothing to CMD.
 CALL_SETTINGS = (
     "WORKON_HOME", "PROJECT_HOME", "VIRTUALENVWRAPPER_HOOK_DIR", "VIRTUALENVWRAPPER_PROJECT_FILENAME",
     "VIRTUALENVWRAPPER_WORKON_CD", "VIRTUALENVWRAPPER_VIRTUALENV", "VIRTUALENVWRAPPER_VIRTUALENV_ARGS",
+    "ENVWRAP_EXPORTED_HOME",
 )
+CALL_ONLY = ("ENVWRAP_LOADS", "ENVWRAP_SHELL_PID", "ENVWRAP_SORT", "ENVWRAP_ZSH_COMPDEF")
 
 
 class Changes:
@@ -74,7 +78,8 @@ def deactivated(environ: dict[str, str]) -> dict[str, str]:
     """``environ`` as it would be with no environment active, and without the
     traces of envwrap's shell functions (see :data:`CALL_SETTINGS`)."""
     result = dict(environ)
-    result.pop("ENVWRAP_LOADS", None)
+    for key in CALL_ONLY:
+        result.pop(key, None)
     for key in CALL_SETTINGS:
         if key in result and not result[key]:
             del result[key]

@@ -152,6 +152,7 @@ def test_run_works_from_an_empty_environment(made, user, envwrap_exe, tmp_path):
     WORKON_HOME unset: the env is found where envwrap looks by default."""
     home = Path(user["HOME"])
     default = home / ".virtualenvs"
+    default.mkdir()  # a WORKON_HOME the user names must exist
     proc = envwrap(envwrap_exe, dict(user, WORKON_HOME=str(default)), "new", "--without-pip", HOSTILE)
     assert proc.returncode == 0, proc.stderr
     bare = {"HOME": str(home), "PATH": "/usr/bin:/bin"}
