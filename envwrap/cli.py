@@ -23,6 +23,11 @@ def _out(text: str = "") -> None:
     sys.stdout.write(text + "\n")
 
 
+def _tell(text: str = "") -> None:
+    """A line of stdout meant for people: control characters shown escaped."""
+    _out(one_line(text))
+
+
 # ----------------------------------------------------------------- verbs
 
 
@@ -87,13 +92,13 @@ def _show(info, hook_dir) -> None:
     from envwrap import hooks
     from envwrap.layout import Layout
 
-    _out(info.name)
-    _out("=" * len(info.name))
-    _out(f"path:    {info.path}")
-    _out(f"python:  {info.version or 'unknown'}" + (f" ({info.base})" if info.base else ""))
+    _tell(info.name)
+    _out("=" * len(one_line(info.name)))
+    _tell(f"path:    {info.path}")
+    _tell(f"python:  {info.version or 'unknown'}" + (f" ({info.base})" if info.base else ""))
     if info.project:
-        _out(f"project: {info.project}")
-    _out(f"status:  {'BROKEN: ' + info.broken if info.broken else 'ok'}")
+        _tell(f"project: {info.project}")
+    _tell(f"status:  {'BROKEN: ' + info.broken if info.broken else 'ok'}")
     sys.stdout.flush()
     hooks.run(os.path.join(hook_dir, "get_env_details"), info.name)
     hooks.run(os.path.join(Layout.of(info.path).bin_dir, "get_env_details"), info.name)
@@ -208,14 +213,14 @@ def cmd_sitepackages(args: list[str]) -> int:
         _out(str(sp))
         return 0
     for entry in sorted(os.listdir(sp)):
-        _out(entry)
+        _tell(entry)
     extra = os.path.join(sp, envs.PATH_EXTENSIONS)
     if os.path.isfile(extra):
         _out()
         _out(f"{envs.PATH_EXTENSIONS}:")
         with open(extra, encoding="utf-8") as fh:
             for line in fh.read().splitlines():
-                _out(f"  {line}")
+                _tell(f"  {line}")
     return 0
 
 

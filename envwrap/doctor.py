@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from envwrap import envs, home, staging
-from envwrap.errors import UserError
+from envwrap.errors import UserError, one_line
 
 
 def problems(fix: bool = False) -> list[str]:
@@ -52,7 +52,7 @@ def problems(fix: bool = False) -> list[str]:
 def run(fix: bool) -> int:
     found = problems(fix)
     for line in found:
-        print(line)
+        print(one_line(line))
     if not found:
         print("no problems found", file=sys.stderr)
     return 1 if any(not line.startswith("removed ") for line in found) else 0

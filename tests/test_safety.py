@@ -27,6 +27,7 @@ import pytest
 
 from envwrap import commands, envs, home, names, staging
 from envwrap.errors import UserError
+from envwrap.errors import one_line as escaped
 
 from conftest import make_wheel, require_shell
 from shells import Shell
@@ -962,6 +963,46 @@ def test_names_are_never_sent_raw_to_the_terminal(user, envwrap_exe, bash, tmp_p
     outputs.append(bash.run(f"rmvirtualenv {q(name)}").stderr)
     for err in outputs:
         assert "\x1b" not in err and "\x07" not in err, repr(err)
+
+
+def test_listings_for_people_escape_names_machine_formats_keep_them(user, envwrap_exe, bash, tmp_path):
+    """showvirtualenv, lsvirtualenv -l, lssitepackages and envwrap doctor show a
+    name's control characters escaped, on stdout too; ls, ls --json and path
+    give it back exactly. One env is made by envwrap (it accepts ESC in a name),
+    one by hand, as another tool could, with a newline envwrap would refuse."""
+    made = "esc\x1b]0;owned title\x07\x1b[31mred\x9b2J"
+    by_hand = "hand\nmade\x1b[2J"
+    home_dir = tmp_path / "envs"
+    assert run(envwrap_exe, user, "new", "--without-pip", made).returncode == 0
+    (home_dir / by_hand).mkdir()
+    (home_dir / by_hand / "pyvenv.cfg").write_text("home = /nowhere\nversion = 3.11.0\n")
+    gone = tmp_path / "gone\x1b[5m project"
+    (home_dir / made / ".project").write_text(str(gone) + "\n")
+    raw = ("\x1b", "\x07", "\x9b")
+    shown = {
+        "showvirtualenv": bash.run(f"showvirtualenv {q(made)}"),
+        "lsvirtualenv -l": bash.run("lsvirtualenv -l"),
+        "lsvirtualenv": bash.run("lsvirtualenv"),
+        "lssitepackages": bash.run(f"workon {q(made)} && lssitepackages; deactivate"),
+    }
+    doctor = run(envwrap_exe, user, "doctor")
+    shown["doctor"] = doctor
+    for what, result in shown.items():
+        for text in (result.stdout, result.stderr):
+            assert not any(c in text for c in raw), (what, text)
+    long = shown["lsvirtualenv -l"].stdout
+    for name in (made, by_hand):
+        assert escaped(name) in long.splitlines(), long  # escaped, whole, on its own line
+        assert "=" * len(escaped(name)) in long.splitlines()
+    assert f"project: {escaped(str(gone))}" in shown["showvirtualenv"].stdout
+    assert doctor.returncode != 0
+    assert any(escaped(by_hand) in line and "broken" in line for line in doctor.stdout.splitlines())
+    assert any(escaped(str(gone)) in line for line in doctor.stdout.splitlines())
+    # machine formats: exact
+    assert run(envwrap_exe, user, "ls").stdout == "\n".join(sorted([made, by_hand])) + "\n"
+    assert sorted(e["name"] for e in json.loads(run(envwrap_exe, user, "ls", "--json").stdout)) == \
+        sorted([made, by_hand])
+    assert run(envwrap_exe, user, "path", made).stdout == str(home_dir / made) + "\n"
 
 
 def test_workon_home_with_path_separator_is_refused(user, envwrap_exe, tmp_path):
