@@ -352,6 +352,17 @@ def cmd_demo(args: list[str]) -> int:
     return init.demo(init.shell_name(opts.shell))
 
 
+def cmd_say(args: list[str]) -> int:
+    """Hidden, for the PowerShell hook: print its message as envwrap prints its
+    own (``envwrap: ...``, one escaped line on stderr) and exit with STATUS.
+    PowerShell's $Host.UI.WriteErrorLine would write past the caller's
+    ``2>$null`` / ``2>file``; a native command's stderr follows them."""
+    if len(args) != 2 or not args[0].isdigit():
+        raise UserError("usage: envwrap say STATUS MESSAGE (for the PowerShell hook)", 2)
+    say(f"envwrap: {args[1]}")
+    return int(args[0]) & 0xFF
+
+
 VERBS = {
     "sh": cmd_sh,
     "ls": cmd_ls,
@@ -370,6 +381,7 @@ VERBS = {
     "config": cmd_config,
     "init": cmd_init,
     "demo": cmd_demo,
+    "say": cmd_say,
 }
 
 USAGE = """usage: envwrap VERB [ARGS...]   (envwrap VERB --help for each)

@@ -47,6 +47,31 @@ def creator() -> str:
     return "venv"
 
 
+# One failing call of every shell command, each answered by one line on stderr
+# (no environment active, PROJECT_HOME set). Written so that bash, zsh, fish and
+# PowerShell read them alike.
+FAILING_COMMANDS = [
+    "workon 'does not exist'",
+    "mkvirtualenv -x",
+    "mktmpenv -p /no/such/python",
+    "cpvirtualenv 'does not exist'",
+    "mkproject",
+    "cdsitepackages",
+    "cdproject",
+    "rmvirtualenv 'does not exist'",
+    "showvirtualenv 'does not exist'",
+    "lssitepackages",
+    "add2virtualenv somewhere",
+    "toggleglobalsitepackages",
+    "wipeenv",
+    "setvirtualenvproject 'does not exist' somewhere",
+    "envwrap no-such-verb",
+    "lsvirtualenv --no-such-option",
+    "cdvirtualenv",
+    "allvirtualenv",
+]
+
+
 def isolated_user(tmp_path: Path, seed_cache: Path, creator: str = "venv", drop_prefixes=()) -> dict:
     """Environment variables of a fresh user whose HOME, XDG dirs, WORKON_HOME and
     PROJECT_HOME are under tmp_path, with envwrap's and virtualenvwrapper's

@@ -23,7 +23,7 @@ import pytest
 
 from envwrap.shells import quote
 
-from conftest import isolated_user
+from conftest import FAILING_COMMANDS, isolated_user
 
 ROOT = Path(__file__).resolve().parent.parent
 ENVWRAP = Path(sys.executable).parent / "envwrap"
@@ -312,6 +312,28 @@ out ok $status (yesno set -q T_EVAL) (yesno set -q T_AFTER)
     # the code ran (in the function: $argv is the command's) and went on past `false`
     assert r["ok"] == ["1", "yes", "yes"]
     assert (tmp_path / "log").read_text().splitlines() == ["sh fish workon anything"] * 2 + ["sh fish workon a b c"]
+
+
+def test_every_message_goes_where_the_caller_redirects_it(fish, tmp_path):
+    """2>file, 2>/dev/null and 2>&1 | ... take every message of every command,
+    the backend's included (fish sends the stderr of a command substitution to
+    its own stderr whatever was redirected: fish-shell issue #1035)."""
+    body = ""
+    for i, command in enumerate(FAILING_COMMANDS):
+        body += (f"{command} 2>$T_DIR/err-{i}\nout file-{i} $status\n"
+                 f"{command} 2>/dev/null\nout null-{i} $status\n"
+                 f"out piped-{i} ({command} 2>&1 | string collect)\n")
+    body += "cd $T_DIR; mktmpenv --without-pip 2>$T_DIR/err-tmp\nout tmp $status\ndeactivate\n"
+    r = fish.run(body, {"T_DIR": str(tmp_path)})
+    assert r.status == 0 and r.stdout == "" and r.stderr == "", r
+    for i, command in enumerate(FAILING_COMMANDS):
+        text = (tmp_path / f"err-{i}").read_text()
+        assert text.startswith("envwrap: ") and text.count("\n") == 1, (command, text)
+        assert r.one(f"file-{i}") != "0" and r.one(f"null-{i}") != "0", command
+        assert r[f"piped-{i}"] == [text.rstrip("\n")], command
+    assert r.one("tmp") == "0"
+    text = (tmp_path / "err-tmp").read_text()
+    assert text.startswith("envwrap: ") and text.count("\n") == 1 and "temporary" in text
 
 
 # ----------------------------------------------------------------- whole workflows

@@ -29,7 +29,7 @@ from envwrap import commands, envs, home, names, staging
 from envwrap.errors import UserError
 from envwrap.errors import one_line as escaped
 
-from conftest import make_wheel, require_shell
+from conftest import FAILING_COMMANDS, make_wheel, require_shell
 from shells import Shell
 
 q = Shell.quote
@@ -922,6 +922,26 @@ echo NOT REACHED
 
 SHELL_OPTIONS = {"bash": "set -u -o pipefail; shopt -s failglob nullglob",
                  "zsh": "setopt shwordsplit ksharrays nounset"}
+
+
+def test_every_message_goes_where_the_caller_redirects_it(sh, tmp_path):
+    """2>file, 2>/dev/null and 2>&1 | ... take every message of every command:
+    its one line lands where the caller sent it, never on the terminal (the
+    shell's own stderr) and never on stdout."""
+    err = tmp_path / "err"
+    for command in FAILING_COMMANDS:
+        r = sh.run(f"{command} 2>{q(str(err))}")
+        assert r.status != 0 and r.stdout == "" and r.stderr == "", (command, r)
+        assert one_line(err.read_text()), (command, err.read_text())
+        r = sh.run(f"{command} 2>/dev/null")
+        assert r.status != 0 and r.stdout == "" and r.stderr == "", (command, r)
+        r = sh.run(f"{command} 2>&1 | cat")
+        assert one_line(r.stdout) and r.stderr == "", (command, r)
+    # and the messages of commands that succeed
+    r = sh.run(f"cd {q(str(tmp_path))} && mktmpenv --without-pip 2>{q(str(err))}")
+    assert r.status == 0 and r.stdout == "" and r.stderr == "", r
+    assert one_line(err.read_text()) and "temporary" in err.read_text()
+    sh.ok("deactivate")
 
 
 def test_status_is_meaningful_under_user_options(sh, tmp_path):
