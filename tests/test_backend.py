@@ -120,6 +120,46 @@ def test_layouts_posix_and_windows(tmp_path):
     assert layout.activate_script("bash") == str(win / "Scripts" / "activate")
 
 
+def test_windows_envs_get_pip_launchers(tmp_path):
+    """On Windows, pip, pip3 and pipX.Y are .exe launchers made as pip makes its
+    own: the console launcher shipped inside pip, a #! line naming the env's
+    python.exe where the env will live, then a zip archive holding the script.
+    Here (no Windows) the launcher itself cannot run; the archive can: Python
+    runs a zip at the end of any file, which is what the launcher asks of it."""
+    import io
+    import struct
+    import sys
+    import zipfile
+
+    import pip
+
+    from envwrap import seed
+
+    staged = tmp_path / "stage" / "w"
+    site = staged / "Lib" / "site-packages"
+    (staged / "Scripts").mkdir(parents=True)
+    site.mkdir(parents=True)
+    seed.copy_tree(Path(pip.__file__).parent, site / "pip", bytecode=False)
+    final = tmp_path / "final home" / "w"
+    seed.write_pip_launchers(Layout.of(staged), Layout(final, True), "3.11")
+    assert sorted(os.listdir(staged / "Scripts")) == ["pip.exe", "pip3.11.exe", "pip3.exe"]
+    data = (staged / "Scripts" / "pip3.exe").read_bytes()
+    assert (staged / "Scripts" / "pip.exe").read_bytes() == data
+    bits = "64" if struct.calcsize("P") == 8 else "32"
+    stub = (site / "pip" / "_vendor" / "distlib" / f"t{bits}.exe").read_bytes()
+    assert stub.startswith(b"MZ") and data.startswith(stub)
+    shebang, _, archive = data[len(stub):].partition(b"\n")
+    assert shebang == b'#!"' + str(final / "Scripts" / "python.exe").encode() + b'"'  # quoted: a space
+    assert zipfile.ZipFile(io.BytesIO(archive)).namelist() == ["__main__.py"]
+    proc = subprocess.run([sys.executable, str(staged / "Scripts" / "pip3.exe"), "--version"],
+                          env=dict(os.environ, PYTHONPATH=str(site)), capture_output=True, text=True)
+    assert proc.returncode == 0 and f"from {site / 'pip'}" in proc.stdout, proc
+    # a pip without the launcher: one clear line, not a traceback
+    os.remove(site / "pip" / "_vendor" / "distlib" / f"t{bits}.exe")
+    with pytest.raises(UserError, match="pip launchers"):
+        seed.write_pip_launchers(Layout.of(staged), Layout(final, True), "3.11")
+
+
 def test_relocate_rewrites_only_whole_paths(tmp_path):
     old, new = tmp_path / "envs" / "foo", tmp_path / "envs" / "foo bar"
     (old / "bin").mkdir(parents=True)

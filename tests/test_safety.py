@@ -430,6 +430,69 @@ def test_creation_in_progress_is_never_visible(user, envwrap_exe, tmp_path, bash
 # ----------------------------------------------------------------- the staging area itself
 
 
+class LockfMsvcrt:
+    """The part of Windows's msvcrt that staging uses, over POSIX byte-range
+    locks (lockf): like msvcrt's, they lock bytes from the current position,
+    belong to the process, end with it, and a refusal is EACCES. So the
+    Windows code path runs here against locks really held by other processes
+    (which is why the holder below is a separate process)."""
+
+    LK_UNLCK, LK_LOCK, LK_NBLCK = 0, 1, 2  # msvcrt's values
+
+    def __init__(self):
+        self.calls: list[tuple[int, int, int]] = []
+
+    def locking(self, fd: int, mode: int, nbytes: int) -> None:
+        self.calls.append((os.lseek(fd, 0, os.SEEK_CUR), mode, nbytes))
+        assert mode == self.LK_NBLCK, "LK_LOCK gives up after 10 s; staging must not use it"
+        try:
+            fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB, nbytes, 0, os.SEEK_CUR)
+        except OSError:
+            raise OSError(13, "Permission denied") from None
+
+
+HOLD_LOCK = """
+import fcntl, os, sys
+fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT)
+fcntl.lockf(fd, fcntl.LOCK_EX, 1, 0)
+print("held", flush=True)
+sys.stdin.read()
+"""
+
+
+def test_locks_are_real_on_windows_too(tmp_path, monkeypatch):
+    """POSIX locks with flock, as before; Windows with msvcrt.locking, which
+    refuses a lock held by another process (never the old always-granted
+    lock), and waits for it when asked to block."""
+    import functools
+
+    assert fcntl is not None and staging._lock is staging._flock
+    fake = LockfMsvcrt()
+    monkeypatch.setattr(staging, "_lock", functools.partial(staging._msvcrt_lock, msvcrt=fake))
+    lock = staging.NameLock(tmp_path, "x").path  # the lock of the name 'x'
+    lock.parent.mkdir(parents=True)
+    holder = subprocess.Popen([sys.executable, "-c", HOLD_LOCK, str(lock)], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline() == "held\n"
+        assert staging._lock_fd(lock, blocking=False) is None  # held elsewhere: refused
+        with pytest.raises(UserError, match="being created or removed"):
+            with staging.NameLock(tmp_path, "x"):
+                pass  # pragma: no cover
+        got: list = []
+        waiter = threading.Thread(target=lambda: got.append(staging._lock_fd(lock, blocking=True)))
+        waiter.start()
+        time.sleep(0.4)
+        assert waiter.is_alive() and not got  # waits while it is held ...
+    finally:
+        holder.stdin.close()
+        holder.wait(timeout=10)
+    waiter.join(timeout=10)
+    assert got and got[0] is not None  # ... and gets it once the holder has gone
+    os.close(got[0])
+    assert all(pos == 0 and nbytes == 1 for pos, _, nbytes in fake.calls), fake.calls
+
+
 def test_stage_survives_a_sweeper_that_locked_it_first(tmp_path, monkeypatch):
     """A sweeper can lock a stage between its mkdir and its builder's lock, and
     delete it; the builder must then not carry on with a lock on a deleted file."""
