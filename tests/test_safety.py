@@ -209,40 +209,59 @@ def _case_insensitive(tmp: Path) -> bool:
         probe.rmdir()
 
 
-def test_case_only_difference_refused_simulated(tmp_path, monkeypatch):
-    """Simulated: os.path.exists answers as a case-insensitive file system would
-    (lexists, the first check, is left alone, so the case check itself is what
-    refuses). Runs everywhere; the next test uses a real such file system."""
-    root = tmp_path / "envs"
-    (root / "Foo").mkdir(parents=True)
+@pytest.fixture
+def case_insensitive_dir(tmp_path):
+    """A directory on a real case-insensitive file system: the temporary
+    directory when it is one (macOS, Windows), else a FAT image mounted with
+    fusefat (Linux; needs dosfstools, fusefat and /dev/fuse)."""
+    if _case_insensitive(tmp_path):
+        yield tmp_path
+        return
+    missing = [t for t in ("mkfs.vfat", "fusefat", "fusermount") if shutil.which(t) is None]
+    if missing or not os.path.exists("/dev/fuse"):
+        why = (f"no case-insensitive file system here: {', '.join(missing) or '/dev/fuse'} missing "
+               "(apt-get install dosfstools fusefat)")
+        if os.environ.get("CI"):
+            pytest.fail(why)
+        pytest.skip(why)
+    image, mount = tmp_path / "fat.img", tmp_path / "fat"
+    with open(image, "wb") as fh:
+        fh.truncate(32 << 20)
+    subprocess.run(["mkfs.vfat", str(image)], check=True, capture_output=True)
+    mount.mkdir()
+    log = tmp_path / "fusefat.log"
+    with open(log, "wb") as fh:  # fusefat stays in the background: no pipes to wait on
+        status = subprocess.call(["fusefat", "-o", "rw+", str(image), str(mount)],
+                                 stdin=subprocess.DEVNULL, stdout=fh, stderr=fh)
+    if status != 0 or not os.path.ismount(mount):
+        why = f"cannot mount a FAT image with fusefat: {log.read_text(errors='replace').strip()[-300:]}"
+        if os.environ.get("CI"):
+            pytest.fail(why)
+        pytest.skip(why)
+    try:
+        assert _case_insensitive(mount)
+        yield mount
+    finally:
+        if subprocess.call(["fusermount", "-u", str(mount)], stderr=subprocess.DEVNULL) != 0:
+            subprocess.call(["fusermount", "-uz", str(mount)])
+
+
+def test_case_only_difference_refused_on_a_case_insensitive_fs(user, envwrap_exe, case_insensitive_dir):
+    """'foo' when 'Foo' exists: the file system finds Foo under either name, and
+    envwrap says so, naming the existing spelling; nothing changes."""
+    root = case_insensitive_dir / "envs"
+    (root / "Foo").mkdir(parents=True)  # by hand: venv cannot make its symlinks on FAT
     (root / "Foo" / "pyvenv.cfg").write_text("home = /usr/bin\n")
-    real_exists = os.path.exists
-
-    def folded_exists(path) -> bool:
-        path = os.fspath(path)
-        parent, leaf = os.path.split(path)
-        try:
-            return any(e.casefold() == leaf.casefold() for e in os.listdir(parent)) or real_exists(path)
-        except OSError:
-            return real_exists(path)
-
-    monkeypatch.setattr(os.path, "exists", folded_exists)
+    env = dict(user, WORKON_HOME=str(root))
+    before = snapshot(root)
     for variant in ("foo", "FOO", "fOo"):
-        with pytest.raises(UserError, match="only in case") as info:
-            envs.check_new_name(root, variant)
-        assert "\n" not in str(info.value)
-    assert envs.check_new_name(root, "bar") == str(root / "bar")
-    with pytest.raises(UserError, match="already exists"):
-        envs.check_new_name(root, "Foo")
-
-
-def test_case_only_difference_refused_on_a_real_case_insensitive_fs(user, envwrap_exe, tmp_path):
-    if not _case_insensitive(tmp_path):
-        pytest.skip("the temporary directory is on a case-sensitive file system (the simulated test covers it)")
-    assert run(envwrap_exe, user, "new", "--without-pip", "Foo").returncode == 0
-    proc = run(envwrap_exe, user, "new", "--without-pip", "foo")
-    assert proc.returncode != 0 and one_line(proc.stderr)
-    assert envs.listing(Path(user["WORKON_HOME"])) == ["Foo"]
+        proc = run(envwrap_exe, env, "new", "--without-pip", variant)
+        assert proc.returncode != 0 and one_line(proc.stderr), proc.stderr
+        assert f"'{variant}' differs from existing 'Foo' only in case" in proc.stderr
+    proc = run(envwrap_exe, env, "new", "--without-pip", "Foo")
+    assert proc.returncode != 0 and one_line(proc.stderr) and "already exists" in proc.stderr
+    assert envs.listing(root) == ["Foo"]
+    assert snapshot(root) == before
 
 
 # ----------------------------------------------------------------- atomic creation
