@@ -258,18 +258,37 @@ def test_hooks_are_found_with_their_shell_suffix(tmp_path):
     assert hooks.sourced(tmp_path / "postactivate", "zsh") == str(tmp_path / "postactivate")
 
 
-def test_workon_imports_stay_lean(envwrap_exe, user):
-    """The workon path imports nothing it does not use: not even pathlib or re,
-    which together cost more than the rest of workon."""
+# Every module the workon path may import, beyond what the interpreter has
+# loaded before envwrap starts: an allow-list, so that anything new (a
+# dataclass would bring dataclasses, inspect, re, ...) fails here until it is
+# chosen on purpose. Codecs (encodings.*) load as the locale asks, and are free.
+WORKON_MODULES = {
+    "__future__", "errno",
+    "envwrap", "envwrap.cli", "envwrap.commands", "envwrap.envs", "envwrap.errors", "envwrap.home",
+    "envwrap.hooks", "envwrap.layout", "envwrap.names", "envwrap.plan", "envwrap.shells",
+    "envwrap.shells.quote",
+}
+EMITTER_MODULE = {"bash": "envwrap.shells.posix", "zsh": "envwrap.shells.posix", "fish": "envwrap.shells.fish",
+                  "powershell": "envwrap.shells.powershell"}
+
+
+@pytest.mark.parametrize("shell", sorted(EMITTER_MODULE))
+def test_workon_imports_stay_lean(envwrap_exe, user, shell):
+    """The workon path imports only the modules it needs: not even pathlib or
+    re, which together cost more than the rest of workon."""
     run(envwrap_exe, user, "new", "--without-pip", "lean")
-    code = ("import sys, runpy; sys.argv=['envwrap','sh','bash','workon','lean']; "
-            "from envwrap.cli import main; main(); "
-            "bad = sorted(m for m in ('venv', 'tomli_w', 'shellingham', 'json', 'platformdirs', 'argparse',"
-            " 'pathlib', 're', 'subprocess', 'shutil')"
-            " if m in sys.modules); print('BAD', bad, file=sys.stderr)")
+    code = ("import sys; before = set(sys.modules); "
+            f"sys.argv = ['envwrap', 'sh', {shell!r}, 'workon', 'lean']; "
+            "from envwrap.cli import main; status = main(); "
+            "new = sorted(m for m in set(sys.modules) - before if not m.startswith('encodings.')); "
+            "print('STATUS', status, 'NEW', ' '.join(new), file=sys.stderr)")
     python = Path(envwrap_exe).parent / "python"
     proc = subprocess.run([str(python), "-I", "-c", code], env=user, capture_output=True, text=True)
-    assert "BAD []" in proc.stderr, proc.stderr
+    line = proc.stderr.strip().splitlines()[-1]
+    assert line.startswith("STATUS 0 NEW "), proc.stderr
+    loaded = set(line.split()[3:])
+    assert "envwrap.envs" in loaded and EMITTER_MODULE[shell] in loaded  # it did the work
+    assert loaded <= WORKON_MODULES | {EMITTER_MODULE[shell]}, sorted(loaded - WORKON_MODULES)
 
 
 def test_shell_detection_falls_back_to_SHELL(monkeypatch):

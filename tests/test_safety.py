@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pytest
 
-from envwrap import commands, envs, home, names, staging
+from envwrap import commands, envs, home, layout, names, staging
 from envwrap.errors import UserError
 from envwrap.errors import one_line as escaped
 
@@ -846,13 +846,26 @@ def test_garbage_pyvenv_cfg_is_listed_as_broken(user, envwrap_exe, bash, tmp_pat
     bash.ok("workon fine")
 
 
-def test_repair_of_an_unreadable_pyvenv_cfg_is_not_a_traceback(user, envwrap_exe, tmp_path):
+def test_repair_of_an_unreadable_pyvenv_cfg(user, envwrap_exe, tmp_path):
+    """Without -p, repair cannot tell which Python the env had: one line saying
+    to name it, nothing changed. With -p, the env is whole again afterwards."""
+    env = tmp_path / "envs" / "garbage"
     assert run(envwrap_exe, user, "new", "--without-pip", "garbage").returncode == 0
-    (tmp_path / "envs" / "garbage" / "pyvenv.cfg").write_bytes(b"\xff\xfe\x00garbage")
-    for argv in (["repair", "garbage"], ["repair", "garbage", "-p", BASE_PY]):
-        proc = run(envwrap_exe, user, *argv)
-        assert "Traceback" not in proc.stderr, proc.stderr
-        assert proc.returncode == 0 or one_line(proc.stderr)
+    (env / "pyvenv.cfg").write_bytes(b"\xff\xfe\x00garbage")
+    before = snapshot(env)
+    proc = run(envwrap_exe, user, "repair", "garbage")
+    assert proc.returncode != 0 and one_line(proc.stderr) and "-p PYTHON" in proc.stderr, proc.stderr
+    assert snapshot(env) == before
+    proc = run(envwrap_exe, user, "repair", "garbage", "-p", BASE_PY)
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stderr
+    data = json.loads(run(envwrap_exe, user, "ls", "--json").stdout)
+    assert [(d["name"], d["broken"]) for d in data] == [("garbage", None)]
+    cfg = layout.read_cfg(env / "pyvenv.cfg")
+    assert os.path.realpath(os.path.join(cfg["home"], os.path.basename(BASE_PY))) == BASE_PY
+    py = subprocess.run([str(env / "bin" / "python"), "-c", "import sys; print(sys.prefix)"],
+                        capture_output=True, text=True)
+    assert py.stdout.strip() == str(env)
 
 
 def test_project_file_pointing_nowhere(user, envwrap_exe, bash, tmp_path):
