@@ -23,7 +23,7 @@ import pytest
 from envwrap import activators
 from envwrap.shells import quote
 
-from conftest import FAILING_COMMANDS, isolated_user
+from conftest import CREATORS, FAILING_COMMANDS, isolated_user, require_creator
 
 ROOT = Path(__file__).resolve().parent.parent
 ENVWRAP = Path(sys.executable).parent / "envwrap"
@@ -173,17 +173,24 @@ def statements(parser, code: str) -> list[tuple]:
     return out
 
 
-def isolated_env(tmp_path: Path) -> dict:
-    env = isolated_user(tmp_path, tmp_path / "cache", os.environ.get("ENVWRAP_TEST_CREATOR", "venv"))
+def isolated_env(tmp_path: Path, creator: str | None = None) -> dict:
+    env = isolated_user(tmp_path, tmp_path / "cache", creator or os.environ.get("ENVWRAP_TEST_CREATOR", "venv"))
     env.pop("PSModulePath", None)
     return env
 
 
 @pytest.fixture
-def ps_user(tmp_path) -> dict:
+def ps_creator(request) -> str | None:
+    """Each of CREATORS for the pwsh workflow, else $ENVWRAP_TEST_CREATOR (venv)."""
+    param = getattr(request, "param", None)
+    return require_creator(param) if param else None
+
+
+@pytest.fixture
+def ps_user(tmp_path, ps_creator) -> dict:
     if not ENVWRAP.exists():
         pytest.fail(f"{ENVWRAP} missing: run the tests with the python envwrap is installed in")
-    return isolated_env(tmp_path)
+    return isolated_env(tmp_path, ps_creator)
 
 
 def envwrap(env: dict, *args: str, cwd: Path | None = None) -> str:
@@ -461,6 +468,7 @@ def run_pwsh(env: dict, tmp_path: Path, body: str, extra: dict | None = None):
 
 @needs_pwsh
 @pytest.mark.parametrize("name", HOSTILE[:3])
+@pytest.mark.parametrize("ps_creator", CREATORS, indirect=True)
 def test_pwsh_workflow(ps_user, tmp_path, name):
     env = tmp_path / "envs" / name
     records, proc = run_pwsh(ps_user, tmp_path, r"""
