@@ -65,6 +65,11 @@ def _who(prog: str) -> str:
     return prog[len("envwrap "):] if prog.startswith("envwrap ") else prog
 
 
+def _tell(text: str = "") -> None:
+    """A line of stdout meant for people: control characters shown escaped."""
+    _out(one_line(text))
+
+
 # ----------------------------------------------------------------- verbs
 
 
@@ -151,23 +156,23 @@ def _show(info, hook_dir) -> None:
     from envwrap import home, hooks
     from envwrap.layout import Layout
 
-    _out(info.name)
-    _out("=" * len(info.name))
-    _out(f"path:    {info.path}")
-    _out(f"python:  {info.version or 'unknown'}" + (f" ({info.base})" if info.base else ""))
+    _tell(info.name)
+    _out("=" * len(one_line(info.name)))
+    _tell(f"path:    {info.path}")
+    _tell(f"python:  {info.version or 'unknown'}" + (f" ({info.base})" if info.base else ""))
     if info.project:
-        _out(f"project: {info.project}" + (" (MISSING: the directory is gone)" if info.project_missing else ""))
+        _tell(f"project: {info.project}" + (" (MISSING: the directory is gone)" if info.project_missing else ""))
     if info.broken:
-        _out(f"status:  BROKEN: {info.broken}")
+        _tell(f"status:  BROKEN: {info.broken}")
     elif info.mismatch:
-        _out(f"status:  WARNING: {info.mismatch}; the interpreter does not see them")
+        _tell(f"status:  WARNING: {info.mismatch}; the interpreter does not see them")
     else:
-        _out("status:  ok")
+        _tell("status:  ok")
     from envwrap import tidy
 
-    _out(f"used:    {tidy.when(info.last_used)}")
+    _tell(f"used:    {tidy.when(info.last_used)}")
     if info.size is not None:
-        _out(f"size:    {tidy.human_size(info.size)}")
+        _tell(f"size:    {tidy.human_size(info.size)}")
     sys.stdout.flush()
     # As virtualenvwrapper runs them: in WORKON_HOME, with the name.
     root = home.workon_home()
@@ -302,14 +307,14 @@ def cmd_sitepackages(args: list[str]) -> int:
         _out(str(sp))
         return 0
     for entry in sorted(os.listdir(sp)):
-        _out(entry)
+        _tell(entry)
     extra = os.path.join(sp, envs.PATH_EXTENSIONS)
     if os.path.isfile(extra):
         _out()
         _out(f"{envs.PATH_EXTENSIONS}:")
         with open(extra, encoding="utf-8") as fh:
             for line in fh.read().splitlines():
-                _out(f"  {line}")
+                _tell(f"  {line}")
     return 0
 
 
@@ -636,6 +641,17 @@ def cmd_demo(args: list[str]) -> int:
     return init.demo(init.shell_name(opts.shell))
 
 
+def cmd_say(args: list[str]) -> int:
+    """Hidden, for the PowerShell hook: print its message as envwrap prints its
+    own (``envwrap: ...``, one escaped line on stderr) and exit with STATUS.
+    PowerShell's $Host.UI.WriteErrorLine would write past the caller's
+    ``2>$null`` / ``2>file``; a native command's stderr follows them."""
+    if len(args) != 2 or not args[0].isdigit():
+        raise UserError("usage: envwrap say STATUS MESSAGE (for the PowerShell hook)", 2)
+    say(f"envwrap: {args[1]}")
+    return int(args[0]) & 0xFF
+
+
 VERBS = {
     "sh": cmd_sh,
     "ls": cmd_ls,
@@ -659,6 +675,7 @@ VERBS = {
     "shell": cmd_shell,
     "which": cmd_which,
     "gc": cmd_gc,
+    "say": cmd_say,
 }
 
 USAGE = """usage: envwrap VERB [ARGS...]   (envwrap VERB --help for each)

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from envwrap import envs, home, staging
-from envwrap.errors import UserError
+from envwrap.errors import UserError, one_line
 
 _SOURCES = {"variable": "from $WORKON_HOME", "config": "from the config file", "default": "the default"}
 
@@ -183,7 +183,7 @@ def run(fix: bool) -> int:
     notes: list[str] = []
     found = problems(fix, notes)
     for line in found:
-        print(line)
+        print(one_line(line))
     for line in notes:
         print(line, file=sys.stderr)
     if not found:

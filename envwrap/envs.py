@@ -166,17 +166,26 @@ def check_new_name(root, name: str) -> str:
     root = os.fspath(root)
     path = os.path.join(root, name)
     if os.path.lexists(path):
+        # On a case-insensitive file system 'foo' finds 'Foo': name the one there.
+        other = _spelled_otherwise(root, name)
+        if other is not None:
+            raise UserError(f"'{name}' differs from existing '{other}' only in case")
         what = "environment" if os.path.isfile(os.path.join(path, "pyvenv.cfg")) else "a file or directory named"
         raise UserError(f"{what} '{name}' already exists in {root}")
-    # Case-insensitive file systems: 'Foo' and 'foo' would be one directory.
-    folded = name.casefold()
-    try:
-        for other in os.listdir(root):
-            if other != name and other.casefold() == folded and os.path.exists(path):
-                raise UserError(f"'{name}' differs from existing '{other}' only in case")
-    except FileNotFoundError:
-        pass
     return path
+
+
+def _spelled_otherwise(root: str, name: str) -> str | None:
+    """The entry of ``root`` that ``name`` reaches when it is not spelled so
+    (a case-insensitive file system), or None."""
+    try:
+        entries = os.listdir(root)
+    except OSError:
+        return None
+    if name in entries:
+        return None
+    folded = name.casefold()
+    return next((e for e in entries if e.casefold() == folded), None)
 
 
 def broken(path) -> str | None:

@@ -12,8 +12,10 @@ class UserError(Exception):
         self.status = status
 
 
-_CONTROL = {i: f"\\x{i:02x}" for i in range(0x20)}
-_CONTROL.update({0x0A: "\\n", 0x0D: "\\r", 0x09: "\\t", 0x7F: "\\x7f"})
+# C0 controls, DEL and the C1 controls (U+0080..U+009F: U+009B alone starts an
+# escape sequence on terminals that read 8-bit controls).
+_CONTROL = {i: f"\\x{i:02x}" for i in (*range(0x20), *range(0x7F, 0xA0))}
+_CONTROL.update({0x0A: "\\n", 0x0D: "\\r", 0x09: "\\t"})
 
 
 def say(message: str) -> None:
@@ -25,5 +27,8 @@ def say(message: str) -> None:
 
 def one_line(message: str) -> str:
     """A message safe to print as one terminal line: names a user chose may hold
-    newlines or escape sequences, which are shown escaped, never acted on."""
+    newlines or escape sequences, which are shown escaped, never acted on.
+
+    Everything envwrap prints for people, on stdout or stderr, goes through
+    this; machine formats (``envwrap ls``, ``ls --json``, ``path``) do not."""
     return message.translate(_CONTROL)

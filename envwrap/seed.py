@@ -174,11 +174,59 @@ def _launcher(python: Path, module_call: str) -> str:
     )
 
 
+def _windows_stub(site: str) -> bytes:
+    """The console launcher that pip puts in front of the scripts it installs
+    on Windows (distlib's ``t32.exe`` / ``t64.exe`` / ``t64-arm.exe``, shipped
+    inside pip itself), for this machine's architecture."""
+    import struct
+    import sysconfig
+
+    bits = "64" if struct.calcsize("P") == 8 else "32"
+    arm = "-arm" if sysconfig.get_platform() == "win-arm64" else ""
+    stub = Path(site, "pip", "_vendor", "distlib", f"t{bits}{arm}.exe")
+    try:
+        return stub.read_bytes()
+    except OSError:
+        raise UserError(f"cannot write the pip launchers: this pip has no {stub.name} "
+                        "(pass --without-pip, or use --creator uv)") from None
+
+
+def _windows_launcher(stub: bytes, python: Path, module_call: str) -> bytes:
+    """A ``Scripts\\NAME.exe`` as pip writes one: the launcher, a ``#!`` line
+    naming the interpreter (in double quotes when it holds a space), then a zip
+    archive whose ``__main__.py`` is the script. The launcher starts the
+    interpreter on its own file; Python runs the archive at the end of it."""
+    import io
+    import zipfile
+
+    py = str(python)
+    shebang = b"#!" + (f'"{py}"' if " " in py else py).encode("utf-8") + b"\n"
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as zf:
+        # a fixed date: the same launcher for the same interpreter, byte for byte
+        # the script of a POSIX launcher, without its #! line
+        body = _launcher(Path("python"), module_call).split("\n", 1)[1]
+        zf.writestr(zipfile.ZipInfo("__main__.py", date_time=(1980, 1, 1, 0, 0, 0)), body)
+    return stub + shebang + archive.getvalue()
+
+
 def write_pip_launchers(staged: Layout, final: Layout, version: str) -> None:
-    if staged.windows:  # pragma: no cover - Windows launchers come from ensurepip
+    """``pip``, ``pip3`` and ``pipX.Y`` in the env's scripts directory, naming
+    the interpreter where the env will live (``final``): scripts on POSIX,
+    ``.exe`` launchers on Windows (made here, as pip makes them: envwrap's
+    environments never run ensurepip)."""
+    names = ("pip", "pip3", f"pip{version}")
+    module_call = "pip._internal.cli.main.main"
+    if staged.windows:
+        site = staged.site_packages()
+        if site is None:
+            raise UserError(f"no site-packages in {staged.root}")
+        data = _windows_launcher(_windows_stub(site), Path(final.python), module_call)
+        for name in names:
+            Path(staged.bin_dir, name + ".exe").write_bytes(data)
         return
-    text = _launcher(final.python, "pip._internal.cli.main.main")
-    for name in ("pip", "pip3", f"pip{version}"):
+    text = _launcher(final.python, module_call)
+    for name in names:
         path = Path(staged.bin_dir, name)
         path.write_text(text, encoding="utf-8")
         path.chmod(0o755)

@@ -7,9 +7,9 @@ children of WORKON_HOME that hold a ``pyvenv.cfg``, so a half-built or
 half-deleted environment is never visible.
 
 Each staging directory holds a lock file that its builder keeps locked
-(``flock``) while alive. The kernel drops the lock when the process dies, even
-on SIGKILL, so any later command can tell a leftover from work in progress and
-sweep it (:func:`sweep`).
+(``flock``; ``msvcrt.locking`` on Windows) while alive. The kernel drops the
+lock when the process dies, even on SIGKILL, so any later command can tell a
+leftover from work in progress and sweep it (:func:`sweep`).
 
 Names are also locked while created or removed (``.envwrap/locks``), so two
 ``mkvirtualenv`` of one name at once: one wins, the other is told.
@@ -36,20 +36,48 @@ from envwrap.home import state_dir
 
 try:
     import fcntl
-except ImportError:  # pragma: no cover - Windows
+except ImportError:  # Windows
     fcntl = None  # type: ignore[assignment]
+
+
+def _flock(fd: int, blocking: bool) -> None:
+    """POSIX: flock the whole file; the kernel drops it when the process dies."""
+    fcntl.flock(fd, fcntl.LOCK_EX | (0 if blocking else fcntl.LOCK_NB))
+
+
+def _msvcrt_lock(fd: int, blocking: bool, msvcrt=None) -> None:
+    """Windows: lock the file's first byte with ``msvcrt.locking``; Windows
+    drops it when the handle is closed or the process ends, even if killed.
+    LK_NBLCK fails at once when another process holds it (EACCES, or EDEADLK
+    from some C runtimes); blocking means trying again until it is free
+    (LK_LOCK would give up after ten seconds)."""
+    if msvcrt is None:
+        import msvcrt
+    import time
+
+    os.lseek(fd, 0, os.SEEK_SET)  # the region starts at the current position
+    while True:
+        try:
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+            return
+        except OSError as exc:
+            if not blocking or exc.errno not in (errno.EACCES, errno.EDEADLK):
+                raise
+        time.sleep(0.05)
+
+
+# How this platform locks a file descriptor.
+_lock = _flock if fcntl is not None else _msvcrt_lock
 
 
 def _lock_fd(path: Path, blocking: bool) -> int | None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-    if fcntl is None:  # pragma: no cover
-        return fd
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_BINARY", 0), 0o600)
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX | (0 if blocking else fcntl.LOCK_NB))
+        _lock(fd, blocking)
     except OSError as exc:
         os.close(fd)
-        if exc.errno in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
+        if exc.errno in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES, errno.EDEADLK):
             return None
         raise
     return fd

@@ -48,11 +48,16 @@ function __envwrap_call --description 'Run the envwrap backend with the settings
         $exe $argv
 end
 
-# Ask the backend for fish code and evaluate it, only on success. The exit status
-# is taken from $pipestatus: `string collect` alone would report 1 for a plan
-# with no output and 0 for a failed backend that printed something.
+# Ask the backend for fish code and evaluate it, only on success. The code is
+# taken with `read -z` at the end of a pipe, not with a command substitution:
+# fish sends the stderr of a command substitution to its own stderr, whatever
+# the function's caller redirected (fish-shell issue #1035), so
+# `mkvirtualenv -x 2>/dev/null` would still print the backend's messages. The
+# exit status is the backend's, from $pipestatus (read's own would be 1 for a
+# plan with no output).
 function __envwrap_run --description 'Evaluate the code the envwrap backend prints, if it succeeded'
-    set -l __envwrap_code (__envwrap_call sh fish $argv | string collect)
+    set -l __envwrap_code
+    __envwrap_call sh fish $argv | read -lz __envwrap_code
     set -l __envwrap_st $pipestatus[1]
     if test "$__envwrap_st" -ne 0
         return $__envwrap_st

@@ -72,6 +72,18 @@ function global:__envwrap_call {
     }
 }
 
+# Tell the user something the way the backend tells everything: the backend
+# prints it (one escaped line, envwrap: ...) on its stderr, and sets
+# $LASTEXITCODE to Status. A native command's stderr follows the caller's
+# redirection (2>$null, 2>file, 2>&1: PowerShell captures the stderr of every
+# native command whose error stream is redirected, inside functions too), where
+# $Host.UI.WriteErrorLine would write to the console whatever was redirected.
+# Costs a process: used only where something already went wrong.
+function global:__envwrap_say {
+    param([int]$Status, [string]$Message)
+    __envwrap_call say ([string]$Status) $Message
+}
+
 # Ask the backend for PowerShell code and evaluate it, only on success. The code
 # calls the helpers below, which throw on failure: that ends the evaluation at
 # the first step that fails.
@@ -88,8 +100,7 @@ function global:__envwrap_run {
     try {
         Invoke-Expression $code
     } catch {
-        $Host.UI.WriteErrorLine('envwrap: ' + $_.Exception.Message)
-        $global:LASTEXITCODE = 1
+        __envwrap_say 1 $_.Exception.Message
     }
 }
 
@@ -112,7 +123,9 @@ function global:__envwrap_source {
     try {
         . __envwrap_dot $__envwrap_hook
     } catch {
-        $Host.UI.WriteErrorLine("envwrap: hook $__envwrap_hook failed: " + $_.Exception.Message)
+        $__envwrap_st = $global:LASTEXITCODE
+        __envwrap_say 0 ("hook $__envwrap_hook failed: " + $_.Exception.Message)
+        $global:LASTEXITCODE = $__envwrap_st
     }
 }
 
@@ -302,8 +315,17 @@ function global:__envwrap_deactivate {
     if ($project) {
         __envwrap_source_if ([IO.Path]::Combine($project, '.virtualenvwrapper')) 'predeactivate.ps1'
     }
-    __envwrap_venv_deactivate -NonDestructive:$NonDestructive
+    # The status, as bash's deactivate returns it: 0, or that of the env's own
+    # deactivate or of removing a temporary env when they fail ($LASTEXITCODE).
+    $st = 0
+    try {
+        __envwrap_venv_deactivate -NonDestructive:$NonDestructive
+    } catch {
+        __envwrap_say 0 ('deactivate: ' + $_.Exception.Message)
+        $st = 1
+    }
     if ($NonDestructive) {
+        $global:LASTEXITCODE = $st
         return
     }
     Remove-Item -Path 'Function:\global:deactivate', 'Function:\global:__envwrap_venv_deactivate' -ErrorAction SilentlyContinue
@@ -316,8 +338,12 @@ function global:__envwrap_deactivate {
     if ($envDir -and [IO.File]::Exists([IO.Path]::Combine($envDir, '.envwrap-tmpenv'))) {
         $left = __envwrap_leave_dir $envDir ([IO.Path]::GetDirectoryName($envDir))
         __envwrap_call rm --tmp $envDir
+        if ($LASTEXITCODE) {
+            $st = $LASTEXITCODE
+        }
         __envwrap_back_dir $left
     }
+    $global:LASTEXITCODE = $st
 }
 
 # Before an environment is removed: if the current location is inside $Dir, go
@@ -517,7 +543,7 @@ function global:cdvirtualenv {
     }
     $venv = [Environment]::GetEnvironmentVariable('VIRTUAL_ENV')
     if (-not $venv) {
-        $Host.UI.WriteErrorLine('envwrap: cdvirtualenv: no environment is active; run workon first')
+        __envwrap_say 1 'cdvirtualenv: no environment is active; run workon first'
         return
     }
     $target = $venv
@@ -527,9 +553,11 @@ function global:cdvirtualenv {
     Set-Location -LiteralPath $target
 }
 
-# allvirtualenv COMMAND ARGS...: run COMMAND in every environment (its bin
-# directory first on PATH, VIRTUAL_ENV set, in its directory); everything is
-# restored after each one.
+# allvirtualenv COMMAND ARGS...: run COMMAND in every environment, each in its
+# own PowerShell process (as bash uses a subshell, and fish a fish process):
+# the env's Activate.ps1 is dot-sourced there, then it cds into the env and runs
+# COMMAND, so nothing leaks back into this session. The status ($LASTEXITCODE)
+# is the last failing one, 0 when all succeeded.
 function global:allvirtualenv {
     Set-StrictMode -Off
     if (__envwrap_wants_help $args) {
@@ -537,15 +565,34 @@ function global:allvirtualenv {
         return
     }
     if ($args.Count -eq 0) {
-        $Host.UI.WriteErrorLine('usage: allvirtualenv COMMAND [ARGS...]')
+        __envwrap_say 2 'allvirtualenv: name a command to run in every environment'
         return
     }
-    $command = $args[0]
-    $rest = @()
-    if ($args.Count -gt 1) {
-        $rest = $args[1..($args.Count - 1)]
+    $exe = [Diagnostics.Process]::GetCurrentProcess().MainModule.FileName
+    $each = {
+        param([string]$Script, [string]$Dir, [string]$Command)
+        $rest = @($args)
+        $ErrorActionPreference = 'Stop'
+        if ($Script.IndexOfAny([char[]]'[]*?`') -ge 0) {
+            . ([scriptblock]::Create([IO.File]::ReadAllText($Script)))
+        } else {
+            . $Script
+        }
+        Set-Location -LiteralPath $Dir
+        $ErrorActionPreference = 'Continue'
+        $global:LASTEXITCODE = 0
+        & $Command @rest
+        $ok = $?
+        if ($LASTEXITCODE) {
+            exit $LASTEXITCODE
+        }
+        if (-not $ok) {
+            exit 1
+        }
+        exit 0
     }
     $h = __envwrap_workon_home
+    $st = 0
     foreach ($name in @(__envwrap_names)) {
         Write-Output $name
         Write-Output ('=' * $name.Length)
@@ -554,23 +601,14 @@ function global:allvirtualenv {
         if (-not [IO.Directory]::Exists($bin)) {
             $bin = [IO.Path]::Combine($dir, 'Scripts')
         }
-        $savedPath = $env:PATH
-        $savedVenv = [Environment]::GetEnvironmentVariable('VIRTUAL_ENV')
-        $savedHome = [Environment]::GetEnvironmentVariable('PYTHONHOME')
-        Push-Location -LiteralPath $dir
-        try {
-            $env:VIRTUAL_ENV = $dir
-            $env:PYTHONHOME = $null
-            $env:PATH = $bin + [IO.Path]::PathSeparator + $savedPath
-            & $command @rest
-        } finally {
-            $env:PATH = $savedPath
-            $env:VIRTUAL_ENV = $savedVenv
-            $env:PYTHONHOME = $savedHome
-            Pop-Location
+        $script = [IO.Path]::Combine($bin, 'Activate.ps1')
+        & $exe -NoLogo -NoProfile -Command $each -args (@($script, $dir) + @($args))
+        if ($LASTEXITCODE) {
+            $st = $LASTEXITCODE
         }
         Write-Output ''
     }
+    $global:LASTEXITCODE = $st
 }
 
 # ----------------------------------------------------------------- completion

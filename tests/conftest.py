@@ -47,6 +47,31 @@ def creator() -> str:
     return "venv"
 
 
+# One failing call of every shell command, each answered by one line on stderr
+# (no environment active, PROJECT_HOME set). Written so that bash, zsh, fish and
+# PowerShell read them alike.
+FAILING_COMMANDS = [
+    "workon 'does not exist'",
+    "mkvirtualenv -x",
+    "mktmpenv -p /no/such/python",
+    "cpvirtualenv 'does not exist'",
+    "mkproject",
+    "cdsitepackages",
+    "cdproject",
+    "rmvirtualenv 'does not exist'",
+    "showvirtualenv 'does not exist'",
+    "lssitepackages",
+    "add2virtualenv somewhere",
+    "toggleglobalsitepackages",
+    "wipeenv",
+    "setvirtualenvproject 'does not exist' somewhere",
+    "envwrap no-such-verb",
+    "lsvirtualenv --no-such-option",
+    "cdvirtualenv",
+    "allvirtualenv",
+]
+
+
 def isolated_user(tmp_path: Path, seed_cache: Path, creator: str = "venv", drop_prefixes=()) -> dict:
     """Environment variables of a fresh user whose HOME, XDG dirs, WORKON_HOME and
     PROJECT_HOME are under tmp_path, with envwrap's and virtualenvwrapper's
@@ -73,7 +98,31 @@ def isolated_user(tmp_path: Path, seed_cache: Path, creator: str = "venv", drop_
         LC_ALL="C.UTF-8",
         TERM="dumb",
     )
+    if creator == "virtualenv":
+        # the real virtualenv of the test extra, named the way virtualenvwrapper
+        # users name their creator (whether or not its bin is on PATH)
+        env.update(VIRTUALENVWRAPPER_VIRTUALENV=str(VIRTUALENV), VIRTUALENV_NO_PERIODIC_UPDATE="1")
     return env
+
+
+VIRTUALENV = Path(sys.executable).parent / "virtualenv"
+CREATORS = ("venv", "uv", "virtualenv")
+
+
+def require_creator(name: str) -> str:
+    """``name``, if that creator is installed; else skip (fail in CI)."""
+    missing = None
+    if name == "uv":
+        from envwrap.envs import _uv_binary
+
+        missing = _uv_binary() is None
+    elif name == "virtualenv":
+        missing = not VIRTUALENV.exists()
+    if missing:
+        if os.environ.get("CI"):
+            pytest.fail(f"{name} is not installed, and CI must test it (pip install -e '.[test]')")
+        pytest.skip(f"{name} is not installed")
+    return name
 
 
 @pytest.fixture

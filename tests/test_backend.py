@@ -120,6 +120,46 @@ def test_layouts_posix_and_windows(tmp_path):
     assert layout.activate_script("bash") == str(win / "Scripts" / "activate")
 
 
+def test_windows_envs_get_pip_launchers(tmp_path):
+    """On Windows, pip, pip3 and pipX.Y are .exe launchers made as pip makes its
+    own: the console launcher shipped inside pip, a #! line naming the env's
+    python.exe where the env will live, then a zip archive holding the script.
+    Here (no Windows) the launcher itself cannot run; the archive can: Python
+    runs a zip at the end of any file, which is what the launcher asks of it."""
+    import io
+    import struct
+    import sys
+    import zipfile
+
+    import pip
+
+    from envwrap import seed
+
+    staged = tmp_path / "stage" / "w"
+    site = staged / "Lib" / "site-packages"
+    (staged / "Scripts").mkdir(parents=True)
+    site.mkdir(parents=True)
+    seed.copy_tree(Path(pip.__file__).parent, site / "pip", bytecode=False)
+    final = tmp_path / "final home" / "w"
+    seed.write_pip_launchers(Layout.of(staged), Layout(final, True), "3.11")
+    assert sorted(os.listdir(staged / "Scripts")) == ["pip.exe", "pip3.11.exe", "pip3.exe"]
+    data = (staged / "Scripts" / "pip3.exe").read_bytes()
+    assert (staged / "Scripts" / "pip.exe").read_bytes() == data
+    bits = "64" if struct.calcsize("P") == 8 else "32"
+    stub = (site / "pip" / "_vendor" / "distlib" / f"t{bits}.exe").read_bytes()
+    assert stub.startswith(b"MZ") and data.startswith(stub)
+    shebang, _, archive = data[len(stub):].partition(b"\n")
+    assert shebang == b'#!"' + str(final / "Scripts" / "python.exe").encode() + b'"'  # quoted: a space
+    assert zipfile.ZipFile(io.BytesIO(archive)).namelist() == ["__main__.py"]
+    proc = subprocess.run([sys.executable, str(staged / "Scripts" / "pip3.exe"), "--version"],
+                          env=dict(os.environ, PYTHONPATH=str(site)), capture_output=True, text=True)
+    assert proc.returncode == 0 and f"from {site / 'pip'}" in proc.stdout, proc
+    # a pip without the launcher: one clear line, not a traceback
+    os.remove(site / "pip" / "_vendor" / "distlib" / f"t{bits}.exe")
+    with pytest.raises(UserError, match="pip launchers"):
+        seed.write_pip_launchers(Layout.of(staged), Layout(final, True), "3.11")
+
+
 # Long enough that "#!<dir>/bin/python" is past every kernel's limit (Linux reads
 # 256 bytes since 5.1, 128 before), and still a valid name (<= 255 bytes).
 LONG_NAME = "long-" + "x" * 245
@@ -252,18 +292,37 @@ def test_hooks_are_found_with_their_shell_suffix(tmp_path):
     assert hooks.sourced(tmp_path / "postactivate", "zsh") == str(tmp_path / "postactivate")
 
 
-def test_workon_imports_stay_lean(envwrap_exe, user):
-    """The workon path imports nothing it does not use: not even pathlib or re,
-    which together cost more than the rest of workon."""
+# Every module the workon path may import, beyond what the interpreter has
+# loaded before envwrap starts: an allow-list, so that anything new (a
+# dataclass would bring dataclasses, inspect, re, ...) fails here until it is
+# chosen on purpose. Codecs (encodings.*) load as the locale asks, and are free.
+WORKON_MODULES = {
+    "__future__", "errno",
+    "envwrap", "envwrap.cli", "envwrap.commands", "envwrap.envs", "envwrap.errors", "envwrap.home",
+    "envwrap.hooks", "envwrap.layout", "envwrap.names", "envwrap.plan", "envwrap.shells",
+    "envwrap.shells.quote",
+}
+EMITTER_MODULE = {"bash": "envwrap.shells.posix", "zsh": "envwrap.shells.posix", "fish": "envwrap.shells.fish",
+                  "powershell": "envwrap.shells.powershell"}
+
+
+@pytest.mark.parametrize("shell", sorted(EMITTER_MODULE))
+def test_workon_imports_stay_lean(envwrap_exe, user, shell):
+    """The workon path imports only the modules it needs: not even pathlib or
+    re, which together cost more than the rest of workon."""
     run(envwrap_exe, user, "new", "--without-pip", "lean")
-    code = ("import sys, runpy; sys.argv=['envwrap','sh','bash','workon','lean']; "
-            "from envwrap.cli import main; main(); "
-            "bad = sorted(m for m in ('venv', 'tomli_w', 'shellingham', 'json', 'platformdirs', 'argparse',"
-            " 'pathlib', 're', 'subprocess', 'shutil')"
-            " if m in sys.modules); print('BAD', bad, file=sys.stderr)")
+    code = ("import sys; before = set(sys.modules); "
+            f"sys.argv = ['envwrap', 'sh', {shell!r}, 'workon', 'lean']; "
+            "from envwrap.cli import main; status = main(); "
+            "new = sorted(m for m in set(sys.modules) - before if not m.startswith('encodings.')); "
+            "print('STATUS', status, 'NEW', ' '.join(new), file=sys.stderr)")
     python = Path(envwrap_exe).parent / "python"
     proc = subprocess.run([str(python), "-I", "-c", code], env=user, capture_output=True, text=True)
-    assert "BAD []" in proc.stderr, proc.stderr
+    line = proc.stderr.strip().splitlines()[-1]
+    assert line.startswith("STATUS 0 NEW "), proc.stderr
+    loaded = set(line.split()[3:])
+    assert "envwrap.envs" in loaded and EMITTER_MODULE[shell] in loaded  # it did the work
+    assert loaded <= WORKON_MODULES | {EMITTER_MODULE[shell]}, sorted(loaded - WORKON_MODULES)
 
 
 def test_shell_detection_falls_back_to_SHELL(monkeypatch):

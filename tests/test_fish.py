@@ -23,7 +23,7 @@ import pytest
 
 from envwrap.shells import quote
 
-from conftest import isolated_user
+from conftest import CREATORS, FAILING_COMMANDS, isolated_user, require_creator
 
 ROOT = Path(__file__).resolve().parent.parent
 ENVWRAP = Path(sys.executable).parent / "envwrap"
@@ -54,12 +54,23 @@ def fish_seed_cache(tmp_path_factory) -> Path:
 
 
 @pytest.fixture
-def fish_user(tmp_path, fish_seed_cache) -> dict:
+def fish_creator(request) -> str:
+    """The creator the fish user has: each of CREATORS for the workflow tests
+    (marked @each_creator), else $ENVWRAP_TEST_CREATOR, default venv."""
+    param = getattr(request, "param", None)
+    return require_creator(param) if param else os.environ.get("ENVWRAP_TEST_CREATOR", "venv")
+
+
+# The whole workflows pass with every creator, as in bash and zsh.
+each_creator = pytest.mark.parametrize("fish_creator", CREATORS, indirect=True)
+
+
+@pytest.fixture
+def fish_user(tmp_path, fish_seed_cache, fish_creator) -> dict:
     """Environment variables of a fresh, isolated user (and no fish state of ours)."""
     if not ENVWRAP.exists():
         pytest.fail(f"{ENVWRAP} missing: run the tests with the python envwrap is installed in")
-    env = isolated_user(tmp_path, fish_seed_cache, os.environ.get("ENVWRAP_TEST_CREATOR", "venv"),
-                        drop_prefixes=("fish_", "__fish"))
+    env = isolated_user(tmp_path, fish_seed_cache, fish_creator, drop_prefixes=("fish_", "__fish"))
     env.pop("CI_FISH", None)
     return env
 
@@ -314,10 +325,33 @@ out ok $status (yesno set -q T_EVAL) (yesno set -q T_AFTER)
     assert (tmp_path / "log").read_text().splitlines() == ["sh fish workon anything"] * 2 + ["sh fish workon a b c"]
 
 
+def test_every_message_goes_where_the_caller_redirects_it(fish, tmp_path):
+    """2>file, 2>/dev/null and 2>&1 | ... take every message of every command,
+    the backend's included (fish sends the stderr of a command substitution to
+    its own stderr whatever was redirected: fish-shell issue #1035)."""
+    body = ""
+    for i, command in enumerate(FAILING_COMMANDS):
+        body += (f"{command} 2>$T_DIR/err-{i}\nout file-{i} $status\n"
+                 f"{command} 2>/dev/null\nout null-{i} $status\n"
+                 f"out piped-{i} ({command} 2>&1 | string collect)\n")
+    body += "cd $T_DIR; mktmpenv --without-pip 2>$T_DIR/err-tmp\nout tmp $status\ndeactivate\n"
+    r = fish.run(body, {"T_DIR": str(tmp_path)})
+    assert r.status == 0 and r.stdout == "" and r.stderr == "", r
+    for i, command in enumerate(FAILING_COMMANDS):
+        text = (tmp_path / f"err-{i}").read_text()
+        assert text.startswith("envwrap: ") and text.count("\n") == 1, (command, text)
+        assert r.one(f"file-{i}") != "0" and r.one(f"null-{i}") != "0", command
+        assert r[f"piped-{i}"] == [text.rstrip("\n")], command
+    assert r.one("tmp") == "0"
+    text = (tmp_path / "err-tmp").read_text()
+    assert text.startswith("envwrap: ") and text.count("\n") == 1 and "temporary" in text
+
+
 # ----------------------------------------------------------------- whole workflows
 
 
 @pytest.mark.parametrize("name", HOSTILE)
+@each_creator
 def test_create_activate_deactivate_remove(fish, tmp_path, name):
     env = tmp_path / "envs" / name
     r = fish.run(r"""
@@ -376,6 +410,7 @@ out names_end (lsvirtualenv -b)
     no_canary(tmp_path)
 
 
+@each_creator
 def test_pip_inside_env(fish, tmp_path):
     env = tmp_path / "envs" / "with pip"
     r = fish.run(r"""
@@ -390,6 +425,7 @@ deactivate
     assert str(env) in r.one("version")
 
 
+@each_creator
 def test_cpvirtualenv_and_tmpenv(fish, tmp_path):
     src = new_env(fish.env, "source env")
     r = fish.run(r"""
@@ -412,6 +448,7 @@ out tmp_after $status (yesno test -e $tmpenv) (yesno set -q VIRTUAL_ENV)
     assert r["tmp_after"] == ["0", "no", "no"]
 
 
+@each_creator
 def test_hooks(fish, tmp_path):
     name = HOSTILE[1]
     env = new_env(fish.env, name)
@@ -459,6 +496,7 @@ out post $T_POST_VENV "$T_LAST_ENV" "$T_LAST_GLOBAL" (yesno set -q VIRTUALENVWRA
     no_canary(tmp_path)
 
 
+@each_creator
 def test_failing_preactivate_changes_nothing(fish, tmp_path):
     new_env(fish.env, "refused")
     write_script(tmp_path / "envs" / "preactivate", "#!/bin/sh\nexit 3\n")
@@ -472,6 +510,7 @@ out path (yesno test (string join : -- $before) = "$PATH")
     assert r.one("path") == "yes"
 
 
+@each_creator
 def test_projects(fish, tmp_path):
     name = "proj 'x' $y \\z"
     project = tmp_path / "projects" / name
@@ -530,6 +569,7 @@ out cdproject_inactive $status
     assert r.one("cdproject_inactive") != "0"
 
 
+@each_creator
 def test_allvirtualenv(fish, tmp_path):
     a = new_env(fish.env, "a env")
     b = new_env(fish.env, HOSTILE[0])

@@ -23,7 +23,7 @@ import pytest
 from envwrap import activators
 from envwrap.shells import quote
 
-from conftest import isolated_user
+from conftest import CREATORS, FAILING_COMMANDS, isolated_user, require_creator
 
 ROOT = Path(__file__).resolve().parent.parent
 ENVWRAP = Path(sys.executable).parent / "envwrap"
@@ -173,17 +173,24 @@ def statements(parser, code: str) -> list[tuple]:
     return out
 
 
-def isolated_env(tmp_path: Path) -> dict:
-    env = isolated_user(tmp_path, tmp_path / "cache", os.environ.get("ENVWRAP_TEST_CREATOR", "venv"))
+def isolated_env(tmp_path: Path, creator: str | None = None) -> dict:
+    env = isolated_user(tmp_path, tmp_path / "cache", creator or os.environ.get("ENVWRAP_TEST_CREATOR", "venv"))
     env.pop("PSModulePath", None)
     return env
 
 
 @pytest.fixture
-def ps_user(tmp_path) -> dict:
+def ps_creator(request) -> str | None:
+    """Each of CREATORS for the pwsh workflow, else $ENVWRAP_TEST_CREATOR (venv)."""
+    param = getattr(request, "param", None)
+    return require_creator(param) if param else None
+
+
+@pytest.fixture
+def ps_user(tmp_path, ps_creator) -> dict:
     if not ENVWRAP.exists():
         pytest.fail(f"{ENVWRAP} missing: run the tests with the python envwrap is installed in")
-    return isolated_env(tmp_path)
+    return isolated_env(tmp_path, ps_creator)
 
 
 def envwrap(env: dict, *args: str, cwd: Path | None = None) -> str:
@@ -244,6 +251,47 @@ def test_hook_defines_every_command(parser):
     assert "Register-ArgumentCompleter -ParameterName EnvName" in source
     for command in ("workon", "rmvirtualenv", "cpvirtualenv", "showvirtualenv"):
         assert f"'{command}'" in source
+
+
+def _functions(tree, data) -> dict:
+    """Each function of the hook: name (without global:) -> its body node."""
+    found = {}
+    for node in nodes(tree, "function_statement"):
+        name = text(data, node.child_by_field_name("function_name") or nodes_of(node, "function_name")[0])
+        found[name.split(":", 1)[-1]] = node
+    return found
+
+
+def test_hook_messages_follow_the_callers_redirection(parser):
+    """What the hook itself tells the user goes through __envwrap_say (the
+    backend prints it on its stderr, which `2>$null`, `2>file` and `2>&1`
+    redirect, and escapes it); $Host.UI.WriteErrorLine, [Console]::Error and
+    Write-Host would write to the console whatever the caller redirected. The
+    one exception: the message that the backend cannot be found."""
+    tree, data = parse(parser, PS_HOOK.read_text(encoding="utf-8"))
+    functions = _functions(tree, data)
+    assert "__envwrap_say" in functions
+    for name, node in functions.items():
+        body = text(data, node)
+        code = "\n".join(line for line in body.splitlines() if not line.lstrip().startswith("#"))
+        for direct in ("WriteErrorLine", "[Console]::Error", "Write-Host"):
+            if name == "__envwrap_call" and direct == "WriteErrorLine":
+                assert code.count(direct) == 1 and "cannot find the envwrap command" in code
+                continue
+            assert direct not in code, (name, direct)
+
+
+def test_allvirtualenv_activates_with_the_envs_own_script(parser):
+    """allvirtualenv runs each env's Activate.ps1 (in a process of its own), as
+    the other shells source their activate script, instead of setting PATH and
+    VIRTUAL_ENV by hand; with no command it fails with bash's one line."""
+    tree, data = parse(parser, PS_HOOK.read_text(encoding="utf-8"))
+    node = _functions(tree, data)["allvirtualenv"]
+    assigned = {text(data, n.children[0]).strip().lower() for n in nodes_of(node, "assignment_expression")}
+    assert not assigned & {"$env:path", "$env:virtual_env", "$env:pythonhome"}, assigned
+    assert "'Activate.ps1'" in text(data, node)
+    says = [text(data, n) for n in nodes_of(node, "command") if text(data, n).startswith("__envwrap_say")]
+    assert says == ["__envwrap_say 2 'allvirtualenv: name a command to run in every environment'"]
 
 
 # ----------------------------------------------------------------- Activate.ps1
@@ -435,6 +483,7 @@ def run_pwsh(env: dict, tmp_path: Path, body: str, extra: dict | None = None):
 
 @needs_pwsh
 @pytest.mark.parametrize("name", HOSTILE[:3])
+@pytest.mark.parametrize("ps_creator", CREATORS, indirect=True)
 def test_pwsh_workflow(ps_user, tmp_path, name):
     env = tmp_path / "envs" / name
     records, proc = run_pwsh(ps_user, tmp_path, r"""
@@ -555,3 +604,93 @@ Out all (allvirtualenv python -c 'print(1)')
     assert records["tmp"] == [str(home), "False"]
     assert records["rm"] == [str(home)] and not (home / "a b").exists()
     assert records["all"] == ["c", "=", "1", ""]
+
+
+def _redirect_body() -> str:
+    """Every failing command, with 2>file, 2>$null and 2>&1, status reset first."""
+    body = ""
+    for i, command in enumerate(FAILING_COMMANDS):
+        body += (f"$global:LASTEXITCODE = 0; {command} 2> \"$env:T_DIR/err-{i}\"; Out file-{i} $LASTEXITCODE\n"
+                 f"$global:LASTEXITCODE = 0; {command} 2> $null; Out null-{i} $LASTEXITCODE\n"
+                 f"Out piped-{i} ({command} 2>&1 | ForEach-Object {{ [string]$_ }})\n")
+    return body
+
+
+ALLVIRTUALENV_BODY = r"""
+mkvirtualenv --without-pip $env:T_NAME
+deactivate
+mkvirtualenv --without-pip plain
+deactivate
+$before = $env:PATH
+$here = (Get-Location).Path
+Out each (allvirtualenv python $env:T_SHOW)
+Out after ([string]$env:VIRTUAL_ENV) ($env:PATH -ceq $before) ((Get-Location).Path -ceq $here)
+$global:LASTEXITCODE = 0
+allvirtualenv python $env:T_EXIT 3
+Out failing $LASTEXITCODE
+$global:LASTEXITCODE = 0
+allvirtualenv 2> "$env:T_DIR/all-err"
+Out bare $LASTEXITCODE
+"""
+
+DEACTIVATE_BODY = r"""
+mktmpenv --without-pip
+$global:LASTEXITCODE = 5
+deactivate
+Out removed $LASTEXITCODE
+$home_was = $env:WORKON_HOME
+mktmpenv --without-pip
+$env:WORKON_HOME = $env:T_OTHER
+deactivate 2> $null
+Out refused $LASTEXITCODE
+$env:WORKON_HOME = $home_was
+"""
+
+
+def test_pwsh_test_bodies_parse(parser):
+    """The real-pwsh scripts below are PowerShell that parses, even where pwsh
+    cannot run them."""
+    for body in (PS_PRELUDE, _redirect_body(), ALLVIRTUALENV_BODY, DEACTIVATE_BODY):
+        parse(parser, body)
+
+
+@needs_pwsh
+def test_pwsh_every_message_goes_where_the_caller_redirects_it(ps_user, tmp_path):
+    records, proc = run_pwsh(ps_user, tmp_path, _redirect_body(), {"T_DIR": str(tmp_path)})
+    assert proc.returncode == 0 and proc.stderr == b"" and proc.stdout == b"", proc
+    for i, command in enumerate(FAILING_COMMANDS):
+        lines = (tmp_path / f"err-{i}").read_text(encoding="utf-8-sig").splitlines()
+        assert len(lines) == 1 and lines[0].startswith("envwrap: "), (command, lines)
+        assert records[f"file-{i}"] != ["0"] and records[f"null-{i}"] != ["0"], command
+        assert records[f"piped-{i}"] == lines, command
+
+
+@needs_pwsh
+def test_pwsh_allvirtualenv_runs_activate_ps1_in_each_env(ps_user, tmp_path):
+    show = tmp_path / "show.py"
+    show.write_text("import os, sys\nprint(sys.prefix + '|' + os.getcwd() + '|' + os.environ['VIRTUAL_ENV_PROMPT'])\n")
+    leave = tmp_path / "leave.py"
+    leave.write_text("import sys\nsys.exit(int(sys.argv[1]))\n")
+    name = HOSTILE[0]
+    records, proc = run_pwsh(ps_user, tmp_path, ALLVIRTUALENV_BODY,
+                             {"T_NAME": name, "T_SHOW": str(show), "T_EXIT": str(leave), "T_DIR": str(tmp_path)})
+    assert proc.returncode == 0, proc.stderr.decode()
+    envs = tmp_path / "envs"
+    # VIRTUAL_ENV_PROMPT is set by Activate.ps1 only
+    each = [line for line in records["each"] if "|" in line]  # without the header of each env
+    assert sorted(each) == sorted(f"{envs / n}|{envs / n}|({n}) " for n in (name, "plain"))
+    assert records["after"] == ["", "True", "True"]
+    assert records["failing"] == ["3"]
+    assert records["bare"] == ["2"]
+    assert (tmp_path / "all-err").read_text(encoding="utf-8-sig").splitlines() == [
+        "envwrap: allvirtualenv: name a command to run in every environment"]
+
+
+@needs_pwsh
+def test_pwsh_deactivate_reports_the_removal_of_a_tmpenv(ps_user, tmp_path):
+    other = tmp_path / "other"
+    other.mkdir()
+    records, proc = run_pwsh(ps_user, tmp_path, DEACTIVATE_BODY, {"T_OTHER": str(other)})
+    assert proc.returncode == 0, proc.stderr.decode()
+    assert records["removed"] == ["0"]
+    assert records["refused"] not in (["0"], [])

@@ -53,7 +53,12 @@ hostile_any = st.one_of(hostile, hostile.map(lambda s: "-" + s), hostile.map(lam
 
 FIXED = ["", "'", "''", "\\", "\\'", "'\\''", "a\\\\b", "-", "--", "-n", "-e", "$(touch CANARY)",
          "`touch CANARY`", "(touch CANARY)", "\u2018\u2019\u201a\u201b", "\n", "\r\n", "\t",
-         "x" * 5000, "🚒 中片 èрт"]
+         "x" * 5000, "🚒 中片 èрт",
+         # zsh expands each of these when left bare: = path lookup (EQUALS, at a word's
+         # start, after ':' in an assignment, after '=' with MAGIC_EQUAL_SUBST), ~, and
+         # the EXTENDED_GLOB / KSH_GLOB operators
+         "=", "=a", "=ls", "=sh", "a==ls", "a:=ls", "x=a:=ls", "a=b", "a=~", "~", "~/x", "~root",
+         "a:~", "^x", "x^y", "#x", "x#", "a~b", "x(#i)", "*(N)", "@(x)", "+(x)", "!(x)", "%1", "-=ls"]
 
 
 # ----------------------------------------------------------------- one long-lived shell each
@@ -62,14 +67,18 @@ FIXED = ["", "'", "''", "\\", "\\'", "'\\''", "a\\\\b", "-", "--", "-n", "-e", "
 class EchoShell:
     """A shell started once that sources batch files named on its stdin.
 
-    Each batch file is ``printf '%s\\0' <quoted> <quoted> ... > OUT``; the shell
-    answers ``done`` when it has run it, whether the file parsed or not.
+    Each batch file prints every value twice, NUL-terminated: as command
+    arguments (``printf '%s\\0' <quoted> <quoted> ... > OUT``), then through an
+    assignment (``v=<quoted>`` or ``set v <quoted>``, printed as ``"$v"``): zsh
+    expands some words differently there. The shell answers ``done`` when it
+    has run the file, whether it parsed or not.
     """
 
     LOOP_POSIX = 'while IFS= read -r f; do . "$f"; printf "done\\n"; done'
     LOOP_FISH = "while read -l f; source $f; echo done; end"
 
-    def __init__(self, argv: list[str], workdir: Path, env: dict):
+    def __init__(self, argv: list[str], workdir: Path, env: dict, fish: bool = False):
+        self.fish = fish
         self.workdir = workdir
         self.out = workdir / "out.bin"
         self.batch = workdir / "batch.sh"
@@ -79,8 +88,11 @@ class EchoShell:
     def echo(self, quoted: list[str]) -> list[bytes]:
         if self.out.exists():
             self.out.unlink()
-        self.batch.write_text("printf '%s\\0' " + " ".join(quoted) + " > " + str(self.out) + "\n",
-                              encoding="utf-8")
+        lines = ["printf '%s\\0' " + " ".join(quoted) + " > " + str(self.out)]
+        for value in quoted:
+            assign = f"set __v {value}" if self.fish else f"__v={value}"
+            lines.append(f"{assign}; printf '%s\\0' \"$__v\" >> {self.out}")
+        self.batch.write_text("\n".join(lines) + "\n", encoding="utf-8")
         assert self.proc.stdin and self.proc.stdout
         self.proc.stdin.write((str(self.batch) + "\n").encode())
         self.proc.stdin.flush()
@@ -107,6 +119,11 @@ SHELLS = {
     "zsh": ("zsh", ["zsh", "-f", "-c", EchoShell.LOOP_POSIX], quote.posix),
     # the posix quoter promises to be safe with rc_quotes too ('' inside quotes)
     "zsh-rcquotes": ("zsh", ["zsh", "-f", "-c", "setopt rcquotes; " + EchoShell.LOOP_POSIX], quote.posix),
+    # and with the options users set that make zsh expand more words
+    "zsh-options": ("zsh", ["zsh", "-f", "-c", "setopt extendedglob magicequalsubst kshglob globsubst braceccl "
+                            "rcquotes equals; " + EchoShell.LOOP_POSIX], quote.posix),
+    "bash-extglob": ("bash", ["bash", "--noprofile", "--norc", "-O", "extglob", "-c", EchoShell.LOOP_POSIX],
+                     quote.posix),
     "dash": ("dash", ["dash", "-c", EchoShell.LOOP_POSIX], quote.posix),
     "fish": ("fish", ["fish", "--no-config", "--private", "-c", EchoShell.LOOP_FISH], quote.fish),
 }
@@ -126,7 +143,7 @@ def echo_shells(tmp_path_factory):
                     pytest.skip("dash is not installed (optional: the POSIX quoter's plain-sh case)")
             else:
                 require_shell(exe)
-            started[kind] = EchoShell(argv, tmp_path_factory.mktemp(f"echo-{kind}"), env)
+            started[kind] = EchoShell(argv, tmp_path_factory.mktemp(f"echo-{kind}"), env, fish=exe == "fish")
         return started[kind]
 
     yield get
@@ -143,9 +160,11 @@ def test_quoter_round_trips_byte_for_byte(kind, echo_shells):
     def check(values: list[str]) -> None:
         sizes.append(len(values))
         got = shell.echo([quoter(v) for v in values])
-        want = [v.encode("utf-8") for v in values]
+        want = [v.encode("utf-8") for v in values] * 2  # as arguments, then assigned
         for i, (w, g) in enumerate(zip(want, got)):
-            assert g == w, f"value {i} {values[i]!r} came back as {g!r} (quoted: {quoter(values[i])})"
+            value = values[i % len(values)]
+            how = "an argument" if i < len(values) else "assigned"
+            assert g == w, f"value {value!r} as {how} came back as {g!r} (quoted: {quoter(value)})"
         assert len(got) == len(want), f"{len(want)} values, {len(got)} came back"
         assert not list(shell.workdir.rglob("CANARY")), "a quoted value was run as a command"
 

@@ -25,10 +25,11 @@ from pathlib import Path
 
 import pytest
 
-from envwrap import commands, envs, home, names, staging
+from envwrap import commands, envs, home, layout, names, staging
 from envwrap.errors import UserError
+from envwrap.errors import one_line as escaped
 
-from conftest import make_wheel, require_shell
+from conftest import FAILING_COMMANDS, make_wheel, require_shell
 from shells import Shell
 
 q = Shell.quote
@@ -209,40 +210,59 @@ def _case_insensitive(tmp: Path) -> bool:
         probe.rmdir()
 
 
-def test_case_only_difference_refused_simulated(tmp_path, monkeypatch):
-    """Simulated: os.path.exists answers as a case-insensitive file system would
-    (lexists, the first check, is left alone, so the case check itself is what
-    refuses). Runs everywhere; the next test uses a real such file system."""
-    root = tmp_path / "envs"
-    (root / "Foo").mkdir(parents=True)
+@pytest.fixture
+def case_insensitive_dir(tmp_path):
+    """A directory on a real case-insensitive file system: the temporary
+    directory when it is one (macOS, Windows), else a FAT image mounted with
+    fusefat (Linux; needs dosfstools, fusefat and /dev/fuse)."""
+    if _case_insensitive(tmp_path):
+        yield tmp_path
+        return
+    missing = [t for t in ("mkfs.vfat", "fusefat", "fusermount") if shutil.which(t) is None]
+    if missing or not os.path.exists("/dev/fuse"):
+        why = (f"no case-insensitive file system here: {', '.join(missing) or '/dev/fuse'} missing "
+               "(apt-get install dosfstools fusefat)")
+        if os.environ.get("CI"):
+            pytest.fail(why)
+        pytest.skip(why)
+    image, mount = tmp_path / "fat.img", tmp_path / "fat"
+    with open(image, "wb") as fh:
+        fh.truncate(32 << 20)
+    subprocess.run(["mkfs.vfat", str(image)], check=True, capture_output=True)
+    mount.mkdir()
+    log = tmp_path / "fusefat.log"
+    with open(log, "wb") as fh:  # fusefat stays in the background: no pipes to wait on
+        status = subprocess.call(["fusefat", "-o", "rw+", str(image), str(mount)],
+                                 stdin=subprocess.DEVNULL, stdout=fh, stderr=fh)
+    if status != 0 or not os.path.ismount(mount):
+        why = f"cannot mount a FAT image with fusefat: {log.read_text(errors='replace').strip()[-300:]}"
+        if os.environ.get("CI"):
+            pytest.fail(why)
+        pytest.skip(why)
+    try:
+        assert _case_insensitive(mount)
+        yield mount
+    finally:
+        if subprocess.call(["fusermount", "-u", str(mount)], stderr=subprocess.DEVNULL) != 0:
+            subprocess.call(["fusermount", "-uz", str(mount)])
+
+
+def test_case_only_difference_refused_on_a_case_insensitive_fs(user, envwrap_exe, case_insensitive_dir):
+    """'foo' when 'Foo' exists: the file system finds Foo under either name, and
+    envwrap says so, naming the existing spelling; nothing changes."""
+    root = case_insensitive_dir / "envs"
+    (root / "Foo").mkdir(parents=True)  # by hand: venv cannot make its symlinks on FAT
     (root / "Foo" / "pyvenv.cfg").write_text("home = /usr/bin\n")
-    real_exists = os.path.exists
-
-    def folded_exists(path) -> bool:
-        path = os.fspath(path)
-        parent, leaf = os.path.split(path)
-        try:
-            return any(e.casefold() == leaf.casefold() for e in os.listdir(parent)) or real_exists(path)
-        except OSError:
-            return real_exists(path)
-
-    monkeypatch.setattr(os.path, "exists", folded_exists)
+    env = dict(user, WORKON_HOME=str(root))
+    before = snapshot(root)
     for variant in ("foo", "FOO", "fOo"):
-        with pytest.raises(UserError, match="only in case") as info:
-            envs.check_new_name(root, variant)
-        assert "\n" not in str(info.value)
-    assert envs.check_new_name(root, "bar") == str(root / "bar")
-    with pytest.raises(UserError, match="already exists"):
-        envs.check_new_name(root, "Foo")
-
-
-def test_case_only_difference_refused_on_a_real_case_insensitive_fs(user, envwrap_exe, tmp_path):
-    if not _case_insensitive(tmp_path):
-        pytest.skip("the temporary directory is on a case-sensitive file system (the simulated test covers it)")
-    assert run(envwrap_exe, user, "new", "--without-pip", "Foo").returncode == 0
-    proc = run(envwrap_exe, user, "new", "--without-pip", "foo")
-    assert proc.returncode != 0 and one_line(proc.stderr)
-    assert envs.listing(Path(user["WORKON_HOME"])) == ["Foo"]
+        proc = run(envwrap_exe, env, "new", "--without-pip", variant)
+        assert proc.returncode != 0 and one_line(proc.stderr), proc.stderr
+        assert f"'{variant}' differs from existing 'Foo' only in case" in proc.stderr
+    proc = run(envwrap_exe, env, "new", "--without-pip", "Foo")
+    assert proc.returncode != 0 and one_line(proc.stderr) and "already exists" in proc.stderr
+    assert envs.listing(root) == ["Foo"]
+    assert snapshot(root) == before
 
 
 # ----------------------------------------------------------------- atomic creation
@@ -428,6 +448,69 @@ def test_creation_in_progress_is_never_visible(user, envwrap_exe, tmp_path, bash
 
 
 # ----------------------------------------------------------------- the staging area itself
+
+
+class LockfMsvcrt:
+    """The part of Windows's msvcrt that staging uses, over POSIX byte-range
+    locks (lockf): like msvcrt's, they lock bytes from the current position,
+    belong to the process, end with it, and a refusal is EACCES. So the
+    Windows code path runs here against locks really held by other processes
+    (which is why the holder below is a separate process)."""
+
+    LK_UNLCK, LK_LOCK, LK_NBLCK = 0, 1, 2  # msvcrt's values
+
+    def __init__(self):
+        self.calls: list[tuple[int, int, int]] = []
+
+    def locking(self, fd: int, mode: int, nbytes: int) -> None:
+        self.calls.append((os.lseek(fd, 0, os.SEEK_CUR), mode, nbytes))
+        assert mode == self.LK_NBLCK, "LK_LOCK gives up after 10 s; staging must not use it"
+        try:
+            fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB, nbytes, 0, os.SEEK_CUR)
+        except OSError:
+            raise OSError(13, "Permission denied") from None
+
+
+HOLD_LOCK = """
+import fcntl, os, sys
+fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT)
+fcntl.lockf(fd, fcntl.LOCK_EX, 1, 0)
+print("held", flush=True)
+sys.stdin.read()
+"""
+
+
+def test_locks_are_real_on_windows_too(tmp_path, monkeypatch):
+    """POSIX locks with flock, as before; Windows with msvcrt.locking, which
+    refuses a lock held by another process (never the old always-granted
+    lock), and waits for it when asked to block."""
+    import functools
+
+    assert fcntl is not None and staging._lock is staging._flock
+    fake = LockfMsvcrt()
+    monkeypatch.setattr(staging, "_lock", functools.partial(staging._msvcrt_lock, msvcrt=fake))
+    lock = staging.NameLock(tmp_path, "x").path  # the lock of the name 'x'
+    lock.parent.mkdir(parents=True)
+    holder = subprocess.Popen([sys.executable, "-c", HOLD_LOCK, str(lock)], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline() == "held\n"
+        assert staging._lock_fd(lock, blocking=False) is None  # held elsewhere: refused
+        with pytest.raises(UserError, match="being created or removed"):
+            with staging.NameLock(tmp_path, "x"):
+                pass  # pragma: no cover
+        got: list = []
+        waiter = threading.Thread(target=lambda: got.append(staging._lock_fd(lock, blocking=True)))
+        waiter.start()
+        time.sleep(0.4)
+        assert waiter.is_alive() and not got  # waits while it is held ...
+    finally:
+        holder.stdin.close()
+        holder.wait(timeout=10)
+    waiter.join(timeout=10)
+    assert got and got[0] is not None  # ... and gets it once the holder has gone
+    os.close(got[0])
+    assert all(pos == 0 and nbytes == 1 for pos, _, nbytes in fake.calls), fake.calls
 
 
 def test_stage_survives_a_sweeper_that_locked_it_first(tmp_path, monkeypatch):
@@ -765,13 +848,26 @@ def test_garbage_pyvenv_cfg_is_listed_as_broken(user, envwrap_exe, bash, tmp_pat
     bash.ok("workon fine")
 
 
-def test_repair_of_an_unreadable_pyvenv_cfg_is_not_a_traceback(user, envwrap_exe, tmp_path):
+def test_repair_of_an_unreadable_pyvenv_cfg(user, envwrap_exe, tmp_path):
+    """Without -p, repair cannot tell which Python the env had: one line saying
+    to name it, nothing changed. With -p, the env is whole again afterwards."""
+    env = tmp_path / "envs" / "garbage"
     assert run(envwrap_exe, user, "new", "--without-pip", "garbage").returncode == 0
-    (tmp_path / "envs" / "garbage" / "pyvenv.cfg").write_bytes(b"\xff\xfe\x00garbage")
-    for argv in (["repair", "garbage"], ["repair", "garbage", "-p", BASE_PY]):
-        proc = run(envwrap_exe, user, *argv)
-        assert "Traceback" not in proc.stderr, proc.stderr
-        assert proc.returncode == 0 or one_line(proc.stderr)
+    (env / "pyvenv.cfg").write_bytes(b"\xff\xfe\x00garbage")
+    before = snapshot(env)
+    proc = run(envwrap_exe, user, "repair", "garbage")
+    assert proc.returncode != 0 and one_line(proc.stderr) and "-p PYTHON" in proc.stderr, proc.stderr
+    assert snapshot(env) == before
+    proc = run(envwrap_exe, user, "repair", "garbage", "-p", BASE_PY)
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stderr
+    data = json.loads(run(envwrap_exe, user, "ls", "--json").stdout)
+    assert [(d["name"], d["broken"]) for d in data] == [("garbage", None)]
+    cfg = layout.read_cfg(env / "pyvenv.cfg")
+    assert os.path.realpath(os.path.join(cfg["home"], os.path.basename(BASE_PY))) == BASE_PY
+    py = subprocess.run([str(env / "bin" / "python"), "-c", "import sys; print(sys.prefix)"],
+                        capture_output=True, text=True)
+    assert py.stdout.strip() == str(env)
 
 
 def test_project_file_pointing_nowhere(user, envwrap_exe, bash, tmp_path):
@@ -926,6 +1022,26 @@ SHELL_OPTIONS = {"bash": "set -u -o pipefail; shopt -s failglob nullglob",
                  "zsh": "setopt shwordsplit ksharrays nounset"}
 
 
+def test_every_message_goes_where_the_caller_redirects_it(sh, tmp_path):
+    """2>file, 2>/dev/null and 2>&1 | ... take every message of every command:
+    its one line lands where the caller sent it, never on the terminal (the
+    shell's own stderr) and never on stdout."""
+    err = tmp_path / "err"
+    for command in FAILING_COMMANDS:
+        r = sh.run(f"{command} 2>{q(str(err))}")
+        assert r.status != 0 and r.stdout == "" and r.stderr == "", (command, r)
+        assert one_line(err.read_text()), (command, err.read_text())
+        r = sh.run(f"{command} 2>/dev/null")
+        assert r.status != 0 and r.stdout == "" and r.stderr == "", (command, r)
+        r = sh.run(f"{command} 2>&1 | cat")
+        assert one_line(r.stdout) and r.stderr == "", (command, r)
+    # and the messages of commands that succeed
+    r = sh.run(f"cd {q(str(tmp_path))} && mktmpenv --without-pip 2>{q(str(err))}")
+    assert r.status == 0 and r.stdout == "" and r.stderr == "", r
+    assert one_line(err.read_text()) and "temporary" in err.read_text()
+    sh.ok("deactivate")
+
+
 def test_status_is_meaningful_under_user_options(sh, tmp_path):
     home_dir = tmp_path / "envs"
     sh.ok(SHELL_OPTIONS[sh.kind])
@@ -966,6 +1082,46 @@ def test_names_are_never_sent_raw_to_the_terminal(user, envwrap_exe, bash, tmp_p
     outputs.append(bash.run(f"rmvirtualenv {q(name)}").stderr)
     for err in outputs:
         assert "\x1b" not in err and "\x07" not in err, repr(err)
+
+
+def test_listings_for_people_escape_names_machine_formats_keep_them(user, envwrap_exe, bash, tmp_path):
+    """showvirtualenv, lsvirtualenv -l, lssitepackages and envwrap doctor show a
+    name's control characters escaped, on stdout too; ls, ls --json and path
+    give it back exactly. One env is made by envwrap (it accepts ESC in a name),
+    one by hand, as another tool could, with a newline envwrap would refuse."""
+    made = "esc\x1b]0;owned title\x07\x1b[31mred\x9b2J"
+    by_hand = "hand\nmade\x1b[2J"
+    home_dir = tmp_path / "envs"
+    assert run(envwrap_exe, user, "new", "--without-pip", made).returncode == 0
+    (home_dir / by_hand).mkdir()
+    (home_dir / by_hand / "pyvenv.cfg").write_text("home = /nowhere\nversion = 3.11.0\n")
+    gone = tmp_path / "gone\x1b[5m project"
+    (home_dir / made / ".project").write_text(str(gone) + "\n")
+    raw = ("\x1b", "\x07", "\x9b")
+    shown = {
+        "showvirtualenv": bash.run(f"showvirtualenv {q(made)}"),
+        "lsvirtualenv -l": bash.run("lsvirtualenv -l"),
+        "lsvirtualenv": bash.run("lsvirtualenv"),
+        "lssitepackages": bash.run(f"workon {q(made)} && lssitepackages; deactivate"),
+    }
+    doctor = run(envwrap_exe, user, "doctor")
+    shown["doctor"] = doctor
+    for what, result in shown.items():
+        for text in (result.stdout, result.stderr):
+            assert not any(c in text for c in raw), (what, text)
+    long = shown["lsvirtualenv -l"].stdout
+    for name in (made, by_hand):
+        assert escaped(name) in long.splitlines(), long  # escaped, whole, on its own line
+        assert "=" * len(escaped(name)) in long.splitlines()
+    assert f"project: {escaped(str(gone))}" in shown["showvirtualenv"].stdout
+    assert doctor.returncode != 0
+    assert any(escaped(by_hand) in line and "broken" in line for line in doctor.stdout.splitlines())
+    assert any(escaped(str(gone)) in line for line in doctor.stdout.splitlines())
+    # machine formats: exact
+    assert run(envwrap_exe, user, "ls").stdout == "\n".join(sorted([made, by_hand])) + "\n"
+    assert sorted(e["name"] for e in json.loads(run(envwrap_exe, user, "ls", "--json").stdout)) == \
+        sorted([made, by_hand])
+    assert run(envwrap_exe, user, "path", made).stdout == str(home_dir / made) + "\n"
 
 
 def test_workon_home_with_path_separator_is_refused(user, envwrap_exe, tmp_path):

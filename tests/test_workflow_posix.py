@@ -3,12 +3,11 @@ deactivate, remove, with names that are hostile to shells."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
-from conftest import make_wheel
+from conftest import CREATORS, make_wheel, require_creator
 from shells import Shell
 
 HOSTILE = [
@@ -23,17 +22,10 @@ HOSTILE = [
 q = Shell.quote
 
 
-@pytest.fixture(params=["venv", "uv"])
+@pytest.fixture(params=CREATORS)
 def creator(request):
     """Every workflow passes with each creator: a creator changes speed, never behaviour."""
-    if request.param == "uv":
-        from envwrap.envs import _uv_binary
-
-        if _uv_binary() is None:
-            if os.environ.get("CI"):
-                pytest.fail("uv is not installed, and CI must test it (pip install '.[test]')")
-            pytest.skip("uv not installed")
-    return request.param
+    return require_creator(request.param)
 
 
 @pytest.mark.parametrize("name", HOSTILE)
