@@ -205,12 +205,12 @@ function global:__envwrap_home_ok {
         return $true
     }
     if ([IO.File]::Exists($h)) {
-        $Host.UI.WriteErrorLine("envwrap: WORKON_HOME $h is not a directory")
+        __envwrap_say 1 "WORKON_HOME $h is not a directory"
     } elseif ($global:__envwrap_home_src -ne 'config' -and -not (__envwrap_user_home)) {
         return $true
     } else {
         $quoted = "'" + $h.Replace("'", "''") + "'"
-        $Host.UI.WriteErrorLine("envwrap: WORKON_HOME $h does not exist (create it with mkdir -p $quoted)")
+        __envwrap_say 1 "WORKON_HOME $h does not exist (create it with mkdir -p $quoted)"
     }
     $global:LASTEXITCODE = 1
     return $false

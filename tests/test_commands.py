@@ -12,7 +12,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from test_fish import fish, fish_seed_cache, fish_user, new_env, write_script  # noqa: F401 (fixtures for the fish tests)
+from test_fish import fish, fish_creator, fish_seed_cache, fish_user, new_env, write_script  # noqa: F401 (fixtures for the fish tests)
 from test_safety import changes, one_line, snapshot
 
 from conftest import ENVWRAP, make_wheel, require_shell

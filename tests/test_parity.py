@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 from test_fish import HOSTILE as FISH_HOSTILE
-from test_fish import fish, fish_seed_cache, fish_user, write_script  # noqa: F401 (fixtures)
+from test_fish import fish, fish_creator, fish_seed_cache, fish_user, write_script  # noqa: F401 (fixtures)
 
 from shells import Shell
 

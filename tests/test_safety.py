@@ -861,7 +861,7 @@ def test_repair_of_an_unreadable_pyvenv_cfg(user, envwrap_exe, tmp_path):
     proc = run(envwrap_exe, user, "repair", "garbage", "-p", BASE_PY)
     assert proc.returncode == 0, proc.stderr
     assert "Traceback" not in proc.stderr
-    data = json.loads(run(envwrap_exe, user, "ls", "--json").stdout)
+    data = json.loads(run(envwrap_exe, user, "ls", "--json").stdout)["environments"]
     assert [(d["name"], d["broken"]) for d in data] == [("garbage", None)]
     cfg = layout.read_cfg(env / "pyvenv.cfg")
     assert os.path.realpath(os.path.join(cfg["home"], os.path.basename(BASE_PY))) == BASE_PY
@@ -1119,7 +1119,7 @@ def test_listings_for_people_escape_names_machine_formats_keep_them(user, envwra
     assert any(escaped(str(gone)) in line for line in doctor.stdout.splitlines())
     # machine formats: exact
     assert run(envwrap_exe, user, "ls").stdout == "\n".join(sorted([made, by_hand])) + "\n"
-    assert sorted(e["name"] for e in json.loads(run(envwrap_exe, user, "ls", "--json").stdout)) == \
+    assert sorted(e["name"] for e in json.loads(run(envwrap_exe, user, "ls", "--json").stdout)["environments"]) == \
         sorted([made, by_hand])
     assert run(envwrap_exe, user, "path", made).stdout == str(home_dir / made) + "\n"
 
