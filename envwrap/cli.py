@@ -612,6 +612,12 @@ def cmd_run(args: list[str]) -> int:
     return use.run(args)
 
 
+def cmd_allvirtualenv(args: list[str]) -> int:
+    from envwrap import use
+
+    return use.run_all(args)
+
+
 def cmd_shell(args: list[str]) -> int:
     from envwrap import use
 
@@ -672,6 +678,7 @@ VERBS = {
     "init": cmd_init,
     "demo": cmd_demo,
     "run": cmd_run,
+    "allvirtualenv": cmd_allvirtualenv,
     "shell": cmd_shell,
     "which": cmd_which,
     "gc": cmd_gc,

@@ -375,22 +375,6 @@ def cdvirtualenv(shell: str, args: list[str]) -> Plan:
     return plan
 
 
-def allvirtualenv(shell: str, args: list[str]) -> Plan:
-    """The shell function runs the command in each environment itself; the
-    backend only answers ``allvirtualenv --help``."""
-    from envwrap.argparsing import Parser
-
-    parser = Parser(prog="allvirtualenv",
-                    description="Run a command in every environment: each in its own directory, with the "
-                                "environment active (no hooks run), under a header with its name.")
-    parser.add_argument("command", metavar="COMMAND [ARGS...]", help="the command to run, and its arguments")
-    if args[:1] in (["-h"], ["--help"]):
-        parser.parse_args(args[:1])  # shows the help
-    if not args:
-        raise UserError("allvirtualenv: name a command to run in every environment", 2)
-    raise UserError("allvirtualenv: the shell function runs the command (load envwrap: envwrap init)", 2)
-
-
 COMMANDS = {
     "workon": workon,
     "mkvirtualenv": mkvirtualenv,
@@ -400,5 +384,4 @@ COMMANDS = {
     "cdsitepackages": cdsitepackages,
     "cdproject": cdproject,
     "cdvirtualenv": cdvirtualenv,
-    "allvirtualenv": allvirtualenv,
 }

@@ -123,6 +123,64 @@ def run(args: list[str]) -> int:
     return _exec(command, activation.environment(name, env), "run")
 
 
+# ----------------------------------------------------------------- allvirtualenv
+
+
+def run_all(args: list[str]) -> int:
+    """``allvirtualenv CMD [ARGS...]``: CMD in every environment, one after the
+    other, each under a header with its name, in the environment's directory and
+    with the environment that ``run`` gives it (:mod:`envwrap.activation`), so
+    every shell gets the same behaviour from one backend process. As in
+    virtualenvwrapper no hook runs. CMD is a program, not a shell function: it
+    is started by envwrap, outside the shell. The status is the last failing
+    CMD's (127 for one not found), 0 when all succeeded."""
+    from envwrap.argparsing import Parser
+
+    parser = Parser(prog="allvirtualenv",
+                    description="Run a command in every environment: each in its own directory, with the "
+                                "environment active as 'envwrap run' makes it (no hooks run), under a header "
+                                "with its name. COMMAND is a program (not a shell function or alias).")
+    parser.add_argument("command", metavar="COMMAND [ARGS...]", help="the command to run, and its arguments")
+    if args[:1] in (["-h"], ["--help"]):
+        parser.parse_args(args[:1])  # prints the help and exits 0
+    if args[:1] == ["--"]:
+        args = args[1:]
+    if not args:
+        raise UserError("allvirtualenv: name a command to run in every environment", 2)
+    import subprocess
+
+    from envwrap import activation, envs, home
+    from envwrap.errors import one_line, say
+
+    root = home.existing_workon_home()
+    status = 0
+    for name in envs.listing(root):
+        env = os.path.join(root, name)
+        shown = one_line(name)
+        sys.stdout.write(f"{shown}\n{'=' * len(shown)}\n")
+        sys.stdout.flush()
+        problem = envs.broken(env)
+        if problem:
+            say(f"envwrap: allvirtualenv: environment '{name}' is broken ({problem}); skipped")
+            status = 1
+        else:
+            try:
+                code = subprocess.call(args, env=activation.environment(name, env), cwd=env)
+            except FileNotFoundError:
+                say(f"envwrap: allvirtualenv: {args[0]}: command not found")
+                code = 127
+            except OSError as exc:
+                say(f"envwrap: allvirtualenv: {args[0]}: {exc.strerror}")
+                code = 126
+            if code < 0:  # killed by a signal: report it as a shell does
+                code = 128 - code
+            if code:
+                status = code
+        sys.stdout.write("\n")
+        sys.stdout.flush()
+    return status
+
+
 # ----------------------------------------------------------------- which
 
 

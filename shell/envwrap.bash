@@ -294,36 +294,10 @@ cdvirtualenv() {
     \builtin cd -- "$VIRTUAL_ENV${1:+/$1}" || \return
 }
 
-# allvirtualenv CMD...: run CMD in every environment, each in a subshell, under
-# a header naming the environment (as virtualenvwrapper does).
-allvirtualenv() {
-    case ${1-} in
-        -h|--help) __envwrap_run allvirtualenv --help; \return ;;
-    esac
-    if [ "$#" -eq 0 ]; then
-        \builtin printf 'envwrap: allvirtualenv: name a command to run in every environment\n' >&2
-        \return 2
-    fi
-    local __envwrap_h __envwrap_n __envwrap_st=0
-    __envwrap_workon_home
-    __envwrap_scan
-    for __envwrap_n in "${__envwrap_found[@]}"; do
-        __envwrap_header "$__envwrap_n"
-        (
-            \builtin . "$__envwrap_h/$__envwrap_n/bin/activate" &&
-            \builtin cd -- "$__envwrap_h/$__envwrap_n" &&
-            "$@"
-        ) || __envwrap_st=$?
-        \builtin printf '\n'
-    done
-    \return "$__envwrap_st"
-}
-
-# A name, underlined.
-__envwrap_header() {
-    local __envwrap_u="${1//?/=}"
-    \builtin printf '%s\n%s\n' "$1" "$__envwrap_u"
-}
+# allvirtualenv CMD...: CMD in every environment, under a header with its name.
+# The backend runs them all (one process; each CMD with the environment that
+# `envwrap run` gives it, in the env's directory), as in every shell.
+allvirtualenv() { __envwrap_call allvirtualenv "$@"; }
 
 # ----------------------------------------------------------------- completion
 # No Python per TAB: names come from the same glob as lsvirtualenv -b.

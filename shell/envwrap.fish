@@ -387,30 +387,11 @@ function cdvirtualenv --description "cd to the active environment's directory"
     end
 end
 
-# allvirtualenv CMD...: run CMD in every environment, each in its own fish
-# process (fish has no subshells), so nothing leaks back into this shell, under
-# a header naming the environment (as virtualenvwrapper does).
+# allvirtualenv CMD...: CMD in every environment, under a header with its name.
+# The backend runs them all (one process; each CMD with the environment that
+# `envwrap run` gives it, in the env's directory), as in every shell.
 function allvirtualenv --description 'Run a command in every environment'
-    if contains -- "$argv[1]" -h --help
-        __envwrap_run allvirtualenv --help
-        return
-    end
-    if test (count $argv) -eq 0
-        echo 'envwrap: allvirtualenv: name a command to run in every environment' >&2
-        return 2
-    end
-    set -l h (__envwrap_workon_home)
-    set -l fish_exe (status fish-path 2>/dev/null)
-    or set fish_exe fish
-    set -l st 0
-    for n in (__envwrap_names)
-        printf '%s\n' $n (string replace -ar . = -- $n)
-        $fish_exe -c 'source $argv[1]; and cd -- $argv[2]; and $argv[3..-1]' -- \
-            "$h/$n/bin/activate.fish" "$h/$n" $argv
-        or set st $status
-        echo
-    end
-    return $st
+    __envwrap_call allvirtualenv $argv
 end
 
 # ----------------------------------------------------------------- completion

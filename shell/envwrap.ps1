@@ -553,62 +553,12 @@ function global:cdvirtualenv {
     Set-Location -LiteralPath $target
 }
 
-# allvirtualenv COMMAND ARGS...: run COMMAND in every environment, each in its
-# own PowerShell process (as bash uses a subshell, and fish a fish process):
-# the env's Activate.ps1 is dot-sourced there, then it cds into the env and runs
-# COMMAND, so nothing leaks back into this session. The status ($LASTEXITCODE)
-# is the last failing one, 0 when all succeeded.
+# allvirtualenv COMMAND ARGS...: COMMAND in every environment, under a header
+# with its name. The backend runs them all (one process; each COMMAND with the
+# environment that `envwrap run` gives it, in the env's directory), as in every
+# shell; so COMMAND is a program, not a cmdlet or function of this session.
 function global:allvirtualenv {
-    Set-StrictMode -Off
-    if (__envwrap_wants_help $args) {
-        __envwrap_run allvirtualenv --help
-        return
-    }
-    if ($args.Count -eq 0) {
-        __envwrap_say 2 'allvirtualenv: name a command to run in every environment'
-        return
-    }
-    $exe = [Diagnostics.Process]::GetCurrentProcess().MainModule.FileName
-    $each = {
-        param([string]$Script, [string]$Dir, [string]$Command)
-        $rest = @($args)
-        $ErrorActionPreference = 'Stop'
-        if ($Script.IndexOfAny([char[]]'[]*?`') -ge 0) {
-            . ([scriptblock]::Create([IO.File]::ReadAllText($Script)))
-        } else {
-            . $Script
-        }
-        Set-Location -LiteralPath $Dir
-        $ErrorActionPreference = 'Continue'
-        $global:LASTEXITCODE = 0
-        & $Command @rest
-        $ok = $?
-        if ($LASTEXITCODE) {
-            exit $LASTEXITCODE
-        }
-        if (-not $ok) {
-            exit 1
-        }
-        exit 0
-    }
-    $h = __envwrap_workon_home
-    $st = 0
-    foreach ($name in @(__envwrap_names)) {
-        Write-Output $name
-        Write-Output ('=' * $name.Length)
-        $dir = [IO.Path]::Combine($h, $name)
-        $bin = [IO.Path]::Combine($dir, 'bin')
-        if (-not [IO.Directory]::Exists($bin)) {
-            $bin = [IO.Path]::Combine($dir, 'Scripts')
-        }
-        $script = [IO.Path]::Combine($bin, 'Activate.ps1')
-        & $exe -NoLogo -NoProfile -Command $each -args (@($script, $dir) + @($args))
-        if ($LASTEXITCODE) {
-            $st = $LASTEXITCODE
-        }
-        Write-Output ''
-    }
-    $global:LASTEXITCODE = $st
+    __envwrap_call allvirtualenv @args
 }
 
 # ----------------------------------------------------------------- completion

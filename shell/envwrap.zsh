@@ -288,31 +288,10 @@ cdvirtualenv() {
     \builtin cd -- "$VIRTUAL_ENV${1:+/$1}"
 }
 
-# allvirtualenv CMD...: run CMD in every environment, each in a subshell, under
-# a header naming the environment (as virtualenvwrapper does).
-allvirtualenv() {
-    case ${1-} in
-        -h|--help) __envwrap_run allvirtualenv --help; \return ;;
-    esac
-    if (( $# == 0 )); then
-        \builtin print -ru2 -- "envwrap: allvirtualenv: name a command to run in every environment"
-        \return 2
-    fi
-    local __envwrap_h __envwrap_n __envwrap_st=0 __envwrap_u=
-    __envwrap_workon_home
-    __envwrap_scan
-    for __envwrap_n in "${__envwrap_found[@]}"; do
-        \builtin print -r -- "$__envwrap_n"
-        \builtin print -r -- "${(l:${#__envwrap_n}::=:)__envwrap_u}"
-        (
-            \builtin . "$__envwrap_h/$__envwrap_n/bin/activate" &&
-            \builtin cd -- "$__envwrap_h/$__envwrap_n" &&
-            "$@"
-        ) || __envwrap_st=$?
-        \builtin print
-    done
-    \return $__envwrap_st
-}
+# allvirtualenv CMD...: CMD in every environment, under a header with its name.
+# The backend runs them all (one process; each CMD with the environment that
+# `envwrap run` gives it, in the env's directory), as in every shell.
+allvirtualenv() { __envwrap_call allvirtualenv "$@"; }
 
 # ----------------------------------------------------------------- completion
 # No Python per TAB: names come from the same glob as lsvirtualenv -b.

@@ -12,6 +12,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from envwrap.shells import quote
 from test_fish import fish, fish_creator, fish_seed_cache, fish_user, new_env, write_script  # noqa: F401 (fixtures for the fish tests)
 from test_safety import changes, one_line, snapshot
 
@@ -426,6 +427,59 @@ def test_allvirtualenv_heads_each_env(sh, tmp_path):
     expected = [[n, "=" * len(n), str(tmp_path / "envs" / n), ""] for n in NAMES[:2]]
     assert sorted(blocks) == sorted(expected)
     no_canary(tmp_path)
+
+
+ALL_SHOW = ("import os, sys; print(sys.prefix, os.getcwd(), os.environ.get('PYTHONHOME'), "
+            "os.environ['VIRTUAL_ENV_PROMPT'].strip(), os.environ['PATH'].split(os.pathsep)[0], sep='|')")
+
+
+def _all_blocks(lines: list[str]) -> dict[str, list[str]]:
+    """allvirtualenv's output as {env name: the lines under its header}."""
+    blocks, name = {}, None
+    for i, line in enumerate(lines):
+        if i + 1 < len(lines) and lines[i + 1] == "=" * len(line) and line:
+            name = line
+            blocks[name] = []
+        elif name is not None and not line.startswith("=" * max(1, len(name))):
+            blocks[name].append(line)
+    return {k: [x for x in v if x] for k, v in blocks.items()}
+
+
+def test_allvirtualenv_gives_each_env_what_run_gives_it(sh, tmp_path):
+    """One backend process runs CMD in every env, with the environment `envwrap
+    run` makes (PYTHONHOME removed, the env's bin first, its prompt), in the env's
+    directory; a missing command is one line per env and status 127."""
+    home = tmp_path / "envs"
+    for name in NAMES[:2]:
+        sh.ok(f"mkvirtualenv --without-pip {q(name)} && deactivate")
+    sh.ok("export PYTHONHOME=/nonexistent")  # would break any Python it reached
+    r = sh.run(f"allvirtualenv python -c {q(ALL_SHOW)}")
+    assert r.status == 0 and r.stderr == "", r
+    for name in NAMES[:2]:
+        env = str(home / name)
+        assert _all_blocks(r.lines)[name] == [f"{env}|{env}|None|({name})|{env}/bin"], r.stdout
+        one = sh.run(f"envwrap run {q(name)} -- python -c {q(ALL_SHOW)}")  # the shell function
+        assert one.stdout.split("|")[:1] + one.stdout.split("|")[2:] == \
+            [env, "None", f"({name})", f"{env}/bin\n"], one
+    sh.ok("unset PYTHONHOME")
+    r = sh.run("allvirtualenv no-such-command-here")
+    assert r.status == 127, r
+    assert r.stderr.splitlines() == ["envwrap: allvirtualenv: no-such-command-here: command not found"] * 2
+    no_canary(tmp_path)
+
+
+def test_fish_allvirtualenv_is_the_same_loop(fish, tmp_path):  # noqa: F811
+    new_env(fish.env, "one")
+    new_env(fish.env, "two")
+    r = fish.run(f"""
+set -gx PYTHONHOME /nonexistent
+out all (allvirtualenv python -c {quote.fish(ALL_SHOW)})
+out st $status
+""")
+    assert r["st"] == ["0"], r
+    home = tmp_path / "envs"
+    blocks = _all_blocks(r["all"])
+    assert blocks == {n: [f"{home / n}|{home / n}|None|({n})|{home / n}/bin"] for n in ("one", "two")}, r
 
 
 # ----------------------------------------------------------------- 14: hooks

@@ -281,17 +281,21 @@ def test_hook_messages_follow_the_callers_redirection(parser):
             assert direct not in code, (name, direct)
 
 
-def test_allvirtualenv_activates_with_the_envs_own_script(parser):
-    """allvirtualenv runs each env's Activate.ps1 (in a process of its own), as
-    the other shells source their activate script, instead of setting PATH and
-    VIRTUAL_ENV by hand; with no command it fails with bash's one line."""
+def test_allvirtualenv_is_the_backend_loop_every_shell_uses(parser):
+    """allvirtualenv in PowerShell is what it is in bash, zsh and fish: one call
+    of the backend, which runs the command in every env with the environment
+    `envwrap run` gives it (the behaviour is tested through bash, zsh and fish,
+    and through pwsh where it exists); nothing is set by hand here."""
     tree, data = parse(parser, PS_HOOK.read_text(encoding="utf-8"))
     node = _functions(tree, data)["allvirtualenv"]
     assigned = {text(data, n.children[0]).strip().lower() for n in nodes_of(node, "assignment_expression")}
-    assert not assigned & {"$env:path", "$env:virtual_env", "$env:pythonhome"}, assigned
-    assert "'Activate.ps1'" in text(data, node)
-    says = [text(data, n) for n in nodes_of(node, "command") if text(data, n).startswith("__envwrap_say")]
-    assert says == ["__envwrap_say 2 'allvirtualenv: name a command to run in every environment'"]
+    assert not assigned, assigned
+    calls = [text(data, n) for n in nodes_of(node, "command")]
+    assert calls == ["__envwrap_call allvirtualenv @args"], calls
+    for shell_file, call in (("envwrap.bash", '__envwrap_call allvirtualenv "$@"'),
+                             ("envwrap.zsh", '__envwrap_call allvirtualenv "$@"'),
+                             ("envwrap.fish", "__envwrap_call allvirtualenv $argv")):
+        assert call in (PS_HOOK.parent / shell_file).read_text(encoding="utf-8"), shell_file
 
 
 # ----------------------------------------------------------------- Activate.ps1
@@ -666,7 +670,7 @@ def test_pwsh_every_message_goes_where_the_caller_redirects_it(ps_user, tmp_path
 
 
 @needs_pwsh
-def test_pwsh_allvirtualenv_runs_activate_ps1_in_each_env(ps_user, tmp_path):
+def test_pwsh_allvirtualenv_runs_in_each_env_as_run_does(ps_user, tmp_path):
     show = tmp_path / "show.py"
     show.write_text("import os, sys\nprint(sys.prefix + '|' + os.getcwd() + '|' + os.environ['VIRTUAL_ENV_PROMPT'])\n")
     leave = tmp_path / "leave.py"
