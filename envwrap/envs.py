@@ -718,7 +718,10 @@ def _pre_creation_hooks(staged, root, calls) -> None:
     env = hooks.hook_environment()
     env[STAGED_ENV_VAR] = os.fspath(staged)
     for hook, *args in calls:
-        hooks.run(os.path.join(home.hook_dir(), hook), *args, cwd=root, pre=True, env=env)
+        # The hook inherits the stage lock: killed meanwhile, envwrap leaves a stage
+        # that the sweep keeps while the hook may still write into it.
+        hooks.run(os.path.join(home.hook_dir(), hook), *args, cwd=root, pre=True, env=env,
+                  pass_fds=_stage_fds())
 
 
 def create(name: str, opts: CreateOptions, tmp: bool = False) -> str:

@@ -46,8 +46,11 @@ def hook_environment() -> dict:
     return env
 
 
-def run(path, *args: str, cwd=None, pre: bool = False, env: dict | None = None) -> bool:
+def run(path, *args: str, cwd=None, pre: bool = False, env: dict | None = None, pass_fds=()) -> bool:
     """Execute one hook if it exists. Returns False when it failed.
+
+    ``pass_fds``: descriptors the hook inherits (the stage locks, for a hook that
+    runs while a new env is still being built: see staging.child_fds).
 
     A failing ``pre`` hook raises UserError (the caller has changed nothing yet);
     a failing post hook is reported and the operation's result kept.
@@ -64,13 +67,14 @@ def run(path, *args: str, cwd=None, pre: bool = False, env: dict | None = None) 
     sys.stdout.flush()
     try:
         status = subprocess.call(
-            cmd, cwd=cwd, env=env or hook_environment(), stdout=hook_stdout, stdin=subprocess.DEVNULL
+            cmd, cwd=cwd, env=env or hook_environment(), stdout=hook_stdout, stdin=subprocess.DEVNULL,
+            pass_fds=pass_fds,
         )
     except OSError as exc:
         if exc.errno == errno.ENOEXEC:  # no shebang: run it as a shell script
             status = subprocess.call(
                 ["/bin/sh", *cmd], cwd=cwd, env=env or hook_environment(), stdout=hook_stdout,
-                stdin=subprocess.DEVNULL,
+                stdin=subprocess.DEVNULL, pass_fds=pass_fds,
             )
         else:
             message = f"hook {path} could not run: {exc.strerror}"

@@ -12,9 +12,10 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from envwrap.shells import quote
 from test_fish import fish, fish_creator, fish_seed_cache, fish_user, new_env, write_script  # noqa: F401 (fixtures for the fish tests)
 from test_safety import changes, one_line, snapshot
+
+from envwrap.shells import quote
 
 from conftest import ENVWRAP, make_wheel, require_shell
 from shells import Shell

@@ -485,6 +485,37 @@ def test_a_stage_stays_while_a_child_of_a_killed_creation_runs(user, tmp_path, e
     assert backend(user, "ls").stdout == ""
 
 
+def test_a_stage_stays_while_a_premkvirtualenv_hook_of_a_killed_creation_runs(user, tmp_path, envwrap_exe):
+    """premkvirtualenv runs inside the stage (issue 9.13), so it inherits the
+    stage lock like the creator does: kill envwrap while the hook still writes
+    into $ENVWRAP_STAGED_ENV, and the sweep keeps the stage until the hook ends."""
+    ready = tmp_path / "ready"
+    hook = tmp_path / "envs" / "premkvirtualenv"
+    hook.write_text(f"#!/bin/sh\ntouch {q(str(ready))}\nsleep 1.5\ntouch \"$ENVWRAP_STAGED_ENV/written-late\"\n")
+    hook.chmod(0o755)
+    proc = subprocess.Popen([str(envwrap_exe), "new", "--without-pip", "x"], env=user,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 30
+    while not ready.exists():
+        assert time.monotonic() < deadline and proc.poll() is None
+        time.sleep(0.02)
+    proc.kill()
+    proc.wait()
+    (stage,) = (tmp_path / "envs" / ".envwrap" / "staging").iterdir()
+    r = backend(user, "doctor", "--fix")
+    assert stage.is_dir() and str(stage) not in r.stdout, r
+    while not (stage / "x" / "written-late").exists():
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    while True:
+        r = backend(user, "doctor", "--fix")
+        if str(stage) in r.stdout or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
+    assert f"removed leftover {stage}" in r.stdout and not stage.exists()
+    assert backend(user, "ls").stdout == ""
+
+
 # ----------------------------------------------------------------- 8.16: zsh without compinit
 
 
