@@ -345,8 +345,9 @@ def _lslong_sizes(res: Results, sh: str, vew_per: float | None) -> tuple[list[st
            "cache (`sizes/` in ENVWRAP_CACHE_DIR) kept from the previous iteration, so "
            "a size costs one stat per directory of the env; *cold*: the cache deleted "
            "(untimed) before every iteration, so every file of every env is stat'ed.  "
-           "*with pip*: envs holding pip (~1,650 files and directories with its byte-code), as real ones do (hard-linked "
-           "from one template, each env still counted in full); *without pip*: the "
+           "*with pip*: envs holding pip (~1,650 files and directories with its "
+           "byte-code), as real ones do (hard-linked from one template, each env still "
+           "counted in full); *without pip*: the "
            "`--without-pip` copies of the other rows.", "",
            "| envs | warm: median (min – max) | cold: median (min – max) | cold ÷ warm "
            "| warm per env | warm per env vs virtualenvwrapper | n (warm / cold) |",
@@ -373,7 +374,7 @@ def _lslong_sizes(res: Results, sh: str, vew_per: float | None) -> tuple[list[st
 def _run(res: Results, shells: list[str]) -> tuple[list[str], list[dict]]:
     out = ["## 7. `envwrap run NAME -- CMD`", "",
            "Whole processes spawned from Python (as the start-up rows), no shell: "
-           f"*direct* runs the env's `bin/python` by its path (for `true`: `true` from "
+           "*direct* runs the env's `bin/python` by its path (for `true`: `true` from "
            "PATH, which is what `run` ends up executing), *envwrap run* runs "
            "`envwrap run bench-env -- CMD`, i.e. envwrap's own Python start, finding the "
            "env, then `exec` of CMD with the env's variables.  Each iteration spawns both, "

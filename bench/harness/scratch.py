@@ -68,7 +68,7 @@ class Scratch:
 
     # ------------------------------------------------------------------ paths
     def home_dir(self, tool: str, kind: str) -> Path:
-        """WORKON_HOME for ``tool`` (vew | ew) and fixture ``kind`` (1, 1h, 20, 100, 100p, 1000, mk)."""
+        """WORKON_HOME of ``tool`` (vew | ew), fixture (1, 1h, 20, 100, 100p, 1000, mk)."""
         return self.homes / f"{tool}-{kind}"
 
     @property
