@@ -415,7 +415,13 @@ class Scratch:
         if self.has("uv"):
             v["uv"] = first_line([str(tb / "uv"), "--version"])
         if self.has("envwrap"):
-            v["envwrap"] = first_line([str(self.ewvenv / "bin" / "python"), "-c", meta, "envwrap"])
+            # The distribution is called envwrap-venv (the import name stays envwrap).
+            which_dist = ("import importlib.metadata as m\n"
+                          "for d in ('envwrap-venv', 'envwrap'):\n"
+                          "    try:\n        print(f'{d}=={m.version(d)}'); break\n"
+                          "    except m.PackageNotFoundError: pass\n"
+                          "else: print('version unknown')")
+            v["envwrap"] = first_line([str(self.ewvenv / "bin" / "python"), "-c", which_dist])
             try:
                 head = run(["git", "-C", str(self.repo), "rev-parse", "--short", "HEAD"],
                            check=False)
