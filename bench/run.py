@@ -25,7 +25,7 @@ from harness.proctrace import trace_processes  # noqa: E402
 from harness.scratch import Scratch  # noqa: E402
 from harness.util import SetupError, log  # noqa: E402
 
-ALL_SECTIONS = ["startup", "workon", "names", "lslong", "mk", "procs"]
+ALL_SECTIONS = ["startup", "workon", "names", "lslong", "mk", "procs", "run"]
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:

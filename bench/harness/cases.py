@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from .scratch import MANY_TARGET, N_FEW, N_MANY, ONE_ENV, Scratch
+from .scratch import MANY_TARGET, N_FEW, N_MANY, N_MID, ONE_ENV, Scratch
 from .shells import FishBatch, PipeShell, ProcRunner, ShellError
 from .util import log
 
@@ -78,6 +78,8 @@ class Engine:
         sc = self.s
         wh = sc.home_dir("vew" if loader.startswith("vew") else "ew", home)
         env = sc.shell_env(wh, BENCH_PY=sc.python, UV_PYTHON_DOWNLOADS="never")
+        if loader == "ew-cold":   # a cache dir of its own, emptied before every iteration
+            env["ENVWRAP_CACHE_DIR"] = str(sc.cache / f"envwrap-cold-{home}")
         logfile = sc.logs / f"{kind}-{loader}-{home}.log"
         log(f"  starting {kind} with {loader} (WORKON_HOME={wh.name})")
         try:
@@ -100,7 +102,7 @@ class Engine:
         if kind == "zsh":
             # Debian's /etc/zsh/zshrc runs compinit for every interactive zsh; do the same.
             lines.append(f"autoload -Uz compinit && compinit -u -d {_q(sc.cache / 'zcompdump')}")
-        if loader == "ew":
+        if loader in ("ew", "ew-cold"):
             lines.append(f"source {_q(sc.init_file(kind))}")
         elif loader == "vew":
             lines.append(sc.vew_loader())
@@ -526,6 +528,64 @@ def lslong_cases(sc: Scratch, shells: list[str], quick: bool) -> list[Case]:
                 steps=["lsvirtualenv -l"], names=["lsvirtualenv -l"], verify=verify,
                 requires=_req(sh, tool), min_iter=3 if quick else 5,
                 budget=None if tool == "envwrap" else (3.0 if quick else 6.0)))
+        # Sizes (and last used) per env: warm = the size cache from the previous
+        # iteration is reused; cold = the size cache is deleted (untimed) before every
+        # iteration, so every env is walked.  The cold runner has an ENVWRAP_CACHE_DIR
+        # of its own, and both checks fail unless the listing wrote its size cache
+        # there: if the cache moved, "cold" would silently be warm.
+        cache_file = '"$ENVWRAP_CACHE_DIR"/sizes/*.json'
+        for home, n in (("100", N_MID), ("100p", N_MID), ("1000", N_MANY)):
+            for cold in (False, True):
+                listed = (f'[ "$(lsvirtualenv -l 2>/dev/null | grep -c proj-)" -ge {n} ] && '
+                          f'set -- {cache_file} && [ -s "$1" ]')
+                wipe = 'rm -rf "$ENVWRAP_CACHE_DIR/sizes"'
+                if cold:
+                    cid, loader, steps, names = "cold", "ew-cold", [wipe, "lsvirtualenv -l"], \
+                        [None, "lsvirtualenv -l"]
+                    verify = f"{wipe} && {listed}"
+                else:
+                    cid, loader, steps, names = "warm", "ew", ["lsvirtualenv -l"], \
+                        ["lsvirtualenv -l"]
+                    verify = listed
+                what = "with pip" if home.endswith("p") else "without pip"
+                cases.append(Case(
+                    id=f"lslong/{sh}/envwrap/{home}/{cid}", section="lslong", shell=sh,
+                    tool="envwrap", label=f"envwrap, {n} envs {what}, {cid} size cache",
+                    runner=(sh, loader, home), steps=steps, names=names, verify=verify,
+                    requires=_req(sh, "envwrap"), min_iter=3 if quick else 5))
+    return cases
+
+
+def run_cases(sc: Scratch, shells: list[str], quick: bool) -> list[Case]:
+    """`envwrap run NAME -- CMD` against running the env's CMD directly, as processes.
+
+    Each case has two steps, the direct command and the same command through
+    `envwrap run`, spawned one after the other in every iteration (hyperfine-like
+    alternation at the finest grain), so both see the same machine.  Nothing
+    depends on the interactive shell: these are whole processes from Python.
+    """
+    env = f"$WORKON_HOME/{ONE_ENV}"
+    py = str(sc.home_dir("ew", "1") / ONE_ENV / "bin" / "python")
+    check_py = ("import os, sys; h = os.environ['WORKON_HOME'] + '/" + ONE_ENV + "'; "
+                "sys.exit(0 if sys.prefix == os.environ.get('VIRTUAL_ENV') == h "
+                "and 'PYTHONHOME' not in os.environ else 1)")
+    check_sh = (f'[ "$VIRTUAL_ENV" = "{env}" ] && case $PATH in "$VIRTUAL_ENV/bin:"*) ;; '
+                '*) exit 1 ;; esac')
+    wrap = ["envwrap", "run", ONE_ENV, "--"]
+    specs = [
+        # (id, label, direct argv, argv given to envwrap run, verify argv)
+        ("python", "python -c pass", [py, "-c", "pass"], ["python", "-c", "pass"],
+         wrap + ["python", "-c", check_py]),
+        ("true", "true", ["true"], ["true"], wrap + ["sh", "-c", check_sh]),
+    ]
+    lo = 10 if quick else 30
+    cases = []
+    for cid, label, direct, cmd, verify in specs:
+        cases.append(Case(
+            id=f"run/proc/{cid}", section="run", shell="proc", tool="envwrap", label=label,
+            runner=("proc", "run", "1"), steps=[direct, wrap + cmd],
+            names=["direct", "envwrap run"], verify=[direct, verify],
+            requires=("envwrap",), min_iter=lo))
     return cases
 
 
@@ -598,4 +658,5 @@ SECTIONS: dict[str, Callable] = {
     "names": names_cases,
     "lslong": lslong_cases,
     "mk": mk_cases,
+    "run": run_cases,
 }

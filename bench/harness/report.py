@@ -7,7 +7,7 @@ import os
 import platform
 
 from .cases import Case, Settings
-from .scratch import N_FEW, N_MANY, Scratch
+from .scratch import N_FEW, N_MANY, N_MID, Scratch
 from .util import fmt_ratio, fmt_time, summarize
 
 SHELL_ORDER = ["bash", "zsh", "fish"]
@@ -297,7 +297,8 @@ def _lslong(res: Results, shells: list[str]) -> tuple[list[str], list[dict]]:
            f"virtualenvwrapper starts Python once per env, so it is timed on a home of "
            f"{N_FEW} envs and its cost is given per env (total ÷ {N_FEW}); "
            f"at {N_MANY} envs it would take {N_MANY // N_FEW}× its {N_FEW}-env time.  "
-           f"envwrap is timed on {N_FEW} and on {N_MANY} envs.  Output goes to /dev/null.", ""]
+           f"envwrap is timed on {N_FEW} and on {N_MANY} envs (its size cache warm, see "
+           "below).  Output goes to /dev/null.", ""]
     targets = []
     for sh in shells:
         if sh == "fish":
@@ -327,7 +328,76 @@ def _lslong(res: Results, shells: list[str]) -> tuple[list[str], list[dict]]:
                                 f"virtualenvwrapper's ({N_FEW} envs)",
                         "shell": sh, "measured": fmt_ratio(r) if r is None or r >= 0.01
                         else f"{r:.4f}×", "goal": "< 0.01×", "verdict": _verdict(r, 0.01)})
+        out_s, tg = _lslong_sizes(res, sh, vew_per)
+        out += out_s
+        targets += tg
     return out, targets
+
+
+def _lslong_sizes(res: Results, sh: str, vew_per: float | None) -> tuple[list[str], list[dict]]:
+    """The rows with a warm and an emptied size cache (envwrap ls -l prints sizes)."""
+    rows = [("100", N_MID, "without pip"), ("100p", N_MID, "with pip"),
+            ("1000", N_MANY, "without pip")]
+    if all(res.case(f"lslong/{sh}/envwrap/{h}/warm") is None for h, _, _ in rows):
+        return [], []
+    out = [f"#### {sh}: with sizes, warm and emptied size cache", "",
+           "`lsvirtualenv -l` prints each env's size and last use.  *warm*: the size "
+           "cache (`sizes/` in ENVWRAP_CACHE_DIR) kept from the previous iteration, so "
+           "a size costs one stat per directory of the env; *cold*: the cache deleted "
+           "(untimed) before every iteration, so every file of every env is stat'ed.  "
+           "*with pip*: envs holding pip (~1,650 files and directories with its "
+           "byte-code), as real ones do (hard-linked from one template, each env still "
+           "counted in full); *without pip*: the "
+           "`--without-pip` copies of the other rows.", "",
+           "| envs | warm: median (min – max) | cold: median (min – max) | cold ÷ warm "
+           "| warm per env | warm per env vs virtualenvwrapper | n (warm / cold) |",
+           "|---|---|---|---|---|---|---|"]
+    targets = []
+    for home, n, what in rows:
+        w_id, c_id = f"lslong/{sh}/envwrap/{home}/warm", f"lslong/{sh}/envwrap/{home}/cold"
+        if res.case(w_id) is None and res.case(c_id) is None:
+            continue
+        w, c = res.med(w_id, "lsvirtualenv -l"), res.med(c_id, "lsvirtualenv -l")
+        per = w / n if w is not None else None
+        out.append(f"| {n} {what} | {_cell(res, w_id, 'lsvirtualenv -l')} | "
+                   f"{_cell(res, c_id, 'lsvirtualenv -l')} | {fmt_ratio(_ratio(c, w))} | "
+                   f"{fmt_time(per)} | {fmt_ratio(_ratio(per, vew_per))} | "
+                   f"{_n(res, w_id, 'lsvirtualenv -l')} / {_n(res, c_id, 'lsvirtualenv -l')} |")
+        if home == "100p":
+            targets.append({"what": f"`lsvirtualenv -l` with sizes, {N_MID} envs with pip, "
+                                    "warm cache", "shell": sh, "measured": fmt_time(w),
+                            "goal": "< 1 s", "verdict": _verdict(w, 1e6, "time")})
+    out.append("")
+    return out, targets
+
+
+def _run(res: Results, shells: list[str]) -> tuple[list[str], list[dict]]:
+    out = ["## 7. `envwrap run NAME -- CMD`", "",
+           "Whole processes spawned from Python (as the start-up rows), no shell: "
+           "*direct* runs the env's `bin/python` by its path (for `true`: `true` from "
+           "PATH, which is what `run` ends up executing), *envwrap run* runs "
+           "`envwrap run bench-env -- CMD`, i.e. envwrap's own Python start, finding the "
+           "env, then `exec` of CMD with the env's variables.  Each iteration spawns both, "
+           "one after the other, so they alternate on the same machine state.  "
+           "*Overhead* is the difference of the medians (what `run` adds per call), "
+           "*ratio* their quotient.", "",
+           "| CMD | direct: median (min – max) | `envwrap run`: median (min – max) "
+           "| overhead | ratio | n |", "|---|---|---|---|---|---|"]
+    found = False
+    for cid, label in (("python", "`python -c pass`"), ("true", "`true`")):
+        full = f"run/proc/{cid}"
+        if res.case(full) is None:
+            continue
+        found = True
+        d, r = res.med(full, "direct"), res.med(full, "envwrap run")
+        over = fmt_time(r - d) if d is not None and r is not None else "—"
+        out.append(f"| {label} | {_cell(res, full, 'direct')} | "
+                   f"{_cell(res, full, 'envwrap run')} | {over} | "
+                   f"{fmt_ratio(_ratio(r, d))} | {_n(res, full, 'direct')} |")
+    if not found:
+        out.append("| (not run) | | | | | |")
+    out.append("")
+    return out, []
 
 
 def _mk(res: Results, shells: list[str]) -> tuple[list[str], list[dict]]:
@@ -447,7 +517,7 @@ def render(sc: Scratch, cases: list[Case], traces: dict | None, cfg: Settings,
     body: list[str] = []
     targets: list[dict] = []
     builders = {"startup": _startup, "workon": _workon, "names": _names, "lslong": _lslong,
-                "mk": _mk}
+                "mk": _mk, "run": _run}
     for name in sections:
         if name == "procs":
             body += _procs(traces)

@@ -21,6 +21,7 @@ VEW_VERSION = "6.1.1"
 FIXTURE_VERSION = "3"
 N_MANY = 1000
 N_FEW = 20
+N_MID = 100          # lsvirtualenv -l with sizes: the issue's "100 envs"
 ONE_ENV = "bench-env"
 MANY_TARGET = "proj-0500"
 
@@ -67,7 +68,7 @@ class Scratch:
 
     # ------------------------------------------------------------------ paths
     def home_dir(self, tool: str, kind: str) -> Path:
-        """WORKON_HOME for ``tool`` (vew | ew) and fixture ``kind`` (1, 1h, 20, 1000, mk)."""
+        """WORKON_HOME of ``tool`` (vew | ew), fixture (1, 1h, 20, 100, 100p, 1000, mk)."""
         return self.homes / f"{tool}-{kind}"
 
     @property
@@ -279,6 +280,7 @@ class Scratch:
         want = f"{FIXTURE_VERSION}:{self.python}"
         if stamp.exists() and stamp.read_text() == want:
             self._reset_mutable_homes()
+            self._sized_fixtures()
             return
         log(f"building fixtures ({N_MANY} envs x 2 homes) in {self.homes}")
         shutil.rmtree(self.homes, ignore_errors=True)
@@ -299,6 +301,57 @@ class Scratch:
                     self._copy_env(template, home / f"proj-{i:04d}")
         self._reset_mutable_homes()
         stamp.write_text(want)
+        self._sized_fixtures()
+
+    def _sized_fixtures(self) -> None:
+        """envwrap-only homes for `lsvirtualenv -l` with sizes, built when missing.
+
+        ``ew-100``: 100 copies of the --without-pip template, like the other homes.
+        ``ew-100p``: 100 envs *with pip* (a real env's ~1,650 entries to stat when
+        sizes are measured): site-packages is hard-linked from one template, so it
+        costs no disk, while each env still has its own directory tree and counts
+        its files in full, as a real one does.  Scripts and pyvenv.cfg are real
+        copies with their paths rewritten.
+        """
+        for kind, count, pip in (("100", N_MID, False), ("100p", N_MID, True)):
+            stamp = self.homes / f".bench-stamp-{kind}"
+            want = f"{FIXTURE_VERSION}:{self.python}:{count}"
+            home = self.home_dir("ew", kind)
+            if stamp.exists() and stamp.read_text() == want and home.is_dir():
+                continue
+            log(f"building fixture {home.name} ({count} envs{', with pip' if pip else ''})")
+            shutil.rmtree(home, ignore_errors=True)
+            home.mkdir(parents=True)
+            template = self.root / ("template-env-pip" if pip else "template-env")
+            if pip and not (template / "bin" / "pip").exists():
+                shutil.rmtree(template, ignore_errors=True)
+                run([self.python, "-m", "venv", str(template)], logfile=self.setup_log)
+            elif not template.is_dir():
+                self._make_env(template)
+            for i in range(1, count + 1):
+                if pip:
+                    self._link_env(template, home / f"proj-{i:04d}")
+                else:
+                    self._copy_env(template, home / f"proj-{i:04d}")
+            stamp.write_text(want)
+
+    @staticmethod
+    def _link_env(template: Path, dest: Path) -> None:
+        """`cp -al` of a venv; files that name the template's path become real copies."""
+        shutil.copytree(template, dest, symlinks=True, copy_function=os.link)
+        old, new = str(template), str(dest)
+        for f in [dest / "pyvenv.cfg", *(dest / "bin").iterdir()]:
+            if f.is_symlink() or not f.is_file():
+                continue
+            try:
+                text = f.read_text()
+            except UnicodeDecodeError:
+                continue
+            if old in text:
+                mode = f.stat().st_mode
+                f.unlink()   # never write through the link into the template
+                f.write_text(text.replace(old, new))
+                f.chmod(mode & 0o7777)
 
     @staticmethod
     def _write_hooks(home: Path) -> None:
@@ -362,7 +415,13 @@ class Scratch:
         if self.has("uv"):
             v["uv"] = first_line([str(tb / "uv"), "--version"])
         if self.has("envwrap"):
-            v["envwrap"] = first_line([str(self.ewvenv / "bin" / "python"), "-c", meta, "envwrap"])
+            # The distribution is called envwrap-venv (the import name stays envwrap).
+            which_dist = ("import importlib.metadata as m\n"
+                          "for d in ('envwrap-venv', 'envwrap'):\n"
+                          "    try:\n        print(f'{d}=={m.version(d)}'); break\n"
+                          "    except m.PackageNotFoundError: pass\n"
+                          "else: print('version unknown')")
+            v["envwrap"] = first_line([str(self.ewvenv / "bin" / "python"), "-c", which_dist])
             try:
                 head = run(["git", "-C", str(self.repo), "rev-parse", "--short", "HEAD"],
                            check=False)
