@@ -3,7 +3,7 @@
 Two kinds of verbs:
 
 * for people, scripts and editors: ``ls``, ``path``, ``show``, ``new``, ``rm``, ``cp``,
-  ``project``, ``sitepackages``, ``add-path``, ``toggle-global``, ``wipe``,
+  ``mv``, ``project``, ``sitepackages``, ``add-path``, ``toggle-global``, ``wipe``,
   ``repair``, ``doctor``, ``config``, ``seed``, ``init``, ``demo``, ``run``,
   ``shell``, ``which``, ``gc``;
 * ``sh SHELL COMMAND ...``, called by the shell hooks: prints code for the user's
@@ -47,6 +47,7 @@ COMMAND_VERBS = {
     "toggleglobalsitepackages": "toggle-global",
     "wipeenv": "wipe",
     "setvirtualenvproject": "project",
+    "mvvirtualenv": "mv",
 }
 
 _invoked_as: str | None = None  # the first argument of this run, set by main()
@@ -266,6 +267,22 @@ def cmd_cp(args: list[str]) -> int:
     parser.add_argument("dest", nargs="?")
     opts = parser.parse_args(args)
     _out(str(envs.copy(opts.source, opts.dest)))
+    return 0
+
+
+def cmd_mv(args: list[str]) -> int:
+    from envwrap import envs
+    from envwrap.argparsing import Parser
+
+    prog = _prog("mv")
+    parser = Parser(prog=prog, description="Rename an environment: its scripts, activate scripts, pyvenv.cfg "
+                                           "and .pth files are rewritten for the new path. The active "
+                                           "environment is refused.")
+    parser.add_argument("old", metavar="OLD")
+    parser.add_argument("new", metavar="NEW")
+    opts = parser.parse_args(args)
+    path = envs.move(opts.old, opts.new)
+    say(f"Renamed {opts.old} to {opts.new} ({path})")
     return 0
 
 
@@ -660,6 +677,7 @@ VERBS = {
     "new": cmd_new,
     "rm": cmd_rm,
     "cp": cmd_cp,
+    "mv": cmd_mv,
     "project": cmd_project,
     "sitepackages": cmd_sitepackages,
     "add-path": cmd_add_path,
@@ -692,6 +710,7 @@ USAGE = """usage: envwrap VERB [ARGS...]   (envwrap VERB --help for each)
   new NAME [OPTIONS]   create an environment (mkvirtualenv without activating)
   rm NAME...           remove environments
   cp SRC [DEST]        copy an environment
+  mv OLD NEW           rename an environment (mvvirtualenv)
   project [ENV [DIR]]  bind an environment to a project directory
   sitepackages [NAME]  list site-packages (--path: print the directory)
   add-path [-d] DIR... add2virtualenv

@@ -1169,3 +1169,171 @@ def repair(name: str, python: str | None) -> str:
     if problem:
         raise UserError(f"'{name}' is still broken: {problem}")
     return path
+
+
+# ----------------------------------------------------------------- renaming
+
+
+def _link_tree(src, dst, copied) -> None:
+    """Rebuild the tree ``src`` at ``dst`` with hard links (copies where the file
+    system refuses them), except for the files in ``copied`` (paths relative to
+    ``src``) and every file of the top of the bin directory, which are copied:
+    those are the ones a rename rewrites, and some of the writers (the activate
+    scripts, pyvenv.cfg's prompt) write in place, which must never reach the
+    original through a shared inode. Everything else is only ever replaced
+    (write a new file, rename it over), so the original stays as it was."""
+    from envwrap.seed import _copy_file
+
+    src_s, dst_s = os.fspath(src), os.fspath(dst)
+    os.makedirs(dst_s)
+    for dirpath, dirnames, filenames in os.walk(src_s):
+        rel = dirpath[len(src_s):].lstrip(os.sep)
+        target = os.path.join(dst_s, rel) if rel else dst_s
+        if rel:
+            os.makedirs(target, exist_ok=True)
+        for name in dirnames:
+            path = os.path.join(dirpath, name)
+            if os.path.islink(path):  # os.walk does not descend into these
+                os.symlink(os.readlink(path), os.path.join(target, name))
+        for name in filenames:
+            path = os.path.join(dirpath, name)
+            out = os.path.join(target, name)
+            if os.path.islink(path):
+                os.symlink(os.readlink(path), out)
+                continue
+            if os.path.join(rel, name) in copied or rel in copied:
+                _copy_file(path, out)
+                continue
+            try:
+                os.link(path, out, follow_symlinks=False)
+            except OSError:
+                _copy_file(path, out)
+
+
+def _replace_file(path: str, data: bytes) -> None:
+    """Write ``data`` as a new file renamed over ``path`` (never in place)."""
+    import uuid
+
+    mode = os.lstat(path).st_mode
+    tmp = os.path.join(os.path.dirname(path), f".{os.path.basename(path)}.envwrap-{uuid.uuid4().hex[:6]}")
+    with open(tmp, "wb") as fh:
+        fh.write(data)
+    os.chmod(tmp, mode & 0o7777)
+    os.replace(tmp, path)
+
+
+def _relocate_text(tree, old, new) -> None:
+    """Rewrite the whole path ``old`` to ``new`` in every other text file of the
+    tree that names it (a RECORD, a tool's own config, a .csh or .nu activate
+    script): after a rename no text file may still point at the old place.
+    Bytecode and files that hold a NUL byte (binaries) are left alone; Python
+    fixes a .pyc's recorded file name itself when it loads it."""
+    needle = os.fsencode(os.fspath(old))
+    replace = _path_replacer(old, new)
+    for dirpath, dirnames, filenames in os.walk(os.fspath(tree)):
+        if "__pycache__" in dirnames:
+            dirnames.remove("__pycache__")
+        for name in filenames:
+            if name.endswith((".pyc", ".so", ".dylib", ".dll", ".exe", ".pyd")):
+                continue
+            path = os.path.join(dirpath, name)
+            try:
+                if os.path.islink(path) or os.path.getsize(path) > 16 << 20:
+                    continue
+                with open(path, "rb") as fh:
+                    data = fh.read()
+            except OSError:
+                continue
+            if needle not in data or b"\0" in data:
+                continue
+            updated = replace(data)
+            if updated != data:
+                _replace_file(path, updated)
+
+
+def _is_active(path) -> bool:
+    active = active_env()
+    if active is None:
+        return False
+    try:
+        return os.path.samefile(active, path)
+    except OSError:
+        return os.path.normpath(active) == os.path.normpath(os.fspath(path))
+
+
+def _repoint_project(project: str | None, old: str, new: str) -> None:
+    """A project's ``.venv`` pointer file (one line naming the env by path or by
+    name) that names the old env now names the new one; a ``.venv`` directory,
+    or a file naming anything else, is left alone."""
+    if not project:
+        return
+    pointer = os.path.join(project, ".venv")
+    if os.path.islink(pointer) or not os.path.isfile(pointer):
+        return
+    try:
+        with open(pointer, encoding="utf-8", newline="") as fh:
+            text = fh.read()
+    except (OSError, UnicodeError):
+        return
+    line = text.strip()
+    old_name, new_name = os.path.basename(old), os.path.basename(new)
+    if line == old:
+        updated = new
+    elif line == old_name:
+        updated = new_name
+    else:
+        return
+    _replace_file(pointer, (updated + "\n").encode("utf-8"))
+
+
+def move(old: str, new: str) -> str:
+    """Rename environment ``old`` to ``new``.
+
+    The renamed env is built beside the old one, in a stage, as a tree of hard
+    links to the old env's files (copies where the file system refuses links)
+    with every file that names the old path rewritten as a new file: the old
+    env's own files are never written. Then, under both name locks, the new env
+    is published with one rename and the old one goes to the trash with another.
+    Killed at any moment, this leaves the old env whole (before the publish), or
+    both whole (between the two renames), or the new one whole; never a
+    half-rewritten env. The cost of a copy is avoided: links take no space."""
+    from pathlib import Path
+
+    from envwrap import activators, staging
+
+    names.validate(old)
+    names.validate(new)
+    root = Path(home.existing_workon_home())
+    link = root / old
+    if link.is_symlink():
+        raise UserError(f"'{old}' in {root} is a link to {os.path.realpath(link)}; rename the link itself")
+    src = Path(path_of(old))
+    if old == new:
+        raise UserError(f"'{old}' already has that name")
+    final = Path(check_new_name(root, new))
+    if _is_active(src):
+        raise UserError(f"environment '{old}' is active: deactivate it first")
+    layout = Layout.of(src)
+    staging.sweep(root)
+    with staging.NameLock(root, old), staging.NameLock(root, new), staging.Stage(root) as stage:
+        staged = stage.dir / new
+        copied = {"pyvenv.cfg", os.path.relpath(layout.bin_dir, src)}
+        try:
+            _link_tree(src, staged, copied)
+        except OSError as exc:
+            raise UserError(f"cannot copy {src}: {exc.strerror or exc}") from None
+        relocate(staged, src, final)
+        _relocate_text(staged, src, final)
+        staged_layout = Layout.of(staged)
+        _rename_prompt(staged_layout, old, new)
+        try:
+            prompt = _cfg_prompt(read_cfg(staged_layout.cfg).get("prompt")) or new
+        except (OSError, UnicodeError):
+            prompt = new
+        activators.write_all(staged, final, prompt, staged_layout.windows)
+        _pre_creation_hooks(staged, root, [("premvvirtualenv", old, new)])
+        staging.publish(staged, final)
+        _repoint_project(project_of(final), os.fspath(src), os.fspath(final))
+        staging.discard(src, root)
+    hooks.run(os.path.join(home.hook_dir(), "postmvvirtualenv"), old, new, cwd=root)
+    return os.fspath(final)

@@ -948,7 +948,7 @@ def test_sh_verb_has_help(user, envwrap_exe):
 
 BASH_FUNCTIONS = ("workon mkvirtualenv mktmpenv lsvirtualenv showvirtualenv rmvirtualenv cpvirtualenv "
                   "allvirtualenv cdvirtualenv cdsitepackages lssitepackages add2virtualenv "
-                  "toggleglobalsitepackages wipeenv mkproject setvirtualenvproject cdproject").split()
+                  "toggleglobalsitepackages wipeenv mkproject setvirtualenvproject cdproject mvvirtualenv").split()
 FUNCTIONS_VALID_ANYWAY = {("workon", "none"), ("lsvirtualenv", "none"), ("lsvirtualenv", "empty"),
                           ("mkvirtualenv", "missing env"), ("mkproject", "missing env"),
                           ("mktmpenv", "none"), ("allvirtualenv", "none")}
