@@ -3,7 +3,7 @@
 Two kinds of verbs:
 
 * for people, scripts and editors: ``ls``, ``path``, ``show``, ``new``, ``rm``, ``cp``,
-  ``mv``, ``project``, ``sitepackages``, ``add-path``, ``toggle-global``, ``wipe``,
+  ``mv``, ``export``, ``import``, ``project``, ``sitepackages``, ``add-path``, ``toggle-global``, ``wipe``,
   ``repair``, ``doctor``, ``config``, ``seed``, ``init``, ``demo``, ``run``,
   ``shell``, ``which``, ``gc``;
 * ``sh SHELL COMMAND ...``, called by the shell hooks: prints code for the user's
@@ -283,6 +283,52 @@ def cmd_mv(args: list[str]) -> int:
     opts = parser.parse_args(args)
     path = envs.move(opts.old, opts.new)
     say(f"Renamed {opts.old} to {opts.new} ({path})")
+    return 0
+
+
+def cmd_export(args: list[str]) -> int:
+    from envwrap import envs, manifest
+    from envwrap.argparsing import Parser
+
+    parser = Parser(prog="envwrap export",
+                    description="Write an environment's manifest (TOML: Python version, creator, pinned "
+                                "distributions, editables, project, add2virtualenv paths, hooks), from which "
+                                "'envwrap import' makes it again; to standard output unless -o.")
+    parser.add_argument("name", metavar="NAME")
+    parser.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
+    parser.add_argument("--format", choices=("toml", "requirements"), default="toml",
+                        help="toml: the manifest (the default); requirements: a plain requirements file")
+    opts = parser.parse_args(args)
+    data = manifest.build(opts.name, envs.path_of(opts.name))
+    text = manifest.dumps(data) if opts.format == "toml" else manifest.requirements(data)
+    if opts.output is None:
+        sys.stdout.write(text)
+        return 0
+    import uuid
+
+    out = os.path.abspath(opts.output)
+    tmp = os.path.join(os.path.dirname(out), f".{os.path.basename(out)}.envwrap-{uuid.uuid4().hex[:6]}")
+    with open(tmp, "w", encoding="utf-8", newline="\n") as fh:
+        fh.write(text)
+    os.replace(tmp, out)
+    say(f"envwrap: wrote {out}")
+    return 0
+
+
+def cmd_import(args: list[str]) -> int:
+    from envwrap import manifest
+    from envwrap.argparsing import Parser
+
+    parser = Parser(prog="envwrap import",
+                    description="Make an environment from a manifest written by 'envwrap export' "
+                                "(default NAME: the manifest's), through the normal creation path.")
+    parser.add_argument("file", metavar="FILE")
+    parser.add_argument("name", nargs="?", metavar="NAME")
+    parser.add_argument("-p", "--python", metavar="PYTHON", help="interpreter to use instead of the "
+                        "manifest's version")
+    opts = parser.parse_args(args)
+    data = manifest.load(opts.file)
+    _out(manifest.create_from(data, opts.name, opts.python))
     return 0
 
 
@@ -678,6 +724,8 @@ VERBS = {
     "rm": cmd_rm,
     "cp": cmd_cp,
     "mv": cmd_mv,
+    "export": cmd_export,
+    "import": cmd_import,
     "project": cmd_project,
     "sitepackages": cmd_sitepackages,
     "add-path": cmd_add_path,
@@ -711,6 +759,8 @@ USAGE = """usage: envwrap VERB [ARGS...]   (envwrap VERB --help for each)
   rm NAME...           remove environments
   cp SRC [DEST]        copy an environment
   mv OLD NEW           rename an environment (mvvirtualenv)
+  export NAME [-o FILE] write a TOML manifest of an environment (--format requirements)
+  import FILE [NAME]   make an environment from a manifest
   project [ENV [DIR]]  bind an environment to a project directory
   sitepackages [NAME]  list site-packages (--path: print the directory)
   add-path [-d] DIR... add2virtualenv

@@ -721,9 +721,11 @@ def _pre_creation_hooks(staged, root, calls) -> None:
         hooks.run(os.path.join(home.hook_dir(), hook), *args, cwd=root, pre=True, env=env)
 
 
-def create(name: str, opts: CreateOptions, tmp: bool = False) -> str:
+def create(name: str, opts: CreateOptions, tmp: bool = False, prepare=None) -> str:
     """Create environment ``name`` atomically; premkvirtualenv runs before it is
-    published (see :func:`_pre_creation_hooks`)."""
+    published (see :func:`_pre_creation_hooks`). ``prepare(staged_dir)``, when
+    given, adds to the env while it is still in its stage (an import writes its
+    hooks and import paths there)."""
     from pathlib import Path
 
     from envwrap import staging
@@ -748,6 +750,8 @@ def create(name: str, opts: CreateOptions, tmp: bool = False) -> str:
             from envwrap import tmpenv
 
             (staged / TMP_MARKER).write_text(tmpenv.marker_text())
+        if prepare is not None:
+            prepare(staged)
         _pre_creation_hooks(staged, root, [("premkvirtualenv", name)])
         staging.publish(staged, final)
     return os.fspath(final)

@@ -478,6 +478,7 @@ function __envwrap_register_completions --description 'Register the TAB completi
         complete -c $cmd -s h -l help -d 'show help'
     end
     complete -c mkvirtualenv -f
+    complete -c mkvirtualenv -l from -r -F -d "make it from a manifest (envwrap export's)"
     complete -c mktmpenv -f
     complete -c mktmpenv -s c -l cd -d "cd into the environment's directory (default)"
     complete -c mktmpenv -s n -l no-cd -d 'stay in this directory'
