@@ -3,7 +3,7 @@
 Two kinds of verbs:
 
 * for people, scripts and editors: ``ls``, ``path``, ``show``, ``new``, ``rm``, ``cp``,
-  ``mv``, ``export``, ``import``, ``project``, ``sitepackages``, ``add-path``, ``toggle-global``, ``wipe``,
+  ``mv``, ``export``, ``import``, ``upgrade``, ``project``, ``sitepackages``, ``add-path``, ``toggle-global``, ``wipe``,
   ``repair``, ``doctor``, ``config``, ``seed``, ``init``, ``demo``, ``run``,
   ``shell``, ``which``, ``gc``;
 * ``sh SHELL COMMAND ...``, called by the shell hooks: prints code for the user's
@@ -330,6 +330,12 @@ def cmd_import(args: list[str]) -> int:
     data = manifest.load(opts.file)
     _out(manifest.create_from(data, opts.name, opts.python))
     return 0
+
+
+def cmd_upgrade(args: list[str]) -> int:
+    from envwrap import upgrade
+
+    return upgrade.run(args)
 
 
 def cmd_project(args: list[str]) -> int:
@@ -726,6 +732,7 @@ VERBS = {
     "mv": cmd_mv,
     "export": cmd_export,
     "import": cmd_import,
+    "upgrade": cmd_upgrade,
     "project": cmd_project,
     "sitepackages": cmd_sitepackages,
     "add-path": cmd_add_path,
@@ -767,6 +774,7 @@ USAGE = """usage: envwrap VERB [ARGS...]   (envwrap VERB --help for each)
   toggle-global [-q]   toggleglobalsitepackages
   wipe [NAME]          uninstall every package
   repair NAME [-p PY]  re-point a broken environment at a working Python
+  upgrade [-p PY] NAME...  rebuild on another Python, keeping packages (--all-broken, --dry-run)
   doctor [--fix] [--json]  list problems: broken envs, leftovers, settings
   config [KEY [VALUE]] show or set workon_home, project_home, creator, python
   seed [--update]      which pip new environments get, from where (--update: get the newest)

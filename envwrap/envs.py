@@ -721,17 +721,18 @@ def _pre_creation_hooks(staged, root, calls) -> None:
         hooks.run(os.path.join(home.hook_dir(), hook), *args, cwd=root, pre=True, env=env)
 
 
-def create(name: str, opts: CreateOptions, tmp: bool = False, prepare=None) -> str:
+def create(name: str, opts: CreateOptions, tmp: bool = False, prepare=None, swap=None) -> str:
     """Create environment ``name`` atomically; premkvirtualenv runs before it is
     published (see :func:`_pre_creation_hooks`). ``prepare(staged_dir)``, when
     given, adds to the env while it is still in its stage (an import writes its
-    hooks and import paths there)."""
+    hooks and import paths there). ``swap(staged, final)``, when given, puts
+    the finished env in place of the existing env ``name`` (envwrap upgrade)."""
     from pathlib import Path
 
     from envwrap import staging
 
     root = Path(home.ensure_workon_home())
-    final = Path(check_new_name(root, name))
+    final = Path(path_of(name) if swap is not None else check_new_name(root, name))
     if opts.without_pip and (opts.packages or opts.requirements):
         raise UserError("-i/-r need pip: drop --without-pip")
     if opts.without_pip and "--upgrade-deps" in opts.venv_options:
@@ -753,7 +754,7 @@ def create(name: str, opts: CreateOptions, tmp: bool = False, prepare=None) -> s
         if prepare is not None:
             prepare(staged)
         _pre_creation_hooks(staged, root, [("premkvirtualenv", name)])
-        staging.publish(staged, final)
+        (swap or staging.publish)(staged, final)
     return os.fspath(final)
 
 
@@ -1153,7 +1154,7 @@ def repair(name: str, python: str | None) -> str:
             raise UserError(
                 f"'{name}' was made with Python {made_with} and {spec or exe} is Python {target}: repair keeps "
                 f"the version (the packages are in lib/python{made_with}); use -p python{made_with}, or move "
-                f"the environment to {target} with 'envwrap upgrade {name}' (not available yet)"
+                f"the environment to {target} with 'envwrap upgrade -p {spec or exe} {name}'"
             )
     # venv --upgrade keeps existing interpreter links, dangling ones included:
     # remove them (only links, only the interpreter's names) so venv makes new ones.

@@ -99,7 +99,7 @@ def distributions(env: str) -> list[tuple[str, str, str | None]]:
     return [(n, v, _url_path(e) if e else None) for n, v, e in json.loads(proc.stdout)]
 
 
-def build(name: str, env: str) -> dict:
+def build(name: str, env: str, lister=None) -> dict:
     """The manifest of environment ``name`` at ``env``, as a dict."""
     layout = Layout.of(env)
     try:
@@ -119,7 +119,7 @@ def build(name: str, env: str) -> dict:
     if prompt and prompt != name:
         data["prompt"] = prompt
     pinned, editable, has_pip = [], [], False
-    for dist, ver, source in distributions(env):
+    for dist, ver, source in (lister or distributions)(env):
         if dist.lower() in _SEEDED:
             has_pip = True
             continue
@@ -243,7 +243,7 @@ def _python_for(data: dict, explicit: str | None) -> tuple[str | None, list[str]
 
 
 def create_from(data: dict, name: str | None, python: str | None = None, base_opts=None,
-                announce: bool = True) -> str:
+                announce: bool = True, swap=None) -> str:
     """Create environment ``name`` (default: the manifest's) from ``data``."""
     import subprocess
 
@@ -306,4 +306,4 @@ def create_from(data: dict, name: str | None, python: str | None = None, base_op
         if data.get("paths"):
             envs.add_paths(os.fspath(staged), list(reversed(data["paths"])), False)
 
-    return envs.create(name, opts, prepare=prepare)
+    return envs.create(name, opts, prepare=prepare, swap=swap)
