@@ -3,7 +3,8 @@
 Two kinds of verbs:
 
 * for people, scripts and editors: ``ls``, ``path``, ``show``, ``new``, ``rm``, ``cp``,
-  ``mv``, ``export``, ``import``, ``upgrade``, ``project``, ``sitepackages``, ``add-path``, ``toggle-global``, ``wipe``,
+  ``mv``, ``export``, ``import``, ``upgrade``, ``pythons``, ``project``, ``sitepackages``,
+  ``add-path``, ``toggle-global``, ``wipe``,
   ``repair``, ``doctor``, ``config``, ``seed``, ``init``, ``demo``, ``run``,
   ``shell``, ``which``, ``gc``;
 * ``sh SHELL COMMAND ...``, called by the shell hooks: prints code for the user's
@@ -336,6 +337,12 @@ def cmd_upgrade(args: list[str]) -> int:
     from envwrap import upgrade
 
     return upgrade.run(args)
+
+
+def cmd_pythons(args: list[str]) -> int:
+    from envwrap import pythons
+
+    return pythons.run(args)
 
 
 def cmd_project(args: list[str]) -> int:
@@ -733,6 +740,7 @@ VERBS = {
     "export": cmd_export,
     "import": cmd_import,
     "upgrade": cmd_upgrade,
+    "pythons": cmd_pythons,
     "project": cmd_project,
     "sitepackages": cmd_sitepackages,
     "add-path": cmd_add_path,
@@ -775,6 +783,7 @@ USAGE = """usage: envwrap VERB [ARGS...]   (envwrap VERB --help for each)
   wipe [NAME]          uninstall every package
   repair NAME [-p PY]  re-point a broken environment at a working Python
   upgrade [-p PY] NAME...  rebuild on another Python, keeping packages (--all-broken, --dry-run)
+  pythons              the interpreters -p VERSION finds (PATH, pyenv, uv, py launcher)
   doctor [--fix] [--json]  list problems: broken envs, leftovers, settings
   config [KEY [VALUE]] show or set workon_home, project_home, creator, python
   seed [--update]      which pip new environments get, from where (--update: get the newest)

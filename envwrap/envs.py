@@ -376,9 +376,13 @@ def _find_python(spec: str | None) -> str | None:
             return path
         raise UserError(f"python interpreter '{spec}' not found")
     found = shutil.which(spec)
-    if found is None:
-        if re.fullmatch(r"\d+(\.\d+)*", spec):
-            found = shutil.which(f"python{spec}")
+    if found is None and re.fullmatch(r"\d+(\.\d+){0,2}", spec):
+        from envwrap import pythons
+
+        found = pythons.find(spec)  # PATH's pythonX.Y, then pyenv's, uv's, the py launcher's
+        if found is None:
+            raise UserError(f"no Python {spec} found on PATH or in pyenv's or uv's installs "
+                            f"(found: {pythons.versions_line()}; envwrap pythons lists them)")
     if found is None:
         raise UserError(f"python interpreter '{spec}' not found on PATH")
     return os.path.abspath(found)

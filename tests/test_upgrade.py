@@ -179,3 +179,46 @@ def test_refusals(user):
         assert r.returncode != 0 and r.stderr.startswith("envwrap: ") and len(r.stderr.splitlines()) == 1, (args, r)
     r = backend(dict(user, VIRTUAL_ENV=str(home / "act")), "upgrade", "act")
     assert r.returncode == 1 and "active" in r.stderr
+
+
+# ----------------------------------------------------------------- -p VERSION
+
+
+def fake_installs(user: dict, tmp_path: Path) -> tuple[dict, dict[str, str]]:
+    """A pyenv root and a uv install dir that hold links to real interpreters
+    (one minor version each), and a PATH with no Python on it."""
+    found = {v.rsplit(".", 1)[0]: (v, exe) for v, exe in pyenv_pythons()}
+    if len(found) < 2:
+        pytest.skip(f"needs two Python minor versions from pyenv; found {sorted(found) or 'none'}")
+    (a_v, a_exe), (b_v, b_exe) = [found[k] for k in sorted(found, key=lambda v: tuple(map(int, v.split("."))))[-2:]]
+    pyenv_root = tmp_path / "fake pyenv"
+    uv_root = tmp_path / "data" / "uv" / "python"
+    for root, version, exe in ((pyenv_root / "versions" / a_v, a_v, a_exe),
+                               (uv_root / f"cpython-{b_v}-linux-x86_64-gnu", b_v, b_exe)):
+        (root / "bin").mkdir(parents=True)
+        (root / "bin" / f"python{version.rsplit('.', 1)[0]}").symlink_to(exe)
+    empty = tmp_path / "emptybin"
+    empty.mkdir()
+    env = dict(user, PYENV_ROOT=str(pyenv_root), XDG_DATA_HOME=str(tmp_path / "data"), PATH=str(empty))
+    env.pop("UV_PYTHON_INSTALL_DIR", None)
+    return env, {"pyenv": a_v, "uv": b_v}
+
+
+def test_p_version_finds_pyenv_and_uv_installs(user, tmp_path):
+    env, versions = fake_installs(user, tmp_path)
+    home = Path(env["WORKON_HOME"])
+    for source, version in versions.items():
+        minor = version.rsplit(".", 1)[0]
+        name = f"from {source}"
+        r = backend(env, "new", "--without-pip", "-p", minor, name)
+        assert r.returncode == 0, r
+        assert version_of(home / name) == version
+    listing = backend(env, "pythons")
+    assert listing.returncode == 0
+    rows = [line.split() for line in listing.stdout.splitlines()]
+    assert [(r[0], r[1]) for r in rows] == sorted([(versions["pyenv"], "pyenv"), (versions["uv"], "uv")],
+                                                  key=lambda r: tuple(map(int, r[0].split("."))))
+    r = backend(env, "new", "--without-pip", "-p", "3.99", "none")
+    assert r.returncode == 1 and len(r.stderr.splitlines()) == 1
+    assert versions["pyenv"] in r.stderr and versions["uv"] in r.stderr and "3.99" in r.stderr
+    assert not (home / "none").exists()
