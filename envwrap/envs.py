@@ -712,6 +712,67 @@ def _finish(staged, final, name: str, opts: CreateOptions, seed: bool) -> None:
 STAGED_ENV_VAR = "ENVWRAP_STAGED_ENV"
 
 
+def _keep_stable_interpreter(staged, python: str | None) -> None:
+    """When the interpreter was named through a stable link into a versioned
+    directory (Homebrew's ``/opt/homebrew/opt/python@3.12/bin/python3.12`` into
+    ``Cellar/python@3.12/3.12.1``), the env names that link, never the versioned
+    path behind it: pyvenv.cfg's ``home`` and ``executable``, and the env's own
+    interpreter links. A patch upgrade that swaps the directory behind the link
+    then leaves the env working."""
+    import uuid
+
+    if python is None:
+        return
+    stable = os.path.abspath(python)
+    resolved = os.path.realpath(stable)
+    if resolved == stable:
+        return
+    layout = Layout.of(staged)
+    if layout.windows:
+        return
+    stable_dir, resolved_dir = os.path.dirname(stable), os.path.dirname(resolved)
+    try:
+        with open(layout.cfg, encoding="utf-8", newline="") as fh:
+            lines = fh.read().split("\n")
+    except (OSError, UnicodeError):
+        return
+    changed = False
+    for i, line in enumerate(lines):
+        key, sep, value = line.partition("=")
+        key, value = key.strip().lower(), value.strip()
+        if not sep:
+            continue
+        new = None
+        if key == "home" and os.path.realpath(value) == resolved_dir and value != stable_dir:
+            new = stable_dir
+        elif key in ("executable", "base-executable") and os.path.realpath(value) == resolved and value != stable:
+            new = stable
+        if new is not None:
+            lines[i] = f"{line.partition('=')[0].rstrip()} = {new}"
+            changed = True
+    if changed:
+        tmp = f"{layout.cfg}.envwrap-{uuid.uuid4().hex[:6]}"
+        with open(tmp, "w", encoding="utf-8", newline="") as fh:
+            fh.write("\n".join(lines))
+        os.replace(tmp, layout.cfg)
+    # The env's interpreter links that point into the versioned directory
+    # point at the same file through the stable one.
+    try:
+        entries = list(os.scandir(layout.bin_dir))
+    except OSError:
+        return
+    for entry in entries:
+        if not entry.is_symlink():
+            continue
+        target = os.readlink(entry.path)
+        if os.path.isabs(target) and os.path.dirname(target) == resolved_dir:
+            stable_target = os.path.join(stable_dir, os.path.basename(target))
+            if os.path.realpath(stable_target) == os.path.realpath(target):
+                tmp = os.path.join(layout.bin_dir, f".{entry.name}.envwrap-{uuid.uuid4().hex[:6]}")
+                os.symlink(stable_target, tmp)
+                os.replace(tmp, entry.path)
+
+
 def _pre_creation_hooks(staged, root, calls) -> None:
     """Run the pre-hooks of a new environment (premkvirtualenv, precpvirtualenv)
     while it is complete but still in its stage, under its name lock: nothing
@@ -749,6 +810,7 @@ def create(name: str, opts: CreateOptions, tmp: bool = False, prepare=None, swap
     with staging.NameLock(root, name), staging.Stage(root) as stage:
         staged = stage.dir / name
         _run_creator(kind, prefix, staged, opts, name, final=final)
+        _keep_stable_interpreter(staged, _find_python(opts.python))
         seed = not opts.without_pip and kind != "command"
         _finish(staged, final, name, opts, seed)
         if tmp:

@@ -222,3 +222,52 @@ def test_p_version_finds_pyenv_and_uv_installs(user, tmp_path):
     assert r.returncode == 1 and len(r.stderr.splitlines()) == 1
     assert versions["pyenv"] in r.stderr and versions["uv"] in r.stderr and "3.99" in r.stderr
     assert not (home / "none").exists()
+
+
+# ----------------------------------------------------------------- stable interpreter links
+
+
+@pytest.mark.parametrize("creator", ["venv", "uv"])
+def test_env_survives_a_patch_upgrade_behind_a_stable_link(creator, user, tmp_path):
+    """Homebrew's layout: Cellar/<version>/ holds the install, opt/python links
+    to it; an env made with -p through the link keeps working when the install
+    moves to Cellar/<next version>/ and the link is repointed."""
+    from conftest import require_creator
+
+    require_creator(creator)
+    found = pyenv_pythons()
+    if not found:
+        pytest.skip("needs a pyenv CPython install to copy")
+    version, exe = found[-1]
+    minor = version.rsplit(".", 1)[0]
+    prefix = Path(exe).parent.parent
+    cellar = tmp_path / "Cellar"
+    # A trimmed copy: the interpreter, its standard library and ensurepip.
+    shutil.copytree(prefix, cellar / version, symlinks=True,
+                    ignore=lambda d, names: [n for n in names if n in ("test", "site-packages", "idlelib",
+                                                                        "include", "share", "pkgconfig")])
+    opt = tmp_path / "opt"
+    opt.mkdir()
+    (opt / "python").symlink_to(Path("..", "Cellar", version))
+    stable = opt / "python" / "bin" / f"python{minor}"
+    env = dict(user, ENVWRAP_CREATOR=creator)
+    r = backend(env, "new", "-p", str(stable), "brew env")
+    assert r.returncode == 0, r
+    path = Path(env["WORKON_HOME"]) / "brew env"
+    cfg = (path / "pyvenv.cfg").read_text()
+    assert str(cellar) not in cfg and f"home = {stable.parent}" in cfg
+    for link in (path / "bin").iterdir():
+        if link.is_symlink():
+            assert str(cellar) not in os.readlink(link), link
+    # The patch upgrade: the install moves, the link follows it.
+    moved = cellar / (version + "-next")
+    os.rename(cellar / version, moved)
+    (opt / "python").unlink()
+    (opt / "python").symlink_to(Path("..", "Cellar", moved.name))
+    out = subprocess.run([str(path / "bin" / "python"), "-c", "import sys; print(sys.base_prefix)"],
+                         capture_output=True, text=True)
+    assert out.returncode == 0 and out.stdout.strip() == str(opt / "python"), out
+    pip = subprocess.run([str(path / "bin" / "pip"), "--version"], capture_output=True, text=True)
+    assert pip.returncode == 0 and str(path) in pip.stdout, pip
+    doctor = backend(env, "doctor")
+    assert "brew env" not in doctor.stdout + doctor.stderr, doctor
