@@ -148,3 +148,25 @@ def test_mkvirtualenv_from_activates_in_bash_and_zsh(sh, populated, tmp_path):
     assert sh.var("VIRTUAL_ENV") == str(home / "from file")
     assert sh.ok("hello").stdout.strip() == str(home / "from file")
     assert "PRE-HOOK-RAN" in r.stdout + r.stderr  # the env's own preactivate ran
+
+
+def test_editables_are_their_source_relative_to_the_project(populated):
+    """An editable install, left as pip leaves one (dist-info with
+    direct_url.json marked editable): exported as its source directory."""
+    import json
+    from urllib.request import pathname2url
+
+    env, src, project, _ = populated
+    source = project / "src tree"
+    source.mkdir()
+    site = next((src / "lib").glob("python*/site-packages"))
+    dist = site / "mine-0.1.dist-info"
+    dist.mkdir()
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: mine\nVersion: 0.1\n")
+    (dist / "direct_url.json").write_text(json.dumps({"url": "file://" + pathname2url(str(source)),
+                                                      "dir_info": {"editable": True}}))
+    data = tomllib.loads(backend(env, "export", src.name).stdout)
+    assert data["editable"] == ["src tree"]
+    assert "mine==0.1" not in data["distributions"]
+    r = backend(env, "export", "--format", "requirements", src.name)
+    assert r.stdout.splitlines()[-1] == f"-e {source}"
