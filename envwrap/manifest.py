@@ -224,7 +224,7 @@ def _python_for(data: dict, explicit: str | None) -> tuple[str | None, list[str]
     """(-p value for creation, notes on what differs from the manifest)."""
     notes: list[str] = []
     if explicit:
-        return explicit, notes
+        return envs._find_python(explicit), notes
     wanted = data.get("python")
     if not wanted:
         return None, notes

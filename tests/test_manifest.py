@@ -170,3 +170,23 @@ def test_editables_are_their_source_relative_to_the_project(populated):
     assert "mine==0.1" not in data["distributions"]
     r = backend(env, "export", "--format", "requirements", src.name)
     assert r.stdout.splitlines()[-1] == f"-e {source}"
+
+
+def test_import_with_p_version_says_which_python(populated, tmp_path):
+    from test_upgrade import pyenv_pythons
+
+    env, src, _, _ = populated
+    ours = f"{sys.version_info[0]}.{sys.version_info[1]}."
+    found = [(v, exe) for v, exe in pyenv_pythons() if not v.startswith(ours)]
+    if not found:
+        pytest.skip("needs a pyenv Python of another minor version than the tests'")
+    version, _ = found[-1]
+    manifest = tmp_path / "m.toml"
+    backend(env, "export", src.name, "-o", str(manifest), check=True)
+    r = backend(env, "import", "-p", version, str(manifest), "other py")
+    assert r.returncode == 0, r
+    made = tomllib.loads(backend(env, "export", src.name).stdout)["python"]
+    assert f"using Python {version}" in r.stderr and f"the manifest was made with {made}" in r.stderr
+    out = subprocess.run([str(Path(env["WORKON_HOME"]) / "other py" / "bin" / "hello")], capture_output=True,
+                         text=True)
+    assert out.returncode == 0
