@@ -564,11 +564,41 @@ def _pip_install(layout: Layout, args: list[str]) -> None:
     env["VIRTUAL_ENV"] = str(layout.root)
     env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
     cmd = [str(layout.python), "-m", "pip", "install", *args]
-    status = subprocess.call(cmd, stdout=sys.stderr.fileno(), env=env, stdin=subprocess.DEVNULL,
-                             pass_fds=_stage_fds())
+    # pip's messages pass through as they come; the one that names the
+    # distribution that failed is kept for our own line.
+    proc = subprocess.Popen(cmd, stdout=sys.stderr.fileno(), stderr=subprocess.PIPE, env=env,
+                            stdin=subprocess.DEVNULL, pass_fds=_stage_fds())
+    culprit = None
+    assert proc.stderr is not None
+    sys.stderr.flush()
+    for raw in proc.stderr:
+        os.write(sys.stderr.fileno(), raw)
+        culprit = culprit or _pip_culprit(raw.decode("utf-8", "replace"))
+    status = proc.wait()
     if status != 0:
         shown = " ".join(shlex.quote(a) for a in args)
-        raise UserError(f"pip install {shown} failed (status {status}); the environment was not created")
+        what = f"on {culprit}" if culprit else f"({shown})"
+        raise UserError(f"pip install failed {what} (status {status}); the environment was not created")
+
+
+_PIP_FAILURES = (
+    r"No matching distribution found for (\S+)",
+    r"Could not find a version that satisfies the requirement (\S+)",
+    r"Failed (?:to build|building wheel for) (\S+)",
+    r"Failed to build installable wheels for some pyproject.toml based projects \((\S+)\)",
+    r"error: subprocess-exited-with-error.*?(?:for|×) (\S+)",
+)
+
+
+def _pip_culprit(line: str) -> str | None:
+    """The distribution a line of pip's stderr says failed, if it says so."""
+    import re
+
+    for pattern in _PIP_FAILURES:
+        match = re.search(pattern, line)
+        if match:
+            return match.group(1).rstrip(".,;")
+    return None
 
 
 _BOUNDARY = rb"(?=[/\\'\"\s:;]|$)"

@@ -129,11 +129,12 @@ def test_newer_or_damaged_manifest_is_one_line_and_changes_nothing(user, tmp_pat
 
 def test_failing_install_leaves_nothing(user, tmp_path):
     wheels = tmp_path / "wheels"
-    wheels.mkdir()
+    console_wheel(wheels, "hello", "1.0")
     manifest = tmp_path / "m.toml"
-    manifest.write_text("format = 1\ndistributions = ['not_there==9.9']\n")
+    manifest.write_text("format = 1\ndistributions = ['hello==1.0', 'not_there==9.9']\n")
     r = backend(offline(user, wheels), "import", str(manifest), "half")
-    assert r.returncode == 1 and "not_there==9.9" in r.stderr.splitlines()[-1], r.stderr
+    last = r.stderr.splitlines()[-1]
+    assert r.returncode == 1 and "on not_there==9.9" in last and "hello" not in last, r.stderr
     assert not (Path(user["WORKON_HOME"]) / "half").exists()
 
 

@@ -110,7 +110,7 @@ def test_failed_upgrade_leaves_the_old_env_and_names_the_package(offline_user, t
     r = backend(env, "upgrade", "-p", new_py, "keep")
     assert r.returncode == 1
     last = r.stderr.strip().splitlines()[-1]
-    assert "hello==1.0" in last and "untouched" in last, r.stderr
+    assert "on hello==1.0" in last and "untouched" in last, r.stderr
     assert (path / "pyvenv.cfg").read_bytes() == cfg and version_of(path) == old_v
     assert subprocess.run([str(path / "bin" / "hello")], capture_output=True, text=True).stdout.strip() == str(path)
     assert [p for p in (Path(env["WORKON_HOME"]) / ".envwrap" / "staging").glob("*")] == []
