@@ -229,10 +229,13 @@ def _python_for(data: dict, explicit: str | None) -> tuple[str | None, list[str]
     if not wanted:
         return None, notes
     minor = ".".join(wanted.split(".")[:2])
-    try:
-        exe = envs._find_python(minor)
-    except UserError:
-        exe = None
+    exe = None
+    for spec in (wanted, minor):  # the very version first (pyenv's, uv's), else any of its X.Y
+        try:
+            exe = envs._find_python(spec)
+            break
+        except UserError:
+            continue
     if exe is None:
         own = f"{sys.version_info[0]}.{sys.version_info[1]}"
         if own != minor:
