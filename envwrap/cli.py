@@ -3,7 +3,8 @@
 Two kinds of verbs:
 
 * for people, scripts and editors: ``ls``, ``path``, ``show``, ``new``, ``rm``, ``cp``,
-  ``project``, ``sitepackages``, ``add-path``, ``toggle-global``, ``wipe``,
+  ``mv``, ``export``, ``import``, ``upgrade``, ``pythons``, ``project``, ``sitepackages``,
+  ``add-path``, ``toggle-global``, ``wipe``,
   ``repair``, ``doctor``, ``config``, ``seed``, ``init``, ``demo``, ``run``,
   ``shell``, ``which``, ``gc``;
 * ``sh SHELL COMMAND ...``, called by the shell hooks: prints code for the user's
@@ -47,6 +48,7 @@ COMMAND_VERBS = {
     "toggleglobalsitepackages": "toggle-global",
     "wipeenv": "wipe",
     "setvirtualenvproject": "project",
+    "mvvirtualenv": "mv",
 }
 
 _invoked_as: str | None = None  # the first argument of this run, set by main()
@@ -267,6 +269,80 @@ def cmd_cp(args: list[str]) -> int:
     opts = parser.parse_args(args)
     _out(str(envs.copy(opts.source, opts.dest)))
     return 0
+
+
+def cmd_mv(args: list[str]) -> int:
+    from envwrap import envs
+    from envwrap.argparsing import Parser
+
+    prog = _prog("mv")
+    parser = Parser(prog=prog, description="Rename an environment: its scripts, activate scripts, pyvenv.cfg "
+                                           "and .pth files are rewritten for the new path. The active "
+                                           "environment is refused.")
+    parser.add_argument("old", metavar="OLD")
+    parser.add_argument("new", metavar="NEW")
+    opts = parser.parse_args(args)
+    path = envs.move(opts.old, opts.new)
+    say(f"Renamed {opts.old} to {opts.new} ({path})")
+    return 0
+
+
+def cmd_export(args: list[str]) -> int:
+    from envwrap import envs, manifest
+    from envwrap.argparsing import Parser
+
+    parser = Parser(prog="envwrap export",
+                    description="Write an environment's manifest (TOML: Python version, creator, pinned "
+                                "distributions, editables, project, add2virtualenv paths, hooks), from which "
+                                "'envwrap import' makes it again; to standard output unless -o.")
+    parser.add_argument("name", metavar="NAME")
+    parser.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
+    parser.add_argument("--format", choices=("toml", "requirements"), default="toml",
+                        help="toml: the manifest (the default); requirements: a plain requirements file")
+    opts = parser.parse_args(args)
+    data = manifest.build(opts.name, envs.path_of(opts.name))
+    text = manifest.dumps(data) if opts.format == "toml" else manifest.requirements(data)
+    if opts.output is None:
+        sys.stdout.write(text)
+        return 0
+    import uuid
+
+    out = os.path.abspath(opts.output)
+    tmp = os.path.join(os.path.dirname(out), f".{os.path.basename(out)}.envwrap-{uuid.uuid4().hex[:6]}")
+    with open(tmp, "w", encoding="utf-8", newline="\n") as fh:
+        fh.write(text)
+    os.replace(tmp, out)
+    say(f"envwrap: wrote {out}")
+    return 0
+
+
+def cmd_import(args: list[str]) -> int:
+    from envwrap import manifest
+    from envwrap.argparsing import Parser
+
+    parser = Parser(prog="envwrap import",
+                    description="Make an environment from a manifest written by 'envwrap export' "
+                                "(default NAME: the manifest's), through the normal creation path.")
+    parser.add_argument("file", metavar="FILE")
+    parser.add_argument("name", nargs="?", metavar="NAME")
+    parser.add_argument("-p", "--python", metavar="PYTHON", help="interpreter to use instead of the "
+                        "manifest's version")
+    opts = parser.parse_args(args)
+    data = manifest.load(opts.file)
+    _out(manifest.create_from(data, opts.name, opts.python))
+    return 0
+
+
+def cmd_upgrade(args: list[str]) -> int:
+    from envwrap import upgrade
+
+    return upgrade.run(args)
+
+
+def cmd_pythons(args: list[str]) -> int:
+    from envwrap import pythons
+
+    return pythons.run(args)
 
 
 def cmd_project(args: list[str]) -> int:
@@ -666,6 +742,11 @@ VERBS = {
     "new": cmd_new,
     "rm": cmd_rm,
     "cp": cmd_cp,
+    "mv": cmd_mv,
+    "export": cmd_export,
+    "import": cmd_import,
+    "upgrade": cmd_upgrade,
+    "pythons": cmd_pythons,
     "project": cmd_project,
     "sitepackages": cmd_sitepackages,
     "add-path": cmd_add_path,
@@ -699,12 +780,17 @@ USAGE = """usage: envwrap VERB [ARGS...]   (envwrap VERB --help for each)
   new NAME [OPTIONS]   create an environment (mkvirtualenv without activating)
   rm NAME...           remove environments
   cp SRC [DEST]        copy an environment
+  mv OLD NEW           rename an environment (mvvirtualenv)
+  export NAME [-o FILE] write a TOML manifest of an environment (--format requirements)
+  import FILE [NAME]   make an environment from a manifest
   project [ENV [DIR]]  bind an environment to a project directory
   sitepackages [NAME]  list site-packages (--path: print the directory)
   add-path [-d] DIR... add2virtualenv
   toggle-global [-q]   toggleglobalsitepackages
   wipe [NAME]          uninstall every package
   repair NAME [-p PY]  re-point a broken environment at a working Python
+  upgrade [-p PY] NAME...  rebuild on another Python, keeping packages (--all-broken, --dry-run)
+  pythons              the interpreters -p VERSION finds (PATH, pyenv, uv, py launcher)
   doctor [--fix] [--json]  list problems: broken envs, leftovers, settings
   config [KEY [VALUE]] show or set workon_home, project_home, creator, python
   seed [--update]      which pip new environments get, from where (--update: get the newest)

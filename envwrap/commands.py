@@ -211,11 +211,21 @@ def _options(opts, extra: list[str]) -> envs.CreateOptions:
 
 def mkvirtualenv(shell: str, args: list[str]) -> Plan:
     parser = _creation_parser("mkvirtualenv", "Create an environment in WORKON_HOME and activate it.")
+    parser.add_argument("--from", dest="manifest", metavar="FILE",
+                        help="make it from a manifest written by 'envwrap export' (as envwrap import does)")
     parser.add_argument("name", help="the new environment's name")
     opts, extra = parser.parse_known_args(args)
     if opts.project and not os.path.isdir(os.path.expanduser(opts.project)):
         raise UserError(f"mkvirtualenv: project directory {opts.project} does not exist")
-    env = envs.create(opts.name, _options(opts, extra))
+    if opts.manifest is not None:
+        from envwrap import manifest
+
+        if opts.packages or opts.requirements or extra:
+            raise UserError("mkvirtualenv: --from takes the distributions from the manifest; drop -i/-r")
+        data = manifest.load(opts.manifest)
+        env = manifest.create_from(data, opts.name, opts.python, base_opts=_options(opts, extra))
+    else:
+        env = envs.create(opts.name, _options(opts, extra))
     plan = _start(shell)
     activation(shell, opts.name, env, plan, home.workon_cd())
     plan.source_if_exists(hooks.sourced(os.path.join(home.hook_dir(), "postmkvirtualenv"), shell))

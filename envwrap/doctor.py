@@ -96,12 +96,13 @@ def problems(fix: bool = False, notes: list[str] | None = None) -> list[str]:
         for name in names:
             problem = envs.broken(os.path.join(root, name))
             if problem:
-                found.append(f"environment '{name}' is broken: {problem} (envwrap repair {name})")
+                found.append(f"environment '{name}' is broken: {problem} (envwrap repair {name}; "
+                             f"if its Python version is gone: envwrap upgrade {name})")
             else:
                 mismatch = envs.packages_mismatch(os.path.join(root, name))
                 if mismatch:
                     found.append(f"environment '{name}': {mismatch}, so they cannot be imported "
-                                 f"(recreate it with the Python its packages were installed for)")
+                                 f"(rebuild it on its Python: envwrap upgrade {name})")
             project = envs.project_of(os.path.join(root, name))
             if project is not None and not os.path.isdir(project):
                 found.append(f"environment '{name}': project {project} does not exist")

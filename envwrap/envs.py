@@ -376,9 +376,13 @@ def _find_python(spec: str | None) -> str | None:
             return path
         raise UserError(f"python interpreter '{spec}' not found")
     found = shutil.which(spec)
-    if found is None:
-        if re.fullmatch(r"\d+(\.\d+)*", spec):
-            found = shutil.which(f"python{spec}")
+    if found is None and re.fullmatch(r"\d+(\.\d+){0,2}", spec):
+        from envwrap import pythons
+
+        found = pythons.find(spec)  # PATH's pythonX.Y, then pyenv's, uv's, the py launcher's
+        if found is None:
+            raise UserError(f"no Python {spec} found on PATH or in pyenv's or uv's installs "
+                            f"(found: {pythons.versions_line()}; envwrap pythons lists them)")
     if found is None:
         raise UserError(f"python interpreter '{spec}' not found on PATH")
     return os.path.abspath(found)
@@ -560,11 +564,41 @@ def _pip_install(layout: Layout, args: list[str]) -> None:
     env["VIRTUAL_ENV"] = str(layout.root)
     env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
     cmd = [str(layout.python), "-m", "pip", "install", *args]
-    status = subprocess.call(cmd, stdout=sys.stderr.fileno(), env=env, stdin=subprocess.DEVNULL,
-                             pass_fds=_stage_fds())
+    # pip's messages pass through as they come; the one that names the
+    # distribution that failed is kept for our own line.
+    proc = subprocess.Popen(cmd, stdout=sys.stderr.fileno(), stderr=subprocess.PIPE, env=env,
+                            stdin=subprocess.DEVNULL, pass_fds=_stage_fds())
+    culprit = None
+    assert proc.stderr is not None
+    sys.stderr.flush()
+    for raw in proc.stderr:
+        os.write(sys.stderr.fileno(), raw)
+        culprit = culprit or _pip_culprit(raw.decode("utf-8", "replace"))
+    status = proc.wait()
     if status != 0:
         shown = " ".join(shlex.quote(a) for a in args)
-        raise UserError(f"pip install {shown} failed (status {status}); the environment was not created")
+        what = f"on {culprit}" if culprit else f"({shown})"
+        raise UserError(f"pip install failed {what} (status {status}); the environment was not created")
+
+
+_PIP_FAILURES = (
+    r"No matching distribution found for (\S+)",
+    r"Could not find a version that satisfies the requirement (\S+)",
+    r"Failed (?:to build|building wheel for) (\S+)",
+    r"Failed to build installable wheels for some pyproject.toml based projects \((\S+)\)",
+    r"error: subprocess-exited-with-error.*?(?:for|×) (\S+)",
+)
+
+
+def _pip_culprit(line: str) -> str | None:
+    """The distribution a line of pip's stderr says failed, if it says so."""
+    import re
+
+    for pattern in _PIP_FAILURES:
+        match = re.search(pattern, line)
+        if match:
+            return match.group(1).rstrip(".,;")
+    return None
 
 
 _BOUNDARY = rb"(?=[/\\'\"\s:;]|$)"
@@ -708,6 +742,67 @@ def _finish(staged, final, name: str, opts: CreateOptions, seed: bool) -> None:
 STAGED_ENV_VAR = "ENVWRAP_STAGED_ENV"
 
 
+def _keep_stable_interpreter(staged, python: str | None) -> None:
+    """When the interpreter was named through a stable link into a versioned
+    directory (Homebrew's ``/opt/homebrew/opt/python@3.12/bin/python3.12`` into
+    ``Cellar/python@3.12/3.12.1``), the env names that link, never the versioned
+    path behind it: pyvenv.cfg's ``home`` and ``executable``, and the env's own
+    interpreter links. A patch upgrade that swaps the directory behind the link
+    then leaves the env working."""
+    import uuid
+
+    if python is None:
+        return
+    stable = os.path.abspath(python)
+    resolved = os.path.realpath(stable)
+    if resolved == stable:
+        return
+    layout = Layout.of(staged)
+    if layout.windows:
+        return
+    stable_dir, resolved_dir = os.path.dirname(stable), os.path.dirname(resolved)
+    try:
+        with open(layout.cfg, encoding="utf-8", newline="") as fh:
+            lines = fh.read().split("\n")
+    except (OSError, UnicodeError):
+        return
+    changed = False
+    for i, line in enumerate(lines):
+        key, sep, value = line.partition("=")
+        key, value = key.strip().lower(), value.strip()
+        if not sep:
+            continue
+        new = None
+        if key == "home" and os.path.realpath(value) == resolved_dir and value != stable_dir:
+            new = stable_dir
+        elif key in ("executable", "base-executable") and os.path.realpath(value) == resolved and value != stable:
+            new = stable
+        if new is not None:
+            lines[i] = f"{line.partition('=')[0].rstrip()} = {new}"
+            changed = True
+    if changed:
+        tmp = f"{layout.cfg}.envwrap-{uuid.uuid4().hex[:6]}"
+        with open(tmp, "w", encoding="utf-8", newline="") as fh:
+            fh.write("\n".join(lines))
+        os.replace(tmp, layout.cfg)
+    # The env's interpreter links that point into the versioned directory
+    # point at the same file through the stable one.
+    try:
+        entries = list(os.scandir(layout.bin_dir))
+    except OSError:
+        return
+    for entry in entries:
+        if not entry.is_symlink():
+            continue
+        target = os.readlink(entry.path)
+        if os.path.isabs(target) and os.path.dirname(target) == resolved_dir:
+            stable_target = os.path.join(stable_dir, os.path.basename(target))
+            if os.path.realpath(stable_target) == os.path.realpath(target):
+                tmp = os.path.join(layout.bin_dir, f".{entry.name}.envwrap-{uuid.uuid4().hex[:6]}")
+                os.symlink(stable_target, tmp)
+                os.replace(tmp, entry.path)
+
+
 def _pre_creation_hooks(staged, root, calls) -> None:
     """Run the pre-hooks of a new environment (premkvirtualenv, precpvirtualenv)
     while it is complete but still in its stage, under its name lock: nothing
@@ -724,15 +819,18 @@ def _pre_creation_hooks(staged, root, calls) -> None:
                   pass_fds=_stage_fds())
 
 
-def create(name: str, opts: CreateOptions, tmp: bool = False) -> str:
+def create(name: str, opts: CreateOptions, tmp: bool = False, prepare=None, swap=None) -> str:
     """Create environment ``name`` atomically; premkvirtualenv runs before it is
-    published (see :func:`_pre_creation_hooks`)."""
+    published (see :func:`_pre_creation_hooks`). ``prepare(staged_dir)``, when
+    given, adds to the env while it is still in its stage (an import writes its
+    hooks and import paths there). ``swap(staged, final)``, when given, puts
+    the finished env in place of the existing env ``name`` (envwrap upgrade)."""
     from pathlib import Path
 
     from envwrap import staging
 
     root = Path(home.ensure_workon_home())
-    final = Path(check_new_name(root, name))
+    final = Path(path_of(name) if swap is not None else check_new_name(root, name))
     if opts.without_pip and (opts.packages or opts.requirements):
         raise UserError("-i/-r need pip: drop --without-pip")
     if opts.without_pip and "--upgrade-deps" in opts.venv_options:
@@ -745,14 +843,17 @@ def create(name: str, opts: CreateOptions, tmp: bool = False) -> str:
     with staging.NameLock(root, name), staging.Stage(root) as stage:
         staged = stage.dir / name
         _run_creator(kind, prefix, staged, opts, name, final=final)
+        _keep_stable_interpreter(staged, _find_python(opts.python))
         seed = not opts.without_pip and kind != "command"
         _finish(staged, final, name, opts, seed)
         if tmp:
             from envwrap import tmpenv
 
             (staged / TMP_MARKER).write_text(tmpenv.marker_text())
+        if prepare is not None:
+            prepare(staged)
         _pre_creation_hooks(staged, root, [("premkvirtualenv", name)])
-        staging.publish(staged, final)
+        (swap or staging.publish)(staged, final)
     return os.fspath(final)
 
 
@@ -1152,7 +1253,7 @@ def repair(name: str, python: str | None) -> str:
             raise UserError(
                 f"'{name}' was made with Python {made_with} and {spec or exe} is Python {target}: repair keeps "
                 f"the version (the packages are in lib/python{made_with}); use -p python{made_with}, or move "
-                f"the environment to {target} with 'envwrap upgrade {name}' (not available yet)"
+                f"the environment to {target} with 'envwrap upgrade -p {spec or exe} {name}'"
             )
     # venv --upgrade keeps existing interpreter links, dangling ones included:
     # remove them (only links, only the interpreter's names) so venv makes new ones.
@@ -1172,3 +1273,171 @@ def repair(name: str, python: str | None) -> str:
     if problem:
         raise UserError(f"'{name}' is still broken: {problem}")
     return path
+
+
+# ----------------------------------------------------------------- renaming
+
+
+def _link_tree(src, dst, copied) -> None:
+    """Rebuild the tree ``src`` at ``dst`` with hard links (copies where the file
+    system refuses them), except for the files in ``copied`` (paths relative to
+    ``src``) and every file of the top of the bin directory, which are copied:
+    those are the ones a rename rewrites, and some of the writers (the activate
+    scripts, pyvenv.cfg's prompt) write in place, which must never reach the
+    original through a shared inode. Everything else is only ever replaced
+    (write a new file, rename it over), so the original stays as it was."""
+    from envwrap.seed import _copy_file
+
+    src_s, dst_s = os.fspath(src), os.fspath(dst)
+    os.makedirs(dst_s)
+    for dirpath, dirnames, filenames in os.walk(src_s):
+        rel = dirpath[len(src_s):].lstrip(os.sep)
+        target = os.path.join(dst_s, rel) if rel else dst_s
+        if rel:
+            os.makedirs(target, exist_ok=True)
+        for name in dirnames:
+            path = os.path.join(dirpath, name)
+            if os.path.islink(path):  # os.walk does not descend into these
+                os.symlink(os.readlink(path), os.path.join(target, name))
+        for name in filenames:
+            path = os.path.join(dirpath, name)
+            out = os.path.join(target, name)
+            if os.path.islink(path):
+                os.symlink(os.readlink(path), out)
+                continue
+            if os.path.join(rel, name) in copied or rel in copied:
+                _copy_file(path, out)
+                continue
+            try:
+                os.link(path, out, follow_symlinks=False)
+            except OSError:
+                _copy_file(path, out)
+
+
+def _replace_file(path: str, data: bytes) -> None:
+    """Write ``data`` as a new file renamed over ``path`` (never in place)."""
+    import uuid
+
+    mode = os.lstat(path).st_mode
+    tmp = os.path.join(os.path.dirname(path), f".{os.path.basename(path)}.envwrap-{uuid.uuid4().hex[:6]}")
+    with open(tmp, "wb") as fh:
+        fh.write(data)
+    os.chmod(tmp, mode & 0o7777)
+    os.replace(tmp, path)
+
+
+def _relocate_text(tree, old, new) -> None:
+    """Rewrite the whole path ``old`` to ``new`` in every other text file of the
+    tree that names it (a RECORD, a tool's own config, a .csh or .nu activate
+    script): after a rename no text file may still point at the old place.
+    Bytecode and files that hold a NUL byte (binaries) are left alone; Python
+    fixes a .pyc's recorded file name itself when it loads it."""
+    needle = os.fsencode(os.fspath(old))
+    replace = _path_replacer(old, new)
+    for dirpath, dirnames, filenames in os.walk(os.fspath(tree)):
+        if "__pycache__" in dirnames:
+            dirnames.remove("__pycache__")
+        for name in filenames:
+            if name.endswith((".pyc", ".so", ".dylib", ".dll", ".exe", ".pyd")):
+                continue
+            path = os.path.join(dirpath, name)
+            try:
+                if os.path.islink(path) or os.path.getsize(path) > 16 << 20:
+                    continue
+                with open(path, "rb") as fh:
+                    data = fh.read()
+            except OSError:
+                continue
+            if needle not in data or b"\0" in data:
+                continue
+            updated = replace(data)
+            if updated != data:
+                _replace_file(path, updated)
+
+
+def _is_active(path) -> bool:
+    active = active_env()
+    if active is None:
+        return False
+    try:
+        return os.path.samefile(active, path)
+    except OSError:
+        return os.path.normpath(active) == os.path.normpath(os.fspath(path))
+
+
+def _repoint_project(project: str | None, old: str, new: str) -> None:
+    """A project's ``.venv`` pointer file (one line naming the env by path or by
+    name) that names the old env now names the new one; a ``.venv`` directory,
+    or a file naming anything else, is left alone."""
+    if not project:
+        return
+    pointer = os.path.join(project, ".venv")
+    if os.path.islink(pointer) or not os.path.isfile(pointer):
+        return
+    try:
+        with open(pointer, encoding="utf-8", newline="") as fh:
+            text = fh.read()
+    except (OSError, UnicodeError):
+        return
+    line = text.strip()
+    old_name, new_name = os.path.basename(old), os.path.basename(new)
+    if line == old:
+        updated = new
+    elif line == old_name:
+        updated = new_name
+    else:
+        return
+    _replace_file(pointer, (updated + "\n").encode("utf-8"))
+
+
+def move(old: str, new: str) -> str:
+    """Rename environment ``old`` to ``new``.
+
+    The renamed env is built beside the old one, in a stage, as a tree of hard
+    links to the old env's files (copies where the file system refuses links)
+    with every file that names the old path rewritten as a new file: the old
+    env's own files are never written. Then, under both name locks, the new env
+    is published with one rename and the old one goes to the trash with another.
+    Killed at any moment, this leaves the old env whole (before the publish), or
+    both whole (between the two renames), or the new one whole; never a
+    half-rewritten env. The cost of a copy is avoided: links take no space."""
+    from pathlib import Path
+
+    from envwrap import activators, staging
+
+    names.validate(old)
+    names.validate(new)
+    root = Path(home.existing_workon_home())
+    link = root / old
+    if link.is_symlink():
+        raise UserError(f"'{old}' in {root} is a link to {os.path.realpath(link)}; rename the link itself")
+    src = Path(path_of(old))
+    if old == new:
+        raise UserError(f"'{old}' already has that name")
+    final = Path(check_new_name(root, new))
+    if _is_active(src):
+        raise UserError(f"environment '{old}' is active: deactivate it first")
+    layout = Layout.of(src)
+    staging.sweep(root)
+    with staging.NameLock(root, old), staging.NameLock(root, new), staging.Stage(root) as stage:
+        staged = stage.dir / new
+        copied = {"pyvenv.cfg", os.path.relpath(layout.bin_dir, src)}
+        try:
+            _link_tree(src, staged, copied)
+        except OSError as exc:
+            raise UserError(f"cannot copy {src}: {exc.strerror or exc}") from None
+        relocate(staged, src, final)
+        _relocate_text(staged, src, final)
+        staged_layout = Layout.of(staged)
+        _rename_prompt(staged_layout, old, new)
+        try:
+            prompt = _cfg_prompt(read_cfg(staged_layout.cfg).get("prompt")) or new
+        except (OSError, UnicodeError):
+            prompt = new
+        activators.write_all(staged, final, prompt, staged_layout.windows)
+        _pre_creation_hooks(staged, root, [("premvvirtualenv", old, new)])
+        staging.publish(staged, final)
+        _repoint_project(project_of(final), os.fspath(src), os.fspath(final))
+        staging.discard(src, root)
+    hooks.run(os.path.join(home.hook_dir(), "postmvvirtualenv"), old, new, cwd=root)
+    return os.fspath(final)

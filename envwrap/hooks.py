@@ -6,7 +6,8 @@ Two kinds, as in virtualenvwrapper:
   WORKON_HOME (as virtualenvwrapper runs them), before the shell changes:
   ``premkvirtualenv NAME``, ``prermvirtualenv NAME``, ``postrmvirtualenv NAME``,
   ``preactivate NAME`` (global, then the env's own ``bin/preactivate``),
-  ``precpvirtualenv SRC_PATH DEST``, ``premkproject NAME``, ``get_env_details
+  ``precpvirtualenv SRC_PATH DEST``, ``premvvirtualenv OLD NEW``,
+  ``postmvvirtualenv OLD NEW``, ``premkproject NAME``, ``get_env_details
   NAME`` (global, then the env's own). A failing ``pre*`` hook stops the
   operation before anything is changed. README's Hooks section has the table.
 * *sourced* hooks are read by the user's shell: ``postmkvirtualenv``,

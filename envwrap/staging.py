@@ -267,11 +267,51 @@ def _rmtree_here(path: Path) -> None:
             return
 
 
+def backup_dir(home: Path) -> Path:
+    """Where ``envwrap upgrade`` keeps an old env between its two renames."""
+    return Path(state_dir(home)) / "backup"
+
+
+def restore_backups(home: Path) -> list[str]:
+    """An env that an upgrade, killed between its two renames, left in the
+    backup goes back to its name when that name is free; when the name holds
+    the new env, the backup is discarded. Names locked by a live process are
+    left for later. Returns the names put back."""
+    restored: list[str] = []
+    try:
+        holders = list(os.scandir(backup_dir(home)))
+    except OSError:
+        return restored
+    for holder in holders:
+        try:
+            inside = os.listdir(holder.path)
+        except OSError:
+            continue
+        for name in inside:
+            try:
+                with NameLock(Path(home), name):
+                    target = Path(home, name)
+                    if os.path.lexists(target):
+                        discard(Path(holder.path, name), Path(home))
+                    else:
+                        os.rename(os.path.join(holder.path, name), target)
+                        restored.append(name)
+            except (UserError, OSError):
+                continue
+        try:
+            os.rmdir(holder.path)
+        except OSError:
+            pass
+    return restored
+
+
 def sweep(home: Path) -> list[Path]:
-    """Remove staging dirs whose builder is gone, and anything left in the trash.
+    """Remove staging dirs whose builder is gone, and anything left in the trash
+    (after putting back what an interrupted upgrade left: restore_backups).
 
     Returns what is really gone (a directory that could not be removed entirely
     is not in the list)."""
+    restore_backups(home)
     removed: list[Path] = []
     base = Path(state_dir(home))
     staging = base / "staging"
@@ -309,10 +349,11 @@ def sweep(home: Path) -> list[Path]:
 
 
 def leftovers(home: Path) -> list[Path]:
-    """What :func:`sweep` would remove, without removing it."""
+    """What :func:`sweep` would remove (or put back: an interrupted upgrade's
+    backup), without changing it."""
     found: list[Path] = []
     base = Path(state_dir(home))
-    for sub in ("staging", "trash"):
+    for sub in ("staging", "trash", "backup"):
         try:
             entries = list(os.scandir(base / sub))
         except OSError:

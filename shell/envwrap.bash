@@ -249,6 +249,7 @@ add2virtualenv() { __envwrap_call add2virtualenv "$@"; }
 toggleglobalsitepackages() { __envwrap_call toggleglobalsitepackages "$@"; }
 wipeenv() { __envwrap_call wipeenv "$@"; }
 setvirtualenvproject() { __envwrap_call setvirtualenvproject "$@"; }
+mvvirtualenv() { __envwrap_call mvvirtualenv "$@"; }
 # `envwrap config KEY VALUE` (or --unset) may move WORKON_HOME: the backend then
 # prints code that brings this shell's WORKON_HOME up to date at once.
 envwrap() {
@@ -329,6 +330,16 @@ __envwrap_complete_names() {
     \return 0
 }
 
+# mvvirtualenv OLD NEW: only OLD is an existing name.
+__envwrap_complete_first_name() {
+    if [ "${COMP_CWORD-0}" -eq 1 ]; then
+        __envwrap_complete_names
+    else
+        COMPREPLY=()
+    fi
+    \return 0
+}
+
 __envwrap_complete_subdirs() {
     local __envwrap_base
     if [ "${COMP_WORDS[0]}" = cdsitepackages ]; then
@@ -350,6 +361,7 @@ __envwrap_complete_subdirs() {
 
 \builtin complete -F __envwrap_complete_names workon rmvirtualenv cpvirtualenv showvirtualenv
 \builtin complete -F __envwrap_complete_subdirs cdvirtualenv cdsitepackages
+\builtin complete -F __envwrap_complete_first_name mvvirtualenv
 
 # virtualenvwrapper's `initialize` hook, sourced once at load (a file test, no
 # process): VIRTUALENVWRAPPER_HOOK_DIR, else WORKON_HOME.

@@ -323,6 +323,10 @@ function rmvirtualenv --description 'Remove environments'
     return $st
 end
 
+function mvvirtualenv --description 'Rename an environment'
+    __envwrap_call mvvirtualenv $argv
+end
+
 function showvirtualenv --description 'Show details of an environment (default: the active one)'
     __envwrap_call showvirtualenv $argv
 end
@@ -417,7 +421,7 @@ function __envwrap_register_completions --description 'Register the TAB completi
     # Erase first, so that loading envwrap twice registers everything once.
     for cmd in workon mkvirtualenv mktmpenv mkproject cpvirtualenv rmvirtualenv showvirtualenv lsvirtualenv \
         cdvirtualenv cdsitepackages cdproject lssitepackages add2virtualenv toggleglobalsitepackages \
-        wipeenv setvirtualenvproject allvirtualenv
+        wipeenv setvirtualenvproject allvirtualenv mvvirtualenv
         complete -c $cmd -e
     end
 
@@ -433,6 +437,10 @@ function __envwrap_register_completions --description 'Register the TAB completi
     complete -c toggleglobalsitepackages -s q -d 'say nothing'
     complete -c lssitepackages -l path -d 'print the directory only'
     complete -c setvirtualenvproject -a '(__envwrap_names)'
+    # mvvirtualenv OLD NEW: only OLD is an existing name (NEW is a free one).
+    complete -c mvvirtualenv -f
+    complete -c mvvirtualenv -f -n 'test (count (commandline -opc)) -eq 1' -a '(__envwrap_names)'
+    complete -c mvvirtualenv -s h -l help -d 'show help'
 
     for cmd in mkvirtualenv mktmpenv mkproject
         complete -c $cmd -s a -r -F -d 'associate an existing project directory'
@@ -451,6 +459,7 @@ function __envwrap_register_completions --description 'Register the TAB completi
         complete -c $cmd -s h -l help -d 'show help'
     end
     complete -c mkvirtualenv -f
+    complete -c mkvirtualenv -l from -r -F -d "make it from a manifest (envwrap export's)"
     complete -c mktmpenv -f
     complete -c mktmpenv -s c -l cd -d "cd into the environment's directory (default)"
     complete -c mktmpenv -s n -l no-cd -d 'stay in this directory'

@@ -430,6 +430,15 @@ function global:rmvirtualenv {
     __envwrap_back_dir $left
 }
 
+function global:mvvirtualenv {
+    param([string]$EnvName)
+    $argv = @($args)
+    if ($PSBoundParameters.ContainsKey('EnvName')) {
+        $argv = @($EnvName) + $argv
+    }
+    __envwrap_call mvvirtualenv @argv
+}
+
 function global:showvirtualenv {
     param([string]$EnvName)
     $argv = @($args)
@@ -636,7 +645,7 @@ function global:__envwrap_complete_subdirs {
 
 Register-ArgumentCompleter -ParameterName EnvName -CommandName @(
     'workon', 'rmvirtualenv', 'cpvirtualenv', 'showvirtualenv', 'lssitepackages',
-    'toggleglobalsitepackages', 'wipeenv', 'setvirtualenvproject') -ScriptBlock {
+    'toggleglobalsitepackages', 'wipeenv', 'setvirtualenvproject', 'mvvirtualenv') -ScriptBlock {
     param($commandName, $parameterName, $wordToComplete, $commandAst, $fakeBoundParameters)
     __envwrap_complete_names $wordToComplete
 }

@@ -242,6 +242,7 @@ add2virtualenv() { __envwrap_call add2virtualenv "$@"; }
 toggleglobalsitepackages() { __envwrap_call toggleglobalsitepackages "$@"; }
 wipeenv() { __envwrap_call wipeenv "$@"; }
 setvirtualenvproject() { __envwrap_call setvirtualenvproject "$@"; }
+mvvirtualenv() { __envwrap_call mvvirtualenv "$@"; }
 # `envwrap config KEY VALUE` (or --unset) may move WORKON_HOME: the backend then
 # prints code that brings this shell's WORKON_HOME up to date at once.
 envwrap() {
@@ -302,6 +303,14 @@ __envwrap_complete_names() {
     compadd -a __envwrap_found
 }
 
+# mvvirtualenv OLD NEW: only OLD is an existing name.
+__envwrap_complete_first_name() {
+    \builtin emulate -L zsh
+    (( CURRENT == 2 )) || \return 1
+    __envwrap_scan
+    compadd -a __envwrap_found
+}
+
 __envwrap_complete_subdirs() {
     \builtin emulate -L zsh
     local -a __envwrap_base
@@ -317,6 +326,7 @@ __envwrap_complete_subdirs() {
 __envwrap_compdef() {
     compdef __envwrap_complete_names workon rmvirtualenv cpvirtualenv showvirtualenv
     compdef __envwrap_complete_subdirs cdvirtualenv cdsitepackages
+    compdef __envwrap_complete_first_name mvvirtualenv
 }
 
 # compinit may run before or after this file. If it already ran, register now;

@@ -65,6 +65,7 @@ FAILING_COMMANDS = [
     "toggleglobalsitepackages",
     "wipeenv",
     "setvirtualenvproject 'does not exist' somewhere",
+    "mvvirtualenv 'does not exist' elsewhere",
     "envwrap no-such-verb",
     "lsvirtualenv --no-such-option",
     "cdvirtualenv",

@@ -230,7 +230,7 @@ def test_activate_script_is_quoted(tmp_path):
 
 
 VERBS = ["init", "demo", "ls", "path", "show", "new", "rm", "cp", "project", "sitepackages", "add-path",
-         "toggle-global", "wipe", "repair", "doctor", "config", "seed"]
+         "toggle-global", "wipe", "repair", "doctor", "config", "seed", "mv", "export", "import", "upgrade", "pythons"]
 
 
 @pytest.mark.parametrize("verb", VERBS)

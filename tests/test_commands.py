@@ -28,7 +28,7 @@ NAMES = ["with space", "it's \"q\" $HOME `touch CANARY` $(touch CANARY)", "'\";&
 COMMANDS = ["workon", "mkvirtualenv", "mktmpenv", "lsvirtualenv", "showvirtualenv", "rmvirtualenv",
             "cpvirtualenv", "allvirtualenv", "cdvirtualenv", "cdsitepackages", "lssitepackages",
             "add2virtualenv", "toggleglobalsitepackages", "wipeenv", "mkproject", "setvirtualenvproject",
-            "cdproject"]
+            "cdproject", "mvvirtualenv"]
 
 
 def backend(env: dict, *args: str, **kw) -> subprocess.CompletedProcess:
@@ -296,7 +296,7 @@ end
     assert not (tmp_path / "envs" / "--help").exists()
 
 
-VERBS = ["ls", "show", "rm", "project", "sitepackages", "add-path", "toggle-global", "wipe", "cp", "new"]
+VERBS = ["ls", "show", "rm", "project", "sitepackages", "add-path", "toggle-global", "wipe", "cp", "new", "mv"]
 
 
 def test_each_verb_and_command_names_itself(user):

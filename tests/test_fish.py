@@ -189,7 +189,8 @@ def test_files_parse_and_are_formatted(fish_user, tmp_path):
 
 COMMANDS = ["workon", "mkvirtualenv", "mktmpenv", "lsvirtualenv", "showvirtualenv", "rmvirtualenv", "cpvirtualenv",
             "allvirtualenv", "cdvirtualenv", "cdsitepackages", "lssitepackages", "add2virtualenv",
-            "toggleglobalsitepackages", "wipeenv", "mkproject", "setvirtualenvproject", "cdproject", "envwrap"]
+            "toggleglobalsitepackages", "wipeenv", "mkproject", "setvirtualenvproject", "cdproject", "envwrap",
+            "mvvirtualenv"]
 
 
 def test_every_function_has_a_description(fish):

@@ -243,7 +243,7 @@ def test_hook_defines_every_command(parser):
     for command in ("workon", "mkvirtualenv", "mktmpenv", "lsvirtualenv", "showvirtualenv", "rmvirtualenv",
                     "cpvirtualenv", "allvirtualenv", "cdvirtualenv", "cdsitepackages", "lssitepackages",
                     "add2virtualenv", "toggleglobalsitepackages", "wipeenv", "mkproject",
-                    "setvirtualenvproject", "cdproject", "envwrap", "__envwrap_run", "__envwrap_call",
+                    "setvirtualenvproject", "cdproject", "mvvirtualenv", "envwrap", "__envwrap_run", "__envwrap_call",
                     "__envwrap_activate", "__envwrap_leave", "__envwrap_source", "__envwrap_cd",
                     "__envwrap_list", "__envwrap_deactivate", "__envwrap_names"):
         assert f"global:{command}" in names, command

@@ -905,7 +905,7 @@ BAD = {"none": [], "unknown option": ["--no-such-option"], "missing env": ["no-s
 # (verb, case) where the arguments are in fact fine, or would do real work
 VALID_ANYWAY = {("ls", "none"), ("doctor", "none"), ("config", "none"), ("init", "none"),
                 ("init", "empty"), ("new", "missing env"), ("demo", "none"), ("demo", "empty"),
-                ("seed", "none")}
+                ("seed", "none"), ("pythons", "none")}
 
 
 def _verbs(envwrap_exe, user) -> list[str]:
@@ -948,7 +948,7 @@ def test_sh_verb_has_help(user, envwrap_exe):
 
 BASH_FUNCTIONS = ("workon mkvirtualenv mktmpenv lsvirtualenv showvirtualenv rmvirtualenv cpvirtualenv "
                   "allvirtualenv cdvirtualenv cdsitepackages lssitepackages add2virtualenv "
-                  "toggleglobalsitepackages wipeenv mkproject setvirtualenvproject cdproject").split()
+                  "toggleglobalsitepackages wipeenv mkproject setvirtualenvproject cdproject mvvirtualenv").split()
 FUNCTIONS_VALID_ANYWAY = {("workon", "none"), ("lsvirtualenv", "none"), ("lsvirtualenv", "empty"),
                           ("mkvirtualenv", "missing env"), ("mkproject", "missing env"),
                           ("mktmpenv", "none"), ("allvirtualenv", "none")}

@@ -1,0 +1,312 @@
+"""An environment as a TOML manifest (``envwrap export``), and an environment
+made again from one (``envwrap import``, ``mkvirtualenv --from``).
+
+The manifest says what the env is, not where it was: the Python version, the
+creator, system-site-packages, the prompt (when it is not the name), the
+installed distributions pinned as ``name==version``, editable installs as their
+source directory (relative to the project when inside it), the project
+(relative to PROJECT_HOME when inside it), the add2virtualenv paths, and the
+text of the env's own hook scripts. Import goes through the normal creation
+path (:func:`envwrap.envs.create`: staged, hooks run, nothing half-made).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from envwrap import envs, home
+from envwrap.errors import UserError, say
+from envwrap.layout import Layout, read_cfg
+
+FORMAT = 1
+
+# The env's own hook scripts (in its bin/ or Scripts\ directory), and the
+# variants fish and PowerShell source.
+HOOKS = tuple(name + suffix
+              for name in ("preactivate", "postactivate", "predeactivate", "postdeactivate", "get_env_details")
+              for suffix in ("", ".fish", ".ps1"))
+
+# What the env's own interpreter reports about its distributions: name,
+# version, and for an editable install the URL of its source directory.
+_LIST_DISTRIBUTIONS = r"""
+import json, sys, sysconfig
+try:
+    import importlib.metadata as md
+except ImportError:
+    md = None
+found = {}
+if md is not None:
+    paths = sorted({sysconfig.get_paths()[k] for k in ("purelib", "platlib")})
+    for dist in md.distributions(path=paths):
+        name = dist.metadata["Name"]
+        if not name or name.lower() in found:
+            continue
+        editable = None
+        text = dist.read_text("direct_url.json")
+        if text:
+            try:
+                data = json.loads(text)
+            except ValueError:
+                data = {}
+            if (data.get("dir_info") or {}).get("editable"):
+                editable = data.get("url")
+        found[name.lower()] = [name, dist.version, editable]
+print(json.dumps(sorted(found.values(), key=lambda d: d[0].lower())))
+"""
+
+# Distributions a new environment gets by itself; not pinned.
+_SEEDED = {"pip"}
+
+
+def _url_path(url: str) -> str:
+    from urllib.parse import unquote, urlparse
+    from urllib.request import url2pathname
+
+    parsed = urlparse(url)
+    return url2pathname(unquote(parsed.path)) if parsed.scheme == "file" else url
+
+
+def _inside(path: str, base: str | None) -> str | None:
+    """``path`` relative to ``base`` when it is inside it, else None."""
+    if not base:
+        return None
+    try:
+        rel = os.path.relpath(path, base)
+    except ValueError:  # another drive
+        return None
+    if rel == os.curdir:
+        return rel
+    return None if rel.startswith(os.pardir + os.sep) or rel == os.pardir or os.path.isabs(rel) else rel
+
+
+def distributions(env: str) -> list[tuple[str, str, str | None]]:
+    """(name, version, editable source dir or None) of each distribution in the env."""
+    import json
+    import subprocess
+
+    layout = Layout.of(env)
+    if not os.path.exists(layout.python):
+        raise UserError(f"{env} has no working interpreter: {envs.broken(env)}")
+    environ = dict(os.environ)
+    environ.pop("PYTHONPATH", None)
+    environ["VIRTUAL_ENV"] = env
+    proc = subprocess.run([layout.python, "-c", _LIST_DISTRIBUTIONS], capture_output=True, text=True,
+                          env=environ, stdin=subprocess.DEVNULL)
+    if proc.returncode != 0:
+        lines = proc.stderr.strip().splitlines()
+        raise UserError(f"cannot list the distributions of {env}: {lines[-1] if lines else proc.returncode}")
+    return [(n, v, _url_path(e) if e else None) for n, v, e in json.loads(proc.stdout)]
+
+
+def build(name: str, env: str, lister=None) -> dict:
+    """The manifest of environment ``name`` at ``env``, as a dict."""
+    layout = Layout.of(env)
+    try:
+        cfg = read_cfg(layout.cfg)
+    except (OSError, UnicodeError) as exc:
+        raise UserError(f"cannot read {layout.cfg}: {getattr(exc, 'strerror', None) or exc}") from None
+    project = envs.project_of(env)
+    data: dict = {"format": FORMAT, "name": name}
+    version = cfg.get("version_info") or cfg.get("version")
+    if version:
+        data["python"] = version
+    creator = envs.creator_of(cfg)
+    if creator:
+        data["creator"] = creator
+    data["system_site_packages"] = cfg.get("include-system-site-packages", "").lower() == "true"
+    prompt = envs._cfg_prompt(cfg.get("prompt"))
+    if prompt and prompt != name:
+        data["prompt"] = prompt
+    pinned, editable, has_pip = [], [], False
+    for dist, ver, source in (lister or distributions)(env):
+        if dist.lower() in _SEEDED:
+            has_pip = True
+            continue
+        if source is not None:
+            editable.append(_inside(source, project) or source)
+        else:
+            pinned.append(f"{dist}=={ver}")
+    data["pip"] = has_pip
+    data["distributions"] = pinned
+    if editable:
+        data["editable"] = editable
+    if project:
+        data["project"] = _inside(project, home.project_home()) or project
+    try:
+        paths = envs.path_entries(env)
+    except UserError:
+        paths = []
+    if paths:
+        data["paths"] = paths
+    hook_text = {}
+    for hook in HOOKS:
+        path = os.path.join(layout.bin_dir, hook)
+        try:
+            with open(path, encoding="utf-8", newline="") as fh:
+                hook_text[hook] = fh.read()
+        except FileNotFoundError:
+            continue
+        except (OSError, UnicodeError) as exc:
+            raise UserError(f"cannot read hook {path}: {getattr(exc, 'strerror', None) or exc}") from None
+    if hook_text:
+        data["hooks"] = hook_text
+    return data
+
+
+def dumps(data: dict) -> str:
+    import tomli_w
+
+    return tomli_w.dumps(data)
+
+
+def requirements(data: dict) -> str:
+    """The manifest's distributions as a requirements file for other tools."""
+    base = _project_dir(data)
+    lines = list(data.get("distributions", []))
+    for source in data.get("editable", []):
+        path = source if os.path.isabs(source) or base is None else os.path.join(base, source)
+        lines.append(f"-e {path}")
+    return "".join(line + "\n" for line in lines)
+
+
+def _project_dir(data: dict) -> str | None:
+    project = data.get("project")
+    if not project:
+        return None
+    if os.path.isabs(project):
+        return project
+    projects = home.project_home()
+    return os.path.join(projects, project) if projects else os.path.abspath(project)
+
+
+def load(path: str) -> dict:
+    """A manifest read and checked; a damaged one, or one from a newer envwrap,
+    is one UserError and nothing else."""
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - older Pythons
+        import tomli as tomllib
+    try:
+        with open(path, "rb") as fh:
+            raw = fh.read()
+    except OSError as exc:
+        raise UserError(f"cannot read {path}: {exc.strerror}") from None
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except (UnicodeError, tomllib.TOMLDecodeError) as exc:
+        raise UserError(f"{path} is not a valid envwrap manifest: {exc}") from None
+    version = data.get("format")
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise UserError(f"{path} is not an envwrap manifest (no format number)")
+    if version > FORMAT:
+        raise UserError(f"{path} is manifest format {version}; this envwrap reads format {FORMAT} "
+                        "(upgrade envwrap); nothing was changed")
+    expected = {"name": str, "python": str, "creator": str, "system_site_packages": bool, "prompt": str,
+                "pip": bool, "distributions": list, "editable": list, "project": str, "paths": list,
+                "hooks": dict}
+    for key, kind in expected.items():
+        if key in data and not isinstance(data[key], kind):
+            raise UserError(f"{path} is not a valid envwrap manifest: '{key}' must be a {kind.__name__}")
+    for key in ("distributions", "editable", "paths"):
+        if not all(isinstance(item, str) for item in data.get(key, [])):
+            raise UserError(f"{path} is not a valid envwrap manifest: '{key}' must hold strings")
+    for hook, text in data.get("hooks", {}).items():
+        if hook not in HOOKS or not isinstance(text, str):
+            raise UserError(f"{path} is not a valid envwrap manifest: unknown hook '{hook}'")
+    for dist in data.get("distributions", []):
+        if dist.startswith("-"):
+            raise UserError(f"{path} is not a valid envwrap manifest: '{dist}' is not a distribution")
+    return data
+
+
+def _python_for(data: dict, explicit: str | None) -> tuple[str | None, list[str]]:
+    """(-p value for creation, notes on what differs from the manifest)."""
+    notes: list[str] = []
+    if explicit:
+        return envs._find_python(explicit), notes
+    wanted = data.get("python")
+    if not wanted:
+        return None, notes
+    minor = ".".join(wanted.split(".")[:2])
+    exe = None
+    for spec in (wanted, minor):  # the very version first (pyenv's, uv's), else any of its X.Y
+        try:
+            exe = envs._find_python(spec)
+            break
+        except UserError:
+            continue
+    if exe is None:
+        own = f"{sys.version_info[0]}.{sys.version_info[1]}"
+        if own != minor:
+            raise UserError(f"the manifest wants Python {wanted}, and no Python {minor} was found "
+                            "(name one with -p)")
+        return None, notes
+    return exe, notes
+
+
+def create_from(data: dict, name: str | None, python: str | None = None, base_opts=None,
+                announce: bool = True, swap=None) -> str:
+    """Create environment ``name`` (default: the manifest's) from ``data``."""
+    import subprocess
+
+    name = name or data.get("name")
+    if not name:
+        raise UserError("the manifest names no environment: give a NAME")
+    exe, notes = _python_for(data, python)
+    base = _project_dir(data)
+    project = None
+    if base is not None:
+        if os.path.isdir(base):
+            project = base
+        else:
+            notes.append(f"project directory {base} is missing; the environment is not bound to it")
+    packages = list(data.get("distributions", []))
+    for source in data.get("editable", []):
+        path = source if os.path.isabs(source) else os.path.join(base or os.getcwd(), source)
+        if os.path.isdir(path):
+            packages += ["-e", path]
+        else:
+            notes.append(f"editable source {path} is missing; not installed")
+    creator = data.get("creator")
+    if creator not in (None, "venv", "uv", "virtualenv"):
+        creator = None
+    if creator == "uv" and envs._uv_binary() is None:
+        notes.append("the manifest's creator uv is not installed; using the default")
+        creator = None
+    if creator == "virtualenv" and envs._tool_binary("virtualenv") is None:
+        notes.append("the manifest's creator virtualenv is not installed; using the default")
+        creator = None
+    if base_opts is not None and base_opts.creator:
+        creator = base_opts.creator
+    without_pip = not data.get("pip", True) and not packages
+    opts = envs.CreateOptions(
+        python=exe, creator=creator, system_site_packages=bool(data.get("system_site_packages")),
+        without_pip=without_pip, packages=packages, project=project, prompt=data.get("prompt"),
+    )
+    chosen = exe or envs._own_base_python()
+    proc = subprocess.run([chosen, "-c", "import sys; print('%d.%d.%d' % sys.version_info[:3])"],
+                          capture_output=True, text=True, stdin=subprocess.DEVNULL)
+    version = proc.stdout.strip() or "unknown"
+    wanted = data.get("python")
+    if announce:
+        say(f"envwrap: using Python {version} ({chosen})"
+            + (f"; the manifest was made with {wanted}" if wanted and wanted != version else ""))
+    for note in notes:
+        say(f"envwrap: note: {note}")
+    if packages:
+        say("envwrap: installing the manifest's distributions with pip (from its cache when they are there; "
+            "otherwise from your package index)")
+
+    def prepare(staged) -> None:
+        layout = Layout.of(os.fspath(staged))
+        for hook, text in data.get("hooks", {}).items():
+            path = os.path.join(layout.bin_dir, hook)
+            with open(path, "w", encoding="utf-8", newline="") as fh:
+                fh.write(text)
+            if hook in ("preactivate", "get_env_details"):  # run as programs; the others are sourced
+                os.chmod(path, 0o755)
+        if data.get("paths"):
+            envs.add_paths(os.fspath(staged), list(reversed(data["paths"])), False)
+
+    return envs.create(name, opts, prepare=prepare, swap=swap)

@@ -1,0 +1,193 @@
+"""`envwrap export` / `envwrap import` / `mkvirtualenv --from`: a manifest that
+makes an environment again. Distributions come from wheels built in the test
+(pip with --no-index and --find-links through its environment variables: no
+network)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+import pytest
+from test_mv import backend, console_wheel
+
+from shells import Shell
+
+q = Shell.quote
+
+HOSTILE = "it's \"q\" $HOME `x` ü"
+
+
+def offline(user: dict, wheels: Path) -> dict:
+    return dict(user, PIP_NO_INDEX="1", PIP_FIND_LINKS=str(wheels), PIP_DISABLE_PIP_VERSION_CHECK="1")
+
+
+@pytest.fixture
+def populated(user, tmp_path):
+    """An env with a pinned console-script distribution, a project, an
+    add2virtualenv path, and hooks of its own; all under hostile names."""
+    wheels = tmp_path / "wheels"
+    console_wheel(wheels, "hello", "1.0")
+    console_wheel(wheels, "other_dist", "2.5")
+    env = offline(user, wheels)
+    project = Path(user["PROJECT_HOME"]) / f"proj {HOSTILE}"
+    project.mkdir()
+    extra = tmp_path / f"extra {HOSTILE}"
+    extra.mkdir()
+    r = backend(env, "new", "--creator", "venv", "-a", str(project), "-i", "hello==1.0", "-i", "other_dist",
+                f"src {HOSTILE}")
+    assert r.returncode == 0, r
+    path = Path(user["WORKON_HOME"]) / f"src {HOSTILE}"
+    r = backend(dict(env, VIRTUAL_ENV=str(path)), "add-path", str(extra))
+    assert r.returncode == 0, r
+    (path / "bin" / "postactivate").write_text("echo 'post $x'\n")
+    (path / "bin" / "postactivate.fish").write_text("echo post fish\n")
+    (path / "bin" / "preactivate").write_text("#!/bin/sh\necho PRE-HOOK-RAN\n")
+    (path / "bin" / "preactivate").chmod(0o755)
+    return env, path, project, extra
+
+
+def test_round_trip_is_equal_but_for_the_name(populated, tmp_path):
+    env, src, project, extra = populated
+    first = backend(env, "export", src.name)
+    assert first.returncode == 0 and first.stderr == "", first
+    data = tomllib.loads(first.stdout)
+    assert data["format"] == 1 and data["name"] == src.name
+    assert data["distributions"] == ["hello==1.0", "other_dist==2.5"]
+    assert data["project"] == project.name  # relative to PROJECT_HOME
+    assert data["paths"] == [str(extra)]
+    assert data["python"].startswith(f"{sys.version_info[0]}.{sys.version_info[1]}.")
+    assert set(data["hooks"]) == {"postactivate", "postactivate.fish", "preactivate"}
+    manifest = tmp_path / f"m {HOSTILE}.toml"
+    r = backend(env, "export", src.name, "-o", str(manifest))
+    assert r.returncode == 0 and r.stdout == "" and manifest.read_text() == first.stdout
+    r = backend(env, "import", str(manifest), "copy ñ")
+    assert r.returncode == 0, r
+    assert "using Python" in r.stderr
+    dst = Path(env["WORKON_HOME"]) / "copy ñ"
+    assert r.stdout.strip() == str(dst)
+    again = tomllib.loads(backend(env, "export", "copy ñ").stdout)
+    assert again.pop("name") == "copy ñ"
+    data.pop("name")
+    assert again == data
+    # The imported env works: its console script runs, its hooks are its own.
+    out = subprocess.run([str(dst / "bin" / "hello")], capture_output=True, text=True)
+    assert out.stdout.strip() == str(dst)
+    assert os.access(dst / "bin" / "preactivate", os.X_OK)
+    assert (dst / ".project").read_text().strip() == str(project)
+
+
+def test_requirements_format(populated):
+    env, src, _, _ = populated
+    r = backend(env, "export", "--format", "requirements", src.name)
+    assert r.returncode == 0 and r.stdout == "hello==1.0\nother_dist==2.5\n"
+
+
+def test_import_default_name_and_a_missing_project(populated, tmp_path):
+    env, src, project, _ = populated
+    manifest = tmp_path / "m.toml"
+    backend(env, "export", src.name, "-o", str(manifest), check=True)
+    backend(env, "rm", src.name, check=True)
+    project.rename(project.with_name("moved"))
+    r = backend(env, "import", str(manifest))
+    assert r.returncode == 0, r
+    assert "project directory" in r.stderr and "missing" in r.stderr
+    assert (src / "pyvenv.cfg").is_file() and not (src / ".project").exists()
+    # An env of that name exists now: refused, nothing changed.
+    r = backend(env, "import", str(manifest))
+    assert r.returncode == 1 and "already exists" in r.stderr.splitlines()[-1]
+
+
+@pytest.mark.parametrize("text,words", [
+    ("format = 2\nname = 'x'\n", "format 2"),
+    ("format = 1\nname = [\n", "not a valid"),
+    ("name = 'x'\n", "no format"),
+    ("format = 1\ndistributions = 'hello'\n", "distributions"),
+    ("format = 1\ndistributions = ['--index-url=http://x']\n", "not a distribution"),
+    ("format = 1\n[hooks]\n'../../evil' = 'x'\n", "unknown hook"),
+    ("\xff\xfe", "not a valid"),
+])
+def test_newer_or_damaged_manifest_is_one_line_and_changes_nothing(user, tmp_path, text, words):
+    manifest = tmp_path / "bad.toml"
+    manifest.write_bytes(text.encode("latin-1") if text.startswith("\xff") else text.encode())
+    home = Path(user["WORKON_HOME"])
+    before = sorted(os.listdir(home))
+    r = backend(user, "import", str(manifest), "newenv")
+    assert r.returncode == 1 and r.stdout == "", r
+    assert len(r.stderr.splitlines()) == 1 and r.stderr.startswith("envwrap: ") and words in r.stderr, r.stderr
+    assert sorted(os.listdir(home)) == before
+    r = backend(user, "import", str(tmp_path / "absent.toml"))
+    assert r.returncode == 1 and len(r.stderr.splitlines()) == 1
+
+
+def test_failing_install_leaves_nothing(user, tmp_path):
+    wheels = tmp_path / "wheels"
+    console_wheel(wheels, "hello", "1.0")
+    manifest = tmp_path / "m.toml"
+    manifest.write_text("format = 1\ndistributions = ['hello==1.0', 'not_there==9.9']\n")
+    r = backend(offline(user, wheels), "import", str(manifest), "half")
+    last = r.stderr.splitlines()[-1]
+    assert r.returncode == 1 and "on not_there==9.9" in last and "hello" not in last, r.stderr
+    assert not (Path(user["WORKON_HOME"]) / "half").exists()
+
+
+def test_mkvirtualenv_from_activates_in_bash_and_zsh(sh, populated, tmp_path):
+    env, src, _, _ = populated
+    manifest = tmp_path / "m.toml"
+    backend(env, "export", src.name, "-o", str(manifest), check=True)
+    sh.ok(f"export PIP_NO_INDEX=1 PIP_FIND_LINKS={q(env['PIP_FIND_LINKS'])}")
+    r = sh.run(f"mkvirtualenv --from {q(str(manifest))} 'from file'")
+    assert r.status == 0, r
+    home = Path(env["WORKON_HOME"])
+    assert sh.var("VIRTUAL_ENV") == str(home / "from file")
+    assert sh.ok("hello").stdout.strip() == str(home / "from file")
+    assert "PRE-HOOK-RAN" in r.stdout + r.stderr  # the env's own preactivate ran
+
+
+def test_editables_are_their_source_relative_to_the_project(populated):
+    """An editable install, left as pip leaves one (dist-info with
+    direct_url.json marked editable): exported as its source directory."""
+    import json
+    from urllib.request import pathname2url
+
+    env, src, project, _ = populated
+    source = project / "src tree"
+    source.mkdir()
+    site = next((src / "lib").glob("python*/site-packages"))
+    dist = site / "mine-0.1.dist-info"
+    dist.mkdir()
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: mine\nVersion: 0.1\n")
+    (dist / "direct_url.json").write_text(json.dumps({"url": "file://" + pathname2url(str(source)),
+                                                      "dir_info": {"editable": True}}))
+    data = tomllib.loads(backend(env, "export", src.name).stdout)
+    assert data["editable"] == ["src tree"]
+    assert "mine==0.1" not in data["distributions"]
+    r = backend(env, "export", "--format", "requirements", src.name)
+    assert r.stdout.splitlines()[-1] == f"-e {source}"
+
+
+def test_import_with_p_version_says_which_python(populated, tmp_path):
+    from test_upgrade import pyenv_pythons
+
+    env, src, _, _ = populated
+    ours = f"{sys.version_info[0]}.{sys.version_info[1]}."
+    found = [(v, exe) for v, exe in pyenv_pythons() if not v.startswith(ours)]
+    if not found:
+        pytest.skip("needs a pyenv Python of another minor version than the tests'")
+    version, _ = found[-1]
+    manifest = tmp_path / "m.toml"
+    backend(env, "export", src.name, "-o", str(manifest), check=True)
+    r = backend(env, "import", "-p", version, str(manifest), "other py")
+    assert r.returncode == 0, r
+    made = tomllib.loads(backend(env, "export", src.name).stdout)["python"]
+    assert f"using Python {version}" in r.stderr and f"the manifest was made with {made}" in r.stderr
+    out = subprocess.run([str(Path(env["WORKON_HOME"]) / "other py" / "bin" / "hello")], capture_output=True,
+                         text=True)
+    assert out.returncode == 0
