@@ -271,6 +271,38 @@ function global:__envwrap_activate {
     }
 }
 
+# The env's own variables (envwrap vars), from the workon code: KEY VALUE pairs,
+# set in the process environment ($env:). Each one's value before ($null when
+# unset) is kept in the hashtable $global:__envwrap_saved, no process;
+# $global:__envwrap_vars lists the keys in the order they were set.
+function global:__envwrap_vars_set {
+    Set-StrictMode -Off
+    if ($null -eq $global:__envwrap_saved) {
+        $global:__envwrap_saved = @{}
+        $global:__envwrap_vars = New-Object System.Collections.Generic.List[string]
+    }
+    for ($i = 0; $i + 1 -lt $args.Count; $i += 2) {
+        $key = [string]$args[$i]
+        if (-not $global:__envwrap_saved.ContainsKey($key)) {
+            $global:__envwrap_saved[$key] = [Environment]::GetEnvironmentVariable($key)
+            $global:__envwrap_vars.Add($key)
+        }
+        [Environment]::SetEnvironmentVariable($key, [string]$args[$i + 1])
+    }
+}
+
+# Put every variable __envwrap_vars_set changed back as it was before.
+function global:__envwrap_vars_restore {
+    Set-StrictMode -Off
+    if ($null -eq $global:__envwrap_saved) {
+        return
+    }
+    foreach ($key in $global:__envwrap_vars) {
+        [Environment]::SetEnvironmentVariable($key, $global:__envwrap_saved[$key])
+    }
+    Remove-Variable -Name '__envwrap_saved', '__envwrap_vars' -Scope Global -ErrorAction SilentlyContinue
+}
+
 # Deactivate the environment that envwrap activated, if one is active.
 function global:__envwrap_leave {
     Set-StrictMode -Off
@@ -324,6 +356,7 @@ function global:__envwrap_deactivate {
         __envwrap_say 0 ('deactivate: ' + $_.Exception.Message)
         $st = 1
     }
+    __envwrap_vars_restore
     if ($NonDestructive) {
         $global:LASTEXITCODE = $st
         return

@@ -156,6 +156,50 @@ __envwrap_activated() {
     deactivate() { __envwrap_deactivate "$@"; }
 }
 
+# The env's own variables (envwrap vars), from the workon code: KEY VALUE pairs.
+# Each one's state before is kept in this shell, no process: its value in
+# __envwrap_saved_KEY, and in __envwrap_was_KEY whether it was exported (x),
+# set but not exported (s) or unset (u); __envwrap_vars lists the keys.
+__envwrap_vars_set() {
+    \builtin emulate -L zsh
+    local __envwrap_k __envwrap_w
+    while (( $# >= 2 )); do
+        __envwrap_k=$1
+        if (( ${+parameters[$__envwrap_k]} )); then
+            typeset -g "__envwrap_saved_$__envwrap_k=${(P)__envwrap_k}"
+            __envwrap_w=s
+            [[ ${parameters[$__envwrap_k]} == *export* ]] && __envwrap_w=x
+        else
+            \builtin unset "__envwrap_saved_$__envwrap_k"
+            __envwrap_w=u
+        fi
+        typeset -g "__envwrap_was_$__envwrap_k=$__envwrap_w"
+        typeset -ga __envwrap_vars
+        __envwrap_vars+=("$__envwrap_k")
+        \builtin export "$__envwrap_k=$2" || \return 1
+        \builtin shift 2
+    done
+    \return 0
+}
+
+# Put every variable __envwrap_vars_set changed back as it was before.
+__envwrap_vars_restore() {
+    \builtin emulate -L zsh
+    local __envwrap_k __envwrap_w __envwrap_s
+    for __envwrap_k in "${__envwrap_vars[@]}"; do
+        __envwrap_w=__envwrap_was_$__envwrap_k
+        __envwrap_s=__envwrap_saved_$__envwrap_k
+        case ${(P)__envwrap_w-u} in
+            (x) \builtin export "$__envwrap_k=${(P)__envwrap_s-}" ;;
+            (s) typeset -g +x "$__envwrap_k"; typeset -g "$__envwrap_k=${(P)__envwrap_s-}" ;;
+            (*) \builtin unset "$__envwrap_k" ;;
+        esac
+        \builtin unset "$__envwrap_w" "$__envwrap_s"
+    done
+    \builtin unset __envwrap_vars
+    \return 0
+}
+
 # Deactivate the environment that envwrap activated, if one is active.
 __envwrap_leave() {
     if [[ -n ${__envwrap_venv-} ]] && (( ${+functions[deactivate]} )); then
@@ -179,6 +223,7 @@ __envwrap_deactivate() {
     [[ -n ${__envwrap_project-} && -f $__envwrap_project/.virtualenvwrapper/predeactivate ]] &&
         __envwrap_source "$__envwrap_project/.virtualenvwrapper/predeactivate"
     __envwrap_venv_deactivate "$@" || __envwrap_st=$?
+    (( ! ${+__envwrap_vars} )) || __envwrap_vars_restore
     if [[ ${1-} == nondestructive ]]; then
         \return $__envwrap_st
     fi
