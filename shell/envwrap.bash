@@ -197,7 +197,7 @@ __envwrap_vars_restore() {
         __envwrap_s=__envwrap_saved_$__envwrap_k
         case ${!__envwrap_w-u} in
             x) \builtin export "$__envwrap_k=${!__envwrap_s-}" ;;
-            s) \builtin export -n "$__envwrap_k"; \builtin printf -v "$__envwrap_k" %s "${!__envwrap_s-}" ;;
+            s) \builtin export -n "${__envwrap_k?}"; \builtin printf -v "$__envwrap_k" %s "${!__envwrap_s-}" ;;
             *) \builtin unset "$__envwrap_k" ;;
         esac
         \builtin unset "$__envwrap_w" "$__envwrap_s"

@@ -208,7 +208,8 @@ function __envwrap_vars_set --description 'Export the environment\'s own variabl
             set -g __envwrap_was_$__envwrap_k u
         end
         set -ga __envwrap_vars $__envwrap_k
-        set -gx $__envwrap_k $argv[2]; or return 1
+        # (no status check: fish's `set` passes on the status of the command before)
+        set -gx $__envwrap_k $argv[2]
         set -e argv[1..2]
     end
     return 0

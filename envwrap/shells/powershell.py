@@ -33,7 +33,7 @@ class Emitter(BaseEmitter):
 
     def _vars(self, pairs: tuple) -> str:
         # __envwrap_vars_set saves each variable's state, then sets it.
-        words = " ".join(f"{_name(k)} {q(v)}" for k, v in pairs)
+        words = " ".join(f"{q(_name(k))} {q(v)}" for k, v in pairs)
         return f"__envwrap_vars_set {words}"
 
     def _source(self, path: str) -> str:
