@@ -22,13 +22,18 @@ tomli_w, imported only there, and replaces the file atomically.
 from __future__ import annotations
 
 import os
-import re
 
 FILENAME = ".envwrap-vars.toml"
 
 _HEADER = "# envwrap vars NAME: this environment's own variables (envwrap vars NAME set/unset KEY...)\n"
 
-_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+_FIRST = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_")
+_REST = _FIRST | frozenset("0123456789")
+
+
+def _is_key(key: str) -> bool:
+    """[A-Za-z_][A-Za-z0-9_]* (without :mod:`re`, which workon does not import)."""
+    return bool(key) and key[0] in _FIRST and _REST.issuperset(key)
 
 # Names that envwrap, the activate scripts or one of the shells manage: an
 # environment setting them would break activation or the shell itself. Compared
@@ -59,7 +64,7 @@ def path(env: str) -> str:
 
 def validate_key(key: str) -> str | None:
     """Why ``key`` cannot be an environment's variable, or None when it can."""
-    if not _KEY.match(key):
+    if not _is_key(key):
         return (f"'{key}' is not a variable name (letters, digits and _, "
                 "not starting with a digit)")
     upper = key.upper()
@@ -80,8 +85,6 @@ def validate_value(key: str, value: str) -> str | None:
     return None
 
 
-_LINE = re.compile(r'([A-Za-z_][A-Za-z0-9_]*) = "((?:[^"\\\x00-\x08\x0a-\x1f\x7f]|\\.)*)"\Z', re.S)
-_ESCAPE = re.compile(r'\\(u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8}|.)', re.S)
 _SIMPLE = {"b": "\b", "t": "\t", "n": "\n", "f": "\f", "r": "\r", '"': '"', "\\": "\\"}
 
 
@@ -89,13 +92,30 @@ class _Other(Exception):
     """The file is not in the shape save() writes."""
 
 
-def _unescape(match: re.Match) -> str:
-    code = match.group(1)
-    if code in _SIMPLE:
-        return _SIMPLE[code]
-    if code[0] in "uU" and len(code) > 1:
-        return chr(int(code[1:], 16))
-    raise _Other
+def _string(body: str) -> str:
+    """The value of a TOML basic string's inside, as tomli_w writes it."""
+    out = []
+    i, n = 0, len(body)
+    while i < n:
+        ch = body[i]
+        if ch == "\\":
+            code = body[i + 1:i + 2]
+            if code in _SIMPLE:
+                out.append(_SIMPLE[code])
+                i += 2
+                continue
+            width = {"u": 4, "U": 8}.get(code)
+            digits = body[i + 2:i + 2 + width] if width else ""
+            if not width or len(digits) != width or not all(c in "0123456789abcdefABCDEF" for c in digits):
+                raise _Other
+            out.append(chr(int(digits, 16)))
+            i += 2 + width
+        elif ch == '"' or (ch < " " and ch != "\t") or ch == "\x7f":
+            raise _Other
+        else:
+            out.append(ch)
+            i += 1
+    return "".join(out)
 
 
 def _quick(text: str) -> dict[str, str]:
@@ -103,10 +123,10 @@ def _quick(text: str) -> dict[str, str]:
     for line in text.split("\n"):
         if not line or line.startswith("#"):
             continue
-        found = _LINE.match(line)
-        if found is None or found.group(1) in values:
+        key, sep, rest = line.partition(' = "')
+        if not sep or not rest.endswith('"') or not _is_key(key) or key in values:
             raise _Other
-        values[found.group(1)] = _ESCAPE.sub(_unescape, found.group(2))
+        values[key] = _string(rest[:-1])
     return values
 
 
