@@ -27,6 +27,7 @@ __envwrap_call() {
     VIRTUALENVWRAPPER_VIRTUALENV="${VIRTUALENVWRAPPER_VIRTUALENV-}" \
     VIRTUALENVWRAPPER_VIRTUALENV_ARGS="${VIRTUALENVWRAPPER_VIRTUALENV_ARGS-}" \
     ENVWRAP_EXPORTED_HOME="${ENVWRAP_EXPORTED_HOME-}" \
+    VIRTUALFISH_HOME="${VIRTUALFISH_HOME-}" \
     ENVWRAP_SHELL_PID="$$" \
     ENVWRAP_LOADS="${__envwrap_loads-}" \
     "${__envwrap_exe[@]:-envwrap}" "$@"
@@ -66,7 +67,7 @@ __envwrap_set_home() {
 # programs started from this shell (editors) find the environments; never when
 # the user set it. ENVWRAP_EXPORTED_HOME marks the value as envwrap's own.
 __envwrap_export_home() {
-    if [ -n "${__envwrap_home-}" ] &&
+    if [ -n "${__envwrap_home-}" ] && [ -z "${VIRTUALFISH_HOME-}" ] &&
         { [ -z "${WORKON_HOME-}" ] || [ "$WORKON_HOME" = "${ENVWRAP_EXPORTED_HOME-}" ]; }; then
         \builtin export WORKON_HOME="$__envwrap_home" ENVWRAP_EXPORTED_HOME="$__envwrap_home"
     fi
@@ -78,8 +79,13 @@ __envwrap_export_home() {
 # once it exists, else ~/.virtualenvs when that exists), so that one appearing
 # or going away changes completion and the backend alike.
 __envwrap_workon_home() {
+    __envwrap_h=
     if [ -n "${WORKON_HOME-}" ] && [ "$WORKON_HOME" != "${ENVWRAP_EXPORTED_HOME-}" ]; then
         __envwrap_h=$WORKON_HOME
+    elif [ -n "${VIRTUALFISH_HOME-}" ]; then
+        __envwrap_h=$VIRTUALFISH_HOME  # virtualfish's setting, used when WORKON_HOME is not set
+    fi
+    if [ -n "$__envwrap_h" ]; then
         case $__envwrap_h in
             \~) __envwrap_h=${HOME-} ;;
             \~/*) __envwrap_h=${HOME-}/${__envwrap_h#\~/} ;;
@@ -110,7 +116,7 @@ __envwrap_home_ok() {
         \return 0
     elif [ -e "$__envwrap_h" ]; then
         \builtin printf 'envwrap: WORKON_HOME %s is not a directory\n' "$__envwrap_h" >&2
-    elif [ "${__envwrap_home_src-}" != config ] &&
+    elif [ "${__envwrap_home_src-}" != config ] && [ -z "${VIRTUALFISH_HOME-}" ] &&
         { [ -z "${WORKON_HOME-}" ] || [ "$WORKON_HOME" = "${ENVWRAP_EXPORTED_HOME-}" ]; }; then
         \return 0
     else

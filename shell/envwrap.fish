@@ -42,6 +42,7 @@ function __envwrap_call --description 'Run the envwrap backend with the settings
         VIRTUALENVWRAPPER_VIRTUALENV="$VIRTUALENVWRAPPER_VIRTUALENV" \
         VIRTUALENVWRAPPER_VIRTUALENV_ARGS="$VIRTUALENVWRAPPER_VIRTUALENV_ARGS" \
         ENVWRAP_EXPORTED_HOME="$ENVWRAP_EXPORTED_HOME" \
+        VIRTUALFISH_HOME="$VIRTUALFISH_HOME" \
         ENVWRAP_SHELL_PID="$fish_pid" \
         ENVWRAP_LOADS="$__envwrap_loads" \
         ENVWRAP_SORT=fish \
@@ -89,7 +90,7 @@ end
 # programs started from this shell (editors) find the environments; never when
 # the user set it. ENVWRAP_EXPORTED_HOME marks the value as envwrap's own.
 function __envwrap_export_home --description 'Export the WORKON_HOME envwrap uses, unless the user set one'
-    test -n "$__envwrap_home"; or return 0
+    test -n "$__envwrap_home"; and test -z "$VIRTUALFISH_HOME"; or return 0
     if test -z "$WORKON_HOME"; or test "$WORKON_HOME" = "$ENVWRAP_EXPORTED_HOME"
         set -gx WORKON_HOME $__envwrap_home
         set -gx ENVWRAP_EXPORTED_HOME $__envwrap_home
@@ -104,7 +105,10 @@ end
 # or going away changes completion and the backend alike.
 function __envwrap_workon_home --description 'Print the directory the environments live in'
     set -l h "$WORKON_HOME"
-    if test -n "$h"; and test "$h" != "$ENVWRAP_EXPORTED_HOME"
+    if test -z "$h"; or test "$h" = "$ENVWRAP_EXPORTED_HOME"
+        set h "$VIRTUALFISH_HOME" # virtualfish's setting, used when WORKON_HOME is not set
+    end
+    if test -n "$h"
         if test "$h" = "~"; or string match -q -- '~/*' "$h"
             set h "$HOME"(string sub -s 2 -- "$h")
         else if not string match -q -- '/*' "$h"
@@ -135,7 +139,7 @@ function __envwrap_home_ok --description 'Check that WORKON_HOME can be listed'
         return 0
     else if test -e "$h"
         printf 'envwrap: WORKON_HOME %s is not a directory\n' "$h" >&2
-    else if test "$__envwrap_home_src" != config; and begin
+    else if test "$__envwrap_home_src" != config; and test -z "$VIRTUALFISH_HOME"; and begin
             test -z "$WORKON_HOME"; or test "$WORKON_HOME" = "$ENVWRAP_EXPORTED_HOME"
         end
         return 0

@@ -145,8 +145,21 @@ function global:__envwrap_set_home {
 
 # Whether $env:WORKON_HOME is the user's (set, and not the value envwrap exported).
 function global:__envwrap_user_home {
+    [bool](__envwrap_user_home_dir)
+}
+
+# The directory the user chose by variable: WORKON_HOME (unless it is the value
+# envwrap exported), else virtualfish's VIRTUALFISH_HOME; $null when neither.
+function global:__envwrap_user_home_dir {
     $h = [Environment]::GetEnvironmentVariable('WORKON_HOME')
-    [bool]$h -and $h -cne [Environment]::GetEnvironmentVariable('ENVWRAP_EXPORTED_HOME')
+    if ($h -and $h -cne [Environment]::GetEnvironmentVariable('ENVWRAP_EXPORTED_HOME')) {
+        return $h
+    }
+    $h = [Environment]::GetEnvironmentVariable('VIRTUALFISH_HOME')
+    if ($h) {
+        return $h
+    }
+    return $null
 }
 
 # Export WORKON_HOME when it comes from the config file or the default, so that
@@ -167,8 +180,8 @@ function global:__envwrap_export_home {
 # or going away changes completion and the backend alike.
 function global:__envwrap_workon_home {
     Set-StrictMode -Off
-    if (__envwrap_user_home) {
-        $h = [Environment]::GetEnvironmentVariable('WORKON_HOME')
+    $h = __envwrap_user_home_dir
+    if ($h) {
         if ($h -eq '~' -or $h.StartsWith('~/') -or $h.StartsWith('~\')) {
             $h = $HOME + $h.Substring(1)
         }

@@ -27,6 +27,7 @@ __envwrap_call() {
     VIRTUALENVWRAPPER_VIRTUALENV="${VIRTUALENVWRAPPER_VIRTUALENV-}" \
     VIRTUALENVWRAPPER_VIRTUALENV_ARGS="${VIRTUALENVWRAPPER_VIRTUALENV_ARGS-}" \
     ENVWRAP_EXPORTED_HOME="${ENVWRAP_EXPORTED_HOME-}" \
+    VIRTUALFISH_HOME="${VIRTUALFISH_HOME-}" \
     ENVWRAP_SHELL_PID="$$" \
     ENVWRAP_ZSH_COMPDEF="${${(M)options[interactive]:#on}:+${+functions[compdef]}}" \
     ENVWRAP_LOADS="${__envwrap_loads-}" \
@@ -66,7 +67,8 @@ __envwrap_set_home() {
 # the user set it. ENVWRAP_EXPORTED_HOME marks the value as envwrap's own.
 __envwrap_export_home() {
     \builtin emulate -L zsh
-    if [[ -n ${__envwrap_home-} && ( -z ${WORKON_HOME-} || $WORKON_HOME == "${ENVWRAP_EXPORTED_HOME-}" ) ]]; then
+    if [[ -n ${__envwrap_home-} && -z ${VIRTUALFISH_HOME-} &&
+        ( -z ${WORKON_HOME-} || $WORKON_HOME == "${ENVWRAP_EXPORTED_HOME-}" ) ]]; then
         \builtin export WORKON_HOME="$__envwrap_home" ENVWRAP_EXPORTED_HOME="$__envwrap_home"
     fi
 }
@@ -78,8 +80,13 @@ __envwrap_export_home() {
 # or going away changes completion and the backend alike.
 __envwrap_workon_home() {
     \builtin emulate -L zsh
+    __envwrap_h=
     if [[ -n ${WORKON_HOME-} && $WORKON_HOME != "${ENVWRAP_EXPORTED_HOME-}" ]]; then
         __envwrap_h=$WORKON_HOME
+    elif [[ -n ${VIRTUALFISH_HOME-} ]]; then
+        __envwrap_h=$VIRTUALFISH_HOME  # virtualfish's setting, used when WORKON_HOME is not set
+    fi
+    if [[ -n $__envwrap_h ]]; then
         case $__envwrap_h in
             (\~) __envwrap_h=${HOME-} ;;
             (\~/*) __envwrap_h=${HOME-}/${__envwrap_h#\~/} ;;
@@ -111,7 +118,7 @@ __envwrap_home_ok() {
         \return 0
     elif [[ -e $__envwrap_h ]]; then
         \builtin print -ru2 -- "envwrap: WORKON_HOME $__envwrap_h is not a directory"
-    elif [[ ${__envwrap_home_src-} != config &&
+    elif [[ ${__envwrap_home_src-} != config && -z ${VIRTUALFISH_HOME-} &&
         ( -z ${WORKON_HOME-} || $WORKON_HOME == "${ENVWRAP_EXPORTED_HOME-}" ) ]]; then
         \return 0
     else
