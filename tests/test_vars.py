@@ -392,6 +392,30 @@ state ONLY_A BOTH ONLY_B
     ]
 
 
+def test_fish_universal_variable_shows_through_again(user, tmp_path):
+    """A universal variable is shadowed by the env's global while active, and
+    shows through again after deactivate. Universal variables need fish without
+    --no-config/--private; its config dirs are the isolated user's."""
+    make_env(user, "e")
+    backend(user, "vars", "e", "set", "UNI=env")
+    script = tmp_path / "uni.fish"
+    script.write_text(f"{quote.fish(str(ENVWRAP))} init fish | source\n"
+                      "set -Ux UNI universal\nworkon e; echo during=$UNI\ndeactivate\necho after=$UNI\n"
+                      "set -qg UNI; and echo global-left\nset -eU UNI\n", encoding="utf-8")
+    env = {k: v for k, v in user.items() if not k.startswith(("fish_", "__fish"))}
+    proc = subprocess.run([_fish(), str(script)], capture_output=True, text=True, env=env, cwd=tmp_path,
+                          stdin=subprocess.DEVNULL)
+    assert proc.stdout.split() == ["during=env", "after=universal"], proc
+
+
+def test_bash_and_zsh_under_set_u(sh, user):
+    make_env(user, "e")
+    backend(user, "vars", "e", "set", "STRICT=1")
+    r = sh.run("set -u; workon e && deactivate; st=$?; set +u; exit_status=$st")
+    assert r.status == 0 and r.stderr == "", r
+    assert sh.var("exit_status") == "0" and sh.var("STRICT") is None
+
+
 # ----------------------------------------------------------------- PowerShell (parsed; run where pwsh exists)
 
 
