@@ -263,3 +263,13 @@ def test_virtualfish_home_in_bash_and_zsh(kind, user, tmp_path, envwrap_exe):
         assert sh.var("WORKON_HOME") in (None, ""), "the user's VIRTUALFISH_HOME is not exported as WORKON_HOME"
     finally:
         sh.close()
+
+
+def test_tab_completes_subcommands_and_names(fish, fish_user):
+    new_env(fish_user, HOSTILE[0])
+    r = fish.run("out subs (complete -C 'vf act' | string replace -r '\\t.*' '')\n"
+                 "out names (complete -C 'vf activate ' | string replace -r '\\t.*' '')\n"
+                 "out rm (complete -C 'vf rm ' | string replace -r '\\t.*' '')\n")
+    assert r["subs"] == ["activate"]
+    assert r["names"] == [HOSTILE[0]]
+    assert r["names"] == r["rm"]
