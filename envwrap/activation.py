@@ -26,7 +26,7 @@ from envwrap.layout import Layout, read_cfg
 CALL_SETTINGS = (
     "WORKON_HOME", "PROJECT_HOME", "VIRTUALENVWRAPPER_HOOK_DIR", "VIRTUALENVWRAPPER_PROJECT_FILENAME",
     "VIRTUALENVWRAPPER_WORKON_CD", "VIRTUALENVWRAPPER_VIRTUALENV", "VIRTUALENVWRAPPER_VIRTUALENV_ARGS",
-    "ENVWRAP_EXPORTED_HOME",
+    "ENVWRAP_EXPORTED_HOME", "VIRTUALFISH_HOME",
 )
 CALL_ONLY = ("ENVWRAP_LOADS", "ENVWRAP_SHELL_PID", "ENVWRAP_SORT", "ENVWRAP_ZSH_COMPDEF")
 
@@ -47,13 +47,12 @@ class Changes:
 
 
 def env_vars(env: str) -> dict[str, str]:
-    """The environment's own variables (``DJANGO_SETTINGS_MODULE=...``).
+    """The environment's own variables (``DJANGO_SETTINGS_MODULE=...``), as
+    ``envwrap vars`` stores them (:mod:`envwrap.envvars`), so that ``run``,
+    ``workon`` and auto-activation all export them from one place."""
+    from envwrap import envvars
 
-    None exist yet: the store for them (issue 13, a small TOML file inside the
-    env) will be read here, so that ``run``, ``workon`` and auto-activation all
-    export them from one place.
-    """
-    return {}
+    return envvars.load(env)
 
 
 def prompt(name: str, env: str) -> str:

@@ -216,6 +216,73 @@ def cmd_path(args: list[str]) -> int:
     return 0
 
 
+VARS_USAGE = """usage: envwrap vars NAME [--json]
+       envwrap vars NAME set KEY=VALUE...
+       envwrap vars NAME unset KEY...
+
+An environment's own variables: workon exports them, deactivate puts each one
+back as it was before (its old value, empty, or unset), and envwrap run passes
+them to the command. They are kept inside the environment, in .envwrap-vars.toml,
+so copying or moving the environment carries them. KEY is a shell-safe name
+(letters, digits, _), not one that envwrap or the shell manages (PATH,
+VIRTUAL_ENV, HOME, ...); VALUE is any text, newlines included.
+"""
+
+
+def cmd_vars(args: list[str]) -> int:
+    from pathlib import Path
+
+    from envwrap import envs, envvars, home
+    from envwrap.staging import NameLock
+
+    if not args or args[0] in ("-h", "--help"):
+        sys.stdout.write(VARS_USAGE)
+        if not args:
+            raise UserError("vars: name an environment: envwrap vars NAME [set KEY=VALUE... | unset KEY...]", 2)
+        return 0
+    name, rest = args[0], args[1:]
+    env = envs.path_of(name)
+    if not rest or rest == ["--json"]:
+        values = envvars.load(env)
+        if rest:
+            _json({"version": JSON_VERSION, "environment": name, "vars": values})
+        else:
+            for key, value in values.items():
+                _tell(f"{key}={value}")
+        return 0
+    action, items = rest[0], rest[1:]
+    if action not in ("set", "unset"):
+        raise UserError(f"vars: unknown action '{action}' (set KEY=VALUE... or unset KEY...)", 2)
+    if not items:
+        what = "KEY=VALUE" if action == "set" else "KEY"
+        raise UserError(f"vars: {action}: name at least one {what}", 2)
+    changes: dict[str, str | None] = {}
+    for item in items:
+        if action == "set":
+            key, eq, value = item.partition("=")
+            if not eq:
+                raise UserError(f"vars: set: '{item}' is not KEY=VALUE", 2)
+        else:
+            key, value = item, None
+        problem = envvars.validate_key(key)
+        if problem is None and value is not None:
+            problem = envvars.validate_value(key, value)
+        if problem:
+            raise UserError(f"vars: {problem}; nothing changed", 2)
+        changes[key] = value
+    with NameLock(Path(home.workon_home()), name):
+        values = envvars.load(env)
+        for key, value in changes.items():
+            if value is None:
+                values.pop(key, None)
+            else:
+                values[key] = value
+        envvars.save(env, values)
+    if os.environ.get("VIRTUAL_ENV") == env:
+        say(f"envwrap: {name} is active: run 'workon {name}' again for the change to take effect here")
+    return 0
+
+
 def cmd_new(args: list[str]) -> int:
     from pathlib import Path
 
@@ -764,6 +831,7 @@ VERBS = {
     "which": cmd_which,
     "gc": cmd_gc,
     "say": cmd_say,
+    "vars": cmd_vars,
 }
 
 USAGE = """usage: envwrap VERB [ARGS...]   (envwrap VERB --help for each)
@@ -776,6 +844,7 @@ USAGE = """usage: envwrap VERB [ARGS...]   (envwrap VERB --help for each)
   run NAME -- CMD...   run CMD inside an environment, without activating it here
   shell NAME           start your shell with an environment active; exit returns here
   which NAME CMD       print the path of CMD inside an environment
+  vars NAME [set K=V...|unset K...]  the environment's own variables (workon exports them)
   gc [OPTIONS]         list (with --yes: remove) unused, broken or orphaned environments
   new NAME [OPTIONS]   create an environment (mkvirtualenv without activating)
   rm NAME...           remove environments

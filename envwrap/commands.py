@@ -31,6 +31,12 @@ def _deactivated_environ() -> dict:
     return env
 
 
+def activation_vars(env: str) -> dict:
+    from envwrap.activation import env_vars
+
+    return env_vars(env)
+
+
 def activation(shell: str, name: str, env: str, plan: Plan, cd_project: bool) -> None:
     """Append the steps that activate ``env`` (preactivate hooks run now)."""
     problem = envs.broken(env)
@@ -57,6 +63,8 @@ def activation(shell: str, name: str, env: str, plan: Plan, cd_project: bool) ->
         project = None
     plan.leave()
     plan.activate(script, env, hook_dir, project)
+    # The env's own variables, before any postactivate hook (which may use them).
+    plan.vars(activation_vars(env))
     # As in virtualenvwrapper, the cd to the project comes first: the
     # postactivate hooks run in the project directory (and may cd elsewhere).
     if project is not None and cd_project:

@@ -7,7 +7,8 @@ counts as unset, as it does for virtualenvwrapper.
 
 Resolution of WORKON_HOME, first match wins:
   1. ``$WORKON_HOME`` (unless it is the value envwrap's shell hook exported
-     itself, see :func:`user_workon_home`)
+     itself, see :func:`user_workon_home`); else ``$VIRTUALFISH_HOME``
+     (virtualfish's name for it; the shell hooks resolve it the same way)
   2. ``workon_home`` in envwrap's config file (TOML, platformdirs user config dir)
   3. envwrap's own directory, ``<platformdirs user data dir>/envs``, once it exists
   4. ``~/.virtualenvs`` when it exists (virtualenvwrapper's default)
@@ -107,7 +108,7 @@ def reload_config() -> None:
 
 
 def user_workon_home() -> str | None:
-    """``$WORKON_HOME`` when the user set it, else None.
+    """``$WORKON_HOME`` when the user set it, else ``$VIRTUALFISH_HOME``, else None.
 
     The shell hooks export the effective WORKON_HOME themselves when it comes
     from the config file or the default (so that editors started from the shell
@@ -118,7 +119,8 @@ def user_workon_home() -> str | None:
     value = setting("WORKON_HOME")
     if value and value != os.environ.get("ENVWRAP_EXPORTED_HOME"):
         return value
-    return None
+    # virtualfish's setting, for its users: the envs' home when WORKON_HOME is unset.
+    return setting("VIRTUALFISH_HOME")
 
 
 def default_workon_homes() -> tuple[str, str]:

@@ -8,6 +8,10 @@ turns it into code for one shell. Steps:
   ("activate", script, env, hook_dir, project)
                                            source the env's activate script, then wrap
                                            its ``deactivate`` so it runs the hooks
+  ("vars", ((key, value), ...))           export the env's own variables (envwrap vars),
+                                           first saving each one's previous state (value,
+                                           empty, unset) in shell variables, which the
+                                           deactivate function restores
   ("source", path)                         source a hook file (failure is reported)
   ("cd", path)
   ("set", name, value)                     set one of envwrap's private shell variables
@@ -35,6 +39,10 @@ class Plan:
     def activate(self, script: os.PathLike, env: os.PathLike, hook_dir: os.PathLike,
                  project: os.PathLike | None) -> None:
         self.steps.append(("activate", str(script), str(env), str(hook_dir), str(project or "")))
+
+    def vars(self, values: dict[str, str]) -> None:
+        if values:
+            self.steps.append(("vars", tuple(values.items())))
 
     def source_if_exists(self, path) -> None:
         if os.path.isfile(path):

@@ -27,6 +27,7 @@ __envwrap_call() {
     VIRTUALENVWRAPPER_VIRTUALENV="${VIRTUALENVWRAPPER_VIRTUALENV-}" \
     VIRTUALENVWRAPPER_VIRTUALENV_ARGS="${VIRTUALENVWRAPPER_VIRTUALENV_ARGS-}" \
     ENVWRAP_EXPORTED_HOME="${ENVWRAP_EXPORTED_HOME-}" \
+    VIRTUALFISH_HOME="${VIRTUALFISH_HOME-}" \
     ENVWRAP_SHELL_PID="$$" \
     ENVWRAP_LOADS="${__envwrap_loads-}" \
     "${__envwrap_exe[@]:-envwrap}" "$@"
@@ -66,7 +67,7 @@ __envwrap_set_home() {
 # programs started from this shell (editors) find the environments; never when
 # the user set it. ENVWRAP_EXPORTED_HOME marks the value as envwrap's own.
 __envwrap_export_home() {
-    if [ -n "${__envwrap_home-}" ] &&
+    if [ -n "${__envwrap_home-}" ] && [ -z "${VIRTUALFISH_HOME-}" ] &&
         { [ -z "${WORKON_HOME-}" ] || [ "$WORKON_HOME" = "${ENVWRAP_EXPORTED_HOME-}" ]; }; then
         \builtin export WORKON_HOME="$__envwrap_home" ENVWRAP_EXPORTED_HOME="$__envwrap_home"
     fi
@@ -78,8 +79,13 @@ __envwrap_export_home() {
 # once it exists, else ~/.virtualenvs when that exists), so that one appearing
 # or going away changes completion and the backend alike.
 __envwrap_workon_home() {
+    __envwrap_h=
     if [ -n "${WORKON_HOME-}" ] && [ "$WORKON_HOME" != "${ENVWRAP_EXPORTED_HOME-}" ]; then
         __envwrap_h=$WORKON_HOME
+    elif [ -n "${VIRTUALFISH_HOME-}" ]; then
+        __envwrap_h=$VIRTUALFISH_HOME  # virtualfish's setting, used when WORKON_HOME is not set
+    fi
+    if [ -n "$__envwrap_h" ]; then
         case $__envwrap_h in
             \~) __envwrap_h=${HOME-} ;;
             \~/*) __envwrap_h=${HOME-}/${__envwrap_h#\~/} ;;
@@ -110,7 +116,7 @@ __envwrap_home_ok() {
         \return 0
     elif [ -e "$__envwrap_h" ]; then
         \builtin printf 'envwrap: WORKON_HOME %s is not a directory\n' "$__envwrap_h" >&2
-    elif [ "${__envwrap_home_src-}" != config ] &&
+    elif [ "${__envwrap_home_src-}" != config ] && [ -z "${VIRTUALFISH_HOME-}" ] &&
         { [ -z "${WORKON_HOME-}" ] || [ "$WORKON_HOME" = "${ENVWRAP_EXPORTED_HOME-}" ]; }; then
         \return 0
     else
@@ -165,6 +171,47 @@ __envwrap_activated() {
     deactivate() { __envwrap_deactivate "$@"; }
 }
 
+# The env's own variables (envwrap vars), from the workon code: KEY VALUE pairs.
+# Each one's state before is kept in this shell, no process: its value in
+# __envwrap_saved_KEY, and in __envwrap_was_KEY whether it was exported (x),
+# set but not exported (s) or unset (u); __envwrap_vars lists the keys.
+__envwrap_vars_set() {
+    local __envwrap_k __envwrap_w
+    while [[ $# -ge 2 ]]; do
+        __envwrap_k=$1
+        if [[ -n ${!__envwrap_k+x} ]]; then
+            \builtin printf -v "__envwrap_saved_$__envwrap_k" %s "${!__envwrap_k}"
+            __envwrap_w=s
+            [[ ${!__envwrap_k@a} == *x* ]] && __envwrap_w=x
+        else
+            \builtin unset "__envwrap_saved_$__envwrap_k"
+            __envwrap_w=u
+        fi
+        \builtin printf -v "__envwrap_was_$__envwrap_k" %s "$__envwrap_w"
+        __envwrap_vars+=("$__envwrap_k")
+        \builtin export "$__envwrap_k=$2" || \return 1
+        \builtin shift 2
+    done
+    \return 0
+}
+
+# Put every variable __envwrap_vars_set changed back as it was before.
+__envwrap_vars_restore() {
+    local __envwrap_k __envwrap_w __envwrap_s
+    for __envwrap_k in "${__envwrap_vars[@]}"; do
+        __envwrap_w=__envwrap_was_$__envwrap_k
+        __envwrap_s=__envwrap_saved_$__envwrap_k
+        case ${!__envwrap_w-u} in
+            x) \builtin export "$__envwrap_k=${!__envwrap_s-}" ;;
+            s) \builtin export -n "${__envwrap_k?}"; \builtin printf -v "$__envwrap_k" %s "${!__envwrap_s-}" ;;
+            *) \builtin unset "$__envwrap_k" ;;
+        esac
+        \builtin unset "$__envwrap_w" "$__envwrap_s"
+    done
+    \builtin unset __envwrap_vars
+    \return 0
+}
+
 # Deactivate the environment that envwrap activated, if one is active.
 __envwrap_leave() {
     if [ -n "${__envwrap_venv-}" ] && \builtin declare -F deactivate >/dev/null; then
@@ -188,6 +235,7 @@ __envwrap_deactivate() {
     [[ -n ${__envwrap_project-} && -f $__envwrap_project/.virtualenvwrapper/predeactivate ]] &&
         __envwrap_source "$__envwrap_project/.virtualenvwrapper/predeactivate"
     __envwrap_venv_deactivate "$@" || __envwrap_st=$?
+    [[ -z ${__envwrap_vars[0]+x} ]] || __envwrap_vars_restore
     [[ ${1-} == nondestructive ]] && \return "$__envwrap_st"
     \builtin unset -f deactivate __envwrap_venv_deactivate
     \builtin unset __envwrap_venv __envwrap_hook_dir __envwrap_project

@@ -42,6 +42,7 @@ function __envwrap_call --description 'Run the envwrap backend with the settings
         VIRTUALENVWRAPPER_VIRTUALENV="$VIRTUALENVWRAPPER_VIRTUALENV" \
         VIRTUALENVWRAPPER_VIRTUALENV_ARGS="$VIRTUALENVWRAPPER_VIRTUALENV_ARGS" \
         ENVWRAP_EXPORTED_HOME="$ENVWRAP_EXPORTED_HOME" \
+        VIRTUALFISH_HOME="$VIRTUALFISH_HOME" \
         ENVWRAP_SHELL_PID="$fish_pid" \
         ENVWRAP_LOADS="$__envwrap_loads" \
         ENVWRAP_SORT=fish \
@@ -63,6 +64,20 @@ function __envwrap_run --description 'Evaluate the code the envwrap backend prin
         return $__envwrap_st
     end
     eval $__envwrap_code
+    set __envwrap_st $status
+    # virtualfish's did_activate events, once the whole activation (hooks, cd) ran.
+    if set -q __envwrap_vf_activated
+        set -e __envwrap_vf_activated
+        __envwrap_vfevent did_activate
+    end
+    return $__envwrap_st
+end
+
+# virtualfish's events, for the --on-event handlers of its users:
+# virtualenv_<what> and then virtualenv_<what>:<env name>.
+function __envwrap_vfevent --description "Emit virtualfish's event for the active environment"
+    emit virtualenv_$argv[1]
+    emit virtualenv_$argv[1]:(string replace -r '.*/' '' -- "$VIRTUAL_ENV")
 end
 
 # Source a hook file. Its status is its own business (`set -e VAR` of an unset
@@ -89,7 +104,7 @@ end
 # programs started from this shell (editors) find the environments; never when
 # the user set it. ENVWRAP_EXPORTED_HOME marks the value as envwrap's own.
 function __envwrap_export_home --description 'Export the WORKON_HOME envwrap uses, unless the user set one'
-    test -n "$__envwrap_home"; or return 0
+    test -n "$__envwrap_home"; and test -z "$VIRTUALFISH_HOME"; or return 0
     if test -z "$WORKON_HOME"; or test "$WORKON_HOME" = "$ENVWRAP_EXPORTED_HOME"
         set -gx WORKON_HOME $__envwrap_home
         set -gx ENVWRAP_EXPORTED_HOME $__envwrap_home
@@ -104,7 +119,10 @@ end
 # or going away changes completion and the backend alike.
 function __envwrap_workon_home --description 'Print the directory the environments live in'
     set -l h "$WORKON_HOME"
-    if test -n "$h"; and test "$h" != "$ENVWRAP_EXPORTED_HOME"
+    if test -z "$h"; or test "$h" = "$ENVWRAP_EXPORTED_HOME"
+        set h "$VIRTUALFISH_HOME" # virtualfish's setting, used when WORKON_HOME is not set
+    end
+    if test -n "$h"
         if test "$h" = "~"; or string match -q -- '~/*' "$h"
             set h "$HOME"(string sub -s 2 -- "$h")
         else if not string match -q -- '/*' "$h"
@@ -135,7 +153,7 @@ function __envwrap_home_ok --description 'Check that WORKON_HOME can be listed'
         return 0
     else if test -e "$h"
         printf 'envwrap: WORKON_HOME %s is not a directory\n' "$h" >&2
-    else if test "$__envwrap_home_src" != config; and begin
+    else if test "$__envwrap_home_src" != config; and test -z "$VIRTUALFISH_HOME"; and begin
             test -z "$WORKON_HOME"; or test "$WORKON_HOME" = "$ENVWRAP_EXPORTED_HOME"
         end
         return 0
@@ -182,9 +200,59 @@ function __envwrap_activated --description 'Wrap the deactivate function of an e
     if test -z "$__envwrap_bin"
         set __envwrap_bin "$argv[1]/bin"
     end
+    # virtualfish's will_activate: VIRTUAL_ENV names the env; its own variables
+    # and postactivate hooks come after, then did_activate (__envwrap_run).
+    __envwrap_vfevent will_activate
+    set -g __envwrap_vf_activated 1
     function deactivate --description 'Leave the environment, running its deactivate hooks'
         __envwrap_deactivate $argv
     end
+end
+
+# The env's own variables (envwrap vars), from the workon code: KEY VALUE pairs,
+# set as exported globals. Each one's global state before is kept in this shell,
+# no process: its value (the whole list) in __envwrap_saved_KEY, and in
+# __envwrap_was_KEY whether it was an exported global (x), a global not
+# exported (s) or no global at all (u: a universal one shows through again);
+# __envwrap_vars lists the keys.
+function __envwrap_vars_set --description 'Export the environment\'s own variables, saving their state'
+    while set -q argv[2]
+        set -l __envwrap_k $argv[1]
+        if set -qg $__envwrap_k
+            set -g __envwrap_saved_$__envwrap_k $$__envwrap_k
+            if set -qgx $__envwrap_k
+                set -g __envwrap_was_$__envwrap_k x
+            else
+                set -g __envwrap_was_$__envwrap_k s
+            end
+        else
+            set -e __envwrap_saved_$__envwrap_k
+            set -g __envwrap_was_$__envwrap_k u
+        end
+        set -ga __envwrap_vars $__envwrap_k
+        # (no status check: fish's `set` passes on the status of the command before)
+        set -gx $__envwrap_k $argv[2]
+        set -e argv[1..2]
+    end
+    return 0
+end
+
+function __envwrap_vars_restore --description 'Put the variables __envwrap_vars_set changed back as they were'
+    for __envwrap_k in $__envwrap_vars
+        set -l __envwrap_w __envwrap_was_$__envwrap_k
+        set -l __envwrap_s __envwrap_saved_$__envwrap_k
+        switch "$$__envwrap_w"
+            case x
+                set -gx $__envwrap_k $$__envwrap_s
+            case s
+                set -gu $__envwrap_k $$__envwrap_s
+            case '*'
+                set -eg $__envwrap_k
+        end
+        set -eg $__envwrap_w $__envwrap_s
+    end
+    set -eg __envwrap_vars
+    return 0
 end
 
 # Deactivate the environment that envwrap activated, if one is active.
@@ -213,6 +281,9 @@ function __envwrap_deactivate --description 'Deactivate, with the predeactivate 
     end
     set -l project "$__envwrap_project"
     set -l st 0
+    if test "$argv[1]" != nondestructive
+        __envwrap_vfevent will_deactivate
+    end
     if test -n "$bin"; and test -f "$bin/predeactivate.fish"
         __envwrap_source "$bin/predeactivate.fish"
     end
@@ -224,6 +295,7 @@ function __envwrap_deactivate --description 'Deactivate, with the predeactivate 
     end
     __envwrap_venv_deactivate $argv
     or set st $status
+    set -q __envwrap_vars; and __envwrap_vars_restore
     if test "$argv[1]" = nondestructive
         return $st
     end
@@ -232,6 +304,13 @@ function __envwrap_deactivate --description 'Deactivate, with the predeactivate 
     set -e __envwrap_bin
     set -e __envwrap_hook_dir
     set -e __envwrap_project
+    # virtualfish's did_deactivate, with VIRTUAL_ENV still naming the env for
+    # its handlers (as virtualfish has it), unexported, erased right after.
+    if test -n "$env"
+        set -g VIRTUAL_ENV "$env"
+        __envwrap_vfevent did_deactivate
+        set -e VIRTUAL_ENV
+    end
     set -g VIRTUALENVWRAPPER_LAST_VIRTUAL_ENV "$env"
     set -g VIRTUALENVWRAPPER_LAST_VIRTUALENV "$env"
     if test -n "$bin"; and test -f "$bin/postdeactivate.fish"
@@ -397,6 +476,227 @@ end
 function allvirtualenv --description 'Run a command in every environment'
     __envwrap_call allvirtualenv $argv
 end
+
+# ----------------------------------------------------------------- virtualfish
+# `vf SUBCOMMAND ...`: virtualfish's command, answered by envwrap, so that its
+# users keep their habits (and their --on-event handlers: the events are emitted
+# by workon and deactivate themselves, see __envwrap_vfevent). Each subcommand
+# is a function __envwrap_vf_NAME whose description `vf help` lists.
+
+function vf --description 'virtualfish commands, answered by envwrap (vf help lists them)'
+    set -l sub $argv[1]
+    if test -z "$sub"; or contains -- "$sub" -h --help
+        __envwrap_vf_help
+        return
+    end
+    if not string match -qr -- '^[a-z]+$' "$sub"; or not functions -q __envwrap_vf_$sub
+        printf 'envwrap: vf: unknown command %s (vf help lists them)\n' (string escape -- "$sub") >&2
+        return 2
+    end
+    __envwrap_vf_$sub $argv[2..-1]
+end
+
+function __envwrap_vf_help --description 'List the vf commands, or describe one: vf help [COMMAND]'
+    if set -q argv[1]
+        if not string match -qr -- '^[a-z]+$' "$argv[1]"; or not functions -q __envwrap_vf_$argv[1]
+            printf 'envwrap: vf help: unknown command %s\n' (string escape -- "$argv[1]") >&2
+            return 2
+        end
+        printf 'vf %s: %s\n' $argv[1] (functions --details --verbose __envwrap_vf_$argv[1])[5]
+        return 0
+    end
+    echo 'Usage: vf <command> [<args>]   (virtualfish commands, run by envwrap)'
+    echo
+    for name in (functions --all | string replace -rf '^__envwrap_vf_([a-z]+)$' '$1')
+        printf '    %-15s %s\n' $name (functions --details --verbose __envwrap_vf_$name)[5]
+    end
+end
+
+function __envwrap_vf_activate --description 'Activate an environment: vf activate NAME (no cd)'
+    if not set -q argv[1]
+        echo 'envwrap: vf activate: name an environment' >&2
+        return 2
+    end
+    workon --no-cd $argv
+end
+
+function __envwrap_vf_deactivate --description 'Deactivate the active environment'
+    if test -z "$__envwrap_venv"; or not functions -q deactivate
+        echo 'envwrap: vf deactivate: no environment is active' >&2
+        return 1
+    end
+    deactivate
+end
+
+# vf new [-p PYTHON] [-c|--connect] [creation options] NAME: mkvirtualenv, with
+# virtualfish's will_create before and did_create (and :NAME) once active.
+function __envwrap_vf_new --description 'Create an environment and activate it: vf new [-p PYTHON] [--connect] NAME'
+    set -l args
+    set -l connect
+    for a in $argv
+        if contains -- $a -c --connect
+            set connect 1
+        else
+            set -a args $a
+        end
+    end
+    if contains -- -h $args; or contains -- --help $args
+        mkvirtualenv --help
+        return
+    end
+    emit virtualenv_will_create
+    mkvirtualenv $args; or return
+    __envwrap_vfevent did_create
+    if set -q connect[1]
+        __envwrap_vf_connect
+    end
+end
+
+function __envwrap_vf_tmp --description 'Create a temporary environment, removed when deactivated'
+    emit virtualenv_will_create
+    mktmpenv $argv; or return
+    __envwrap_vfevent did_create
+end
+
+function __envwrap_vf_rm --description 'Remove environments: vf rm NAME...'
+    rmvirtualenv $argv
+end
+
+function __envwrap_vf_ls --description 'List the environments'
+    __envwrap_list
+end
+
+function __envwrap_vf_cd --description "cd to the active environment's directory"
+    cdvirtualenv $argv
+end
+
+function __envwrap_vf_cdpackages --description "cd to the active environment's site-packages"
+    cdsitepackages $argv
+end
+
+function __envwrap_vf_addpath --description "Add directories to the active environment's import path: vf addpath [-d] DIR..."
+    add2virtualenv $argv
+end
+
+function __envwrap_vf_all --description 'Run a command in every environment: vf all COMMAND...'
+    allvirtualenv $argv
+end
+
+function __envwrap_vf_globalpackages --description "Access to the base interpreter's packages: vf globalpackages [toggle|enable|disable]"
+    set -l action toggle
+    if set -q argv[1]; and not string match -q -- '-*' $argv[1]
+        set action $argv[1]
+        set -e argv[1]
+    end
+    if test -z "$VIRTUAL_ENV"
+        echo 'envwrap: vf globalpackages: no environment is active' >&2
+        return 1
+    end
+    if not contains -- $action toggle enable disable
+        printf 'envwrap: vf globalpackages: unknown action %s (toggle, enable or disable)\n' (string escape -- $action) >&2
+        return 2
+    end
+    if test $action != toggle
+        # pyvenv.cfg read by fish itself: is access on now?
+        set -l on false
+        while read -l line
+            if string match -qr '^\s*include-system-site-packages\s*=\s*true\s*$' -- $line
+                set on true
+            end
+        end <"$VIRTUAL_ENV/pyvenv.cfg"
+        if begin
+                test $action = enable; and test $on = true
+            end; or begin
+                test $action = disable; and test $on = false
+            end
+            return 0
+        end
+    end
+    toggleglobalsitepackages $argv
+end
+
+# vf connect [NAME]: write the name of the active environment (after activating
+# NAME, if given) into ./.venv, as virtualfish does; auto-activation reads it.
+function __envwrap_vf_connect --description 'Connect the active environment to this directory (writes .venv): vf connect [NAME]'
+    if set -q argv[2]
+        echo 'envwrap: vf connect: at most one environment name' >&2
+        return 2
+    end
+    if set -q argv[1]
+        __envwrap_vf_activate $argv[1]; or return
+    end
+    if test -z "$VIRTUAL_ENV"
+        echo 'envwrap: vf connect: no environment is active (vf connect NAME, or vf activate NAME first)' >&2
+        return 1
+    end
+    if test -d .venv
+        echo 'envwrap: vf connect: .venv here is a directory; nothing written' >&2
+        return 1
+    end
+    printf '%s\n' (string replace -r '.*/' '' -- "$VIRTUAL_ENV") >.venv; or return
+    __envwrap_vfevent did_connect
+end
+
+function __envwrap_vf_project --description 'Create a project directory in PROJECT_HOME and its environment: vf project NAME'
+    mkproject $argv
+end
+
+function __envwrap_vf_workon --description 'Activate an environment and cd to its project: vf workon NAME'
+    workon $argv
+end
+
+function __envwrap_vf_cdproject --description "cd to the active environment's project directory"
+    cdproject $argv
+end
+
+function __envwrap_vf_lsprojects --description 'List the projects in PROJECT_HOME'
+    if test -z "$PROJECT_HOME"; or not test -d "$PROJECT_HOME"
+        echo 'envwrap: vf lsprojects: PROJECT_HOME is not set to a directory' >&2
+        return 1
+    end
+    set -l found $PROJECT_HOME/*/
+    set -q found[1]; or return 0
+    string replace -r '^.*/([^/]+)/$' '$1' -- $found
+end
+
+# vf upgrade [options] [NAME...]: `envwrap upgrade`, between virtualfish's
+# will_upgrade and did_upgrade events (and their :NAME forms) for each env.
+function __envwrap_vf_upgrade --description 'Rebuild environments on a newer Python: vf upgrade [options] [NAME...]'
+    set -l names
+    set -l skip
+    for a in $argv
+        if set -q skip[1]
+            set skip
+        else if contains -- $a -p --python
+            set skip 1 # its value
+        else if not string match -q -- '-*' $a
+            set -a names $a
+        end
+    end
+    if contains -- -a $argv; or contains -- --all $argv
+        set names (__envwrap_names)
+    else if not set -q names[1]; and test -n "$VIRTUAL_ENV"
+        set names (string replace -r '.*/' '' -- "$VIRTUAL_ENV")
+    end
+    for n in $names
+        emit virtualenv_will_upgrade
+        emit virtualenv_will_upgrade:$n
+    end
+    __envwrap_call upgrade $argv; or return
+    for n in $names
+        emit virtualenv_did_upgrade
+        emit virtualenv_did_upgrade:$n
+    end
+end
+
+function __envwrap_vf_register_completions --description 'Register TAB completion for vf'
+    complete -c vf -f
+    for name in (functions --all | string replace -rf '^__envwrap_vf_([a-z]+)$' '$1')
+        complete -c vf -n __fish_use_subcommand -a $name -d (functions --details --verbose __envwrap_vf_$name)[5]
+    end
+    complete -c vf -n '__fish_seen_subcommand_from activate rm connect upgrade workon' -a '(__envwrap_names)'
+end
+__envwrap_vf_register_completions
 
 # ----------------------------------------------------------------- completion
 # No Python per TAB: names come from the same glob as lsvirtualenv -b.

@@ -145,8 +145,21 @@ function global:__envwrap_set_home {
 
 # Whether $env:WORKON_HOME is the user's (set, and not the value envwrap exported).
 function global:__envwrap_user_home {
+    [bool](__envwrap_user_home_dir)
+}
+
+# The directory the user chose by variable: WORKON_HOME (unless it is the value
+# envwrap exported), else virtualfish's VIRTUALFISH_HOME; $null when neither.
+function global:__envwrap_user_home_dir {
     $h = [Environment]::GetEnvironmentVariable('WORKON_HOME')
-    [bool]$h -and $h -cne [Environment]::GetEnvironmentVariable('ENVWRAP_EXPORTED_HOME')
+    if ($h -and $h -cne [Environment]::GetEnvironmentVariable('ENVWRAP_EXPORTED_HOME')) {
+        return $h
+    }
+    $h = [Environment]::GetEnvironmentVariable('VIRTUALFISH_HOME')
+    if ($h) {
+        return $h
+    }
+    return $null
 }
 
 # Export WORKON_HOME when it comes from the config file or the default, so that
@@ -167,8 +180,8 @@ function global:__envwrap_export_home {
 # or going away changes completion and the backend alike.
 function global:__envwrap_workon_home {
     Set-StrictMode -Off
-    if (__envwrap_user_home) {
-        $h = [Environment]::GetEnvironmentVariable('WORKON_HOME')
+    $h = __envwrap_user_home_dir
+    if ($h) {
         if ($h -eq '~' -or $h.StartsWith('~/') -or $h.StartsWith('~\')) {
             $h = $HOME + $h.Substring(1)
         }
@@ -271,6 +284,38 @@ function global:__envwrap_activate {
     }
 }
 
+# The env's own variables (envwrap vars), from the workon code: KEY VALUE pairs,
+# set in the process environment ($env:). Each one's value before ($null when
+# unset) is kept in the hashtable $global:__envwrap_saved, no process;
+# $global:__envwrap_vars lists the keys in the order they were set.
+function global:__envwrap_vars_set {
+    Set-StrictMode -Off
+    if ($null -eq $global:__envwrap_saved) {
+        $global:__envwrap_saved = @{}
+        $global:__envwrap_vars = New-Object System.Collections.Generic.List[string]
+    }
+    for ($i = 0; $i + 1 -lt $args.Count; $i += 2) {
+        $key = [string]$args[$i]
+        if (-not $global:__envwrap_saved.ContainsKey($key)) {
+            $global:__envwrap_saved[$key] = [Environment]::GetEnvironmentVariable($key)
+            $global:__envwrap_vars.Add($key)
+        }
+        [Environment]::SetEnvironmentVariable($key, [string]$args[$i + 1])
+    }
+}
+
+# Put every variable __envwrap_vars_set changed back as it was before.
+function global:__envwrap_vars_restore {
+    Set-StrictMode -Off
+    if ($null -eq $global:__envwrap_saved) {
+        return
+    }
+    foreach ($key in $global:__envwrap_vars) {
+        [Environment]::SetEnvironmentVariable($key, $global:__envwrap_saved[$key])
+    }
+    Remove-Variable -Name '__envwrap_saved', '__envwrap_vars' -Scope Global -ErrorAction SilentlyContinue
+}
+
 # Deactivate the environment that envwrap activated, if one is active.
 function global:__envwrap_leave {
     Set-StrictMode -Off
@@ -324,6 +369,7 @@ function global:__envwrap_deactivate {
         __envwrap_say 0 ('deactivate: ' + $_.Exception.Message)
         $st = 1
     }
+    __envwrap_vars_restore
     if ($NonDestructive) {
         $global:LASTEXITCODE = $st
         return

@@ -27,6 +27,7 @@ __envwrap_call() {
     VIRTUALENVWRAPPER_VIRTUALENV="${VIRTUALENVWRAPPER_VIRTUALENV-}" \
     VIRTUALENVWRAPPER_VIRTUALENV_ARGS="${VIRTUALENVWRAPPER_VIRTUALENV_ARGS-}" \
     ENVWRAP_EXPORTED_HOME="${ENVWRAP_EXPORTED_HOME-}" \
+    VIRTUALFISH_HOME="${VIRTUALFISH_HOME-}" \
     ENVWRAP_SHELL_PID="$$" \
     ENVWRAP_ZSH_COMPDEF="${${(M)options[interactive]:#on}:+${+functions[compdef]}}" \
     ENVWRAP_LOADS="${__envwrap_loads-}" \
@@ -66,7 +67,8 @@ __envwrap_set_home() {
 # the user set it. ENVWRAP_EXPORTED_HOME marks the value as envwrap's own.
 __envwrap_export_home() {
     \builtin emulate -L zsh
-    if [[ -n ${__envwrap_home-} && ( -z ${WORKON_HOME-} || $WORKON_HOME == "${ENVWRAP_EXPORTED_HOME-}" ) ]]; then
+    if [[ -n ${__envwrap_home-} && -z ${VIRTUALFISH_HOME-} &&
+        ( -z ${WORKON_HOME-} || $WORKON_HOME == "${ENVWRAP_EXPORTED_HOME-}" ) ]]; then
         \builtin export WORKON_HOME="$__envwrap_home" ENVWRAP_EXPORTED_HOME="$__envwrap_home"
     fi
 }
@@ -78,8 +80,13 @@ __envwrap_export_home() {
 # or going away changes completion and the backend alike.
 __envwrap_workon_home() {
     \builtin emulate -L zsh
+    __envwrap_h=
     if [[ -n ${WORKON_HOME-} && $WORKON_HOME != "${ENVWRAP_EXPORTED_HOME-}" ]]; then
         __envwrap_h=$WORKON_HOME
+    elif [[ -n ${VIRTUALFISH_HOME-} ]]; then
+        __envwrap_h=$VIRTUALFISH_HOME  # virtualfish's setting, used when WORKON_HOME is not set
+    fi
+    if [[ -n $__envwrap_h ]]; then
         case $__envwrap_h in
             (\~) __envwrap_h=${HOME-} ;;
             (\~/*) __envwrap_h=${HOME-}/${__envwrap_h#\~/} ;;
@@ -111,7 +118,7 @@ __envwrap_home_ok() {
         \return 0
     elif [[ -e $__envwrap_h ]]; then
         \builtin print -ru2 -- "envwrap: WORKON_HOME $__envwrap_h is not a directory"
-    elif [[ ${__envwrap_home_src-} != config &&
+    elif [[ ${__envwrap_home_src-} != config && -z ${VIRTUALFISH_HOME-} &&
         ( -z ${WORKON_HOME-} || $WORKON_HOME == "${ENVWRAP_EXPORTED_HOME-}" ) ]]; then
         \return 0
     else
@@ -156,6 +163,50 @@ __envwrap_activated() {
     deactivate() { __envwrap_deactivate "$@"; }
 }
 
+# The env's own variables (envwrap vars), from the workon code: KEY VALUE pairs.
+# Each one's state before is kept in this shell, no process: its value in
+# __envwrap_saved_KEY, and in __envwrap_was_KEY whether it was exported (x),
+# set but not exported (s) or unset (u); __envwrap_vars lists the keys.
+__envwrap_vars_set() {
+    \builtin emulate -L zsh
+    local __envwrap_k __envwrap_w
+    while (( $# >= 2 )); do
+        __envwrap_k=$1
+        if (( ${+parameters[$__envwrap_k]} )); then
+            typeset -g "__envwrap_saved_$__envwrap_k=${(P)__envwrap_k}"
+            __envwrap_w=s
+            [[ ${parameters[$__envwrap_k]} == *export* ]] && __envwrap_w=x
+        else
+            \builtin unset "__envwrap_saved_$__envwrap_k"
+            __envwrap_w=u
+        fi
+        typeset -g "__envwrap_was_$__envwrap_k=$__envwrap_w"
+        typeset -ga __envwrap_vars
+        __envwrap_vars+=("$__envwrap_k")
+        \builtin export "$__envwrap_k=$2" || \return 1
+        \builtin shift 2
+    done
+    \return 0
+}
+
+# Put every variable __envwrap_vars_set changed back as it was before.
+__envwrap_vars_restore() {
+    \builtin emulate -L zsh
+    local __envwrap_k __envwrap_w __envwrap_s
+    for __envwrap_k in "${__envwrap_vars[@]}"; do
+        __envwrap_w=__envwrap_was_$__envwrap_k
+        __envwrap_s=__envwrap_saved_$__envwrap_k
+        case ${(P)__envwrap_w-u} in
+            (x) \builtin export "$__envwrap_k=${(P)__envwrap_s-}" ;;
+            (s) typeset -g +x "$__envwrap_k"; typeset -g "$__envwrap_k=${(P)__envwrap_s-}" ;;
+            (*) \builtin unset "$__envwrap_k" ;;
+        esac
+        \builtin unset "$__envwrap_w" "$__envwrap_s"
+    done
+    \builtin unset __envwrap_vars
+    \return 0
+}
+
 # Deactivate the environment that envwrap activated, if one is active.
 __envwrap_leave() {
     if [[ -n ${__envwrap_venv-} ]] && (( ${+functions[deactivate]} )); then
@@ -179,6 +230,7 @@ __envwrap_deactivate() {
     [[ -n ${__envwrap_project-} && -f $__envwrap_project/.virtualenvwrapper/predeactivate ]] &&
         __envwrap_source "$__envwrap_project/.virtualenvwrapper/predeactivate"
     __envwrap_venv_deactivate "$@" || __envwrap_st=$?
+    (( ! ${+__envwrap_vars} )) || __envwrap_vars_restore
     if [[ ${1-} == nondestructive ]]; then
         \return $__envwrap_st
     fi

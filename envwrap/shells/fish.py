@@ -13,6 +13,12 @@ from envwrap.shells import BaseEmitter
 from envwrap.shells.quote import fish as q
 
 
+def _name(key: str) -> str:
+    if not (key.isascii() and key.isidentifier()):
+        raise ValueError(f"not a variable name: {key!r}")
+    return key
+
+
 class Emitter(BaseEmitter):
     def _leave(self) -> str:
         return "__envwrap_leave; or return"
@@ -25,6 +31,11 @@ class Emitter(BaseEmitter):
             f"source {q(script)}; or return\n"
             f"__envwrap_activated {q(env)} {q(hook_dir)} {q(project)} {q(bin_dir)}; or return"
         )
+
+    def _vars(self, pairs: tuple) -> str:
+        # __envwrap_vars_set saves each variable's state, then exports it.
+        words = " ".join(f"{_name(k)} {q(v)}" for k, v in pairs)
+        return f"__envwrap_vars_set {words}; or return"
 
     def _source(self, path: str) -> str:
         return f"__envwrap_source {q(path)}"

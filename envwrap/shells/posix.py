@@ -9,6 +9,12 @@ from envwrap.shells import BaseEmitter
 from envwrap.shells.quote import posix as q
 
 
+def _name(key: str) -> str:
+    if not (key.isascii() and key.isidentifier()):
+        raise ValueError(f"not a variable name: {key!r}")
+    return key
+
+
 class Emitter(BaseEmitter):
     def _leave(self) -> str:
         return "__envwrap_leave || \\return $?"
@@ -18,6 +24,11 @@ class Emitter(BaseEmitter):
             f"\\builtin . {q(script)} || \\return $?\n"
             f"__envwrap_activated {q(env)} {q(hook_dir)} {q(project)}"
         )
+
+    def _vars(self, pairs: tuple) -> str:
+        # __envwrap_vars_set saves each variable's state, then exports it.
+        words = " ".join(f"{_name(k)} {q(v)}" for k, v in pairs)
+        return f"__envwrap_vars_set {words} || \\return $?"
 
     def _source(self, path: str) -> str:
         return f"__envwrap_source {q(path)}"

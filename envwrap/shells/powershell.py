@@ -15,6 +15,12 @@ from envwrap.shells import BaseEmitter
 from envwrap.shells.quote import powershell as q
 
 
+def _name(key: str) -> str:
+    if not (key.isascii() and key.isidentifier()):
+        raise ValueError(f"not a variable name: {key!r}")
+    return key
+
+
 class Emitter(BaseEmitter):
     def _leave(self) -> str:
         return "__envwrap_leave"
@@ -24,6 +30,11 @@ class Emitter(BaseEmitter):
         # directory: its predeactivate.ps1 / postdeactivate.ps1 hooks are there.
         bin_dir = os.path.dirname(script)
         return f"__envwrap_activate {q(script)} {q(env)} {q(hook_dir)} {q(project)} {q(bin_dir)}"
+
+    def _vars(self, pairs: tuple) -> str:
+        # __envwrap_vars_set saves each variable's state, then sets it.
+        words = " ".join(f"{q(_name(k))} {q(v)}" for k, v in pairs)
+        return f"__envwrap_vars_set {words}"
 
     def _source(self, path: str) -> str:
         return f"__envwrap_source {q(path)}"
