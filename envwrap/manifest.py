@@ -151,6 +151,11 @@ def build(name: str, env: str, lister=None) -> dict:
             raise UserError(f"cannot read hook {path}: {getattr(exc, 'strerror', None) or exc}") from None
     if hook_text:
         data["hooks"] = hook_text
+    from envwrap import envvars
+
+    variables = envvars.load(env)
+    if variables:
+        data["vars"] = variables
     return data
 
 
@@ -204,7 +209,7 @@ def load(path: str) -> dict:
                         "(upgrade envwrap); nothing was changed")
     expected = {"name": str, "python": str, "creator": str, "system_site_packages": bool, "prompt": str,
                 "pip": bool, "distributions": list, "editable": list, "project": str, "paths": list,
-                "hooks": dict}
+                "hooks": dict, "vars": dict}
     for key, kind in expected.items():
         if key in data and not isinstance(data[key], kind):
             raise UserError(f"{path} is not a valid envwrap manifest: '{key}' must be a {kind.__name__}")
@@ -214,6 +219,13 @@ def load(path: str) -> dict:
     for hook, text in data.get("hooks", {}).items():
         if hook not in HOOKS or not isinstance(text, str):
             raise UserError(f"{path} is not a valid envwrap manifest: unknown hook '{hook}'")
+    from envwrap import envvars
+
+    for key, value in data.get("vars", {}).items():
+        problem = envvars.validate_key(key) or (envvars.validate_value(key, value) if isinstance(value, str)
+                                                else f"the value of {key} must be a string")
+        if problem:
+            raise UserError(f"{path} is not a valid envwrap manifest: vars: {problem}")
     for dist in data.get("distributions", []):
         if dist.startswith("-"):
             raise UserError(f"{path} is not a valid envwrap manifest: '{dist}' is not a distribution")
@@ -308,5 +320,9 @@ def create_from(data: dict, name: str | None, python: str | None = None, base_op
                 os.chmod(path, 0o755)
         if data.get("paths"):
             envs.add_paths(os.fspath(staged), list(reversed(data["paths"])), False)
+        if data.get("vars"):
+            from envwrap import envvars
+
+            envvars.save(os.fspath(staged), data["vars"])
 
     return envs.create(name, opts, prepare=prepare, swap=swap)

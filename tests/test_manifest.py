@@ -51,6 +51,8 @@ def populated(user, tmp_path):
     (path / "bin" / "postactivate.fish").write_text("echo post fish\n")
     (path / "bin" / "preactivate").write_text("#!/bin/sh\necho PRE-HOOK-RAN\n")
     (path / "bin" / "preactivate").chmod(0o755)
+    r = backend(env, "vars", path.name, "set", f"GREETING=hi {HOSTILE}", "EMPTY=", "MULTI=a\nb")
+    assert r.returncode == 0, r
     return env, path, project, extra
 
 
@@ -65,6 +67,7 @@ def test_round_trip_is_equal_but_for_the_name(populated, tmp_path):
     assert data["paths"] == [str(extra)]
     assert data["python"].startswith(f"{sys.version_info[0]}.{sys.version_info[1]}.")
     assert set(data["hooks"]) == {"postactivate", "postactivate.fish", "preactivate"}
+    assert data["vars"] == {"GREETING": f"hi {HOSTILE}", "EMPTY": "", "MULTI": "a\nb"}
     manifest = tmp_path / f"m {HOSTILE}.toml"
     r = backend(env, "export", src.name, "-o", str(manifest))
     assert r.returncode == 0 and r.stdout == "" and manifest.read_text() == first.stdout
@@ -112,6 +115,8 @@ def test_import_default_name_and_a_missing_project(populated, tmp_path):
     ("format = 1\ndistributions = 'hello'\n", "distributions"),
     ("format = 1\ndistributions = ['--index-url=http://x']\n", "not a distribution"),
     ("format = 1\n[hooks]\n'../../evil' = 'x'\n", "unknown hook"),
+    ("format = 1\n[vars]\nPATH = '/evil'\n", "vars"),
+    ("format = 1\n[vars]\nX = 1\n", "vars"),
     ("\xff\xfe", "not a valid"),
 ])
 def test_newer_or_damaged_manifest_is_one_line_and_changes_nothing(user, tmp_path, text, words):

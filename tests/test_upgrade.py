@@ -82,8 +82,10 @@ def test_upgrade_across_minor_versions_keeps_everything(offline_user, tmp_path):
     env, _ = offline_user
     (old_v, old_py), (new_v, new_py) = two_pythons()
     path = make_env(env, tmp_path, "up 'grade'", old_py)
+    assert backend(env, "vars", path.name, "set", "DJANGO_SETTINGS_MODULE=site.settings", "X=$y `z`").returncode == 0
     before = tomllib.loads(backend(env, "export", path.name).stdout)
     assert before["python"] == old_v
+    assert before["vars"] == {"DJANGO_SETTINGS_MODULE": "site.settings", "X": "$y `z`"}
     r = backend(env, "upgrade", "--dry-run", "-p", new_py, path.name)
     assert r.returncode == 0 and f"{old_v} -> {new_v}" in r.stdout and "hello==1.0" in r.stdout
     assert version_of(path) == old_v  # the dry run changed nothing
