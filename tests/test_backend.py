@@ -301,6 +301,9 @@ WORKON_MODULES = {
     "envwrap", "envwrap.cli", "envwrap.commands", "envwrap.envs", "envwrap.errors", "envwrap.home",
     "envwrap.hooks", "envwrap.layout", "envwrap.names", "envwrap.plan", "envwrap.shells",
     "envwrap.shells.quote",
+    # per-environment variables: activation-as-data and its store (os only; no
+    # tomllib, which alone would cost about 25 ms)
+    "envwrap.activation", "envwrap.envvars",
 }
 EMITTER_MODULE = {"bash": "envwrap.shells.posix", "zsh": "envwrap.shells.posix", "fish": "envwrap.shells.fish",
                   "powershell": "envwrap.shells.powershell"}
