@@ -471,7 +471,7 @@ __envwrap_auto_check() {
 __envwrap_auto_setup() {
     [[ ${__envwrap_auto-} == 1 ]] || \return 0
     __envwrap_auto_pwd=''  # look again at the next prompt
-    if [[ ${BASH_VERSINFO[0]} -ge 5 && ${PROMPT_COMMAND@a} == *a* ]]; then
+    if [[ ${BASH_VERSINFO[0]} -ge 5 && -n ${PROMPT_COMMAND+x} && ${PROMPT_COMMAND@a} == *a* ]]; then
         case " ${PROMPT_COMMAND[*]} " in *' __envwrap_auto_hook '*) \return 0 ;; esac
         PROMPT_COMMAND+=(__envwrap_auto_hook)
     else
