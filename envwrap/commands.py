@@ -157,9 +157,13 @@ def _workon(shell: str, cd: bool | None, name: str | None) -> Plan:
 def auto(shell: str, args: list[str]) -> Plan:
     """``envwrap sh SHELL auto DIR ENV``, from the shell's auto-activation hook:
     activate ENV (the env that DIR's ``.venv`` names, found by the shell), as
-    workon does but without a cd. Not for people: no help, no options."""
+    workon does but without a cd. Not for people: no options."""
+    usage = "usage: auto DIR ENV: activate ENV, named by DIR/.venv (the call of the cd hook, envwrap sh SHELL auto)"
+    if args[:1] in (["-h"], ["--help"]):
+        print(usage)
+        raise SystemExit(0)
     if len(args) != 2:
-        raise UserError("usage: envwrap sh SHELL auto DIR ENV (called by the cd hook)", 2)
+        raise UserError(usage, 2)
     where, env = args
     env = os.path.abspath(env)
     if not os.path.isfile(os.path.join(env, "pyvenv.cfg")):

@@ -345,3 +345,82 @@ def test_project_local_venv_directory_and_hooks(kind, user, tmp_path, envwrap_ex
         assert (Path(user["HOME"]) / "postde").read_text().strip() == "postde"
     finally:
         sh.close()
+
+
+# ----------------------------------------------------------------- PowerShell
+# pwsh cannot be installed here: the body is parse-checked with tree-sitter
+# always, and run where pwsh is on PATH. Calling `prompt` is what the host does
+# before each prompt; the user's prompt is defined before envwrap loads.
+
+PS_AUTO_BODY = r"""
+$ErrorActionPreference = 'Continue'
+function global:Out {
+    param([string]$Key)
+    $values = @(foreach ($arg in $args) { [string]$arg })
+    $record = ConvertTo-Json -Compress -InputObject (@($Key) + $values)
+    [IO.File]::AppendAllText($env:T_OUT, $record + "`n", (New-Object System.Text.UTF8Encoding -ArgumentList $false))
+}
+function global:prompt { 'USER> ' }
+& $env:T_ENVWRAP init powershell --auto | Out-String | Invoke-Expression
+Set-Location -LiteralPath $env:T_ONE
+Out p1 (prompt) ([string]$env:VIRTUAL_ENV)
+Set-Location -LiteralPath (Join-Path $env:T_ONE 'sub')
+Out p2 (prompt) ([string]$env:VIRTUAL_ENV)
+deactivate
+Set-Location -LiteralPath $env:T_ONE
+Out p3 (prompt) ([string]$env:VIRTUAL_ENV)
+Set-Location -LiteralPath $env:T_PLAIN
+Out p4 (prompt) ([string]$env:VIRTUAL_ENV)
+Set-Location -LiteralPath $env:T_TWO
+Out p5 (prompt) ([string]$env:VIRTUAL_ENV)
+Set-Location -LiteralPath $env:T_PLAIN
+Out p6 (prompt) ([string]$env:VIRTUAL_ENV)
+"""
+
+
+def test_powershell_auto_body_parses():
+    from test_powershell import parse
+
+    parse(_ts_parser(), PS_AUTO_BODY)
+
+
+def _ts_parser():
+    from test_powershell import _require
+
+    _require("tree_sitter")
+    tsp = _require("tree_sitter_powershell")
+    from tree_sitter import Language, Parser
+
+    return Parser(Language(tsp.language()))
+
+
+def test_powershell_auto_section_is_registered_only_when_enabled(user, envwrap_exe):
+    """The preamble carries the decision; the static file registers nothing itself."""
+    off = subprocess.run([str(envwrap_exe), "init", "powershell"], env=user, capture_output=True, text=True)
+    on = subprocess.run([str(envwrap_exe), "init", "powershell", "--auto"], env=user, capture_output=True, text=True)
+    assert "$global:__envwrap_auto = ''" in off.stdout
+    assert "$global:__envwrap_auto = '1'" in on.stdout
+    from test_powershell import parse
+
+    parse(_ts_parser(), on.stdout)
+
+
+@pytest.mark.skipif(shutil.which("pwsh") is None, reason="pwsh not on PATH (not installable on this machine)")
+def test_pwsh_auto_activation(user, tmp_path, envwrap_exe, world):
+    import json
+
+    script = tmp_path / "auto.ps1"
+    script.write_text("\ufeff" + PS_AUTO_BODY, encoding="utf-8")
+    out = tmp_path / "records.jsonl"
+    env = dict(user, T_OUT=str(out), T_ENVWRAP=str(envwrap_exe), T_ONE=str(world["one"]),
+               T_TWO=str(world["two"]), T_PLAIN=str(world["plain"]))
+    proc = subprocess.run([shutil.which("pwsh"), "-NoLogo", "-NoProfile", "-NonInteractive", "-File", str(script)],
+                          env=env, cwd=tmp_path, capture_output=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr.decode()
+    rec = {key: values for key, *values in map(json.loads, out.read_text(encoding="utf-8").splitlines())}
+    assert rec["p1"][1] == world["env_one"] and rec["p1"][0].endswith("USER> ")
+    assert rec["p2"][1] == world["env_one"]
+    assert rec["p3"][1] == ""  # deactivated by hand inside: respected
+    assert rec["p4"][1] == ""
+    assert rec["p5"][1] == world["env_two"]
+    assert rec["p6"][1] == ""
