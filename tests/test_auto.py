@@ -424,3 +424,20 @@ def test_pwsh_auto_activation(user, tmp_path, envwrap_exe, world):
     assert rec["p4"][1] == ""
     assert rec["p5"][1] == world["env_two"]
     assert rec["p6"][1] == ""
+
+
+@pytest.mark.parametrize("kind", ["bash", "zsh", "fish", "powershell"])
+def test_init_follows_the_config(kind, user, envwrap_exe):
+    def preamble_auto() -> str:
+        text = subprocess.run([str(envwrap_exe), "init", kind], env=user, capture_output=True, text=True,
+                              check=True).stdout
+        line = next(x for x in text.splitlines() if "__envwrap_auto " in x or "__envwrap_auto=" in x
+                    or "__envwrap_auto =" in x)
+        return line
+
+    assert "1" not in preamble_auto()
+    subprocess.run([str(envwrap_exe), "config", "auto_activate", "true"], env=user, check=True)
+    assert "1" in preamble_auto()
+    shown = subprocess.run([str(envwrap_exe), "config"], env=user, capture_output=True, text=True).stdout
+    assert re.search(r"auto_activate\s+= true\s+\(config file\)", shown), shown
+    assert re.search(r"write_dot_venv\s+= true\s+\(default\)", shown), shown
