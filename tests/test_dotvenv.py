@@ -113,3 +113,25 @@ def test_auto_verb_refuses_a_missing_env_in_one_line(u, tmp_path):
     proc = run(u, "sh", "bash", "auto", str(tmp_path), str(tmp_path / "none"), ok=False)
     assert proc.returncode == 1 and proc.stdout == ""
     assert proc.stderr.startswith("envwrap: ") and proc.stderr.count("\n") == 1
+
+
+def test_module_api_for_moves(u, tmp_path, monkeypatch):
+    """read/points_at/retarget/remove_if_ours, as mv will call them."""
+    from envwrap import dotvenv, home
+
+    monkeypatch.setenv("WORKON_HOME", u["WORKON_HOME"])
+    monkeypatch.setenv("XDG_CONFIG_HOME", u["XDG_CONFIG_HOME"])
+    home.reload_config()
+    old, new_env = envs(u) / "old", envs(u) / "new"
+    project = tmp_path / "p"
+    project.mkdir()
+    assert dotvenv.read(project) is None
+    assert dotvenv.write(project, old) is None
+    assert dotvenv.read(project) == str(old) and dotvenv.points_at(project, old)
+    assert not dotvenv.retarget(project, new_env, old)  # names old, not new
+    assert dotvenv.retarget(project, old, new_env) and dotvenv.points_at(project, new_env)
+    assert not dotvenv.remove_if_ours(project, old) and (project / ".venv").exists()
+    assert dotvenv.remove_if_ours(project, new_env) and not (project / ".venv").exists()
+    (project / ".venv").write_text("  some name \r\n")
+    assert dotvenv.read(project) == str(envs(u) / "some name")
+    assert not dotvenv.points_at(project, envs(u) / "some name")  # virtualfish's file is not ours
