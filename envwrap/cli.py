@@ -421,6 +421,8 @@ def cmd_project(args: list[str]) -> int:
                     description="Bind an environment to a project directory (default: active env, current dir).")
     parser.add_argument("env", nargs="?")
     parser.add_argument("project", nargs="?")
+    parser.add_argument("-f", "--force", action="store_true",
+                        help="replace the project's .venv file even when envwrap wrote it for another env")
     opts = parser.parse_args(args)
     if opts.env and os.sep in opts.env and os.path.isfile(os.path.join(opts.env, "pyvenv.cfg")):
         env = opts.env  # virtualenvwrapper passes the env's path
@@ -428,6 +430,7 @@ def cmd_project(args: list[str]) -> int:
         _, env = envs.current(opts.env, _who(prog))
     project = os.path.abspath(os.path.expanduser(opts.project)) if opts.project else os.getcwd()
     envs.set_project(env, project)
+    envs.write_dot_venv(os.path.abspath(env), force=opts.force)
     say(f"Setting project for {os.path.basename(os.path.normpath(env))} to {project}")
     return 0
 
@@ -539,7 +542,9 @@ def cmd_doctor(args: list[str]) -> int:
     return doctor.run(fix=opts.fix)
 
 
-CONFIG_KEYS = ("workon_home", "project_home", "creator", "python")  # kept in the config file
+CONFIG_KEYS = ("workon_home", "project_home", "creator", "python",
+               "auto_activate", "write_dot_venv")  # kept in the config file
+BOOL_KEYS = {"auto_activate": False, "write_dot_venv": True}  # their defaults
 CREATORS = ("auto", "venv", "uv", "virtualenv")
 
 
@@ -589,10 +594,16 @@ def _effective_settings() -> list[tuple[str, str | None, str]]:
         rows.append(("python", envs._own_base_python(), "default: the Python envwrap runs on"))
     else:
         rows.append(("python", str(spec), "config file"))
+    for key, default in BOOL_KEYS.items():
+        stored = home.config().get(key)
+        if isinstance(stored, bool):
+            rows.append((key, str(stored).lower(), "config file"))
+        else:
+            rows.append((key, str(default).lower(), "default"))
     return rows
 
 
-def _config_value(key: str, value: str) -> str:
+def _config_value(key: str, value: str) -> str | bool:
     """A value to store for ``key``, checked; paths are made absolute here, from
     the current directory, as a path typed on a command line is expected to be
     (``~`` is kept: the config file may be shared between machines)."""
@@ -605,6 +616,12 @@ def _config_value(key: str, value: str) -> str:
             raise UserError(f"config: workon_home {value} contains {os.pathsep!r}, the PATH separator", 2)
     elif key == "creator" and value not in CREATORS:
         raise UserError(f"config: unknown creator '{value}' (choose {', '.join(CREATORS)})", 2)
+    elif key in BOOL_KEYS:
+        words = {"true": True, "yes": True, "on": True, "1": True,
+                 "false": False, "no": False, "off": False, "0": False}
+        if value.lower() not in words:
+            raise UserError(f"config: {key} is true or false, not '{value}'", 2)
+        return words[value.lower()]
     return value
 
 
@@ -649,7 +666,9 @@ def cmd_config(args: list[str]) -> int:
         prog="envwrap config",
         description="Show envwrap's effective settings and where each comes from ($VARIABLE, config file, "
                     "default); with KEY, print its effective value; with KEY VALUE, write it to the config "
-                    "file. KEY: workon_home, project_home, creator, python (and hook_dir, to read). "
+                    "file. KEY: workon_home, project_home, creator, python, auto_activate (true/false: "
+                    "activate a project's env on cd, from the next shell), write_dot_venv (true/false: "
+                    "write a project's .venv file) (and hook_dir, to read). "
                     "A relative path is saved as an absolute one (from the current directory). "
                     "Exit status 1 when KEY has no value at all (project_home unset).",
     )
@@ -678,6 +697,10 @@ def cmd_config(args: list[str]) -> int:
         from envwrap.plan import Plan
 
         plan = Plan()
+        if opts.key == "auto_activate":  # switched in this shell at once
+            from envwrap import init
+
+            plan.set("__envwrap_auto", "1" if init.auto_enabled() else "")
         try:
             plan.home(*home.fallback_workon_home())
         except UserError:
@@ -744,8 +767,10 @@ def cmd_init(args: list[str]) -> int:
 
     parser = Parser(prog="envwrap init", description="Print the shell code that loads envwrap.")
     parser.add_argument("shell", nargs="?", help="bash, zsh, fish or powershell (default: detected)")
+    parser.add_argument("--auto", action="store_true",
+                        help="activate a project's environment on cd (as auto_activate true in the config)")
     opts = parser.parse_args(args)
-    sys.stdout.write(init.script(init.shell_name(opts.shell)))
+    sys.stdout.write(init.script(init.shell_name(opts.shell), auto=opts.auto))
     return 0
 
 

@@ -90,6 +90,13 @@ def _env_for_dot() -> tuple[str, str]:
     from pathlib import Path
 
     cwd = Path.cwd()
+    from envwrap import dotvenv
+
+    for where in (cwd, *cwd.parents):  # a .venv file or directory, nearest first
+        named = dotvenv.read(where)
+        if named is not None and os.path.isfile(os.path.join(named, "pyvenv.cfg")):
+            inside = os.path.dirname(os.path.normpath(named)) == os.path.normpath(home.workon_home())
+            return (os.path.basename(named) if inside else named), named
     best: tuple[int, str] | None = None
     root = home.workon_home()
     for name in envs.listing(root):
@@ -152,6 +159,28 @@ def _workon(shell: str, cd: bool | None, name: str | None) -> Plan:
     else:
         env = envs.path_of(name)
     activation(shell, name, env, plan, home.workon_cd() if cd is None else cd)
+    return plan
+
+
+def auto(shell: str, args: list[str]) -> Plan:
+    """``envwrap sh SHELL auto DIR ENV``, from the shell's auto-activation hook:
+    activate ENV (the env that DIR's ``.venv`` names, found by the shell), as
+    workon does but without a cd. Not for people: no options."""
+    usage = "usage: auto DIR ENV: activate ENV, named by DIR/.venv (the call of the cd hook, envwrap sh SHELL auto)"
+    if args[:1] in (["-h"], ["--help"]):
+        print(usage)
+        raise SystemExit(0)
+    if len(args) != 2:
+        raise UserError(usage, 2)
+    where, env = args
+    env = os.path.abspath(env)
+    if not os.path.isfile(os.path.join(env, "pyvenv.cfg")):
+        raise UserError(f"{os.path.join(where, '.venv')} names {env}, which is not an environment; "
+                        "not activated here until you leave this directory")
+    root = os.path.normpath(home.workon_home())
+    name = os.path.basename(env) if os.path.dirname(os.path.normpath(env)) == root else env
+    plan = _start(shell)
+    activation(shell, name, env, plan, False)
     return plan
 
 
@@ -234,6 +263,8 @@ def mkvirtualenv(shell: str, args: list[str]) -> Plan:
         env = manifest.create_from(data, opts.name, opts.python, base_opts=_options(opts, extra))
     else:
         env = envs.create(opts.name, _options(opts, extra))
+    if opts.project:
+        envs.write_dot_venv(env)
     plan = _start(shell)
     activation(shell, opts.name, env, plan, home.workon_cd())
     plan.source_if_exists(hooks.sourced(os.path.join(home.hook_dir(), "postmkvirtualenv"), shell))
@@ -332,6 +363,7 @@ def mkproject(shell: str, args: list[str]) -> Plan:
             except OSError:
                 pass
         raise
+    envs.write_dot_venv(env, force=opts.force)
     _say(f"envwrap: {'created' if created else 'using existing'} project {project}"
          + (f" for the existing environment '{opts.name}'" if reuse else ""))
     plan = _start(shell)
@@ -402,4 +434,5 @@ COMMANDS = {
     "cdsitepackages": cdsitepackages,
     "cdproject": cdproject,
     "cdvirtualenv": cdvirtualenv,
+    "auto": auto,
 }

@@ -977,7 +977,12 @@ def remove(name: str) -> str:
             raise UserError(f"environment '{name}' is active: deactivate it first")
     with staging.NameLock(root, name):
         hooks.run(os.path.join(home.hook_dir(), "prermvirtualenv"), name, cwd=root, pre=True)
+        project = project_of(target)
         _remove_dir(target, root)
+        if project is not None:  # its project's .venv file, when it names this env
+            from envwrap import dotvenv
+
+            dotvenv.remove_if_ours(project, path)
         hooks.run(os.path.join(home.hook_dir(), "postrmvirtualenv"), name, cwd=root)
     return os.fspath(target)
 
@@ -1020,6 +1025,21 @@ def set_project(env, project) -> None:
         raise UserError("project paths cannot contain a newline")
     with open(project_file(env), "w", encoding="utf-8", newline="") as fh:
         fh.write(project + "\n")
+
+
+def write_dot_venv(env, force: bool = False) -> None:
+    """After binding ``env`` (at its final place) to its project: the project's
+    ``.venv`` file naming it (PEP 832), unless write_dot_venv is off; a ``.venv``
+    left alone is named in a note."""
+    from envwrap import dotvenv
+    from envwrap.errors import say
+
+    project = project_of(env)
+    if project is None or not os.path.isdir(project) or not dotvenv.enabled():
+        return
+    why = dotvenv.write(project, env, force)
+    if why:
+        say(f"envwrap: note: {why}")
 
 
 # ----------------------------------------------------------------- packages

@@ -101,7 +101,17 @@ def command(shell: str) -> list[str]:
     return [exe]
 
 
-def preamble(shell: str) -> str:
+def auto_enabled() -> bool:
+    """``auto_activate`` in the config file (off unless set to true)."""
+    from envwrap import home
+
+    try:
+        return home.config().get("auto_activate") is True
+    except UserError:
+        return False
+
+
+def preamble(shell: str, auto: bool = False) -> str:
     from envwrap import home
     from envwrap.shells.quote import QUOTERS
 
@@ -115,6 +125,8 @@ def preamble(shell: str) -> str:
     data, legacy = home.default_workon_homes()
     values = (("__envwrap_home", workon_home), ("__envwrap_home_src", source),
               ("__envwrap_home_data", data), ("__envwrap_home_legacy", legacy))
+    # Auto-activation on cd is decided here, so that start-up reads no config.
+    values += (("__envwrap_auto", "1" if auto or auto_enabled() else ""),)
     if shell == "fish":
         return f"set -g __envwrap_exe {' '.join(q(w) for w in words)}\n" + "".join(
             f"set -g {name} {q(value)}\n" for name, value in values)
@@ -142,12 +154,12 @@ def _ps_ascii(value: str) -> str:
     return f"[Text.Encoding]::UTF8.GetString([Convert]::FromBase64String('{encoded}'))"
 
 
-def script(shell: str) -> str:
+def script(shell: str, auto: bool = False) -> str:
     try:
         body = shell_file(shell).read_text(encoding="utf-8")
     except FileNotFoundError:
         raise UserError(f"envwrap has no {shell} support installed ({shell_file(shell)} is missing)") from None
-    return preamble(shell) + body
+    return preamble(shell, auto) + body
 
 
 def demo(shell: str) -> int:

@@ -306,6 +306,7 @@ envwrap() {
         \builtin shift
         __envwrap_code="$(__envwrap_call config --shell bash "$@")" || \return $?
         \builtin eval "$__envwrap_code"
+        __envwrap_auto_setup
         \return
     fi
     __envwrap_call "$@"
@@ -423,3 +424,120 @@ __envwrap_initialize() {
     \return 0
 }
 __envwrap_initialize
+
+# ------------------------------------------------------- auto-activation on cd
+# Opt-in: __envwrap_auto=1 comes from the preamble (`envwrap init bash --auto`, or
+# `envwrap config auto_activate true`, which also switches this shell at once).
+# At each prompt, and only when $PWD changed since the last one, the directory
+# and its parents are searched for a `.venv` (file tests and `read`: no process):
+# a directory that is an env, or a file holding an env's path (PEP 832) or a bare
+# env name (virtualfish). One backend process runs only to activate. State:
+#   __envwrap_auto_env/_root  the env auto-activation activated, and where it was found
+#   __envwrap_auto_off        a tree where the user deactivated by hand (until left)
+#   __envwrap_auto_bad        a tree whose env failed to activate (until left)
+
+# The nearest marker above $PWD: its directory into __envwrap_auto_r, the env
+# it names into __envwrap_auto_t (both empty when there is none).
+__envwrap_auto_find() {
+    local __envwrap_d=$PWD __envwrap_l __envwrap_h
+    __envwrap_auto_r='' __envwrap_auto_t=''
+    while :; do
+        if [[ -d $__envwrap_d/.venv ]]; then
+            if [[ -f $__envwrap_d/.venv/pyvenv.cfg ]]; then
+                __envwrap_auto_r=$__envwrap_d __envwrap_auto_t=$__envwrap_d/.venv
+                \return 0
+            fi
+        elif [[ -f $__envwrap_d/.venv && -r $__envwrap_d/.venv ]]; then
+            __envwrap_l=
+            IFS= \builtin read -r __envwrap_l <"$__envwrap_d/.venv" || :
+            # Trim surrounding blanks and a CR (PEP 832 asks readers to trim).
+            __envwrap_l=${__envwrap_l%$'\r'}
+            __envwrap_l=${__envwrap_l#"${__envwrap_l%%[![:space:]]*}"}
+            __envwrap_l=${__envwrap_l%"${__envwrap_l##*[![:space:]]}"}
+            case $__envwrap_l in
+                '') ;;
+                /*) __envwrap_auto_t=$__envwrap_l ;;
+                */* | . | ..) __envwrap_auto_t=$__envwrap_d/$__envwrap_l ;;
+                *)
+                    __envwrap_workon_home
+                    [[ -n $__envwrap_h ]] && __envwrap_auto_t=$__envwrap_h/$__envwrap_l
+                    ;;
+            esac
+            if [[ -n $__envwrap_auto_t ]]; then
+                __envwrap_auto_r=$__envwrap_d
+                \return 0
+            fi
+        fi
+        [[ -n $__envwrap_d && $__envwrap_d != / ]] || \return 0
+        __envwrap_d=${__envwrap_d%/*}
+    done
+}
+
+# Whether $PWD is $1 or below it.
+__envwrap_auto_in() {
+    [[ -n $1 && ( $PWD == "$1" || $PWD == "$1"/* || $1 == / ) ]]
+}
+
+__envwrap_auto_pwd=''
+__envwrap_auto_hook() {
+    local __envwrap_s=$?
+    [[ ${__envwrap_auto-} == 1 && $PWD != "${__envwrap_auto_pwd-}" ]] || \return "$__envwrap_s"
+    __envwrap_auto_pwd=$PWD
+    __envwrap_auto_check
+    \return "$__envwrap_s"
+}
+
+__envwrap_auto_check() {
+    local __envwrap_auto_r __envwrap_auto_t
+    # An env auto-activated and since deactivated or replaced by hand: a
+    # deactivate is respected until the tree is left; another env is the user's.
+    if [[ -n ${__envwrap_auto_env-} && ${VIRTUAL_ENV-} != "$__envwrap_auto_env" ]]; then
+        [[ -z ${VIRTUAL_ENV-} ]] && __envwrap_auto_off=$__envwrap_auto_root
+        __envwrap_auto_env='' __envwrap_auto_root=''
+    fi
+    __envwrap_auto_in "${__envwrap_auto_off-}" || __envwrap_auto_off=''
+    __envwrap_auto_in "${__envwrap_auto_bad-}" || __envwrap_auto_bad=''
+    __envwrap_auto_find
+    if [[ -n ${__envwrap_auto_env-} ]]; then
+        [[ $__envwrap_auto_t == "${__envwrap_auto_want-}" ]] && \return 0
+        if [[ -z $__envwrap_auto_t || $__envwrap_auto_r == "${__envwrap_auto_off-}" ||
+            $__envwrap_auto_r == "${__envwrap_auto_bad-}" ]]; then
+            __envwrap_auto_env='' __envwrap_auto_root='' __envwrap_auto_want=''
+            __envwrap_leave
+            \return 0
+        fi
+    else
+        # Nothing here, or an env the user activated (by hand, or this one already).
+        [[ -n $__envwrap_auto_t && -z ${VIRTUAL_ENV-} ]] || \return 0
+        [[ $__envwrap_auto_r != "${__envwrap_auto_off-}" && $__envwrap_auto_r != "${__envwrap_auto_bad-}" ]] ||
+            \return 0
+    fi
+    if __envwrap_run auto "$__envwrap_auto_r" "$__envwrap_auto_t" && [[ -n ${VIRTUAL_ENV-} ]]; then
+        __envwrap_auto_env=$VIRTUAL_ENV __envwrap_auto_root=$__envwrap_auto_r __envwrap_auto_want=$__envwrap_auto_t
+    else
+        # One line was said; no retry until the tree is left. What was
+        # auto-activated before belongs to a tree that was left: out with it.
+        __envwrap_auto_bad=$__envwrap_auto_r
+        if [[ -n ${__envwrap_auto_env-} ]]; then
+            __envwrap_auto_env='' __envwrap_auto_root='' __envwrap_auto_want=''
+            __envwrap_leave
+        fi
+    fi
+    \return 0
+}
+
+# Append the hook to PROMPT_COMMAND once, keeping the user's (a string, or
+# bash 5.1's array); a no-op unless auto-activation is on.
+__envwrap_auto_setup() {
+    [[ ${__envwrap_auto-} == 1 ]] || \return 0
+    __envwrap_auto_pwd=''  # look again at the next prompt
+    if [[ ${BASH_VERSINFO[0]} -ge 5 && -n ${PROMPT_COMMAND+x} && ${PROMPT_COMMAND@a} == *a* ]]; then
+        case " ${PROMPT_COMMAND[*]} " in *' __envwrap_auto_hook '*) \return 0 ;; esac
+        PROMPT_COMMAND+=(__envwrap_auto_hook)
+    else
+        case ";${PROMPT_COMMAND-};" in *[\;$'\n']__envwrap_auto_hook[\;$'\n']*) \return 0 ;; esac
+        # shellcheck disable=SC2128,SC2178  # the string form, tested above
+        PROMPT_COMMAND="${PROMPT_COMMAND:+$PROMPT_COMMAND$'\n'}__envwrap_auto_hook"
+    fi
+}
+__envwrap_auto_setup

@@ -440,6 +440,7 @@ function envwrap --description 'The envwrap command, with the settings of this s
             return $__envwrap_st
         end
         eval $__envwrap_code
+        __envwrap_auto_setup
         return
     end
     __envwrap_call $argv
@@ -792,3 +793,132 @@ function __envwrap_initialize --description 'Source the initialize.fish hook, if
     return 0
 end
 __envwrap_initialize
+
+# ------------------------------------------------------- auto-activation on cd
+# Opt-in: __envwrap_auto=1 comes from the preamble (`envwrap init fish --auto`, or
+# `envwrap config auto_activate true`, which also switches this shell at once).
+# On each change of PWD, and at the first prompt (a shell started inside a
+# project), the directory and its parents are searched for a `.venv` (builtins
+# only: test, read, string; no process): a directory that is an env, or a file
+# holding an env's path (PEP 832) or a bare env name (virtualfish). One backend
+# process runs only to activate. State:
+#   __envwrap_auto_env/_root/_want  the env auto-activation activated, where its
+#                                   marker was, and the path the marker named
+#   __envwrap_auto_off              a tree where the user deactivated by hand (until left)
+#   __envwrap_auto_bad              a tree whose env failed to activate (until left)
+set -q __envwrap_auto_pwd; or set -g __envwrap_auto_pwd
+set -q __envwrap_auto_busy; or set -g __envwrap_auto_busy
+
+function __envwrap_auto_find --description 'The nearest .venv above PWD, into __envwrap_auto_r and __envwrap_auto_t'
+    set -l d "$PWD"
+    set -g __envwrap_auto_r
+    set -g __envwrap_auto_t
+    while true
+        if test -d "$d/.venv"
+            if test -f "$d/.venv/pyvenv.cfg"
+                set -g __envwrap_auto_r "$d"
+                set -g __envwrap_auto_t "$d/.venv"
+                return 0
+            end
+        else if test -f "$d/.venv"; and test -r "$d/.venv"
+            set -l l
+            read -l -z l <"$d/.venv"; or true
+            # The first line, blanks and a CR trimmed (PEP 832 asks readers to trim).
+            set l (string split -m 1 -- \n "$l")[1]
+            set l (string trim -- "$l")
+            if test -z "$l"
+            else if string match -q -- '/*' "$l"
+                set -g __envwrap_auto_t "$l"
+            else if string match -q -- '*/*' "$l"; or test "$l" = .; or test "$l" = ..
+                set -g __envwrap_auto_t "$d/$l"
+            else
+                set -l h (__envwrap_workon_home)
+                test -n "$h"; and set -g __envwrap_auto_t "$h/$l"
+            end
+            if test -n "$__envwrap_auto_t"
+                set -g __envwrap_auto_r "$d"
+                return 0
+            end
+        end
+        if test -z "$d"; or test "$d" = /
+            return 0
+        end
+        set d (string replace -r -- '/[^/]*$' '' "$d")
+    end
+end
+
+function __envwrap_auto_in --description 'Whether PWD is the directory $argv[1] or below it'
+    test -n "$argv[1]"; or return 1
+    test "$PWD" = "$argv[1]"; or test "$argv[1]" = /; or string match -qr -- '^'(string escape --style=regex -- "$argv[1]")'/' "$PWD"
+end
+
+function __envwrap_auto_hook --description 'Auto-activation: look again when PWD changed'
+    set -l s $status
+    if test "$__envwrap_auto" = 1; and test "$PWD" != "$__envwrap_auto_pwd"; and test -z "$__envwrap_auto_busy"
+        set -g __envwrap_auto_pwd "$PWD"
+        # A cd in a hook that activation runs does not come back here.
+        set -g __envwrap_auto_busy 1
+        __envwrap_auto_check
+        set -g __envwrap_auto_busy
+    end
+    return $s
+end
+
+function __envwrap_auto_check --description 'Auto-activation: activate or leave the env of PWD'
+    # An env auto-activated and since deactivated or replaced by hand: a
+    # deactivate is respected until the tree is left; another env is the user's.
+    if test -n "$__envwrap_auto_env"; and test "$VIRTUAL_ENV" != "$__envwrap_auto_env"
+        test -z "$VIRTUAL_ENV"; and set -g __envwrap_auto_off "$__envwrap_auto_root"
+        set -g __envwrap_auto_env
+        set -g __envwrap_auto_root
+    end
+    __envwrap_auto_in "$__envwrap_auto_off"; or set -g __envwrap_auto_off
+    __envwrap_auto_in "$__envwrap_auto_bad"; or set -g __envwrap_auto_bad
+    __envwrap_auto_find
+    set -l r "$__envwrap_auto_r"
+    set -l t "$__envwrap_auto_t"
+    if test -n "$__envwrap_auto_env"
+        test "$t" = "$__envwrap_auto_want"; and return 0
+        if test -z "$t"; or test "$r" = "$__envwrap_auto_off"; or test "$r" = "$__envwrap_auto_bad"
+            set -g __envwrap_auto_env
+            set -g __envwrap_auto_root
+            set -g __envwrap_auto_want
+            __envwrap_leave
+            return 0
+        end
+    else
+        # Nothing here, or an env the user activated (by hand, or this one already).
+        test -n "$t"; and test -z "$VIRTUAL_ENV"; or return 0
+        test "$r" != "$__envwrap_auto_off"; and test "$r" != "$__envwrap_auto_bad"; or return 0
+    end
+    if __envwrap_run auto "$r" "$t"; and test -n "$VIRTUAL_ENV"
+        set -g __envwrap_auto_env "$VIRTUAL_ENV"
+        set -g __envwrap_auto_root "$r"
+        set -g __envwrap_auto_want "$t"
+    else
+        # One line was said; no retry until the tree is left. What was
+        # auto-activated before belongs to a tree that was left: out with it.
+        set -g __envwrap_auto_bad "$r"
+        if test -n "$__envwrap_auto_env"
+            set -g __envwrap_auto_env
+            set -g __envwrap_auto_root
+            set -g __envwrap_auto_want
+            __envwrap_leave
+        end
+    end
+    return 0
+end
+
+# Define the event handlers once; a no-op unless auto-activation is on.
+function __envwrap_auto_setup --description 'Turn auto-activation on when __envwrap_auto is 1'
+    test "$__envwrap_auto" = 1; or return 0
+    set -g __envwrap_auto_pwd # look again at the next prompt
+    functions -q __envwrap_auto_on_pwd; and return 0
+    function __envwrap_auto_on_pwd --on-variable PWD --description 'Auto-activation on cd'
+        __envwrap_auto_hook
+    end
+    function __envwrap_auto_on_prompt --on-event fish_prompt --description 'Auto-activation at a prompt'
+        __envwrap_auto_hook
+    end
+end
+__envwrap_auto_setup

@@ -568,6 +568,7 @@ function global:envwrap {
         if ($code.Trim()) {
             Invoke-Expression $code
         }
+        __envwrap_auto_setup
         return
     }
     __envwrap_call @args
@@ -712,3 +713,174 @@ function global:__envwrap_initialize {
     __envwrap_source_if $dir 'initialize.ps1'
 }
 __envwrap_initialize
+
+# ------------------------------------------------------- auto-activation on cd
+# Opt-in: $__envwrap_auto = '1' comes from the preamble (`envwrap init powershell
+# --auto`, or `envwrap config auto_activate true`, which also switches this
+# session at once). A wrapper around the prompt function (the user's own is kept
+# and called; load envwrap after whatever defines it) looks, only when the
+# current directory changed since the last prompt, for a `.venv` in it and its
+# parents (file tests: no process): a directory that is an env, or a file
+# holding an env's path (PEP 832) or a bare env name (virtualfish). One backend
+# process runs only to activate. State: __envwrap_auto_env/_root/_want (what
+# auto-activation activated, where, and the path the marker named),
+# __envwrap_auto_off (a tree where the user deactivated by hand, until left),
+# __envwrap_auto_bad (a tree whose env failed to activate, until left).
+
+# The nearest marker above the current directory: @(directory, env) or $null.
+function global:__envwrap_auto_find {
+    Set-StrictMode -Off
+    $d = $executionContext.SessionState.Path.CurrentFileSystemLocation.ProviderPath
+    while ($d) {
+        $marker = [IO.Path]::Combine($d, '.venv')
+        if ([IO.Directory]::Exists($marker)) {
+            if ([IO.File]::Exists([IO.Path]::Combine($marker, 'pyvenv.cfg'))) {
+                return , @($d, $marker)
+            }
+        } elseif ([IO.File]::Exists($marker)) {
+            $line = ''
+            try {
+                $line = @([IO.File]::ReadAllLines($marker, [Text.Encoding]::UTF8))[0]
+            } catch {
+                $line = ''
+            }
+            if ($null -eq $line) {
+                $line = ''
+            }
+            $line = $line.Trim()
+            $t = $null
+            if (-not $line) {
+            } elseif ([IO.Path]::IsPathRooted($line)) {
+                $t = $line
+            } elseif ($line.IndexOfAny([char[]]'/\') -ge 0 -or $line -eq '.' -or $line -eq '..') {
+                $t = [IO.Path]::GetFullPath([IO.Path]::Combine($d, $line))
+            } else {
+                $h = __envwrap_workon_home
+                if ($h) {
+                    $t = [IO.Path]::Combine($h, $line)
+                }
+            }
+            if ($t) {
+                return , @($d, $t)
+            }
+        }
+        $d = [IO.Path]::GetDirectoryName($d)
+    }
+    return $null
+}
+
+# Whether the current directory is $Dir or below it.
+function global:__envwrap_auto_in {
+    param([string]$Dir)
+    Set-StrictMode -Off
+    if (-not $Dir) {
+        return $false
+    }
+    $here = $executionContext.SessionState.Path.CurrentFileSystemLocation.ProviderPath
+    $sep = [IO.Path]::DirectorySeparatorChar
+    return ($here -eq $Dir -or $here.StartsWith($Dir.TrimEnd($sep) + $sep))
+}
+
+function global:__envwrap_auto_hook {
+    Set-StrictMode -Off
+    if ($global:__envwrap_auto -ne '1') {
+        return
+    }
+    $here = $executionContext.SessionState.Path.CurrentFileSystemLocation.ProviderPath
+    if ($here -ceq $global:__envwrap_auto_pwd) {
+        return
+    }
+    $global:__envwrap_auto_pwd = $here
+    $saved = $global:LASTEXITCODE  # the user's prompt may show it
+    try {
+        __envwrap_auto_check
+    } finally {
+        $global:LASTEXITCODE = $saved
+    }
+}
+
+function global:__envwrap_auto_check {
+    Set-StrictMode -Off
+    # An env auto-activated and since deactivated or replaced by hand: a
+    # deactivate is respected until the tree is left; another env is the user's.
+    if ($global:__envwrap_auto_env -and $env:VIRTUAL_ENV -cne $global:__envwrap_auto_env) {
+        if (-not $env:VIRTUAL_ENV) {
+            $global:__envwrap_auto_off = $global:__envwrap_auto_root
+        }
+        $global:__envwrap_auto_env = $null
+        $global:__envwrap_auto_root = $null
+    }
+    if (-not (__envwrap_auto_in $global:__envwrap_auto_off)) {
+        $global:__envwrap_auto_off = $null
+    }
+    if (-not (__envwrap_auto_in $global:__envwrap_auto_bad)) {
+        $global:__envwrap_auto_bad = $null
+    }
+    $found = __envwrap_auto_find
+    $r = $null
+    $t = $null
+    if ($found) {
+        $r = $found[0]
+        $t = $found[1]
+    }
+    if ($global:__envwrap_auto_env) {
+        if ($t -ceq $global:__envwrap_auto_want) {
+            return
+        }
+        if (-not $t -or $r -ceq $global:__envwrap_auto_off -or $r -ceq $global:__envwrap_auto_bad) {
+            $global:__envwrap_auto_env = $null
+            $global:__envwrap_auto_root = $null
+            $global:__envwrap_auto_want = $null
+            __envwrap_leave
+            return
+        }
+    } else {
+        # Nothing here, or an env the user activated (by hand, or this one already).
+        if (-not $t -or $env:VIRTUAL_ENV) {
+            return
+        }
+        if ($r -ceq $global:__envwrap_auto_off -or $r -ceq $global:__envwrap_auto_bad) {
+            return
+        }
+    }
+    $global:LASTEXITCODE = 0
+    __envwrap_run auto $r $t
+    if ($LASTEXITCODE -eq 0 -and $env:VIRTUAL_ENV) {
+        $global:__envwrap_auto_env = $env:VIRTUAL_ENV
+        $global:__envwrap_auto_root = $r
+        $global:__envwrap_auto_want = $t
+    } else {
+        # One line was said; no retry until the tree is left. What was
+        # auto-activated before belongs to a tree that was left: out with it.
+        $global:__envwrap_auto_bad = $r
+        if ($global:__envwrap_auto_env) {
+            $global:__envwrap_auto_env = $null
+            $global:__envwrap_auto_root = $null
+            $global:__envwrap_auto_want = $null
+            __envwrap_leave
+        }
+    }
+}
+
+# Wrap the prompt function once, keeping the user's; a no-op unless enabled.
+function global:__envwrap_auto_setup {
+    Set-StrictMode -Off
+    if ($global:__envwrap_auto -ne '1') {
+        return
+    }
+    $global:__envwrap_auto_pwd = $null  # look again at the next prompt
+    if ($global:__envwrap_auto_wrapped) {
+        return
+    }
+    $global:__envwrap_auto_wrapped = $true
+    $global:__envwrap_auto_prompt = $function:prompt
+    function global:prompt {
+        __envwrap_auto_hook
+        if ($global:__envwrap_auto_prompt) {
+            & $global:__envwrap_auto_prompt
+        } else {
+            "PS $($executionContext.SessionState.Path.CurrentLocation)$('>' * ($nestedPromptLevel + 1)) "
+        }
+    }
+}
+__envwrap_auto_setup

@@ -304,6 +304,7 @@ envwrap() {
         \builtin shift
         __envwrap_code="$(__envwrap_call config --shell zsh "$@")" || \return $?
         \builtin eval "$__envwrap_code"
+        __envwrap_auto_setup
         \return
     fi
     __envwrap_call "$@"
@@ -413,3 +414,125 @@ __envwrap_initialize() {
     \return 0
 }
 __envwrap_initialize
+
+# ------------------------------------------------------- auto-activation on cd
+# Opt-in: __envwrap_auto=1 comes from the preamble (`envwrap init zsh --auto`, or
+# `envwrap config auto_activate true`, which also switches this shell at once).
+# On each cd (chpwd_functions) and at each prompt (precmd_functions: a shell
+# started inside a project), and only when $PWD changed since the last look, the
+# directory and its parents are searched for a `.venv` (file tests and `read`:
+# no process): a directory that is an env, or a file holding an env's path
+# (PEP 832) or a bare env name (virtualfish). One backend process runs only to
+# activate. State:
+#   __envwrap_auto_env/_root/_want  the env auto-activation activated, where its
+#                                   marker was, and the path the marker named
+#   __envwrap_auto_off              a tree where the user deactivated by hand (until left)
+#   __envwrap_auto_bad              a tree whose env failed to activate (until left)
+typeset -g __envwrap_auto_pwd='' __envwrap_auto_busy=''
+
+# The nearest marker above $PWD: its directory into __envwrap_auto_r, the env
+# it names into __envwrap_auto_t (both empty when there is none).
+__envwrap_auto_find() {
+    \builtin emulate -L zsh
+    local __envwrap_d=$PWD __envwrap_l __envwrap_h
+    __envwrap_auto_r='' __envwrap_auto_t=''
+    while :; do
+        if [[ -d $__envwrap_d/.venv ]]; then
+            if [[ -f $__envwrap_d/.venv/pyvenv.cfg ]]; then
+                __envwrap_auto_r=$__envwrap_d __envwrap_auto_t=$__envwrap_d/.venv
+                \return 0
+            fi
+        elif [[ -f $__envwrap_d/.venv && -r $__envwrap_d/.venv ]]; then
+            __envwrap_l=''
+            IFS= \builtin read -r __envwrap_l <"$__envwrap_d/.venv" || :
+            # Trim surrounding blanks and a CR (PEP 832 asks readers to trim).
+            __envwrap_l=${__envwrap_l%$'\r'}
+            __envwrap_l=${__envwrap_l#"${__envwrap_l%%[![:space:]]*}"}
+            __envwrap_l=${__envwrap_l%"${__envwrap_l##*[![:space:]]}"}
+            case $__envwrap_l in
+                ('') ;;
+                (/*) __envwrap_auto_t=$__envwrap_l ;;
+                (*/* | . | ..) __envwrap_auto_t=$__envwrap_d/$__envwrap_l ;;
+                (*)
+                    __envwrap_workon_home
+                    [[ -n $__envwrap_h ]] && __envwrap_auto_t=$__envwrap_h/$__envwrap_l
+                    ;;
+            esac
+            if [[ -n $__envwrap_auto_t ]]; then
+                __envwrap_auto_r=$__envwrap_d
+                \return 0
+            fi
+        fi
+        [[ -n $__envwrap_d && $__envwrap_d != / ]] || \return 0
+        __envwrap_d=${__envwrap_d%/*}
+    done
+}
+
+# Whether $PWD is $1 or below it.
+__envwrap_auto_in() {
+    \builtin emulate -L zsh
+    [[ -n $1 && ( $PWD == "$1" || $PWD == "$1"/* || $1 == / ) ]]
+}
+
+__envwrap_auto_hook() {
+    local __envwrap_s=$?
+    \builtin emulate -L zsh
+    [[ ${__envwrap_auto-} == 1 && $PWD != "${__envwrap_auto_pwd-}" && -z $__envwrap_auto_busy ]] ||
+        \return "$__envwrap_s"
+    __envwrap_auto_pwd=$PWD
+    __envwrap_auto_busy=1  # a cd in a hook that activation runs does not come back here
+    __envwrap_auto_check
+    __envwrap_auto_busy=''
+    \return "$__envwrap_s"
+}
+
+__envwrap_auto_check() {
+    \builtin emulate -L zsh
+    local __envwrap_auto_r __envwrap_auto_t
+    # An env auto-activated and since deactivated or replaced by hand: a
+    # deactivate is respected until the tree is left; another env is the user's.
+    if [[ -n ${__envwrap_auto_env-} && ${VIRTUAL_ENV-} != "$__envwrap_auto_env" ]]; then
+        [[ -z ${VIRTUAL_ENV-} ]] && __envwrap_auto_off=$__envwrap_auto_root
+        __envwrap_auto_env='' __envwrap_auto_root=''
+    fi
+    __envwrap_auto_in "${__envwrap_auto_off-}" || __envwrap_auto_off=''
+    __envwrap_auto_in "${__envwrap_auto_bad-}" || __envwrap_auto_bad=''
+    __envwrap_auto_find
+    if [[ -n ${__envwrap_auto_env-} ]]; then
+        [[ $__envwrap_auto_t == "${__envwrap_auto_want-}" ]] && \return 0
+        if [[ -z $__envwrap_auto_t || $__envwrap_auto_r == "${__envwrap_auto_off-}" ||
+            $__envwrap_auto_r == "${__envwrap_auto_bad-}" ]]; then
+            __envwrap_auto_env='' __envwrap_auto_root='' __envwrap_auto_want=''
+            __envwrap_leave
+            \return 0
+        fi
+    else
+        # Nothing here, or an env the user activated (by hand, or this one already).
+        [[ -n $__envwrap_auto_t && -z ${VIRTUAL_ENV-} ]] || \return 0
+        [[ $__envwrap_auto_r != "${__envwrap_auto_off-}" && $__envwrap_auto_r != "${__envwrap_auto_bad-}" ]] ||
+            \return 0
+    fi
+    if __envwrap_run auto "$__envwrap_auto_r" "$__envwrap_auto_t" && [[ -n ${VIRTUAL_ENV-} ]]; then
+        typeset -g __envwrap_auto_env=$VIRTUAL_ENV __envwrap_auto_root=$__envwrap_auto_r \
+            __envwrap_auto_want=$__envwrap_auto_t
+    else
+        # One line was said; no retry until the tree is left. What was
+        # auto-activated before belongs to a tree that was left: out with it.
+        typeset -g __envwrap_auto_bad=$__envwrap_auto_r
+        if [[ -n ${__envwrap_auto_env-} ]]; then
+            __envwrap_auto_env='' __envwrap_auto_root='' __envwrap_auto_want=''
+            __envwrap_leave
+        fi
+    fi
+    \return 0
+}
+
+# Register the hook once; a no-op unless auto-activation is on.
+__envwrap_auto_setup() {
+    [[ ${__envwrap_auto-} == 1 ]] || \return 0
+    __envwrap_auto_pwd=''  # look again at the next prompt
+    typeset -ga chpwd_functions precmd_functions
+    (( ${chpwd_functions[(Ie)__envwrap_auto_hook]} )) || chpwd_functions+=( __envwrap_auto_hook )
+    (( ${precmd_functions[(Ie)__envwrap_auto_hook]} )) || precmd_functions+=( __envwrap_auto_hook )
+}
+__envwrap_auto_setup

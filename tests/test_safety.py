@@ -156,7 +156,8 @@ def test_refused_names_everywhere_one_line_nothing_changed(user, envwrap_exe, tm
                   ["sh", "bash", "mkvirtualenv", "--without-pip", "--", bad],
                   ["sh", "fish", "workon", "--", bad], ["sh", "zsh", "mkproject", "--without-pip", "--", bad]]
     with ThreadPoolExecutor(4) as pool:
-        results = list(pool.map(lambda argv: (argv, run(envwrap_exe, user, *argv)), calls))
+        # in tmp_path: `workon .` reads the nearest .venv, and a checkout has one
+        results = list(pool.map(lambda argv: (argv, run(envwrap_exe, user, *argv, cwd=tmp_path)), calls))
     for argv, proc in results:
         assert proc.returncode != 0 and proc.stdout == "", (argv, proc)
         assert one_line(proc.stderr), (argv, proc.stderr)
