@@ -413,8 +413,11 @@ def _auto(res: Results, shells: list[str]) -> tuple[list[str], list[dict]]:
            "directory; *cd*: `cd` to another directory without markers, then a prompt; "
            "*enter / leave*: `cd` into a project (a `.venv` file naming bench-env for "
            "envwrap, an allowed `.envrc` setting VIRTUAL_ENV and PATH for direnv), then "
-           "back out.  *×bare* is the ratio to the bare hook's median (the timer floor is "
-           "subtracted first, so small bare times make large ratios).  *procs / prompt*: "
+           "back out.  *×bare* is the ratio to the bare hook's median and, in parentheses, "
+           "the time the hook adds to a prompt (the timer floor is subtracted first, so "
+           "the bare prompt is close to 0 and its ratios are large and rough; a bare "
+           "median of 0 is taken as the 1 µs resolution, and the ratio is then a lower "
+           "bound, marked ≥).  *procs / prompt*: "
            "processes forked per prompt (per cd), counted with `strace -f` over 10 "
            "prompts minus none; envwrap's hook is shell code only, direnv runs "
            "`direnv export` each time.", "",
@@ -439,10 +442,17 @@ def _auto(res: Results, shells: list[str]) -> tuple[list[str], list[dict]]:
             def procs(what, base=base):
                 st = res.stats(f"{base}/{what}-procs", "procs")
                 return f"{st['median']:g}" if st else _why(res.status(f"{base}/{what}-procs"))
+            def vs(m, b, tool=tool):
+                if tool == "bare":
+                    return "1"
+                if m is None or b is None:
+                    return "—"
+                # Below the 1 µs resolution the bare median is 0: the ratio is a bound.
+                r = fmt_ratio(m / max(b, 1.0))
+                return f"{'≥' if b < 1.0 else ''}{r} (+{fmt_time(m - b)})"
             out.append(f"| {sh} | {tool} | {_cell(res, f'{base}/prompt', 'prompt')} | "
-                       f"{fmt_ratio(_ratio(pm, bare_p)) if tool != 'bare' else '1'} | "
-                       f"{_cell(res, f'{base}/cd', 'cd')} | "
-                       f"{fmt_ratio(_ratio(cm, bare_c)) if tool != 'bare' else '1'} | "
+                       f"{vs(pm, bare_p)} | {_cell(res, f'{base}/cd', 'cd')} | "
+                       f"{vs(cm, bare_c)} | "
                        f"{enter} | {leave} | {procs('prompt')} | {procs('cd')} |")
     if not found:
         out.append("| (not run) | | | | | | | | | |")
