@@ -20,12 +20,12 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from harness import report  # noqa: E402
-from harness.cases import SECTIONS, Case, Engine, Settings  # noqa: E402
+from harness.cases import SECTIONS, Case, Engine, Settings, auto_proc_cases  # noqa: E402
 from harness.proctrace import trace_processes  # noqa: E402
 from harness.scratch import Scratch  # noqa: E402
 from harness.util import SetupError, log  # noqa: E402
 
-ALL_SECTIONS = ["startup", "workon", "names", "lslong", "mk", "procs", "run"]
+ALL_SECTIONS = ["startup", "workon", "names", "lslong", "mk", "procs", "run", "auto"]
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -94,6 +94,9 @@ def main(argv: list[str] | None = None) -> int:
                     traces = {"error": scratch.missing["strace"]}
                 continue
             engine.run_section(name, SECTIONS[name](scratch, shells, cfg.quick))
+            if name == "auto":
+                log("section auto: counting processes per prompt under strace")
+                engine.cases.extend(auto_proc_cases(scratch, shells))
     except KeyboardInterrupt:
         log("interrupted: writing what was measured so far")
     finally:

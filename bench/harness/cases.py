@@ -13,7 +13,9 @@ order each round, so slow drift of the machine is spread over all tools alike.
 from __future__ import annotations
 
 import random
+import re
 import shlex
+import subprocess
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -104,6 +106,8 @@ class Engine:
             lines.append(f"autoload -Uz compinit && compinit -u -d {_q(sc.cache / 'zcompdump')}")
         if loader in ("ew", "ew-cold"):
             lines.append(f"source {_q(sc.init_file(kind))}")
+        elif loader.startswith("auto-"):
+            lines.append(auto_loader(sc, kind, loader[5:]))
         elif loader == "vew":
             lines.append(sc.vew_loader())
         if kind == "bash":
@@ -652,6 +656,171 @@ def mk_cases(sc: Scratch, shells: list[str], quick: bool) -> list[Case]:
     return cases
 
 
+# ------------------------------------------------------------------ auto
+AUTO_TOOLS = ("bare", "envwrap", "direnv")
+
+
+def auto_loader(sc: Scratch, sh: str, tool: str) -> str:
+    """The rc lines of a user of ``tool``'s prompt hook (bare: an empty hook function)."""
+    if tool == "envwrap":
+        return f"source {_q(sc.init_file(sh, auto=True))}"
+    if tool == "direnv":
+        return "direnv hook fish | source" if sh == "fish" else f'eval "$(direnv hook {sh})"'
+    if sh == "fish":
+        return "function __bench_bare --on-event fish_prompt\nend"
+    if sh == "zsh":
+        return "__bench_bare() { :; }\ntypeset -ga precmd_functions chpwd_functions\n" \
+               "precmd_functions=(__bench_bare); chpwd_functions=(__bench_bare)"
+    return "__bench_bare() { :; }\nPROMPT_COMMAND=__bench_bare"
+
+
+def auto_prompt(sh: str) -> str:
+    """What the shell runs before showing a prompt (a cd itself runs zsh's chpwd and
+    fish's PWD handlers)."""
+    if sh == "fish":
+        return "emit fish_prompt"
+    if sh == "zsh":
+        return "for __bf in $precmd_functions; do $__bf; done"
+    return 'eval "$PROMPT_COMMAND"'
+
+
+def auto_dirs(sc: Scratch) -> dict:
+    base = sc.tmp / "auto"
+    dirs = {"a": base / "plain-a", "b": base / "plain-b", "proj": base / "proj",
+            "sub": base / "proj" / "src"}
+    for d in dirs.values():
+        d.mkdir(parents=True, exist_ok=True)
+    # The project names bench-env of the WORKON_HOME both for envwrap (.venv file) and
+    # direnv (.envrc, allowed once below, activating the same env by hand).
+    (base / "proj" / ".venv").write_text(ONE_ENV + "\n")
+    env = sc.home_dir("ew", "1") / ONE_ENV
+    (base / "proj" / ".envrc").write_text(
+        f"export VIRTUAL_ENV={_q(env)}\nPATH_add {_q(env / 'bin')}\n")
+    if sc.has("direnv"):
+        try:
+            subprocess.run(["direnv", "allow", str(base / "proj")], env=sc.shell_env(),
+                           capture_output=True, timeout=60, check=False)
+        except (OSError, subprocess.SubprocessError):
+            pass
+    return dirs
+
+
+def auto_cases(sc: Scratch, shells: list[str], quick: bool = False) -> list[Case]:
+    """The prompt hook of auto-activation (envwrap) and of direnv against an empty hook."""
+    d = auto_dirs(sc)
+    cases = []
+    for sh in shells:
+        cases.append(floor_case("auto", sh))
+        p = auto_prompt(sh)
+        sep = "; and " if sh == "fish" else " && "
+        for tool in AUTO_TOOLS:
+            req = _req(sh, *([tool] if tool != "bare" else []))
+            if tool == "envwrap":
+                req = tuple(r for r in req if not r.startswith("envwrap-init")) + \
+                    (f"envwrap-init-{sh}-auto",)
+            if tool == "envwrap":
+                present = "functions -q __envwrap_auto_hook" if sh == "fish" else \
+                    "typeset -f __envwrap_auto_hook >/dev/null"
+            elif tool == "direnv":
+                present = "functions -q __direnv_export_eval" if sh == "fish" else \
+                    "typeset -f _direnv_hook >/dev/null"
+            else:
+                present = "functions -q __bench_bare" if sh == "fish" else \
+                    "typeset -f __bench_bare >/dev/null"
+            go = lambda k, sep=sep, p=p: f"cd {_q(d[k])}{sep}{p}"  # noqa: E731
+            cases.append(Case(
+                id=f"auto/{sh}/{tool}/prompt", section="auto", shell=sh, tool=tool,
+                label="prompt, same directory", runner=(sh, f"auto-{tool}", "1"),
+                steps=[p], names=["prompt"], verify=f"{go('a')}{sep}{present}",
+                requires=req))
+            cases.append(Case(
+                id=f"auto/{sh}/{tool}/cd", section="auto", shell=sh, tool=tool,
+                label="cd between two directories without markers",
+                runner=(sh, f"auto-{tool}", "1"), steps=[go("a"), go("b")],
+                names=["cd", "cd back"], verify=f"{go('b')}{sep}{present}", requires=req))
+            if tool == "bare":
+                continue
+            # Into the project (activates bench-env) and out again (deactivates).
+            if sh == "fish":
+                on = f'test "$VIRTUAL_ENV" = "$WORKON_HOME/{ONE_ENV}"'
+                off = "not set -q VIRTUAL_ENV; or test -z \"$VIRTUAL_ENV\""
+            else:
+                on = f'[ "$VIRTUAL_ENV" = "$WORKON_HOME/{ONE_ENV}" ]'
+                off = '[ -z "${VIRTUAL_ENV-}" ]'
+            cases.append(Case(
+                id=f"auto/{sh}/{tool}/project", section="auto", shell=sh, tool=tool,
+                label="enter and leave a project", runner=(sh, f"auto-{tool}", "1"),
+                steps=[go("proj"), go("a")], names=["enter", "leave"],
+                verify=f"{go('proj')}{sep}{on}{sep}{go('a')}{sep}{off}", requires=req,
+                min_iter=3 if quick else 10))
+    return cases
+
+
+def auto_proc_cases(sc: Scratch, shells: list[str], n: int = 10) -> list[Case]:
+    """Processes started per prompt, counted with strace in a shell running the hook n
+    times (minus the same shell running it 0 times); stored as cases of one sample."""
+    d = auto_dirs(sc)
+    out = []
+    for sh in shells:
+        p = auto_prompt(sh)
+        for tool in AUTO_TOOLS:
+            for what in ("prompt", "cd"):
+                c = Case(id=f"auto/{sh}/{tool}/{what}-procs", section="auto", shell=sh,
+                         tool=tool, label=what, runner=("proc", "none", "1"), steps=[],
+                         names=["procs", "execs"])
+                out.append(c)
+                need = [t for t in ("strace", *([tool] if tool != "bare" else []),
+                                    *([sh] if sh != "bash" else [])) if not sc.has(t)]
+                if tool == "envwrap" and not sc.has(f"envwrap-init-{sh}-auto"):
+                    need.append(f"envwrap-init-{sh}-auto")
+                if need:
+                    c.status = "missing: " + "; ".join(sc.missing[t] for t in need)
+                    continue
+                try:
+                    counts = [_count_procs(sc, sh, tool, p, what, d, k) for k in (0, n)]
+                except (OSError, subprocess.SubprocessError, ValueError) as exc:
+                    c.status = f"failed: {exc}"
+                    continue
+                c.samples = {"procs": [(counts[1][0] - counts[0][0]) / n],
+                             "execs": [(counts[1][1] - counts[0][1]) / n]}
+                c.status, c.iters = "ok", n
+    return out
+
+
+def _count_procs(sc: Scratch, sh: str, tool: str, p: str, what: str, d: dict,
+                 k: int) -> tuple[int, int]:
+    lo = auto_loader(sc, sh, tool)
+    a, b = _q(d["a"]), _q(d["b"])
+    if sh == "fish":
+        body = f"cd {a}; {p}\nfor __bi in (seq {k})\n"
+        body += f"  {p}\n" if what == "prompt" else f"  cd {b}; {p}; cd {a}; {p}\n"
+        body += "end\n"
+        argv = ["fish", "--no-config", "-c", lo + "\n" + body]
+    else:
+        # A while loop of builtins: the loop itself starts nothing.
+        body = f"cd {a}; {p}\n__bi=0\nwhile [ $__bi -lt {k} ]; do\n"
+        body += f"  {p}\n" if what == "prompt" else f"  cd {b}; {p}; cd {a}; {p}\n"
+        body += "  __bi=$((__bi + 1))\ndone\n"
+        flags = ["--norc", "--noprofile", "-i"] if sh == "bash" else ["-f", "-i"]
+        argv = [sh, *flags, "-c", lo + "\n" + body]
+    out = sc.tmp / f"auto-strace-{sh}-{tool}-{what}-{k}.txt"
+    subprocess.run(["strace", "-f", "-qq", "-o", str(out), "-e",
+                    "trace=execve,fork,vfork,clone,clone3", *argv], env=sc.shell_env(
+                        sc.home_dir("ew", "1")), cwd=str(sc.tmp), stdin=subprocess.DEVNULL,
+                   capture_output=True, timeout=300, check=False)
+    procs = execs = 0
+    for line in out.read_text(errors="replace").splitlines():
+        if "resumed>" in line:
+            continue
+        if re.search(r"\b(v?fork|clone3?)\(", line) and "CLONE_THREAD" not in line:
+            procs += 1
+        elif re.search(r"\bexecve\(", line) and "= -1" not in line:
+            execs += 1
+    if what == "cd":   # two cds (there and back) per iteration: per cd
+        return procs / 2, execs / 2
+    return procs, execs
+
+
 SECTIONS: dict[str, Callable] = {
     "startup": startup_cases,
     "workon": workon_cases,
@@ -659,4 +828,5 @@ SECTIONS: dict[str, Callable] = {
     "lslong": lslong_cases,
     "mk": mk_cases,
     "run": run_cases,
+    "auto": auto_cases,
 }

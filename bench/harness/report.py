@@ -141,6 +141,7 @@ def _machine(sc: Scratch, res: Results, cfg: Settings, elapsed: float) -> list[s
          if sc.has("envwrap") else f"unavailable: {sc.missing.get('envwrap', '?')}"),
         ("Others", f"{v.get('tools', '?')}; {v.get('uv', 'uv missing')}"),
         ("strace", v.get("strace", "?")),
+        ("direnv", v.get("direnv", "?")),
         ("Timer floor (subtracted)", floors or "—"),
         ("Load average (1/5/15 min)",
          f"{LOAD.get('start', '?')} at the start, {LOAD.get('end', '?')} at the end "
@@ -400,6 +401,67 @@ def _run(res: Results, shells: list[str]) -> tuple[list[str], list[dict]]:
     return out, []
 
 
+def _auto(res: Results, shells: list[str]) -> tuple[list[str], list[dict]]:
+    out = ["## 8. Auto-activation: the cost of a prompt", "",
+           "What a shell runs before each prompt, timed in one long-lived shell per tool: "
+           "*bare* has an empty hook function, *envwrap* has `envwrap init SHELL --auto` "
+           "loaded (its `__envwrap_auto_hook`), *direnv* has `direnv hook SHELL` (its "
+           "`_direnv_hook`, fish: `__direnv_export_eval`).  The prompt is run as the shell "
+           "would: bash `eval \"$PROMPT_COMMAND\"`, zsh every `precmd_functions` entry (a "
+           "`cd` itself runs `chpwd_functions`), fish `emit fish_prompt` (a `cd` itself runs "
+           "the `--on-variable PWD` handlers).  *prompt*: a prompt in an unchanged "
+           "directory; *cd*: `cd` to another directory without markers, then a prompt; "
+           "*enter / leave*: `cd` into a project (a `.venv` file naming bench-env for "
+           "envwrap, an allowed `.envrc` setting VIRTUAL_ENV and PATH for direnv), then "
+           "back out.  *×bare* is the ratio to the bare hook's median and, in parentheses, "
+           "the time the hook adds to a prompt (the timer floor is subtracted first, so "
+           "the bare prompt is close to 0 and its ratios are large and rough; a bare "
+           "median of 0 is taken as the 1 µs resolution, and the ratio is then a lower "
+           "bound, marked ≥).  *procs / prompt*: "
+           "processes forked per prompt (per cd), counted with `strace -f` over 10 "
+           "prompts minus none; envwrap's hook is shell code only, direnv runs "
+           "`direnv export` each time.", "",
+           "| Shell | Tool | prompt | ×bare | cd + prompt | ×bare | enter | leave "
+           "| procs / prompt | procs / cd |", "|---|---|---|---|---|---|---|---|---|---|"]
+    found = False
+    for sh in shells:
+        bare_p = res.med(f"auto/{sh}/bare/prompt", "prompt")
+        bare_c = res.med(f"auto/{sh}/bare/cd", "cd")
+        for tool in ("bare", "envwrap", "direnv"):
+            base = f"auto/{sh}/{tool}"
+            if res.case(f"{base}/prompt") is None:
+                continue
+            found = True
+            pm, cm = res.med(f"{base}/prompt", "prompt"), res.med(f"{base}/cd", "cd")
+            if res.case(f"{base}/project") is not None:
+                enter = _cell(res, f"{base}/project", "enter", spread=False)
+                leave = _cell(res, f"{base}/project", "leave", spread=False)
+            else:
+                enter = leave = "—"
+
+            def procs(what, base=base):
+                st = res.stats(f"{base}/{what}-procs", "procs")
+                return f"{st['median']:g}" if st else _why(res.status(f"{base}/{what}-procs"))
+            def vs(m, b, tool=tool):
+                if tool == "bare":
+                    return "1"
+                if m is None or b is None:
+                    return "—"
+                # Below the 1 µs resolution the bare median is 0: the ratio is a bound.
+                r = fmt_ratio(m / max(b, 1.0))
+                return f"{'≥' if b < 1.0 else ''}{r} (+{fmt_time(m - b)})"
+            out.append(f"| {sh} | {tool} | {_cell(res, f'{base}/prompt', 'prompt')} | "
+                       f"{vs(pm, bare_p)} | {_cell(res, f'{base}/cd', 'cd')} | "
+                       f"{vs(cm, bare_c)} | "
+                       f"{enter} | {leave} | {procs('prompt')} | {procs('cd')} |")
+    if not found:
+        out.append("| (not run) | | | | | | | | | |")
+    floors = ", ".join(f"{sh} {fmt_time(val)}" for (sec, sh), val in sorted(res.floor.items())
+                       if sec == "auto")
+    out += ["", f"Timer floor subtracted in this section: {floors or '—'}.", ""]
+    return out, []
+
+
 def _mk(res: Results, shells: list[str]) -> tuple[list[str], list[dict]]:
     out = ["## 5. mkvirtualenv / rmvirtualenv", "",
            "Create an env in an empty WORKON_HOME (with pip unless the row says otherwise), "
@@ -517,7 +579,7 @@ def render(sc: Scratch, cases: list[Case], traces: dict | None, cfg: Settings,
     body: list[str] = []
     targets: list[dict] = []
     builders = {"startup": _startup, "workon": _workon, "names": _names, "lslong": _lslong,
-                "mk": _mk, "run": _run}
+                "mk": _mk, "run": _run, "auto": _auto}
     for name in sections:
         if name == "procs":
             body += _procs(traces)

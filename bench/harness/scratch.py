@@ -93,8 +93,8 @@ class Scratch:
             lines.append(f"source {shlex.quote(str(self.vew_sh))}")
         return "\n".join(lines)
 
-    def init_file(self, shell: str) -> Path:
-        return self.init / f"envwrap.{shell}"
+    def init_file(self, shell: str, auto: bool = False) -> Path:
+        return self.init / f"envwrap{'-auto' if auto else ''}.{shell}"
 
     def has(self, tool: str) -> bool:
         return tool not in self.missing
@@ -165,7 +165,7 @@ class Scratch:
 
     def _system_packages(self) -> None:
         """zsh, fish and strace from Debian when they are missing (and python3-venv)."""
-        wanted = {"zsh": "zsh", "fish": "fish", "strace": "strace"}
+        wanted = {"zsh": "zsh", "fish": "fish", "strace": "strace", "direnv": "direnv"}
         need = [pkg for cmd, pkg in wanted.items() if not which(cmd)]
         venv_ok = run([self.python, "-c", "import ensurepip, venv"], check=False).returncode == 0
         if not venv_ok:
@@ -376,20 +376,22 @@ class Scratch:
         if not self.has("envwrap"):
             return
         env = self.shell_env(self.home_dir("ew", "1"))
-        for shell in ("bash", "zsh", "fish"):
-            target = self.init_file(shell)
+        for shell, auto in [(sh, a) for sh in ("bash", "zsh", "fish") for a in (False, True)]:
+            target = self.init_file(shell, auto)
+            key = f"envwrap-init-{shell}{'-auto' if auto else ''}"
+            argv = [str(self.bin / "envwrap"), "init", shell] + (["--auto"] if auto else [])
             try:
-                proc = run([str(self.bin / "envwrap"), "init", shell], env=env, check=False)
+                proc = run(argv, env=env, check=False)
             except SetupError as exc:
-                self.missing[f"envwrap-init-{shell}"] = str(exc)
+                self.missing[key] = str(exc)
                 continue
             if proc.returncode == 0 and proc.stdout.strip():
                 target.write_text(proc.stdout)
             else:
                 if target.exists():
                     target.unlink()
-                self.missing[f"envwrap-init-{shell}"] = (
-                    f"`envwrap init {shell}` exited {proc.returncode}: "
+                self.missing[key] = (
+                    f"`{' '.join(argv[1:])}` exited {proc.returncode}: "
                     f"{proc.stdout.strip()[-300:]}")
 
     # --------------------------------------------------------------- versions
@@ -404,7 +406,7 @@ class Scratch:
         v = self.versions
         v["python"] = first_line([self.python, "-VV"])
         v["bash"] = first_line(["bash", "--version"])
-        for sh in ("zsh", "fish", "strace"):
+        for sh in ("zsh", "fish", "strace", "direnv"):
             v[sh] = first_line([sh, "--version"]) if self.has(sh) else "not installed"
         tb = self.tools / "bin"
         meta = ("import importlib.metadata as m, sys; "
