@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ENVWRAP, isolated_user, require_shell
 from envwrap import cli
+
+from conftest import ENVWRAP, isolated_user, require_shell
 from shells import Shell
 
 q = Shell.quote
@@ -125,8 +126,8 @@ def test_zsh_tab_completes_verb_and_hostile_name_in_a_real_terminal(compinit, us
     assert (tmp_path / "out.txt").read_text() == f"{tmp_path / 'envs' / HOSTILE}\n"
 
 def test_powershell_lists_match_and_parse():
-    from test_powershell import parse
     import tree_sitter_powershell  # noqa: F401  (skip via test_powershell's _require otherwise)
+    from test_powershell import parse
 
     text = (ROOT / "shell" / "envwrap.ps1").read_text(encoding="utf-8")
 
