@@ -859,6 +859,14 @@ VERBS = {
     "vars": cmd_vars,
 }
 
+# The verbs whose first argument is an existing environment's name, and those
+# whose every argument is one: TAB completes names there. Each shell file keeps
+# its own static copy (completion starts no process); tests hold them equal.
+NAME_VERBS = frozenset({"path", "show", "run", "shell", "which", "vars", "rm", "cp", "mv", "export",
+                        "project", "sitepackages", "wipe", "repair", "upgrade"})
+NAMES_VERBS = frozenset({"rm", "upgrade"})
+
+
 USAGE = """usage: envwrap VERB [ARGS...]   (envwrap VERB --help for each)
 
   init [SHELL]         print the code that loads envwrap into bash, zsh, fish or powershell

@@ -408,7 +408,36 @@ __envwrap_complete_subdirs() {
     \return 0
 }
 
+# envwrap VERB NAME: the public verbs (envwrap --help), then names where the verb
+# takes one (first argument; every argument for rm and upgrade). Static copies of
+# cli.USAGE, cli.NAME_VERBS and cli.NAMES_VERBS (tests keep them equal).
+__envwrap_verbs=(init demo ls path show run shell which vars gc new rm cp mv export import project sitepackages add-path toggle-global wipe repair upgrade pythons doctor config seed)
+__envwrap_name_verbs=(path show run shell which vars rm cp mv export project sitepackages wipe repair upgrade)
+__envwrap_names_verbs=(rm upgrade)
+
+__envwrap_complete_envwrap() {
+    local __envwrap_v __envwrap_verb="${COMP_WORDS[1]-}"
+    COMPREPLY=()
+    if [ "${COMP_CWORD-0}" -eq 1 ]; then
+        for __envwrap_v in "${__envwrap_verbs[@]}"; do
+            case $__envwrap_v in "$__envwrap_verb"*) COMPREPLY+=("$__envwrap_v") ;; esac
+        done
+        \return 0
+    fi
+    [ -n "$__envwrap_verb" ] || \return 0
+    case " ${__envwrap_names_verbs[*]} " in
+        *" $__envwrap_verb "*) __envwrap_complete_names; \return 0 ;;
+    esac
+    if [ "${COMP_CWORD-0}" -eq 2 ]; then
+        case " ${__envwrap_name_verbs[*]} " in
+            *" $__envwrap_verb "*) __envwrap_complete_names ;;
+        esac
+    fi
+    \return 0
+}
+
 \builtin complete -F __envwrap_complete_names workon rmvirtualenv cpvirtualenv showvirtualenv
+\builtin complete -F __envwrap_complete_envwrap envwrap
 \builtin complete -F __envwrap_complete_subdirs cdvirtualenv cdsitepackages
 \builtin complete -F __envwrap_complete_first_name mvvirtualenv
 

@@ -718,13 +718,30 @@ function __envwrap_complete_subdirs --description 'Complete directories inside t
     end
 end
 
+# envwrap VERB NAME: the public verbs (envwrap --help), then names where the verb
+# takes one (first argument; every argument for rm and upgrade). Static copies of
+# cli.USAGE, cli.NAME_VERBS and cli.NAMES_VERBS (tests keep them equal).
+set -g __envwrap_verbs init demo ls path show run shell which vars gc new rm cp mv export import project sitepackages add-path toggle-global wipe repair upgrade pythons doctor config seed
+set -g __envwrap_name_verbs path show run shell which vars rm cp mv export project sitepackages wipe repair upgrade
+set -g __envwrap_names_verbs rm upgrade
+
+function __envwrap_wants_name --description 'Whether TAB after envwrap VERB is at an environment name'
+    set -l words (commandline -opc)
+    test (count $words) -ge 2; or return 1
+    contains -- $words[2] $__envwrap_names_verbs; and return 0
+    test (count $words) -eq 2; and contains -- $words[2] $__envwrap_name_verbs
+end
+
 function __envwrap_register_completions --description 'Register the TAB completions of the envwrap commands'
     # Erase first, so that loading envwrap twice registers everything once.
     for cmd in workon mkvirtualenv mktmpenv mkproject cpvirtualenv rmvirtualenv showvirtualenv lsvirtualenv \
         cdvirtualenv cdsitepackages cdproject lssitepackages add2virtualenv toggleglobalsitepackages \
-        wipeenv setvirtualenvproject allvirtualenv mvvirtualenv
+        wipeenv setvirtualenvproject allvirtualenv mvvirtualenv envwrap
         complete -c $cmd -e
     end
+
+    complete -c envwrap -f -n __fish_use_subcommand -a "$__envwrap_verbs"
+    complete -c envwrap -f -n __envwrap_wants_name -a '(__envwrap_names)'
 
     complete -c workon -f -a '(__envwrap_names)'
     complete -c workon -s c -l cd -d 'cd to the project directory'

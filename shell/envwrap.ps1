@@ -697,6 +697,33 @@ Register-ArgumentCompleter -ParameterName EnvName -CommandName @(
     __envwrap_complete_names $wordToComplete
 }
 
+# envwrap VERB NAME: the public verbs (envwrap --help), then names where the verb
+# takes one (first argument; every argument for rm and upgrade). Static copies of
+# cli.USAGE, cli.NAME_VERBS and cli.NAMES_VERBS (tests keep them equal).
+$global:__envwrap_verbs = @('init', 'demo', 'ls', 'path', 'show', 'run', 'shell', 'which', 'vars', 'gc', 'new', 'rm', 'cp', 'mv', 'export', 'import', 'project', 'sitepackages', 'add-path', 'toggle-global', 'wipe', 'repair', 'upgrade', 'pythons', 'doctor', 'config', 'seed')
+$global:__envwrap_name_verbs = @('path', 'show', 'run', 'shell', 'which', 'vars', 'rm', 'cp', 'mv', 'export', 'project', 'sitepackages', 'wipe', 'repair', 'upgrade')
+$global:__envwrap_names_verbs = @('rm', 'upgrade')
+
+Register-ArgumentCompleter -Native -CommandName envwrap -ScriptBlock {
+    param($wordToComplete, $commandAst, $cursorPosition)
+    # The words before the one being typed: envwrap, then VERB when there is one.
+    $words = @($commandAst.CommandElements | Where-Object { $_.Extent.EndOffset -lt $cursorPosition })
+    if ($words.Count -le 1) {
+        foreach ($verb in $global:__envwrap_verbs) {
+            if ($verb.StartsWith([string]$wordToComplete, [StringComparison]::Ordinal)) {
+                New-Object System.Management.Automation.CompletionResult -ArgumentList @(
+                    $verb, $verb, 'ParameterValue', $verb)
+            }
+        }
+        return
+    }
+    $verb = [string]$words[1]
+    if (($global:__envwrap_names_verbs -ccontains $verb) -or
+        ($words.Count -eq 2 -and $global:__envwrap_name_verbs -ccontains $verb)) {
+        __envwrap_complete_names $wordToComplete
+    }
+}
+
 Register-ArgumentCompleter -ParameterName SubDir -CommandName cdvirtualenv -ScriptBlock {
     param($commandName, $parameterName, $wordToComplete, $commandAst, $fakeBoundParameters)
     __envwrap_complete_subdirs $wordToComplete

@@ -376,8 +376,32 @@ __envwrap_complete_subdirs() {
     _path_files -/ -W "$__envwrap_base[1]"
 }
 
+# envwrap VERB NAME: the public verbs (envwrap --help), then names where the verb
+# takes one (first argument; every argument for rm and upgrade). Static copies of
+# cli.USAGE, cli.NAME_VERBS and cli.NAMES_VERBS (tests keep them equal).
+typeset -ga __envwrap_verbs __envwrap_name_verbs __envwrap_names_verbs
+__envwrap_verbs=(init demo ls path show run shell which vars gc new rm cp mv export import project sitepackages add-path toggle-global wipe repair upgrade pythons doctor config seed)
+__envwrap_name_verbs=(path show run shell which vars rm cp mv export project sitepackages wipe repair upgrade)
+__envwrap_names_verbs=(rm upgrade)
+
+__envwrap_complete_envwrap() {
+    \builtin emulate -L zsh
+    if (( CURRENT == 2 )); then
+        compadd -a __envwrap_verbs
+        \return
+    fi
+    if (( ${__envwrap_names_verbs[(Ie)${words[2]-}]} )) ||
+        { (( CURRENT == 3 )) && (( ${__envwrap_name_verbs[(Ie)${words[2]-}]} )); }; then
+        __envwrap_scan
+        compadd -a __envwrap_found
+        \return
+    fi
+    \return 1
+}
+
 __envwrap_compdef() {
     compdef __envwrap_complete_names workon rmvirtualenv cpvirtualenv showvirtualenv
+    compdef __envwrap_complete_envwrap envwrap
     compdef __envwrap_complete_subdirs cdvirtualenv cdsitepackages
     compdef __envwrap_complete_first_name mvvirtualenv
 }
