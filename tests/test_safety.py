@@ -51,8 +51,9 @@ def one_line(stderr: str) -> bool:
         and "Traceback" not in stderr
 
 
-def snapshot(root: Path) -> list[tuple]:
-    """Everything under root (hidden included): path, kind, mode, size, content digest."""
+def snapshot(root: Path, mtimes: bool = False) -> list[tuple]:
+    """Everything under root (hidden included): path, kind, mode, size (and the
+    modification time, with ``mtimes``), content digest."""
     found = []
     for dirpath, dirnames, filenames in os.walk(root):
         for name in sorted(dirnames + filenames):
@@ -63,7 +64,7 @@ def snapshot(root: Path) -> list[tuple]:
             elif path.is_dir():
                 found.append((str(path), "dir", st.st_mode))
             else:
-                found.append((str(path), "file", st.st_mode, st.st_size,
+                found.append((str(path), "file", st.st_mode, st.st_size, st.st_mtime_ns if mtimes else None,
                               hashlib.sha256(path.read_bytes()).hexdigest()))
     return sorted(found)
 

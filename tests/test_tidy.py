@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -13,6 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
+from test_safety import snapshot as safety_snapshot
 
 from conftest import require_shell
 from shells import Shell
@@ -32,19 +32,9 @@ def one_line(stderr: str) -> bool:
 
 
 def snapshot(root: Path) -> list[tuple]:
-    found = []
-    for dirpath, dirnames, filenames in os.walk(root):
-        for name in sorted(dirnames + filenames):
-            path = Path(dirpath) / name
-            st = os.lstat(path)
-            if path.is_symlink():
-                found.append((str(path), "link", os.readlink(path)))
-            elif path.is_dir():
-                found.append((str(path), "dir", st.st_mode))
-            else:
-                found.append((str(path), "file", st.st_mode, st.st_mtime_ns,
-                              hashlib.sha256(path.read_bytes()).hexdigest()))
-    return sorted(found)
+    """Everything under root, modification times included: a dry run must not
+    even touch a file."""
+    return safety_snapshot(root, mtimes=True)
 
 
 @pytest.fixture
@@ -197,7 +187,7 @@ def test_long_listing_shows_everything_and_keeps_hooks(sh, tmp_path):
     (home / "never" / ".envwrap-last-used").unlink()
     (home / "get_env_details").write_text("#!/bin/sh\necho \"details for $1\"\n")
     (home / "get_env_details").chmod(0o755)
-    project.rmdir()
+    shutil.rmtree(project)  # with the .venv file envwrap wrote there
     out = sh.ok("lsvirtualenv -l").stdout
     blocks = dict((b.split("\n", 1)[0], b) for b in out.strip().split("\n\n"))
     pq = blocks["p q"]
@@ -238,7 +228,7 @@ def untidy(made, user, envwrap_exe, tmp_path):
     project = tmp_path / "projects" / "p"
     project.mkdir()
     made("orphan", "-a", str(project))
-    project.rmdir()
+    shutil.rmtree(project)  # with the .venv file envwrap wrote there
     active = made("active")
     (active / ".envwrap-last-used").touch()
     age(active / ".envwrap-last-used", 400)
