@@ -77,6 +77,21 @@ def enabled() -> bool:
     return home.config().get("write_dot_venv", True) is not False
 
 
+def _replace(path: str, line: str) -> None:
+    """``path`` holds ``line`` and a newline, replaced atomically."""
+    tmp = f"{path}.envwrap-{os.getpid()}"
+    try:
+        with open(tmp, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(line + "\n")
+        os.replace(tmp, path)
+    except OSError:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
 def write(project, env, force: bool = False) -> str | None:
     """Write ``project/.venv`` naming ``env``; returns why not when it was left
     alone (a directory, someone else's file, or envwrap's for another env
@@ -94,16 +109,9 @@ def write(project, env, force: bool = False) -> str | None:
             return f"{path} names another environment; left as it is (use -f to replace it)"
     if "\n" in env or "\r" in env:
         return f"cannot write {path}: the environment's path contains a newline"
-    tmp = f"{path}.envwrap-{os.getpid()}"
     try:
-        with open(tmp, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(env + "\n")
-        os.replace(tmp, path)
+        _replace(path, env)
     except OSError as exc:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
         return f"cannot write {path}: {exc.strerror}"
     return None
 
@@ -120,7 +128,15 @@ def remove_if_ours(project, env) -> bool:
 
 
 def retarget(project, old, new) -> bool:
-    """Point envwrap's ``project/.venv`` for ``old`` at ``new`` (after a move)."""
-    if not points_at(project, old):
+    """After ``old`` moved to ``new`` in WORKON_HOME: envwrap's ``project/.venv``
+    for ``old`` names ``new``, and so does virtualfish's form (the bare name of
+    ``old``), rewritten as the bare name of ``new``. Anything else is left."""
+    if points_at(project, old):
+        return write(project, new, force=True) is None
+    if project is None or _text(project) != os.path.basename(os.fspath(old)):
         return False
-    return write(project, new, force=True) is None
+    try:
+        _replace(_file(project), os.path.basename(os.fspath(new)))
+    except OSError:
+        return False
+    return True

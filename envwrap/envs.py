@@ -1385,31 +1385,6 @@ def _is_active(path) -> bool:
         return os.path.normpath(active) == os.path.normpath(os.fspath(path))
 
 
-def _repoint_project(project: str | None, old: str, new: str) -> None:
-    """A project's ``.venv`` pointer file (one line naming the env by path or by
-    name) that names the old env now names the new one; a ``.venv`` directory,
-    or a file naming anything else, is left alone."""
-    if not project:
-        return
-    pointer = os.path.join(project, ".venv")
-    if os.path.islink(pointer) or not os.path.isfile(pointer):
-        return
-    try:
-        with open(pointer, encoding="utf-8", newline="") as fh:
-            text = fh.read()
-    except (OSError, UnicodeError):
-        return
-    line = text.strip()
-    old_name, new_name = os.path.basename(old), os.path.basename(new)
-    if line == old:
-        updated = new
-    elif line == old_name:
-        updated = new_name
-    else:
-        return
-    _replace_file(pointer, (updated + "\n").encode("utf-8"))
-
-
 def move(old: str, new: str) -> str:
     """Rename environment ``old`` to ``new``.
 
@@ -1457,7 +1432,11 @@ def move(old: str, new: str) -> str:
         activators.write_all(staged, final, prompt, staged_layout.windows)
         _pre_creation_hooks(staged, root, [("premvvirtualenv", old, new)])
         staging.publish(staged, final)
-        _repoint_project(project_of(final), os.fspath(src), os.fspath(final))
+        project = project_of(final)
+        if project:  # its .venv pointer (path or name form) follows the move
+            from envwrap import dotvenv
+
+            dotvenv.retarget(project, src, final)
         staging.discard(src, root)
     hooks.run(os.path.join(home.hook_dir(), "postmvvirtualenv"), old, new, cwd=root)
     return os.fspath(final)

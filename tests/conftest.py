@@ -132,25 +132,30 @@ def user(tmp_path, seed_cache, creator) -> dict:
     return isolated_user(tmp_path, seed_cache, creator)
 
 
-def make_wheel(directory: Path, name: str, version: str) -> Path:
-    """A minimal pure-Python wheel, built by hand (no network, no setuptools)."""
+def make_wheel(directory: Path, name: str, version: str, console_script: bool = False) -> Path:
+    """A minimal pure-Python wheel, built by hand (no network, no setuptools).
+    With ``console_script``, its module's main() prints sys.prefix and the wheel
+    installs it as the command NAME."""
     import base64
     import hashlib
     import zipfile
 
     dist = f"{name}-{version}.dist-info"
     files = {
-        f"{name}.py": b"VALUE = 42\n",
+        f"{name}.py": b"import sys\n\ndef main():\n    print(sys.prefix)\n" if console_script else b"VALUE = 42\n",
         f"{dist}/METADATA": f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n".encode(),
         f"{dist}/WHEEL": b"Wheel-Version: 1.0\nGenerator: envwrap-tests\nRoot-Is-Purelib: true\n"
                          b"Tag: py3-none-any\n",
     }
+    if console_script:
+        files[f"{dist}/entry_points.txt"] = f"[console_scripts]\n{name} = {name}:main\n".encode()
     record = []
     for path, data in files.items():
         digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
         record.append(f"{path},sha256={digest},{len(data)}")
     record.append(f"{dist}/RECORD,,")
     files[f"{dist}/RECORD"] = ("\n".join(record) + "\n").encode()
+    directory.mkdir(parents=True, exist_ok=True)
     wheel = directory / f"{name}-{version}-py3-none-any.whl"
     with zipfile.ZipFile(wheel, "w") as zf:
         for path, data in files.items():

@@ -11,12 +11,11 @@ import os
 import signal
 import subprocess
 import time
-import zipfile
 from pathlib import Path
 
 import pytest
 
-from conftest import ENVWRAP, isolated_user, require_shell
+from conftest import ENVWRAP, isolated_user, make_wheel, require_shell
 from shells import Shell
 
 q = Shell.quote
@@ -26,29 +25,7 @@ LONG = "l" * 140  # WORKON_HOME/LONG/bin/python is past 127 (and 256) bytes
 
 def console_wheel(directory: Path, name: str = "hello", version: str = "1.0") -> Path:
     """A pure-Python wheel with a console script NAME that prints sys.prefix."""
-    import base64
-    import hashlib
-
-    dist = f"{name}-{version}.dist-info"
-    files = {
-        f"{name}.py": b"import sys\n\ndef main():\n    print(sys.prefix)\n",
-        f"{dist}/METADATA": f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n".encode(),
-        f"{dist}/WHEEL": b"Wheel-Version: 1.0\nGenerator: envwrap-tests\nRoot-Is-Purelib: true\n"
-                         b"Tag: py3-none-any\n",
-        f"{dist}/entry_points.txt": f"[console_scripts]\n{name} = {name}:main\n".encode(),
-    }
-    record = []
-    for path, data in files.items():
-        digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
-        record.append(f"{path},sha256={digest},{len(data)}")
-    record.append(f"{dist}/RECORD,,")
-    files[f"{dist}/RECORD"] = ("\n".join(record) + "\n").encode()
-    directory.mkdir(parents=True, exist_ok=True)
-    wheel = directory / f"{name}-{version}-py3-none-any.whl"
-    with zipfile.ZipFile(wheel, "w") as zf:
-        for path, data in files.items():
-            zf.writestr(path, data)
-    return wheel
+    return make_wheel(directory, name, version, console_script=True)
 
 
 def backend(env: dict, *args: str, check: bool = False, **kw) -> subprocess.CompletedProcess:
