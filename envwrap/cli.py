@@ -36,20 +36,20 @@ def _json(data) -> None:
     _out(json.dumps(data, indent=2, ensure_ascii=False))
 
 
-# The shell commands that are plain backend calls. Each shell function calls the
-# verb named after itself, so that its --help, usage and messages name the
-# command the user typed; ``envwrap VERB`` names itself.
-COMMAND_VERBS = {
-    "lsvirtualenv": "ls",
-    "showvirtualenv": "show",
-    "rmvirtualenv": "rm",
-    "lssitepackages": "sitepackages",
-    "add2virtualenv": "add-path",
-    "toggleglobalsitepackages": "toggle-global",
-    "wipeenv": "wipe",
-    "setvirtualenvproject": "project",
-    "mvvirtualenv": "mv",
-}
+# The tables of commands and verbs (COMMAND_VERBS, NAME_VERBS, NAMES_VERBS, USAGE)
+# come from envwrap.commandtable, imported only when one is read: not on the
+# workon path.
+
+
+def __getattr__(name: str):
+    from envwrap import commandtable
+
+    if name == "USAGE":
+        return commandtable.usage()
+    if name in ("COMMAND_VERBS", "NAME_VERBS", "NAMES_VERBS"):
+        return getattr(commandtable, name)
+    raise AttributeError(f"module 'envwrap.cli' has no attribute {name!r}")
+
 
 _invoked_as: str | None = None  # the first argument of this run, set by main()
 
@@ -57,6 +57,8 @@ _invoked_as: str | None = None  # the first argument of this run, set by main()
 def _prog(verb: str) -> str:
     """What --help and messages call ``verb``: the shell command's name when the
     shell function called it, else ``envwrap VERB``."""
+    from envwrap.commandtable import COMMAND_VERBS
+
     if _invoked_as is not None and COMMAND_VERBS.get(_invoked_as) == verb:
         return _invoked_as
     return f"envwrap {verb}"
@@ -859,46 +861,6 @@ VERBS = {
     "vars": cmd_vars,
 }
 
-# The verbs whose first argument is an existing environment's name, and those
-# whose every argument is one: TAB completes names there. Each shell file keeps
-# its own static copy (completion starts no process); tests hold them equal.
-NAME_VERBS = frozenset({"path", "show", "run", "shell", "which", "vars", "rm", "cp", "mv", "export",
-                        "project", "sitepackages", "wipe", "repair", "upgrade"})
-NAMES_VERBS = frozenset({"rm", "upgrade"})
-
-
-USAGE = """usage: envwrap VERB [ARGS...]   (envwrap VERB --help for each)
-
-  init [SHELL]         print the code that loads envwrap into bash, zsh, fish or powershell
-  demo [SHELL]         interactive shell with envwrap and a throwaway WORKON_HOME
-  ls [-l|--json]       list environments (-l: python, status, last used, size, project)
-  path NAME            print an environment's directory
-  show [NAME] [--json] details of an environment
-  run NAME -- CMD...   run CMD inside an environment, without activating it here
-  shell NAME           start your shell with an environment active; exit returns here
-  which NAME CMD       print the path of CMD inside an environment
-  vars NAME [set K=V...|unset K...]  the environment's own variables (workon exports them)
-  gc [OPTIONS]         list (with --yes: remove) unused, broken or orphaned environments
-  new NAME [OPTIONS]   create an environment (mkvirtualenv without activating)
-  rm NAME...           remove environments
-  cp SRC [DEST]        copy an environment
-  mv OLD NEW           rename an environment (mvvirtualenv)
-  export NAME [-o FILE] write a TOML manifest of an environment (--format requirements)
-  import FILE [NAME]   make an environment from a manifest
-  project [ENV [DIR]]  bind an environment to a project directory
-  sitepackages [NAME]  list site-packages (--path: print the directory)
-  add-path [-d] DIR... add2virtualenv
-  toggle-global [-q]   toggleglobalsitepackages
-  wipe [NAME]          uninstall every package
-  repair NAME [-p PY]  re-point a broken environment at a working Python
-  upgrade [-p PY] NAME...  rebuild on another Python, keeping packages (--all-broken, --dry-run)
-  pythons              the interpreters -p VERSION finds (PATH, pyenv, uv, py launcher)
-  doctor [--fix] [--json]  list problems: broken envs, leftovers, settings
-  config [KEY [VALUE]] show or set workon_home, project_home, creator, python
-  seed [--update]      which pip new environments get, from where (--update: get the newest)
-"""
-
-
 def main(argv: list[str] | None = None) -> int:
     global _invoked_as
     args = sys.argv[1:] if argv is None else argv
@@ -926,14 +888,20 @@ def main(argv: list[str] | None = None) -> int:
 
 def _main(args: list[str]) -> int:
     if not args or args[0] in ("-h", "--help", "help"):
-        sys.stdout.write(USAGE)
+        from envwrap.commandtable import usage
+
+        sys.stdout.write(usage())
         return 0 if args else 2
     if args[0] in ("-V", "--version"):
         from envwrap import __version__
 
         _out(f"envwrap {__version__}")
         return 0
-    verb = VERBS.get(COMMAND_VERBS.get(args[0], args[0]))
+    verb = VERBS.get(args[0])
+    if verb is None:  # a shell command's own name: lsvirtualenv is ls
+        from envwrap.commandtable import COMMAND_VERBS
+
+        verb = VERBS.get(COMMAND_VERBS.get(args[0], ""))
     try:
         if verb is None:
             raise UserError(f"unknown verb '{args[0]}' (envwrap --help lists them)", 2)

@@ -283,14 +283,17 @@ workon() {
     fi
     __envwrap_run workon "$@"
 }
+# BEGIN generated: commands
+# (made by `make shells` from envwrap/commandtable.py; edit the table, not this)
+# EVAL commands evaluate the code the backend prints; the others call the
+# backend verb named after the command (so that --help and messages name it):
+# envwrap's `showvirtualenv` is `envwrap show`, and so on.
 mkvirtualenv() { __envwrap_run mkvirtualenv "$@"; }
 mktmpenv() { __envwrap_run mktmpenv "$@"; }
 cpvirtualenv() { __envwrap_run cpvirtualenv "$@"; }
 mkproject() { __envwrap_run mkproject "$@"; }
 cdsitepackages() { __envwrap_run cdsitepackages "$@"; }
 cdproject() { __envwrap_run cdproject "$@"; }
-# These call the backend verb named after the command (so that --help and
-# messages name it): envwrap's `showvirtualenv` is `envwrap show`, and so on.
 showvirtualenv() { __envwrap_call showvirtualenv "$@"; }
 lssitepackages() { __envwrap_call lssitepackages "$@"; }
 add2virtualenv() { __envwrap_call add2virtualenv "$@"; }
@@ -298,6 +301,8 @@ toggleglobalsitepackages() { __envwrap_call toggleglobalsitepackages "$@"; }
 wipeenv() { __envwrap_call wipeenv "$@"; }
 setvirtualenvproject() { __envwrap_call setvirtualenvproject "$@"; }
 mvvirtualenv() { __envwrap_call mvvirtualenv "$@"; }
+allvirtualenv() { __envwrap_call allvirtualenv "$@"; }
+# END generated: commands
 # `envwrap config KEY VALUE` (or --unset) may move WORKON_HOME: the backend then
 # prints code that brings this shell's WORKON_HOME up to date at once.
 envwrap() {
@@ -344,11 +349,6 @@ cdvirtualenv() {
     \builtin cd -- "$VIRTUAL_ENV${1:+/$1}" || \return
 }
 
-# allvirtualenv CMD...: CMD in every environment, under a header with its name.
-# The backend runs them all (one process; each CMD with the environment that
-# `envwrap run` gives it, in the env's directory), as in every shell.
-allvirtualenv() { __envwrap_call allvirtualenv "$@"; }
-
 # ----------------------------------------------------------------- completion
 # No Python per TAB: names come from the same glob as lsvirtualenv -b.
 
@@ -389,6 +389,12 @@ __envwrap_complete_first_name() {
     \return 0
 }
 
+# setvirtualenvproject ENV DIR: a name first; registered with -o default, so
+# that readline completes file names where this offers nothing.
+__envwrap_complete_name_then_files() {
+    __envwrap_complete_first_name
+}
+
 __envwrap_complete_subdirs() {
     local __envwrap_base
     if [ "${COMP_WORDS[0]}" = cdsitepackages ]; then
@@ -408,13 +414,7 @@ __envwrap_complete_subdirs() {
     \return 0
 }
 
-# envwrap VERB NAME: the public verbs (envwrap --help), then names where the verb
-# takes one (first argument; every argument for rm and upgrade). Static copies of
-# cli.USAGE, cli.NAME_VERBS and cli.NAMES_VERBS (tests keep them equal).
-__envwrap_verbs=(init demo ls path show run shell which vars gc new rm cp mv export import project sitepackages add-path toggle-global wipe repair upgrade pythons doctor config seed)
-__envwrap_name_verbs=(path show run shell which vars rm cp mv export project sitepackages wipe repair upgrade)
-__envwrap_names_verbs=(rm upgrade)
-
+# envwrap VERB NAME: the verbs, then names (the lists are in the generated block below).
 __envwrap_complete_envwrap() {
     local __envwrap_v __envwrap_verb="${COMP_WORDS[1]-}"
     COMPREPLY=()
@@ -436,10 +436,19 @@ __envwrap_complete_envwrap() {
     \return 0
 }
 
-\builtin complete -F __envwrap_complete_names workon rmvirtualenv cpvirtualenv showvirtualenv
-\builtin complete -F __envwrap_complete_envwrap envwrap
-\builtin complete -F __envwrap_complete_subdirs cdvirtualenv cdsitepackages
+# BEGIN generated: completion
+# (made by `make shells` from envwrap/commandtable.py; edit the table, not this)
+# envwrap VERB NAME: the public verbs (envwrap --help), then names where the verb
+# takes one (first argument; every argument for rm and upgrade).
+__envwrap_verbs=(init demo ls path show run shell which vars gc new rm cp mv export import project sitepackages add-path toggle-global wipe repair upgrade pythons doctor config seed)
+__envwrap_name_verbs=(path show run shell which vars rm cp mv export project sitepackages wipe repair upgrade)
+__envwrap_names_verbs=(rm upgrade)
+\builtin complete -F __envwrap_complete_names workon cpvirtualenv showvirtualenv lssitepackages toggleglobalsitepackages wipeenv rmvirtualenv
+\builtin complete -F __envwrap_complete_subdirs cdsitepackages cdvirtualenv
+\builtin complete -o default -F __envwrap_complete_name_then_files setvirtualenvproject
 \builtin complete -F __envwrap_complete_first_name mvvirtualenv
+\builtin complete -F __envwrap_complete_envwrap envwrap
+# END generated: completion
 
 # virtualenvwrapper's `initialize` hook, sourced once at load (a file test, no
 # process): VIRTUALENVWRAPPER_HOOK_DIR, else WORKON_HOME.

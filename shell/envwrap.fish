@@ -363,6 +363,8 @@ function workon --description 'Activate an environment; with no name, list them'
     __envwrap_run workon $argv
 end
 
+# BEGIN generated: commands
+# (made by `make shells` from envwrap/commandtable.py; edit the table, not this)
 function mkvirtualenv --description 'Create an environment in WORKON_HOME and activate it'
     __envwrap_run mkvirtualenv $argv
 end
@@ -387,25 +389,6 @@ function cdproject --description "cd to the active environment's project directo
     __envwrap_run cdproject $argv
 end
 
-# rmvirtualenv and the commands below call the backend verb named after the
-# command (so that --help and messages name it): `showvirtualenv` is `envwrap show`.
-function rmvirtualenv --description 'Remove environments'
-    set -l h (__envwrap_workon_home)
-    for n in $argv
-        test -n "$h"; or break
-        __envwrap_leave_dir "$h/$n" "$h"
-        test -z "$__envwrap_left"; or break
-    end
-    __envwrap_call rmvirtualenv $argv
-    set -l st $status
-    __envwrap_back_dir
-    return $st
-end
-
-function mvvirtualenv --description 'Rename an environment'
-    __envwrap_call mvvirtualenv $argv
-end
-
 function showvirtualenv --description 'Show details of an environment (default: the active one)'
     __envwrap_call showvirtualenv $argv
 end
@@ -428,6 +411,29 @@ end
 
 function setvirtualenvproject --description 'Bind an environment to a project directory'
     __envwrap_call setvirtualenvproject $argv
+end
+
+function mvvirtualenv --description 'Rename an environment'
+    __envwrap_call mvvirtualenv $argv
+end
+
+function allvirtualenv --description 'Run a command in every environment'
+    __envwrap_call allvirtualenv $argv
+end
+# END generated: commands
+
+# rmvirtualenv NAME...: first out of an environment about to be removed.
+function rmvirtualenv --description 'Remove environments'
+    set -l h (__envwrap_workon_home)
+    for n in $argv
+        test -n "$h"; or break
+        __envwrap_leave_dir "$h/$n" "$h"
+        test -z "$__envwrap_left"; or break
+    end
+    __envwrap_call rmvirtualenv $argv
+    set -l st $status
+    __envwrap_back_dir
+    return $st
 end
 
 # `envwrap config KEY VALUE` (or --unset) may move WORKON_HOME: the backend then
@@ -469,13 +475,6 @@ function cdvirtualenv --description "cd to the active environment's directory"
     else
         cd -- "$VIRTUAL_ENV"
     end
-end
-
-# allvirtualenv CMD...: CMD in every environment, under a header with its name.
-# The backend runs them all (one process; each CMD with the environment that
-# `envwrap run` gives it, in the env's directory), as in every shell.
-function allvirtualenv --description 'Run a command in every environment'
-    __envwrap_call allvirtualenv $argv
 end
 
 # ----------------------------------------------------------------- virtualfish
@@ -718,13 +717,7 @@ function __envwrap_complete_subdirs --description 'Complete directories inside t
     end
 end
 
-# envwrap VERB NAME: the public verbs (envwrap --help), then names where the verb
-# takes one (first argument; every argument for rm and upgrade). Static copies of
-# cli.USAGE, cli.NAME_VERBS and cli.NAMES_VERBS (tests keep them equal).
-set -g __envwrap_verbs init demo ls path show run shell which vars gc new rm cp mv export import project sitepackages add-path toggle-global wipe repair upgrade pythons doctor config seed
-set -g __envwrap_name_verbs path show run shell which vars rm cp mv export project sitepackages wipe repair upgrade
-set -g __envwrap_names_verbs rm upgrade
-
+# envwrap VERB NAME: the verbs, then names (the lists are in the generated block below).
 function __envwrap_wants_name --description 'Whether TAB after envwrap VERB is at an environment name'
     set -l words (commandline -opc)
     test (count $words) -ge 2; or return 1
@@ -732,32 +725,18 @@ function __envwrap_wants_name --description 'Whether TAB after envwrap VERB is a
     test (count $words) -eq 2; and contains -- $words[2] $__envwrap_name_verbs
 end
 
-function __envwrap_register_completions --description 'Register the TAB completions of the envwrap commands'
-    # Erase first, so that loading envwrap twice registers everything once.
-    for cmd in workon mkvirtualenv mktmpenv mkproject cpvirtualenv rmvirtualenv showvirtualenv lsvirtualenv \
-        cdvirtualenv cdsitepackages cdproject lssitepackages add2virtualenv toggleglobalsitepackages \
-        wipeenv setvirtualenvproject allvirtualenv mvvirtualenv envwrap
-        complete -c $cmd -e
-    end
-
-    complete -c envwrap -f -n __fish_use_subcommand -a "$__envwrap_verbs"
-    complete -c envwrap -f -n __envwrap_wants_name -a '(__envwrap_names)'
-
-    complete -c workon -f -a '(__envwrap_names)'
+# The options of the envwrap commands, for TAB; __envwrap_register_completions
+# (generated below) registers what their arguments are and calls this.
+function __envwrap_register_options --description 'Register the TAB completions of the options of the envwrap commands'
     complete -c workon -s c -l cd -d 'cd to the project directory'
     complete -c workon -s n -l no-cd -d 'do not cd to the project directory'
     complete -c workon -s h -l help -d 'show help'
 
     for cmd in rmvirtualenv cpvirtualenv showvirtualenv toggleglobalsitepackages wipeenv lssitepackages
-        complete -c $cmd -f -a '(__envwrap_names)'
         complete -c $cmd -s h -l help -d 'show help'
     end
     complete -c toggleglobalsitepackages -s q -d 'say nothing'
     complete -c lssitepackages -l path -d 'print the directory only'
-    complete -c setvirtualenvproject -a '(__envwrap_names)'
-    # mvvirtualenv OLD NEW: only OLD is an existing name (NEW is a free one).
-    complete -c mvvirtualenv -f
-    complete -c mvvirtualenv -f -n 'test (count (commandline -opc)) -eq 1' -a '(__envwrap_names)'
     complete -c mvvirtualenv -s h -l help -d 'show help'
 
     for cmd in mkvirtualenv mktmpenv mkproject
@@ -789,12 +768,42 @@ function __envwrap_register_completions --description 'Register the TAB completi
     complete -c lsvirtualenv -s l -l long -d 'details for each environment'
     complete -c lsvirtualenv -l json -d 'details as JSON'
 
-    complete -c cdvirtualenv -f -a '(__envwrap_complete_subdirs)'
-    complete -c cdsitepackages -f -a '(__envwrap_complete_subdirs site)'
     complete -c cdproject -f
     complete -c add2virtualenv -s d -d 'remove the directories instead'
-    complete -c allvirtualenv -x -a '(__fish_complete_subcommand)'
 end
+
+# BEGIN generated: completion
+# (made by `make shells` from envwrap/commandtable.py; edit the table, not this)
+# envwrap VERB NAME: the public verbs (envwrap --help), then names where the verb
+# takes one (first argument; every argument for rm and upgrade).
+set -g __envwrap_verbs init demo ls path show run shell which vars gc new rm cp mv export import project sitepackages add-path toggle-global wipe repair upgrade pythons doctor config seed
+set -g __envwrap_name_verbs path show run shell which vars rm cp mv export project sitepackages wipe repair upgrade
+set -g __envwrap_names_verbs rm upgrade
+
+function __envwrap_register_completions --description 'Register the TAB completions of the envwrap commands'
+    # Erase first, so that loading envwrap twice registers everything once.
+    for cmd in workon mkvirtualenv mktmpenv cpvirtualenv mkproject cdsitepackages cdproject showvirtualenv lssitepackages add2virtualenv toggleglobalsitepackages wipeenv setvirtualenvproject mvvirtualenv allvirtualenv rmvirtualenv lsvirtualenv cdvirtualenv envwrap
+        complete -c $cmd -e
+    end
+    complete -c workon -f -a '(__envwrap_names)'
+    complete -c cpvirtualenv -f -a '(__envwrap_names)'
+    complete -c cdsitepackages -f -a '(__envwrap_complete_subdirs site)'
+    complete -c showvirtualenv -f -a '(__envwrap_names)'
+    complete -c lssitepackages -f -a '(__envwrap_names)'
+    complete -c toggleglobalsitepackages -f -a '(__envwrap_names)'
+    complete -c wipeenv -f -a '(__envwrap_names)'
+    complete -c setvirtualenvproject -n 'test (count (commandline -opc)) -eq 1' -a '(__envwrap_names)'
+    complete -c mvvirtualenv -f
+    complete -c mvvirtualenv -f -n 'test (count (commandline -opc)) -eq 1' -a '(__envwrap_names)'
+    complete -c allvirtualenv -x -a '(__fish_complete_subcommand)'
+    complete -c rmvirtualenv -f -a '(__envwrap_names)'
+    complete -c cdvirtualenv -f -a '(__envwrap_complete_subdirs)'
+    complete -c envwrap -f -n __fish_use_subcommand -a "$__envwrap_verbs"
+    complete -c envwrap -f -n __envwrap_wants_name -a '(__envwrap_names)'
+    # Their options (hand-written: what each one takes is its parser's business).
+    __envwrap_register_options
+end
+# END generated: completion
 __envwrap_register_completions
 
 # virtualenvwrapper's `initialize` hook, as initialize.fish, sourced once at load

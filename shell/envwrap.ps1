@@ -449,6 +449,16 @@ function global:workon {
     __envwrap_run workon @argv
 }
 
+# BEGIN generated: commands
+# (made by `make shells` from envwrap/commandtable.py; edit the table, not this)
+function global:mkvirtualenv {
+    __envwrap_run mkvirtualenv @args
+}
+
+function global:mktmpenv {
+    __envwrap_run mktmpenv @args
+}
+
 function global:cpvirtualenv {
     param([string]$EnvName)
     $argv = @($args)
@@ -458,31 +468,21 @@ function global:cpvirtualenv {
     __envwrap_run cpvirtualenv @argv
 }
 
-function global:rmvirtualenv {
-    param([string]$EnvName)
-    $argv = @($args)
-    if ($PSBoundParameters.ContainsKey('EnvName')) {
-        $argv = @($EnvName) + $argv
-    }
-    $h = __envwrap_workon_home
-    $left = $null
-    foreach ($name in $argv) {
-        if (-not $h -or $left) {
-            break
-        }
-        $left = __envwrap_leave_dir ([IO.Path]::Combine($h, [string]$name)) $h
-    }
-    __envwrap_call rmvirtualenv @argv
-    __envwrap_back_dir $left
+function global:mkproject {
+    __envwrap_run mkproject @args
 }
 
-function global:mvvirtualenv {
-    param([string]$EnvName)
+function global:cdsitepackages {
+    param([string]$SubDir)
     $argv = @($args)
-    if ($PSBoundParameters.ContainsKey('EnvName')) {
-        $argv = @($EnvName) + $argv
+    if ($PSBoundParameters.ContainsKey('SubDir')) {
+        $argv = @($SubDir) + $argv
     }
-    __envwrap_call mvvirtualenv @argv
+    __envwrap_run cdsitepackages @argv
+}
+
+function global:cdproject {
+    __envwrap_run cdproject @args
 }
 
 function global:showvirtualenv {
@@ -501,6 +501,10 @@ function global:lssitepackages {
         $argv = @($EnvName) + $argv
     }
     __envwrap_call lssitepackages @argv
+}
+
+function global:add2virtualenv {
+    __envwrap_call add2virtualenv @args
 }
 
 function global:toggleglobalsitepackages {
@@ -530,28 +534,36 @@ function global:setvirtualenvproject {
     __envwrap_call setvirtualenvproject @argv
 }
 
-function global:mkvirtualenv {
-    __envwrap_run mkvirtualenv @args
+function global:mvvirtualenv {
+    param([string]$EnvName)
+    $argv = @($args)
+    if ($PSBoundParameters.ContainsKey('EnvName')) {
+        $argv = @($EnvName) + $argv
+    }
+    __envwrap_call mvvirtualenv @argv
 }
 
-function global:mktmpenv {
-    __envwrap_run mktmpenv @args
+function global:allvirtualenv {
+    __envwrap_call allvirtualenv @args
 }
+# END generated: commands
 
-function global:mkproject {
-    __envwrap_run mkproject @args
-}
-
-function global:cdsitepackages {
-    __envwrap_run cdsitepackages @args
-}
-
-function global:cdproject {
-    __envwrap_run cdproject @args
-}
-
-function global:add2virtualenv {
-    __envwrap_call add2virtualenv @args
+function global:rmvirtualenv {
+    param([string]$EnvName)
+    $argv = @($args)
+    if ($PSBoundParameters.ContainsKey('EnvName')) {
+        $argv = @($EnvName) + $argv
+    }
+    $h = __envwrap_workon_home
+    $left = $null
+    foreach ($name in $argv) {
+        if (-not $h -or $left) {
+            break
+        }
+        $left = __envwrap_leave_dir ([IO.Path]::Combine($h, [string]$name)) $h
+    }
+    __envwrap_call rmvirtualenv @argv
+    __envwrap_back_dir $left
 }
 
 # `envwrap config KEY VALUE` (or --unset) may move WORKON_HOME: the backend then
@@ -609,14 +621,6 @@ function global:cdvirtualenv {
     Set-Location -LiteralPath $target
 }
 
-# allvirtualenv COMMAND ARGS...: COMMAND in every environment, under a header
-# with its name. The backend runs them all (one process; each COMMAND with the
-# environment that `envwrap run` gives it, in the env's directory), as in every
-# shell; so COMMAND is a program, not a cmdlet or function of this session.
-function global:allvirtualenv {
-    __envwrap_call allvirtualenv @args
-}
-
 # ----------------------------------------------------------------- completion
 # No Python per TAB: names come from the same listing as lsvirtualenv -b.
 
@@ -660,13 +664,34 @@ function global:__envwrap_complete_names {
     }
 }
 
-# Directories below the active environment (or its site-packages).
+# Directories below the active environment (with -Site: below its site-packages,
+# Lib\site-packages on Windows, else the first lib/python*/site-packages).
 function global:__envwrap_complete_subdirs {
-    param([string]$Typed)
+    param([string]$Typed, [switch]$Site)
     Set-StrictMode -Off
     $base = [Environment]::GetEnvironmentVariable('VIRTUAL_ENV')
     if (-not $base -or -not [IO.Directory]::Exists($base)) {
         return
+    }
+    if ($Site) {
+        $found = [IO.Path]::Combine([IO.Path]::Combine($base, 'Lib'), 'site-packages')
+        if (-not [IO.Directory]::Exists($found)) {
+            $found = $null
+            $lib = [IO.Path]::Combine($base, 'lib')
+            if ([IO.Directory]::Exists($lib)) {
+                foreach ($py in [IO.Directory]::GetDirectories($lib, 'python*')) {
+                    $candidate = [IO.Path]::Combine($py, 'site-packages')
+                    if ([IO.Directory]::Exists($candidate)) {
+                        $found = $candidate
+                        break
+                    }
+                }
+            }
+        }
+        if (-not $found) {
+            return
+        }
+        $base = $found
     }
     $typedPath = ([string]$Typed).Trim([char]39, [char]34).Replace('\', '/')
     $cut = $typedPath.LastIndexOf('/')
@@ -690,19 +715,29 @@ function global:__envwrap_complete_subdirs {
     }
 }
 
-Register-ArgumentCompleter -ParameterName EnvName -CommandName @(
-    'workon', 'rmvirtualenv', 'cpvirtualenv', 'showvirtualenv', 'lssitepackages',
-    'toggleglobalsitepackages', 'wipeenv', 'setvirtualenvproject', 'mvvirtualenv') -ScriptBlock {
+# BEGIN generated: completion
+# (made by `make shells` from envwrap/commandtable.py; edit the table, not this)
+Register-ArgumentCompleter -ParameterName EnvName -CommandName @('workon', 'cpvirtualenv', 'showvirtualenv', 'lssitepackages', 'toggleglobalsitepackages', 'wipeenv', 'setvirtualenvproject', 'mvvirtualenv', 'rmvirtualenv') -ScriptBlock {
     param($commandName, $parameterName, $wordToComplete, $commandAst, $fakeBoundParameters)
     __envwrap_complete_names $wordToComplete
 }
 
+Register-ArgumentCompleter -ParameterName SubDir -CommandName @('cdvirtualenv') -ScriptBlock {
+    param($commandName, $parameterName, $wordToComplete, $commandAst, $fakeBoundParameters)
+    __envwrap_complete_subdirs $wordToComplete
+}
+
+Register-ArgumentCompleter -ParameterName SubDir -CommandName @('cdsitepackages') -ScriptBlock {
+    param($commandName, $parameterName, $wordToComplete, $commandAst, $fakeBoundParameters)
+    __envwrap_complete_subdirs $wordToComplete -Site
+}
+
 # envwrap VERB NAME: the public verbs (envwrap --help), then names where the verb
-# takes one (first argument; every argument for rm and upgrade). Static copies of
-# cli.USAGE, cli.NAME_VERBS and cli.NAMES_VERBS (tests keep them equal).
+# takes one (first argument; every argument for rm and upgrade).
 $global:__envwrap_verbs = @('init', 'demo', 'ls', 'path', 'show', 'run', 'shell', 'which', 'vars', 'gc', 'new', 'rm', 'cp', 'mv', 'export', 'import', 'project', 'sitepackages', 'add-path', 'toggle-global', 'wipe', 'repair', 'upgrade', 'pythons', 'doctor', 'config', 'seed')
 $global:__envwrap_name_verbs = @('path', 'show', 'run', 'shell', 'which', 'vars', 'rm', 'cp', 'mv', 'export', 'project', 'sitepackages', 'wipe', 'repair', 'upgrade')
 $global:__envwrap_names_verbs = @('rm', 'upgrade')
+# END generated: completion
 
 Register-ArgumentCompleter -Native -CommandName envwrap -ScriptBlock {
     param($wordToComplete, $commandAst, $cursorPosition)
@@ -722,11 +757,6 @@ Register-ArgumentCompleter -Native -CommandName envwrap -ScriptBlock {
         ($words.Count -eq 2 -and $global:__envwrap_name_verbs -ccontains $verb)) {
         __envwrap_complete_names $wordToComplete
     }
-}
-
-Register-ArgumentCompleter -ParameterName SubDir -CommandName cdvirtualenv -ScriptBlock {
-    param($commandName, $parameterName, $wordToComplete, $commandAst, $fakeBoundParameters)
-    __envwrap_complete_subdirs $wordToComplete
 }
 
 # virtualenvwrapper's `initialize` hook, as initialize.ps1, dot-sourced once at

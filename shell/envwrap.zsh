@@ -280,14 +280,17 @@ workon() {
     fi
     __envwrap_run workon "$@"
 }
+# BEGIN generated: commands
+# (made by `make shells` from envwrap/commandtable.py; edit the table, not this)
+# EVAL commands evaluate the code the backend prints; the others call the
+# backend verb named after the command (so that --help and messages name it):
+# envwrap's `showvirtualenv` is `envwrap show`, and so on.
 mkvirtualenv() { __envwrap_run mkvirtualenv "$@"; }
 mktmpenv() { __envwrap_run mktmpenv "$@"; }
 cpvirtualenv() { __envwrap_run cpvirtualenv "$@"; }
 mkproject() { __envwrap_run mkproject "$@"; }
 cdsitepackages() { __envwrap_run cdsitepackages "$@"; }
 cdproject() { __envwrap_run cdproject "$@"; }
-# These call the backend verb named after the command (so that --help and
-# messages name it): envwrap's `showvirtualenv` is `envwrap show`, and so on.
 showvirtualenv() { __envwrap_call showvirtualenv "$@"; }
 lssitepackages() { __envwrap_call lssitepackages "$@"; }
 add2virtualenv() { __envwrap_call add2virtualenv "$@"; }
@@ -295,6 +298,8 @@ toggleglobalsitepackages() { __envwrap_call toggleglobalsitepackages "$@"; }
 wipeenv() { __envwrap_call wipeenv "$@"; }
 setvirtualenvproject() { __envwrap_call setvirtualenvproject "$@"; }
 mvvirtualenv() { __envwrap_call mvvirtualenv "$@"; }
+allvirtualenv() { __envwrap_call allvirtualenv "$@"; }
+# END generated: commands
 # `envwrap config KEY VALUE` (or --unset) may move WORKON_HOME: the backend then
 # prints code that brings this shell's WORKON_HOME up to date at once.
 envwrap() {
@@ -342,11 +347,6 @@ cdvirtualenv() {
     \builtin cd -- "$VIRTUAL_ENV${1:+/$1}"
 }
 
-# allvirtualenv CMD...: CMD in every environment, under a header with its name.
-# The backend runs them all (one process; each CMD with the environment that
-# `envwrap run` gives it, in the env's directory), as in every shell.
-allvirtualenv() { __envwrap_call allvirtualenv "$@"; }
-
 # ----------------------------------------------------------------- completion
 # No Python per TAB: names come from the same glob as lsvirtualenv -b.
 
@@ -364,6 +364,17 @@ __envwrap_complete_first_name() {
     compadd -a __envwrap_found
 }
 
+# setvirtualenvproject ENV DIR: a name first, then file names.
+__envwrap_complete_name_then_files() {
+    \builtin emulate -L zsh
+    if (( CURRENT == 2 )); then
+        __envwrap_scan
+        compadd -a __envwrap_found
+        \return
+    fi
+    _files
+}
+
 __envwrap_complete_subdirs() {
     \builtin emulate -L zsh
     local -a __envwrap_base
@@ -376,14 +387,7 @@ __envwrap_complete_subdirs() {
     _path_files -/ -W "$__envwrap_base[1]"
 }
 
-# envwrap VERB NAME: the public verbs (envwrap --help), then names where the verb
-# takes one (first argument; every argument for rm and upgrade). Static copies of
-# cli.USAGE, cli.NAME_VERBS and cli.NAMES_VERBS (tests keep them equal).
-typeset -ga __envwrap_verbs __envwrap_name_verbs __envwrap_names_verbs
-__envwrap_verbs=(init demo ls path show run shell which vars gc new rm cp mv export import project sitepackages add-path toggle-global wipe repair upgrade pythons doctor config seed)
-__envwrap_name_verbs=(path show run shell which vars rm cp mv export project sitepackages wipe repair upgrade)
-__envwrap_names_verbs=(rm upgrade)
-
+# envwrap VERB NAME: the verbs, then names (the lists are in the generated block below).
 __envwrap_complete_envwrap() {
     \builtin emulate -L zsh
     if (( CURRENT == 2 )); then
@@ -399,12 +403,23 @@ __envwrap_complete_envwrap() {
     \return 1
 }
 
+# BEGIN generated: completion
+# (made by `make shells` from envwrap/commandtable.py; edit the table, not this)
+# envwrap VERB NAME: the public verbs (envwrap --help), then names where the verb
+# takes one (first argument; every argument for rm and upgrade).
+typeset -ga __envwrap_verbs __envwrap_name_verbs __envwrap_names_verbs
+__envwrap_verbs=(init demo ls path show run shell which vars gc new rm cp mv export import project sitepackages add-path toggle-global wipe repair upgrade pythons doctor config seed)
+__envwrap_name_verbs=(path show run shell which vars rm cp mv export project sitepackages wipe repair upgrade)
+__envwrap_names_verbs=(rm upgrade)
+
 __envwrap_compdef() {
-    compdef __envwrap_complete_names workon rmvirtualenv cpvirtualenv showvirtualenv
-    compdef __envwrap_complete_envwrap envwrap
-    compdef __envwrap_complete_subdirs cdvirtualenv cdsitepackages
+    compdef __envwrap_complete_names workon cpvirtualenv showvirtualenv lssitepackages toggleglobalsitepackages wipeenv rmvirtualenv
+    compdef __envwrap_complete_subdirs cdsitepackages cdvirtualenv
+    compdef __envwrap_complete_name_then_files setvirtualenvproject
     compdef __envwrap_complete_first_name mvvirtualenv
+    compdef __envwrap_complete_envwrap envwrap
 }
+# END generated: completion
 
 # compinit may run before or after this file. If it already ran, register now;
 # if not, register at the first prompt (by then the rc files have finished).

@@ -1,0 +1,286 @@
+"""``make shells``: write the command and completion sections of the shell files.
+
+    python -m envwrap._gen           rewrite the generated blocks of shell/envwrap.*
+    python -m envwrap._gen --check   exit 1 (naming the files) if any is out of date
+
+Each shell file keeps a few blocks between ``# BEGIN generated: WHAT`` and
+``# END generated: WHAT`` lines; their text is made here from
+:mod:`envwrap.commandtable` and nothing else, so the four shells define the same
+commands and register the same completions. Everything outside the blocks is
+hand-written: the helpers, and the commands whose body is the shell's own
+(the table's ``custom`` rows). The generated text is committed, so loading a
+shell file still runs no Python and no process; tests/test_table.py fails when
+regenerating would change a file. A dev tool: nothing at run time imports it.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+from envwrap import commandtable as t
+
+SHELL_DIR = Path(__file__).resolve().parent.parent / "shell"
+FILES = {"bash": "envwrap.bash", "zsh": "envwrap.zsh", "fish": "envwrap.fish", "powershell": "envwrap.ps1"}
+
+_NOTE = "made by `make shells` from envwrap/commandtable.py; edit the table, not this"
+
+
+def _generated() -> list[t.Command]:
+    return [c for c in t.COMMANDS if not c.custom]
+
+
+def _with(completes: str) -> list[str]:
+    return [c.name for c in t.COMMANDS if c.completes == completes]
+
+
+def _name_verbs() -> list[str]:
+    return [v for v in t.PUBLIC_VERBS if v in t.NAME_VERBS]
+
+
+def _names_verbs() -> list[str]:
+    return [v for v in t.PUBLIC_VERBS if v in t.NAMES_VERBS]
+
+
+# ----------------------------------------------------------------- bash and zsh
+
+def posix_commands(shell: str) -> str:
+    """bash and zsh read the same definitions."""
+    lines = [
+        "# EVAL commands evaluate the code the backend prints; the others call the",
+        "# backend verb named after the command (so that --help and messages name it):",
+        "# envwrap's `showvirtualenv` is `envwrap show`, and so on.",
+    ]
+    for c in _generated():
+        runner = "__envwrap_run" if c.kind == t.EVAL else "__envwrap_call"
+        lines.append(f'{c.name}() {{ {runner} {c.name} "$@"; }}')
+    return "\n".join(lines)
+
+
+# TAB completion kind -> the completion function of shell/envwrap.{bash,zsh}.
+POSIX_COMPLETERS = {
+    t.NAMES: "__envwrap_complete_names",
+    t.FIRST_NAME: "__envwrap_complete_first_name",
+    t.NAME_THEN_FILES: "__envwrap_complete_name_then_files",
+    t.SUBDIRS: "__envwrap_complete_subdirs",
+    t.SITE_SUBDIRS: "__envwrap_complete_subdirs",
+    t.VERBS: "__envwrap_complete_envwrap",
+}
+
+
+def _posix_verb_lists() -> list[str]:
+    return [
+        f"__envwrap_verbs=({' '.join(t.PUBLIC_VERBS)})",
+        f"__envwrap_name_verbs=({' '.join(_name_verbs())})",
+        f"__envwrap_names_verbs=({' '.join(_names_verbs())})",
+    ]
+
+
+def _posix_registrations() -> list[tuple[str, list[str]]]:
+    """(completion function, its commands), one per function."""
+    out: dict[str, list[str]] = {}
+    for c in t.COMMANDS:
+        function = POSIX_COMPLETERS.get(c.completes)
+        if function:  # COMMAND and NOTHING: the shell's default
+            out.setdefault(function, []).append(c.name)
+    return list(out.items())
+
+
+def bash_completion(shell: str = "bash") -> str:
+    lines = [
+        "# envwrap VERB NAME: the public verbs (envwrap --help), then names where the verb",
+        "# takes one (first argument; every argument for rm and upgrade).",
+        *_posix_verb_lists(),
+    ]
+    for function, names in _posix_registrations():
+        # bash-only: a name first, then readline's own file names.
+        default = "-o default " if function == POSIX_COMPLETERS[t.NAME_THEN_FILES] else ""
+        lines.append(f"\\builtin complete {default}-F {function} {' '.join(names)}")
+    return "\n".join(lines)
+
+
+def zsh_completion(shell: str = "zsh") -> str:
+    lines = [
+        "# envwrap VERB NAME: the public verbs (envwrap --help), then names where the verb",
+        "# takes one (first argument; every argument for rm and upgrade).",
+        "typeset -ga __envwrap_verbs __envwrap_name_verbs __envwrap_names_verbs",
+        *_posix_verb_lists(),
+        "",
+        "__envwrap_compdef() {",
+    ]
+    for function, names in _posix_registrations():
+        lines.append(f"    compdef {function} {' '.join(names)}")
+    lines.append("}")
+    return "\n".join(lines)
+
+
+# ----------------------------------------------------------------- fish
+
+def _fish_word(text: str) -> str:
+    if "'" not in text:
+        return f"'{text}'"
+    if any(ch in text for ch in '"$\\'):
+        raise ValueError(f"cannot quote {text!r} for fish here")
+    return f'"{text}"'
+
+
+def fish_commands(shell: str = "fish") -> str:
+    blocks = []
+    for c in _generated():
+        runner = "__envwrap_run" if c.kind == t.EVAL else "__envwrap_call"
+        blocks.append(f"function {c.name} --description {_fish_word(c.summary)}\n"
+                      f"    {runner} {c.name} $argv\nend")
+    return "\n\n".join(blocks)
+
+
+_FISH_FIRST = "'test (count (commandline -opc)) -eq 1'"
+FISH_COMPLETERS = {
+    t.NAMES: ["-f -a '(__envwrap_names)'"],
+    t.FIRST_NAME: ["-f", f"-f -n {_FISH_FIRST} -a '(__envwrap_names)'"],
+    t.NAME_THEN_FILES: [f"-n {_FISH_FIRST} -a '(__envwrap_names)'"],
+    t.SUBDIRS: ["-f -a '(__envwrap_complete_subdirs)'"],
+    t.SITE_SUBDIRS: ["-f -a '(__envwrap_complete_subdirs site)'"],
+    t.VERBS: ["-f -n __fish_use_subcommand -a \"$__envwrap_verbs\"",
+              "-f -n __envwrap_wants_name -a '(__envwrap_names)'"],
+    t.COMMAND: ["-x -a '(__fish_complete_subcommand)'"],
+    t.NOTHING: [],
+}
+
+
+def fish_completion(shell: str = "fish") -> str:
+    lines = [
+        "# envwrap VERB NAME: the public verbs (envwrap --help), then names where the verb",
+        "# takes one (first argument; every argument for rm and upgrade).",
+        f"set -g __envwrap_verbs {' '.join(t.PUBLIC_VERBS)}",
+        f"set -g __envwrap_name_verbs {' '.join(_name_verbs())}",
+        f"set -g __envwrap_names_verbs {' '.join(_names_verbs())}",
+        "",
+        "function __envwrap_register_completions --description 'Register the TAB completions of the envwrap commands'",
+        "    # Erase first, so that loading envwrap twice registers everything once.",
+        f"    for cmd in {' '.join(c.name for c in t.COMMANDS)}",
+        "        complete -c $cmd -e",
+        "    end",
+    ]
+    for c in t.COMMANDS:
+        for spec in FISH_COMPLETERS[c.completes]:
+            lines.append(f"    complete -c {c.name} {spec}")
+    lines += ["    # Their options (hand-written: what each one takes is its parser's business).",
+              "    __envwrap_register_options", "end"]
+    return "\n".join(lines)
+
+
+# ----------------------------------------------------------------- PowerShell
+
+# Completion kind -> the parameter that carries the first argument, which
+# Register-ArgumentCompleter completes.
+PS_PARAMETERS = {t.NAMES: "EnvName", t.FIRST_NAME: "EnvName", t.NAME_THEN_FILES: "EnvName",
+                 t.SUBDIRS: "SubDir", t.SITE_SUBDIRS: "SubDir"}
+
+
+def ps_commands(shell: str = "powershell") -> str:
+    blocks = []
+    for c in _generated():
+        runner = "__envwrap_run" if c.kind == t.EVAL else "__envwrap_call"
+        parameter = PS_PARAMETERS.get(c.completes)
+        if parameter is None:
+            blocks.append(f"function global:{c.name} {{\n    {runner} {c.name} @args\n}}")
+            continue
+        blocks.append(
+            f"function global:{c.name} {{\n"
+            f"    param([string]${parameter})\n"
+            "    $argv = @($args)\n"
+            f"    if ($PSBoundParameters.ContainsKey('{parameter}')) {{\n"
+            f"        $argv = @(${parameter}) + $argv\n"
+            "    }\n"
+            f"    {runner} {c.name} @argv\n"
+            "}")
+    return "\n\n".join(blocks)
+
+
+def _ps_list(words) -> str:
+    return "@(" + ", ".join(f"'{w}'" for w in words) + ")"
+
+
+def _ps_register(parameter: str, names: list[str], call: str) -> str:
+    return (f"Register-ArgumentCompleter -ParameterName {parameter} -CommandName {_ps_list(names)} -ScriptBlock {{\n"
+            "    param($commandName, $parameterName, $wordToComplete, $commandAst, $fakeBoundParameters)\n"
+            f"    {call}\n"
+            "}")
+
+
+def ps_completion(shell: str = "powershell") -> str:
+    names = [c.name for c in t.COMMANDS if PS_PARAMETERS.get(c.completes) == "EnvName"]
+    parts = [
+        _ps_register("EnvName", names, "__envwrap_complete_names $wordToComplete"),
+        _ps_register("SubDir", _with(t.SUBDIRS), "__envwrap_complete_subdirs $wordToComplete"),
+        _ps_register("SubDir", _with(t.SITE_SUBDIRS), "__envwrap_complete_subdirs $wordToComplete -Site"),
+        "# envwrap VERB NAME: the public verbs (envwrap --help), then names where the verb\n"
+        "# takes one (first argument; every argument for rm and upgrade).\n"
+        f"$global:__envwrap_verbs = {_ps_list(t.PUBLIC_VERBS)}\n"
+        f"$global:__envwrap_name_verbs = {_ps_list(_name_verbs())}\n"
+        f"$global:__envwrap_names_verbs = {_ps_list(_names_verbs())}",
+    ]
+    return "\n\n".join(parts)
+
+
+# ----------------------------------------------------------------- files
+
+BLOCKS = {
+    "bash": {"commands": posix_commands, "completion": bash_completion},
+    "zsh": {"commands": posix_commands, "completion": zsh_completion},
+    "fish": {"commands": fish_commands, "completion": fish_completion},
+    "powershell": {"commands": ps_commands, "completion": ps_completion},
+}
+
+_BLOCK = re.compile(r"^# BEGIN generated: (\w+)\n.*?^# END generated: \1\n", re.M | re.S)
+
+
+def render(shell: str, text: str) -> str:
+    """``text`` (a shell file) with each generated block made afresh."""
+    makers = BLOCKS[shell]
+    seen = []
+
+    def block(match: re.Match) -> str:
+        what = match.group(1)
+        if what not in makers:
+            raise ValueError(f"{FILES[shell]}: unknown generated block {what!r}")
+        seen.append(what)
+        return f"# BEGIN generated: {what}\n# ({_NOTE})\n{makers[what](shell)}\n# END generated: {what}\n"
+
+    out = _BLOCK.sub(block, text)
+    if sorted(seen) != sorted(makers):
+        raise ValueError(f"{FILES[shell]}: needs exactly one of each generated block {sorted(makers)}, has {seen}")
+    return out
+
+
+def blocks(shell: str, text: str) -> dict[str, str]:
+    """The generated blocks' text in a shell file, by name."""
+    return {m.group(1): m.group(0) for m in _BLOCK.finditer(text)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    check = argv == ["--check"]
+    if argv and not check:
+        print("usage: python -m envwrap._gen [--check]", file=sys.stderr)
+        return 2
+    stale = []
+    for shell, name in FILES.items():
+        path = SHELL_DIR / name
+        text = path.read_text(encoding="utf-8")
+        new = render(shell, text)
+        if new != text:
+            stale.append(str(path))
+            if not check:
+                path.write_text(new, encoding="utf-8")
+    if check and stale:
+        print("out of date (run make shells): " + " ".join(stale), file=sys.stderr)
+        return 1
+    for path in stale:
+        print(f"wrote {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
