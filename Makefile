@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 SHELL_NAME ?= bash
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench clean shells
 
 $(BIN)/envwrap: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,6 +21,11 @@ demo: $(BIN)/envwrap
 # The whole suite: unit tests, and real bash, zsh and fish processes.
 test: $(BIN)/envwrap
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+
+# The generated blocks of shell/envwrap.* (commands, TAB registrations), from
+# envwrap/commandtable.py; tests/test_table.py fails when they are out of date.
+shells: $(BIN)/envwrap
+	$(BIN)/python -m envwrap._gen
 
 lint: $(BIN)/envwrap
 	$(BIN)/ruff check envwrap tests

@@ -15,6 +15,7 @@ import pytest
 from test_fish import fish, fish_creator, fish_seed_cache, fish_user, new_env, write_script  # noqa: F401 (fixtures for the fish tests)
 from test_safety import changes, one_line, snapshot
 
+from envwrap import commandtable
 from envwrap.shells import quote
 
 from conftest import ENVWRAP, make_wheel, require_shell
@@ -25,10 +26,7 @@ q = Shell.quote
 NAMES = ["with space", "it's \"q\" $HOME `touch CANARY` $(touch CANARY)", "'\";&&e-$ èрт🚒♞中片-j"]
 
 # Every command the shell files define, and what its --help must be called.
-COMMANDS = ["workon", "mkvirtualenv", "mktmpenv", "lsvirtualenv", "showvirtualenv", "rmvirtualenv",
-            "cpvirtualenv", "allvirtualenv", "cdvirtualenv", "cdsitepackages", "lssitepackages",
-            "add2virtualenv", "toggleglobalsitepackages", "wipeenv", "mkproject", "setvirtualenvproject",
-            "cdproject", "mvvirtualenv"]
+COMMANDS = [c.name for c in commandtable.COMMANDS if c.name != "envwrap"]
 
 
 def backend(env: dict, *args: str, **kw) -> subprocess.CompletedProcess:

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 
+from envwrap import commandtable
 from envwrap.shells import quote
 
 from conftest import CREATORS, FAILING_COMMANDS, isolated_user, require_creator
@@ -187,10 +188,7 @@ def test_files_parse_and_are_formatted(fish_user, tmp_path):
     subprocess.run([fish, "--no-config", "-n", str(tmp_path / "init.fish")], check=True)
 
 
-COMMANDS = ["workon", "mkvirtualenv", "mktmpenv", "lsvirtualenv", "showvirtualenv", "rmvirtualenv", "cpvirtualenv",
-            "allvirtualenv", "cdvirtualenv", "cdsitepackages", "lssitepackages", "add2virtualenv",
-            "toggleglobalsitepackages", "wipeenv", "mkproject", "setvirtualenvproject", "cdproject", "envwrap",
-            "mvvirtualenv"]
+COMMANDS = [c.name for c in commandtable.COMMANDS]
 
 
 def test_every_function_has_a_description(fish):

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from envwrap import activators
+from envwrap import activators, commandtable
 from envwrap.shells import quote
 
 from conftest import CREATORS, FAILING_COMMANDS, isolated_user, require_creator
@@ -240,10 +240,7 @@ def test_hook_is_windows_powershell_51_syntax(parser):
 def test_hook_defines_every_command(parser):
     tree, data = parse(parser, PS_HOOK.read_text(encoding="utf-8"))
     names = {text(data, n) for n in nodes(tree, "function_name")}
-    for command in ("workon", "mkvirtualenv", "mktmpenv", "lsvirtualenv", "showvirtualenv", "rmvirtualenv",
-                    "cpvirtualenv", "allvirtualenv", "cdvirtualenv", "cdsitepackages", "lssitepackages",
-                    "add2virtualenv", "toggleglobalsitepackages", "wipeenv", "mkproject",
-                    "setvirtualenvproject", "cdproject", "mvvirtualenv", "envwrap", "__envwrap_run", "__envwrap_call",
+    for command in (*(c.name for c in commandtable.COMMANDS), "__envwrap_run", "__envwrap_call",
                     "__envwrap_activate", "__envwrap_leave", "__envwrap_source", "__envwrap_cd",
                     "__envwrap_list", "__envwrap_deactivate", "__envwrap_names"):
         assert f"global:{command}" in names, command

@@ -1,0 +1,224 @@
+"""The command table (envwrap/commandtable.py) is the one description of every user
+command: each real shell must define exactly its commands and register exactly
+its TAB completions, the generated blocks of the shell files must be what
+`make shells` writes, and the CLI, commands.COMMANDS, the README's command table
+and the tests' lists of commands must agree with it."""
+
+from __future__ import annotations
+
+import re
+import shlex
+import subprocess
+
+import pytest
+from test_powershell import parser  # noqa: F401  (the tree-sitter fixture)
+
+from envwrap import _gen, cli, commands
+from envwrap import commandtable as t
+
+from conftest import ENVWRAP, FAILING_COMMANDS, ROOT, require_shell
+
+NAMES = [c.name for c in t.COMMANDS]
+
+# Functions a shell file may define for the user besides the table's commands:
+# fish answers virtualfish's `vf` too.
+EXTRA = {"bash": set(), "zsh": set(), "fish": {"vf"}, "powershell": set()}
+
+
+def _load(shell: str, user: dict, code: str) -> str:
+    """Run ``code`` in a real ``shell`` that has loaded envwrap the way users do."""
+    init = f"{shlex.quote(str(ENVWRAP))} init {shell}"
+    argv = {
+        "bash": ["bash", "--noprofile", "--norc", "-c", f'eval "$({init})"\n{code}'],
+        "zsh": ["zsh", "-f", "-c", f'autoload -Uz compinit; compinit -u -D\neval "$({init})"\n{code}'],
+        "fish": ["fish", "--no-config", "-c", f"{init} | source\n{code}"],
+    }[shell]
+    require_shell(argv[0])
+    r = subprocess.run(argv, env=user, capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0 and not r.stderr, (r.returncode, r.stderr)
+    return r.stdout
+
+
+# ----------------------------------------------------------------- the generated blocks
+
+@pytest.mark.parametrize("shell", sorted(_gen.FILES))
+def test_regenerating_the_shell_files_changes_nothing(shell):
+    text = (_gen.SHELL_DIR / _gen.FILES[shell]).read_text(encoding="utf-8")
+    assert set(_gen.blocks(shell, text)) == {"commands", "completion"}
+    assert _gen.render(shell, text) == text, f"run `make shells`: {_gen.FILES[shell]} is out of date"
+
+
+def test_the_check_mode_finds_a_stale_block(tmp_path, monkeypatch):
+    for name in _gen.FILES.values():
+        text = (_gen.SHELL_DIR / name).read_text(encoding="utf-8")
+        (tmp_path / name).write_text(text.replace("mktmpenv", "mktmpenv_old", 1)
+                                     if name == "envwrap.bash" else text, encoding="utf-8")
+    monkeypatch.setattr(_gen, "SHELL_DIR", tmp_path)
+    assert _gen.main(["--check"]) == 1
+    assert _gen.main([]) == 0 and _gen.main(["--check"]) == 0
+
+
+def test_a_custom_body_lives_outside_the_generated_blocks():
+    """A command with a hand-written body is not also generated (it would be
+    defined twice), and a generated one is not hand-written elsewhere."""
+    for shell, name in _gen.FILES.items():
+        text = (_gen.SHELL_DIR / name).read_text(encoding="utf-8")
+        generated = _gen.blocks(shell, text)["commands"]
+        for c in t.COMMANDS:
+            pattern = {"bash": rf"^{c.name}\(\) \{{", "zsh": rf"^{c.name}\(\) \{{",
+                       "fish": rf"^function {c.name} ", "powershell": rf"^function global:{c.name} \{{"}[shell]
+            inside = len(re.findall(pattern, generated, re.M))
+            everywhere = len(re.findall(pattern, text, re.M))
+            assert everywhere == 1, (shell, c.name, everywhere)
+            assert inside == (0 if c.custom else 1), (shell, c.name)
+
+
+# ----------------------------------------------------------------- real shells
+
+@pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])
+def test_each_shell_defines_exactly_the_table_commands(shell, user):
+    # fish: the functions envwrap's file defined (read from stdin), not fish's own
+    # (with no function path, none of those is autoloaded by the listing).
+    listing = {"bash": "compgen -A function", "zsh": "print -l -- ${(k)functions}",
+               "fish": "set -g fish_function_path\n"
+                       "for f in (functions --all --names); test (functions --details $f) = -; and echo $f; end"}[shell]
+    found = {f for f in _load(shell, user, listing).split() if not f.startswith("_") and f != "deactivate"}
+    if shell == "zsh":  # compinit's own
+        found -= {"compdef", "compinit", "compaudit", "compdump", "compinstall"}
+    assert found == set(NAMES) | EXTRA[shell]
+
+
+# What each completion kind must be, as the shell reports its registrations.
+POSIX_FUNCTION = {t.NAMES: "__envwrap_complete_names", t.FIRST_NAME: "__envwrap_complete_first_name",
+                  t.NAME_THEN_FILES: "__envwrap_complete_name_then_files",
+                  t.SUBDIRS: "__envwrap_complete_subdirs", t.SITE_SUBDIRS: "__envwrap_complete_subdirs",
+                  t.VERBS: "__envwrap_complete_envwrap"}
+
+
+def test_bash_registers_the_table_completions(user):
+    out = _load("bash", user, "complete -p")
+    registered = {}
+    for line in out.splitlines():
+        words = line.split()
+        if "-F" in words:
+            registered[words[-1]] = (words[words.index("-F") + 1], "-o default" in line)
+    expected = {c.name: (POSIX_FUNCTION[c.completes], c.completes == t.NAME_THEN_FILES)
+                for c in t.COMMANDS if c.completes in POSIX_FUNCTION}
+    assert registered == expected
+
+
+def test_zsh_registers_the_table_completions(user):
+    out = _load("zsh", user, " ".join(["for c in", *NAMES, "; do print -r -- $c ${_comps[$c]-}; done"]))
+    registered = dict(line.split(" ", 1) for line in out.splitlines() if " " in line and line.split(" ", 1)[1])
+    expected = {c.name: POSIX_FUNCTION[c.completes] for c in t.COMMANDS if c.completes in POSIX_FUNCTION}
+    assert registered == expected
+
+
+FISH_ARGUMENTS = {
+    t.NAMES: {("(__envwrap_names)", False, True)},
+    t.FIRST_NAME: {("(__envwrap_names)", True, True)},
+    t.NAME_THEN_FILES: {("(__envwrap_names)", True, False)},
+    t.SUBDIRS: {("(__envwrap_complete_subdirs)", False, True)},
+    t.SITE_SUBDIRS: {("(__envwrap_complete_subdirs site)", False, True)},
+    t.VERBS: {(" ".join(t.PUBLIC_VERBS), True, True), ("(__envwrap_names)", True, True)},
+    t.COMMAND: {("(__fish_complete_subcommand)", False, True)},
+    t.NOTHING: set(),
+}
+
+
+def test_fish_registers_the_table_completions(user):
+    out = _load("fish", user, "\n".join(f"echo '## {n}'; complete -c {n}" for n in NAMES))
+    registered: dict[str, set] = {}
+    command = None
+    for line in out.splitlines():
+        if line.startswith("## "):
+            command = line[3:]
+            registered[command] = set()
+            continue
+        words = shlex.split(line)
+        if "-a" not in words or "-s" in words or "-l" in words or "-o" in words:
+            continue  # an option, or an option's argument
+        no_files = "--no-files" in words or "--exclusive" in words
+        registered[command].add((words[words.index("-a") + 1], "-n" in words, no_files))
+    assert registered == {c.name: FISH_ARGUMENTS[c.completes] for c in t.COMMANDS}
+
+
+def test_powershell_registers_the_table_completions():
+    text = (_gen.SHELL_DIR / "envwrap.ps1").read_text(encoding="utf-8")
+    # Which commands declare the parameter that TAB completes, and for which the
+    # completer is registered.
+    declared = {}
+    for name, parameter in re.findall(r"^function global:(\w+) \{\n(?:    Set-StrictMode -Off\n)?"
+                                      r"    param\(\[string\]\$(\w+)", text, re.M):
+        if not name.startswith("_"):
+            declared[name] = parameter
+    registered = {}
+    for parameter, names, call in re.findall(
+            r"^Register-ArgumentCompleter -ParameterName (\w+) -CommandName @\(([^)]*)\) -ScriptBlock \{\n"
+            r".*\n    (.*)\n\}", text, re.M):
+        for name in re.findall(r"'(\w+)'", names):
+            registered[name] = (parameter, call)
+    want = {t.NAMES: ("EnvName", "__envwrap_complete_names $wordToComplete"),
+            t.FIRST_NAME: ("EnvName", "__envwrap_complete_names $wordToComplete"),
+            t.NAME_THEN_FILES: ("EnvName", "__envwrap_complete_names $wordToComplete"),
+            t.SUBDIRS: ("SubDir", "__envwrap_complete_subdirs $wordToComplete"),
+            t.SITE_SUBDIRS: ("SubDir", "__envwrap_complete_subdirs $wordToComplete -Site")}
+    expected = {c.name: want[c.completes] for c in t.COMMANDS if c.completes in want}
+    assert registered == expected
+    assert declared == {name: parameter for name, (parameter, _) in expected.items()}
+    assert len(re.findall(r"^Register-ArgumentCompleter -Native -CommandName envwrap ", text, re.M)) == 1
+    assert [c.name for c in t.COMMANDS if c.completes == t.VERBS] == ["envwrap"]
+
+
+def test_every_powershell_command_reaches_the_backend_as_the_table_says(parser):  # noqa: F811
+    """The bodies PowerShell generates call the runner of the command's kind:
+    allvirtualenv is the one backend loop there too (it once activated each env
+    in the session instead)."""
+    from test_powershell import _functions, parse
+
+    text = (_gen.SHELL_DIR / "envwrap.ps1").read_text(encoding="utf-8")
+    tree, data = parse(parser, text)
+    functions = _functions(tree, data)
+    for c in t.COMMANDS:
+        body = data[functions[c.name].start_byte:functions[c.name].end_byte].decode("utf-8")
+        if c.kind == t.EVAL:
+            assert f"__envwrap_run {c.name} @" in body, c.name
+        elif c.kind == t.CALL and c.verb:
+            assert f"__envwrap_call {c.name} @" in body, c.name
+            assert "__envwrap_run" not in body and "__envwrap_activate" not in body, c.name
+
+
+# ----------------------------------------------------------------- Python and prose
+
+def test_the_cli_follows_the_table():
+    assert [line.split()[0] for line in cli.USAGE.splitlines()[2:]] == list(t.PUBLIC_VERBS)
+    assert set(t.PUBLIC_VERBS) <= set(cli.VERBS) and "sh" not in t.PUBLIC_VERBS
+    for c in t.COMMANDS:
+        if c.kind == t.CALL and c.verb:
+            assert cli.COMMAND_VERBS.get(c.name, c.name) == c.verb and c.verb in cli.VERBS, c.name
+        if c.kind in (t.EVAL, t.SHELL):  # SHELL: the backend answers its --help
+            assert c.verb == c.name and c.verb in commands.COMMANDS, c.name
+    # Every `envwrap sh` command but the auto-activation hook's is a user command.
+    assert set(commands.COMMANDS) - {"auto"} == {c.verb for c in t.COMMANDS if c.kind in (t.EVAL, t.SHELL)}
+    assert t.NAMES_VERBS <= t.NAME_VERBS <= set(t.PUBLIC_VERBS)
+
+
+def test_a_user_command_help_names_the_command(envwrap_exe, user):
+    for c in t.COMMANDS:
+        if c.kind == t.CALL and c.verb and c.verb != c.name:
+            r = subprocess.run([str(envwrap_exe), c.name, "--help"], env=user, capture_output=True, text=True)
+            assert r.returncode == 0 and r.stdout.startswith(f"usage: {c.name}"), (c.name, r.stdout[:80])
+
+
+def test_the_readme_command_table_lists_the_table():
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = text.split("\n## Commands\n", 1)[1].split("\n## ", 1)[0]
+    rows = [line.split("|")[1] for line in section.splitlines() if line.startswith("| `")]
+    documented = {word for cell in rows for word in re.findall(r"`([a-z0-9]+)", cell)}
+    # envwrap's own verbs are documented in their own section; deactivate is the
+    # activated env's function, not a command of the shell files.
+    assert documented - {"deactivate"} == set(NAMES) - {"envwrap"}
+
+
+def test_the_test_lists_of_commands_cover_the_table():
+    assert {call.split()[0] for call in FAILING_COMMANDS} == set(NAMES)
