@@ -29,38 +29,92 @@ from __future__ import annotations
 import os
 
 
+class PlanError(Exception):
+    """A bug in envwrap, not something a user did: a step no emitter knows, or a
+    value of the wrong shape. Raised where the step is made, so that no shell is
+    ever handed half a plan."""
+
+
+# Every step kind, and what each of its values must be (checked by _step):
+#   "path"     a non-empty string        "text"    any string
+#   "private"  envwrap's own shell variable name (__envwrap_ + letters, digits, _)
+#   "source"   "config" or "default"     "pairs"   ((NAME, value), ...), NAME a variable name
+# Each emitter in envwrap.shells has one method per kind (tests/test_plan.py holds them equal).
+STEPS = {
+    "leave": (),
+    "activate": ("path", "path", "text", "text"),
+    "vars": ("pairs",),
+    "source": ("path",),
+    "cd": ("path",),
+    "set": ("private", "text"),
+    "home": ("text", "source"),
+    "list": (),
+    "print": ("text",),
+}
+
+
+def _name(value) -> bool:
+    return isinstance(value, str) and value.isascii() and value.isidentifier()
+
+
+def _fits(shape: str, value) -> bool:
+    if shape == "pairs":
+        return isinstance(value, tuple) and all(
+            isinstance(pair, tuple) and len(pair) == 2 and _name(pair[0]) and _fits("text", pair[1])
+            for pair in value)
+    if not isinstance(value, str):
+        return False
+    if shape == "path":
+        return bool(value)
+    if shape == "private":
+        return value.startswith("__envwrap_") and _name(value)
+    if shape == "source":
+        return value in ("config", "default")
+    return shape == "text"
+
+
 class Plan:
     def __init__(self) -> None:
         self.steps: list[tuple] = []
 
+    def _step(self, kind: str, *values) -> None:
+        shapes = STEPS.get(kind)
+        if shapes is None:
+            raise PlanError(f"unknown plan step {kind!r}")
+        if len(values) != len(shapes):
+            raise PlanError(f"plan step {kind!r} takes {len(shapes)} values, got {len(values)}")
+        for shape, value in zip(shapes, values):
+            if not _fits(shape, value):
+                raise PlanError(f"plan step {kind!r}: {value!r} is not a {shape}")
+        self.steps.append((kind, *values))
+
     def leave(self) -> None:
-        self.steps.append(("leave",))
+        self._step("leave")
 
     def activate(self, script: os.PathLike, env: os.PathLike, hook_dir: os.PathLike,
                  project: os.PathLike | None) -> None:
-        self.steps.append(("activate", str(script), str(env), str(hook_dir), str(project or "")))
+        self._step("activate", str(script), str(env), str(hook_dir), str(project or ""))
 
     def vars(self, values: dict[str, str]) -> None:
         if values:
-            self.steps.append(("vars", tuple(values.items())))
+            self._step("vars", tuple(values.items()))
 
     def source_if_exists(self, path) -> None:
         if os.path.isfile(path):
-            self.steps.append(("source", str(path)))
+            self._step("source", str(path))
 
     def cd(self, path: os.PathLike) -> None:
-        self.steps.append(("cd", str(path)))
+        self._step("cd", str(path))
 
     def set(self, name: str, value: str) -> None:
-        assert name.startswith("__envwrap_")
-        self.steps.append(("set", name, value))
+        self._step("set", name, value)
 
     def home(self, path: str, source: str) -> None:
-        self.steps.append(("home", str(path), source))
+        self._step("home", str(path), source)
 
     def list(self) -> None:
-        self.steps.append(("list",))
+        self._step("list")
 
     def print(self, text: str) -> None:
         """Write ``text`` (a final newline is added when it has none) to stdout."""
-        self.steps.append(("print", text if text.endswith("\n") else text + "\n"))
+        self._step("print", text if text.endswith("\n") else text + "\n")

@@ -21,7 +21,15 @@ class BaseEmitter:
         self.shell = shell
 
     def render(self, steps: list[tuple]) -> str:
-        return "".join(getattr(self, "_" + step[0])(*step[1:]) + "\n" for step in steps)
+        out = []
+        for step in steps:
+            method = getattr(self, "_" + step[0], None)
+            if method is None:  # a bug: tests/test_plan.py holds emitters and Plan.STEPS equal
+                from envwrap.plan import PlanError
+
+                raise PlanError(f"the {self.shell} emitter has no step {step[0]!r}")
+            out.append(method(*step[1:]) + "\n")
+        return "".join(out)
 
 
 def canonical(shell: str) -> str | None:
