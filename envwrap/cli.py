@@ -42,13 +42,12 @@ def _json(data) -> None:
 
 
 def __getattr__(name: str):
+    if name not in ("USAGE", "COMMAND_VERBS", "NAME_VERBS", "NAMES_VERBS"):
+        # (asked for other names too, by the import system: import nothing then)
+        raise AttributeError(f"module 'envwrap.cli' has no attribute {name!r}")
     from envwrap import commandtable
 
-    if name == "USAGE":
-        return commandtable.usage()
-    if name in ("COMMAND_VERBS", "NAME_VERBS", "NAMES_VERBS"):
-        return getattr(commandtable, name)
-    raise AttributeError(f"module 'envwrap.cli' has no attribute {name!r}")
+    return commandtable.usage() if name == "USAGE" else getattr(commandtable, name)
 
 
 _invoked_as: str | None = None  # the first argument of this run, set by main()
