@@ -20,9 +20,10 @@ import sys
 from pathlib import Path
 
 from envwrap import commandtable as t
+from envwrap import shells
 
 SHELL_DIR = Path(__file__).resolve().parent.parent / "shell"
-FILES = {"bash": "envwrap.bash", "zsh": "envwrap.zsh", "fish": "envwrap.fish", "powershell": "envwrap.ps1"}
+FILES = {shell: f"envwrap.{shells.get(shell).extension}" for shell in shells.SHELLS}
 
 _NOTE = "made by `make shells` from envwrap/commandtable.py; edit the table, not this"
 

@@ -28,8 +28,6 @@ import sys
 from envwrap import home
 from envwrap.errors import UserError, say
 
-SOURCED_SUFFIX = {"bash": "", "zsh": "", "fish": ".fish", "powershell": ".ps1"}
-
 # Where an executed hook's standard output goes. Commands whose stdout the shell
 # evaluates set this to stderr, so a hook's chatter can never become shell code.
 hook_stdout: int | None = None
@@ -37,7 +35,9 @@ hook_stdout: int | None = None
 
 def sourced(path, shell: str) -> str:
     """The file the given shell sources for a hook (``postactivate.fish`` for fish)."""
-    return os.fspath(path) + SOURCED_SUFFIX[shell]
+    from envwrap.shells import get
+
+    return os.fspath(path) + get(shell).hook_suffix
 
 
 def hook_environment() -> dict:

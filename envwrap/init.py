@@ -17,8 +17,6 @@ from pathlib import Path
 
 from envwrap.errors import UserError
 
-EXTENSIONS = {"bash": "bash", "zsh": "zsh", "fish": "fish", "powershell": "ps1"}
-
 
 def shell_dir() -> Path:
     """shell/ inside an installed wheel, or at the top of a source checkout."""
@@ -30,7 +28,9 @@ def shell_dir() -> Path:
 
 
 def shell_file(shell: str) -> Path:
-    return shell_dir() / f"envwrap.{EXTENSIONS[shell]}"
+    from envwrap.shells import get
+
+    return shell_dir() / f"envwrap.{get(shell).extension}"
 
 
 def shell_name(requested: str | None) -> str:
@@ -113,9 +113,9 @@ def auto_enabled() -> bool:
 
 def preamble(shell: str, auto: bool = False) -> str:
     from envwrap import home
-    from envwrap.shells.quote import QUOTERS
+    from envwrap.shells.quote import for_shell
 
-    q = QUOTERS[shell]
+    q = for_shell(shell)
     words = command(shell)
     exe = words[0]
     try:
@@ -168,7 +168,10 @@ def demo(shell: str) -> int:
     import subprocess
     import tempfile
 
-    exe = {"bash": "bash", "zsh": "zsh", "fish": "fish", "powershell": "pwsh"}[shell]
+    from envwrap.shells import get
+
+    desc = get(shell)
+    exe = desc.demo_argv[0]
     if shutil.which(exe) is None:
         raise UserError(f"{exe} is not installed")
     scratch = Path(tempfile.mkdtemp(prefix="envwrap-demo-"))
@@ -177,7 +180,7 @@ def demo(shell: str) -> int:
     env["PROJECT_HOME"] = str(scratch / "projects")
     (scratch / "envs").mkdir()
     (scratch / "projects").mkdir()
-    loader = scratch / f"envwrap.{EXTENSIONS[shell]}"
+    loader = scratch / f"envwrap.{desc.extension}"
     loader.write_text(script(shell), encoding="utf-8")
     banner = (
         f"envwrap demo: WORKON_HOME={scratch / 'envs'} (deleted when you exit). "
@@ -185,33 +188,14 @@ def demo(shell: str) -> int:
     )
     print(banner, file=sys.stderr)
     try:
-        if shell == "bash":
-            rc = scratch / "bashrc"
-            rc.write_text(f"[ -f ~/.bashrc ] && . ~/.bashrc\n. {_posix_q(loader)}\n", encoding="utf-8")
-            cmd = ["bash", "--rcfile", str(rc), "-i"]
-        elif shell == "zsh":
-            (scratch / ".zshrc").write_text(
-                f"[ -f ~/.zshrc ] && . ~/.zshrc\nautoload -Uz compinit && compinit -u\n. {_posix_q(loader)}\n",
-                encoding="utf-8",
-            )
-            env["ZDOTDIR"] = str(scratch)
-            cmd = ["zsh", "-i"]
-        elif shell == "fish":
-            cmd = ["fish", "-C", f"source {_fish_q(loader)}"]
-        else:
-            cmd = ["pwsh", "-NoExit", "-Command", f". '{loader}'"]
+        words = {"loader": desc.quote(str(loader)), "dir": str(scratch), "rc": ""}
+        if desc.demo_rc:
+            rc_name, rc_text = desc.demo_rc
+            rc = scratch / rc_name
+            rc.write_text(rc_text.format(**words), encoding="utf-8")
+            words["rc"] = str(rc)
+        env.update({key: value.format(**words) for key, value in desc.demo_env.items()})
+        cmd = [word.format(**words) for word in desc.demo_argv]
         return subprocess.call(cmd, env=env)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
-
-
-def _posix_q(path: Path) -> str:
-    from envwrap.shells.quote import posix
-
-    return posix(str(path))
-
-
-def _fish_q(path: Path) -> str:
-    from envwrap.shells.quote import fish
-
-    return fish(str(path))

@@ -10,13 +10,6 @@ from __future__ import annotations
 
 import os
 
-ACTIVATE_SCRIPTS = {
-    "bash": "activate",
-    "zsh": "activate",
-    "fish": "activate.fish",
-    "powershell": "Activate.ps1",
-}
-
 
 class Layout:
     __slots__ = ("root", "windows")
@@ -104,7 +97,9 @@ class Layout:
         return version_in_name(os.path.basename(path)) or self.cfg_version()
 
     def activate_script(self, shell: str) -> str:
-        return os.path.join(self.bin_dir, ACTIVATE_SCRIPTS[shell])
+        from envwrap.shells import get
+
+        return os.path.join(self.bin_dir, get(shell).activate_script)
 
 
 def version_in_name(name: str) -> str | None:

@@ -209,10 +209,16 @@ def which(args: list[str]) -> int:
 
 # ----------------------------------------------------------------- shell
 
-# The executables of each shell envwrap can start, by the name shellingham or
-# $SHELL reports.
-SHELL_EXES = {"bash": ("bash",), "zsh": ("zsh",), "fish": ("fish",), "powershell": ("pwsh", "powershell")}
-_NAMES = {"bash": "bash", "zsh": "zsh", "fish": "fish", "pwsh": "powershell", "powershell": "powershell"}
+def _kind_of(name: str) -> str | None:
+    """The shell a name stands for, as shellingham, $SHELL or --shell give it:
+    a shell's own name or one of its executables (not the aliases of
+    `envwrap init`: /bin/sh is not bash here)."""
+    from envwrap.shells import BY_NAME
+
+    for shell in BY_NAME.values():
+        if name == shell.name or name in shell.programs:
+            return shell.name
+    return None
 
 
 def _subshell_dir() -> str:
@@ -226,7 +232,7 @@ def user_shell(requested: str | None) -> tuple[str, str]:
 
     candidates: list[tuple[str, str]] = []
     if requested:
-        kind = _NAMES.get(requested.lower())
+        kind = _kind_of(requested.lower())
         if kind is None:
             raise UserError(f"shell: unknown shell '{requested}' (bash, zsh, fish, pwsh)", 2)
         candidates.append((kind, ""))
@@ -245,10 +251,12 @@ def user_shell(requested: str | None) -> tuple[str, str]:
         base = os.path.basename(name).lower()
         if base.endswith(".exe"):
             base = base[:-4]
-        kind = _NAMES.get(base.lstrip("-"))
+        kind = _kind_of(base.lstrip("-"))
         if kind is None:
             continue
-        exes = SHELL_EXES[kind]
+        from envwrap.shells import get
+
+        exes = get(kind).programs
         if os.path.isabs(path) and os.access(path, os.X_OK) and os.path.basename(path).lower().startswith(exes):
             return kind, path
         for exe in exes:
@@ -264,22 +272,22 @@ def _loader(kind: str) -> str:
     """Code that loads envwrap into a shell of ``kind``: the init preamble, then
     the static file sourced in place (no ``envwrap init`` process)."""
     from envwrap import init
-    from envwrap.shells.quote import QUOTERS
+    from envwrap.shells.quote import for_shell
 
     path = str(init.shell_file(kind))
     if not os.path.isfile(path):
         raise UserError(f"envwrap has no {kind} support installed ({path} is missing)")
     if kind == "powershell":
         return init.preamble(kind) + f". {init._ps_ascii(path)}\n"
-    return init.preamble(kind) + f"source {QUOTERS[kind](path)}\n"
+    return init.preamble(kind) + f"source {for_shell(kind)(path)}\n"
 
 
 def shell_command(kind: str, exe: str, name: str, environ: dict[str, str]) -> list[str]:
     """The command line that starts ``exe`` as envwrap shell NAME; adds what the
     start-up files need to ``environ``."""
-    from envwrap.shells.quote import QUOTERS
+    from envwrap.shells.quote import for_shell
 
-    q = QUOTERS[kind]
+    q = for_shell(kind)
     here = _subshell_dir()
     if kind in ("bash", "zsh"):
         environ["ENVWRAP_SHELL_ENV"] = name

@@ -16,17 +16,14 @@ import os
 import re
 from pathlib import Path
 
+from envwrap import shells
 from envwrap.layout import Layout
-from envwrap.shells import quote
 
 _HERE = Path(__file__).parent
 
-# template file -> (file name in the env's bin dir, quoter)
-TEMPLATES = {
-    "activate.sh": ("activate", quote.posix),
-    "activate.fish": ("activate.fish", quote.fish),
-    "Activate.ps1": ("Activate.ps1", quote.powershell),
-}
+# template file -> (file name in the env's bin dir, quoter), from each shell's
+# descriptor (bash and zsh share one).
+TEMPLATES = {s.activate_template: (s.activate_script, s.quote) for s in shells.BY_NAME.values()}
 
 # Characters that prompt expansion gives meaning to in some shell (bash
 # promptvars: $ ` \ ; zsh: % ! ; fish/PowerShell are fine but one display name

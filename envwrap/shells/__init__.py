@@ -2,15 +2,84 @@
 
 A plan is a list of steps (see :mod:`envwrap.plan`); each shell has one emitter
 class that renders the steps, quoting every value with that shell's quoter.
-Emitters are imported lazily, by name.
+Emitters are imported lazily, by name. :class:`Shell` describes each shell once
+(its names, files, quoter, emitter, how to start it); the other modules ask it
+rather than keep a table of their own.
 """
 
 from __future__ import annotations
 
-SHELLS = ("bash", "zsh", "fish", "powershell")
-ALIASES = {"pwsh": "powershell", "ps": "powershell", "sh": "bash"}
 
-_MODULES = {"bash": "posix", "zsh": "posix", "fish": "fish", "powershell": "powershell"}
+class Shell:
+    """Everything envwrap knows about one shell, in one place.
+
+    Plain strings (no imports): this module is on the ``workon`` path. The quoter
+    and the emitter are named, and imported only when asked for.
+    """
+
+    __slots__ = ("name", "aliases", "extension", "activate_script", "activate_template", "hook_suffix",
+                 "quoter_name", "emitter_module", "programs", "demo_rc", "demo_argv", "demo_env")
+
+    def __init__(self, name: str, *, aliases: tuple = (), extension: str, activate_script: str,
+                 activate_template: str, hook_suffix: str, quoter: str, emitter: str, programs: tuple,
+                 demo_argv: tuple, demo_rc: tuple | None = None, demo_env: dict | None = None):
+        self.name = name
+        self.aliases = aliases            # other names `envwrap init` and `envwrap sh` accept
+        self.extension = extension        # of its static file: shell/envwrap.<extension>
+        self.activate_script = activate_script      # in the env's bin directory
+        self.activate_template = activate_template  # in envwrap/activators/
+        self.hook_suffix = hook_suffix    # a sourced hook's file: postactivate<suffix>
+        self.quoter_name = quoter         # a function of envwrap.shells.quote
+        self.emitter_module = emitter     # envwrap.shells.<module>.Emitter renders plans
+        self.programs = programs          # its executables, preferred first
+        # How `envwrap demo` starts it interactively: argv, and optionally a
+        # start-up file (file name, text) and environment variables. {loader} is
+        # the file that loads envwrap, quoted for the shell; {rc} the start-up
+        # file and {dir} its directory, as plain arguments.
+        self.demo_argv = demo_argv
+        self.demo_rc = demo_rc
+        self.demo_env = demo_env or {}
+
+    def quote(self, value: str) -> str:
+        """``value`` as a literal this shell reads back byte for byte."""
+        from envwrap.shells import quote
+
+        return getattr(quote, self.quoter_name)(value)
+
+    def emitter(self):
+        name = self.emitter_module
+        module = __import__(f"envwrap.shells.{name}", fromlist=[name])  # importlib costs more
+        return module.Emitter(self.name)
+
+    def __repr__(self) -> str:
+        return f"Shell({self.name!r})"
+
+
+_POSIX = dict(activate_script="activate", activate_template="activate.sh", hook_suffix="", quoter="posix",
+              emitter="posix")
+
+BY_NAME = {shell.name: shell for shell in (
+    Shell("bash", aliases=("sh",), extension="bash", programs=("bash",), **_POSIX,
+          demo_rc=("bashrc", "[ -f ~/.bashrc ] && . ~/.bashrc\n. {loader}\n"),
+          demo_argv=("bash", "--rcfile", "{rc}", "-i")),
+    Shell("zsh", extension="zsh", programs=("zsh",), **_POSIX,
+          demo_rc=(".zshrc", "[ -f ~/.zshrc ] && . ~/.zshrc\nautoload -Uz compinit && compinit -u\n. {loader}\n"),
+          demo_argv=("zsh", "-i"), demo_env={"ZDOTDIR": "{dir}"}),
+    Shell("fish", extension="fish", programs=("fish",), activate_script="activate.fish",
+          activate_template="activate.fish", hook_suffix=".fish", quoter="fish", emitter="fish",
+          demo_argv=("fish", "-C", "source {loader}")),
+    Shell("powershell", aliases=("pwsh", "ps"), extension="ps1", programs=("pwsh", "powershell"),
+          activate_script="Activate.ps1", activate_template="Activate.ps1", hook_suffix=".ps1",
+          quoter="powershell", emitter="powershell", demo_argv=("pwsh", "-NoExit", "-Command", ". {loader}")),
+)}
+
+SHELLS = tuple(BY_NAME)
+ALIASES = {alias: shell.name for shell in BY_NAME.values() for alias in shell.aliases}
+
+
+def get(shell: str) -> Shell:
+    """The descriptor of a canonical shell name (see :func:`canonical`)."""
+    return BY_NAME[shell]
 
 
 class BaseEmitter:
@@ -39,6 +108,4 @@ def canonical(shell: str) -> str | None:
 
 
 def emitter(shell: str):
-    name = _MODULES[shell]
-    module = __import__(f"envwrap.shells.{name}", fromlist=[name])  # importlib costs more
-    return module.Emitter(shell)
+    return BY_NAME[shell].emitter()

@@ -44,4 +44,10 @@ def powershell(value: str) -> str:
     return "'" + "".join(out) + "'"
 
 
-QUOTERS = {"bash": posix, "zsh": posix, "fish": fish, "powershell": powershell}
+
+
+def for_shell(shell: str):
+    """The quoter of a canonical shell name (named by its descriptor)."""
+    from envwrap.shells import get
+
+    return globals()[get(shell).quoter_name]
