@@ -222,3 +222,43 @@ def test_the_readme_command_table_lists_the_table():
 
 def test_the_test_lists_of_commands_cover_the_table():
     assert {call.split()[0] for call in FAILING_COMMANDS} == set(NAMES)
+
+
+HOSTILE = "it's \"q\" $HOME `x` ü"
+
+
+def _fake_envs(user: dict, names) -> None:
+    from pathlib import Path
+
+    for name in names:
+        env = Path(user["WORKON_HOME"]) / name
+        env.mkdir(parents=True)
+        (env / "pyvenv.cfg").write_text("home = /usr/bin\n", encoding="utf-8")
+
+
+@pytest.mark.parametrize("shell", ["bash", "fish"])
+def test_every_command_that_takes_a_name_completes_names(shell, user):
+    """What TAB offers after each command, in the real shell: the env names for
+    the table's name commands (the first argument of mv and setvirtualenvproject),
+    none for the others."""
+    _fake_envs(user, [HOSTILE, "plain"])
+    if shell == "bash":
+        code = "\n".join(
+            f"COMP_WORDS=({c.name} ''); COMP_CWORD=1; COMPREPLY=(); "
+            f"$(complete -p {c.name} 2>/dev/null | sed -n 's/.*-F \\([^ ]*\\) .*/\\1/p') 2>/dev/null; "
+            f"printf '%s\\0' {c.name} \"${{#COMPREPLY[@]}}\""
+            for c in t.COMMANDS if c.name != "envwrap")
+    else:
+        code = "\n".join(f"printf '%s\\0' {c.name} "
+                         f"(count (complete -C '{c.name} ' | string replace -r '\\t.*' '' | string match -r '^plain$'))"
+                         for c in t.COMMANDS if c.name != "envwrap")
+    words = _load(shell, user, code).split("\0")[:-1]
+    offered = dict(zip(words[::2], map(int, words[1::2])))
+    name_kinds = {t.NAMES, t.FIRST_NAME, t.NAME_THEN_FILES}
+    for c in t.COMMANDS:
+        if c.name == "envwrap":
+            continue
+        # bash offers both names; fish's match counts the plain one.
+        want = (2 if shell == "bash" else 1) if c.completes in name_kinds else 0
+        assert offered[c.name] == want, (c.name, offered[c.name])
+    assert all(c.takes_name == (c.completes in name_kinds) for c in t.COMMANDS if c.name != "envwrap")
