@@ -121,7 +121,7 @@ def cmd_sh(args: list[str]) -> int:
 
 
 def cmd_ls(args: list[str]) -> int:
-    from envwrap import envs, home
+    from envwrap import home, registry
     from envwrap.argparsing import Parser
 
     prog = _prog("ls")
@@ -136,18 +136,18 @@ def cmd_ls(args: list[str]) -> int:
     opts = parser.parse_args(args)
     opts.long = opts.long or (long_default and not opts.brief and not opts.json)
     root = home.existing_workon_home()
-    found = envs.listing(root)
+    found = registry.listing(root)
     if opts.json or opts.long:
         from envwrap.tidy import Sizes
 
         with Sizes(root) as sizes:
             if opts.json:
                 _json({"version": JSON_VERSION,
-                       "environments": [envs.info(n, os.path.join(root, n), sizes).as_dict() for n in found]})
+                       "environments": [registry.info(n, os.path.join(root, n), sizes).as_dict() for n in found]})
                 return 0
             hook_dir = home.hook_dir()
             for name in found:
-                _show(envs.info(name, os.path.join(root, name), sizes), hook_dir)
+                _show(registry.info(name, os.path.join(root, name), sizes), hook_dir)
     else:
         for name in found:
             _out(name)
@@ -185,7 +185,7 @@ def _show(info, hook_dir) -> None:
 
 
 def cmd_show(args: list[str]) -> int:
-    from envwrap import envs, home
+    from envwrap import home, registry
     from envwrap.argparsing import Parser
 
     prog = _prog("show")
@@ -193,11 +193,11 @@ def cmd_show(args: list[str]) -> int:
     parser.add_argument("name", nargs="?")
     parser.add_argument("--json", action="store_true", help="details as JSON (README: JSON output)")
     opts = parser.parse_args(args)
-    name, path = envs.current(opts.name, _who(prog))
+    name, path = registry.current(opts.name, _who(prog))
     from envwrap.tidy import Sizes
 
     with Sizes(os.path.dirname(path)) as sizes:
-        info = envs.info(name, path, sizes)
+        info = registry.info(name, path, sizes)
     if opts.json:
         _json({"version": JSON_VERSION, "environment": info.as_dict()})
         return 0
@@ -206,13 +206,13 @@ def cmd_show(args: list[str]) -> int:
 
 
 def cmd_path(args: list[str]) -> int:
-    from envwrap import envs
+    from envwrap import registry
     from envwrap.argparsing import Parser
 
     parser = Parser(prog="envwrap path", description="Print an environment's directory.")
     parser.add_argument("name")
     opts = parser.parse_args(args)
-    _out(str(envs.path_of(opts.name)))
+    _out(str(registry.path_of(opts.name)))
     return 0
 
 
@@ -232,7 +232,7 @@ VIRTUAL_ENV, HOME, ...); VALUE is any text, newlines included.
 def cmd_vars(args: list[str]) -> int:
     from pathlib import Path
 
-    from envwrap import envs, envvars, home
+    from envwrap import envvars, home, registry
     from envwrap.staging import NameLock
 
     if not args or args[0] in ("-h", "--help"):
@@ -241,7 +241,7 @@ def cmd_vars(args: list[str]) -> int:
             raise UserError("vars: name an environment: envwrap vars NAME [set KEY=VALUE... | unset KEY...]", 2)
         return 0
     name, rest = args[0], args[1:]
-    env = envs.path_of(name)
+    env = registry.path_of(name)
     if not rest or rest == ["--json"]:
         values = envvars.load(env)
         if rest:
@@ -286,21 +286,21 @@ def cmd_vars(args: list[str]) -> int:
 def cmd_new(args: list[str]) -> int:
     from pathlib import Path
 
-    from envwrap import commands, envs
+    from envwrap import commands, lifecycle
 
-    parser = commands._creation_parser("envwrap new", "Create an environment (without activating it).")
+    parser = commands.creation_parser("envwrap new", "Create an environment (without activating it).")
     parser.add_argument("name")
     opts, extra = parser.parse_known_args(args)
     if opts.project and not Path(opts.project).expanduser().is_dir():
         raise UserError(f"project directory {opts.project} does not exist")
-    path = envs.create(opts.name, commands._options(opts, extra))
+    path = lifecycle.create(opts.name, commands.create_options(opts, extra))
     _out(str(path))
     return 0
 
 
 def cmd_rm(args: list[str]) -> int:
 
-    from envwrap import envs
+    from envwrap import lifecycle
     from envwrap.argparsing import HIDDEN, Parser
 
     parser = Parser(prog=_prog("rm"), description="Remove environments.")
@@ -309,7 +309,7 @@ def cmd_rm(args: list[str]) -> int:
     opts = parser.parse_args(args)
     if opts.tmp:
         for path in opts.names:
-            envs.remove_tmp(path)
+            lifecycle.remove_tmp(path)
         return 0
     from envwrap import home
 
@@ -317,7 +317,7 @@ def cmd_rm(args: list[str]) -> int:
     status = 0
     for name in opts.names:
         try:
-            envs.remove(name)
+            lifecycle.remove(name)
             say(f"Removing {name}...")
         except UserError as exc:
             print(f"envwrap: {one_line(str(exc))}", file=sys.stderr)
@@ -327,19 +327,19 @@ def cmd_rm(args: list[str]) -> int:
 
 
 def cmd_cp(args: list[str]) -> int:
-    from envwrap import envs
+    from envwrap import lifecycle
     from envwrap.argparsing import Parser
 
     parser = Parser(prog="envwrap cp", description="Copy an environment.")
     parser.add_argument("source")
     parser.add_argument("dest", nargs="?")
     opts = parser.parse_args(args)
-    _out(str(envs.copy(opts.source, opts.dest)))
+    _out(str(lifecycle.copy(opts.source, opts.dest)))
     return 0
 
 
 def cmd_mv(args: list[str]) -> int:
-    from envwrap import envs
+    from envwrap import lifecycle
     from envwrap.argparsing import Parser
 
     prog = _prog("mv")
@@ -349,13 +349,13 @@ def cmd_mv(args: list[str]) -> int:
     parser.add_argument("old", metavar="OLD")
     parser.add_argument("new", metavar="NEW")
     opts = parser.parse_args(args)
-    path = envs.move(opts.old, opts.new)
+    path = lifecycle.move(opts.old, opts.new)
     say(f"Renamed {opts.old} to {opts.new} ({path})")
     return 0
 
 
 def cmd_export(args: list[str]) -> int:
-    from envwrap import envs, manifest
+    from envwrap import manifest, registry
     from envwrap.argparsing import Parser
 
     parser = Parser(prog="envwrap export",
@@ -367,7 +367,7 @@ def cmd_export(args: list[str]) -> int:
     parser.add_argument("--format", choices=("toml", "requirements"), default="toml",
                         help="toml: the manifest (the default); requirements: a plain requirements file")
     opts = parser.parse_args(args)
-    data = manifest.build(opts.name, envs.path_of(opts.name))
+    data = manifest.build(opts.name, registry.path_of(opts.name))
     text = manifest.dumps(data) if opts.format == "toml" else manifest.requirements(data)
     if opts.output is None:
         sys.stdout.write(text)
@@ -413,7 +413,7 @@ def cmd_pythons(args: list[str]) -> int:
 
 
 def cmd_project(args: list[str]) -> int:
-    from envwrap import envs
+    from envwrap import registry
     from envwrap.argparsing import Parser
 
     prog = _prog("project")
@@ -427,16 +427,16 @@ def cmd_project(args: list[str]) -> int:
     if opts.env and os.sep in opts.env and os.path.isfile(os.path.join(opts.env, "pyvenv.cfg")):
         env = opts.env  # virtualenvwrapper passes the env's path
     else:
-        _, env = envs.current(opts.env, _who(prog))
+        _, env = registry.current(opts.env, _who(prog))
     project = os.path.abspath(os.path.expanduser(opts.project)) if opts.project else os.getcwd()
-    envs.set_project(env, project)
-    envs.write_dot_venv(os.path.abspath(env), force=opts.force)
+    registry.set_project(env, project)
+    registry.write_dot_venv(os.path.abspath(env), force=opts.force)
     say(f"Setting project for {os.path.basename(os.path.normpath(env))} to {project}")
     return 0
 
 
 def cmd_sitepackages(args: list[str]) -> int:
-    from envwrap import envs
+    from envwrap import registry, sitepackages
     from envwrap.argparsing import Parser
 
     prog = _prog("sitepackages")
@@ -447,17 +447,17 @@ def cmd_sitepackages(args: list[str]) -> int:
     from envwrap import home
 
     home.existing_workon_home()
-    _, env = envs.current(opts.name, _who(prog))
-    sp = envs.site_packages(env)
+    _, env = registry.current(opts.name, _who(prog))
+    sp = sitepackages.site_packages(env)
     if opts.path:
         _out(str(sp))
         return 0
     for entry in sorted(os.listdir(sp)):
         _tell(entry)
-    extra = os.path.join(sp, envs.PATH_EXTENSIONS)
+    extra = os.path.join(sp, sitepackages.PATH_EXTENSIONS)
     if os.path.isfile(extra):
         _out()
-        _out(f"{envs.PATH_EXTENSIONS}:")
+        _out(f"{sitepackages.PATH_EXTENSIONS}:")
         with open(extra, encoding="utf-8") as fh:
             for line in fh.read().splitlines():
                 _tell(f"  {line}")
@@ -465,7 +465,7 @@ def cmd_sitepackages(args: list[str]) -> int:
 
 
 def cmd_add_path(args: list[str]) -> int:
-    from envwrap import envs
+    from envwrap import registry, sitepackages
     from envwrap.argparsing import Parser
 
     prog = _prog("add-path")
@@ -473,17 +473,17 @@ def cmd_add_path(args: list[str]) -> int:
     parser.add_argument("-d", dest="delete", action="store_true", help="remove them instead")
     parser.add_argument("dirs", nargs="*", metavar="DIR")
     opts = parser.parse_args(args)
-    _, env = envs.current(None, _who(prog))
+    _, env = registry.current(None, _who(prog))
     if not opts.dirs:  # the directories added so far, one per line
-        for entry in envs.path_entries(env):
+        for entry in sitepackages.path_entries(env):
             _out(entry)
         return 0
-    envs.add_paths(env, opts.dirs, opts.delete)
+    sitepackages.add_paths(env, opts.dirs, opts.delete)
     return 0
 
 
 def cmd_toggle(args: list[str]) -> int:
-    from envwrap import envs
+    from envwrap import pyvenv, registry
     from envwrap.argparsing import Parser
 
     prog = _prog("toggle-global")
@@ -491,23 +491,23 @@ def cmd_toggle(args: list[str]) -> int:
     parser.add_argument("-q", dest="quiet", action="store_true", help="say nothing")
     parser.add_argument("name", nargs="?")
     opts = parser.parse_args(args)
-    _, env = envs.current(opts.name, _who(prog))
-    on = envs.toggle_global(env)
+    _, env = registry.current(opts.name, _who(prog))
+    on = pyvenv.toggle_global(env)
     if not opts.quiet:
         print(f"{'Enabled' if on else 'Disabled'} global site-packages", file=sys.stderr)
     return 0
 
 
 def cmd_wipe(args: list[str]) -> int:
-    from envwrap import envs
+    from envwrap import pip, registry
     from envwrap.argparsing import Parser
 
     prog = _prog("wipe")
     parser = Parser(prog=prog, description="Uninstall every package from the active environment.")
     parser.add_argument("name", nargs="?")
     opts = parser.parse_args(args)
-    _, env = envs.current(opts.name, _who(prog))
-    removed = envs.wipe(env)
+    _, env = registry.current(opts.name, _who(prog))
+    removed = pip.wipe(env)
     count = len(removed)
     print(f"Removed {count} package{'' if count == 1 else 's'}." if count else "Nothing to remove.",
           file=sys.stderr)
@@ -515,14 +515,14 @@ def cmd_wipe(args: list[str]) -> int:
 
 
 def cmd_repair(args: list[str]) -> int:
-    from envwrap import envs
+    from envwrap import lifecycle
     from envwrap.argparsing import Parser
 
     parser = Parser(prog="envwrap repair", description="Re-point a broken environment at a working Python.")
     parser.add_argument("-p", "--python")
     parser.add_argument("name")
     opts = parser.parse_args(args)
-    envs.repair(opts.name, opts.python)
+    lifecycle.repair(opts.name, opts.python)
     say(f"envwrap: repaired '{opts.name}'")
     return 0
 
@@ -550,7 +550,7 @@ CREATORS = ("auto", "venv", "uv", "virtualenv")
 
 def _effective_settings() -> list[tuple[str, str | None, str]]:
     """(key, effective value or None, where it came from) for each setting."""
-    from envwrap import envs, home
+    from envwrap import creators, home
 
     rows: list[tuple[str, str | None, str]] = []
     workon_home, source = home.workon_home_source()
@@ -582,7 +582,7 @@ def _effective_settings() -> list[tuple[str, str | None, str]]:
             choice, why = "auto", "default"
         value = choice
         if choice in ("auto", "uv"):
-            uv = envs._uv_binary() is not None
+            uv = creators.uv_binary() is not None
             value = "uv" if uv else ("venv" if choice == "auto" else "uv")
             if choice == "auto":
                 why += ": auto, uv when installed, else venv"
@@ -591,7 +591,7 @@ def _effective_settings() -> list[tuple[str, str | None, str]]:
         rows.append(("creator", value, why))
     spec = home.config().get("python")
     if spec is None:
-        rows.append(("python", envs._own_base_python(), "default: the Python envwrap runs on"))
+        rows.append(("python", creators.own_base_python(), "default: the Python envwrap runs on"))
     else:
         rows.append(("python", str(spec), "config file"))
     for key, default in BOOL_KEYS.items():
@@ -626,7 +626,7 @@ def _config_value(key: str, value: str) -> str | bool:
 
 
 def cmd_seed(args: list[str]) -> int:
-    from envwrap import envs
+    from envwrap import creators
     from envwrap import seed as seeding
     from envwrap.argparsing import Parser
 
@@ -640,8 +640,8 @@ def cmd_seed(args: list[str]) -> int:
                         help="also for this interpreter (name, version or path; repeatable)")
     opts = parser.parse_args(args)
     pythons = [seeding.own_python()]
-    configured = envs._find_python(None)  # `python` in the config file: the default for new envs
-    for path in ([configured] if configured else []) + [envs._find_python(p) for p in opts.pythons]:
+    configured = creators.find_python(None)  # `python` in the config file: the default for new envs
+    for path in ([configured] if configured else []) + [creators.find_python(p) for p in opts.pythons]:
         pythons.append(seeding.probe(path))
     default = pythons[1] if configured else pythons[0]
     shown = {(p.impl, p.short) for p in pythons}
