@@ -372,13 +372,7 @@ def cmd_export(args: list[str]) -> int:
     if opts.output is None:
         sys.stdout.write(text)
         return 0
-    import uuid
-
-    out = os.path.abspath(opts.output)
-    tmp = os.path.join(os.path.dirname(out), f".{os.path.basename(out)}.envwrap-{uuid.uuid4().hex[:6]}")
-    with open(tmp, "w", encoding="utf-8", newline="\n") as fh:
-        fh.write(text)
-    os.replace(tmp, out)
+    out = manifest.write(opts.output, text)
     say(f"envwrap: wrote {out}")
     return 0
 
@@ -454,13 +448,12 @@ def cmd_sitepackages(args: list[str]) -> int:
         return 0
     for entry in sorted(os.listdir(sp)):
         _tell(entry)
-    extra = os.path.join(sp, sitepackages.PATH_EXTENSIONS)
-    if os.path.isfile(extra):
+    extra = sitepackages.extensions_file_lines(sp)
+    if extra is not None:
         _out()
         _out(f"{sitepackages.PATH_EXTENSIONS}:")
-        with open(extra, encoding="utf-8") as fh:
-            for line in fh.read().splitlines():
-                _tell(f"  {line}")
+        for line in extra:
+            _tell(f"  {line}")
     return 0
 
 
@@ -540,89 +533,6 @@ def cmd_doctor(args: list[str]) -> int:
         _json(dict({"version": JSON_VERSION}, **report))
         return status
     return doctor.run(fix=opts.fix)
-
-
-CONFIG_KEYS = ("workon_home", "project_home", "creator", "python",
-               "auto_activate", "write_dot_venv")  # kept in the config file
-BOOL_KEYS = {"auto_activate": False, "write_dot_venv": True}  # their defaults
-CREATORS = ("auto", "venv", "uv", "virtualenv")
-
-
-def _effective_settings() -> list[tuple[str, str | None, str]]:
-    """(key, effective value or None, where it came from) for each setting."""
-    from envwrap import creators, home
-
-    rows: list[tuple[str, str | None, str]] = []
-    workon_home, source = home.workon_home_source()
-    if source == "default":
-        own, _legacy = home.default_workon_homes()
-        why = ("default: envwrap's own directory" if workon_home == own
-               else "default: ~/.virtualenvs, virtualenvwrapper's, because it exists")
-    else:
-        why = {"variable": "$WORKON_HOME", "config": "config file"}[source]
-    if not os.path.isdir(workon_home):
-        why += "; does not exist yet" if source == "default" else "; DOES NOT EXIST"
-    rows.append(("workon_home", workon_home, why))
-    projects, source = home.project_home_source()
-    rows.append(("project_home", projects,
-                 {"variable": "$PROJECT_HOME", "config": "config file", "unset": "not set"}[source]))
-    hook_dir = home.setting("VIRTUALENVWRAPPER_HOOK_DIR")
-    rows.append(("hook_dir", home.hook_dir(),
-                 "$VIRTUALENVWRAPPER_HOOK_DIR" if hook_dir else "default: WORKON_HOME"))
-    custom = home.setting("VIRTUALENVWRAPPER_VIRTUALENV")
-    if custom:
-        args = home.setting("VIRTUALENVWRAPPER_VIRTUALENV_ARGS")
-        rows.append(("creator", custom + (f" {args}" if args else ""), "$VIRTUALENVWRAPPER_VIRTUALENV"))
-    else:
-        if home.setting("ENVWRAP_CREATOR"):
-            choice, why = home.setting("ENVWRAP_CREATOR"), "$ENVWRAP_CREATOR"
-        elif home.config().get("creator") is not None:
-            choice, why = str(home.config().get("creator")), "config file"
-        else:
-            choice, why = "auto", "default"
-        value = choice
-        if choice in ("auto", "uv"):
-            uv = creators.uv_binary() is not None
-            value = "uv" if uv else ("venv" if choice == "auto" else "uv")
-            if choice == "auto":
-                why += ": auto, uv when installed, else venv"
-            if not uv:
-                why += "; uv is not installed"
-        rows.append(("creator", value, why))
-    spec = home.config().get("python")
-    if spec is None:
-        rows.append(("python", creators.own_base_python(), "default: the Python envwrap runs on"))
-    else:
-        rows.append(("python", str(spec), "config file"))
-    for key, default in BOOL_KEYS.items():
-        stored = home.config().get(key)
-        if isinstance(stored, bool):
-            rows.append((key, str(stored).lower(), "config file"))
-        else:
-            rows.append((key, str(default).lower(), "default"))
-    return rows
-
-
-def _config_value(key: str, value: str) -> str | bool:
-    """A value to store for ``key``, checked; paths are made absolute here, from
-    the current directory, as a path typed on a command line is expected to be
-    (``~`` is kept: the config file may be shared between machines)."""
-    if not value:
-        raise UserError(f"config: {key} cannot be empty (use --unset to remove it)", 2)
-    if key in ("workon_home", "project_home"):
-        if not value.startswith("~"):
-            value = os.path.abspath(value)
-        if key == "workon_home" and os.pathsep in value:
-            raise UserError(f"config: workon_home {value} contains {os.pathsep!r}, the PATH separator", 2)
-    elif key == "creator" and value not in CREATORS:
-        raise UserError(f"config: unknown creator '{value}' (choose {', '.join(CREATORS)})", 2)
-    elif key in BOOL_KEYS:
-        words = {"true": True, "yes": True, "on": True, "1": True,
-                 "false": False, "no": False, "off": False, "0": False}
-        if value.lower() not in words:
-            raise UserError(f"config: {key} is true or false, not '{value}'", 2)
-        return words[value.lower()]
-    return value
 
 
 def cmd_seed(args: list[str]) -> int:
@@ -710,47 +620,34 @@ def cmd_config(args: list[str]) -> int:
 
 
 def _config(opts) -> int:
-    from envwrap import home
+    from envwrap import home, settings
 
-    readable = CONFIG_KEYS + ("hook_dir",)
+    readable = settings.CONFIG_KEYS + ("hook_dir",)
     if opts.key is not None and opts.key not in readable:
-        raise UserError(f"config: unknown key '{opts.key}' (choose {', '.join(CONFIG_KEYS)})", 2)
+        raise UserError(f"config: unknown key '{opts.key}' (choose {', '.join(settings.CONFIG_KEYS)})", 2)
     if opts.key is None:
         if opts.unset or opts.value is not None:
             raise UserError("config: name the KEY to change", 2)
         path = home.config_path()
         _out(f"config file: {path}" + ("" if os.path.isfile(path) else " (none yet)"))
-        rows = _effective_settings()
+        rows = settings.effective()
         width = max(len(key) for key, _, _ in rows)
         for key, value, source in rows:
             shown = f"{value}  ({source})" if value is not None else f"({source})"
             _out(one_line(f"{key:<{width}} = {shown}"))
         return 0
     if opts.value is None and not opts.unset:
-        value = dict((key, value) for key, value, _ in _effective_settings()).get(opts.key)
+        value = dict((key, value) for key, value, _ in settings.effective()).get(opts.key)
         if value is None:
             return 1
         _out(value)
         return 0
-    if opts.key not in CONFIG_KEYS:
+    if opts.key not in settings.CONFIG_KEYS:
         raise UserError(f"config: {opts.key} is not kept in the config file "
                         "(set VIRTUALENVWRAPPER_HOOK_DIR instead)", 2)
     if opts.unset and opts.value is not None:
         raise UserError("config: give a VALUE or --unset, not both", 2)
-    data = dict(home.config())
-    if opts.unset:
-        data.pop(opts.key, None)
-    else:
-        data[opts.key] = _config_value(opts.key, opts.value)
-    import tomli_w
-
-    path = home.config_path()
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    tmp = path + ".tmp"
-    with open(tmp, "w", encoding="utf-8") as fh:
-        fh.write(tomli_w.dumps(data))
-    os.replace(tmp, path)
-    home.reload_config()
+    settings.write(opts.key, None if opts.unset else opts.value)
     if opts.key == "workon_home":
         user = home.user_workon_home()
         if user:

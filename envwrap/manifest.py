@@ -326,3 +326,16 @@ def create_from(data: dict, name: str | None, python: str | None = None, base_op
             envvars.save(os.fspath(staged), data["vars"])
 
     return lifecycle.create(name, opts, prepare=prepare, swap=swap)
+
+
+def write(path, text: str) -> str:
+    """Write an exported manifest to ``path`` whole (a new file renamed over
+    it); returns the absolute path written."""
+    import uuid
+
+    out = os.path.abspath(path)
+    tmp = os.path.join(os.path.dirname(out), f".{os.path.basename(out)}.envwrap-{uuid.uuid4().hex[:6]}")
+    with open(tmp, "w", encoding="utf-8", newline="\n") as fh:
+        fh.write(text)
+    os.replace(tmp, out)
+    return out

@@ -32,6 +32,17 @@ PTH_LAST = ("import sys; new=sys.path[sys.__plen:]; del sys.path[sys.__plen:]; "
             "p=getattr(sys,'__egginsert',0); sys.path[p:p]=new; sys.__egginsert = p+len(new)")
 
 
+def extensions_file_lines(sp: str) -> list[str] | None:
+    """Every line of the PATH_EXTENSIONS file in site-packages directory ``sp``,
+    as lssitepackages shows it (site.py's code lines included), or None when
+    there is no such file."""
+    extra = os.path.join(sp, PATH_EXTENSIONS)
+    if not os.path.isfile(extra):
+        return None
+    with open(extra, encoding="utf-8") as fh:
+        return fh.read().splitlines()
+
+
 def path_entries(env) -> list[str]:
     """The directories add2virtualenv put on the env's import path, first first."""
     pth = os.path.join(site_packages(env), PATH_EXTENSIONS)
