@@ -19,7 +19,7 @@ def _unused_locations(root: str, source: str) -> list[str]:
     candidates = list(home.default_workon_homes())
     if source == "variable":
         try:
-            configured = home._config_path_value("workon_home")
+            configured = home.config_path_value("workon_home")
         except UserError:
             configured = None
         if configured is not None:

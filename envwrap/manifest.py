@@ -59,7 +59,7 @@ print(json.dumps(sorted(found.values(), key=lambda d: d[0].lower())))
 _SEEDED = {"pip"}
 
 
-def _url_path(url: str) -> str:
+def url_path(url: str) -> str:
     from urllib.parse import unquote, urlparse
     from urllib.request import url2pathname
 
@@ -96,7 +96,7 @@ def distributions(env: str) -> list[tuple[str, str, str | None]]:
     if proc.returncode != 0:
         lines = proc.stderr.strip().splitlines()
         raise UserError(f"cannot list the distributions of {env}: {lines[-1] if lines else proc.returncode}")
-    return [(n, v, _url_path(e) if e else None) for n, v, e in json.loads(proc.stdout)]
+    return [(n, v, url_path(e) if e else None) for n, v, e in json.loads(proc.stdout)]
 
 
 def build(name: str, env: str, lister=None) -> dict:

@@ -28,7 +28,7 @@ def _scanned_distributions(env: str) -> list[tuple[str, str, str | None]]:
     the .dist-info directories of its site-packages."""
     import json
 
-    from envwrap.manifest import _url_path
+    from envwrap.manifest import url_path
 
     layout = Layout.of(env)
     sites = list(layout.site_packages_by_version().values()) if not layout.windows else []
@@ -64,7 +64,7 @@ def _scanned_distributions(env: str) -> list[tuple[str, str, str | None]]:
                 with open(os.path.join(site, entry, "direct_url.json"), encoding="utf-8") as fh:
                     data = json.load(fh)
                 if (data.get("dir_info") or {}).get("editable"):
-                    editable = _url_path(data.get("url", ""))
+                    editable = url_path(data.get("url", ""))
             except (OSError, ValueError):
                 pass
             found[name.lower()] = (name, version, editable)

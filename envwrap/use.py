@@ -270,7 +270,7 @@ def _loader(kind: str) -> str:
     if not os.path.isfile(path):
         raise UserError(f"envwrap has no {kind} support installed ({path} is missing)")
     if kind == "powershell":
-        return init.preamble(kind) + f". {init._ps_ascii(path)}\n"
+        return init.preamble(kind) + f". {init.ps_ascii(path)}\n"
     return init.preamble(kind) + f"source {QUOTERS[kind](path)}\n"
 
 
@@ -297,11 +297,11 @@ def shell_command(kind: str, exe: str, name: str, environ: dict[str, str]) -> li
         code = ("if not functions -q __envwrap_call\n" + _loader(kind) + "end\n"
                 f"workon {q(name)}\nor exit $status\n")
         return [exe, "-C", code]
-    from envwrap.init import _ps_ascii  # -Command is read in the console's code page: ASCII only
+    from envwrap.init import ps_ascii  # -Command is read in the console's code page: ASCII only
 
     code = ("if (-not (Get-Command -Name __envwrap_call -ErrorAction SilentlyContinue)) {\n"
             + _loader(kind) + "}\n"
-            f"workon {_ps_ascii(name)}\n"
+            f"workon {ps_ascii(name)}\n"
             "if ($LASTEXITCODE -ne 0) { exit $LASTEXITCODE }\n")
     return [exe, "-NoLogo", "-NoExit", "-Command", code]
 
