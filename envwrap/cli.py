@@ -122,7 +122,7 @@ def cmd_sh(args: list[str]) -> int:
 
 
 def cmd_ls(args: list[str]) -> int:
-    from envwrap import envs, home
+    from envwrap import home, registry
     from envwrap.argparsing import Parser
 
     prog = _prog("ls")
@@ -137,18 +137,18 @@ def cmd_ls(args: list[str]) -> int:
     opts = parser.parse_args(args)
     opts.long = opts.long or (long_default and not opts.brief and not opts.json)
     root = home.existing_workon_home()
-    found = envs.listing(root)
+    found = registry.listing(root)
     if opts.json or opts.long:
         from envwrap.tidy import Sizes
 
         with Sizes(root) as sizes:
             if opts.json:
                 _json({"version": JSON_VERSION,
-                       "environments": [envs.info(n, os.path.join(root, n), sizes).as_dict() for n in found]})
+                       "environments": [registry.info(n, os.path.join(root, n), sizes).as_dict() for n in found]})
                 return 0
             hook_dir = home.hook_dir()
             for name in found:
-                _show(envs.info(name, os.path.join(root, name), sizes), hook_dir)
+                _show(registry.info(name, os.path.join(root, name), sizes), hook_dir)
     else:
         for name in found:
             _out(name)
@@ -186,7 +186,7 @@ def _show(info, hook_dir) -> None:
 
 
 def cmd_show(args: list[str]) -> int:
-    from envwrap import envs, home
+    from envwrap import home, registry
     from envwrap.argparsing import Parser
 
     prog = _prog("show")
@@ -194,11 +194,11 @@ def cmd_show(args: list[str]) -> int:
     parser.add_argument("name", nargs="?")
     parser.add_argument("--json", action="store_true", help="details as JSON (README: JSON output)")
     opts = parser.parse_args(args)
-    name, path = envs.current(opts.name, _who(prog))
+    name, path = registry.current(opts.name, _who(prog))
     from envwrap.tidy import Sizes
 
     with Sizes(os.path.dirname(path)) as sizes:
-        info = envs.info(name, path, sizes)
+        info = registry.info(name, path, sizes)
     if opts.json:
         _json({"version": JSON_VERSION, "environment": info.as_dict()})
         return 0
@@ -207,13 +207,13 @@ def cmd_show(args: list[str]) -> int:
 
 
 def cmd_path(args: list[str]) -> int:
-    from envwrap import envs
+    from envwrap import registry
     from envwrap.argparsing import Parser
 
     parser = Parser(prog="envwrap path", description="Print an environment's directory.")
     parser.add_argument("name")
     opts = parser.parse_args(args)
-    _out(str(envs.path_of(opts.name)))
+    _out(str(registry.path_of(opts.name)))
     return 0
 
 
@@ -233,7 +233,7 @@ VIRTUAL_ENV, HOME, ...); VALUE is any text, newlines included.
 def cmd_vars(args: list[str]) -> int:
     from pathlib import Path
 
-    from envwrap import envs, envvars, home
+    from envwrap import envvars, home, registry
     from envwrap.staging import NameLock
 
     if not args or args[0] in ("-h", "--help"):
@@ -242,7 +242,7 @@ def cmd_vars(args: list[str]) -> int:
             raise UserError("vars: name an environment: envwrap vars NAME [set KEY=VALUE... | unset KEY...]", 2)
         return 0
     name, rest = args[0], args[1:]
-    env = envs.path_of(name)
+    env = registry.path_of(name)
     if not rest or rest == ["--json"]:
         values = envvars.load(env)
         if rest:
@@ -287,21 +287,21 @@ def cmd_vars(args: list[str]) -> int:
 def cmd_new(args: list[str]) -> int:
     from pathlib import Path
 
-    from envwrap import commands, envs
+    from envwrap import commands, lifecycle
 
-    parser = commands._creation_parser("envwrap new", "Create an environment (without activating it).")
+    parser = commands.creation_parser("envwrap new", "Create an environment (without activating it).")
     parser.add_argument("name")
     opts, extra = parser.parse_known_args(args)
     if opts.project and not Path(opts.project).expanduser().is_dir():
         raise UserError(f"project directory {opts.project} does not exist")
-    path = envs.create(opts.name, commands._options(opts, extra))
+    path = lifecycle.create(opts.name, commands.create_options(opts, extra))
     _out(str(path))
     return 0
 
 
 def cmd_rm(args: list[str]) -> int:
 
-    from envwrap import envs
+    from envwrap import lifecycle
     from envwrap.argparsing import HIDDEN, Parser
 
     parser = Parser(prog=_prog("rm"), description="Remove environments.")
@@ -310,7 +310,7 @@ def cmd_rm(args: list[str]) -> int:
     opts = parser.parse_args(args)
     if opts.tmp:
         for path in opts.names:
-            envs.remove_tmp(path)
+            lifecycle.remove_tmp(path)
         return 0
     from envwrap import home
 
@@ -318,7 +318,7 @@ def cmd_rm(args: list[str]) -> int:
     status = 0
     for name in opts.names:
         try:
-            envs.remove(name)
+            lifecycle.remove(name)
             say(f"Removing {name}...")
         except UserError as exc:
             print(f"envwrap: {one_line(str(exc))}", file=sys.stderr)
@@ -328,19 +328,19 @@ def cmd_rm(args: list[str]) -> int:
 
 
 def cmd_cp(args: list[str]) -> int:
-    from envwrap import envs
+    from envwrap import lifecycle
     from envwrap.argparsing import Parser
 
     parser = Parser(prog="envwrap cp", description="Copy an environment.")
     parser.add_argument("source")
     parser.add_argument("dest", nargs="?")
     opts = parser.parse_args(args)
-    _out(str(envs.copy(opts.source, opts.dest)))
+    _out(str(lifecycle.copy(opts.source, opts.dest)))
     return 0
 
 
 def cmd_mv(args: list[str]) -> int:
-    from envwrap import envs
+    from envwrap import lifecycle
     from envwrap.argparsing import Parser
 
     prog = _prog("mv")
@@ -350,13 +350,13 @@ def cmd_mv(args: list[str]) -> int:
     parser.add_argument("old", metavar="OLD")
     parser.add_argument("new", metavar="NEW")
     opts = parser.parse_args(args)
-    path = envs.move(opts.old, opts.new)
+    path = lifecycle.move(opts.old, opts.new)
     say(f"Renamed {opts.old} to {opts.new} ({path})")
     return 0
 
 
 def cmd_export(args: list[str]) -> int:
-    from envwrap import envs, manifest
+    from envwrap import manifest, registry
     from envwrap.argparsing import Parser
 
     parser = Parser(prog="envwrap export",
@@ -368,18 +368,12 @@ def cmd_export(args: list[str]) -> int:
     parser.add_argument("--format", choices=("toml", "requirements"), default="toml",
                         help="toml: the manifest (the default); requirements: a plain requirements file")
     opts = parser.parse_args(args)
-    data = manifest.build(opts.name, envs.path_of(opts.name))
+    data = manifest.build(opts.name, registry.path_of(opts.name))
     text = manifest.dumps(data) if opts.format == "toml" else manifest.requirements(data)
     if opts.output is None:
         sys.stdout.write(text)
         return 0
-    import uuid
-
-    out = os.path.abspath(opts.output)
-    tmp = os.path.join(os.path.dirname(out), f".{os.path.basename(out)}.envwrap-{uuid.uuid4().hex[:6]}")
-    with open(tmp, "w", encoding="utf-8", newline="\n") as fh:
-        fh.write(text)
-    os.replace(tmp, out)
+    out = manifest.write(opts.output, text)
     say(f"envwrap: wrote {out}")
     return 0
 
@@ -414,7 +408,7 @@ def cmd_pythons(args: list[str]) -> int:
 
 
 def cmd_project(args: list[str]) -> int:
-    from envwrap import envs
+    from envwrap import registry
     from envwrap.argparsing import Parser
 
     prog = _prog("project")
@@ -428,16 +422,16 @@ def cmd_project(args: list[str]) -> int:
     if opts.env and os.sep in opts.env and os.path.isfile(os.path.join(opts.env, "pyvenv.cfg")):
         env = opts.env  # virtualenvwrapper passes the env's path
     else:
-        _, env = envs.current(opts.env, _who(prog))
+        _, env = registry.current(opts.env, _who(prog))
     project = os.path.abspath(os.path.expanduser(opts.project)) if opts.project else os.getcwd()
-    envs.set_project(env, project)
-    envs.write_dot_venv(os.path.abspath(env), force=opts.force)
+    registry.set_project(env, project)
+    registry.write_dot_venv(os.path.abspath(env), force=opts.force)
     say(f"Setting project for {os.path.basename(os.path.normpath(env))} to {project}")
     return 0
 
 
 def cmd_sitepackages(args: list[str]) -> int:
-    from envwrap import envs
+    from envwrap import registry, sitepackages
     from envwrap.argparsing import Parser
 
     prog = _prog("sitepackages")
@@ -448,25 +442,24 @@ def cmd_sitepackages(args: list[str]) -> int:
     from envwrap import home
 
     home.existing_workon_home()
-    _, env = envs.current(opts.name, _who(prog))
-    sp = envs.site_packages(env)
+    _, env = registry.current(opts.name, _who(prog))
+    sp = sitepackages.site_packages(env)
     if opts.path:
         _out(str(sp))
         return 0
     for entry in sorted(os.listdir(sp)):
         _tell(entry)
-    extra = os.path.join(sp, envs.PATH_EXTENSIONS)
-    if os.path.isfile(extra):
+    extra = sitepackages.extensions_file_lines(sp)
+    if extra is not None:
         _out()
-        _out(f"{envs.PATH_EXTENSIONS}:")
-        with open(extra, encoding="utf-8") as fh:
-            for line in fh.read().splitlines():
-                _tell(f"  {line}")
+        _out(f"{sitepackages.PATH_EXTENSIONS}:")
+        for line in extra:
+            _tell(f"  {line}")
     return 0
 
 
 def cmd_add_path(args: list[str]) -> int:
-    from envwrap import envs
+    from envwrap import registry, sitepackages
     from envwrap.argparsing import Parser
 
     prog = _prog("add-path")
@@ -474,17 +467,17 @@ def cmd_add_path(args: list[str]) -> int:
     parser.add_argument("-d", dest="delete", action="store_true", help="remove them instead")
     parser.add_argument("dirs", nargs="*", metavar="DIR")
     opts = parser.parse_args(args)
-    _, env = envs.current(None, _who(prog))
+    _, env = registry.current(None, _who(prog))
     if not opts.dirs:  # the directories added so far, one per line
-        for entry in envs.path_entries(env):
+        for entry in sitepackages.path_entries(env):
             _out(entry)
         return 0
-    envs.add_paths(env, opts.dirs, opts.delete)
+    sitepackages.add_paths(env, opts.dirs, opts.delete)
     return 0
 
 
 def cmd_toggle(args: list[str]) -> int:
-    from envwrap import envs
+    from envwrap import pyvenv, registry
     from envwrap.argparsing import Parser
 
     prog = _prog("toggle-global")
@@ -492,23 +485,23 @@ def cmd_toggle(args: list[str]) -> int:
     parser.add_argument("-q", dest="quiet", action="store_true", help="say nothing")
     parser.add_argument("name", nargs="?")
     opts = parser.parse_args(args)
-    _, env = envs.current(opts.name, _who(prog))
-    on = envs.toggle_global(env)
+    _, env = registry.current(opts.name, _who(prog))
+    on = pyvenv.toggle_global(env)
     if not opts.quiet:
         print(f"{'Enabled' if on else 'Disabled'} global site-packages", file=sys.stderr)
     return 0
 
 
 def cmd_wipe(args: list[str]) -> int:
-    from envwrap import envs
+    from envwrap import pip, registry
     from envwrap.argparsing import Parser
 
     prog = _prog("wipe")
     parser = Parser(prog=prog, description="Uninstall every package from the active environment.")
     parser.add_argument("name", nargs="?")
     opts = parser.parse_args(args)
-    _, env = envs.current(opts.name, _who(prog))
-    removed = envs.wipe(env)
+    _, env = registry.current(opts.name, _who(prog))
+    removed = pip.wipe(env)
     count = len(removed)
     print(f"Removed {count} package{'' if count == 1 else 's'}." if count else "Nothing to remove.",
           file=sys.stderr)
@@ -516,14 +509,14 @@ def cmd_wipe(args: list[str]) -> int:
 
 
 def cmd_repair(args: list[str]) -> int:
-    from envwrap import envs
+    from envwrap import lifecycle
     from envwrap.argparsing import Parser
 
     parser = Parser(prog="envwrap repair", description="Re-point a broken environment at a working Python.")
     parser.add_argument("-p", "--python")
     parser.add_argument("name")
     opts = parser.parse_args(args)
-    envs.repair(opts.name, opts.python)
+    lifecycle.repair(opts.name, opts.python)
     say(f"envwrap: repaired '{opts.name}'")
     return 0
 
@@ -543,91 +536,8 @@ def cmd_doctor(args: list[str]) -> int:
     return doctor.run(fix=opts.fix)
 
 
-CONFIG_KEYS = ("workon_home", "project_home", "creator", "python",
-               "auto_activate", "write_dot_venv")  # kept in the config file
-BOOL_KEYS = {"auto_activate": False, "write_dot_venv": True}  # their defaults
-CREATORS = ("auto", "venv", "uv", "virtualenv")
-
-
-def _effective_settings() -> list[tuple[str, str | None, str]]:
-    """(key, effective value or None, where it came from) for each setting."""
-    from envwrap import envs, home
-
-    rows: list[tuple[str, str | None, str]] = []
-    workon_home, source = home.workon_home_source()
-    if source == "default":
-        own, _legacy = home.default_workon_homes()
-        why = ("default: envwrap's own directory" if workon_home == own
-               else "default: ~/.virtualenvs, virtualenvwrapper's, because it exists")
-    else:
-        why = {"variable": "$WORKON_HOME", "config": "config file"}[source]
-    if not os.path.isdir(workon_home):
-        why += "; does not exist yet" if source == "default" else "; DOES NOT EXIST"
-    rows.append(("workon_home", workon_home, why))
-    projects, source = home.project_home_source()
-    rows.append(("project_home", projects,
-                 {"variable": "$PROJECT_HOME", "config": "config file", "unset": "not set"}[source]))
-    hook_dir = home.setting("VIRTUALENVWRAPPER_HOOK_DIR")
-    rows.append(("hook_dir", home.hook_dir(),
-                 "$VIRTUALENVWRAPPER_HOOK_DIR" if hook_dir else "default: WORKON_HOME"))
-    custom = home.setting("VIRTUALENVWRAPPER_VIRTUALENV")
-    if custom:
-        args = home.setting("VIRTUALENVWRAPPER_VIRTUALENV_ARGS")
-        rows.append(("creator", custom + (f" {args}" if args else ""), "$VIRTUALENVWRAPPER_VIRTUALENV"))
-    else:
-        if home.setting("ENVWRAP_CREATOR"):
-            choice, why = home.setting("ENVWRAP_CREATOR"), "$ENVWRAP_CREATOR"
-        elif home.config().get("creator") is not None:
-            choice, why = str(home.config().get("creator")), "config file"
-        else:
-            choice, why = "auto", "default"
-        value = choice
-        if choice in ("auto", "uv"):
-            uv = envs._uv_binary() is not None
-            value = "uv" if uv else ("venv" if choice == "auto" else "uv")
-            if choice == "auto":
-                why += ": auto, uv when installed, else venv"
-            if not uv:
-                why += "; uv is not installed"
-        rows.append(("creator", value, why))
-    spec = home.config().get("python")
-    if spec is None:
-        rows.append(("python", envs._own_base_python(), "default: the Python envwrap runs on"))
-    else:
-        rows.append(("python", str(spec), "config file"))
-    for key, default in BOOL_KEYS.items():
-        stored = home.config().get(key)
-        if isinstance(stored, bool):
-            rows.append((key, str(stored).lower(), "config file"))
-        else:
-            rows.append((key, str(default).lower(), "default"))
-    return rows
-
-
-def _config_value(key: str, value: str) -> str | bool:
-    """A value to store for ``key``, checked; paths are made absolute here, from
-    the current directory, as a path typed on a command line is expected to be
-    (``~`` is kept: the config file may be shared between machines)."""
-    if not value:
-        raise UserError(f"config: {key} cannot be empty (use --unset to remove it)", 2)
-    if key in ("workon_home", "project_home"):
-        if not value.startswith("~"):
-            value = os.path.abspath(value)
-        if key == "workon_home" and os.pathsep in value:
-            raise UserError(f"config: workon_home {value} contains {os.pathsep!r}, the PATH separator", 2)
-    elif key == "creator" and value not in CREATORS:
-        raise UserError(f"config: unknown creator '{value}' (choose {', '.join(CREATORS)})", 2)
-    elif key in BOOL_KEYS:
-        words = {"true": True, "yes": True, "on": True, "1": True,
-                 "false": False, "no": False, "off": False, "0": False}
-        if value.lower() not in words:
-            raise UserError(f"config: {key} is true or false, not '{value}'", 2)
-        return words[value.lower()]
-    return value
-
-
 def cmd_seed(args: list[str]) -> int:
-    from envwrap import envs
+    from envwrap import creators
     from envwrap import seed as seeding
     from envwrap.argparsing import Parser
 
@@ -641,8 +551,8 @@ def cmd_seed(args: list[str]) -> int:
                         help="also for this interpreter (name, version or path; repeatable)")
     opts = parser.parse_args(args)
     pythons = [seeding.own_python()]
-    configured = envs._find_python(None)  # `python` in the config file: the default for new envs
-    for path in ([configured] if configured else []) + [envs._find_python(p) for p in opts.pythons]:
+    configured = creators.find_python(None)  # `python` in the config file: the default for new envs
+    for path in ([configured] if configured else []) + [creators.find_python(p) for p in opts.pythons]:
         pythons.append(seeding.probe(path))
     default = pythons[1] if configured else pythons[0]
     shown = {(p.impl, p.short) for p in pythons}
@@ -711,47 +621,34 @@ def cmd_config(args: list[str]) -> int:
 
 
 def _config(opts) -> int:
-    from envwrap import home
+    from envwrap import home, settings
 
-    readable = CONFIG_KEYS + ("hook_dir",)
+    readable = settings.CONFIG_KEYS + ("hook_dir",)
     if opts.key is not None and opts.key not in readable:
-        raise UserError(f"config: unknown key '{opts.key}' (choose {', '.join(CONFIG_KEYS)})", 2)
+        raise UserError(f"config: unknown key '{opts.key}' (choose {', '.join(settings.CONFIG_KEYS)})", 2)
     if opts.key is None:
         if opts.unset or opts.value is not None:
             raise UserError("config: name the KEY to change", 2)
         path = home.config_path()
         _out(f"config file: {path}" + ("" if os.path.isfile(path) else " (none yet)"))
-        rows = _effective_settings()
+        rows = settings.effective()
         width = max(len(key) for key, _, _ in rows)
         for key, value, source in rows:
             shown = f"{value}  ({source})" if value is not None else f"({source})"
             _out(one_line(f"{key:<{width}} = {shown}"))
         return 0
     if opts.value is None and not opts.unset:
-        value = dict((key, value) for key, value, _ in _effective_settings()).get(opts.key)
+        value = dict((key, value) for key, value, _ in settings.effective()).get(opts.key)
         if value is None:
             return 1
         _out(value)
         return 0
-    if opts.key not in CONFIG_KEYS:
+    if opts.key not in settings.CONFIG_KEYS:
         raise UserError(f"config: {opts.key} is not kept in the config file "
                         "(set VIRTUALENVWRAPPER_HOOK_DIR instead)", 2)
     if opts.unset and opts.value is not None:
         raise UserError("config: give a VALUE or --unset, not both", 2)
-    data = dict(home.config())
-    if opts.unset:
-        data.pop(opts.key, None)
-    else:
-        data[opts.key] = _config_value(opts.key, opts.value)
-    import tomli_w
-
-    path = home.config_path()
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    tmp = path + ".tmp"
-    with open(tmp, "w", encoding="utf-8") as fh:
-        fh.write(tomli_w.dumps(data))
-    os.replace(tmp, path)
-    home.reload_config()
+    settings.write(opts.key, None if opts.unset else opts.value)
     if opts.key == "workon_home":
         user = home.user_workon_home()
         if user:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 
-from envwrap import envs, home, hooks
+from envwrap import home, hooks, registry
 from envwrap.errors import UserError, say
 from envwrap.layout import Layout
 from envwrap.plan import Plan
@@ -39,7 +39,7 @@ def activation_vars(env: str) -> dict:
 
 def activation(shell: str, name: str, env: str, plan: Plan, cd_project: bool) -> None:
     """Append the steps that activate ``env`` (preactivate hooks run now)."""
-    problem = envs.broken(env)
+    problem = registry.broken(env)
     if problem:
         raise UserError(
             f"environment '{name}' is broken: {problem}; "
@@ -56,10 +56,10 @@ def activation(shell: str, name: str, env: str, plan: Plan, cd_project: bool) ->
     cwd = root if os.path.isdir(root) else None  # virtualenvwrapper runs its hooks in WORKON_HOME
     hooks.run(join(hook_dir, "preactivate"), name, pre=True, env=hook_env, cwd=cwd)
     hooks.run(join(layout.bin_dir, "preactivate"), name, pre=True, env=hook_env, cwd=cwd)
-    envs.mark_used(env)
-    project = envs.project_of(env)
+    registry.mark_used(env)
+    project = registry.project_of(env)
     if project is not None and not os.path.isdir(project):
-        _say(f"envwrap: project directory {project} (named in {envs.project_file(env)}) does not exist")
+        _say(f"envwrap: project directory {project} (named in {registry.project_file(env)}) does not exist")
         project = None
     plan.leave()
     plan.activate(script, env, hook_dir, project)
@@ -99,8 +99,8 @@ def _env_for_dot() -> tuple[str, str]:
             return (os.path.basename(named) if inside else named), named
     best: tuple[int, str] | None = None
     root = home.workon_home()
-    for name in envs.listing(root):
-        found = envs.project_of(os.path.join(root, name))
+    for name in registry.listing(root):
+        found = registry.project_of(os.path.join(root, name))
         if found is None:
             continue
         try:
@@ -157,7 +157,7 @@ def _workon(shell: str, cd: bool | None, name: str | None) -> Plan:
     if name == ".":
         name, env = _env_for_dot()
     else:
-        env = envs.path_of(name)
+        env = registry.path_of(name)
     activation(shell, name, env, plan, home.workon_cd() if cd is None else cd)
     return plan
 
@@ -187,11 +187,13 @@ def auto(shell: str, args: list[str]) -> Plan:
 def _own_python_shown() -> str:
     import sys
 
-    shown = f"{'.'.join(map(str, sys.version_info[:3]))} at {envs._own_base_python()}"
+    from envwrap.creators import own_base_python
+
+    shown = f"{'.'.join(map(str, sys.version_info[:3]))} at {own_base_python()}"
     return shown.replace("%", "%%")  # argparse %-formats help texts
 
 
-def _creation_parser(prog: str, description: str, project_option: bool = True):
+def creation_parser(prog: str, description: str, project_option: bool = True):
     from envwrap.argparsing import HIDDEN, Parser
 
     parser = Parser(prog=prog, description=description)
@@ -226,8 +228,10 @@ def _creation_parser(prog: str, description: str, project_option: bool = True):
     return parser
 
 
-def _options(opts, extra: list[str]) -> envs.CreateOptions:
-    return envs.CreateOptions(
+def create_options(opts, extra: list[str]):  # a creators.CreateOptions
+    from envwrap.creators import CreateOptions
+
+    return CreateOptions(
         python=opts.python,
         creator=opts.creator,
         system_site_packages=opts.system_site_packages,
@@ -247,7 +251,7 @@ def _options(opts, extra: list[str]) -> envs.CreateOptions:
 
 
 def mkvirtualenv(shell: str, args: list[str]) -> Plan:
-    parser = _creation_parser("mkvirtualenv", "Create an environment in WORKON_HOME and activate it.")
+    parser = creation_parser("mkvirtualenv", "Create an environment in WORKON_HOME and activate it.")
     parser.add_argument("--from", dest="manifest", metavar="FILE",
                         help="make it from a manifest written by 'envwrap export' (as envwrap import does)")
     parser.add_argument("name", help="the new environment's name")
@@ -260,11 +264,13 @@ def mkvirtualenv(shell: str, args: list[str]) -> Plan:
         if opts.packages or opts.requirements or extra:
             raise UserError("mkvirtualenv: --from takes the distributions from the manifest; drop -i/-r")
         data = manifest.load(opts.manifest)
-        env = manifest.create_from(data, opts.name, opts.python, base_opts=_options(opts, extra))
+        env = manifest.create_from(data, opts.name, opts.python, base_opts=create_options(opts, extra))
     else:
-        env = envs.create(opts.name, _options(opts, extra))
+        from envwrap.lifecycle import create
+
+        env = create(opts.name, create_options(opts, extra))
     if opts.project:
-        envs.write_dot_venv(env)
+        registry.write_dot_venv(env)
     plan = _start(shell)
     activation(shell, opts.name, env, plan, home.workon_cd())
     plan.source_if_exists(hooks.sourced(os.path.join(home.hook_dir(), "postmkvirtualenv"), shell))
@@ -272,15 +278,17 @@ def mkvirtualenv(shell: str, args: list[str]) -> Plan:
 
 
 def mktmpenv(shell: str, args: list[str]) -> Plan:
-    parser = _creation_parser("mktmpenv", "Create a temporary environment, removed when deactivated.")
+    parser = creation_parser("mktmpenv", "Create a temporary environment, removed when deactivated.")
     parser.add_argument("-c", "--cd", dest="cd", action="store_true", default=True,
                         help="cd into the environment's directory (default)")
     parser.add_argument("-n", "--no-cd", dest="cd", action="store_false", help="stay in this directory")
     opts, extra = parser.parse_known_args(args)
     import uuid
 
+    from envwrap.lifecycle import create
+
     name = f"tmp-{uuid.uuid4().hex[:12]}"
-    env = envs.create(name, _options(opts, extra), tmp=True)
+    env = create(name, create_options(opts, extra), tmp=True)
     plan = _start(shell)
     activation(shell, name, env, plan, False)
     plan.source_if_exists(hooks.sourced(os.path.join(home.hook_dir(), "postmkvirtualenv"), shell))
@@ -292,12 +300,13 @@ def mktmpenv(shell: str, args: list[str]) -> Plan:
 
 def cpvirtualenv(shell: str, args: list[str]) -> Plan:
     from envwrap.argparsing import Parser
+    from envwrap.lifecycle import copy
 
     parser = Parser(prog="cpvirtualenv", description="Copy an environment and activate the copy.")
     parser.add_argument("source", help="environment name, or path to an environment")
     parser.add_argument("dest", nargs="?", help="new name (default: the source's name)")
     opts = parser.parse_args(args)
-    env = envs.copy(opts.source, opts.dest)
+    env = copy(opts.source, opts.dest)
     plan = _start(shell)
     activation(shell, os.path.basename(env), env, plan, home.workon_cd())
     # virtualenvwrapper sources both, in this order, after activating the copy.
@@ -308,8 +317,9 @@ def cpvirtualenv(shell: str, args: list[str]) -> Plan:
 
 def mkproject(shell: str, args: list[str]) -> Plan:
     from envwrap.argparsing import HIDDEN
+    from envwrap.lifecycle import create
 
-    parser = _creation_parser("mkproject", "Create a project directory in PROJECT_HOME and its environment.",
+    parser = creation_parser("mkproject", "Create a project directory in PROJECT_HOME and its environment.",
                               project_option=False)
     parser.add_argument("-f", "--force", action="store_true",
                         help="use the project directory, and the environment NAME, even if they exist")
@@ -339,23 +349,23 @@ def mkproject(shell: str, args: list[str]) -> Plan:
         if given:
             raise UserError(f"mkproject: environment '{opts.name}' exists and is reused as it is; "
                             f"{given[0]} applies only to a new one")
-        env = envs.path_of(opts.name)
-        problem = envs.broken(env)
+        env = registry.path_of(opts.name)
+        problem = registry.broken(env)
         if problem:
             raise UserError(f"mkproject: environment '{opts.name}' is broken: {problem} (envwrap repair {opts.name})")
     else:
-        envs.check_new_name(root, opts.name)
+        registry.check_new_name(root, opts.name)
     # virtualenvwrapper runs it in WORKON_HOME, with the project's name.
     hooks.run(os.path.join(home.hook_dir(), "premkproject"), opts.name, cwd=root, pre=True)
     created = not os.path.exists(project)
     os.makedirs(project, exist_ok=True)
     try:
         if reuse:
-            envs.set_project(env, project)
+            registry.set_project(env, project)
         else:
-            options = _options(opts, extra)
+            options = create_options(opts, extra)
             options.project = project
-            env = envs.create(opts.name, options)
+            env = create(opts.name, options)
     except BaseException:
         if created:
             try:
@@ -363,7 +373,7 @@ def mkproject(shell: str, args: list[str]) -> Plan:
             except OSError:
                 pass
         raise
-    envs.write_dot_venv(env, force=opts.force)
+    registry.write_dot_venv(env, force=opts.force)
     _say(f"envwrap: {'created' if created else 'using existing'} project {project}"
          + (f" for the existing environment '{opts.name}'" if reuse else ""))
     plan = _start(shell)
@@ -379,12 +389,13 @@ def mkproject(shell: str, args: list[str]) -> Plan:
 
 def cdsitepackages(shell: str, args: list[str]) -> Plan:
     from envwrap.argparsing import Parser
+    from envwrap.sitepackages import site_packages
 
     parser = Parser(prog="cdsitepackages", description="cd to the active environment's site-packages.")
     parser.add_argument("subdir", nargs="?", default="")
     opts = parser.parse_args(args)
-    _, env = envs.current(None, "cdsitepackages")
-    target = os.path.join(envs.site_packages(env), opts.subdir)
+    _, env = registry.current(None, "cdsitepackages")
+    target = os.path.join(site_packages(env), opts.subdir)
     if not os.path.isdir(target):
         raise UserError(f"cdsitepackages: {target} is not a directory")
     plan = Plan()
@@ -398,12 +409,13 @@ def cdproject(shell: str, args: list[str]) -> Plan:
     parser = Parser(prog="cdproject", description="cd to the active environment's project directory.")
     parser.add_argument("subdir", nargs="?", default="")
     opts = parser.parse_args(args)
-    name, env = envs.current(None, "cdproject")
-    project = envs.project_of(env)
+    name, env = registry.current(None, "cdproject")
+    project = registry.project_of(env)
     if project is None:
         raise UserError(f"cdproject: environment '{name}' has no project (setvirtualenvproject sets one)")
     if not os.path.isdir(project):
-        raise UserError(f"cdproject: project directory {project} (named in {envs.project_file(env)}) does not exist")
+        raise UserError(f"cdproject: project directory {project} "
+                        f"(named in {registry.project_file(env)}) does not exist")
     plan = Plan()
     plan.cd(os.path.join(project, opts.subdir))
     return plan
@@ -416,7 +428,7 @@ def cdvirtualenv(shell: str, args: list[str]) -> Plan:
     parser.add_argument("subdir", nargs="?", default="")
     opts = parser.parse_args(args)
     home.existing_workon_home()
-    _, env = envs.current(None, "cdvirtualenv")
+    _, env = registry.current(None, "cdvirtualenv")
     target = os.path.join(env, opts.subdir)
     if not os.path.isdir(target):
         raise UserError(f"cdvirtualenv: {target} is not a directory")

@@ -6,7 +6,7 @@ import os
 import sys
 from pathlib import Path
 
-from envwrap import envs, home, staging
+from envwrap import home, registry, staging
 from envwrap.errors import UserError, one_line
 
 _SOURCES = {"variable": "from $WORKON_HOME", "config": "from the config file", "default": "the default"}
@@ -19,7 +19,7 @@ def _unused_locations(root: str, source: str) -> list[str]:
     candidates = list(home.default_workon_homes())
     if source == "variable":
         try:
-            configured = home._config_path_value("workon_home")
+            configured = home.config_path_value("workon_home")
         except UserError:
             configured = None
         if configured is not None:
@@ -31,7 +31,7 @@ def _unused_locations(root: str, source: str) -> list[str]:
             continue
         seen.add(os.path.realpath(place))
         try:
-            count = len(envs.listing(place))
+            count = len(registry.listing(place))
         except UserError:
             continue
         if count:
@@ -56,6 +56,7 @@ def _fix_leftovers(root: Path, fix: bool) -> list[str]:
 
 def _left_tmpenvs(root: Path, names: list[str], fix: bool) -> list[str]:
     from envwrap import tmpenv
+    from envwrap.lifecycle import remove
 
     found = []
     for name in names:
@@ -66,7 +67,7 @@ def _left_tmpenvs(root: Path, names: list[str], fix: bool) -> list[str]:
                          "(envwrap doctor --fix removes it)")
             continue
         try:
-            envs.remove(name)
+            remove(name)
         except UserError as exc:
             found.append(f"temporary environment '{name}' was left behind, and cannot be removed: {exc}")
             continue
@@ -92,18 +93,18 @@ def problems(fix: bool = False, notes: list[str] | None = None) -> list[str]:
     root = Path(root_s)
     found += _unused_locations(root_s, source)
     if root.is_dir():
-        names = envs.listing(root)
+        names = registry.listing(root)
         for name in names:
-            problem = envs.broken(os.path.join(root, name))
+            problem = registry.broken(os.path.join(root, name))
             if problem:
                 found.append(f"environment '{name}' is broken: {problem} (envwrap repair {name}; "
                              f"if its Python version is gone: envwrap upgrade {name})")
             else:
-                mismatch = envs.packages_mismatch(os.path.join(root, name))
+                mismatch = registry.packages_mismatch(os.path.join(root, name))
                 if mismatch:
                     found.append(f"environment '{name}': {mismatch}, so they cannot be imported "
                                  f"(rebuild it on its Python: envwrap upgrade {name})")
-            project = envs.project_of(os.path.join(root, name))
+            project = registry.project_of(os.path.join(root, name))
             if project is not None and not os.path.isdir(project):
                 found.append(f"environment '{name}': project {project} does not exist")
         found += _left_tmpenvs(root, names, fix)

@@ -92,7 +92,7 @@ def config() -> dict:
     return parsed
 
 
-def _config_path_value(key: str) -> str | None:
+def config_path_value(key: str) -> str | None:
     value = config().get(key)
     if value is None:
         return None
@@ -145,7 +145,7 @@ def fallback_workon_home() -> tuple[str, str]:
     user's own WORKON_HOME they read from the shell itself, so changing or
     unsetting it takes effect at once there too.
     """
-    configured = _config_path_value("workon_home")
+    configured = config_path_value("workon_home")
     if configured is not None:
         return configured, "config"
     return default_workon_home(), "default"
@@ -216,7 +216,7 @@ def project_home_source() -> tuple[str | None, str]:
     value = setting("PROJECT_HOME")
     if value:
         return absolute(value), "variable"
-    configured = _config_path_value("project_home")
+    configured = config_path_value("project_home")
     return configured, ("config" if configured is not None else "unset")
 
 

@@ -47,8 +47,8 @@ def hook_environment() -> dict:
     return env
 
 
-def run(path, *args: str, cwd=None, pre: bool = False, env: dict | None = None, pass_fds=()) -> bool:
-    """Execute one hook if it exists. Returns False when it failed.
+def run(path, *args: str, cwd=None, pre: bool = False, env: dict | None = None, pass_fds=()) -> None:
+    """Execute one hook if it exists.
 
     ``pass_fds``: descriptors the hook inherits (the stage locks, for a hook that
     runs while a new env is still being built: see staging.child_fds).
@@ -58,10 +58,10 @@ def run(path, *args: str, cwd=None, pre: bool = False, env: dict | None = None, 
     """
     path = os.fspath(path)
     if not os.path.isfile(path):
-        return True
+        return
     if not os.access(path, os.X_OK):
         say(f"envwrap: hook {path} is not executable (chmod +x it); skipped")
-        return True
+        return
     import subprocess
 
     cmd = [path, *args]
@@ -82,11 +82,9 @@ def run(path, *args: str, cwd=None, pre: bool = False, env: dict | None = None, 
             if pre:
                 raise UserError(message) from None
             say(f"envwrap: {message}")
-            return False
+            return
     if status != 0:
         message = f"hook {path} exited with status {status}"
         if pre:
             raise UserError(message + "; nothing was changed", status=status if 0 < status < 256 else 1)
         say(f"envwrap: {message}")
-        return False
-    return True

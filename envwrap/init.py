@@ -131,13 +131,13 @@ def preamble(shell: str, auto: bool = False) -> str:
         return f"set -g __envwrap_exe {' '.join(q(w) for w in words)}\n" + "".join(
             f"set -g {name} {q(value)}\n" for name, value in values)
     if shell == "powershell":
-        return f"$global:__envwrap_exe = {_ps_ascii(exe)}\n" + "".join(
-            f"$global:{name} = {_ps_ascii(value)}\n" for name, value in values)
+        return f"$global:__envwrap_exe = {ps_ascii(exe)}\n" + "".join(
+            f"$global:{name} = {ps_ascii(value)}\n" for name, value in values)
     return f"__envwrap_exe=({' '.join(q(w) for w in words)})\n" + "".join(
         f"{name}={q(value)}\n" for name, value in values)
 
 
-def _ps_ascii(value: str) -> str:
+def ps_ascii(value: str) -> str:
     """A PowerShell expression for ``value`` made of ASCII only.
 
     ``envwrap init powershell | Out-String | Invoke-Expression`` decodes our output

@@ -7,7 +7,7 @@ installed distributions pinned as ``name==version``, editable installs as their
 source directory (relative to the project when inside it), the project
 (relative to PROJECT_HOME when inside it), the add2virtualenv paths, and the
 text of the env's own hook scripts. Import goes through the normal creation
-path (:func:`envwrap.envs.create`: staged, hooks run, nothing half-made).
+path (:func:`envwrap.lifecycle.create`: staged, hooks run, nothing half-made).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 import sys
 
-from envwrap import envs, home
+from envwrap import creators, home, lifecycle, pyvenv, registry, sitepackages
 from envwrap.errors import UserError, say
 from envwrap.layout import Layout, read_cfg
 
@@ -59,7 +59,7 @@ print(json.dumps(sorted(found.values(), key=lambda d: d[0].lower())))
 _SEEDED = {"pip"}
 
 
-def _url_path(url: str) -> str:
+def url_path(url: str) -> str:
     from urllib.parse import unquote, urlparse
     from urllib.request import url2pathname
 
@@ -87,7 +87,7 @@ def distributions(env: str) -> list[tuple[str, str, str | None]]:
 
     layout = Layout.of(env)
     if not os.path.exists(layout.python):
-        raise UserError(f"{env} has no working interpreter: {envs.broken(env)}")
+        raise UserError(f"{env} has no working interpreter: {registry.broken(env)}")
     environ = dict(os.environ)
     environ.pop("PYTHONPATH", None)
     environ["VIRTUAL_ENV"] = env
@@ -96,7 +96,7 @@ def distributions(env: str) -> list[tuple[str, str, str | None]]:
     if proc.returncode != 0:
         lines = proc.stderr.strip().splitlines()
         raise UserError(f"cannot list the distributions of {env}: {lines[-1] if lines else proc.returncode}")
-    return [(n, v, _url_path(e) if e else None) for n, v, e in json.loads(proc.stdout)]
+    return [(n, v, url_path(e) if e else None) for n, v, e in json.loads(proc.stdout)]
 
 
 def build(name: str, env: str, lister=None) -> dict:
@@ -106,16 +106,16 @@ def build(name: str, env: str, lister=None) -> dict:
         cfg = read_cfg(layout.cfg)
     except (OSError, UnicodeError) as exc:
         raise UserError(f"cannot read {layout.cfg}: {getattr(exc, 'strerror', None) or exc}") from None
-    project = envs.project_of(env)
+    project = registry.project_of(env)
     data: dict = {"format": FORMAT, "name": name}
     version = cfg.get("version_info") or cfg.get("version")
     if version:
         data["python"] = version
-    creator = envs.creator_of(cfg)
+    creator = pyvenv.creator_of(cfg)
     if creator:
         data["creator"] = creator
     data["system_site_packages"] = cfg.get("include-system-site-packages", "").lower() == "true"
-    prompt = envs._cfg_prompt(cfg.get("prompt"))
+    prompt = pyvenv.cfg_prompt(cfg.get("prompt"))
     if prompt and prompt != name:
         data["prompt"] = prompt
     pinned, editable, has_pip = [], [], False
@@ -134,7 +134,7 @@ def build(name: str, env: str, lister=None) -> dict:
     if project:
         data["project"] = _inside(project, home.project_home()) or project
     try:
-        paths = envs.path_entries(env)
+        paths = sitepackages.path_entries(env)
     except UserError:
         paths = []
     if paths:
@@ -236,7 +236,7 @@ def _python_for(data: dict, explicit: str | None) -> tuple[str | None, list[str]
     """(-p value for creation, notes on what differs from the manifest)."""
     notes: list[str] = []
     if explicit:
-        return envs._find_python(explicit), notes
+        return creators.find_python(explicit), notes
     wanted = data.get("python")
     if not wanted:
         return None, notes
@@ -244,7 +244,7 @@ def _python_for(data: dict, explicit: str | None) -> tuple[str | None, list[str]
     exe = None
     for spec in (wanted, minor):  # the very version first (pyenv's, uv's), else any of its X.Y
         try:
-            exe = envs._find_python(spec)
+            exe = creators.find_python(spec)
             break
         except UserError:
             continue
@@ -283,20 +283,20 @@ def create_from(data: dict, name: str | None, python: str | None = None, base_op
     creator = data.get("creator")
     if creator not in (None, "venv", "uv", "virtualenv"):
         creator = None
-    if creator == "uv" and envs._uv_binary() is None:
+    if creator == "uv" and creators.uv_binary() is None:
         notes.append("the manifest's creator uv is not installed; using the default")
         creator = None
-    if creator == "virtualenv" and envs._tool_binary("virtualenv") is None:
+    if creator == "virtualenv" and creators.tool_binary("virtualenv") is None:
         notes.append("the manifest's creator virtualenv is not installed; using the default")
         creator = None
     if base_opts is not None and base_opts.creator:
         creator = base_opts.creator
     without_pip = not data.get("pip", True) and not packages
-    opts = envs.CreateOptions(
+    opts = creators.CreateOptions(
         python=exe, creator=creator, system_site_packages=bool(data.get("system_site_packages")),
         without_pip=without_pip, packages=packages, project=project, prompt=data.get("prompt"),
     )
-    chosen = exe or envs._own_base_python()
+    chosen = exe or creators.own_base_python()
     proc = subprocess.run([chosen, "-c", "import sys; print('%d.%d.%d' % sys.version_info[:3])"],
                           capture_output=True, text=True, stdin=subprocess.DEVNULL)
     version = proc.stdout.strip() or "unknown"
@@ -319,10 +319,23 @@ def create_from(data: dict, name: str | None, python: str | None = None, base_op
             if hook in ("preactivate", "get_env_details"):  # run as programs; the others are sourced
                 os.chmod(path, 0o755)
         if data.get("paths"):
-            envs.add_paths(os.fspath(staged), list(reversed(data["paths"])), False)
+            sitepackages.add_paths(os.fspath(staged), list(reversed(data["paths"])), False)
         if data.get("vars"):
             from envwrap import envvars
 
             envvars.save(os.fspath(staged), data["vars"])
 
-    return envs.create(name, opts, prepare=prepare, swap=swap)
+    return lifecycle.create(name, opts, prepare=prepare, swap=swap)
+
+
+def write(path, text: str) -> str:
+    """Write an exported manifest to ``path`` whole (a new file renamed over
+    it); returns the absolute path written."""
+    import uuid
+
+    out = os.path.abspath(path)
+    tmp = os.path.join(os.path.dirname(out), f".{os.path.basename(out)}.envwrap-{uuid.uuid4().hex[:6]}")
+    with open(tmp, "w", encoding="utf-8", newline="\n") as fh:
+        fh.write(text)
+    os.replace(tmp, out)
+    return out

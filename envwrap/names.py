@@ -17,7 +17,7 @@ A name is one path component inside WORKON_HOME. Refused:
 Everything else (spaces, quotes, ``$``, backticks, ``;`` outside Windows, unicode) is a valid
 name: envwrap quotes it for every shell it talks to and never evaluates it.
 On a case-insensitive WORKON_HOME, a name that differs from an existing
-environment's only in case is refused by :func:`envwrap.envs.check_new_name`.
+environment's only in case is refused by :func:`envwrap.registry.check_new_name`.
 """
 
 from __future__ import annotations

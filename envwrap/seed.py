@@ -76,7 +76,7 @@ def env_version(layout: Layout) -> tuple[str, str]:
     return impl, f"{parts[0]}.{parts[1]}"
 
 
-def _copy_file(src: str, dst: str) -> None:
+def copy_file(src: str, dst: str) -> None:
     """Copy one regular file with its permission bits, in as few syscalls as the
     platform allows (``copy_file_range`` keeps the bytes in the kernel, and makes
     a reflink where the file system can)."""
@@ -133,7 +133,7 @@ def copy_tree(src: Path, dst: Path, bytecode: bool = True) -> None:
             if os.path.islink(path):
                 os.symlink(os.readlink(path), os.path.join(target, name))
             else:
-                _copy_file(path, os.path.join(target, name))
+                copy_file(path, os.path.join(target, name))
 
 
 def _pip_entries(site: Path) -> list[Path]:

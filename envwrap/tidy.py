@@ -29,7 +29,7 @@ import os
 import sys
 import time
 
-from envwrap import envs
+from envwrap import registry
 from envwrap.errors import UserError, one_line, say
 
 RACY_NS = 2_000_000_000
@@ -225,15 +225,15 @@ def reasons(path: str, unused: int | None, broken: bool, missing_project: bool, 
     """Why ``gc`` would remove the env at ``path`` (empty: it stays)."""
     found = []
     if broken:
-        problem = envs.broken(path)
+        problem = registry.broken(path)
         if problem:
             found.append(f"broken: {problem}")
     if missing_project:
-        project = envs.project_of(path)
+        project = registry.project_of(path)
         if project is not None and not os.path.isdir(project):
             found.append(f"its project {project} is gone")
     if unused is not None:
-        used = envs.last_used(path)
+        used = registry.last_used(path)
         if used is None:
             since = last_change(path)
             if now - since >= unused:
@@ -244,7 +244,7 @@ def reasons(path: str, unused: int | None, broken: bool, missing_project: bool, 
 
 
 def _is_active(path: str) -> bool:
-    active = envs.active_env()
+    active = registry.active_env()
     if not active:
         return False
     try:
@@ -256,6 +256,7 @@ def _is_active(path: str) -> bool:
 def gc(args: list[str]) -> int:
     from envwrap import home
     from envwrap.argparsing import Parser
+    from envwrap.lifecycle import remove
 
     parser = Parser(prog="envwrap gc",
                     description="List the environments that match any of the criteria given (unused, broken, "
@@ -274,7 +275,7 @@ def gc(args: list[str]) -> int:
     now = time.time()
     chosen: list[tuple[str, str, list[str], int]] = []
     with Sizes(root) as sizes:
-        for name in envs.listing(root):
+        for name in registry.listing(root):
             path = os.path.join(root, name)
             why = reasons(path, unused, opts.broken, opts.missing_project, now)
             if not why:
@@ -302,7 +303,7 @@ def gc(args: list[str]) -> int:
             say(f"envwrap: gc: keeping '{name}': it no longer matches")
             continue
         try:
-            envs.remove(name)
+            remove(name)
         except UserError as exc:
             say(f"envwrap: gc: {exc}")
             status = exc.status

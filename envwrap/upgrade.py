@@ -18,7 +18,7 @@ import os
 import uuid
 from pathlib import Path
 
-from envwrap import envs, home, manifest
+from envwrap import creators, home, manifest, registry
 from envwrap.errors import UserError, say
 from envwrap.layout import Layout
 
@@ -28,7 +28,7 @@ def _scanned_distributions(env: str) -> list[tuple[str, str, str | None]]:
     the .dist-info directories of its site-packages."""
     import json
 
-    from envwrap.manifest import _url_path
+    from envwrap.manifest import url_path
 
     layout = Layout.of(env)
     sites = list(layout.site_packages_by_version().values()) if not layout.windows else []
@@ -64,7 +64,7 @@ def _scanned_distributions(env: str) -> list[tuple[str, str, str | None]]:
                 with open(os.path.join(site, entry, "direct_url.json"), encoding="utf-8") as fh:
                     data = json.load(fh)
                 if (data.get("dir_info") or {}).get("editable"):
-                    editable = _url_path(data.get("url", ""))
+                    editable = url_path(data.get("url", ""))
             except (OSError, ValueError):
                 pass
             found[name.lower()] = (name, version, editable)
@@ -73,7 +73,7 @@ def _scanned_distributions(env: str) -> list[tuple[str, str, str | None]]:
 
 def describe(name: str, path: str) -> dict:
     """The manifest of an env, from its interpreter when it runs, else from its files."""
-    if envs.broken(path) is None:
+    if registry.broken(path) is None:
         try:
             return manifest.build(name, path)
         except UserError:
@@ -91,7 +91,7 @@ def _rebuild(name: str, path: str, data: dict, python: str | None) -> str:
     def publish(staged, final_path):  # instead of staging.publish: the name is taken, by the old env
         backup = staging.backup_dir(root) / uuid.uuid4().hex[:16]
         backup.mkdir(parents=True)
-        for marker in (envs.LAST_USED, envs.TMP_MARKER):
+        for marker in (registry.LAST_USED, registry.TMP_MARKER):
             if os.path.exists(os.path.join(path, marker)):
                 import shutil
 
@@ -122,8 +122,8 @@ def _target_python(data: dict, python: str | None) -> tuple[str | None, str]:
         if not wanted:
             raise UserError("the environment's Python version is unknown: name one with -p")
         spec = ".".join(wanted.split(".")[:2])
-    exe = envs._find_python(spec)
-    chosen = exe or envs._own_base_python()
+    exe = creators.find_python(spec)
+    chosen = exe or creators.own_base_python()
     proc = subprocess.run([chosen, "-c", "import sys; print('%d.%d.%d' % sys.version_info[:3])"],
                           capture_output=True, text=True, stdin=subprocess.DEVNULL)
     if proc.returncode != 0 or not proc.stdout.strip():
@@ -151,8 +151,8 @@ def run(args: list[str]) -> int:
         raise UserError("upgrade: name environments, or give --all-broken (not both)", 2)
     root = home.existing_workon_home()
     if opts.all_broken:
-        targets = [n for n in envs.listing(root)
-                   if envs.broken(os.path.join(root, n)) or envs.packages_mismatch(os.path.join(root, n))]
+        targets = [n for n in registry.listing(root)
+                   if registry.broken(os.path.join(root, n)) or registry.packages_mismatch(os.path.join(root, n))]
         if not targets:
             say("envwrap: no environment is broken")
             return 0
@@ -161,21 +161,21 @@ def run(args: list[str]) -> int:
     status = 0
     for name in targets:
         try:
-            path = envs.path_of(name)
+            path = registry.path_of(name)
         except UserError as exc:
             say(f"envwrap: upgrade: {exc}")
             status = exc.status or 1
             continue
         try:
-            if envs._is_active(path):
+            if registry.is_active(path):
                 raise UserError(f"environment '{name}' is active: deactivate it first")
             data = describe(name, path)
             exe, version = _target_python(data, opts.python)
             before = data.get("python", "unknown")
             dists = data.get("distributions", []) + [f"-e {e}" for e in data.get("editable", [])]
             shown = ", ".join(dists) if dists else "none"
-            problem = envs.broken(path)
-            head = f"{name}: Python {before} -> {version} ({exe or envs._own_base_python()})"
+            problem = registry.broken(path)
+            head = f"{name}: Python {before} -> {version} ({exe or creators.own_base_python()})"
             if problem:
                 head += f"; now {problem}"
             if opts.dry_run:
@@ -189,7 +189,7 @@ def run(args: list[str]) -> int:
                         print(f"  {label}: {value}", flush=True)
                 continue
             say(f"envwrap: upgrading {head}")
-            _rebuild(name, path, data, exe or envs._own_base_python())
+            _rebuild(name, path, data, exe or creators.own_base_python())
             say(f"envwrap: upgraded '{name}' to Python {version}")
         except UserError as exc:
             say(f"envwrap: upgrade {name}: {exc}; the old environment is untouched")

@@ -44,10 +44,10 @@ executed, 1 when NAME is missing or broken, 2 for a usage mistake.
 
 def _ready(name: str) -> str:
     """The directory of environment ``name``, refusing a missing or broken one."""
-    from envwrap import envs
+    from envwrap import registry
 
-    env = envs.path_of(name)
-    problem = envs.broken(env)
+    env = registry.path_of(name)
+    problem = registry.broken(env)
     if problem:
         raise UserError(f"environment '{name}' is broken: {problem}; run 'envwrap repair {name}'")
     return env
@@ -111,7 +111,7 @@ def run(args: list[str]) -> int:
         command = command[1:]
     if not command:
         raise UserError(f"run: name the command to run: envwrap run {name} -- CMD [ARGS...]", 2)
-    from envwrap import activation, envs, home, hooks
+    from envwrap import activation, home, hooks, registry
     from envwrap.layout import Layout
 
     env = _ready(name)
@@ -119,7 +119,7 @@ def run(args: list[str]) -> int:
     hook_env = activation.deactivated(hooks.hook_environment())
     hooks.run(os.path.join(home.hook_dir(), "preactivate"), name, pre=True, env=hook_env)
     hooks.run(os.path.join(Layout.of(env).bin_dir, "preactivate"), name, pre=True, env=hook_env)
-    envs.mark_used(env)
+    registry.mark_used(env)
     return _exec(command, activation.environment(name, env), "run")
 
 
@@ -149,17 +149,17 @@ def run_all(args: list[str]) -> int:
         raise UserError("allvirtualenv: name a command to run in every environment", 2)
     import subprocess
 
-    from envwrap import activation, envs, home
+    from envwrap import activation, home, registry
     from envwrap.errors import one_line, say
 
     root = home.existing_workon_home()
     status = 0
-    for name in envs.listing(root):
+    for name in registry.listing(root):
         env = os.path.join(root, name)
         shown = one_line(name)
         sys.stdout.write(f"{shown}\n{'=' * len(shown)}\n")
         sys.stdout.flush()
-        problem = envs.broken(env)
+        problem = registry.broken(env)
         if problem:
             say(f"envwrap: allvirtualenv: environment '{name}' is broken ({problem}); skipped")
             status = 1
@@ -187,7 +187,7 @@ def run_all(args: list[str]) -> int:
 def which(args: list[str]) -> int:
     import shutil
 
-    from envwrap import envs
+    from envwrap import registry
     from envwrap.argparsing import Parser
     from envwrap.layout import Layout
 
@@ -196,7 +196,7 @@ def which(args: list[str]) -> int:
     parser.add_argument("name", help="environment name")
     parser.add_argument("command", help="command name, e.g. python or pytest")
     opts = parser.parse_args(args)
-    env = envs.path_of(opts.name)
+    env = registry.path_of(opts.name)
     if os.sep in opts.command or (os.altsep and os.altsep in opts.command) or not opts.command:
         raise UserError(f"which: '{opts.command}' is a path; name a command", 2)
     bin_dir = Layout.of(env).bin_dir
@@ -278,7 +278,7 @@ def _loader(kind: str) -> str:
     if not os.path.isfile(path):
         raise UserError(f"envwrap has no {kind} support installed ({path} is missing)")
     if kind == "powershell":
-        return init.preamble(kind) + f". {init._ps_ascii(path)}\n"
+        return init.preamble(kind) + f". {init.ps_ascii(path)}\n"
     return init.preamble(kind) + f"source {for_shell(kind)(path)}\n"
 
 
@@ -305,11 +305,11 @@ def shell_command(kind: str, exe: str, name: str, environ: dict[str, str]) -> li
         code = ("if not functions -q __envwrap_call\n" + _loader(kind) + "end\n"
                 f"workon {q(name)}\nor exit $status\n")
         return [exe, "-C", code]
-    from envwrap.init import _ps_ascii  # -Command is read in the console's code page: ASCII only
+    from envwrap.init import ps_ascii  # -Command is read in the console's code page: ASCII only
 
     code = ("if (-not (Get-Command -Name __envwrap_call -ErrorAction SilentlyContinue)) {\n"
             + _loader(kind) + "}\n"
-            f"workon {_ps_ascii(name)}\n"
+            f"workon {ps_ascii(name)}\n"
             "if ($LASTEXITCODE -ne 0) { exit $LASTEXITCODE }\n")
     return [exe, "-NoLogo", "-NoExit", "-Command", code]
 

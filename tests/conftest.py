@@ -114,7 +114,7 @@ def require_creator(name: str) -> str:
     """``name``, if that creator is installed; else skip (fail in CI)."""
     missing = None
     if name == "uv":
-        from envwrap.envs import _uv_binary
+        from envwrap.creators import uv_binary as _uv_binary
 
         missing = _uv_binary() is None
     elif name == "virtualenv":

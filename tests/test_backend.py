@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from envwrap import activators, home, names
-from envwrap.envs import relocate
 from envwrap.errors import UserError
 from envwrap.layout import Layout
+from envwrap.relocation import relocate
 
 
 def run(envwrap_exe, user, *args, check=True, cwd=None):
@@ -298,7 +298,7 @@ def test_hooks_are_found_with_their_shell_suffix(tmp_path):
 # chosen on purpose. Codecs (encodings.*) load as the locale asks, and are free.
 WORKON_MODULES = {
     "__future__", "errno",
-    "envwrap", "envwrap.cli", "envwrap.commands", "envwrap.envs", "envwrap.errors", "envwrap.home",
+    "envwrap", "envwrap.cli", "envwrap.commands", "envwrap.registry", "envwrap.errors", "envwrap.home",
     "envwrap.hooks", "envwrap.layout", "envwrap.names", "envwrap.plan", "envwrap.shells",
     "envwrap.shells.quote",
     # per-environment variables: activation-as-data and its store (os only; no
@@ -324,7 +324,7 @@ def test_workon_imports_stay_lean(envwrap_exe, user, shell):
     line = proc.stderr.strip().splitlines()[-1]
     assert line.startswith("STATUS 0 NEW "), proc.stderr
     loaded = set(line.split()[3:])
-    assert "envwrap.envs" in loaded and EMITTER_MODULE[shell] in loaded  # it did the work
+    assert "envwrap.registry" in loaded and EMITTER_MODULE[shell] in loaded  # it did the work
     assert loaded <= WORKON_MODULES | {EMITTER_MODULE[shell]}, sorted(loaded - WORKON_MODULES)
 
 

@@ -187,7 +187,7 @@ def test_creation_takes_venvs_options(user, tmp_path):
 
 
 def test_uv_as_default_creator_gives_way_to_venv_for_copies(user, tmp_path):
-    from envwrap.envs import _uv_binary
+    from envwrap.creators import uv_binary as _uv_binary
 
     if _uv_binary() is None:
         pytest.skip("uv not installed")

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from envwrap import envs
+from envwrap import registry, relocation
 
 from shells import Shell
 
@@ -50,7 +50,7 @@ def python2_on_path(user, tmp_path) -> dict:
 
 def assert_nothing_made(user):
     root = Path(user["WORKON_HOME"])
-    assert envs.listing(root) == []
+    assert registry.listing(root) == []
     assert glob.glob(str(root / ".envwrap" / "staging" / "*")) == []
 
 
@@ -130,7 +130,7 @@ def test_mkvirtualenv_with_the_real_virtualenv(kind, envwrap_exe, virtualenv_use
         assert not (root / ("bare " + HOSTILE) / "bin" / "pip").exists()
         shell.ok("deactivate")
         shell.ok(f"rmvirtualenv {q(HOSTILE)} {q('bare ' + HOSTILE)}")
-        assert envs.listing(root) == []
+        assert registry.listing(root) == []
     finally:
         shell.close()
 
@@ -148,7 +148,7 @@ def test_relocated_sh_trampoline_runs_the_moved_interpreter(tmp_path, old_name, 
     tool.chmod(0o755)
     (new / "bin" / "python").write_text('#!/bin/sh\nprintf "%s|%s\\n" "$0" "$3"\n')
     (new / "bin" / "python").chmod(0o755)
-    envs.relocate(new, old, new)
+    relocation.relocate(new, old, new)
     out = subprocess.run(["/bin/sh", str(tool), "-", "arg"], capture_output=True, text=True)
     assert out.stdout == f"{new / 'bin' / 'python'}|arg\n", out
     assert (new / "pyvenv.cfg").read_text() == f"home = {new}/bin\n"

@@ -25,7 +25,8 @@ from pathlib import Path
 
 import pytest
 
-from envwrap import commands, envs, home, layout, names, staging
+from envwrap import commands, home, layout, lifecycle, names, registry, staging
+from envwrap.creators import CreateOptions
 from envwrap.errors import UserError
 from envwrap.errors import one_line as escaped
 
@@ -163,7 +164,7 @@ def test_refused_names_everywhere_one_line_nothing_changed(user, envwrap_exe, tm
         assert proc.returncode != 0 and proc.stdout == "", (argv, proc)
         assert one_line(proc.stderr), (argv, proc.stderr)
     assert snapshot(tmp_path) == before
-    assert sorted(os.listdir(projects)) == [] and envs.listing(home_dir) == ["e1"]
+    assert sorted(os.listdir(projects)) == [] and registry.listing(home_dir) == ["e1"]
 
 
 def test_longest_name_is_accepted(user, envwrap_exe):
@@ -181,18 +182,18 @@ def test_nul_is_refused_by_every_backend_entry(user, monkeypatch, tmp_path):
     monkeypatch.delenv("VIRTUAL_ENV", raising=False)
     monkeypatch.setattr(home, "_config_cache", None)
     root = Path(user["WORKON_HOME"])
-    envs.create("e1", envs.CreateOptions(without_pip=True))
+    lifecycle.create("e1", CreateOptions(without_pip=True))
     before = snapshot(tmp_path)
     bad = "a\0b"
     entries = [
         names.validate,
-        lambda n: envs.check_new_name(root, n),
-        envs.path_of,
-        envs.remove,
-        lambda n: envs.create(n, envs.CreateOptions(without_pip=True)),
-        lambda n: envs.copy("e1", n),
-        lambda n: envs.copy(n, "x"),
-        lambda n: envs.repair(n, None),
+        lambda n: registry.check_new_name(root, n),
+        registry.path_of,
+        lifecycle.remove,
+        lambda n: lifecycle.create(n, CreateOptions(without_pip=True)),
+        lambda n: lifecycle.copy("e1", n),
+        lambda n: lifecycle.copy(n, "x"),
+        lambda n: lifecycle.repair(n, None),
         lambda n: commands.workon("bash", [n]),
         lambda n: commands.mkvirtualenv("bash", ["--without-pip", n]),
         lambda n: commands.mkproject("bash", ["--without-pip", n]),
@@ -263,7 +264,7 @@ def test_case_only_difference_refused_on_a_case_insensitive_fs(user, envwrap_exe
         assert f"'{variant}' differs from existing 'Foo' only in case" in proc.stderr
     proc = run(envwrap_exe, env, "new", "--without-pip", "Foo")
     assert proc.returncode != 0 and one_line(proc.stderr) and "already exists" in proc.stderr
-    assert envs.listing(root) == ["Foo"]
+    assert registry.listing(root) == ["Foo"]
     assert snapshot(root) == before
 
 
@@ -314,7 +315,7 @@ def test_sigkill_at_any_moment_leaves_nothing_visible(user, envwrap_exe, tmp_pat
         else:
             assert run(envwrap_exe, user, "doctor", "--fix").returncode == 0
         assert stage_entries(home_dir) == []
-    assert not set(envs.listing(home_dir)) - {f"other {i}" for i in range(0, len(moments), 2)} - {
+    assert not set(registry.listing(home_dir)) - {f"other {i}" for i in range(0, len(moments), 2)} - {
         f"victim {i}" for i in range(len(moments))}
 
 
@@ -395,7 +396,7 @@ def test_concurrent_creation_of_one_name(user, envwrap_exe):
         assert py.stdout.strip() == str(env)
         assert (env / "bin" / "activate").is_file()
         assert stage_entries(home_dir) == []
-    assert len(envs.listing(home_dir)) == 4
+    assert len(registry.listing(home_dir)) == 4
 
 
 SLOW_CREATOR = """#!/bin/sh
@@ -933,7 +934,7 @@ def test_every_verb_with_bad_arguments(user, envwrap_exe):
         assert one_line(proc.stderr), (argv, proc.stderr)
         if argv[0] == "sh":
             assert proc.stdout == "", (argv, proc.stdout)  # no code for the shell to run
-    assert envs.listing(Path(user["WORKON_HOME"])) == []
+    assert registry.listing(Path(user["WORKON_HOME"])) == []
     helps = [[verb, "--help"] for verb in verbs if verb != "sh"]
     helps += [["sh", "bash", cmd, "--help"] for cmd in commands.COMMANDS]
     with ThreadPoolExecutor(4) as pool:

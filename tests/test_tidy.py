@@ -371,7 +371,7 @@ def test_tmp_and_creator_fields(user, envwrap_exe, tmp_path):
                           env=user, capture_output=True, text=True, timeout=60)
     (entry,) = json.loads(proc.stdout)["environments"]
     assert entry["tmp"] is True and entry["name"].startswith("tmp-")
-    from envwrap.envs import creator_of
+    from envwrap.pyvenv import creator_of
 
     assert creator_of({"uv": "0.4.0", "version_info": "3.12.1"}) == "uv"
     assert creator_of({"virtualenv": "20.0", "version_info": "3.12.1"}) == "virtualenv"

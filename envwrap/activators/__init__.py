@@ -12,7 +12,6 @@ alone where a complete, quoted word belongs.
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
@@ -49,7 +48,6 @@ def write_all(staged: Path, final: Path, name: str, windows: bool = False) -> No
     values = {
         "VENV_DIR": str(final),
         "BIN_DIR": final_layout.bin_dir,
-        "BIN_NAME": os.path.basename(final_layout.bin_dir),
         "PROMPT": f"({prompt_name(name)}) ",
         "VENV_PROMPT": f"({name}) ",
     }
