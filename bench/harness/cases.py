@@ -794,6 +794,12 @@ def auto_prompt(sh: str) -> str:
 
 def auto_dirs(sc: Scratch) -> dict:
     base = sc.tmp / "auto"
+    # Auto-activation looks for a `.venv` in every parent: a checkout with its own
+    # .venv (what `make` creates) would make the "plain" directories a project.
+    if any((d / ".venv").exists() for d in base.parents):
+        import tempfile
+
+        base = Path(tempfile.gettempdir()) / f"envwrap-bench-auto-{os.getuid()}"
     dirs = {"a": base / "plain-a", "b": base / "plain-b", "proj": base / "proj",
             "sub": base / "proj" / "src"}
     for d in dirs.values():
