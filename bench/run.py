@@ -37,7 +37,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--shells", default="bash,zsh,fish", help="comma-separated subset")
     p.add_argument("--rounds", type=int, help="alternation rounds per section (default 5, quick 3)")
     p.add_argument("--budget", type=float,
-                   help="seconds of timed work per case (default 2.5, quick 0.5)")
+                   help="seconds of timed work per case (default 2.0, quick 0.5)")
     p.add_argument("--min-iter", type=int, help="fewest timed iterations per case")
     p.add_argument("--max-iter", type=int, help="most timed iterations per case")
     p.add_argument("--warmup", type=int, help="untimed iterations per case before timing")

@@ -661,6 +661,13 @@ def _config(opts) -> int:
 
 def cmd_init(args: list[str]) -> int:
     from envwrap import init
+
+    # The common forms (`init bash`, `init zsh --auto`) skip argparse: its import
+    # is a fifth of a Python start, paid at every shell start-up that evals this.
+    words = [a for a in args if a != "--auto"]
+    if len(words) <= 1 and not any(w.startswith("-") for w in words):
+        sys.stdout.write(init.script(init.shell_name(words[0] if words else None), auto="--auto" in args))
+        return 0
     from envwrap.argparsing import Parser
 
     parser = Parser(prog="envwrap init", description="Print the shell code that loads envwrap.")

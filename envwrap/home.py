@@ -58,9 +58,29 @@ def config_path() -> str:
     override = setting("ENVWRAP_CONFIG")
     if override:
         return _expand(override)
-    import platformdirs
+    base = _xdg_base("XDG_CONFIG_HOME", ".config")
+    if base is None:
+        import platformdirs
 
-    return os.path.join(platformdirs.user_config_dir(APP, appauthor=False), "config.toml")
+        base = platformdirs.user_config_dir(APP, appauthor=False)
+    return os.path.join(base, "config.toml")
+
+
+def _xdg_base(variable: str, below_home: str) -> str | None:
+    """envwrap's XDG directory (``$XDG_CONFIG_HOME/envwrap``, else
+    ``~/.config/envwrap``, ...) without importing platformdirs, which alone costs
+    more than a Python start (pathlib, tempfile, re). Only for the plain case,
+    where every platformdirs version agrees: Linux (not Android), an absolute
+    HOME, the variable unset, empty or absolute. Else None: ask platformdirs."""
+    if not sys.platform.startswith("linux") or "ANDROID_DATA" in os.environ:
+        return None
+    value = os.environ.get(variable, "")
+    if value:
+        return os.path.join(value, APP) if value.startswith("/") and value.strip() == value else None
+    home = os.environ.get("HOME", "")
+    if not home.startswith("/") or home.strip() != home:
+        return None
+    return os.path.join(home.rstrip("/") or "/", below_home, APP)
 
 
 _config_cache: dict | None = None
@@ -125,9 +145,12 @@ def user_workon_home() -> str | None:
 
 def default_workon_homes() -> tuple[str, str]:
     """(envwrap's own directory, ``~/.virtualenvs``): the default candidates."""
-    import platformdirs
+    data = _xdg_base("XDG_DATA_HOME", os.path.join(".local", "share"))
+    if data is None:
+        import platformdirs
 
-    own = os.path.join(platformdirs.user_data_dir(APP, appauthor=False), "envs")
+        data = platformdirs.user_data_dir(APP, appauthor=False)
+    own = os.path.join(data, "envs")
     return own, _expand(os.path.join("~", ".virtualenvs"))
 
 

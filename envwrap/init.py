@@ -13,24 +13,41 @@ from __future__ import annotations
 
 import os
 import sys
-from pathlib import Path
 
 from envwrap.errors import UserError
 
+TYPE_CHECKING = False  # not typing's: importing typing costs a third of a Python start
+if TYPE_CHECKING:
+    from pathlib import Path
 
-def shell_dir() -> Path:
-    """shell/ inside an installed wheel, or at the top of a source checkout."""
-    here = Path(__file__).resolve().parent
-    for candidate in (here / "shell", here.parent / "shell"):
-        if (candidate / "envwrap.bash").is_file():
+
+# `envwrap init` runs at every shell start-up that evals it: its path uses
+# os.path, not pathlib (whose import costs about half a Python start).
+def _shell_dir() -> str:
+    here = os.path.dirname(os.path.realpath(__file__))
+    for candidate in (os.path.join(here, "shell"), os.path.join(os.path.dirname(here), "shell")):
+        if os.path.isfile(os.path.join(candidate, "envwrap.bash")):
             return candidate
     raise UserError("cannot find envwrap's shell files; reinstall envwrap")
 
 
-def shell_file(shell: str) -> Path:
+def _shell_path(shell: str) -> str:
     from envwrap.shells import get
 
-    return shell_dir() / f"envwrap.{get(shell).extension}"
+    return os.path.join(_shell_dir(), f"envwrap.{get(shell).extension}")
+
+
+def shell_dir() -> Path:
+    """shell/ inside an installed wheel, or at the top of a source checkout."""
+    from pathlib import Path
+
+    return Path(_shell_dir())
+
+
+def shell_file(shell: str) -> Path:
+    from pathlib import Path
+
+    return Path(_shell_path(shell))
 
 
 def shell_name(requested: str | None) -> str:
@@ -62,10 +79,10 @@ def executable() -> str:
     argv0 = sys.argv[0] if sys.argv else ""
     if os.path.basename(argv0) in names and os.path.isfile(argv0):
         return os.path.abspath(argv0)
-    beside = Path(sys.executable).parent
+    beside = os.path.dirname(sys.executable)
     for name in names:
-        if (beside / name).is_file():
-            return str(beside / name)
+        if os.path.isfile(os.path.join(beside, name)):
+            return os.path.join(beside, name)
     import shutil
 
     found = shutil.which("envwrap")
@@ -155,10 +172,12 @@ def ps_ascii(value: str) -> str:
 
 
 def script(shell: str, auto: bool = False) -> str:
+    path = _shell_path(shell)
     try:
-        body = shell_file(shell).read_text(encoding="utf-8")
+        with open(path, encoding="utf-8") as fh:
+            body = fh.read()
     except FileNotFoundError:
-        raise UserError(f"envwrap has no {shell} support installed ({shell_file(shell)} is missing)") from None
+        raise UserError(f"envwrap has no {shell} support installed ({path} is missing)") from None
     return preamble(shell, auto) + body
 
 
@@ -167,6 +186,7 @@ def demo(shell: str) -> int:
     import shutil
     import subprocess
     import tempfile
+    from pathlib import Path
 
     from envwrap.shells import get
 

@@ -169,12 +169,14 @@ __envwrap_export_home
 function __envwrap_names --description 'Print the environment names (no Python)'
     set -l h (__envwrap_workon_home)
     test -n "$h"; or return 0
-    # One glob (fish returns only paths that exist, and nothing when none match),
-    # then one `string` call over all of them: no loop per name, this runs per TAB.
+    # One glob (fish returns only paths that exist, and nothing when none match;
+    # its `*` never matches a name that starts with a dot, so hidden directories
+    # are left out without a filter), then one `string` call over all of them: no
+    # loop per name and no pipe, this runs per TAB.
     set -l found $h/*/pyvenv.cfg
     # With nothing to work on, `string` would read standard input.
     set -q found[1]; or return 0
-    string replace -r '^.*/([^/]+)/pyvenv\.cfg$' '$1' -- $found | string match -v -- '.*'
+    string replace -r '^.*/([^/]+)/pyvenv\.cfg$' '$1' -- $found
     return 0
 end
 

@@ -656,9 +656,11 @@ function global:__envwrap_complete_names {
             $prefix = $prefix.Substring(1)
         }
     }
+    # [CompletionResult]::new, not New-Object: a cmdlet call per name is what
+    # made TAB slow with many environments (::new exists since PowerShell 5.0).
     foreach ($name in @(__envwrap_names)) {
         if ($name.StartsWith($prefix, [StringComparison]::OrdinalIgnoreCase)) {
-            New-Object System.Management.Automation.CompletionResult -ArgumentList @(
+            [System.Management.Automation.CompletionResult]::new(
                 (__envwrap_quote $name), $name, 'ParameterValue', $name)
         }
     }

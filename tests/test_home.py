@@ -687,3 +687,45 @@ Out missing $LASTEXITCODE
 """, {"T_X": str(x), "T_MISSING": str(tmp_path / "missing")})
     assert records["listed"] == ["in x"] and records["exported"] == [str(x)]
     assert records["missing"] == ["1"] and "does not exist" in proc.stderr.decode()
+
+
+@pytest.mark.parametrize("variable, home", [
+    ("", "/home/u"), ("", "/home/u/"), ("", "/"), ("/x/data", "/home/u"), ("/x/data/", "/home/u"),
+    ("relative/dir", "/home/u"), ("  /spaced", "/home/u"), ("   ", "/home/u"), ("", "relative-home"),
+    (None, "/home/u"), (None, None),
+])
+def test_config_and_data_dirs_agree_with_platformdirs(monkeypatch, variable, home):
+    """envwrap finds its config file and its own WORKON_HOME without importing
+    platformdirs in the plain case (it costs more than a Python start at every
+    `eval "$(envwrap init ...)"`): whatever the XDG variables and HOME hold, the
+    answers are platformdirs' own."""
+    import platformdirs
+
+    from envwrap import home as homes
+
+    for var in ("ENVWRAP_CONFIG", "ANDROID_DATA"):
+        monkeypatch.delenv(var, raising=False)
+    for name in ("XDG_CONFIG_HOME", "XDG_DATA_HOME"):
+        if variable is None:
+            monkeypatch.delenv(name, raising=False)
+        else:
+            monkeypatch.setenv(name, variable)
+    if home is None:
+        monkeypatch.delenv("HOME", raising=False)
+    else:
+        monkeypatch.setenv("HOME", home)
+
+    def answer(call):
+        try:
+            return call()
+        except RuntimeError:  # platformdirs cannot place it (a relative HOME): neither can envwrap
+            return None
+
+    want_cfg = answer(lambda: os.path.join(platformdirs.user_config_dir("envwrap", appauthor=False),
+                                           "config.toml"))
+    want_data = answer(lambda: os.path.join(platformdirs.user_data_dir("envwrap", appauthor=False), "envs"))
+    assert answer(homes.config_path) == want_cfg
+    assert answer(lambda: homes.default_workon_homes()[0]) == want_data
+    if sys.platform.startswith("linux") and variable in ("", "/x/data") and home == "/home/u":
+        # the plain case really is answered without platformdirs
+        assert homes._xdg_base("XDG_DATA_HOME", ".local/share") is not None

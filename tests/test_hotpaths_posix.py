@@ -211,3 +211,46 @@ def test_zsh_without_compinit_prints_nothing(user, envwrap_exe, tmp_path):
         assert "command not found" not in child.before and "compdef" not in child.before
     finally:
         child.close(force=True)
+
+
+# What `envwrap init SHELL` may import beyond the interpreter's own start-up: it
+# runs at every shell start that evals it, so no argparse, pathlib, typing, re
+# or platformdirs (each a good part of a Python start), and no subprocess.
+INIT_MODULES = {"__future__", "envwrap", "envwrap.cli", "envwrap.errors", "envwrap.init", "envwrap.home",
+                "envwrap.shells", "envwrap.shells.quote"}
+
+
+@pytest.mark.parametrize("shell", ["bash", "zsh", "fish", "powershell"])
+@pytest.mark.parametrize("auto", [False, True])
+def test_init_imports_stay_lean(user, envwrap_exe, shell, auto):
+    code = ("import sys; before = set(sys.modules); "
+            f"sys.argv = ['envwrap', 'init', {shell!r}] + {['--auto'] if auto else []!r}; "
+            "from envwrap.cli import main; status = main(); sys.stdout.flush(); "
+            "new = sorted(m for m in set(sys.modules) - before if not m.startswith('encodings.')); "
+            "print('STATUS', status, 'NEW', ' '.join(new), file=sys.stderr)")
+    python = Path(envwrap_exe).parent / "python"
+    proc = subprocess.run([str(python), "-I", "-c", code], env=user, capture_output=True, text=True)
+    line = proc.stderr.strip().splitlines()[-1]
+    assert line.startswith("STATUS 0 NEW "), proc.stderr
+    assert "__envwrap_exe" in proc.stdout and "__envwrap_home_data" in proc.stdout  # it did the work
+    loaded = set(line.split()[3:])
+    assert loaded <= INIT_MODULES, sorted(loaded - INIT_MODULES)
+
+
+def test_init_is_one_process(user, envwrap_exe, tmp_path):
+    """`eval "$(envwrap init bash)"` costs one Python start and nothing more: the
+    console script execs nothing, forks nothing (counted by strace, not timed)."""
+    strace = __import__("shutil").which("strace")
+    if strace is None:
+        if os.environ.get("CI"):
+            pytest.fail("strace missing in CI")
+        pytest.skip("strace not installed")
+    out = tmp_path / "trace"
+    proc = subprocess.run([strace, "-f", "-qq", "-o", str(out), "-e", "trace=execve,fork,vfork,clone,clone3",
+                           str(envwrap_exe), "init", "bash"], env=user, capture_output=True, text=True)
+    assert proc.returncode == 0 and "__envwrap_exe=(" in proc.stdout, proc.stderr
+    calls = [ln for ln in out.read_text().splitlines() if "resumed>" not in ln]
+    execs = [ln for ln in calls if "execve(" in ln and "= -1" not in ln]
+    forks = [ln for ln in calls if ("fork(" in ln or "clone" in ln) and "CLONE_THREAD" not in ln]
+    assert len(execs) == 1 and str(envwrap_exe) in execs[0], execs
+    assert forks == [], forks

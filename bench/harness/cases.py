@@ -12,6 +12,7 @@ order each round, so slow drift of the machine is spread over all tools alike.
 
 from __future__ import annotations
 
+import os
 import random
 import re
 import shlex
@@ -41,6 +42,7 @@ class Case:
     min_iter: int | None = None
     budget: float | None = None     # seconds of timed work for this case (whole run)
     note: str = ""
+    cleanup: str = ""               # run untimed at the end of every round (e.g. removals)
     status: str = "pending"         # ok | missing: ... | failed: ...
     iters: int = 0
     failed_iters: int = 0           # timed iterations dropped because a step exited non-zero
@@ -51,7 +53,7 @@ class Case:
 @dataclass
 class Settings:
     rounds: int = 5
-    budget: float = 2.5       # seconds of timed work per case
+    budget: float = 2.0       # seconds of timed work per case (the full run: ~12 min)
     min_iter: int = 10
     max_iter: int = 2000
     warmup: int = 3
@@ -79,7 +81,12 @@ class Engine:
         kind, loader, home = key
         sc = self.s
         wh = sc.home_dir("vew" if loader.startswith("vew") else "ew", home)
-        env = sc.shell_env(wh, BENCH_PY=sc.python, UV_PYTHON_DOWNLOADS="never")
+        env = sc.shell_env(wh, BENCH_PY=sc.python, UV_PYTHON_DOWNLOADS="never",
+                           BENCH_EWPY=str(sc.ewvenv / "bin" / "python"))
+        if loader.endswith("-off"):   # no index: -i installs from the wheelhouse
+            env.update(sc.offline_env())
+        if loader.startswith("ewnouv"):   # an envwrap that finds no uv anywhere
+            env["PATH"] = sc.nouv_path()
         if loader == "ew-cold":   # a cache dir of its own, emptied before every iteration
             env["ENVWRAP_CACHE_DIR"] = str(sc.cache / f"envwrap-cold-{home}")
         logfile = sc.logs / f"{kind}-{loader}-{home}.log"
@@ -104,11 +111,13 @@ class Engine:
         if kind == "zsh":
             # Debian's /etc/zsh/zshrc runs compinit for every interactive zsh; do the same.
             lines.append(f"autoload -Uz compinit && compinit -u -d {_q(sc.cache / 'zcompdump')}")
-        if loader in ("ew", "ew-cold"):
+        if loader in ("ew", "ew-cold", "ew-off"):
             lines.append(f"source {_q(sc.init_file(kind))}")
+        elif loader.startswith("ewnouv"):   # the envwrap on this runner's PATH
+            lines.append(f'eval "$(envwrap init {kind})"')
         elif loader.startswith("auto-"):
             lines.append(auto_loader(sc, kind, loader[5:]))
-        elif loader == "vew":
+        elif loader in ("vew", "vew-off"):
             lines.append(sc.vew_loader())
         if kind == "bash":
             lines.append(BASH_HELPERS)
@@ -188,6 +197,7 @@ class Engine:
                     for n, v in zip(c.names, row):
                         if n:
                             c.samples[n].append(v)
+            self._cleanup(live)
             log(f"  {name}: round {rnd + 1}/{self.cfg.rounds} done")
         for c in live:
             if c.failed_iters:
@@ -207,6 +217,25 @@ class Engine:
                 if not ok:
                     c.note = (c.note + " " if c.note else "") + \
                         f"(verification failed after timing: {_tail(out)})"
+
+
+    def _cleanup(self, cases: list[Case]) -> None:
+        """Removals (untimed) once every case of the round ran, then a pause: on ext4,
+        files created right after many were deleted are several times slower to make
+        (the inode allocator skips the freed inodes for a while), so deletions stay
+        out of the timed windows and away from them."""
+        done = False
+        for c in cases:
+            if not c.cleanup or c.runner[0] == "proc":
+                continue
+            try:
+                self.runner(c.runner).run(c.cleanup, timeout=600)
+                done = True
+            except ShellError as exc:
+                log(f"  {c.id}: cleanup failed: {exc}")
+        if done:
+            os.sync()
+            time.sleep(2.0)
 
 
 def _tail(text: str, n: int = 3) -> str:
@@ -310,6 +339,8 @@ function __bench_glob_tab
     path basename (path dirname $WORKON_HOME/*/pyvenv.cfg)
 end
 complete -c __bench_anchor -f -a '(__bench_glob_tab)'
+# The function the tool registered with `complete -c workon -a '(FUNC)'` (empty if none).
+set -g __bench_cf (complete -c workon | string replace -rf -- ".* -a '?\((\S+)\)'?.*" '$1')[1]
 """
 
 
@@ -368,6 +399,22 @@ def startup_cases(sc: Scratch, shells: list[str], quick: bool = False) -> list[C
                 steps=[step(first)], names=["start-up + first workon"],
                 verify=[step(check)], requires=tuple(r for r in (*req, sh) if r != "bash"),
                 min_iter=lo, note="(bare: `. bench-env/bin/activate`)" if tool == "plain" else ""))
+    return cases + init_cases(sc, shells, quick)
+
+
+def init_cases(sc: Scratch, shells: list[str], quick: bool = False) -> list[Case]:
+    """`envwrap init SHELL` and one Python start of envwrap's interpreter, as whole
+    processes spawned one after the other in every iteration (as `run` is timed)."""
+    py = str(sc.ewvenv / "bin" / "python")
+    cases = []
+    for sh in shells:
+        cases.append(Case(
+            id=f"startup/proc/init-{sh}", section="startup", shell=sh, tool="envwrap",
+            label=f"envwrap init {sh}", runner=("proc", "init", "1"),
+            steps=[[py, "-c", "pass"], ["envwrap", "init", sh]],
+            names=["python start", "envwrap init"],
+            verify=[[py, "-c", "pass"], ["envwrap", "init", sh]],
+            requires=("envwrap",), min_iter=10 if quick else 30))
     return cases
 
 
@@ -468,17 +515,27 @@ def names_cases(sc: Scratch, shells: list[str], quick: bool = False) -> list[Cas
             def n_is(cmd):
                 return f"test (count ({cmd})) -eq {N_MANY}"
             cases += [
+                # TAB = the completion function itself, as in bash and zsh; the whole
+                # key press (`complete -C`, fish's own sorting included) for information.
                 Case(id="names/fish/glob/tab", section="names", shell=sh, tool="glob",
                      label="bare glob", runner=(sh, "none", "1000"),
-                     steps=["complete -C '__bench_anchor '"], names=["TAB"],
+                     steps=["__bench_glob_tab"], names=["TAB"],
+                     verify=n_is("__bench_glob_tab"), requires=_req(sh)),
+                Case(id="names/fish/envwrap/tab", section="names", shell=sh, tool="envwrap",
+                     label="envwrap", runner=(sh, "ew", "1000"), steps=["$__bench_cf"],
+                     names=["TAB"], verify="test -n \"$__bench_cf\"; and " + n_is("$__bench_cf"),
+                     requires=_req(sh, "envwrap")),
+                Case(id="names/fish/glob/key", section="names", shell=sh, tool="glob",
+                     label="bare glob", runner=(sh, "none", "1000"),
+                     steps=["complete -C '__bench_anchor '"], names=["key press"],
                      verify=n_is("complete -C '__bench_anchor '"), requires=_req(sh)),
                 Case(id="names/fish/glob/ls", section="names", shell=sh, tool="glob",
                      label="bare glob", runner=(sh, "none", "1000"), steps=["__bench_glob_tab"],
                      names=["lsvirtualenv -b"], verify=n_is("__bench_glob_tab"),
                      requires=_req(sh)),
-                Case(id="names/fish/envwrap/tab", section="names", shell=sh, tool="envwrap",
+                Case(id="names/fish/envwrap/key", section="names", shell=sh, tool="envwrap",
                      label="envwrap", runner=(sh, "ew", "1000"),
-                     steps=["complete -C 'workon '"], names=["TAB"],
+                     steps=["complete -C 'workon '"], names=["key press"],
                      verify=n_is("complete -C 'workon '"), requires=_req(sh, "envwrap")),
                 Case(id="names/fish/envwrap/ls", section="names", shell=sh, tool="envwrap",
                      label="envwrap", runner=(sh, "ew", "1000"), steps=["lsvirtualenv -b"],
@@ -594,65 +651,116 @@ def run_cases(sc: Scratch, shells: list[str], quick: bool) -> list[Case]:
 
 
 def mk_cases(sc: Scratch, shells: list[str], quick: bool) -> list[Case]:
-    """mkvirtualenv (with pip unless said otherwise) then rmvirtualenv, in an empty home."""
+    """mkvirtualenv (with pip unless said otherwise) and its anchors, in an empty home.
+
+    Every iteration creates an env under a new name (``TOKEN-N``, N counted in the
+    shell); nothing is deleted in the timed loop: the engine removes the envs after
+    each round, untimed, and pauses (see ``Engine._cleanup``).  Creation does not
+    depend on the shell much: bash runs every row, zsh only envwrap's and uv's.
+    """
     cases = []
-    env = "bench-mk"
-    d = f'"$WORKON_HOME/{env}"'
+    wh = '"$WORKON_HOME"'
+    pip_ok = '[ -x "$VIRTUAL_ENV/bin/pip" ]'
+    nopip_ok = '[ ! -e "$VIRTUAL_ENV/bin/pip" ] && [ -x "$VIRTUAL_ENV/bin/python" ]'
+    req_ok = '"$VIRTUAL_ENV/bin/python" -c "import requests"'
     for sh in shells:
         if sh == "fish":
             continue
-        # Creation does not depend on the shell much: zsh gets a smaller share of the time.
         lo = 1 if quick else (3 if sh == "bash" else 2)
         budget = 1.0 if quick else (3.0 if sh == "bash" else 2.0)
-        pip_ok = '[ -x "$VIRTUAL_ENV/bin/pip" ]'
-        nopip_ok = '[ ! -e "$VIRTUAL_ENV/bin/pip" ] && [ -x "$VIRTUAL_ENV/bin/python" ]'
-        tool_specs = [
-            # (id, tool, loader, label, create, needs pip, requires)
-            ("envwrap", "envwrap", "ew", "envwrap mkvirtualenv (default creator)",
-             f"mkvirtualenv {env}", True, ("envwrap",)),
-            ("envwrap-venv", "envwrap", "ew", "envwrap mkvirtualenv --creator venv",
-             f"mkvirtualenv --creator venv {env}", True, ("envwrap",)),
-            ("envwrap-uv", "envwrap", "ew", "envwrap mkvirtualenv --creator uv",
-             f"mkvirtualenv --creator uv {env}", True, ("envwrap",)),
-            ("vew", "vew", "vew", "virtualenvwrapper mkvirtualenv (virtualenv)",
-             f"mkvirtualenv {env}", True, ("vew", "virtualenv")),
+        # (id, tool, loader, label, create options, check, requires, bash only)
+        specs = [
+            ("envwrap", "envwrap", "ew", "envwrap `mkvirtualenv` (default creator)", "",
+             pip_ok, ("envwrap",), False),
+            ("envwrap-venv", "envwrap", "ew", "envwrap `mkvirtualenv --creator venv`",
+             "--creator venv", pip_ok, ("envwrap",), False),
+            ("envwrap-uv", "envwrap", "ew", "envwrap `mkvirtualenv --creator uv`",
+             "--creator uv", pip_ok, ("envwrap", "uv"), False),
+            ("envwrap-nopip", "envwrap", "ew", "envwrap `mkvirtualenv --without-pip`",
+             "--without-pip", nopip_ok, ("envwrap",), False),
+            ("envwrap-i", "envwrap", "ew-off",
+             "envwrap `mkvirtualenv -i requests` (offline, uv present)", "-i requests",
+             f"{pip_ok} && {req_ok}", ("envwrap", "wheelhouse"), True),
+            ("envwrap-i-nouv", "envwrap", "ewnouv-off",
+             "envwrap `mkvirtualenv -i requests` (offline, no uv anywhere)", "-i requests",
+             f"{pip_ok} && {req_ok}", ("envwrap-nouv", "wheelhouse"), True),
+            ("vew", "vew", "vew", "virtualenvwrapper `mkvirtualenv` (virtualenv)", "",
+             pip_ok, ("vew", "virtualenv"), True),
+            ("vew-i", "vew", "vew-off", "virtualenvwrapper `mkvirtualenv -i requests` (offline)",
+             "-i requests", f"{pip_ok} && {req_ok}", ("vew", "virtualenv", "wheelhouse"), True),
         ]
-        for cid, tool, loader, label, create, pip, req in tool_specs:
-            verify = (f"{create} && {pip_ok if pip else nopip_ok} && deactivate && "
-                      f"rmvirtualenv {env} && [ ! -e {d} ]")
+        for k, (cid, tool, loader, label, opts, check, req, bash_only) in enumerate(specs):
+            if bash_only and sh != "bash":
+                continue
+            tok = f"{sh}-bm{k}"   # homes are shared by the shells: names must differ
+            create = f"__bench_n=$((__bench_n + 1)); mkvirtualenv {opts} {tok}-$__bench_n".replace(
+                "  ", " ")
+            verify = (f"mkvirtualenv {opts} {tok}-check && {check} && deactivate && "
+                      f"rmvirtualenv {tok}-check && [ ! -e {wh}/{tok}-check ]")
             cases.append(Case(
                 id=f"mk/{sh}/{cid}", section="mk", shell=sh, tool=tool, label=label,
-                runner=(sh, loader, "mk"), steps=[create, "deactivate", f"rmvirtualenv {env}"],
-                names=["mkvirtualenv", None, "rmvirtualenv"], verify=verify,
-                requires=_req(sh, *req), min_iter=lo, budget=budget))
-        cases.append(Case(
-            id=f"mk/{sh}/envwrap-nopip", section="mk", shell=sh, tool="envwrap",
-            label="envwrap mkvirtualenv --without-pip",
-            runner=(sh, "ew", "mk"),
-            steps=[f"mkvirtualenv --without-pip {env}", "deactivate", f"rmvirtualenv {env}"],
-            names=["mkvirtualenv", None, "rmvirtualenv"],
-            verify=(f"mkvirtualenv --without-pip {env} && {nopip_ok} && deactivate && "
-                    f"rmvirtualenv {env} && [ ! -e {d} ]"),
-            requires=_req(sh, "envwrap"), min_iter=lo, budget=budget))
+                runner=(sh, loader, "mk"), steps=[create, "deactivate"],
+                names=["mkvirtualenv", None], verify=verify, requires=_req(sh, *req),
+                min_iter=lo, budget=budget, cleanup=f"rm -rf {wh}/{tok}-*"))
+        # The first pip call in a new env against the second (byte-code written or not).
+        if sh == "bash":
+            tok = f"{sh}-bmpip"
+            cases.append(Case(
+                id=f"mk/{sh}/pip-first", section="mk", shell=sh, tool="envwrap",
+                label="`pip --version` in a new env: first call, then second",
+                runner=(sh, "ew", "mk"),
+                steps=[f"__bench_n=$((__bench_n + 1)); mkvirtualenv {tok}-$__bench_n",
+                       "pip --version", "pip --version", "deactivate"],
+                names=[None, "first pip", "second pip", None],
+                verify=(f"mkvirtualenv {tok}-check && pip --version && deactivate && "
+                        f"rmvirtualenv {tok}-check"),
+                requires=_req(sh, "envwrap"), min_iter=lo, budget=budget,
+                cleanup=f"rm -rf {wh}/{tok}-*"))
+        # Anchors: the plain tools, each into a new directory of the same home.
+        d = '"$WORKON_HOME/{tok}-$__bench_n"'
         plain_specs = [
-            ("venv", "venv", "python -m venv", f'"$BENCH_PY" -m venv {d}', True, ()),
-            ("venv-nopip", "venv", "python -m venv --without-pip",
-             f'"$BENCH_PY" -m venv --without-pip {d}', False, ()),
-            ("virtualenv", "virtualenv", "virtualenv", f"virtualenv -q {d}", True, ("virtualenv",)),
-            ("uv-seed", "uv", "uv venv --seed", f'uv venv -q --seed --python "$BENCH_PY" {d}',
-             True, ("uv",)),
-            ("uv", "uv", "uv venv (no pip)", f'uv venv -q --python "$BENCH_PY" {d}', False,
-             ("uv",)),
+            ("uv-seed-offline", "uv", "`uv venv --seed --offline`",
+             'uv venv -q --seed --offline --python "$BENCH_PY" {d}', True, ("uv",), False),
+            ("uv-seed", "uv", "`uv venv --seed` (online: fetches the index; information only)",
+             'uv venv -q --seed --python "$BENCH_PY" {d}', True, ("uv",), False),
+            ("uv", "uv", "`uv venv` (no pip)", 'uv venv -q --python "$BENCH_PY" {d}', False,
+             ("uv",), False),
+            ("pystart", "python", "`python -c pass` (envwrap's interpreter; one Python start)",
+             '"$BENCH_EWPY" -c pass', None, ("envwrap",), False),
+            ("uv-i", "uv", "`uv venv` + `uv pip install requests` (offline)",
+             'uv venv -q --python "$BENCH_PY" {d} && uv pip install -q --offline --no-index '
+             '--find-links "$PIP_FIND_LINKS" --python {d}/bin/python requests', "req",
+             ("uv", "wheelhouse"), True),
+            ("venv", "venv", "`python -m venv`", '"$BENCH_PY" -m venv {d}', True, (), True),
+            ("venv-nopip", "venv", "`python -m venv --without-pip`",
+             '"$BENCH_PY" -m venv --without-pip {d}', False, (), False),
+            ("virtualenv", "virtualenv", "`virtualenv`", "virtualenv -q {d}", True,
+             ("virtualenv",), True),
         ]
-        for cid, tool, label, create, pip, req in plain_specs:
-            check = (f"[ -x {d}/bin/pip ]" if pip
-                     else f"[ ! -e {d}/bin/pip ] && [ -x {d}/bin/python ]")
+        for k, (cid, tool, label, create, pip, req, bash_only) in enumerate(plain_specs):
+            if bash_only and sh != "bash":
+                continue
+            tok = f"{sh}-bp{k}"
+            dd = d.format(tok=tok)
+            cmd = create.format(d=dd)
+            one = cmd.replace("$__bench_n", "check")
+            done = dd.replace("$__bench_n", "check")
+            if pip is None:
+                check = ":"
+            elif pip == "req":
+                check = f'{done}/bin/python -c "import requests"'
+            elif pip:
+                check = f"[ -x {done}/bin/pip ]"
+            else:
+                check = f"[ ! -e {done}/bin/pip ] && [ -x {done}/bin/python ]"
+            loader = "none-off" if "wheelhouse" in req else "none"
             cases.append(Case(
                 id=f"mk/{sh}/{cid}", section="mk", shell=sh, tool=tool, label=label,
-                runner=(sh, "none", "mk"), steps=[create, f"rm -rf {d}"],
-                names=["mkvirtualenv", "rmvirtualenv"],
-                verify=f"rm -rf {d}; {create} && {check} && rm -rf {d}",
-                requires=_req(sh, *req), min_iter=lo, budget=budget))
+                runner=(sh, loader, "mk"),
+                steps=[f"__bench_n=$((__bench_n + 1)); {cmd}"], names=["mkvirtualenv"],
+                verify=f"rm -rf {done}; {one} && {check} && rm -rf {done}",
+                requires=_req(sh, *req), min_iter=lo, budget=budget,
+                cleanup=f'rm -rf "$WORKON_HOME"/{tok}-*'))
     return cases
 
 
@@ -686,6 +794,12 @@ def auto_prompt(sh: str) -> str:
 
 def auto_dirs(sc: Scratch) -> dict:
     base = sc.tmp / "auto"
+    # Auto-activation looks for a `.venv` in every parent: a checkout with its own
+    # .venv (what `make` creates) would make the "plain" directories a project.
+    if any((d / ".venv").exists() for d in base.parents):
+        import tempfile
+
+        base = Path(tempfile.gettempdir()) / f"envwrap-bench-auto-{os.getuid()}"
     dirs = {"a": base / "plain-a", "b": base / "plain-b", "proj": base / "proj",
             "sub": base / "proj" / "src"}
     for d in dirs.values():

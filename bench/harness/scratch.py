@@ -54,7 +54,10 @@ class Scratch:
         self.python = base_python()
         self.tools = self.root / "tools"           # virtualenvwrapper + virtualenv + uv
         self.ewvenv = self.root / "envwrap-venv"   # pip install -e <repo>
+        self.ewvenv_nouv = self.root / "envwrap-venv-nouv"   # the same without uv beside it
         self.bin = self.root / "bin"               # the only non-system dir on the shells' PATH
+        self.bin_nouv = self.root / "bin-nouv"     # bin/ without uv (and its envwrap is the nouv one)
+        self.wheels = self.root / "wheels"         # find-links dir of `mkvirtualenv -i` offline
         self.home = self.root / "home"
         self.xdg = self.root / "xdg"
         self.cache = self.root / "cache"
@@ -99,6 +102,15 @@ class Scratch:
     def has(self, tool: str) -> bool:
         return tool not in self.missing
 
+    def offline_env(self) -> dict:
+        """pip and uv with no index at all: packages come from the wheelhouse only."""
+        w = str(self.wheels)
+        return {"PIP_CONFIG_FILE": os.devnull, "PIP_NO_INDEX": "1", "PIP_FIND_LINKS": w,
+                "UV_NO_CONFIG": "1", "UV_OFFLINE": "1", "UV_NO_INDEX": "1", "UV_FIND_LINKS": w}
+
+    def nouv_path(self) -> str:
+        return self.shell_env()["PATH"].replace(str(self.bin), str(self.bin_nouv), 1)
+
     # ------------------------------------------------------------ environment
     def shell_env(self, workon_home: Path | None = None, **extra: str) -> dict:
         """A clean, isolated environment for every shell and tool the benchmark starts."""
@@ -141,24 +153,28 @@ class Scratch:
             log(f"removing {self.root}")
             shutil.rmtree(self.root)
         shutil.rmtree(self.logs, ignore_errors=True)   # logs are per run
-        for d in (self.root, self.bin, self.home, self.cache, self.homes, self.init, self.logs,
+        for d in (self.root, self.bin, self.bin_nouv, self.home, self.cache, self.homes, self.init, self.logs,
                   self.tmp, self.xdg / "config", self.xdg / "cache", self.xdg / "data",
                   self.xdg / "state"):
             d.mkdir(parents=True, exist_ok=True)
-        self._link("python3", self.python)
-        self._link("python", self.python)
+        for d in (self.bin, self.bin_nouv):
+            self._link("python3", self.python, d)
+            self._link("python", self.python, d)
         self._system_packages()
         self._tools_venv()
         if skip_envwrap:
             self.missing["envwrap"] = "skipped (--no-envwrap)"
         else:
             self._envwrap()
+            self._envwrap_nouv()
+        self._wheelhouse()
+        self._warm_uv_seed()
         self._fixtures()
         self._static_init()
         self._versions()
 
-    def _link(self, name: str, target: Path | str) -> None:
-        link = self.bin / name
+    def _link(self, name: str, target: Path | str, bin_dir: Path | None = None) -> None:
+        link = (bin_dir or self.bin) / name
         if link.is_symlink() or link.exists():
             link.unlink()
         os.symlink(target, link)
@@ -225,6 +241,8 @@ class Scratch:
             if exe.exists():
                 if tool != "vew":
                     self._link(exe.name, exe)
+                if tool == "virtualenv":
+                    self._link(exe.name, exe, self.bin_nouv)
             else:
                 self.missing[tool] = f"{exe.name} not installed in the tools venv"
 
@@ -256,6 +274,58 @@ class Scratch:
             self.missing["envwrap"] = str(exc)
         if "envwrap" in self.missing:
             log(f"envwrap unavailable: {self.missing['envwrap']}")
+
+    def _envwrap_nouv(self) -> None:
+        """envwrap installed where no uv can be found (not beside it, not on PATH):
+        what a user without uv has, for `mkvirtualenv -i` through pip."""
+        if not self.has("envwrap"):
+            self.missing["envwrap-nouv"] = "envwrap unavailable"
+            return
+        digest = hashlib.sha256((self.repo / "pyproject.toml").read_bytes()).hexdigest()
+        stamp = self.ewvenv_nouv / ".bench-stamp"
+        exe = self.ewvenv_nouv / "bin" / "envwrap"
+        try:
+            py = self._venv(self.ewvenv_nouv)
+            if not stamp.exists() or stamp.read_text() != digest or not exe.exists():
+                log(f"pip install -e {self.repo} (envwrap venv without uv)")
+                self._pip(py, "-e", str(self.repo))
+                stamp.write_text(digest)
+        except SetupError as exc:
+            self.missing["envwrap-nouv"] = str(exc)
+            return
+        if (self.ewvenv_nouv / "bin" / "uv").exists():
+            self.missing["envwrap-nouv"] = "installing envwrap brings uv (a dependency)"
+            return
+        self._link("envwrap", exe, self.bin_nouv)
+
+    def _wheelhouse(self) -> None:
+        """requests and its dependencies as wheels, fetched once (the only network use
+        after the installs); every `-i` row then installs from here with no index."""
+        self.wheels.mkdir(parents=True, exist_ok=True)
+        if list(self.wheels.glob("requests-*.whl")):
+            return
+        py = self.tools / "bin" / "python"
+        try:
+            log("pip download requests (wheelhouse for the -i rows)")
+            run([str(py), "-m", "pip", "download", "-q", "--only-binary", ":all:", "-d",
+                 str(self.wheels), "requests"], logfile=self.setup_log, timeout=600)
+        except SetupError as exc:
+            self.missing["wheelhouse"] = f"pip download requests failed: {str(exc).splitlines()[0]}"
+
+    def _warm_uv_seed(self) -> None:
+        """One online `uv venv --seed`, so that uv's cache holds the seed packages and
+        the offline anchor (`uv venv --seed --offline`) can run on a fresh cache."""
+        if not self.has("uv"):
+            return
+        target = self.tmp / "uv-seed-warm"
+        shutil.rmtree(target, ignore_errors=True)
+        try:
+            run([str(self.tools / "bin" / "uv"), "venv", "-q", "--seed", "--python", self.python,
+                 str(target)], env=self.shell_env(UV_PYTHON_DOWNLOADS="never"),
+                logfile=self.setup_log, timeout=600)
+        except SetupError as exc:
+            log(f"uv venv --seed (to fill uv's cache) failed: {str(exc).splitlines()[0]}")
+        shutil.rmtree(target, ignore_errors=True)
 
     # --------------------------------------------------------------- fixtures
     def _make_env(self, path: Path) -> None:
