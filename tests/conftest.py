@@ -5,26 +5,45 @@ real shells driven over pipes (tests/shells.py)."""
 from __future__ import annotations
 
 import os
-import shutil
+import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from shells import Shell
+from shells import ALL_SHELLS, Shell, requires
 
 ROOT = Path(__file__).resolve().parent.parent
 ENVWRAP = Path(sys.executable).parent / "envwrap"
 POSIX_SHELLS = ("bash", "zsh")
 
 
-def require_shell(name: str) -> str:
-    path = shutil.which(name)
-    if path is None:
-        if os.environ.get("CI"):
-            pytest.fail(f"{name} is not installed, and CI must test it")
-        pytest.skip(f"{name} is not installed")
-    return path
+# the one rule for a missing shell lives in shells.py; the old name stays usable
+require_shell = requires
+
+# Names hostile to every shell: spaces, both quotes, $ and command substitution
+# in each shell's syntax, backslashes, globs, braces, comment and statement
+# separators, PowerShell's curly quotes, and non-ASCII. Tests that make or
+# activate an env by name take them through the `hostile` fixture.
+HOSTILE = [
+    "with space",
+    "it's \"quoted\" $(touch CANARY) `touch CANARY` \\back",
+    "back\\slash;&|*?[x]{a,b}~#!%",
+    "'\";&&e-$ èрт🚒♞中片-j",
+    "fish (touch CANARY) {a,b} ~ *?[x] \\' ; end",
+    "typographic \u2018x\u2019 \u201ay\u201b \u201cz\u201d $(touch CANARY) @(1) ${HOME} %PATH%",
+]
+
+
+@pytest.fixture(params=HOSTILE)
+def hostile(request) -> str:
+    return request.param
+
+
+def no_canary(tmp_path: Path) -> None:
+    """No name was evaluated as code (every hostile name tries to touch CANARY)."""
+    assert not list(tmp_path.rglob("CANARY")), "a name was evaluated as code"
+    assert not (Path.cwd() / "CANARY").exists()
 
 
 @pytest.fixture(scope="session")
@@ -36,8 +55,24 @@ def envwrap_exe() -> Path:
 
 @pytest.fixture(scope="session")
 def seed_cache(tmp_path_factory) -> Path:
-    """One pip seed cache for the session: ensurepip runs once, not per test."""
+    """One pip seed cache for the session, for every shell: ensurepip runs once,
+    not per test."""
     return tmp_path_factory.mktemp("seed-cache")
+
+
+def cli(env: dict, *args: str, check: bool = False, cwd: Path | None = None,
+        **kw) -> subprocess.CompletedProcess:
+    """The envwrap command run as a user would, under ``env``, output as text."""
+    proc = subprocess.run([str(ENVWRAP), *args], env=env, cwd=cwd, capture_output=True, text=True, **kw)
+    if check:
+        assert proc.returncode == 0, f"envwrap {' '.join(args)} failed: {proc.stderr}"
+    return proc
+
+
+def new_env(env: dict, name: str, *args: str) -> Path:
+    """An environment made by the backend (no shell involved), without pip."""
+    cli(env, "new", "--without-pip", *args, name, check=True)
+    return Path(env["WORKON_HOME"]) / name
 
 
 @pytest.fixture
@@ -163,12 +198,31 @@ def make_wheel(directory: Path, name: str, version: str, console_script: bool = 
     return wheel
 
 
+def loaded_shell(kind: str, user: dict, tmp_path: Path, envwrap_exe: Path) -> Shell:
+    """A persistent ``kind`` shell with envwrap loaded the documented way
+    (`eval "$(envwrap init bash)"`, `envwrap init fish | source`, ...), which
+    must print nothing."""
+    requires(kind)
+    if kind == "fish":
+        user = {k: v for k, v in user.items() if not k.startswith(("fish_", "__fish")) and k != "CI_FISH"}
+    shell = Shell(kind, user, cwd=tmp_path)
+    out = shell.load(envwrap_exe)
+    assert out.status == 0 and out.stdout == "" and out.stderr == "", out
+    return shell
+
+
 @pytest.fixture(params=POSIX_SHELLS)
 def sh(request, user, tmp_path, envwrap_exe):
     """A persistent bash or zsh with envwrap loaded through `eval "$(envwrap init ...)"`."""
-    require_shell(request.param)
-    shell = Shell(request.param, user, cwd=tmp_path)
-    out = shell.run(f'eval "$({Shell.quote(str(envwrap_exe))} init {request.param})"')
-    assert out.status == 0 and out.stdout == "" and out.stderr == "", out
+    shell = loaded_shell(request.param, user, tmp_path, envwrap_exe)
+    yield shell
+    shell.close()
+
+
+@pytest.fixture(params=ALL_SHELLS)
+def shell(request, user, tmp_path, envwrap_exe):
+    """A persistent bash, zsh, fish or pwsh with envwrap loaded (each skips when
+    not installed, and fails in CI where it must be)."""
+    shell = loaded_shell(request.param, user, tmp_path, envwrap_exe)
     yield shell
     shell.close()
