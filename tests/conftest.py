@@ -4,14 +4,17 @@ real shells driven over pipes (tests/shells.py)."""
 
 from __future__ import annotations
 
+import hashlib
 import os
+import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 
-from shells import ALL_SHELLS, Shell, requires
+from shells import ALL_SHELLS, Fish, Shell, requires
 
 ROOT = Path(__file__).resolve().parent.parent
 ENVWRAP = Path(sys.executable).parent / "envwrap"
@@ -63,10 +66,20 @@ def seed_cache(tmp_path_factory) -> Path:
 def cli(env: dict, *args: str, check: bool = False, cwd: Path | None = None,
         **kw) -> subprocess.CompletedProcess:
     """The envwrap command run as a user would, under ``env``, output as text."""
+    kw.setdefault("stdin", subprocess.DEVNULL)
+    kw.setdefault("timeout", 120)
     proc = subprocess.run([str(ENVWRAP), *args], env=env, cwd=cwd, capture_output=True, text=True, **kw)
     if check:
         assert proc.returncode == 0, f"envwrap {' '.join(args)} failed: {proc.stderr}"
     return proc
+
+
+def write_script(path: Path, text: str) -> Path:
+    """An executable file (a hook, a stand-in command)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    path.chmod(path.stat().st_mode | 0o111)
+    return path
 
 
 def new_env(env: dict, name: str, *args: str) -> Path:
@@ -226,3 +239,122 @@ def shell(request, user, tmp_path, envwrap_exe):
     shell = loaded_shell(request.param, user, tmp_path, envwrap_exe)
     yield shell
     shell.close()
+
+
+# ----------------------------------------------------------------- fish scripts (shells.Fish)
+
+
+@pytest.fixture
+def fish_creator(request) -> str:
+    """The creator the fish user has: a test's parameter, else
+    $ENVWRAP_TEST_CREATOR, default venv."""
+    param = getattr(request, "param", None)
+    return require_creator(param) if param else os.environ.get("ENVWRAP_TEST_CREATOR", "venv")
+
+
+@pytest.fixture
+def fish_user(tmp_path, seed_cache, fish_creator, envwrap_exe) -> dict:
+    """Environment variables of a fresh, isolated user (and no fish state of ours)."""
+    env = isolated_user(tmp_path, seed_cache, fish_creator, drop_prefixes=("fish_", "__fish"))
+    env.pop("CI_FISH", None)
+    return env
+
+
+@pytest.fixture
+def fish(fish_user, tmp_path) -> Fish:
+    """Runs whole fish scripts with envwrap loaded, as the user above."""
+    return Fish(fish_user, tmp_path)
+
+
+# ----------------------------------------------------------------- file-system and process checks
+
+
+def one_line(stderr: str) -> bool:
+    """Exactly one line, envwrap's, and no traceback."""
+    return stderr.startswith("envwrap: ") and stderr.count("\n") == 1 and stderr.endswith("\n") \
+        and "Traceback" not in stderr
+
+
+def snapshot(root: Path, mtimes: bool = False) -> list[tuple]:
+    """Everything under root (hidden included): path, kind, mode, size (and the
+    modification time, with ``mtimes``), content digest."""
+    found = []
+    for dirpath, dirnames, filenames in os.walk(root):
+        for name in sorted(dirnames + filenames):
+            path = Path(dirpath) / name
+            st = os.lstat(path)
+            if path.is_symlink():
+                found.append((str(path), "link", os.readlink(path)))
+            elif path.is_dir():
+                found.append((str(path), "dir", st.st_mode))
+            else:
+                found.append((str(path), "file", st.st_mode, st.st_size, st.st_mtime_ns if mtimes else None,
+                              hashlib.sha256(path.read_bytes()).hexdigest()))
+    return sorted(found)
+
+
+def changes(before: list[tuple], after: list[tuple]) -> list[tuple]:
+    """What differs, apart from the (empty, never listed) lock files of names."""
+    return sorted(e for e in set(before) ^ set(after) if "/.envwrap/locks/" not in e[0])
+
+
+def stage_entries(workon_home: Path) -> list[str]:
+    base = workon_home / ".envwrap"
+    out = []
+    for sub in ("staging", "trash"):
+        try:
+            out += [f"{sub}/{e}" for e in os.listdir(base / sub)]
+        except FileNotFoundError:
+            pass
+    return out
+
+
+def wait_until(condition, proc: subprocess.Popen, timeout: float = 60) -> bool:
+    """Poll ``condition`` until true; False if ``proc`` ended first."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        if proc.poll() is not None:
+            return condition()
+        time.sleep(0.003)
+    raise AssertionError("timed out")
+
+
+def pip_child(pid: int) -> bool:
+    """Whether a pip process runs as a child of ``pid`` (Linux /proc)."""
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as fh:
+                ppid = int(fh.read().rsplit(b")", 1)[1].split()[1])
+            if ppid != pid:
+                continue
+            with open(f"/proc/{entry}/cmdline", "rb") as fh:
+                if b"pip" in fh.read():
+                    return True
+        except (OSError, ValueError, IndexError):
+            continue
+    return False
+
+
+@pytest.fixture
+def bash(user, tmp_path, envwrap_exe):
+    require_shell("bash")
+    shell = Shell("bash", user, cwd=tmp_path)
+    shell.ok(shell.dialect.load(str(envwrap_exe)))
+    yield shell
+    shell.close()
+
+
+@pytest.fixture
+def warm_seed(user, envwrap_exe, seed_cache, tmp_path):
+    """The session's pip seed cache, filled: later creations only copy pip."""
+    if not list(seed_cache.glob("seed/*/site")):
+        env = dict(user, WORKON_HOME=str(tmp_path / "warm-up"))
+        (tmp_path / "warm-up").mkdir()  # a WORKON_HOME the user sets must exist
+        proc = cli(env, "new", "warm")
+        assert proc.returncode == 0, proc.stderr
+        shutil.rmtree(tmp_path / "warm-up")
+    return seed_cache

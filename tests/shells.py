@@ -18,12 +18,14 @@ import re
 import shlex
 import shutil
 import subprocess
+import sys
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
+ENVWRAP = Path(sys.executable).parent / "envwrap"
 ALL_SHELLS = ("bash", "zsh", "fish", "pwsh")
 MUST_IN_CI = ("bash", "zsh", "fish")
 
@@ -148,7 +150,7 @@ class Dialect:
         return f"printf '{fmt}' {self.Q(label)} \"${{VIRTUAL_ENV:-none}}\"{more} >> {self.Q(log)}\n"
 
 
-class Bash(Dialect):
+class BashDialect(Dialect):
     name = init_name = "bash"
 
     def argv(self, errfile):
@@ -166,7 +168,7 @@ class Bash(Dialect):
                 "for __t_w in \"${COMPREPLY[@]}\"; do eval \"printf '%s\\n' $__t_w\"; done; unset __t_f __t_w")
 
 
-class Zsh(Dialect):
+class ZshDialect(Dialect):
     name = init_name = "zsh"
 
     def argv(self, errfile):
@@ -182,7 +184,7 @@ class Zsh(Dialect):
                 f"{fn}; unfunction compadd }}")
 
 
-class Fish(Dialect):
+class FishDialect(Dialect):
     name = init_name = "fish"
     hook_suffix = ".fish"
     pipe_in_nul = True
@@ -258,7 +260,7 @@ end
                 f"printf '{fmt}' {fish_quote(label)} $__t_v{more} >> {fish_quote(log)}\n")
 
 
-class Pwsh(Dialect):
+class PwshDialect(Dialect):
     """PowerShell 7 (pwsh). Not installable on the machines this was written on:
     the loop and every generated line are parse-checked by tree-sitter in
     test_powershell.py, and run wherever pwsh is on PATH."""
@@ -363,7 +365,7 @@ while ($true) {
                 f"[IO.File]::AppendAllText({pwsh_quote(log)}, {pwsh_quote(label)} + ' ' + $__t_v{more} + \"`n\")\n")
 
 
-DIALECTS = {d.name: d for d in (Bash(), Zsh(), Fish(), Pwsh())}
+DIALECTS = {d.name: d for d in (BashDialect(), ZshDialect(), FishDialect(), PwshDialect())}
 
 
 # ----------------------------------------------------------------- the driver
@@ -465,3 +467,82 @@ class Shell:
             self.proc.kill()
         finally:
             os.unlink(self.errfile)
+
+
+# ----------------------------------------------------------------- fish scripts
+# Tests of fish's own features (completion tables, event handlers, universal
+# variables) run one whole fish script and read back what it recorded: values
+# go in through environment variables and come back through a record file
+# (``out KEY VALUE...`` appends KEY and each value, separated by \\x1f and
+# ended by NUL), so they compare byte for byte.
+
+
+@dataclass
+class Run:
+    status: int
+    stdout: str
+    stderr: str
+    records: list[tuple[str, list[str]]] = field(default_factory=list)
+
+    def all(self, key: str) -> list[list[str]]:
+        return [values for k, values in self.records if k == key]
+
+    def __getitem__(self, key: str) -> list[str]:
+        found = self.all(key)
+        assert found, f"no record {key!r}; stderr: {self.stderr}"
+        return found[-1]
+
+    def one(self, key: str) -> str:
+        values = self[key]
+        assert len(values) == 1, (key, values)
+        return values[0]
+
+
+PRELUDE = r"""
+function out --description 'record KEY VALUES... for the test'
+    printf '%s' $argv[1] >>$T_OUT
+    for v in $argv[2..-1]
+        printf '\x1f%s' $v >>$T_OUT
+    end
+    printf '\x00' >>$T_OUT
+end
+function yesno --description 'yes if the command succeeds'
+    if $argv >/dev/null
+        echo yes
+    else
+        echo no
+    end
+end
+"""
+
+
+class Fish:
+    def __init__(self, env: dict, tmp_path: Path):
+        self.fish = requires("fish")
+        self.env = env
+        self.tmp = tmp_path
+        self.count = 0
+
+    def run(self, body: str, vars: dict | None = None, load: bool = True, timeout: float = 120) -> Run:
+        """Run one fish script (envwrap loaded by `envwrap init fish | source`)."""
+        self.count += 1
+        out = self.tmp / f"records-{self.count}"
+        script = self.tmp / f"script-{self.count}.fish"
+        text = PRELUDE
+        if load:
+            text += f"{fish_quote(str(ENVWRAP))} init fish | source\n"
+        script.write_text(text + body, encoding="utf-8")
+        env = dict(self.env)
+        env.update(vars or {})
+        env["T_OUT"] = str(out)
+        proc = subprocess.run(
+            [self.fish, "--no-config", "--private", str(script)], env=env, cwd=self.tmp,
+            stdin=subprocess.DEVNULL, capture_output=True, timeout=timeout,
+        )
+        records = []
+        if out.exists():
+            for chunk in out.read_bytes().split(b"\0")[:-1]:
+                key, *values = chunk.decode("utf-8", "surrogateescape").split("\x1f")
+                records.append((key, values))
+        return Run(proc.returncode, proc.stdout.decode("utf-8", "replace"),
+                   proc.stderr.decode("utf-8", "replace"), records)

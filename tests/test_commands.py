@@ -12,12 +12,10 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from test_fish import fish, fish_creator, fish_seed_cache, fish_user, new_env, write_script  # noqa: F401 (fixtures for the fish tests)
-from test_safety import changes, one_line, snapshot
 
 from envwrap.shells import quote
 
-from conftest import ENVWRAP, make_wheel, require_shell
+from conftest import ENVWRAP, changes, make_wheel, new_env, one_line, require_shell, snapshot, write_script
 from shells import Shell
 
 q = Shell.quote

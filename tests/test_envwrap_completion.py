@@ -71,7 +71,7 @@ def test_bash_completes_verbs_then_names(user, tmp_path):
 
 
 def test_fish_completes_verbs_then_names(tmp_path, seed_cache):
-    from test_fish import Fish
+    from shells import Fish
 
     require_shell("fish")
     env = isolated_user(tmp_path, seed_cache, "venv", drop_prefixes=("fish_", "__fish"))

@@ -288,7 +288,7 @@ def test_tab_then_rename_in_a_real_terminal(kind, compinit, user, tmp_path):
 
 
 def test_fish_refuses_the_active_env_and_completes(tmp_path, seed_cache):
-    from test_fish import Fish
+    from shells import Fish
 
     require_shell("fish")
     env = isolated_user(tmp_path, seed_cache, "venv", drop_prefixes=("fish_", "__fish"))

@@ -3,7 +3,7 @@ add2virtualenv's import order and file format, the hooks (which, in which order,
 with which arguments, in which directory), deactivate's variables, mkproject -f,
 copies whose scripts run, and site-packages chosen by the env's Python version.
 
-bash and zsh come from the ``sh`` fixture; fish from tests/test_fish.py's runner.
+bash and zsh come from the ``sh`` fixture; fish from shells.Fish (the `fish` fixture).
 """
 
 from __future__ import annotations
@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from test_fish import HOSTILE as FISH_HOSTILE
-from test_fish import fish, fish_creator, fish_seed_cache, fish_user, write_script  # noqa: F401 (fixtures)
 
+from conftest import HOSTILE as FISH_HOSTILE
+from conftest import write_script
 from shells import Shell
 
 q = Shell.quote

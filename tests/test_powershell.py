@@ -23,7 +23,7 @@ import pytest
 from envwrap import activators
 from envwrap.shells import quote
 
-from conftest import CREATORS, FAILING_COMMANDS, isolated_user, require_creator
+from conftest import FAILING_COMMANDS, isolated_user, require_creator
 
 ROOT = Path(__file__).resolve().parent.parent
 ENVWRAP = Path(sys.executable).parent / "envwrap"
@@ -483,49 +483,6 @@ def run_pwsh(env: dict, tmp_path: Path, body: str, extra: dict | None = None):
             key, *values = json.loads(line)
             records[key] = values
     return records, proc
-
-
-@needs_pwsh
-@pytest.mark.parametrize("name", HOSTILE[:3])
-@pytest.mark.parametrize("ps_creator", CREATORS, indirect=True)
-def test_pwsh_workflow(ps_user, tmp_path, name):
-    env = tmp_path / "envs" / name
-    records, proc = run_pwsh(ps_user, tmp_path, r"""
-$before = $env:PATH
-mkvirtualenv --without-pip $env:T_NAME
-Out mk $LASTEXITCODE
-Out venv $env:VIRTUAL_ENV
-Out venv_prompt $env:VIRTUAL_ENV_PROMPT
-Out path_first ($env:PATH.Split([IO.Path]::PathSeparator)[0])
-Out prefix (python -c 'import sys; print(sys.prefix)')
-Out prompt (prompt)
-Out names (lsvirtualenv -b)
-deactivate
-$left = [bool](Get-Command deactivate -ErrorAction SilentlyContinue)
-Out after ([string]$env:VIRTUAL_ENV) ($env:PATH -ceq $before) (prompt) $left
-workon $env:T_NAME
-Out workon $env:VIRTUAL_ENV
-rmvirtualenv $env:T_NAME
-Out rm_active $LASTEXITCODE
-deactivate
-rmvirtualenv $env:T_NAME
-Out rm $LASTEXITCODE
-Out names_end (lsvirtualenv -b)
-""", {"T_NAME": name})
-    assert proc.returncode == 0, proc.stderr.decode()
-    assert records["mk"] == ["0"]
-    assert records["venv"] == [str(env)]
-    assert records["venv_prompt"] == [f"({name}) "]
-    assert records["path_first"] == [str(env / "bin")]
-    assert records["prefix"] == [str(env)]
-    assert records["prompt"][0].endswith(") P> ")
-    assert records["names"] == [name]
-    assert records["after"] == ["", "True", "P> ", "False"]
-    assert records["workon"] == [str(env)]
-    assert records["rm_active"] != ["0"]
-    assert records["rm"] == ["0"]
-    assert records["names_end"] == []
-    assert not list(tmp_path.rglob("CANARY"))
 
 
 @needs_pwsh

@@ -12,9 +12,9 @@ import time
 from pathlib import Path
 
 import pytest
-from test_safety import snapshot as safety_snapshot
 
 from conftest import require_shell
+from conftest import snapshot as safety_snapshot
 from shells import Shell
 
 q = Shell.quote

@@ -232,7 +232,8 @@ def test_projects(shell, tmp_path):
     assert (tmp_path / "plog").read_text().strip() == f"premkproject {name} {home}"
     # project-local hooks (virtualenvwrapper 6.1)
     _write(_sourced(shell, project / ".virtualenvwrapper" / "postactivate"), _set_code(shell, "PROJECT_HOOK", "on"))
-    _write(_sourced(shell, project / ".virtualenvwrapper" / "predeactivate"), d.unset_var("PROJECT_HOOK") + "\n")
+    _write(_sourced(shell, project / ".virtualenvwrapper" / "predeactivate"),
+           d.unset_var("PROJECT_HOOK") + "\n" + d.append_line(str(tmp_path / "predeactivate.log"), "project"))
     shell.cd("/")
     shell.ok("cdproject")
     assert shell.pwd() == str(project)
@@ -250,6 +251,8 @@ def test_projects(shell, tmp_path):
     assert shell.var("PROJECT_HOOK") == "on"
     shell.ok("deactivate")
     assert shell.var("PROJECT_HOOK") is None
+    # the project's predeactivate ran while the env was still active
+    assert (tmp_path / "predeactivate.log").read_text(encoding="utf-8").splitlines()[-1] == f"project {env}"
     shell.cd(tmp_path)
     shell.ok(shell.line("workon", "-n", name))
     assert shell.pwd() == str(tmp_path)
