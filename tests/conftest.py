@@ -30,12 +30,16 @@ require_shell = requires
 # activate an env by name take them through the `hostile` fixture.
 HOSTILE = [
     "with space",
-    "it's \"quoted\" $(touch CANARY) `touch CANARY` \\back",
+    "it's \"quoted\" $HOME $(touch CANARY) `touch CANARY` \\back ünï;&",
     "back\\slash;&|*?[x]{a,b}~#!%",
     "'\";&&e-$ èрт🚒♞中片-j",
     "fish (touch CANARY) {a,b} ~ *?[x] \\' ; end",
     "typographic \u2018x\u2019 \u201ay\u201b \u201cz\u201d $(touch CANARY) @(1) ${HOME} %PATH%",
 ]
+
+
+# the one name of that list for tests that need only one
+HOSTILE_NAME = HOSTILE[1]
 
 
 @pytest.fixture(params=HOSTILE)
@@ -63,12 +67,16 @@ def seed_cache(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("seed-cache")
 
 
-def cli(env: dict, *args: str, check: bool = False, cwd: Path | None = None,
+def cli(env: dict, *args: str, check: bool = False, cwd: Path | None = None, exe: Path | str = ENVWRAP,
         **kw) -> subprocess.CompletedProcess:
-    """The envwrap command run as a user would, under ``env``, output as text."""
-    kw.setdefault("stdin", subprocess.DEVNULL)
-    kw.setdefault("timeout", 120)
-    proc = subprocess.run([str(ENVWRAP), *args], env=env, cwd=cwd, capture_output=True, text=True, **kw)
+    """The one CLI runner: the envwrap command run as a user would, under
+    ``env``, stdin closed (unless ``input`` is given), output as UTF-8 text;
+    with ``check``, a failure fails the test with envwrap's message."""
+    if "input" not in kw:
+        kw.setdefault("stdin", subprocess.DEVNULL)
+    kw.setdefault("timeout", 300)
+    kw.setdefault("encoding", "utf-8")
+    proc = subprocess.run([str(exe), *args], env=env, cwd=cwd, capture_output=True, **kw)
     if check:
         assert proc.returncode == 0, f"envwrap {' '.join(args)} failed: {proc.stderr}"
     return proc

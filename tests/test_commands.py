@@ -15,7 +15,7 @@ import pytest
 
 from envwrap.shells import quote
 
-from conftest import ENVWRAP, changes, make_wheel, new_env, one_line, require_shell, snapshot, write_script
+from conftest import ENVWRAP, changes, cli, make_wheel, new_env, one_line, require_shell, snapshot, write_script
 from shells import Shell
 
 q = Shell.quote
@@ -30,8 +30,7 @@ COMMANDS = ["workon", "mkvirtualenv", "mktmpenv", "lsvirtualenv", "showvirtualen
 
 
 def backend(env: dict, *args: str, **kw) -> subprocess.CompletedProcess:
-    return subprocess.run([str(ENVWRAP), *args], env=env, capture_output=True, text=True,
-                          stdin=subprocess.DEVNULL, timeout=120, **kw)
+    return cli(env, *args, **kw)
 
 
 def fake_envs(home: Path, names) -> None:

@@ -14,12 +14,12 @@ import pytest
 
 from envwrap import cli
 
-from conftest import ENVWRAP, isolated_user, require_shell
+from conftest import ENVWRAP, HOSTILE_NAME, isolated_user, require_shell
 from shells import Shell
 
 q = Shell.quote
 ROOT = Path(__file__).resolve().parent.parent
-HOSTILE = "it's \"$HOME\" `x` ü"
+HOSTILE = HOSTILE_NAME  # conftest's one hostile name
 OTHER = "plain"
 
 

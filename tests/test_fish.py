@@ -1,11 +1,10 @@
 """fish support, in real fish processes: the hook (shell/envwrap.fish), the fish
 emitter (envwrap/shells/fish.py), envwrap's activate.fish and quote.fish.
 
-Every test runs a fish script with ``fish --no-config --private`` under an
-isolated user (HOME, XDG dirs, WORKON_HOME, PROJECT_HOME in tmp_path). Values go
-into fish through environment variables (never pasted into the script), and come
-back through a record file: ``out KEY VALUE...`` appends KEY and each value,
-separated by \\x1f and ended by NUL, so they compare byte for byte.
+The workflow stories (create, activate, hooks, projects, copy, remove) are told
+in fish by tests/test_workflow.py; these are fish's own checks. Each runs a fish
+script with ``fish --no-config --private`` under an isolated user (the ``fish``
+fixture: shells.Fish, see there how values go in and come back).
 """
 
 from __future__ import annotations

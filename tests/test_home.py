@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 from test_powershell import PS_HOOK, _require, needs_pwsh, parse, run_pwsh, statements
 
-from conftest import POSIX_SHELLS, require_shell
+from conftest import POSIX_SHELLS, cli, require_shell
 from shells import Fish, Shell, requires
 
 q = Shell.quote
@@ -44,8 +44,7 @@ def fake_env(home: Path, name: str) -> Path:
 
 
 def backend(env: dict, *args: str, cwd=None) -> subprocess.CompletedProcess:
-    exe = Path(sys.executable).parent / "envwrap"
-    return subprocess.run([str(exe), *args], env=env, capture_output=True, text=True, cwd=cwd, timeout=120)
+    return cli(env, *args, cwd=cwd)
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from conftest import HOSTILE as FISH_HOSTILE
-from conftest import write_script
+from conftest import cli, write_script
 from shells import Shell
 
 q = Shell.quote
@@ -36,8 +36,7 @@ VEW_LAST = ("import sys; new=sys.path[sys.__plen:]; del sys.path[sys.__plen:]; "
 
 
 def backend(env: dict, *args: str, **kw) -> subprocess.CompletedProcess:
-    return subprocess.run([str(Path(sys.executable).parent / "envwrap"), *args], env=env,
-                          capture_output=True, text=True, stdin=subprocess.DEVNULL, **kw)
+    return cli(env, *args, **kw)
 
 
 def one_line(stderr: str) -> bool:
