@@ -139,8 +139,9 @@ class Dialect:
         return f"{name}={expr}"
 
     def ref(self, name: str) -> str:
-        """The expression of a variable's value (``"pwd"``: the directory)."""
-        return '"$PWD"' if name == "pwd" else f'"${name}"'
+        """The expression of a variable's value, ``unset`` when it is not set
+        (``"pwd"``: the current directory)."""
+        return '"$PWD"' if name == "pwd" else f'"${{{name}-unset}}"'
 
     def append_line(self, log: str, label: str, *names: str) -> str:
         """Code for a sourced hook: appends ``label VIRTUAL_ENV-or-none`` and the
@@ -253,6 +254,11 @@ end
     def set_expr(self, name, expr):
         return f"set -g {name} {expr}"
 
+    def ref(self, name):
+        if name == "pwd":
+            return '"$PWD"'
+        return f'"$(set -q {name}; and printf %s "${name}"; or printf unset)"'
+
     def append_line(self, log, label, *names):
         more = "".join(f" {self.ref(n)}" for n in names)
         fmt = "%s " * (len(names) + 1) + "%s\\n"
@@ -357,7 +363,10 @@ while ($true) {
         return f"$global:{name} = {expr}"
 
     def ref(self, name):
-        return "(Get-Location).Path" if name == "pwd" else f"[string]${name}"
+        if name == "pwd":
+            return "(Get-Location).Path"
+        return (f"$(if (Test-Path env:{name}) {{ $env:{name} }} elseif (Test-Path variable:global:{name}) "
+                f"{{ [string]$global:{name} }} else {{ 'unset' }})")
 
     def append_line(self, log, label, *names):
         more = "".join(f" + ' ' + ({self.ref(n)})" for n in names)
