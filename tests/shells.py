@@ -176,13 +176,14 @@ class ZshDialect(Dialect):
         return ["zsh", "--no-rcs", "--no-globalrcs"]
 
     def complete(self, command, word):
-        # outside a widget compadd cannot run: a stand-in prints what the
-        # registered function offers, filtered by the word as compsys would
-        fn = {"workon": "__envwrap_complete_names"}.get(command, "__envwrap_complete_names")
+        # Outside a widget compadd cannot run: a stand-in prints what the
+        # function offers, filtered by the typed word as compsys would. The
+        # function is the one shell/envwrap.zsh gives compdef for the commands
+        # that take a name (compdef itself needs compinit, not loaded here).
         return (f"() {{ local -a words=({command} {self.Q(word)}); local CURRENT=2 PREFIX={self.Q(word)}; "
                 "compadd() { local __t_a; [[ $1 == -a ]] && for __t_a in \"${(@P)2}\"; do "
-                "[[ $__t_a == ${PREFIX}* ]] && print -r -- \"$__t_a\"; done; }; "
-                f"{fn}; unfunction compadd }}")
+                "[[ $__t_a == ${(b)PREFIX}* ]] && print -r -- \"$__t_a\"; done; }; "
+                "__envwrap_complete_names; unfunction compadd }")
 
 
 class FishDialect(Dialect):
