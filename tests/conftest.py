@@ -4,27 +4,53 @@ real shells driven over pipes (tests/shells.py)."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
+import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 
-from shells import Shell
+from shells import ALL_SHELLS, Fish, Shell, requires
 
 ROOT = Path(__file__).resolve().parent.parent
 ENVWRAP = Path(sys.executable).parent / "envwrap"
 POSIX_SHELLS = ("bash", "zsh")
 
 
-def require_shell(name: str) -> str:
-    path = shutil.which(name)
-    if path is None:
-        if os.environ.get("CI"):
-            pytest.fail(f"{name} is not installed, and CI must test it")
-        pytest.skip(f"{name} is not installed")
-    return path
+# the one rule for a missing shell lives in shells.py; the old name stays usable
+require_shell = requires
+
+# Names hostile to every shell: spaces, both quotes, $ and command substitution
+# in each shell's syntax, backslashes, globs, braces, comment and statement
+# separators, PowerShell's curly quotes, and non-ASCII. Tests that make or
+# activate an env by name take them through the `hostile` fixture.
+HOSTILE = [
+    "with space",
+    "it's \"quoted\" $HOME $(touch CANARY) `touch CANARY` \\back ünï;&",
+    "back\\slash;&|*?[x]{a,b}~#!%",
+    "'\";&&e-$ èрт🚒♞中片-j",
+    "fish (touch CANARY) {a,b} ~ *?[x] \\' ; end",
+    "typographic \u2018x\u2019 \u201ay\u201b \u201cz\u201d $(touch CANARY) @(1) ${HOME} %PATH%",
+]
+
+
+# the one name of that list for tests that need only one
+HOSTILE_NAME = HOSTILE[1]
+
+
+@pytest.fixture(params=HOSTILE)
+def hostile(request) -> str:
+    return request.param
+
+
+def no_canary(tmp_path: Path) -> None:
+    """No name was evaluated as code (every hostile name tries to touch CANARY)."""
+    assert not list(tmp_path.rglob("CANARY")), "a name was evaluated as code"
+    assert not (Path.cwd() / "CANARY").exists()
 
 
 @pytest.fixture(scope="session")
@@ -36,8 +62,38 @@ def envwrap_exe() -> Path:
 
 @pytest.fixture(scope="session")
 def seed_cache(tmp_path_factory) -> Path:
-    """One pip seed cache for the session: ensurepip runs once, not per test."""
+    """One pip seed cache for the session, for every shell: ensurepip runs once,
+    not per test."""
     return tmp_path_factory.mktemp("seed-cache")
+
+
+def cli(env: dict, *args: str, check: bool = False, cwd: Path | None = None, exe: Path | str = ENVWRAP,
+        **kw) -> subprocess.CompletedProcess:
+    """The one CLI runner: the envwrap command run as a user would, under
+    ``env``, stdin closed (unless ``input`` is given), output as UTF-8 text;
+    with ``check``, a failure fails the test with envwrap's message."""
+    if "input" not in kw:
+        kw.setdefault("stdin", subprocess.DEVNULL)
+    kw.setdefault("timeout", 300)
+    kw.setdefault("encoding", "utf-8")
+    proc = subprocess.run([str(exe), *args], env=env, cwd=cwd, capture_output=True, **kw)
+    if check:
+        assert proc.returncode == 0, f"envwrap {' '.join(args)} failed: {proc.stderr}"
+    return proc
+
+
+def write_script(path: Path, text: str) -> Path:
+    """An executable file (a hook, a stand-in command)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    path.chmod(path.stat().st_mode | 0o111)
+    return path
+
+
+def new_env(env: dict, name: str, *args: str) -> Path:
+    """An environment made by the backend (no shell involved), without pip."""
+    cli(env, "new", "--without-pip", *args, name, check=True)
+    return Path(env["WORKON_HOME"]) / name
 
 
 @pytest.fixture
@@ -163,12 +219,150 @@ def make_wheel(directory: Path, name: str, version: str, console_script: bool = 
     return wheel
 
 
+def loaded_shell(kind: str, user: dict, tmp_path: Path, envwrap_exe: Path) -> Shell:
+    """A persistent ``kind`` shell with envwrap loaded the documented way
+    (`eval "$(envwrap init bash)"`, `envwrap init fish | source`, ...), which
+    must print nothing."""
+    requires(kind)
+    if kind == "fish":
+        user = {k: v for k, v in user.items() if not k.startswith(("fish_", "__fish")) and k != "CI_FISH"}
+    shell = Shell(kind, user, cwd=tmp_path)
+    out = shell.load(envwrap_exe)
+    assert out.status == 0 and out.stdout == "" and out.stderr == "", out
+    return shell
+
+
 @pytest.fixture(params=POSIX_SHELLS)
 def sh(request, user, tmp_path, envwrap_exe):
     """A persistent bash or zsh with envwrap loaded through `eval "$(envwrap init ...)"`."""
-    require_shell(request.param)
-    shell = Shell(request.param, user, cwd=tmp_path)
-    out = shell.run(f'eval "$({Shell.quote(str(envwrap_exe))} init {request.param})"')
-    assert out.status == 0 and out.stdout == "" and out.stderr == "", out
+    shell = loaded_shell(request.param, user, tmp_path, envwrap_exe)
     yield shell
     shell.close()
+
+
+@pytest.fixture(params=ALL_SHELLS)
+def shell(request, user, tmp_path, envwrap_exe):
+    """A persistent bash, zsh, fish or pwsh with envwrap loaded (each skips when
+    not installed, and fails in CI where it must be)."""
+    shell = loaded_shell(request.param, user, tmp_path, envwrap_exe)
+    yield shell
+    shell.close()
+
+
+# ----------------------------------------------------------------- fish scripts (shells.Fish)
+
+
+@pytest.fixture
+def fish_creator(request) -> str:
+    """The creator the fish user has: a test's parameter, else
+    $ENVWRAP_TEST_CREATOR, default venv."""
+    param = getattr(request, "param", None)
+    return require_creator(param) if param else os.environ.get("ENVWRAP_TEST_CREATOR", "venv")
+
+
+@pytest.fixture
+def fish_user(tmp_path, seed_cache, fish_creator, envwrap_exe) -> dict:
+    """Environment variables of a fresh, isolated user (and no fish state of ours)."""
+    env = isolated_user(tmp_path, seed_cache, fish_creator, drop_prefixes=("fish_", "__fish"))
+    env.pop("CI_FISH", None)
+    return env
+
+
+@pytest.fixture
+def fish(fish_user, tmp_path) -> Fish:
+    """Runs whole fish scripts with envwrap loaded, as the user above."""
+    return Fish(fish_user, tmp_path)
+
+
+# ----------------------------------------------------------------- file-system and process checks
+
+
+def one_line(stderr: str) -> bool:
+    """Exactly one line, envwrap's, and no traceback."""
+    return stderr.startswith("envwrap: ") and stderr.count("\n") == 1 and stderr.endswith("\n") \
+        and "Traceback" not in stderr
+
+
+def snapshot(root: Path, mtimes: bool = False) -> list[tuple]:
+    """Everything under root (hidden included): path, kind, mode, size (and the
+    modification time, with ``mtimes``), content digest."""
+    found = []
+    for dirpath, dirnames, filenames in os.walk(root):
+        for name in sorted(dirnames + filenames):
+            path = Path(dirpath) / name
+            st = os.lstat(path)
+            if path.is_symlink():
+                found.append((str(path), "link", os.readlink(path)))
+            elif path.is_dir():
+                found.append((str(path), "dir", st.st_mode))
+            else:
+                found.append((str(path), "file", st.st_mode, st.st_size, st.st_mtime_ns if mtimes else None,
+                              hashlib.sha256(path.read_bytes()).hexdigest()))
+    return sorted(found)
+
+
+def changes(before: list[tuple], after: list[tuple]) -> list[tuple]:
+    """What differs, apart from the (empty, never listed) lock files of names."""
+    return sorted(e for e in set(before) ^ set(after) if "/.envwrap/locks/" not in e[0])
+
+
+def stage_entries(workon_home: Path) -> list[str]:
+    base = workon_home / ".envwrap"
+    out = []
+    for sub in ("staging", "trash"):
+        try:
+            out += [f"{sub}/{e}" for e in os.listdir(base / sub)]
+        except FileNotFoundError:
+            pass
+    return out
+
+
+def wait_until(condition, proc: subprocess.Popen, timeout: float = 60) -> bool:
+    """Poll ``condition`` until true; False if ``proc`` ended first."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        if proc.poll() is not None:
+            return condition()
+        time.sleep(0.003)
+    raise AssertionError("timed out")
+
+
+def pip_child(pid: int) -> bool:
+    """Whether a pip process runs as a child of ``pid`` (Linux /proc)."""
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as fh:
+                ppid = int(fh.read().rsplit(b")", 1)[1].split()[1])
+            if ppid != pid:
+                continue
+            with open(f"/proc/{entry}/cmdline", "rb") as fh:
+                if b"pip" in fh.read():
+                    return True
+        except (OSError, ValueError, IndexError):
+            continue
+    return False
+
+
+@pytest.fixture
+def bash(user, tmp_path, envwrap_exe):
+    require_shell("bash")
+    shell = Shell("bash", user, cwd=tmp_path)
+    shell.ok(shell.dialect.load(str(envwrap_exe)))
+    yield shell
+    shell.close()
+
+
+@pytest.fixture
+def warm_seed(user, envwrap_exe, seed_cache, tmp_path):
+    """The session's pip seed cache, filled: later creations only copy pip."""
+    if not list(seed_cache.glob("seed/*/site")):
+        env = dict(user, WORKON_HOME=str(tmp_path / "warm-up"))
+        (tmp_path / "warm-up").mkdir()  # a WORKON_HOME the user sets must exist
+        proc = cli(env, "new", "warm")
+        assert proc.returncode == 0, proc.stderr
+        shutil.rmtree(tmp_path / "warm-up")
+    return seed_cache

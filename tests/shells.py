@@ -1,17 +1,44 @@
-"""Drive a real bash or zsh over pipes, keeping its state between commands.
+"""Drive a real bash, zsh, fish or pwsh over pipes, keeping its state between commands.
 
-Each command runs in the shell itself (not a subshell): ``{ CMD\\n} 2>FILE`` then
-the shell prints NUL, the status, NUL. stdout and stderr come back separately.
+One ``Shell`` for every shell; what differs between shells (how to start it, how
+to run one command and read its status, how to quote, set and read a variable,
+source a file, change directory, complete a word) is its ``Dialect``. Each command
+runs in the shell itself (not a subshell), its stderr to a file; then the shell
+prints NUL, the status, NUL. stdout and stderr come back separately.
+
+``requires(kind)`` is the one rule for a shell that is missing: skip locally,
+fail when CI is set (bash, zsh and fish must be tested there; pwsh cannot be
+installed on CI machines, so it always skips).
 """
 
 from __future__ import annotations
 
 import os
+import re
 import shlex
+import shutil
 import subprocess
+import sys
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+
+import pytest
+
+ENVWRAP = Path(sys.executable).parent / "envwrap"
+ALL_SHELLS = ("bash", "zsh", "fish", "pwsh")
+MUST_IN_CI = ("bash", "zsh", "fish")
+
+
+def requires(kind: str) -> str:
+    """The path of shell ``kind``; skip when it is not installed (fail in CI for
+    the shells CI installs)."""
+    path = shutil.which(kind)
+    if path is None:
+        if os.environ.get("CI") and kind in MUST_IN_CI:
+            pytest.fail(f"{kind} is not installed, and CI must test it")
+        pytest.skip(f"{kind} is not installed")
+    return path
 
 
 @dataclass
@@ -25,28 +52,360 @@ class Result:
         return self.stdout.splitlines()
 
 
-class Shell:
-    ARGV = {
-        "bash": ["bash", "--noprofile", "--norc"],
-        "zsh": ["zsh", "--no-rcs", "--no-globalrcs"],
+# ----------------------------------------------------------------- quoters (the tests' own)
+
+
+def fish_quote(value: str) -> str:
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def pwsh_quote(value: str) -> str:
+    # PowerShell ends a verbatim string at ' and at the curly quotes U+2018..U+201B
+    return "'" + re.sub("['\u2018-\u201b]", lambda m: m.group() * 2, value) + "'"
+
+
+# ----------------------------------------------------------------- dialects
+
+
+class Dialect:
+    """How one shell says things. ``Q`` quotes one word."""
+
+    name = ""
+    init_name = ""           # the argument of `envwrap init`
+    hook_suffix = ""         # the sourced hook's suffix (postactivate.fish)
+    pipe_in_nul = False      # commands are sent NUL-terminated to a read loop
+
+    @staticmethod
+    def Q(value: str) -> str:
+        return shlex.quote(value)
+
+    def argv(self, errfile: str) -> list[str]:
+        raise NotImplementedError
+
+    def wrap(self, command: str, errfile: str) -> str:
+        """The text sent to the shell to run ``command`` and report its status."""
+        return f"{{ {command}\n}} 2>{self.Q(errfile)}; \\builtin printf '\\0%d\\0' \"$?\"\n"
+
+    def load(self, exe: str) -> str:
+        return f'eval "$({self.Q(exe)} init {self.init_name})"'
+
+    def var(self, name: str) -> str:
+        return f"[ -n \"${{{name}+x}}\" ] && \\builtin printf %s \"${name}\""
+
+    def set_var(self, name: str, value: str) -> str:
+        return f"{name}={self.Q(value)}"
+
+    def unset_var(self, name: str) -> str:
+        return f"unset {name}"
+
+    def export(self, name: str, value: str) -> str:
+        return f"export {name}={self.Q(value)}"
+
+    def source(self, path: str) -> str:
+        return f". {self.Q(path)}"
+
+    def cd(self, path: str) -> str:
+        return f"cd -- {self.Q(path)}"
+
+    def pwd(self) -> str:
+        return "\\builtin printf %s \"$PWD\""
+
+    def has_function(self, name: str) -> str:
+        return f"typeset -f {name} >/dev/null"
+
+    # functions an activation defines besides deactivate, gone after deactivate
+    venv_functions: tuple[str, ...] = ()
+
+    def which(self, command: str) -> str:
+        """Code printing the path the shell runs for ``command``."""
+        return f"command -v {command}"
+
+    def set_prompt(self) -> str:
+        """Code making the user's prompt ``P> ``."""
+        return "PS1='P> '"
+
+    def prompt(self) -> str:
+        """Code printing the prompt as set (bash, zsh: PS1 before expansion)."""
+        return "\\builtin printf %s \"$PS1\""
+
+    def complete(self, command: str, word: str) -> str:
+        """Code printing, one per line, the names TAB offers after ``command word``
+        (unquoted)."""
+        raise NotImplementedError
+
+    def set_expr(self, name: str, expr: str) -> str:
+        """Code setting shell variable ``name`` to the value of ``expr`` (an
+        expression of this shell, see ``ref``)."""
+        return f"{name}={expr}"
+
+    def ref(self, name: str) -> str:
+        """The expression of a variable's value, ``unset`` when it is not set
+        (``"pwd"``: the current directory)."""
+        return '"$PWD"' if name == "pwd" else f'"${{{name}-unset}}"'
+
+    def append_line(self, log: str, label: str, *names: str) -> str:
+        """Code for a sourced hook: appends ``label VIRTUAL_ENV-or-none`` and the
+        value of each variable of ``names`` to log."""
+        more = "".join(f" {self.ref(n)}" for n in names)
+        fmt = "%s " * (len(names) + 1) + "%s\\n"
+        return f"printf '{fmt}' {self.Q(label)} \"${{VIRTUAL_ENV:-none}}\"{more} >> {self.Q(log)}\n"
+
+
+class BashDialect(Dialect):
+    name = init_name = "bash"
+
+    def argv(self, errfile):
+        return ["bash", "--noprofile", "--norc"]
+
+    def has_function(self, name):
+        return f"declare -F {name} >/dev/null"
+
+    def complete(self, command, word):
+        # what the function registered for ``command`` puts in COMPREPLY, read
+        # back as the words the shell would see once TAB inserted them
+        return (f"__t_f=$(complete -p {command} | sed -n 's/.*-F \\([^ ]*\\) .*/\\1/p'); "
+                f"COMP_WORDS=({command} {self.Q(word)}); COMP_CWORD=1; COMPREPLY=(); "
+                f"\"$__t_f\" {command} {self.Q(word)} {command}; "
+                "for __t_w in \"${COMPREPLY[@]}\"; do eval \"printf '%s\\n' $__t_w\"; done; unset __t_f __t_w")
+
+
+class ZshDialect(Dialect):
+    name = init_name = "zsh"
+
+    def argv(self, errfile):
+        return ["zsh", "--no-rcs", "--no-globalrcs"]
+
+    def complete(self, command, word):
+        # Outside a widget compadd cannot run: a stand-in prints what the
+        # function offers, filtered by the typed word as compsys would. The
+        # function is the one shell/envwrap.zsh gives compdef for the commands
+        # that take a name (compdef itself needs compinit, not loaded here).
+        return (f"() {{ local -a words=({command} {self.Q(word)}); local CURRENT=2 PREFIX={self.Q(word)}; "
+                "compadd() { local __t_a; [[ $1 == -a ]] && for __t_a in \"${(@P)2}\"; do "
+                "[[ $__t_a == ${(b)PREFIX}* ]] && print -r -- \"$__t_a\"; done; }; "
+                "__envwrap_complete_names; unfunction compadd }")
+
+
+class FishDialect(Dialect):
+    name = init_name = "fish"
+    hook_suffix = ".fish"
+    pipe_in_nul = True
+
+    LOOP = r"""
+while read -lz __t_cmd
+    begin
+        eval $__t_cmd
+    end 2>$__t_err
+    printf '\0%d\0' $status
+end
+"""
+
+    @staticmethod
+    def Q(value):
+        return fish_quote(value)
+
+    def argv(self, errfile):
+        return ["fish", "--no-config", "--private", "-c", f"set -g __t_err {fish_quote(errfile)}\n{self.LOOP}"]
+
+    def wrap(self, command, errfile):
+        return command + "\0"
+
+    def load(self, exe):
+        return f"{fish_quote(exe)} init fish | source"
+
+    def var(self, name):
+        return f"set -q {name}; and printf %s \"${name}\""
+
+    def set_var(self, name, value):
+        return f"set -g {name} {fish_quote(value)}"
+
+    def unset_var(self, name):
+        return f"set -e {name}"
+
+    def export(self, name, value):
+        return f"set -gx {name} {fish_quote(value)}"
+
+    def source(self, path):
+        return f"source {fish_quote(path)}"
+
+    def cd(self, path):
+        return f"cd {fish_quote(path)}"
+
+    def pwd(self):
+        return "printf %s \"$PWD\""
+
+    def has_function(self, name):
+        return f"functions -q {name}"
+
+    venv_functions = ("__envwrap_venv_deactivate", "_old_fish_prompt")
+
+    def which(self, command):
+        return f"command -s {command}"
+
+    def set_prompt(self):
+        return "function fish_prompt; printf 'P> '; end"
+
+    def prompt(self):
+        return "fish_prompt"
+
+    def complete(self, command, word):
+        line = fish_quote(command + " " + fish_quote(word)[:-1])  # the word typed after an opening quote
+        return f"printf '%s\\n' (complete -C {line} | string replace -r '\\t.*' '')"
+
+    def set_expr(self, name, expr):
+        return f"set -g {name} {expr}"
+
+    def ref(self, name):
+        if name == "pwd":
+            return '"$PWD"'
+        return f'"$(set -q {name}; and printf %s "${name}"; or printf unset)"'
+
+    def append_line(self, log, label, *names):
+        more = "".join(f" {self.ref(n)}" for n in names)
+        fmt = "%s " * (len(names) + 1) + "%s\\n"
+        return (f"set -q VIRTUAL_ENV; and set -l __t_v $VIRTUAL_ENV; or set -l __t_v none\n"
+                f"printf '{fmt}' {fish_quote(label)} $__t_v{more} >> {fish_quote(log)}\n")
+
+
+class PwshDialect(Dialect):
+    """PowerShell 7 (pwsh). Not installable on the machines this was written on:
+    the loop and every generated line are parse-checked by tree-sitter in
+    test_powershell.py, and run wherever pwsh is on PATH."""
+
+    name = "pwsh"
+    init_name = "powershell"
+    hook_suffix = ".ps1"
+    pipe_in_nul = True
+
+    LOOP = r"""
+$ErrorActionPreference = 'Continue'
+[Console]::InputEncoding = New-Object System.Text.UTF8Encoding -ArgumentList $false
+[Console]::OutputEncoding = New-Object System.Text.UTF8Encoding -ArgumentList $false
+$OutputEncoding = [Console]::OutputEncoding
+function global:prompt { 'P> ' }
+$__t_in = [Console]::In
+while ($true) {
+    $__t_sb = New-Object System.Text.StringBuilder
+    while (($__t_c = $__t_in.Read()) -gt 0) { [void]$__t_sb.Append([char]$__t_c) }
+    if ($__t_c -lt 0) { break }
+    $global:LASTEXITCODE = 0
+    $__t_ok = $true
+    try {
+        . ([scriptblock]::Create($__t_sb.ToString())) 2> $env:T_SHELL_ERR | Out-Host
+        $__t_ok = $?
+    } catch {
+        [IO.File]::AppendAllText($env:T_SHELL_ERR, [string]$_ + "`n")
+        $__t_ok = $false
     }
+    $__t_st = if ($global:LASTEXITCODE) { $global:LASTEXITCODE } elseif (-not $__t_ok) { 1 } else { 0 }
+    [Console]::Out.Write("`0" + $__t_st + "`0")
+    [Console]::Out.Flush()
+}
+"""
+
+    @staticmethod
+    def Q(value):
+        return pwsh_quote(value)
+
+    def argv(self, errfile):
+        return ["pwsh", "-NoLogo", "-NoProfile", "-NonInteractive", "-Command", self.LOOP]
+
+    def wrap(self, command, errfile):
+        return command + "\0"
+
+    def load(self, exe):
+        return f"& {pwsh_quote(exe)} init powershell | Out-String | Invoke-Expression"
+
+    def var(self, name):
+        return (f"if (Test-Path -LiteralPath env:{name}) "
+                f"{{ [Console]::Out.Write([string](Get-Item env:{name}).Value) }} "
+                f"elseif (Get-Variable -Name {name} -Scope Global -ErrorAction SilentlyContinue) "
+                f"{{ [Console]::Out.Write([string](Get-Variable -Name {name} -Scope Global).Value) }} "
+                "else { $global:LASTEXITCODE = 1 }")
+
+    def set_var(self, name, value):
+        return f"$global:{name} = {pwsh_quote(value)}"
+
+    def unset_var(self, name):
+        return f"Remove-Variable -Name {name} -Scope Global -ErrorAction SilentlyContinue"
+
+    def export(self, name, value):
+        return f"$env:{name} = {pwsh_quote(value)}"
+
+    def source(self, path):
+        return f". {pwsh_quote(path)}"
+
+    def cd(self, path):
+        return f"Set-Location -LiteralPath {pwsh_quote(path)}"
+
+    def pwd(self):
+        return "[Console]::Out.Write((Get-Location).Path)"
+
+    def has_function(self, name):
+        return (f"if (-not (Get-Command {name} -CommandType Function -ErrorAction SilentlyContinue)) "
+                "{ $global:LASTEXITCODE = 1 }")
+
+    def which(self, command):
+        return f"[Console]::Out.WriteLine((Get-Command {command} -CommandType Application)[0].Source)"
+
+    def set_prompt(self):
+        return "function global:prompt { 'P> ' }"
+
+    def prompt(self):
+        return "[Console]::Out.Write((prompt))"
+
+    def complete(self, command, word):
+        line = f"{command} {word}"
+        return (f"$__t_l = {pwsh_quote(line)}; (TabExpansion2 -inputScript $__t_l -cursorColumn $__t_l.Length)"
+                ".CompletionMatches | ForEach-Object { $t = $_.CompletionText; "
+                "if ($t -match \"^'.*'$\") { $t = $t.Substring(1, $t.Length - 2) -replace \"''\", \"'\" }; $t }")
+
+    def set_expr(self, name, expr):
+        return f"$global:{name} = {expr}"
+
+    def ref(self, name):
+        if name == "pwd":
+            return "(Get-Location).Path"
+        return (f"$(if (Test-Path env:{name}) {{ $env:{name} }} elseif (Test-Path variable:global:{name}) "
+                f"{{ [string]$global:{name} }} else {{ 'unset' }})")
+
+    def append_line(self, log, label, *names):
+        more = "".join(f" + ' ' + ({self.ref(n)})" for n in names)
+        return (f"$__t_v = if ($env:VIRTUAL_ENV) {{ $env:VIRTUAL_ENV }} else {{ 'none' }}\n"
+                f"[IO.File]::AppendAllText({pwsh_quote(log)}, {pwsh_quote(label)} + ' ' + $__t_v{more} + \"`n\")\n")
+
+
+DIALECTS = {d.name: d for d in (BashDialect(), ZshDialect(), FishDialect(), PwshDialect())}
+
+
+# ----------------------------------------------------------------- the driver
+
+
+class Shell:
+    """A persistent ``kind`` shell (bash, zsh, fish or pwsh) under ``env``."""
 
     def __init__(self, kind: str, env: dict, cwd: Path | None = None, argv: list[str] | None = None):
         self.kind = kind
+        self.env = env
+        self.dialect = DIALECTS[kind]
+        self.q = self.dialect.Q
         fd, self.errfile = tempfile.mkstemp(prefix="envwrap-stderr-")
         os.close(fd)
         self.proc = subprocess.Popen(
-            argv or self.ARGV[kind], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT, env=env, cwd=cwd,
+            argv or self.dialect.argv(self.errfile), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT, env=dict(env, T_SHELL_ERR=self.errfile), cwd=cwd,
         )
 
     @staticmethod
     def quote(value: str) -> str:
+        """POSIX quoting (bash and zsh); ``self.q`` quotes for this shell."""
         return shlex.quote(value)
 
     def run(self, command: str, timeout: float = 120) -> Result:
-        script = f"{{ {command}\n}} 2>{self.quote(self.errfile)}; \\builtin printf '\\0%d\\0' \"$?\"\n"
+        script = self.dialect.wrap(command, self.errfile)
         assert self.proc.stdin and self.proc.stdout
+        with open(self.errfile, "wb"):
+            pass  # the shells that append (pwsh) see only this command's messages
         self.proc.stdin.write(script.encode())
         self.proc.stdin.flush()
         buf = b""
@@ -68,9 +427,46 @@ class Shell:
         assert result.status == 0, f"{command!r} failed: {result}"
         return result
 
+    def line(self, *words: str) -> str:
+        """One command line of ``words``, each quoted for this shell."""
+        return " ".join(self.q(w) if i else w for i, w in enumerate(words))
+
+    def call(self, *words: str) -> Result:
+        return self.run(self.line(*words))
+
     def var(self, name: str) -> str | None:
-        result = self.run(f"[ -n \"${{{name}+x}}\" ] && \\builtin printf %s \"${name}\"")
+        result = self.run(self.dialect.var(name))
         return result.stdout if result.status == 0 else None
+
+    def set_var(self, name: str, value: str) -> None:
+        self.ok(self.dialect.set_var(name, value))
+
+    def export(self, name: str, value: str) -> None:
+        self.ok(self.dialect.export(name, value))
+
+    def cd(self, path) -> None:
+        self.ok(self.dialect.cd(str(path)))
+
+    def pwd(self) -> str:
+        return self.ok(self.dialect.pwd()).stdout
+
+    def source(self, path) -> Result:
+        return self.run(self.dialect.source(str(path)))
+
+    def has_function(self, name: str) -> bool:
+        return self.run(self.dialect.has_function(name)).status == 0
+
+    def complete(self, command: str, word: str) -> list[str]:
+        return [line for line in self.ok(self.dialect.complete(command, word)).lines if line]
+
+    def which(self, command: str) -> str:
+        return self.ok(self.dialect.which(command)).stdout.strip()
+
+    def prompt(self) -> str:
+        return self.ok(self.dialect.prompt()).stdout
+
+    def load(self, exe) -> Result:
+        return self.run(self.dialect.load(str(exe)))
 
     def close(self) -> None:
         try:
@@ -81,3 +477,82 @@ class Shell:
             self.proc.kill()
         finally:
             os.unlink(self.errfile)
+
+
+# ----------------------------------------------------------------- fish scripts
+# Tests of fish's own features (completion tables, event handlers, universal
+# variables) run one whole fish script and read back what it recorded: values
+# go in through environment variables and come back through a record file
+# (``out KEY VALUE...`` appends KEY and each value, separated by \\x1f and
+# ended by NUL), so they compare byte for byte.
+
+
+@dataclass
+class Run:
+    status: int
+    stdout: str
+    stderr: str
+    records: list[tuple[str, list[str]]] = field(default_factory=list)
+
+    def all(self, key: str) -> list[list[str]]:
+        return [values for k, values in self.records if k == key]
+
+    def __getitem__(self, key: str) -> list[str]:
+        found = self.all(key)
+        assert found, f"no record {key!r}; stderr: {self.stderr}"
+        return found[-1]
+
+    def one(self, key: str) -> str:
+        values = self[key]
+        assert len(values) == 1, (key, values)
+        return values[0]
+
+
+PRELUDE = r"""
+function out --description 'record KEY VALUES... for the test'
+    printf '%s' $argv[1] >>$T_OUT
+    for v in $argv[2..-1]
+        printf '\x1f%s' $v >>$T_OUT
+    end
+    printf '\x00' >>$T_OUT
+end
+function yesno --description 'yes if the command succeeds'
+    if $argv >/dev/null
+        echo yes
+    else
+        echo no
+    end
+end
+"""
+
+
+class Fish:
+    def __init__(self, env: dict, tmp_path: Path):
+        self.fish = requires("fish")
+        self.env = env
+        self.tmp = tmp_path
+        self.count = 0
+
+    def run(self, body: str, vars: dict | None = None, load: bool = True, timeout: float = 120) -> Run:
+        """Run one fish script (envwrap loaded by `envwrap init fish | source`)."""
+        self.count += 1
+        out = self.tmp / f"records-{self.count}"
+        script = self.tmp / f"script-{self.count}.fish"
+        text = PRELUDE
+        if load:
+            text += f"{fish_quote(str(ENVWRAP))} init fish | source\n"
+        script.write_text(text + body, encoding="utf-8")
+        env = dict(self.env)
+        env.update(vars or {})
+        env["T_OUT"] = str(out)
+        proc = subprocess.run(
+            [self.fish, "--no-config", "--private", str(script)], env=env, cwd=self.tmp,
+            stdin=subprocess.DEVNULL, capture_output=True, timeout=timeout,
+        )
+        records = []
+        if out.exists():
+            for chunk in out.read_bytes().split(b"\0")[:-1]:
+                key, *values = chunk.decode("utf-8", "surrogateescape").split("\x1f")
+                records.append((key, values))
+        return Run(proc.returncode, proc.stdout.decode("utf-8", "replace"),
+                   proc.stderr.decode("utf-8", "replace"), records)

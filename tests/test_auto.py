@@ -19,13 +19,13 @@ from pathlib import Path
 import pexpect
 import pytest
 
-from conftest import require_shell
+from conftest import HOSTILE_NAME, require_shell
 from shells import Shell
 
 q = Shell.quote
 PROMPT = "READY> "
 SHELLS = ("bash", "zsh", "fish")
-HOSTILE = "a b'c\"$d`e è中"
+HOSTILE = HOSTILE_NAME  # conftest's one hostile name
 
 
 def _fq(value: str) -> str:

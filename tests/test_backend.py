@@ -14,12 +14,11 @@ from envwrap.errors import UserError
 from envwrap.layout import Layout
 from envwrap.relocation import relocate
 
+from conftest import cli
+
 
 def run(envwrap_exe, user, *args, check=True, cwd=None):
-    proc = subprocess.run([str(envwrap_exe), *args], env=user, capture_output=True, text=True, cwd=cwd)
-    if check:
-        assert proc.returncode == 0, proc.stderr
-    return proc
+    return cli(user, *args, check=check, cwd=cwd, exe=envwrap_exe)
 
 
 # ----------------------------------------------------------------- where things live

@@ -12,13 +12,11 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from test_fish import fish, fish_creator, fish_seed_cache, fish_user, new_env, write_script  # noqa: F401 (fixtures for the fish tests)
-from test_safety import changes, one_line, snapshot
 
 from envwrap import commandtable
 from envwrap.shells import quote
 
-from conftest import ENVWRAP, make_wheel, require_shell
+from conftest import ENVWRAP, changes, cli, make_wheel, new_env, one_line, require_shell, snapshot, write_script
 from shells import Shell
 
 q = Shell.quote
@@ -30,8 +28,7 @@ COMMANDS = [c.name for c in commandtable.COMMANDS if c.name != "envwrap"]
 
 
 def backend(env: dict, *args: str, **kw) -> subprocess.CompletedProcess:
-    return subprocess.run([str(ENVWRAP), *args], env=env, capture_output=True, text=True,
-                          stdin=subprocess.DEVNULL, timeout=120, **kw)
+    return cli(env, *args, **kw)
 
 
 def fake_envs(home: Path, names) -> None:

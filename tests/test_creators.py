@@ -13,11 +13,12 @@ import pytest
 
 from envwrap import registry, relocation
 
+from conftest import HOSTILE_NAME, cli
 from shells import Shell
 
 q = Shell.quote
 VIRTUALENV = Path(sys.executable).parent / "virtualenv"
-HOSTILE = "it's a $HOME `x` é"
+HOSTILE = HOSTILE_NAME  # conftest's one hostile name
 
 # Answers as Python 2.7 does: the version on stderr, and no venv module.
 FAKE_PYTHON2 = """#!/bin/sh
@@ -31,8 +32,7 @@ exit 2
 
 
 def run(envwrap_exe, env, *args):
-    return subprocess.run([str(envwrap_exe), *args], env=env, capture_output=True, text=True,
-                          stdin=subprocess.DEVNULL, timeout=300)
+    return cli(env, *args, exe=envwrap_exe)
 
 
 def one_line(stderr: str) -> bool:

@@ -5,19 +5,17 @@ forms (a path, or virtualfish's bare name). Backend processes, real files."""
 from __future__ import annotations
 
 import shlex
-import subprocess
 from pathlib import Path
 
 import pytest
+
+from conftest import cli
 
 NAME = "p b'c\"$d`e è中"
 
 
 def run(user, *args, cwd=None, ok=True):
-    proc = subprocess.run([str(Path(user["ENVWRAP"])), *args], env=user, cwd=cwd, capture_output=True, text=True)
-    if ok:
-        assert proc.returncode == 0, proc.stderr
-    return proc
+    return cli(user, *args, cwd=cwd, check=ok, exe=user["ENVWRAP"])
 
 
 @pytest.fixture

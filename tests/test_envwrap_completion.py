@@ -14,12 +14,12 @@ import pytest
 
 from envwrap import cli
 
-from conftest import ENVWRAP, isolated_user, require_shell
+from conftest import ENVWRAP, HOSTILE_NAME, isolated_user, require_shell
 from shells import Shell
 
 q = Shell.quote
 ROOT = Path(__file__).resolve().parent.parent
-HOSTILE = "it's \"$HOME\" `x` ü"
+HOSTILE = HOSTILE_NAME  # conftest's one hostile name
 OTHER = "plain"
 
 
@@ -71,7 +71,7 @@ def test_bash_completes_verbs_then_names(user, tmp_path):
 
 
 def test_fish_completes_verbs_then_names(tmp_path, seed_cache):
-    from test_fish import Fish
+    from shells import Fish
 
     require_shell("fish")
     env = isolated_user(tmp_path, seed_cache, "venv", drop_prefixes=("fish_", "__fish"))

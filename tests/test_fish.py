@@ -1,22 +1,18 @@
 """fish support, in real fish processes: the hook (shell/envwrap.fish), the fish
 emitter (envwrap/shells/fish.py), envwrap's activate.fish and quote.fish.
 
-Every test runs a fish script with ``fish --no-config --private`` under an
-isolated user (HOME, XDG dirs, WORKON_HOME, PROJECT_HOME in tmp_path). Values go
-into fish through environment variables (never pasted into the script), and come
-back through a record file: ``out KEY VALUE...`` appends KEY and each value,
-separated by \\x1f and ended by NUL, so they compare byte for byte.
+The workflow stories (create, activate, hooks, projects, copy, remove) are told
+in fish by tests/test_workflow.py; these are fish's own checks. Each runs a fish
+script with ``fish --no-config --private`` under an isolated user (the ``fish``
+fixture: shells.Fish, see there how values go in and come back).
 """
 
 from __future__ import annotations
 
-import os
 import shutil
-import stat
 import subprocess
 import sys
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -24,158 +20,19 @@ import pytest
 from envwrap import commandtable
 from envwrap.shells import quote
 
-from conftest import CREATORS, FAILING_COMMANDS, isolated_user, require_creator
+from conftest import FAILING_COMMANDS, HOSTILE, no_canary, write_script
+from shells import PRELUDE, requires
 
 ROOT = Path(__file__).resolve().parent.parent
 ENVWRAP = Path(sys.executable).parent / "envwrap"
 FISH_HOOK = ROOT / "shell" / "envwrap.fish"
 FISH_TEMPLATE = ROOT / "envwrap" / "activators" / "activate.fish"
 
-HOSTILE = [
-    "'\";&&e-$ èрт🚒♞中片-j",
-    "it's a \"test\" $(touch CANARY) `x` \\back",
-    "fish (touch CANARY) {a,b} ~ *?[x] \\' ; end",
-    "with space",
-]
-
-
-def fish_path() -> str:
-    path = shutil.which("fish")
-    if path is None:
-        if os.environ.get("CI"):
-            pytest.fail("fish is not installed, and CI must test it")
-        pytest.skip("fish is not installed")
-    return path
-
-
-@pytest.fixture(scope="session")
-def fish_seed_cache(tmp_path_factory) -> Path:
-    """One pip seed cache for the session: ensurepip runs once, not per test."""
-    return tmp_path_factory.mktemp("fish-seed-cache")
-
-
-@pytest.fixture
-def fish_creator(request) -> str:
-    """The creator the fish user has: each of CREATORS for the workflow tests
-    (marked @each_creator), else $ENVWRAP_TEST_CREATOR, default venv."""
-    param = getattr(request, "param", None)
-    return require_creator(param) if param else os.environ.get("ENVWRAP_TEST_CREATOR", "venv")
-
-
-# The whole workflows pass with every creator, as in bash and zsh.
-each_creator = pytest.mark.parametrize("fish_creator", CREATORS, indirect=True)
-
-
-@pytest.fixture
-def fish_user(tmp_path, fish_seed_cache, fish_creator) -> dict:
-    """Environment variables of a fresh, isolated user (and no fish state of ours)."""
-    if not ENVWRAP.exists():
-        pytest.fail(f"{ENVWRAP} missing: run the tests with the python envwrap is installed in")
-    env = isolated_user(tmp_path, fish_seed_cache, fish_creator, drop_prefixes=("fish_", "__fish"))
-    env.pop("CI_FISH", None)
-    return env
-
-
-@dataclass
-class Run:
-    status: int
-    stdout: str
-    stderr: str
-    records: list[tuple[str, list[str]]] = field(default_factory=list)
-
-    def all(self, key: str) -> list[list[str]]:
-        return [values for k, values in self.records if k == key]
-
-    def __getitem__(self, key: str) -> list[str]:
-        found = self.all(key)
-        assert found, f"no record {key!r}; stderr: {self.stderr}"
-        return found[-1]
-
-    def one(self, key: str) -> str:
-        values = self[key]
-        assert len(values) == 1, (key, values)
-        return values[0]
-
-
-PRELUDE = r"""
-function out --description 'record KEY VALUES... for the test'
-    printf '%s' $argv[1] >>$T_OUT
-    for v in $argv[2..-1]
-        printf '\x1f%s' $v >>$T_OUT
-    end
-    printf '\x00' >>$T_OUT
-end
-function yesno --description 'yes if the command succeeds'
-    if $argv >/dev/null
-        echo yes
-    else
-        echo no
-    end
-end
-"""
-
-
-class Fish:
-    def __init__(self, env: dict, tmp_path: Path):
-        self.fish = fish_path()
-        self.env = env
-        self.tmp = tmp_path
-        self.count = 0
-
-    def run(self, body: str, vars: dict | None = None, load: bool = True, timeout: float = 120) -> Run:
-        """Run one fish script (envwrap loaded by `envwrap init fish | source`)."""
-        self.count += 1
-        out = self.tmp / f"records-{self.count}"
-        script = self.tmp / f"script-{self.count}.fish"
-        text = PRELUDE
-        if load:
-            text += f"{quote.fish(str(ENVWRAP))} init fish | source\n"
-        script.write_text(text + body, encoding="utf-8")
-        env = dict(self.env)
-        env.update(vars or {})
-        env["T_OUT"] = str(out)
-        proc = subprocess.run(
-            [self.fish, "--no-config", "--private", str(script)], env=env, cwd=self.tmp,
-            stdin=subprocess.DEVNULL, capture_output=True, timeout=timeout,
-        )
-        records = []
-        if out.exists():
-            for chunk in out.read_bytes().split(b"\0")[:-1]:
-                key, *values = chunk.decode("utf-8", "surrogateescape").split("\x1f")
-                records.append((key, values))
-        return Run(proc.returncode, proc.stdout.decode("utf-8", "replace"),
-                   proc.stderr.decode("utf-8", "replace"), records)
-
-
-@pytest.fixture
-def fish(fish_user, tmp_path) -> Fish:
-    return Fish(fish_user, tmp_path)
-
-
-def new_env(env: dict, name: str, *args: str) -> Path:
-    """Create an environment with the backend (no shell involved)."""
-    subprocess.run([str(ENVWRAP), "new", "--without-pip", *args, name], env=env, check=True,
-                   capture_output=True)
-    return Path(env["WORKON_HOME"]) / name
-
-
-def write_script(path: Path, text: str) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
-    path.chmod(path.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
-    return path
-
-
-def no_canary(tmp_path: Path) -> None:
-    assert not list(tmp_path.rglob("CANARY")), "a name was evaluated as code"
-    assert not (Path.cwd() / "CANARY").exists()
-
-
 # ----------------------------------------------------------------- static checks
 
 
 def test_files_parse_and_are_formatted(fish_user, tmp_path):
-    fish = fish_path()
+    fish = requires("fish")
     for path in (FISH_HOOK, FISH_TEMPLATE):
         subprocess.run([fish, "--no-config", "-n", str(path)], check=True)
         indent = shutil.which("fish_indent")
@@ -216,11 +73,11 @@ def test_quote_fish_round_trips_through_fish():
     from hypothesis import HealthCheck, given, settings
     from hypothesis import strategies as st
 
-    fish_exe = fish_path()
+    fish_exe = requires("fish")
     alphabet = st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00")
     fixed = ["", "'", "\\", "\\'", "'\\", "a\\\\b", "$HOME", "(echo x)", "$(echo x)", "{a,b}", "*", "~",
              "\n", "\r\n", "\t", "\x1b[31m", "\u2018\u2019", "\ufdd0\ufdd1", "\uf600\uf6ff", "\U0001f692",
-             HOSTILE[0], HOSTILE[1], HOSTILE[2], "end; echo CANARY", "# not a comment"]
+             *HOSTILE, "end; echo CANARY", "# not a comment"]
     batches: list[list[str]] = [fixed]
 
     @settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
@@ -349,242 +206,6 @@ def test_every_message_goes_where_the_caller_redirects_it(fish, tmp_path):
 # ----------------------------------------------------------------- whole workflows
 
 
-@pytest.mark.parametrize("name", HOSTILE)
-@each_creator
-def test_create_activate_deactivate_remove(fish, tmp_path, name):
-    env = tmp_path / "envs" / name
-    r = fish.run(r"""
-function fish_prompt
-    printf 'P> '
-end
-out path_before $PATH
-mkvirtualenv --without-pip $T_NAME
-out mk $status
-out venv "$VIRTUAL_ENV"
-out path_active $PATH
-out python (command -s python)
-out prefix (python -c 'import sys; print(sys.prefix)')
-out venv_prompt "$VIRTUAL_ENV_PROMPT"
-out prompt (fish_prompt)
-out names (lsvirtualenv -b)
-out long (lsvirtualenv -l)
-deactivate
-out deactivate $status
-out venv_after (yesno set -q VIRTUAL_ENV) (yesno set -q VIRTUAL_ENV_PROMPT)
-out path_after $PATH
-out prompt_after (fish_prompt)
-out functions_after (yesno functions -q deactivate) (yesno functions -q __envwrap_venv_deactivate) \
-    (yesno functions -q _old_fish_prompt)
-workon $T_NAME
-out workon $status "$VIRTUAL_ENV"
-rmvirtualenv $T_NAME
-out rm_active $status
-deactivate
-rmvirtualenv $T_NAME
-out rm $status
-out names_end (lsvirtualenv -b)
-""", {"T_NAME": name})
-    assert r.status == 0, r
-    assert r.one("mk") == "0", r.stderr
-    assert r.one("venv") == str(env)
-    assert r["path_active"] == [str(env / "bin")] + r["path_before"]
-    assert r.one("python") == str(env / "bin" / "python")
-    assert r.one("prefix") == str(env)
-    assert r.one("venv_prompt") == f"({name}) "
-    prompt = r.one("prompt")
-    assert prompt.startswith("(") and prompt.endswith(") P> ")
-    assert not set("$`\\") & set(prompt), "the prompt shows the display-safe name"
-    assert r["names"] == [name]
-    assert r["long"][0] == name and f"path:    {env}" in r["long"]
-    assert r.one("deactivate") == "0"
-    assert r["venv_after"] == ["no", "no"]
-    assert r["path_after"] == r["path_before"]
-    assert r.one("prompt_after") == "P> "
-    assert r["functions_after"] == ["no", "no", "no"]
-    assert r["workon"] == ["0", str(env)]
-    assert r.one("rm_active") != "0" and "active" in r.stderr
-    assert r.one("rm") == "0"
-    assert r["names_end"] == []
-    assert not env.exists()
-    no_canary(tmp_path)
-
-
-@each_creator
-def test_pip_inside_env(fish, tmp_path):
-    env = tmp_path / "envs" / "with pip"
-    r = fish.run(r"""
-mkvirtualenv 'with pip'
-out mk $status
-out pip (command -s pip)
-out version (pip --version)
-deactivate
-""")
-    assert r.one("mk") == "0", r.stderr
-    assert r.one("pip") == str(env / "bin" / "pip")
-    assert str(env) in r.one("version")
-
-
-@each_creator
-def test_cpvirtualenv_and_tmpenv(fish, tmp_path):
-    src = new_env(fish.env, "source env")
-    r = fish.run(r"""
-cpvirtualenv 'source env' $T_DEST
-out cp $status "$VIRTUAL_ENV" (python -c 'import sys; print(sys.prefix)')
-deactivate
-cd $T_START
-mktmpenv --without-pip
-out tmp $status "$VIRTUAL_ENV" "$PWD"
-set -g tmpenv $VIRTUAL_ENV
-deactivate
-out tmp_after $status (yesno test -e $tmpenv) (yesno set -q VIRTUAL_ENV)
-""", {"T_DEST": HOSTILE[0], "T_START": str(tmp_path)})
-    assert r.status == 0, r
-    dest = tmp_path / "envs" / HOSTILE[0]
-    assert r["cp"] == ["0", str(dest), str(dest)]
-    assert src.is_dir() and dest.is_dir()
-    status, tmpenv, pwd = r["tmp"]
-    assert status == "0" and Path(tmpenv).parent == tmp_path / "envs" and pwd == tmpenv
-    assert r["tmp_after"] == ["0", "no", "no"]
-
-
-@each_creator
-def test_hooks(fish, tmp_path):
-    name = HOSTILE[1]
-    env = new_env(fish.env, name)
-    hooks = tmp_path / "hook dir 'x'"
-    log = tmp_path / "preactivate.log"
-    write_script(hooks / "preactivate", '#!/bin/sh\nprintf "%s|%s\\n" "$1" "${VIRTUAL_ENV-}" >> "$T_LOG"\n')
-    # POSIX hooks beside the fish ones must not be sourced by fish.
-    write_script(hooks / "postactivate", 'touch "$T_POSIX_MARK"\n')
-    (hooks / "postactivate.fish").write_text(
-        "set -g -a T_ORDER global-postactivate\nset -g T_POSTACT_VENV \"$VIRTUAL_ENV\"\n")
-    (hooks / "predeactivate.fish").write_text("set -g -a T_ORDER global-predeactivate\n")
-    (hooks / "postdeactivate.fish").write_text(
-        "set -g -a T_ORDER global-postdeactivate\nset -g T_LAST_GLOBAL \"$VIRTUALENVWRAPPER_LAST_VIRTUALENV\"\n")
-    (env / "bin" / "postactivate.fish").write_text("set -g -a T_ORDER env-postactivate\nfalse\n")
-    (env / "bin" / "predeactivate.fish").write_text(
-        "set -g -a T_ORDER env-predeactivate\nset -g T_PRE_VENV \"$VIRTUAL_ENV\"\n")
-    (env / "bin" / "postdeactivate.fish").write_text(
-        "set -g -a T_ORDER env-postdeactivate\nset -g T_LAST_ENV \"$VIRTUALENVWRAPPER_LAST_VIRTUALENV\"\n"
-        "set -g T_POST_VENV (set -q VIRTUAL_ENV; and echo set; or echo unset)\n")
-    r = fish.run(r"""
-set -g VIRTUALENVWRAPPER_HOOK_DIR $T_HOOKS
-workon $T_NAME
-out workon $status "$VIRTUAL_ENV"
-out postactivate "$T_POSTACT_VENV"
-deactivate
-out deactivate $status
-out order $T_ORDER
-out pre_venv "$T_PRE_VENV"
-out post $T_POST_VENV "$T_LAST_ENV" "$T_LAST_GLOBAL" (yesno set -q VIRTUALENVWRAPPER_LAST_VIRTUALENV)
-""", {"T_NAME": name, "T_HOOKS": str(hooks), "T_LOG": str(log), "T_POSIX_MARK": str(tmp_path / "POSIX")})
-    assert r.status == 0, r
-    assert r["workon"] == ["0", str(env)]
-    assert r.one("postactivate") == str(env)
-    assert r.one("deactivate") == "0"
-    assert r["order"] == ["global-postactivate", "env-postactivate", "env-predeactivate",
-                          "global-predeactivate", "env-postdeactivate", "global-postdeactivate"]
-    assert r.one("pre_venv") == str(env)
-    assert r["post"] == ["unset", str(env), str(env), "no"]
-    # the env hook whose last command failed did not stop the activation, and
-    # (as in virtualenvwrapper) its status is not reported
-    assert "postactivate.fish" not in r.stderr
-    # the executed hook got the name (not the path) before the activation
-    assert log.read_text(encoding="utf-8") == f"{name}|\n"
-    assert not (tmp_path / "POSIX").exists()
-    no_canary(tmp_path)
-
-
-@each_creator
-def test_failing_preactivate_changes_nothing(fish, tmp_path):
-    new_env(fish.env, "refused")
-    write_script(tmp_path / "envs" / "preactivate", "#!/bin/sh\nexit 3\n")
-    r = fish.run(r"""
-set -g before $PATH
-workon refused
-out workon $status (yesno set -q VIRTUAL_ENV) (yesno functions -q deactivate)
-out path (yesno test (string join : -- $before) = "$PATH")
-""")
-    assert r["workon"] == ["3", "no", "no"]
-    assert r.one("path") == "yes"
-
-
-@each_creator
-def test_projects(fish, tmp_path):
-    name = "proj 'x' $y \\z"
-    project = tmp_path / "projects" / name
-    env = tmp_path / "envs" / name
-    r = fish.run(r"""
-cd /
-mkproject --without-pip $T_NAME
-out mkproject $status "$VIRTUAL_ENV" "$PWD"
-mkdir .virtualenvwrapper
-echo 'set -g T_PROJECT_PRE "$VIRTUAL_ENV"' >.virtualenvwrapper/predeactivate.fish
-cd /
-cdproject
-out cdproject $status "$PWD"
-cdvirtualenv
-out cdvirtualenv $status "$PWD"
-cdvirtualenv bin
-out cdvirtualenv_bin $status "$PWD"
-cdsitepackages
-out cdsitepackages $status "$PWD"
-deactivate
-out project_hook "$T_PROJECT_PRE"
-cd /
-workon $T_NAME
-out workon $status "$PWD"
-deactivate
-cd /
-workon -n $T_NAME
-out workon_n $status "$PWD"
-deactivate
-cd /
-set -g VIRTUALENVWRAPPER_WORKON_CD 0
-workon $T_NAME
-out workon_cd0 $status "$PWD"
-mkdir $T_OTHER
-cd $T_OTHER
-setvirtualenvproject
-cd /
-cdproject
-out setproject $status "$PWD"
-deactivate
-cdproject
-out cdproject_inactive $status
-""", {"T_NAME": name, "T_OTHER": str(tmp_path / "other dir")})
-    assert r.status == 0, r
-    assert r["mkproject"] == ["0", str(env), str(project)]
-    assert r["cdproject"] == ["0", str(project)]
-    assert r["cdvirtualenv"] == ["0", str(env)]
-    assert r["cdvirtualenv_bin"] == ["0", str(env / "bin")]
-    status, site = r["cdsitepackages"]
-    assert status == "0" and Path(site).name == "site-packages" and Path(site).is_relative_to(env)
-    assert r.one("project_hook") == str(env)
-    assert r["workon"] == ["0", str(project)]
-    assert r["workon_n"] == ["0", "/"]
-    assert r["workon_cd0"] == ["0", "/"]
-    assert r["setproject"] == ["0", str(tmp_path / "other dir")]
-    assert r.one("cdproject_inactive") != "0"
-
-
-@each_creator
-def test_allvirtualenv(fish, tmp_path):
-    a = new_env(fish.env, "a env")
-    b = new_env(fish.env, HOSTILE[0])
-    r = fish.run(r"""
-set -g before $PWD
-out all (allvirtualenv sh -c 'printf "%s|%s\n" "$VIRTUAL_ENV" "$PWD"')
-out status $status (yesno set -q VIRTUAL_ENV) (yesno test "$PWD" = "$before")
-""")
-    assert r.status == 0, r
-    # each environment's output under a header with its name, then a blank line
-    blocks = [r["all"][i:i + 3] for i in range(0, len(r["all"]), 4)]
-    assert sorted(blocks) == sorted([[n, "=" * len(n), f"{p}|{p}"] for n, p in (("a env", a), (HOSTILE[0], b))])
-    assert r["all"][3::4] == ["", ""]
-    assert r["status"] == ["0", "no", "yes"]
-
-
 def test_loading_twice_is_harmless(fish, tmp_path):
     r = fish.run(r"""
 set -g n1 (complete -c workon | count)
@@ -661,7 +282,7 @@ out hint_empty (complete -C 'workon ')
 def test_tab_inserts_an_escaped_name(fish_user, tmp_path):
     """A real interactive fish: `workon my\\ e<TAB>` becomes `workon my\\ env `."""
     pexpect = pytest.importorskip("pexpect")
-    fish_exe = fish_path()
+    fish_exe = requires("fish")
     home = tmp_path / "envs"
     for name in ("my env", "other"):
         (home / name).mkdir()
@@ -700,7 +321,7 @@ def test_tab_inserts_an_escaped_name(fish_user, tmp_path):
 def test_emitter_output_parses_and_quotes_every_value(fish_user, tmp_path):
     from envwrap.shells import emitter
 
-    fish_exe = fish_path()
+    fish_exe = requires("fish")
     value = HOSTILE[1]
     code = emitter("fish").render([
         ("set", "__envwrap_home", value),

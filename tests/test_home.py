@@ -19,11 +19,10 @@ import time
 from pathlib import Path
 
 import pytest
-from test_fish import Fish, fish_path
 from test_powershell import PS_HOOK, _require, needs_pwsh, parse, run_pwsh, statements
 
-from conftest import POSIX_SHELLS, require_shell
-from shells import Shell
+from conftest import POSIX_SHELLS, cli, require_shell
+from shells import Fish, Shell, requires
 
 q = Shell.quote
 DEQUOTE_REPLY = 'for w in "${COMPREPLY[@]}"; do eval "printf \'%s\\\\n\' $w"; done'
@@ -45,8 +44,7 @@ def fake_env(home: Path, name: str) -> Path:
 
 
 def backend(env: dict, *args: str, cwd=None) -> subprocess.CompletedProcess:
-    exe = Path(sys.executable).parent / "envwrap"
-    return subprocess.run([str(exe), *args], env=env, capture_output=True, text=True, cwd=cwd, timeout=120)
+    return cli(env, *args, cwd=cwd)
 
 
 @pytest.fixture
@@ -522,7 +520,7 @@ def test_doctor_says_when_zsh_has_no_completion(user, tmp_path, envwrap_exe):
 
 @pytest.fixture
 def fish_bare(bare, tmp_path):
-    fish_path()
+    requires("fish")
     env = {k: v for k, v in bare.items() if not k.startswith(("fish_", "__fish"))}
     return Fish(env, tmp_path)
 

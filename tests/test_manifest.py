@@ -18,11 +18,12 @@ else:  # pragma: no cover
 import pytest
 from test_mv import backend, console_wheel
 
+from conftest import HOSTILE_NAME
 from shells import Shell
 
 q = Shell.quote
 
-HOSTILE = "it's \"q\" $HOME `x` ü"
+HOSTILE = HOSTILE_NAME  # conftest's one hostile name
 
 
 def offline(user: dict, wheels: Path) -> dict:

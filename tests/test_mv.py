@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ENVWRAP, isolated_user, make_wheel, require_shell
+from conftest import ENVWRAP, cli, isolated_user, make_wheel, require_shell
 from shells import Shell
 
 q = Shell.quote
@@ -29,11 +29,7 @@ def console_wheel(directory: Path, name: str = "hello", version: str = "1.0") ->
 
 
 def backend(env: dict, *args: str, check: bool = False, **kw) -> subprocess.CompletedProcess:
-    proc = subprocess.run([str(ENVWRAP), *args], env=env, capture_output=True, text=True,
-                          stdin=subprocess.DEVNULL, timeout=300, **kw)
-    if check:
-        assert proc.returncode == 0, proc
-    return proc
+    return cli(env, *args, check=check, **kw)
 
 
 def env_with_script(user: dict, tmp_path: Path, name: str) -> Path:
@@ -288,7 +284,7 @@ def test_tab_then_rename_in_a_real_terminal(kind, compinit, user, tmp_path):
 
 
 def test_fish_refuses_the_active_env_and_completes(tmp_path, seed_cache):
-    from test_fish import Fish
+    from shells import Fish
 
     require_shell("fish")
     env = isolated_user(tmp_path, seed_cache, "venv", drop_prefixes=("fish_", "__fish"))

@@ -3,7 +3,7 @@ add2virtualenv's import order and file format, the hooks (which, in which order,
 with which arguments, in which directory), deactivate's variables, mkproject -f,
 copies whose scripts run, and site-packages chosen by the env's Python version.
 
-bash and zsh come from the ``sh`` fixture; fish from tests/test_fish.py's runner.
+bash and zsh come from the ``sh`` fixture; fish from shells.Fish (the `fish` fixture).
 """
 
 from __future__ import annotations
@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from test_fish import HOSTILE as FISH_HOSTILE
-from test_fish import fish, fish_creator, fish_seed_cache, fish_user, write_script  # noqa: F401 (fixtures)
 
+from conftest import HOSTILE as FISH_HOSTILE
+from conftest import cli, new_env, write_script
 from shells import Shell
 
 q = Shell.quote
@@ -36,8 +36,7 @@ VEW_LAST = ("import sys; new=sys.path[sys.__plen:]; del sys.path[sys.__plen:]; "
 
 
 def backend(env: dict, *args: str, **kw) -> subprocess.CompletedProcess:
-    return subprocess.run([str(Path(sys.executable).parent / "envwrap"), *args], env=env,
-                          capture_output=True, text=True, stdin=subprocess.DEVNULL, **kw)
+    return cli(env, *args, **kw)
 
 
 def one_line(stderr: str) -> bool:
@@ -240,26 +239,33 @@ CP_ORDER_HOOKS = (("precpvirtualenv", "run"), ("premkvirtualenv", "run"), ("prea
                   ("postactivate", "sourced"), ("postmkvirtualenv", "sourced"), ("postcpvirtualenv", "sourced"))
 
 
-def test_cpvirtualenv_runs_the_creation_hooks_in_order(sh, tmp_path):
+def test_cpvirtualenv_runs_the_creation_hooks_in_order(shell, tmp_path):
+    """In every shell: executed hooks get their arguments in WORKON_HOME,
+    sourced ones (in the shell's language) run where the user is."""
     home = tmp_path / "envs"
     log = tmp_path / "hook.log"
-    src, dest = "the 'source' $s", "the copy `c`"
-    sh.ok(f"mkvirtualenv --without-pip {q(src)} && deactivate")
+    src, dest = FISH_HOSTILE[3], "the copy `c`"
+    new_env(shell.env, src)
     for hook, kind in CP_ORDER_HOOKS:
-        (home / hook).write_text(_hook_script(kind, log, hook))
-        (home / hook).chmod(0o755)
+        if kind == "run":
+            write_script(home / hook, _hook_script(kind, log, hook))
+        else:
+            (home / (hook + shell.dialect.hook_suffix)).write_text(shell.dialect.append_line(str(log), hook, "pwd"))
     here = tmp_path / "here"
     here.mkdir()
-    sh.ok(f"cd {q(str(here))} && cpvirtualenv {q(src)} {q(dest)}")
+    shell.cd(here)
+    shell.ok(shell.line("cpvirtualenv", src, dest))
+    copy = home / dest
     assert log.read_text().splitlines() == [
         f"precpvirtualenv|{home}|{home / src}|{dest}", f"premkvirtualenv|{home}|{dest}",
-        f"preactivate|{home}|{dest}", f"postactivate|{here}", f"postmkvirtualenv|{here}",
-        f"postcpvirtualenv|{here}",
+        f"preactivate|{home}|{dest}", f"postactivate {copy} {here}", f"postmkvirtualenv {copy} {here}",
+        f"postcpvirtualenv {copy} {here}",
     ]
-    assert sh.var("VIRTUAL_ENV") == str(home / dest)
+    assert shell.var("VIRTUAL_ENV") == str(copy)
     # a path as the source: its full path is the first argument
     log.unlink()
-    sh.ok(f"deactivate && cpvirtualenv {q(str(home / src))} third")
+    shell.ok("deactivate")
+    shell.ok(shell.line("cpvirtualenv", str(home / src), "third"))
     assert log.read_text().splitlines()[0] == f"precpvirtualenv|{home}|{home / src}|third"
 
 
@@ -275,68 +281,27 @@ def test_a_failing_pre_hook_of_cpvirtualenv_leaves_no_copy(sh, tmp_path, hook):
     assert not list((home / ".envwrap" / "staging").iterdir())
 
 
-def test_cpvirtualenv_hooks_in_fish(fish, tmp_path):  # noqa: F811 (fixture)
-    home = tmp_path / "envs"
-    log = tmp_path / "hook.log"
-    src, dest = FISH_HOSTILE[3], FISH_HOSTILE[0]
-    subprocess.run([str(Path(sys.executable).parent / "envwrap"), "new", "--without-pip", src],
-                   env=fish.env, check=True, capture_output=True)
-    for hook, kind in CP_ORDER_HOOKS:
-        if kind == "run":
-            write_script(home / hook, _hook_script(kind, log, hook))
-        else:
-            (home / f"{hook}.fish").write_text(f"printf '%s|%s\\n' {hook} \"$PWD\" >> $T_LOG\n")
-    r = fish.run("""
-cd $T_HERE
-cpvirtualenv $T_SRC $T_DEST
-out cp $status "$VIRTUAL_ENV"
-""", {"T_SRC": src, "T_DEST": dest, "T_LOG": str(log), "T_HERE": str(tmp_path)})
-    assert r.status == 0, r
-    assert r["cp"] == ["0", str(home / dest)]
-    assert log.read_text().splitlines() == [
-        f"precpvirtualenv|{home}|{home / src}|{dest}", f"premkvirtualenv|{home}|{dest}",
-        f"preactivate|{home}|{dest}", f"postactivate|{tmp_path}", f"postmkvirtualenv|{tmp_path}",
-        f"postcpvirtualenv|{tmp_path}",
-    ]
-
-
 # ----------------------------------------------------------------- deactivate's variables (item 4)
 
 
-def test_deactivate_hooks_see_both_last_env_variables(sh, tmp_path):
-    home = tmp_path / "envs"
-    name = "last 'one' $x"
-    log = tmp_path / "log"
-    sh.ok(f"mkvirtualenv --without-pip {q(name)}")
-    record = (f"printf '%s|%s|%s\\n' \"$1\" \"${{VIRTUALENVWRAPPER_LAST_VIRTUAL_ENV-unset}}\" "
-              f"\"${{VIRTUALENVWRAPPER_LAST_VIRTUALENV-unset}}\" >> {q(str(log))}\n")
-    (home / "postdeactivate").write_text(record.replace('"$1"', "global"))
-    (home / name / "bin" / "postdeactivate").write_text(record.replace('"$1"', "env"))
-    (home / "predeactivate").write_text(record.replace('"$1"', "pre"))
-    sh.ok("deactivate")
-    env = home / name
-    assert log.read_text().splitlines() == ["pre|unset|unset", f"env|{env}|{env}", f"global|{env}|{env}"]
-    assert sh.var("VIRTUALENVWRAPPER_LAST_VIRTUAL_ENV") is None
-    assert sh.var("VIRTUALENVWRAPPER_LAST_VIRTUALENV") is None
-
-
-def test_deactivate_hooks_see_both_last_env_variables_in_fish(fish, tmp_path):  # noqa: F811
+def test_deactivate_hooks_see_both_last_env_variables(shell, tmp_path):
+    """Both spellings of the last env's variable, in the deactivate hooks of
+    every shell, and neither left behind."""
     home = tmp_path / "envs"
     name = FISH_HOSTILE[1]
-    subprocess.run([str(Path(sys.executable).parent / "envwrap"), "new", "--without-pip", name],
-                   env=fish.env, check=True, capture_output=True)
-    (home / "postdeactivate.fish").write_text(
-        "set -g T_A \"$VIRTUALENVWRAPPER_LAST_VIRTUAL_ENV\"\nset -g T_B \"$VIRTUALENVWRAPPER_LAST_VIRTUALENV\"\n")
-    r = fish.run("""
-workon $T_NAME
-deactivate
-out seen $T_A $T_B
-out left (set -q VIRTUALENVWRAPPER_LAST_VIRTUAL_ENV; and echo yes; or echo no) \
-    (set -q VIRTUALENVWRAPPER_LAST_VIRTUALENV; and echo yes; or echo no)
-""", {"T_NAME": name})
-    assert r.status == 0, r
-    assert r["seen"] == [str(home / name), str(home / name)]
-    assert r["left"] == ["no", "no"]
+    log = str(tmp_path / "log")
+    env = new_env(shell.env, name)
+    shell.ok(shell.line("workon", name))
+    both = ("VIRTUALENVWRAPPER_LAST_VIRTUAL_ENV", "VIRTUALENVWRAPPER_LAST_VIRTUALENV")
+    suffix = shell.dialect.hook_suffix
+    (home / f"postdeactivate{suffix}").write_text(shell.dialect.append_line(log, "global", *both))
+    (env / "bin" / f"postdeactivate{suffix}").write_text(shell.dialect.append_line(log, "env", *both))
+    (home / f"predeactivate{suffix}").write_text(shell.dialect.append_line(log, "pre", *both))
+    shell.ok("deactivate")
+    assert Path(log).read_text().splitlines() == [
+        f"pre {env} unset unset", f"env none {env} {env}", f"global none {env} {env}"]
+    assert shell.var("VIRTUALENVWRAPPER_LAST_VIRTUAL_ENV") is None
+    assert shell.var("VIRTUALENVWRAPPER_LAST_VIRTUALENV") is None
 
 
 def test_powershell_deactivate_sets_and_removes_both_names():

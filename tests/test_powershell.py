@@ -23,7 +23,7 @@ import pytest
 from envwrap import activators, commandtable
 from envwrap.shells import quote
 
-from conftest import CREATORS, FAILING_COMMANDS, isolated_user, require_creator
+from conftest import FAILING_COMMANDS, cli, isolated_user, require_creator
 
 ROOT = Path(__file__).resolve().parent.parent
 ENVWRAP = Path(sys.executable).parent / "envwrap"
@@ -194,9 +194,7 @@ def ps_user(tmp_path, ps_creator) -> dict:
 
 
 def envwrap(env: dict, *args: str, cwd: Path | None = None) -> str:
-    proc = subprocess.run([str(ENVWRAP), *args], env=env, capture_output=True, cwd=cwd)
-    assert proc.returncode == 0, proc.stderr.decode()
-    return proc.stdout.decode("utf-8")
+    return cli(env, *args, cwd=cwd, check=True).stdout
 
 
 # ----------------------------------------------------------------- the hook
@@ -483,49 +481,6 @@ def run_pwsh(env: dict, tmp_path: Path, body: str, extra: dict | None = None):
 
 
 @needs_pwsh
-@pytest.mark.parametrize("name", HOSTILE[:3])
-@pytest.mark.parametrize("ps_creator", CREATORS, indirect=True)
-def test_pwsh_workflow(ps_user, tmp_path, name):
-    env = tmp_path / "envs" / name
-    records, proc = run_pwsh(ps_user, tmp_path, r"""
-$before = $env:PATH
-mkvirtualenv --without-pip $env:T_NAME
-Out mk $LASTEXITCODE
-Out venv $env:VIRTUAL_ENV
-Out venv_prompt $env:VIRTUAL_ENV_PROMPT
-Out path_first ($env:PATH.Split([IO.Path]::PathSeparator)[0])
-Out prefix (python -c 'import sys; print(sys.prefix)')
-Out prompt (prompt)
-Out names (lsvirtualenv -b)
-deactivate
-$left = [bool](Get-Command deactivate -ErrorAction SilentlyContinue)
-Out after ([string]$env:VIRTUAL_ENV) ($env:PATH -ceq $before) (prompt) $left
-workon $env:T_NAME
-Out workon $env:VIRTUAL_ENV
-rmvirtualenv $env:T_NAME
-Out rm_active $LASTEXITCODE
-deactivate
-rmvirtualenv $env:T_NAME
-Out rm $LASTEXITCODE
-Out names_end (lsvirtualenv -b)
-""", {"T_NAME": name})
-    assert proc.returncode == 0, proc.stderr.decode()
-    assert records["mk"] == ["0"]
-    assert records["venv"] == [str(env)]
-    assert records["venv_prompt"] == [f"({name}) "]
-    assert records["path_first"] == [str(env / "bin")]
-    assert records["prefix"] == [str(env)]
-    assert records["prompt"][0].endswith(") P> ")
-    assert records["names"] == [name]
-    assert records["after"] == ["", "True", "P> ", "False"]
-    assert records["workon"] == [str(env)]
-    assert records["rm_active"] != ["0"]
-    assert records["rm"] == ["0"]
-    assert records["names_end"] == []
-    assert not list(tmp_path.rglob("CANARY"))
-
-
-@needs_pwsh
 def test_pwsh_hooks(ps_user, tmp_path):
     name = HOSTILE[1]
     envwrap(ps_user, "new", "--without-pip", name)
@@ -695,3 +650,24 @@ def test_pwsh_deactivate_reports_the_removal_of_a_tmpenv(ps_user, tmp_path):
     assert proc.returncode == 0, proc.stderr.decode()
     assert records["removed"] == ["0"]
     assert records["refused"] not in (["0"], [])
+
+
+def test_pwsh_driver_code_parses(parser):
+    """What tests/shells.py sends to pwsh (its read loop and every kind of line
+    the workflow stories build, with hostile values) is PowerShell that parses,
+    even where pwsh cannot run it."""
+    from conftest import HOSTILE as NAMES
+    from shells import DIALECTS, Shell
+
+    d = DIALECTS["pwsh"]
+    parse(parser, d.LOOP)
+    words = Shell.__new__(Shell)
+    words.q = d.Q
+    for value in [*NAMES, *HOSTILE]:
+        for code in (d.load(f"/x/{value}/envwrap"), d.var("VIRTUAL_ENV"), d.set_var("T_X", value),
+                     d.unset_var("T_X"), d.export("T_X", value), d.source(f"/h/{value}.ps1"), d.cd(value),
+                     d.pwd(), d.has_function("deactivate"), d.complete("workon", value), d.which("python"),
+                     d.set_prompt(), d.prompt(), d.set_expr("T_X", d.ref("pwd")),
+                     d.append_line(f"/l/{value}", value, "VIRTUALENVWRAPPER_LAST_VIRTUALENV"),
+                     Shell.line(words, "mkvirtualenv", "--without-pip", value)):
+            parse(parser, code + "\n")

@@ -13,18 +13,16 @@ from pathlib import Path
 import pexpect
 import pytest
 
-from conftest import require_shell
+from conftest import HOSTILE_NAME, cli, require_shell
 from shells import Shell
 
 q = Shell.quote
-HOSTILE = "it's \"q\" $HOME `x` ünï;&"
+HOSTILE = HOSTILE_NAME  # conftest's one hostile name
 LINUX = sys.platform.startswith("linux")
 
 
 def envwrap(envwrap_exe, env, *args, **kw):
-    if "input" not in kw:
-        kw.setdefault("stdin", subprocess.DEVNULL)
-    return subprocess.run([str(envwrap_exe), *args], env=env, capture_output=True, text=True, timeout=60, **kw)
+    return cli(env, *args, exe=envwrap_exe, **kw)
 
 
 def one_line(stderr: str) -> bool:

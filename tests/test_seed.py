@@ -24,7 +24,7 @@ import pytest
 
 from envwrap import seed
 
-from conftest import make_wheel
+from conftest import cli, make_wheel
 
 BUNDLED = ensurepip.version()  # the pip of the Python the tests (and envwrap) run on
 INSTALLED = importlib.metadata.version("pip")  # the test venv's pip, newer (make upgrades it)
@@ -36,8 +36,7 @@ def numbers(version: str) -> tuple[int, ...]:
 
 
 def run(envwrap_exe, env, *args, **kw):
-    return subprocess.run([str(envwrap_exe), *args], env=env, capture_output=True, text=True,
-                          stdin=subprocess.DEVNULL, timeout=300, **kw)
+    return cli(env, *args, exe=envwrap_exe, **kw)
 
 
 def pip_version(env_dir: Path) -> str:

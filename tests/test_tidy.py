@@ -12,9 +12,9 @@ import time
 from pathlib import Path
 
 import pytest
-from test_safety import snapshot as safety_snapshot
 
-from conftest import require_shell
+from conftest import cli, require_shell
+from conftest import snapshot as safety_snapshot
 from shells import Shell
 
 q = Shell.quote
@@ -23,8 +23,7 @@ DAY = 86400
 
 
 def envwrap(envwrap_exe, env, *args, **kw):
-    return subprocess.run([str(envwrap_exe), *args], env=env, capture_output=True, text=True, timeout=60,
-                          stdin=subprocess.DEVNULL, **kw)
+    return cli(env, *args, exe=envwrap_exe, **kw)
 
 
 def one_line(stderr: str) -> bool:

@@ -17,10 +17,11 @@ from hypothesis import strategies as st
 from envwrap import envvars
 from envwrap.shells import quote
 
+from conftest import HOSTILE_NAME, cli
 from shells import Shell
 
 ENVWRAP = Path(sys.executable).parent / "envwrap"
-HOSTILE_ENV = "it's a \"$(touch CANARY)\" `x` èрт🚒"
+HOSTILE_ENV = HOSTILE_NAME  # conftest's one hostile name
 
 # Values: any text an environment variable can hold (no NUL, no lone surrogates).
 VALUES = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\0"), max_size=12) | \
@@ -33,10 +34,7 @@ STATES = st.one_of(st.just(("unset", None)), st.tuples(st.just("export"), VALUES
 
 
 def backend(user: dict, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-    proc = subprocess.run([str(ENVWRAP), *args], env=user, capture_output=True, text=True)
-    if check:
-        assert proc.returncode == 0, proc
-    return proc
+    return cli(user, *args, check=check)
 
 
 def make_env(user: dict, name: str) -> Path:

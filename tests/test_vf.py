@@ -7,15 +7,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
-import test_fish
-from test_fish import ENVWRAP, HOSTILE, new_env, no_canary
 
-from conftest import require_shell
+from conftest import ENVWRAP, HOSTILE, new_env, no_canary, require_shell
 from shells import Shell
-
-# The fish tests' fixtures, shared by name.
-fish, fish_creator, fish_seed_cache, fish_user = (test_fish.fish, test_fish.fish_creator, test_fish.fish_seed_cache,
-                                                  test_fish.fish_user)
 
 # Every subcommand the issue asks for, plus help.
 SUBCOMMANDS = ["new", "activate", "deactivate", "tmp", "rm", "ls", "cd", "cdpackages", "addpath", "connect",

@@ -1,0 +1,199 @@
+"""No traceback for any bad argument of any verb or shell function; the user's shell options
+(set -e, nounset, pipefail) and redirections respected.
+
+(Split from the former test_safety.py by topic; shared helpers are in conftest.py.)
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from envwrap import commands, registry
+
+from conftest import (
+    FAILING_COMMANDS,
+    changes,
+    cli,
+    one_line,
+    require_shell,
+    snapshot,
+)
+from shells import Shell
+
+q = Shell.quote
+BASE_PY = os.path.realpath(getattr(sys, "_base_executable", None) or sys.executable)
+LINUX = sys.platform.startswith("linux")
+
+
+# ----------------------------------------------------------------- no traceback, ever
+
+BAD = {"none": [], "unknown option": ["--no-such-option"], "missing env": ["no-such-env"],
+       "empty": [""], "newline": ["a\nb"], "slash": ["/"]}
+# (verb, case) where the arguments are in fact fine, or would do real work
+VALID_ANYWAY = {("ls", "none"), ("doctor", "none"), ("config", "none"), ("init", "none"),
+                ("init", "empty"), ("new", "missing env"), ("demo", "none"), ("demo", "empty"),
+                ("seed", "none"), ("pythons", "none")}
+
+
+def _verbs(envwrap_exe, user) -> list[str]:
+    usage = cli(user, "--help").stdout
+    verbs = [line.split()[0] for line in usage.splitlines() if line.startswith("  ") and line.strip()]
+    return ["sh"] + verbs
+
+
+def test_every_verb_with_bad_arguments(user, envwrap_exe):
+    verbs = _verbs(envwrap_exe, user)
+    assert {"ls", "new", "rm", "repair", "doctor"} <= set(verbs)
+    calls = [(verb, case, [verb, *args]) for verb in verbs for case, args in BAD.items()
+             if (verb, case) not in VALID_ANYWAY]
+    calls += [(cmd, case, ["sh", shell, cmd, *args]) for cmd in commands.COMMANDS
+              for shell in ("bash", "fish", "powershell") for case, args in BAD.items()
+              if not (cmd == "workon" and case == "none") and not (cmd == "mktmpenv" and case == "none")
+              and not (cmd in ("mkvirtualenv", "mkproject") and case == "missing env")]
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(lambda c: (c, cli(user, *c[2], timeout=60)), calls))
+    for (_, _case, argv), proc in results:
+        assert "Traceback" not in proc.stderr, (argv, proc.stderr)
+        assert proc.returncode != 0, (argv, proc.stdout)
+        assert one_line(proc.stderr), (argv, proc.stderr)
+        if argv[0] == "sh":
+            assert proc.stdout == "", (argv, proc.stdout)  # no code for the shell to run
+    assert registry.listing(Path(user["WORKON_HOME"])) == []
+    helps = [[verb, "--help"] for verb in verbs if verb != "sh"]
+    helps += [["sh", "bash", cmd, "--help"] for cmd in commands.COMMANDS]
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(lambda argv: (argv, cli(user, *argv)), helps))
+    for argv, proc in results:
+        assert proc.returncode == 0 and "usage:" in proc.stdout + proc.stderr, (argv, proc.stderr)
+        assert "Traceback" not in proc.stderr
+
+
+def test_sh_verb_has_help(user, envwrap_exe):
+    proc = cli(user, "sh", "--help")
+    assert proc.returncode == 0 and "usage:" in proc.stdout + proc.stderr
+
+
+BASH_FUNCTIONS = ("workon mkvirtualenv mktmpenv lsvirtualenv showvirtualenv rmvirtualenv cpvirtualenv "
+                  "allvirtualenv cdvirtualenv cdsitepackages lssitepackages add2virtualenv "
+                  "toggleglobalsitepackages wipeenv mkproject setvirtualenvproject cdproject mvvirtualenv").split()
+FUNCTIONS_VALID_ANYWAY = {("workon", "none"), ("lsvirtualenv", "none"), ("lsvirtualenv", "empty"),
+                          ("mkvirtualenv", "missing env"), ("mkproject", "missing env"),
+                          ("mktmpenv", "none"), ("allvirtualenv", "none")}
+
+
+def test_every_bash_function_with_bad_arguments_and_no_env_active(bash, user, envwrap_exe, tmp_path):
+    assert cli(user, "new", "--without-pip", "e1").returncode == 0
+    defined = set(bash.ok("compgen -A function").lines)
+    assert set(BASH_FUNCTIONS) <= defined
+    pwd = bash.var("PWD")
+    before = snapshot(tmp_path)
+    for function in BASH_FUNCTIONS:
+        for case, args in BAD.items():
+            if (function, case) in FUNCTIONS_VALID_ANYWAY:
+                continue
+            command = " ".join([function, *(q(a) for a in args)])
+            r = bash.run(command)
+            assert r.status != 0, command
+            assert "Traceback" not in r.stderr, (command, r.stderr)
+            if function != "allvirtualenv":  # that one reports the command's own failure
+                assert one_line(r.stderr), (command, r.stderr)
+            assert bash.var("VIRTUAL_ENV") is None and bash.var("PWD") == pwd, command
+            assert changes(before, snapshot(tmp_path)) == [], command
+
+
+def test_shell_functions_help_is_shown_not_run(bash, tmp_path):
+    pwd = bash.var("PWD")
+    for function in ("workon", "mkvirtualenv", "mktmpenv", "cpvirtualenv", "mkproject",
+                     "cdsitepackages", "cdproject"):
+        r = bash.run(f"{function} --help")
+        assert r.status == 0, (function, r)
+        assert "usage:" in r.stdout + r.stderr
+        assert "command not found" not in r.stderr and "syntax error" not in r.stderr, r.stderr
+        assert bash.var("VIRTUAL_ENV") is None and bash.var("PWD") == pwd
+
+
+# ----------------------------------------------------------------- the user's shell stays intact
+
+
+def test_bash_set_e_sees_envwrap_failures_like_any_command(user, envwrap_exe, tmp_path):
+    """Under `set -euo pipefail`: successes return 0 and the script goes on; a
+    failing `workon missing` ends the script right there with status 1 and one
+    line, as `false` would; in `||`, `if` and `!` contexts it is just a status."""
+    require_shell("bash")
+    script = f"""
+set -euo pipefail
+eval "$({q(str(envwrap_exe))} init bash)"
+mkvirtualenv --without-pip 'a b'; echo "mk=$?"
+deactivate; echo "de=$?"
+workon 'a b'; echo "wo=$?"
+cdvirtualenv bin; echo "cd=$?"
+lssitepackages >/dev/null; echo "ls=$?"
+deactivate
+workon missing1 || echo "or=$?"
+if workon missing2; then echo "if=0"; else echo "if=$?"; fi
+! workon missing3; echo "not=$?"
+echo before
+workon missing4
+echo NOT REACHED
+"""
+    proc = subprocess.run(["bash", "--noprofile", "--norc", "-c", script], env=user, cwd=tmp_path,
+                          capture_output=True, text=True, stdin=subprocess.DEVNULL)
+    assert proc.returncode == 1
+    assert proc.stdout.splitlines() == ["mk=0", "de=0", "wo=0", "cd=0", "ls=0", "or=1", "if=1", "not=0",
+                                        "before"]
+    lines = proc.stderr.splitlines()
+    assert len(lines) == 4 and all(line.startswith("envwrap: environment 'missing") for line in lines), lines
+
+
+SHELL_OPTIONS = {"bash": "set -u -o pipefail; shopt -s failglob nullglob",
+                 "zsh": "setopt shwordsplit ksharrays nounset"}
+
+
+def test_every_message_goes_where_the_caller_redirects_it(sh, tmp_path):
+    """2>file, 2>/dev/null and 2>&1 | ... take every message of every command:
+    its one line lands where the caller sent it, never on the terminal (the
+    shell's own stderr) and never on stdout."""
+    err = tmp_path / "err"
+    for command in FAILING_COMMANDS:
+        r = sh.run(f"{command} 2>{q(str(err))}")
+        assert r.status != 0 and r.stdout == "" and r.stderr == "", (command, r)
+        assert one_line(err.read_text()), (command, err.read_text())
+        r = sh.run(f"{command} 2>/dev/null")
+        assert r.status != 0 and r.stdout == "" and r.stderr == "", (command, r)
+        r = sh.run(f"{command} 2>&1 | cat")
+        assert one_line(r.stdout) and r.stderr == "", (command, r)
+    # and the messages of commands that succeed
+    r = sh.run(f"cd {q(str(tmp_path))} && mktmpenv --without-pip 2>{q(str(err))}")
+    assert r.status == 0 and r.stdout == "" and r.stderr == "", r
+    assert one_line(err.read_text()) and "temporary" in err.read_text()
+    sh.ok("deactivate")
+
+
+def test_status_is_meaningful_under_user_options(sh, tmp_path):
+    home_dir = tmp_path / "envs"
+    sh.ok(SHELL_OPTIONS[sh.kind])
+    steps = [
+        ("lsvirtualenv -b", True), ("workon", True), ("workon missing", False), ("cdvirtualenv", False),
+        ("cdproject", False), ("lssitepackages", False),
+        ("mkvirtualenv --without-pip 'a  b'", True), ("mkvirtualenv --without-pip 'a  b'", False),
+        ("workon 'a  b'", True), ("cdvirtualenv bin", True), ("cdvirtualenv no-such-dir", False),
+        ("cdsitepackages", True), ("cdsitepackages no-such-dir", False), ("lssitepackages", True),
+        ("showvirtualenv", True), ("showvirtualenv missing", False), ("cdproject", False),
+        ("toggleglobalsitepackages -q", True), ("add2virtualenv no-such-dir", True),
+        ("add2virtualenv -d no-such-dir", True), ("add2virtualenv 'bad\nline'", False),
+        ("deactivate", True), ("rmvirtualenv missing", False),
+        ("mkproject --without-pip 'p  q'", True), ("cdproject", True), ("deactivate", True),
+        ("allvirtualenv true", True), ("allvirtualenv false", False),
+        ("rmvirtualenv 'a  b'", True), ("rmvirtualenv 'a  b'", False), ("lsvirtualenv -b", True),
+    ]
+    for command, succeeds in steps:
+        r = sh.run(command)
+        assert (r.status == 0) == succeeds, (command, r)
+        assert "Traceback" not in r.stderr
+        if command == "workon 'a  b'":
+            assert sh.var("VIRTUAL_ENV") == str(home_dir / "a  b")
+    assert sh.ok("lsvirtualenv -b").lines == ["p  q"]
