@@ -487,6 +487,12 @@ def _run_creator(kind: str, prefix: list[str], target, opts: CreateOptions, name
             cmd.append("--system-site-packages")
         cmd.append(str(target))
     else:
+        from envwrap import venvlayout
+
+        if len(set(links)) < 2 and venvlayout.create(target, python, copies="--copies" in links,
+                                                     system_site=opts.system_site_packages,
+                                                     prompt=opts.prompt or name):
+            return  # venv's tree, replayed from the cache (see venvlayout)
         if python is None:
             import venv
 
