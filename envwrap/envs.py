@@ -721,7 +721,7 @@ def _finish(staged, final, name: str, opts: CreateOptions, seed: bool) -> None:
     if seed:
         from envwrap import seed as seeding
 
-        seeding.seed_pip(layout, final_layout)
+        seeding.seed_pip(layout, final_layout, home=os.path.dirname(os.fspath(final)))
     activators.write_all(staged, final, opts.prompt or name, layout.windows)
     if opts.project is not None:
         set_project(staged, opts.project)
@@ -900,6 +900,9 @@ def copy(src_ref: str, dest: str | None) -> str:
         for marker in (TMP_MARKER, LAST_USED):  # a copy has never been used
             (staged / marker).unlink(missing_ok=True)
         relocate(staged, src, final)
+        from envwrap import seedmode
+
+        seedmode.adopt(staged, root)  # a pip zip of another WORKON_HOME comes along
         layout = Layout.of(staged)
         _rename_prompt(layout, src_name, dest)
         activators.write_all(staged, final, dest, layout.windows)
