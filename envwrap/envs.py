@@ -460,8 +460,6 @@ def _stage_fds() -> tuple[int, ...]:
 
 
 def _run_creator(kind: str, prefix: list[str], target, opts: CreateOptions, name: str, final=None) -> None:
-    import subprocess
-
     python = _find_python(opts.python)
     links = [o for o in opts.venv_options if o in ("--copies", "--symlinks")]
     env = dict(os.environ)
@@ -493,6 +491,8 @@ def _run_creator(kind: str, prefix: list[str], target, opts: CreateOptions, name
                                                      system_site=opts.system_site_packages,
                                                      prompt=opts.prompt or name):
             return  # venv's tree, replayed from the cache (see venvlayout)
+        import subprocess
+
         if python is None:
             import venv
 
@@ -516,6 +516,8 @@ def _run_creator(kind: str, prefix: list[str], target, opts: CreateOptions, name
     if kind == "uv":
         # Never fetch a Python: creation works offline, with the interpreter named.
         env.setdefault("UV_PYTHON_DOWNLOADS", "never")
+    import subprocess
+
     try:
         proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                               errors="replace", env=env, pass_fds=_stage_fds())
