@@ -116,6 +116,20 @@ def _culprit(text: str) -> str | None:
     return None
 
 
+def _as_typed(culprit: str, args: list[str]) -> str:
+    """The requirement as the user typed it, when uv names it normalized
+    (``not_there`` is ``not-there`` to uv)."""
+    def canonical(text: str) -> str:
+        match = re.match(r"[A-Za-z0-9._-]+", text)
+        name = match.group(0) if match else text
+        return re.sub(r"[-_.]+", "-", name).lower() + text[len(name):].replace(" ", "")
+
+    for arg in args:
+        if canonical(arg) == canonical(culprit):
+            return arg
+    return culprit
+
+
 def install(uv: str, python: str, args: list[str], pass_fds=()) -> None:
     """``uv pip install --python PYTHON ARGS``; UserError when it fails."""
     import shlex
@@ -139,6 +153,7 @@ def install(uv: str, python: str, args: list[str], pass_fds=()) -> None:
         os.write(sys.stderr.fileno(), proc.stderr)
     if proc.returncode != 0:
         culprit = _culprit(proc.stderr.decode("utf-8", "replace"))
+        culprit = _as_typed(culprit, args) if culprit else None
         shown = " ".join(shlex.quote(a) for a in args)
         what = f"on {culprit}" if culprit else f"({shown})"
         raise UserError(f"pip install (by uv) failed {what} (status {proc.returncode}); "
