@@ -579,7 +579,8 @@ def cmd_config(args: list[str]) -> int:
                     "default); with KEY, print its effective value; with KEY VALUE, write it to the config "
                     "file. KEY: workon_home, project_home, creator, python, auto_activate (true/false: "
                     "activate a project's env on cd, from the next shell), write_dot_venv (true/false: "
-                    "write a project's .venv file) (and hook_dir, to read). "
+                    "write a project's .venv file), seed_mode (copy: each new env gets its own pip; zip: "
+                    "new envs share one read-only zip of pip) (and hook_dir, to read). "
                     "A relative path is saved as an absolute one (from the current directory). "
                     "Exit status 1 when KEY has no value at all (project_home unset).",
     )

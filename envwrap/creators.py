@@ -158,6 +158,12 @@ class Venv(Creator):
 
     def command(self, target, opts, python, name, final):
         links = _links(opts)
+        from envwrap import venvlayout
+
+        if len(set(links)) < 2 and venvlayout.create(target, python, copies="--copies" in links,
+                                                     system_site=opts.system_site_packages,
+                                                     prompt=opts.prompt or name):
+            return None  # venv's tree, replayed from the cache (see venvlayout)
         if python is None:
             import subprocess
             import venv

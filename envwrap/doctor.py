@@ -54,6 +54,23 @@ def _fix_leftovers(root: Path, fix: bool) -> list[str]:
     return found
 
 
+def _unused_seed_zips(root: Path, fix: bool) -> list[str]:
+    """Shared pip zips (seed_mode zip) that no env uses any more."""
+    from envwrap import seedmode
+
+    found = []
+    for path in seedmode.unused_zips(root):
+        if not fix:
+            found.append(f"shared pip {path} is used by no environment (envwrap doctor --fix removes it)")
+            continue
+        try:
+            path.unlink()
+            found.append(f"removed shared pip {path}, used by no environment")
+        except OSError as exc:
+            found.append(f"shared pip {path} is used by no environment, and cannot be removed: {exc.strerror}")
+    return found
+
+
 def _left_tmpenvs(root: Path, names: list[str], fix: bool) -> list[str]:
     from envwrap import tmpenv
     from envwrap.lifecycle import remove
@@ -109,6 +126,7 @@ def problems(fix: bool = False, notes: list[str] | None = None) -> list[str]:
                 found.append(f"environment '{name}': project {project} does not exist")
         found += _left_tmpenvs(root, names, fix)
         found += _fix_leftovers(root, fix)
+        found += _unused_seed_zips(root, fix)
     elif os.path.lexists(root):
         found.append(f"WORKON_HOME {root} is not a directory (it is a file; remove it, or set WORKON_HOME "
                      "to a directory)")

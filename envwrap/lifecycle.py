@@ -24,7 +24,7 @@ def _finish(staged, final, name: str, opts: creators.CreateOptions, seed: bool) 
     if seed:
         from envwrap import seed as seeding
 
-        seeding.seed_pip(layout, final_layout)
+        seeding.seed_pip(layout, final_layout, home=os.path.dirname(os.fspath(final)))
     activators.write_all(staged, final, opts.prompt or name, layout.windows)
     if opts.project is not None:
         registry.set_project(staged, opts.project)
@@ -44,7 +44,13 @@ def _finish(staged, final, name: str, opts: creators.CreateOptions, seed: bool) 
     if installs:
         if not os.path.exists(layout.python) or (opts.without_pip and not seed):
             raise UserError("-i/-r need pip: drop --without-pip")
-        pip.install(layout, installs)
+        from envwrap import uvinstall
+
+        uv = uvinstall.uv_for_install()
+        if uv is not None:  # uv when it is there: the same settings, a tenth of the time
+            uvinstall.install(uv, layout.python, installs, pass_fds=staging.child_fds())
+        else:
+            pip.install(layout, installs)
     relocation.relocate(staged, staged, final)
 
 
@@ -129,6 +135,9 @@ def copy(src_ref: str, dest: str | None) -> str:
         for marker in (registry.TMP_MARKER, registry.LAST_USED):  # a copy has never been used
             (staged / marker).unlink(missing_ok=True)
         relocation.relocate(staged, src, final)
+        from envwrap import seedmode
+
+        seedmode.adopt(staged, root)  # a pip zip of another WORKON_HOME comes along
         layout = Layout.of(staged)
         pyvenv.rename_prompt(layout, src_name, dest)
         activators.write_all(staged, final, dest, layout.windows)

@@ -127,6 +127,10 @@ def build(name: str, env: str, lister=None) -> dict:
             editable.append(_inside(source, project) or source)
         else:
             pinned.append(f"{dist}=={ver}")
+    if not has_pip:
+        from envwrap import seedmode
+
+        has_pip = seedmode.zip_of(env) is not None  # seed_mode zip: pip from the shared zip
     data["pip"] = has_pip
     data["distributions"] = pinned
     if editable:

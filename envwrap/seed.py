@@ -76,10 +76,11 @@ def env_version(layout: Layout) -> tuple[str, str]:
     return impl, f"{parts[0]}.{parts[1]}"
 
 
-def copy_file(src: str, dst: str) -> None:
+def copy_file(src: str, dst: str, keep_times: bool = False) -> None:
     """Copy one regular file with its permission bits, in as few syscalls as the
     platform allows (``copy_file_range`` keeps the bytes in the kernel, and makes
-    a reflink where the file system can)."""
+    a reflink where the file system can). With ``keep_times``, the copy gets the
+    source's modification time too (what keeps a copied ``.pyc`` valid)."""
     fin = os.open(src, os.O_RDONLY)
     try:
         st = os.fstat(fin)
@@ -105,16 +106,28 @@ def copy_file(src: str, dst: str) -> None:
                     break
                 os.write(fout, chunk)
         finally:
+            if keep_times:  # after the bytes: writing would change it again
+                _set_times(fout, dst, st)
             os.close(fout)
     finally:
         os.close(fin)
 
 
-def copy_tree(src: Path, dst: Path, bytecode: bool = True) -> None:
+def _set_times(fd: int, path: str, st: os.stat_result) -> None:
+    """Give the file open as ``fd`` (at ``path``) the times of ``st``."""
+    times = (st.st_atime_ns, st.st_mtime_ns)
+    if os.utime in os.supports_fd:
+        os.utime(fd, ns=times)
+    else:  # pragma: no cover - Windows
+        os.utime(path, ns=times)
+
+
+def copy_tree(src: Path, dst: Path, bytecode: bool = True, keep_times: bool = False) -> None:
     """Copy a directory tree: directories, regular files with their modes, and
     symbolic links as links (never followed). Bytecode caches are left out when
-    ``bytecode`` is false. Much lighter than shutil.copytree, which matters for
-    the ~500 files of pip that every new environment gets."""
+    ``bytecode`` is false; ``keep_times`` keeps each file's modification time.
+    Much lighter than shutil.copytree, which matters for the ~500 files of pip
+    that every new environment gets."""
     src_s, dst_s = os.fspath(src), os.fspath(dst)
     os.makedirs(dst_s, exist_ok=True)
     for dirpath, dirnames, filenames in os.walk(src_s):
@@ -133,7 +146,7 @@ def copy_tree(src: Path, dst: Path, bytecode: bool = True) -> None:
             if os.path.islink(path):
                 os.symlink(os.readlink(path), os.path.join(target, name))
             else:
-                copy_file(path, os.path.join(target, name))
+                copy_file(path, os.path.join(target, name), keep_times)
 
 
 def _pip_entries(site: Path) -> list[Path]:
@@ -613,14 +626,28 @@ def _record_launchers(site: str, staged: Layout, names: list[str]) -> None:
         fh.write(("" if text.endswith("\n") or not text else "\n") + lines)
 
 
-def seed_pip(staged: Layout, final: Layout) -> None:
-    """Install pip into a staged environment that will live at ``final``."""
+def seed_pip(staged: Layout, final: Layout, home=None) -> None:
+    """Install pip into a staged environment that will live at ``final`` (in
+    WORKON_HOME ``home``), as the ``seed_mode`` setting says (see seedmode)."""
+    from envwrap import seedmode
+
     python = env_python(staged)
     target = seed_dir(python, staged.python)
     site = staged.site_packages()
     if site is None:
         raise UserError(f"no site-packages in {staged.root}")
-    copy_tree(target, site, bytecode=False)
+    mode = seedmode.mode()
+    if mode == "zip" and home is not None and not staged.windows:
+        shared = seedmode.shared_zip(target, python, staged.python, home)
+        if shared is not None:
+            seedmode.link_zip(site, shared)
+            write_pip_launchers(staged, final, python.short)
+            return
+    compiled = seedmode.compiled_seed(target, python, staged.python)
+    if compiled is not None:
+        copy_tree(compiled, site, bytecode=True, keep_times=True)
+    else:
+        copy_tree(target, site, bytecode=False)
     write_pip_launchers(staged, final, python.short)
     if not staged.windows:
         _record_launchers(site, staged, ["pip", "pip3", f"pip{python.short}"])

@@ -11,7 +11,7 @@ from envwrap import creators, home
 from envwrap.errors import UserError
 
 CONFIG_KEYS = ("workon_home", "project_home", "creator", "python",
-               "auto_activate", "write_dot_venv")  # kept in the config file
+               "auto_activate", "write_dot_venv", "seed_mode")  # kept in the config file
 BOOL_KEYS = {"auto_activate": False, "write_dot_venv": True}  # their defaults
 CREATORS = ("auto", "venv", "uv", "virtualenv")
 
@@ -60,6 +60,12 @@ def effective() -> list[tuple[str, str | None, str]]:
         rows.append(("python", creators.own_base_python(), "default: the Python envwrap runs on"))
     else:
         rows.append(("python", str(spec), "config file"))
+    if home.setting("ENVWRAP_SEED_MODE"):
+        rows.append(("seed_mode", home.setting("ENVWRAP_SEED_MODE"), "$ENVWRAP_SEED_MODE"))
+    elif home.config().get("seed_mode") is not None:
+        rows.append(("seed_mode", str(home.config().get("seed_mode")), "config file"))
+    else:
+        rows.append(("seed_mode", "copy", "default: each env has its own pip, with bytecode"))
     for key, default in BOOL_KEYS.items():
         stored = home.config().get(key)
         if isinstance(stored, bool):
@@ -82,6 +88,8 @@ def checked_value(key: str, value: str) -> str | bool:
             raise UserError(f"config: workon_home {value} contains {os.pathsep!r}, the PATH separator", 2)
     elif key == "creator" and value not in CREATORS:
         raise UserError(f"config: unknown creator '{value}' (choose {', '.join(CREATORS)})", 2)
+    elif key == "seed_mode" and value not in ("copy", "zip"):
+        raise UserError(f"config: seed_mode is copy or zip, not '{value}'", 2)
     elif key in BOOL_KEYS:
         words = {"true": True, "yes": True, "on": True, "1": True,
                  "false": False, "no": False, "off": False, "0": False}

@@ -165,7 +165,7 @@ class Stage:
 
     def __exit__(self, *exc_info) -> None:
         # Whatever happened (success moved the env out already), the stage goes.
-        _rmtree_here(self.dir)
+        rmtree_here(self.dir)
         if self.fd is not None:
             if self.fd in _held:
                 _held.remove(self.fd)
@@ -200,10 +200,10 @@ def discard(path: Path, home: Path) -> None:
         os.rename(path, target)
     except OSError as exc:
         raise UserError(f"cannot remove {path}: {exc.strerror}") from None
-    _rmtree_here(target)
+    rmtree_here(target)
 
 
-def _rmtree_here(path: Path) -> None:
+def rmtree_here(path: Path) -> None:
     """Delete a tree that envwrap owns (an environment in the trash, a stage).
 
     Symbolic links are unlinked, never followed, and nothing outside ``path``
@@ -332,7 +332,7 @@ def sweep(home: Path) -> list[Path]:
         try:
             if not _holds(fd, lock):
                 continue  # removed (and perhaps re-made) by someone else meanwhile
-            _rmtree_here(path)
+            rmtree_here(path)
             if not os.path.lexists(path):
                 removed.append(path)
         finally:
@@ -342,7 +342,7 @@ def sweep(home: Path) -> list[Path]:
     except OSError:
         trash = []
     for entry in trash:
-        _rmtree_here(Path(entry.path))
+        rmtree_here(Path(entry.path))
         if not os.path.lexists(entry.path):
             removed.append(Path(entry.path))
     return removed

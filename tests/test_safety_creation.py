@@ -47,7 +47,8 @@ LINUX = sys.platform.startswith("linux")
 def test_sigkill_at_any_moment_leaves_nothing_visible(user, envwrap_exe, tmp_path, warm_seed):
     home_dir = Path(user["WORKON_HOME"])
     wheel = make_wheel(tmp_path, "killprobe", "1.0")
-    env = dict(user, PIP_NO_INDEX="1")
+    # pip, not uv: the "pip" moment needs an install that lasts long enough to be hit
+    env = dict(user, PIP_NO_INDEX="1", ENVWRAP_INSTALLER="pip")
     moments: list = [0.05, 0.2, 0.5, "staged", "pip"]
     for i, moment in enumerate(moments):
         name = f"victim {i}"
@@ -96,7 +97,7 @@ def test_sigkill_at_any_moment_leaves_nothing_visible(user, envwrap_exe, tmp_pat
 def test_sigint_cleans_up_and_says_one_line(user, envwrap_exe, tmp_path, warm_seed, moment):
     home_dir = Path(user["WORKON_HOME"])
     wheel = make_wheel(tmp_path, "intprobe", "1.0")
-    env = dict(user, PIP_NO_INDEX="1")
+    env = dict(user, PIP_NO_INDEX="1", ENVWRAP_INSTALLER="pip")  # as above: an install slow enough to hit
     name = "interrupted"
     proc = subprocess.Popen([str(envwrap_exe), "new", "-i", str(wheel), name], env=env,
                             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -408,4 +409,4 @@ def test_removal_opens_up_read_only_dirs_but_never_what_links_point_to(tmp_path)
         if base != tmp_path:
             shutil.rmtree(base, ignore_errors=True)  # root: permissions do not apply
         elif os.path.isdir(env / "lib" / "ro"):
-            staging._rmtree_here(env)  # let pytest clean up even if the test failed
+            staging.rmtree_here(env)  # let pytest clean up even if the test failed
