@@ -62,7 +62,7 @@ def activation(shell: str, name: str, env: str, plan: Plan, cd_project: bool) ->
         _say(f"envwrap: project directory {project} (named in {registry.project_file(env)}) does not exist")
         project = None
     plan.leave()
-    plan.activate(script, env, hook_dir, project)
+    plan.activate(script, layout.bin_dir, env, hook_dir, project)
     # The env's own variables, before any postactivate hook (which may use them).
     plan.vars(activation_vars(env))
     # As in virtualenvwrapper, the cd to the project comes first: the

@@ -5,9 +5,10 @@ a plan is the resulting list of steps, and an emitter in :mod:`envwrap.shells`
 turns it into code for one shell. Steps:
 
   ("leave",)                               deactivate the envwrap env now active, if any
-  ("activate", script, env, hook_dir, project)
+  ("activate", script, bin_dir, env, hook_dir, project)
                                            source the env's activate script, then wrap
-                                           its ``deactivate`` so it runs the hooks
+                                           its ``deactivate`` so it runs the hooks (the
+                                           env's own ones are in bin_dir)
   ("vars", ((key, value), ...))           export the env's own variables (envwrap vars),
                                            first saving each one's previous state (value,
                                            empty, unset) in shell variables, which the
@@ -42,7 +43,7 @@ class PlanError(Exception):
 # Each emitter in envwrap.shells has one method per kind (tests/test_plan.py holds them equal).
 STEPS = {
     "leave": (),
-    "activate": ("path", "path", "text", "text"),
+    "activate": ("path", "path", "path", "text", "text"),
     "vars": ("pairs",),
     "source": ("path",),
     "cd": ("path",),
@@ -91,9 +92,9 @@ class Plan:
     def leave(self) -> None:
         self._step("leave")
 
-    def activate(self, script: os.PathLike, env: os.PathLike, hook_dir: os.PathLike,
+    def activate(self, script: os.PathLike, bin_dir: os.PathLike, env: os.PathLike, hook_dir: os.PathLike,
                  project: os.PathLike | None) -> None:
-        self._step("activate", str(script), str(env), str(hook_dir), str(project or ""))
+        self._step("activate", str(script), str(bin_dir), str(env), str(hook_dir), str(project or ""))
 
     def vars(self, values: dict[str, str]) -> None:
         if values:

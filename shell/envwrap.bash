@@ -157,7 +157,8 @@ __envwrap_list() {
 }
 
 # Called by the generated code right after the env's own activate script ran:
-# keep that script's deactivate as __envwrap_venv_deactivate, install ours.
+# keep that script's deactivate as __envwrap_venv_deactivate, install ours. $1 the
+# env, $2 the hook directory, $3 the project, $4 the env's bin directory (its hooks).
 __envwrap_activated() {
     local __envwrap_def
     __envwrap_def="$(\builtin declare -f deactivate)" || {
@@ -168,6 +169,7 @@ __envwrap_activated() {
     __envwrap_venv="$1"
     __envwrap_hook_dir="$2"
     __envwrap_project="$3"
+    __envwrap_venv_bin="$4"
     deactivate() { __envwrap_deactivate "$@"; }
 }
 
@@ -226,11 +228,11 @@ __envwrap_leave() {
 # its documentation gives) set to the env's path; both are unset afterwards.
 __envwrap_deactivate() {
     # [[ ]] rather than [ ]: a keyword, not a command, which matters on this path.
-    local __envwrap_env="${__envwrap_venv-}" __envwrap_st=0 \
+    local __envwrap_env="${__envwrap_venv-}" __envwrap_b="${__envwrap_venv_bin:-${__envwrap_venv-}/bin}" __envwrap_st=0 \
         __envwrap_hd="${VIRTUALENVWRAPPER_HOOK_DIR:-${__envwrap_hook_dir-}}"
     # A relative hook directory is below $HOME, as the backend reads it.
     case $__envwrap_hd in /* | '') ;; \~ | \~/*) __envwrap_hd=${HOME-}${__envwrap_hd#\~} ;; *) __envwrap_hd=${HOME-}/$__envwrap_hd ;; esac
-    [[ -f $__envwrap_env/bin/predeactivate ]] && __envwrap_source "$__envwrap_env/bin/predeactivate"
+    [[ -f $__envwrap_b/predeactivate ]] && __envwrap_source "$__envwrap_b/predeactivate"
     [[ -n $__envwrap_hd && -f $__envwrap_hd/predeactivate ]] && __envwrap_source "$__envwrap_hd/predeactivate"
     [[ -n ${__envwrap_project-} && -f $__envwrap_project/.virtualenvwrapper/predeactivate ]] &&
         __envwrap_source "$__envwrap_project/.virtualenvwrapper/predeactivate"
@@ -238,11 +240,11 @@ __envwrap_deactivate() {
     [[ -z ${__envwrap_vars[0]+x} ]] || __envwrap_vars_restore
     [[ ${1-} == nondestructive ]] && \return "$__envwrap_st"
     \builtin unset -f deactivate __envwrap_venv_deactivate
-    \builtin unset __envwrap_venv __envwrap_hook_dir __envwrap_project
-    if [[ -f $__envwrap_env/bin/postdeactivate || ( -n $__envwrap_hd && -f $__envwrap_hd/postdeactivate ) ]]; then
+    \builtin unset __envwrap_venv __envwrap_hook_dir __envwrap_project __envwrap_venv_bin
+    if [[ -f $__envwrap_b/postdeactivate || ( -n $__envwrap_hd && -f $__envwrap_hd/postdeactivate ) ]]; then
         VIRTUALENVWRAPPER_LAST_VIRTUAL_ENV="$__envwrap_env"
         VIRTUALENVWRAPPER_LAST_VIRTUALENV="$__envwrap_env"
-        [[ -f $__envwrap_env/bin/postdeactivate ]] && __envwrap_source "$__envwrap_env/bin/postdeactivate"
+        [[ -f $__envwrap_b/postdeactivate ]] && __envwrap_source "$__envwrap_b/postdeactivate"
         [[ -n $__envwrap_hd && -f $__envwrap_hd/postdeactivate ]] && __envwrap_source "$__envwrap_hd/postdeactivate"
         \builtin unset VIRTUALENVWRAPPER_LAST_VIRTUAL_ENV VIRTUALENVWRAPPER_LAST_VIRTUALENV
     fi

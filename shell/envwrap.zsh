@@ -152,14 +152,15 @@ __envwrap_list() {
 }
 
 # Called by the generated code right after the env's own activate script ran:
-# keep that script's deactivate as __envwrap_venv_deactivate, install ours.
+# keep that script's deactivate as __envwrap_venv_deactivate, install ours. $1 the
+# env, $2 the hook directory, $3 the project, $4 the env's bin directory (its hooks).
 __envwrap_activated() {
     if (( ! ${+functions[deactivate]} )); then
         \builtin print -ru2 -- "envwrap: $1 defined no deactivate function"
         \return 1
     fi
     functions[__envwrap_venv_deactivate]=${functions[deactivate]}
-    typeset -g __envwrap_venv="$1" __envwrap_hook_dir="$2" __envwrap_project="$3"
+    typeset -g __envwrap_venv="$1" __envwrap_hook_dir="$2" __envwrap_project="$3" __envwrap_venv_bin="$4"
     deactivate() { __envwrap_deactivate "$@"; }
 }
 
@@ -220,12 +221,12 @@ __envwrap_leave() {
 # virtualenvwrapper's code sets) and VIRTUALENVWRAPPER_LAST_VIRTUALENV (the name
 # its documentation gives) set to the env's path; both are unset afterwards.
 __envwrap_deactivate() {
-    local __envwrap_env="${__envwrap_venv-}"
+    local __envwrap_env="${__envwrap_venv-}" __envwrap_b="${__envwrap_venv_bin:-${__envwrap_venv-}/bin}"
     local __envwrap_hd="${VIRTUALENVWRAPPER_HOOK_DIR:-${__envwrap_hook_dir-}}"
     # A relative hook directory is below $HOME, as the backend reads it.
     case $__envwrap_hd in (/* | '') ;; (\~ | \~/*) __envwrap_hd=${HOME-}${__envwrap_hd#\~} ;; (*) __envwrap_hd=${HOME-}/$__envwrap_hd ;; esac
     local __envwrap_st=0
-    [[ -f $__envwrap_env/bin/predeactivate ]] && __envwrap_source "$__envwrap_env/bin/predeactivate"
+    [[ -f $__envwrap_b/predeactivate ]] && __envwrap_source "$__envwrap_b/predeactivate"
     [[ -n $__envwrap_hd && -f $__envwrap_hd/predeactivate ]] && __envwrap_source "$__envwrap_hd/predeactivate"
     [[ -n ${__envwrap_project-} && -f $__envwrap_project/.virtualenvwrapper/predeactivate ]] &&
         __envwrap_source "$__envwrap_project/.virtualenvwrapper/predeactivate"
@@ -235,10 +236,10 @@ __envwrap_deactivate() {
         \return $__envwrap_st
     fi
     \builtin unfunction deactivate __envwrap_venv_deactivate 2>/dev/null
-    \builtin unset __envwrap_venv __envwrap_hook_dir __envwrap_project
+    \builtin unset __envwrap_venv __envwrap_hook_dir __envwrap_project __envwrap_venv_bin
     typeset -g VIRTUALENVWRAPPER_LAST_VIRTUAL_ENV="$__envwrap_env"
     typeset -g VIRTUALENVWRAPPER_LAST_VIRTUALENV="$__envwrap_env"
-    [[ -f $__envwrap_env/bin/postdeactivate ]] && __envwrap_source "$__envwrap_env/bin/postdeactivate"
+    [[ -f $__envwrap_b/postdeactivate ]] && __envwrap_source "$__envwrap_b/postdeactivate"
     [[ -n $__envwrap_hd && -f $__envwrap_hd/postdeactivate ]] && __envwrap_source "$__envwrap_hd/postdeactivate"
     \builtin unset VIRTUALENVWRAPPER_LAST_VIRTUAL_ENV VIRTUALENVWRAPPER_LAST_VIRTUALENV
     if [[ -f $__envwrap_env/.envwrap-tmpenv ]]; then

@@ -326,7 +326,8 @@ def test_emitter_output_parses_and_quotes_every_value(fish_user, tmp_path):
     code = emitter("fish").render([
         ("set", "__envwrap_home", value),
         ("leave",),
-        ("activate", f"/e/{value}/bin/activate.fish", f"/e/{value}", f"/h/{value}", f"/p/{value}"),
+        ("activate", f"/e/{value}/bin/activate.fish", f"/e/{value}/bin", f"/e/{value}", f"/h/{value}",
+         f"/p/{value}"),
         ("source", f"/h/{value}/postactivate.fish"),
         ("cd", f"/p/{value}"),
         ("list",),

@@ -20,7 +20,7 @@ HOSTILE = "'\";&&e-$ èрт🚒♞中片-j `x` $(y) \\ \u2019"
 def every_step() -> Plan:
     plan = Plan()
     plan.leave()
-    plan.activate(f"/e/{HOSTILE}/bin/activate", f"/e/{HOSTILE}", f"/h/{HOSTILE}", f"/p/{HOSTILE}")
+    plan.activate(f"/e/{HOSTILE}/bin/activate", f"/e/{HOSTILE}/bin", f"/e/{HOSTILE}", f"/h/{HOSTILE}", f"/p/{HOSTILE}")
     plan.vars({"ENVWRAP_T_A": HOSTILE, "ENVWRAP_T_B": ""})
     plan.steps.append(("source", f"/h/{HOSTILE}/postactivate"))  # source_if_exists wants a real file
     plan.cd(f"/p/{HOSTILE}")

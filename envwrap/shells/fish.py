@@ -7,8 +7,6 @@ The code is evaluated with ``eval`` inside the function ``__envwrap_run``, so
 
 from __future__ import annotations
 
-import os
-
 from envwrap.shells import BaseEmitter
 from envwrap.shells.quote import fish as q
 
@@ -23,10 +21,8 @@ class Emitter(BaseEmitter):
     def _leave(self) -> str:
         return "__envwrap_leave; or return"
 
-    def _activate(self, script: str, env: str, hook_dir: str, project: str) -> str:
-        # The directory holding the activate script is the env's bin directory:
-        # its predeactivate.fish / postdeactivate.fish hooks are found there.
-        bin_dir = os.path.dirname(script)
+    def _activate(self, script: str, bin_dir: str, env: str, hook_dir: str, project: str) -> str:
+        # The env's predeactivate.fish / postdeactivate.fish hooks are in bin_dir.
         return (
             f"source {q(script)}; or return\n"
             f"__envwrap_activated {q(env)} {q(hook_dir)} {q(project)} {q(bin_dir)}; or return"

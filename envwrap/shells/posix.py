@@ -19,10 +19,10 @@ class Emitter(BaseEmitter):
     def _leave(self) -> str:
         return "__envwrap_leave || \\return $?"
 
-    def _activate(self, script: str, env: str, hook_dir: str, project: str) -> str:
+    def _activate(self, script: str, bin_dir: str, env: str, hook_dir: str, project: str) -> str:
         return (
             f"\\builtin . {q(script)} || \\return $?\n"
-            f"__envwrap_activated {q(env)} {q(hook_dir)} {q(project)}"
+            f"__envwrap_activated {q(env)} {q(hook_dir)} {q(project)} {q(bin_dir)}"
         )
 
     def _vars(self, pairs: tuple) -> str:

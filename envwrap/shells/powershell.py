@@ -9,8 +9,6 @@ those values. Windows PowerShell 5.1 syntax only.
 
 from __future__ import annotations
 
-import os
-
 from envwrap.shells import BaseEmitter
 from envwrap.shells.quote import powershell as q
 
@@ -25,10 +23,9 @@ class Emitter(BaseEmitter):
     def _leave(self) -> str:
         return "__envwrap_leave"
 
-    def _activate(self, script: str, env: str, hook_dir: str, project: str) -> str:
-        # The directory holding Activate.ps1 is the env's bin (or Scripts)
-        # directory: its predeactivate.ps1 / postdeactivate.ps1 hooks are there.
-        bin_dir = os.path.dirname(script)
+    def _activate(self, script: str, bin_dir: str, env: str, hook_dir: str, project: str) -> str:
+        # bin_dir (bin, or Scripts on Windows) holds the env's predeactivate.ps1 /
+        # postdeactivate.ps1 hooks.
         return f"__envwrap_activate {q(script)} {q(env)} {q(hook_dir)} {q(project)} {q(bin_dir)}"
 
     def _vars(self, pairs: tuple) -> str:
