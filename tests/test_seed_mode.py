@@ -163,7 +163,8 @@ def test_the_first_pip_call_writes_no_bytecode(user, mode):
     assert envwrap(user, "new", "--creator", "venv", "e").returncode == 0
     env_dir = Path(user["WORKON_HOME"], "e")
     before = snapshot(env_dir)
-    assert pip_says(env_dir, user)[0] == BUNDLED
+    # whichever pip the session's seed cache holds (other tests may add a newer one)
+    assert re.fullmatch(r"\d+(\.\d+)+", pip_says(env_dir, user)[0])
     subprocess.run([str(env_dir / "bin" / "pip"), "list"], env=user, capture_output=True, check=True)
     assert snapshot(env_dir) == before
     pycs = [e for e in before if e[0].endswith(".pyc")]
@@ -216,9 +217,10 @@ def test_a_zip_just_reused_is_kept_by_doctor(zipped):
 def test_copied_moved_and_exported_envs_keep_their_pip(zipped, tmp_path):
     assert envwrap(zipped, "new", "--creator", "venv", "src env").returncode == 0
     home = Path(zipped["WORKON_HOME"])
+    seeded = pip_says(home / "src env", zipped)[0]
     assert envwrap(zipped, "cp", "src env", "copy").returncode == 0
     assert envwrap(zipped, "mv", "copy", "moved").returncode == 0
-    assert pip_says(home / "moved", zipped)[0] == BUNDLED
+    assert pip_says(home / "moved", zipped)[0] == seeded
     r = envwrap(zipped, "export", "moved")
     assert r.returncode == 0 and re.search(r"(?m)^pip = true", r.stdout), r.stdout
     # copied into another WORKON_HOME: it gets the zip there, and needs nothing of the first home
@@ -228,4 +230,4 @@ def test_copied_moved_and_exported_envs_keep_their_pip(zipped, tmp_path):
     assert envwrap(zipped, "rm", "src env", "moved").returncode == 0
     shutil.rmtree(home / ".envwrap" / "seeds")
     version, where = pip_says(tmp_path / "other" / "far", other)
-    assert version == BUNDLED and where.startswith(str(tmp_path / "other" / ".envwrap" / "seeds"))
+    assert version == seeded and where.startswith(str(tmp_path / "other" / ".envwrap" / "seeds"))
