@@ -143,6 +143,20 @@ def user_workon_home() -> str | None:
     return setting("VIRTUALFISH_HOME")
 
 
+def cache_dir() -> str:
+    """envwrap's cache directory: ``$ENVWRAP_CACHE_DIR``, else the user cache dir
+    (``~/.cache/envwrap`` on Linux), found without platformdirs in the plain case."""
+    override = os.environ.get("ENVWRAP_CACHE_DIR")
+    if override:
+        return override
+    base = _xdg_base("XDG_CACHE_HOME", ".cache")
+    if base is None:
+        import platformdirs
+
+        base = platformdirs.user_cache_dir(APP, appauthor=False)
+    return base
+
+
 def default_workon_homes() -> tuple[str, str]:
     """(envwrap's own directory, ``~/.virtualenvs``): the default candidates."""
     data = _xdg_base("XDG_DATA_HOME", os.path.join(".local", "share"))

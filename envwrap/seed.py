@@ -38,11 +38,7 @@ from __future__ import annotations
 
 import os
 import re
-import shlex
-import shutil
-import subprocess
 import sys
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -52,12 +48,9 @@ from envwrap.layout import Layout, read_cfg
 
 
 def cache_root() -> Path:
-    override = os.environ.get("ENVWRAP_CACHE_DIR")
-    if override:
-        return Path(override)
-    import platformdirs
+    from envwrap import home
 
-    return Path(platformdirs.user_cache_dir("envwrap", appauthor=False))
+    return Path(home.cache_dir())
 
 
 def env_version(layout: Layout) -> tuple[str, str]:
@@ -167,6 +160,8 @@ def shebang(python, args: str = "") -> str:
     execs the interpreter, its path single-quoted for sh. The trampoline's
     second line is also a Python string, so the rest of the script is
     unchanged."""
+    import shlex
+
     py = os.fspath(python)
     tail = f" {args}" if args else ""
     line = f"#!{py}{tail}\n"
@@ -251,6 +246,10 @@ def _build_cache(python: Path, target: Path, env: dict) -> None:
     Building it apart from the new environment means every environment, the
     first one included, gets exactly the same thing: pip, without setuptools.
     """
+    import shutil
+    import subprocess
+    import uuid
+
     scratch = target.parent / f".build-{uuid.uuid4().hex[:8]}"
     try:
         proc = subprocess.run(
@@ -503,6 +502,7 @@ class Unusable(Exception):
 
 
 def _unpack_wheel(wheel: Path, dest: Path, version: str) -> None:
+    import shutil
     import zipfile
 
     allowed = ("pip/", f"pip-{version}.dist-info/")
@@ -554,6 +554,9 @@ def _finish_seed(dest: Path, version: str) -> None:
 def prepare(source: Source, python: Python) -> Path:
     """The seed directory for ``source``, made now (once) when it is a wheel or
     someone else's tree: the copy every new environment then copies from."""
+    import shutil
+    import uuid
+
     if source.ready:
         return source.path
     target = cache_root() / "seed" / f"v2-pip-{source.version}"
@@ -672,6 +675,8 @@ def describe(python: Python, default: bool = False) -> str:
 
 def probe(interpreter: str) -> Python:
     """Ask an interpreter what it is (works on any Python, 2.7 included)."""
+    import subprocess
+
     code = ("import sys, platform; v = sys.version_info; "
             "sys.stdout.write('%s\\n%d.%d.%d\\n%s\\n' % (platform.python_implementation().lower(), "
             "v[0], v[1], v[2], getattr(sys, 'base_prefix', sys.prefix)))")
@@ -704,6 +709,10 @@ def update(pythons: list[Python]) -> tuple[list[Path], list[str]]:
     wheel dir (pip from the best local seed does the download, with the user's
     pip configuration: index, proxy, certificates). Returns the wheels saved,
     and one line for each Python whose download failed."""
+    import shutil
+    import subprocess
+    import uuid
+
     wheels = cache_root() / "wheels"
     wheels.mkdir(parents=True, exist_ok=True)
     runner = seed_dir(own_python(), getattr(sys, "_base_executable", None) or sys.executable)

@@ -28,7 +28,6 @@ import os
 import shutil
 import stat
 import sys
-import uuid
 from pathlib import Path
 
 from envwrap.errors import UserError
@@ -136,7 +135,7 @@ class Stage:
 
     def __init__(self, home: Path):
         self.home = home
-        self.dir = Path(state_dir(home)) / "staging" / uuid.uuid4().hex[:16]
+        self.dir = Path(state_dir(home)) / "staging" / os.urandom(8).hex()
         self.fd: int | None = None
 
     def __enter__(self) -> Stage:
@@ -160,7 +159,7 @@ class Stage:
                     _held.append(fd)
                     return self
                 os.close(fd)
-            self.dir = self.dir.with_name(uuid.uuid4().hex[:16])
+            self.dir = self.dir.with_name(os.urandom(8).hex())
         raise UserError(f"cannot create a staging directory in {self.home}: it keeps disappearing")
 
     def __exit__(self, *exc_info) -> None:
@@ -195,7 +194,7 @@ def discard(path: Path, home: Path) -> None:
         return
     trash = Path(state_dir(home)) / "trash"
     trash.mkdir(parents=True, exist_ok=True)
-    target = trash / uuid.uuid4().hex[:16]
+    target = trash / os.urandom(8).hex()
     try:
         os.rename(path, target)
     except OSError as exc:

@@ -35,9 +35,9 @@ _VERSION = "v1"
 
 
 def _cache_dir() -> str:
-    from envwrap.seed import cache_root
+    from envwrap import home
 
-    return os.path.join(os.fspath(cache_root()), "layout")
+    return os.path.join(home.cache_dir(), "layout")
 
 
 def _key(python: str | None, copies: bool, system_site: bool) -> str | None:

@@ -701,9 +701,9 @@ def test_config_and_data_dirs_agree_with_platformdirs(monkeypatch, variable, hom
 
     from envwrap import home as homes
 
-    for var in ("ENVWRAP_CONFIG", "ANDROID_DATA"):
+    for var in ("ENVWRAP_CONFIG", "ENVWRAP_CACHE_DIR", "ANDROID_DATA"):
         monkeypatch.delenv(var, raising=False)
-    for name in ("XDG_CONFIG_HOME", "XDG_DATA_HOME"):
+    for name in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME"):
         if variable is None:
             monkeypatch.delenv(name, raising=False)
         else:
@@ -724,6 +724,7 @@ def test_config_and_data_dirs_agree_with_platformdirs(monkeypatch, variable, hom
     want_data = answer(lambda: os.path.join(platformdirs.user_data_dir("envwrap", appauthor=False), "envs"))
     assert answer(homes.config_path) == want_cfg
     assert answer(lambda: homes.default_workon_homes()[0]) == want_data
+    assert answer(homes.cache_dir) == answer(lambda: platformdirs.user_cache_dir("envwrap", appauthor=False))
     if sys.platform.startswith("linux") and variable in ("", "/x/data") and home == "/home/u":
         # the plain case really is answered without platformdirs
         assert homes._xdg_base("XDG_DATA_HOME", ".local/share") is not None
