@@ -676,6 +676,11 @@ def mk_cases(sc: Scratch, shells: list[str], quick: bool) -> list[Case]:
              "--creator venv", pip_ok, ("envwrap",), False),
             ("envwrap-uv", "envwrap", "ew", "envwrap `mkvirtualenv --creator uv`",
              "--creator uv", pip_ok, ("envwrap", "uv"), False),
+            # seed_mode zip: pip from one shared read-only zip (README, "Which pip").
+            ("envwrap-venv-zip", "envwrap", "ew", "envwrap `mkvirtualenv --creator venv`, seed_mode zip",
+             "ENVWRAP_SEED_MODE=zip --creator venv", pip_ok, ("envwrap",), False),
+            ("envwrap-uv-zip", "envwrap", "ew", "envwrap `mkvirtualenv --creator uv`, seed_mode zip",
+             "ENVWRAP_SEED_MODE=zip --creator uv", pip_ok, ("envwrap", "uv"), False),
             ("envwrap-nopip", "envwrap", "ew", "envwrap `mkvirtualenv --without-pip`",
              "--without-pip", nopip_ok, ("envwrap",), False),
             ("envwrap-i", "envwrap", "ew-off",
@@ -693,9 +698,14 @@ def mk_cases(sc: Scratch, shells: list[str], quick: bool) -> list[Case]:
             if bash_only and sh != "bash":
                 continue
             tok = f"{sh}-bm{k}"   # homes are shared by the shells: names must differ
-            create = f"__bench_n=$((__bench_n + 1)); mkvirtualenv {opts} {tok}-$__bench_n".replace(
+            # A leading VAR=value word in opts is set for that one command.
+            assign = ""
+            if opts.startswith("ENVWRAP_"):
+                first, _, opts = opts.partition(" ")
+                assign = first + " "
+            create = f"__bench_n=$((__bench_n + 1)); {assign}mkvirtualenv {opts} {tok}-$__bench_n".replace(
                 "  ", " ")
-            verify = (f"mkvirtualenv {opts} {tok}-check && {check} && deactivate && "
+            verify = (f"{assign}mkvirtualenv {opts} {tok}-check && {check} && deactivate && "
                       f"rmvirtualenv {tok}-check && [ ! -e {wh}/{tok}-check ]")
             cases.append(Case(
                 id=f"mk/{sh}/{cid}", section="mk", shell=sh, tool=tool, label=label,

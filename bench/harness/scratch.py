@@ -135,8 +135,8 @@ class Scratch:
             "VIRTUALENV_NO_PERIODIC_UPDATE": "1",
             "PIP_DISABLE_PIP_VERSION_CHECK": "1",
             "UV_NO_PROGRESS": "1",
-            # Users have byte-code caches; keep them out of the repository.
-            "PYTHONPYCACHEPREFIX": str(self.cache / "pycache"),
+            # No PYTHONPYCACHEPREFIX: with it Python ignores the __pycache__
+            # directories inside an env, and the bytecode envwrap seeds with pip.
             "HISTFILE": "/dev/null",
         }
         for key in PASS_THROUGH:
