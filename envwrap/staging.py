@@ -147,7 +147,9 @@ class Stage:
             try:
                 self.dir.mkdir(parents=True)
                 fd = _lock_fd(self.dir / ".lock", blocking=True)
-            except FileExistsError:
+            except (FileExistsError, FileNotFoundError):
+                # A name taken, or the new directory already swept away (before
+                # its lock file existed): start over with a fresh one.
                 fd = None
             except OSError as exc:
                 raise UserError(

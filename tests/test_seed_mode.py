@@ -6,7 +6,6 @@ Offline: the newer pip is a wheel rebuilt from the test venv's own pip."""
 
 from __future__ import annotations
 
-import hashlib
 import importlib.metadata
 import os
 import re
@@ -20,6 +19,7 @@ import pytest
 from test_seed import BUNDLED, INSTALLED, build_wheel, numbers
 
 from conftest import isolated_user, make_wheel
+from conftest import snapshot as shared_snapshot
 
 ENVWRAP = Path(sys.executable).parent / "envwrap"
 MODES = ("copy", "zip")
@@ -33,22 +33,8 @@ def envwrap(env, *args, **kw):
 
 
 def snapshot(root: Path) -> list[tuple]:
-    """Every entry under root: path, kind, mode, mtime, link target or digest."""
-    found = []
-    if not root.exists():
-        return found
-    for dirpath, dirnames, filenames in os.walk(root):
-        for name in sorted(dirnames + filenames):
-            path = Path(dirpath, name)
-            st = os.lstat(path)
-            if path.is_symlink():
-                found.append((str(path), "link", os.readlink(path)))
-            elif path.is_dir():
-                found.append((str(path), "dir", st.st_mode))
-            else:
-                found.append((str(path), "file", st.st_mode, st.st_size, st.st_mtime_ns,
-                              hashlib.sha256(path.read_bytes()).hexdigest()))
-    return sorted(found)
+    """Every entry under root, modification times included."""
+    return shared_snapshot(root, mtimes=True)
 
 
 def pip_says(env_dir: Path, env: dict, **kw) -> tuple[str, str]:
