@@ -6,7 +6,9 @@
 Each shell file keeps a few blocks between ``# BEGIN generated: WHAT`` and
 ``# END generated: WHAT`` lines; their text is made here from
 :mod:`envwrap.commandtable` and nothing else, so the four shells define the same
-commands and register the same completions. Everything outside the blocks is
+commands and register the same completions; bash's and zsh's ``auto`` block
+(auto-activation's search and decision) is one text, ``_POSIX_AUTO``, for both.
+Everything outside the blocks is
 hand-written: the helpers, and the commands whose body is the shell's own
 (the table's ``custom`` rows). The generated text is committed, so loading a
 shell file still runs no Python and no process; tests/test_table.py fails when
@@ -26,6 +28,7 @@ SHELL_DIR = Path(__file__).resolve().parent.parent / "shell"
 FILES = {shell: f"envwrap.{shells.get(shell).extension}" for shell in shells.SHELLS}
 
 _NOTE = "made by `make shells` from envwrap/commandtable.py; edit the table, not this"
+_AUTO_NOTE = "made by `make shells` from _POSIX_AUTO in envwrap/_gen.py, for bash and zsh; edit it there"
 
 
 def _generated() -> list[t.Command]:
@@ -225,11 +228,107 @@ def ps_completion(shell: str = "powershell") -> str:
     return "\n\n".join(parts)
 
 
+# Auto-activation's search and decision, one text for bash and zsh: zsh runs each
+# function under its own options (@EMULATE@) and says which assignments are
+# global (@GLOBAL@); bash needs neither.
+_POSIX_AUTO = r'''# The nearest marker above $PWD: its directory into __envwrap_auto_r, the env
+# it names into __envwrap_auto_t (both empty when there is none).
+__envwrap_auto_find() {
+@EMULATE@
+    local __envwrap_d=$PWD __envwrap_l __envwrap_h
+    __envwrap_auto_r='' __envwrap_auto_t=''
+    while :; do
+        if [[ -d $__envwrap_d/.venv ]]; then
+            if [[ -f $__envwrap_d/.venv/pyvenv.cfg ]]; then
+                __envwrap_auto_r=$__envwrap_d __envwrap_auto_t=$__envwrap_d/.venv
+                \return 0
+            fi
+        elif [[ -f $__envwrap_d/.venv && -r $__envwrap_d/.venv ]]; then
+            __envwrap_l=
+            IFS= \builtin read -r __envwrap_l <"$__envwrap_d/.venv" || :
+            # Trim surrounding blanks and a CR (PEP 832 asks readers to trim).
+            __envwrap_l=${__envwrap_l%$'\r'}
+            __envwrap_l=${__envwrap_l#"${__envwrap_l%%[![:space:]]*}"}
+            __envwrap_l=${__envwrap_l%"${__envwrap_l##*[![:space:]]}"}
+            case $__envwrap_l in
+                ('') ;;
+                (/*) __envwrap_auto_t=$__envwrap_l ;;
+                (*/* | . | ..) __envwrap_auto_t=$__envwrap_d/$__envwrap_l ;;
+                (*)
+                    __envwrap_workon_home
+                    [[ -n $__envwrap_h ]] && __envwrap_auto_t=$__envwrap_h/$__envwrap_l
+                    ;;
+            esac
+            if [[ -n $__envwrap_auto_t ]]; then
+                __envwrap_auto_r=$__envwrap_d
+                \return 0
+            fi
+        fi
+        [[ -n $__envwrap_d && $__envwrap_d != / ]] || \return 0
+        __envwrap_d=${__envwrap_d%/*}
+    done
+}
+
+# Whether $PWD is $1 or below it.
+__envwrap_auto_in() {
+@EMULATE@
+    [[ -n $1 && ( $PWD == "$1" || $PWD == "$1"/* || $1 == / ) ]]
+}
+
+__envwrap_auto_check() {
+@EMULATE@
+    local __envwrap_auto_r __envwrap_auto_t
+    # An env auto-activated and since deactivated or replaced by hand: a
+    # deactivate is respected until the tree is left; another env is the user's.
+    if [[ -n ${__envwrap_auto_env-} && ${VIRTUAL_ENV-} != "$__envwrap_auto_env" ]]; then
+        [[ -z ${VIRTUAL_ENV-} ]] && __envwrap_auto_off=$__envwrap_auto_root
+        __envwrap_auto_env='' __envwrap_auto_root=''
+    fi
+    __envwrap_auto_in "${__envwrap_auto_off-}" || __envwrap_auto_off=''
+    __envwrap_auto_in "${__envwrap_auto_bad-}" || __envwrap_auto_bad=''
+    __envwrap_auto_find
+    if [[ -n ${__envwrap_auto_env-} ]]; then
+        [[ $__envwrap_auto_t == "${__envwrap_auto_want-}" ]] && \return 0
+        if [[ -z $__envwrap_auto_t || $__envwrap_auto_r == "${__envwrap_auto_off-}" ||
+            $__envwrap_auto_r == "${__envwrap_auto_bad-}" ]]; then
+            __envwrap_auto_env='' __envwrap_auto_root='' __envwrap_auto_want=''
+            __envwrap_leave
+            \return 0
+        fi
+    else
+        # Nothing here, or an env the user activated (by hand, or this one already).
+        [[ -n $__envwrap_auto_t && -z ${VIRTUAL_ENV-} ]] || \return 0
+        [[ $__envwrap_auto_r != "${__envwrap_auto_off-}" && $__envwrap_auto_r != "${__envwrap_auto_bad-}" ]] ||
+            \return 0
+    fi
+    if __envwrap_run auto "$__envwrap_auto_r" "$__envwrap_auto_t" && [[ -n ${VIRTUAL_ENV-} ]]; then
+        @GLOBAL@__envwrap_auto_env=$VIRTUAL_ENV __envwrap_auto_root=$__envwrap_auto_r \
+            __envwrap_auto_want=$__envwrap_auto_t
+    else
+        # One line was said; no retry until the tree is left. What was
+        # auto-activated before belongs to a tree that was left: out with it.
+        @GLOBAL@__envwrap_auto_bad=$__envwrap_auto_r
+        if [[ -n ${__envwrap_auto_env-} ]]; then
+            __envwrap_auto_env='' __envwrap_auto_root='' __envwrap_auto_want=''
+            __envwrap_leave
+        fi
+    fi
+    \return 0
+}
+'''
+
+
+def posix_auto(shell: str) -> str:
+    zsh = shell == "zsh"
+    text = _POSIX_AUTO.replace("@EMULATE@\n", "    \\builtin emulate -L zsh\n" if zsh else "")
+    return text.replace("@GLOBAL@", "typeset -g " if zsh else "").rstrip("\n")
+
+
 # ----------------------------------------------------------------- files
 
 BLOCKS = {
-    "bash": {"commands": posix_commands, "completion": bash_completion},
-    "zsh": {"commands": posix_commands, "completion": zsh_completion},
+    "bash": {"commands": posix_commands, "completion": bash_completion, "auto": posix_auto},
+    "zsh": {"commands": posix_commands, "completion": zsh_completion, "auto": posix_auto},
     "fish": {"commands": fish_commands, "completion": fish_completion},
     "powershell": {"commands": ps_commands, "completion": ps_completion},
 }
@@ -247,7 +346,8 @@ def render(shell: str, text: str) -> str:
         if what not in makers:
             raise ValueError(f"{FILES[shell]}: unknown generated block {what!r}")
         seen.append(what)
-        return f"# BEGIN generated: {what}\n# ({_NOTE})\n{makers[what](shell)}\n# END generated: {what}\n"
+        note = _AUTO_NOTE if what == "auto" else _NOTE
+        return f"# BEGIN generated: {what}\n# ({note})\n{makers[what](shell)}\n# END generated: {what}\n"
 
     out = _BLOCK.sub(block, text)
     if sorted(seen) != sorted(makers):

@@ -482,6 +482,8 @@ __envwrap_initialize
 #   __envwrap_auto_off        a tree where the user deactivated by hand (until left)
 #   __envwrap_auto_bad        a tree whose env failed to activate (until left)
 
+# BEGIN generated: auto
+# (made by `make shells` from _POSIX_AUTO in envwrap/_gen.py, for bash and zsh; edit it there)
 # The nearest marker above $PWD: its directory into __envwrap_auto_r, the env
 # it names into __envwrap_auto_t (both empty when there is none).
 __envwrap_auto_find() {
@@ -501,10 +503,10 @@ __envwrap_auto_find() {
             __envwrap_l=${__envwrap_l#"${__envwrap_l%%[![:space:]]*}"}
             __envwrap_l=${__envwrap_l%"${__envwrap_l##*[![:space:]]}"}
             case $__envwrap_l in
-                '') ;;
-                /*) __envwrap_auto_t=$__envwrap_l ;;
-                */* | . | ..) __envwrap_auto_t=$__envwrap_d/$__envwrap_l ;;
-                *)
+                ('') ;;
+                (/*) __envwrap_auto_t=$__envwrap_l ;;
+                (*/* | . | ..) __envwrap_auto_t=$__envwrap_d/$__envwrap_l ;;
+                (*)
                     __envwrap_workon_home
                     [[ -n $__envwrap_h ]] && __envwrap_auto_t=$__envwrap_h/$__envwrap_l
                     ;;
@@ -522,15 +524,6 @@ __envwrap_auto_find() {
 # Whether $PWD is $1 or below it.
 __envwrap_auto_in() {
     [[ -n $1 && ( $PWD == "$1" || $PWD == "$1"/* || $1 == / ) ]]
-}
-
-__envwrap_auto_pwd=''
-__envwrap_auto_hook() {
-    local __envwrap_s=$?
-    [[ ${__envwrap_auto-} == 1 && $PWD != "${__envwrap_auto_pwd-}" ]] || \return "$__envwrap_s"
-    __envwrap_auto_pwd=$PWD
-    __envwrap_auto_check
-    \return "$__envwrap_s"
 }
 
 __envwrap_auto_check() {
@@ -559,7 +552,8 @@ __envwrap_auto_check() {
             \return 0
     fi
     if __envwrap_run auto "$__envwrap_auto_r" "$__envwrap_auto_t" && [[ -n ${VIRTUAL_ENV-} ]]; then
-        __envwrap_auto_env=$VIRTUAL_ENV __envwrap_auto_root=$__envwrap_auto_r __envwrap_auto_want=$__envwrap_auto_t
+        __envwrap_auto_env=$VIRTUAL_ENV __envwrap_auto_root=$__envwrap_auto_r \
+            __envwrap_auto_want=$__envwrap_auto_t
     else
         # One line was said; no retry until the tree is left. What was
         # auto-activated before belongs to a tree that was left: out with it.
@@ -570,6 +564,16 @@ __envwrap_auto_check() {
         fi
     fi
     \return 0
+}
+# END generated: auto
+
+__envwrap_auto_pwd=''
+__envwrap_auto_hook() {
+    local __envwrap_s=$?
+    [[ ${__envwrap_auto-} == 1 && $PWD != "${__envwrap_auto_pwd-}" ]] || \return "$__envwrap_s"
+    __envwrap_auto_pwd=$PWD
+    __envwrap_auto_check
+    \return "$__envwrap_s"
 }
 
 # Append the hook to PROMPT_COMMAND once, keeping the user's (a string, or

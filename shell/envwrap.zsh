@@ -470,6 +470,8 @@ __envwrap_initialize
 #   __envwrap_auto_bad              a tree whose env failed to activate (until left)
 typeset -g __envwrap_auto_pwd='' __envwrap_auto_busy=''
 
+# BEGIN generated: auto
+# (made by `make shells` from _POSIX_AUTO in envwrap/_gen.py, for bash and zsh; edit it there)
 # The nearest marker above $PWD: its directory into __envwrap_auto_r, the env
 # it names into __envwrap_auto_t (both empty when there is none).
 __envwrap_auto_find() {
@@ -483,7 +485,7 @@ __envwrap_auto_find() {
                 \return 0
             fi
         elif [[ -f $__envwrap_d/.venv && -r $__envwrap_d/.venv ]]; then
-            __envwrap_l=''
+            __envwrap_l=
             IFS= \builtin read -r __envwrap_l <"$__envwrap_d/.venv" || :
             # Trim surrounding blanks and a CR (PEP 832 asks readers to trim).
             __envwrap_l=${__envwrap_l%$'\r'}
@@ -512,18 +514,6 @@ __envwrap_auto_find() {
 __envwrap_auto_in() {
     \builtin emulate -L zsh
     [[ -n $1 && ( $PWD == "$1" || $PWD == "$1"/* || $1 == / ) ]]
-}
-
-__envwrap_auto_hook() {
-    local __envwrap_s=$?
-    \builtin emulate -L zsh
-    [[ ${__envwrap_auto-} == 1 && $PWD != "${__envwrap_auto_pwd-}" && -z $__envwrap_auto_busy ]] ||
-        \return "$__envwrap_s"
-    __envwrap_auto_pwd=$PWD
-    __envwrap_auto_busy=1  # a cd in a hook that activation runs does not come back here
-    __envwrap_auto_check
-    __envwrap_auto_busy=''
-    \return "$__envwrap_s"
 }
 
 __envwrap_auto_check() {
@@ -565,6 +555,19 @@ __envwrap_auto_check() {
         fi
     fi
     \return 0
+}
+# END generated: auto
+
+__envwrap_auto_hook() {
+    local __envwrap_s=$?
+    \builtin emulate -L zsh
+    [[ ${__envwrap_auto-} == 1 && $PWD != "${__envwrap_auto_pwd-}" && -z $__envwrap_auto_busy ]] ||
+        \return "$__envwrap_s"
+    __envwrap_auto_pwd=$PWD
+    __envwrap_auto_busy=1  # a cd in a hook that activation runs does not come back here
+    __envwrap_auto_check
+    __envwrap_auto_busy=''
+    \return "$__envwrap_s"
 }
 
 # Register the hook once; a no-op unless auto-activation is on.

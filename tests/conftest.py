@@ -277,6 +277,21 @@ def fish(fish_user, tmp_path) -> Fish:
 # ----------------------------------------------------------------- file-system and process checks
 
 
+def modules_loaded(envwrap_exe, env: dict, *argv: str) -> tuple[set[str], subprocess.CompletedProcess]:
+    """The modules ``envwrap ARGV`` imports beyond the interpreter's own start-up,
+    run in envwrap's Python as the console script runs it; fails unless it exits 0."""
+    code = ("import sys; before = set(sys.modules); "
+            f"sys.argv = ['envwrap', *{list(argv)!r}]; "
+            "from envwrap.cli import main; status = main(); sys.stdout.flush(); "
+            "new = sorted(m for m in set(sys.modules) - before if not m.startswith('encodings.')); "
+            "print('STATUS', status, 'NEW', ' '.join(new), file=sys.stderr)")
+    python = Path(envwrap_exe).parent / "python"
+    proc = subprocess.run([str(python), "-I", "-c", code], env=env, capture_output=True, text=True)
+    line = proc.stderr.strip().splitlines()[-1]
+    assert line.startswith("STATUS 0 NEW "), proc.stderr
+    return set(line.split()[3:]), proc
+
+
 def one_line(stderr: str) -> bool:
     """Exactly one line, envwrap's, and no traceback."""
     return stderr.startswith("envwrap: ") and stderr.count("\n") == 1 and stderr.endswith("\n") \

@@ -14,7 +14,7 @@ from envwrap.errors import UserError
 from envwrap.layout import Layout
 from envwrap.relocation import relocate
 
-from conftest import cli
+from conftest import cli, modules_loaded
 
 
 def run(envwrap_exe, user, *args, check=True, cwd=None):
@@ -313,16 +313,7 @@ def test_workon_imports_stay_lean(envwrap_exe, user, shell):
     """The workon path imports only the modules it needs: not even pathlib or
     re, which together cost more than the rest of workon."""
     run(envwrap_exe, user, "new", "--without-pip", "lean")
-    code = ("import sys; before = set(sys.modules); "
-            f"sys.argv = ['envwrap', 'sh', {shell!r}, 'workon', 'lean']; "
-            "from envwrap.cli import main; status = main(); "
-            "new = sorted(m for m in set(sys.modules) - before if not m.startswith('encodings.')); "
-            "print('STATUS', status, 'NEW', ' '.join(new), file=sys.stderr)")
-    python = Path(envwrap_exe).parent / "python"
-    proc = subprocess.run([str(python), "-I", "-c", code], env=user, capture_output=True, text=True)
-    line = proc.stderr.strip().splitlines()[-1]
-    assert line.startswith("STATUS 0 NEW "), proc.stderr
-    loaded = set(line.split()[3:])
+    loaded, _ = modules_loaded(envwrap_exe, user, "sh", shell, "workon", "lean")
     assert "envwrap.registry" in loaded and EMITTER_MODULE[shell] in loaded  # it did the work
     assert loaded <= WORKON_MODULES | {EMITTER_MODULE[shell]}, sorted(loaded - WORKON_MODULES)
 

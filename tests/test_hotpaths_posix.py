@@ -13,7 +13,7 @@ from pathlib import Path
 import pexpect
 import pytest
 
-from conftest import require_shell
+from conftest import modules_loaded, require_shell
 from shells import Shell
 
 q = Shell.quote
@@ -223,17 +223,8 @@ INIT_MODULES = {"__future__", "envwrap", "envwrap.cli", "envwrap.errors", "envwr
 @pytest.mark.parametrize("shell", ["bash", "zsh", "fish", "powershell"])
 @pytest.mark.parametrize("auto", [False, True])
 def test_init_imports_stay_lean(user, envwrap_exe, shell, auto):
-    code = ("import sys; before = set(sys.modules); "
-            f"sys.argv = ['envwrap', 'init', {shell!r}] + {['--auto'] if auto else []!r}; "
-            "from envwrap.cli import main; status = main(); sys.stdout.flush(); "
-            "new = sorted(m for m in set(sys.modules) - before if not m.startswith('encodings.')); "
-            "print('STATUS', status, 'NEW', ' '.join(new), file=sys.stderr)")
-    python = Path(envwrap_exe).parent / "python"
-    proc = subprocess.run([str(python), "-I", "-c", code], env=user, capture_output=True, text=True)
-    line = proc.stderr.strip().splitlines()[-1]
-    assert line.startswith("STATUS 0 NEW "), proc.stderr
+    loaded, proc = modules_loaded(envwrap_exe, user, "init", shell, *(["--auto"] if auto else []))
     assert "__envwrap_exe" in proc.stdout and "__envwrap_home_data" in proc.stdout  # it did the work
-    loaded = set(line.split()[3:])
     assert loaded <= INIT_MODULES, sorted(loaded - INIT_MODULES)
 
 
