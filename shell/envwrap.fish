@@ -207,6 +207,11 @@ function __envwrap_activated --description 'Wrap the deactivate function of an e
     __envwrap_vfevent will_activate
     set -g __envwrap_vf_activated 1
     function deactivate --description 'Leave the environment, running its deactivate hooks'
+        # --help prints help and changes nothing, as every command does.
+        if contains -- "$argv[1]" -h --help
+            __envwrap_run deactivate --help
+            return
+        end
         __envwrap_deactivate $argv
     end
 end

@@ -280,6 +280,12 @@ function global:__envwrap_activate {
     $global:__envwrap_bin = $BinDir
     function global:deactivate {
         param([switch]$NonDestructive)
+        # --help prints help and changes nothing, as every command does.
+        $words = @($args)
+        if (__envwrap_wants_help $words) {
+            __envwrap_run deactivate --help
+            return
+        }
         __envwrap_deactivate -NonDestructive:$NonDestructive
     }
 }

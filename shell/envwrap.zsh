@@ -161,7 +161,11 @@ __envwrap_activated() {
     fi
     functions[__envwrap_venv_deactivate]=${functions[deactivate]}
     typeset -g __envwrap_venv="$1" __envwrap_hook_dir="$2" __envwrap_project="$3" __envwrap_venv_bin="$4"
-    deactivate() { __envwrap_deactivate "$@"; }
+    # deactivate --help prints help and changes nothing, as every command does.
+    deactivate() {
+        case ${1-} in (-h | --help) __envwrap_run deactivate --help; \return ;; esac
+        __envwrap_deactivate "$@"
+    }
 }
 
 # The env's own variables (envwrap vars), from the workon code: KEY VALUE pairs.

@@ -198,8 +198,10 @@ def test_the_cli_follows_the_table():
             assert cli.COMMAND_VERBS.get(c.name, c.name) == c.verb and c.verb in cli.VERBS, c.name
         if c.kind in (t.EVAL, t.SHELL):  # SHELL: the backend answers its --help
             assert c.verb == c.name and c.verb in commands.COMMANDS, c.name
-    # Every `envwrap sh` command but the auto-activation hook's is a user command.
-    assert set(commands.COMMANDS) - {"auto"} == {c.verb for c in t.COMMANDS if c.kind in (t.EVAL, t.SHELL)}
+    # Every `envwrap sh` command but the auto-activation hook's is a user command
+    # (and deactivate, which activation defines: the backend answers its --help).
+    user_commands = {c.verb for c in t.COMMANDS if c.kind in (t.EVAL, t.SHELL)}
+    assert set(commands.COMMANDS) - {"auto", "deactivate"} == user_commands
     assert t.NAMES_VERBS <= t.NAME_VERBS <= set(t.PUBLIC_VERBS)
 
 

@@ -343,6 +343,29 @@ def test_mktmpenv_removed_on_deactivate(shell, tmp_path):
     assert shell.pwd() == str(tmp_path / "envs")
 
 
+def test_deactivate_help_changes_nothing(shell, tmp_path):
+    """`deactivate --help` (and -h) prints help as every command does: the env
+    stays active, no deactivate hook runs, a temporary env is not removed."""
+    home = tmp_path / "envs"
+    log = tmp_path / "log"
+    d = shell.dialect
+    shell.ok("mktmpenv --without-pip")
+    env = Path(shell.var("VIRTUAL_ENV"))
+    path_before = shell.var("PATH")
+    for hook in (home / "predeactivate", home / "postdeactivate", env / "bin" / "predeactivate",
+                 env / "bin" / "postdeactivate"):
+        _write(_sourced(shell, hook), d.append_line(str(log), hook.name))
+    for flag in ("--help", "-h"):
+        r = shell.call("deactivate", flag)
+        assert r.status == 0 and r.stdout.startswith("usage: deactivate"), r
+        assert shell.var("VIRTUAL_ENV") == str(env) and shell.var("PATH") == path_before
+        assert shell.has_function("deactivate") and env.is_dir()
+        assert not log.exists(), log.read_text()
+    shell.ok("deactivate")
+    assert shell.var("VIRTUAL_ENV") is None and not env.exists()
+    assert len(log.read_text().splitlines()) == 4
+
+
 # ----------------------------------------------------------------- every env at once
 
 
