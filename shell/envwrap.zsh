@@ -239,7 +239,9 @@ __envwrap_deactivate() {
     if [[ ${1-} == nondestructive ]]; then
         \return $__envwrap_st
     fi
-    \builtin unfunction deactivate __envwrap_venv_deactivate 2>/dev/null
+    # The env's own deactivate has already removed itself: unfunction fails for
+    # it, and under errexit or err_return that status must not end the shell.
+    \builtin unfunction deactivate __envwrap_venv_deactivate 2>/dev/null || :
     \builtin unset __envwrap_venv __envwrap_hook_dir __envwrap_project __envwrap_venv_bin
     typeset -g VIRTUALENVWRAPPER_LAST_VIRTUAL_ENV="$__envwrap_env"
     typeset -g VIRTUALENVWRAPPER_LAST_VIRTUALENV="$__envwrap_env"

@@ -178,3 +178,50 @@ def test_get_env_details_hooks_in_long_listing(sh, tmp_path):
     out = sh.ok("lsvirtualenv -l").stdout
     assert "global details for d e\nown details for d e\n" in out
     assert "global details for d e" in sh.ok("showvirtualenv 'd e'").stdout
+
+
+# What a script under the user's strictest options does: every step returns 0
+# and the script goes on (zsh's errexit and err_return ended it at the first
+# deactivate: the env's own deactivate had removed the function that the
+# following `unfunction` then failed to find).
+STRICT_SEQUENCE = """
+mkvirtualenv --without-pip a; echo mk
+deactivate; echo de
+mkvirtualenv --without-pip b; echo mk2
+workon a; echo wo
+cdvirtualenv; echo cd
+deactivate; echo de2
+mktmpenv --without-pip; echo tmp
+deactivate; echo de3
+cpvirtualenv a c; echo cp
+deactivate; echo de4
+rmvirtualenv c; echo rm
+"""
+
+
+@pytest.mark.parametrize("kind,options", [
+    ("zsh", "setopt errexit nounset pipefail"),
+    ("zsh", "setopt err_return nounset pipefail"),
+    ("bash", "set -euo pipefail"),
+])
+def test_workon_deactivate_sequences_under_errexit(kind, options, user, envwrap_exe, tmp_path):
+    import subprocess
+
+    from conftest import require_shell
+
+    require_shell(kind)
+    home = tmp_path / "envs"
+    log = tmp_path / "log"
+    _write(home / "predeactivate", f"echo pre >> {q(str(log))}\n")
+    _write(home / "postdeactivate", f"echo post >> {q(str(log))}\n")
+    # err_return acts inside functions: the sequence runs in one.
+    script = (f"{options}\neval \"$({q(str(envwrap_exe))} init {kind})\"\n"
+              f"sequence() {{{STRICT_SEQUENCE}}}\nsequence\necho done\n")
+    argv = {"zsh": ["zsh", "--no-rcs"], "bash": ["bash", "--noprofile", "--norc"]}[kind]
+    proc = subprocess.run([*argv, "-c", script], env=user, cwd=tmp_path, capture_output=True, text=True,
+                          stdin=subprocess.DEVNULL, timeout=300)
+    assert proc.returncode == 0, proc
+    assert proc.stdout.split() == ["mk", "de", "mk2", "wo", "cd", "de2", "tmp", "de3", "cp", "de4", "rm", "done"]
+    # five deactivations (workon a deactivated b), each with both hooks
+    assert log.read_text().split() == ["pre", "post"] * 5
+    assert sorted(p.name for p in home.iterdir() if p.is_dir() and p.name[0] != ".") == ["a", "b"]
