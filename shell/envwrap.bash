@@ -352,6 +352,10 @@ cdvirtualenv() {
         \builtin printf 'envwrap: cdvirtualenv: no environment is active; run workon first\n' >&2
         \return 1
     fi
+    if [[ ! -d $VIRTUAL_ENV${1:+/$1} ]]; then  # envwrap's one line, not cd's
+        \builtin printf 'envwrap: cdvirtualenv: %s is not a directory\n' "$VIRTUAL_ENV${1:+/$1}" >&2
+        \return 1
+    fi
     \builtin cd -- "$VIRTUAL_ENV${1:+/$1}" || \return
 }
 

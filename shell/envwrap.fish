@@ -477,11 +477,16 @@ function cdvirtualenv --description "cd to the active environment's directory"
         echo 'envwrap: cdvirtualenv: no environment is active; run workon first' >&2
         return 1
     end
+    set -l target "$VIRTUAL_ENV"
     if test -n "$argv[1]"
-        cd -- "$VIRTUAL_ENV/$argv[1]"
-    else
-        cd -- "$VIRTUAL_ENV"
+        set target "$VIRTUAL_ENV/$argv[1]"
     end
+    # envwrap's one line, not cd's (which fish follows with a trace)
+    if not test -d "$target"
+        printf 'envwrap: cdvirtualenv: %s is not a directory\n' "$target" >&2
+        return 1
+    end
+    cd -- "$target"
 end
 
 # ----------------------------------------------------------------- virtualfish

@@ -351,6 +351,10 @@ cdvirtualenv() {
         \builtin print -ru2 -- "envwrap: cdvirtualenv: no environment is active; run workon first"
         \return 1
     fi
+    if [[ ! -d $VIRTUAL_ENV${1:+/$1} ]]; then  # envwrap's one line, not cd's
+        \builtin print -ru2 -- "envwrap: cdvirtualenv: $VIRTUAL_ENV${1:+/$1} is not a directory"
+        \return 1
+    fi
     \builtin cd -- "$VIRTUAL_ENV${1:+/$1}"
 }
 

@@ -146,10 +146,12 @@ def test_fish_registers_the_table_completions(user):
 def test_powershell_registers_the_table_completions():
     text = (_gen.SHELL_DIR / "envwrap.ps1").read_text(encoding="utf-8")
     # Which commands declare the parameter that TAB completes, and for which the
-    # completer is registered.
+    # completer is registered (rmvirtualenv's takes every argument: an array).
     declared = {}
-    for name, parameter in re.findall(r"^function global:(\w+) \{\n(?:    Set-StrictMode -Off\n)?"
-                                      r"    param\(\[string\]\$(\w+)", text, re.M):
+    for name, parameter in re.findall(r"^function global:(\w+) \{\n"
+                                      r"(?:    Set-StrictMode -Off\n|    \[CmdletBinding\(\)\]\n)?"
+                                      r"    param\((?:\[Parameter\([^)]*\)\])?\[string(?:\[\])?\]\$(\w+)",
+                                      text, re.M):
         if not name.startswith("_"):
             declared[name] = parameter
     registered = {}

@@ -366,6 +366,23 @@ def test_deactivate_help_changes_nothing(shell, tmp_path):
     assert len(log.read_text().splitlines()) == 4
 
 
+def test_cdvirtualenv_to_a_missing_directory_says_one_line(shell, tmp_path):
+    """envwrap's one line (not the shell's cd error, nor PowerShell's error
+    record), a failing status, and the shell stays where it was."""
+    env = new_env(shell.env, HOSTILE[1])
+    shell.ok(shell.line("workon", "--no-cd", HOSTILE[1]))
+    shell.cd(tmp_path)
+    for missing in ("no-such-dir", "pyvenv.cfg"):
+        r = shell.call("cdvirtualenv", missing)
+        assert r.status != 0 and r.stdout == "", r
+        assert r.stderr.splitlines() == [f"envwrap: cdvirtualenv: {env / missing} is not a directory"], r
+        assert shell.pwd() == str(tmp_path)
+    shell.ok(shell.line("cdvirtualenv", "bin"))
+    assert shell.pwd() == str(env / "bin")
+    shell.ok("deactivate")
+    no_canary(tmp_path)
+
+
 # ----------------------------------------------------------------- every env at once
 
 
