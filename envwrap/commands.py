@@ -437,6 +437,21 @@ def cdvirtualenv(shell: str, args: list[str]) -> Plan:
     return plan
 
 
+def deactivate(shell: str, args: list[str]) -> Plan:
+    """Only ``deactivate --help``: the shell deactivates by itself (no process)
+    and asks the backend for nothing else."""
+    from envwrap.argparsing import Parser
+
+    parser = Parser(prog="deactivate", description=(
+        "Leave the active environment: run the predeactivate hooks (the environment's, "
+        "the global one, the project's), restore PATH, the prompt and the variables "
+        "workon set, run the postdeactivate hooks, and remove the environment if "
+        "mktmpenv made it."))
+    parser.parse_args(args)
+    raise UserError("deactivate: the shell does this itself; with an environment active, "
+                    "run deactivate", 2)
+
+
 COMMANDS = {
     "workon": workon,
     "mkvirtualenv": mkvirtualenv,
@@ -446,5 +461,6 @@ COMMANDS = {
     "cdsitepackages": cdsitepackages,
     "cdproject": cdproject,
     "cdvirtualenv": cdvirtualenv,
+    "deactivate": deactivate,
     "auto": auto,
 }

@@ -170,7 +170,11 @@ __envwrap_activated() {
     __envwrap_hook_dir="$2"
     __envwrap_project="$3"
     __envwrap_venv_bin="$4"
-    deactivate() { __envwrap_deactivate "$@"; }
+    # deactivate --help prints help and changes nothing, as every command does.
+    deactivate() {
+        case ${1-} in -h | --help) __envwrap_run deactivate --help; \return ;; esac
+        __envwrap_deactivate "$@"
+    }
 }
 
 # The env's own variables (envwrap vars), from the workon code: KEY VALUE pairs.
@@ -348,24 +352,59 @@ cdvirtualenv() {
         \builtin printf 'envwrap: cdvirtualenv: no environment is active; run workon first\n' >&2
         \return 1
     fi
+    if [[ ! -d $VIRTUAL_ENV${1:+/$1} ]]; then  # envwrap's one line, not cd's
+        \builtin printf 'envwrap: cdvirtualenv: %s is not a directory\n' "$VIRTUAL_ENV${1:+/$1}" >&2
+        \return 1
+    fi
     \builtin cd -- "$VIRTUAL_ENV${1:+/$1}" || \return
 }
 
 # ----------------------------------------------------------------- completion
 # No Python per TAB: names come from the same glob as lsvirtualenv -b.
 
+# The word typed so far ($1) as the shell will read it, into __envwrap_cur: a
+# backslash escapes the next character, '...' is literal, and inside "..." a
+# backslash escapes only $ ` " \. A quote still open at the end goes into
+# __envwrap_q, and what the word says before that quote into __envwrap_pre (the
+# caller's locals). A loop per character, only for a word that has quoting.
+__envwrap_dequote() {
+    local __envwrap_w=$1 __envwrap_i=0 __envwrap_c __envwrap_n
+    __envwrap_cur='' __envwrap_q='' __envwrap_pre=''
+    while [[ $__envwrap_i -lt ${#__envwrap_w} ]]; do
+        __envwrap_c=${__envwrap_w:__envwrap_i:1}
+        __envwrap_i=$((__envwrap_i + 1))
+        if [[ $__envwrap_q == "'" ]]; then
+            if [[ $__envwrap_c == "'" ]]; then __envwrap_q=''; else __envwrap_cur+=$__envwrap_c; fi
+        elif [[ $__envwrap_c == "\\" ]]; then
+            __envwrap_n=${__envwrap_w:__envwrap_i:1}
+            if [[ -z $__envwrap_q || $__envwrap_n == [\$\`\"\\] ]]; then
+                __envwrap_cur+=$__envwrap_n  # (a backslash at the end escapes nothing yet)
+                __envwrap_i=$((__envwrap_i + 1))
+            else
+                __envwrap_cur+=$__envwrap_c
+            fi
+        elif [[ $__envwrap_c == '"' ]]; then
+            if [[ -n $__envwrap_q ]]; then __envwrap_q=''; else __envwrap_q='"' __envwrap_pre=$__envwrap_cur; fi
+        elif [[ $__envwrap_c == "'" && -z $__envwrap_q ]]; then
+            __envwrap_q="'" __envwrap_pre=$__envwrap_cur
+        else
+            __envwrap_cur+=$__envwrap_c
+        fi
+    done
+    \return 0
+}
+
 __envwrap_complete_names() {
-    local __envwrap_cur="${COMP_WORDS[COMP_CWORD]-}" __envwrap_n __envwrap_quoted=
-    # Undo the quoting typed so far: an opening quote, or backslash escapes.
-    case "$__envwrap_cur" in
-        \'*) __envwrap_cur="${__envwrap_cur#\'}"; __envwrap_quoted=1 ;;
-        \"*) __envwrap_cur="${__envwrap_cur#\"}"; __envwrap_quoted=1 ;;
-        *\\*) __envwrap_cur="${__envwrap_cur//\\/}" ;;
+    local __envwrap_cur="${COMP_WORDS[COMP_CWORD]-}" __envwrap_n __envwrap_q='' __envwrap_pre=''
+    # Undo the quoting typed so far (quotes, backslash escapes).
+    case $__envwrap_cur in
+        *[\\\'\"]*) __envwrap_dequote "$__envwrap_cur" ;;
     esac
     __envwrap_scan "$__envwrap_cur"
-    if [ -n "$__envwrap_quoted" ]; then
-        # Inside an opened quote readline quotes as it does for file names.
-        COMPREPLY=("${__envwrap_found[@]}")
+    if [ -n "$__envwrap_q" ]; then
+        # Inside an open quote readline replaces what follows the quote, and
+        # quotes the replies as it does file names.
+        COMPREPLY=("${__envwrap_found[@]#"$__envwrap_pre"}")
         \builtin compopt -o filenames 2>/dev/null
         \return 0
     fi

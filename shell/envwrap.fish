@@ -207,6 +207,11 @@ function __envwrap_activated --description 'Wrap the deactivate function of an e
     __envwrap_vfevent will_activate
     set -g __envwrap_vf_activated 1
     function deactivate --description 'Leave the environment, running its deactivate hooks'
+        # --help prints help and changes nothing, as every command does.
+        if contains -- "$argv[1]" -h --help
+            __envwrap_run deactivate --help
+            return
+        end
         __envwrap_deactivate $argv
     end
 end
@@ -472,11 +477,16 @@ function cdvirtualenv --description "cd to the active environment's directory"
         echo 'envwrap: cdvirtualenv: no environment is active; run workon first' >&2
         return 1
     end
+    set -l target "$VIRTUAL_ENV"
     if test -n "$argv[1]"
-        cd -- "$VIRTUAL_ENV/$argv[1]"
-    else
-        cd -- "$VIRTUAL_ENV"
+        set target "$VIRTUAL_ENV/$argv[1]"
     end
+    # envwrap's one line, not cd's (which fish follows with a trace)
+    if not test -d "$target"
+        printf 'envwrap: cdvirtualenv: %s is not a directory\n' "$target" >&2
+        return 1
+    end
+    cd -- "$target"
 end
 
 # ----------------------------------------------------------------- virtualfish

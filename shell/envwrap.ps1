@@ -223,7 +223,13 @@ function global:__envwrap_home_ok {
         return $true
     } else {
         $quoted = "'" + $h.Replace("'", "''") + "'"
-        __envwrap_say 1 "WORKON_HOME $h does not exist (create it with mkdir -p $quoted)"
+        # Windows PowerShell's mkdir (New-Item) makes the parents itself and has
+        # no -p; elsewhere mkdir is the system's.
+        $mkdir = 'mkdir -p'
+        if ([IO.Path]::DirectorySeparatorChar -eq [char]92) {
+            $mkdir = 'mkdir'
+        }
+        __envwrap_say 1 "WORKON_HOME $h does not exist (create it with $mkdir $quoted)"
     }
     $global:LASTEXITCODE = 1
     return $false
@@ -280,6 +286,12 @@ function global:__envwrap_activate {
     $global:__envwrap_bin = $BinDir
     function global:deactivate {
         param([switch]$NonDestructive)
+        # --help prints help and changes nothing, as every command does.
+        $words = @($args)
+        if (__envwrap_wants_help $words) {
+            __envwrap_run deactivate --help
+            return
+        }
         __envwrap_deactivate -NonDestructive:$NonDestructive
     }
 }
@@ -548,11 +560,19 @@ function global:allvirtualenv {
 }
 # END generated: commands
 
+# Advanced, so that TAB completes a name at every position: the names are one
+# parameter that takes every argument. An advanced function refuses a parameter
+# it does not declare: -h is declared (-Help), and passed on as --help.
 function global:rmvirtualenv {
-    param([string]$EnvName)
-    $argv = @($args)
-    if ($PSBoundParameters.ContainsKey('EnvName')) {
-        $argv = @($EnvName) + $argv
+    [CmdletBinding()]
+    param([Parameter(Position = 0, ValueFromRemainingArguments = $true)][string[]]$EnvName,
+        [Alias('h')][switch]$Help)
+    $argv = @()
+    if ($Help) {
+        $argv = @('--help')
+    }
+    if ($null -ne $EnvName) {
+        $argv = $argv + @($EnvName)
     }
     $h = __envwrap_workon_home
     $left = $null
@@ -617,6 +637,11 @@ function global:cdvirtualenv {
     $target = $venv
     if ($SubDir) {
         $target = [IO.Path]::Combine($venv, $SubDir)
+    }
+    # envwrap's one line, not PowerShell's error record.
+    if (-not [IO.Directory]::Exists($target)) {
+        __envwrap_say 1 "cdvirtualenv: $target is not a directory"
+        return
     }
     Set-Location -LiteralPath $target
 }

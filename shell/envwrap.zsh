@@ -161,7 +161,11 @@ __envwrap_activated() {
     fi
     functions[__envwrap_venv_deactivate]=${functions[deactivate]}
     typeset -g __envwrap_venv="$1" __envwrap_hook_dir="$2" __envwrap_project="$3" __envwrap_venv_bin="$4"
-    deactivate() { __envwrap_deactivate "$@"; }
+    # deactivate --help prints help and changes nothing, as every command does.
+    deactivate() {
+        case ${1-} in (-h | --help) __envwrap_run deactivate --help; \return ;; esac
+        __envwrap_deactivate "$@"
+    }
 }
 
 # The env's own variables (envwrap vars), from the workon code: KEY VALUE pairs.
@@ -235,7 +239,9 @@ __envwrap_deactivate() {
     if [[ ${1-} == nondestructive ]]; then
         \return $__envwrap_st
     fi
-    \builtin unfunction deactivate __envwrap_venv_deactivate 2>/dev/null
+    # The env's own deactivate has already removed itself: unfunction fails for
+    # it, and under errexit or err_return that status must not end the shell.
+    \builtin unfunction deactivate __envwrap_venv_deactivate 2>/dev/null || :
     \builtin unset __envwrap_venv __envwrap_hook_dir __envwrap_project __envwrap_venv_bin
     typeset -g VIRTUALENVWRAPPER_LAST_VIRTUAL_ENV="$__envwrap_env"
     typeset -g VIRTUALENVWRAPPER_LAST_VIRTUALENV="$__envwrap_env"
@@ -343,6 +349,10 @@ cdvirtualenv() {
     __envwrap_home_ok || \return
     if [[ -z ${VIRTUAL_ENV-} ]]; then
         \builtin print -ru2 -- "envwrap: cdvirtualenv: no environment is active; run workon first"
+        \return 1
+    fi
+    if [[ ! -d $VIRTUAL_ENV${1:+/$1} ]]; then  # envwrap's one line, not cd's
+        \builtin print -ru2 -- "envwrap: cdvirtualenv: $VIRTUAL_ENV${1:+/$1} is not a directory"
         \return 1
     fi
     \builtin cd -- "$VIRTUAL_ENV${1:+/$1}"

@@ -603,10 +603,43 @@ $env:WORKON_HOME = $home_was
 """
 
 
+RM_CD_HOME_BODY = r"""
+function global:Tab {
+    param([string]$Line)
+    $result = TabExpansion2 -inputScript $Line -cursorColumn $Line.Length
+    @($result.CompletionMatches | ForEach-Object { $_.CompletionText })
+}
+Out tab0 (Tab 'rmvirtualenv it')
+Out tab1 (Tab 'rmvirtualenv plain it')
+Out tab2 (Tab 'rmvirtualenv plain plain it')
+Out help (rmvirtualenv -h | Select-Object -First 1) (rmvirtualenv --help | Select-Object -First 1)
+mkvirtualenv --without-pip x
+deactivate
+mkvirtualenv --without-pip y
+deactivate
+rmvirtualenv x y
+Out rm $LASTEXITCODE
+mkvirtualenv --without-pip z
+Set-Location -LiteralPath $env:T_DIR
+$global:LASTEXITCODE = 0
+cdvirtualenv no-such-dir 2> "$env:T_DIR/cd-err"
+Out cd $LASTEXITCODE (Get-Location).Path
+deactivate
+"""
+
+HOME_HINT_BODY = r"""
+$env:WORKON_HOME = $env:T_MISSING
+$global:LASTEXITCODE = 0
+workon 2> "$env:T_DIR/home-err"
+Out home $LASTEXITCODE
+"""
+
+
 def test_pwsh_test_bodies_parse(parser):
     """The real-pwsh scripts below are PowerShell that parses, even where pwsh
     cannot run them."""
-    for body in (PS_PRELUDE, _redirect_body(), ALLVIRTUALENV_BODY, DEACTIVATE_BODY):
+    for body in (PS_PRELUDE, _redirect_body(), ALLVIRTUALENV_BODY, DEACTIVATE_BODY, RM_CD_HOME_BODY,
+                 HOME_HINT_BODY):
         parse(parser, body)
 
 
@@ -671,3 +704,70 @@ def test_pwsh_driver_code_parses(parser):
                      d.append_line(f"/l/{value}", value, "VIRTUALENVWRAPPER_LAST_VIRTUALENV"),
                      Shell.line(words, "mkvirtualenv", "--without-pip", value)):
             parse(parser, code + "\n")
+
+
+@needs_pwsh
+def test_pwsh_rmvirtualenv_tab_and_cdvirtualenv(ps_user, tmp_path):
+    """rmvirtualenv completes a name at every position (and still takes -h and
+    several names); cdvirtualenv to a missing directory says envwrap's one line
+    and stays."""
+    home = tmp_path / "envs"
+    for name in ("it's here", "plain"):
+        (home / name).mkdir(parents=True)
+        (home / name / "pyvenv.cfg").write_text("")
+    records, proc = run_pwsh(ps_user, tmp_path, RM_CD_HOME_BODY, {"T_DIR": str(tmp_path)})
+    assert proc.returncode == 0, proc.stderr.decode()
+    for i in range(3):
+        assert records[f"tab{i}"] == ["'it''s here'"], i
+    assert [line.split()[:2] for line in records["help"]] == [["usage:", "rmvirtualenv"]] * 2
+    assert records["rm"] == ["0"] and not (home / "x").exists() and not (home / "y").exists()
+    assert records["cd"] == ["1", str(tmp_path)]
+    assert (tmp_path / "cd-err").read_text(encoding="utf-8-sig").splitlines() == [
+        f"envwrap: cdvirtualenv: {home / 'z' / 'no-such-dir'} is not a directory"]
+
+
+@needs_pwsh
+def test_pwsh_missing_home_hint_is_a_mkdir_this_powershell_takes(ps_user, tmp_path):
+    missing = tmp_path / "no such home"
+    records, proc = run_pwsh(ps_user, tmp_path, HOME_HINT_BODY, {"T_DIR": str(tmp_path), "T_MISSING": str(missing)})
+    assert proc.returncode == 0, proc.stderr.decode()
+    assert records["home"] == ["1"]
+    mkdir = "mkdir" if os.name == "nt" else "mkdir -p"
+    assert (tmp_path / "home-err").read_text(encoding="utf-8-sig").splitlines() == [
+        f"envwrap: WORKON_HOME {missing} does not exist (create it with {mkdir} '{missing}')"]
+
+
+def _hook_function(parser, name: str) -> str:
+    tree, data = parse(parser, PS_HOOK.read_text(encoding="utf-8"))
+    node = _functions(tree, data)[name]
+    return text(data, node)
+
+
+def test_missing_home_hint_is_a_mkdir_windows_powershell_takes(parser):
+    """Windows PowerShell's mkdir (New-Item) has no -p and makes the parents
+    itself: the hint says `mkdir 'path'` there, as the Python side says
+    `mkdir "path"` on Windows; `mkdir -p` where mkdir is the system's."""
+    body = _hook_function(parser, "__envwrap_home_ok")
+    assert "mkdir -p $quoted" not in body
+    assert "create it with $mkdir $quoted" in body
+    assert "if ([IO.Path]::DirectorySeparatorChar -eq [char]92) {\n            $mkdir = 'mkdir'\n" in body
+    assert "$mkdir = 'mkdir -p'" in body
+
+
+def test_rmvirtualenv_declares_every_argument_as_a_name(parser):
+    """TAB completes the parameter an argument binds to: rmvirtualenv's names are
+    one parameter taking every argument, so that the second and later names
+    complete too (a plain function's $args completes nothing); -h is declared,
+    because an advanced function refuses what it does not declare."""
+    body = _hook_function(parser, "rmvirtualenv")
+    assert "[CmdletBinding()]" in body
+    assert "param([Parameter(Position = 0, ValueFromRemainingArguments = $true)][string[]]$EnvName," in body
+    assert "[Alias('h')][switch]$Help" in body and "$argv = @('--help')" in body
+    assert "$args" not in body
+
+
+def test_cdvirtualenv_checks_the_directory_before_set_location(parser):
+    body = _hook_function(parser, "cdvirtualenv")
+    check = body.index("if (-not [IO.Directory]::Exists($target)) {")
+    assert body.index('__envwrap_say 1 "cdvirtualenv: $target is not a directory"') > check
+    assert body.index("Set-Location -LiteralPath $target") > check

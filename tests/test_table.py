@@ -146,10 +146,12 @@ def test_fish_registers_the_table_completions(user):
 def test_powershell_registers_the_table_completions():
     text = (_gen.SHELL_DIR / "envwrap.ps1").read_text(encoding="utf-8")
     # Which commands declare the parameter that TAB completes, and for which the
-    # completer is registered.
+    # completer is registered (rmvirtualenv's takes every argument: an array).
     declared = {}
-    for name, parameter in re.findall(r"^function global:(\w+) \{\n(?:    Set-StrictMode -Off\n)?"
-                                      r"    param\(\[string\]\$(\w+)", text, re.M):
+    for name, parameter in re.findall(r"^function global:(\w+) \{\n"
+                                      r"(?:    Set-StrictMode -Off\n|    \[CmdletBinding\(\)\]\n)?"
+                                      r"    param\((?:\[Parameter\([^)]*\)\])?\[string(?:\[\])?\]\$(\w+)",
+                                      text, re.M):
         if not name.startswith("_"):
             declared[name] = parameter
     registered = {}
@@ -198,8 +200,10 @@ def test_the_cli_follows_the_table():
             assert cli.COMMAND_VERBS.get(c.name, c.name) == c.verb and c.verb in cli.VERBS, c.name
         if c.kind in (t.EVAL, t.SHELL):  # SHELL: the backend answers its --help
             assert c.verb == c.name and c.verb in commands.COMMANDS, c.name
-    # Every `envwrap sh` command but the auto-activation hook's is a user command.
-    assert set(commands.COMMANDS) - {"auto"} == {c.verb for c in t.COMMANDS if c.kind in (t.EVAL, t.SHELL)}
+    # Every `envwrap sh` command but the auto-activation hook's is a user command
+    # (and deactivate, which activation defines: the backend answers its --help).
+    user_commands = {c.verb for c in t.COMMANDS if c.kind in (t.EVAL, t.SHELL)}
+    assert set(commands.COMMANDS) - {"auto", "deactivate"} == user_commands
     assert t.NAMES_VERBS <= t.NAME_VERBS <= set(t.PUBLIC_VERBS)
 
 
