@@ -104,6 +104,9 @@ def create(name: str, opts: creators.CreateOptions, tmp: bool = False, prepare=N
             prepare(staged)
         _pre_creation_hooks(staged, root, [("premkvirtualenv", name)])
         (swap or staging.publish)(staged, final)
+    from envwrap import pythons
+
+    pythons.after_creation(searched=opts.python is not None)  # what TAB offers after -p
     return os.fspath(final)
 
 

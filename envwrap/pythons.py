@@ -206,13 +206,66 @@ def on_path() -> list[Found]:
     return found
 
 
-def everything() -> list[Found]:
+def everything(launcher: bool = True) -> list[Found]:
     """Every interpreter found, each once: one on PATH that is also pyenv's,
     uv's or the launcher's (an active env's, resolved to its base) is listed
-    under that source, with its full version."""
-    installs = pyenv() + uv() + py_launcher()
+    under that source, with its full version. Without ``launcher``, no
+    ``py -0p``: no process at all."""
+    installs = pyenv() + uv() + (py_launcher() if launcher else [])
     known = {os.path.realpath(f.path) for f in installs}
     return [f for f in on_path() if os.path.realpath(f.path) not in known] + installs
+
+
+# What TAB offers after -p (mkvirtualenv, mktmpenv, mkproject): the versions last
+# found, one a line, in WORKON_HOME/.envwrap/pythons; the shells read it with no
+# process. `envwrap pythons` rewrites it, and so does every new environment made
+# with -p (or while there is none yet): see after_creation. Only when it changes.
+CACHE_NAME = "pythons"
+
+
+def after_creation(searched: bool) -> None:
+    """An environment was made (``searched``: with -p): bring the TAB cache up to
+    date. Without -p, only when there is none (a stat, no search)."""
+    from envwrap import home
+
+    if not searched and os.path.exists(os.path.join(home.state_dir(home.workon_home()), CACHE_NAME)):
+        return
+    remember(everything(launcher=searched))
+
+
+def tab_versions(found: list[Found]) -> list[str]:
+    """The -p values of ``found``: each X.Y, and the X.Y.Z of an install (an
+    X.Y.Z on PATH is not one -p finds there: only the name pythonX.Y is)."""
+    versions = {".".join(f.version.split(".")[:2]) for f in found}
+    versions |= {f.version for f in found if f.source != "PATH"}
+    return sorted(versions, key=lambda v: tuple(int(p) for p in v.split(".")))
+
+
+def remember(found: list[Found]) -> None:
+    from envwrap import home
+
+    root = home.workon_home()
+    if not os.path.isdir(root):
+        return  # never creates WORKON_HOME
+    path = os.path.join(home.state_dir(root), CACHE_NAME)
+    text = "".join(v + "\n" for v in tab_versions(found))
+    try:
+        with open(path, encoding="utf-8") as fh:
+            if fh.read() == text:
+                return
+    except (OSError, UnicodeError):
+        pass
+    tmp = f"{path}.{os.getpid()}.tmp"
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(tmp, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except OSError:  # a cache: TAB offers less, nothing else changes
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
 
 
 def matches(found: Found, spec: str) -> bool:
@@ -281,7 +334,9 @@ def run(args: list[str]) -> int:
                     description="List the Python interpreters that -p VERSION can find: on PATH "
                                 "(pythonX.Y), pyenv's, uv's, and the py launcher's on Windows.")
     parser.parse_args(args)
-    for found in sorted(everything(), key=Found.key):
+    everyone = everything()
+    remember(everyone)
+    for found in sorted(everyone, key=Found.key):
         version = found.version
         if found.source == "PATH":  # the name says X.Y; ask it for the rest
             version = _full_version(found) or f"{version} (does not run)"

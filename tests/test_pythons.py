@@ -215,3 +215,120 @@ def test_upgrade_and_import_with_an_env_active_stand_on_the_base_interpreter(use
     for name in ("other", "imported"):
         assert read_cfg(home / name / "pyvenv.cfg")["home"] == str(Path(exe).parent), name
         assert runs_as(home / name) == [version, str(home / name)], name
+
+
+# ----------------------------------------------------------------- TAB after -p
+
+
+def versions_world(user: dict, tmp_path: Path, *versions: str) -> dict:
+    """A user whose only interpreters are pyenv installs of ``versions`` (the
+    directory names say the versions; each holds a link to a real interpreter)."""
+    import sys
+
+    root = tmp_path / "fake pyenv"
+    for version in versions:
+        bindir = root / "versions" / version / "bin"
+        bindir.mkdir(parents=True)
+        (bindir / f"python{version.rsplit('.', 1)[0]}").symlink_to(os.path.realpath(sys.executable))
+    empty = tmp_path / "empty bin"
+    empty.mkdir(exist_ok=True)
+    return dict(user, PYENV_ROOT=str(root), PATH=str(empty), UV_PYTHON_INSTALL_DIR=str(tmp_path / "no uv"))
+
+
+def cached(user: dict) -> list[str]:
+    return (Path(user["WORKON_HOME"]) / ".envwrap" / "pythons").read_text().splitlines()
+
+
+def test_the_backend_keeps_the_versions_tab_offers(user, tmp_path):
+    """`envwrap pythons` writes the versions -p takes (each X.Y, and an install's
+    X.Y.Z); a new env made with -p brings them up to date, one made without -p
+    writes them only when there are none; a failing -p changes nothing."""
+    env = versions_world(user, tmp_path, "3.9.77", "3.10.77")
+    home = Path(env["WORKON_HOME"])
+    r = cli(env, "new", "--without-pip", "-p", "3.99", "x")
+    assert r.returncode == 1 and not (home / ".envwrap" / "pythons").exists(), r
+    cli(env, "pythons", check=True)
+    assert cached(env) == ["3.9", "3.9.77", "3.10", "3.10.77"]
+    (Path(env["PYENV_ROOT"]) / "versions" / "3.10.77").rename(Path(env["PYENV_ROOT"]) / "versions" / "3.10.78")
+    cli(env, "new", "--without-pip", "plain", check=True)  # no -p: no search, the list stays
+    assert cached(env) == ["3.9", "3.9.77", "3.10", "3.10.77"]
+    cli(env, "new", "--without-pip", "--creator", "venv", "-p", "3.9", "with p", check=True)
+    assert cached(env) == ["3.9", "3.9.77", "3.10", "3.10.78"]
+    (home / ".envwrap" / "pythons").unlink()
+    cli(env, "new", "--without-pip", "second", check=True)  # none yet: written
+    assert cached(env) == ["3.9", "3.9.77", "3.10", "3.10.78"]
+
+
+TAB_LINES = [("mkvirtualenv", "-p", "3.1"), ("mktmpenv", "--python", "3.1"), ("mkproject", "-p", "3.1"),
+             ("mkvirtualenv", "--python", ""), ("mkvirtualenv", "somename", "3.1")]
+
+
+def _tab_code(kind: str, words: tuple[str, ...]) -> str:
+    """Code printing, one per line, what TAB offers for the last of ``words``."""
+    quoted = " ".join(q(w) for w in words)
+    if kind == "bash":
+        return (f"COMP_WORDS=({quoted}); COMP_CWORD={len(words) - 1}; COMPREPLY=(); "
+                f"__envwrap_complete_python {q(words[0])} {q(words[-1])} {q(words[-2])}; "
+                "[ ${#COMPREPLY[@]} -eq 0 ] || printf '%s\\n' \"${COMPREPLY[@]}\"")
+    if kind == "zsh":
+        # Outside a widget compadd cannot run: a stand-in prints what would be
+        # offered, filtered by the typed word as compsys would; _default (the
+        # files zsh would offer) prints a marker.
+        return (f"() {{ local -a words=({quoted}); local CURRENT={len(words)} PREFIX={q(words[-1])}; "
+                "compadd() { local __t_a __t_n=1; [[ $1 == -a ]] && for __t_a in \"${(@P)2}\"; do "
+                "[[ $__t_a == ${(b)PREFIX}* ]] && { print -r -- \"$__t_a\"; __t_n=0; }; done; return $__t_n; }; "
+                "_default() { print -r -- '(default)'; }; "
+                "__envwrap_complete_python; unfunction compadd _default }")
+    return f"complete -C {q(' '.join(words))}"  # the words need no quoting
+
+
+@pytest.mark.parametrize("kind", ["bash", "zsh", "fish"])
+def test_tab_after_p_offers_the_versions_found_and_starts_no_process(kind, user, tmp_path):
+    """mkvirtualenv, mktmpenv and mkproject: after -p/--python TAB offers the
+    versions the backend found, read from its file with no process; after
+    anything else, the shell's own completion (file names) as before."""
+    from shells import requires
+
+    requires(kind)
+    env = versions_world(user, tmp_path, "3.9.77", "3.10.77")
+    cli(env, "pythons", check=True)
+    log = tmp_path / "starts.log"
+    fakebin = tmp_path / "fakebin"
+    for exe in ("python", "python3", "envwrap"):
+        write_script(fakebin / exe, f'#!/bin/sh\necho "{exe} $*" >> {q(str(log))}\n')
+    work = tmp_path / "work"
+    work.mkdir()
+    shell = Shell(kind, user, cwd=work)
+    try:
+        assert shell.load(ENVWRAP).status == 0
+        if kind == "fish":
+            shell.ok(f"set -g __envwrap_exe {shell.q(str(fakebin / 'envwrap'))}; "
+                     f"set -gx PATH {shell.q(str(fakebin))} $PATH")
+        else:
+            shell.ok(f"__envwrap_exe=({q(str(fakebin / 'envwrap'))}); PATH={q(str(fakebin))}:$PATH")
+        offered = {words: shell.ok(_tab_code(kind, words)).lines for words in TAB_LINES}
+    finally:
+        shell.close()
+    assert not log.exists(), f"TAB started processes: {log.read_text()}"
+    for words in TAB_LINES[:3]:
+        assert offered[words] == ["3.10", "3.10.77"], (words, offered[words])
+    assert offered[TAB_LINES[3]] == ["3.9", "3.9.77", "3.10", "3.10.77"]
+    assert offered[TAB_LINES[4]] == {"bash": [], "zsh": ["(default)"], "fish": []}[kind]
+
+
+def test_powershell_registers_the_p_completer_for_the_table_commands():
+    """PowerShell (run where pwsh is: test_powershell.py): a native completer,
+    since the commands declare no parameter, for every command of the table's
+    PYTHON kind, calling the hand-written reader of the versions file."""
+    import re
+
+    from envwrap import _gen
+    from envwrap import commandtable as t
+
+    text = (_gen.SHELL_DIR / "envwrap.ps1").read_text(encoding="utf-8")
+    found = re.findall(r"^Register-ArgumentCompleter -Native -CommandName @\(([^)]*)\) -ScriptBlock \{\n"
+                       r"    param\(\$wordToComplete, \$commandAst, \$cursorPosition\)\n"
+                       r"    __envwrap_complete_python \$wordToComplete \$commandAst \$cursorPosition\n\}", text, re.M)
+    assert [re.findall(r"'(\w+)'", names) for names in found] == [
+        [c.name for c in t.COMMANDS if c.completes == t.PYTHON]]
+    assert len(re.findall(r"^function global:__envwrap_complete_python \{$", text, re.M)) == 1
