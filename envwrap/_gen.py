@@ -223,8 +223,9 @@ def ps_completion(shell: str = "powershell") -> str:
         _ps_register("EnvName", names, "__envwrap_complete_names $wordToComplete"),
         _ps_register("SubDir", _with(t.SUBDIRS), "__envwrap_complete_subdirs $wordToComplete"),
         _ps_register("SubDir", _with(t.SITE_SUBDIRS), "__envwrap_complete_subdirs $wordToComplete -Site"),
-        # -p VERSION: the functions declare no parameter (one would take their first
-        # argument), so the completer is a native one, which sees the whole line.
+        # -p VERSION: these functions declare no parameter (PowerShell would bind a
+        # declared one to their first argument), so the completer is a native one,
+        # which sees the whole line.
         f"Register-ArgumentCompleter -Native -CommandName {_ps_list(_with(t.PYTHON))} -ScriptBlock {{\n"
         "    param($wordToComplete, $commandAst, $cursorPosition)\n"
         "    __envwrap_complete_python $wordToComplete $commandAst $cursorPosition\n"

@@ -156,9 +156,18 @@ def _shims_dir() -> str:
     return os.path.normpath(os.path.join(_pyenv_root(), "shims"))
 
 
+_SHIM_TARGETS: dict[str, str | None] = {}
+
+
 def _shim_target(shim: str) -> str | None:
     """The interpreter a pyenv shim runs now, or None when it runs none (the
-    version it names is not the one pyenv has selected)."""
+    version it names is not the one pyenv has selected). Asked once per process."""
+    if shim not in _SHIM_TARGETS:
+        _SHIM_TARGETS[shim] = _ask_shim(shim)
+    return _SHIM_TARGETS[shim]
+
+
+def _ask_shim(shim: str) -> str | None:
     import subprocess
 
     try:
