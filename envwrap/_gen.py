@@ -70,6 +70,7 @@ POSIX_COMPLETERS = {
     t.SUBDIRS: "__envwrap_complete_subdirs",
     t.SITE_SUBDIRS: "__envwrap_complete_subdirs",
     t.VERBS: "__envwrap_complete_envwrap",
+    t.PYTHON: "__envwrap_complete_python",
 }
 
 
@@ -98,8 +99,10 @@ def bash_completion(shell: str = "bash") -> str:
         *_posix_verb_lists(),
     ]
     for function, names in _posix_registrations():
-        # bash-only: a name first, then readline's own file names.
-        default = "-o default " if function == POSIX_COMPLETERS[t.NAME_THEN_FILES] else ""
+        # bash-only: readline's own file names where the function offers nothing
+        # (after a name; anywhere but after -p).
+        default = "-o default " if function in (POSIX_COMPLETERS[t.NAME_THEN_FILES],
+                                                POSIX_COMPLETERS[t.PYTHON]) else ""
         lines.append(f"\\builtin complete {default}-F {function} {' '.join(names)}")
     return "\n".join(lines)
 
@@ -148,6 +151,7 @@ FISH_COMPLETERS = {
     t.VERBS: ["-f -n __fish_use_subcommand -a \"$__envwrap_verbs\"",
               "-f -n __envwrap_wants_name -a '(__envwrap_names)'"],
     t.COMMAND: ["-x -a '(__fish_complete_subcommand)'"],
+    t.PYTHON: ["-s p -l python -r -a '(__envwrap_python_versions)'"],
     t.NOTHING: [],
 }
 
@@ -219,6 +223,13 @@ def ps_completion(shell: str = "powershell") -> str:
         _ps_register("EnvName", names, "__envwrap_complete_names $wordToComplete"),
         _ps_register("SubDir", _with(t.SUBDIRS), "__envwrap_complete_subdirs $wordToComplete"),
         _ps_register("SubDir", _with(t.SITE_SUBDIRS), "__envwrap_complete_subdirs $wordToComplete -Site"),
+        # -p VERSION: these functions declare no parameter (PowerShell would bind a
+        # declared one to their first argument), so the completer is a native one,
+        # which sees the whole line.
+        f"Register-ArgumentCompleter -Native -CommandName {_ps_list(_with(t.PYTHON))} -ScriptBlock {{\n"
+        "    param($wordToComplete, $commandAst, $cursorPosition)\n"
+        "    __envwrap_complete_python $wordToComplete $commandAst $cursorPosition\n"
+        "}",
         "# envwrap VERB NAME: the public verbs (envwrap --help), then names where the verb\n"
         "# takes one (first argument; every argument for rm and upgrade).\n"
         f"$global:__envwrap_verbs = {_ps_list(t.PUBLIC_VERBS)}\n"

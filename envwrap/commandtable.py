@@ -26,6 +26,7 @@ SUBDIRS = "subdirs"             # directories inside the active env
 SITE_SUBDIRS = "site-subdirs"   # directories inside the active env's site-packages
 VERBS = "verbs"                 # envwrap's public verbs, then names where the verb takes one
 COMMAND = "command"             # a program and its arguments (fish; elsewhere the shell's default)
+PYTHON = "python"               # after -p/--python the versions `envwrap pythons` found; else the default
 NOTHING = ""                    # no registration: the shell's default (options, files)
 
 
@@ -55,12 +56,12 @@ class Command:
 COMMANDS = (
     Command("workon", "workon", EVAL, NAMES, "Activate an environment; with no name, list them",
             takes_name=True, custom="with no argument it lists the names in the shell, no process"),
-    Command("mkvirtualenv", "mkvirtualenv", EVAL, NOTHING,
+    Command("mkvirtualenv", "mkvirtualenv", EVAL, PYTHON,
             "Create an environment in WORKON_HOME and activate it"),
-    Command("mktmpenv", "mktmpenv", EVAL, NOTHING, "Create a temporary environment, removed when deactivated"),
+    Command("mktmpenv", "mktmpenv", EVAL, PYTHON, "Create a temporary environment, removed when deactivated"),
     Command("cpvirtualenv", "cpvirtualenv", EVAL, NAMES, "Copy an environment and activate the copy",
             takes_name=True),
-    Command("mkproject", "mkproject", EVAL, NOTHING,
+    Command("mkproject", "mkproject", EVAL, PYTHON,
             "Create a project directory in PROJECT_HOME and its environment"),
     Command("cdsitepackages", "cdsitepackages", EVAL, SITE_SUBDIRS, "cd to the active environment's site-packages"),
     Command("cdproject", "cdproject", EVAL, NOTHING, "cd to the active environment's project directory"),

@@ -104,6 +104,9 @@ def create(name: str, opts: creators.CreateOptions, tmp: bool = False, prepare=N
             prepare(staged)
         _pre_creation_hooks(staged, root, [("premkvirtualenv", name)])
         (swap or staging.publish)(staged, final)
+    from envwrap import pythons
+
+    pythons.after_creation(searched=opts.python is not None)  # what TAB offers after -p
     return os.fspath(final)
 
 
@@ -214,7 +217,7 @@ def repair(name: str, python: str | None) -> str:
     if made_with is None and not layout.windows:
         found = layout.site_packages_by_version()
         made_with = next(iter(found)) if len(found) == 1 else None
-    spec = python or (f"python{made_with}" if made_with else None)
+    spec = python or made_with  # the version, found as -p X.Y and upgrade find it
     exe = creators.find_python(spec) if spec else creators.own_base_python()
     if made_with is not None:
         target = creators.python_version(exe)

@@ -461,6 +461,25 @@ __envwrap_complete_subdirs() {
     \return 0
 }
 
+# mkvirtualenv, mktmpenv, mkproject: after -p or --python, the Python versions
+# the backend last found (WORKON_HOME/.envwrap/pythons, one a line; read here,
+# no process). Registered with -o default: elsewhere, readline's file names.
+__envwrap_complete_python() {
+    COMPREPLY=()
+    [ "${COMP_CWORD-0}" -ge 2 ] || \return 0
+    case ${COMP_WORDS[COMP_CWORD-1]-} in
+        -p|--python) ;;
+        *) \return 0 ;;
+    esac
+    local __envwrap_h __envwrap_v __envwrap_cur="${COMP_WORDS[COMP_CWORD]-}"
+    __envwrap_workon_home
+    [ -n "$__envwrap_h" ] && [ -f "$__envwrap_h/.envwrap/pythons" ] || \return 0
+    while IFS= \builtin read -r __envwrap_v || [ -n "$__envwrap_v" ]; do
+        case $__envwrap_v in "$__envwrap_cur"*) COMPREPLY+=("$__envwrap_v") ;; esac
+    done <"$__envwrap_h/.envwrap/pythons"
+    \return 0
+}
+
 # envwrap VERB NAME: the verbs, then names (the lists are in the generated block below).
 __envwrap_complete_envwrap() {
     local __envwrap_v __envwrap_verb="${COMP_WORDS[1]-}"
@@ -491,6 +510,7 @@ __envwrap_verbs=(init demo ls path show run shell which vars gc new rm cp mv exp
 __envwrap_name_verbs=(path show run shell which vars rm cp mv export project sitepackages wipe repair upgrade)
 __envwrap_names_verbs=(rm upgrade)
 \builtin complete -F __envwrap_complete_names workon cpvirtualenv showvirtualenv lssitepackages toggleglobalsitepackages wipeenv rmvirtualenv
+\builtin complete -o default -F __envwrap_complete_python mkvirtualenv mktmpenv mkproject
 \builtin complete -F __envwrap_complete_subdirs cdsitepackages cdvirtualenv
 \builtin complete -o default -F __envwrap_complete_name_then_files setvirtualenvproject
 \builtin complete -F __envwrap_complete_first_name mvvirtualenv

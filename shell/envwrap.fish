@@ -180,6 +180,17 @@ function __envwrap_names --description 'Print the environment names (no Python)'
     return 0
 end
 
+# mkvirtualenv, mktmpenv, mkproject -p/--python: the Python versions the backend
+# last found (WORKON_HOME/.envwrap/pythons, one a line; read here, no process).
+function __envwrap_python_versions --description 'Print the Python versions envwrap last found (no Python)'
+    set -l h (__envwrap_workon_home)
+    test -n "$h" -a -f "$h/.envwrap/pythons"; or return 0
+    while read -l v
+        test -n "$v"; and printf '%s\n' $v
+    end <"$h/.envwrap/pythons"
+    return 0
+end
+
 function __envwrap_list --description 'Print the environment names, one per line'
     __envwrap_home_ok; or return
     __envwrap_names
@@ -798,7 +809,10 @@ function __envwrap_register_completions --description 'Register the TAB completi
         complete -c $cmd -e
     end
     complete -c workon -f -a '(__envwrap_names)'
+    complete -c mkvirtualenv -s p -l python -r -a '(__envwrap_python_versions)'
+    complete -c mktmpenv -s p -l python -r -a '(__envwrap_python_versions)'
     complete -c cpvirtualenv -f -a '(__envwrap_names)'
+    complete -c mkproject -s p -l python -r -a '(__envwrap_python_versions)'
     complete -c cdsitepackages -f -a '(__envwrap_complete_subdirs site)'
     complete -c showvirtualenv -f -a '(__envwrap_names)'
     complete -c lssitepackages -f -a '(__envwrap_names)'

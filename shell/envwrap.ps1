@@ -691,6 +691,44 @@ function global:__envwrap_complete_names {
     }
 }
 
+# mkvirtualenv, mktmpenv, mkproject: after -p or --python, the Python versions
+# the backend last found (WORKON_HOME\.envwrap\pythons, one a line; read here, no
+# process), quoted: unquoted, PowerShell would read 3.10 as the number 3.1.
+# Elsewhere nothing, and PowerShell completes file names.
+function global:__envwrap_complete_python {
+    param([string]$Typed, $CommandAst, $CursorPosition)
+    Set-StrictMode -Off
+    $before = @($CommandAst.CommandElements | Where-Object { $_.Extent.EndOffset -lt $CursorPosition })
+    if ($before.Count -lt 2) {
+        return
+    }
+    $option = $before[$before.Count - 1].Extent.Text
+    if ($option -cne '-p' -and $option -cne '--python') {
+        return
+    }
+    $h = __envwrap_workon_home
+    if (-not $h) {
+        return
+    }
+    $file = [IO.Path]::Combine([IO.Path]::Combine($h, '.envwrap'), 'pythons')
+    $versions = @()
+    try {
+        $versions = [IO.File]::ReadAllLines($file)
+    } catch {
+        return
+    }
+    $prefix = $Typed
+    if ($prefix.StartsWith([string][char]39) -or $prefix.StartsWith([string][char]34)) {
+        $prefix = $prefix.Substring(1)
+    }
+    foreach ($version in $versions) {
+        if ($version -and $version.StartsWith($prefix, [StringComparison]::Ordinal)) {
+            [System.Management.Automation.CompletionResult]::new(
+                "'" + $version + "'", $version, 'ParameterValue', $version)
+        }
+    }
+}
+
 # Directories below the active environment (with -Site: below its site-packages,
 # Lib\site-packages on Windows, else the first lib/python*/site-packages).
 function global:__envwrap_complete_subdirs {
@@ -757,6 +795,11 @@ Register-ArgumentCompleter -ParameterName SubDir -CommandName @('cdvirtualenv') 
 Register-ArgumentCompleter -ParameterName SubDir -CommandName @('cdsitepackages') -ScriptBlock {
     param($commandName, $parameterName, $wordToComplete, $commandAst, $fakeBoundParameters)
     __envwrap_complete_subdirs $wordToComplete -Site
+}
+
+Register-ArgumentCompleter -Native -CommandName @('mkvirtualenv', 'mktmpenv', 'mkproject') -ScriptBlock {
+    param($wordToComplete, $commandAst, $cursorPosition)
+    __envwrap_complete_python $wordToComplete $commandAst $cursorPosition
 }
 
 # envwrap VERB NAME: the public verbs (envwrap --help), then names where the verb

@@ -386,6 +386,25 @@ __envwrap_complete_name_then_files() {
     _files
 }
 
+# mkvirtualenv, mktmpenv, mkproject: after -p or --python, the Python versions
+# the backend last found (WORKON_HOME/.envwrap/pythons, one a line; read here,
+# no process); else, and when none matches, zsh's default completion.
+__envwrap_complete_python() {
+    \builtin emulate -L zsh
+    local __envwrap_h __envwrap_v
+    local -a __envwrap_versions
+    if [[ ${words[CURRENT-1]-} == (-p|--python) ]]; then
+        __envwrap_workon_home
+        if [[ -n $__envwrap_h && -f $__envwrap_h/.envwrap/pythons ]]; then
+            while IFS= \builtin read -r __envwrap_v || [[ -n $__envwrap_v ]]; do
+                __envwrap_versions+=("$__envwrap_v")
+            done <"$__envwrap_h/.envwrap/pythons"
+            compadd -a __envwrap_versions && \return 0
+        fi
+    fi
+    _default
+}
+
 __envwrap_complete_subdirs() {
     \builtin emulate -L zsh
     local -a __envwrap_base
@@ -425,6 +444,7 @@ __envwrap_names_verbs=(rm upgrade)
 
 __envwrap_compdef() {
     compdef __envwrap_complete_names workon cpvirtualenv showvirtualenv lssitepackages toggleglobalsitepackages wipeenv rmvirtualenv
+    compdef __envwrap_complete_python mkvirtualenv mktmpenv mkproject
     compdef __envwrap_complete_subdirs cdsitepackages cdvirtualenv
     compdef __envwrap_complete_name_then_files setvirtualenvproject
     compdef __envwrap_complete_first_name mvvirtualenv

@@ -771,3 +771,24 @@ def test_cdvirtualenv_checks_the_directory_before_set_location(parser):
     check = body.index("if (-not [IO.Directory]::Exists($target)) {")
     assert body.index('__envwrap_say 1 "cdvirtualenv: $target is not a directory"') > check
     assert body.index("Set-Location -LiteralPath $target") > check
+
+
+@needs_pwsh
+def test_pwsh_tab_after_p_offers_the_versions_found_quoted(ps_user, tmp_path):
+    """mkvirtualenv, mktmpenv, mkproject -p <TAB>: the versions the backend found,
+    quoted (unquoted, PowerShell would read 3.10 as 3.1); elsewhere none of them."""
+    from test_pythons import versions_world
+
+    cli(versions_world(ps_user, tmp_path, "3.9.77", "3.10.77"), "pythons", check=True)
+    records, proc = run_pwsh(ps_user, tmp_path, r"""
+$lines = @('mkvirtualenv -p 3.1', 'mktmpenv --python 3.1', 'mkproject -p 3.1', 'mkvirtualenv -p ', 'mkvirtualenv 3.1')
+for ($i = 0; $i -lt $lines.Count; $i++) {
+    $r = TabExpansion2 -inputScript $lines[$i] -cursorColumn $lines[$i].Length
+    Out "line$i" @($r.CompletionMatches | ForEach-Object { $_.CompletionText })
+}
+""")
+    assert proc.returncode == 0, proc.stderr.decode()
+    for i in range(3):
+        assert records[f"line{i}"] == ["'3.10'", "'3.10.77'"], i
+    assert records["line3"] == ["'3.9'", "'3.9.77'", "'3.10'", "'3.10.77'"]
+    assert not [m for m in records.get("line4", []) if m.startswith("'3.")]

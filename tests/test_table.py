@@ -92,7 +92,7 @@ def test_each_shell_defines_exactly_the_table_commands(shell, user):
 POSIX_FUNCTION = {t.NAMES: "__envwrap_complete_names", t.FIRST_NAME: "__envwrap_complete_first_name",
                   t.NAME_THEN_FILES: "__envwrap_complete_name_then_files",
                   t.SUBDIRS: "__envwrap_complete_subdirs", t.SITE_SUBDIRS: "__envwrap_complete_subdirs",
-                  t.VERBS: "__envwrap_complete_envwrap"}
+                  t.VERBS: "__envwrap_complete_envwrap", t.PYTHON: "__envwrap_complete_python"}
 
 
 def test_bash_registers_the_table_completions(user):
@@ -102,7 +102,7 @@ def test_bash_registers_the_table_completions(user):
         words = line.split()
         if "-F" in words:
             registered[words[-1]] = (words[words.index("-F") + 1], "-o default" in line)
-    expected = {c.name: (POSIX_FUNCTION[c.completes], c.completes == t.NAME_THEN_FILES)
+    expected = {c.name: (POSIX_FUNCTION[c.completes], c.completes in (t.NAME_THEN_FILES, t.PYTHON))
                 for c in t.COMMANDS if c.completes in POSIX_FUNCTION}
     assert registered == expected
 
@@ -122,6 +122,7 @@ FISH_ARGUMENTS = {
     t.SITE_SUBDIRS: {("(__envwrap_complete_subdirs site)", False, True)},
     t.VERBS: {(" ".join(t.PUBLIC_VERBS), True, True), ("(__envwrap_names)", True, True)},
     t.COMMAND: {("(__fish_complete_subcommand)", False, True)},
+    t.PYTHON: set(),  # -p's argument (an option's: see test_pythons.py)
     t.NOTHING: set(),
 }
 
