@@ -2,8 +2,7 @@
 
 The output is a short preamble of values (the absolute path of the envwrap
 command, baked in so an active environment's PATH cannot swap it; the resolved
-WORKON_HOME, where it came from, and the two default locations, so that
-completion needs no Python) followed by the static file ``shell/envwrap.<ext>``.
+WORKON_HOME and where it came from, so that completion needs no Python) followed by the static file ``shell/envwrap.<ext>``.
 Writing that output to a file once and sourcing the file from the rc file loads
 envwrap with no Python at start-up; the first command that asks the backend
 brings the WORKON_HOME values up to date.
@@ -139,9 +138,7 @@ def preamble(shell: str, auto: bool = False) -> str:
         workon_home, source = home.fallback_workon_home()
     except UserError:
         workon_home, source = "", "default"
-    data, legacy = home.default_workon_homes()
-    values = (("__envwrap_home", workon_home), ("__envwrap_home_src", source),
-              ("__envwrap_home_data", data), ("__envwrap_home_legacy", legacy))
+    values = (("__envwrap_home", workon_home), ("__envwrap_home_src", source))
     # Auto-activation on cd is decided here, so that start-up reads no config.
     values += (("__envwrap_auto", "1" if auto or auto_enabled() else ""),)
     if shell == "fish":
