@@ -44,7 +44,8 @@ def _unused_locations(root: str, source: str) -> list[str]:
             found.append(
                 f"{some}, where earlier envwrap releases kept them by default; WORKON_HOME is now {root} "
                 f"({_SOURCES[source]}): move each there and repair it, "
-                f"mv {_q(os.path.join(place, names[0]))} {_q(root)}/ && envwrap repair {_q(names[0])}"
+                + ("" if os.path.isdir(root) else f"mkdir -p {_q(root)} && ")
+                + f"mv {_q(os.path.join(place, names[0]))} {_q(root)}/ && envwrap repair {_q(names[0])}"
                 + (f" (and the same for {', '.join(names[1:])})" if count > 1 else "")
             )
             continue

@@ -2,7 +2,8 @@
 
 The output is a short preamble of values (the absolute path of the envwrap
 command, baked in so an active environment's PATH cannot swap it; the resolved
-WORKON_HOME and where it came from, so that completion needs no Python) followed by the static file ``shell/envwrap.<ext>``.
+WORKON_HOME and where it came from, so that completion needs no Python)
+followed by the static file ``shell/envwrap.<ext>``.
 Writing that output to a file once and sourcing the file from the rc file loads
 envwrap with no Python at start-up; the first command that asks the backend
 brings the WORKON_HOME values up to date.

@@ -224,7 +224,7 @@ INIT_MODULES = {"__future__", "envwrap", "envwrap.cli", "envwrap.errors", "envwr
 @pytest.mark.parametrize("auto", [False, True])
 def test_init_imports_stay_lean(user, envwrap_exe, shell, auto):
     loaded, proc = modules_loaded(envwrap_exe, user, "init", shell, *(["--auto"] if auto else []))
-    assert "__envwrap_exe" in proc.stdout and "__envwrap_home_data" in proc.stdout  # it did the work
+    assert "__envwrap_exe" in proc.stdout and "__envwrap_home_src" in proc.stdout  # it did the work
     assert loaded <= INIT_MODULES, sorted(loaded - INIT_MODULES)
 
 

@@ -212,8 +212,9 @@ def test_loader_is_ascii_even_for_non_ascii_paths(parser, ps_user, tmp_path):
     """Windows PowerShell 5.1 decodes `envwrap init powershell | Out-String` in the
     console code page: the preamble must be ASCII whatever WORKON_HOME is (the
     preamble carries the one used when the user sets none: here the default)."""
-    home = tmp_path / "hömé 中" / "envwrap" / "envs"
-    env = dict(ps_user, XDG_DATA_HOME=str(tmp_path / "hömé 中"))
+    (tmp_path / "hömé 中").mkdir()
+    home = tmp_path / "hömé 中" / ".virtualenvs"
+    env = dict(ps_user, HOME=str(tmp_path / "hömé 中"))
     loader = envwrap(env, "init", "powershell")
     assert loader.isascii()
     parse(parser, loader)
@@ -389,7 +390,7 @@ def test_emitted_code_of_other_commands_parses(parser, ps_user, tmp_path):
         assert stmts and ("call", "__envwrap_set_home") not in [st[:2] for st in stmts]  # the user's home
     unset = {k: v for k, v in ps_user.items() if k != "WORKON_HOME"}
     assert statements(parser, envwrap(unset, "sh", "powershell", "workon")) == [
-        ("call", "__envwrap_set_home", str(tmp_path / "home/.local/share/envwrap/envs"), "default"),
+        ("call", "__envwrap_set_home", str(tmp_path / "home/.virtualenvs"), "default"),
         ("call", "__envwrap_list")]
     assert statements(parser, envwrap(ps_user, "sh", "powershell", "workon"))[-1] == ("call", "__envwrap_list")
     venv = dict(ps_user, VIRTUAL_ENV=str(tmp_path / "envs" / HOSTILE[0]))
