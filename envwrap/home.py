@@ -100,15 +100,100 @@ def config() -> dict:
     except OSError as exc:
         raise UserError(f"cannot read config file {path}: {exc.strerror}") from None
     try:
-        if sys.version_info >= (3, 11):
-            import tomllib
-        else:  # pragma: no cover - Python < 3.11 only
-            import tomli as tomllib
-        parsed = tomllib.loads(data.decode("utf-8"))
+        text = data.decode("utf-8")
+        parsed = simple_toml(text)
+        if parsed is None:  # more than `key = "string"` / `key = true` lines: the real parser
+            if sys.version_info >= (3, 11):
+                import tomllib
+            else:  # pragma: no cover - Python < 3.11 only
+                import tomli as tomllib
+            parsed = tomllib.loads(text)
     except (ValueError, UnicodeDecodeError) as exc:
         raise UserError(f"config file {path} is not valid TOML: {exc}") from None
     _config_cache = parsed
     return parsed
+
+
+_ESCAPES = {"b": "\b", "t": "\t", "n": "\n", "f": "\f", "r": "\r", '"': '"', "\\": "\\"}
+_BARE = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
+
+
+def simple_toml(text: str) -> dict | None:
+    """The config file as TOML reads it, when it is what ``envwrap config``
+    writes: lines of ``key = "basic string"`` or ``key = true|false``, with
+    comments and blank lines. None for anything else (tables, arrays, numbers,
+    literal or multi-line strings, dotted or quoted keys, a repeated key, a
+    doubtful character): the caller then asks the real TOML parser, which also
+    reports what is invalid. Importing tomllib costs half an ``envwrap init``;
+    this costs nothing."""
+    result: dict = {}
+    for line in text.split("\n"):
+        if line.endswith("\r"):
+            line = line[:-1]
+        line = line.strip(" \t")
+        if not line or line[0] == "#":
+            if not _comment_ok(line):
+                return None
+            continue
+        key, sep, rest = line.partition("=")
+        key = key.rstrip(" \t")
+        if not sep or not key or not _BARE.issuperset(key) or key in result:
+            return None
+        rest = rest.lstrip(" \t")
+        if rest.startswith('"'):
+            value, rest = _basic_string(rest)
+            if value is None:
+                return None
+        elif rest[:4] == "true":
+            value, rest = True, rest[4:]
+        elif rest[:5] == "false":
+            value, rest = False, rest[5:]
+        else:
+            return None
+        rest = rest.lstrip(" \t")
+        if rest and (rest[0] != "#" or not _comment_ok(rest)):
+            return None
+        result[key] = value
+    return result
+
+
+def _comment_ok(text: str) -> bool:
+    """No control character but tab (TOML refuses them, in comments too)."""
+    return all(c == "\t" or (" " <= c and c != "\x7f") for c in text)
+
+
+def _basic_string(text: str) -> tuple[str | None, str]:
+    """(the value of the basic string ``text`` starts with, what follows it);
+    (None, "") when it is not a plain one-line basic string."""
+    if text.startswith('"""'):
+        return None, ""
+    out = []
+    i, n = 1, len(text)
+    while i < n:
+        c = text[i]
+        if c == '"':
+            return "".join(out), text[i + 1:]
+        if c == "\\":
+            e = text[i + 1:i + 2]
+            if e in _ESCAPES:
+                out.append(_ESCAPES[e])
+                i += 2
+                continue
+            width = {"u": 4, "U": 8}.get(e)
+            digits = text[i + 2:i + 2 + width] if width else ""
+            if not width or len(digits) != width or not all(d in "0123456789abcdefABCDEF" for d in digits):
+                return None, ""
+            code = int(digits, 16)
+            if code > 0x10FFFF or 0xD800 <= code <= 0xDFFF:
+                return None, ""
+            out.append(chr(code))
+            i += 2 + width
+            continue
+        if c != "\t" and (c < " " or c == "\x7f"):
+            return None, ""
+        out.append(c)
+        i += 1
+    return None, ""
 
 
 def config_path_value(key: str) -> str | None:

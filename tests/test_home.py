@@ -771,3 +771,58 @@ def test_config_and_data_dirs_agree_with_platformdirs(monkeypatch, variable, hom
     if sys.platform.startswith("linux") and variable in ("", "/x/data") and home == "/home/u":
         # the plain case really is answered without platformdirs
         assert homes._xdg_base("XDG_DATA_HOME", ".local/share") is not None
+
+
+# ----------------------------------------------------------------- 18.6: the config file without tomllib
+
+# Values `envwrap config` may write (paths are free text: quotes, backslashes,
+# unicode, controls, TOML's own syntax), and the booleans.
+ODD_VALUES = ["/plain", "~/envs", "/it's \"quoted\"", "C:\\Users\\me\\Envs", "\\\\server\\share\\",
+              "/ünïcödé/中文/🐍", "/tab\there", "/new\nline", "/cr\rlf", "/del\x7f/\x01\x1f/\x1b[31m",
+              "/# not a comment", "/a = b", '/"""', "/'''", "/trailing\\", " /spaced ", "/\u2028\u00a0\ufeff",
+              "/\\u0041 literally", "/[table]"]
+
+
+def test_the_fast_config_reader_agrees_with_tomllib():
+    import tomllib
+
+    import tomli_w
+
+    from envwrap import home as homes
+
+    for value in ODD_VALUES:
+        for data in ({"workon_home": value}, {"workon_home": value, "auto_activate": True, "python": value,
+                                              "write_dot_venv": False, "seed_mode": "zip"}):
+            text = tomli_w.dumps(data)  # what `envwrap config` writes
+            assert homes.simple_toml(text) == tomllib.loads(text) == data, (value, text)
+    # hand-written files: the fast reader gives tomllib's answer, or None (then
+    # tomllib reads it, and names what is invalid)
+    samples = ['a = "x"\r\nb = true\r\n', 'a="x"#c\n', "# only a comment\n\n", "a = 'literal'\n",
+               'a = "x"\na = "y"\n', "a = 1\n", "[t]\na = true\n", "a.b = true\n", '"a" = true\n',
+               "a = trueish\n", 'a = "x" y\n', 'a = "unterminated\n', 'a = "\\q"\n', 'a = "\\uD800"\n',
+               'a = "\\U0010FFFF"\n', 'a = "\\U00110000"\n', "a = true # \x01\n", 'a = "x"\rb = true\n',
+               '\ufeffa = true\n', 'a = """x"""\n', "a = [1]\n", "= true\n", 'a = "\x0b"\n', "\ta\t=\ttrue\t\n",
+               "a = true\x0c\n", 'a = "x"\n[b]\n']
+    for text in samples:
+        fast = homes.simple_toml(text)
+        try:
+            want = tomllib.loads(text)
+        except tomllib.TOMLDecodeError:
+            assert fast is None, text
+            continue
+        assert fast is None or fast == want, text
+
+
+def test_the_config_verb_and_the_fast_reader_round_trip(bare, tmp_path):
+    cfg = Path(bare["XDG_CONFIG_HOME"]) / "envwrap" / "config.toml"
+    for value in ("/it's \"my\" envs\\ünï", "~/tab\there"):
+        assert backend(bare, "config", "workon_home", value).returncode == 0
+        assert backend(bare, "config", "auto_activate", "yes").returncode == 0
+        import tomllib
+
+        from envwrap import home as homes
+
+        text = cfg.read_text(encoding="utf-8")
+        assert homes.simple_toml(text) == tomllib.loads(text)
+        want = bare["HOME"] + value[1:] if value.startswith("~") else value
+        assert backend(bare, "config", "workon_home").stdout == want + "\n"
