@@ -784,9 +784,8 @@ ODD_VALUES = ["/plain", "~/envs", "/it's \"quoted\"", "C:\\Users\\me\\Envs", "\\
 
 
 def test_the_fast_config_reader_agrees_with_tomllib():
-    import tomllib
-
     import tomli_w
+    import tomllib
 
     from envwrap import home as homes
 
