@@ -185,8 +185,11 @@ def problems(fix: bool = False, notes: list[str] | None = None) -> list[str]:
     # An interactive zsh's hook says whether compinit ran (compdef exists):
     # without it zsh completes nothing, and says nothing about it.
     if os.environ.get("ENVWRAP_ZSH_COMPDEF") == "0":
+        # zsh reads .zshrc from $ZDOTDIR when set (exported or not: the hook passes it)
+        zdotdir = os.environ.get("ENVWRAP_ZDOTDIR") or os.environ.get("ZDOTDIR")
+        zshrc = os.path.join(zdotdir, ".zshrc") if zdotdir else "~/.zshrc"
         found.append("zsh: TAB completion is off, because compinit has not run in this shell; "
-                     "add 'autoload -Uz compinit && compinit' to ~/.zshrc")
+                     f"add 'autoload -Uz compinit && compinit' to {zshrc}")
     return found
 
 

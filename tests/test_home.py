@@ -561,6 +561,20 @@ def test_doctor_says_when_zsh_has_no_completion(user, tmp_path, envwrap_exe):
     assert proc.returncode == 0 and "compinit" not in proc.stdout
 
 
+@pytest.mark.parametrize("export", ["export ", ""])
+def test_doctor_names_the_zshrc_in_zdotdir(user, tmp_path, envwrap_exe, export):
+    """18.11: with ZDOTDIR set (exported or not), zsh reads $ZDOTDIR/.zshrc:
+    that is the file to name, not ~/.zshrc."""
+    require_shell("zsh")
+    zdot = tmp_path / "my zsh 'dir'"
+    zdot.mkdir()
+    script = f'{export}ZDOTDIR={q(str(zdot))}\neval "$({q(str(envwrap_exe))} init zsh)"\nenvwrap doctor'
+    proc = subprocess.run(["zsh", "--no-rcs", "-i", "-c", script], env=user, capture_output=True, text=True,
+                          cwd=tmp_path)
+    (line,) = [line for line in proc.stdout.splitlines() if "compinit" in line]
+    assert line.endswith(f"to {zdot / '.zshrc'}") and "~/.zshrc" not in line, proc
+
+
 # ----------------------------------------------------------------- fish
 
 
