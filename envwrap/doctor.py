@@ -70,6 +70,8 @@ def _fix_leftovers(root: Path, fix: bool) -> list[str]:
     if not fix:
         return [f"leftover of an interrupted operation: {p} (envwrap doctor --fix)" for p in leftovers]
     removed = staging.sweep(root) if leftovers else []
+    if not leftovers:
+        staging.sweep_locks(root)  # (free name lock files: not worth a line)
     found = [f"removed leftover {p}" for p in removed]
     found += [f"leftover of an interrupted operation: {p} could not be removed" for p in leftovers
               if p not in removed and os.path.lexists(p)]
