@@ -744,6 +744,19 @@ Out missing $LASTEXITCODE
     assert (tmp_path / "missing").is_dir()
 
 
+@needs_pwsh
+def test_pwsh_lists_a_workon_home_holding_a_newline(bare, tmp_path):
+    odd = tmp_path / "two\nlines"
+    fake_env(odd, "e 1")
+    fake_env(odd, "e2")
+    records, proc = run_pwsh(bare, tmp_path, r"""
+$env:WORKON_HOME = $env:T_ODD
+Out listed (lsvirtualenv -b)
+Out status $LASTEXITCODE
+""", {"T_ODD": str(odd)})
+    assert sorted(records["listed"]) == ["e 1", "e2"] and records["status"] == ["0"], proc
+
+
 @pytest.mark.parametrize("variable, home", [
     ("", "/home/u"), ("", "/home/u/"), ("", "/"), ("/x/data", "/home/u"), ("/x/data/", "/home/u"),
     ("relative/dir", "/home/u"), ("  /spaced", "/home/u"), ("   ", "/home/u"), ("", "relative-home"),
