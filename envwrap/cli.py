@@ -287,13 +287,13 @@ def cmd_vars(args: list[str]) -> int:
 def cmd_new(args: list[str]) -> int:
     from pathlib import Path
 
-    from envwrap import commands, lifecycle
+    from envwrap import commands, home, lifecycle
 
     parser = commands.creation_parser("envwrap new", "Create an environment (without activating it).")
     parser.add_argument("name")
     opts, extra = parser.parse_known_args(args)
     if opts.project and not Path(opts.project).expanduser().is_dir():
-        raise UserError(f"project directory {opts.project} does not exist")
+        raise UserError(f"project directory {opts.project} {home.why_not_dir(os.path.expanduser(opts.project))}")
     path = lifecycle.create(opts.name, commands.create_options(opts, extra))
     _out(str(path))
     return 0
@@ -656,7 +656,7 @@ def _config(opts) -> int:
             say(f"envwrap: note: WORKON_HOME={user} is set, and takes precedence over the config file")
         elif not opts.unset and not os.path.isdir(home.workon_home()):
             new = home.workon_home()
-            say(f"envwrap: note: {new} does not exist yet (create it with mkdir -p {new})")
+            say(f"envwrap: note: {new} does not exist yet: the next command creates it")
     return 0
 
 

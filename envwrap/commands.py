@@ -257,7 +257,8 @@ def mkvirtualenv(shell: str, args: list[str]) -> Plan:
     parser.add_argument("name", help="the new environment's name")
     opts, extra = parser.parse_known_args(args)
     if opts.project and not os.path.isdir(os.path.expanduser(opts.project)):
-        raise UserError(f"mkvirtualenv: project directory {opts.project} does not exist")
+        raise UserError(f"mkvirtualenv: project directory {opts.project} "
+                        f"{home.why_not_dir(os.path.expanduser(opts.project))}")
     if opts.manifest is not None:
         from envwrap import manifest
 

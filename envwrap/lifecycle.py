@@ -179,6 +179,7 @@ def remove(name: str) -> str:
 
             dotvenv.remove_if_ours(project, path)
         hooks.run(os.path.join(home.hook_dir(), "postrmvirtualenv"), name, cwd=root)
+    staging.sweep(root)  # leftovers of killed operations, and this name's lock file, now free
     return os.fspath(target)
 
 

@@ -345,7 +345,7 @@ def project_of(env) -> str | None:
 def set_project(env, project) -> None:
     project = os.path.abspath(os.path.expanduser(os.fspath(project)))
     if not os.path.isdir(project):
-        raise UserError(f"project directory {project} does not exist")
+        raise UserError(f"project directory {project} {home.why_not_dir(project)}")
     if "\n" in project:  # the .project file holds one line
         raise UserError("project paths cannot contain a newline")
     with open(project_file(env), "w", encoding="utf-8", newline="") as fh:

@@ -6,7 +6,7 @@
 #     envwrap init bash > ~/.envwrap.bash      # in ~/.bashrc: . ~/.envwrap.bash
 # `envwrap init` prepends __envwrap_exe (the words that start the envwrap backend)
 # and the backend's answer for WORKON_HOME (__envwrap_home, where it came from in
-# __envwrap_home_src, and the two default locations) to this file.
+# __envwrap_home_src) to this file.
 #
 # Contract: every function here is thin. The backend decides; commands that must
 # change this shell print code that is evaluated only when the backend exits 0.
@@ -75,9 +75,7 @@ __envwrap_export_home() {
 
 # The environments' directory into __envwrap_h, as the backend resolves it (no
 # process): the user's WORKON_HOME (a relative one below $HOME); else the
-# backend's answer, where the default is chosen again (envwrap's own directory
-# once it exists, else ~/.virtualenvs when that exists), so that one appearing
-# or going away changes completion and the backend alike.
+# backend's answer (the config file's, or the default ~/.virtualenvs).
 __envwrap_workon_home() {
     __envwrap_h=
     if [ -n "${WORKON_HOME-}" ] && [ "$WORKON_HOME" != "${ENVWRAP_EXPORTED_HOME-}" ]; then
@@ -95,35 +93,22 @@ __envwrap_workon_home() {
         \return 0
     fi
     __envwrap_h=${__envwrap_home-}
-    if [ "${__envwrap_home_src-}" = default ] && [ -n "${__envwrap_home_data-}" ]; then
-        if [ -d "$__envwrap_home_data" ] || [ ! -d "${__envwrap_home_legacy-}" ]; then
-            __envwrap_h=$__envwrap_home_data
-        else
-            __envwrap_h=$__envwrap_home_legacy
-        fi
-        [ "$__envwrap_h" = "${__envwrap_home-}" ] || __envwrap_set_home "$__envwrap_h" default
-    fi
     \return 0
 }
 
-# Whether the environments' directory may be listed; says why not on stderr. A
-# WORKON_HOME the user chose (variable or config file) must exist; envwrap's
-# own default is created by the first mkvirtualenv and lists nothing until then.
+# Whether the environments' directory may be listed; says why not on stderr. One
+# that does not exist is created (by the backend, which says so: one process,
+# only then), as virtualenvwrapper's commands do; one that is a file is an error.
 __envwrap_home_ok() {
     local __envwrap_h
     __envwrap_workon_home
     if [ -z "$__envwrap_h" ] || [ -d "$__envwrap_h" ]; then
         \return 0
-    elif [ -e "$__envwrap_h" ]; then
+    elif [ -e "$__envwrap_h" ] || [ -L "$__envwrap_h" ]; then
         \builtin printf 'envwrap: WORKON_HOME %s is not a directory\n' "$__envwrap_h" >&2
-    elif [ "${__envwrap_home_src-}" != config ] && [ -z "${VIRTUALFISH_HOME-}" ] &&
-        { [ -z "${WORKON_HOME-}" ] || [ "$WORKON_HOME" = "${ENVWRAP_EXPORTED_HOME-}" ]; }; then
-        \return 0
-    else
-        \builtin printf 'envwrap: WORKON_HOME %s does not exist (create it with mkdir -p %q)\n' \
-            "$__envwrap_h" "$__envwrap_h" >&2
+        \return 1
     fi
-    \return 1
+    __envwrap_call ls >/dev/null
 }
 __envwrap_export_home
 

@@ -6,7 +6,7 @@
 #     envwrap init fish > ~/.config/fish/envwrap.fish   # in config.fish: source ~/.config/fish/envwrap.fish
 # `envwrap init` prepends __envwrap_exe (the words that start the envwrap backend)
 # and the backend's answer for WORKON_HOME (__envwrap_home, where it came from in
-# __envwrap_home_src, and the two default locations) to this file.
+# __envwrap_home_src) to this file.
 #
 # Contract: every function here is thin. The backend decides; commands that must
 # change this shell print fish code that is evaluated only when the backend exits
@@ -114,9 +114,9 @@ end
 
 # The directory holding the environments, as the backend resolves it (no
 # process): the user's WORKON_HOME (a relative one below $HOME); else the
-# backend's answer, where the default is chosen again (envwrap's own directory
-# once it exists, else ~/.virtualenvs when that exists), so that one appearing
-# or going away changes completion and the backend alike.
+# backend's answer (the config file's, or the default ~/.virtualenvs). Printed
+# with no newline after it: `(__envwrap_workon_home | string collect)` keeps a
+# directory whose name holds a newline in one piece.
 function __envwrap_workon_home --description 'Print the directory the environments live in'
     set -l h "$WORKON_HOME"
     if test -z "$h"; or test "$h" = "$ENVWRAP_EXPORTED_HOME"
@@ -128,55 +128,42 @@ function __envwrap_workon_home --description 'Print the directory the environmen
         else if not string match -q -- '/*' "$h"
             set h "$HOME/$h"
         end
-        printf '%s\n' "$h"
+        printf '%s' "$h"
         return 0
     end
-    set h "$__envwrap_home"
-    if test "$__envwrap_home_src" = default; and test -n "$__envwrap_home_data"
-        if test -d "$__envwrap_home_data"; or not test -d "$__envwrap_home_legacy"
-            set h $__envwrap_home_data
-        else
-            set h $__envwrap_home_legacy
-        end
-        test "$h" = "$__envwrap_home"; or __envwrap_set_home $h default
-    end
-    test -n "$h"; and printf '%s\n' "$h"
+    printf '%s' "$__envwrap_home"
     return 0
 end
 
-# Whether the environments' directory may be listed; says why not on stderr. A
-# WORKON_HOME the user chose (variable or config file) must exist; envwrap's
-# own default is created by the first mkvirtualenv and lists nothing until then.
+# Whether the environments' directory may be listed; says why not on stderr. One
+# that does not exist is created (by the backend, which says so: one process,
+# only then), as virtualenvwrapper's commands do; one that is a file is an error.
 function __envwrap_home_ok --description 'Check that WORKON_HOME can be listed'
-    set -l h (__envwrap_workon_home)
+    set -l h (__envwrap_workon_home | string collect)
     if test -z "$h"; or test -d "$h"
         return 0
-    else if test -e "$h"
+    else if test -e "$h"; or test -L "$h"
         printf 'envwrap: WORKON_HOME %s is not a directory\n' "$h" >&2
-    else if test "$__envwrap_home_src" != config; and test -z "$VIRTUALFISH_HOME"; and begin
-            test -z "$WORKON_HOME"; or test "$WORKON_HOME" = "$ENVWRAP_EXPORTED_HOME"
-        end
-        return 0
-    else
-        printf 'envwrap: WORKON_HOME %s does not exist (create it with mkdir -p %s)\n' "$h" (string escape -- "$h") >&2
+        return 1
     end
-    return 1
+    __envwrap_call ls >/dev/null
 end
 __envwrap_export_home
 
 # Environment names, one per line: a glob, no Python, no new process. The names
 # are cut out of all the paths by one `string` call (fast with many envs).
 function __envwrap_names --description 'Print the environment names (no Python)'
-    set -l h (__envwrap_workon_home)
+    set -l h (__envwrap_workon_home | string collect)
     test -n "$h"; or return 0
     # One glob (fish returns only paths that exist, and nothing when none match;
     # its `*` never matches a name that starts with a dot, so hidden directories
     # are left out without a filter), then one `string` call over all of them: no
-    # loop per name and no pipe, this runs per TAB.
+    # loop per name and no process, this runs per TAB. (?s): WORKON_HOME may hold
+    # a newline.
     set -l found $h/*/pyvenv.cfg
     # With nothing to work on, `string` would read standard input.
     set -q found[1]; or return 0
-    string replace -r '^.*/([^/]+)/pyvenv\.cfg$' '$1' -- $found
+    string replace -r '(?s)^.*/([^/]+)/pyvenv\.cfg$' '$1' -- $found
     return 0
 end
 
@@ -442,7 +429,7 @@ end
 
 # rmvirtualenv NAME...: first out of an environment about to be removed.
 function rmvirtualenv --description 'Remove environments'
-    set -l h (__envwrap_workon_home)
+    set -l h (__envwrap_workon_home | string collect)
     for n in $argv
         test -n "$h"; or break
         __envwrap_leave_dir "$h/$n" "$h"

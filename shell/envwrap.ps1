@@ -5,8 +5,8 @@
 # or, with no Python at start-up, write it once and dot-source the file:
 #     envwrap init powershell | Out-File -Encoding utf8 ~/envwrap.ps1    # in $PROFILE: . ~/envwrap.ps1
 # `envwrap init` prepends $global:__envwrap_exe (the absolute path of the envwrap
-# command) and the backend's answer for WORKON_HOME ($global:__envwrap_home, where
-# it came from in $global:__envwrap_home_src, and the two default locations).
+# command) and the backend's answer for WORKON_HOME ($global:__envwrap_home, and
+# where it came from in $global:__envwrap_home_src).
 #
 # Contract: every function here is thin. The backend decides; commands that must
 # change this session print PowerShell code that is evaluated only when the
@@ -175,9 +175,7 @@ function global:__envwrap_export_home {
 
 # The directory holding the environments, as the backend resolves it (no
 # process): the user's WORKON_HOME (a relative one below $HOME); else the
-# backend's answer, where the default is chosen again (envwrap's own directory
-# once it exists, else ~/.virtualenvs when that exists), so that one appearing
-# or going away changes completion and the backend alike.
+# backend's answer (the config file's, or the default %USERPROFILE%\Envs).
 function global:__envwrap_workon_home {
     Set-StrictMode -Off
     $h = __envwrap_user_home_dir
@@ -191,26 +189,14 @@ function global:__envwrap_workon_home {
         return $h
     }
     $h = $global:__envwrap_home
-    if ($global:__envwrap_home_src -eq 'default' -and $global:__envwrap_home_data) {
-        if ([IO.Directory]::Exists($global:__envwrap_home_data) -or
-            -not $global:__envwrap_home_legacy -or
-            -not [IO.Directory]::Exists($global:__envwrap_home_legacy)) {
-            $h = $global:__envwrap_home_data
-        } else {
-            $h = $global:__envwrap_home_legacy
-        }
-        if ($h -cne $global:__envwrap_home) {
-            __envwrap_set_home $h 'default'
-        }
-    }
     if ($h) {
         $h
     }
 }
 
-# Whether the environments' directory may be listed; says why not. A
-# WORKON_HOME the user chose (variable or config file) must exist; envwrap's
-# own default is created by the first mkvirtualenv and lists nothing until then.
+# Whether the environments' directory may be listed; says why not. One that
+# does not exist is created (by the backend, which says so: one process, only
+# then), as virtualenvwrapper's commands do; one that is a file is an error.
 function global:__envwrap_home_ok {
     Set-StrictMode -Off
     $h = __envwrap_workon_home
@@ -219,20 +205,11 @@ function global:__envwrap_home_ok {
     }
     if ([IO.File]::Exists($h)) {
         __envwrap_say 1 "WORKON_HOME $h is not a directory"
-    } elseif ($global:__envwrap_home_src -ne 'config' -and -not (__envwrap_user_home)) {
-        return $true
-    } else {
-        $quoted = "'" + $h.Replace("'", "''") + "'"
-        # Windows PowerShell's mkdir (New-Item) makes the parents itself and has
-        # no -p; elsewhere mkdir is the system's.
-        $mkdir = 'mkdir -p'
-        if ([IO.Path]::DirectorySeparatorChar -eq [char]92) {
-            $mkdir = 'mkdir'
-        }
-        __envwrap_say 1 "WORKON_HOME $h does not exist (create it with $mkdir $quoted)"
+        $global:LASTEXITCODE = 1
+        return $false
     }
-    $global:LASTEXITCODE = 1
-    return $false
+    __envwrap_call ls | Out-Null
+    return ($LASTEXITCODE -eq 0)
 }
 __envwrap_export_home
 

@@ -212,8 +212,9 @@ def test_loader_is_ascii_even_for_non_ascii_paths(parser, ps_user, tmp_path):
     """Windows PowerShell 5.1 decodes `envwrap init powershell | Out-String` in the
     console code page: the preamble must be ASCII whatever WORKON_HOME is (the
     preamble carries the one used when the user sets none: here the default)."""
-    home = tmp_path / "hömé 中" / "envwrap" / "envs"
-    env = dict(ps_user, XDG_DATA_HOME=str(tmp_path / "hömé 中"))
+    (tmp_path / "hömé 中").mkdir()
+    home = tmp_path / "hömé 中" / ".virtualenvs"
+    env = dict(ps_user, HOME=str(tmp_path / "hömé 中"))
     loader = envwrap(env, "init", "powershell")
     assert loader.isascii()
     parse(parser, loader)
@@ -389,7 +390,7 @@ def test_emitted_code_of_other_commands_parses(parser, ps_user, tmp_path):
         assert stmts and ("call", "__envwrap_set_home") not in [st[:2] for st in stmts]  # the user's home
     unset = {k: v for k, v in ps_user.items() if k != "WORKON_HOME"}
     assert statements(parser, envwrap(unset, "sh", "powershell", "workon")) == [
-        ("call", "__envwrap_set_home", str(tmp_path / "home/.local/share/envwrap/envs"), "default"),
+        ("call", "__envwrap_set_home", str(tmp_path / "home/.virtualenvs"), "default"),
         ("call", "__envwrap_list")]
     assert statements(parser, envwrap(ps_user, "sh", "powershell", "workon"))[-1] == ("call", "__envwrap_list")
     venv = dict(ps_user, VIRTUAL_ENV=str(tmp_path / "envs" / HOSTILE[0]))
@@ -627,19 +628,10 @@ Out cd $LASTEXITCODE (Get-Location).Path
 deactivate
 """
 
-HOME_HINT_BODY = r"""
-$env:WORKON_HOME = $env:T_MISSING
-$global:LASTEXITCODE = 0
-workon 2> "$env:T_DIR/home-err"
-Out home $LASTEXITCODE
-"""
-
-
 def test_pwsh_test_bodies_parse(parser):
     """The real-pwsh scripts below are PowerShell that parses, even where pwsh
     cannot run them."""
-    for body in (PS_PRELUDE, _redirect_body(), ALLVIRTUALENV_BODY, DEACTIVATE_BODY, RM_CD_HOME_BODY,
-                 HOME_HINT_BODY):
+    for body in (PS_PRELUDE, _redirect_body(), ALLVIRTUALENV_BODY, DEACTIVATE_BODY, RM_CD_HOME_BODY):
         parse(parser, body)
 
 
@@ -726,32 +718,10 @@ def test_pwsh_rmvirtualenv_tab_and_cdvirtualenv(ps_user, tmp_path):
         f"envwrap: cdvirtualenv: {home / 'z' / 'no-such-dir'} is not a directory"]
 
 
-@needs_pwsh
-def test_pwsh_missing_home_hint_is_a_mkdir_this_powershell_takes(ps_user, tmp_path):
-    missing = tmp_path / "no such home"
-    records, proc = run_pwsh(ps_user, tmp_path, HOME_HINT_BODY, {"T_DIR": str(tmp_path), "T_MISSING": str(missing)})
-    assert proc.returncode == 0, proc.stderr.decode()
-    assert records["home"] == ["1"]
-    mkdir = "mkdir" if os.name == "nt" else "mkdir -p"
-    assert (tmp_path / "home-err").read_text(encoding="utf-8-sig").splitlines() == [
-        f"envwrap: WORKON_HOME {missing} does not exist (create it with {mkdir} '{missing}')"]
-
-
 def _hook_function(parser, name: str) -> str:
     tree, data = parse(parser, PS_HOOK.read_text(encoding="utf-8"))
     node = _functions(tree, data)[name]
     return text(data, node)
-
-
-def test_missing_home_hint_is_a_mkdir_windows_powershell_takes(parser):
-    """Windows PowerShell's mkdir (New-Item) has no -p and makes the parents
-    itself: the hint says `mkdir 'path'` there, as the Python side says
-    `mkdir "path"` on Windows; `mkdir -p` where mkdir is the system's."""
-    body = _hook_function(parser, "__envwrap_home_ok")
-    assert "mkdir -p $quoted" not in body
-    assert "create it with $mkdir $quoted" in body
-    assert "if ([IO.Path]::DirectorySeparatorChar -eq [char]92) {\n            $mkdir = 'mkdir'\n" in body
-    assert "$mkdir = 'mkdir -p'" in body
 
 
 def test_rmvirtualenv_declares_every_argument_as_a_name(parser):
