@@ -321,7 +321,7 @@ def cmd_rm(args: list[str]) -> int:
             lifecycle.remove(name)
             say(f"Removing {name}...")
         except UserError as exc:
-            print(f"envwrap: {one_line(str(exc))}", file=sys.stderr)
+            _tell(exc)
             status = exc.status
     return status
 
@@ -790,6 +790,16 @@ def main(argv: list[str] | None = None) -> int:
         return 141  # as a command killed by SIGPIPE
 
 
+def _tell(exc: UserError) -> None:
+    """Print a UserError as its one line on stderr."""
+    message = str(exc)
+    if os.environ.get("ENVWRAP_AS") == "vf":  # called by fish's vf: hints name vf commands
+        from envwrap.vfterms import words
+
+        message = words(message)
+    print(f"envwrap: {one_line(message)}", file=sys.stderr)
+
+
 def _main(args: list[str]) -> int:
     if not args or args[0] in ("-h", "--help", "help"):
         from envwrap.commandtable import usage
@@ -812,7 +822,7 @@ def _main(args: list[str]) -> int:
         return verb(args[1:])
     except UserError as exc:
         sys.stdout.flush()
-        print(f"envwrap: {one_line(str(exc))}", file=sys.stderr)
+        _tell(exc)
         return exc.status
     except OSError as exc:
         if isinstance(exc, BrokenPipeError):

@@ -202,6 +202,17 @@ function __envwrap_activated --description 'Wrap the deactivate function of an e
     if test -z "$__envwrap_bin"
         set __envwrap_bin "$argv[1]/bin"
     end
+    # virtualfish leaves fish_prompt alone (its users' prompt shows the env):
+    # so does envwrap when VIRTUALFISH_HOME is set. The env's activate.fish
+    # wrapped the prompt; the user's own goes back (VIRTUAL_ENV_DISABLE_PROMPT
+    # keeps activate.fish from wrapping it in the first place, in any shell).
+    if test -n "$VIRTUALFISH_HOME"; and set -q _OLD_FISH_PROMPT_OVERRIDE; and functions -q _old_fish_prompt
+        set -l fish_function_path
+        functions -e fish_prompt
+        functions -c _old_fish_prompt fish_prompt
+        functions -e _old_fish_prompt
+        set -e _OLD_FISH_PROMPT_OVERRIDE
+    end
     # virtualfish's will_activate: VIRTUAL_ENV names the env; its own variables
     # and postactivate hooks come after, then did_activate (__envwrap_run).
     __envwrap_vfevent will_activate
@@ -491,11 +502,35 @@ function vf --description 'virtualfish commands, answered by envwrap (vf help li
         __envwrap_vf_help
         return
     end
+    # virtualfish's own installation commands: nothing to do with envwrap.
+    if contains -- "$sub" install uninstall addplugins rmplugins
+        __envwrap_vfsetup $argv
+        return
+    end
     if not string match -qr -- '^[a-z]+$' "$sub"; or not functions -q __envwrap_vf_$sub
         printf 'envwrap: vf: unknown command %s (vf help lists them)\n' (string escape -- "$sub") >&2
         return 2
     end
+    # The backend's hints then name vf commands (vf ls, vf activate), not
+    # virtualenvwrapper's; exported to the backend only (a local of this call).
+    set -lx ENVWRAP_AS vf
     __envwrap_vf_$sub $argv[2..-1]
+end
+
+# vf install / uninstall / addplugins / rmplugins: virtualfish's loader commands.
+# envwrap needs none of them: say what takes their place. install asks for a
+# state that already holds (0); the others change nothing (1).
+function __envwrap_vfsetup --description "Answer virtualfish's installation commands"
+    switch $argv[1]
+        case install
+            echo 'envwrap: vf install: not needed: vf is part of envwrap, loaded by `envwrap init fish | source` in config.fish' >&2
+            return 0
+        case uninstall
+            echo 'envwrap: vf uninstall: not needed: remove the `envwrap init fish | source` line from config.fish (then pipx uninstall envwrap, or pip uninstall envwrap)' >&2
+        case '*'
+            printf '%s\n' "envwrap: vf $argv[1]: not needed: every plugin is built in (compat_aliases: workon, mkvirtualenv, ...; projects: vf project, vf workon, vf lsprojects; update_python: vf upgrade; environment: envwrap vars; global_requirements: a postmkvirtualenv hook); auto_activation is envwrap config auto_activate true (false to turn it off)" >&2
+    end
+    return 1
 end
 
 function __envwrap_vf_help --description 'List the vf commands, or describe one: vf help [COMMAND]'
@@ -514,18 +549,29 @@ function __envwrap_vf_help --description 'List the vf commands, or describe one:
     end
 end
 
+# vf activate NAME: as virtualfish, status 1 without a name and 2 for an
+# environment that does not exist.
 function __envwrap_vf_activate --description 'Activate an environment: vf activate NAME (no cd)'
     if not set -q argv[1]
-        echo 'envwrap: vf activate: name an environment' >&2
-        return 2
+        echo 'envwrap: vf activate: name an environment (vf ls lists them)' >&2
+        return 1
     end
     workon --no-cd $argv
+    or begin
+        set -l st $status
+        set -l h (__envwrap_workon_home)
+        if not string match -q -- '-*' "$argv[1]"; and not test -e "$h/$argv[1]"
+            return 2
+        end
+        return $st
+    end
 end
 
+# vf deactivate with nothing active is no mistake for virtualfish: status 0.
 function __envwrap_vf_deactivate --description 'Deactivate the active environment'
     if test -z "$__envwrap_venv"; or not functions -q deactivate
         echo 'envwrap: vf deactivate: no environment is active' >&2
-        return 1
+        return 0
     end
     deactivate
 end
@@ -554,14 +600,40 @@ function __envwrap_vf_new --description 'Create an environment and activate it: 
     end
 end
 
+# vf tmp: mktmpenv, staying in the current directory as virtualfish does.
 function __envwrap_vf_tmp --description 'Create a temporary environment, removed when deactivated'
     emit virtualenv_will_create
-    mktmpenv $argv; or return
+    mktmpenv --no-cd $argv; or return
     __envwrap_vfevent did_create
 end
 
+# vf rm NAME...: one rmvirtualenv per name, between virtualfish's will_remove
+# and did_remove events (and their :NAME forms); did_remove only once removed.
 function __envwrap_vf_rm --description 'Remove environments: vf rm NAME...'
-    rmvirtualenv $argv
+    if not set -q argv[1]; or string match -q -- '-*' "$argv[1]"
+        rmvirtualenv $argv
+        return
+    end
+    set -l h (__envwrap_workon_home)
+    set -l st 0
+    for n in $argv
+        set -l active
+        if test -n "$VIRTUAL_ENV"; and test "$VIRTUAL_ENV" = "$h/$n"
+            set active 1
+        end
+        if test -z "$active"; and test -e "$h/$n/pyvenv.cfg"
+            emit virtualenv_will_remove
+            emit virtualenv_will_remove:$n
+        end
+        rmvirtualenv $n
+        or begin
+            set st $status
+            continue
+        end
+        emit virtualenv_did_remove
+        emit virtualenv_did_remove:$n
+    end
+    return $st
 end
 
 function __envwrap_vf_ls --description 'List the environments'
@@ -569,6 +641,10 @@ function __envwrap_vf_ls --description 'List the environments'
 end
 
 function __envwrap_vf_cd --description "cd to the active environment's directory"
+    if test -z "$VIRTUAL_ENV"; and not contains -- "$argv[1]" -h --help
+        echo 'envwrap: vf cd: no environment is active; run vf activate first' >&2
+        return 1
+    end
     cdvirtualenv $argv
 end
 
@@ -699,6 +775,10 @@ function __envwrap_vf_register_completions --description 'Register TAB completio
     complete -c vf -n '__fish_seen_subcommand_from activate rm connect upgrade workon' -a '(__envwrap_names)'
 end
 __envwrap_vf_register_completions
+
+# virtualfish's loader ends with this event, at every load; its plugins (and
+# its users' functions) set themselves up on it.
+emit virtualfish_did_setup_plugins
 
 # ----------------------------------------------------------------- completion
 # No Python per TAB: names come from the same glob as lsvirtualenv -b.
