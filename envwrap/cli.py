@@ -321,7 +321,7 @@ def cmd_rm(args: list[str]) -> int:
             lifecycle.remove(name)
             say(f"Removing {name}...")
         except UserError as exc:
-            _tell(exc)
+            _say_error(exc)
             status = exc.status
     return status
 
@@ -790,7 +790,7 @@ def main(argv: list[str] | None = None) -> int:
         return 141  # as a command killed by SIGPIPE
 
 
-def _tell(exc: UserError) -> None:
+def _say_error(exc: UserError) -> None:
     """Print a UserError as its one line on stderr."""
     message = str(exc)
     if os.environ.get("ENVWRAP_AS") == "vf":  # called by fish's vf: hints name vf commands
@@ -822,7 +822,7 @@ def _main(args: list[str]) -> int:
         return verb(args[1:])
     except UserError as exc:
         sys.stdout.flush()
-        _tell(exc)
+        _say_error(exc)
         return exc.status
     except OSError as exc:
         if isinstance(exc, BrokenPipeError):
