@@ -807,52 +807,159 @@ function __envwrap_wants_name --description 'Whether TAB after envwrap VERB is a
     test (count $words) -eq 2; and contains -- $words[2] $__envwrap_name_verbs
 end
 
-# The options of the envwrap commands, for TAB; __envwrap_register_completions
-# (generated below) registers what their arguments are and calls this.
+# BEGIN generated: options
+# (made by `make shells` from the backend's own parsers, see envwrap/_gen.py; edit those)
+# Every command's options, read from the parser the command builds in the
+# backend (a command whose arguments are no paths completes no file names).
+function __envwrap_verb_is --description 'Whether TAB is after envwrap VERB'
+    set -l words (commandline -opc)
+    test "$words[2]" = "$argv[1]"
+end
+
 function __envwrap_register_options --description 'Register the TAB completions of the options of the envwrap commands'
-    complete -c workon -s c -l cd -d 'cd to the project directory'
-    complete -c workon -s n -l no-cd -d 'do not cd to the project directory'
     complete -c workon -s h -l help -d 'show help'
-
-    for cmd in rmvirtualenv cpvirtualenv showvirtualenv toggleglobalsitepackages wipeenv lssitepackages
-        complete -c $cmd -s h -l help -d 'show help'
-    end
-    complete -c toggleglobalsitepackages -s q -d 'say nothing'
-    complete -c lssitepackages -l path -d 'print the directory only'
-    complete -c mvvirtualenv -s h -l help -d 'show help'
-
-    for cmd in mkvirtualenv mktmpenv mkproject
-        complete -c $cmd -s a -r -F -d 'associate an existing project directory'
-        complete -c $cmd -s i -x -d 'install a package after creating'
-        complete -c $cmd -s r -r -F -d 'install a requirements file after creating'
-        complete -c $cmd -s p -l python -r -F -d 'interpreter to base it on'
-        complete -c $cmd -l creator -x -a 'auto venv uv virtualenv' -d 'how to create it'
-        complete -c $cmd -l without-pip -l no-pip -d 'do not install pip'
-        complete -c $cmd -l system-site-packages -d "give access to the base interpreter's packages"
-        complete -c $cmd -l prompt -x -d 'prompt prefix'
-        complete -c $cmd -l copies -d 'copy the interpreter instead of linking to it'
-        complete -c $cmd -l symlinks -d 'link to the interpreter'
-        complete -c $cmd -l clear -d 'accepted as python -m venv does'
-        complete -c $cmd -l upgrade-deps -d 'upgrade pip from the package index'
-        complete -c $cmd -l without-scm-ignore-files -d 'no .gitignore in the environment'
-        complete -c $cmd -s h -l help -d 'show help'
-    end
+    complete -c workon -s c -l cd -d 'cd to the project directory'
+    complete -c workon -s n -l no-cd -d 'do not cd to the project'
     complete -c mkvirtualenv -f
-    complete -c mkvirtualenv -l from -r -F -d "make it from a manifest (envwrap export's)"
+    complete -c mkvirtualenv -s h -l help -d 'show help'
+    complete -c mkvirtualenv -s a -r -F -d 'associate an existing project directory'
+    complete -c mkvirtualenv -s i -x -d 'install a package after creating'
+    complete -c mkvirtualenv -s r -r -F -d 'install a requirements file after creating'
+    complete -c mkvirtualenv -s p -l python -r -F -d 'interpreter to base the environment on: a name, version or path'
+    complete -c mkvirtualenv -l creator -x -a 'auto venv uv virtualenv' -d 'how to create it'
+    complete -c mkvirtualenv -l without-pip -l no-pip -d 'do not install pip'
+    complete -c mkvirtualenv -l system-site-packages -d 'give access to the base interpreter\'s packages'
+    complete -c mkvirtualenv -l prompt -x -d 'prompt prefix'
+    complete -c mkvirtualenv -l copies -d 'copy the interpreter instead of linking to it'
+    complete -c mkvirtualenv -l symlinks -d 'link to the interpreter'
+    complete -c mkvirtualenv -l clear -d 'accepted as python -m venv does'
+    complete -c mkvirtualenv -l upgrade-deps -d 'upgrade pip from the package index after creating'
+    complete -c mkvirtualenv -l without-scm-ignore-files -d 'leave out the .gitignore that makes git ignore the environment'
+    complete -c mkvirtualenv -l from -r -F -d 'make it from a manifest written by \'envwrap export\''
     complete -c mktmpenv -f
-    complete -c mktmpenv -s c -l cd -d "cd into the environment's directory (default)"
+    complete -c mktmpenv -s h -l help -d 'show help'
+    complete -c mktmpenv -s a -r -F -d 'associate an existing project directory'
+    complete -c mktmpenv -s i -x -d 'install a package after creating'
+    complete -c mktmpenv -s r -r -F -d 'install a requirements file after creating'
+    complete -c mktmpenv -s p -l python -r -F -d 'interpreter to base the environment on: a name, version or path'
+    complete -c mktmpenv -l creator -x -a 'auto venv uv virtualenv' -d 'how to create it'
+    complete -c mktmpenv -l without-pip -l no-pip -d 'do not install pip'
+    complete -c mktmpenv -l system-site-packages -d 'give access to the base interpreter\'s packages'
+    complete -c mktmpenv -l prompt -x -d 'prompt prefix'
+    complete -c mktmpenv -l copies -d 'copy the interpreter instead of linking to it'
+    complete -c mktmpenv -l symlinks -d 'link to the interpreter'
+    complete -c mktmpenv -l clear -d 'accepted as python -m venv does'
+    complete -c mktmpenv -l upgrade-deps -d 'upgrade pip from the package index after creating'
+    complete -c mktmpenv -l without-scm-ignore-files -d 'leave out the .gitignore that makes git ignore the environment'
+    complete -c mktmpenv -s c -l cd -d 'cd into the environment\'s directory'
     complete -c mktmpenv -s n -l no-cd -d 'stay in this directory'
+    complete -c cpvirtualenv -s h -l help -d 'show help'
     complete -c mkproject -f
-    complete -c mkproject -s f -l force -d 'use the project directory even if it exists'
-
+    complete -c mkproject -s h -l help -d 'show help'
+    complete -c mkproject -s i -x -d 'install a package after creating'
+    complete -c mkproject -s r -r -F -d 'install a requirements file after creating'
+    complete -c mkproject -s p -l python -r -F -d 'interpreter to base the environment on: a name, version or path'
+    complete -c mkproject -l creator -x -a 'auto venv uv virtualenv' -d 'how to create it'
+    complete -c mkproject -l without-pip -l no-pip -d 'do not install pip'
+    complete -c mkproject -l system-site-packages -d 'give access to the base interpreter\'s packages'
+    complete -c mkproject -l prompt -x -d 'prompt prefix'
+    complete -c mkproject -l copies -d 'copy the interpreter instead of linking to it'
+    complete -c mkproject -l symlinks -d 'link to the interpreter'
+    complete -c mkproject -l clear -d 'accepted as python -m venv does'
+    complete -c mkproject -l upgrade-deps -d 'upgrade pip from the package index after creating'
+    complete -c mkproject -l without-scm-ignore-files -d 'leave out the .gitignore that makes git ignore the environment'
+    complete -c mkproject -s f -l force -d 'use the project directory, and the environment NAME, even if they exist'
+    complete -c cdsitepackages -s h -l help -d 'show help'
+    complete -c cdproject -f
+    complete -c cdproject -s h -l help -d 'show help'
+    complete -c showvirtualenv -s h -l help -d 'show help'
+    complete -c showvirtualenv -l json -d 'details as JSON'
+    complete -c lssitepackages -s h -l help -d 'show help'
+    complete -c lssitepackages -l path -d 'print the directory only'
+    complete -c add2virtualenv -s h -l help -d 'show help'
+    complete -c add2virtualenv -s d -d 'remove them instead'
+    complete -c toggleglobalsitepackages -s h -l help -d 'show help'
+    complete -c toggleglobalsitepackages -s q -d 'say nothing'
+    complete -c wipeenv -s h -l help -d 'show help'
+    complete -c setvirtualenvproject -s h -l help -d 'show help'
+    complete -c setvirtualenvproject -s f -l force -d 'replace the project\'s .venv file even when envwrap wrote it for another env'
+    complete -c mvvirtualenv -s h -l help -d 'show help'
+    complete -c allvirtualenv -n 'test (count (commandline -opc)) -eq 1' -s h -l help -d 'show help'
+    complete -c rmvirtualenv -s h -l help -d 'show help'
     complete -c lsvirtualenv -f
+    complete -c lsvirtualenv -s h -l help -d 'show help'
     complete -c lsvirtualenv -s b -l brief -d 'names only'
     complete -c lsvirtualenv -s l -l long -d 'details for each environment'
     complete -c lsvirtualenv -l json -d 'details as JSON'
-
-    complete -c cdproject -f
-    complete -c add2virtualenv -s d -d 'remove the directories instead'
+    complete -c cdvirtualenv -s h -l help -d 'show help'
+    complete -c envwrap -n '__envwrap_verb_is init' -s h -l help -d 'show help'
+    complete -c envwrap -n '__envwrap_verb_is init' -l auto -d 'activate a project\'s environment on cd'
+    complete -c envwrap -n '__envwrap_verb_is demo' -s h -l help -d 'show help'
+    complete -c envwrap -n '__envwrap_verb_is ls' -s h -l help -d 'show help'
+    complete -c envwrap -n '__envwrap_verb_is ls' -s b -l brief -d 'names only'
+    complete -c envwrap -n '__envwrap_verb_is ls' -s l -l long -d 'details for each environment'
+    complete -c envwrap -n '__envwrap_verb_is ls' -l json -d 'details as JSON'
+    complete -c envwrap -n '__envwrap_verb_is path' -s h -l help -d 'show help'
+    complete -c envwrap -n '__envwrap_verb_is show' -s h -l help -d 'show help'
+    complete -c envwrap -n '__envwrap_verb_is show' -l json -d 'details as JSON'
+    complete -c envwrap -n '__envwrap_verb_is run' -s h -l help -d 'show help'
+    complete -c envwrap -n '__envwrap_verb_is shell' -s h -l help -d 'show help'
+    complete -c envwrap -n '__envwrap_verb_is shell' -l shell -x -d 'bash, zsh, fish or pwsh'
+    complete -c envwrap -n '__envwrap_verb_is which' -s h -l help -d 'show help'
+    complete -c envwrap -n '__envwrap_verb_is vars' -s h -l help -d 'show help'
+    complete -c envwrap -n '__envwrap_verb_is gc' -s h -l help -d 'show help'
+    complete -c envwrap -n '__envwrap_verb_is gc' -l unused -x -d 'not used for AGE: a whole number of days or weeks, like 90d or 12w'
+    complete -c envwrap -n '__envwrap_verb_is gc' -l broken -d 'whose base Python is gone or that cannot be read'
+    complete -c envwrap -n '__envwrap_verb_is gc' -l missing-project -d 'whose project directory is gone'
+    complete -c envwrap -n '__envwrap_verb_is gc' -l yes -d 'remove them'
+    complete -c envwrap -n '__envwrap_verb_is new' -s h -l help -d 'show help'
+    complete -c envwrap -n '__envwrap_verb_is new' -s a -r -F -d 'associate an existing project directory'
+    complete -c envwrap -n '__envwrap_verb_is new' -s i -x -d 'install a package after creating'
+    complete -c envwrap -n '__envwrap_verb_is new' -s r -r -F -d 'install a requirements file after creating'
+    complete -c envwrap -n '__envwrap_verb_is new' -s p -l python -r -F -d 'interpreter to base the environment on: a name, version or path'
+    complete -c envwrap -n '__envwrap_verb_is new' -l creator -x -a 'auto venv uv virtualenv' -d 'how to create it'
+    complete -c envwrap -n '__envwrap_verb_is new' -l without-pip -l no-pip -d 'do not install pip'
+    complete -c envwrap -n '__envwrap_verb_is new' -l system-site-packages -d 'give access to the base interpreter\'s packages'
+    complete -c envwrap -n '__envwrap_verb_is new' -l prompt -x -d 'prompt prefix'
+    complete -c envwrap -n '__envwrap_verb_is new' -l copies -d 'copy the interpreter instead of linking to it'
+    complete -c envwrap -n '__envwrap_verb_is new' -l symlinks -d 'link to the interpreter'
+    complete -c envwrap -n '__envwrap_verb_is new' -l clear -d 'accepted as python -m venv does'
+    complete -c envwrap -n '__envwrap_verb_is new' -l upgrade-deps -d 'upgrade pip from the package index after creating'
+    complete -c envwrap -n '__envwrap_verb_is new' -l without-scm-ignore-files -d 'leave out the .gitignore that makes git ignore the environment'
+    complete -c envwrap -n '__envwrap_verb_is rm' -s h -l help -d 'show help'
+    complete -c envwrap -n '__envwrap_verb_is cp' -s h -l help -d 'show help'
+    complete -c envwrap -n '__envwrap_verb_is mv' -s h -l help -d 'show help'
+    complete -c envwrap -n '__envwrap_verb_is export' -s h -l help -d 'show help'
+    complete -c envwrap -n '__envwrap_verb_is export' -s o -l output -r -F -d 'write to FILE instead of standard output'
+    complete -c envwrap -n '__envwrap_verb_is export' -l format -x -a 'toml requirements' -d 'toml: the manifest'
+    complete -c envwrap -n '__envwrap_verb_is import' -s h -l help -d 'show help'
+    complete -c envwrap -n '__envwrap_verb_is import' -s p -l python -r -F -d 'interpreter to use instead of the manifest\'s version'
+    complete -c envwrap -n '__envwrap_verb_is project' -s h -l help -d 'show help'
+    complete -c envwrap -n '__envwrap_verb_is project' -s f -l force -d 'replace the project\'s .venv file even when envwrap wrote it for another env'
+    complete -c envwrap -n '__envwrap_verb_is sitepackages' -s h -l help -d 'show help'
+    complete -c envwrap -n '__envwrap_verb_is sitepackages' -l path -d 'print the directory only'
+    complete -c envwrap -n '__envwrap_verb_is add-path' -s h -l help -d 'show help'
+    complete -c envwrap -n '__envwrap_verb_is add-path' -s d -d 'remove them instead'
+    complete -c envwrap -n '__envwrap_verb_is toggle-global' -s h -l help -d 'show help'
+    complete -c envwrap -n '__envwrap_verb_is toggle-global' -s q -d 'say nothing'
+    complete -c envwrap -n '__envwrap_verb_is wipe' -s h -l help -d 'show help'
+    complete -c envwrap -n '__envwrap_verb_is repair' -s h -l help -d 'show help'
+    complete -c envwrap -n '__envwrap_verb_is repair' -s p -l python -r -F -d ''
+    complete -c envwrap -n '__envwrap_verb_is upgrade' -s h -l help -d 'show help'
+    complete -c envwrap -n '__envwrap_verb_is upgrade' -s p -l python -r -F -d 'the interpreter to rebuild on'
+    complete -c envwrap -n '__envwrap_verb_is upgrade' -l dry-run -d 'say what would be done'
+    complete -c envwrap -n '__envwrap_verb_is upgrade' -l all-broken -d 'every environment that is broken or whose packages its Python cannot see'
+    complete -c envwrap -n '__envwrap_verb_is pythons' -s h -l help -d 'show help'
+    complete -c envwrap -n '__envwrap_verb_is doctor' -s h -l help -d 'show help'
+    complete -c envwrap -n '__envwrap_verb_is doctor' -l fix -d 'remove leftovers of interrupted operations'
+    complete -c envwrap -n '__envwrap_verb_is doctor' -l json -d 'the problems as JSON'
+    complete -c envwrap -n '__envwrap_verb_is config' -s h -l help -d 'show help'
+    complete -c envwrap -n '__envwrap_verb_is config' -l unset -d 'remove KEY from the config file'
+    complete -c envwrap -n '__envwrap_verb_is seed' -s h -l help -d 'show help'
+    complete -c envwrap -n '__envwrap_verb_is seed' -l update -d 'download the newest pip wheel into envwrap\'s cache'
+    complete -c envwrap -n '__envwrap_verb_is seed' -s p -l python -r -F -d 'also for this interpreter'
 end
+# END generated: options
 
 # BEGIN generated: completion
 # (made by `make shells` from envwrap/commandtable.py; edit the table, not this)
@@ -882,7 +989,7 @@ function __envwrap_register_completions --description 'Register the TAB completi
     complete -c cdvirtualenv -f -a '(__envwrap_complete_subdirs)'
     complete -c envwrap -f -n __fish_use_subcommand -a "$__envwrap_verbs"
     complete -c envwrap -f -n __envwrap_wants_name -a '(__envwrap_names)'
-    # Their options (hand-written: what each one takes is its parser's business).
+    # Their options (the options block, from the backend's parsers).
     __envwrap_register_options
 end
 # END generated: completion
