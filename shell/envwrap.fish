@@ -406,7 +406,7 @@ function showvirtualenv --description 'Show details of an environment (default: 
     __envwrap_call showvirtualenv $argv
 end
 
-function lssitepackages --description "List the active environment's site-packages"
+function lssitepackages --description "List site-packages (default: the active environment's)"
     __envwrap_call lssitepackages $argv
 end
 
@@ -418,7 +418,7 @@ function toggleglobalsitepackages --description "Turn access to the base interpr
     __envwrap_call toggleglobalsitepackages $argv
 end
 
-function wipeenv --description 'Uninstall every package from the active environment'
+function wipeenv --description 'Uninstall every package (default: from the active environment)'
     __envwrap_call wipeenv $argv
 end
 

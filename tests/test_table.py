@@ -355,3 +355,23 @@ def test_powershell_offers_the_options_of_each_parser():
     assert set(re.findall(r"'(\w+)'", registered.group(1))) == {c.name for c in t.COMMANDS if c.verb}
     # envwrap's own completer hands an option word of `envwrap VERB -` to the same table
     assert "__envwrap_complete_options envwrap ([string]$wordToComplete) $verb" in text
+
+
+def test_an_optional_name_is_documented_in_help_and_in_the_readme(capsys):
+    """A command whose NAME may be left out (the active env is the default) says
+    so in its --help and shows [NAME] in the README's commands table."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = text.split("\n## Commands\n", 1)[1].split("\n## ", 1)[0]
+    rows = {re.match(r"\| `(\w+)", line).group(1): re.split(r"(?<!\\)\|", line)[1] for line in section.splitlines()
+            if re.match(r"\| `\w+", line)}
+    optional = []
+    for c in t.COMMANDS:
+        if not c.verb:
+            continue
+        for action in _gen.command_parser(c.name)._actions:
+            if action.dest == "name" and action.nargs == "?":
+                optional.append(c.name)
+                assert action.help, (c.name, "its NAME needs a help line")
+                assert "[NAME" in rows[c.name], (c.name, rows[c.name])
+    capsys.readouterr()
+    assert {"showvirtualenv", "lssitepackages", "wipeenv"} <= set(optional)
