@@ -191,7 +191,7 @@ def cmd_show(args: list[str]) -> int:
 
     prog = _prog("show")
     parser = Parser(prog=prog, description="Show details of an environment (default: the active one).")
-    parser.add_argument("name", nargs="?")
+    parser.add_argument("name", nargs="?", metavar="NAME", help="an environment's name (default: the active one)")
     parser.add_argument("--json", action="store_true", help="details as JSON (README: JSON output)")
     opts = parser.parse_args(args)
     name, path = registry.current(opts.name, _who(prog))
@@ -217,9 +217,11 @@ def cmd_path(args: list[str]) -> int:
     return 0
 
 
-VARS_USAGE = """usage: envwrap vars NAME [--json]
-       envwrap vars NAME set KEY=VALUE...
-       envwrap vars NAME unset KEY...
+VARS_USAGE = """usage: envwrap vars [NAME] [--json]
+       envwrap vars [NAME] set KEY=VALUE...
+       envwrap vars [NAME] unset KEY...
+
+NAME defaults to the active environment.
 
 An environment's own variables: workon exports them, deactivate puts each one
 back as it was before (its old value, empty, or unset), and envwrap run passes
@@ -236,13 +238,28 @@ def cmd_vars(args: list[str]) -> int:
     from envwrap import envvars, home, registry
     from envwrap.staging import NameLock
 
-    if not args or args[0] in ("-h", "--help"):
+    if args[:1] in (["-h"], ["--help"]):
         sys.stdout.write(VARS_USAGE)
-        if not args:
-            raise UserError("vars: name an environment: envwrap vars NAME [set KEY=VALUE... | unset KEY...]", 2)
         return 0
-    name, rest = args[0], args[1:]
-    env = registry.path_of(name)
+    words = ("set", "unset", "--json")
+    # No NAME (nothing, or an action first): the active environment, as
+    # showvirtualenv and wipeenv have it. `vars set set K=V`: the env named set.
+    if registry.active_env() and (not args or (args[0] in words and args[1:2] not in (["set"], ["unset"]))):
+        name, env = registry.current(None, "vars")
+        rest = args
+    elif not args:
+        sys.stdout.write(VARS_USAGE)
+        raise UserError("vars: name an environment, or activate one: "
+                        "envwrap vars [NAME] [set KEY=VALUE... | unset KEY...]", 2)
+    else:
+        name, rest = args[0], args[1:]
+        try:
+            env = registry.path_of(name)
+        except UserError:
+            if name in words:
+                raise UserError(f"vars: no environment is active and none is named '{name}': "
+                                "envwrap vars NAME [set KEY=VALUE... | unset KEY...]", 2) from None
+            raise
     if not rest or rest == ["--json"]:
         values = envvars.load(env)
         if rest:
@@ -321,7 +338,7 @@ def cmd_rm(args: list[str]) -> int:
             lifecycle.remove(name)
             say(f"Removing {name}...")
         except UserError as exc:
-            print(f"envwrap: {one_line(str(exc))}", file=sys.stderr)
+            _say_error(exc)
             status = exc.status
     return status
 
@@ -435,9 +452,9 @@ def cmd_sitepackages(args: list[str]) -> int:
     from envwrap.argparsing import Parser
 
     prog = _prog("sitepackages")
-    parser = Parser(prog=prog, description="Show the active environment's site-packages.")
+    parser = Parser(prog=prog, description="Show an environment's site-packages (default: the active one's).")
     parser.add_argument("--path", action="store_true", help="print the directory only")
-    parser.add_argument("name", nargs="?")
+    parser.add_argument("name", nargs="?", metavar="NAME", help="an environment's name (default: the active one)")
     opts = parser.parse_args(args)
     from envwrap import home
 
@@ -481,9 +498,10 @@ def cmd_toggle(args: list[str]) -> int:
     from envwrap.argparsing import Parser
 
     prog = _prog("toggle-global")
-    parser = Parser(prog=prog, description="Turn access to the base interpreter's packages on or off.")
+    parser = Parser(prog=prog, description="Turn access to the base interpreter's packages on or off, for "
+                                            "an environment (default: the active one).")
     parser.add_argument("-q", dest="quiet", action="store_true", help="say nothing")
-    parser.add_argument("name", nargs="?")
+    parser.add_argument("name", nargs="?", metavar="NAME", help="an environment's name (default: the active one)")
     opts = parser.parse_args(args)
     _, env = registry.current(opts.name, _who(prog))
     on = pyvenv.toggle_global(env)
@@ -497,8 +515,8 @@ def cmd_wipe(args: list[str]) -> int:
     from envwrap.argparsing import Parser
 
     prog = _prog("wipe")
-    parser = Parser(prog=prog, description="Uninstall every package from the active environment.")
-    parser.add_argument("name", nargs="?")
+    parser = Parser(prog=prog, description="Uninstall every package from an environment (default: the active one).")
+    parser.add_argument("name", nargs="?", metavar="NAME", help="an environment's name (default: the active one)")
     opts = parser.parse_args(args)
     _, env = registry.current(opts.name, _who(prog))
     removed = pip.wipe(env)
@@ -790,6 +808,16 @@ def main(argv: list[str] | None = None) -> int:
         return 141  # as a command killed by SIGPIPE
 
 
+def _say_error(exc: UserError) -> None:
+    """Print a UserError as its one line on stderr."""
+    message = str(exc)
+    if os.environ.get("ENVWRAP_AS") == "vf":  # called by fish's vf: hints name vf commands
+        from envwrap.vfterms import words
+
+        message = words(message)
+    print(f"envwrap: {one_line(message)}", file=sys.stderr)
+
+
 def _main(args: list[str]) -> int:
     if not args or args[0] in ("-h", "--help", "help"):
         from envwrap.commandtable import usage
@@ -812,7 +840,7 @@ def _main(args: list[str]) -> int:
         return verb(args[1:])
     except UserError as exc:
         sys.stdout.flush()
-        print(f"envwrap: {one_line(str(exc))}", file=sys.stderr)
+        _say_error(exc)
         return exc.status
     except OSError as exc:
         if isinstance(exc, BrokenPipeError):

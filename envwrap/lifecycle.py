@@ -123,6 +123,13 @@ def resolve_source(ref: str):
 def copy(src_ref: str, dest: str | None) -> str:
     import shutil
     src_name, src = resolve_source(src_ref)
+    if dest is None and names.name_problem(src_name) is not None:
+        # A project's .venv: its name is no environment name; its project's is.
+        hint = ""
+        if names.name_problem(src.parent.name) is None:
+            hint = f", e.g. '{src.parent.name}' (the name of the directory it is in)"
+        raise UserError(f"the copy of {src} needs a name: {names.name_problem(src_name)}; "
+                        f"give one as DEST{hint}")
     dest = dest if dest is not None else src_name
     root = Path(home.ensure_workon_home())
     final = Path(registry.check_new_name(root, dest))

@@ -200,6 +200,17 @@ function __envwrap_activated --description 'Wrap the deactivate function of an e
     if test -z "$__envwrap_bin"
         set __envwrap_bin "$argv[1]/bin"
     end
+    # virtualfish leaves fish_prompt alone (its users' prompt shows the env):
+    # so does envwrap when VIRTUALFISH_HOME is set. The env's activate.fish
+    # wrapped the prompt; the user's own goes back (VIRTUAL_ENV_DISABLE_PROMPT
+    # keeps activate.fish from wrapping it in the first place, in any shell).
+    if test -n "$VIRTUALFISH_HOME"; and set -q _OLD_FISH_PROMPT_OVERRIDE; and functions -q _old_fish_prompt
+        set -l fish_function_path
+        functions -e fish_prompt
+        functions -c _old_fish_prompt fish_prompt
+        functions -e _old_fish_prompt
+        set -e _OLD_FISH_PROMPT_OVERRIDE
+    end
     # virtualfish's will_activate: VIRTUAL_ENV names the env; its own variables
     # and postactivate hooks come after, then did_activate (__envwrap_run).
     __envwrap_vfevent will_activate
@@ -398,7 +409,7 @@ function showvirtualenv --description 'Show details of an environment (default: 
     __envwrap_call showvirtualenv $argv
 end
 
-function lssitepackages --description "List the active environment's site-packages"
+function lssitepackages --description "List site-packages (default: the active environment's)"
     __envwrap_call lssitepackages $argv
 end
 
@@ -410,7 +421,7 @@ function toggleglobalsitepackages --description "Turn access to the base interpr
     __envwrap_call toggleglobalsitepackages $argv
 end
 
-function wipeenv --description 'Uninstall every package from the active environment'
+function wipeenv --description 'Uninstall every package (default: from the active environment)'
     __envwrap_call wipeenv $argv
 end
 
@@ -499,11 +510,35 @@ function vf --description 'virtualfish commands, answered by envwrap (vf help li
         __envwrap_vf_help
         return
     end
+    # virtualfish's own installation commands: nothing to do with envwrap.
+    if contains -- "$sub" install uninstall addplugins rmplugins
+        __envwrap_vfsetup $argv
+        return
+    end
     if not string match -qr -- '^[a-z]+$' "$sub"; or not functions -q __envwrap_vf_$sub
         printf 'envwrap: vf: unknown command %s (vf help lists them)\n' (string escape -- "$sub") >&2
         return 2
     end
+    # The backend's hints then name vf commands (vf ls, vf activate), not
+    # virtualenvwrapper's; exported to the backend only (a local of this call).
+    set -lx ENVWRAP_AS vf
     __envwrap_vf_$sub $argv[2..-1]
+end
+
+# vf install / uninstall / addplugins / rmplugins: virtualfish's loader commands.
+# envwrap needs none of them: say what takes their place. install asks for a
+# state that already holds (0); the others change nothing (1).
+function __envwrap_vfsetup --description "Answer virtualfish's installation commands"
+    switch $argv[1]
+        case install
+            echo 'envwrap: vf install: not needed: vf is part of envwrap, loaded by `envwrap init fish | source` in config.fish' >&2
+            return 0
+        case uninstall
+            echo 'envwrap: vf uninstall: not needed: remove the `envwrap init fish | source` line from config.fish (then pipx uninstall envwrap, or pip uninstall envwrap)' >&2
+        case '*'
+            printf '%s\n' "envwrap: vf $argv[1]: not needed: every plugin is built in (compat_aliases: workon, mkvirtualenv, ...; projects: vf project, vf workon, vf lsprojects; update_python: vf upgrade; environment: envwrap vars; global_requirements: a postmkvirtualenv hook); auto_activation is envwrap config auto_activate true (false to turn it off)" >&2
+    end
+    return 1
 end
 
 function __envwrap_vf_help --description 'List the vf commands, or describe one: vf help [COMMAND]'
@@ -522,18 +557,29 @@ function __envwrap_vf_help --description 'List the vf commands, or describe one:
     end
 end
 
+# vf activate NAME: as virtualfish, status 1 without a name and 2 for an
+# environment that does not exist.
 function __envwrap_vf_activate --description 'Activate an environment: vf activate NAME (no cd)'
     if not set -q argv[1]
-        echo 'envwrap: vf activate: name an environment' >&2
-        return 2
+        echo 'envwrap: vf activate: name an environment (vf ls lists them)' >&2
+        return 1
     end
     workon --no-cd $argv
+    or begin
+        set -l st $status
+        set -l h (__envwrap_workon_home)
+        if not string match -q -- '-*' "$argv[1]"; and not test -e "$h/$argv[1]"
+            return 2
+        end
+        return $st
+    end
 end
 
+# vf deactivate with nothing active is no mistake for virtualfish: status 0.
 function __envwrap_vf_deactivate --description 'Deactivate the active environment'
     if test -z "$__envwrap_venv"; or not functions -q deactivate
         echo 'envwrap: vf deactivate: no environment is active' >&2
-        return 1
+        return 0
     end
     deactivate
 end
@@ -562,14 +608,40 @@ function __envwrap_vf_new --description 'Create an environment and activate it: 
     end
 end
 
+# vf tmp: mktmpenv, staying in the current directory as virtualfish does.
 function __envwrap_vf_tmp --description 'Create a temporary environment, removed when deactivated'
     emit virtualenv_will_create
-    mktmpenv $argv; or return
+    mktmpenv --no-cd $argv; or return
     __envwrap_vfevent did_create
 end
 
+# vf rm NAME...: one rmvirtualenv per name, between virtualfish's will_remove
+# and did_remove events (and their :NAME forms); did_remove only once removed.
 function __envwrap_vf_rm --description 'Remove environments: vf rm NAME...'
-    rmvirtualenv $argv
+    if not set -q argv[1]; or string match -q -- '-*' "$argv[1]"
+        rmvirtualenv $argv
+        return
+    end
+    set -l h (__envwrap_workon_home)
+    set -l st 0
+    for n in $argv
+        set -l active
+        if test -n "$VIRTUAL_ENV"; and test "$VIRTUAL_ENV" = "$h/$n"
+            set active 1
+        end
+        if test -z "$active"; and test -e "$h/$n/pyvenv.cfg"
+            emit virtualenv_will_remove
+            emit virtualenv_will_remove:$n
+        end
+        rmvirtualenv $n
+        or begin
+            set st $status
+            continue
+        end
+        emit virtualenv_did_remove
+        emit virtualenv_did_remove:$n
+    end
+    return $st
 end
 
 function __envwrap_vf_ls --description 'List the environments'
@@ -577,6 +649,10 @@ function __envwrap_vf_ls --description 'List the environments'
 end
 
 function __envwrap_vf_cd --description "cd to the active environment's directory"
+    if test -z "$VIRTUAL_ENV"; and not contains -- "$argv[1]" -h --help
+        echo 'envwrap: vf cd: no environment is active; run vf activate first' >&2
+        return 1
+    end
     cdvirtualenv $argv
 end
 
@@ -708,6 +784,10 @@ function __envwrap_vf_register_completions --description 'Register TAB completio
 end
 __envwrap_vf_register_completions
 
+# virtualfish's loader ends with this event, at every load; its plugins (and
+# its users' functions) set themselves up on it.
+emit virtualfish_did_setup_plugins
+
 # ----------------------------------------------------------------- completion
 # No Python per TAB: names come from the same glob as lsvirtualenv -b.
 
@@ -735,52 +815,156 @@ function __envwrap_wants_name --description 'Whether TAB after envwrap VERB is a
     test (count $words) -eq 2; and contains -- $words[2] $__envwrap_name_verbs
 end
 
-# The options of the envwrap commands, for TAB; __envwrap_register_completions
-# (generated below) registers what their arguments are and calls this.
+# BEGIN generated: options
+# (made by `make shells` from the backend's own parsers, see envwrap/_gen.py; edit those)
+# Every command's options, read from the parser the command builds in the
+# backend (a command whose arguments are no paths completes no file names).
+function __envwrap_verb_is --description 'Whether TAB is after envwrap VERB'
+    set -l words (commandline -opc)
+    test "$words[2]" = "$argv[1]"
+end
+
 function __envwrap_register_options --description 'Register the TAB completions of the options of the envwrap commands'
-    complete -c workon -s c -l cd -d 'cd to the project directory'
-    complete -c workon -s n -l no-cd -d 'do not cd to the project directory'
     complete -c workon -s h -l help -d 'show help'
-
-    for cmd in rmvirtualenv cpvirtualenv showvirtualenv toggleglobalsitepackages wipeenv lssitepackages
-        complete -c $cmd -s h -l help -d 'show help'
-    end
-    complete -c toggleglobalsitepackages -s q -d 'say nothing'
-    complete -c lssitepackages -l path -d 'print the directory only'
-    complete -c mvvirtualenv -s h -l help -d 'show help'
-
-    for cmd in mkvirtualenv mktmpenv mkproject
-        complete -c $cmd -s a -r -F -d 'associate an existing project directory'
-        complete -c $cmd -s i -x -d 'install a package after creating'
-        complete -c $cmd -s r -r -F -d 'install a requirements file after creating'
-        complete -c $cmd -s p -l python -r -F -d 'interpreter to base it on'
-        complete -c $cmd -l creator -x -a 'auto venv uv virtualenv' -d 'how to create it'
-        complete -c $cmd -l without-pip -l no-pip -d 'do not install pip'
-        complete -c $cmd -l system-site-packages -d "give access to the base interpreter's packages"
-        complete -c $cmd -l prompt -x -d 'prompt prefix'
-        complete -c $cmd -l copies -d 'copy the interpreter instead of linking to it'
-        complete -c $cmd -l symlinks -d 'link to the interpreter'
-        complete -c $cmd -l clear -d 'accepted as python -m venv does'
-        complete -c $cmd -l upgrade-deps -d 'upgrade pip from the package index'
-        complete -c $cmd -l without-scm-ignore-files -d 'no .gitignore in the environment'
-        complete -c $cmd -s h -l help -d 'show help'
-    end
-    complete -c mkvirtualenv -f
-    complete -c mkvirtualenv -l from -r -F -d "make it from a manifest (envwrap export's)"
-    complete -c mktmpenv -f
-    complete -c mktmpenv -s c -l cd -d "cd into the environment's directory (default)"
+    complete -c workon -s c -l cd -d 'cd to the project directory'
+    complete -c workon -s n -l no-cd -d 'do not cd to the project'
+    complete -c mkvirtualenv -s h -l help -d 'show help'
+    complete -c mkvirtualenv -s a -r -F -d 'associate an existing project directory'
+    complete -c mkvirtualenv -s i -x -d 'install a package after creating'
+    complete -c mkvirtualenv -s r -r -F -d 'install a requirements file after creating'
+    complete -c mkvirtualenv -s p -l python -r -F -d 'interpreter to base the environment on: a name, version or path'
+    complete -c mkvirtualenv -l creator -x -a 'auto venv uv virtualenv' -d 'how to create it'
+    complete -c mkvirtualenv -l without-pip -l no-pip -d 'do not install pip'
+    complete -c mkvirtualenv -l system-site-packages -d 'give access to the base interpreter\'s packages'
+    complete -c mkvirtualenv -l prompt -x -d 'prompt prefix'
+    complete -c mkvirtualenv -l copies -d 'copy the interpreter instead of linking to it'
+    complete -c mkvirtualenv -l symlinks -d 'link to the interpreter'
+    complete -c mkvirtualenv -l clear -d 'accepted as python -m venv does'
+    complete -c mkvirtualenv -l upgrade-deps -d 'upgrade pip from the package index after creating'
+    complete -c mkvirtualenv -l without-scm-ignore-files -d 'leave out the .gitignore that makes git ignore the environment'
+    complete -c mkvirtualenv -l from -r -F -d 'make it from a manifest written by \'envwrap export\''
+    complete -c mktmpenv -s h -l help -d 'show help'
+    complete -c mktmpenv -s a -r -F -d 'associate an existing project directory'
+    complete -c mktmpenv -s i -x -d 'install a package after creating'
+    complete -c mktmpenv -s r -r -F -d 'install a requirements file after creating'
+    complete -c mktmpenv -s p -l python -r -F -d 'interpreter to base the environment on: a name, version or path'
+    complete -c mktmpenv -l creator -x -a 'auto venv uv virtualenv' -d 'how to create it'
+    complete -c mktmpenv -l without-pip -l no-pip -d 'do not install pip'
+    complete -c mktmpenv -l system-site-packages -d 'give access to the base interpreter\'s packages'
+    complete -c mktmpenv -l prompt -x -d 'prompt prefix'
+    complete -c mktmpenv -l copies -d 'copy the interpreter instead of linking to it'
+    complete -c mktmpenv -l symlinks -d 'link to the interpreter'
+    complete -c mktmpenv -l clear -d 'accepted as python -m venv does'
+    complete -c mktmpenv -l upgrade-deps -d 'upgrade pip from the package index after creating'
+    complete -c mktmpenv -l without-scm-ignore-files -d 'leave out the .gitignore that makes git ignore the environment'
+    complete -c mktmpenv -s c -l cd -d 'cd into the environment\'s directory'
     complete -c mktmpenv -s n -l no-cd -d 'stay in this directory'
-    complete -c mkproject -f
-    complete -c mkproject -s f -l force -d 'use the project directory even if it exists'
-
+    complete -c cpvirtualenv -s h -l help -d 'show help'
+    complete -c mkproject -s h -l help -d 'show help'
+    complete -c mkproject -s i -x -d 'install a package after creating'
+    complete -c mkproject -s r -r -F -d 'install a requirements file after creating'
+    complete -c mkproject -s p -l python -r -F -d 'interpreter to base the environment on: a name, version or path'
+    complete -c mkproject -l creator -x -a 'auto venv uv virtualenv' -d 'how to create it'
+    complete -c mkproject -l without-pip -l no-pip -d 'do not install pip'
+    complete -c mkproject -l system-site-packages -d 'give access to the base interpreter\'s packages'
+    complete -c mkproject -l prompt -x -d 'prompt prefix'
+    complete -c mkproject -l copies -d 'copy the interpreter instead of linking to it'
+    complete -c mkproject -l symlinks -d 'link to the interpreter'
+    complete -c mkproject -l clear -d 'accepted as python -m venv does'
+    complete -c mkproject -l upgrade-deps -d 'upgrade pip from the package index after creating'
+    complete -c mkproject -l without-scm-ignore-files -d 'leave out the .gitignore that makes git ignore the environment'
+    complete -c mkproject -s f -l force -d 'use the project directory, and the environment NAME, even if they exist'
+    complete -c cdsitepackages -s h -l help -d 'show help'
+    complete -c cdproject -f
+    complete -c cdproject -s h -l help -d 'show help'
+    complete -c showvirtualenv -s h -l help -d 'show help'
+    complete -c showvirtualenv -l json -d 'details as JSON'
+    complete -c lssitepackages -s h -l help -d 'show help'
+    complete -c lssitepackages -l path -d 'print the directory only'
+    complete -c add2virtualenv -s h -l help -d 'show help'
+    complete -c add2virtualenv -s d -d 'remove them instead'
+    complete -c toggleglobalsitepackages -s h -l help -d 'show help'
+    complete -c toggleglobalsitepackages -s q -d 'say nothing'
+    complete -c wipeenv -s h -l help -d 'show help'
+    complete -c setvirtualenvproject -s h -l help -d 'show help'
+    complete -c setvirtualenvproject -s f -l force -d 'replace the project\'s .venv file even when envwrap wrote it for another env'
+    complete -c mvvirtualenv -s h -l help -d 'show help'
+    complete -c allvirtualenv -n 'test (count (commandline -opc)) -eq 1' -s h -l help -d 'show help'
+    complete -c rmvirtualenv -s h -l help -d 'show help'
     complete -c lsvirtualenv -f
+    complete -c lsvirtualenv -s h -l help -d 'show help'
     complete -c lsvirtualenv -s b -l brief -d 'names only'
     complete -c lsvirtualenv -s l -l long -d 'details for each environment'
     complete -c lsvirtualenv -l json -d 'details as JSON'
-
-    complete -c cdproject -f
-    complete -c add2virtualenv -s d -d 'remove the directories instead'
+    complete -c cdvirtualenv -s h -l help -d 'show help'
+    complete -c envwrap -n '__envwrap_verb_is init' -s h -l help -d 'show help'
+    complete -c envwrap -n '__envwrap_verb_is init' -l auto -d 'activate a project\'s environment on cd'
+    complete -c envwrap -n '__envwrap_verb_is demo' -s h -l help -d 'show help'
+    complete -c envwrap -n '__envwrap_verb_is ls' -s h -l help -d 'show help'
+    complete -c envwrap -n '__envwrap_verb_is ls' -s b -l brief -d 'names only'
+    complete -c envwrap -n '__envwrap_verb_is ls' -s l -l long -d 'details for each environment'
+    complete -c envwrap -n '__envwrap_verb_is ls' -l json -d 'details as JSON'
+    complete -c envwrap -n '__envwrap_verb_is path' -s h -l help -d 'show help'
+    complete -c envwrap -n '__envwrap_verb_is show' -s h -l help -d 'show help'
+    complete -c envwrap -n '__envwrap_verb_is show' -l json -d 'details as JSON'
+    complete -c envwrap -n '__envwrap_verb_is run' -s h -l help -d 'show help'
+    complete -c envwrap -n '__envwrap_verb_is shell' -s h -l help -d 'show help'
+    complete -c envwrap -n '__envwrap_verb_is shell' -l shell -x -d 'bash, zsh, fish or pwsh'
+    complete -c envwrap -n '__envwrap_verb_is which' -s h -l help -d 'show help'
+    complete -c envwrap -n '__envwrap_verb_is vars' -s h -l help -d 'show help'
+    complete -c envwrap -n '__envwrap_verb_is gc' -s h -l help -d 'show help'
+    complete -c envwrap -n '__envwrap_verb_is gc' -l unused -x -d 'not used for AGE: a whole number of days or weeks, like 90d or 12w'
+    complete -c envwrap -n '__envwrap_verb_is gc' -l broken -d 'whose base Python is gone or that cannot be read'
+    complete -c envwrap -n '__envwrap_verb_is gc' -l missing-project -d 'whose project directory is gone'
+    complete -c envwrap -n '__envwrap_verb_is gc' -l yes -d 'remove them'
+    complete -c envwrap -n '__envwrap_verb_is new' -s h -l help -d 'show help'
+    complete -c envwrap -n '__envwrap_verb_is new' -s a -r -F -d 'associate an existing project directory'
+    complete -c envwrap -n '__envwrap_verb_is new' -s i -x -d 'install a package after creating'
+    complete -c envwrap -n '__envwrap_verb_is new' -s r -r -F -d 'install a requirements file after creating'
+    complete -c envwrap -n '__envwrap_verb_is new' -s p -l python -r -F -d 'interpreter to base the environment on: a name, version or path'
+    complete -c envwrap -n '__envwrap_verb_is new' -l creator -x -a 'auto venv uv virtualenv' -d 'how to create it'
+    complete -c envwrap -n '__envwrap_verb_is new' -l without-pip -l no-pip -d 'do not install pip'
+    complete -c envwrap -n '__envwrap_verb_is new' -l system-site-packages -d 'give access to the base interpreter\'s packages'
+    complete -c envwrap -n '__envwrap_verb_is new' -l prompt -x -d 'prompt prefix'
+    complete -c envwrap -n '__envwrap_verb_is new' -l copies -d 'copy the interpreter instead of linking to it'
+    complete -c envwrap -n '__envwrap_verb_is new' -l symlinks -d 'link to the interpreter'
+    complete -c envwrap -n '__envwrap_verb_is new' -l clear -d 'accepted as python -m venv does'
+    complete -c envwrap -n '__envwrap_verb_is new' -l upgrade-deps -d 'upgrade pip from the package index after creating'
+    complete -c envwrap -n '__envwrap_verb_is new' -l without-scm-ignore-files -d 'leave out the .gitignore that makes git ignore the environment'
+    complete -c envwrap -n '__envwrap_verb_is rm' -s h -l help -d 'show help'
+    complete -c envwrap -n '__envwrap_verb_is cp' -s h -l help -d 'show help'
+    complete -c envwrap -n '__envwrap_verb_is mv' -s h -l help -d 'show help'
+    complete -c envwrap -n '__envwrap_verb_is export' -s h -l help -d 'show help'
+    complete -c envwrap -n '__envwrap_verb_is export' -s o -l output -r -F -d 'write to FILE instead of standard output'
+    complete -c envwrap -n '__envwrap_verb_is export' -l format -x -a 'toml requirements' -d 'toml: the manifest'
+    complete -c envwrap -n '__envwrap_verb_is import' -s h -l help -d 'show help'
+    complete -c envwrap -n '__envwrap_verb_is import' -s p -l python -r -F -d 'interpreter to use instead of the manifest\'s version'
+    complete -c envwrap -n '__envwrap_verb_is project' -s h -l help -d 'show help'
+    complete -c envwrap -n '__envwrap_verb_is project' -s f -l force -d 'replace the project\'s .venv file even when envwrap wrote it for another env'
+    complete -c envwrap -n '__envwrap_verb_is sitepackages' -s h -l help -d 'show help'
+    complete -c envwrap -n '__envwrap_verb_is sitepackages' -l path -d 'print the directory only'
+    complete -c envwrap -n '__envwrap_verb_is add-path' -s h -l help -d 'show help'
+    complete -c envwrap -n '__envwrap_verb_is add-path' -s d -d 'remove them instead'
+    complete -c envwrap -n '__envwrap_verb_is toggle-global' -s h -l help -d 'show help'
+    complete -c envwrap -n '__envwrap_verb_is toggle-global' -s q -d 'say nothing'
+    complete -c envwrap -n '__envwrap_verb_is wipe' -s h -l help -d 'show help'
+    complete -c envwrap -n '__envwrap_verb_is repair' -s h -l help -d 'show help'
+    complete -c envwrap -n '__envwrap_verb_is repair' -s p -l python -r -F -d ''
+    complete -c envwrap -n '__envwrap_verb_is upgrade' -s h -l help -d 'show help'
+    complete -c envwrap -n '__envwrap_verb_is upgrade' -s p -l python -r -F -d 'the interpreter to rebuild on'
+    complete -c envwrap -n '__envwrap_verb_is upgrade' -l dry-run -d 'say what would be done'
+    complete -c envwrap -n '__envwrap_verb_is upgrade' -l all-broken -d 'every environment that is broken or whose packages its Python cannot see'
+    complete -c envwrap -n '__envwrap_verb_is pythons' -s h -l help -d 'show help'
+    complete -c envwrap -n '__envwrap_verb_is doctor' -s h -l help -d 'show help'
+    complete -c envwrap -n '__envwrap_verb_is doctor' -l fix -d 'remove leftovers of interrupted operations'
+    complete -c envwrap -n '__envwrap_verb_is doctor' -l json -d 'the problems as JSON'
+    complete -c envwrap -n '__envwrap_verb_is config' -s h -l help -d 'show help'
+    complete -c envwrap -n '__envwrap_verb_is config' -l unset -d 'remove KEY from the config file'
+    complete -c envwrap -n '__envwrap_verb_is seed' -s h -l help -d 'show help'
+    complete -c envwrap -n '__envwrap_verb_is seed' -l update -d 'download the newest pip wheel into envwrap\'s cache'
+    complete -c envwrap -n '__envwrap_verb_is seed' -s p -l python -r -F -d 'also for this interpreter'
 end
+# END generated: options
 
 # BEGIN generated: completion
 # (made by `make shells` from envwrap/commandtable.py; edit the table, not this)
@@ -813,7 +997,7 @@ function __envwrap_register_completions --description 'Register the TAB completi
     complete -c cdvirtualenv -f -a '(__envwrap_complete_subdirs)'
     complete -c envwrap -f -n __fish_use_subcommand -a "$__envwrap_verbs"
     complete -c envwrap -f -n __envwrap_wants_name -a '(__envwrap_names)'
-    # Their options (hand-written: what each one takes is its parser's business).
+    # Their options (the options block, from the backend's parsers).
     __envwrap_register_options
 end
 # END generated: completion

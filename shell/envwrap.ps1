@@ -757,6 +757,91 @@ function global:__envwrap_complete_subdirs {
     }
 }
 
+# BEGIN generated: options
+# (made by `make shells` from the backend's own parsers, see envwrap/_gen.py; edit those)
+# Every command's options, read from the parser the command builds in the
+# backend; 'envwrap VERB' holds those of envwrap VERB.
+$global:__envwrap_options = @{
+    'workon' = @('-h', '--help', '-c', '--cd', '-n', '--no-cd')
+    'mkvirtualenv' = @('-h', '--help', '-a', '-i', '-r', '-p', '--python', '--creator', '--without-pip', '--no-pip', '--system-site-packages', '--prompt', '--copies', '--symlinks', '--clear', '--upgrade-deps', '--without-scm-ignore-files', '--from')
+    'mktmpenv' = @('-h', '--help', '-a', '-i', '-r', '-p', '--python', '--creator', '--without-pip', '--no-pip', '--system-site-packages', '--prompt', '--copies', '--symlinks', '--clear', '--upgrade-deps', '--without-scm-ignore-files', '-c', '--cd', '-n', '--no-cd')
+    'cpvirtualenv' = @('-h', '--help')
+    'mkproject' = @('-h', '--help', '-i', '-r', '-p', '--python', '--creator', '--without-pip', '--no-pip', '--system-site-packages', '--prompt', '--copies', '--symlinks', '--clear', '--upgrade-deps', '--without-scm-ignore-files', '-f', '--force')
+    'cdsitepackages' = @('-h', '--help')
+    'cdproject' = @('-h', '--help')
+    'showvirtualenv' = @('-h', '--help', '--json')
+    'lssitepackages' = @('-h', '--help', '--path')
+    'add2virtualenv' = @('-h', '--help', '-d')
+    'toggleglobalsitepackages' = @('-h', '--help', '-q')
+    'wipeenv' = @('-h', '--help')
+    'setvirtualenvproject' = @('-h', '--help', '-f', '--force')
+    'mvvirtualenv' = @('-h', '--help')
+    'allvirtualenv' = @('-h', '--help')
+    'rmvirtualenv' = @('-h', '--help')
+    'lsvirtualenv' = @('-h', '--help', '-b', '--brief', '-l', '--long', '--json')
+    'cdvirtualenv' = @('-h', '--help')
+    'envwrap init' = @('-h', '--help', '--auto')
+    'envwrap demo' = @('-h', '--help')
+    'envwrap ls' = @('-h', '--help', '-b', '--brief', '-l', '--long', '--json')
+    'envwrap path' = @('-h', '--help')
+    'envwrap show' = @('-h', '--help', '--json')
+    'envwrap run' = @('-h', '--help')
+    'envwrap shell' = @('-h', '--help', '--shell')
+    'envwrap which' = @('-h', '--help')
+    'envwrap vars' = @('-h', '--help')
+    'envwrap gc' = @('-h', '--help', '--unused', '--broken', '--missing-project', '--yes')
+    'envwrap new' = @('-h', '--help', '-a', '-i', '-r', '-p', '--python', '--creator', '--without-pip', '--no-pip', '--system-site-packages', '--prompt', '--copies', '--symlinks', '--clear', '--upgrade-deps', '--without-scm-ignore-files')
+    'envwrap rm' = @('-h', '--help')
+    'envwrap cp' = @('-h', '--help')
+    'envwrap mv' = @('-h', '--help')
+    'envwrap export' = @('-h', '--help', '-o', '--output', '--format')
+    'envwrap import' = @('-h', '--help', '-p', '--python')
+    'envwrap project' = @('-h', '--help', '-f', '--force')
+    'envwrap sitepackages' = @('-h', '--help', '--path')
+    'envwrap add-path' = @('-h', '--help', '-d')
+    'envwrap toggle-global' = @('-h', '--help', '-q')
+    'envwrap wipe' = @('-h', '--help')
+    'envwrap repair' = @('-h', '--help', '-p', '--python')
+    'envwrap upgrade' = @('-h', '--help', '-p', '--python', '--dry-run', '--all-broken')
+    'envwrap pythons' = @('-h', '--help')
+    'envwrap doctor' = @('-h', '--help', '--fix', '--json')
+    'envwrap config' = @('-h', '--help', '--unset')
+    'envwrap seed' = @('-h', '--help', '--update', '-p', '--python')
+}
+
+# The options of COMMAND (of envwrap VERB with -Verb) that start with what was typed.
+function global:__envwrap_complete_options {
+    param([string]$Command, [string]$Typed, [string]$Verb)
+    Set-StrictMode -Off
+    $key = $Command
+    if ($Verb) {
+        $key = $Command + ' ' + $Verb
+    }
+    foreach ($word in @($global:__envwrap_options[$key])) {
+        if ($word -and $word.StartsWith($Typed, [StringComparison]::Ordinal)) {
+            [System.Management.Automation.CompletionResult]::new($word, $word, 'ParameterName', $word)
+        }
+    }
+}
+
+# TAB on a word that starts with '-': the command's options (allvirtualenv's
+# before its command only). Other words keep their completers (EnvName, SubDir,
+# file names).
+Register-ArgumentCompleter -Native -CommandName @('workon', 'mkvirtualenv', 'mktmpenv', 'cpvirtualenv', 'mkproject', 'cdsitepackages', 'cdproject', 'showvirtualenv', 'lssitepackages', 'add2virtualenv', 'toggleglobalsitepackages', 'wipeenv', 'setvirtualenvproject', 'mvvirtualenv', 'allvirtualenv', 'rmvirtualenv', 'lsvirtualenv', 'cdvirtualenv') -ScriptBlock {
+    param($wordToComplete, $commandAst, $cursorPosition)
+    $typed = [string]$wordToComplete
+    if (-not $typed.StartsWith('-')) {
+        return
+    }
+    $command = [string]$commandAst.GetCommandName()
+    $before = @($commandAst.CommandElements | Where-Object { $_.Extent.EndOffset -lt $cursorPosition })
+    if ($command -eq 'allvirtualenv' -and $before.Count -gt 1) {
+        return
+    }
+    __envwrap_complete_options $command $typed
+}
+# END generated: options
+
 # BEGIN generated: completion
 # (made by `make shells` from envwrap/commandtable.py; edit the table, not this)
 Register-ArgumentCompleter -ParameterName EnvName -CommandName @('workon', 'cpvirtualenv', 'showvirtualenv', 'lssitepackages', 'toggleglobalsitepackages', 'wipeenv', 'setvirtualenvproject', 'mvvirtualenv', 'rmvirtualenv') -ScriptBlock {
@@ -800,6 +885,11 @@ Register-ArgumentCompleter -Native -CommandName envwrap -ScriptBlock {
         return
     }
     $verb = [string]$words[1]
+    if (([string]$wordToComplete).StartsWith('-')) {
+        # the options of envwrap VERB (the options block)
+        __envwrap_complete_options envwrap ([string]$wordToComplete) $verb
+        return
+    }
     if (($global:__envwrap_names_verbs -ccontains $verb) -or
         ($words.Count -eq 2 -and $global:__envwrap_name_verbs -ccontains $verb)) {
         __envwrap_complete_names $wordToComplete

@@ -419,6 +419,62 @@ __envwrap_complete_envwrap() {
     \return 1
 }
 
+# BEGIN generated: options
+# (made by `make shells` from the backend's own parsers, see envwrap/_gen.py; edit those)
+# Every command's options, read from the parser the command builds in the
+# backend, into the array __envwrap_o for __envwrap_complete.
+__envwrap_options() {
+    case $1 in
+        (workon) __envwrap_o=(-h --help -c --cd -n --no-cd) ;;
+        (mkvirtualenv) __envwrap_o=(-h --help -a -i -r -p --python --creator --without-pip --no-pip --system-site-packages --prompt --copies --symlinks --clear --upgrade-deps --without-scm-ignore-files --from) ;;
+        (mktmpenv) __envwrap_o=(-h --help -a -i -r -p --python --creator --without-pip --no-pip --system-site-packages --prompt --copies --symlinks --clear --upgrade-deps --without-scm-ignore-files -c --cd -n --no-cd) ;;
+        (cpvirtualenv) __envwrap_o=(-h --help) ;;
+        (mkproject) __envwrap_o=(-h --help -i -r -p --python --creator --without-pip --no-pip --system-site-packages --prompt --copies --symlinks --clear --upgrade-deps --without-scm-ignore-files -f --force) ;;
+        (cdsitepackages) __envwrap_o=(-h --help) ;;
+        (cdproject) __envwrap_o=(-h --help) ;;
+        (showvirtualenv) __envwrap_o=(-h --help --json) ;;
+        (lssitepackages) __envwrap_o=(-h --help --path) ;;
+        (add2virtualenv) __envwrap_o=(-h --help -d) ;;
+        (toggleglobalsitepackages) __envwrap_o=(-h --help -q) ;;
+        (wipeenv) __envwrap_o=(-h --help) ;;
+        (setvirtualenvproject) __envwrap_o=(-h --help -f --force) ;;
+        (mvvirtualenv) __envwrap_o=(-h --help) ;;
+        (allvirtualenv) __envwrap_o=(-h --help) ;;
+        (rmvirtualenv) __envwrap_o=(-h --help) ;;
+        (lsvirtualenv) __envwrap_o=(-h --help -b --brief -l --long --json) ;;
+        (cdvirtualenv) __envwrap_o=(-h --help) ;;
+        ('envwrap init') __envwrap_o=(-h --help --auto) ;;
+        ('envwrap demo') __envwrap_o=(-h --help) ;;
+        ('envwrap ls') __envwrap_o=(-h --help -b --brief -l --long --json) ;;
+        ('envwrap path') __envwrap_o=(-h --help) ;;
+        ('envwrap show') __envwrap_o=(-h --help --json) ;;
+        ('envwrap run') __envwrap_o=(-h --help) ;;
+        ('envwrap shell') __envwrap_o=(-h --help --shell) ;;
+        ('envwrap which') __envwrap_o=(-h --help) ;;
+        ('envwrap vars') __envwrap_o=(-h --help) ;;
+        ('envwrap gc') __envwrap_o=(-h --help --unused --broken --missing-project --yes) ;;
+        ('envwrap new') __envwrap_o=(-h --help -a -i -r -p --python --creator --without-pip --no-pip --system-site-packages --prompt --copies --symlinks --clear --upgrade-deps --without-scm-ignore-files) ;;
+        ('envwrap rm') __envwrap_o=(-h --help) ;;
+        ('envwrap cp') __envwrap_o=(-h --help) ;;
+        ('envwrap mv') __envwrap_o=(-h --help) ;;
+        ('envwrap export') __envwrap_o=(-h --help -o --output --format) ;;
+        ('envwrap import') __envwrap_o=(-h --help -p --python) ;;
+        ('envwrap project') __envwrap_o=(-h --help -f --force) ;;
+        ('envwrap sitepackages') __envwrap_o=(-h --help --path) ;;
+        ('envwrap add-path') __envwrap_o=(-h --help -d) ;;
+        ('envwrap toggle-global') __envwrap_o=(-h --help -q) ;;
+        ('envwrap wipe') __envwrap_o=(-h --help) ;;
+        ('envwrap repair') __envwrap_o=(-h --help -p --python) ;;
+        ('envwrap upgrade') __envwrap_o=(-h --help -p --python --dry-run --all-broken) ;;
+        ('envwrap pythons') __envwrap_o=(-h --help) ;;
+        ('envwrap doctor') __envwrap_o=(-h --help --fix --json) ;;
+        ('envwrap config') __envwrap_o=(-h --help --unset) ;;
+        ('envwrap seed') __envwrap_o=(-h --help --update -p --python) ;;
+        (*) __envwrap_o=() ;;
+    esac
+}
+# END generated: options
+
 # BEGIN generated: completion
 # (made by `make shells` from envwrap/commandtable.py; edit the table, not this)
 # envwrap VERB NAME: the public verbs (envwrap --help), then names where the verb
@@ -428,13 +484,34 @@ __envwrap_verbs=(init demo ls path show run shell which vars gc new rm cp mv exp
 __envwrap_name_verbs=(path show run shell which vars rm cp mv export project sitepackages wipe repair upgrade)
 __envwrap_names_verbs=(rm upgrade)
 
+# TAB: a word that starts with '-' gets the command's options (those of VERB
+# after envwrap VERB; allvirtualenv's before its command only); any other word
+# the command's own completer.
+__envwrap_complete() {
+    \builtin emulate -L zsh
+    local -a __envwrap_o
+    if [[ $PREFIX == -* ]]; then
+        case ${words[1]-} in
+            (envwrap) (( CURRENT < 3 )) || __envwrap_options "envwrap ${words[2]-}" ;;
+            (allvirtualenv) (( CURRENT != 2 )) || __envwrap_options allvirtualenv ;;
+            (*) __envwrap_options "${words[1]-}" ;;
+        esac
+        compadd -a __envwrap_o
+        \return
+    fi
+    case ${words[1]-} in
+        (workon|cpvirtualenv|showvirtualenv|lssitepackages|toggleglobalsitepackages|wipeenv|rmvirtualenv) __envwrap_complete_names ;;
+        (mkvirtualenv|mktmpenv|mkproject) __envwrap_complete_python ;;
+        (cdsitepackages|cdvirtualenv) __envwrap_complete_subdirs ;;
+        (setvirtualenvproject) __envwrap_complete_name_then_files ;;
+        (mvvirtualenv) __envwrap_complete_first_name ;;
+        (envwrap) __envwrap_complete_envwrap ;;
+        (*) _default ;;
+    esac
+}
+
 __envwrap_compdef() {
-    compdef __envwrap_complete_names workon cpvirtualenv showvirtualenv lssitepackages toggleglobalsitepackages wipeenv rmvirtualenv
-    compdef __envwrap_complete_python mkvirtualenv mktmpenv mkproject
-    compdef __envwrap_complete_subdirs cdsitepackages cdvirtualenv
-    compdef __envwrap_complete_name_then_files setvirtualenvproject
-    compdef __envwrap_complete_first_name mvvirtualenv
-    compdef __envwrap_complete_envwrap envwrap
+    compdef __envwrap_complete workon mkvirtualenv mktmpenv cpvirtualenv mkproject cdsitepackages cdproject showvirtualenv lssitepackages add2virtualenv toggleglobalsitepackages wipeenv setvirtualenvproject mvvirtualenv allvirtualenv rmvirtualenv lsvirtualenv cdvirtualenv envwrap
 }
 # END generated: completion
 

@@ -356,6 +356,23 @@ def test_a_copy_takes_its_own_name_as_prompt(user, tmp_path):
     assert "(src env) " in (home / "src env" / "bin" / "activate.csh").read_text()
 
 
+def test_copying_a_projects_dot_venv_suggests_the_projects_name(sh, tmp_path):
+    """cpvirtualenv PROJECT/.venv with no DEST: '.venv' is no env name; the one
+    line names the project directory's instead, and nothing is made."""
+    project = tmp_path / "it's my proj"
+    project.mkdir()
+    subprocess.run([str(Path(ENVWRAP).parent / "python"), "-m", "venv", "--without-pip", str(project / ".venv")],
+                   check=True)
+    home = tmp_path / "envs"
+    before = snapshot(home)
+    r = sh.run(f"cpvirtualenv {quote.posix(str(project / '.venv'))}")
+    assert r.status == 1 and one_line(r.stderr), r
+    assert "cannot start with '.'" in r.stderr and "e.g. 'it's my proj'" in r.stderr
+    assert changes(before, snapshot(home)) == [] and sh.var("VIRTUAL_ENV") in (None, "")
+    sh.ok(f"cpvirtualenv {quote.posix(str(project / '.venv'))} {quote.posix(project.name)}")
+    assert sh.var("VIRTUAL_ENV") == str(home / project.name)
+
+
 def test_wipeenv_counts_in_english(user, tmp_path):
     wheels = tmp_path / "wheels"
     wheels.mkdir()

@@ -50,12 +50,13 @@ def test_bash_completes_verbs_then_names(user, tmp_path):
     shell = Shell("bash", user, cwd=tmp_path)
     try:
         shell.ok(f'eval "$({q(str(ENVWRAP))} init bash)"')
-        assert shell.ok("complete -p envwrap").stdout.strip().endswith("__envwrap_complete_envwrap envwrap")
+        # the one dispatcher (options, else __envwrap_complete_envwrap) is what TAB calls
+        assert shell.ok("complete -p envwrap").stdout.strip().endswith("-F __envwrap_complete envwrap")
 
         def tab(*words: str) -> list[str]:
             arr = " ".join(q(w) for w in words)
             r = shell.ok(f"COMP_WORDS=({arr}); COMP_CWORD={len(words) - 1}; COMPREPLY=(stale); "
-                         f"__envwrap_complete_envwrap; {DEQUOTE_REPLY}")
+                         f"__envwrap_complete envwrap; {DEQUOTE_REPLY}")
             return sorted(line[1:-1] for line in r.lines)
 
         assert tab("envwrap", "") == sorted(usage_verbs())

@@ -94,8 +94,11 @@ def test_process_counts(sh, counted, tmp_path):
     if sh.kind == "bash":
         sh.ok("COMP_WORDS=(workon ''); COMP_CWORD=1; __envwrap_complete_names")
         assert sorted(sh.ok(DEQUOTE_REPLY).lines) == ["a b", "c"]
+        # through the dispatcher TAB calls, options included
+        sh.ok("COMP_WORDS=(showvirtualenv --); COMP_CWORD=1; __envwrap_complete showvirtualenv")
+        assert sorted(sh.ok(DEQUOTE_REPLY).lines) == ["--help", "--json"]
     else:
-        sh.ok("__envwrap_scan")
+        sh.ok("__envwrap_scan; __envwrap_options showvirtualenv")
     assert counted() == [], "completion starts no process"
 
 

@@ -536,6 +536,25 @@ Out failed $LASTEXITCODE ([string]$env:VIRTUAL_ENV)
 
 
 @needs_pwsh
+def test_pwsh_completes_options_from_the_parsers(ps_user, tmp_path):
+    """TAB on a word that starts with '-' offers the command's options, as its
+    parser defines them (the options block of envwrap.ps1); names still complete."""
+    (tmp_path / "envs" / "my env").mkdir(parents=True)
+    (tmp_path / "envs" / "my env" / "pyvenv.cfg").write_text("")
+    records, proc = run_pwsh(ps_user, tmp_path, r"""
+foreach ($line in @('showvirtualenv --j', 'setvirtualenvproject --f', 'envwrap show --j', 'showvirtualenv my')) {
+    $result = TabExpansion2 -inputScript $line -cursorColumn $line.Length
+    Out $line @($result.CompletionMatches | ForEach-Object { $_.CompletionText })
+}
+""")
+    assert proc.returncode == 0, proc.stderr.decode()
+    assert records["showvirtualenv --j"] == ["--json"]
+    assert records["setvirtualenvproject --f"] == ["--force"]
+    assert records["envwrap show --j"] == ["--json"]
+    assert records["showvirtualenv my"] == ["'my env'"]
+
+
+@needs_pwsh
 def test_pwsh_help_tmpenv_rm_and_allvirtualenv(ps_user, tmp_path):
     home = tmp_path / "envs"
     records, proc = run_pwsh(ps_user, tmp_path, r"""
