@@ -163,13 +163,18 @@ def _workon(shell: str, cd: bool | None, name: str | None) -> Plan:
 
 
 def auto(shell: str, args: list[str]) -> Plan:
-    """``envwrap sh SHELL auto DIR ENV``, from the shell's auto-activation hook:
-    activate ENV (the env that DIR's ``.venv`` names, found by the shell), as
-    workon does but without a cd. Not for people: no options."""
-    usage = "usage: auto DIR ENV: activate ENV, named by DIR/.venv (the call of the cd hook, envwrap sh SHELL auto)"
+    """``envwrap sh SHELL auto [-q] DIR ENV``, from the shell's auto-activation
+    hook: activate ENV (the env that DIR's ``.venv`` names, found by the shell), as
+    workon does but without a cd, when the user made or allowed it (envwrap.trust;
+    refused with status 3). Not for people."""
+    usage = ("usage: auto [-q] DIR ENV: activate ENV, named by DIR/.venv, if the user made or allowed it "
+             "(-q: the refusal was said before; the call of the cd hook, envwrap sh SHELL auto)")
     if args[:1] in (["-h"], ["--help"]):
         print(usage)
         raise SystemExit(0)
+    quiet = args[:1] == ["-q"]
+    if quiet:
+        args = args[1:]
     if len(args) != 2:
         raise UserError(usage, 2)
     where, env = args
@@ -177,6 +182,10 @@ def auto(shell: str, args: list[str]) -> Plan:
     if not os.path.isfile(os.path.join(env, "pyvenv.cfg")):
         raise UserError(f"{os.path.join(where, '.venv')} names {env}, which is not an environment; "
                         "not activated here until you leave this directory")
+    from envwrap import trust
+
+    # Nothing of the env runs (its preactivate, its activate script) before this.
+    trust.check_auto(where, env, shell, quiet)
     root = os.path.normpath(home.workon_home())
     name = os.path.basename(env) if os.path.dirname(os.path.normpath(env)) == root else env
     plan = _start(shell)

@@ -451,6 +451,13 @@ function envwrap --description 'The envwrap command, with the settings of this s
         __envwrap_auto_setup
         return
     end
+    if test "$argv[1]" = allow # allowed or revoked: auto-activation looks again
+        __envwrap_call $argv; or return
+        set -g __envwrap_auto_bad
+        set -g __envwrap_auto_told
+        set -g __envwrap_auto_pwd
+        return 0
+    end
     __envwrap_call $argv
 end
 
@@ -778,7 +785,7 @@ end
 # (made by `make shells` from envwrap/commandtable.py; edit the table, not this)
 # envwrap VERB NAME: the public verbs (envwrap --help), then names where the verb
 # takes one (first argument; every argument for rm and upgrade).
-set -g __envwrap_verbs init demo ls path show run shell which vars gc new rm cp mv export import project sitepackages add-path toggle-global wipe repair upgrade pythons doctor config seed
+set -g __envwrap_verbs init demo ls path show run shell which vars gc new rm cp mv export import project sitepackages add-path toggle-global wipe repair upgrade pythons doctor config allow seed
 set -g __envwrap_name_verbs path show run shell which vars rm cp mv export project sitepackages wipe repair upgrade
 set -g __envwrap_names_verbs rm upgrade
 
@@ -834,6 +841,7 @@ __envwrap_initialize
 #                                   marker was, and the path the marker named
 #   __envwrap_auto_off              a tree where the user deactivated by hand (until left)
 #   __envwrap_auto_bad              a tree whose env failed to activate (until left)
+#   __envwrap_auto_told             the trees already told that they need `envwrap allow`
 set -q __envwrap_auto_pwd; or set -g __envwrap_auto_pwd
 set -q __envwrap_auto_busy; or set -g __envwrap_auto_busy
 
@@ -919,11 +927,18 @@ function __envwrap_auto_check --description 'Auto-activation: activate or leave 
         test -n "$t"; and test -z "$VIRTUAL_ENV"; or return 0
         test "$r" != "$__envwrap_auto_off"; and test "$r" != "$__envwrap_auto_bad"; or return 0
     end
-    if __envwrap_run auto "$r" "$t"; and test -n "$VIRTUAL_ENV"
+    # Status 3: the user neither made nor allowed this env (envwrap allow); said
+    # once per directory in this shell (-q asks the backend to stay quiet).
+    set -l q
+    contains -- "$r" $__envwrap_auto_told; and set q -q
+    __envwrap_run auto $q "$r" "$t"
+    set -l st $status
+    if test $st -eq 0; and test -n "$VIRTUAL_ENV"
         set -g __envwrap_auto_env "$VIRTUAL_ENV"
         set -g __envwrap_auto_root "$r"
         set -g __envwrap_auto_want "$t"
     else
+        test $st -eq 3; and test -z "$q"; and set -g -a __envwrap_auto_told "$r"
         # One line was said; no retry until the tree is left. What was
         # auto-activated before belongs to a tree that was left: out with it.
         set -g __envwrap_auto_bad "$r"

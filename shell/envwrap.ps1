@@ -583,6 +583,16 @@ function global:envwrap {
         __envwrap_auto_setup
         return
     }
+    if ($args.Count -gt 0 -and [string]$args[0] -ceq 'allow') {
+        # allowed or revoked: auto-activation looks again
+        __envwrap_call @args
+        if ($LASTEXITCODE -eq 0) {
+            $global:__envwrap_auto_bad = $null
+            $global:__envwrap_auto_told = @()
+            $global:__envwrap_auto_pwd = $null
+        }
+        return
+    }
     __envwrap_call @args
 }
 
@@ -736,7 +746,7 @@ Register-ArgumentCompleter -ParameterName SubDir -CommandName @('cdsitepackages'
 
 # envwrap VERB NAME: the public verbs (envwrap --help), then names where the verb
 # takes one (first argument; every argument for rm and upgrade).
-$global:__envwrap_verbs = @('init', 'demo', 'ls', 'path', 'show', 'run', 'shell', 'which', 'vars', 'gc', 'new', 'rm', 'cp', 'mv', 'export', 'import', 'project', 'sitepackages', 'add-path', 'toggle-global', 'wipe', 'repair', 'upgrade', 'pythons', 'doctor', 'config', 'seed')
+$global:__envwrap_verbs = @('init', 'demo', 'ls', 'path', 'show', 'run', 'shell', 'which', 'vars', 'gc', 'new', 'rm', 'cp', 'mv', 'export', 'import', 'project', 'sitepackages', 'add-path', 'toggle-global', 'wipe', 'repair', 'upgrade', 'pythons', 'doctor', 'config', 'allow', 'seed')
 $global:__envwrap_name_verbs = @('path', 'show', 'run', 'shell', 'which', 'vars', 'rm', 'cp', 'mv', 'export', 'project', 'sitepackages', 'wipe', 'repair', 'upgrade')
 $global:__envwrap_names_verbs = @('rm', 'upgrade')
 # END generated: completion
@@ -784,7 +794,8 @@ __envwrap_initialize
 # process runs only to activate. State: __envwrap_auto_env/_root/_want (what
 # auto-activation activated, where, and the path the marker named),
 # __envwrap_auto_off (a tree where the user deactivated by hand, until left),
-# __envwrap_auto_bad (a tree whose env failed to activate, until left).
+# __envwrap_auto_bad (a tree whose env failed to activate, until left),
+# __envwrap_auto_told (the trees already told that they need `envwrap allow`).
 
 # The nearest marker above the current directory: @(directory, env) or $null.
 function global:__envwrap_auto_find {
@@ -902,13 +913,24 @@ function global:__envwrap_auto_check {
             return
         }
     }
+    # Status 3: the user neither made nor allowed this env (envwrap allow); said
+    # once per directory in this shell (-q asks the backend to stay quiet).
+    $told = @($global:__envwrap_auto_told) -ccontains $r
     $global:LASTEXITCODE = 0
-    __envwrap_run auto $r $t
-    if ($LASTEXITCODE -eq 0 -and $env:VIRTUAL_ENV) {
+    if ($told) {
+        __envwrap_run auto '-q' $r $t
+    } else {
+        __envwrap_run auto $r $t
+    }
+    $st = $LASTEXITCODE
+    if ($st -eq 0 -and $env:VIRTUAL_ENV) {
         $global:__envwrap_auto_env = $env:VIRTUAL_ENV
         $global:__envwrap_auto_root = $r
         $global:__envwrap_auto_want = $t
     } else {
+        if ($st -eq 3 -and -not $told) {
+            $global:__envwrap_auto_told = @($global:__envwrap_auto_told) + @($r)
+        }
         # One line was said; no retry until the tree is left. What was
         # auto-activated before belongs to a tree that was left: out with it.
         $global:__envwrap_auto_bad = $r

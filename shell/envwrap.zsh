@@ -313,6 +313,11 @@ envwrap() {
         __envwrap_auto_setup
         \return
     fi
+    if [[ ${1-} == allow ]]; then  # allowed or revoked: auto-activation looks again
+        __envwrap_call "$@" || \return $?
+        typeset -g __envwrap_auto_bad='' __envwrap_auto_told='' __envwrap_auto_pwd=''
+        \return 0
+    fi
     __envwrap_call "$@"
 }
 
@@ -409,7 +414,7 @@ __envwrap_complete_envwrap() {
 # envwrap VERB NAME: the public verbs (envwrap --help), then names where the verb
 # takes one (first argument; every argument for rm and upgrade).
 typeset -ga __envwrap_verbs __envwrap_name_verbs __envwrap_names_verbs
-__envwrap_verbs=(init demo ls path show run shell which vars gc new rm cp mv export import project sitepackages add-path toggle-global wipe repair upgrade pythons doctor config seed)
+__envwrap_verbs=(init demo ls path show run shell which vars gc new rm cp mv export import project sitepackages add-path toggle-global wipe repair upgrade pythons doctor config allow seed)
 __envwrap_name_verbs=(path show run shell which vars rm cp mv export project sitepackages wipe repair upgrade)
 __envwrap_names_verbs=(rm upgrade)
 
@@ -468,6 +473,7 @@ __envwrap_initialize
 #                                   marker was, and the path the marker named
 #   __envwrap_auto_off              a tree where the user deactivated by hand (until left)
 #   __envwrap_auto_bad              a tree whose env failed to activate (until left)
+#   __envwrap_auto_told             the trees already told that they need `envwrap allow`
 typeset -g __envwrap_auto_pwd='' __envwrap_auto_busy=''
 
 # BEGIN generated: auto
@@ -542,10 +548,17 @@ __envwrap_auto_check() {
         [[ $__envwrap_auto_r != "${__envwrap_auto_off-}" && $__envwrap_auto_r != "${__envwrap_auto_bad-}" ]] ||
             \return 0
     fi
-    if __envwrap_run auto "$__envwrap_auto_r" "$__envwrap_auto_t" && [[ -n ${VIRTUAL_ENV-} ]]; then
+    # Status 3: the user neither made nor allowed this env (envwrap allow); said
+    # once per directory in this shell (-q asks the backend to stay quiet).
+    local __envwrap_q='' __envwrap_st=0
+    [[ $'\n'${__envwrap_auto_told-}$'\n' == *$'\n'"$__envwrap_auto_r"$'\n'* ]] && __envwrap_q=-q
+    __envwrap_run auto ${__envwrap_q:+"$__envwrap_q"} "$__envwrap_auto_r" "$__envwrap_auto_t" || __envwrap_st=$?
+    if [[ $__envwrap_st == 0 && -n ${VIRTUAL_ENV-} ]]; then
         typeset -g __envwrap_auto_env=$VIRTUAL_ENV __envwrap_auto_root=$__envwrap_auto_r \
             __envwrap_auto_want=$__envwrap_auto_t
     else
+        [[ $__envwrap_st != 3 || -n $__envwrap_q ]] ||
+            typeset -g __envwrap_auto_told=${__envwrap_auto_told-}${__envwrap_auto_told:+$'\n'}$__envwrap_auto_r
         # One line was said; no retry until the tree is left. What was
         # auto-activated before belongs to a tree that was left: out with it.
         typeset -g __envwrap_auto_bad=$__envwrap_auto_r

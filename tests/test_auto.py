@@ -335,6 +335,8 @@ def test_project_local_venv_directory_and_hooks(kind, user, tmp_path, envwrap_ex
     ext = ".fish" if kind == "fish" else ""
     (hook_dir / f"postactivate{ext}").write_text("echo post > \"$HOME/post\"\n")
     (hook_dir / f"postdeactivate{ext}").write_text("echo postde > \"$HOME/postde\"\n")
+    # a .venv directory came with the project: activated on cd once allowed (test_trust)
+    subprocess.run([str(envwrap_exe), "allow", str(local)], env=user, check=True, capture_output=True)
     sh = Interactive(kind, user, tmp_path, envwrap_exe, cwd=world["root"])
     try:
         sh.do(_cd(local, kind))
