@@ -199,6 +199,7 @@ function __envwrap_activated --description 'Wrap the deactivate function of an e
     set -g __envwrap_hook_dir $argv[2]
     set -g __envwrap_project $argv[3]
     set -g __envwrap_bin $argv[4]
+    set -g __envwrap_auto_act $argv[1] # for auto-activation: an env was activated (then maybe deactivated)
     if test -z "$__envwrap_bin"
         set __envwrap_bin "$argv[1]/bin"
     end
@@ -844,6 +845,9 @@ __envwrap_initialize
 #   __envwrap_auto_told             the trees already told that they need `envwrap allow`
 set -q __envwrap_auto_pwd; or set -g __envwrap_auto_pwd
 set -q __envwrap_auto_busy; or set -g __envwrap_auto_busy
+set -q __envwrap_auto_seen; or set -g __envwrap_auto_seen
+set -q __envwrap_auto_act; or set -g __envwrap_auto_act
+set -q __envwrap_auto_was; or set -g __envwrap_auto_was
 
 function __envwrap_auto_find --description 'The nearest .venv above PWD, into __envwrap_auto_r and __envwrap_auto_t'
     set -l d "$PWD"
@@ -890,12 +894,21 @@ end
 
 function __envwrap_auto_hook --description 'Auto-activation: look again when PWD changed'
     set -l s $status
-    if test "$__envwrap_auto" = 1; and test "$PWD" != "$__envwrap_auto_pwd"; and test -z "$__envwrap_auto_busy"
+    # Look again when the directory changed, or an env was activated or
+    # deactivated since the last look (__envwrap_auto_seen, __envwrap_auto_act).
+    if test "$__envwrap_auto" = 1; and test -z "$__envwrap_auto_busy"
+        and begin
+            test "$PWD" != "$__envwrap_auto_pwd"; or test "$VIRTUAL_ENV" != "$__envwrap_auto_seen"
+            or test -n "$__envwrap_auto_act"
+        end
+        set -g __envwrap_auto_was "$__envwrap_auto_pwd"
         set -g __envwrap_auto_pwd "$PWD"
         # A cd in a hook that activation runs does not come back here.
         set -g __envwrap_auto_busy 1
         __envwrap_auto_check
         set -g __envwrap_auto_busy
+        set -g __envwrap_auto_seen "$VIRTUAL_ENV"
+        set -g __envwrap_auto_act
     end
     return $s
 end
@@ -913,6 +926,19 @@ function __envwrap_auto_check --description 'Auto-activation: activate or leave 
     __envwrap_auto_find
     set -l r "$__envwrap_auto_r"
     set -l t "$__envwrap_auto_t"
+    # A deactivate typed since the last look (of the env active then, or of one
+    # activated since: `workon proj; deactivate` on one line), with nothing
+    # active now in a tree: respected until the tree is left, when it was typed
+    # inside the tree or deactivated the tree's own env.
+    set -l d "$__envwrap_auto_act"
+    test -n "$d"; or set d "$__envwrap_auto_seen"
+    set -l w "$__envwrap_auto_was"
+    if test -n "$r"; and test -z "$VIRTUAL_ENV"; and test -n "$d"
+        if test "$d" = "$t"; or test "$w" = "$r"; or test "$r" = /
+            or string match -qr -- '^'(string escape --style=regex -- "$r")'/' "$w"
+            set -g __envwrap_auto_off "$r"
+        end
+    end
     if test -n "$__envwrap_auto_env"
         test "$t" = "$__envwrap_auto_want"; and return 0
         if test -z "$t"; or test "$r" = "$__envwrap_auto_off"; or test "$r" = "$__envwrap_auto_bad"

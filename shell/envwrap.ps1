@@ -278,6 +278,7 @@ function global:__envwrap_activate {
     $global:__envwrap_hook_dir = $HookDir
     $global:__envwrap_project = $Project
     $global:__envwrap_bin = $BinDir
+    $global:__envwrap_auto_act = $EnvDir  # for auto-activation: an env was activated (then maybe deactivated)
     function global:deactivate {
         param([switch]$NonDestructive)
         __envwrap_deactivate -NonDestructive:$NonDestructive
@@ -857,15 +858,21 @@ function global:__envwrap_auto_hook {
         return
     }
     $here = $executionContext.SessionState.Path.CurrentFileSystemLocation.ProviderPath
-    if ($here -ceq $global:__envwrap_auto_pwd) {
+    # Look again when the directory changed, or an env was activated or
+    # deactivated since the last look (__envwrap_auto_seen, __envwrap_auto_act).
+    if ($here -ceq $global:__envwrap_auto_pwd -and [string]$env:VIRTUAL_ENV -ceq [string]$global:__envwrap_auto_seen -and
+        -not $global:__envwrap_auto_act) {
         return
     }
+    $global:__envwrap_auto_was = $global:__envwrap_auto_pwd
     $global:__envwrap_auto_pwd = $here
     $saved = $global:LASTEXITCODE  # the user's prompt may show it
     try {
         __envwrap_auto_check
     } finally {
         $global:LASTEXITCODE = $saved
+        $global:__envwrap_auto_seen = [string]$env:VIRTUAL_ENV
+        $global:__envwrap_auto_act = $null
     }
 }
 
@@ -892,6 +899,21 @@ function global:__envwrap_auto_check {
     if ($found) {
         $r = $found[0]
         $t = $found[1]
+    }
+    # A deactivate typed since the last look (of the env active then, or of one
+    # activated since: `workon proj; deactivate` on one line), with nothing
+    # active now in a tree: respected until the tree is left, when it was typed
+    # inside the tree or deactivated the tree's own env.
+    $d = $global:__envwrap_auto_act
+    if (-not $d) {
+        $d = $global:__envwrap_auto_seen
+    }
+    if ($r -and -not $env:VIRTUAL_ENV -and $d) {
+        $w = [string]$global:__envwrap_auto_was
+        $sep = [IO.Path]::DirectorySeparatorChar
+        if ($d -ceq $t -or $w -eq $r -or $w.StartsWith($r.TrimEnd($sep) + $sep)) {
+            $global:__envwrap_auto_off = $r
+        }
     }
     if ($global:__envwrap_auto_env) {
         if ($t -ceq $global:__envwrap_auto_want) {

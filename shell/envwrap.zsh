@@ -161,6 +161,7 @@ __envwrap_activated() {
     fi
     functions[__envwrap_venv_deactivate]=${functions[deactivate]}
     typeset -g __envwrap_venv="$1" __envwrap_hook_dir="$2" __envwrap_project="$3" __envwrap_venv_bin="$4"
+    typeset -g __envwrap_auto_act="$1"  # for auto-activation: an env was activated (then maybe deactivated)
     deactivate() { __envwrap_deactivate "$@"; }
 }
 
@@ -474,7 +475,7 @@ __envwrap_initialize
 #   __envwrap_auto_off              a tree where the user deactivated by hand (until left)
 #   __envwrap_auto_bad              a tree whose env failed to activate (until left)
 #   __envwrap_auto_told             the trees already told that they need `envwrap allow`
-typeset -g __envwrap_auto_pwd='' __envwrap_auto_busy=''
+typeset -g __envwrap_auto_pwd='' __envwrap_auto_busy='' __envwrap_auto_seen='' __envwrap_auto_act=''
 
 # BEGIN generated: auto
 # (made by `make shells` from _POSIX_AUTO in envwrap/_gen.py, for bash and zsh; edit it there)
@@ -534,6 +535,16 @@ __envwrap_auto_check() {
     __envwrap_auto_in "${__envwrap_auto_off-}" || __envwrap_auto_off=''
     __envwrap_auto_in "${__envwrap_auto_bad-}" || __envwrap_auto_bad=''
     __envwrap_auto_find
+    # A deactivate typed since the last look (of the env active then, or of one
+    # activated since: `workon proj; deactivate` on one line), with nothing
+    # active now in a tree: respected until the tree is left, when it was typed
+    # inside the tree or deactivated the tree's own env.
+    local __envwrap_auto_d=${__envwrap_auto_act:-${__envwrap_auto_seen-}} __envwrap_auto_w=${__envwrap_auto_was-}
+    if [[ -n $__envwrap_auto_r && -z ${VIRTUAL_ENV-} && -n $__envwrap_auto_d ]] &&
+        [[ $__envwrap_auto_d == "$__envwrap_auto_t" || $__envwrap_auto_w == "$__envwrap_auto_r" ||
+            $__envwrap_auto_w == "$__envwrap_auto_r"/* || $__envwrap_auto_r == / ]]; then
+        typeset -g __envwrap_auto_off=$__envwrap_auto_r
+    fi
     if [[ -n ${__envwrap_auto_env-} ]]; then
         [[ $__envwrap_auto_t == "${__envwrap_auto_want-}" ]] && \return 0
         if [[ -z $__envwrap_auto_t || $__envwrap_auto_r == "${__envwrap_auto_off-}" ||
@@ -574,12 +585,17 @@ __envwrap_auto_check() {
 __envwrap_auto_hook() {
     local __envwrap_s=$?
     \builtin emulate -L zsh
-    [[ ${__envwrap_auto-} == 1 && $PWD != "${__envwrap_auto_pwd-}" && -z $__envwrap_auto_busy ]] ||
-        \return "$__envwrap_s"
+    # Look again when the directory changed, or an env was activated or
+    # deactivated since the last look (__envwrap_auto_seen, __envwrap_auto_act).
+    [[ ${__envwrap_auto-} == 1 && -z $__envwrap_auto_busy ]] || \return "$__envwrap_s"
+    [[ $PWD != "${__envwrap_auto_pwd-}" || ${VIRTUAL_ENV-} != "${__envwrap_auto_seen-}" ||
+        -n ${__envwrap_auto_act-} ]] || \return "$__envwrap_s"
+    local __envwrap_auto_was=${__envwrap_auto_pwd-}
     __envwrap_auto_pwd=$PWD
     __envwrap_auto_busy=1  # a cd in a hook that activation runs does not come back here
     __envwrap_auto_check
     __envwrap_auto_busy=''
+    typeset -g __envwrap_auto_seen=${VIRTUAL_ENV-} __envwrap_auto_act=''
     \return "$__envwrap_s"
 }
 
