@@ -607,9 +607,29 @@ __envwrap_auto_hook() {
 }
 
 # Append the hook to PROMPT_COMMAND once, keeping the user's (a string, or
-# bash 5.1's array); a no-op unless auto-activation is on.
+# bash 5.1's array); with auto-activation off, take it out again (and forget
+# what auto-activation knew; an env it activated stays, as yours).
 __envwrap_auto_setup() {
-    [[ ${__envwrap_auto-} == 1 ]] || \return 0
+    if [[ ${__envwrap_auto-} != 1 ]]; then
+        __envwrap_auto_env='' __envwrap_auto_root='' __envwrap_auto_want='' __envwrap_auto_off='' \
+            __envwrap_auto_bad=''
+        if [[ ${BASH_VERSINFO[0]} -ge 5 && -n ${PROMPT_COMMAND+x} && ${PROMPT_COMMAND@a} == *a* ]]; then
+            local __envwrap_i __envwrap_kept=()
+            for __envwrap_i in "${PROMPT_COMMAND[@]}"; do
+                [[ $__envwrap_i == __envwrap_auto_hook ]] || __envwrap_kept+=("$__envwrap_i")
+            done
+            PROMPT_COMMAND=("${__envwrap_kept[@]}")
+        else
+            # shellcheck disable=SC2128,SC2178  # the string form, tested above
+            case ${PROMPT_COMMAND-} in
+                __envwrap_auto_hook) PROMPT_COMMAND='' ;;
+                *$'\n'__envwrap_auto_hook) PROMPT_COMMAND=${PROMPT_COMMAND%$'\n'__envwrap_auto_hook} ;;
+                *$'\n'__envwrap_auto_hook$'\n'*)
+                    PROMPT_COMMAND=${PROMPT_COMMAND//$'\n'__envwrap_auto_hook$'\n'/$'\n'} ;;
+            esac
+        fi
+        \return 0
+    fi
     __envwrap_auto_pwd=''  # look again at the next prompt
     if [[ ${BASH_VERSINFO[0]} -ge 5 && -n ${PROMPT_COMMAND+x} && ${PROMPT_COMMAND@a} == *a* ]]; then
         case " ${PROMPT_COMMAND[*]} " in *' __envwrap_auto_hook '*) \return 0 ;; esac

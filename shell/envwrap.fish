@@ -978,9 +978,18 @@ function __envwrap_auto_check --description 'Auto-activation: activate or leave 
     return 0
 end
 
-# Define the event handlers once; a no-op unless auto-activation is on.
-function __envwrap_auto_setup --description 'Turn auto-activation on when __envwrap_auto is 1'
-    test "$__envwrap_auto" = 1; or return 0
+# Define the event handlers once; with auto-activation off, erase them again
+# (and forget what auto-activation knew; an env it activated stays, as yours).
+function __envwrap_auto_setup --description 'Turn auto-activation on or off, as __envwrap_auto says'
+    if test "$__envwrap_auto" != 1
+        functions -e __envwrap_auto_on_pwd __envwrap_auto_on_prompt
+        set -g __envwrap_auto_env
+        set -g __envwrap_auto_root
+        set -g __envwrap_auto_want
+        set -g __envwrap_auto_off
+        set -g __envwrap_auto_bad
+        return 0
+    end
     set -g __envwrap_auto_pwd # look again at the next prompt
     functions -q __envwrap_auto_on_pwd; and return 0
     function __envwrap_auto_on_pwd --on-variable PWD --description 'Auto-activation on cd'

@@ -966,9 +966,22 @@ function global:__envwrap_auto_check {
 }
 
 # Wrap the prompt function once, keeping the user's; a no-op unless enabled.
+# With auto-activation off, put the prompt back as it was (unless it was
+# replaced since), and forget what auto-activation knew.
 function global:__envwrap_auto_setup {
     Set-StrictMode -Off
     if ($global:__envwrap_auto -ne '1') {
+        $global:__envwrap_auto_env = $null
+        $global:__envwrap_auto_root = $null
+        $global:__envwrap_auto_want = $null
+        $global:__envwrap_auto_off = $null
+        $global:__envwrap_auto_bad = $null
+        if ($global:__envwrap_auto_wrapped) {
+            $global:__envwrap_auto_wrapped = $false
+            if ($global:__envwrap_auto_prompt -and [string]$function:prompt -ceq [string]$global:__envwrap_auto_ours) {
+                Set-Item -Path 'Function:\global:prompt' -Value $global:__envwrap_auto_prompt
+            }
+        }
         return
     }
     $global:__envwrap_auto_pwd = $null  # look again at the next prompt
@@ -985,5 +998,6 @@ function global:__envwrap_auto_setup {
             "PS $($executionContext.SessionState.Path.CurrentLocation)$('>' * ($nestedPromptLevel + 1)) "
         }
     }
+    $global:__envwrap_auto_ours = [string]$function:prompt
 }
 __envwrap_auto_setup

@@ -599,9 +599,16 @@ __envwrap_auto_hook() {
     \return "$__envwrap_s"
 }
 
-# Register the hook once; a no-op unless auto-activation is on.
+# Register the hook once; with auto-activation off, take it out again (and
+# forget what auto-activation knew; an env it activated stays, as yours).
 __envwrap_auto_setup() {
-    [[ ${__envwrap_auto-} == 1 ]] || \return 0
+    if [[ ${__envwrap_auto-} != 1 ]]; then
+        typeset -g __envwrap_auto_env='' __envwrap_auto_root='' __envwrap_auto_want='' __envwrap_auto_off='' \
+            __envwrap_auto_bad=''
+        (( ! ${+chpwd_functions} )) || chpwd_functions=( "${(@)chpwd_functions:#__envwrap_auto_hook}" )
+        (( ! ${+precmd_functions} )) || precmd_functions=( "${(@)precmd_functions:#__envwrap_auto_hook}" )
+        \return 0
+    fi
     __envwrap_auto_pwd=''  # look again at the next prompt
     typeset -ga chpwd_functions precmd_functions
     (( ${chpwd_functions[(Ie)__envwrap_auto_hook]} )) || chpwd_functions+=( __envwrap_auto_hook )

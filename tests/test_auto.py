@@ -462,6 +462,38 @@ def test_pwsh_workon_and_deactivate_on_one_line_is_respected(user, tmp_path, env
     assert out.read_text(encoding="utf-8") == f"[{world['env_one']}][]"
 
 
+PS_SWITCH_BODY = r"""
+$ErrorActionPreference = 'Continue'
+function global:prompt { 'USER> ' }
+$mine = [string]$function:prompt
+& $env:T_ENVWRAP init powershell --auto | Out-String | Invoke-Expression
+$wrapped = [string]$function:prompt -cne $mine
+envwrap config auto_activate false
+$back = [string]$function:prompt -ceq $mine
+envwrap config auto_activate true
+$again = [string]$function:prompt -cne $mine
+[IO.File]::WriteAllText($env:T_OUT, "$wrapped $back $again")
+"""
+
+
+def test_powershell_switch_body_parses():
+    from test_powershell import parse
+
+    parse(_ts_parser(), PS_SWITCH_BODY)
+
+
+@pytest.mark.skipif(shutil.which("pwsh") is None, reason="pwsh not on PATH (not installable on this machine)")
+def test_pwsh_config_switches_the_prompt_wrapper_at_once(user, tmp_path, envwrap_exe):
+    script = tmp_path / "switch.ps1"
+    script.write_text("\ufeff" + PS_SWITCH_BODY, encoding="utf-8")
+    out = tmp_path / "out.txt"
+    proc = subprocess.run([shutil.which("pwsh"), "-NoLogo", "-NoProfile", "-NonInteractive", "-File", str(script)],
+                          env=dict(user, T_OUT=str(out), T_ENVWRAP=str(envwrap_exe)), cwd=tmp_path,
+                          capture_output=True, timeout=120, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert out.read_text() == "True True True"
+
+
 @pytest.mark.parametrize("kind", ["bash", "zsh", "fish", "powershell"])
 def test_init_follows_the_config(kind, user, envwrap_exe):
     def preamble_auto() -> str:
@@ -515,5 +547,47 @@ def test_a_deactivate_is_respected_however_it_was_typed(kind, user, tmp_path, en
         assert sh.var("VIRTUAL_ENV") == world["env_one"]
         sh.do(f"deactivate; {_cd(world['two'], kind)}")
         assert sh.var("VIRTUAL_ENV") == world["env_two"]
+    finally:
+        sh.close()
+
+
+HOOKS_SHOWN = {  # what the shell has registered for its prompt, as one string
+    "bash": "printf '%s' \"${PROMPT_COMMAND[*]-}\"",
+    "zsh": "printf '%s' \"${precmd_functions[*]-} ${chpwd_functions[*]-}\"",
+    "fish": "functions -an | string match -e __envwrap_auto_on | string join ' '",
+}
+
+
+@pytest.mark.parametrize("kind", SHELLS)
+def test_config_switches_the_hooks_off_and_on_at_once(kind, user, tmp_path, envwrap_exe, world):
+    """Issue 19.9: after `envwrap config auto_activate false` no prompt hook of
+    envwrap's stays registered in this shell; `true` registers it again."""
+    sh = Interactive(kind, user, tmp_path, envwrap_exe, cwd=world["plain"],
+                     rc_extra=USER_HOOKS[kind])
+    shown = tmp_path / "hooks-shown"
+
+    def hooks() -> str:
+        sh.do(f"{HOOKS_SHOWN[kind]} > {_fq(str(shown)) if kind == 'fish' else q(str(shown))}")
+        return shown.read_text(encoding="utf-8")
+
+    try:
+        assert "__envwrap_auto" in hooks()
+        sh.do("envwrap config auto_activate false")
+        left = hooks()
+        assert "__envwrap_auto" not in left
+        if kind != "fish":
+            assert "mine" in left or "user-hook-ran" in left  # the user's own hook stays
+        sh.do(_cd(world["one"], kind))
+        assert sh.var("VIRTUAL_ENV") == ""
+        sh.starts()
+        sh.do(_cd(world["plain"], kind))
+        assert sh.starts() == 0
+        sh.do("envwrap config auto_activate true")
+        assert "__envwrap_auto" in hooks()
+        sh.do(_cd(world["one"], kind))
+        assert sh.var("VIRTUAL_ENV") == world["env_one"]
+        sh.do("envwrap config auto_activate true")  # registered once, not twice
+        text = hooks()
+        assert text.count("__envwrap_auto_hook") == (0 if kind == "fish" else (2 if kind == "zsh" else 1)), text
     finally:
         sh.close()
