@@ -63,16 +63,18 @@ def activation(shell: str, name: str, env: str, plan: Plan, cd_project: bool) ->
         project = None
     plan.leave()
     plan.activate(script, layout.bin_dir, env, hook_dir, project)
+    # The deactivate hooks it must not source (the shell sources them with no process).
+    plan.set("__envwrap_hooks_refused", hooks.refused_for_deactivate(shell, layout.bin_dir, hook_dir, project))
     # The env's own variables, before any postactivate hook (which may use them).
     plan.vars(activation_vars(env))
     # As in virtualenvwrapper, the cd to the project comes first: the
     # postactivate hooks run in the project directory (and may cd elsewhere).
     if project is not None and cd_project:
         plan.cd(project)
-    plan.source_if_exists(hooks.sourced(join(hook_dir, "postactivate"), shell))
-    plan.source_if_exists(hooks.sourced(join(layout.bin_dir, "postactivate"), shell))
+    hooks.source(plan, join(hook_dir, "postactivate"), shell)
+    hooks.source(plan, join(layout.bin_dir, "postactivate"), shell)
     if project is not None:
-        plan.source_if_exists(hooks.sourced(join(project, ".virtualenvwrapper", "postactivate"), shell))
+        hooks.source(plan, join(project, ".virtualenvwrapper", "postactivate"), shell)
 
 
 def _start(shell: str) -> Plan:
@@ -282,7 +284,7 @@ def mkvirtualenv(shell: str, args: list[str]) -> Plan:
         registry.write_dot_venv(env)
     plan = _start(shell)
     activation(shell, opts.name, env, plan, home.workon_cd())
-    plan.source_if_exists(hooks.sourced(os.path.join(home.hook_dir(), "postmkvirtualenv"), shell))
+    hooks.source(plan, os.path.join(home.hook_dir(), "postmkvirtualenv"), shell)
     return plan
 
 
@@ -300,7 +302,7 @@ def mktmpenv(shell: str, args: list[str]) -> Plan:
     env = create(name, create_options(opts, extra), tmp=True)
     plan = _start(shell)
     activation(shell, name, env, plan, False)
-    plan.source_if_exists(hooks.sourced(os.path.join(home.hook_dir(), "postmkvirtualenv"), shell))
+    hooks.source(plan, os.path.join(home.hook_dir(), "postmkvirtualenv"), shell)
     if opts.cd:  # after postmkvirtualenv, as virtualenvwrapper's cdvirtualenv
         plan.cd(env)
     _say(f"envwrap: created temporary environment {name}; deactivate removes it")
@@ -319,8 +321,8 @@ def cpvirtualenv(shell: str, args: list[str]) -> Plan:
     plan = _start(shell)
     activation(shell, os.path.basename(env), env, plan, home.workon_cd())
     # virtualenvwrapper sources both, in this order, after activating the copy.
-    plan.source_if_exists(hooks.sourced(os.path.join(home.hook_dir(), "postmkvirtualenv"), shell))
-    plan.source_if_exists(hooks.sourced(os.path.join(home.hook_dir(), "postcpvirtualenv"), shell))
+    hooks.source(plan, os.path.join(home.hook_dir(), "postmkvirtualenv"), shell)
+    hooks.source(plan, os.path.join(home.hook_dir(), "postcpvirtualenv"), shell)
     return plan
 
 
@@ -390,9 +392,9 @@ def mkproject(shell: str, args: list[str]) -> Plan:
     # then cd to the project and postmkproject there.
     activation(shell, opts.name, env, plan, False)
     if not reuse:
-        plan.source_if_exists(hooks.sourced(os.path.join(home.hook_dir(), "postmkvirtualenv"), shell))
+        hooks.source(plan, os.path.join(home.hook_dir(), "postmkvirtualenv"), shell)
     plan.cd(project)
-    plan.source_if_exists(hooks.sourced(os.path.join(home.hook_dir(), "postmkproject"), shell))
+    hooks.source(plan, os.path.join(home.hook_dir(), "postmkproject"), shell)
     return plan
 
 

@@ -46,8 +46,14 @@ __envwrap_run() {
 # `|| :`, a failing line in it cannot end a shell that runs under `set -e`;
 # `\.`, not `\builtin .`: bash 5.2 loses its function context when a file
 # sourced by `builtin .` fails under -e, "pop_var_context: head of shell_variables".)
+# A hook the backend refused at activation (__envwrap_hooks_refused: lines of
+# FILE<TAB>MESSAGE; others can write it) is not sourced: its line is said instead.
 __envwrap_source() {
-    if [[ -r $1 ]]; then
+    local __envwrap_m
+    if [[ ${__envwrap_hooks_refused-} == *$'\n'"$1"$'\t'* ]]; then
+        __envwrap_m=${__envwrap_hooks_refused#*$'\n'"$1"$'\t'}
+        \builtin printf '%s\n' "${__envwrap_m%%$'\n'*}" >&2
+    elif [[ -r $1 ]]; then
         \. "$1" || :
     else
         \builtin printf 'envwrap: hook %s cannot be read; skipped\n' "$1" >&2

@@ -117,9 +117,20 @@ function global:__envwrap_dot {
 }
 
 # Source a hook file; a failure is reported, not fatal.
+# A hook the backend refused at activation (__envwrap_hooks_refused: lines of
+# FILE<TAB>MESSAGE; others can write it) is not sourced: its line is said instead.
 function global:__envwrap_source {
     param([string]$__envwrap_hook)
     Set-StrictMode -Off
+    foreach ($__envwrap_e in ([string]$global:__envwrap_hooks_refused -split "`n")) {
+        $__envwrap_p = $__envwrap_e -split "`t", 2
+        if ($__envwrap_p.Count -eq 2 -and $__envwrap_p[0] -ceq $__envwrap_hook) {
+            $__envwrap_st = $global:LASTEXITCODE
+            __envwrap_say 0 ($__envwrap_p[1] -replace '^envwrap: ', '')
+            $global:LASTEXITCODE = $__envwrap_st
+            return
+        }
+    }
     try {
         . __envwrap_dot $__envwrap_hook
     } catch {

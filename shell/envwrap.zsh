@@ -46,8 +46,14 @@ __envwrap_run() {
 # `[ -f .env ] && . .env` returns 1), as in virtualenvwrapper; only a hook that
 # cannot be read is reported. zsh reports a parse error in it by itself. (In
 # `|| :`, a failing line in it cannot end a shell that runs under `-e`.)
+# A hook the backend refused at activation (__envwrap_hooks_refused: lines of
+# FILE<TAB>MESSAGE; others can write it) is not sourced: its line is said instead.
 __envwrap_source() {
-    if [[ -r $1 ]]; then
+    local __envwrap_m
+    if [[ ${__envwrap_hooks_refused-} == *$'\n'"$1"$'\t'* ]]; then
+        __envwrap_m=${__envwrap_hooks_refused#*$'\n'"$1"$'\t'}
+        \builtin print -ru2 -- "${__envwrap_m%%$'\n'*}"
+    elif [[ -r $1 ]]; then
         \builtin . "$1" || :
     else
         \builtin print -ru2 -- "envwrap: hook $1 cannot be read; skipped"

@@ -255,3 +255,125 @@ def test_pwsh_untrusted_venv_directory_never_runs(user, tmp_path, envwrap_exe):
     assert out.read_text() == "[][]"
     assert proc.stderr.count("envwrap allow") == 1, proc.stderr  # said once
     assert not canary.exists()
+
+
+# ----------------------------------------------------------------- hooks others can write (19.5)
+
+SUFFIX = {"bash": "", "zsh": "", "fish": ".fish", "pwsh": ".ps1"}
+
+
+def _sets(kind: str, var: str) -> str:
+    """A sourced hook's body: set the shell variable ``var`` to ran."""
+    return {"fish": f"set -g {var} ran\n", "pwsh": f"$global:{var} = 'ran'\n"}.get(kind, f"{var}=ran\n")
+
+
+def test_hooks_others_can_write_are_refused_with_one_line_each(shell, user, tmp_path):
+    kind = shell.kind
+    ext = SUFFIX[kind]
+    hook_dir = tmp_path / f"hooks {HOSTILE_NAME}"
+    hook_dir.mkdir()
+    shell.export("VIRTUALENVWRAPPER_HOOK_DIR", str(hook_dir))
+    env = new_env(user, "e")
+    ran = tmp_path / "preactivate-ran"
+    pre = write_script(hook_dir / "preactivate", f"#!/bin/sh\necho ran >> {q(str(ran))}\n")
+    post = hook_dir / f"postactivate{ext}"
+    post.write_text(_sets(kind, "T_POSTACTIVATE"))
+    predeact = env / "bin" / f"predeactivate{ext}"
+    predeact.write_text(_sets(kind, "T_PREDEACTIVATE"))
+    postdeact = hook_dir / f"postdeactivate{ext}"  # safe: still sourced
+    postdeact.write_text(_sets(kind, "T_POSTDEACTIVATE"))
+    postdeact.chmod(0o644)
+    pre.chmod(0o777)
+    post.chmod(0o666)
+    predeact.chmod(0o646)
+
+    r = shell.call("workon", "e")
+    assert r.status == 0 and shell.var("VIRTUAL_ENV") == str(env), r
+    said = [line for line in r.stderr.splitlines() if line.startswith("envwrap: ")]
+    assert len(said) == 2 and r.stderr.count("\n") == 2, r.stderr
+    assert f"{pre} not run" in said[0] and "mode 0777" in said[0] and "chmod go-w" in said[0], said
+    assert f"{post} not sourced" in said[1] and "mode 0666" in said[1] and "owner " in said[1], said
+    assert not ran.exists() and shell.var("T_POSTACTIVATE") is None
+    r = shell.call("deactivate")
+    assert r.status == 0 and one_line(r.stderr), r
+    assert f"{predeact} not sourced" in r.stderr and "mode 0646" in r.stderr
+    assert shell.var("T_PREDEACTIVATE") is None and shell.var("T_POSTDEACTIVATE") == "ran"
+
+    # made safe: each runs again
+    for path in (pre, post, predeact):
+        path.chmod(0o755)
+    r = shell.call("workon", "e")
+    assert r.status == 0 and r.stderr == "", r
+    assert ran.read_text() == "ran\n" and shell.var("T_POSTACTIVATE") == "ran"
+    r = shell.call("deactivate")
+    assert r.status == 0 and r.stderr == "" and shell.var("T_PREDEACTIVATE") == "ran", r
+    assert not list(tmp_path.rglob("CANARY"))
+
+
+def _workon_plan(user: dict, name: str = "e") -> subprocess.CompletedProcess:
+    return cli(user, "sh", "bash", "workon", name)
+
+
+def test_a_hook_in_a_directory_others_can_write_is_refused(user, tmp_path):
+    new_env(user, "e")
+    shared = tmp_path / "shared"
+    hook_dir = shared / "hooks"
+    hook_dir.mkdir(parents=True)
+    ran = tmp_path / "ran"
+    write_script(hook_dir / "preactivate", f"#!/bin/sh\necho ran >> {q(str(ran))}\n").chmod(0o755)
+    (hook_dir / "postactivate").write_text("T=1\n")
+    user = dict(user, VIRTUALENVWRAPPER_HOOK_DIR=str(hook_dir))
+    shared.chmod(0o777)  # anyone can replace hooks/ itself
+    proc = _workon_plan(user)
+    assert proc.returncode == 0 and not ran.exists()
+    said = proc.stderr.splitlines()
+    assert len(said) == 2 and all(f"{shared} (owner " in line and "mode 0777" in line for line in said), said
+    assert "postactivate" not in proc.stdout
+    # the deactivate hooks there are refused too: the shell is told which
+    assert "__envwrap_hooks_refused=" in proc.stdout and "predeactivate" in proc.stdout
+    # a sticky world-writable directory (/tmp's mode) is safe: nobody replaces another's entry
+    shared.chmod(0o1777)
+    proc = _workon_plan(user)
+    assert proc.returncode == 0 and proc.stderr == "" and ran.exists(), proc.stderr
+    assert "postactivate" in proc.stdout
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="giving a file to another user or group needs root")
+def test_a_hook_owned_by_another_user_or_writable_by_a_shared_group_is_refused(user, tmp_path):
+    import grp
+
+    new_env(user, "e")
+    hook_dir = Path(user["WORKON_HOME"])
+    ran = tmp_path / "ran"
+    hook = write_script(hook_dir / "preactivate", f"#!/bin/sh\necho ran >> {q(str(ran))}\n")
+    hook.chmod(0o755)
+    os.chown(hook, 65534, -1)  # nobody's
+    proc = _workon_plan(user)
+    assert one_line(proc.stderr) and "belongs to neither you nor root" in proc.stderr and not ran.exists()
+    os.chown(hook, 0, -1)
+    shared = next((g for g in grp.getgrall() if g.gr_name != "root"), None)
+    if shared is None:
+        pytest.skip("no group but root here")
+    os.chown(hook, -1, shared.gr_gid)
+    hook.chmod(0o775)
+    proc = _workon_plan(user)
+    assert one_line(proc.stderr) and "writable by its group" in proc.stderr and not ran.exists()
+    hook.chmod(0o755)
+    proc = _workon_plan(user)
+    assert proc.stderr == "" and ran.exists()
+
+
+def test_deactivate_with_a_refused_hook_starts_no_process(user, tmp_path, envwrap_exe):
+    env = new_env(user, "e")
+    (env / "bin" / "predeactivate").write_text("T=1\n")
+    (env / "bin" / "predeactivate").chmod(0o666)
+    sh = Interactive("bash", user, tmp_path, envwrap_exe, cwd=tmp_path, strace=True, auto=False)
+    try:
+        sh.do("workon e")
+        sh.do("true")
+        before = sh.forks()
+        out = sh.do("deactivate")
+        assert sh.forks() - before == 0
+        assert "not sourced" in out and sh.var("VIRTUAL_ENV") == ""
+    finally:
+        sh.close()
