@@ -63,8 +63,11 @@ def activation(shell: str, name: str, env: str, plan: Plan, cd_project: bool) ->
         project = None
     plan.leave()
     plan.activate(script, layout.bin_dir, env, hook_dir, project)
-    # The deactivate hooks it must not source (the shell sources them with no process).
-    plan.set("__envwrap_hooks_refused", hooks.refused_for_deactivate(shell, layout.bin_dir, hook_dir, project))
+    # The deactivate hooks it must not source (the shell sources them with no
+    # process; activating empties the list).
+    refused = hooks.refused_for_deactivate(shell, layout.bin_dir, hook_dir, project)
+    if refused:
+        plan.set("__envwrap_hooks_refused", refused)
     # The env's own variables, before any postactivate hook (which may use them).
     plan.vars(activation_vars(env))
     # As in virtualenvwrapper, the cd to the project comes first: the

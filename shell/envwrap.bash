@@ -177,6 +177,7 @@ __envwrap_activated() {
     __envwrap_project="$3"
     __envwrap_venv_bin="$4"
     __envwrap_auto_act="$1"  # for auto-activation: an env was activated (then maybe deactivated)
+    __envwrap_hooks_refused=''  # the plan sets it next when a deactivate hook is refused
     deactivate() { __envwrap_deactivate "$@"; }
 }
 

@@ -209,6 +209,7 @@ function __envwrap_activated --description 'Wrap the deactivate function of an e
     set -g __envwrap_project $argv[3]
     set -g __envwrap_bin $argv[4]
     set -g __envwrap_auto_act $argv[1] # for auto-activation: an env was activated (then maybe deactivated)
+    set -g __envwrap_hooks_refused # the plan sets it next when a deactivate hook is refused
     if test -z "$__envwrap_bin"
         set __envwrap_bin "$argv[1]/bin"
     end

@@ -290,6 +290,7 @@ function global:__envwrap_activate {
     $global:__envwrap_project = $Project
     $global:__envwrap_bin = $BinDir
     $global:__envwrap_auto_act = $EnvDir  # for auto-activation: an env was activated (then maybe deactivated)
+    $global:__envwrap_hooks_refused = ''  # the plan sets it next when a deactivate hook is refused
     function global:deactivate {
         param([switch]$NonDestructive)
         __envwrap_deactivate -NonDestructive:$NonDestructive

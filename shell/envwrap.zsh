@@ -168,6 +168,7 @@ __envwrap_activated() {
     functions[__envwrap_venv_deactivate]=${functions[deactivate]}
     typeset -g __envwrap_venv="$1" __envwrap_hook_dir="$2" __envwrap_project="$3" __envwrap_venv_bin="$4"
     typeset -g __envwrap_auto_act="$1"  # for auto-activation: an env was activated (then maybe deactivated)
+    typeset -g __envwrap_hooks_refused=''  # the plan sets it next when a deactivate hook is refused
     deactivate() { __envwrap_deactivate "$@"; }
 }
 
