@@ -80,15 +80,16 @@ def _problem(path: str, st, is_dir: bool) -> str | None:
     if not hasattr(os, "geteuid"):
         return None  # Windows: no POSIX modes to judge
     mode = stat.S_IMODE(st.st_mode)
-    owner = _owner(st.st_uid)
+    foreign = st.st_uid not in (os.geteuid(), 0)
+    if not foreign and (is_dir and mode & stat.S_ISVTX or not mode & 0o022):
+        return None  # the common case, decided without a user or group lookup
     from envwrap.shells.quote import posix as q
 
-    if st.st_uid not in (os.geteuid(), 0):
+    owner = _owner(st.st_uid)
+    if foreign:
         return (f"{path} (owner {owner}, mode {mode:04o}) belongs to neither you nor root; "
                 f"fix: chown {q(_owner(os.geteuid()))} {q(path)}, or remove it")
-    if is_dir and mode & stat.S_ISVTX:
-        return None  # sticky (/tmp): nobody replaces another's entry
-    if mode & 0o002 or (mode & 0o020 and not _private_group(st)):
+    if mode & 0o002 or not _private_group(st):
         who = "others" if mode & 0o002 else "its group"
         return f"{path} (owner {owner}, mode {mode:04o}) is writable by {who}; fix: chmod go-w {q(path)}"
     return None
