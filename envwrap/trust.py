@@ -99,7 +99,10 @@ def in_workon_home(env: str) -> bool:
     except UserError:
         return False
     env = os.path.normpath(os.path.abspath(env))
-    return os.path.dirname(env) == root and not os.path.basename(env).startswith(".")
+    if os.path.basename(env).startswith("."):
+        return False
+    parent = os.path.dirname(env)
+    return parent == root or os.path.realpath(parent) == os.path.realpath(root)
 
 
 def needs_allow(where: str, env: str) -> bool:
