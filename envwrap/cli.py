@@ -682,6 +682,8 @@ def cmd_allow(args: list[str]) -> int:
         for where, state in trust.listing():
             _out(one_line(f"{where}  ({state})") if state != "allowed" else one_line(where))
         return 0
+    if not opts.dir:
+        raise UserError("allow: DIR is empty (leave it out for the current directory)", 2)
     where = os.path.abspath(os.path.expanduser(opts.dir))
     if not os.path.isdir(where):
         raise UserError(f"allow: {opts.dir} is not a directory")
