@@ -589,6 +589,16 @@ __envwrap_auto_check() {
     __envwrap_auto_in "${__envwrap_auto_off-}" || __envwrap_auto_off=''
     __envwrap_auto_in "${__envwrap_auto_bad-}" || __envwrap_auto_bad=''
     __envwrap_auto_find
+    # A deactivate typed since the last look (of the env active then, or of one
+    # activated since: `workon proj; deactivate` on one line), with nothing
+    # active now in a tree: respected until the tree is left, when it was typed
+    # inside the tree or deactivated the tree's own env.
+    local __envwrap_auto_d=${__envwrap_auto_act:-${__envwrap_auto_seen-}} __envwrap_auto_w=${__envwrap_auto_was-}
+    if [[ -n $__envwrap_auto_r && -z ${VIRTUAL_ENV-} && -n $__envwrap_auto_d ]] &&
+        [[ $__envwrap_auto_d == "$__envwrap_auto_t" || $__envwrap_auto_w == "$__envwrap_auto_r" ||
+            $__envwrap_auto_w == "$__envwrap_auto_r"/* || $__envwrap_auto_r == / ]]; then
+        @GLOBAL@__envwrap_auto_off=$__envwrap_auto_r
+    fi
     if [[ -n ${__envwrap_auto_env-} ]]; then
         [[ $__envwrap_auto_t == "${__envwrap_auto_want-}" ]] && \return 0
         if [[ -z $__envwrap_auto_t || $__envwrap_auto_r == "${__envwrap_auto_off-}" ||
@@ -603,10 +613,17 @@ __envwrap_auto_check() {
         [[ $__envwrap_auto_r != "${__envwrap_auto_off-}" && $__envwrap_auto_r != "${__envwrap_auto_bad-}" ]] ||
             \return 0
     fi
-    if __envwrap_run auto "$__envwrap_auto_r" "$__envwrap_auto_t" && [[ -n ${VIRTUAL_ENV-} ]]; then
+    # Status 3: the user neither made nor allowed this env (envwrap allow); said
+    # once per directory in this shell (-q asks the backend to stay quiet).
+    local __envwrap_q='' __envwrap_st=0
+    [[ $'\n'${__envwrap_auto_told-}$'\n' == *$'\n'"$__envwrap_auto_r"$'\n'* ]] && __envwrap_q=-q
+    __envwrap_run auto ${__envwrap_q:+"$__envwrap_q"} "$__envwrap_auto_r" "$__envwrap_auto_t" || __envwrap_st=$?
+    if [[ $__envwrap_st == 0 && -n ${VIRTUAL_ENV-} ]]; then
         @GLOBAL@__envwrap_auto_env=$VIRTUAL_ENV __envwrap_auto_root=$__envwrap_auto_r \
             __envwrap_auto_want=$__envwrap_auto_t
     else
+        [[ $__envwrap_st != 3 || -n $__envwrap_q ]] ||
+            @GLOBAL@__envwrap_auto_told=${__envwrap_auto_told-}${__envwrap_auto_told:+$'\n'}$__envwrap_auto_r
         # One line was said; no retry until the tree is left. What was
         # auto-activated before belongs to a tree that was left: out with it.
         @GLOBAL@__envwrap_auto_bad=$__envwrap_auto_r

@@ -678,6 +678,48 @@ def _config(opts) -> int:
     return 0
 
 
+def cmd_allow(args: list[str]) -> int:
+    from envwrap import trust
+    from envwrap.argparsing import Parser
+
+    parser = Parser(
+        prog="envwrap allow",
+        description="Let auto-activation activate the environment that DIR's .venv (the nearest at or above "
+                    "DIR) leads to: a .venv directory, or a .venv file naming an env outside WORKON_HOME. "
+                    "A .venv file naming an env in WORKON_HOME needs no allowance; workon . needs none. "
+                    "The allowance holds while the .venv and its env stay as they are: a changed one asks again.",
+    )
+    parser.add_argument("dir", nargs="?", default=".", metavar="DIR", help="the project directory (default: here)")
+    what = parser.add_mutually_exclusive_group()
+    what.add_argument("--revoke", action="store_true", help="forget DIR's allowance")
+    what.add_argument("--list", action="store_true", help="list the allowed directories and their state")
+    opts = parser.parse_args(args)
+    if opts.list:
+        if opts.dir != ".":
+            raise UserError("allow: --list takes no DIR", 2)
+        for where, state in trust.listing():
+            _out(one_line(f"{where}  ({state})") if state != "allowed" else one_line(where))
+        return 0
+    if not opts.dir:
+        raise UserError("allow: DIR is empty (leave it out for the current directory)", 2)
+    where = os.path.abspath(os.path.expanduser(opts.dir))
+    if not os.path.isdir(where):
+        raise UserError(f"allow: {opts.dir} is not a directory")
+    if opts.revoke:
+        gone = trust.revoke(where)
+        if not gone:
+            raise UserError(f"allow: {where} is not allowed (envwrap allow --list shows what is)")
+        say(f"envwrap: no longer allowed: {gone[0]}")
+        return 0
+    root, target, needed = trust.allow(where)
+    if needed:
+        say(f"envwrap: allowed {os.path.join(root, trust.MARKER)} to activate {target} on cd")
+    else:
+        say(f"envwrap: {os.path.join(root, trust.MARKER)} names {target} in WORKON_HOME, "
+            "which activates on cd without an allowance")
+    return 0
+
+
 def cmd_init(args: list[str]) -> int:
     from envwrap import init
 
@@ -771,6 +813,7 @@ VERBS = {
     "repair": cmd_repair,
     "doctor": cmd_doctor,
     "config": cmd_config,
+    "allow": cmd_allow,
     "seed": cmd_seed,
     "init": cmd_init,
     "demo": cmd_demo,

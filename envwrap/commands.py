@@ -63,16 +63,21 @@ def activation(shell: str, name: str, env: str, plan: Plan, cd_project: bool) ->
         project = None
     plan.leave()
     plan.activate(script, layout.bin_dir, env, hook_dir, project)
+    # The deactivate hooks it must not source (the shell sources them with no
+    # process; activating empties the list).
+    refused = hooks.refused_for_deactivate(shell, layout.bin_dir, hook_dir, project)
+    if refused:
+        plan.set("__envwrap_hooks_refused", refused)
     # The env's own variables, before any postactivate hook (which may use them).
     plan.vars(activation_vars(env))
     # As in virtualenvwrapper, the cd to the project comes first: the
     # postactivate hooks run in the project directory (and may cd elsewhere).
     if project is not None and cd_project:
         plan.cd(project)
-    plan.source_if_exists(hooks.sourced(join(hook_dir, "postactivate"), shell))
-    plan.source_if_exists(hooks.sourced(join(layout.bin_dir, "postactivate"), shell))
+    hooks.source(plan, join(hook_dir, "postactivate"), shell)
+    hooks.source(plan, join(layout.bin_dir, "postactivate"), shell)
     if project is not None:
-        plan.source_if_exists(hooks.sourced(join(project, ".virtualenvwrapper", "postactivate"), shell))
+        hooks.source(plan, join(project, ".virtualenvwrapper", "postactivate"), shell)
 
 
 def _start(shell: str) -> Plan:
@@ -163,13 +168,18 @@ def _workon(shell: str, cd: bool | None, name: str | None) -> Plan:
 
 
 def auto(shell: str, args: list[str]) -> Plan:
-    """``envwrap sh SHELL auto DIR ENV``, from the shell's auto-activation hook:
-    activate ENV (the env that DIR's ``.venv`` names, found by the shell), as
-    workon does but without a cd. Not for people: no options."""
-    usage = "usage: auto DIR ENV: activate ENV, named by DIR/.venv (the call of the cd hook, envwrap sh SHELL auto)"
+    """``envwrap sh SHELL auto [-q] DIR ENV``, from the shell's auto-activation
+    hook: activate ENV (the env that DIR's ``.venv`` names, found by the shell), as
+    workon does but without a cd, when the user made or allowed it (envwrap.trust;
+    refused with status 3). Not for people."""
+    usage = ("usage: auto [-q] DIR ENV: activate ENV, named by DIR/.venv, if the user made or allowed it "
+             "(-q: the refusal was said before; the call of the cd hook, envwrap sh SHELL auto)")
     if args[:1] in (["-h"], ["--help"]):
         print(usage)
         raise SystemExit(0)
+    quiet = args[:1] == ["-q"]
+    if quiet:
+        args = args[1:]
     if len(args) != 2:
         raise UserError(usage, 2)
     where, env = args
@@ -177,6 +187,10 @@ def auto(shell: str, args: list[str]) -> Plan:
     if not os.path.isfile(os.path.join(env, "pyvenv.cfg")):
         raise UserError(f"{os.path.join(where, '.venv')} names {env}, which is not an environment; "
                         "not activated here until you leave this directory")
+    from envwrap import trust
+
+    # Nothing of the env runs (its preactivate, its activate script) before this.
+    trust.check_auto(where, env, shell, quiet)
     root = os.path.normpath(home.workon_home())
     name = os.path.basename(env) if os.path.dirname(os.path.normpath(env)) == root else env
     plan = _start(shell)
@@ -274,7 +288,7 @@ def mkvirtualenv(shell: str, args: list[str]) -> Plan:
         registry.write_dot_venv(env)
     plan = _start(shell)
     activation(shell, opts.name, env, plan, home.workon_cd())
-    plan.source_if_exists(hooks.sourced(os.path.join(home.hook_dir(), "postmkvirtualenv"), shell))
+    hooks.source(plan, os.path.join(home.hook_dir(), "postmkvirtualenv"), shell)
     return plan
 
 
@@ -292,7 +306,7 @@ def mktmpenv(shell: str, args: list[str]) -> Plan:
     env = create(name, create_options(opts, extra), tmp=True)
     plan = _start(shell)
     activation(shell, name, env, plan, False)
-    plan.source_if_exists(hooks.sourced(os.path.join(home.hook_dir(), "postmkvirtualenv"), shell))
+    hooks.source(plan, os.path.join(home.hook_dir(), "postmkvirtualenv"), shell)
     if opts.cd:  # after postmkvirtualenv, as virtualenvwrapper's cdvirtualenv
         plan.cd(env)
     _say(f"envwrap: created temporary environment {name}; deactivate removes it")
@@ -311,8 +325,8 @@ def cpvirtualenv(shell: str, args: list[str]) -> Plan:
     plan = _start(shell)
     activation(shell, os.path.basename(env), env, plan, home.workon_cd())
     # virtualenvwrapper sources both, in this order, after activating the copy.
-    plan.source_if_exists(hooks.sourced(os.path.join(home.hook_dir(), "postmkvirtualenv"), shell))
-    plan.source_if_exists(hooks.sourced(os.path.join(home.hook_dir(), "postcpvirtualenv"), shell))
+    hooks.source(plan, os.path.join(home.hook_dir(), "postmkvirtualenv"), shell)
+    hooks.source(plan, os.path.join(home.hook_dir(), "postcpvirtualenv"), shell)
     return plan
 
 
@@ -382,9 +396,9 @@ def mkproject(shell: str, args: list[str]) -> Plan:
     # then cd to the project and postmkproject there.
     activation(shell, opts.name, env, plan, False)
     if not reuse:
-        plan.source_if_exists(hooks.sourced(os.path.join(home.hook_dir(), "postmkvirtualenv"), shell))
+        hooks.source(plan, os.path.join(home.hook_dir(), "postmkvirtualenv"), shell)
     plan.cd(project)
-    plan.source_if_exists(hooks.sourced(os.path.join(home.hook_dir(), "postmkproject"), shell))
+    hooks.source(plan, os.path.join(home.hook_dir(), "postmkproject"), shell)
     return plan
 
 

@@ -121,6 +121,7 @@ VERB_ROWS = (
     ("pythons", "", "the interpreters -p VERSION finds (PATH, pyenv, uv, py launcher)", ""),
     ("doctor", "[--fix] [--json]", "list problems: broken envs, leftovers, settings", ""),
     ("config", "[KEY [VALUE]]", "show or set workon_home, project_home, creator, python", ""),
+    ("allow", "[DIR]", "let auto-activation activate DIR's .venv (--revoke, --list)", ""),
     ("seed", "[--update]", "which pip new environments get, from where (--update: get the newest)", ""),
 )
 

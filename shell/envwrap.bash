@@ -46,8 +46,14 @@ __envwrap_run() {
 # `|| :`, a failing line in it cannot end a shell that runs under `set -e`;
 # `\.`, not `\builtin .`: bash 5.2 loses its function context when a file
 # sourced by `builtin .` fails under -e, "pop_var_context: head of shell_variables".)
+# A hook the backend refused at activation (__envwrap_hooks_refused: lines of
+# FILE<TAB>MESSAGE; others can write it) is not sourced: its line is said instead.
 __envwrap_source() {
-    if [[ -r $1 ]]; then
+    local __envwrap_m
+    if [[ ${__envwrap_hooks_refused-} == *$'\n'"$1"$'\t'* ]]; then
+        __envwrap_m=${__envwrap_hooks_refused#*$'\n'"$1"$'\t'}
+        \builtin printf '%s\n' "${__envwrap_m%%$'\n'*}" >&2
+    elif [[ -r $1 ]]; then
         \. "$1" || :
     else
         \builtin printf 'envwrap: hook %s cannot be read; skipped\n' "$1" >&2
@@ -155,6 +161,8 @@ __envwrap_activated() {
     __envwrap_hook_dir="$2"
     __envwrap_project="$3"
     __envwrap_venv_bin="$4"
+    __envwrap_auto_act="$1"  # for auto-activation: an env was activated (then maybe deactivated)
+    __envwrap_hooks_refused=''  # the plan sets it next when a deactivate hook is refused
     # deactivate --help prints help and changes nothing, as every command does.
     deactivate() {
         case ${1-} in -h | --help) __envwrap_run deactivate --help; \return ;; esac
@@ -304,6 +312,11 @@ envwrap() {
         \builtin eval "$__envwrap_code"
         __envwrap_auto_setup
         \return
+    fi
+    if [ "${1-}" = allow ]; then  # allowed or revoked: auto-activation looks again
+        __envwrap_call "$@" || \return $?
+        __envwrap_auto_bad='' __envwrap_auto_told='' __envwrap_auto_pwd=''
+        \return 0
     fi
     __envwrap_call "$@"
 }
@@ -537,6 +550,7 @@ __envwrap_options() {
         ('envwrap pythons') __envwrap_o=(-h --help) ;;
         ('envwrap doctor') __envwrap_o=(-h --help --fix --json) ;;
         ('envwrap config') __envwrap_o=(-h --help --unset) ;;
+        ('envwrap allow') __envwrap_o=(-h --help --revoke --list) ;;
         ('envwrap seed') __envwrap_o=(-h --help --update -p --python) ;;
         (*) __envwrap_o=() ;;
     esac
@@ -547,7 +561,7 @@ __envwrap_options() {
 # (made by `make shells` from envwrap/commandtable.py; edit the table, not this)
 # envwrap VERB NAME: the public verbs (envwrap --help), then names where the verb
 # takes one (first argument; every argument for rm and upgrade).
-__envwrap_verbs=(init demo ls path show run shell which vars gc new rm cp mv export import project sitepackages add-path toggle-global wipe repair upgrade pythons doctor config seed)
+__envwrap_verbs=(init demo ls path show run shell which vars gc new rm cp mv export import project sitepackages add-path toggle-global wipe repair upgrade pythons doctor config allow seed)
 __envwrap_name_verbs=(path show run shell which vars rm cp mv export project sitepackages wipe repair upgrade)
 __envwrap_names_verbs=(rm upgrade)
 
@@ -606,6 +620,7 @@ __envwrap_initialize
 #   __envwrap_auto_env/_root  the env auto-activation activated, and where it was found
 #   __envwrap_auto_off        a tree where the user deactivated by hand (until left)
 #   __envwrap_auto_bad        a tree whose env failed to activate (until left)
+#   __envwrap_auto_told       the trees already told that they need `envwrap allow`
 
 # BEGIN generated: auto
 # (made by `make shells` from _POSIX_AUTO in envwrap/_gen.py, for bash and zsh; edit it there)
@@ -662,6 +677,16 @@ __envwrap_auto_check() {
     __envwrap_auto_in "${__envwrap_auto_off-}" || __envwrap_auto_off=''
     __envwrap_auto_in "${__envwrap_auto_bad-}" || __envwrap_auto_bad=''
     __envwrap_auto_find
+    # A deactivate typed since the last look (of the env active then, or of one
+    # activated since: `workon proj; deactivate` on one line), with nothing
+    # active now in a tree: respected until the tree is left, when it was typed
+    # inside the tree or deactivated the tree's own env.
+    local __envwrap_auto_d=${__envwrap_auto_act:-${__envwrap_auto_seen-}} __envwrap_auto_w=${__envwrap_auto_was-}
+    if [[ -n $__envwrap_auto_r && -z ${VIRTUAL_ENV-} && -n $__envwrap_auto_d ]] &&
+        [[ $__envwrap_auto_d == "$__envwrap_auto_t" || $__envwrap_auto_w == "$__envwrap_auto_r" ||
+            $__envwrap_auto_w == "$__envwrap_auto_r"/* || $__envwrap_auto_r == / ]]; then
+        __envwrap_auto_off=$__envwrap_auto_r
+    fi
     if [[ -n ${__envwrap_auto_env-} ]]; then
         [[ $__envwrap_auto_t == "${__envwrap_auto_want-}" ]] && \return 0
         if [[ -z $__envwrap_auto_t || $__envwrap_auto_r == "${__envwrap_auto_off-}" ||
@@ -676,10 +701,17 @@ __envwrap_auto_check() {
         [[ $__envwrap_auto_r != "${__envwrap_auto_off-}" && $__envwrap_auto_r != "${__envwrap_auto_bad-}" ]] ||
             \return 0
     fi
-    if __envwrap_run auto "$__envwrap_auto_r" "$__envwrap_auto_t" && [[ -n ${VIRTUAL_ENV-} ]]; then
+    # Status 3: the user neither made nor allowed this env (envwrap allow); said
+    # once per directory in this shell (-q asks the backend to stay quiet).
+    local __envwrap_q='' __envwrap_st=0
+    [[ $'\n'${__envwrap_auto_told-}$'\n' == *$'\n'"$__envwrap_auto_r"$'\n'* ]] && __envwrap_q=-q
+    __envwrap_run auto ${__envwrap_q:+"$__envwrap_q"} "$__envwrap_auto_r" "$__envwrap_auto_t" || __envwrap_st=$?
+    if [[ $__envwrap_st == 0 && -n ${VIRTUAL_ENV-} ]]; then
         __envwrap_auto_env=$VIRTUAL_ENV __envwrap_auto_root=$__envwrap_auto_r \
             __envwrap_auto_want=$__envwrap_auto_t
     else
+        [[ $__envwrap_st != 3 || -n $__envwrap_q ]] ||
+            __envwrap_auto_told=${__envwrap_auto_told-}${__envwrap_auto_told:+$'\n'}$__envwrap_auto_r
         # One line was said; no retry until the tree is left. What was
         # auto-activated before belongs to a tree that was left: out with it.
         __envwrap_auto_bad=$__envwrap_auto_r
@@ -695,16 +727,42 @@ __envwrap_auto_check() {
 __envwrap_auto_pwd=''
 __envwrap_auto_hook() {
     local __envwrap_s=$?
-    [[ ${__envwrap_auto-} == 1 && $PWD != "${__envwrap_auto_pwd-}" ]] || \return "$__envwrap_s"
+    # Look again when the directory changed, or an env was activated or
+    # deactivated since the last look (__envwrap_auto_seen, __envwrap_auto_act).
+    [[ ${__envwrap_auto-} == 1 ]] || \return "$__envwrap_s"
+    [[ $PWD != "${__envwrap_auto_pwd-}" || ${VIRTUAL_ENV-} != "${__envwrap_auto_seen-}" ||
+        -n ${__envwrap_auto_act-} ]] || \return "$__envwrap_s"
+    local __envwrap_auto_was=${__envwrap_auto_pwd-}
     __envwrap_auto_pwd=$PWD
     __envwrap_auto_check
+    __envwrap_auto_seen=${VIRTUAL_ENV-} __envwrap_auto_act=''
     \return "$__envwrap_s"
 }
 
 # Append the hook to PROMPT_COMMAND once, keeping the user's (a string, or
-# bash 5.1's array); a no-op unless auto-activation is on.
+# bash 5.1's array); with auto-activation off, take it out again (and forget
+# what auto-activation knew; an env it activated stays, as yours).
 __envwrap_auto_setup() {
-    [[ ${__envwrap_auto-} == 1 ]] || \return 0
+    if [[ ${__envwrap_auto-} != 1 ]]; then
+        __envwrap_auto_env='' __envwrap_auto_root='' __envwrap_auto_want='' __envwrap_auto_off='' \
+            __envwrap_auto_bad=''
+        if [[ ${BASH_VERSINFO[0]} -ge 5 && -n ${PROMPT_COMMAND+x} && ${PROMPT_COMMAND@a} == *a* ]]; then
+            local __envwrap_i __envwrap_kept=()
+            for __envwrap_i in "${PROMPT_COMMAND[@]}"; do
+                [[ $__envwrap_i == __envwrap_auto_hook ]] || __envwrap_kept+=("$__envwrap_i")
+            done
+            PROMPT_COMMAND=("${__envwrap_kept[@]}")
+        else
+            # shellcheck disable=SC2128,SC2178  # the string form, tested above
+            case ${PROMPT_COMMAND-} in
+                __envwrap_auto_hook) PROMPT_COMMAND='' ;;
+                *$'\n'__envwrap_auto_hook) PROMPT_COMMAND=${PROMPT_COMMAND%$'\n'__envwrap_auto_hook} ;;
+                *$'\n'__envwrap_auto_hook$'\n'*)
+                    PROMPT_COMMAND=${PROMPT_COMMAND//$'\n'__envwrap_auto_hook$'\n'/$'\n'} ;;
+            esac
+        fi
+        \return 0
+    fi
     __envwrap_auto_pwd=''  # look again at the next prompt
     if [[ ${BASH_VERSINFO[0]} -ge 5 && -n ${PROMPT_COMMAND+x} && ${PROMPT_COMMAND@a} == *a* ]]; then
         case " ${PROMPT_COMMAND[*]} " in *' __envwrap_auto_hook '*) \return 0 ;; esac

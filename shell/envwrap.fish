@@ -83,7 +83,16 @@ end
 # Source a hook file. Its status is its own business (`set -e VAR` of an unset
 # VAR returns 4), as in virtualenvwrapper; only a hook that cannot be read is
 # reported. fish reports a syntax error in it by itself.
+# A hook the backend refused at activation (__envwrap_hooks_refused: lines of
+# FILE<TAB>MESSAGE; others can write it) is not sourced: its line is said instead.
 function __envwrap_source --description 'Source an envwrap hook file'
+    set -q __envwrap_hooks_refused; and for __envwrap_e in (string split \n -- "$__envwrap_hooks_refused")
+        set -l __envwrap_p (string split -m1 \t -- "$__envwrap_e")
+        if test "$__envwrap_p[1]" = "$argv[1]"
+            printf '%s\n' "$__envwrap_p[2]" >&2
+            return 0
+        end
+    end
     if test -r $argv[1]
         source $argv[1]
     else
@@ -197,6 +206,8 @@ function __envwrap_activated --description 'Wrap the deactivate function of an e
     set -g __envwrap_hook_dir $argv[2]
     set -g __envwrap_project $argv[3]
     set -g __envwrap_bin $argv[4]
+    set -g __envwrap_auto_act $argv[1] # for auto-activation: an env was activated (then maybe deactivated)
+    set -g __envwrap_hooks_refused # the plan sets it next when a deactivate hook is refused
     if test -z "$__envwrap_bin"
         set __envwrap_bin "$argv[1]/bin"
     end
@@ -464,6 +475,13 @@ function envwrap --description 'The envwrap command, with the settings of this s
         eval $__envwrap_code
         __envwrap_auto_setup
         return
+    end
+    if test "$argv[1]" = allow # allowed or revoked: auto-activation looks again
+        __envwrap_call $argv; or return
+        set -g __envwrap_auto_bad
+        set -g __envwrap_auto_told
+        set -g __envwrap_auto_pwd
+        return 0
     end
     __envwrap_call $argv
 end
@@ -960,6 +978,9 @@ function __envwrap_register_options --description 'Register the TAB completions 
     complete -c envwrap -n '__envwrap_verb_is doctor' -l json -d 'the problems as JSON'
     complete -c envwrap -n '__envwrap_verb_is config' -s h -l help -d 'show help'
     complete -c envwrap -n '__envwrap_verb_is config' -l unset -d 'remove KEY from the config file'
+    complete -c envwrap -n '__envwrap_verb_is allow' -s h -l help -d 'show help'
+    complete -c envwrap -n '__envwrap_verb_is allow' -l revoke -d 'forget DIR\'s allowance'
+    complete -c envwrap -n '__envwrap_verb_is allow' -l list -d 'list the allowed directories and their state'
     complete -c envwrap -n '__envwrap_verb_is seed' -s h -l help -d 'show help'
     complete -c envwrap -n '__envwrap_verb_is seed' -l update -d 'download the newest pip wheel into envwrap\'s cache'
     complete -c envwrap -n '__envwrap_verb_is seed' -s p -l python -r -F -d 'also for this interpreter'
@@ -970,7 +991,7 @@ end
 # (made by `make shells` from envwrap/commandtable.py; edit the table, not this)
 # envwrap VERB NAME: the public verbs (envwrap --help), then names where the verb
 # takes one (first argument; every argument for rm and upgrade).
-set -g __envwrap_verbs init demo ls path show run shell which vars gc new rm cp mv export import project sitepackages add-path toggle-global wipe repair upgrade pythons doctor config seed
+set -g __envwrap_verbs init demo ls path show run shell which vars gc new rm cp mv export import project sitepackages add-path toggle-global wipe repair upgrade pythons doctor config allow seed
 set -g __envwrap_name_verbs path show run shell which vars rm cp mv export project sitepackages wipe repair upgrade
 set -g __envwrap_names_verbs rm upgrade
 
@@ -1029,8 +1050,12 @@ __envwrap_initialize
 #                                   marker was, and the path the marker named
 #   __envwrap_auto_off              a tree where the user deactivated by hand (until left)
 #   __envwrap_auto_bad              a tree whose env failed to activate (until left)
+#   __envwrap_auto_told             the trees already told that they need `envwrap allow`
 set -q __envwrap_auto_pwd; or set -g __envwrap_auto_pwd
 set -q __envwrap_auto_busy; or set -g __envwrap_auto_busy
+set -q __envwrap_auto_seen; or set -g __envwrap_auto_seen
+set -q __envwrap_auto_act; or set -g __envwrap_auto_act
+set -q __envwrap_auto_was; or set -g __envwrap_auto_was
 
 function __envwrap_auto_find --description 'The nearest .venv above PWD, into __envwrap_auto_r and __envwrap_auto_t'
     set -l d "$PWD"
@@ -1077,12 +1102,21 @@ end
 
 function __envwrap_auto_hook --description 'Auto-activation: look again when PWD changed'
     set -l s $status
-    if test "$__envwrap_auto" = 1; and test "$PWD" != "$__envwrap_auto_pwd"; and test -z "$__envwrap_auto_busy"
+    # Look again when the directory changed, or an env was activated or
+    # deactivated since the last look (__envwrap_auto_seen, __envwrap_auto_act).
+    if test "$__envwrap_auto" = 1; and test -z "$__envwrap_auto_busy"
+        and begin
+            test "$PWD" != "$__envwrap_auto_pwd"; or test "$VIRTUAL_ENV" != "$__envwrap_auto_seen"
+            or test -n "$__envwrap_auto_act"
+        end
+        set -g __envwrap_auto_was "$__envwrap_auto_pwd"
         set -g __envwrap_auto_pwd "$PWD"
         # A cd in a hook that activation runs does not come back here.
         set -g __envwrap_auto_busy 1
         __envwrap_auto_check
         set -g __envwrap_auto_busy
+        set -g __envwrap_auto_seen "$VIRTUAL_ENV"
+        set -g __envwrap_auto_act
     end
     return $s
 end
@@ -1100,6 +1134,19 @@ function __envwrap_auto_check --description 'Auto-activation: activate or leave 
     __envwrap_auto_find
     set -l r "$__envwrap_auto_r"
     set -l t "$__envwrap_auto_t"
+    # A deactivate typed since the last look (of the env active then, or of one
+    # activated since: `workon proj; deactivate` on one line), with nothing
+    # active now in a tree: respected until the tree is left, when it was typed
+    # inside the tree or deactivated the tree's own env.
+    set -l d "$__envwrap_auto_act"
+    test -n "$d"; or set d "$__envwrap_auto_seen"
+    set -l w "$__envwrap_auto_was"
+    if test -n "$r"; and test -z "$VIRTUAL_ENV"; and test -n "$d"
+        if test "$d" = "$t"; or test "$w" = "$r"; or test "$r" = /
+            or string match -qr -- '^'(string escape --style=regex -- "$r")'/' "$w"
+            set -g __envwrap_auto_off "$r"
+        end
+    end
     if test -n "$__envwrap_auto_env"
         test "$t" = "$__envwrap_auto_want"; and return 0
         if test -z "$t"; or test "$r" = "$__envwrap_auto_off"; or test "$r" = "$__envwrap_auto_bad"
@@ -1114,11 +1161,18 @@ function __envwrap_auto_check --description 'Auto-activation: activate or leave 
         test -n "$t"; and test -z "$VIRTUAL_ENV"; or return 0
         test "$r" != "$__envwrap_auto_off"; and test "$r" != "$__envwrap_auto_bad"; or return 0
     end
-    if __envwrap_run auto "$r" "$t"; and test -n "$VIRTUAL_ENV"
+    # Status 3: the user neither made nor allowed this env (envwrap allow); said
+    # once per directory in this shell (-q asks the backend to stay quiet).
+    set -l q
+    contains -- "$r" $__envwrap_auto_told; and set q -q
+    __envwrap_run auto $q "$r" "$t"
+    set -l st $status
+    if test $st -eq 0; and test -n "$VIRTUAL_ENV"
         set -g __envwrap_auto_env "$VIRTUAL_ENV"
         set -g __envwrap_auto_root "$r"
         set -g __envwrap_auto_want "$t"
     else
+        test $st -eq 3; and test -z "$q"; and set -g -a __envwrap_auto_told "$r"
         # One line was said; no retry until the tree is left. What was
         # auto-activated before belongs to a tree that was left: out with it.
         set -g __envwrap_auto_bad "$r"
@@ -1132,9 +1186,18 @@ function __envwrap_auto_check --description 'Auto-activation: activate or leave 
     return 0
 end
 
-# Define the event handlers once; a no-op unless auto-activation is on.
-function __envwrap_auto_setup --description 'Turn auto-activation on when __envwrap_auto is 1'
-    test "$__envwrap_auto" = 1; or return 0
+# Define the event handlers once; with auto-activation off, erase them again
+# (and forget what auto-activation knew; an env it activated stays, as yours).
+function __envwrap_auto_setup --description 'Turn auto-activation on or off, as __envwrap_auto says'
+    if test "$__envwrap_auto" != 1
+        functions -e __envwrap_auto_on_pwd __envwrap_auto_on_prompt
+        set -g __envwrap_auto_env
+        set -g __envwrap_auto_root
+        set -g __envwrap_auto_want
+        set -g __envwrap_auto_off
+        set -g __envwrap_auto_bad
+        return 0
+    end
     set -g __envwrap_auto_pwd # look again at the next prompt
     functions -q __envwrap_auto_on_pwd; and return 0
     function __envwrap_auto_on_pwd --on-variable PWD --description 'Auto-activation on cd'

@@ -117,9 +117,20 @@ function global:__envwrap_dot {
 }
 
 # Source a hook file; a failure is reported, not fatal.
+# A hook the backend refused at activation (__envwrap_hooks_refused: lines of
+# FILE<TAB>MESSAGE; others can write it) is not sourced: its line is said instead.
 function global:__envwrap_source {
     param([string]$__envwrap_hook)
     Set-StrictMode -Off
+    foreach ($__envwrap_e in ([string]$global:__envwrap_hooks_refused -split "`n")) {
+        $__envwrap_p = $__envwrap_e -split "`t", 2
+        if ($__envwrap_p.Count -eq 2 -and $__envwrap_p[0] -ceq $__envwrap_hook) {
+            $__envwrap_st = $global:LASTEXITCODE
+            __envwrap_say 0 ($__envwrap_p[1] -replace '^envwrap: ', '')
+            $global:LASTEXITCODE = $__envwrap_st
+            return
+        }
+    }
     try {
         . __envwrap_dot $__envwrap_hook
     } catch {
@@ -261,6 +272,8 @@ function global:__envwrap_activate {
     $global:__envwrap_hook_dir = $HookDir
     $global:__envwrap_project = $Project
     $global:__envwrap_bin = $BinDir
+    $global:__envwrap_auto_act = $EnvDir  # for auto-activation: an env was activated (then maybe deactivated)
+    $global:__envwrap_hooks_refused = ''  # the plan sets it next when a deactivate hook is refused
     function global:deactivate {
         param([switch]$NonDestructive)
         # --help prints help and changes nothing, as every command does.
@@ -580,6 +593,16 @@ function global:envwrap {
         __envwrap_auto_setup
         return
     }
+    if ($args.Count -gt 0 -and [string]$args[0] -ceq 'allow') {
+        # allowed or revoked: auto-activation looks again
+        __envwrap_call @args
+        if ($LASTEXITCODE -eq 0) {
+            $global:__envwrap_auto_bad = $null
+            $global:__envwrap_auto_told = @()
+            $global:__envwrap_auto_pwd = $null
+        }
+        return
+    }
     __envwrap_call @args
 }
 
@@ -806,6 +829,7 @@ $global:__envwrap_options = @{
     'envwrap pythons' = @('-h', '--help')
     'envwrap doctor' = @('-h', '--help', '--fix', '--json')
     'envwrap config' = @('-h', '--help', '--unset')
+    'envwrap allow' = @('-h', '--help', '--revoke', '--list')
     'envwrap seed' = @('-h', '--help', '--update', '-p', '--python')
 }
 
@@ -866,7 +890,7 @@ Register-ArgumentCompleter -Native -CommandName @('mkvirtualenv', 'mktmpenv', 'm
 
 # envwrap VERB NAME: the public verbs (envwrap --help), then names where the verb
 # takes one (first argument; every argument for rm and upgrade).
-$global:__envwrap_verbs = @('init', 'demo', 'ls', 'path', 'show', 'run', 'shell', 'which', 'vars', 'gc', 'new', 'rm', 'cp', 'mv', 'export', 'import', 'project', 'sitepackages', 'add-path', 'toggle-global', 'wipe', 'repair', 'upgrade', 'pythons', 'doctor', 'config', 'seed')
+$global:__envwrap_verbs = @('init', 'demo', 'ls', 'path', 'show', 'run', 'shell', 'which', 'vars', 'gc', 'new', 'rm', 'cp', 'mv', 'export', 'import', 'project', 'sitepackages', 'add-path', 'toggle-global', 'wipe', 'repair', 'upgrade', 'pythons', 'doctor', 'config', 'allow', 'seed')
 $global:__envwrap_name_verbs = @('path', 'show', 'run', 'shell', 'which', 'vars', 'rm', 'cp', 'mv', 'export', 'project', 'sitepackages', 'wipe', 'repair', 'upgrade')
 $global:__envwrap_names_verbs = @('rm', 'upgrade')
 # END generated: completion
@@ -919,7 +943,8 @@ __envwrap_initialize
 # process runs only to activate. State: __envwrap_auto_env/_root/_want (what
 # auto-activation activated, where, and the path the marker named),
 # __envwrap_auto_off (a tree where the user deactivated by hand, until left),
-# __envwrap_auto_bad (a tree whose env failed to activate, until left).
+# __envwrap_auto_bad (a tree whose env failed to activate, until left),
+# __envwrap_auto_told (the trees already told that they need `envwrap allow`).
 
 # The nearest marker above the current directory: @(directory, env) or $null.
 function global:__envwrap_auto_find {
@@ -981,15 +1006,21 @@ function global:__envwrap_auto_hook {
         return
     }
     $here = $executionContext.SessionState.Path.CurrentFileSystemLocation.ProviderPath
-    if ($here -ceq $global:__envwrap_auto_pwd) {
+    # Look again when the directory changed, or an env was activated or
+    # deactivated since the last look (__envwrap_auto_seen, __envwrap_auto_act).
+    if ($here -ceq $global:__envwrap_auto_pwd -and [string]$env:VIRTUAL_ENV -ceq [string]$global:__envwrap_auto_seen -and
+        -not $global:__envwrap_auto_act) {
         return
     }
+    $global:__envwrap_auto_was = $global:__envwrap_auto_pwd
     $global:__envwrap_auto_pwd = $here
     $saved = $global:LASTEXITCODE  # the user's prompt may show it
     try {
         __envwrap_auto_check
     } finally {
         $global:LASTEXITCODE = $saved
+        $global:__envwrap_auto_seen = [string]$env:VIRTUAL_ENV
+        $global:__envwrap_auto_act = $null
     }
 }
 
@@ -1017,6 +1048,21 @@ function global:__envwrap_auto_check {
         $r = $found[0]
         $t = $found[1]
     }
+    # A deactivate typed since the last look (of the env active then, or of one
+    # activated since: `workon proj; deactivate` on one line), with nothing
+    # active now in a tree: respected until the tree is left, when it was typed
+    # inside the tree or deactivated the tree's own env.
+    $d = $global:__envwrap_auto_act
+    if (-not $d) {
+        $d = $global:__envwrap_auto_seen
+    }
+    if ($r -and -not $env:VIRTUAL_ENV -and $d) {
+        $w = [string]$global:__envwrap_auto_was
+        $sep = [IO.Path]::DirectorySeparatorChar
+        if ($d -ceq $t -or $w -eq $r -or $w.StartsWith($r.TrimEnd($sep) + $sep)) {
+            $global:__envwrap_auto_off = $r
+        }
+    }
     if ($global:__envwrap_auto_env) {
         if ($t -ceq $global:__envwrap_auto_want) {
             return
@@ -1037,13 +1083,24 @@ function global:__envwrap_auto_check {
             return
         }
     }
+    # Status 3: the user neither made nor allowed this env (envwrap allow); said
+    # once per directory in this shell (-q asks the backend to stay quiet).
+    $told = @($global:__envwrap_auto_told) -ccontains $r
     $global:LASTEXITCODE = 0
-    __envwrap_run auto $r $t
-    if ($LASTEXITCODE -eq 0 -and $env:VIRTUAL_ENV) {
+    if ($told) {
+        __envwrap_run auto '-q' $r $t
+    } else {
+        __envwrap_run auto $r $t
+    }
+    $st = $LASTEXITCODE
+    if ($st -eq 0 -and $env:VIRTUAL_ENV) {
         $global:__envwrap_auto_env = $env:VIRTUAL_ENV
         $global:__envwrap_auto_root = $r
         $global:__envwrap_auto_want = $t
     } else {
+        if ($st -eq 3 -and -not $told) {
+            $global:__envwrap_auto_told = @($global:__envwrap_auto_told) + @($r)
+        }
         # One line was said; no retry until the tree is left. What was
         # auto-activated before belongs to a tree that was left: out with it.
         $global:__envwrap_auto_bad = $r
@@ -1057,9 +1114,22 @@ function global:__envwrap_auto_check {
 }
 
 # Wrap the prompt function once, keeping the user's; a no-op unless enabled.
+# With auto-activation off, put the prompt back as it was (unless it was
+# replaced since), and forget what auto-activation knew.
 function global:__envwrap_auto_setup {
     Set-StrictMode -Off
     if ($global:__envwrap_auto -ne '1') {
+        $global:__envwrap_auto_env = $null
+        $global:__envwrap_auto_root = $null
+        $global:__envwrap_auto_want = $null
+        $global:__envwrap_auto_off = $null
+        $global:__envwrap_auto_bad = $null
+        if ($global:__envwrap_auto_wrapped) {
+            $global:__envwrap_auto_wrapped = $false
+            if ($global:__envwrap_auto_prompt -and [string]$function:prompt -ceq [string]$global:__envwrap_auto_ours) {
+                Set-Item -Path 'Function:\global:prompt' -Value $global:__envwrap_auto_prompt
+            }
+        }
         return
     }
     $global:__envwrap_auto_pwd = $null  # look again at the next prompt
@@ -1076,5 +1146,6 @@ function global:__envwrap_auto_setup {
             "PS $($executionContext.SessionState.Path.CurrentLocation)$('>' * ($nestedPromptLevel + 1)) "
         }
     }
+    $global:__envwrap_auto_ours = [string]$function:prompt
 }
 __envwrap_auto_setup

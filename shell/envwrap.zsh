@@ -47,8 +47,14 @@ __envwrap_run() {
 # `[ -f .env ] && . .env` returns 1), as in virtualenvwrapper; only a hook that
 # cannot be read is reported. zsh reports a parse error in it by itself. (In
 # `|| :`, a failing line in it cannot end a shell that runs under `-e`.)
+# A hook the backend refused at activation (__envwrap_hooks_refused: lines of
+# FILE<TAB>MESSAGE; others can write it) is not sourced: its line is said instead.
 __envwrap_source() {
-    if [[ -r $1 ]]; then
+    local __envwrap_m
+    if [[ ${__envwrap_hooks_refused-} == *$'\n'"$1"$'\t'* ]]; then
+        __envwrap_m=${__envwrap_hooks_refused#*$'\n'"$1"$'\t'}
+        \builtin print -ru2 -- "${__envwrap_m%%$'\n'*}"
+    elif [[ -r $1 ]]; then
         \builtin . "$1" || :
     else
         \builtin print -ru2 -- "envwrap: hook $1 cannot be read; skipped"
@@ -147,6 +153,8 @@ __envwrap_activated() {
     fi
     functions[__envwrap_venv_deactivate]=${functions[deactivate]}
     typeset -g __envwrap_venv="$1" __envwrap_hook_dir="$2" __envwrap_project="$3" __envwrap_venv_bin="$4"
+    typeset -g __envwrap_auto_act="$1"  # for auto-activation: an env was activated (then maybe deactivated)
+    typeset -g __envwrap_hooks_refused=''  # the plan sets it next when a deactivate hook is refused
     # deactivate --help prints help and changes nothing, as every command does.
     deactivate() {
         case ${1-} in (-h | --help) __envwrap_run deactivate --help; \return ;; esac
@@ -304,6 +312,11 @@ envwrap() {
         \builtin eval "$__envwrap_code"
         __envwrap_auto_setup
         \return
+    fi
+    if [[ ${1-} == allow ]]; then  # allowed or revoked: auto-activation looks again
+        __envwrap_call "$@" || \return $?
+        typeset -g __envwrap_auto_bad='' __envwrap_auto_told='' __envwrap_auto_pwd=''
+        \return 0
     fi
     __envwrap_call "$@"
 }
@@ -469,6 +482,7 @@ __envwrap_options() {
         ('envwrap pythons') __envwrap_o=(-h --help) ;;
         ('envwrap doctor') __envwrap_o=(-h --help --fix --json) ;;
         ('envwrap config') __envwrap_o=(-h --help --unset) ;;
+        ('envwrap allow') __envwrap_o=(-h --help --revoke --list) ;;
         ('envwrap seed') __envwrap_o=(-h --help --update -p --python) ;;
         (*) __envwrap_o=() ;;
     esac
@@ -480,7 +494,7 @@ __envwrap_options() {
 # envwrap VERB NAME: the public verbs (envwrap --help), then names where the verb
 # takes one (first argument; every argument for rm and upgrade).
 typeset -ga __envwrap_verbs __envwrap_name_verbs __envwrap_names_verbs
-__envwrap_verbs=(init demo ls path show run shell which vars gc new rm cp mv export import project sitepackages add-path toggle-global wipe repair upgrade pythons doctor config seed)
+__envwrap_verbs=(init demo ls path show run shell which vars gc new rm cp mv export import project sitepackages add-path toggle-global wipe repair upgrade pythons doctor config allow seed)
 __envwrap_name_verbs=(path show run shell which vars rm cp mv export project sitepackages wipe repair upgrade)
 __envwrap_names_verbs=(rm upgrade)
 
@@ -561,7 +575,8 @@ __envwrap_initialize
 #                                   marker was, and the path the marker named
 #   __envwrap_auto_off              a tree where the user deactivated by hand (until left)
 #   __envwrap_auto_bad              a tree whose env failed to activate (until left)
-typeset -g __envwrap_auto_pwd='' __envwrap_auto_busy=''
+#   __envwrap_auto_told             the trees already told that they need `envwrap allow`
+typeset -g __envwrap_auto_pwd='' __envwrap_auto_busy='' __envwrap_auto_seen='' __envwrap_auto_act=''
 
 # BEGIN generated: auto
 # (made by `make shells` from _POSIX_AUTO in envwrap/_gen.py, for bash and zsh; edit it there)
@@ -621,6 +636,16 @@ __envwrap_auto_check() {
     __envwrap_auto_in "${__envwrap_auto_off-}" || __envwrap_auto_off=''
     __envwrap_auto_in "${__envwrap_auto_bad-}" || __envwrap_auto_bad=''
     __envwrap_auto_find
+    # A deactivate typed since the last look (of the env active then, or of one
+    # activated since: `workon proj; deactivate` on one line), with nothing
+    # active now in a tree: respected until the tree is left, when it was typed
+    # inside the tree or deactivated the tree's own env.
+    local __envwrap_auto_d=${__envwrap_auto_act:-${__envwrap_auto_seen-}} __envwrap_auto_w=${__envwrap_auto_was-}
+    if [[ -n $__envwrap_auto_r && -z ${VIRTUAL_ENV-} && -n $__envwrap_auto_d ]] &&
+        [[ $__envwrap_auto_d == "$__envwrap_auto_t" || $__envwrap_auto_w == "$__envwrap_auto_r" ||
+            $__envwrap_auto_w == "$__envwrap_auto_r"/* || $__envwrap_auto_r == / ]]; then
+        typeset -g __envwrap_auto_off=$__envwrap_auto_r
+    fi
     if [[ -n ${__envwrap_auto_env-} ]]; then
         [[ $__envwrap_auto_t == "${__envwrap_auto_want-}" ]] && \return 0
         if [[ -z $__envwrap_auto_t || $__envwrap_auto_r == "${__envwrap_auto_off-}" ||
@@ -635,10 +660,17 @@ __envwrap_auto_check() {
         [[ $__envwrap_auto_r != "${__envwrap_auto_off-}" && $__envwrap_auto_r != "${__envwrap_auto_bad-}" ]] ||
             \return 0
     fi
-    if __envwrap_run auto "$__envwrap_auto_r" "$__envwrap_auto_t" && [[ -n ${VIRTUAL_ENV-} ]]; then
+    # Status 3: the user neither made nor allowed this env (envwrap allow); said
+    # once per directory in this shell (-q asks the backend to stay quiet).
+    local __envwrap_q='' __envwrap_st=0
+    [[ $'\n'${__envwrap_auto_told-}$'\n' == *$'\n'"$__envwrap_auto_r"$'\n'* ]] && __envwrap_q=-q
+    __envwrap_run auto ${__envwrap_q:+"$__envwrap_q"} "$__envwrap_auto_r" "$__envwrap_auto_t" || __envwrap_st=$?
+    if [[ $__envwrap_st == 0 && -n ${VIRTUAL_ENV-} ]]; then
         typeset -g __envwrap_auto_env=$VIRTUAL_ENV __envwrap_auto_root=$__envwrap_auto_r \
             __envwrap_auto_want=$__envwrap_auto_t
     else
+        [[ $__envwrap_st != 3 || -n $__envwrap_q ]] ||
+            typeset -g __envwrap_auto_told=${__envwrap_auto_told-}${__envwrap_auto_told:+$'\n'}$__envwrap_auto_r
         # One line was said; no retry until the tree is left. What was
         # auto-activated before belongs to a tree that was left: out with it.
         typeset -g __envwrap_auto_bad=$__envwrap_auto_r
@@ -654,18 +686,30 @@ __envwrap_auto_check() {
 __envwrap_auto_hook() {
     local __envwrap_s=$?
     \builtin emulate -L zsh
-    [[ ${__envwrap_auto-} == 1 && $PWD != "${__envwrap_auto_pwd-}" && -z $__envwrap_auto_busy ]] ||
-        \return "$__envwrap_s"
+    # Look again when the directory changed, or an env was activated or
+    # deactivated since the last look (__envwrap_auto_seen, __envwrap_auto_act).
+    [[ ${__envwrap_auto-} == 1 && -z $__envwrap_auto_busy ]] || \return "$__envwrap_s"
+    [[ $PWD != "${__envwrap_auto_pwd-}" || ${VIRTUAL_ENV-} != "${__envwrap_auto_seen-}" ||
+        -n ${__envwrap_auto_act-} ]] || \return "$__envwrap_s"
+    local __envwrap_auto_was=${__envwrap_auto_pwd-}
     __envwrap_auto_pwd=$PWD
     __envwrap_auto_busy=1  # a cd in a hook that activation runs does not come back here
     __envwrap_auto_check
     __envwrap_auto_busy=''
+    typeset -g __envwrap_auto_seen=${VIRTUAL_ENV-} __envwrap_auto_act=''
     \return "$__envwrap_s"
 }
 
-# Register the hook once; a no-op unless auto-activation is on.
+# Register the hook once; with auto-activation off, take it out again (and
+# forget what auto-activation knew; an env it activated stays, as yours).
 __envwrap_auto_setup() {
-    [[ ${__envwrap_auto-} == 1 ]] || \return 0
+    if [[ ${__envwrap_auto-} != 1 ]]; then
+        typeset -g __envwrap_auto_env='' __envwrap_auto_root='' __envwrap_auto_want='' __envwrap_auto_off='' \
+            __envwrap_auto_bad=''
+        (( ! ${+chpwd_functions} )) || chpwd_functions=( "${(@)chpwd_functions:#__envwrap_auto_hook}" )
+        (( ! ${+precmd_functions} )) || precmd_functions=( "${(@)precmd_functions:#__envwrap_auto_hook}" )
+        \return 0
+    fi
     __envwrap_auto_pwd=''  # look again at the next prompt
     typeset -ga chpwd_functions precmd_functions
     (( ${chpwd_functions[(Ie)__envwrap_auto_hook]} )) || chpwd_functions+=( __envwrap_auto_hook )
