@@ -23,18 +23,17 @@ from envwrap.errors import UserError, say
 from envwrap.layout import Layout
 
 
-def _scanned_distributions(env: str) -> list[tuple[str, str, str | None]]:
+def _scanned_distributions(env: str) -> list[tuple[str, str, dict | None]]:
     """The distributions of an env whose interpreter no longer runs: read from
-    the .dist-info directories of its site-packages."""
+    the .dist-info directories of its site-packages (with their direct_url.json,
+    as :func:`envwrap.manifest.distributions` reports them)."""
     import json
-
-    from envwrap.manifest import url_path
 
     layout = Layout.of(env)
     sites = list(layout.site_packages_by_version().values()) if not layout.windows else []
     if not sites and layout.site_packages():
         sites = [layout.site_packages()]
-    found: dict[str, tuple[str, str, str | None]] = {}
+    found: dict[str, tuple[str, str, dict | None]] = {}
     for site in sites:
         try:
             entries = sorted(os.listdir(site))
@@ -59,15 +58,13 @@ def _scanned_distributions(env: str) -> list[tuple[str, str, str | None]]:
                 continue
             if not name or not version or name.lower() in found:
                 continue
-            editable = None
+            direct = None
             try:
                 with open(os.path.join(site, entry, "direct_url.json"), encoding="utf-8") as fh:
-                    data = json.load(fh)
-                if (data.get("dir_info") or {}).get("editable"):
-                    editable = url_path(data.get("url", ""))
+                    direct = json.load(fh)
             except (OSError, ValueError):
                 pass
-            found[name.lower()] = (name, version, editable)
+            found[name.lower()] = (name, version, direct if isinstance(direct, dict) else None)
     return sorted(found.values(), key=lambda d: d[0].lower())
 
 
