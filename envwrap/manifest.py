@@ -401,8 +401,11 @@ def create_from(data: dict, name: str | None, python: str | None = None, base_op
     for note in notes:
         say(f"envwrap: note: {note}")
     if packages:
-        say("envwrap: installing the manifest's distributions with pip (from its cache when they are there; "
-            "otherwise from your package index)")
+        from envwrap import uvinstall
+
+        installer = "uv" if uvinstall.uv_for_install() is not None else "pip"  # as lifecycle chooses
+        say(f"envwrap: installing the manifest's distributions with {installer} (from its cache when they are "
+            "there; otherwise from your package index, or the URL a distribution was installed from)")
 
     def prepare(staged) -> None:
         layout = Layout.of(os.fspath(staged))

@@ -136,8 +136,9 @@ def run(args: list[str]) -> int:
                                 "found again), keeping their distributions at the same versions, editables, "
                                 "project, hooks, add2virtualenv paths and prompt. Each is built in a stage and "
                                 "swapped in only when complete; on any failure the old one is untouched. "
-                                "Distributions are installed by pip: from its cache when there, else from "
-                                "your package index.")
+                                "Distributions are installed by uv when it is installed (ENVWRAP_INSTALLER=pip "
+                                "keeps pip), else by pip: from its cache when there, else from your package "
+                                "index, or the URL a distribution was installed from.")
     parser.add_argument("-p", "--python", metavar="PYTHON", help="the interpreter to rebuild on")
     parser.add_argument("--dry-run", action="store_true", help="say what would be done; change nothing")
     parser.add_argument("--all-broken", action="store_true",

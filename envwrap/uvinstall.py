@@ -130,8 +130,36 @@ def _as_typed(culprit: str, args: list[str]) -> str:
     return culprit
 
 
-def install(uv: str, python: str, args: list[str], pass_fds=()) -> None:
-    """``uv pip install --python PYTHON ARGS``; UserError when it fails."""
+def _unstaging(staged, final) -> list[tuple[bytes, bytes]]:
+    """(staging path, final path) pairs to replace in uv's words, longest
+    first: uv names the env it installs into (``Using Python 3.12.4
+    environment at: PATH``), relative to the working directory when inside it,
+    and the stage is envwrap's business: the user sees the env's real path."""
+    if staged is None or final is None:
+        return []
+    staged, final = os.fspath(staged), os.fspath(final)
+    try:
+        cwd = os.getcwd()
+    except OSError:
+        cwd = None
+    real_final = os.path.join(os.path.realpath(os.path.dirname(final)), os.path.basename(final))
+    pairs = []
+    for stage, dest in {(staged, final), (os.path.realpath(staged), real_final)}:
+        pairs.append((stage, dest))
+        if cwd is not None:
+            for base in {cwd, os.path.realpath(cwd)}:
+                rel = os.path.relpath(stage, base)
+                if not rel.startswith(os.pardir):
+                    shown = os.path.relpath(dest, base)
+                    pairs.append((rel, dest if shown.startswith(os.pardir) else shown))
+    return sorted({(os.fsencode(a), os.fsencode(b)) for a, b in pairs}, key=lambda p: -len(p[0]))
+
+
+def install(uv: str, python: str, args: list[str], pass_fds=(), staged=None, final=None) -> None:
+    """``uv pip install --python PYTHON ARGS`` for an env being made in
+    ``staged`` that will be ``final``; UserError when it fails. uv's lines
+    reach stderr as it writes them (a slow build shows its ``Building ...``
+    while it builds), with the staging path replaced by the env's own."""
     import shlex
     import subprocess
 
@@ -143,18 +171,25 @@ def install(uv: str, python: str, args: list[str], pass_fds=()) -> None:
     if settings.get("cert") and "SSL_CERT_FILE" not in env:
         env["SSL_CERT_FILE"] = settings["cert"]
     cmd = [uv, "pip", "install", "--python", python, *flags(settings), *args]
+    replace = _unstaging(staged, final)
     sys.stderr.flush()
     try:
-        proc = subprocess.run(cmd, stdout=sys.stderr.fileno(), stderr=subprocess.PIPE, env=env,
-                              stdin=subprocess.DEVNULL, pass_fds=pass_fds)
+        proc = subprocess.Popen(cmd, stdout=sys.stderr.fileno(), stderr=subprocess.PIPE, env=env,
+                                stdin=subprocess.DEVNULL, pass_fds=pass_fds)
     except OSError as exc:
         raise UserError(f"cannot run {uv}: {exc.strerror}") from None
-    if proc.stderr:
-        os.write(sys.stderr.fileno(), proc.stderr)
-    if proc.returncode != 0:
-        culprit = _culprit(proc.stderr.decode("utf-8", "replace"))
+    assert proc.stderr is not None
+    said = []
+    for raw in proc.stderr:
+        for stage, dest in replace:
+            raw = raw.replace(stage, dest)
+        os.write(sys.stderr.fileno(), raw)
+        said.append(raw)
+    status = proc.wait()
+    if status != 0:
+        culprit = _culprit(b"".join(said).decode("utf-8", "replace"))
         culprit = _as_typed(culprit, args) if culprit else None
         shown = " ".join(shlex.quote(a) for a in args)
         what = f"on {culprit}" if culprit else f"({shown})"
-        raise UserError(f"pip install (by uv) failed {what} (status {proc.returncode}); "
+        raise UserError(f"uv pip install failed {what} (status {status}); "
                         "the environment was not created")
