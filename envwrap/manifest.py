@@ -360,7 +360,11 @@ def create_from(data: dict, name: str | None, python: str | None = None, base_op
         if os.path.isdir(base):
             project = base
         else:
-            notes.append(f"project directory {base} is missing; the environment is not bound to it")
+            import shlex
+
+            notes.append(f"project directory {base} is missing; the environment is not bound to it "
+                         f"(bind it when the directory is there: setvirtualenvproject {shlex.quote(name)} "
+                         f"{shlex.quote(base)})")
     packages = []
     for requirement in data.get("distributions", []):
         gone = missing_source(requirement)

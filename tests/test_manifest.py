@@ -104,6 +104,20 @@ def test_import_default_name_and_a_missing_project(populated, tmp_path):
     assert r.returncode == 0, r
     assert "project directory" in r.stderr and "missing" in r.stderr
     assert (src / "pyvenv.cfg").is_file() and not (src / ".project").exists()
+    # The note says how to bind it later, in words a shell runs as they are.
+    (hint,) = [line for line in r.stderr.splitlines() if "project directory" in line]
+    command = hint.split("bind it when the directory is there: ", 1)[1].rstrip(")")
+    project.with_name("moved").rename(project)
+    from conftest import ENVWRAP, loaded_shell
+
+    bash = loaded_shell("bash", env, tmp_path, ENVWRAP)
+    try:
+        done = bash.run(command)
+        assert done.status == 0, done
+    finally:
+        bash.close()
+    assert (src / ".project").read_text().strip() == str(project)
+    project.rename(project.with_name("moved"))
     # An env of that name exists now: refused, nothing changed.
     r = backend(env, "import", str(manifest))
     assert r.returncode == 1 and "already exists" in r.stderr.splitlines()[-1]
