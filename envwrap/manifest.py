@@ -186,7 +186,7 @@ def build(name: str, env: str, lister=None) -> dict:
         raise UserError(f"cannot read {layout.cfg}: {getattr(exc, 'strerror', None) or exc}") from None
     project = registry.project_of(env)
     data: dict = {"format": FORMAT, "name": name}
-    version = cfg.get("version_info") or cfg.get("version")
+    version = pyvenv.cfg_version(cfg)
     if version:
         data["python"] = version
     creator = pyvenv.creator_of(cfg)
