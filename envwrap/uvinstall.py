@@ -155,11 +155,70 @@ def _unstaging(staged, final) -> list[tuple[bytes, bytes]]:
     return sorted({(os.fsencode(a), os.fsencode(b)) for a, b in pairs}, key=lambda p: -len(p[0]))
 
 
+def _terminal() -> tuple[int, int] | None:
+    """(master, slave) of a pseudo-terminal the size of the user's, when
+    envwrap's stderr is a terminal (POSIX): uv draws its progress (spinners,
+    bars) only on a terminal, as pip does on its own."""
+    if os.name != "posix" or not os.isatty(2):
+        return None
+    try:
+        import fcntl
+        import pty
+        import termios
+
+        master, slave = pty.openpty()
+    except (ImportError, OSError):
+        return None
+    try:
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, fcntl.ioctl(2, termios.TIOCGWINSZ, b"\0" * 8))
+    except OSError:
+        pass
+    return master, slave
+
+
+class _Relay:
+    """Passes uv's bytes on to stderr as they come, with the stage's path
+    replaced: a path split between two reads is held back until it is whole."""
+
+    def __init__(self, replace: list[tuple[bytes, bytes]]):
+        self.replace = replace
+        self.held = b""
+        self.said: list[bytes] = []
+
+    def feed(self, data: bytes) -> None:
+        data = self.held + data
+        for stage, dest in self.replace:
+            data = data.replace(stage, dest)
+        keep = 0
+        for stage, _ in self.replace:
+            for size in range(min(len(stage) - 1, len(data)), keep, -1):
+                if stage.startswith(data[-size:]):
+                    keep = size
+                    break
+        self.held = data[len(data) - keep:] if keep else b""
+        self.emit(data[:len(data) - keep])
+
+    def close(self) -> None:
+        self.emit(self.held)
+        self.held = b""
+
+    def emit(self, data: bytes) -> None:
+        if data:
+            os.write(sys.stderr.fileno(), data)
+            self.said.append(data)
+
+    def text(self) -> str:
+        """What uv said, without a terminal's escape sequences."""
+        plain = re.sub(rb"\x1b\[[0-9;?]*[A-Za-z]", b"", b"".join(self.said))
+        return plain.replace(b"\r\n", b"\n").decode("utf-8", "replace")
+
+
 def install(uv: str, python: str, args: list[str], pass_fds=(), staged=None, final=None) -> None:
     """``uv pip install --python PYTHON ARGS`` for an env being made in
-    ``staged`` that will be ``final``; UserError when it fails. uv's lines
-    reach stderr as it writes them (a slow build shows its ``Building ...``
-    while it builds), with the staging path replaced by the env's own."""
+    ``staged`` that will be ``final``; UserError when it fails. uv's output
+    reaches stderr as uv writes it (through a pseudo-terminal when stderr is a
+    terminal, so that its progress shows as pip's does), with the staging
+    path replaced by the env's own."""
     import shlex
     import subprocess
 
@@ -171,23 +230,42 @@ def install(uv: str, python: str, args: list[str], pass_fds=(), staged=None, fin
     if settings.get("cert") and "SSL_CERT_FILE" not in env:
         env["SSL_CERT_FILE"] = settings["cert"]
     cmd = [uv, "pip", "install", "--python", python, *flags(settings), *args]
-    replace = _unstaging(staged, final)
+    relay = _Relay(_unstaging(staged, final))
+    terminal = _terminal()
     sys.stderr.flush()
     try:
-        proc = subprocess.Popen(cmd, stdout=sys.stderr.fileno(), stderr=subprocess.PIPE, env=env,
+        proc = subprocess.Popen(cmd, stdout=sys.stderr.fileno(),
+                                stderr=terminal[1] if terminal else subprocess.PIPE, env=env,
                                 stdin=subprocess.DEVNULL, pass_fds=pass_fds)
     except OSError as exc:
+        if terminal:
+            os.close(terminal[0])
+            os.close(terminal[1])
         raise UserError(f"cannot run {uv}: {exc.strerror}") from None
-    assert proc.stderr is not None
-    said = []
-    for raw in proc.stderr:
-        for stage, dest in replace:
-            raw = raw.replace(stage, dest)
-        os.write(sys.stderr.fileno(), raw)
-        said.append(raw)
-    status = proc.wait()
+    if terminal:
+        os.close(terminal[1])
+        source = terminal[0]
+    else:
+        assert proc.stderr is not None
+        source = proc.stderr.fileno()
+    try:
+        while True:
+            try:
+                data = os.read(source, 65536)
+            except OSError:  # EIO: the terminal's last writer is gone (Linux)
+                break
+            if not data:
+                break
+            relay.feed(data)
+        relay.close()
+    finally:
+        if terminal:
+            os.close(terminal[0])
+        elif proc.stderr is not None:
+            proc.stderr.close()
+        status = proc.wait()
     if status != 0:
-        culprit = _culprit(b"".join(said).decode("utf-8", "replace"))
+        culprit = _culprit(relay.text())
         culprit = _as_typed(culprit, args) if culprit else None
         shown = " ".join(shlex.quote(a) for a in args)
         what = f"on {culprit}" if culprit else f"({shown})"

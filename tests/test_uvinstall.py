@@ -191,3 +191,54 @@ def test_import_names_the_installer_that_runs(offline, wheels, tmp_path, tool):
     (said,) = [x for x in r.stderr.splitlines() if "installing the manifest's distributions" in x]
     assert f"with {tool} " in said, said
     assert installer(env, "imported", "demo") == ("1.0", tool)
+
+
+def test_on_a_terminal_uvs_progress_reaches_it(offline, tmp_path):
+    """With envwrap's stderr a terminal, uv draws its progress there as it
+    does when run by hand (it draws none into a pipe), while a slow build
+    runs; the stage's path is not in what it draws."""
+    import pty
+    import queue
+    import threading
+
+    from localpkg import make_project
+
+    project = make_project(tmp_path / "slow src", "slowpkg", "1.0", slow=True)
+    master, slave = pty.openpty()
+    home = Path(offline["WORKON_HOME"])
+    home.mkdir(parents=True, exist_ok=True)
+    terminal = dict(offline, TERM="xterm-256color")  # the conftest user's TERM=dumb is no terminal to uv
+    proc = subprocess.Popen([str(ENVWRAP), "new", "-i", str(project), "slow"], env=terminal, cwd=home,
+                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=slave)
+    os.close(slave)
+    chunks: queue.Queue = queue.Queue()
+
+    def read() -> None:
+        while True:
+            try:
+                data = os.read(master, 65536)
+            except OSError:
+                data = b""
+            chunks.put(data)
+            if not data:
+                return
+
+    threading.Thread(target=read, daemon=True).start()
+    shown = b""
+    try:
+        while b"Preparing packages" not in shown or b"Building" not in shown:
+            try:
+                data = chunks.get(timeout=120)  # a bound on a hang, not a measurement
+            except queue.Empty:
+                data = b""
+            assert data, f"uv drew no progress while it built: {shown!r}"
+            shown += data
+        assert wait_until(lambda: (project / "started").exists(), proc, timeout=120)
+    finally:
+        (project / "go").write_text("")
+    assert proc.wait(timeout=300) == 0
+    while data := chunks.get(timeout=60):
+        shown += data
+    os.close(master)
+    assert b"staging" not in shown, shown
+    assert b"environment at: slow" in shown.replace(b"\x1b[0m", b""), shown
