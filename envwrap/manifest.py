@@ -258,7 +258,7 @@ def requirements(data: dict) -> str:
         if any(c.isspace() or c in "'\"#" for c in path):  # one word, as pip and uv read the line
             from pathlib import Path
 
-            path = Path(path).as_uri()
+            path = Path(os.path.abspath(path)).as_uri()
         lines.append(f"-e {path}")
     return "".join(line + "\n" for line in lines)
 
