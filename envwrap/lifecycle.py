@@ -48,7 +48,7 @@ def _finish(staged, final, name: str, opts: creators.CreateOptions, seed: bool) 
 
         uv = uvinstall.uv_for_install()
         if uv is not None:  # uv when it is there: the same settings, a tenth of the time
-            uvinstall.install(uv, layout.python, installs, pass_fds=staging.child_fds())
+            uvinstall.install(uv, layout.python, installs, pass_fds=staging.child_fds(), staged=staged, final=final)
         else:
             pip.install(layout, installs)
     relocation.relocate(staged, staged, final)

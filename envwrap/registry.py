@@ -312,12 +312,12 @@ def mark_used(path) -> None:
 def info(name: str, path, sizes=None) -> Info:
     """What is known about an environment; its size only when ``sizes`` (a
     :class:`envwrap.tidy.Sizes`) is given, since that walks its files."""
-    from envwrap.pyvenv import creator_of
+    from envwrap.pyvenv import cfg_version, creator_of
 
     version = base = creator = None
     try:
         cfg = read_cfg(os.path.join(path, "pyvenv.cfg"))
-        version = cfg.get("version_info") or cfg.get("version")
+        version = cfg_version(cfg)
         base = cfg.get("home")
         creator = creator_of(cfg)
     except (OSError, UnicodeError):

@@ -431,6 +431,29 @@ out long (lsvirtualenv)
     assert long_names("\n".join(r["long"])) == r["brief"]
 
 
+def test_virtualenv_made_envs_show_their_version_as_venv_made_ones(sh, user):
+    """virtualenv writes sys.version_info whole into pyvenv.cfg
+    (``version_info = 3.11.7.final.0``): lsvirtualenv -l, ls --json and
+    export show 3.11.7, as for an env venv made."""
+    import json
+    import sys
+
+    from conftest import require_creator
+
+    require_creator("virtualenv")
+    env = dict(user, VIRTUALENV_NO_PERIODIC_UPDATE="1")
+    for creator in ("virtualenv", "venv"):
+        cli(env, "new", "--creator", creator, "--without-pip", f"by {creator}", check=True)
+    cfg = (Path(user["WORKON_HOME"]) / "by virtualenv" / "pyvenv.cfg").read_text()
+    assert re.search(r"^version_info = \d+\.\d+\.\d+\.final\.0$", cfg, re.M), cfg  # what virtualenv writes
+    ours = "%d.%d.%d" % sys.version_info[:3]  # both made with envwrap's own Python
+    listed = re.findall(r"^python:\s+(\S+)", sh.ok("lsvirtualenv -l").stdout, re.M)
+    assert listed == [ours, ours]
+    data = json.loads(cli(env, "ls", "--json").stdout)
+    assert [(e["creator"], e["python"]) for e in data["environments"]] == [("venv", ours), ("virtualenv", ours)]
+    assert f'python = "{ours}"' in cli(env, "export", "by virtualenv").stdout.splitlines()
+
+
 def test_allvirtualenv_heads_each_env(sh, tmp_path):
     for name in NAMES[:2]:
         sh.ok(f"mkvirtualenv --without-pip {q(name)} && deactivate")
