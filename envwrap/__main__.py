@@ -1,3 +1,3 @@
-from envwrap.cli import main
+from envwrap.cli.dispatch import main
 
 raise SystemExit(main())

@@ -21,8 +21,8 @@ import re
 import sys
 from pathlib import Path
 
-from envwrap import commandtable as t
 from envwrap import shells
+from envwrap.cli import table as t
 
 SHELL_DIR = Path(__file__).resolve().parent.parent / "shell"
 FILES = {shell: f"envwrap.{shells.get(shell).extension}" for shell in shells.SHELLS}
@@ -80,7 +80,7 @@ def _parser(call):
     import contextlib
     import io
 
-    from envwrap.argparsing import Captured, Parser
+    from envwrap.cli.argparsing import Captured, Parser
 
     Parser.capture = True
     try:
@@ -118,7 +118,8 @@ def parser_options(parser) -> list[Option]:
 
 def command_parser(name: str):
     """The parser of a user command (a name of commandtable.COMMANDS)."""
-    from envwrap import cli, commands
+    from envwrap.cli import dispatch as cli
+    from envwrap.cli import plans as commands
 
     c = t.BY_NAME[name]
     if c.kind in (t.EVAL, t.SHELL):
@@ -144,7 +145,7 @@ def command_options(name: str) -> list[Option]:
 def verb_options(verb: str) -> list[Option]:
     """The options of ``envwrap VERB``; a verb that reads its arguments without a
     parser (run, vars, ...) has only -h/--help."""
-    from envwrap import cli
+    from envwrap.cli import dispatch as cli
 
     def call():
         cli._invoked_as = verb

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from envwrap import cli
+from envwrap.cli import dispatch as cli
 
 from conftest import ENVWRAP, HOSTILE_NAME, isolated_user, require_shell
 from shells import Shell

@@ -21,8 +21,9 @@ from pathlib import Path
 
 import pytest
 
-from envwrap import registry, staging
-from envwrap.errors import UserError
+from envwrap.core import staging
+from envwrap.core.errors import UserError
+from envwrap.env import registry
 
 from conftest import (
     cli,

@@ -12,7 +12,8 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from envwrap import commands, registry
+from envwrap.cli import plans as commands
+from envwrap.env import registry
 
 from conftest import (
     FAILING_COMMANDS,

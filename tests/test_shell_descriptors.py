@@ -8,8 +8,10 @@ import subprocess
 
 import pytest
 
-from envwrap import activators, hooks, init, shells
-from envwrap.layout import Layout
+from envwrap import activators, shells
+from envwrap.core.layout import Layout
+from envwrap.env import hooks
+from envwrap.shells import loader as init
 
 from conftest import ROOT
 

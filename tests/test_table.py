@@ -13,8 +13,10 @@ import subprocess
 import pytest
 from test_powershell import parser  # noqa: F401  (the tree-sitter fixture)
 
-from envwrap import _gen, cli, commands
-from envwrap import commandtable as t
+from envwrap import _gen
+from envwrap.cli import dispatch as cli
+from envwrap.cli import plans as commands
+from envwrap.cli import table as t
 
 from conftest import ENVWRAP, FAILING_COMMANDS, ROOT, require_shell
 
@@ -296,8 +298,8 @@ def _parser_words(argparser) -> set[str]:
 def _expected_options() -> dict[str, set[str]]:
     """Every command's options and every `envwrap VERB`'s, from the parser the
     backend builds for it (a verb that reads its arguments by hand: -h/--help)."""
-    from envwrap import cli
-    from envwrap.argparsing import Captured, Parser
+    from envwrap.cli import dispatch as cli
+    from envwrap.cli.argparsing import Captured, Parser
 
     want = {c.name: _parser_words(_gen.command_parser(c.name)) for c in t.COMMANDS if c.verb}
     for verb in t.PUBLIC_VERBS:

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from envwrap import envvars
+from envwrap.env import variables as envvars
 from envwrap.shells import quote
 
 from conftest import HOSTILE_NAME, cli
@@ -164,8 +164,7 @@ def test_cpvirtualenv_carries_them_and_run_exports_them(user):
 
 def test_every_emitter_renders_every_step_kind():
     """Each step kind the plan documents has a renderer in every shell."""
-    from envwrap import plan
-    from envwrap.shells import SHELLS, emitter
+    from envwrap.shells import SHELLS, emitter, plan
 
     kinds = set(re.findall(r'^  \("(\w+)"', plan.__doc__, re.M))
     assert {"vars", "activate", "leave", "home"} <= kinds

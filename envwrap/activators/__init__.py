@@ -16,7 +16,7 @@ import re
 from pathlib import Path
 
 from envwrap import shells
-from envwrap.layout import Layout
+from envwrap.core.layout import Layout
 
 _HERE = Path(__file__).parent
 

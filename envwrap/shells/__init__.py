@@ -94,7 +94,7 @@ class BaseEmitter:
         for step in steps:
             method = getattr(self, "_" + step[0], None)
             if method is None:  # a bug: tests/test_plan.py holds emitters and Plan.STEPS equal
-                from envwrap.plan import PlanError
+                from envwrap.shells.plan import PlanError
 
                 raise PlanError(f"the {self.shell} emitter has no step {step[0]!r}")
             out.append(method(*step[1:]) + "\n")

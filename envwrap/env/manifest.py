@@ -1,0 +1,443 @@
+"""An environment as a TOML manifest (``envwrap export``), and an environment
+made again from one (``envwrap import``, ``mkvirtualenv --from``).
+
+The manifest says what the env is, not where it was: the Python version, the
+creator, system-site-packages, the prompt (when it is not the name), the
+installed distributions pinned as ``name==version``, or as ``name @ URL`` for
+those installed from a URL, a VCS (at its commit), a local directory or archive
+(what their ``direct_url.json`` says, as ``pip freeze`` writes them), editable
+installs as their source directory (relative to the project when inside it), the project
+(relative to PROJECT_HOME when inside it), the add2virtualenv paths, and the
+text of the env's own hook scripts. Import goes through the normal creation
+path (:func:`envwrap.lifecycle.create`: staged, hooks run, nothing half-made).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from envwrap.core import home
+from envwrap.core.errors import UserError, say
+from envwrap.core.layout import Layout, read_cfg
+from envwrap.env import creators, lifecycle, pyvenv, registry, sitepackages
+
+FORMAT = 1
+
+# The env's own hook scripts (in its bin/ or Scripts\ directory), and the
+# variants fish and PowerShell source.
+HOOKS = tuple(name + suffix
+              for name in ("preactivate", "postactivate", "predeactivate", "postdeactivate", "get_env_details")
+              for suffix in ("", ".fish", ".ps1"))
+
+# What the env's own interpreter reports about its distributions: name,
+# version, and what its direct_url.json says (PEP 610: the URL, VCS commit or
+# editable source it was installed from), or None.
+_LIST_DISTRIBUTIONS = r"""
+import json, sys, sysconfig
+try:
+    import importlib.metadata as md
+except ImportError:
+    md = None
+found = {}
+if md is not None:
+    paths = sorted({sysconfig.get_paths()[k] for k in ("purelib", "platlib")})
+    for dist in md.distributions(path=paths):
+        name = dist.metadata["Name"]
+        if not name or name.lower() in found:
+            continue
+        direct = None
+        text = dist.read_text("direct_url.json")
+        if text:
+            try:
+                direct = json.loads(text)
+            except ValueError:
+                pass
+        found[name.lower()] = [name, dist.version, direct]
+print(json.dumps(sorted(found.values(), key=lambda d: d[0].lower())))
+"""
+
+# Distributions a new environment gets by itself; not pinned.
+_SEEDED = {"pip"}
+
+
+def url_path(url: str) -> str:
+    from urllib.parse import unquote, urlparse
+    from urllib.request import url2pathname
+
+    parsed = urlparse(url)
+    return url2pathname(unquote(parsed.path)) if parsed.scheme == "file" else url
+
+
+def _inside(path: str, base: str | None) -> str | None:
+    """``path`` relative to ``base`` when it is inside it, else None."""
+    if not base:
+        return None
+    try:
+        rel = os.path.relpath(path, base)
+    except ValueError:  # another drive
+        return None
+    if rel == os.curdir:
+        return rel
+    return None if rel.startswith(os.pardir + os.sep) or rel == os.pardir or os.path.isabs(rel) else rel
+
+
+def entry(name: str, version: str, direct) -> tuple[str, str]:
+    """What the manifest keeps of one distribution, from its direct_url.json
+    (PEP 610) when it has one: ("editable", source directory) for an editable
+    install of a local directory, else ("distribution", requirement): the
+    requirement ``name @ URL`` (a VCS URL with its commit, as ``pip freeze``
+    writes it) for one installed from a URL, a local directory or a local
+    archive, and ``name==version`` for one installed from an index."""
+    url = direct.get("url") if isinstance(direct, dict) else None
+    if not isinstance(url, str) or not url.strip():
+        return "distribution", f"{name}=={version}"
+    url = _canonical_url(url.strip())
+    dir_info = direct.get("dir_info")
+    if isinstance(dir_info, dict) and dir_info.get("editable") is True and url.startswith("file:"):
+        return "editable", url_path(url)
+    vcs = direct.get("vcs_info")
+    if isinstance(vcs, dict) and isinstance(vcs.get("vcs"), str) and vcs["vcs"]:
+        if not url.startswith(vcs["vcs"] + "+"):
+            url = f"{vcs['vcs']}+{url}"
+        revision = vcs.get("commit_id") or vcs.get("requested_revision")
+        if isinstance(revision, str) and revision:
+            url += "@" + revision
+    subdirectory = direct.get("subdirectory")
+    if isinstance(subdirectory, str) and subdirectory:
+        url += "#subdirectory=" + subdirectory
+    return "distribution", f"{name} @ {url}"
+
+
+def _canonical_url(url: str) -> str:
+    """One spelling of a URL, whoever recorded it: pip writes a VCS URL's path
+    unquoted (``sources ñ $x/repo``), uv quotes ``$`` too. What a requirement
+    cannot hold (spaces, non-ASCII) is quoted, the escapes of characters that
+    mean nothing special in a URL are undone, and every other escape stays."""
+    import re
+    from urllib.parse import quote
+
+    def unescape(match) -> str:
+        char = chr(int(match.group(1), 16))
+        plain = (char.isascii() and char.isalnum()) or char in "-._~!$&'()*+,;="
+        return char if plain else match.group(0).upper()
+
+    return quote(re.sub(r"%([0-9A-Fa-f]{2})", unescape, url), safe=":/?#[]@!$&'()*+,;=%~")
+
+
+def _direct_reference(requirement: str) -> tuple[str, str] | None:
+    """(name, URL) of a requirement ``name @ URL``, else None."""
+    name, at, url = requirement.partition(" @ ")
+    return (name.strip(), url.strip()) if at and name.strip() and url.strip() else None
+
+
+def installable(requirement: str) -> str:
+    """A manifest's requirement as given to the installer. ``name @
+    git+file:///path@commit`` (a VCS URL of a local repository, as pip freeze
+    writes it) is refused by pips older than 24.1, which want a host in a VCS
+    URL: it goes as ``git+file:///path@commit#egg=name``, which every pip and
+    uv install alike (and record as the same URL)."""
+    from urllib.parse import urlsplit
+
+    direct = _direct_reference(requirement)
+    if direct is None:
+        return requirement
+    name, url = direct
+    scheme, _, rest = url.partition(":")
+    if scheme.endswith("+file") and rest.startswith("///") and not urlsplit(url).netloc:
+        return f"{url}{'&' if '#' in url else '#'}egg={name}"
+    return requirement
+
+
+def missing_source(requirement: str) -> str | None:
+    """The local file or directory a ``name @ file:...`` requirement installs
+    from, when it is not there (None when it is, or is not local)."""
+    direct = _direct_reference(requirement)
+    if direct is None or not direct[1].startswith("file:"):
+        return None
+    path = url_path(direct[1].split("#", 1)[0])
+    return None if os.path.exists(path) else path
+
+
+def distributions(env: str) -> list[tuple[str, str, dict | None]]:
+    """(name, version, its direct_url.json or None) of each distribution in the env."""
+    import json
+    import subprocess
+
+    layout = Layout.of(env)
+    if not os.path.exists(layout.python):
+        raise UserError(f"{env} has no working interpreter: {registry.broken(env)}")
+    environ = dict(os.environ)
+    environ.pop("PYTHONPATH", None)
+    environ["VIRTUAL_ENV"] = env
+    proc = subprocess.run([layout.python, "-c", _LIST_DISTRIBUTIONS], capture_output=True, text=True,
+                          env=environ, stdin=subprocess.DEVNULL)
+    if proc.returncode != 0:
+        lines = proc.stderr.strip().splitlines()
+        raise UserError(f"cannot list the distributions of {env}: {lines[-1] if lines else proc.returncode}")
+    return [(n, v, d if isinstance(d, dict) else None) for n, v, d in json.loads(proc.stdout)]
+
+
+def build(name: str, env: str, lister=None) -> dict:
+    """The manifest of environment ``name`` at ``env``, as a dict."""
+    layout = Layout.of(env)
+    try:
+        cfg = read_cfg(layout.cfg)
+    except (OSError, UnicodeError) as exc:
+        raise UserError(f"cannot read {layout.cfg}: {getattr(exc, 'strerror', None) or exc}") from None
+    project = registry.project_of(env)
+    data: dict = {"format": FORMAT, "name": name}
+    version = pyvenv.cfg_version(cfg)
+    if version:
+        data["python"] = version
+    creator = pyvenv.creator_of(cfg)
+    if creator:
+        data["creator"] = creator
+    data["system_site_packages"] = cfg.get("include-system-site-packages", "").lower() == "true"
+    prompt = pyvenv.cfg_prompt(cfg.get("prompt"))
+    if prompt and prompt != name:
+        data["prompt"] = prompt
+    pinned, editable, has_pip = [], [], False
+    for dist, ver, direct in (lister or distributions)(env):
+        if dist.lower() in _SEEDED:
+            has_pip = True
+            continue
+        kind, value = entry(dist, ver, direct)
+        if kind == "editable":
+            editable.append(_inside(value, project) or value)
+        else:
+            pinned.append(value)
+    if not has_pip:
+        from envwrap.seeding import modes as seedmode
+
+        has_pip = seedmode.zip_of(env) is not None  # seed_mode zip: pip from the shared zip
+    data["pip"] = has_pip
+    data["distributions"] = pinned
+    if editable:
+        data["editable"] = editable
+    if project:
+        data["project"] = _inside(project, home.project_home()) or project
+    try:
+        paths = sitepackages.path_entries(env)
+    except UserError:
+        paths = []
+    if paths:
+        data["paths"] = paths
+    hook_text = {}
+    for hook in HOOKS:
+        path = os.path.join(layout.bin_dir, hook)
+        try:
+            with open(path, encoding="utf-8", newline="") as fh:
+                hook_text[hook] = fh.read()
+        except FileNotFoundError:
+            continue
+        except (OSError, UnicodeError) as exc:
+            raise UserError(f"cannot read hook {path}: {getattr(exc, 'strerror', None) or exc}") from None
+    if hook_text:
+        data["hooks"] = hook_text
+    from envwrap.env import variables as envvars
+
+    variables = envvars.load(env)
+    if variables:
+        data["vars"] = variables
+    return data
+
+
+def dumps(data: dict) -> str:
+    import tomli_w
+
+    return tomli_w.dumps(data)
+
+
+def requirements(data: dict) -> str:
+    """The manifest's distributions as a requirements file for other tools
+    (in the spelling every pip takes: see :func:`installable`)."""
+    base = _project_dir(data)
+    lines = [installable(requirement) for requirement in data.get("distributions", [])]
+    for source in data.get("editable", []):
+        path = source if os.path.isabs(source) or base is None else os.path.join(base, source)
+        if any(c.isspace() or c in "'\"#" for c in path):  # one word, as pip and uv read the line
+            from pathlib import Path
+
+            path = Path(os.path.abspath(path)).as_uri()
+        lines.append(f"-e {path}")
+    return "".join(line + "\n" for line in lines)
+
+
+def _project_dir(data: dict) -> str | None:
+    project = data.get("project")
+    if not project:
+        return None
+    if os.path.isabs(project):
+        return project
+    projects = home.project_home()
+    return os.path.join(projects, project) if projects else os.path.abspath(project)
+
+
+def load(path: str) -> dict:
+    """A manifest read and checked; a damaged one, or one from a newer envwrap,
+    is one UserError and nothing else."""
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - older Pythons
+        import tomli as tomllib
+    try:
+        with open(path, "rb") as fh:
+            raw = fh.read()
+    except OSError as exc:
+        raise UserError(f"cannot read {path}: {exc.strerror}") from None
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except (UnicodeError, tomllib.TOMLDecodeError) as exc:
+        raise UserError(f"{path} is not a valid envwrap manifest: {exc}") from None
+    version = data.get("format")
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise UserError(f"{path} is not an envwrap manifest (no format number)")
+    if version > FORMAT:
+        raise UserError(f"{path} is manifest format {version}; this envwrap reads format {FORMAT} "
+                        "(upgrade envwrap); nothing was changed")
+    expected = {"name": str, "python": str, "creator": str, "system_site_packages": bool, "prompt": str,
+                "pip": bool, "distributions": list, "editable": list, "project": str, "paths": list,
+                "hooks": dict, "vars": dict}
+    for key, kind in expected.items():
+        if key in data and not isinstance(data[key], kind):
+            raise UserError(f"{path} is not a valid envwrap manifest: '{key}' must be a {kind.__name__}")
+    for key in ("distributions", "editable", "paths"):
+        if not all(isinstance(item, str) for item in data.get(key, [])):
+            raise UserError(f"{path} is not a valid envwrap manifest: '{key}' must hold strings")
+    for hook, text in data.get("hooks", {}).items():
+        if hook not in HOOKS or not isinstance(text, str):
+            raise UserError(f"{path} is not a valid envwrap manifest: unknown hook '{hook}'")
+    from envwrap.env import variables as envvars
+
+    for key, value in data.get("vars", {}).items():
+        problem = envvars.validate_key(key) or (envvars.validate_value(key, value) if isinstance(value, str)
+                                                else f"the value of {key} must be a string")
+        if problem:
+            raise UserError(f"{path} is not a valid envwrap manifest: vars: {problem}")
+    for dist in data.get("distributions", []):
+        if dist.startswith("-"):
+            raise UserError(f"{path} is not a valid envwrap manifest: '{dist}' is not a distribution")
+    return data
+
+
+def _python_for(data: dict, explicit: str | None) -> tuple[str | None, list[str]]:
+    """(-p value for creation, notes on what differs from the manifest)."""
+    notes: list[str] = []
+    if explicit:
+        return creators.find_python(explicit), notes
+    wanted = data.get("python")
+    if not wanted:
+        return None, notes
+    minor = ".".join(wanted.split(".")[:2])
+    exe = None
+    for spec in (wanted, minor):  # the very version first (pyenv's, uv's), else any of its X.Y
+        try:
+            exe = creators.find_python(spec)
+            break
+        except UserError:
+            continue
+    if exe is None:
+        own = f"{sys.version_info[0]}.{sys.version_info[1]}"
+        if own != minor:
+            raise UserError(f"the manifest wants Python {wanted}, and no Python {minor} was found "
+                            "(name one with -p)")
+        return None, notes
+    return exe, notes
+
+
+def create_from(data: dict, name: str | None, python: str | None = None, base_opts=None,
+                announce: bool = True, swap=None) -> str:
+    """Create environment ``name`` (default: the manifest's) from ``data``."""
+    import subprocess
+
+    name = name or data.get("name")
+    if not name:
+        raise UserError("the manifest names no environment: give a NAME")
+    exe, notes = _python_for(data, python)
+    base = _project_dir(data)
+    project = None
+    if base is not None:
+        if os.path.isdir(base):
+            project = base
+        else:
+            import shlex
+
+            notes.append(f"project directory {base} is missing; the environment is not bound to it "
+                         f"(bind it when the directory is there: setvirtualenvproject {shlex.quote(name)} "
+                         f"{shlex.quote(base)})")
+    packages = []
+    for requirement in data.get("distributions", []):
+        gone = missing_source(requirement)
+        if gone is not None:
+            notes.append(f"{requirement.partition(' @ ')[0]}'s source {gone} is missing; not installed")
+        else:
+            packages.append(installable(requirement))
+    for source in data.get("editable", []):
+        path = source if os.path.isabs(source) else os.path.join(base or os.getcwd(), source)
+        if os.path.isdir(path):
+            packages += ["-e", path]
+        else:
+            notes.append(f"editable source {path} is missing; not installed")
+    creator = data.get("creator")
+    if creator not in (None, "venv", "uv", "virtualenv"):
+        creator = None
+    if creator == "uv" and creators.uv_binary() is None:
+        notes.append("the manifest's creator uv is not installed; using the default")
+        creator = None
+    if creator == "virtualenv" and creators.tool_binary("virtualenv") is None:
+        notes.append("the manifest's creator virtualenv is not installed; using the default")
+        creator = None
+    if base_opts is not None and base_opts.creator:
+        creator = base_opts.creator
+    without_pip = not data.get("pip", True) and not packages
+    opts = creators.CreateOptions(
+        python=exe, creator=creator, system_site_packages=bool(data.get("system_site_packages")),
+        without_pip=without_pip, packages=packages, project=project, prompt=data.get("prompt"),
+    )
+    chosen = exe or creators.own_base_python()
+    proc = subprocess.run([chosen, "-c", "import sys; print('%d.%d.%d' % sys.version_info[:3])"],
+                          capture_output=True, text=True, stdin=subprocess.DEVNULL)
+    version = proc.stdout.strip() or "unknown"
+    wanted = data.get("python")
+    if announce:
+        say(f"envwrap: using Python {version} ({chosen})"
+            + (f"; the manifest was made with {wanted}" if wanted and wanted != version else ""))
+    for note in notes:
+        say(f"envwrap: note: {note}")
+    if packages:
+        from envwrap.env import uvinstall
+
+        installer = "uv" if uvinstall.uv_for_install() is not None else "pip"  # as lifecycle chooses
+        say(f"envwrap: installing the manifest's distributions with {installer} (from its cache when they are "
+            "there; otherwise from your package index, or the URL a distribution was installed from)")
+
+    def prepare(staged) -> None:
+        layout = Layout.of(os.fspath(staged))
+        for hook, text in data.get("hooks", {}).items():
+            path = os.path.join(layout.bin_dir, hook)
+            with open(path, "w", encoding="utf-8", newline="") as fh:
+                fh.write(text)
+            if hook in ("preactivate", "get_env_details"):  # run as programs; the others are sourced
+                os.chmod(path, 0o755)
+        if data.get("paths"):
+            sitepackages.add_paths(os.fspath(staged), list(reversed(data["paths"])), False)
+        if data.get("vars"):
+            from envwrap.env import variables as envvars
+
+            envvars.save(os.fspath(staged), data["vars"])
+
+    return lifecycle.create(name, opts, prepare=prepare, swap=swap)
+
+
+def write(path, text: str) -> str:
+    """Write an exported manifest to ``path`` whole (a new file renamed over
+    it); returns the absolute path written."""
+    import uuid
+
+    out = os.path.abspath(path)
+    tmp = os.path.join(os.path.dirname(out), f".{os.path.basename(out)}.envwrap-{uuid.uuid4().hex[:6]}")
+    with open(tmp, "w", encoding="utf-8", newline="\n") as fh:
+        fh.write(text)
+    os.replace(tmp, out)
+    return out
