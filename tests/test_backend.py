@@ -133,13 +133,14 @@ def test_windows_envs_get_pip_launchers(tmp_path):
 
     import pip
 
-    from envwrap.seeding import sources as seed
+    from envwrap.core.files import copy_tree
+    from envwrap.seeding import launchers as seed
 
     staged = tmp_path / "stage" / "w"
     site = staged / "Lib" / "site-packages"
     (staged / "Scripts").mkdir(parents=True)
     site.mkdir(parents=True)
-    seed.copy_tree(Path(pip.__file__).parent, site / "pip", bytecode=False)
+    copy_tree(Path(pip.__file__).parent, site / "pip", bytecode=False)
     final = tmp_path / "final home" / "w"
     seed.write_pip_launchers(Layout.of(staged), Layout(final, True), "3.11")
     assert sorted(os.listdir(staged / "Scripts")) == ["pip.exe", "pip3.11.exe", "pip3.exe"]
@@ -179,7 +180,7 @@ def _base_python() -> str:
 
 @pytest.mark.parametrize("case", RELOCATIONS)
 def test_relocate_leaves_scripts_that_run(tmp_path, case):
-    from envwrap.seeding.sources import shebang
+    from envwrap.seeding.launchers import shebang
 
     old_name, new_name = RELOCATIONS[case]
     old, new = tmp_path / "envs" / old_name, tmp_path / "envs" / new_name

@@ -566,6 +566,7 @@ def cmd_doctor(args: list[str]) -> int:
 def cmd_seed(args: list[str]) -> int:
     from envwrap.cli.argparsing import Parser
     from envwrap.env import creators
+    from envwrap.seeding import cache
     from envwrap.seeding import sources as seeding
 
     parser = Parser(prog="envwrap seed",
@@ -586,7 +587,7 @@ def cmd_seed(args: list[str]) -> int:
     pythons += [p for p in seeding.prepared_versions() if (p.impl, p.short) not in shown]
     failed: list[str] = []
     if opts.update:
-        got, failed = seeding.update(pythons)
+        got, failed = cache.update(pythons)
         for wheel in got:
             say(f"envwrap: downloaded {wheel}")
     for python in pythons:

@@ -24,7 +24,7 @@ def _finish(staged, final, name: str, opts: creators.CreateOptions, seed: bool) 
     layout = Layout.of(staged)
     final_layout = Layout(final, layout.windows)
     if seed:
-        from envwrap.seeding import sources as seeding
+        from envwrap.seeding import cache as seeding
 
         seeding.seed_pip(layout, final_layout, home=os.path.dirname(os.fspath(final)))
     activators.write_all(staged, final, opts.prompt or name, layout.windows)
@@ -138,7 +138,7 @@ def copy(src_ref: str, dest: str | None) -> str:
     staging.sweep(root)
     with staging.NameLock(root, dest), staging.Stage(root) as stage:
         staged = stage.dir / dest
-        from envwrap.seeding.sources import copy_tree
+        from envwrap.core.files import copy_tree
 
         try:
             copy_tree(src, staged)
@@ -265,7 +265,7 @@ def _link_tree(src, dst, copied) -> None:
     scripts, pyvenv.cfg's prompt) write in place, which must never reach the
     original through a shared inode. Everything else is only ever replaced
     (write a new file, rename it over), so the original stays as it was."""
-    from envwrap.seeding.sources import copy_file
+    from envwrap.core.files import copy_file
 
     src_s, dst_s = os.fspath(src), os.fspath(dst)
     os.makedirs(dst_s)

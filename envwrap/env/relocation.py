@@ -56,7 +56,7 @@ def relocate_script(data: bytes, old, new) -> bytes | None:
     line, or the /bin/sh trampoline for a path with whitespace or too long for
     the kernel), and ``old`` is ``new`` in the rest. None when the script is not
     run by the env's own interpreter."""
-    from envwrap.seeding.sources import shebang
+    from envwrap.seeding.launchers import shebang
 
     found = _script_interpreter(data)
     if found is None:

@@ -72,7 +72,8 @@ def compiled_seed(plain: Path, python, interpreter) -> Path | None:
     import uuid
 
     from envwrap.core import staging
-    from envwrap.seeding.sources import cache_root, copy_tree
+    from envwrap.core.files import copy_tree
+    from envwrap.seeding.sources import cache_root
 
     if python.impl != "cpython":
         return None  # its bytecode tag is not known without asking it
@@ -266,7 +267,7 @@ def adopt(staged, home) -> None:
     it away."""
     import uuid
 
-    from envwrap.seeding.sources import copy_file
+    from envwrap.core.files import copy_file
 
     shared = zip_of(staged)
     if shared is None or not os.path.isfile(shared):

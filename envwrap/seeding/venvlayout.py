@@ -108,7 +108,7 @@ def _build(template: str, python: str | None, copies: bool, system_site: bool) -
 
 def _replay(template: str, target: str, prompt: str | None) -> None:
     """Make ``target`` what venv made in the template, for ``target``."""
-    from envwrap.seeding.sources import copy_file
+    from envwrap.core.files import copy_file
 
     with open(os.path.join(template, "source"), encoding="utf-8", errors="surrogateescape") as fh:
         source = fh.read()
