@@ -118,17 +118,16 @@ def parser_options(parser) -> list[Option]:
 
 def command_parser(name: str):
     """The parser of a user command (a name of commandtable.COMMANDS)."""
-    from envwrap.cli import dispatch as cli
-    from envwrap.cli import plans as commands
+    from envwrap.cli import output as cli
 
     c = t.BY_NAME[name]
     if c.kind in (t.EVAL, t.SHELL):
-        parser = _parser(lambda: commands.COMMANDS[c.verb]("bash", ["--help"]))
+        parser = _parser(lambda: t.handler(t.PLAN_HANDLERS[c.verb])("bash", ["--help"]))
     else:
         def call():
             cli._invoked_as = c.name
             try:
-                cli.VERBS[c.verb](["--help"])
+                t.handler(t.VERB_HANDLERS[c.verb])(["--help"])
             finally:
                 cli._invoked_as = None
         parser = _parser(call)
@@ -145,12 +144,12 @@ def command_options(name: str) -> list[Option]:
 def verb_options(verb: str) -> list[Option]:
     """The options of ``envwrap VERB``; a verb that reads its arguments without a
     parser (run, vars, ...) has only -h/--help."""
-    from envwrap.cli import dispatch as cli
+    from envwrap.cli import output as cli
 
     def call():
         cli._invoked_as = verb
         try:
-            cli.VERBS[verb](["--help"])
+            t.handler(t.VERB_HANDLERS[verb])(["--help"])
         finally:
             cli._invoked_as = None
 

@@ -299,7 +299,7 @@ def test_hooks_are_found_with_their_shell_suffix(tmp_path):
 # chosen on purpose. Codecs (encodings.*) load as the locale asks, and are free.
 WORKON_MODULES = {
     "__future__", "errno",
-    "envwrap", "envwrap.cli", "envwrap.cli.dispatch", "envwrap.cli.plans", "envwrap.env", "envwrap.env.registry",
+    "envwrap", "envwrap.cli", "envwrap.cli.dispatch", "envwrap.cli.output", "envwrap.cli.table", "envwrap.cli.plans", "envwrap.env", "envwrap.env.registry",
     "envwrap.core", "envwrap.core.errors", "envwrap.core.home",
     "envwrap.env.hooks", "envwrap.core.layout", "envwrap.core.names", "envwrap.shells.plan", "envwrap.shells",
     "envwrap.shells.quote",

@@ -12,7 +12,7 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from envwrap.cli import plans as commands
+from envwrap.cli.table import PLAN_HANDLERS
 from envwrap.env import registry
 
 from conftest import (
@@ -51,7 +51,7 @@ def test_every_verb_with_bad_arguments(user, envwrap_exe):
     assert {"ls", "new", "rm", "repair", "doctor"} <= set(verbs)
     calls = [(verb, case, [verb, *args]) for verb in verbs for case, args in BAD.items()
              if (verb, case) not in VALID_ANYWAY]
-    calls += [(cmd, case, ["sh", shell, cmd, *args]) for cmd in commands.COMMANDS
+    calls += [(cmd, case, ["sh", shell, cmd, *args]) for cmd in PLAN_HANDLERS
               for shell in ("bash", "fish", "powershell") for case, args in BAD.items()
               if not (cmd == "workon" and case == "none") and not (cmd == "mktmpenv" and case == "none")
               and not (cmd in ("mkvirtualenv", "mkproject") and case == "missing env")]
@@ -65,7 +65,7 @@ def test_every_verb_with_bad_arguments(user, envwrap_exe):
             assert proc.stdout == "", (argv, proc.stdout)  # no code for the shell to run
     assert registry.listing(Path(user["WORKON_HOME"])) == []
     helps = [[verb, "--help"] for verb in verbs if verb != "sh"]
-    helps += [["sh", "bash", cmd, "--help"] for cmd in commands.COMMANDS]
+    helps += [["sh", "bash", cmd, "--help"] for cmd in PLAN_HANDLERS]
     with ThreadPoolExecutor(4) as pool:
         results = list(pool.map(lambda argv: (argv, cli(user, *argv)), helps))
     for argv, proc in results:

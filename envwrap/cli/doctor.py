@@ -252,3 +252,19 @@ def report(fix: bool) -> tuple[dict, int]:
     records = [{"message": line, "fixed": line.startswith("removed ")} for line in problems(fix)]
     ok = all(record["fixed"] for record in records)
     return {"ok": ok, "problems": records}, 0 if ok else 1
+
+
+def cmd_doctor(args: list[str]) -> int:
+    from envwrap.cli.argparsing import Parser
+
+    parser = Parser(prog="envwrap doctor", description="List every problem envwrap can find.")
+    parser.add_argument("--fix", action="store_true", help="remove leftovers of interrupted operations")
+    parser.add_argument("--json", action="store_true", help="the problems as JSON (README: JSON output)")
+    opts = parser.parse_args(args)
+    if opts.json:
+        from envwrap.cli.output import JSON_VERSION, _json
+
+        found, status = report(fix=opts.fix)
+        _json(dict({"version": JSON_VERSION}, **found))
+        return status
+    return run(fix=opts.fix)

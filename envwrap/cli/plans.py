@@ -466,17 +466,3 @@ def deactivate(shell: str, args: list[str]) -> Plan:
     parser.parse_args(args)
     raise UserError("deactivate: the shell does this itself; with an environment active, "
                     "run deactivate", 2)
-
-
-COMMANDS = {
-    "workon": workon,
-    "mkvirtualenv": mkvirtualenv,
-    "mktmpenv": mktmpenv,
-    "cpvirtualenv": cpvirtualenv,
-    "mkproject": mkproject,
-    "cdsitepackages": cdsitepackages,
-    "cdproject": cdproject,
-    "cdvirtualenv": cdvirtualenv,
-    "deactivate": deactivate,
-    "auto": auto,
-}

@@ -332,3 +332,14 @@ def shell(args: list[str]) -> int:
     environ = activation.deactivated(dict(os.environ))
     argv = shell_command(kind, exe, opts.name, environ)
     return _exec(argv, environ, "shell")
+
+
+def cmd_demo(args: list[str]) -> int:
+    from envwrap.cli.argparsing import Parser
+    from envwrap.shells import loader as init
+
+    parser = Parser(prog="envwrap demo",
+                    description="Start an interactive shell with envwrap loaded and a throwaway WORKON_HOME.")
+    parser.add_argument("shell", nargs="?", default="bash")
+    opts = parser.parse_args(args)
+    return init.demo(init.shell_name(opts.shell))

@@ -2,13 +2,14 @@
 
 The shell files' command functions and TAB registrations (generated into
 ``shell/envwrap.{bash,zsh,fish,ps1}`` by ``make shells``, see :mod:`envwrap._gen`),
-``envwrap --help``, :data:`envwrap.cli.COMMAND_VERBS`, ``NAME_VERBS`` and
-``NAMES_VERBS``, and the tests' lists of commands all follow from these two tables;
-tests fail when a shell file, the README or the CLI disagrees with them. Adding a
-command is one row here plus its backend function.
+``envwrap --help``, :data:`COMMAND_VERBS`, ``NAME_VERBS`` and ``NAMES_VERBS``,
+which function runs each verb (:data:`VERB_HANDLERS`, :data:`PLAN_HANDLERS`:
+dispatch imports only the module a row names), and the tests' lists of
+commands all follow from these tables; tests fail when a shell file, the
+README or the CLI disagrees with them. Adding a command is one row here plus
+its handler.
 
-Plain tuples and strings: this is imported only where a table is needed (usage,
-``--help`` of a shell command, the generator, tests), and costs nothing there.
+Plain tuples, dicts and strings, and no import: dispatch reads it at every run.
 """
 
 from __future__ import annotations
@@ -124,6 +125,66 @@ VERB_ROWS = (
     ("allow", "[DIR]", "let auto-activation activate DIR's .venv (--revoke, --list)", ""),
     ("seed", "[--update]", "which pip new environments get, from where (--update: get the newest)", ""),
 )
+
+# Which function runs each verb, as "module:function" in envwrap.cli (as pip's
+# command table names module and class): dispatch imports only that module.
+# `envwrap VERB ARGS...`: the public verbs above, the hidden ones (sh, say), and
+# allvirtualenv (the shell command's own verb).
+VERB_HANDLERS = {
+    "sh": "dispatch:cmd_sh",
+    "say": "dispatch:cmd_say",
+    "init": "config:cmd_init",
+    "demo": "run:cmd_demo",
+    "ls": "environments:cmd_ls",
+    "path": "environments:cmd_path",
+    "show": "environments:cmd_show",
+    "run": "run:run",
+    "shell": "run:shell",
+    "which": "run:which",
+    "allvirtualenv": "run:run_all",
+    "vars": "variables:cmd_vars",
+    "gc": "gc:gc",
+    "new": "environments:cmd_new",
+    "rm": "environments:cmd_rm",
+    "cp": "environments:cmd_cp",
+    "mv": "environments:cmd_mv",
+    "export": "exchange:cmd_export",
+    "import": "exchange:cmd_import",
+    "project": "environments:cmd_project",
+    "sitepackages": "packages:cmd_sitepackages",
+    "add-path": "packages:cmd_add_path",
+    "toggle-global": "packages:cmd_toggle",
+    "wipe": "packages:cmd_wipe",
+    "repair": "environments:cmd_repair",
+    "upgrade": "exchange:cmd_upgrade",
+    "pythons": "packages:cmd_pythons",
+    "doctor": "doctor:cmd_doctor",
+    "config": "config:cmd_config",
+    "allow": "config:cmd_allow",
+    "seed": "packages:cmd_seed",
+}
+
+# `envwrap sh SHELL COMMAND ARGS...`: the commands that change the shell; each
+# returns a plan (envwrap.shells.plan) for the shell to run.
+PLAN_HANDLERS = {
+    "workon": "plans:workon",
+    "mkvirtualenv": "plans:mkvirtualenv",
+    "mktmpenv": "plans:mktmpenv",
+    "cpvirtualenv": "plans:cpvirtualenv",
+    "mkproject": "plans:mkproject",
+    "cdsitepackages": "plans:cdsitepackages",
+    "cdproject": "plans:cdproject",
+    "cdvirtualenv": "plans:cdvirtualenv",
+    "deactivate": "plans:deactivate",
+    "auto": "plans:auto",
+}
+
+
+def handler(spec: str):
+    """The function a "module:function" row names, its module imported now."""
+    module, _, function = spec.partition(":")
+    return getattr(__import__(f"envwrap.cli.{module}", fromlist=[module]), function)  # importlib costs more
+
 
 PUBLIC_VERBS = tuple(row[0] for row in VERB_ROWS)
 NAME_VERBS = frozenset(row[0] for row in VERB_ROWS if row[3])
