@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from envwrap import activators
+from envwrap import activators, shells
 from envwrap.core import home, names
 from envwrap.core.errors import UserError
 from envwrap.core.layout import Layout
@@ -108,7 +108,7 @@ def test_layouts_posix_and_windows(tmp_path):
     assert not layout.windows
     assert layout.python == str(posix / "bin" / "python")
     assert layout.site_packages() == str(posix / "lib" / "python3.11" / "site-packages")
-    assert layout.activate_script("fish") == str(posix / "bin" / "activate.fish")
+    assert shells.get("fish").activate_path(layout) == str(posix / "bin" / "activate.fish")
     win = tmp_path / "w"
     (win / "Scripts").mkdir(parents=True)
     (win / "Lib" / "site-packages").mkdir(parents=True)
@@ -116,8 +116,8 @@ def test_layouts_posix_and_windows(tmp_path):
     assert layout.windows
     assert layout.python == str(win / "Scripts" / "python.exe")
     assert layout.site_packages() == str(win / "Lib" / "site-packages")
-    assert layout.activate_script("powershell") == str(win / "Scripts" / "Activate.ps1")
-    assert layout.activate_script("bash") == str(win / "Scripts" / "activate")
+    assert shells.get("powershell").activate_path(layout) == str(win / "Scripts" / "Activate.ps1")
+    assert shells.get("bash").activate_path(layout) == str(win / "Scripts" / "activate")
 
 
 def test_windows_envs_get_pip_launchers(tmp_path):
@@ -299,7 +299,8 @@ def test_hooks_are_found_with_their_shell_suffix(tmp_path):
 # chosen on purpose. Codecs (encodings.*) load as the locale asks, and are free.
 WORKON_MODULES = {
     "__future__", "errno",
-    "envwrap", "envwrap.cli", "envwrap.cli.dispatch", "envwrap.cli.output", "envwrap.cli.table", "envwrap.cli.plans", "envwrap.env", "envwrap.env.registry",
+    "envwrap", "envwrap.cli", "envwrap.cli.dispatch", "envwrap.cli.output", "envwrap.cli.table", "envwrap.cli.plans",
+    "envwrap.env", "envwrap.env.registry",
     "envwrap.core", "envwrap.core.errors", "envwrap.core.home",
     "envwrap.env.hooks", "envwrap.core.layout", "envwrap.core.names", "envwrap.shells.plan", "envwrap.shells",
     "envwrap.shells.quote",

@@ -219,8 +219,8 @@ def test_zsh_without_compinit_prints_nothing(user, envwrap_exe, tmp_path):
 # What `envwrap init SHELL` may import beyond the interpreter's own start-up: it
 # runs at every shell start that evals it, so no argparse, pathlib, typing, re
 # or platformdirs (each a good part of a Python start), and no subprocess.
-INIT_MODULES = {"__future__", "envwrap", "envwrap.cli", "envwrap.cli.dispatch", "envwrap.cli.output", "envwrap.cli.table",
-                "envwrap.cli.config", "envwrap.core", "envwrap.core.errors",
+INIT_MODULES = {"__future__", "envwrap", "envwrap.cli", "envwrap.cli.dispatch", "envwrap.cli.output",
+                "envwrap.cli.table", "envwrap.cli.config", "envwrap.core", "envwrap.core.errors",
                 "envwrap.shells.loader", "envwrap.core.home", "envwrap.shells", "envwrap.shells.quote"}
 
 

@@ -68,7 +68,7 @@ def test_hand_edited_toml_is_read_by_the_full_parser(tmp_path):
 
 def test_workon_path_does_not_import_tomllib(tmp_path):
     envvars.save(str(tmp_path), {"A": "1\n2", "B": "é"})
-    code = ("import sys; from envwrap import envvars; v = envvars.load(sys.argv[1]); "
+    code = ("import sys; from envwrap.env import variables as envvars; v = envvars.load(sys.argv[1]); "
             "print(v == {'A': '1\\n2', 'B': 'é'}, 'tomllib' in sys.modules, 'tomli' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["True", "False", "False"]

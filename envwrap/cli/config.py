@@ -74,14 +74,14 @@ def _config(opts) -> int:
             raise UserError("config: name the KEY to change", 2)
         path = home.config_path()
         _out(f"config file: {path}" + ("" if os.path.isfile(path) else " (none yet)"))
-        rows = settings.effective()
+        rows = effective()
         width = max(len(key) for key, _, _ in rows)
         for key, value, source in rows:
             shown = f"{value}  ({source})" if value is not None else f"({source})"
             _out(one_line(f"{key:<{width}} = {shown}"))
         return 0
     if opts.value is None and not opts.unset:
-        value = dict((key, value) for key, value, _ in settings.effective()).get(opts.key)
+        value = dict((key, value) for key, value, _ in effective()).get(opts.key)
         if value is None:
             return 1
         _out(value)
@@ -162,3 +162,63 @@ def cmd_init(args: list[str]) -> int:
     opts = parser.parse_args(args)
     sys.stdout.write(init.script(init.shell_name(opts.shell), auto=opts.auto))
     return 0
+
+
+def _source(key: str, source: str) -> str:
+    """Where a value of settings.value() came from, as envwrap config shows it."""
+    from envwrap.core import settings
+
+    return {"variable": f"${settings.BY_KEY[key].variable}", "config": "config file"}.get(source, source)
+
+
+def effective() -> list[tuple[str, str | None, str]]:
+    """(key, effective value or None, where it came from) for each setting."""
+    from envwrap.core import home, settings
+    from envwrap.env import creators
+
+    rows: list[tuple[str, str | None, str]] = []
+    workon_home, source = home.workon_home_source()
+    why = {"variable": "$WORKON_HOME", "config": "config file",
+           "default": "default: virtualenvwrapper's"}[source]
+    if os.path.lexists(workon_home) and not os.path.isdir(workon_home):
+        why += "; NOT A DIRECTORY"
+    elif not os.path.isdir(workon_home):
+        why += "; does not exist yet: the next command creates it"
+    rows.append(("workon_home", workon_home, why))
+    projects, source = home.project_home_source()
+    rows.append(("project_home", projects,
+                 {"variable": "$PROJECT_HOME", "config": "config file", "unset": "not set"}[source]))
+    hook_dir = home.setting("VIRTUALENVWRAPPER_HOOK_DIR")
+    rows.append(("hook_dir", home.hook_dir(),
+                 "$VIRTUALENVWRAPPER_HOOK_DIR" if hook_dir else "default: WORKON_HOME"))
+    custom = home.setting("VIRTUALENVWRAPPER_VIRTUALENV")
+    if custom:
+        args = home.setting("VIRTUALENVWRAPPER_VIRTUALENV_ARGS")
+        rows.append(("creator", custom + (f" {args}" if args else ""), "$VIRTUALENVWRAPPER_VIRTUALENV"))
+    else:
+        choice, source = settings.value("creator")
+        choice, why = str(choice), _source("creator", source)
+        value = choice
+        if choice in ("auto", "uv"):
+            uv = creators.uv_binary() is not None
+            value = "uv" if uv else ("venv" if choice == "auto" else "uv")
+            if choice == "auto":
+                why += ": auto, uv when installed, else venv"
+            if not uv:
+                why += "; uv is not installed"
+        rows.append(("creator", value, why))
+    spec = home.config().get("python")
+    if spec is None:
+        rows.append(("python", creators.own_base_python(), "default: the Python envwrap runs on"))
+    else:
+        rows.append(("python", str(spec), "config file"))
+    mode, source = settings.value("seed_mode")
+    rows.append(("seed_mode", str(mode), _source("seed_mode", source)
+                 if source != "default" else "default: each env has its own pip, with bytecode"))
+    for key, default in settings.BOOL_KEYS.items():
+        stored = home.config().get(key)
+        if isinstance(stored, bool):
+            rows.append((key, str(stored).lower(), "config file"))
+        else:
+            rows.append((key, str(default).lower(), "default"))
+    return rows

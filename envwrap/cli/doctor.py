@@ -84,7 +84,7 @@ def _unused_seed_zips(root: Path, fix: bool) -> list[str]:
     from envwrap.seeding import modes as seedmode
 
     found = []
-    for path in seedmode.unused_zips(root):
+    for path in seedmode.unused_zips(root, registry.listing(root)):
         if not fix:
             found.append(f"shared pip {path} is used by no environment (envwrap doctor --fix removes it)")
             continue

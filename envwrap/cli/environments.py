@@ -113,16 +113,16 @@ def cmd_path(args: list[str]) -> int:
 def cmd_new(args: list[str]) -> int:
     from pathlib import Path
 
-    from envwrap.cli import plans as commands
+    from envwrap.cli import creation
     from envwrap.core import home
     from envwrap.env import lifecycle
 
-    parser = commands.creation_parser("envwrap new", "Create an environment (without activating it).")
+    parser = creation.creation_parser("envwrap new", "Create an environment (without activating it).")
     parser.add_argument("name")
     opts, extra = parser.parse_known_args(args)
     if opts.project and not Path(opts.project).expanduser().is_dir():
         raise UserError(f"project directory {opts.project} {home.why_not_dir(os.path.expanduser(opts.project))}")
-    path = lifecycle.create(opts.name, commands.create_options(opts, extra))
+    path = lifecycle.create(opts.name, creation.create_options(opts, extra))
     _out(str(path))
     return 0
 

@@ -91,9 +91,21 @@ def cmd_wipe(args: list[str]) -> int:
 
 
 def cmd_pythons(args: list[str]) -> int:
+    from envwrap.cli.argparsing import Parser
     from envwrap.env import pythons
 
-    return pythons.run(args)
+    parser = Parser(prog="envwrap pythons",
+                    description="List the Python interpreters that -p VERSION can find: on PATH "
+                                "(pythonX.Y), pyenv's, uv's, and the py launcher's on Windows.")
+    parser.parse_args(args)
+    everyone = pythons.everything()
+    pythons.remember(everyone)
+    for found in sorted(everyone, key=pythons.Found.key):
+        version = found.version
+        if found.source == "PATH":  # the name says X.Y; ask it for the rest
+            version = pythons._full_version(found) or f"{version} (does not run)"
+        sys.stdout.write(f"{version:<12} {found.source:<5} {found.path}\n")
+    return 0
 
 
 def cmd_seed(args: list[str]) -> int:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 
+from envwrap import shells
 from envwrap.core import home
 from envwrap.core.errors import UserError, say
 from envwrap.core.layout import Layout
@@ -47,7 +48,7 @@ def activation(shell: str, name: str, env: str, plan: Plan, cd_project: bool) ->
             f"run 'envwrap repair {name}' (add -p PYTHON to choose the interpreter)"
         )
     layout = Layout.of(env)
-    script = layout.activate_script(shell)
+    script = shells.get(shell).activate_path(layout)
     if not os.path.isfile(script):
         raise UserError(f"{script} is missing; run 'envwrap repair {name}' to rewrite it")
     hook_dir = home.hook_dir()
@@ -199,73 +200,9 @@ def auto(shell: str, args: list[str]) -> Plan:
     return plan
 
 
-def _own_python_shown() -> str:
-    import sys
-
-    from envwrap.env.creators import own_base_python
-
-    shown = f"{'.'.join(map(str, sys.version_info[:3]))} at {own_base_python()}"
-    return shown.replace("%", "%%")  # argparse %-formats help texts
-
-
-def creation_parser(prog: str, description: str, project_option: bool = True):
-    from envwrap.cli.argparsing import HIDDEN, Parser
-
-    parser = Parser(prog=prog, description=description)
-    parser.add_argument("-a", dest="project", metavar="PROJECT",
-                        help="associate an existing project directory" if project_option else HIDDEN)
-    parser.add_argument("-i", dest="packages", metavar="PACKAGE", action="append", default=[],
-                        help="install a package after creating (repeatable)")
-    parser.add_argument("-r", dest="requirements", metavar="FILE", action="append", default=[],
-                        help="install a requirements file after creating (repeatable)")
-    parser.add_argument("-p", "--python", dest="python", metavar="PYTHON",
-                        help="interpreter to base the environment on: a name, version or path (default: "
-                             "'python' in the config file, else the Python envwrap runs on, "
-                             f"{_own_python_shown()})")
-    parser.add_argument("--creator", choices=("auto", "venv", "uv", "virtualenv"),
-                        help="how to create it (default: config file, else uv when installed, else venv)")
-    parser.add_argument("--without-pip", "--no-pip", dest="without_pip", action="store_true",
-                        help="do not install pip")
-    parser.add_argument("--system-site-packages", action="store_true",
-                        help="give access to the base interpreter's packages")
-    parser.add_argument("--prompt", help="prompt prefix (default: the name)")
-    links = parser.add_mutually_exclusive_group()
-    links.add_argument("--copies", dest="links", action="store_const", const="--copies",
-                       help="copy the interpreter instead of linking to it (creator venv or virtualenv)")
-    links.add_argument("--symlinks", dest="links", action="store_const", const="--symlinks",
-                       help="link to the interpreter (the default, except on Windows)")
-    parser.add_argument("--clear", action="store_true",
-                        help="accepted as python -m venv does; a new environment always starts empty")
-    parser.add_argument("--upgrade-deps", action="store_true",
-                        help="upgrade pip from the package index after creating (needs the network)")
-    parser.add_argument("--without-scm-ignore-files", action="store_true",
-                        help="leave out the .gitignore that makes git ignore the environment")
-    return parser
-
-
-def create_options(opts, extra: list[str]):  # a creators.CreateOptions
-    from envwrap.env.creators import CreateOptions
-
-    return CreateOptions(
-        python=opts.python,
-        creator=opts.creator,
-        system_site_packages=opts.system_site_packages,
-        without_pip=opts.without_pip,
-        packages=tuple(opts.packages),
-        requirements=tuple(os.path.abspath(r) for r in opts.requirements),
-        project=opts.project if getattr(opts, "project", None) else None,
-        prompt=opts.prompt,
-        creator_args=tuple(extra),
-        venv_options=tuple(option for option, given in (
-            (opts.links, bool(opts.links)),
-            ("--clear", opts.clear),
-            ("--upgrade-deps", opts.upgrade_deps),
-            ("--without-scm-ignore-files", opts.without_scm_ignore_files),
-        ) if given),
-    )
-
-
 def mkvirtualenv(shell: str, args: list[str]) -> Plan:
+    from envwrap.cli.creation import create_options, creation_parser
+
     parser = creation_parser("mkvirtualenv", "Create an environment in WORKON_HOME and activate it.")
     parser.add_argument("--from", dest="manifest", metavar="FILE",
                         help="make it from a manifest written by 'envwrap export' (as envwrap import does)")
@@ -294,6 +231,8 @@ def mkvirtualenv(shell: str, args: list[str]) -> Plan:
 
 
 def mktmpenv(shell: str, args: list[str]) -> Plan:
+    from envwrap.cli.creation import create_options, creation_parser
+
     parser = creation_parser("mktmpenv", "Create a temporary environment, removed when deactivated.")
     parser.add_argument("-c", "--cd", dest="cd", action="store_true", default=True,
                         help="cd into the environment's directory (default)")
@@ -333,6 +272,7 @@ def cpvirtualenv(shell: str, args: list[str]) -> Plan:
 
 def mkproject(shell: str, args: list[str]) -> Plan:
     from envwrap.cli.argparsing import HIDDEN
+    from envwrap.cli.creation import create_options, creation_parser
     from envwrap.env.lifecycle import create
 
     parser = creation_parser("mkproject", "Create a project directory in PROJECT_HOME and its environment.",

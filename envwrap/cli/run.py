@@ -273,23 +273,23 @@ def user_shell(requested: str | None) -> tuple[str, str]:
 def _loader(kind: str) -> str:
     """Code that loads envwrap into a shell of ``kind``: the init preamble, then
     the static file sourced in place (no ``envwrap init`` process)."""
+    from envwrap.shells import get as _shell
     from envwrap.shells import loader as init
-    from envwrap.shells.quote import for_shell
 
     path = str(init.shell_file(kind))
     if not os.path.isfile(path):
         raise UserError(f"envwrap has no {kind} support installed ({path} is missing)")
     if kind == "powershell":
         return init.preamble(kind) + f". {init.ps_ascii(path)}\n"
-    return init.preamble(kind) + f"source {for_shell(kind)(path)}\n"
+    return init.preamble(kind) + f"source {_shell(kind).quote(path)}\n"
 
 
 def shell_command(kind: str, exe: str, name: str, environ: dict[str, str]) -> list[str]:
     """The command line that starts ``exe`` as envwrap shell NAME; adds what the
     start-up files need to ``environ``."""
-    from envwrap.shells.quote import for_shell
+    from envwrap.shells import get as _shell
 
-    q = for_shell(kind)
+    q = _shell(kind).quote
     here = _subshell_dir()
     if kind in ("bash", "zsh"):
         environ["ENVWRAP_SHELL_ENV"] = name

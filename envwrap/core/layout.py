@@ -96,11 +96,6 @@ class Layout:
             path = os.path.join(os.path.dirname(path), target)
         return version_in_name(os.path.basename(path)) or self.cfg_version()
 
-    def activate_script(self, shell: str) -> str:
-        from envwrap.shells import get
-
-        return os.path.join(self.bin_dir, get(shell).activate_script)
-
 
 def version_in_name(name: str) -> str | None:
     """'X.Y' in an interpreter or lib directory name: python3.12, pypy3.10,

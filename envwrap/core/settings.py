@@ -1,7 +1,7 @@
-"""envwrap's settings as ``envwrap config`` shows and writes them: which keys
-the config file keeps, each setting's effective value and where it comes from
-($VARIABLE, config file, default), and writing one key. Reading the file is
-:func:`envwrap.home.config`."""
+"""envwrap's settings: which keys the config file keeps, the values each may
+take, and writing one key. Reading the file is :func:`envwrap.core.home.config`;
+showing each setting's effective value and where it comes from is ``envwrap
+config`` (:mod:`envwrap.cli.config`)."""
 
 from __future__ import annotations
 
@@ -9,69 +9,61 @@ import os
 
 from envwrap.core import home
 from envwrap.core.errors import UserError
-from envwrap.env import creators
 
-CONFIG_KEYS = ("workon_home", "project_home", "creator", "python",
-               "auto_activate", "write_dot_venv", "seed_mode")  # kept in the config file
-BOOL_KEYS = {"auto_activate": False, "write_dot_venv": True}  # their defaults
-CREATORS = ("auto", "venv", "uv", "virtualenv")
+BOOLEAN = ("true", "false")  # the allowed values of a yes/no setting (stored as TOML booleans)
 
 
-def effective() -> list[tuple[str, str | None, str]]:
-    """(key, effective value or None, where it came from) for each setting."""
-    rows: list[tuple[str, str | None, str]] = []
-    workon_home, source = home.workon_home_source()
-    why = {"variable": "$WORKON_HOME", "config": "config file",
-           "default": "default: virtualenvwrapper's"}[source]
-    if os.path.lexists(workon_home) and not os.path.isdir(workon_home):
-        why += "; NOT A DIRECTORY"
-    elif not os.path.isdir(workon_home):
-        why += "; does not exist yet: the next command creates it"
-    rows.append(("workon_home", workon_home, why))
-    projects, source = home.project_home_source()
-    rows.append(("project_home", projects,
-                 {"variable": "$PROJECT_HOME", "config": "config file", "unset": "not set"}[source]))
-    hook_dir = home.setting("VIRTUALENVWRAPPER_HOOK_DIR")
-    rows.append(("hook_dir", home.hook_dir(),
-                 "$VIRTUALENVWRAPPER_HOOK_DIR" if hook_dir else "default: WORKON_HOME"))
-    custom = home.setting("VIRTUALENVWRAPPER_VIRTUALENV")
-    if custom:
-        args = home.setting("VIRTUALENVWRAPPER_VIRTUALENV_ARGS")
-        rows.append(("creator", custom + (f" {args}" if args else ""), "$VIRTUALENVWRAPPER_VIRTUALENV"))
-    else:
-        if home.setting("ENVWRAP_CREATOR"):
-            choice, why = home.setting("ENVWRAP_CREATOR"), "$ENVWRAP_CREATOR"
-        elif home.config().get("creator") is not None:
-            choice, why = str(home.config().get("creator")), "config file"
-        else:
-            choice, why = "auto", "default"
-        value = choice
-        if choice in ("auto", "uv"):
-            uv = creators.uv_binary() is not None
-            value = "uv" if uv else ("venv" if choice == "auto" else "uv")
-            if choice == "auto":
-                why += ": auto, uv when installed, else venv"
-            if not uv:
-                why += "; uv is not installed"
-        rows.append(("creator", value, why))
-    spec = home.config().get("python")
-    if spec is None:
-        rows.append(("python", creators.own_base_python(), "default: the Python envwrap runs on"))
-    else:
-        rows.append(("python", str(spec), "config file"))
-    if home.setting("ENVWRAP_SEED_MODE"):
-        rows.append(("seed_mode", home.setting("ENVWRAP_SEED_MODE"), "$ENVWRAP_SEED_MODE"))
-    elif home.config().get("seed_mode") is not None:
-        rows.append(("seed_mode", str(home.config().get("seed_mode")), "config file"))
-    else:
-        rows.append(("seed_mode", "copy", "default: each env has its own pip, with bytecode"))
-    for key, default in BOOL_KEYS.items():
-        stored = home.config().get(key)
-        if isinstance(stored, bool):
-            rows.append((key, str(stored).lower(), "config file"))
-        else:
-            rows.append((key, str(default).lower(), "default"))
-    return rows
+class Setting:
+    """One setting: its key (as ``envwrap config`` names it), the environment
+    variable that overrides it, its key in the config file (None: not kept
+    there), its default, and the values it may take (None: any)."""
+
+    __slots__ = ("key", "variable", "config_key", "default", "allowed")
+
+    def __init__(self, key: str, variable: str | None, config_key: str | None, default, allowed=None):
+        self.key = key
+        self.variable = variable
+        self.config_key = config_key
+        self.default = default
+        self.allowed = allowed
+
+    def __repr__(self) -> str:
+        return f"Setting({self.key!r})"
+
+
+# Every setting, once. workon_home and project_home are resolved by core.home
+# (a relative path, a path that is not a directory); the rest by value() below.
+SETTINGS = (
+    Setting("workon_home", "WORKON_HOME", "workon_home", "~/.virtualenvs"),
+    Setting("project_home", "PROJECT_HOME", "project_home", None),
+    Setting("creator", "ENVWRAP_CREATOR", "creator", "auto", ("auto", "venv", "uv", "virtualenv")),
+    Setting("python", None, "python", None),
+    Setting("auto_activate", None, "auto_activate", False, BOOLEAN),
+    Setting("write_dot_venv", None, "write_dot_venv", True, BOOLEAN),
+    Setting("seed_mode", "ENVWRAP_SEED_MODE", "seed_mode", "copy", ("copy", "zip")),
+    Setting("hook_dir", "VIRTUALENVWRAPPER_HOOK_DIR", None, None),  # read only: default WORKON_HOME
+)
+BY_KEY = {setting.key: setting for setting in SETTINGS}
+
+CONFIG_KEYS = tuple(s.key for s in SETTINGS if s.config_key)  # kept in the config file
+BOOL_KEYS = {s.key: s.default for s in SETTINGS if s.allowed is BOOLEAN}  # their defaults
+CREATORS = BY_KEY["creator"].allowed
+
+
+def value(key: str) -> tuple[object, str]:
+    """A setting's effective value and where it comes from: "variable" (its
+    environment variable, when set and not empty), "config" (the config file)
+    or "default"."""
+    setting = BY_KEY[key]
+    if setting.variable:
+        given = home.setting(setting.variable)
+        if given:
+            return given, "variable"
+    if setting.config_key:
+        stored = home.config().get(setting.config_key)
+        if stored is not None:
+            return stored, "config"
+    return setting.default, "default"
 
 
 def checked_value(key: str, value: str) -> str | bool:
@@ -87,8 +79,8 @@ def checked_value(key: str, value: str) -> str | bool:
             raise UserError(f"config: workon_home {value} contains {os.pathsep!r}, the PATH separator", 2)
     elif key == "creator" and value not in CREATORS:
         raise UserError(f"config: unknown creator '{value}' (choose {', '.join(CREATORS)})", 2)
-    elif key == "seed_mode" and value not in ("copy", "zip"):
-        raise UserError(f"config: seed_mode is copy or zip, not '{value}'", 2)
+    elif key == "seed_mode" and value not in BY_KEY["seed_mode"].allowed:
+        raise UserError(f"config: seed_mode is {' or '.join(BY_KEY['seed_mode'].allowed)}, not '{value}'", 2)
     elif key in BOOL_KEYS:
         words = {"true": True, "yes": True, "on": True, "1": True,
                  "false": False, "no": False, "off": False, "0": False}

@@ -272,9 +272,12 @@ def creator_choice(explicit: str | None, copies: bool = False) -> Creator:
                 return Command(shlex.split(custom) + shlex.split(args))
             except ValueError as exc:
                 raise UserError(f"VIRTUALENVWRAPPER_VIRTUALENV(_ARGS) cannot be parsed: {exc}") from None
-    choice = explicit or home.setting("ENVWRAP_CREATOR") or home.config().get("creator") or "auto"
-    if choice not in ("auto", "venv", "uv", "virtualenv"):
-        raise UserError(f"unknown creator '{choice}' (choose auto, venv, uv or virtualenv)")
+    from envwrap.core import settings
+
+    choice = explicit or settings.value("creator")[0] or "auto"
+    if choice not in settings.CREATORS:
+        raise UserError(f"unknown creator '{choice}' (choose {', '.join(settings.CREATORS[:-1])} or "
+                        f"{settings.CREATORS[-1]})")
     if choice == "virtualenv":
         exe = tool_binary("virtualenv")
         if exe is None:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import os
 import sys
 
-from envwrap.core import home
+from envwrap.core import home, settings
 from envwrap.core.errors import UserError, say
 from envwrap.core.layout import Layout, read_cfg
 from envwrap.env import creators, lifecycle, pyvenv, registry, sitepackages
@@ -380,7 +380,7 @@ def create_from(data: dict, name: str | None, python: str | None = None, base_op
         else:
             notes.append(f"editable source {path} is missing; not installed")
     creator = data.get("creator")
-    if creator not in (None, "venv", "uv", "virtualenv"):
+    if creator == "auto" or creator not in settings.CREATORS:  # a manifest names the creator that made it
         creator = None
     if creator == "uv" and creators.uv_binary() is None:
         notes.append("the manifest's creator uv is not installed; using the default")

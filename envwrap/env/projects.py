@@ -74,7 +74,9 @@ def points_at(project, env) -> bool:
 
 def enabled() -> bool:
     """``write_dot_venv`` in the config file (default true)."""
-    return home.config().get("write_dot_venv", True) is not False
+    from envwrap.core import settings
+
+    return settings.value("write_dot_venv")[0] is not False
 
 
 def _replace(path: str, line: str) -> None:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import re
-import sys
 
 VERSION = re.compile(r"\d+(\.\d+){0,2}")
 
@@ -334,20 +333,3 @@ def versions_line() -> str:
     for found in everything():
         versions.add(_full_version(found) or found.version if found.source == "PATH" else found.version)
     return ", ".join(sorted(versions, key=lambda v: tuple(int(p) for p in v.split(".")))) or "none"
-
-
-def run(args: list[str]) -> int:
-    from envwrap.cli.argparsing import Parser
-
-    parser = Parser(prog="envwrap pythons",
-                    description="List the Python interpreters that -p VERSION can find: on PATH "
-                                "(pythonX.Y), pyenv's, uv's, and the py launcher's on Windows.")
-    parser.parse_args(args)
-    everyone = everything()
-    remember(everyone)
-    for found in sorted(everyone, key=Found.key):
-        version = found.version
-        if found.source == "PATH":  # the name says X.Y; ask it for the rest
-            version = _full_version(found) or f"{version} (does not run)"
-        sys.stdout.write(f"{version:<12} {found.source:<5} {found.path}\n")
-    return 0

@@ -232,10 +232,10 @@ def check_auto(where: str, env: str, shell: str = "bash", quiet: bool = False) -
 
 
 def _shown(path: str, shell: str) -> str:
-    from envwrap.shells.quote import for_shell
+    from envwrap.shells import get as _shell
 
     try:
-        return for_shell(shell)(path)
+        return _shell(shell).quote(path)
     except (KeyError, ValueError):
         from envwrap.shells.quote import posix
 

@@ -33,8 +33,9 @@ import subprocess
 from pathlib import Path
 
 from envwrap.core.errors import UserError
+from envwrap.core.settings import BY_KEY
 
-MODES = ("copy", "zip")
+MODES = BY_KEY["seed_mode"].allowed
 PTH = "envwrap-pip.pth"
 # Removed by doctor --fix only when unused and not reused for this long (an env
 # being created right now may have picked it a moment ago).
@@ -42,9 +43,9 @@ UNUSED_GRACE = 600
 
 
 def mode() -> str:
-    from envwrap.core import home
+    from envwrap.core import settings
 
-    value = home.setting("ENVWRAP_SEED_MODE") or home.config().get("seed_mode") or "copy"
+    value = settings.value("seed_mode")[0] or "copy"
     if value not in MODES:
         raise UserError(f"seed_mode '{value}' is not one of {', '.join(MODES)} (envwrap config seed_mode copy)")
     return value
@@ -222,12 +223,12 @@ def zip_of(env) -> str | None:
     return line or None
 
 
-def zips_in_use(home) -> set[str]:
-    """The zips named by any env of ``home``, or by an env still in a stage."""
+def zips_in_use(home, names: list[str]) -> set[str]:
+    """The zips named by any env of ``home`` (``names``: its envs, as the registry
+    lists them), or by an env still in a stage."""
     from envwrap.core.home import state_dir
-    from envwrap.env import registry
 
-    places = [os.path.join(home, name) for name in registry.listing(home)]
+    places = [os.path.join(home, name) for name in names]
     staging_dir = os.path.join(state_dir(os.fspath(home)), "staging")
     for holder in _listdir(staging_dir):
         places += [os.path.join(staging_dir, holder, n) for n in _listdir(os.path.join(staging_dir, holder))]
@@ -241,12 +242,13 @@ def _listdir(path) -> list[str]:
         return []
 
 
-def unused_zips(home, now: float | None = None) -> list[Path]:
-    """Shared zips of ``home`` that no env names, and not reused lately."""
+def unused_zips(home, names: list[str], now: float | None = None) -> list[Path]:
+    """Shared zips of ``home`` that none of its envs (``names``) names, and not
+    reused lately."""
     import time
 
     now = time.time() if now is None else now
-    used = zips_in_use(home)
+    used = zips_in_use(home, names)
     found = []
     for name in sorted(_listdir(seeds_dir(home))):
         path = seeds_dir(home) / name

@@ -46,6 +46,12 @@ class Shell:
 
         return getattr(quote, self.quoter_name)(value)
 
+    def activate_path(self, layout) -> str:
+        """This shell's activate script in the environment of ``layout``."""
+        import os
+
+        return os.path.join(layout.bin_dir, self.activate_script)
+
     def emitter(self):
         name = self.emitter_module
         module = __import__(f"envwrap.shells.{name}", fromlist=[name])  # importlib costs more

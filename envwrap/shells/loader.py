@@ -130,9 +130,9 @@ def auto_enabled() -> bool:
 
 def preamble(shell: str, auto: bool = False) -> str:
     from envwrap.core import home
-    from envwrap.shells.quote import for_shell
+    from envwrap.shells import get as _shell
 
-    q = for_shell(shell)
+    q = _shell(shell).quote
     words = command(shell)
     exe = words[0]
     try:

@@ -1,0 +1,164 @@
+"""The package's shape, pinned (issue 20): folders by axis of change, no import
+circles, few floors, small modules, and per-shell facts kept in envwrap/shells/.
+
+Read from the source (ast), not by importing: every ``import`` statement counts,
+at module level or inside a function, since a lazy import is still a dependency.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parent.parent / "envwrap"
+# The shell generator (a development tool, P4's, leaving for tools/) is not part
+# of the package's layering.
+OUTSIDE = {"envwrap._gen"}
+
+
+def _modules() -> dict[str, Path]:
+    found = {}
+    for path in sorted(PACKAGE.rglob("*.py")):
+        parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+        name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+        if name not in OUTSIDE:
+            found[name] = path
+    return found
+
+
+def _imports(name: str, path: Path, modules: dict[str, Path]) -> set[str]:
+    """The envwrap modules ``name`` imports (a package's __init__ counts only when
+    the import names the package itself, not one of its submodules)."""
+    out = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            targets = [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            targets = [f"{node.module}.{a.name}" if f"{node.module}.{a.name}" in modules else node.module
+                       for a in node.names]
+        else:
+            continue
+        out.update(t for t in targets if t in modules and t != name)
+    # __import__(f"envwrap.cli.{module}") in the table: the rows name the targets;
+    # a string is not an import edge (that is the point of naming handlers).
+    return out
+
+
+def _graph() -> dict[str, set[str]]:
+    modules = _modules()
+    return {name: _imports(name, path, modules) for name, path in modules.items()}
+
+
+def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on: set[str] = set()
+    found = []
+
+    def visit(v):
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        on.add(v)
+        for w in graph[v]:
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            comp = []
+            while True:
+                w = stack.pop()
+                on.discard(w)
+                comp.append(w)
+                if w == v:
+                    break
+            if len(comp) > 1:
+                found.append(sorted(comp))
+
+    for v in graph:
+        if v not in index:
+            visit(v)
+    return found
+
+
+def floors(graph: dict[str, set[str]]) -> dict[str, int]:
+    """A module's floor: 1 + the highest floor it imports (1: imports no envwrap module)."""
+    memo: dict[str, int] = {}
+
+    def floor(v):
+        if v not in memo:
+            memo[v] = 0  # a circle would loop: test_no_import_circles reports it
+            memo[v] = 1 + max((floor(w) for w in graph[v]), default=0)
+        return memo[v]
+
+    return {v: floor(v) for v in graph}
+
+
+def test_no_import_circles():
+    assert _cycles(_graph()) == []
+
+
+def test_at_most_ten_import_floors():
+    graph = _graph()
+    assert not _cycles(graph)
+    height = floors(graph)
+    assert max(height.values()) <= 10, sorted(height.items(), key=lambda kv: -kv[1])[:5]
+
+
+def test_no_module_over_450_lines():
+    long = {name: n for name, path in _modules().items()
+            if (n := len(path.read_text(encoding="utf-8").splitlines())) > 450}
+    assert long == {}
+
+
+def test_few_modules_at_the_top_and_subpackages_below():
+    top = [p.name for p in PACKAGE.glob("*.py")]
+    packages = [p.name for p in PACKAGE.iterdir() if (p / "__init__.py").is_file()]
+    assert len(top) <= 8, top
+    assert {"core", "env", "seeding", "shells", "cli"} <= set(packages), packages
+
+
+def _layer_of(name: str) -> str:
+    parts = name.split(".")
+    return parts[1] if len(parts) > 1 else ""
+
+
+def test_core_imports_nothing_above_it_and_env_no_cli():
+    graph = _graph()
+    for name, deps in graph.items():
+        layer = _layer_of(name)
+        if layer == "core":
+            assert {d for d in deps if _layer_of(d) != "core"} == set(), name
+        if layer == "env":
+            assert {d for d in deps if _layer_of(d) == "cli"} == set(), name
+
+
+# `shell == "fish"`, `shell != "powershell"`, `kind in ("bash", "zsh")`, ... : a
+# comparison with a shell's name. Per-shell facts are methods of that shell's
+# class in envwrap/shells/; everywhere else asks the class.
+SHELL_NAMES = ("bash", "zsh", "fish", "powershell", "pwsh", "sh")
+_NAME = "|".join(SHELL_NAMES)
+COMPARISON = re.compile(rf"""(==|!=)\s*["']({_NAME})["']|["']({_NAME})["']\s*(==|!=)"""
+                        rf"""|\bin\s*[(\[{{]\s*["']({_NAME})["']""")
+
+
+def shell_comparisons(root: Path = PACKAGE) -> list[str]:
+    found = []
+    for path in sorted(root.rglob("*.py")):
+        rel = path.relative_to(root)
+        if rel.parts[0] == "shells" or path.name == "_gen.py":
+            continue
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if COMPARISON.search(line.split("#", 1)[0]):
+                found.append(f"{rel}:{number}: {line.strip()}")
+    return found
+
+
+def test_the_shell_comparison_grep_finds_one(tmp_path):
+    """The grep below can fail: it finds each form of comparison it looks for."""
+    (tmp_path / "m.py").write_text('if shell == "fish":\n    pass\nif kind in ("bash", "zsh"):\n    pass\n'
+                                   'if "powershell" != s:\n    pass\nx = "fish"  # a name, no comparison\n')
+    assert [line.split(":")[1] for line in shell_comparisons(tmp_path)] == ["1", "3", "5"]
