@@ -162,3 +162,20 @@ def test_the_shell_comparison_grep_finds_one(tmp_path):
     (tmp_path / "m.py").write_text('if shell == "fish":\n    pass\nif kind in ("bash", "zsh"):\n    pass\n'
                                    'if "powershell" != s:\n    pass\nx = "fish"  # a name, no comparison\n')
     assert [line.split(":")[1] for line in shell_comparisons(tmp_path)] == ["1", "3", "5"]
+
+
+def test_no_shell_comparisons_outside_shells():
+    assert shell_comparisons() == []
+
+
+def test_every_shell_has_its_class_in_its_folder():
+    """Each descriptor's class (how envwrap starts the shell, sources its hook
+    file, orders its listing) lives in envwrap/shells/<name>/."""
+    from envwrap import shells
+
+    for name, desc in shells.BY_NAME.items():
+        assert (PACKAGE / "shells" / name / "__init__.py").is_file(), name
+        impl = desc.impl()
+        assert impl.name == name and callable(impl.subshell_argv) and callable(impl.source_line), name
+        if desc.listing_order:
+            assert shells.listing_shell(desc.listing_order) is desc and callable(impl.sort_listing), name

@@ -223,10 +223,6 @@ def _kind_of(name: str) -> str | None:
     return None
 
 
-def _subshell_dir() -> str:
-    return os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "subshell")
-
-
 def user_shell(requested: str | None) -> tuple[str, str]:
     """(kind, executable) of the shell to start: ``--shell``, else the shell this
     command runs in (shellingham), else ``$SHELL``."""
@@ -279,41 +275,15 @@ def _loader(kind: str) -> str:
     path = str(init.shell_file(kind))
     if not os.path.isfile(path):
         raise UserError(f"envwrap has no {kind} support installed ({path} is missing)")
-    if kind == "powershell":
-        return init.preamble(kind) + f". {init.ps_ascii(path)}\n"
-    return init.preamble(kind) + f"source {_shell(kind).quote(path)}\n"
+    return init.preamble(kind) + _shell(kind).impl().source_line(path)
 
 
 def shell_command(kind: str, exe: str, name: str, environ: dict[str, str]) -> list[str]:
     """The command line that starts ``exe`` as envwrap shell NAME; adds what the
     start-up files need to ``environ``."""
-    from envwrap.shells import get as _shell
+    from envwrap.shells import get
 
-    q = _shell(kind).quote
-    here = _subshell_dir()
-    if kind in ("bash", "zsh"):
-        environ["ENVWRAP_SHELL_ENV"] = name
-        environ["ENVWRAP_SHELL_LOAD"] = _loader(kind)
-        if kind == "bash":
-            return [exe, "--rcfile", os.path.join(here, "bashrc"), "-i"]
-        # zsh reads $ZDOTDIR/.zshenv and .zshrc: ours, which read the user's.
-        if "ZDOTDIR" in environ:
-            environ["ENVWRAP_SHELL_ZDOTDIR"] = environ["ZDOTDIR"]
-        else:
-            environ.pop("ENVWRAP_SHELL_ZDOTDIR", None)
-        environ["ZDOTDIR"] = os.path.join(here, "zsh")
-        return [exe, "-i"]
-    if kind == "fish":
-        code = ("if not functions -q __envwrap_call\n" + _loader(kind) + "end\n"
-                f"workon {q(name)}\nor exit $status\n")
-        return [exe, "-C", code]
-    from envwrap.shells.loader import ps_ascii  # -Command is read in the console's code page: ASCII only
-
-    code = ("if (-not (Get-Command -Name __envwrap_call -ErrorAction SilentlyContinue)) {\n"
-            + _loader(kind) + "}\n"
-            f"workon {ps_ascii(name)}\n"
-            "if ($LASTEXITCODE -ne 0) { exit $LASTEXITCODE }\n")
-    return [exe, "-NoLogo", "-NoExit", "-Command", code]
+    return get(kind).impl().subshell_argv(exe, name, environ, _loader(kind))
 
 
 def shell(args: list[str]) -> int:

@@ -47,12 +47,12 @@ def sort_names(found: list[str]) -> list[str]:
     with its own natural order, PowerShell ordinally; the fish and PowerShell
     hooks say which with ENVWRAP_SORT."""
     order = os.environ.get("ENVWRAP_SORT")
-    if order == "fish":
-        import functools
+    if order:
+        from envwrap.shells import listing_shell
 
-        return sorted(found, key=lambda n: functools.cmp_to_key(_fish_glob_cmp)(n + "/pyvenv.cfg"))
-    if order == "ordinal":  # .NET's ordinal order: UTF-16 code units
-        return sorted(found, key=lambda n: n.encode("utf-16-be", "surrogatepass"))
+        shell = listing_shell(order)
+        if shell is not None:
+            return shell.impl().sort_listing(found)
     paths = [n + "/pyvenv.cfg" for n in found]
     try:
         import locale
@@ -63,68 +63,6 @@ def sort_names(found: list[str]) -> list[str]:
         keys = paths
     order_of = dict(zip(found, zip(keys, paths)))  # ties broken by code point
     return sorted(found, key=order_of.__getitem__)
-
-
-def _fish_glob_cmp(a: str, b: str) -> int:
-    """fish's order for glob results: letter case ignored, runs of digits compared
-    by value (leading zeros and whitespace after a number skipped), ties broken by
-    code point."""
-    i = j = 0
-    result = 0
-    while i < len(a) and j < len(b):
-        if a[i] in _DIGITS and b[j] in _DIGITS:
-            result, i, j = _fish_number_cmp(a, b, i, j)
-            if result or i == len(a) or j == len(b):
-                break
-        x, y = a[i], b[j]
-        if x != y:
-            x, y = _fold(x), _fold(y)
-            if x != y:
-                result = -1 if x < y else 1
-                break
-        i += 1
-        j += 1
-    if result:
-        return result
-    if i == len(a):
-        if j == len(b):
-            return (a > b) - (a < b)
-        return -1
-    return 1
-
-
-_DIGITS = frozenset("0123456789")
-
-
-def _fold(ch: str) -> str:
-    low = ch.lower()
-    return low if len(low) == 1 else ch
-
-
-def _fish_number_cmp(a: str, b: str, i: int, j: int) -> tuple[int, int, int]:
-    while i < len(a) and a[i] == "0":
-        i += 1
-    while j < len(b) and b[j] == "0":
-        j += 1
-    result = 0
-    while True:
-        da = i < len(a) and a[i] in _DIGITS
-        db = j < len(b) and b[j] in _DIGITS
-        if not (da and db):
-            if da:
-                result = 1  # a's number has more digits
-            elif db:
-                result = -1
-            break
-        if not result and a[i] != b[j]:
-            result = 1 if a[i] > b[j] else -1
-        i += 1
-        j += 1
-    while i < len(a) and a[i].isspace():
-        i += 1
-    while j < len(b) and b[j].isspace():
-        j += 1
-    return result, i, j
 
 
 def path_of(name: str) -> str:

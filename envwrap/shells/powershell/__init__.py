@@ -53,3 +53,34 @@ class Emitter(BaseEmitter):
     def _print(self, text: str) -> str:
         # To the output stream, so that it can be piped (`mkvirtualenv --help | more`).
         return f"Write-Output {q(text.rstrip(chr(10)))}"
+
+
+class PowerShell:
+    """PowerShell: how envwrap starts it and loads itself into it."""
+
+    name = "powershell"
+
+    def source_line(self, path: str) -> str:
+        """The line that dot-sources envwrap's hook file ``path``."""
+        from envwrap.shells.loader import ps_ascii
+
+        return f". {ps_ascii(path)}\n"
+
+    def subshell_argv(self, exe: str, name: str, environ: dict[str, str], load: str) -> list[str]:
+        """The command line that starts ``exe`` as ``envwrap shell NAME`` (``load``:
+        the code that loads envwrap, unless the user's profile did)."""
+        from envwrap.shells.loader import ps_ascii  # -Command is read in the console's code page: ASCII only
+
+        code = ("if (-not (Get-Command -Name __envwrap_call -ErrorAction SilentlyContinue)) {\n"
+                + load + "}\n"
+                f"workon {ps_ascii(name)}\n"
+                "if ($LASTEXITCODE -ne 0) { exit $LASTEXITCODE }\n")
+        return [exe, "-NoLogo", "-NoExit", "-Command", code]
+
+    def sort_listing(self, names: list[str]) -> list[str]:
+        """``names`` in .NET's ordinal order, PowerShell's (ENVWRAP_SORT=ordinal):
+        UTF-16 code units."""
+        return sorted(names, key=lambda n: n.encode("utf-16-be", "surrogatepass"))
+
+
+SHELL = PowerShell()
