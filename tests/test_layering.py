@@ -179,3 +179,15 @@ def test_every_shell_has_its_class_in_its_folder():
         assert impl.name == name and callable(impl.subshell_argv) and callable(impl.source_line), name
         if desc.listing_order:
             assert shells.listing_shell(desc.listing_order) is desc and callable(impl.sort_listing), name
+
+
+def test_a_plan_is_pure_data():
+    """envwrap/shells/plan.py decides nothing from the file system: it imports
+    no module that could look (os only for type hints, never at run time) and
+    calls no open()."""
+    tree = ast.parse((PACKAGE / "shells" / "plan.py").read_text(encoding="utf-8"))
+    runtime_imports = [n for n in tree.body if isinstance(n, (ast.Import, ast.ImportFrom))
+                       and not (isinstance(n, ast.ImportFrom) and n.module == "__future__")]
+    assert runtime_imports == []
+    calls = {n.func.id for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)}
+    assert "open" not in calls and "__import__" not in calls

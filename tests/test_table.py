@@ -281,7 +281,6 @@ def test_every_command_that_takes_a_name_completes_names(shell, user):
         # bash offers both names; fish's match counts the plain one.
         want = (2 if shell == "bash" else 1) if c.completes in name_kinds else 0
         assert offered[c.name] == want, (c.name, offered[c.name])
-    assert all(c.takes_name == (c.completes in name_kinds) for c in t.COMMANDS if c.name != "envwrap")
 
 
 # ----------------------------------------------------------------- options, from the parsers

@@ -39,9 +39,9 @@ def creation_parser(prog: str, description: str, project_option: bool = True):
                         help="give access to the base interpreter's packages")
     parser.add_argument("--prompt", help="prompt prefix (default: the name)")
     links = parser.add_mutually_exclusive_group()
-    links.add_argument("--copies", dest="links", action="store_const", const="--copies",
+    links.add_argument("--copies", dest="links", action="store_const", const="copies",
                        help="copy the interpreter instead of linking to it (creator venv or virtualenv)")
-    links.add_argument("--symlinks", dest="links", action="store_const", const="--symlinks",
+    links.add_argument("--symlinks", dest="links", action="store_const", const="symlinks",
                        help="link to the interpreter (the default, except on Windows)")
     parser.add_argument("--clear", action="store_true",
                         help="accepted as python -m venv does; a new environment always starts empty")
@@ -65,10 +65,8 @@ def create_options(opts, extra: list[str]):  # a creators.CreateOptions
         project=opts.project if getattr(opts, "project", None) else None,
         prompt=opts.prompt,
         creator_args=tuple(extra),
-        venv_options=tuple(option for option, given in (
-            (opts.links, bool(opts.links)),
-            ("--clear", opts.clear),
-            ("--upgrade-deps", opts.upgrade_deps),
-            ("--without-scm-ignore-files", opts.without_scm_ignore_files),
-        ) if given),
+        links=opts.links,
+        clear=opts.clear,
+        upgrade_deps=opts.upgrade_deps,
+        scm_ignore_files=not opts.without_scm_ignore_files,
     )

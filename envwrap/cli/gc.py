@@ -9,7 +9,7 @@ import time
 
 from envwrap.core.errors import UserError, one_line, say
 from envwrap.env import registry
-from envwrap.env.sizes import Sizes, _is_active, human_size, parse_age, reasons
+from envwrap.env.sizes import Sizes, human_size, parse_age, reasons
 
 
 def gc(args: list[str]) -> int:
@@ -39,7 +39,7 @@ def gc(args: list[str]) -> int:
             why = reasons(path, unused, opts.broken, opts.missing_project, now)
             if not why:
                 continue
-            if _is_active(path):
+            if registry.is_active(path):
                 say(f"envwrap: gc: keeping '{name}': it is active")
                 continue
             chosen.append((name, path, why, sizes.of(path)))

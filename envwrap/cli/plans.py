@@ -18,10 +18,6 @@ from envwrap.env import hooks, registry
 from envwrap.shells.plan import Plan
 
 
-def _say(message: str) -> None:
-    say(message)
-
-
 def _deactivated_environ() -> dict:
     """The environment a hook would see once the current env is deactivated."""
     env = hooks.hook_environment()
@@ -31,12 +27,6 @@ def _deactivated_environ() -> dict:
         bindir = Layout.of(active).bin_dir
         env["PATH"] = os.pathsep.join(p for p in env.get("PATH", "").split(os.pathsep) if p != bindir)
     return env
-
-
-def activation_vars(env: str) -> dict:
-    from envwrap.env.activation import env_vars
-
-    return env_vars(env)
 
 
 def activation(shell: str, name: str, env: str, plan: Plan, cd_project: bool) -> None:
@@ -61,7 +51,7 @@ def activation(shell: str, name: str, env: str, plan: Plan, cd_project: bool) ->
     registry.mark_used(env)
     project = registry.project_of(env)
     if project is not None and not os.path.isdir(project):
-        _say(f"envwrap: project directory {project} (named in {registry.project_file(env)}) does not exist")
+        say(f"envwrap: project directory {project} (named in {registry.project_file(env)}) does not exist")
         project = None
     plan.leave()
     plan.activate(script, layout.bin_dir, env, hook_dir, project)
@@ -71,7 +61,9 @@ def activation(shell: str, name: str, env: str, plan: Plan, cd_project: bool) ->
     if refused:
         plan.set("__envwrap_hooks_refused", refused)
     # The env's own variables, before any postactivate hook (which may use them).
-    plan.vars(activation_vars(env))
+    from envwrap.env.activation import env_vars
+
+    plan.vars(env_vars(env))
     # As in virtualenvwrapper, the cd to the project comes first: the
     # postactivate hooks run in the project directory (and may cd elsewhere).
     if project is not None and cd_project:
@@ -249,7 +241,7 @@ def mktmpenv(shell: str, args: list[str]) -> Plan:
     hooks.source(plan, os.path.join(home.hook_dir(), "postmkvirtualenv"), shell)
     if opts.cd:  # after postmkvirtualenv, as virtualenvwrapper's cdvirtualenv
         plan.cd(env)
-    _say(f"envwrap: created temporary environment {name}; deactivate removes it")
+    say(f"envwrap: created temporary environment {name}; deactivate removes it")
     return plan
 
 
@@ -330,7 +322,7 @@ def mkproject(shell: str, args: list[str]) -> Plan:
                 pass
         raise
     registry.write_dot_venv(env, force=opts.force)
-    _say(f"envwrap: {'created' if created else 'using existing'} project {project}"
+    say(f"envwrap: {'created' if created else 'using existing'} project {project}"
          + (f" for the existing environment '{opts.name}'" if reuse else ""))
     plan = _start(shell)
     # virtualenvwrapper's order: activate, postmkvirtualenv (where you are),

@@ -34,17 +34,16 @@ NOTHING = ""                    # no registration: the shell's default (options,
 class Command:
     """One user command of the shell files."""
 
-    __slots__ = ("name", "verb", "kind", "takes_name", "completes", "custom", "summary")
+    __slots__ = ("name", "verb", "kind", "completes", "custom", "summary")
 
     def __init__(self, name: str, verb: str | None, kind: str, completes: str, summary: str,
-                 takes_name: bool = False, custom: str = ""):
+                 custom: str = ""):
         self.name = name
         # The backend verb: for EVAL (and SHELL's --help) `envwrap sh SHELL <verb>`;
         # for CALL the shell calls `envwrap <name>`, which is `envwrap <verb>` named
         # after the command (so --help and messages name it). None: envwrap itself.
         self.verb = verb
         self.kind = kind
-        self.takes_name = takes_name
         self.completes = completes
         # Why the body is hand-written in each shell file (empty: generated).
         self.custom = custom
@@ -56,30 +55,25 @@ class Command:
 
 COMMANDS = (
     Command("workon", "workon", EVAL, NAMES, "Activate an environment; with no name, list them",
-            takes_name=True, custom="with no argument it lists the names in the shell, no process"),
+            custom="with no argument it lists the names in the shell, no process"),
     Command("mkvirtualenv", "mkvirtualenv", EVAL, PYTHON,
             "Create an environment in WORKON_HOME and activate it"),
     Command("mktmpenv", "mktmpenv", EVAL, PYTHON, "Create a temporary environment, removed when deactivated"),
-    Command("cpvirtualenv", "cpvirtualenv", EVAL, NAMES, "Copy an environment and activate the copy",
-            takes_name=True),
+    Command("cpvirtualenv", "cpvirtualenv", EVAL, NAMES, "Copy an environment and activate the copy"),
     Command("mkproject", "mkproject", EVAL, PYTHON,
             "Create a project directory in PROJECT_HOME and its environment"),
     Command("cdsitepackages", "cdsitepackages", EVAL, SITE_SUBDIRS, "cd to the active environment's site-packages"),
     Command("cdproject", "cdproject", EVAL, NOTHING, "cd to the active environment's project directory"),
-    Command("showvirtualenv", "show", CALL, NAMES, "Show details of an environment (default: the active one)",
-            takes_name=True),
-    Command("lssitepackages", "sitepackages", CALL, NAMES, "List site-packages (default: the active environment's)",
-            takes_name=True),
+    Command("showvirtualenv", "show", CALL, NAMES, "Show details of an environment (default: the active one)"),
+    Command("lssitepackages", "sitepackages", CALL, NAMES, "List site-packages (default: the active environment's)"),
     Command("add2virtualenv", "add-path", CALL, NOTHING, "Add directories to the active environment's import path"),
     Command("toggleglobalsitepackages", "toggle-global", CALL, NAMES,
-            "Turn access to the base interpreter's packages on or off", takes_name=True),
-    Command("wipeenv", "wipe", CALL, NAMES, "Uninstall every package (default: from the active environment)",
-            takes_name=True),
-    Command("setvirtualenvproject", "project", CALL, NAME_THEN_FILES, "Bind an environment to a project directory",
-            takes_name=True),
-    Command("mvvirtualenv", "mv", CALL, FIRST_NAME, "Rename an environment", takes_name=True),
+            "Turn access to the base interpreter's packages on or off"),
+    Command("wipeenv", "wipe", CALL, NAMES, "Uninstall every package (default: from the active environment)"),
+    Command("setvirtualenvproject", "project", CALL, NAME_THEN_FILES, "Bind an environment to a project directory"),
+    Command("mvvirtualenv", "mv", CALL, FIRST_NAME, "Rename an environment"),
     Command("allvirtualenv", "allvirtualenv", CALL, COMMAND, "Run a command in every environment"),
-    Command("rmvirtualenv", "rm", CALL, NAMES, "Remove environments", takes_name=True,
+    Command("rmvirtualenv", "rm", CALL, NAMES, "Remove environments",
             custom="first leaves a directory inside an environment it removes"),
     Command("lsvirtualenv", "ls", CALL, NOTHING, "List the environments (-b: names only, -l: details)",
             custom="-b lists the names in the shell, no process"),

@@ -40,10 +40,6 @@ def setting(name: str) -> str | None:
     return value if value else None
 
 
-def _expand(path: str) -> str:
-    return os.path.expanduser(path)
-
-
 def absolute(path: str) -> str:
     """A configured directory as an absolute path: ``~`` expanded, and a relative
     path taken from the home directory."""
@@ -56,7 +52,7 @@ def absolute(path: str) -> str:
 def config_path() -> str:
     override = setting("ENVWRAP_CONFIG")
     if override:
-        return _expand(override)
+        return os.path.expanduser(override)
     base = _xdg_base("XDG_CONFIG_HOME", ".config")
     if base is None:
         import platformdirs
@@ -246,8 +242,8 @@ def default_workon_home() -> str:
     ``%USERPROFILE%\\Envs``, virtualenvwrapper-win's. Editors look there when
     they do not see ``$WORKON_HOME`` (one started from the desktop never does)."""
     if os.name == "nt":  # pragma: no cover - Windows
-        return os.path.join(os.environ.get("USERPROFILE") or _expand("~"), "Envs")
-    return _expand(os.path.join("~", ".virtualenvs"))
+        return os.path.join(os.environ.get("USERPROFILE") or os.path.expanduser("~"), "Envs")
+    return os.path.expanduser(os.path.join("~", ".virtualenvs"))
 
 
 def old_default_workon_home() -> str:

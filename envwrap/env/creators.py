@@ -14,7 +14,8 @@ from envwrap.core.errors import UserError
 
 class CreateOptions:
     def __init__(self, python=None, creator=None, system_site_packages=False, without_pip=False,
-                 packages=(), requirements=(), project=None, prompt=None, creator_args=(), venv_options=()):
+                 packages=(), requirements=(), project=None, prompt=None, creator_args=(), links=None,
+                 clear=False, upgrade_deps=False, scm_ignore_files=True):
         self.python: str | None = python
         self.creator: str | None = creator
         self.system_site_packages: bool = system_site_packages
@@ -24,16 +25,15 @@ class CreateOptions:
         self.project: str | None = os.fspath(project) if project else None
         self.prompt: str | None = prompt
         self.creator_args: tuple[str, ...] = tuple(creator_args)
-        # options `python -m venv` takes, as typed: see VENV_OPTIONS
-        self.venv_options: tuple[str, ...] = tuple(venv_options)
-
-
-# The options of `python -m venv` that mkvirtualenv takes besides -p,
-# --system-site-packages, --without-pip and --prompt, and what each creator does
-# with them. envwrap itself does --upgrade-deps (pip from the index, after the
-# seed) and --without-scm-ignore-files (no .gitignore) for every creator; --clear
-# changes nothing, since a new environment is built in an empty directory.
-VENV_OPTIONS = ("--copies", "--symlinks", "--clear", "--upgrade-deps", "--without-scm-ignore-files")
+        # The options of `python -m venv` that mkvirtualenv takes besides -p,
+        # --system-site-packages, --without-pip and --prompt. envwrap itself does
+        # --upgrade-deps (pip from the index, after the seed) and
+        # --without-scm-ignore-files (no .gitignore) for every creator; --clear
+        # changes nothing, since a new environment is built in an empty directory.
+        self.links: str | None = links  # "copies", "symlinks" or None (the creator's default)
+        self.clear: bool = clear
+        self.upgrade_deps: bool = upgrade_deps
+        self.scm_ignore_files: bool = scm_ignore_files
 
 
 def find_python(spec: str | None) -> str | None:
@@ -165,7 +165,7 @@ class Creator:
 
 
 def _links(opts: CreateOptions) -> list[str]:
-    return [o for o in opts.venv_options if o in ("--copies", "--symlinks")]
+    return [f"--{opts.links}"] if opts.links else []
 
 
 class Venv(Creator):

@@ -146,7 +146,7 @@ def source(plan, path, shell: str) -> None:
     """Add the shell's variant of hook ``path`` to ``plan``, if it exists and is safe."""
     path = sourced(path, shell)
     if os.path.isfile(path) and not refused(path, "sourced"):
-        plan.source_if_exists(path)
+        plan.source(path)
 
 
 def refused_for_deactivate(shell: str, bin_dir: str, hook_dir: str, project: str | None) -> str:

@@ -30,12 +30,12 @@ def _finish(staged, final, name: str, opts: creators.CreateOptions, seed: bool) 
     activators.write_all(staged, final, opts.prompt or name, layout.windows)
     if opts.project is not None:
         registry.set_project(staged, opts.project)
-    if "--without-scm-ignore-files" in opts.venv_options:
+    if not opts.scm_ignore_files:
         try:
             os.unlink(os.path.join(staged, ".gitignore"))  # the creator's: the stage was empty
         except FileNotFoundError:
             pass
-    if "--upgrade-deps" in opts.venv_options:
+    if opts.upgrade_deps:
         if not os.path.exists(layout.python) or opts.without_pip:
             raise UserError("--upgrade-deps needs pip: drop --without-pip")
         pip.install(layout, ["--upgrade", "pip"])
@@ -85,12 +85,12 @@ def create(name: str, opts: creators.CreateOptions, tmp: bool = False, prepare=N
     final = Path(registry.path_of(name) if swap is not None else registry.check_new_name(root, name))
     if opts.without_pip and (opts.packages or opts.requirements):
         raise UserError("-i/-r need pip: drop --without-pip")
-    if opts.without_pip and "--upgrade-deps" in opts.venv_options:
+    if opts.without_pip and opts.upgrade_deps:
         raise UserError("--upgrade-deps needs pip: drop --without-pip")
     for req in opts.requirements:
         if not os.path.isfile(req):
             raise UserError(f"requirements file '{req}' not found")
-    creator = creators.creator_choice(opts.creator, copies="--copies" in opts.venv_options)
+    creator = creators.creator_choice(opts.creator, copies=opts.links == "copies")
     staging.sweep(root)
     with staging.NameLock(root, name), staging.Stage(root) as stage:
         staged = stage.dir / name

@@ -240,13 +240,3 @@ def reasons(path: str, unused: int | None, broken: bool, missing_project: bool, 
         elif now - used >= unused:
             found.append(f"last used {when(used, now)}")
     return found
-
-
-def _is_active(path: str) -> bool:
-    active = registry.active_env()
-    if not active:
-        return False
-    try:
-        return os.path.samefile(active, path)
-    except OSError:
-        return os.path.abspath(active) == os.path.abspath(path)

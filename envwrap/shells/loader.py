@@ -37,13 +37,6 @@ def _shell_path(shell: str) -> str:
     return os.path.join(_shell_dir(), f"envwrap.{get(shell).extension}")
 
 
-def shell_dir() -> Path:
-    """shell/ inside an installed wheel, or at the top of a source checkout."""
-    from pathlib import Path
-
-    return Path(_shell_dir())
-
-
 def shell_file(shell: str) -> Path:
     from pathlib import Path
 

@@ -27,7 +27,9 @@ turns it into code for one shell. Steps:
 
 from __future__ import annotations
 
-import os
+TYPE_CHECKING = False  # not typing's (an import on the workon path)
+if TYPE_CHECKING:
+    import os
 
 
 class PlanError(Exception):
@@ -100,9 +102,10 @@ class Plan:
         if values:
             self._step("vars", tuple(values.items()))
 
-    def source_if_exists(self, path) -> None:
-        if os.path.isfile(path):
-            self._step("source", str(path))
+    def source(self, path: os.PathLike) -> None:
+        """Source the hook file ``path`` (the caller checked it: a plan is data, and
+        never looks at the file system)."""
+        self._step("source", str(path))
 
     def cd(self, path: os.PathLike) -> None:
         self._step("cd", str(path))
