@@ -235,16 +235,9 @@ def user_shell(requested: str | None) -> tuple[str, str]:
             raise UserError(f"shell: unknown shell '{requested}' (bash, zsh, fish, pwsh)", 2)
         candidates.append((kind, ""))
     else:
-        try:
-            import shellingham
+        from envwrap.shells.loader import detected
 
-            detected, path = shellingham.detect_shell()
-            candidates.append((detected, path))
-        except Exception:  # shellingham's ShellDetectionFailure, or an OSError reading /proc
-            pass
-        login = os.environ.get("SHELL", "")
-        if login:
-            candidates.append((os.path.basename(login), login))
+        candidates += detected()
     for name, path in candidates:
         base = os.path.basename(name).lower()
         if base.endswith(".exe"):

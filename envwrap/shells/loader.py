@@ -51,19 +51,28 @@ def shell_name(requested: str | None) -> str:
         if shell is None:
             raise UserError(f"unknown shell '{requested}' (bash, zsh, fish, powershell)", 2)
         return shell
-    detected = None
-    try:
-        import shellingham
-
-        detected = shellingham.detect_shell()[0]
-    except Exception:  # shellingham raises its own ShellDetectionFailure, or OSError
-        detected = None
-    if detected is None:
-        detected = os.path.basename(os.environ.get("SHELL", ""))
-    shell = shells.canonical(detected or "")
+    found = detected()
+    shell = shells.canonical(found[0][0] if found else "")
     if shell is None:
         raise UserError("cannot tell which shell this is; name it: envwrap init bash|zsh|fish|powershell", 2)
     return shell
+
+
+def detected() -> list[tuple[str, str]]:
+    """The shell this process runs in, as (name, path) guesses, best first: the
+    parent process that shellingham finds, then the login shell ($SHELL). Used by
+    ``envwrap init`` (the first guess) and ``envwrap shell`` (the first usable one)."""
+    found = []
+    try:
+        import shellingham
+
+        found.append(tuple(shellingham.detect_shell()))
+    except Exception:  # shellingham raises its own ShellDetectionFailure, or OSError reading /proc
+        pass
+    login = os.environ.get("SHELL", "")
+    if login:
+        found.append((os.path.basename(login), login))
+    return found
 
 
 def executable() -> str:
