@@ -191,3 +191,22 @@ def test_a_plan_is_pure_data():
     assert runtime_imports == []
     calls = {n.func.id for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)}
     assert "open" not in calls and "__import__" not in calls
+
+
+def test_every_handler_the_table_names_exists_and_imports_only_its_module():
+    """Adding a command is its row (naming its handler) plus the handler: each
+    "module:function" resolves, and dispatch imports no other command module."""
+    import subprocess
+    import sys
+
+    from envwrap.cli import table
+
+    specs = set(table.VERB_HANDLERS.values()) | set(table.PLAN_HANDLERS.values())
+    assert all(callable(table.handler(spec)) for spec in specs)
+    families = {spec.partition(":")[0] for spec in specs} - {"dispatch"}
+    code = ("import sys; from envwrap.cli import main\n"
+            "try:\n    main(['path', '--help'])\nexcept SystemExit:\n    pass\n"
+            "print(sorted(m for m in sys.modules if m.startswith('envwrap.cli.')))")
+    loaded = ast.literal_eval(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                                             check=True).stdout.splitlines()[-1])
+    assert {m.rpartition(".")[2] for m in loaded} & families == {"environments"}, loaded

@@ -34,10 +34,10 @@ NOTHING = ""                    # no registration: the shell's default (options,
 class Command:
     """One user command of the shell files."""
 
-    __slots__ = ("name", "verb", "kind", "completes", "custom", "summary")
+    __slots__ = ("name", "verb", "kind", "completes", "custom", "summary", "handler")
 
     def __init__(self, name: str, verb: str | None, kind: str, completes: str, summary: str,
-                 custom: str = ""):
+                 custom: str = "", handler: str = ""):
         self.name = name
         # The backend verb: for EVAL (and SHELL's --help) `envwrap sh SHELL <verb>`;
         # for CALL the shell calls `envwrap <name>`, which is `envwrap <verb>` named
@@ -48,6 +48,9 @@ class Command:
         # Why the body is hand-written in each shell file (empty: generated).
         self.custom = custom
         self.summary = summary  # fish's --description
+        # EVAL and SHELL: the function that returns the command's plan, as
+        # "module:function" in envwrap.cli (a CALL command runs its verb's handler).
+        self.handler = handler
 
     def __repr__(self) -> str:
         return f"Command({self.name!r})"
@@ -55,15 +58,19 @@ class Command:
 
 COMMANDS = (
     Command("workon", "workon", EVAL, NAMES, "Activate an environment; with no name, list them",
-            custom="with no argument it lists the names in the shell, no process"),
+            custom="with no argument it lists the names in the shell, no process", handler="plans:workon"),
     Command("mkvirtualenv", "mkvirtualenv", EVAL, PYTHON,
-            "Create an environment in WORKON_HOME and activate it"),
-    Command("mktmpenv", "mktmpenv", EVAL, PYTHON, "Create a temporary environment, removed when deactivated"),
-    Command("cpvirtualenv", "cpvirtualenv", EVAL, NAMES, "Copy an environment and activate the copy"),
+            "Create an environment in WORKON_HOME and activate it", handler="plans:mkvirtualenv"),
+    Command("mktmpenv", "mktmpenv", EVAL, PYTHON, "Create a temporary environment, removed when deactivated",
+            handler="plans:mktmpenv"),
+    Command("cpvirtualenv", "cpvirtualenv", EVAL, NAMES, "Copy an environment and activate the copy",
+            handler="plans:cpvirtualenv"),
     Command("mkproject", "mkproject", EVAL, PYTHON,
-            "Create a project directory in PROJECT_HOME and its environment"),
-    Command("cdsitepackages", "cdsitepackages", EVAL, SITE_SUBDIRS, "cd to the active environment's site-packages"),
-    Command("cdproject", "cdproject", EVAL, NOTHING, "cd to the active environment's project directory"),
+            "Create a project directory in PROJECT_HOME and its environment", handler="plans:mkproject"),
+    Command("cdsitepackages", "cdsitepackages", EVAL, SITE_SUBDIRS, "cd to the active environment's site-packages",
+            handler="plans:cdsitepackages"),
+    Command("cdproject", "cdproject", EVAL, NOTHING, "cd to the active environment's project directory",
+            handler="plans:cdproject"),
     Command("showvirtualenv", "show", CALL, NAMES, "Show details of an environment (default: the active one)"),
     Command("lssitepackages", "sitepackages", CALL, NAMES, "List site-packages (default: the active environment's)"),
     Command("add2virtualenv", "add-path", CALL, NOTHING, "Add directories to the active environment's import path"),
@@ -78,7 +85,7 @@ COMMANDS = (
     Command("lsvirtualenv", "ls", CALL, NOTHING, "List the environments (-b: names only, -l: details)",
             custom="-b lists the names in the shell, no process"),
     Command("cdvirtualenv", "cdvirtualenv", SHELL, SUBDIRS, "cd to the active environment's directory",
-            custom="a cd in the shell, no process"),
+            custom="a cd in the shell, no process", handler="plans:cdvirtualenv"),
     Command("envwrap", None, CALL, VERBS, "The envwrap command, with the settings of this shell",
             custom="envwrap config KEY VALUE also updates this shell's WORKON_HOME"),
 )
@@ -88,90 +95,55 @@ BY_NAME = {c.name: c for c in COMMANDS}
 
 # The public verbs of `envwrap`, in the order --help lists them: (verb, its
 # arguments as --help shows them, what it does, which arguments TAB completes as
-# environment names: "" none, "first" the first, "every" all of them).
+# environment names: "" none, "first" the first, "every" all of them, and its
+# handler: "module:function" in envwrap.cli, as pip's command table names module
+# and class; dispatch imports only that module).
 VERB_ROWS = (
-    ("init", "[SHELL]", "print the code that loads envwrap into bash, zsh, fish or powershell", ""),
-    ("demo", "[SHELL]", "interactive shell with envwrap and a throwaway WORKON_HOME", ""),
-    ("ls", "[-l|--json]", "list environments (-l: python, status, last used, size, project)", ""),
-    ("path", "NAME", "print an environment's directory", "first"),
-    ("show", "[NAME] [--json]", "details of an environment", "first"),
-    ("run", "NAME -- CMD...", "run CMD inside an environment, without activating it here", "first"),
-    ("shell", "NAME", "start your shell with an environment active; exit returns here", "first"),
-    ("which", "NAME CMD", "print the path of CMD inside an environment", "first"),
-    ("vars", "[NAME] [set K=V...|unset K...]", "the environment's own variables (workon exports them)", "first"),
-    ("gc", "[OPTIONS]", "list (with --yes: remove) unused, broken or orphaned environments", ""),
-    ("new", "NAME [OPTIONS]", "create an environment (mkvirtualenv without activating)", ""),
-    ("rm", "NAME...", "remove environments", "every"),
-    ("cp", "SRC [DEST]", "copy an environment", "first"),
-    ("mv", "OLD NEW", "rename an environment (mvvirtualenv)", "first"),
-    ("export", "NAME [-o FILE]", "write a TOML manifest of an environment (--format requirements)", "first"),
-    ("import", "FILE [NAME]", "make an environment from a manifest", ""),
-    ("project", "[ENV [DIR]]", "bind an environment to a project directory", "first"),
-    ("sitepackages", "[NAME]", "list site-packages (--path: print the directory)", "first"),
-    ("add-path", "[-d] DIR...", "add2virtualenv", ""),
-    ("toggle-global", "[-q]", "toggleglobalsitepackages", ""),
-    ("wipe", "[NAME]", "uninstall every package", "first"),
-    ("repair", "NAME [-p PY]", "re-point a broken environment at a working Python", "first"),
-    ("upgrade", "[-p PY] NAME...", "rebuild on another Python, keeping packages (--all-broken, --dry-run)", "every"),
-    ("pythons", "", "the interpreters -p VERSION finds (PATH, pyenv, uv, py launcher)", ""),
-    ("doctor", "[--fix] [--json]", "list problems: broken envs, leftovers, settings", ""),
-    ("config", "[KEY [VALUE]]", "show or set workon_home, project_home, creator, python", ""),
-    ("allow", "[DIR]", "let auto-activation activate DIR's .venv (--revoke, --list)", ""),
-    ("seed", "[--update]", "which pip new environments get, from where (--update: get the newest)", ""),
+    ("init", "[SHELL]", "print the code that loads envwrap into bash, zsh, fish or powershell", "", "config:cmd_init"),
+    ("demo", "[SHELL]", "interactive shell with envwrap and a throwaway WORKON_HOME", "", "run:cmd_demo"),
+    ("ls", "[-l|--json]", "list environments (-l: python, status, last used, size, project)",
+      "", "environments:cmd_ls"),
+    ("path", "NAME", "print an environment's directory", "first", "environments:cmd_path"),
+    ("show", "[NAME] [--json]", "details of an environment", "first", "environments:cmd_show"),
+    ("run", "NAME -- CMD...", "run CMD inside an environment, without activating it here", "first", "run:run"),
+    ("shell", "NAME", "start your shell with an environment active; exit returns here", "first", "run:shell"),
+    ("which", "NAME CMD", "print the path of CMD inside an environment", "first", "run:which"),
+    ("vars", "[NAME] [set K=V...|unset K...]", "the environment's own variables (workon exports them)",
+      "first", "variables:cmd_vars"),
+    ("gc", "[OPTIONS]", "list (with --yes: remove) unused, broken or orphaned environments", "", "gc:gc"),
+    ("new", "NAME [OPTIONS]", "create an environment (mkvirtualenv without activating)", "", "environments:cmd_new"),
+    ("rm", "NAME...", "remove environments", "every", "environments:cmd_rm"),
+    ("cp", "SRC [DEST]", "copy an environment", "first", "environments:cmd_cp"),
+    ("mv", "OLD NEW", "rename an environment (mvvirtualenv)", "first", "environments:cmd_mv"),
+    ("export", "NAME [-o FILE]", "write a TOML manifest of an environment (--format requirements)",
+      "first", "exchange:cmd_export"),
+    ("import", "FILE [NAME]", "make an environment from a manifest", "", "exchange:cmd_import"),
+    ("project", "[ENV [DIR]]", "bind an environment to a project directory", "first", "environments:cmd_project"),
+    ("sitepackages", "[NAME]", "list site-packages (--path: print the directory)",
+      "first", "packages:cmd_sitepackages"),
+    ("add-path", "[-d] DIR...", "add2virtualenv", "", "packages:cmd_add_path"),
+    ("toggle-global", "[-q]", "toggleglobalsitepackages", "", "packages:cmd_toggle"),
+    ("wipe", "[NAME]", "uninstall every package", "first", "packages:cmd_wipe"),
+    ("repair", "NAME [-p PY]", "re-point a broken environment at a working Python", "first", "environments:cmd_repair"),
+    ("upgrade", "[-p PY] NAME...", "rebuild on another Python, keeping packages (--all-broken, --dry-run)",
+      "every", "exchange:cmd_upgrade"),
+    ("pythons", "", "the interpreters -p VERSION finds (PATH, pyenv, uv, py launcher)", "", "packages:cmd_pythons"),
+    ("doctor", "[--fix] [--json]", "list problems: broken envs, leftovers, settings", "", "doctor:cmd_doctor"),
+    ("config", "[KEY [VALUE]]", "show or set workon_home, project_home, creator, python", "", "config:cmd_config"),
+    ("allow", "[DIR]", "let auto-activation activate DIR's .venv (--revoke, --list)", "", "config:cmd_allow"),
+    ("seed", "[--update]", "which pip new environments get, from where (--update: get the newest)",
+      "", "packages:cmd_seed"),
 )
 
-# Which function runs each verb, as "module:function" in envwrap.cli (as pip's
-# command table names module and class): dispatch imports only that module.
-# `envwrap VERB ARGS...`: the public verbs above, the hidden ones (sh, say), and
-# allvirtualenv (the shell command's own verb).
-VERB_HANDLERS = {
-    "sh": "dispatch:cmd_sh",
-    "say": "dispatch:cmd_say",
-    "init": "config:cmd_init",
-    "demo": "run:cmd_demo",
-    "ls": "environments:cmd_ls",
-    "path": "environments:cmd_path",
-    "show": "environments:cmd_show",
-    "run": "run:run",
-    "shell": "run:shell",
-    "which": "run:which",
-    "allvirtualenv": "run:run_all",
-    "vars": "variables:cmd_vars",
-    "gc": "gc:gc",
-    "new": "environments:cmd_new",
-    "rm": "environments:cmd_rm",
-    "cp": "environments:cmd_cp",
-    "mv": "environments:cmd_mv",
-    "export": "exchange:cmd_export",
-    "import": "exchange:cmd_import",
-    "project": "environments:cmd_project",
-    "sitepackages": "packages:cmd_sitepackages",
-    "add-path": "packages:cmd_add_path",
-    "toggle-global": "packages:cmd_toggle",
-    "wipe": "packages:cmd_wipe",
-    "repair": "environments:cmd_repair",
-    "upgrade": "exchange:cmd_upgrade",
-    "pythons": "packages:cmd_pythons",
-    "doctor": "doctor:cmd_doctor",
-    "config": "config:cmd_config",
-    "allow": "config:cmd_allow",
-    "seed": "packages:cmd_seed",
-}
-
 # `envwrap sh SHELL COMMAND ARGS...`: the commands that change the shell; each
-# returns a plan (envwrap.shells.plan) for the shell to run.
-PLAN_HANDLERS = {
-    "workon": "plans:workon",
-    "mkvirtualenv": "plans:mkvirtualenv",
-    "mktmpenv": "plans:mktmpenv",
-    "cpvirtualenv": "plans:cpvirtualenv",
-    "mkproject": "plans:mkproject",
-    "cdsitepackages": "plans:cdsitepackages",
-    "cdproject": "plans:cdproject",
-    "cdvirtualenv": "plans:cdvirtualenv",
-    "deactivate": "plans:deactivate",
-    "auto": "plans:auto",
-}
+# returns a plan (envwrap.shells.plan) for the shell to run: the EVAL and SHELL
+# commands' handlers, and two the hooks call by themselves (deactivate's --help,
+# the auto-activation check on cd).
+HIDDEN_PLAN_ROWS = (
+    ("deactivate", "plans:deactivate"),
+    ("auto", "plans:auto"),
+)
+PLAN_HANDLERS = dict([(c.verb, c.handler) for c in COMMANDS if c.handler] + list(HIDDEN_PLAN_ROWS))
 
 
 def handler(spec: str):
@@ -179,6 +151,17 @@ def handler(spec: str):
     module, _, function = spec.partition(":")
     return getattr(__import__(f"envwrap.cli.{module}", fromlist=[module]), function)  # importlib costs more
 
+
+# The verbs --help does not list: sh and say (for the shell hooks) and
+# allvirtualenv (the shell command's own verb).
+HIDDEN_VERB_ROWS = (
+    ("sh", "dispatch:cmd_sh"),
+    ("say", "dispatch:cmd_say"),
+    ("allvirtualenv", "run:run_all"),
+)
+
+# `envwrap VERB ARGS...` -> its handler.
+VERB_HANDLERS = dict([(row[0], row[4]) for row in VERB_ROWS] + list(HIDDEN_VERB_ROWS))
 
 PUBLIC_VERBS = tuple(row[0] for row in VERB_ROWS)
 NAME_VERBS = frozenset(row[0] for row in VERB_ROWS if row[3])
@@ -191,7 +174,7 @@ COMMAND_VERBS = {c.name: c.verb for c in COMMANDS if c.kind == CALL and c.verb a
 def usage() -> str:
     """``envwrap --help``."""
     lines = ["usage: envwrap VERB [ARGS...]   (envwrap VERB --help for each)", ""]
-    for verb, synopsis, summary, _ in VERB_ROWS:
+    for verb, synopsis, summary, *_ in VERB_ROWS:
         head = f"{verb} {synopsis}".rstrip()
         # The summaries line up in one column; a head too long for it takes two spaces.
         lines.append(f"  {head:<20} {summary}" if len(head) <= 21 else f"  {head}  {summary}")
