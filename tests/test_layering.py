@@ -210,3 +210,15 @@ def test_every_handler_the_table_names_exists_and_imports_only_its_module():
     loaded = ast.literal_eval(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                                              check=True).stdout.splitlines()[-1])
     assert {m.rpartition(".")[2] for m in loaded} & families == {"environments"}, loaded
+
+
+def test_the_vf_table_is_fishs_vf():
+    """cli.table.VF_ROWS and fish's vf agree: one function __envwrap_vf_SUB per
+    row, with the row's description (what `vf help` prints), and no other."""
+    from envwrap.cli import table
+
+    fish = (PACKAGE.parent / "shell" / "envwrap.fish").read_text(encoding="utf-8")
+    found = {m[0]: m[2] for m in re.findall(r"^function __envwrap_vf_([a-z]+) --description (['\"])(.*?)\2",
+                                            fish, re.M)}
+    # (__envwrap_vf_register_completions, vf's TAB registration, has an underscore)
+    assert found == {sub: summary for sub, _, summary in table.VF_ROWS}

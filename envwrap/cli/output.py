@@ -59,7 +59,7 @@ def _say_error(exc: UserError) -> None:
     """Print a UserError as its one line on stderr."""
     message = str(exc)
     if os.environ.get("ENVWRAP_AS") == "vf":  # called by fish's vf: hints name vf commands
-        from envwrap.shells.fish.vfterms import words
+        from envwrap.cli.vfterms import words
 
         message = words(message)
     print(f"envwrap: {one_line(message)}", file=sys.stderr)

@@ -171,6 +171,34 @@ NAMES_VERBS = frozenset(row[0] for row in VERB_ROWS if row[3] == "every")
 COMMAND_VERBS = {c.name: c.verb for c in COMMANDS if c.kind == CALL and c.verb and c.verb != c.name}
 
 
+# fish's `vf SUBCOMMAND` (virtualfish's command names, answered by envwrap): the
+# subcommand, the command whose messages' hints it stands for in vf's words
+# (envwrap.cli.vfterms; "" none), and what `vf help` says of it. Each is
+# a function __envwrap_vf_SUBCOMMAND in shell/envwrap.fish with this description.
+VF_ROWS = (
+    ("help", "", "List the vf commands, or describe one: vf help [COMMAND]"),
+    ("activate", "workon", "Activate an environment: vf activate NAME (no cd)"),
+    ("deactivate", "deactivate", "Deactivate the active environment"),
+    ("new", "mkvirtualenv", "Create an environment and activate it: vf new [-p PYTHON] [--connect] NAME"),
+    ("tmp", "mktmpenv", "Create a temporary environment, removed when deactivated"),
+    ("rm", "rmvirtualenv", "Remove environments: vf rm NAME..."),
+    ("ls", "lsvirtualenv", "List the environments"),
+    ("cd", "cdvirtualenv", "cd to the active environment's directory"),
+    ("cdpackages", "cdsitepackages", "cd to the active environment's site-packages"),
+    ("addpath", "add2virtualenv",
+     "Add directories to the active environment's import path: vf addpath [-d] DIR..."),
+    ("all", "allvirtualenv", "Run a command in every environment: vf all COMMAND..."),
+    ("globalpackages", "toggleglobalsitepackages",
+     "Access to the base interpreter's packages: vf globalpackages [toggle|enable|disable]"),
+    ("connect", "", "Connect the active environment to this directory (writes .venv): vf connect [NAME]"),
+    ("project", "mkproject", "Create a project directory in PROJECT_HOME and its environment: vf project NAME"),
+    ("workon", "", "Activate an environment and cd to its project: vf workon NAME"),
+    ("cdproject", "cdproject", "cd to the active environment's project directory"),
+    ("lsprojects", "", "List the projects in PROJECT_HOME"),
+    ("upgrade", "", "Rebuild environments on a newer Python: vf upgrade [options] [NAME...]"),
+)
+
+
 def usage() -> str:
     """``envwrap --help``."""
     lines = ["usage: envwrap VERB [ARGS...]   (envwrap VERB --help for each)", ""]

@@ -11,22 +11,10 @@ from __future__ import annotations
 
 import re
 
-# virtualenvwrapper's command -> the vf command that runs it.
-VF = {
-    "lsvirtualenv": "vf ls",
-    "workon": "vf activate",
-    "mkvirtualenv": "vf new",
-    "mktmpenv": "vf tmp",
-    "rmvirtualenv": "vf rm",
-    "cdvirtualenv": "vf cd",
-    "cdsitepackages": "vf cdpackages",
-    "add2virtualenv": "vf addpath",
-    "allvirtualenv": "vf all",
-    "mkproject": "vf project",
-    "cdproject": "vf cdproject",
-    "toggleglobalsitepackages": "vf globalpackages",
-    "deactivate": "vf deactivate",
-}
+from envwrap.cli.table import VF_ROWS
+
+# virtualenvwrapper's command -> the vf command that runs it (the table's VF_ROWS).
+VF = {command: f"vf {sub}" for sub, command, _ in VF_ROWS if command}
 
 _WORDS = "|".join(sorted(VF, key=len, reverse=True))
 _PREFIX = re.compile(rf"^({_WORDS}): ")
