@@ -178,16 +178,6 @@ def save(env: str, values: dict[str, str]) -> None:
     import tomli_w
 
     text = _HEADER + tomli_w.dumps(dict(values))
-    tmp = f"{where}.{os.getpid()}.tmp"
-    try:
-        with open(tmp, "w", encoding="utf-8", newline="\n") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, where)
-    except BaseException:
-        try:
-            os.remove(tmp)
-        except OSError:
-            pass
-        raise
+    from envwrap import atomicfile
+
+    atomicfile.replace(where, text, inside=env, sync=True)

@@ -192,6 +192,31 @@ def remove_tmp(path) -> None:
     remove(os.path.basename(path))
 
 
+# What ``venv --upgrade`` opens for writing by name (following links), in the
+# env and in its scripts directory.
+_VENV_WRITES = (".gitignore", "pyvenv.cfg")
+_VENV_SCRIPTS = ("activate", "activate.csh", "activate.fish", "Activate.ps1", "activate.bat", "deactivate.bat",
+                 "pydoc.bat")
+
+
+def _unlink_venv_outputs(path) -> None:
+    """Before ``venv --upgrade`` rewrites an env: a symbolic link at a name venv
+    writes is removed (venv would write through it, into whatever it names:
+    an env's owner is not necessarily the one repairing it), and a scripts
+    directory that leads out of the env is refused."""
+    layout = Layout.of(path)
+    real_root = os.path.realpath(path)
+    real_bin = os.path.realpath(layout.bin_dir)
+    if not (real_bin == real_root or real_bin.startswith(real_root.rstrip(os.sep) + os.sep)):
+        raise UserError(f"{layout.bin_dir} leads out of the environment (a link to {real_bin}); not repaired")
+    for name in _VENV_WRITES:
+        if os.path.islink(os.path.join(path, name)):
+            os.unlink(os.path.join(path, name))
+    for name in _VENV_SCRIPTS:
+        if os.path.islink(os.path.join(layout.bin_dir, name)):
+            os.unlink(os.path.join(layout.bin_dir, name))
+
+
 def repair(name: str, python: str | None) -> str:
     """Point a broken environment at a working interpreter of the same X.Y and
     rewrite its scripts. Another X.Y is refused: the packages live in
@@ -200,6 +225,7 @@ def repair(name: str, python: str | None) -> str:
 
     path = registry.path_of(name)
     cfg_path = os.path.join(path, "pyvenv.cfg")
+    _unlink_venv_outputs(path)
     try:
         cfg = read_cfg(cfg_path)
         with open(cfg_path, encoding="utf-8", newline="") as fh:
@@ -248,10 +274,10 @@ def _link_tree(src, dst, copied) -> None:
     """Rebuild the tree ``src`` at ``dst`` with hard links (copies where the file
     system refuses them), except for the files in ``copied`` (paths relative to
     ``src``) and every file of the top of the bin directory, which are copied:
-    those are the ones a rename rewrites, and some of the writers (the activate
-    scripts, pyvenv.cfg's prompt) write in place, which must never reach the
-    original through a shared inode. Everything else is only ever replaced
-    (write a new file, rename it over), so the original stays as it was."""
+    those are the ones a rename rewrites. Every writer replaces a file (a new
+    file renamed over it, :mod:`envwrap.atomicfile`), never writes it in place,
+    so the original stays as it was; the copies are a second guard. Links stay
+    links, which the writers replace rather than write through."""
     from envwrap.seed import copy_file
 
     src_s, dst_s = os.fspath(src), os.fspath(dst)

@@ -348,8 +348,9 @@ def set_project(env, project) -> None:
         raise UserError(f"project directory {project} does not exist")
     if "\n" in project:  # the .project file holds one line
         raise UserError("project paths cannot contain a newline")
-    with open(project_file(env), "w", encoding="utf-8", newline="") as fh:
-        fh.write(project + "\n")
+    from envwrap import atomicfile
+
+    atomicfile.replace(project_file(env), project + "\n", inside=env)
 
 
 def write_dot_venv(env, force: bool = False) -> None:

@@ -65,8 +65,6 @@ def add_paths(env, dirs: list[str], delete: bool) -> list[str]:
     exist yet (site.py skips it until it does; a warning says so). ``delete``
     removes an entry whether or not its directory still exists.
     """
-    import uuid
-
     from envwrap.errors import say
 
     pth = os.path.join(site_packages(env), PATH_EXTENSIONS)
@@ -86,14 +84,13 @@ def add_paths(env, dirs: list[str], delete: bool) -> list[str]:
             if not os.path.exists(path):
                 say(f"envwrap: warning: {path} does not exist (yet); added, and used once it exists")
             entries.insert(0, path)
-    tmp = f"{pth}.envwrap-{uuid.uuid4().hex[:6]}"
     if not entries:
         try:
             os.unlink(pth)
         except FileNotFoundError:
             pass
         return entries
-    with open(tmp, "w", encoding="utf-8", newline="\n") as fh:
-        fh.write("".join(line + "\n" for line in (PTH_FIRST, *entries, PTH_LAST)))
-    os.replace(tmp, pth)
+    from envwrap import atomicfile
+
+    atomicfile.replace(pth, "".join(line + "\n" for line in (PTH_FIRST, *entries, PTH_LAST)), inside=env)
     return entries

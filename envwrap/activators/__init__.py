@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from envwrap import shells
+from envwrap import atomicfile, shells
 from envwrap.layout import Layout
 
 _HERE = Path(__file__).parent
@@ -58,5 +58,4 @@ def write_all(staged: Path, final: Path, name: str, windows: bool = False) -> No
         text = render(template.read_text(encoding="utf-8"), values, quoter)
         out = Path(layout.bin_dir, target)
         out.parent.mkdir(parents=True, exist_ok=True)
-        with open(out, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
+        atomicfile.replace(out, text, inside=staged)  # a planted link is replaced, never written through
