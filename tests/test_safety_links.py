@@ -145,3 +145,41 @@ def test_every_other_writer_replaces_a_link(writer, user, tmp_path):
     cli(dict(user, VIRTUAL_ENV=str(env)), *args, check=True)
     _unchanged(victim, original)
     assert _regular(env / rel)
+
+
+# ----------------------------------------------------------------- the last-used marker
+
+LAST_USED_CALLS = {
+    "workon": lambda env: ["sh", "bash", "workon", env.name],
+    "run": lambda env: ["run", env.name, "--", "true"],
+}  # (add-path and toggle-global do not record use: registry.mark_used is the one writer)
+
+
+@pytest.mark.parametrize("verb", sorted(LAST_USED_CALLS))
+def test_the_last_used_marker_never_follows_a_link(verb, user, tmp_path):
+    from envwrap import registry
+
+    env = new_env(user, "src")
+    run_env = dict(user, VIRTUAL_ENV=str(env))
+    marker = env / registry.LAST_USED
+    # A dangling link: following it would create the file it names.
+    nologin = tmp_path / "outside" / "nologin"
+    nologin.parent.mkdir()
+    marker.unlink(missing_ok=True)
+    marker.symlink_to(nologin)
+    cli(run_env, *LAST_USED_CALLS[verb](env), check=True)
+    assert not nologin.exists() and not nologin.is_symlink()
+    # A link to a file: following it would change that file's times.
+    victim = _victim(tmp_path)
+    os.utime(victim, (1_000_000_000, 1_000_000_000))
+    marker.unlink()
+    marker.symlink_to(victim)
+    cli(run_env, *LAST_USED_CALLS[verb](env), check=True)
+    assert victim.stat().st_mtime == 1_000_000_000
+    _unchanged(victim)
+    # A plain marker is still kept up to date.
+    marker.unlink()
+    marker.touch()
+    os.utime(marker, (1_000_000_000, 1_000_000_000))
+    cli(run_env, *LAST_USED_CALLS[verb](env), check=True)
+    assert marker.stat().st_mtime > 1_000_000_000
