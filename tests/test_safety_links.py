@@ -183,3 +183,84 @@ def test_the_last_used_marker_never_follows_a_link(verb, user, tmp_path):
     os.utime(marker, (1_000_000_000, 1_000_000_000))
     cli(run_env, *LAST_USED_CALLS[verb](env), check=True)
     assert marker.stat().st_mtime > 1_000_000_000
+
+
+# ----------------------------------------------------------------- export -o and special files
+
+
+@pytest.fixture
+def exported(user):
+    """An env with a variable (a manifest of it holds [vars]) and its manifest."""
+    new_env(user, "src")
+    cli(user, "vars", "src", "set", "TOKEN=secret", check=True)
+    return cli(user, "export", "src", check=True).stdout
+
+
+def _device(tmp_path: Path, name: str, minor: int) -> Path:
+    """A character device to export to: as root a private node of the same
+    device (1, minor) in tmp_path, so that a regression replaces that node and
+    never the system's own /dev/full or /dev/null; as anyone else the system's
+    (which only root could replace)."""
+    if os.geteuid() != 0:
+        return Path("/dev", name)
+    node = tmp_path / name
+    try:
+        os.mknod(node, 0o666 | stat.S_IFCHR, os.makedev(1, minor))
+    except OSError as exc:
+        pytest.skip(f"root here cannot make a device node ({exc.strerror}), and /dev/{name} must not be risked")
+    return node
+
+
+def _same_device(path: Path, before: os.stat_result) -> bool:
+    after = os.lstat(path)
+    return stat.S_ISCHR(after.st_mode) and (after.st_rdev, after.st_ino) == (before.st_rdev, before.st_ino)
+
+
+def test_export_refuses_a_device_and_leaves_it_a_device(user, exported, tmp_path):
+    full = _device(tmp_path, "full", 7)
+    before = os.lstat(full)
+    proc = cli(user, "export", "src", "-o", str(full))
+    assert proc.returncode != 0 and one_line(proc.stderr) and "device" in proc.stderr
+    assert _same_device(full, before)
+
+
+def test_export_writes_to_the_null_device_as_a_stream(user, exported, tmp_path):
+    null = _device(tmp_path, "null", 3)
+    before = os.lstat(null)
+    cli(user, "export", "src", "-o", str(null), check=True)
+    assert _same_device(null, before)
+
+
+def test_export_writes_to_a_fifo_as_a_stream(user, exported, tmp_path):
+    import threading
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    got = []
+    # Opening blocks until envwrap opens the other end; a daemon, so that a
+    # regression (the FIFO replaced, never opened) fails instead of hanging.
+    reader = threading.Thread(target=lambda: got.append(fifo.read_text(encoding="utf-8")), daemon=True)
+    reader.start()
+    proc = cli(user, "export", "src", "-o", str(fifo), timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert stat.S_ISFIFO(fifo.lstat().st_mode)
+    reader.join(60)
+    assert got == [exported]
+
+
+def test_export_keeps_an_existing_files_mode_and_makes_a_new_one_private(user, exported, tmp_path):
+    kept = tmp_path / "kept.toml"
+    kept.write_text("old\n")
+    kept.chmod(0o600)
+    cli(user, "export", "src", "-o", str(kept), check=True)
+    assert kept.read_text(encoding="utf-8") == exported and stat.S_IMODE(kept.stat().st_mode) == 0o600
+    shared = tmp_path / "shared.toml"
+    shared.write_text("old\n")
+    shared.chmod(0o664)
+    cli(user, "export", "src", "-o", str(shared), check=True)
+    assert stat.S_IMODE(shared.stat().st_mode) == 0o664
+    new = tmp_path / "new.toml"
+    cli(user, "export", "src", "-o", str(new), check=True)
+    assert "TOKEN" in new.read_text(encoding="utf-8") and stat.S_IMODE(new.stat().st_mode) == 0o600
+    proc = cli(user, "export", "src", "-o", str(tmp_path))
+    assert proc.returncode != 0 and one_line(proc.stderr) and "directory" in proc.stderr
