@@ -65,6 +65,13 @@ def add_paths(env, dirs: list[str], delete: bool) -> list[str]:
     exist yet (site.py skips it until it does; a warning says so). ``delete``
     removes an entry whether or not its directory still exists.
     """
+    from envwrap.staging import EnvLock
+
+    with EnvLock(env):  # read, change and write back as one step
+        return _add_paths(env, dirs, delete)
+
+
+def _add_paths(env, dirs: list[str], delete: bool) -> list[str]:
     from envwrap.errors import say
 
     pth = os.path.join(site_packages(env), PATH_EXTENSIONS)

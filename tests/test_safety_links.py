@@ -264,3 +264,40 @@ def test_export_keeps_an_existing_files_mode_and_makes_a_new_one_private(user, e
     assert "TOKEN" in new.read_text(encoding="utf-8") and stat.S_IMODE(new.stat().st_mode) == 0o600
     proc = cli(user, "export", "src", "-o", str(tmp_path))
     assert proc.returncode != 0 and one_line(proc.stderr) and "directory" in proc.stderr
+
+
+# ----------------------------------------------------------------- concurrent add2virtualenv
+
+# A real envwrap process, its modules imported, that waits at a barrier: it says
+# "ready" and runs `envwrap ARGS...` once it reads a line.
+_AT_BARRIER = ("import sys\n"
+               "from envwrap import cli, sitepackages, staging\n"
+               "print('ready', flush=True)\n"
+               "sys.stdin.readline()\n"
+               "sys.exit(cli.main(sys.argv[1:]))\n")
+
+
+def test_concurrent_add2virtualenv_loses_no_directory(user, tmp_path):
+    import subprocess
+
+    from envwrap import sitepackages
+
+    env = new_env(user, "src")
+    run_env = dict(user, VIRTUAL_ENV=str(env))
+    pth = Path(sitepackages.site_packages(str(env))) / sitepackages.PATH_EXTENSIONS
+    for trial in range(30):
+        dirs = [tmp_path / f"d{trial}-{i}" for i in range(4)]
+        procs = [subprocess.Popen([sys.executable, "-c", _AT_BARRIER, "add-path", str(d)], env=run_env,
+                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                 for d in dirs]
+        for p in procs:  # all four imported and waiting
+            assert p.stdout.readline() == "ready\n"
+        for p in procs:  # then released together
+            p.stdin.write("go\n")
+            p.stdin.flush()
+        for p in procs:
+            _, err = p.communicate(timeout=120)
+            assert p.returncode == 0, err
+        entries = pth.read_text(encoding="utf-8").splitlines()
+        missing = [str(d) for d in dirs if str(d) not in entries]
+        assert not missing, f"trial {trial}: lost {missing}"
