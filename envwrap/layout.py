@@ -126,7 +126,7 @@ def read_cfg(path) -> dict[str, str]:
     """Parse pyvenv.cfg (``key = value`` lines) as CPython's site.py does: split on
     newlines only. Raises OSError / UnicodeError."""
     with open(path, encoding="utf-8", newline="") as fh:
-        text = fh.read()
+        text = fh.read(1 << 20)  # a few hundred bytes; never /dev/zero to the end
     result: dict[str, str] = {}
     for line in text.split("\n"):
         key, sep, value = line.rstrip("\r").partition("=")

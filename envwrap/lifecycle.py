@@ -111,7 +111,7 @@ def resolve_source(ref: str):
     """A copy source: an environment name, or a path to any environment."""
     if names.name_problem(ref) is None and os.path.isfile(os.path.join(home.workon_home(), ref, "pyvenv.cfg")):
         return ref, Path(home.workon_home(), ref)
-    path = Path(ref).expanduser()
+    path = Path(os.path.expanduser(ref))  # Path.expanduser raises for ~nosuchuser; this keeps it as typed
     if (path / "pyvenv.cfg").is_file():
         return path.resolve().name, path.resolve()
     raise UserError(f"'{ref}' is neither an environment in {home.workon_home()} nor an environment directory")

@@ -189,6 +189,11 @@ def _project_dir(data: dict) -> str | None:
     return os.path.join(projects, project) if projects else os.path.abspath(project)
 
 
+# The most of a file a manifest may be (one with every hook and distribution
+# of a large env is a few hundred kilobytes).
+MAX_BYTES = 16 << 20
+
+
 def load(path: str) -> dict:
     """A manifest read and checked; a damaged one, or one from a newer envwrap,
     is one UserError and nothing else."""
@@ -198,9 +203,11 @@ def load(path: str) -> dict:
         import tomli as tomllib
     try:
         with open(path, "rb") as fh:
-            raw = fh.read()
+            raw = fh.read(MAX_BYTES + 1)  # /dev/zero, or a huge file, is not read to the end
     except OSError as exc:
         raise UserError(f"cannot read {path}: {exc.strerror}") from None
+    if len(raw) > MAX_BYTES:
+        raise UserError(f"{path} is not an envwrap manifest (larger than {MAX_BYTES >> 20} MiB)")
     try:
         data = tomllib.loads(raw.decode("utf-8"))
     except (UnicodeError, tomllib.TOMLDecodeError) as exc:

@@ -348,7 +348,7 @@ def project_file(env) -> str:
 def project_of(env) -> str | None:
     try:
         with open(project_file(env), encoding="utf-8", newline="") as fh:  # no newline translation
-            text = fh.read()
+            text = fh.read(1 << 16)  # one path; never a link to /dev/zero to the end
     except (OSError, UnicodeError):
         return None
     text = text.rstrip("\n")
