@@ -134,6 +134,7 @@ def copy(src_ref: str, dest: str | None) -> str:
             raise UserError(f"cannot copy {src}: {exc}") from None
         for marker in (registry.TMP_MARKER, registry.LAST_USED):  # a copy has never been used
             (staged / marker).unlink(missing_ok=True)
+        _rebase_links(staged, src, final)
         relocation.relocate(staged, src, final)
         from envwrap import seedmode
 
@@ -145,6 +146,31 @@ def copy(src_ref: str, dest: str | None) -> str:
         _pre_creation_hooks(staged, root, [("precpvirtualenv", os.fspath(src), dest), ("premkvirtualenv", dest)])
         staging.publish(staged, final)
     return os.fspath(final)
+
+
+def _rebase_links(tree, old, new) -> None:
+    """A link in ``tree`` (an env copied or moved from ``old`` to ``new``) that
+    names a place inside ``old`` by its absolute path names the same place
+    inside ``new``: a copy never keeps a link into its source, through which
+    writing to the copy would change the source (or, after a rename, a link
+    into a directory that is gone). Links elsewhere (the base interpreter)
+    are kept."""
+    olds = {os.fspath(old).rstrip(os.sep), os.path.realpath(old).rstrip(os.sep)}
+    new_s = os.fspath(new).rstrip(os.sep)
+    for dirpath, dirnames, filenames in os.walk(os.fspath(tree)):
+        for name in (*dirnames, *filenames):
+            path = os.path.join(dirpath, name)
+            if not os.path.islink(path):
+                continue
+            target = os.readlink(path)
+            if not os.path.isabs(target):
+                continue
+            for prefix in olds:
+                if target == prefix or target.startswith(prefix + os.sep):
+                    tmp = os.path.join(dirpath, f".{name}.envwrap-{os.urandom(4).hex()}")
+                    os.symlink(new_s + target[len(prefix):], tmp)
+                    os.replace(tmp, path)
+                    break
 
 
 def _remove_dir(path, root) -> None:
@@ -338,6 +364,7 @@ def move(old: str, new: str) -> str:
             _link_tree(src, staged, copied)
         except OSError as exc:
             raise UserError(f"cannot copy {src}: {exc.strerror or exc}") from None
+        _rebase_links(staged, src, final)
         relocation.relocate(staged, src, final)
         relocation.relocate_text(staged, src, final)
         staged_layout = Layout.of(staged)

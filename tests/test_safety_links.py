@@ -301,3 +301,21 @@ def test_concurrent_add2virtualenv_loses_no_directory(user, tmp_path):
         entries = pth.read_text(encoding="utf-8").splitlines()
         missing = [str(d) for d in dirs if str(d) not in entries]
         assert not missing, f"trial {trial}: lost {missing}"
+
+
+@pytest.mark.parametrize("verb", ["cp", "mv"])
+def test_a_copy_keeps_no_link_into_its_source(verb, user, tmp_path):
+    """An absolute link to a file of the env itself names the same file of
+    the copy (writing through it must not change the source), and a link
+    elsewhere (the base interpreter) is kept as it is."""
+    env = new_env(user, "src")
+    (env / "data.txt").write_text("mine\n")
+    (env / "alias").symlink_to(env / "data.txt")
+    (env / "share").mkdir(exist_ok=True)
+    (env / "share" / "dir-alias").symlink_to(env / "bin")
+    (env / "elsewhere").symlink_to(tmp_path)
+    cli(user, verb, "src", "dst", check=True)
+    dst = env.parent / "dst"
+    assert os.readlink(dst / "alias") == str(dst / "data.txt")
+    assert os.readlink(dst / "share" / "dir-alias") == str(dst / "bin")
+    assert os.readlink(dst / "elsewhere") == str(tmp_path)
