@@ -12,7 +12,7 @@ from pathlib import Path
 
 from envwrap import activators, creators, home, hooks, names, pip, pyvenv, registry, relocation, staging
 from envwrap.errors import UserError
-from envwrap.layout import Layout, read_cfg
+from envwrap.layout import Layout, read_cfg, read_text
 
 
 def _finish(staged, final, name: str, opts: creators.CreateOptions, seed: bool) -> None:
@@ -254,8 +254,7 @@ def repair(name: str, python: str | None) -> str:
     _unlink_venv_outputs(path)
     try:
         cfg = read_cfg(cfg_path)
-        with open(cfg_path, encoding="utf-8", newline="") as fh:
-            old_lines = [line.rstrip("\r") for line in fh.read().split("\n")]
+        old_lines = [line.rstrip("\r") for line in read_text(cfg_path).split("\n")]
     except (OSError, UnicodeError):
         if python is None:
             raise UserError(f"cannot read {cfg_path}; name the interpreter: "

@@ -7,7 +7,7 @@ import os
 
 from envwrap import atomicfile
 from envwrap.errors import UserError
-from envwrap.layout import Layout
+from envwrap.layout import Layout, read_text
 
 
 def creator_of(cfg: dict) -> str | None:
@@ -41,8 +41,7 @@ def keep_cfg_lines(cfg_path: str, old_lines: list[str]) -> None:
     """Put back the pyvenv.cfg lines (prompt, a creator's own keys) that
     ``venv --upgrade`` dropped when it rewrote the file."""
     try:
-        with open(cfg_path, encoding="utf-8", newline="") as fh:
-            text = fh.read()
+        text = read_text(cfg_path)
     except (OSError, UnicodeError):
         return
     # Keys that describe the old interpreter are not kept: venv wrote the new ones.
@@ -65,8 +64,7 @@ def rename_prompt(layout: Layout, old: str, new: str) -> None:
     if old == new or not atomicfile.is_regular(layout.cfg):
         return  # a link is never read through
     try:
-        with open(layout.cfg, encoding="utf-8", newline="") as fh:
-            lines = fh.read().split("\n")
+        lines = read_text(layout.cfg).split("\n")
     except (OSError, UnicodeError):
         return
     for i, line in enumerate(lines):
@@ -88,8 +86,7 @@ def rename_prompt(layout: Layout, old: str, new: str) -> None:
     if not atomicfile.is_regular(csh):
         return
     try:
-        with open(csh, encoding="utf-8", newline="") as fh:
-            text = fh.read()
+        text = read_text(csh)
     except (OSError, UnicodeError):
         return
     updated = text.replace(f"({old}) ", f"({new}) ")
@@ -117,8 +114,7 @@ def keep_stable_interpreter(staged, python: str | None) -> None:
         return
     stable_dir, resolved_dir = os.path.dirname(stable), os.path.dirname(resolved)
     try:
-        with open(layout.cfg, encoding="utf-8", newline="") as fh:
-            lines = fh.read().split("\n")
+        lines = read_text(layout.cfg).split("\n")
     except (OSError, UnicodeError):
         return
     changed = False
@@ -159,8 +155,7 @@ def toggle_global(env) -> bool:
     """Flip include-system-site-packages in pyvenv.cfg; returns the new value."""
     cfg = os.path.join(env, "pyvenv.cfg")
     try:
-        with open(cfg, encoding="utf-8", newline="") as fh:
-            text = fh.read()
+        text = read_text(cfg)
     except (OSError, UnicodeError) as exc:
         raise UserError(f"cannot read {cfg}: {exc}") from None
     lines = [line.rstrip("\r") for line in text.split("\n")]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 
 from envwrap.errors import UserError
-from envwrap.layout import Layout
+from envwrap.layout import Layout, read_text
 
 
 def site_packages(env) -> str:
@@ -39,16 +39,17 @@ def extensions_file_lines(sp: str) -> list[str] | None:
     extra = os.path.join(sp, PATH_EXTENSIONS)
     if not os.path.isfile(extra):
         return None
-    with open(extra, encoding="utf-8") as fh:
-        return fh.read().splitlines()
+    try:
+        return read_text(extra, 16 << 20).splitlines()
+    except (OSError, UnicodeError) as exc:
+        raise UserError(f"cannot read {extra}: {getattr(exc, 'strerror', None) or exc}") from None
 
 
 def path_entries(env) -> list[str]:
     """The directories add2virtualenv put on the env's import path, first first."""
     pth = os.path.join(site_packages(env), PATH_EXTENSIONS)
     try:
-        with open(pth, encoding="utf-8") as fh:
-            lines = fh.read().splitlines()
+        lines = read_text(pth, 16 << 20).splitlines()
     except FileNotFoundError:
         return []
     except (OSError, UnicodeError) as exc:

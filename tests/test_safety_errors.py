@@ -335,3 +335,22 @@ def test_ctrl_c_during_a_removal_stops_gc_before_the_next(user, tmp_path):
     assert proc.returncode == 130 and "Traceback" not in proc.stderr, (proc.returncode, proc.stderr)
     assert len(calls.read_text().split()) == 1  # no second removal was started
     assert all((Path(user["WORKON_HOME"]) / n).is_dir() for n in names)
+
+
+def test_env_files_are_read_up_to_a_cap(user, tmp_path):
+    """pyvenv.cfg and add2virtualenv's .pth file linked to /dev/zero: every
+    reader stops at its cap and says so in one line (or reports the env
+    broken), never reads on until memory runs out."""
+    from conftest import new_env
+
+    env = new_env(user, "z")
+    site = next(env.glob("lib/python*/site-packages"))
+    (site / "_virtualenv_path_extensions.pth").symlink_to("/dev/zero")
+    for args in (["add-path"], ["add-path", str(tmp_path)]):
+        proc = cli(dict(user, VIRTUAL_ENV=str(env)), *args, timeout=60)
+        assert proc.returncode != 0 and one_line(proc.stderr) and "larger than" in proc.stderr, (args, proc.stderr)
+    (env / "pyvenv.cfg").unlink()
+    (env / "pyvenv.cfg").symlink_to("/dev/zero")
+    for args in (["show", "z"], ["ls", "-l"], ["toggle-global", "-q"]):
+        proc = cli(dict(user, VIRTUAL_ENV=str(env)), *args, timeout=60)
+        assert "Traceback" not in proc.stderr and "MemoryError" not in proc.stderr, (args, proc.stderr)
