@@ -14,9 +14,19 @@ $(BIN)/envwrap: pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test,lint]'
 	touch $@
 
-# An interactive shell with envwrap loaded and a throwaway WORKON_HOME.
-demo: $(BIN)/envwrap
-	$(BIN)/envwrap demo $(SHELL_NAME)
+# An interactive shell with envwrap loaded and a throwaway WORKON_HOME (and
+# envwrap's cache and config). It needs envwrap only: the development venv when
+# there is one, else a venv of its own with envwrap and its dependencies alone
+# (no test or lint tools).
+DEMO_VENV := .venv-demo
+DEMO_EXE := $(if $(wildcard $(BIN)/envwrap),$(BIN)/envwrap,$(DEMO_VENV)/bin/envwrap)
+demo: $(DEMO_EXE)
+	$(DEMO_EXE) demo $(SHELL_NAME)
+
+$(DEMO_VENV)/bin/envwrap: pyproject.toml
+	$(PYTHON) -m venv $(DEMO_VENV)
+	$(DEMO_VENV)/bin/python -m pip install --quiet -e .
+	touch $@
 
 # The whole suite: unit tests, and real bash, zsh and fish processes.
 test: $(BIN)/envwrap
@@ -37,4 +47,4 @@ bench: $(BIN)/envwrap
 	$(PYTHON) bench/run.py $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) $(DEMO_VENV) .pytest_cache

@@ -28,6 +28,7 @@ SHELL_DIR = Path(__file__).resolve().parent.parent / "shell"
 FILES = {shell: f"envwrap.{shells.get(shell).extension}" for shell in shells.SHELLS}
 
 _NOTE = "made by `make shells` from envwrap/commandtable.py; edit the table, not this"
+_OPTIONS_NOTE = "made by `make shells` from the backend's own parsers, see envwrap/_gen.py; edit those"
 _AUTO_NOTE = "made by `make shells` from _POSIX_AUTO in envwrap/_gen.py, for bash and zsh; edit it there"
 
 
@@ -45,6 +46,123 @@ def _name_verbs() -> list[str]:
 
 def _names_verbs() -> list[str]:
     return [v for v in t.PUBLIC_VERBS if v in t.NAMES_VERBS]
+
+
+# ----------------------------------------------------------------- options, from the backend's parsers
+# Every command's options, for TAB in every shell, come from the parser the
+# command builds in the backend: it is run with --help while Parser.capture is
+# on, which hands the parser over instead of parsing (nothing else runs).
+
+class Option:
+    """One option of a command, as its parser defines it."""
+
+    __slots__ = ("shorts", "longs", "takes", "choices", "help")
+
+    def __init__(self, shorts, longs, takes, choices, help):
+        self.shorts = shorts      # ["-p"]
+        self.longs = longs        # ["--python"]
+        self.takes = takes        # "" (a flag), PATH (a path) or TEXT (anything else)
+        self.choices = choices    # the values it accepts, when the parser lists them
+        self.help = help          # a short description
+
+    @property
+    def words(self) -> list[str]:
+        return self.shorts + self.longs
+
+
+PATH = "path"
+TEXT = "text"
+# Values that are paths (a project directory, a file, an interpreter's path).
+_PATH_VALUES = {"FILE", "DIR", "PROJECT", "PYTHON"}
+
+
+def _parser(call):
+    import contextlib
+    import io
+
+    from envwrap.argparsing import Captured, Parser
+
+    Parser.capture = True
+    try:
+        with contextlib.redirect_stdout(io.StringIO()):
+            call()
+    except Captured as got:
+        return got.parser
+    finally:
+        Parser.capture = False
+    return None
+
+
+def _short_help(text: str | None) -> str:
+    text = (text or "").split(" (", 1)[0].split("; ", 1)[0].strip()
+    return text.rstrip(".")
+
+
+def parser_options(parser) -> list[Option]:
+    import argparse
+
+    found = []
+    for action in parser._actions:
+        if not action.option_strings or action.help == argparse.SUPPRESS:
+            continue
+        shorts = [o for o in action.option_strings if not o.startswith("--")]
+        longs = [o for o in action.option_strings if o.startswith("--")]
+        takes = ""
+        if action.nargs != 0:
+            metavar = action.metavar or action.dest.upper()
+            takes = PATH if metavar in _PATH_VALUES else TEXT
+        help = "show help" if isinstance(action, argparse._HelpAction) else _short_help(action.help)
+        found.append(Option(shorts, longs, takes, list(action.choices or ()), help))
+    return found
+
+
+def command_parser(name: str):
+    """The parser of a user command (a name of commandtable.COMMANDS)."""
+    from envwrap import cli, commands
+
+    c = t.BY_NAME[name]
+    if c.kind in (t.EVAL, t.SHELL):
+        parser = _parser(lambda: commands.COMMANDS[c.verb]("bash", ["--help"]))
+    else:
+        def call():
+            cli._invoked_as = c.name
+            try:
+                cli.VERBS[c.verb](["--help"])
+            finally:
+                cli._invoked_as = None
+        parser = _parser(call)
+    if parser is None:
+        raise ValueError(f"{name} --help built no parser: its options cannot be read")
+    return parser
+
+
+def command_options(name: str) -> list[Option]:
+    """The options of a user command, as its parser defines them."""
+    return parser_options(command_parser(name))
+
+
+def verb_options(verb: str) -> list[Option]:
+    """The options of ``envwrap VERB``; a verb that reads its arguments without a
+    parser (run, vars, ...) has only -h/--help."""
+    from envwrap import cli
+
+    def call():
+        cli._invoked_as = verb
+        try:
+            cli.VERBS[verb](["--help"])
+        finally:
+            cli._invoked_as = None
+
+    parser = _parser(call)
+    if parser is None:
+        return [Option(["-h"], ["--help"], "", [], "show help")]
+    return parser_options(parser)
+
+
+def _option_commands() -> list[t.Command]:
+    """The commands whose options TAB completes: every one but envwrap itself
+    (whose options are its verbs')."""
+    return [c for c in t.COMMANDS if c.verb]
 
 
 # ----------------------------------------------------------------- bash and zsh
@@ -70,6 +188,7 @@ POSIX_COMPLETERS = {
     t.SUBDIRS: "__envwrap_complete_subdirs",
     t.SITE_SUBDIRS: "__envwrap_complete_subdirs",
     t.VERBS: "__envwrap_complete_envwrap",
+    t.PYTHON: "__envwrap_complete_python",
 }
 
 
@@ -81,7 +200,7 @@ def _posix_verb_lists() -> list[str]:
     ]
 
 
-def _posix_registrations() -> list[tuple[str, list[str]]]:
+def _posix_dispatch() -> list[tuple[str, list[str]]]:
     """(completion function, its commands), one per function."""
     out: dict[str, list[str]] = {}
     for c in t.COMMANDS:
@@ -91,16 +210,73 @@ def _posix_registrations() -> list[tuple[str, list[str]]]:
     return list(out.items())
 
 
+# Commands whose other arguments fall back to the shell's file names (bash's
+# -o default, zsh's _default): a name then a directory, no table completer, and
+# anywhere but after -p for the commands that take -p.
+_POSIX_DEFAULT = (t.NAME_THEN_FILES, t.NOTHING, t.COMMAND, t.PYTHON)
+
+
+def posix_options(shell: str) -> str:
+    """bash and zsh read the same list: each command's option words, and those
+    of each envwrap VERB as 'envwrap VERB'."""
+    lines = [
+        "# Every command's options, read from the parser the command builds in the",
+        "# backend, into the array __envwrap_o for __envwrap_complete.",
+        "__envwrap_options() {",
+        "    case $1 in",
+    ]
+    rows = [(c.name, command_options(c.name)) for c in _option_commands()]
+    rows += [(f"envwrap {verb}", verb_options(verb)) for verb in t.PUBLIC_VERBS]
+    for key, options in rows:
+        words = " ".join(w for o in options for w in o.words)
+        pattern = f"'{key}'" if " " in key else key
+        lines.append(f"        ({pattern}) __envwrap_o=({words}) ;;")
+    lines += ["        (*) __envwrap_o=() ;;", "    esac", "}"]
+    return "\n".join(lines)
+
+
+def _posix_case(shell: str) -> list[str]:
+    """The dispatcher's case: each command's completer for a word that is no option."""
+    lines = ["    case ${COMP_WORDS[0]-} in" if shell == "bash" else "    case ${words[1]-} in"]
+    for function, names in _posix_dispatch():
+        lines.append(f"        ({'|'.join(names)}) {function} ;;")
+    lines.append("        (*) COMPREPLY=() ;;" if shell == "bash" else "        (*) _default ;;")
+    lines.append("    esac")
+    return lines
+
+
 def bash_completion(shell: str = "bash") -> str:
     lines = [
         "# envwrap VERB NAME: the public verbs (envwrap --help), then names where the verb",
         "# takes one (first argument; every argument for rm and upgrade).",
         *_posix_verb_lists(),
+        "",
+        "# TAB: a word that starts with '-' gets the command's options (those of VERB",
+        "# after envwrap VERB; allvirtualenv's before its command only); any other word",
+        "# the command's own completer.",
+        "__envwrap_complete() {",
+        '    local __envwrap_cur="${COMP_WORDS[COMP_CWORD]-}" __envwrap_w',
+        "    local -a __envwrap_o=()",
+        '    if [[ $__envwrap_cur == -* ]]; then',
+        "        case ${COMP_WORDS[0]-} in",
+        '            (envwrap) [ "${COMP_CWORD-0}" -lt 2 ] || __envwrap_options "envwrap ${COMP_WORDS[1]-}" ;;',
+        '            (allvirtualenv) [ "${COMP_CWORD-0}" -ne 1 ] || __envwrap_options allvirtualenv ;;',
+        '            (*) __envwrap_options "${COMP_WORDS[0]-}" ;;',
+        "        esac",
+        "        COMPREPLY=()",
+        '        for __envwrap_w in "${__envwrap_o[@]}"; do',
+        '            [[ $__envwrap_w == "$__envwrap_cur"* ]] && COMPREPLY+=("$__envwrap_w")',
+        "        done",
+        "        \\return 0",
+        "    fi",
+        *_posix_case("bash"),
+        "}",
     ]
-    for function, names in _posix_registrations():
-        # bash-only: a name first, then readline's own file names.
-        default = "-o default " if function == POSIX_COMPLETERS[t.NAME_THEN_FILES] else ""
-        lines.append(f"\\builtin complete {default}-F {function} {' '.join(names)}")
+    plain = [c.name for c in t.COMMANDS if c.completes not in _POSIX_DEFAULT]
+    default = [c.name for c in t.COMMANDS if c.completes in _POSIX_DEFAULT]
+    lines.append(f"\\builtin complete -F __envwrap_complete {' '.join(plain)}")
+    # and readline's own file names where __envwrap_complete offers nothing
+    lines.append(f"\\builtin complete -o default -F __envwrap_complete {' '.join(default)}")
     return "\n".join(lines)
 
 
@@ -111,11 +287,28 @@ def zsh_completion(shell: str = "zsh") -> str:
         "typeset -ga __envwrap_verbs __envwrap_name_verbs __envwrap_names_verbs",
         *_posix_verb_lists(),
         "",
+        "# TAB: a word that starts with '-' gets the command's options (those of VERB",
+        "# after envwrap VERB; allvirtualenv's before its command only); any other word",
+        "# the command's own completer.",
+        "__envwrap_complete() {",
+        "    \\builtin emulate -L zsh",
+        "    local -a __envwrap_o",
+        "    if [[ $PREFIX == -* ]]; then",
+        "        case ${words[1]-} in",
+        '            (envwrap) (( CURRENT < 3 )) || __envwrap_options "envwrap ${words[2]-}" ;;',
+        "            (allvirtualenv) (( CURRENT != 2 )) || __envwrap_options allvirtualenv ;;",
+        '            (*) __envwrap_options "${words[1]-}" ;;',
+        "        esac",
+        "        compadd -a __envwrap_o",
+        "        \\return",
+        "    fi",
+        *_posix_case("zsh"),
+        "}",
+        "",
         "__envwrap_compdef() {",
+        f"    compdef __envwrap_complete {' '.join(c.name for c in t.COMMANDS)}",
+        "}",
     ]
-    for function, names in _posix_registrations():
-        lines.append(f"    compdef {function} {' '.join(names)}")
-    lines.append("}")
     return "\n".join(lines)
 
 
@@ -148,6 +341,7 @@ FISH_COMPLETERS = {
     t.VERBS: ["-f -n __fish_use_subcommand -a \"$__envwrap_verbs\"",
               "-f -n __envwrap_wants_name -a '(__envwrap_names)'"],
     t.COMMAND: ["-x -a '(__fish_complete_subcommand)'"],
+    t.PYTHON: ["-s p -l python -r -a '(__envwrap_python_versions)'"],
     t.NOTHING: [],
 }
 
@@ -169,8 +363,62 @@ def fish_completion(shell: str = "fish") -> str:
     for c in t.COMMANDS:
         for spec in FISH_COMPLETERS[c.completes]:
             lines.append(f"    complete -c {c.name} {spec}")
-    lines += ["    # Their options (hand-written: what each one takes is its parser's business).",
+    lines += ["    # Their options (the options block, from the backend's parsers).",
               "    __envwrap_register_options", "end"]
+    return "\n".join(lines)
+
+
+def _fish_quote(text: str) -> str:
+    """fish's single quotes: only \\ and ' are special inside them."""
+    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def _fish_option(command: str, o: Option, condition: str = "") -> str:
+    words = [f"complete -c {command}"]
+    if condition:
+        words.append(f"-n {_fish_quote(condition)}")
+    words += [f"-s {w[1:]}" for w in o.shorts]
+    words += [f"-l {w[2:]}" for w in o.longs]
+    if o.takes == PATH:
+        words.append("-r -F")
+    elif o.choices:
+        words.append(f"-x -a {_fish_quote(' '.join(o.choices))}")
+    elif o.takes:
+        words.append("-x")
+    words.append(f"-d {_fish_quote(o.help)}")
+    return " ".join(words)
+
+
+def _takes_paths(name: str) -> bool:
+    """Whether a command's arguments (not its options) may be paths: the
+    metavar of one of its positionals says so."""
+    return any(not a.option_strings and (a.metavar or a.dest.upper()) in _PATH_VALUES
+               for a in command_parser(name)._actions)
+
+
+def fish_options(shell: str = "fish") -> str:
+    lines = [
+        "# Every command's options, read from the parser the command builds in the",
+        "# backend (a command whose arguments are no paths completes no file names).",
+        "function __envwrap_verb_is --description 'Whether TAB is after envwrap VERB'",
+        "    set -l words (commandline -opc)",
+        '    test "$words[2]" = "$argv[1]"',
+        "end",
+        "",
+        "function __envwrap_register_options --description "
+        "'Register the TAB completions of the options of the envwrap commands'",
+    ]
+    for c in _option_commands():
+        if c.completes == t.NOTHING and not _takes_paths(c.name):
+            lines.append(f"    complete -c {c.name} -f")
+        # allvirtualenv CMD ARGS...: past CMD, the options are CMD's.
+        first = _FISH_FIRST[1:-1] if c.completes == t.COMMAND else ""
+        for o in command_options(c.name):
+            lines.append("    " + _fish_option(c.name, o, first))
+    for verb in t.PUBLIC_VERBS:
+        for o in verb_options(verb):
+            lines.append("    " + _fish_option("envwrap", o, f"__envwrap_verb_is {verb}"))
+    lines.append("end")
     return "\n".join(lines)
 
 
@@ -219,6 +467,13 @@ def ps_completion(shell: str = "powershell") -> str:
         _ps_register("EnvName", names, "__envwrap_complete_names $wordToComplete"),
         _ps_register("SubDir", _with(t.SUBDIRS), "__envwrap_complete_subdirs $wordToComplete"),
         _ps_register("SubDir", _with(t.SITE_SUBDIRS), "__envwrap_complete_subdirs $wordToComplete -Site"),
+        # -p VERSION: these functions declare no parameter (PowerShell would bind a
+        # declared one to their first argument), so the completer is a native one,
+        # which sees the whole line.
+        f"Register-ArgumentCompleter -Native -CommandName {_ps_list(_with(t.PYTHON))} -ScriptBlock {{\n"
+        "    param($wordToComplete, $commandAst, $cursorPosition)\n"
+        "    __envwrap_complete_python $wordToComplete $commandAst $cursorPosition\n"
+        "}",
         "# envwrap VERB NAME: the public verbs (envwrap --help), then names where the verb\n"
         "# takes one (first argument; every argument for rm and upgrade).\n"
         f"$global:__envwrap_verbs = {_ps_list(t.PUBLIC_VERBS)}\n"
@@ -226,6 +481,53 @@ def ps_completion(shell: str = "powershell") -> str:
         f"$global:__envwrap_names_verbs = {_ps_list(_names_verbs())}",
     ]
     return "\n\n".join(parts)
+
+
+def ps_options(shell: str = "powershell") -> str:
+    """Each command's options, and a completer that offers them for a word that
+    starts with '-' (the words PowerShell's own parameter binding leaves alone:
+    these functions declare at most one parameter)."""
+    rows = [(c.name, command_options(c.name)) for c in _option_commands()]
+    rows += [(f"envwrap {verb}", verb_options(verb)) for verb in t.PUBLIC_VERBS]
+    table = "\n".join(f"    '{key}' = {_ps_list(w for o in options for w in o.words)}" for key, options in rows)
+    names = [c.name for c in _option_commands()]
+    return (
+        "# Every command's options, read from the parser the command builds in the\n"
+        "# backend; 'envwrap VERB' holds those of envwrap VERB.\n"
+        f"$global:__envwrap_options = @{{\n{table}\n}}\n"
+        "\n"
+        "# The options of COMMAND (of envwrap VERB with -Verb) that start with what was typed.\n"
+        "function global:__envwrap_complete_options {\n"
+        "    param([string]$Command, [string]$Typed, [string]$Verb)\n"
+        "    Set-StrictMode -Off\n"
+        "    $key = $Command\n"
+        "    if ($Verb) {\n"
+        "        $key = $Command + ' ' + $Verb\n"
+        "    }\n"
+        "    foreach ($word in @($global:__envwrap_options[$key])) {\n"
+        "        if ($word -and $word.StartsWith($Typed, [StringComparison]::Ordinal)) {\n"
+        "            [System.Management.Automation.CompletionResult]::new($word, $word, 'ParameterName', $word)\n"
+        "        }\n"
+        "    }\n"
+        "}\n"
+        "\n"
+        "# TAB on a word that starts with '-': the command's options (allvirtualenv's\n"
+        "# before its command only). Other words keep their completers (EnvName, SubDir,\n"
+        "# file names).\n"
+        f"Register-ArgumentCompleter -Native -CommandName {_ps_list(names)} -ScriptBlock {{\n"
+        "    param($wordToComplete, $commandAst, $cursorPosition)\n"
+        "    $typed = [string]$wordToComplete\n"
+        "    if (-not $typed.StartsWith('-')) {\n"
+        "        return\n"
+        "    }\n"
+        "    $command = [string]$commandAst.GetCommandName()\n"
+        "    $before = @($commandAst.CommandElements | Where-Object { $_.Extent.EndOffset -lt $cursorPosition })\n"
+        "    if ($command -eq 'allvirtualenv' -and $before.Count -gt 1) {\n"
+        "        return\n"
+        "    }\n"
+        "    __envwrap_complete_options $command $typed\n"
+        "}"
+    )
 
 
 # Auto-activation's search and decision, one text for bash and zsh: zsh runs each
@@ -287,6 +589,16 @@ __envwrap_auto_check() {
     __envwrap_auto_in "${__envwrap_auto_off-}" || __envwrap_auto_off=''
     __envwrap_auto_in "${__envwrap_auto_bad-}" || __envwrap_auto_bad=''
     __envwrap_auto_find
+    # A deactivate typed since the last look (of the env active then, or of one
+    # activated since: `workon proj; deactivate` on one line), with nothing
+    # active now in a tree: respected until the tree is left, when it was typed
+    # inside the tree or deactivated the tree's own env.
+    local __envwrap_auto_d=${__envwrap_auto_act:-${__envwrap_auto_seen-}} __envwrap_auto_w=${__envwrap_auto_was-}
+    if [[ -n $__envwrap_auto_r && -z ${VIRTUAL_ENV-} && -n $__envwrap_auto_d ]] &&
+        [[ $__envwrap_auto_d == "$__envwrap_auto_t" || $__envwrap_auto_w == "$__envwrap_auto_r" ||
+            $__envwrap_auto_w == "$__envwrap_auto_r"/* || $__envwrap_auto_r == / ]]; then
+        @GLOBAL@__envwrap_auto_off=$__envwrap_auto_r
+    fi
     if [[ -n ${__envwrap_auto_env-} ]]; then
         [[ $__envwrap_auto_t == "${__envwrap_auto_want-}" ]] && \return 0
         if [[ -z $__envwrap_auto_t || $__envwrap_auto_r == "${__envwrap_auto_off-}" ||
@@ -301,10 +613,17 @@ __envwrap_auto_check() {
         [[ $__envwrap_auto_r != "${__envwrap_auto_off-}" && $__envwrap_auto_r != "${__envwrap_auto_bad-}" ]] ||
             \return 0
     fi
-    if __envwrap_run auto "$__envwrap_auto_r" "$__envwrap_auto_t" && [[ -n ${VIRTUAL_ENV-} ]]; then
+    # Status 3: the user neither made nor allowed this env (envwrap allow); said
+    # once per directory in this shell (-q asks the backend to stay quiet).
+    local __envwrap_q='' __envwrap_st=0
+    [[ $'\n'${__envwrap_auto_told-}$'\n' == *$'\n'"$__envwrap_auto_r"$'\n'* ]] && __envwrap_q=-q
+    __envwrap_run auto ${__envwrap_q:+"$__envwrap_q"} "$__envwrap_auto_r" "$__envwrap_auto_t" || __envwrap_st=$?
+    if [[ $__envwrap_st == 0 && -n ${VIRTUAL_ENV-} ]]; then
         @GLOBAL@__envwrap_auto_env=$VIRTUAL_ENV __envwrap_auto_root=$__envwrap_auto_r \
             __envwrap_auto_want=$__envwrap_auto_t
     else
+        [[ $__envwrap_st != 3 || -n $__envwrap_q ]] ||
+            @GLOBAL@__envwrap_auto_told=${__envwrap_auto_told-}${__envwrap_auto_told:+$'\n'}$__envwrap_auto_r
         # One line was said; no retry until the tree is left. What was
         # auto-activated before belongs to a tree that was left: out with it.
         @GLOBAL@__envwrap_auto_bad=$__envwrap_auto_r
@@ -327,10 +646,12 @@ def posix_auto(shell: str) -> str:
 # ----------------------------------------------------------------- files
 
 BLOCKS = {
-    "bash": {"commands": posix_commands, "completion": bash_completion, "auto": posix_auto},
-    "zsh": {"commands": posix_commands, "completion": zsh_completion, "auto": posix_auto},
-    "fish": {"commands": fish_commands, "completion": fish_completion},
-    "powershell": {"commands": ps_commands, "completion": ps_completion},
+    "bash": {"commands": posix_commands, "completion": bash_completion, "auto": posix_auto,
+             "options": posix_options},
+    "zsh": {"commands": posix_commands, "completion": zsh_completion, "auto": posix_auto,
+            "options": posix_options},
+    "fish": {"commands": fish_commands, "completion": fish_completion, "options": fish_options},
+    "powershell": {"commands": ps_commands, "completion": ps_completion, "options": ps_options},
 }
 
 _BLOCK = re.compile(r"^# BEGIN generated: (\w+)\n.*?^# END generated: \1\n", re.M | re.S)
@@ -346,7 +667,7 @@ def render(shell: str, text: str) -> str:
         if what not in makers:
             raise ValueError(f"{FILES[shell]}: unknown generated block {what!r}")
         seen.append(what)
-        note = _AUTO_NOTE if what == "auto" else _NOTE
+        note = {"auto": _AUTO_NOTE, "options": _OPTIONS_NOTE}.get(what, _NOTE)
         return f"# BEGIN generated: {what}\n# ({note})\n{makers[what](shell)}\n# END generated: {what}\n"
 
     out = _BLOCK.sub(block, text)

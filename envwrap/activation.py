@@ -22,13 +22,14 @@ from envwrap.layout import Layout, read_cfg
 # virtualenvwrapper). Passed on empty they would only clutter the command's
 # environment, so they are dropped when empty. CALL_ONLY describe the calling
 # shell to the backend (how many times envwrap was loaded, its PID, its sort
-# order, whether zsh has compdef): always dropped, they mean nothing to CMD.
+# order, whether zsh has compdef, whether fish's vf made the call): always
+# dropped, they mean nothing to CMD.
 CALL_SETTINGS = (
     "WORKON_HOME", "PROJECT_HOME", "VIRTUALENVWRAPPER_HOOK_DIR", "VIRTUALENVWRAPPER_PROJECT_FILENAME",
     "VIRTUALENVWRAPPER_WORKON_CD", "VIRTUALENVWRAPPER_VIRTUALENV", "VIRTUALENVWRAPPER_VIRTUALENV_ARGS",
     "ENVWRAP_EXPORTED_HOME", "VIRTUALFISH_HOME",
 )
-CALL_ONLY = ("ENVWRAP_LOADS", "ENVWRAP_SHELL_PID", "ENVWRAP_SORT", "ENVWRAP_ZSH_COMPDEF")
+CALL_ONLY = ("ENVWRAP_LOADS", "ENVWRAP_SHELL_PID", "ENVWRAP_SORT", "ENVWRAP_ZSH_COMPDEF", "ENVWRAP_AS")
 
 
 class Changes:

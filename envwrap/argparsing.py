@@ -10,10 +10,28 @@ from envwrap.errors import UserError
 HIDDEN = argparse.SUPPRESS
 
 
+class Captured(BaseException):
+    """Raised instead of parsing while :attr:`Parser.capture` is on: carries the
+    parser a command built (BaseException: no ``except Exception`` stops it)."""
+
+    def __init__(self, parser: argparse.ArgumentParser):
+        super().__init__(parser.prog)
+        self.parser = parser
+
+
 class Parser(argparse.ArgumentParser):
+    # On only in ``make shells`` (envwrap/_gen.py): each command's options, for
+    # TAB in every shell, are read from the parser the command itself builds.
+    capture = False
+
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("allow_abbrev", False)
         super().__init__(*args, **kwargs)
+
+    def parse_known_args(self, args=None, namespace=None):  # type: ignore[override]
+        if Parser.capture:
+            raise Captured(self)
+        return super().parse_known_args(args, namespace)
 
     def error(self, message: str):  # type: ignore[override]
         # The CLI prints every UserError after "envwrap: ", so an "envwrap VERB"

@@ -191,7 +191,7 @@ def cmd_show(args: list[str]) -> int:
 
     prog = _prog("show")
     parser = Parser(prog=prog, description="Show details of an environment (default: the active one).")
-    parser.add_argument("name", nargs="?")
+    parser.add_argument("name", nargs="?", metavar="NAME", help="an environment's name (default: the active one)")
     parser.add_argument("--json", action="store_true", help="details as JSON (README: JSON output)")
     opts = parser.parse_args(args)
     name, path = registry.current(opts.name, _who(prog))
@@ -217,9 +217,11 @@ def cmd_path(args: list[str]) -> int:
     return 0
 
 
-VARS_USAGE = """usage: envwrap vars NAME [--json]
-       envwrap vars NAME set KEY=VALUE...
-       envwrap vars NAME unset KEY...
+VARS_USAGE = """usage: envwrap vars [NAME] [--json]
+       envwrap vars [NAME] set KEY=VALUE...
+       envwrap vars [NAME] unset KEY...
+
+NAME defaults to the active environment.
 
 An environment's own variables: workon exports them, deactivate puts each one
 back as it was before (its old value, empty, or unset), and envwrap run passes
@@ -236,13 +238,28 @@ def cmd_vars(args: list[str]) -> int:
     from envwrap import envvars, home, registry
     from envwrap.staging import NameLock
 
-    if not args or args[0] in ("-h", "--help"):
+    if args[:1] in (["-h"], ["--help"]):
         sys.stdout.write(VARS_USAGE)
-        if not args:
-            raise UserError("vars: name an environment: envwrap vars NAME [set KEY=VALUE... | unset KEY...]", 2)
         return 0
-    name, rest = args[0], args[1:]
-    env = registry.path_of(name)
+    words = ("set", "unset", "--json")
+    # No NAME (nothing, or an action first): the active environment, as
+    # showvirtualenv and wipeenv have it. `vars set set K=V`: the env named set.
+    if registry.active_env() and (not args or (args[0] in words and args[1:2] not in (["set"], ["unset"]))):
+        name, env = registry.current(None, "vars")
+        rest = args
+    elif not args:
+        sys.stdout.write(VARS_USAGE)
+        raise UserError("vars: name an environment, or activate one: "
+                        "envwrap vars [NAME] [set KEY=VALUE... | unset KEY...]", 2)
+    else:
+        name, rest = args[0], args[1:]
+        try:
+            env = registry.path_of(name)
+        except UserError:
+            if name in words:
+                raise UserError(f"vars: no environment is active and none is named '{name}': "
+                                "envwrap vars NAME [set KEY=VALUE... | unset KEY...]", 2) from None
+            raise
     if not rest or rest == ["--json"]:
         values = envvars.load(env)
         if rest:
@@ -285,14 +302,13 @@ def cmd_vars(args: list[str]) -> int:
 
 
 def cmd_new(args: list[str]) -> int:
-
-    from envwrap import commands, lifecycle
+    from envwrap import commands, home, lifecycle
 
     parser = commands.creation_parser("envwrap new", "Create an environment (without activating it).")
     parser.add_argument("name")
     opts, extra = parser.parse_known_args(args)
-    if opts.project and not os.path.isdir(os.path.expanduser(opts.project)):
-        raise UserError(f"project directory {opts.project} does not exist")
+    if opts.project and not os.path.isdir(os.path.expanduser(opts.project)):  # Path.expanduser raises for ~nosuchuser
+        raise UserError(f"project directory {opts.project} {home.why_not_dir(os.path.expanduser(opts.project))}")
     path = lifecycle.create(opts.name, commands.create_options(opts, extra))
     _out(str(path))
     return 0
@@ -320,7 +336,7 @@ def cmd_rm(args: list[str]) -> int:
             lifecycle.remove(name)
             say(f"Removing {name}...")
         except UserError as exc:
-            print(f"envwrap: {one_line(str(exc))}", file=sys.stderr)
+            _say_error(exc)
             status = exc.status
     return status
 
@@ -434,9 +450,9 @@ def cmd_sitepackages(args: list[str]) -> int:
     from envwrap.argparsing import Parser
 
     prog = _prog("sitepackages")
-    parser = Parser(prog=prog, description="Show the active environment's site-packages.")
+    parser = Parser(prog=prog, description="Show an environment's site-packages (default: the active one's).")
     parser.add_argument("--path", action="store_true", help="print the directory only")
-    parser.add_argument("name", nargs="?")
+    parser.add_argument("name", nargs="?", metavar="NAME", help="an environment's name (default: the active one)")
     opts = parser.parse_args(args)
     from envwrap import home
 
@@ -480,9 +496,10 @@ def cmd_toggle(args: list[str]) -> int:
     from envwrap.argparsing import Parser
 
     prog = _prog("toggle-global")
-    parser = Parser(prog=prog, description="Turn access to the base interpreter's packages on or off.")
+    parser = Parser(prog=prog, description="Turn access to the base interpreter's packages on or off, for "
+                                            "an environment (default: the active one).")
     parser.add_argument("-q", dest="quiet", action="store_true", help="say nothing")
-    parser.add_argument("name", nargs="?")
+    parser.add_argument("name", nargs="?", metavar="NAME", help="an environment's name (default: the active one)")
     opts = parser.parse_args(args)
     _, env = registry.current(opts.name, _who(prog))
     on = pyvenv.toggle_global(env)
@@ -496,8 +513,8 @@ def cmd_wipe(args: list[str]) -> int:
     from envwrap.argparsing import Parser
 
     prog = _prog("wipe")
-    parser = Parser(prog=prog, description="Uninstall every package from the active environment.")
-    parser.add_argument("name", nargs="?")
+    parser = Parser(prog=prog, description="Uninstall every package from an environment (default: the active one).")
+    parser.add_argument("name", nargs="?", metavar="NAME", help="an environment's name (default: the active one)")
     opts = parser.parse_args(args)
     _, env = registry.current(opts.name, _who(prog))
     removed = pip.wipe(env)
@@ -655,7 +672,49 @@ def _config(opts) -> int:
             say(f"envwrap: note: WORKON_HOME={user} is set, and takes precedence over the config file")
         elif not opts.unset and not os.path.isdir(home.workon_home()):
             new = home.workon_home()
-            say(f"envwrap: note: {new} does not exist yet (create it with mkdir -p {new})")
+            say(f"envwrap: note: {new} does not exist yet: the next command creates it")
+    return 0
+
+
+def cmd_allow(args: list[str]) -> int:
+    from envwrap import trust
+    from envwrap.argparsing import Parser
+
+    parser = Parser(
+        prog="envwrap allow",
+        description="Let auto-activation activate the environment that DIR's .venv (the nearest at or above "
+                    "DIR) leads to: a .venv directory, or a .venv file naming an env outside WORKON_HOME. "
+                    "A .venv file naming an env in WORKON_HOME needs no allowance; workon . needs none. "
+                    "The allowance holds while the .venv and its env stay as they are: a changed one asks again.",
+    )
+    parser.add_argument("dir", nargs="?", default=".", metavar="DIR", help="the project directory (default: here)")
+    what = parser.add_mutually_exclusive_group()
+    what.add_argument("--revoke", action="store_true", help="forget DIR's allowance")
+    what.add_argument("--list", action="store_true", help="list the allowed directories and their state")
+    opts = parser.parse_args(args)
+    if opts.list:
+        if opts.dir != ".":
+            raise UserError("allow: --list takes no DIR", 2)
+        for where, state in trust.listing():
+            _out(one_line(f"{where}  ({state})") if state != "allowed" else one_line(where))
+        return 0
+    if not opts.dir:
+        raise UserError("allow: DIR is empty (leave it out for the current directory)", 2)
+    where = os.path.abspath(os.path.expanduser(opts.dir))
+    if not os.path.isdir(where):
+        raise UserError(f"allow: {opts.dir} is not a directory")
+    if opts.revoke:
+        gone = trust.revoke(where)
+        if not gone:
+            raise UserError(f"allow: {where} is not allowed (envwrap allow --list shows what is)")
+        say(f"envwrap: no longer allowed: {gone[0]}")
+        return 0
+    root, target, needed = trust.allow(where)
+    if needed:
+        say(f"envwrap: allowed {os.path.join(root, trust.MARKER)} to activate {target} on cd")
+    else:
+        say(f"envwrap: {os.path.join(root, trust.MARKER)} names {target} in WORKON_HOME, "
+            "which activates on cd without an allowance")
     return 0
 
 
@@ -752,6 +811,7 @@ VERBS = {
     "repair": cmd_repair,
     "doctor": cmd_doctor,
     "config": cmd_config,
+    "allow": cmd_allow,
     "seed": cmd_seed,
     "init": cmd_init,
     "demo": cmd_demo,
@@ -763,6 +823,7 @@ VERBS = {
     "say": cmd_say,
     "vars": cmd_vars,
 }
+
 
 class _ClosedStdout:
     """sys.stdout when the caller closed it (``envwrap ls >&-``): writing says
@@ -869,6 +930,16 @@ def _flush_stdout() -> None:
         _drop_stdout()
 
 
+def _say_error(exc: UserError) -> None:
+    """Print a UserError as its one line on stderr."""
+    message = str(exc)
+    if os.environ.get("ENVWRAP_AS") == "vf":  # called by fish's vf: hints name vf commands
+        from envwrap.vfterms import words
+
+        message = words(message)
+    print(f"envwrap: {one_line(message)}", file=sys.stderr)
+
+
 def _main(args: list[str]) -> int:
     if not args or args[0] in ("-h", "--help", "help"):
         from envwrap.commandtable import usage
@@ -891,7 +962,7 @@ def _main(args: list[str]) -> int:
         return verb(args[1:])
     except UserError as exc:
         _flush_stdout()
-        print(f"envwrap: {one_line(str(exc))}", file=sys.stderr)
+        _say_error(exc)
         return exc.status
     except OSError as exc:
         if isinstance(exc, BrokenPipeError):

@@ -63,16 +63,21 @@ def activation(shell: str, name: str, env: str, plan: Plan, cd_project: bool) ->
         project = None
     plan.leave()
     plan.activate(script, layout.bin_dir, env, hook_dir, project)
+    # The deactivate hooks it must not source (the shell sources them with no
+    # process; activating empties the list).
+    refused = hooks.refused_for_deactivate(shell, layout.bin_dir, hook_dir, project)
+    if refused:
+        plan.set("__envwrap_hooks_refused", refused)
     # The env's own variables, before any postactivate hook (which may use them).
     plan.vars(activation_vars(env))
     # As in virtualenvwrapper, the cd to the project comes first: the
     # postactivate hooks run in the project directory (and may cd elsewhere).
     if project is not None and cd_project:
         plan.cd(project)
-    plan.source_if_exists(hooks.sourced(join(hook_dir, "postactivate"), shell))
-    plan.source_if_exists(hooks.sourced(join(layout.bin_dir, "postactivate"), shell))
+    hooks.source(plan, join(hook_dir, "postactivate"), shell)
+    hooks.source(plan, join(layout.bin_dir, "postactivate"), shell)
     if project is not None:
-        plan.source_if_exists(hooks.sourced(join(project, ".virtualenvwrapper", "postactivate"), shell))
+        hooks.source(plan, join(project, ".virtualenvwrapper", "postactivate"), shell)
 
 
 def _start(shell: str) -> Plan:
@@ -163,13 +168,18 @@ def _workon(shell: str, cd: bool | None, name: str | None) -> Plan:
 
 
 def auto(shell: str, args: list[str]) -> Plan:
-    """``envwrap sh SHELL auto DIR ENV``, from the shell's auto-activation hook:
-    activate ENV (the env that DIR's ``.venv`` names, found by the shell), as
-    workon does but without a cd. Not for people: no options."""
-    usage = "usage: auto DIR ENV: activate ENV, named by DIR/.venv (the call of the cd hook, envwrap sh SHELL auto)"
+    """``envwrap sh SHELL auto [-q] DIR ENV``, from the shell's auto-activation
+    hook: activate ENV (the env that DIR's ``.venv`` names, found by the shell), as
+    workon does but without a cd, when the user made or allowed it (envwrap.trust;
+    refused with status 3). Not for people."""
+    usage = ("usage: auto [-q] DIR ENV: activate ENV, named by DIR/.venv, if the user made or allowed it "
+             "(-q: the refusal was said before; the call of the cd hook, envwrap sh SHELL auto)")
     if args[:1] in (["-h"], ["--help"]):
         print(usage)
         raise SystemExit(0)
+    quiet = args[:1] == ["-q"]
+    if quiet:
+        args = args[1:]
     if len(args) != 2:
         raise UserError(usage, 2)
     where, env = args
@@ -177,6 +187,10 @@ def auto(shell: str, args: list[str]) -> Plan:
     if not os.path.isfile(os.path.join(env, "pyvenv.cfg")):
         raise UserError(f"{os.path.join(where, '.venv')} names {env}, which is not an environment; "
                         "not activated here until you leave this directory")
+    from envwrap import trust
+
+    # Nothing of the env runs (its preactivate, its activate script) before this.
+    trust.check_auto(where, env, shell, quiet)
     root = os.path.normpath(home.workon_home())
     name = os.path.basename(env) if os.path.dirname(os.path.normpath(env)) == root else env
     plan = _start(shell)
@@ -257,7 +271,8 @@ def mkvirtualenv(shell: str, args: list[str]) -> Plan:
     parser.add_argument("name", help="the new environment's name")
     opts, extra = parser.parse_known_args(args)
     if opts.project and not os.path.isdir(os.path.expanduser(opts.project)):
-        raise UserError(f"mkvirtualenv: project directory {opts.project} does not exist")
+        raise UserError(f"mkvirtualenv: project directory {opts.project} "
+                        f"{home.why_not_dir(os.path.expanduser(opts.project))}")
     if opts.manifest is not None:
         from envwrap import manifest
 
@@ -273,7 +288,7 @@ def mkvirtualenv(shell: str, args: list[str]) -> Plan:
         registry.write_dot_venv(env)
     plan = _start(shell)
     activation(shell, opts.name, env, plan, home.workon_cd())
-    plan.source_if_exists(hooks.sourced(os.path.join(home.hook_dir(), "postmkvirtualenv"), shell))
+    hooks.source(plan, os.path.join(home.hook_dir(), "postmkvirtualenv"), shell)
     return plan
 
 
@@ -291,7 +306,7 @@ def mktmpenv(shell: str, args: list[str]) -> Plan:
     env = create(name, create_options(opts, extra), tmp=True)
     plan = _start(shell)
     activation(shell, name, env, plan, False)
-    plan.source_if_exists(hooks.sourced(os.path.join(home.hook_dir(), "postmkvirtualenv"), shell))
+    hooks.source(plan, os.path.join(home.hook_dir(), "postmkvirtualenv"), shell)
     if opts.cd:  # after postmkvirtualenv, as virtualenvwrapper's cdvirtualenv
         plan.cd(env)
     _say(f"envwrap: created temporary environment {name}; deactivate removes it")
@@ -310,8 +325,8 @@ def cpvirtualenv(shell: str, args: list[str]) -> Plan:
     plan = _start(shell)
     activation(shell, os.path.basename(env), env, plan, home.workon_cd())
     # virtualenvwrapper sources both, in this order, after activating the copy.
-    plan.source_if_exists(hooks.sourced(os.path.join(home.hook_dir(), "postmkvirtualenv"), shell))
-    plan.source_if_exists(hooks.sourced(os.path.join(home.hook_dir(), "postcpvirtualenv"), shell))
+    hooks.source(plan, os.path.join(home.hook_dir(), "postmkvirtualenv"), shell)
+    hooks.source(plan, os.path.join(home.hook_dir(), "postcpvirtualenv"), shell)
     return plan
 
 
@@ -381,9 +396,9 @@ def mkproject(shell: str, args: list[str]) -> Plan:
     # then cd to the project and postmkproject there.
     activation(shell, opts.name, env, plan, False)
     if not reuse:
-        plan.source_if_exists(hooks.sourced(os.path.join(home.hook_dir(), "postmkvirtualenv"), shell))
+        hooks.source(plan, os.path.join(home.hook_dir(), "postmkvirtualenv"), shell)
     plan.cd(project)
-    plan.source_if_exists(hooks.sourced(os.path.join(home.hook_dir(), "postmkproject"), shell))
+    hooks.source(plan, os.path.join(home.hook_dir(), "postmkproject"), shell)
     return plan
 
 
@@ -437,6 +452,21 @@ def cdvirtualenv(shell: str, args: list[str]) -> Plan:
     return plan
 
 
+def deactivate(shell: str, args: list[str]) -> Plan:
+    """Only ``deactivate --help``: the shell deactivates by itself (no process)
+    and asks the backend for nothing else."""
+    from envwrap.argparsing import Parser
+
+    parser = Parser(prog="deactivate", description=(
+        "Leave the active environment: run the predeactivate hooks (the environment's, "
+        "the global one, the project's), restore PATH, the prompt and the variables "
+        "workon set, run the postdeactivate hooks, and remove the environment if "
+        "mktmpenv made it."))
+    parser.parse_args(args)
+    raise UserError("deactivate: the shell does this itself; with an environment active, "
+                    "run deactivate", 2)
+
+
 COMMANDS = {
     "workon": workon,
     "mkvirtualenv": mkvirtualenv,
@@ -446,5 +476,6 @@ COMMANDS = {
     "cdsitepackages": cdsitepackages,
     "cdproject": cdproject,
     "cdvirtualenv": cdvirtualenv,
+    "deactivate": deactivate,
     "auto": auto,
 }

@@ -26,6 +26,7 @@ SUBDIRS = "subdirs"             # directories inside the active env
 SITE_SUBDIRS = "site-subdirs"   # directories inside the active env's site-packages
 VERBS = "verbs"                 # envwrap's public verbs, then names where the verb takes one
 COMMAND = "command"             # a program and its arguments (fish; elsewhere the shell's default)
+PYTHON = "python"               # after -p/--python the versions `envwrap pythons` found; else the default
 NOTHING = ""                    # no registration: the shell's default (options, files)
 
 
@@ -55,23 +56,24 @@ class Command:
 COMMANDS = (
     Command("workon", "workon", EVAL, NAMES, "Activate an environment; with no name, list them",
             takes_name=True, custom="with no argument it lists the names in the shell, no process"),
-    Command("mkvirtualenv", "mkvirtualenv", EVAL, NOTHING,
+    Command("mkvirtualenv", "mkvirtualenv", EVAL, PYTHON,
             "Create an environment in WORKON_HOME and activate it"),
-    Command("mktmpenv", "mktmpenv", EVAL, NOTHING, "Create a temporary environment, removed when deactivated"),
+    Command("mktmpenv", "mktmpenv", EVAL, PYTHON, "Create a temporary environment, removed when deactivated"),
     Command("cpvirtualenv", "cpvirtualenv", EVAL, NAMES, "Copy an environment and activate the copy",
             takes_name=True),
-    Command("mkproject", "mkproject", EVAL, NOTHING,
+    Command("mkproject", "mkproject", EVAL, PYTHON,
             "Create a project directory in PROJECT_HOME and its environment"),
     Command("cdsitepackages", "cdsitepackages", EVAL, SITE_SUBDIRS, "cd to the active environment's site-packages"),
     Command("cdproject", "cdproject", EVAL, NOTHING, "cd to the active environment's project directory"),
     Command("showvirtualenv", "show", CALL, NAMES, "Show details of an environment (default: the active one)",
             takes_name=True),
-    Command("lssitepackages", "sitepackages", CALL, NAMES, "List the active environment's site-packages",
+    Command("lssitepackages", "sitepackages", CALL, NAMES, "List site-packages (default: the active environment's)",
             takes_name=True),
     Command("add2virtualenv", "add-path", CALL, NOTHING, "Add directories to the active environment's import path"),
     Command("toggleglobalsitepackages", "toggle-global", CALL, NAMES,
             "Turn access to the base interpreter's packages on or off", takes_name=True),
-    Command("wipeenv", "wipe", CALL, NAMES, "Uninstall every package from the active environment", takes_name=True),
+    Command("wipeenv", "wipe", CALL, NAMES, "Uninstall every package (default: from the active environment)",
+            takes_name=True),
     Command("setvirtualenvproject", "project", CALL, NAME_THEN_FILES, "Bind an environment to a project directory",
             takes_name=True),
     Command("mvvirtualenv", "mv", CALL, FIRST_NAME, "Rename an environment", takes_name=True),
@@ -101,7 +103,7 @@ VERB_ROWS = (
     ("run", "NAME -- CMD...", "run CMD inside an environment, without activating it here", "first"),
     ("shell", "NAME", "start your shell with an environment active; exit returns here", "first"),
     ("which", "NAME CMD", "print the path of CMD inside an environment", "first"),
-    ("vars", "NAME [set K=V...|unset K...]", "the environment's own variables (workon exports them)", "first"),
+    ("vars", "[NAME] [set K=V...|unset K...]", "the environment's own variables (workon exports them)", "first"),
     ("gc", "[OPTIONS]", "list (with --yes: remove) unused, broken or orphaned environments", ""),
     ("new", "NAME [OPTIONS]", "create an environment (mkvirtualenv without activating)", ""),
     ("rm", "NAME...", "remove environments", "every"),
@@ -119,6 +121,7 @@ VERB_ROWS = (
     ("pythons", "", "the interpreters -p VERSION finds (PATH, pyenv, uv, py launcher)", ""),
     ("doctor", "[--fix] [--json]", "list problems: broken envs, leftovers, settings", ""),
     ("config", "[KEY [VALUE]]", "show or set workon_home, project_home, creator, python", ""),
+    ("allow", "[DIR]", "let auto-activation activate DIR's .venv (--revoke, --list)", ""),
     ("seed", "[--update]", "which pip new environments get, from where (--update: get the newest)", ""),
 )
 

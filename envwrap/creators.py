@@ -37,36 +37,52 @@ VENV_OPTIONS = ("--copies", "--symlinks", "--clear", "--upgrade-deps", "--withou
 
 
 def find_python(spec: str | None) -> str | None:
-    """Absolute path of the requested interpreter, or None for envwrap's own."""
+    """Absolute path of the requested interpreter, or None for envwrap's own.
+    Always a base interpreter (see :func:`envwrap.pythons.base_of`): an
+    environment made from another one's interpreter breaks when that one goes."""
     import re
-    import shutil
+
+    from envwrap import pythons
 
     if spec is None:
         spec = home.config().get("python")
         if spec is None:
-            return None
+            own = _own_executable()
+            base = pythons.base_of(own)
+            # envwrap in an environment of a Python older than 3.11 does not know its base
+            return base if base is not None and base != os.path.abspath(own) else None
         if not isinstance(spec, str) or not spec:
             raise UserError(f"config file {home.config_path()}: 'python' must be a string")
     if os.sep in spec or (os.altsep and os.altsep in spec):
         path = os.path.abspath(os.path.expanduser(spec))
-        if os.path.isfile(path) and os.access(path, os.X_OK):
-            return path
-        raise UserError(f"python interpreter '{spec}' not found")
-    found = shutil.which(spec)
-    if found is None and re.fullmatch(r"\d+(\.\d+){0,2}", spec):
-        from envwrap import pythons
+        if not (os.path.isfile(path) and os.access(path, os.X_OK)):
+            raise UserError(f"python interpreter '{spec}' not found")
+        base = pythons.base_of(path)
+        if base is None:
+            raise UserError(f"'{spec}' is an environment's interpreter, and the interpreter that environment "
+                            "was made from is gone")
+        return base
+    found = pythons.lookup(spec)  # PATH (environments' interpreters as their base), then pyenv's, uv's, py's
+    if found is not None:
+        return found
+    if re.fullmatch(r"\d+(\.\d+){0,2}", spec):
+        if re.fullmatch(r"\d+\.\d", spec) and pythons.lookup(spec + "0") is not None:
+            raise UserError(f"no Python {spec} found, but {spec}0 is: quote it, -p '{spec}0' (PowerShell reads "
+                            f"an unquoted {spec}0 as the number {spec})")
+        raise UserError(f"no Python {spec} found on PATH or in pyenv's or uv's installs "
+                        f"(found: {pythons.versions_line()}; envwrap pythons lists them)")
+    raise UserError(f"python interpreter '{spec}' not found on PATH")
 
-        found = pythons.find(spec)  # PATH's pythonX.Y, then pyenv's, uv's, the py launcher's
-        if found is None:
-            raise UserError(f"no Python {spec} found on PATH or in pyenv's or uv's installs "
-                            f"(found: {pythons.versions_line()}; envwrap pythons lists them)")
-    if found is None:
-        raise UserError(f"python interpreter '{spec}' not found on PATH")
-    return os.path.abspath(found)
+
+def _own_executable() -> str:
+    return getattr(sys, "_base_executable", None) or sys.executable
 
 
 def own_base_python() -> str:
-    return getattr(sys, "_base_executable", None) or sys.executable
+    from envwrap import pythons
+
+    own = _own_executable()
+    return pythons.base_of(own) or own
 
 
 def uv_binary() -> str | None:
@@ -127,6 +143,8 @@ class Creator:
         return env
 
     def failure(self, cmd: list[str], stderr: str, status: int, python: str | None, target, final) -> str:
+        if python is not None and _interpreter_version(python) is None:
+            return f"{python} does not run as a Python interpreter"
         lines = [line for line in _unstage(stderr, target, final).strip().splitlines() if line.strip()]
         detail = lines[-1] if lines else f"exit status {status}"
         return f"{os.path.basename(cmd[0])} could not create the environment: {detail}"

@@ -13,10 +13,12 @@ _SOURCES = {"variable": "from $WORKON_HOME", "config": "from the config file", "
 
 
 def _unused_locations(root: str, source: str) -> list[str]:
-    """Environments in a place envwrap could have used but does not: the other
-    default location, or the config file's workon_home when $WORKON_HOME
-    overrides it."""
-    candidates = list(home.default_workon_homes())
+    """Environments in a place envwrap could have used but does not: the
+    default ``~/.virtualenvs`` (when WORKON_HOME is elsewhere), the config
+    file's workon_home when $WORKON_HOME overrides it, and the directory
+    earlier envwrap releases used by default (``<user data dir>/envs``)."""
+    old = home.old_default_workon_home()
+    candidates = [home.default_workon_home(), old]
     if source == "variable":
         try:
             configured = home.config_path_value("workon_home")
@@ -31,16 +33,36 @@ def _unused_locations(root: str, source: str) -> list[str]:
             continue
         seen.add(os.path.realpath(place))
         try:
-            count = len(registry.listing(place))
+            names = registry.listing(place)
         except UserError:
             continue
-        if count:
+        count = len(names)
+        if not count:
+            continue
+        some = f"{count} environment{'s' if count != 1 else ''} in {place}"
+        if place == old:
             found.append(
-                f"{count} environment{'s' if count != 1 else ''} in {place}, a location envwrap no longer "
-                f"uses: WORKON_HOME is {root} ({_SOURCES[source]}); move them there, "
-                f"or set WORKON_HOME to {place}"
+                f"{some}, where earlier envwrap releases kept them by default; WORKON_HOME is now {root} "
+                f"({_SOURCES[source]}): move each there and repair it, "
+                + ("" if os.path.isdir(root) else f"mkdir -p {_q(root)} && ")
+                + f"mv {_q(os.path.join(place, names[0]))} {_q(root)}/ && envwrap repair {_q(names[0])}"
+                + (f" (and the same for {', '.join(names[1:])})" if count > 1 else "")
             )
+            continue
+        found.append(
+            f"{some}, a location envwrap no longer "
+            f"uses: WORKON_HOME is {root} ({_SOURCES[source]}); move them there, "
+            f"or set WORKON_HOME to {place}"
+        )
     return found
+
+
+def _q(text: str) -> str:
+    if os.name == "nt":  # pragma: no cover - Windows
+        return f'"{text}"'
+    import shlex
+
+    return shlex.quote(text)
 
 
 def _fix_leftovers(root: Path, fix: bool) -> list[str]:
@@ -48,6 +70,8 @@ def _fix_leftovers(root: Path, fix: bool) -> list[str]:
     if not fix:
         return [f"leftover of an interrupted operation: {p} (envwrap doctor --fix)" for p in leftovers]
     removed = staging.sweep(root) if leftovers else []
+    if not leftovers:
+        staging.sweep_locks(root)  # (free name lock files: not worth a line)
     found = [f"removed leftover {p}" for p in removed]
     found += [f"leftover of an interrupted operation: {p} could not be removed" for p in leftovers
               if p not in removed and os.path.lexists(p)]
@@ -130,21 +154,27 @@ def problems(fix: bool = False, notes: list[str] | None = None) -> list[str]:
     elif os.path.lexists(root):
         found.append(f"WORKON_HOME {root} is not a directory (it is a file; remove it, or set WORKON_HOME "
                      "to a directory)")
-    elif source == "default":
-        notes.append(f"WORKON_HOME {root} does not exist yet: the first mkvirtualenv creates it")
     else:
-        found.append(str(home.missing_home(root_s)))
+        notes.append(f"WORKON_HOME {root} ({_SOURCES[source]}) does not exist yet: the next envwrap "
+                     "command creates it")
     try:
         projects, project_source = home.project_home_source()
     except UserError as exc:
         found.append(str(exc))
         projects, project_source = None, "unset"
-    if projects is not None and not os.path.isdir(projects):
+    if projects is not None and os.path.lexists(projects) and not os.path.isdir(projects):
+        where = "$PROJECT_HOME" if project_source == "variable" else "project_home in the config file"
+        found.append(f"PROJECT_HOME {projects} ({where}) is not a directory: mkproject needs one")
+    elif projects is not None and not os.path.isdir(projects):
         where = "$PROJECT_HOME" if project_source == "variable" else "project_home in the config file"
         found.append(f"PROJECT_HOME {projects} ({where}) does not exist: mkproject needs it "
                      f"(create it with mkdir -p {projects})")
     hook_dir = Path(home.hook_dir())
-    if hook_dir.exists() and not os.access(hook_dir, os.W_OK | os.X_OK):
+    if os.path.lexists(hook_dir) and not hook_dir.is_dir():
+        # WORKON_HOME itself (the default hook directory) is named above already
+        if os.path.realpath(hook_dir) != os.path.realpath(root):
+            found.append(f"hook directory {hook_dir} ($VIRTUALENVWRAPPER_HOOK_DIR) is not a directory")
+    elif hook_dir.exists() and not os.access(hook_dir, os.W_OK | os.X_OK):
         found.append(f"hook directory {hook_dir} is not writable")
     for hook in ("premkvirtualenv", "prermvirtualenv", "postrmvirtualenv", "preactivate",
                  "precpvirtualenv", "premkproject", "get_env_details"):
@@ -157,8 +187,11 @@ def problems(fix: bool = False, notes: list[str] | None = None) -> list[str]:
     # An interactive zsh's hook says whether compinit ran (compdef exists):
     # without it zsh completes nothing, and says nothing about it.
     if os.environ.get("ENVWRAP_ZSH_COMPDEF") == "0":
+        # zsh reads .zshrc from $ZDOTDIR when set (exported or not: the hook passes it)
+        zdotdir = os.environ.get("ENVWRAP_ZDOTDIR") or os.environ.get("ZDOTDIR")
+        zshrc = os.path.join(zdotdir, ".zshrc") if zdotdir else "~/.zshrc"
         found.append("zsh: TAB completion is off, because compinit has not run in this shell; "
-                     "add 'autoload -Uz compinit && compinit' to ~/.zshrc")
+                     f"add 'autoload -Uz compinit && compinit' to {zshrc}")
     return found
 
 

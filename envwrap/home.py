@@ -10,13 +10,12 @@ Resolution of WORKON_HOME, first match wins:
      itself, see :func:`user_workon_home`); else ``$VIRTUALFISH_HOME``
      (virtualfish's name for it; the shell hooks resolve it the same way)
   2. ``workon_home`` in envwrap's config file (TOML, platformdirs user config dir)
-  3. envwrap's own directory, ``<platformdirs user data dir>/envs``, once it exists
-  4. ``~/.virtualenvs`` when it exists (virtualenvwrapper's default)
-  5. envwrap's own directory, created by the first command that creates an env
+  3. ``~/.virtualenvs`` (on Windows ``%USERPROFILE%\\Envs``), virtualenvwrapper's
+     default, where editors and migrated scripts look for the environments
 
-Step 3 comes before step 4 so that an (empty) ``~/.virtualenvs`` appearing later
-never moves the environments envwrap already made; the shell hooks make the same
-choice with two directory tests (no process), so completion always agrees.
+Whichever it is, a WORKON_HOME that does not exist is created by the first
+command that needs it, with a NOTE on stderr, as virtualenvwrapper does; one
+that exists and is not a directory is an error.
 
 A relative WORKON_HOME, PROJECT_HOME or VIRTUALENVWRAPPER_HOOK_DIR (in a variable
 or in the config file) is taken from the home directory, as virtualenvwrapper
@@ -101,15 +100,100 @@ def config() -> dict:
     except OSError as exc:
         raise UserError(f"cannot read config file {path}: {exc.strerror}") from None
     try:
-        if sys.version_info >= (3, 11):
-            import tomllib
-        else:  # pragma: no cover - Python < 3.11 only
-            import tomli as tomllib
-        parsed = tomllib.loads(data.decode("utf-8"))
+        text = data.decode("utf-8")
+        parsed = simple_toml(text)
+        if parsed is None:  # more than `key = "string"` / `key = true` lines: the real parser
+            if sys.version_info >= (3, 11):
+                import tomllib
+            else:  # pragma: no cover - Python < 3.11 only
+                import tomli as tomllib
+            parsed = tomllib.loads(text)
     except (ValueError, UnicodeDecodeError) as exc:
         raise UserError(f"config file {path} is not valid TOML: {exc}") from None
     _config_cache = parsed
     return parsed
+
+
+_ESCAPES = {"b": "\b", "t": "\t", "n": "\n", "f": "\f", "r": "\r", '"': '"', "\\": "\\"}
+_BARE = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
+
+
+def simple_toml(text: str) -> dict | None:
+    """The config file as TOML reads it, when it is what ``envwrap config``
+    writes: lines of ``key = "basic string"`` or ``key = true|false``, with
+    comments and blank lines. None for anything else (tables, arrays, numbers,
+    literal or multi-line strings, dotted or quoted keys, a repeated key, a
+    doubtful character): the caller then asks the real TOML parser, which also
+    reports what is invalid. Importing tomllib costs half an ``envwrap init``;
+    this costs nothing."""
+    result: dict = {}
+    for line in text.split("\n"):
+        if line.endswith("\r"):
+            line = line[:-1]
+        line = line.strip(" \t")
+        if not line or line[0] == "#":
+            if not _comment_ok(line):
+                return None
+            continue
+        key, sep, rest = line.partition("=")
+        key = key.rstrip(" \t")
+        if not sep or not key or not _BARE.issuperset(key) or key in result:
+            return None
+        rest = rest.lstrip(" \t")
+        if rest.startswith('"'):
+            value, rest = _basic_string(rest)
+            if value is None:
+                return None
+        elif rest[:4] == "true":
+            value, rest = True, rest[4:]
+        elif rest[:5] == "false":
+            value, rest = False, rest[5:]
+        else:
+            return None
+        rest = rest.lstrip(" \t")
+        if rest and (rest[0] != "#" or not _comment_ok(rest)):
+            return None
+        result[key] = value
+    return result
+
+
+def _comment_ok(text: str) -> bool:
+    """No control character but tab (TOML refuses them, in comments too)."""
+    return all(c == "\t" or (" " <= c and c != "\x7f") for c in text)
+
+
+def _basic_string(text: str) -> tuple[str | None, str]:
+    """(the value of the basic string ``text`` starts with, what follows it);
+    (None, "") when it is not a plain one-line basic string."""
+    if text.startswith('"""'):
+        return None, ""
+    out = []
+    i, n = 1, len(text)
+    while i < n:
+        c = text[i]
+        if c == '"':
+            return "".join(out), text[i + 1:]
+        if c == "\\":
+            e = text[i + 1:i + 2]
+            if e in _ESCAPES:
+                out.append(_ESCAPES[e])
+                i += 2
+                continue
+            width = {"u": 4, "U": 8}.get(e)
+            digits = text[i + 2:i + 2 + width] if width else ""
+            if not width or len(digits) != width or not all(d in "0123456789abcdefABCDEF" for d in digits):
+                return None, ""
+            code = int(digits, 16)
+            if code > 0x10FFFF or 0xD800 <= code <= 0xDFFF:
+                return None, ""
+            out.append(chr(code))
+            i += 2 + width
+            continue
+        if c != "\t" and (c < " " or c == "\x7f"):
+            return None, ""
+        out.append(c)
+        i += 1
+    return None, ""
 
 
 def config_path_value(key: str) -> str | None:
@@ -157,22 +241,25 @@ def cache_dir() -> str:
     return base
 
 
-def default_workon_homes() -> tuple[str, str]:
-    """(envwrap's own directory, ``~/.virtualenvs``): the default candidates."""
+def default_workon_home() -> str:
+    """virtualenvwrapper's default: ``~/.virtualenvs``; on Windows
+    ``%USERPROFILE%\\Envs``, virtualenvwrapper-win's. Editors look there when
+    they do not see ``$WORKON_HOME`` (one started from the desktop never does)."""
+    if os.name == "nt":  # pragma: no cover - Windows
+        return os.path.join(os.environ.get("USERPROFILE") or _expand("~"), "Envs")
+    return _expand(os.path.join("~", ".virtualenvs"))
+
+
+def old_default_workon_home() -> str:
+    """Where earlier envwrap releases put environments by default
+    (``<platformdirs user data dir>/envs``): ``envwrap doctor`` points at any
+    left there."""
     data = _xdg_base("XDG_DATA_HOME", os.path.join(".local", "share"))
     if data is None:
         import platformdirs
 
         data = platformdirs.user_data_dir(APP, appauthor=False)
-    own = os.path.join(data, "envs")
-    return own, _expand(os.path.join("~", ".virtualenvs"))
-
-
-def default_workon_home() -> str:
-    own, legacy = default_workon_homes()
-    if os.path.isdir(own) or not os.path.isdir(legacy):
-        return own
-    return legacy
+    return os.path.join(data, "envs")
 
 
 def fallback_workon_home() -> tuple[str, str]:
@@ -200,52 +287,46 @@ def workon_home() -> str:
     return workon_home_source()[0]
 
 
-def missing_home(path: str) -> UserError:
-    """The error for a WORKON_HOME the user chose and that does not exist."""
-    if os.name == "nt":  # pragma: no cover - Windows
-        hint = f'mkdir "{path}"'
-    else:
-        import shlex
-
-        hint = f"mkdir -p {shlex.quote(path)}"
-    return UserError(f"WORKON_HOME {path} does not exist (create it with {hint})")
+def _create_home(path: str) -> None:
+    """Create a missing WORKON_HOME, saying so on stderr, as virtualenvwrapper
+    does (``NOTE: Virtual environments directory ... does not exist. Creating...``)."""
+    print(f"envwrap: NOTE: WORKON_HOME {path} does not exist; creating it", file=sys.stderr)
+    try:
+        os.makedirs(path, exist_ok=True)
+    except OSError as exc:
+        raise UserError(f"cannot create WORKON_HOME {path}: {exc.strerror}") from None
 
 
 def existing_workon_home() -> str:
-    """WORKON_HOME, for a command that reads it.
-
-    One the user chose (the variable or the config file) must exist, as in
-    virtualenvwrapper; envwrap's own default may not exist yet (nothing was
-    created), and then simply holds nothing.
-    """
-    path, source = workon_home_source()
+    """WORKON_HOME, for a command that uses it: created when it does not exist
+    (wherever it comes from: the variable, the config file or the default), as
+    virtualenvwrapper's commands do; a path that exists and is not a directory
+    is an error."""
+    path = workon_home()
     if os.path.isdir(path):
         return path
     if os.path.lexists(path):
         raise UserError(f"WORKON_HOME {path} is not a directory")
-    if source != "default":
-        raise missing_home(path)
+    _create_home(path)
+    if not os.path.isdir(path):
+        raise UserError(f"WORKON_HOME {path} is not a directory")
     return path
 
 
 def ensure_workon_home() -> str:
-    """WORKON_HOME, for a command that creates an environment in it: envwrap's
-    own default is created on first use; one the user chose must exist."""
-    home, source = workon_home_source()
+    """WORKON_HOME, for a command that creates an environment in it (created
+    when missing, as :func:`existing_workon_home` does)."""
+    home = workon_home()
     if os.pathsep in home:
         raise UserError(f"WORKON_HOME {home} contains {os.pathsep!r}: its environments' bin "
                         "directories could not be put on PATH")
-    if os.path.lexists(home) and not os.path.isdir(home):
-        raise UserError(f"WORKON_HOME {home} is not a directory")
-    if not os.path.lexists(home) and source != "default":
-        raise missing_home(home)
-    try:
-        os.makedirs(home, exist_ok=True)
-    except OSError as exc:
-        raise UserError(f"cannot create WORKON_HOME {home}: {exc.strerror}") from None
-    if not os.path.isdir(home):
-        raise UserError(f"WORKON_HOME {home} is not a directory")
-    return home
+    return existing_workon_home()
+
+
+def why_not_dir(path: str) -> str:
+    """Why ``path`` cannot be used as a directory: "is not a directory" when
+    something else (a file) is there, else "does not exist"."""
+    return "is not a directory" if os.path.lexists(path) else "does not exist"
 
 
 def project_home_source() -> tuple[str | None, str]:
@@ -264,6 +345,8 @@ def project_home(required: bool = True) -> str | None:
             raise UserError("PROJECT_HOME is not set: set it (or project_home in the config file)")
         return None
     if required and not os.path.isdir(path):
+        if os.path.lexists(path):
+            raise UserError(f"PROJECT_HOME {path} is not a directory")
         raise UserError(f"PROJECT_HOME {path} does not exist: create it first")
     return path
 

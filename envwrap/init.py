@@ -2,8 +2,8 @@
 
 The output is a short preamble of values (the absolute path of the envwrap
 command, baked in so an active environment's PATH cannot swap it; the resolved
-WORKON_HOME, where it came from, and the two default locations, so that
-completion needs no Python) followed by the static file ``shell/envwrap.<ext>``.
+WORKON_HOME and where it came from, so that completion needs no Python)
+followed by the static file ``shell/envwrap.<ext>``.
 Writing that output to a file once and sourcing the file from the rc file loads
 envwrap with no Python at start-up; the first command that asks the backend
 brings the WORKON_HOME values up to date.
@@ -139,9 +139,7 @@ def preamble(shell: str, auto: bool = False) -> str:
         workon_home, source = home.fallback_workon_home()
     except UserError:
         workon_home, source = "", "default"
-    data, legacy = home.default_workon_homes()
-    values = (("__envwrap_home", workon_home), ("__envwrap_home_src", source),
-              ("__envwrap_home_data", data), ("__envwrap_home_legacy", legacy))
+    values = (("__envwrap_home", workon_home), ("__envwrap_home_src", source))
     # Auto-activation on cd is decided here, so that start-up reads no config.
     values += (("__envwrap_auto", "1" if auto or auto_enabled() else ""),)
     if shell == "fish":
@@ -182,7 +180,12 @@ def script(shell: str, auto: bool = False) -> str:
 
 
 def demo(shell: str) -> int:
-    """An interactive shell with envwrap loaded and a throwaway WORKON_HOME."""
+    """An interactive shell with envwrap loaded and a throwaway WORKON_HOME.
+
+    Everything envwrap keeps goes into the throwaway directory too: its cache
+    (pip seeds, interpreter lists, layout templates) and its config file (so
+    the user's settings neither shape the demo nor get changed by it). envwrap
+    writes nothing in its data directory (only ``envwrap doctor`` reads it)."""
     import shutil
     import subprocess
     import tempfile
@@ -195,15 +198,26 @@ def demo(shell: str) -> int:
     if shutil.which(exe) is None:
         raise UserError(f"{exe} is not installed")
     scratch = Path(tempfile.mkdtemp(prefix="envwrap-demo-"))
+    # The demo's settings, in this process too: the loader's preamble is made
+    # under them, not the user's.
+    os.environ.update({
+        "WORKON_HOME": str(scratch / "envs"),
+        "PROJECT_HOME": str(scratch / "projects"),
+        "ENVWRAP_CACHE_DIR": str(scratch / "cache"),
+        "ENVWRAP_CONFIG": str(scratch / "config" / "config.toml"),
+    })
+    os.environ.pop("ENVWRAP_EXPORTED_HOME", None)
+    from envwrap import home
+
+    home.reload_config()
     env = dict(os.environ)
-    env["WORKON_HOME"] = str(scratch / "envs")
-    env["PROJECT_HOME"] = str(scratch / "projects")
     (scratch / "envs").mkdir()
     (scratch / "projects").mkdir()
     loader = scratch / f"envwrap.{desc.extension}"
     loader.write_text(script(shell), encoding="utf-8")
     banner = (
-        f"envwrap demo: WORKON_HOME={scratch / 'envs'} (deleted when you exit). "
+        f"envwrap demo: WORKON_HOME={scratch / 'envs'} (deleted when you exit, with envwrap's cache and "
+        "config for the demo). "
         "Try: mkvirtualenv demo; workon <TAB>; deactivate; rmvirtualenv demo"
     )
     print(banner, file=sys.stderr)

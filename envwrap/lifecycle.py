@@ -48,7 +48,7 @@ def _finish(staged, final, name: str, opts: creators.CreateOptions, seed: bool) 
 
         uv = uvinstall.uv_for_install()
         if uv is not None:  # uv when it is there: the same settings, a tenth of the time
-            uvinstall.install(uv, layout.python, installs, pass_fds=staging.child_fds())
+            uvinstall.install(uv, layout.python, installs, pass_fds=staging.child_fds(), staged=staged, final=final)
         else:
             pip.install(layout, installs)
     relocation.relocate(staged, staged, final)
@@ -104,6 +104,9 @@ def create(name: str, opts: creators.CreateOptions, tmp: bool = False, prepare=N
             prepare(staged)
         _pre_creation_hooks(staged, root, [("premkvirtualenv", name)])
         (swap or staging.publish)(staged, final)
+    from envwrap import pythons
+
+    pythons.after_creation(searched=opts.python is not None)  # what TAB offers after -p
     return os.fspath(final)
 
 
@@ -120,6 +123,13 @@ def resolve_source(ref: str):
 def copy(src_ref: str, dest: str | None) -> str:
     import shutil
     src_name, src = resolve_source(src_ref)
+    if dest is None and names.name_problem(src_name) is not None:
+        # A project's .venv: its name is no environment name; its project's is.
+        hint = ""
+        if names.name_problem(src.parent.name) is None:
+            hint = f", e.g. '{src.parent.name}' (the name of the directory it is in)"
+        raise UserError(f"the copy of {src} needs a name: {names.name_problem(src_name)}; "
+                        f"give one as DEST{hint}")
     dest = dest if dest is not None else src_name
     root = Path(home.ensure_workon_home())
     final = Path(registry.check_new_name(root, dest))
@@ -202,6 +212,7 @@ def remove(name: str) -> str:
 
             dotvenv.remove_if_ours(project, path)
         hooks.run(os.path.join(home.hook_dir(), "postrmvirtualenv"), name, cwd=root)
+    staging.sweep(root)  # leftovers of killed operations, and this name's lock file, now free
     return os.fspath(target)
 
 
@@ -265,7 +276,7 @@ def repair(name: str, python: str | None) -> str:
     if made_with is None and not layout.windows:
         found = layout.site_packages_by_version()
         made_with = next(iter(found)) if len(found) == 1 else None
-    spec = python or (f"python{made_with}" if made_with else None)
+    spec = python or made_with  # the version, found as -p X.Y and upgrade find it
     exe = creators.find_python(spec) if spec else creators.own_base_python()
     if made_with is not None:
         target = creators.python_version(exe)

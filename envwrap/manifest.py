@@ -3,8 +3,10 @@ made again from one (``envwrap import``, ``mkvirtualenv --from``).
 
 The manifest says what the env is, not where it was: the Python version, the
 creator, system-site-packages, the prompt (when it is not the name), the
-installed distributions pinned as ``name==version``, editable installs as their
-source directory (relative to the project when inside it), the project
+installed distributions pinned as ``name==version``, or as ``name @ URL`` for
+those installed from a URL, a VCS (at its commit), a local directory or archive
+(what their ``direct_url.json`` says, as ``pip freeze`` writes them), editable
+installs as their source directory (relative to the project when inside it), the project
 (relative to PROJECT_HOME when inside it), the add2virtualenv paths, and the
 text of the env's own hook scripts. Import goes through the normal creation
 path (:func:`envwrap.lifecycle.create`: staged, hooks run, nothing half-made).
@@ -28,7 +30,8 @@ HOOKS = tuple(name + suffix
               for suffix in ("", ".fish", ".ps1"))
 
 # What the env's own interpreter reports about its distributions: name,
-# version, and for an editable install the URL of its source directory.
+# version, and what its direct_url.json says (PEP 610: the URL, VCS commit or
+# editable source it was installed from), or None.
 _LIST_DISTRIBUTIONS = r"""
 import json, sys, sysconfig
 try:
@@ -42,16 +45,14 @@ if md is not None:
         name = dist.metadata["Name"]
         if not name or name.lower() in found:
             continue
-        editable = None
+        direct = None
         text = dist.read_text("direct_url.json")
         if text:
             try:
-                data = json.loads(text)
+                direct = json.loads(text)
             except ValueError:
-                data = {}
-            if (data.get("dir_info") or {}).get("editable"):
-                editable = data.get("url")
-        found[name.lower()] = [name, dist.version, editable]
+                pass
+        found[name.lower()] = [name, dist.version, direct]
 print(json.dumps(sorted(found.values(), key=lambda d: d[0].lower())))
 """
 
@@ -80,8 +81,85 @@ def _inside(path: str, base: str | None) -> str | None:
     return None if rel.startswith(os.pardir + os.sep) or rel == os.pardir or os.path.isabs(rel) else rel
 
 
-def distributions(env: str) -> list[tuple[str, str, str | None]]:
-    """(name, version, editable source dir or None) of each distribution in the env."""
+def entry(name: str, version: str, direct) -> tuple[str, str]:
+    """What the manifest keeps of one distribution, from its direct_url.json
+    (PEP 610) when it has one: ("editable", source directory) for an editable
+    install of a local directory, else ("distribution", requirement): the
+    requirement ``name @ URL`` (a VCS URL with its commit, as ``pip freeze``
+    writes it) for one installed from a URL, a local directory or a local
+    archive, and ``name==version`` for one installed from an index."""
+    url = direct.get("url") if isinstance(direct, dict) else None
+    if not isinstance(url, str) or not url.strip():
+        return "distribution", f"{name}=={version}"
+    url = _canonical_url(url.strip())
+    dir_info = direct.get("dir_info")
+    if isinstance(dir_info, dict) and dir_info.get("editable") is True and url.startswith("file:"):
+        return "editable", url_path(url)
+    vcs = direct.get("vcs_info")
+    if isinstance(vcs, dict) and isinstance(vcs.get("vcs"), str) and vcs["vcs"]:
+        if not url.startswith(vcs["vcs"] + "+"):
+            url = f"{vcs['vcs']}+{url}"
+        revision = vcs.get("commit_id") or vcs.get("requested_revision")
+        if isinstance(revision, str) and revision:
+            url += "@" + revision
+    subdirectory = direct.get("subdirectory")
+    if isinstance(subdirectory, str) and subdirectory:
+        url += "#subdirectory=" + subdirectory
+    return "distribution", f"{name} @ {url}"
+
+
+def _canonical_url(url: str) -> str:
+    """One spelling of a URL, whoever recorded it: pip writes a VCS URL's path
+    unquoted (``sources ñ $x/repo``), uv quotes ``$`` too. What a requirement
+    cannot hold (spaces, non-ASCII) is quoted, the escapes of characters that
+    mean nothing special in a URL are undone, and every other escape stays."""
+    import re
+    from urllib.parse import quote
+
+    def unescape(match) -> str:
+        char = chr(int(match.group(1), 16))
+        plain = (char.isascii() and char.isalnum()) or char in "-._~!$&'()*+,;="
+        return char if plain else match.group(0).upper()
+
+    return quote(re.sub(r"%([0-9A-Fa-f]{2})", unescape, url), safe=":/?#[]@!$&'()*+,;=%~")
+
+
+def _direct_reference(requirement: str) -> tuple[str, str] | None:
+    """(name, URL) of a requirement ``name @ URL``, else None."""
+    name, at, url = requirement.partition(" @ ")
+    return (name.strip(), url.strip()) if at and name.strip() and url.strip() else None
+
+
+def installable(requirement: str) -> str:
+    """A manifest's requirement as given to the installer. ``name @
+    git+file:///path@commit`` (a VCS URL of a local repository, as pip freeze
+    writes it) is refused by pips older than 24.1, which want a host in a VCS
+    URL: it goes as ``git+file:///path@commit#egg=name``, which every pip and
+    uv install alike (and record as the same URL)."""
+    from urllib.parse import urlsplit
+
+    direct = _direct_reference(requirement)
+    if direct is None:
+        return requirement
+    name, url = direct
+    scheme, _, rest = url.partition(":")
+    if scheme.endswith("+file") and rest.startswith("///") and not urlsplit(url).netloc:
+        return f"{url}{'&' if '#' in url else '#'}egg={name}"
+    return requirement
+
+
+def missing_source(requirement: str) -> str | None:
+    """The local file or directory a ``name @ file:...`` requirement installs
+    from, when it is not there (None when it is, or is not local)."""
+    direct = _direct_reference(requirement)
+    if direct is None or not direct[1].startswith("file:"):
+        return None
+    path = url_path(direct[1].split("#", 1)[0])
+    return None if os.path.exists(path) else path
+
+
+def distributions(env: str) -> list[tuple[str, str, dict | None]]:
+    """(name, version, its direct_url.json or None) of each distribution in the env."""
     import json
     import subprocess
 
@@ -96,7 +174,7 @@ def distributions(env: str) -> list[tuple[str, str, str | None]]:
     if proc.returncode != 0:
         lines = proc.stderr.strip().splitlines()
         raise UserError(f"cannot list the distributions of {env}: {lines[-1] if lines else proc.returncode}")
-    return [(n, v, url_path(e) if e else None) for n, v, e in json.loads(proc.stdout)]
+    return [(n, v, d if isinstance(d, dict) else None) for n, v, d in json.loads(proc.stdout)]
 
 
 def build(name: str, env: str, lister=None) -> dict:
@@ -108,7 +186,7 @@ def build(name: str, env: str, lister=None) -> dict:
         raise UserError(f"cannot read {layout.cfg}: {getattr(exc, 'strerror', None) or exc}") from None
     project = registry.project_of(env)
     data: dict = {"format": FORMAT, "name": name}
-    version = cfg.get("version_info") or cfg.get("version")
+    version = pyvenv.cfg_version(cfg)
     if version:
         data["python"] = version
     creator = pyvenv.creator_of(cfg)
@@ -119,14 +197,15 @@ def build(name: str, env: str, lister=None) -> dict:
     if prompt and prompt != name:
         data["prompt"] = prompt
     pinned, editable, has_pip = [], [], False
-    for dist, ver, source in (lister or distributions)(env):
+    for dist, ver, direct in (lister or distributions)(env):
         if dist.lower() in _SEEDED:
             has_pip = True
             continue
-        if source is not None:
-            editable.append(_inside(source, project) or source)
+        kind, value = entry(dist, ver, direct)
+        if kind == "editable":
+            editable.append(_inside(value, project) or value)
         else:
-            pinned.append(f"{dist}=={ver}")
+            pinned.append(value)
     if not has_pip:
         from envwrap import seedmode
 
@@ -170,11 +249,16 @@ def dumps(data: dict) -> str:
 
 
 def requirements(data: dict) -> str:
-    """The manifest's distributions as a requirements file for other tools."""
+    """The manifest's distributions as a requirements file for other tools
+    (in the spelling every pip takes: see :func:`installable`)."""
     base = _project_dir(data)
-    lines = list(data.get("distributions", []))
+    lines = [installable(requirement) for requirement in data.get("distributions", [])]
     for source in data.get("editable", []):
         path = source if os.path.isabs(source) or base is None else os.path.join(base, source)
+        if any(c.isspace() or c in "'\"#" for c in path):  # one word, as pip and uv read the line
+            from pathlib import Path
+
+            path = Path(os.path.abspath(path)).as_uri()
         lines.append(f"-e {path}")
     return "".join(line + "\n" for line in lines)
 
@@ -283,8 +367,18 @@ def create_from(data: dict, name: str | None, python: str | None = None, base_op
         if os.path.isdir(base):
             project = base
         else:
-            notes.append(f"project directory {base} is missing; the environment is not bound to it")
-    packages = list(data.get("distributions", []))
+            import shlex
+
+            notes.append(f"project directory {base} is missing; the environment is not bound to it "
+                         f"(bind it when the directory is there: setvirtualenvproject {shlex.quote(name)} "
+                         f"{shlex.quote(base)})")
+    packages = []
+    for requirement in data.get("distributions", []):
+        gone = missing_source(requirement)
+        if gone is not None:
+            notes.append(f"{requirement.partition(' @ ')[0]}'s source {gone} is missing; not installed")
+        else:
+            packages.append(installable(requirement))
     for source in data.get("editable", []):
         path = source if os.path.isabs(source) else os.path.join(base or os.getcwd(), source)
         if os.path.isdir(path):
@@ -318,8 +412,11 @@ def create_from(data: dict, name: str | None, python: str | None = None, base_op
     for note in notes:
         say(f"envwrap: note: {note}")
     if packages:
-        say("envwrap: installing the manifest's distributions with pip (from its cache when they are there; "
-            "otherwise from your package index)")
+        from envwrap import uvinstall
+
+        installer = "uv" if uvinstall.uv_for_install() is not None else "pip"  # as lifecycle chooses
+        say(f"envwrap: installing the manifest's distributions with {installer} (from its cache when they are "
+            "there; otherwise from your package index, or the URL a distribution was installed from)")
 
     def prepare(staged) -> None:
         layout = Layout.of(os.fspath(staged))

@@ -21,6 +21,18 @@ def creator_of(cfg: dict) -> str | None:
     return None
 
 
+def cfg_version(cfg: dict) -> str | None:
+    """The Python version an environment was made with, as ``3.11.7``
+    whichever tool wrote pyvenv.cfg: venv writes ``version = 3.11.7``, uv
+    ``version_info = 3.11.7``, virtualenv ``version_info = 3.11.7.final.0``
+    (sys.version_info whole); only its numbers are the version."""
+    import re
+
+    raw = (cfg.get("version_info") or cfg.get("version") or "").strip()
+    match = re.match(r"\d+(?:\.\d+){0,2}", raw)
+    return match.group(0) if match else (raw or None)
+
+
 def cfg_prompt(value: str | None) -> str | None:
     """The prompt as pyvenv.cfg holds it: venv writes a Python string literal
     (``prompt = 'name'``), uv and virtualenv the bare text."""

@@ -325,12 +325,12 @@ def mark_used(path) -> None:
 def info(name: str, path, sizes=None) -> Info:
     """What is known about an environment; its size only when ``sizes`` (a
     :class:`envwrap.tidy.Sizes`) is given, since that walks its files."""
-    from envwrap.pyvenv import creator_of
+    from envwrap.pyvenv import cfg_version, creator_of
 
     version = base = creator = None
     try:
         cfg = read_cfg(os.path.join(path, "pyvenv.cfg"))
-        version = cfg.get("version_info") or cfg.get("version")
+        version = cfg_version(cfg)
         base = cfg.get("home")
         creator = creator_of(cfg)
     except (OSError, UnicodeError):
@@ -358,7 +358,7 @@ def project_of(env) -> str | None:
 def set_project(env, project) -> None:
     project = os.path.abspath(os.path.expanduser(os.fspath(project)))
     if not os.path.isdir(project):
-        raise UserError(f"project directory {project} does not exist")
+        raise UserError(f"project directory {project} {home.why_not_dir(project)}")
     if "\n" in project:  # the .project file holds one line
         raise UserError("project paths cannot contain a newline")
     from envwrap import atomicfile

@@ -20,14 +20,12 @@ def effective() -> list[tuple[str, str | None, str]]:
     """(key, effective value or None, where it came from) for each setting."""
     rows: list[tuple[str, str | None, str]] = []
     workon_home, source = home.workon_home_source()
-    if source == "default":
-        own, _legacy = home.default_workon_homes()
-        why = ("default: envwrap's own directory" if workon_home == own
-               else "default: ~/.virtualenvs, virtualenvwrapper's, because it exists")
-    else:
-        why = {"variable": "$WORKON_HOME", "config": "config file"}[source]
-    if not os.path.isdir(workon_home):
-        why += "; does not exist yet" if source == "default" else "; DOES NOT EXIST"
+    why = {"variable": "$WORKON_HOME", "config": "config file",
+           "default": "default: virtualenvwrapper's"}[source]
+    if os.path.lexists(workon_home) and not os.path.isdir(workon_home):
+        why += "; NOT A DIRECTORY"
+    elif not os.path.isdir(workon_home):
+        why += "; does not exist yet: the next command creates it"
     rows.append(("workon_home", workon_home, why))
     projects, source = home.project_home_source()
     rows.append(("project_home", projects,

@@ -12,7 +12,10 @@ lock when the process dies, even on SIGKILL, so any later command can tell a
 leftover from work in progress and sweep it (:func:`sweep`).
 
 Names are also locked while created or removed (``.envwrap/locks``), so two
-``mkvirtualenv`` of one name at once: one wins, the other is told.
+``mkvirtualenv`` of one name at once: one wins, the other is told. A name's
+lock file is needed only while it is held: :func:`sweep` unlinks the free ones
+(locked first, so never one that is held), and a process whose lock file was
+unlinked between its open and its lock sees that and locks a fresh one.
 
 The processes a builder starts (the creator, pip, ensurepip) inherit the stage's
 lock (:func:`child_fds`, passed as ``pass_fds``): a flock belongs to the open
@@ -103,15 +106,24 @@ class NameLock:
         self.fd: int | None = None
 
     def __enter__(self) -> NameLock:
-        try:
-            self.fd = _lock_fd(self.path, blocking=False)
-        except OSError as exc:
-            raise UserError(f"cannot lock {self.path}: {exc.strerror}") from None
-        if self.fd is None:
-            raise UserError(
-                f"environment '{self.name}' is being created or removed by another envwrap process"
-            )
-        return self
+        # A sweep may unlink the lock file between our open and our lock (it
+        # was free then): the lock we got is on a file that is gone, and a
+        # second process could lock a new one. So the lock counts only when the
+        # file locked is still the one at the path; else lock afresh.
+        for _ in range(100):
+            try:
+                fd = _lock_fd(self.path, blocking=False)
+            except OSError as exc:
+                raise UserError(f"cannot lock {self.path}: {exc.strerror}") from None
+            if fd is None:
+                raise UserError(
+                    f"environment '{self.name}' is being created or removed by another envwrap process"
+                )
+            if _holds(fd, self.path):
+                self.fd = fd
+                return self
+            os.close(fd)
+        raise UserError(f"cannot lock {self.path}: it keeps disappearing")
 
     def __exit__(self, *exc_info) -> None:
         if self.fd is not None:
@@ -383,7 +395,51 @@ def sweep(home: Path) -> list[Path]:
         rmtree_here(Path(entry.path))
         if not os.path.lexists(entry.path):
             removed.append(Path(entry.path))
+    sweep_locks(home)
     return removed
+
+
+def sweep_locks(home: Path) -> int:
+    """Unlink the name lock files nobody holds (one is made for every name ever
+    created, copied or removed); returns how many. Each is locked first, and
+    unlinked only while locked and still in place, so a held lock is never
+    touched, and :class:`NameLock` retries when it locked a file unlinked
+    meanwhile. Only regular files named as NameLock names them, never
+    through a link."""
+    locks = os.path.join(state_dir(home), "locks")
+    try:
+        entries = list(os.scandir(locks))
+    except OSError:
+        return 0
+    count = 0
+    for entry in entries:
+        stem = entry.name[:-len(".lock")] if entry.name.endswith(".lock") else ""
+        if len(stem) != 32 or not all(c in "0123456789abcdef" for c in stem):
+            continue
+        try:
+            if not entry.is_file(follow_symlinks=False):
+                continue
+            fd = os.open(entry.path, os.O_RDWR | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0))
+        except OSError:
+            continue
+        try:
+            _lock(fd, False)
+        except OSError:
+            os.close(fd)
+            continue  # held: in use right now
+        try:
+            if _holds(fd, Path(entry.path)):
+                if os.name == "nt":  # pragma: no cover - Windows cannot unlink an open file
+                    os.close(fd)
+                    fd = -1  # (an open handle elsewhere makes the unlink fail: then it stays)
+                os.unlink(entry.path)
+                count += 1
+        except OSError:
+            pass
+        finally:
+            if fd >= 0:
+                os.close(fd)
+    return count
 
 
 def leftovers(home: Path) -> list[Path]:

@@ -23,18 +23,17 @@ from envwrap.errors import UserError, say
 from envwrap.layout import Layout
 
 
-def _scanned_distributions(env: str) -> list[tuple[str, str, str | None]]:
+def _scanned_distributions(env: str) -> list[tuple[str, str, dict | None]]:
     """The distributions of an env whose interpreter no longer runs: read from
-    the .dist-info directories of its site-packages."""
+    the .dist-info directories of its site-packages (with their direct_url.json,
+    as :func:`envwrap.manifest.distributions` reports them)."""
     import json
-
-    from envwrap.manifest import url_path
 
     layout = Layout.of(env)
     sites = list(layout.site_packages_by_version().values()) if not layout.windows else []
     if not sites and layout.site_packages():
         sites = [layout.site_packages()]
-    found: dict[str, tuple[str, str, str | None]] = {}
+    found: dict[str, tuple[str, str, dict | None]] = {}
     for site in sites:
         try:
             entries = sorted(os.listdir(site))
@@ -59,15 +58,13 @@ def _scanned_distributions(env: str) -> list[tuple[str, str, str | None]]:
                 continue
             if not name or not version or name.lower() in found:
                 continue
-            editable = None
+            direct = None
             try:
                 with open(os.path.join(site, entry, "direct_url.json"), encoding="utf-8") as fh:
-                    data = json.load(fh)
-                if (data.get("dir_info") or {}).get("editable"):
-                    editable = url_path(data.get("url", ""))
+                    direct = json.load(fh)
             except (OSError, ValueError):
                 pass
-            found[name.lower()] = (name, version, editable)
+            found[name.lower()] = (name, version, direct if isinstance(direct, dict) else None)
     return sorted(found.values(), key=lambda d: d[0].lower())
 
 
@@ -141,8 +138,9 @@ def run(args: list[str]) -> int:
                                 "found again), keeping their distributions at the same versions, editables, "
                                 "project, hooks, add2virtualenv paths and prompt. Each is built in a stage and "
                                 "swapped in only when complete; on any failure the old one is untouched. "
-                                "Distributions are installed by pip: from its cache when there, else from "
-                                "your package index.")
+                                "Distributions are installed by uv when it is installed (ENVWRAP_INSTALLER=pip "
+                                "keeps pip), else by pip: from its cache when there, else from your package "
+                                "index, or the URL a distribution was installed from.")
     parser.add_argument("-p", "--python", metavar="PYTHON", help="the interpreter to rebuild on")
     parser.add_argument("--dry-run", action="store_true", help="say what would be done; change nothing")
     parser.add_argument("--all-broken", action="store_true",

@@ -130,8 +130,95 @@ def _as_typed(culprit: str, args: list[str]) -> str:
     return culprit
 
 
-def install(uv: str, python: str, args: list[str], pass_fds=()) -> None:
-    """``uv pip install --python PYTHON ARGS``; UserError when it fails."""
+def _unstaging(staged, final) -> list[tuple[bytes, bytes]]:
+    """(staging path, final path) pairs to replace in uv's words, longest
+    first: uv names the env it installs into (``Using Python 3.12.4
+    environment at: PATH``), relative to the working directory when inside it,
+    and the stage is envwrap's business: the user sees the env's real path."""
+    if staged is None or final is None:
+        return []
+    staged, final = os.fspath(staged), os.fspath(final)
+    try:
+        cwd = os.getcwd()
+    except OSError:
+        cwd = None
+    real_final = os.path.join(os.path.realpath(os.path.dirname(final)), os.path.basename(final))
+    pairs = []
+    for stage, dest in {(staged, final), (os.path.realpath(staged), real_final)}:
+        pairs.append((stage, dest))
+        if cwd is not None:
+            for base in {cwd, os.path.realpath(cwd)}:
+                rel = os.path.relpath(stage, base)
+                if not rel.startswith(os.pardir):
+                    shown = os.path.relpath(dest, base)
+                    pairs.append((rel, dest if shown.startswith(os.pardir) else shown))
+    return sorted({(os.fsencode(a), os.fsencode(b)) for a, b in pairs}, key=lambda p: -len(p[0]))
+
+
+def _terminal() -> tuple[int, int] | None:
+    """(master, slave) of a pseudo-terminal the size of the user's, when
+    envwrap's stderr is a terminal (POSIX): uv draws its progress (spinners,
+    bars) only on a terminal, as pip does on its own."""
+    if os.name != "posix" or not os.isatty(2):
+        return None
+    try:
+        import fcntl
+        import pty
+        import termios
+
+        master, slave = pty.openpty()
+    except (ImportError, OSError):
+        return None
+    try:
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, fcntl.ioctl(2, termios.TIOCGWINSZ, b"\0" * 8))
+    except OSError:
+        pass
+    return master, slave
+
+
+class _Relay:
+    """Passes uv's bytes on to stderr as they come, with the stage's path
+    replaced: a path split between two reads is held back until it is whole."""
+
+    def __init__(self, replace: list[tuple[bytes, bytes]]):
+        self.replace = replace
+        self.held = b""
+        self.said: list[bytes] = []
+
+    def feed(self, data: bytes) -> None:
+        data = self.held + data
+        for stage, dest in self.replace:
+            data = data.replace(stage, dest)
+        keep = 0
+        for stage, _ in self.replace:
+            for size in range(min(len(stage) - 1, len(data)), keep, -1):
+                if stage.startswith(data[-size:]):
+                    keep = size
+                    break
+        self.held = data[len(data) - keep:] if keep else b""
+        self.emit(data[:len(data) - keep])
+
+    def close(self) -> None:
+        self.emit(self.held)
+        self.held = b""
+
+    def emit(self, data: bytes) -> None:
+        if data:
+            os.write(sys.stderr.fileno(), data)
+            self.said.append(data)
+
+    def text(self) -> str:
+        """What uv said, without a terminal's escape sequences."""
+        plain = re.sub(rb"\x1b\[[0-9;?]*[A-Za-z]", b"", b"".join(self.said))
+        return plain.replace(b"\r\n", b"\n").decode("utf-8", "replace")
+
+
+def install(uv: str, python: str, args: list[str], pass_fds=(), staged=None, final=None) -> None:
+    """``uv pip install --python PYTHON ARGS`` for an env being made in
+    ``staged`` that will be ``final``; UserError when it fails. uv's output
+    reaches stderr as uv writes it (through a pseudo-terminal when stderr is a
+    terminal, so that its progress shows as pip's does), with the staging
+    path replaced by the env's own."""
     import shlex
     import subprocess
 
@@ -143,18 +230,44 @@ def install(uv: str, python: str, args: list[str], pass_fds=()) -> None:
     if settings.get("cert") and "SSL_CERT_FILE" not in env:
         env["SSL_CERT_FILE"] = settings["cert"]
     cmd = [uv, "pip", "install", "--python", python, *flags(settings), *args]
+    relay = _Relay(_unstaging(staged, final))
+    terminal = _terminal()
     sys.stderr.flush()
     try:
-        proc = subprocess.run(cmd, stdout=sys.stderr.fileno(), stderr=subprocess.PIPE, env=env,
-                              stdin=subprocess.DEVNULL, pass_fds=pass_fds)
+        proc = subprocess.Popen(cmd, stdout=sys.stderr.fileno(),
+                                stderr=terminal[1] if terminal else subprocess.PIPE, env=env,
+                                stdin=subprocess.DEVNULL, pass_fds=pass_fds)
     except OSError as exc:
+        if terminal:
+            os.close(terminal[0])
+            os.close(terminal[1])
         raise UserError(f"cannot run {uv}: {exc.strerror}") from None
-    if proc.stderr:
-        os.write(sys.stderr.fileno(), proc.stderr)
-    if proc.returncode != 0:
-        culprit = _culprit(proc.stderr.decode("utf-8", "replace"))
+    if terminal:
+        os.close(terminal[1])
+        source = terminal[0]
+    else:
+        assert proc.stderr is not None
+        source = proc.stderr.fileno()
+    try:
+        while True:
+            try:
+                data = os.read(source, 65536)
+            except OSError:  # EIO: the terminal's last writer is gone (Linux)
+                break
+            if not data:
+                break
+            relay.feed(data)
+        relay.close()
+    finally:
+        if terminal:
+            os.close(terminal[0])
+        elif proc.stderr is not None:
+            proc.stderr.close()
+        status = proc.wait()
+    if status != 0:
+        culprit = _culprit(relay.text())
         culprit = _as_typed(culprit, args) if culprit else None
         shown = " ".join(shlex.quote(a) for a in args)
         what = f"on {culprit}" if culprit else f"({shown})"
-        raise UserError(f"pip install (by uv) failed {what} (status {proc.returncode}); "
+        raise UserError(f"uv pip install failed {what} (status {status}); "
                         "the environment was not created")

@@ -6,7 +6,7 @@
 #     envwrap init bash > ~/.envwrap.bash      # in ~/.bashrc: . ~/.envwrap.bash
 # `envwrap init` prepends __envwrap_exe (the words that start the envwrap backend)
 # and the backend's answer for WORKON_HOME (__envwrap_home, where it came from in
-# __envwrap_home_src, and the two default locations) to this file.
+# __envwrap_home_src) to this file.
 #
 # Contract: every function here is thin. The backend decides; commands that must
 # change this shell print code that is evaluated only when the backend exits 0.
@@ -46,8 +46,14 @@ __envwrap_run() {
 # `|| :`, a failing line in it cannot end a shell that runs under `set -e`;
 # `\.`, not `\builtin .`: bash 5.2 loses its function context when a file
 # sourced by `builtin .` fails under -e, "pop_var_context: head of shell_variables".)
+# A hook the backend refused at activation (__envwrap_hooks_refused: lines of
+# FILE<TAB>MESSAGE; others can write it) is not sourced: its line is said instead.
 __envwrap_source() {
-    if [[ -r $1 ]]; then
+    local __envwrap_m
+    if [[ ${__envwrap_hooks_refused-} == *$'\n'"$1"$'\t'* ]]; then
+        __envwrap_m=${__envwrap_hooks_refused#*$'\n'"$1"$'\t'}
+        \builtin printf '%s\n' "${__envwrap_m%%$'\n'*}" >&2
+    elif [[ -r $1 ]]; then
         \. "$1" || :
     else
         \builtin printf 'envwrap: hook %s cannot be read; skipped\n' "$1" >&2
@@ -75,9 +81,7 @@ __envwrap_export_home() {
 
 # The environments' directory into __envwrap_h, as the backend resolves it (no
 # process): the user's WORKON_HOME (a relative one below $HOME); else the
-# backend's answer, where the default is chosen again (envwrap's own directory
-# once it exists, else ~/.virtualenvs when that exists), so that one appearing
-# or going away changes completion and the backend alike.
+# backend's answer (the config file's, or the default ~/.virtualenvs).
 __envwrap_workon_home() {
     __envwrap_h=
     if [ -n "${WORKON_HOME-}" ] && [ "$WORKON_HOME" != "${ENVWRAP_EXPORTED_HOME-}" ]; then
@@ -95,35 +99,22 @@ __envwrap_workon_home() {
         \return 0
     fi
     __envwrap_h=${__envwrap_home-}
-    if [ "${__envwrap_home_src-}" = default ] && [ -n "${__envwrap_home_data-}" ]; then
-        if [ -d "$__envwrap_home_data" ] || [ ! -d "${__envwrap_home_legacy-}" ]; then
-            __envwrap_h=$__envwrap_home_data
-        else
-            __envwrap_h=$__envwrap_home_legacy
-        fi
-        [ "$__envwrap_h" = "${__envwrap_home-}" ] || __envwrap_set_home "$__envwrap_h" default
-    fi
     \return 0
 }
 
-# Whether the environments' directory may be listed; says why not on stderr. A
-# WORKON_HOME the user chose (variable or config file) must exist; envwrap's
-# own default is created by the first mkvirtualenv and lists nothing until then.
+# Whether the environments' directory may be listed; says why not on stderr. One
+# that does not exist is created (by the backend, which says so: one process,
+# only then), as virtualenvwrapper's commands do; one that is a file is an error.
 __envwrap_home_ok() {
     local __envwrap_h
     __envwrap_workon_home
     if [ -z "$__envwrap_h" ] || [ -d "$__envwrap_h" ]; then
         \return 0
-    elif [ -e "$__envwrap_h" ]; then
+    elif [ -e "$__envwrap_h" ] || [ -L "$__envwrap_h" ]; then
         \builtin printf 'envwrap: WORKON_HOME %s is not a directory\n' "$__envwrap_h" >&2
-    elif [ "${__envwrap_home_src-}" != config ] && [ -z "${VIRTUALFISH_HOME-}" ] &&
-        { [ -z "${WORKON_HOME-}" ] || [ "$WORKON_HOME" = "${ENVWRAP_EXPORTED_HOME-}" ]; }; then
-        \return 0
-    else
-        \builtin printf 'envwrap: WORKON_HOME %s does not exist (create it with mkdir -p %q)\n' \
-            "$__envwrap_h" "$__envwrap_h" >&2
+        \return 1
     fi
-    \return 1
+    __envwrap_call ls >/dev/null
 }
 __envwrap_export_home
 
@@ -170,7 +161,13 @@ __envwrap_activated() {
     __envwrap_hook_dir="$2"
     __envwrap_project="$3"
     __envwrap_venv_bin="$4"
-    deactivate() { __envwrap_deactivate "$@"; }
+    __envwrap_auto_act="$1"  # for auto-activation: an env was activated (then maybe deactivated)
+    __envwrap_hooks_refused=''  # the plan sets it next when a deactivate hook is refused
+    # deactivate --help prints help and changes nothing, as every command does.
+    deactivate() {
+        case ${1-} in -h | --help) __envwrap_run deactivate --help; \return ;; esac
+        __envwrap_deactivate "$@"
+    }
 }
 
 # The env's own variables (envwrap vars), from the workon code: KEY VALUE pairs.
@@ -316,6 +313,11 @@ envwrap() {
         __envwrap_auto_setup
         \return
     fi
+    if [ "${1-}" = allow ]; then  # allowed or revoked: auto-activation looks again
+        __envwrap_call "$@" || \return $?
+        __envwrap_auto_bad='' __envwrap_auto_told='' __envwrap_auto_pwd=''
+        \return 0
+    fi
     __envwrap_call "$@"
 }
 
@@ -348,24 +350,59 @@ cdvirtualenv() {
         \builtin printf 'envwrap: cdvirtualenv: no environment is active; run workon first\n' >&2
         \return 1
     fi
+    if [[ ! -d $VIRTUAL_ENV${1:+/$1} ]]; then  # envwrap's one line, not cd's
+        \builtin printf 'envwrap: cdvirtualenv: %s is not a directory\n' "$VIRTUAL_ENV${1:+/$1}" >&2
+        \return 1
+    fi
     \builtin cd -- "$VIRTUAL_ENV${1:+/$1}" || \return
 }
 
 # ----------------------------------------------------------------- completion
 # No Python per TAB: names come from the same glob as lsvirtualenv -b.
 
+# The word typed so far ($1) as the shell will read it, into __envwrap_cur: a
+# backslash escapes the next character, '...' is literal, and inside "..." a
+# backslash escapes only $ ` " \. A quote still open at the end goes into
+# __envwrap_q, and what the word says before that quote into __envwrap_pre (the
+# caller's locals). A loop per character, only for a word that has quoting.
+__envwrap_dequote() {
+    local __envwrap_w=$1 __envwrap_i=0 __envwrap_c __envwrap_n
+    __envwrap_cur='' __envwrap_q='' __envwrap_pre=''
+    while [[ $__envwrap_i -lt ${#__envwrap_w} ]]; do
+        __envwrap_c=${__envwrap_w:__envwrap_i:1}
+        __envwrap_i=$((__envwrap_i + 1))
+        if [[ $__envwrap_q == "'" ]]; then
+            if [[ $__envwrap_c == "'" ]]; then __envwrap_q=''; else __envwrap_cur+=$__envwrap_c; fi
+        elif [[ $__envwrap_c == "\\" ]]; then
+            __envwrap_n=${__envwrap_w:__envwrap_i:1}
+            if [[ -z $__envwrap_q || $__envwrap_n == [\$\`\"\\] ]]; then
+                __envwrap_cur+=$__envwrap_n  # (a backslash at the end escapes nothing yet)
+                __envwrap_i=$((__envwrap_i + 1))
+            else
+                __envwrap_cur+=$__envwrap_c
+            fi
+        elif [[ $__envwrap_c == '"' ]]; then
+            if [[ -n $__envwrap_q ]]; then __envwrap_q=''; else __envwrap_q='"' __envwrap_pre=$__envwrap_cur; fi
+        elif [[ $__envwrap_c == "'" && -z $__envwrap_q ]]; then
+            __envwrap_q="'" __envwrap_pre=$__envwrap_cur
+        else
+            __envwrap_cur+=$__envwrap_c
+        fi
+    done
+    \return 0
+}
+
 __envwrap_complete_names() {
-    local __envwrap_cur="${COMP_WORDS[COMP_CWORD]-}" __envwrap_n __envwrap_quoted=
-    # Undo the quoting typed so far: an opening quote, or backslash escapes.
-    case "$__envwrap_cur" in
-        \'*) __envwrap_cur="${__envwrap_cur#\'}"; __envwrap_quoted=1 ;;
-        \"*) __envwrap_cur="${__envwrap_cur#\"}"; __envwrap_quoted=1 ;;
-        *\\*) __envwrap_cur="${__envwrap_cur//\\/}" ;;
+    local __envwrap_cur="${COMP_WORDS[COMP_CWORD]-}" __envwrap_n __envwrap_q='' __envwrap_pre=''
+    # Undo the quoting typed so far (quotes, backslash escapes).
+    case $__envwrap_cur in
+        *[\\\'\"]*) __envwrap_dequote "$__envwrap_cur" ;;
     esac
     __envwrap_scan "$__envwrap_cur"
-    if [ -n "$__envwrap_quoted" ]; then
-        # Inside an opened quote readline quotes as it does for file names.
-        COMPREPLY=("${__envwrap_found[@]}")
+    if [ -n "$__envwrap_q" ]; then
+        # Inside an open quote readline replaces what follows the quote, and
+        # quotes the replies as it does file names.
+        COMPREPLY=("${__envwrap_found[@]#"$__envwrap_pre"}")
         \builtin compopt -o filenames 2>/dev/null
         \return 0
     fi
@@ -422,6 +459,25 @@ __envwrap_complete_subdirs() {
     \return 0
 }
 
+# mkvirtualenv, mktmpenv, mkproject: after -p or --python, the Python versions
+# the backend last found (WORKON_HOME/.envwrap/pythons, one a line; read here,
+# no process). Registered with -o default: elsewhere, readline's file names.
+__envwrap_complete_python() {
+    COMPREPLY=()
+    [ "${COMP_CWORD-0}" -ge 2 ] || \return 0
+    case ${COMP_WORDS[COMP_CWORD-1]-} in
+        -p|--python) ;;
+        *) \return 0 ;;
+    esac
+    local __envwrap_h __envwrap_v __envwrap_cur="${COMP_WORDS[COMP_CWORD]-}"
+    __envwrap_workon_home
+    [ -n "$__envwrap_h" ] && [ -f "$__envwrap_h/.envwrap/pythons" ] || \return 0
+    while IFS= \builtin read -r __envwrap_v || [ -n "$__envwrap_v" ]; do
+        case $__envwrap_v in "$__envwrap_cur"*) COMPREPLY+=("$__envwrap_v") ;; esac
+    done <"$__envwrap_h/.envwrap/pythons"
+    \return 0
+}
+
 # envwrap VERB NAME: the verbs, then names (the lists are in the generated block below).
 __envwrap_complete_envwrap() {
     local __envwrap_v __envwrap_verb="${COMP_WORDS[1]-}"
@@ -444,18 +500,101 @@ __envwrap_complete_envwrap() {
     \return 0
 }
 
+# BEGIN generated: options
+# (made by `make shells` from the backend's own parsers, see envwrap/_gen.py; edit those)
+# Every command's options, read from the parser the command builds in the
+# backend, into the array __envwrap_o for __envwrap_complete.
+__envwrap_options() {
+    case $1 in
+        (workon) __envwrap_o=(-h --help -c --cd -n --no-cd) ;;
+        (mkvirtualenv) __envwrap_o=(-h --help -a -i -r -p --python --creator --without-pip --no-pip --system-site-packages --prompt --copies --symlinks --clear --upgrade-deps --without-scm-ignore-files --from) ;;
+        (mktmpenv) __envwrap_o=(-h --help -a -i -r -p --python --creator --without-pip --no-pip --system-site-packages --prompt --copies --symlinks --clear --upgrade-deps --without-scm-ignore-files -c --cd -n --no-cd) ;;
+        (cpvirtualenv) __envwrap_o=(-h --help) ;;
+        (mkproject) __envwrap_o=(-h --help -i -r -p --python --creator --without-pip --no-pip --system-site-packages --prompt --copies --symlinks --clear --upgrade-deps --without-scm-ignore-files -f --force) ;;
+        (cdsitepackages) __envwrap_o=(-h --help) ;;
+        (cdproject) __envwrap_o=(-h --help) ;;
+        (showvirtualenv) __envwrap_o=(-h --help --json) ;;
+        (lssitepackages) __envwrap_o=(-h --help --path) ;;
+        (add2virtualenv) __envwrap_o=(-h --help -d) ;;
+        (toggleglobalsitepackages) __envwrap_o=(-h --help -q) ;;
+        (wipeenv) __envwrap_o=(-h --help) ;;
+        (setvirtualenvproject) __envwrap_o=(-h --help -f --force) ;;
+        (mvvirtualenv) __envwrap_o=(-h --help) ;;
+        (allvirtualenv) __envwrap_o=(-h --help) ;;
+        (rmvirtualenv) __envwrap_o=(-h --help) ;;
+        (lsvirtualenv) __envwrap_o=(-h --help -b --brief -l --long --json) ;;
+        (cdvirtualenv) __envwrap_o=(-h --help) ;;
+        ('envwrap init') __envwrap_o=(-h --help --auto) ;;
+        ('envwrap demo') __envwrap_o=(-h --help) ;;
+        ('envwrap ls') __envwrap_o=(-h --help -b --brief -l --long --json) ;;
+        ('envwrap path') __envwrap_o=(-h --help) ;;
+        ('envwrap show') __envwrap_o=(-h --help --json) ;;
+        ('envwrap run') __envwrap_o=(-h --help) ;;
+        ('envwrap shell') __envwrap_o=(-h --help --shell) ;;
+        ('envwrap which') __envwrap_o=(-h --help) ;;
+        ('envwrap vars') __envwrap_o=(-h --help) ;;
+        ('envwrap gc') __envwrap_o=(-h --help --unused --broken --missing-project --yes) ;;
+        ('envwrap new') __envwrap_o=(-h --help -a -i -r -p --python --creator --without-pip --no-pip --system-site-packages --prompt --copies --symlinks --clear --upgrade-deps --without-scm-ignore-files) ;;
+        ('envwrap rm') __envwrap_o=(-h --help) ;;
+        ('envwrap cp') __envwrap_o=(-h --help) ;;
+        ('envwrap mv') __envwrap_o=(-h --help) ;;
+        ('envwrap export') __envwrap_o=(-h --help -o --output --format) ;;
+        ('envwrap import') __envwrap_o=(-h --help -p --python) ;;
+        ('envwrap project') __envwrap_o=(-h --help -f --force) ;;
+        ('envwrap sitepackages') __envwrap_o=(-h --help --path) ;;
+        ('envwrap add-path') __envwrap_o=(-h --help -d) ;;
+        ('envwrap toggle-global') __envwrap_o=(-h --help -q) ;;
+        ('envwrap wipe') __envwrap_o=(-h --help) ;;
+        ('envwrap repair') __envwrap_o=(-h --help -p --python) ;;
+        ('envwrap upgrade') __envwrap_o=(-h --help -p --python --dry-run --all-broken) ;;
+        ('envwrap pythons') __envwrap_o=(-h --help) ;;
+        ('envwrap doctor') __envwrap_o=(-h --help --fix --json) ;;
+        ('envwrap config') __envwrap_o=(-h --help --unset) ;;
+        ('envwrap allow') __envwrap_o=(-h --help --revoke --list) ;;
+        ('envwrap seed') __envwrap_o=(-h --help --update -p --python) ;;
+        (*) __envwrap_o=() ;;
+    esac
+}
+# END generated: options
+
 # BEGIN generated: completion
 # (made by `make shells` from envwrap/commandtable.py; edit the table, not this)
 # envwrap VERB NAME: the public verbs (envwrap --help), then names where the verb
 # takes one (first argument; every argument for rm and upgrade).
-__envwrap_verbs=(init demo ls path show run shell which vars gc new rm cp mv export import project sitepackages add-path toggle-global wipe repair upgrade pythons doctor config seed)
+__envwrap_verbs=(init demo ls path show run shell which vars gc new rm cp mv export import project sitepackages add-path toggle-global wipe repair upgrade pythons doctor config allow seed)
 __envwrap_name_verbs=(path show run shell which vars rm cp mv export project sitepackages wipe repair upgrade)
 __envwrap_names_verbs=(rm upgrade)
-\builtin complete -F __envwrap_complete_names workon cpvirtualenv showvirtualenv lssitepackages toggleglobalsitepackages wipeenv rmvirtualenv
-\builtin complete -F __envwrap_complete_subdirs cdsitepackages cdvirtualenv
-\builtin complete -o default -F __envwrap_complete_name_then_files setvirtualenvproject
-\builtin complete -F __envwrap_complete_first_name mvvirtualenv
-\builtin complete -F __envwrap_complete_envwrap envwrap
+
+# TAB: a word that starts with '-' gets the command's options (those of VERB
+# after envwrap VERB; allvirtualenv's before its command only); any other word
+# the command's own completer.
+__envwrap_complete() {
+    local __envwrap_cur="${COMP_WORDS[COMP_CWORD]-}" __envwrap_w
+    local -a __envwrap_o=()
+    if [[ $__envwrap_cur == -* ]]; then
+        case ${COMP_WORDS[0]-} in
+            (envwrap) [ "${COMP_CWORD-0}" -lt 2 ] || __envwrap_options "envwrap ${COMP_WORDS[1]-}" ;;
+            (allvirtualenv) [ "${COMP_CWORD-0}" -ne 1 ] || __envwrap_options allvirtualenv ;;
+            (*) __envwrap_options "${COMP_WORDS[0]-}" ;;
+        esac
+        COMPREPLY=()
+        for __envwrap_w in "${__envwrap_o[@]}"; do
+            [[ $__envwrap_w == "$__envwrap_cur"* ]] && COMPREPLY+=("$__envwrap_w")
+        done
+        \return 0
+    fi
+    case ${COMP_WORDS[0]-} in
+        (workon|cpvirtualenv|showvirtualenv|lssitepackages|toggleglobalsitepackages|wipeenv|rmvirtualenv) __envwrap_complete_names ;;
+        (mkvirtualenv|mktmpenv|mkproject) __envwrap_complete_python ;;
+        (cdsitepackages|cdvirtualenv) __envwrap_complete_subdirs ;;
+        (setvirtualenvproject) __envwrap_complete_name_then_files ;;
+        (mvvirtualenv) __envwrap_complete_first_name ;;
+        (envwrap) __envwrap_complete_envwrap ;;
+        (*) COMPREPLY=() ;;
+    esac
+}
+\builtin complete -F __envwrap_complete workon cpvirtualenv cdsitepackages showvirtualenv lssitepackages toggleglobalsitepackages wipeenv mvvirtualenv rmvirtualenv cdvirtualenv envwrap
+\builtin complete -o default -F __envwrap_complete mkvirtualenv mktmpenv mkproject cdproject add2virtualenv setvirtualenvproject allvirtualenv lsvirtualenv
 # END generated: completion
 
 # virtualenvwrapper's `initialize` hook, sourced once at load (a file test, no
@@ -481,6 +620,7 @@ __envwrap_initialize
 #   __envwrap_auto_env/_root  the env auto-activation activated, and where it was found
 #   __envwrap_auto_off        a tree where the user deactivated by hand (until left)
 #   __envwrap_auto_bad        a tree whose env failed to activate (until left)
+#   __envwrap_auto_told       the trees already told that they need `envwrap allow`
 
 # BEGIN generated: auto
 # (made by `make shells` from _POSIX_AUTO in envwrap/_gen.py, for bash and zsh; edit it there)
@@ -537,6 +677,16 @@ __envwrap_auto_check() {
     __envwrap_auto_in "${__envwrap_auto_off-}" || __envwrap_auto_off=''
     __envwrap_auto_in "${__envwrap_auto_bad-}" || __envwrap_auto_bad=''
     __envwrap_auto_find
+    # A deactivate typed since the last look (of the env active then, or of one
+    # activated since: `workon proj; deactivate` on one line), with nothing
+    # active now in a tree: respected until the tree is left, when it was typed
+    # inside the tree or deactivated the tree's own env.
+    local __envwrap_auto_d=${__envwrap_auto_act:-${__envwrap_auto_seen-}} __envwrap_auto_w=${__envwrap_auto_was-}
+    if [[ -n $__envwrap_auto_r && -z ${VIRTUAL_ENV-} && -n $__envwrap_auto_d ]] &&
+        [[ $__envwrap_auto_d == "$__envwrap_auto_t" || $__envwrap_auto_w == "$__envwrap_auto_r" ||
+            $__envwrap_auto_w == "$__envwrap_auto_r"/* || $__envwrap_auto_r == / ]]; then
+        __envwrap_auto_off=$__envwrap_auto_r
+    fi
     if [[ -n ${__envwrap_auto_env-} ]]; then
         [[ $__envwrap_auto_t == "${__envwrap_auto_want-}" ]] && \return 0
         if [[ -z $__envwrap_auto_t || $__envwrap_auto_r == "${__envwrap_auto_off-}" ||
@@ -551,10 +701,17 @@ __envwrap_auto_check() {
         [[ $__envwrap_auto_r != "${__envwrap_auto_off-}" && $__envwrap_auto_r != "${__envwrap_auto_bad-}" ]] ||
             \return 0
     fi
-    if __envwrap_run auto "$__envwrap_auto_r" "$__envwrap_auto_t" && [[ -n ${VIRTUAL_ENV-} ]]; then
+    # Status 3: the user neither made nor allowed this env (envwrap allow); said
+    # once per directory in this shell (-q asks the backend to stay quiet).
+    local __envwrap_q='' __envwrap_st=0
+    [[ $'\n'${__envwrap_auto_told-}$'\n' == *$'\n'"$__envwrap_auto_r"$'\n'* ]] && __envwrap_q=-q
+    __envwrap_run auto ${__envwrap_q:+"$__envwrap_q"} "$__envwrap_auto_r" "$__envwrap_auto_t" || __envwrap_st=$?
+    if [[ $__envwrap_st == 0 && -n ${VIRTUAL_ENV-} ]]; then
         __envwrap_auto_env=$VIRTUAL_ENV __envwrap_auto_root=$__envwrap_auto_r \
             __envwrap_auto_want=$__envwrap_auto_t
     else
+        [[ $__envwrap_st != 3 || -n $__envwrap_q ]] ||
+            __envwrap_auto_told=${__envwrap_auto_told-}${__envwrap_auto_told:+$'\n'}$__envwrap_auto_r
         # One line was said; no retry until the tree is left. What was
         # auto-activated before belongs to a tree that was left: out with it.
         __envwrap_auto_bad=$__envwrap_auto_r
@@ -570,16 +727,42 @@ __envwrap_auto_check() {
 __envwrap_auto_pwd=''
 __envwrap_auto_hook() {
     local __envwrap_s=$?
-    [[ ${__envwrap_auto-} == 1 && $PWD != "${__envwrap_auto_pwd-}" ]] || \return "$__envwrap_s"
+    # Look again when the directory changed, or an env was activated or
+    # deactivated since the last look (__envwrap_auto_seen, __envwrap_auto_act).
+    [[ ${__envwrap_auto-} == 1 ]] || \return "$__envwrap_s"
+    [[ $PWD != "${__envwrap_auto_pwd-}" || ${VIRTUAL_ENV-} != "${__envwrap_auto_seen-}" ||
+        -n ${__envwrap_auto_act-} ]] || \return "$__envwrap_s"
+    local __envwrap_auto_was=${__envwrap_auto_pwd-}
     __envwrap_auto_pwd=$PWD
     __envwrap_auto_check
+    __envwrap_auto_seen=${VIRTUAL_ENV-} __envwrap_auto_act=''
     \return "$__envwrap_s"
 }
 
 # Append the hook to PROMPT_COMMAND once, keeping the user's (a string, or
-# bash 5.1's array); a no-op unless auto-activation is on.
+# bash 5.1's array); with auto-activation off, take it out again (and forget
+# what auto-activation knew; an env it activated stays, as yours).
 __envwrap_auto_setup() {
-    [[ ${__envwrap_auto-} == 1 ]] || \return 0
+    if [[ ${__envwrap_auto-} != 1 ]]; then
+        __envwrap_auto_env='' __envwrap_auto_root='' __envwrap_auto_want='' __envwrap_auto_off='' \
+            __envwrap_auto_bad=''
+        if [[ ${BASH_VERSINFO[0]} -ge 5 && -n ${PROMPT_COMMAND+x} && ${PROMPT_COMMAND@a} == *a* ]]; then
+            local __envwrap_i __envwrap_kept=()
+            for __envwrap_i in "${PROMPT_COMMAND[@]}"; do
+                [[ $__envwrap_i == __envwrap_auto_hook ]] || __envwrap_kept+=("$__envwrap_i")
+            done
+            PROMPT_COMMAND=("${__envwrap_kept[@]}")
+        else
+            # shellcheck disable=SC2128,SC2178  # the string form, tested above
+            case ${PROMPT_COMMAND-} in
+                __envwrap_auto_hook) PROMPT_COMMAND='' ;;
+                *$'\n'__envwrap_auto_hook) PROMPT_COMMAND=${PROMPT_COMMAND%$'\n'__envwrap_auto_hook} ;;
+                *$'\n'__envwrap_auto_hook$'\n'*)
+                    PROMPT_COMMAND=${PROMPT_COMMAND//$'\n'__envwrap_auto_hook$'\n'/$'\n'} ;;
+            esac
+        fi
+        \return 0
+    fi
     __envwrap_auto_pwd=''  # look again at the next prompt
     if [[ ${BASH_VERSINFO[0]} -ge 5 && -n ${PROMPT_COMMAND+x} && ${PROMPT_COMMAND@a} == *a* ]]; then
         case " ${PROMPT_COMMAND[*]} " in *' __envwrap_auto_hook '*) \return 0 ;; esac

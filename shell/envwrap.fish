@@ -6,7 +6,7 @@
 #     envwrap init fish > ~/.config/fish/envwrap.fish   # in config.fish: source ~/.config/fish/envwrap.fish
 # `envwrap init` prepends __envwrap_exe (the words that start the envwrap backend)
 # and the backend's answer for WORKON_HOME (__envwrap_home, where it came from in
-# __envwrap_home_src, and the two default locations) to this file.
+# __envwrap_home_src) to this file.
 #
 # Contract: every function here is thin. The backend decides; commands that must
 # change this shell print fish code that is evaluated only when the backend exits
@@ -83,7 +83,16 @@ end
 # Source a hook file. Its status is its own business (`set -e VAR` of an unset
 # VAR returns 4), as in virtualenvwrapper; only a hook that cannot be read is
 # reported. fish reports a syntax error in it by itself.
+# A hook the backend refused at activation (__envwrap_hooks_refused: lines of
+# FILE<TAB>MESSAGE; others can write it) is not sourced: its line is said instead.
 function __envwrap_source --description 'Source an envwrap hook file'
+    set -q __envwrap_hooks_refused; and for __envwrap_e in (string split \n -- "$__envwrap_hooks_refused")
+        set -l __envwrap_p (string split -m1 \t -- "$__envwrap_e")
+        if test "$__envwrap_p[1]" = "$argv[1]"
+            printf '%s\n' "$__envwrap_p[2]" >&2
+            return 0
+        end
+    end
     if test -r $argv[1]
         source $argv[1]
     else
@@ -114,9 +123,9 @@ end
 
 # The directory holding the environments, as the backend resolves it (no
 # process): the user's WORKON_HOME (a relative one below $HOME); else the
-# backend's answer, where the default is chosen again (envwrap's own directory
-# once it exists, else ~/.virtualenvs when that exists), so that one appearing
-# or going away changes completion and the backend alike.
+# backend's answer (the config file's, or the default ~/.virtualenvs). Printed
+# with no newline after it: `(__envwrap_workon_home | string collect)` keeps a
+# directory whose name holds a newline in one piece.
 function __envwrap_workon_home --description 'Print the directory the environments live in'
     set -l h "$WORKON_HOME"
     if test -z "$h"; or test "$h" = "$ENVWRAP_EXPORTED_HOME"
@@ -128,55 +137,53 @@ function __envwrap_workon_home --description 'Print the directory the environmen
         else if not string match -q -- '/*' "$h"
             set h "$HOME/$h"
         end
-        printf '%s\n' "$h"
+        printf '%s' "$h"
         return 0
     end
-    set h "$__envwrap_home"
-    if test "$__envwrap_home_src" = default; and test -n "$__envwrap_home_data"
-        if test -d "$__envwrap_home_data"; or not test -d "$__envwrap_home_legacy"
-            set h $__envwrap_home_data
-        else
-            set h $__envwrap_home_legacy
-        end
-        test "$h" = "$__envwrap_home"; or __envwrap_set_home $h default
-    end
-    test -n "$h"; and printf '%s\n' "$h"
+    printf '%s' "$__envwrap_home"
     return 0
 end
 
-# Whether the environments' directory may be listed; says why not on stderr. A
-# WORKON_HOME the user chose (variable or config file) must exist; envwrap's
-# own default is created by the first mkvirtualenv and lists nothing until then.
+# Whether the environments' directory may be listed; says why not on stderr. One
+# that does not exist is created (by the backend, which says so: one process,
+# only then), as virtualenvwrapper's commands do; one that is a file is an error.
 function __envwrap_home_ok --description 'Check that WORKON_HOME can be listed'
-    set -l h (__envwrap_workon_home)
+    set -l h (__envwrap_workon_home | string collect)
     if test -z "$h"; or test -d "$h"
         return 0
-    else if test -e "$h"
+    else if test -e "$h"; or test -L "$h"
         printf 'envwrap: WORKON_HOME %s is not a directory\n' "$h" >&2
-    else if test "$__envwrap_home_src" != config; and test -z "$VIRTUALFISH_HOME"; and begin
-            test -z "$WORKON_HOME"; or test "$WORKON_HOME" = "$ENVWRAP_EXPORTED_HOME"
-        end
-        return 0
-    else
-        printf 'envwrap: WORKON_HOME %s does not exist (create it with mkdir -p %s)\n' "$h" (string escape -- "$h") >&2
+        return 1
     end
-    return 1
+    __envwrap_call ls >/dev/null
 end
 __envwrap_export_home
 
 # Environment names, one per line: a glob, no Python, no new process. The names
 # are cut out of all the paths by one `string` call (fast with many envs).
 function __envwrap_names --description 'Print the environment names (no Python)'
-    set -l h (__envwrap_workon_home)
+    set -l h (__envwrap_workon_home | string collect)
     test -n "$h"; or return 0
     # One glob (fish returns only paths that exist, and nothing when none match;
     # its `*` never matches a name that starts with a dot, so hidden directories
     # are left out without a filter), then one `string` call over all of them: no
-    # loop per name and no pipe, this runs per TAB.
+    # loop per name and no process, this runs per TAB. (?s): WORKON_HOME may hold
+    # a newline.
     set -l found $h/*/pyvenv.cfg
     # With nothing to work on, `string` would read standard input.
     set -q found[1]; or return 0
-    string replace -r '^.*/([^/]+)/pyvenv\.cfg$' '$1' -- $found
+    string replace -r '(?s)^.*/([^/]+)/pyvenv\.cfg$' '$1' -- $found
+    return 0
+end
+
+# mkvirtualenv, mktmpenv, mkproject -p/--python: the Python versions the backend
+# last found (WORKON_HOME/.envwrap/pythons, one a line; read here, no process).
+function __envwrap_python_versions --description 'Print the Python versions envwrap last found (no Python)'
+    set -l h (__envwrap_workon_home)
+    test -n "$h" -a -f "$h/.envwrap/pythons"; or return 0
+    while read -l v
+        test -n "$v"; and printf '%s\n' $v
+    end <"$h/.envwrap/pythons"
     return 0
 end
 
@@ -199,14 +206,32 @@ function __envwrap_activated --description 'Wrap the deactivate function of an e
     set -g __envwrap_hook_dir $argv[2]
     set -g __envwrap_project $argv[3]
     set -g __envwrap_bin $argv[4]
+    set -g __envwrap_auto_act $argv[1] # for auto-activation: an env was activated (then maybe deactivated)
+    set -g __envwrap_hooks_refused # the plan sets it next when a deactivate hook is refused
     if test -z "$__envwrap_bin"
         set __envwrap_bin "$argv[1]/bin"
+    end
+    # virtualfish leaves fish_prompt alone (its users' prompt shows the env):
+    # so does envwrap when VIRTUALFISH_HOME is set. The env's activate.fish
+    # wrapped the prompt; the user's own goes back (VIRTUAL_ENV_DISABLE_PROMPT
+    # keeps activate.fish from wrapping it in the first place, in any shell).
+    if test -n "$VIRTUALFISH_HOME"; and set -q _OLD_FISH_PROMPT_OVERRIDE; and functions -q _old_fish_prompt
+        set -l fish_function_path
+        functions -e fish_prompt
+        functions -c _old_fish_prompt fish_prompt
+        functions -e _old_fish_prompt
+        set -e _OLD_FISH_PROMPT_OVERRIDE
     end
     # virtualfish's will_activate: VIRTUAL_ENV names the env; its own variables
     # and postactivate hooks come after, then did_activate (__envwrap_run).
     __envwrap_vfevent will_activate
     set -g __envwrap_vf_activated 1
     function deactivate --description 'Leave the environment, running its deactivate hooks'
+        # --help prints help and changes nothing, as every command does.
+        if contains -- "$argv[1]" -h --help
+            __envwrap_run deactivate --help
+            return
+        end
         __envwrap_deactivate $argv
     end
 end
@@ -395,7 +420,7 @@ function showvirtualenv --description 'Show details of an environment (default: 
     __envwrap_call showvirtualenv $argv
 end
 
-function lssitepackages --description "List the active environment's site-packages"
+function lssitepackages --description "List site-packages (default: the active environment's)"
     __envwrap_call lssitepackages $argv
 end
 
@@ -407,7 +432,7 @@ function toggleglobalsitepackages --description "Turn access to the base interpr
     __envwrap_call toggleglobalsitepackages $argv
 end
 
-function wipeenv --description 'Uninstall every package from the active environment'
+function wipeenv --description 'Uninstall every package (default: from the active environment)'
     __envwrap_call wipeenv $argv
 end
 
@@ -426,7 +451,7 @@ end
 
 # rmvirtualenv NAME...: first out of an environment about to be removed.
 function rmvirtualenv --description 'Remove environments'
-    set -l h (__envwrap_workon_home)
+    set -l h (__envwrap_workon_home | string collect)
     for n in $argv
         test -n "$h"; or break
         __envwrap_leave_dir "$h/$n" "$h"
@@ -451,6 +476,13 @@ function envwrap --description 'The envwrap command, with the settings of this s
         __envwrap_auto_setup
         return
     end
+    if test "$argv[1]" = allow # allowed or revoked: auto-activation looks again
+        __envwrap_call $argv; or return
+        set -g __envwrap_auto_bad
+        set -g __envwrap_auto_told
+        set -g __envwrap_auto_pwd
+        return 0
+    end
     __envwrap_call $argv
 end
 
@@ -472,11 +504,16 @@ function cdvirtualenv --description "cd to the active environment's directory"
         echo 'envwrap: cdvirtualenv: no environment is active; run workon first' >&2
         return 1
     end
+    set -l target "$VIRTUAL_ENV"
     if test -n "$argv[1]"
-        cd -- "$VIRTUAL_ENV/$argv[1]"
-    else
-        cd -- "$VIRTUAL_ENV"
+        set target "$VIRTUAL_ENV/$argv[1]"
     end
+    # envwrap's one line, not cd's (which fish follows with a trace)
+    if not test -d "$target"
+        printf 'envwrap: cdvirtualenv: %s is not a directory\n' "$target" >&2
+        return 1
+    end
+    cd -- "$target"
 end
 
 # ----------------------------------------------------------------- virtualfish
@@ -491,11 +528,35 @@ function vf --description 'virtualfish commands, answered by envwrap (vf help li
         __envwrap_vf_help
         return
     end
+    # virtualfish's own installation commands: nothing to do with envwrap.
+    if contains -- "$sub" install uninstall addplugins rmplugins
+        __envwrap_vfsetup $argv
+        return
+    end
     if not string match -qr -- '^[a-z]+$' "$sub"; or not functions -q __envwrap_vf_$sub
         printf 'envwrap: vf: unknown command %s (vf help lists them)\n' (string escape -- "$sub") >&2
         return 2
     end
+    # The backend's hints then name vf commands (vf ls, vf activate), not
+    # virtualenvwrapper's; exported to the backend only (a local of this call).
+    set -lx ENVWRAP_AS vf
     __envwrap_vf_$sub $argv[2..-1]
+end
+
+# vf install / uninstall / addplugins / rmplugins: virtualfish's loader commands.
+# envwrap needs none of them: say what takes their place. install asks for a
+# state that already holds (0); the others change nothing (1).
+function __envwrap_vfsetup --description "Answer virtualfish's installation commands"
+    switch $argv[1]
+        case install
+            echo 'envwrap: vf install: not needed: vf is part of envwrap, loaded by `envwrap init fish | source` in config.fish' >&2
+            return 0
+        case uninstall
+            echo 'envwrap: vf uninstall: not needed: remove the `envwrap init fish | source` line from config.fish (then pipx uninstall envwrap, or pip uninstall envwrap)' >&2
+        case '*'
+            printf '%s\n' "envwrap: vf $argv[1]: not needed: every plugin is built in (compat_aliases: workon, mkvirtualenv, ...; projects: vf project, vf workon, vf lsprojects; update_python: vf upgrade; environment: envwrap vars; global_requirements: a postmkvirtualenv hook); auto_activation is envwrap config auto_activate true (false to turn it off)" >&2
+    end
+    return 1
 end
 
 function __envwrap_vf_help --description 'List the vf commands, or describe one: vf help [COMMAND]'
@@ -514,18 +575,29 @@ function __envwrap_vf_help --description 'List the vf commands, or describe one:
     end
 end
 
+# vf activate NAME: as virtualfish, status 1 without a name and 2 for an
+# environment that does not exist.
 function __envwrap_vf_activate --description 'Activate an environment: vf activate NAME (no cd)'
     if not set -q argv[1]
-        echo 'envwrap: vf activate: name an environment' >&2
-        return 2
+        echo 'envwrap: vf activate: name an environment (vf ls lists them)' >&2
+        return 1
     end
     workon --no-cd $argv
+    or begin
+        set -l st $status
+        set -l h (__envwrap_workon_home)
+        if not string match -q -- '-*' "$argv[1]"; and not test -e "$h/$argv[1]"
+            return 2
+        end
+        return $st
+    end
 end
 
+# vf deactivate with nothing active is no mistake for virtualfish: status 0.
 function __envwrap_vf_deactivate --description 'Deactivate the active environment'
     if test -z "$__envwrap_venv"; or not functions -q deactivate
         echo 'envwrap: vf deactivate: no environment is active' >&2
-        return 1
+        return 0
     end
     deactivate
 end
@@ -554,14 +626,40 @@ function __envwrap_vf_new --description 'Create an environment and activate it: 
     end
 end
 
+# vf tmp: mktmpenv, staying in the current directory as virtualfish does.
 function __envwrap_vf_tmp --description 'Create a temporary environment, removed when deactivated'
     emit virtualenv_will_create
-    mktmpenv $argv; or return
+    mktmpenv --no-cd $argv; or return
     __envwrap_vfevent did_create
 end
 
+# vf rm NAME...: one rmvirtualenv per name, between virtualfish's will_remove
+# and did_remove events (and their :NAME forms); did_remove only once removed.
 function __envwrap_vf_rm --description 'Remove environments: vf rm NAME...'
-    rmvirtualenv $argv
+    if not set -q argv[1]; or string match -q -- '-*' "$argv[1]"
+        rmvirtualenv $argv
+        return
+    end
+    set -l h (__envwrap_workon_home)
+    set -l st 0
+    for n in $argv
+        set -l active
+        if test -n "$VIRTUAL_ENV"; and test "$VIRTUAL_ENV" = "$h/$n"
+            set active 1
+        end
+        if test -z "$active"; and test -e "$h/$n/pyvenv.cfg"
+            emit virtualenv_will_remove
+            emit virtualenv_will_remove:$n
+        end
+        rmvirtualenv $n
+        or begin
+            set st $status
+            continue
+        end
+        emit virtualenv_did_remove
+        emit virtualenv_did_remove:$n
+    end
+    return $st
 end
 
 function __envwrap_vf_ls --description 'List the environments'
@@ -569,6 +667,10 @@ function __envwrap_vf_ls --description 'List the environments'
 end
 
 function __envwrap_vf_cd --description "cd to the active environment's directory"
+    if test -z "$VIRTUAL_ENV"; and not contains -- "$argv[1]" -h --help
+        echo 'envwrap: vf cd: no environment is active; run vf activate first' >&2
+        return 1
+    end
     cdvirtualenv $argv
 end
 
@@ -700,6 +802,10 @@ function __envwrap_vf_register_completions --description 'Register TAB completio
 end
 __envwrap_vf_register_completions
 
+# virtualfish's loader ends with this event, at every load; its plugins (and
+# its users' functions) set themselves up on it.
+emit virtualfish_did_setup_plugins
+
 # ----------------------------------------------------------------- completion
 # No Python per TAB: names come from the same glob as lsvirtualenv -b.
 
@@ -727,58 +833,165 @@ function __envwrap_wants_name --description 'Whether TAB after envwrap VERB is a
     test (count $words) -eq 2; and contains -- $words[2] $__envwrap_name_verbs
 end
 
-# The options of the envwrap commands, for TAB; __envwrap_register_completions
-# (generated below) registers what their arguments are and calls this.
+# BEGIN generated: options
+# (made by `make shells` from the backend's own parsers, see envwrap/_gen.py; edit those)
+# Every command's options, read from the parser the command builds in the
+# backend (a command whose arguments are no paths completes no file names).
+function __envwrap_verb_is --description 'Whether TAB is after envwrap VERB'
+    set -l words (commandline -opc)
+    test "$words[2]" = "$argv[1]"
+end
+
 function __envwrap_register_options --description 'Register the TAB completions of the options of the envwrap commands'
-    complete -c workon -s c -l cd -d 'cd to the project directory'
-    complete -c workon -s n -l no-cd -d 'do not cd to the project directory'
     complete -c workon -s h -l help -d 'show help'
-
-    for cmd in rmvirtualenv cpvirtualenv showvirtualenv toggleglobalsitepackages wipeenv lssitepackages
-        complete -c $cmd -s h -l help -d 'show help'
-    end
-    complete -c toggleglobalsitepackages -s q -d 'say nothing'
-    complete -c lssitepackages -l path -d 'print the directory only'
-    complete -c mvvirtualenv -s h -l help -d 'show help'
-
-    for cmd in mkvirtualenv mktmpenv mkproject
-        complete -c $cmd -s a -r -F -d 'associate an existing project directory'
-        complete -c $cmd -s i -x -d 'install a package after creating'
-        complete -c $cmd -s r -r -F -d 'install a requirements file after creating'
-        complete -c $cmd -s p -l python -r -F -d 'interpreter to base it on'
-        complete -c $cmd -l creator -x -a 'auto venv uv virtualenv' -d 'how to create it'
-        complete -c $cmd -l without-pip -l no-pip -d 'do not install pip'
-        complete -c $cmd -l system-site-packages -d "give access to the base interpreter's packages"
-        complete -c $cmd -l prompt -x -d 'prompt prefix'
-        complete -c $cmd -l copies -d 'copy the interpreter instead of linking to it'
-        complete -c $cmd -l symlinks -d 'link to the interpreter'
-        complete -c $cmd -l clear -d 'accepted as python -m venv does'
-        complete -c $cmd -l upgrade-deps -d 'upgrade pip from the package index'
-        complete -c $cmd -l without-scm-ignore-files -d 'no .gitignore in the environment'
-        complete -c $cmd -s h -l help -d 'show help'
-    end
-    complete -c mkvirtualenv -f
-    complete -c mkvirtualenv -l from -r -F -d "make it from a manifest (envwrap export's)"
-    complete -c mktmpenv -f
-    complete -c mktmpenv -s c -l cd -d "cd into the environment's directory (default)"
+    complete -c workon -s c -l cd -d 'cd to the project directory'
+    complete -c workon -s n -l no-cd -d 'do not cd to the project'
+    complete -c mkvirtualenv -s h -l help -d 'show help'
+    complete -c mkvirtualenv -s a -r -F -d 'associate an existing project directory'
+    complete -c mkvirtualenv -s i -x -d 'install a package after creating'
+    complete -c mkvirtualenv -s r -r -F -d 'install a requirements file after creating'
+    complete -c mkvirtualenv -s p -l python -r -F -d 'interpreter to base the environment on: a name, version or path'
+    complete -c mkvirtualenv -l creator -x -a 'auto venv uv virtualenv' -d 'how to create it'
+    complete -c mkvirtualenv -l without-pip -l no-pip -d 'do not install pip'
+    complete -c mkvirtualenv -l system-site-packages -d 'give access to the base interpreter\'s packages'
+    complete -c mkvirtualenv -l prompt -x -d 'prompt prefix'
+    complete -c mkvirtualenv -l copies -d 'copy the interpreter instead of linking to it'
+    complete -c mkvirtualenv -l symlinks -d 'link to the interpreter'
+    complete -c mkvirtualenv -l clear -d 'accepted as python -m venv does'
+    complete -c mkvirtualenv -l upgrade-deps -d 'upgrade pip from the package index after creating'
+    complete -c mkvirtualenv -l without-scm-ignore-files -d 'leave out the .gitignore that makes git ignore the environment'
+    complete -c mkvirtualenv -l from -r -F -d 'make it from a manifest written by \'envwrap export\''
+    complete -c mktmpenv -s h -l help -d 'show help'
+    complete -c mktmpenv -s a -r -F -d 'associate an existing project directory'
+    complete -c mktmpenv -s i -x -d 'install a package after creating'
+    complete -c mktmpenv -s r -r -F -d 'install a requirements file after creating'
+    complete -c mktmpenv -s p -l python -r -F -d 'interpreter to base the environment on: a name, version or path'
+    complete -c mktmpenv -l creator -x -a 'auto venv uv virtualenv' -d 'how to create it'
+    complete -c mktmpenv -l without-pip -l no-pip -d 'do not install pip'
+    complete -c mktmpenv -l system-site-packages -d 'give access to the base interpreter\'s packages'
+    complete -c mktmpenv -l prompt -x -d 'prompt prefix'
+    complete -c mktmpenv -l copies -d 'copy the interpreter instead of linking to it'
+    complete -c mktmpenv -l symlinks -d 'link to the interpreter'
+    complete -c mktmpenv -l clear -d 'accepted as python -m venv does'
+    complete -c mktmpenv -l upgrade-deps -d 'upgrade pip from the package index after creating'
+    complete -c mktmpenv -l without-scm-ignore-files -d 'leave out the .gitignore that makes git ignore the environment'
+    complete -c mktmpenv -s c -l cd -d 'cd into the environment\'s directory'
     complete -c mktmpenv -s n -l no-cd -d 'stay in this directory'
-    complete -c mkproject -f
-    complete -c mkproject -s f -l force -d 'use the project directory even if it exists'
-
+    complete -c cpvirtualenv -s h -l help -d 'show help'
+    complete -c mkproject -s h -l help -d 'show help'
+    complete -c mkproject -s i -x -d 'install a package after creating'
+    complete -c mkproject -s r -r -F -d 'install a requirements file after creating'
+    complete -c mkproject -s p -l python -r -F -d 'interpreter to base the environment on: a name, version or path'
+    complete -c mkproject -l creator -x -a 'auto venv uv virtualenv' -d 'how to create it'
+    complete -c mkproject -l without-pip -l no-pip -d 'do not install pip'
+    complete -c mkproject -l system-site-packages -d 'give access to the base interpreter\'s packages'
+    complete -c mkproject -l prompt -x -d 'prompt prefix'
+    complete -c mkproject -l copies -d 'copy the interpreter instead of linking to it'
+    complete -c mkproject -l symlinks -d 'link to the interpreter'
+    complete -c mkproject -l clear -d 'accepted as python -m venv does'
+    complete -c mkproject -l upgrade-deps -d 'upgrade pip from the package index after creating'
+    complete -c mkproject -l without-scm-ignore-files -d 'leave out the .gitignore that makes git ignore the environment'
+    complete -c mkproject -s f -l force -d 'use the project directory, and the environment NAME, even if they exist'
+    complete -c cdsitepackages -s h -l help -d 'show help'
+    complete -c cdproject -f
+    complete -c cdproject -s h -l help -d 'show help'
+    complete -c showvirtualenv -s h -l help -d 'show help'
+    complete -c showvirtualenv -l json -d 'details as JSON'
+    complete -c lssitepackages -s h -l help -d 'show help'
+    complete -c lssitepackages -l path -d 'print the directory only'
+    complete -c add2virtualenv -s h -l help -d 'show help'
+    complete -c add2virtualenv -s d -d 'remove them instead'
+    complete -c toggleglobalsitepackages -s h -l help -d 'show help'
+    complete -c toggleglobalsitepackages -s q -d 'say nothing'
+    complete -c wipeenv -s h -l help -d 'show help'
+    complete -c setvirtualenvproject -s h -l help -d 'show help'
+    complete -c setvirtualenvproject -s f -l force -d 'replace the project\'s .venv file even when envwrap wrote it for another env'
+    complete -c mvvirtualenv -s h -l help -d 'show help'
+    complete -c allvirtualenv -n 'test (count (commandline -opc)) -eq 1' -s h -l help -d 'show help'
+    complete -c rmvirtualenv -s h -l help -d 'show help'
     complete -c lsvirtualenv -f
+    complete -c lsvirtualenv -s h -l help -d 'show help'
     complete -c lsvirtualenv -s b -l brief -d 'names only'
     complete -c lsvirtualenv -s l -l long -d 'details for each environment'
     complete -c lsvirtualenv -l json -d 'details as JSON'
-
-    complete -c cdproject -f
-    complete -c add2virtualenv -s d -d 'remove the directories instead'
+    complete -c cdvirtualenv -s h -l help -d 'show help'
+    complete -c envwrap -n '__envwrap_verb_is init' -s h -l help -d 'show help'
+    complete -c envwrap -n '__envwrap_verb_is init' -l auto -d 'activate a project\'s environment on cd'
+    complete -c envwrap -n '__envwrap_verb_is demo' -s h -l help -d 'show help'
+    complete -c envwrap -n '__envwrap_verb_is ls' -s h -l help -d 'show help'
+    complete -c envwrap -n '__envwrap_verb_is ls' -s b -l brief -d 'names only'
+    complete -c envwrap -n '__envwrap_verb_is ls' -s l -l long -d 'details for each environment'
+    complete -c envwrap -n '__envwrap_verb_is ls' -l json -d 'details as JSON'
+    complete -c envwrap -n '__envwrap_verb_is path' -s h -l help -d 'show help'
+    complete -c envwrap -n '__envwrap_verb_is show' -s h -l help -d 'show help'
+    complete -c envwrap -n '__envwrap_verb_is show' -l json -d 'details as JSON'
+    complete -c envwrap -n '__envwrap_verb_is run' -s h -l help -d 'show help'
+    complete -c envwrap -n '__envwrap_verb_is shell' -s h -l help -d 'show help'
+    complete -c envwrap -n '__envwrap_verb_is shell' -l shell -x -d 'bash, zsh, fish or pwsh'
+    complete -c envwrap -n '__envwrap_verb_is which' -s h -l help -d 'show help'
+    complete -c envwrap -n '__envwrap_verb_is vars' -s h -l help -d 'show help'
+    complete -c envwrap -n '__envwrap_verb_is gc' -s h -l help -d 'show help'
+    complete -c envwrap -n '__envwrap_verb_is gc' -l unused -x -d 'not used for AGE: a whole number of days or weeks, like 90d or 12w'
+    complete -c envwrap -n '__envwrap_verb_is gc' -l broken -d 'whose base Python is gone or that cannot be read'
+    complete -c envwrap -n '__envwrap_verb_is gc' -l missing-project -d 'whose project directory is gone'
+    complete -c envwrap -n '__envwrap_verb_is gc' -l yes -d 'remove them'
+    complete -c envwrap -n '__envwrap_verb_is new' -s h -l help -d 'show help'
+    complete -c envwrap -n '__envwrap_verb_is new' -s a -r -F -d 'associate an existing project directory'
+    complete -c envwrap -n '__envwrap_verb_is new' -s i -x -d 'install a package after creating'
+    complete -c envwrap -n '__envwrap_verb_is new' -s r -r -F -d 'install a requirements file after creating'
+    complete -c envwrap -n '__envwrap_verb_is new' -s p -l python -r -F -d 'interpreter to base the environment on: a name, version or path'
+    complete -c envwrap -n '__envwrap_verb_is new' -l creator -x -a 'auto venv uv virtualenv' -d 'how to create it'
+    complete -c envwrap -n '__envwrap_verb_is new' -l without-pip -l no-pip -d 'do not install pip'
+    complete -c envwrap -n '__envwrap_verb_is new' -l system-site-packages -d 'give access to the base interpreter\'s packages'
+    complete -c envwrap -n '__envwrap_verb_is new' -l prompt -x -d 'prompt prefix'
+    complete -c envwrap -n '__envwrap_verb_is new' -l copies -d 'copy the interpreter instead of linking to it'
+    complete -c envwrap -n '__envwrap_verb_is new' -l symlinks -d 'link to the interpreter'
+    complete -c envwrap -n '__envwrap_verb_is new' -l clear -d 'accepted as python -m venv does'
+    complete -c envwrap -n '__envwrap_verb_is new' -l upgrade-deps -d 'upgrade pip from the package index after creating'
+    complete -c envwrap -n '__envwrap_verb_is new' -l without-scm-ignore-files -d 'leave out the .gitignore that makes git ignore the environment'
+    complete -c envwrap -n '__envwrap_verb_is rm' -s h -l help -d 'show help'
+    complete -c envwrap -n '__envwrap_verb_is cp' -s h -l help -d 'show help'
+    complete -c envwrap -n '__envwrap_verb_is mv' -s h -l help -d 'show help'
+    complete -c envwrap -n '__envwrap_verb_is export' -s h -l help -d 'show help'
+    complete -c envwrap -n '__envwrap_verb_is export' -s o -l output -r -F -d 'write to FILE instead of standard output'
+    complete -c envwrap -n '__envwrap_verb_is export' -l format -x -a 'toml requirements' -d 'toml: the manifest'
+    complete -c envwrap -n '__envwrap_verb_is import' -s h -l help -d 'show help'
+    complete -c envwrap -n '__envwrap_verb_is import' -s p -l python -r -F -d 'interpreter to use instead of the manifest\'s version'
+    complete -c envwrap -n '__envwrap_verb_is project' -s h -l help -d 'show help'
+    complete -c envwrap -n '__envwrap_verb_is project' -s f -l force -d 'replace the project\'s .venv file even when envwrap wrote it for another env'
+    complete -c envwrap -n '__envwrap_verb_is sitepackages' -s h -l help -d 'show help'
+    complete -c envwrap -n '__envwrap_verb_is sitepackages' -l path -d 'print the directory only'
+    complete -c envwrap -n '__envwrap_verb_is add-path' -s h -l help -d 'show help'
+    complete -c envwrap -n '__envwrap_verb_is add-path' -s d -d 'remove them instead'
+    complete -c envwrap -n '__envwrap_verb_is toggle-global' -s h -l help -d 'show help'
+    complete -c envwrap -n '__envwrap_verb_is toggle-global' -s q -d 'say nothing'
+    complete -c envwrap -n '__envwrap_verb_is wipe' -s h -l help -d 'show help'
+    complete -c envwrap -n '__envwrap_verb_is repair' -s h -l help -d 'show help'
+    complete -c envwrap -n '__envwrap_verb_is repair' -s p -l python -r -F -d ''
+    complete -c envwrap -n '__envwrap_verb_is upgrade' -s h -l help -d 'show help'
+    complete -c envwrap -n '__envwrap_verb_is upgrade' -s p -l python -r -F -d 'the interpreter to rebuild on'
+    complete -c envwrap -n '__envwrap_verb_is upgrade' -l dry-run -d 'say what would be done'
+    complete -c envwrap -n '__envwrap_verb_is upgrade' -l all-broken -d 'every environment that is broken or whose packages its Python cannot see'
+    complete -c envwrap -n '__envwrap_verb_is pythons' -s h -l help -d 'show help'
+    complete -c envwrap -n '__envwrap_verb_is doctor' -s h -l help -d 'show help'
+    complete -c envwrap -n '__envwrap_verb_is doctor' -l fix -d 'remove leftovers of interrupted operations'
+    complete -c envwrap -n '__envwrap_verb_is doctor' -l json -d 'the problems as JSON'
+    complete -c envwrap -n '__envwrap_verb_is config' -s h -l help -d 'show help'
+    complete -c envwrap -n '__envwrap_verb_is config' -l unset -d 'remove KEY from the config file'
+    complete -c envwrap -n '__envwrap_verb_is allow' -s h -l help -d 'show help'
+    complete -c envwrap -n '__envwrap_verb_is allow' -l revoke -d 'forget DIR\'s allowance'
+    complete -c envwrap -n '__envwrap_verb_is allow' -l list -d 'list the allowed directories and their state'
+    complete -c envwrap -n '__envwrap_verb_is seed' -s h -l help -d 'show help'
+    complete -c envwrap -n '__envwrap_verb_is seed' -l update -d 'download the newest pip wheel into envwrap\'s cache'
+    complete -c envwrap -n '__envwrap_verb_is seed' -s p -l python -r -F -d 'also for this interpreter'
 end
+# END generated: options
 
 # BEGIN generated: completion
 # (made by `make shells` from envwrap/commandtable.py; edit the table, not this)
 # envwrap VERB NAME: the public verbs (envwrap --help), then names where the verb
 # takes one (first argument; every argument for rm and upgrade).
-set -g __envwrap_verbs init demo ls path show run shell which vars gc new rm cp mv export import project sitepackages add-path toggle-global wipe repair upgrade pythons doctor config seed
+set -g __envwrap_verbs init demo ls path show run shell which vars gc new rm cp mv export import project sitepackages add-path toggle-global wipe repair upgrade pythons doctor config allow seed
 set -g __envwrap_name_verbs path show run shell which vars rm cp mv export project sitepackages wipe repair upgrade
 set -g __envwrap_names_verbs rm upgrade
 
@@ -788,7 +1001,10 @@ function __envwrap_register_completions --description 'Register the TAB completi
         complete -c $cmd -e
     end
     complete -c workon -f -a '(__envwrap_names)'
+    complete -c mkvirtualenv -s p -l python -r -a '(__envwrap_python_versions)'
+    complete -c mktmpenv -s p -l python -r -a '(__envwrap_python_versions)'
     complete -c cpvirtualenv -f -a '(__envwrap_names)'
+    complete -c mkproject -s p -l python -r -a '(__envwrap_python_versions)'
     complete -c cdsitepackages -f -a '(__envwrap_complete_subdirs site)'
     complete -c showvirtualenv -f -a '(__envwrap_names)'
     complete -c lssitepackages -f -a '(__envwrap_names)'
@@ -802,7 +1018,7 @@ function __envwrap_register_completions --description 'Register the TAB completi
     complete -c cdvirtualenv -f -a '(__envwrap_complete_subdirs)'
     complete -c envwrap -f -n __fish_use_subcommand -a "$__envwrap_verbs"
     complete -c envwrap -f -n __envwrap_wants_name -a '(__envwrap_names)'
-    # Their options (hand-written: what each one takes is its parser's business).
+    # Their options (the options block, from the backend's parsers).
     __envwrap_register_options
 end
 # END generated: completion
@@ -834,8 +1050,12 @@ __envwrap_initialize
 #                                   marker was, and the path the marker named
 #   __envwrap_auto_off              a tree where the user deactivated by hand (until left)
 #   __envwrap_auto_bad              a tree whose env failed to activate (until left)
+#   __envwrap_auto_told             the trees already told that they need `envwrap allow`
 set -q __envwrap_auto_pwd; or set -g __envwrap_auto_pwd
 set -q __envwrap_auto_busy; or set -g __envwrap_auto_busy
+set -q __envwrap_auto_seen; or set -g __envwrap_auto_seen
+set -q __envwrap_auto_act; or set -g __envwrap_auto_act
+set -q __envwrap_auto_was; or set -g __envwrap_auto_was
 
 function __envwrap_auto_find --description 'The nearest .venv above PWD, into __envwrap_auto_r and __envwrap_auto_t'
     set -l d "$PWD"
@@ -882,12 +1102,21 @@ end
 
 function __envwrap_auto_hook --description 'Auto-activation: look again when PWD changed'
     set -l s $status
-    if test "$__envwrap_auto" = 1; and test "$PWD" != "$__envwrap_auto_pwd"; and test -z "$__envwrap_auto_busy"
+    # Look again when the directory changed, or an env was activated or
+    # deactivated since the last look (__envwrap_auto_seen, __envwrap_auto_act).
+    if test "$__envwrap_auto" = 1; and test -z "$__envwrap_auto_busy"
+        and begin
+            test "$PWD" != "$__envwrap_auto_pwd"; or test "$VIRTUAL_ENV" != "$__envwrap_auto_seen"
+            or test -n "$__envwrap_auto_act"
+        end
+        set -g __envwrap_auto_was "$__envwrap_auto_pwd"
         set -g __envwrap_auto_pwd "$PWD"
         # A cd in a hook that activation runs does not come back here.
         set -g __envwrap_auto_busy 1
         __envwrap_auto_check
         set -g __envwrap_auto_busy
+        set -g __envwrap_auto_seen "$VIRTUAL_ENV"
+        set -g __envwrap_auto_act
     end
     return $s
 end
@@ -905,6 +1134,19 @@ function __envwrap_auto_check --description 'Auto-activation: activate or leave 
     __envwrap_auto_find
     set -l r "$__envwrap_auto_r"
     set -l t "$__envwrap_auto_t"
+    # A deactivate typed since the last look (of the env active then, or of one
+    # activated since: `workon proj; deactivate` on one line), with nothing
+    # active now in a tree: respected until the tree is left, when it was typed
+    # inside the tree or deactivated the tree's own env.
+    set -l d "$__envwrap_auto_act"
+    test -n "$d"; or set d "$__envwrap_auto_seen"
+    set -l w "$__envwrap_auto_was"
+    if test -n "$r"; and test -z "$VIRTUAL_ENV"; and test -n "$d"
+        if test "$d" = "$t"; or test "$w" = "$r"; or test "$r" = /
+            or string match -qr -- '^'(string escape --style=regex -- "$r")'/' "$w"
+            set -g __envwrap_auto_off "$r"
+        end
+    end
     if test -n "$__envwrap_auto_env"
         test "$t" = "$__envwrap_auto_want"; and return 0
         if test -z "$t"; or test "$r" = "$__envwrap_auto_off"; or test "$r" = "$__envwrap_auto_bad"
@@ -919,11 +1161,18 @@ function __envwrap_auto_check --description 'Auto-activation: activate or leave 
         test -n "$t"; and test -z "$VIRTUAL_ENV"; or return 0
         test "$r" != "$__envwrap_auto_off"; and test "$r" != "$__envwrap_auto_bad"; or return 0
     end
-    if __envwrap_run auto "$r" "$t"; and test -n "$VIRTUAL_ENV"
+    # Status 3: the user neither made nor allowed this env (envwrap allow); said
+    # once per directory in this shell (-q asks the backend to stay quiet).
+    set -l q
+    contains -- "$r" $__envwrap_auto_told; and set q -q
+    __envwrap_run auto $q "$r" "$t"
+    set -l st $status
+    if test $st -eq 0; and test -n "$VIRTUAL_ENV"
         set -g __envwrap_auto_env "$VIRTUAL_ENV"
         set -g __envwrap_auto_root "$r"
         set -g __envwrap_auto_want "$t"
     else
+        test $st -eq 3; and test -z "$q"; and set -g -a __envwrap_auto_told "$r"
         # One line was said; no retry until the tree is left. What was
         # auto-activated before belongs to a tree that was left: out with it.
         set -g __envwrap_auto_bad "$r"
@@ -937,9 +1186,18 @@ function __envwrap_auto_check --description 'Auto-activation: activate or leave 
     return 0
 end
 
-# Define the event handlers once; a no-op unless auto-activation is on.
-function __envwrap_auto_setup --description 'Turn auto-activation on when __envwrap_auto is 1'
-    test "$__envwrap_auto" = 1; or return 0
+# Define the event handlers once; with auto-activation off, erase them again
+# (and forget what auto-activation knew; an env it activated stays, as yours).
+function __envwrap_auto_setup --description 'Turn auto-activation on or off, as __envwrap_auto says'
+    if test "$__envwrap_auto" != 1
+        functions -e __envwrap_auto_on_pwd __envwrap_auto_on_prompt
+        set -g __envwrap_auto_env
+        set -g __envwrap_auto_root
+        set -g __envwrap_auto_want
+        set -g __envwrap_auto_off
+        set -g __envwrap_auto_bad
+        return 0
+    end
     set -g __envwrap_auto_pwd # look again at the next prompt
     functions -q __envwrap_auto_on_pwd; and return 0
     function __envwrap_auto_on_pwd --on-variable PWD --description 'Auto-activation on cd'

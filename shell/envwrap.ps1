@@ -5,8 +5,8 @@
 # or, with no Python at start-up, write it once and dot-source the file:
 #     envwrap init powershell | Out-File -Encoding utf8 ~/envwrap.ps1    # in $PROFILE: . ~/envwrap.ps1
 # `envwrap init` prepends $global:__envwrap_exe (the absolute path of the envwrap
-# command) and the backend's answer for WORKON_HOME ($global:__envwrap_home, where
-# it came from in $global:__envwrap_home_src, and the two default locations).
+# command) and the backend's answer for WORKON_HOME ($global:__envwrap_home, and
+# where it came from in $global:__envwrap_home_src).
 #
 # Contract: every function here is thin. The backend decides; commands that must
 # change this session print PowerShell code that is evaluated only when the
@@ -117,9 +117,20 @@ function global:__envwrap_dot {
 }
 
 # Source a hook file; a failure is reported, not fatal.
+# A hook the backend refused at activation (__envwrap_hooks_refused: lines of
+# FILE<TAB>MESSAGE; others can write it) is not sourced: its line is said instead.
 function global:__envwrap_source {
     param([string]$__envwrap_hook)
     Set-StrictMode -Off
+    foreach ($__envwrap_e in ([string]$global:__envwrap_hooks_refused -split "`n")) {
+        $__envwrap_p = $__envwrap_e -split "`t", 2
+        if ($__envwrap_p.Count -eq 2 -and $__envwrap_p[0] -ceq $__envwrap_hook) {
+            $__envwrap_st = $global:LASTEXITCODE
+            __envwrap_say 0 ($__envwrap_p[1] -replace '^envwrap: ', '')
+            $global:LASTEXITCODE = $__envwrap_st
+            return
+        }
+    }
     try {
         . __envwrap_dot $__envwrap_hook
     } catch {
@@ -175,9 +186,7 @@ function global:__envwrap_export_home {
 
 # The directory holding the environments, as the backend resolves it (no
 # process): the user's WORKON_HOME (a relative one below $HOME); else the
-# backend's answer, where the default is chosen again (envwrap's own directory
-# once it exists, else ~/.virtualenvs when that exists), so that one appearing
-# or going away changes completion and the backend alike.
+# backend's answer (the config file's, or the default %USERPROFILE%\Envs).
 function global:__envwrap_workon_home {
     Set-StrictMode -Off
     $h = __envwrap_user_home_dir
@@ -191,26 +200,14 @@ function global:__envwrap_workon_home {
         return $h
     }
     $h = $global:__envwrap_home
-    if ($global:__envwrap_home_src -eq 'default' -and $global:__envwrap_home_data) {
-        if ([IO.Directory]::Exists($global:__envwrap_home_data) -or
-            -not $global:__envwrap_home_legacy -or
-            -not [IO.Directory]::Exists($global:__envwrap_home_legacy)) {
-            $h = $global:__envwrap_home_data
-        } else {
-            $h = $global:__envwrap_home_legacy
-        }
-        if ($h -cne $global:__envwrap_home) {
-            __envwrap_set_home $h 'default'
-        }
-    }
     if ($h) {
         $h
     }
 }
 
-# Whether the environments' directory may be listed; says why not. A
-# WORKON_HOME the user chose (variable or config file) must exist; envwrap's
-# own default is created by the first mkvirtualenv and lists nothing until then.
+# Whether the environments' directory may be listed; says why not. One that
+# does not exist is created (by the backend, which says so: one process, only
+# then), as virtualenvwrapper's commands do; one that is a file is an error.
 function global:__envwrap_home_ok {
     Set-StrictMode -Off
     $h = __envwrap_workon_home
@@ -219,14 +216,11 @@ function global:__envwrap_home_ok {
     }
     if ([IO.File]::Exists($h)) {
         __envwrap_say 1 "WORKON_HOME $h is not a directory"
-    } elseif ($global:__envwrap_home_src -ne 'config' -and -not (__envwrap_user_home)) {
-        return $true
-    } else {
-        $quoted = "'" + $h.Replace("'", "''") + "'"
-        __envwrap_say 1 "WORKON_HOME $h does not exist (create it with mkdir -p $quoted)"
+        $global:LASTEXITCODE = 1
+        return $false
     }
-    $global:LASTEXITCODE = 1
-    return $false
+    __envwrap_call ls | Out-Null
+    return ($LASTEXITCODE -eq 0)
 }
 __envwrap_export_home
 
@@ -278,8 +272,16 @@ function global:__envwrap_activate {
     $global:__envwrap_hook_dir = $HookDir
     $global:__envwrap_project = $Project
     $global:__envwrap_bin = $BinDir
+    $global:__envwrap_auto_act = $EnvDir  # for auto-activation: an env was activated (then maybe deactivated)
+    $global:__envwrap_hooks_refused = ''  # the plan sets it next when a deactivate hook is refused
     function global:deactivate {
         param([switch]$NonDestructive)
+        # --help prints help and changes nothing, as every command does.
+        $words = @($args)
+        if (__envwrap_wants_help $words) {
+            __envwrap_run deactivate --help
+            return
+        }
         __envwrap_deactivate -NonDestructive:$NonDestructive
     }
 }
@@ -548,11 +550,19 @@ function global:allvirtualenv {
 }
 # END generated: commands
 
+# Advanced, so that TAB completes a name at every position: the names are one
+# parameter that takes every argument. An advanced function refuses a parameter
+# it does not declare: -h is declared (-Help), and passed on as --help.
 function global:rmvirtualenv {
-    param([string]$EnvName)
-    $argv = @($args)
-    if ($PSBoundParameters.ContainsKey('EnvName')) {
-        $argv = @($EnvName) + $argv
+    [CmdletBinding()]
+    param([Parameter(Position = 0, ValueFromRemainingArguments = $true)][string[]]$EnvName,
+        [Alias('h')][switch]$Help)
+    $argv = @()
+    if ($Help) {
+        $argv = @('--help')
+    }
+    if ($null -ne $EnvName) {
+        $argv = $argv + @($EnvName)
     }
     $h = __envwrap_workon_home
     $left = $null
@@ -581,6 +591,16 @@ function global:envwrap {
             Invoke-Expression $code
         }
         __envwrap_auto_setup
+        return
+    }
+    if ($args.Count -gt 0 -and [string]$args[0] -ceq 'allow') {
+        # allowed or revoked: auto-activation looks again
+        __envwrap_call @args
+        if ($LASTEXITCODE -eq 0) {
+            $global:__envwrap_auto_bad = $null
+            $global:__envwrap_auto_told = @()
+            $global:__envwrap_auto_pwd = $null
+        }
         return
     }
     __envwrap_call @args
@@ -617,6 +637,11 @@ function global:cdvirtualenv {
     $target = $venv
     if ($SubDir) {
         $target = [IO.Path]::Combine($venv, $SubDir)
+    }
+    # envwrap's one line, not PowerShell's error record.
+    if (-not [IO.Directory]::Exists($target)) {
+        __envwrap_say 1 "cdvirtualenv: $target is not a directory"
+        return
     }
     Set-Location -LiteralPath $target
 }
@@ -662,6 +687,44 @@ function global:__envwrap_complete_names {
         if ($name.StartsWith($prefix, [StringComparison]::OrdinalIgnoreCase)) {
             [System.Management.Automation.CompletionResult]::new(
                 (__envwrap_quote $name), $name, 'ParameterValue', $name)
+        }
+    }
+}
+
+# mkvirtualenv, mktmpenv, mkproject: after -p or --python, the Python versions
+# the backend last found (WORKON_HOME\.envwrap\pythons, one a line; read here, no
+# process), quoted: unquoted, PowerShell would read 3.10 as the number 3.1.
+# Elsewhere nothing, and PowerShell completes file names.
+function global:__envwrap_complete_python {
+    param([string]$Typed, $CommandAst, $CursorPosition)
+    Set-StrictMode -Off
+    $before = @($CommandAst.CommandElements | Where-Object { $_.Extent.EndOffset -lt $CursorPosition })
+    if ($before.Count -lt 2) {
+        return
+    }
+    $option = $before[$before.Count - 1].Extent.Text
+    if ($option -cne '-p' -and $option -cne '--python') {
+        return
+    }
+    $h = __envwrap_workon_home
+    if (-not $h) {
+        return
+    }
+    $file = [IO.Path]::Combine([IO.Path]::Combine($h, '.envwrap'), 'pythons')
+    $versions = @()
+    try {
+        $versions = [IO.File]::ReadAllLines($file)
+    } catch {
+        return
+    }
+    $prefix = $Typed
+    if ($prefix.StartsWith([string][char]39) -or $prefix.StartsWith([string][char]34)) {
+        $prefix = $prefix.Substring(1)
+    }
+    foreach ($version in $versions) {
+        if ($version -and $version.StartsWith($prefix, [StringComparison]::Ordinal)) {
+            [System.Management.Automation.CompletionResult]::new(
+                "'" + $version + "'", $version, 'ParameterValue', $version)
         }
     }
 }
@@ -717,6 +780,92 @@ function global:__envwrap_complete_subdirs {
     }
 }
 
+# BEGIN generated: options
+# (made by `make shells` from the backend's own parsers, see envwrap/_gen.py; edit those)
+# Every command's options, read from the parser the command builds in the
+# backend; 'envwrap VERB' holds those of envwrap VERB.
+$global:__envwrap_options = @{
+    'workon' = @('-h', '--help', '-c', '--cd', '-n', '--no-cd')
+    'mkvirtualenv' = @('-h', '--help', '-a', '-i', '-r', '-p', '--python', '--creator', '--without-pip', '--no-pip', '--system-site-packages', '--prompt', '--copies', '--symlinks', '--clear', '--upgrade-deps', '--without-scm-ignore-files', '--from')
+    'mktmpenv' = @('-h', '--help', '-a', '-i', '-r', '-p', '--python', '--creator', '--without-pip', '--no-pip', '--system-site-packages', '--prompt', '--copies', '--symlinks', '--clear', '--upgrade-deps', '--without-scm-ignore-files', '-c', '--cd', '-n', '--no-cd')
+    'cpvirtualenv' = @('-h', '--help')
+    'mkproject' = @('-h', '--help', '-i', '-r', '-p', '--python', '--creator', '--without-pip', '--no-pip', '--system-site-packages', '--prompt', '--copies', '--symlinks', '--clear', '--upgrade-deps', '--without-scm-ignore-files', '-f', '--force')
+    'cdsitepackages' = @('-h', '--help')
+    'cdproject' = @('-h', '--help')
+    'showvirtualenv' = @('-h', '--help', '--json')
+    'lssitepackages' = @('-h', '--help', '--path')
+    'add2virtualenv' = @('-h', '--help', '-d')
+    'toggleglobalsitepackages' = @('-h', '--help', '-q')
+    'wipeenv' = @('-h', '--help')
+    'setvirtualenvproject' = @('-h', '--help', '-f', '--force')
+    'mvvirtualenv' = @('-h', '--help')
+    'allvirtualenv' = @('-h', '--help')
+    'rmvirtualenv' = @('-h', '--help')
+    'lsvirtualenv' = @('-h', '--help', '-b', '--brief', '-l', '--long', '--json')
+    'cdvirtualenv' = @('-h', '--help')
+    'envwrap init' = @('-h', '--help', '--auto')
+    'envwrap demo' = @('-h', '--help')
+    'envwrap ls' = @('-h', '--help', '-b', '--brief', '-l', '--long', '--json')
+    'envwrap path' = @('-h', '--help')
+    'envwrap show' = @('-h', '--help', '--json')
+    'envwrap run' = @('-h', '--help')
+    'envwrap shell' = @('-h', '--help', '--shell')
+    'envwrap which' = @('-h', '--help')
+    'envwrap vars' = @('-h', '--help')
+    'envwrap gc' = @('-h', '--help', '--unused', '--broken', '--missing-project', '--yes')
+    'envwrap new' = @('-h', '--help', '-a', '-i', '-r', '-p', '--python', '--creator', '--without-pip', '--no-pip', '--system-site-packages', '--prompt', '--copies', '--symlinks', '--clear', '--upgrade-deps', '--without-scm-ignore-files')
+    'envwrap rm' = @('-h', '--help')
+    'envwrap cp' = @('-h', '--help')
+    'envwrap mv' = @('-h', '--help')
+    'envwrap export' = @('-h', '--help', '-o', '--output', '--format')
+    'envwrap import' = @('-h', '--help', '-p', '--python')
+    'envwrap project' = @('-h', '--help', '-f', '--force')
+    'envwrap sitepackages' = @('-h', '--help', '--path')
+    'envwrap add-path' = @('-h', '--help', '-d')
+    'envwrap toggle-global' = @('-h', '--help', '-q')
+    'envwrap wipe' = @('-h', '--help')
+    'envwrap repair' = @('-h', '--help', '-p', '--python')
+    'envwrap upgrade' = @('-h', '--help', '-p', '--python', '--dry-run', '--all-broken')
+    'envwrap pythons' = @('-h', '--help')
+    'envwrap doctor' = @('-h', '--help', '--fix', '--json')
+    'envwrap config' = @('-h', '--help', '--unset')
+    'envwrap allow' = @('-h', '--help', '--revoke', '--list')
+    'envwrap seed' = @('-h', '--help', '--update', '-p', '--python')
+}
+
+# The options of COMMAND (of envwrap VERB with -Verb) that start with what was typed.
+function global:__envwrap_complete_options {
+    param([string]$Command, [string]$Typed, [string]$Verb)
+    Set-StrictMode -Off
+    $key = $Command
+    if ($Verb) {
+        $key = $Command + ' ' + $Verb
+    }
+    foreach ($word in @($global:__envwrap_options[$key])) {
+        if ($word -and $word.StartsWith($Typed, [StringComparison]::Ordinal)) {
+            [System.Management.Automation.CompletionResult]::new($word, $word, 'ParameterName', $word)
+        }
+    }
+}
+
+# TAB on a word that starts with '-': the command's options (allvirtualenv's
+# before its command only). Other words keep their completers (EnvName, SubDir,
+# file names).
+Register-ArgumentCompleter -Native -CommandName @('workon', 'mkvirtualenv', 'mktmpenv', 'cpvirtualenv', 'mkproject', 'cdsitepackages', 'cdproject', 'showvirtualenv', 'lssitepackages', 'add2virtualenv', 'toggleglobalsitepackages', 'wipeenv', 'setvirtualenvproject', 'mvvirtualenv', 'allvirtualenv', 'rmvirtualenv', 'lsvirtualenv', 'cdvirtualenv') -ScriptBlock {
+    param($wordToComplete, $commandAst, $cursorPosition)
+    $typed = [string]$wordToComplete
+    if (-not $typed.StartsWith('-')) {
+        return
+    }
+    $command = [string]$commandAst.GetCommandName()
+    $before = @($commandAst.CommandElements | Where-Object { $_.Extent.EndOffset -lt $cursorPosition })
+    if ($command -eq 'allvirtualenv' -and $before.Count -gt 1) {
+        return
+    }
+    __envwrap_complete_options $command $typed
+}
+# END generated: options
+
 # BEGIN generated: completion
 # (made by `make shells` from envwrap/commandtable.py; edit the table, not this)
 Register-ArgumentCompleter -ParameterName EnvName -CommandName @('workon', 'cpvirtualenv', 'showvirtualenv', 'lssitepackages', 'toggleglobalsitepackages', 'wipeenv', 'setvirtualenvproject', 'mvvirtualenv', 'rmvirtualenv') -ScriptBlock {
@@ -734,9 +883,14 @@ Register-ArgumentCompleter -ParameterName SubDir -CommandName @('cdsitepackages'
     __envwrap_complete_subdirs $wordToComplete -Site
 }
 
+Register-ArgumentCompleter -Native -CommandName @('mkvirtualenv', 'mktmpenv', 'mkproject') -ScriptBlock {
+    param($wordToComplete, $commandAst, $cursorPosition)
+    __envwrap_complete_python $wordToComplete $commandAst $cursorPosition
+}
+
 # envwrap VERB NAME: the public verbs (envwrap --help), then names where the verb
 # takes one (first argument; every argument for rm and upgrade).
-$global:__envwrap_verbs = @('init', 'demo', 'ls', 'path', 'show', 'run', 'shell', 'which', 'vars', 'gc', 'new', 'rm', 'cp', 'mv', 'export', 'import', 'project', 'sitepackages', 'add-path', 'toggle-global', 'wipe', 'repair', 'upgrade', 'pythons', 'doctor', 'config', 'seed')
+$global:__envwrap_verbs = @('init', 'demo', 'ls', 'path', 'show', 'run', 'shell', 'which', 'vars', 'gc', 'new', 'rm', 'cp', 'mv', 'export', 'import', 'project', 'sitepackages', 'add-path', 'toggle-global', 'wipe', 'repair', 'upgrade', 'pythons', 'doctor', 'config', 'allow', 'seed')
 $global:__envwrap_name_verbs = @('path', 'show', 'run', 'shell', 'which', 'vars', 'rm', 'cp', 'mv', 'export', 'project', 'sitepackages', 'wipe', 'repair', 'upgrade')
 $global:__envwrap_names_verbs = @('rm', 'upgrade')
 # END generated: completion
@@ -755,6 +909,11 @@ Register-ArgumentCompleter -Native -CommandName envwrap -ScriptBlock {
         return
     }
     $verb = [string]$words[1]
+    if (([string]$wordToComplete).StartsWith('-')) {
+        # the options of envwrap VERB (the options block)
+        __envwrap_complete_options envwrap ([string]$wordToComplete) $verb
+        return
+    }
     if (($global:__envwrap_names_verbs -ccontains $verb) -or
         ($words.Count -eq 2 -and $global:__envwrap_name_verbs -ccontains $verb)) {
         __envwrap_complete_names $wordToComplete
@@ -784,7 +943,8 @@ __envwrap_initialize
 # process runs only to activate. State: __envwrap_auto_env/_root/_want (what
 # auto-activation activated, where, and the path the marker named),
 # __envwrap_auto_off (a tree where the user deactivated by hand, until left),
-# __envwrap_auto_bad (a tree whose env failed to activate, until left).
+# __envwrap_auto_bad (a tree whose env failed to activate, until left),
+# __envwrap_auto_told (the trees already told that they need `envwrap allow`).
 
 # The nearest marker above the current directory: @(directory, env) or $null.
 function global:__envwrap_auto_find {
@@ -846,15 +1006,21 @@ function global:__envwrap_auto_hook {
         return
     }
     $here = $executionContext.SessionState.Path.CurrentFileSystemLocation.ProviderPath
-    if ($here -ceq $global:__envwrap_auto_pwd) {
+    # Look again when the directory changed, or an env was activated or
+    # deactivated since the last look (__envwrap_auto_seen, __envwrap_auto_act).
+    if ($here -ceq $global:__envwrap_auto_pwd -and [string]$env:VIRTUAL_ENV -ceq [string]$global:__envwrap_auto_seen -and
+        -not $global:__envwrap_auto_act) {
         return
     }
+    $global:__envwrap_auto_was = $global:__envwrap_auto_pwd
     $global:__envwrap_auto_pwd = $here
     $saved = $global:LASTEXITCODE  # the user's prompt may show it
     try {
         __envwrap_auto_check
     } finally {
         $global:LASTEXITCODE = $saved
+        $global:__envwrap_auto_seen = [string]$env:VIRTUAL_ENV
+        $global:__envwrap_auto_act = $null
     }
 }
 
@@ -882,6 +1048,21 @@ function global:__envwrap_auto_check {
         $r = $found[0]
         $t = $found[1]
     }
+    # A deactivate typed since the last look (of the env active then, or of one
+    # activated since: `workon proj; deactivate` on one line), with nothing
+    # active now in a tree: respected until the tree is left, when it was typed
+    # inside the tree or deactivated the tree's own env.
+    $d = $global:__envwrap_auto_act
+    if (-not $d) {
+        $d = $global:__envwrap_auto_seen
+    }
+    if ($r -and -not $env:VIRTUAL_ENV -and $d) {
+        $w = [string]$global:__envwrap_auto_was
+        $sep = [IO.Path]::DirectorySeparatorChar
+        if ($d -ceq $t -or $w -eq $r -or $w.StartsWith($r.TrimEnd($sep) + $sep)) {
+            $global:__envwrap_auto_off = $r
+        }
+    }
     if ($global:__envwrap_auto_env) {
         if ($t -ceq $global:__envwrap_auto_want) {
             return
@@ -902,13 +1083,24 @@ function global:__envwrap_auto_check {
             return
         }
     }
+    # Status 3: the user neither made nor allowed this env (envwrap allow); said
+    # once per directory in this shell (-q asks the backend to stay quiet).
+    $told = @($global:__envwrap_auto_told) -ccontains $r
     $global:LASTEXITCODE = 0
-    __envwrap_run auto $r $t
-    if ($LASTEXITCODE -eq 0 -and $env:VIRTUAL_ENV) {
+    if ($told) {
+        __envwrap_run auto '-q' $r $t
+    } else {
+        __envwrap_run auto $r $t
+    }
+    $st = $LASTEXITCODE
+    if ($st -eq 0 -and $env:VIRTUAL_ENV) {
         $global:__envwrap_auto_env = $env:VIRTUAL_ENV
         $global:__envwrap_auto_root = $r
         $global:__envwrap_auto_want = $t
     } else {
+        if ($st -eq 3 -and -not $told) {
+            $global:__envwrap_auto_told = @($global:__envwrap_auto_told) + @($r)
+        }
         # One line was said; no retry until the tree is left. What was
         # auto-activated before belongs to a tree that was left: out with it.
         $global:__envwrap_auto_bad = $r
@@ -922,9 +1114,22 @@ function global:__envwrap_auto_check {
 }
 
 # Wrap the prompt function once, keeping the user's; a no-op unless enabled.
+# With auto-activation off, put the prompt back as it was (unless it was
+# replaced since), and forget what auto-activation knew.
 function global:__envwrap_auto_setup {
     Set-StrictMode -Off
     if ($global:__envwrap_auto -ne '1') {
+        $global:__envwrap_auto_env = $null
+        $global:__envwrap_auto_root = $null
+        $global:__envwrap_auto_want = $null
+        $global:__envwrap_auto_off = $null
+        $global:__envwrap_auto_bad = $null
+        if ($global:__envwrap_auto_wrapped) {
+            $global:__envwrap_auto_wrapped = $false
+            if ($global:__envwrap_auto_prompt -and [string]$function:prompt -ceq [string]$global:__envwrap_auto_ours) {
+                Set-Item -Path 'Function:\global:prompt' -Value $global:__envwrap_auto_prompt
+            }
+        }
         return
     }
     $global:__envwrap_auto_pwd = $null  # look again at the next prompt
@@ -941,5 +1146,6 @@ function global:__envwrap_auto_setup {
             "PS $($executionContext.SessionState.Path.CurrentLocation)$('>' * ($nestedPromptLevel + 1)) "
         }
     }
+    $global:__envwrap_auto_ours = [string]$function:prompt
 }
 __envwrap_auto_setup

@@ -6,7 +6,7 @@
 #     envwrap init zsh > ~/.envwrap.zsh        # in ~/.zshrc: . ~/.envwrap.zsh
 # `envwrap init` prepends __envwrap_exe (the words that start the envwrap backend)
 # and the backend's answer for WORKON_HOME (__envwrap_home, where it came from in
-# __envwrap_home_src, and the two default locations) to this file.
+# __envwrap_home_src) to this file.
 #
 # Contract: every function here is thin. The backend decides; commands that must
 # change this shell print code that is evaluated only when the backend exits 0.
@@ -30,6 +30,7 @@ __envwrap_call() {
     VIRTUALFISH_HOME="${VIRTUALFISH_HOME-}" \
     ENVWRAP_SHELL_PID="$$" \
     ENVWRAP_ZSH_COMPDEF="${${(M)options[interactive]:#on}:+${+functions[compdef]}}" \
+    ENVWRAP_ZDOTDIR="${ZDOTDIR-}" \
     ENVWRAP_LOADS="${__envwrap_loads-}" \
     "${__envwrap_exe[@]:-envwrap}" "$@"
 }
@@ -46,8 +47,14 @@ __envwrap_run() {
 # `[ -f .env ] && . .env` returns 1), as in virtualenvwrapper; only a hook that
 # cannot be read is reported. zsh reports a parse error in it by itself. (In
 # `|| :`, a failing line in it cannot end a shell that runs under `-e`.)
+# A hook the backend refused at activation (__envwrap_hooks_refused: lines of
+# FILE<TAB>MESSAGE; others can write it) is not sourced: its line is said instead.
 __envwrap_source() {
-    if [[ -r $1 ]]; then
+    local __envwrap_m
+    if [[ ${__envwrap_hooks_refused-} == *$'\n'"$1"$'\t'* ]]; then
+        __envwrap_m=${__envwrap_hooks_refused#*$'\n'"$1"$'\t'}
+        \builtin print -ru2 -- "${__envwrap_m%%$'\n'*}"
+    elif [[ -r $1 ]]; then
         \builtin . "$1" || :
     else
         \builtin print -ru2 -- "envwrap: hook $1 cannot be read; skipped"
@@ -75,9 +82,7 @@ __envwrap_export_home() {
 
 # The environments' directory into __envwrap_h, as the backend resolves it (no
 # process): the user's WORKON_HOME (a relative one below $HOME); else the
-# backend's answer, where the default is chosen again (envwrap's own directory
-# once it exists, else ~/.virtualenvs when that exists), so that one appearing
-# or going away changes completion and the backend alike.
+# backend's answer (the config file's, or the default ~/.virtualenvs).
 __envwrap_workon_home() {
     \builtin emulate -L zsh
     __envwrap_h=
@@ -96,36 +101,23 @@ __envwrap_workon_home() {
         \return 0
     fi
     __envwrap_h=${__envwrap_home-}
-    if [[ ${__envwrap_home_src-} == default && -n ${__envwrap_home_data-} ]]; then
-        if [[ -d $__envwrap_home_data || ! -d ${__envwrap_home_legacy-} ]]; then
-            __envwrap_h=$__envwrap_home_data
-        else
-            __envwrap_h=$__envwrap_home_legacy
-        fi
-        [[ $__envwrap_h == "${__envwrap_home-}" ]] || __envwrap_set_home "$__envwrap_h" default
-    fi
     \return 0
 }
 
-# Whether the environments' directory may be listed; says why not on stderr. A
-# WORKON_HOME the user chose (variable or config file) must exist; envwrap's
-# own default is created by the first mkvirtualenv and lists nothing until then.
+# Whether the environments' directory may be listed; says why not on stderr. One
+# that does not exist is created (by the backend, which says so: one process,
+# only then), as virtualenvwrapper's commands do; one that is a file is an error.
 __envwrap_home_ok() {
     \builtin emulate -L zsh
     local __envwrap_h
     __envwrap_workon_home
     if [[ -z $__envwrap_h || -d $__envwrap_h ]]; then
         \return 0
-    elif [[ -e $__envwrap_h ]]; then
+    elif [[ -e $__envwrap_h || -L $__envwrap_h ]]; then
         \builtin print -ru2 -- "envwrap: WORKON_HOME $__envwrap_h is not a directory"
-    elif [[ ${__envwrap_home_src-} != config && -z ${VIRTUALFISH_HOME-} &&
-        ( -z ${WORKON_HOME-} || $WORKON_HOME == "${ENVWRAP_EXPORTED_HOME-}" ) ]]; then
-        \return 0
-    else
-        \builtin print -ru2 -- "envwrap: WORKON_HOME $__envwrap_h does not exist" \
-            "(create it with mkdir -p ${(q-)__envwrap_h})"
+        \return 1
     fi
-    \return 1
+    __envwrap_call ls >/dev/null
 }
 __envwrap_export_home
 
@@ -161,7 +153,13 @@ __envwrap_activated() {
     fi
     functions[__envwrap_venv_deactivate]=${functions[deactivate]}
     typeset -g __envwrap_venv="$1" __envwrap_hook_dir="$2" __envwrap_project="$3" __envwrap_venv_bin="$4"
-    deactivate() { __envwrap_deactivate "$@"; }
+    typeset -g __envwrap_auto_act="$1"  # for auto-activation: an env was activated (then maybe deactivated)
+    typeset -g __envwrap_hooks_refused=''  # the plan sets it next when a deactivate hook is refused
+    # deactivate --help prints help and changes nothing, as every command does.
+    deactivate() {
+        case ${1-} in (-h | --help) __envwrap_run deactivate --help; \return ;; esac
+        __envwrap_deactivate "$@"
+    }
 }
 
 # The env's own variables (envwrap vars), from the workon code: KEY VALUE pairs.
@@ -235,7 +233,9 @@ __envwrap_deactivate() {
     if [[ ${1-} == nondestructive ]]; then
         \return $__envwrap_st
     fi
-    \builtin unfunction deactivate __envwrap_venv_deactivate 2>/dev/null
+    # The env's own deactivate has already removed itself: unfunction fails for
+    # it, and under errexit or err_return that status must not end the shell.
+    \builtin unfunction deactivate __envwrap_venv_deactivate 2>/dev/null || :
     \builtin unset __envwrap_venv __envwrap_hook_dir __envwrap_project __envwrap_venv_bin
     typeset -g VIRTUALENVWRAPPER_LAST_VIRTUAL_ENV="$__envwrap_env"
     typeset -g VIRTUALENVWRAPPER_LAST_VIRTUALENV="$__envwrap_env"
@@ -313,6 +313,11 @@ envwrap() {
         __envwrap_auto_setup
         \return
     fi
+    if [[ ${1-} == allow ]]; then  # allowed or revoked: auto-activation looks again
+        __envwrap_call "$@" || \return $?
+        typeset -g __envwrap_auto_bad='' __envwrap_auto_told='' __envwrap_auto_pwd=''
+        \return 0
+    fi
     __envwrap_call "$@"
 }
 
@@ -343,6 +348,10 @@ cdvirtualenv() {
     __envwrap_home_ok || \return
     if [[ -z ${VIRTUAL_ENV-} ]]; then
         \builtin print -ru2 -- "envwrap: cdvirtualenv: no environment is active; run workon first"
+        \return 1
+    fi
+    if [[ ! -d $VIRTUAL_ENV${1:+/$1} ]]; then  # envwrap's one line, not cd's
+        \builtin print -ru2 -- "envwrap: cdvirtualenv: $VIRTUAL_ENV${1:+/$1} is not a directory"
         \return 1
     fi
     \builtin cd -- "$VIRTUAL_ENV${1:+/$1}"
@@ -376,6 +385,25 @@ __envwrap_complete_name_then_files() {
     _files
 }
 
+# mkvirtualenv, mktmpenv, mkproject: after -p or --python, the Python versions
+# the backend last found (WORKON_HOME/.envwrap/pythons, one a line; read here,
+# no process); else, and when none matches, zsh's default completion.
+__envwrap_complete_python() {
+    \builtin emulate -L zsh
+    local __envwrap_h __envwrap_v
+    local -a __envwrap_versions
+    if [[ ${words[CURRENT-1]-} == (-p|--python) ]]; then
+        __envwrap_workon_home
+        if [[ -n $__envwrap_h && -f $__envwrap_h/.envwrap/pythons ]]; then
+            while IFS= \builtin read -r __envwrap_v || [[ -n $__envwrap_v ]]; do
+                __envwrap_versions+=("$__envwrap_v")
+            done <"$__envwrap_h/.envwrap/pythons"
+            compadd -a __envwrap_versions && \return 0
+        fi
+    fi
+    _default
+}
+
 __envwrap_complete_subdirs() {
     \builtin emulate -L zsh
     local -a __envwrap_base
@@ -404,21 +432,100 @@ __envwrap_complete_envwrap() {
     \return 1
 }
 
+# BEGIN generated: options
+# (made by `make shells` from the backend's own parsers, see envwrap/_gen.py; edit those)
+# Every command's options, read from the parser the command builds in the
+# backend, into the array __envwrap_o for __envwrap_complete.
+__envwrap_options() {
+    case $1 in
+        (workon) __envwrap_o=(-h --help -c --cd -n --no-cd) ;;
+        (mkvirtualenv) __envwrap_o=(-h --help -a -i -r -p --python --creator --without-pip --no-pip --system-site-packages --prompt --copies --symlinks --clear --upgrade-deps --without-scm-ignore-files --from) ;;
+        (mktmpenv) __envwrap_o=(-h --help -a -i -r -p --python --creator --without-pip --no-pip --system-site-packages --prompt --copies --symlinks --clear --upgrade-deps --without-scm-ignore-files -c --cd -n --no-cd) ;;
+        (cpvirtualenv) __envwrap_o=(-h --help) ;;
+        (mkproject) __envwrap_o=(-h --help -i -r -p --python --creator --without-pip --no-pip --system-site-packages --prompt --copies --symlinks --clear --upgrade-deps --without-scm-ignore-files -f --force) ;;
+        (cdsitepackages) __envwrap_o=(-h --help) ;;
+        (cdproject) __envwrap_o=(-h --help) ;;
+        (showvirtualenv) __envwrap_o=(-h --help --json) ;;
+        (lssitepackages) __envwrap_o=(-h --help --path) ;;
+        (add2virtualenv) __envwrap_o=(-h --help -d) ;;
+        (toggleglobalsitepackages) __envwrap_o=(-h --help -q) ;;
+        (wipeenv) __envwrap_o=(-h --help) ;;
+        (setvirtualenvproject) __envwrap_o=(-h --help -f --force) ;;
+        (mvvirtualenv) __envwrap_o=(-h --help) ;;
+        (allvirtualenv) __envwrap_o=(-h --help) ;;
+        (rmvirtualenv) __envwrap_o=(-h --help) ;;
+        (lsvirtualenv) __envwrap_o=(-h --help -b --brief -l --long --json) ;;
+        (cdvirtualenv) __envwrap_o=(-h --help) ;;
+        ('envwrap init') __envwrap_o=(-h --help --auto) ;;
+        ('envwrap demo') __envwrap_o=(-h --help) ;;
+        ('envwrap ls') __envwrap_o=(-h --help -b --brief -l --long --json) ;;
+        ('envwrap path') __envwrap_o=(-h --help) ;;
+        ('envwrap show') __envwrap_o=(-h --help --json) ;;
+        ('envwrap run') __envwrap_o=(-h --help) ;;
+        ('envwrap shell') __envwrap_o=(-h --help --shell) ;;
+        ('envwrap which') __envwrap_o=(-h --help) ;;
+        ('envwrap vars') __envwrap_o=(-h --help) ;;
+        ('envwrap gc') __envwrap_o=(-h --help --unused --broken --missing-project --yes) ;;
+        ('envwrap new') __envwrap_o=(-h --help -a -i -r -p --python --creator --without-pip --no-pip --system-site-packages --prompt --copies --symlinks --clear --upgrade-deps --without-scm-ignore-files) ;;
+        ('envwrap rm') __envwrap_o=(-h --help) ;;
+        ('envwrap cp') __envwrap_o=(-h --help) ;;
+        ('envwrap mv') __envwrap_o=(-h --help) ;;
+        ('envwrap export') __envwrap_o=(-h --help -o --output --format) ;;
+        ('envwrap import') __envwrap_o=(-h --help -p --python) ;;
+        ('envwrap project') __envwrap_o=(-h --help -f --force) ;;
+        ('envwrap sitepackages') __envwrap_o=(-h --help --path) ;;
+        ('envwrap add-path') __envwrap_o=(-h --help -d) ;;
+        ('envwrap toggle-global') __envwrap_o=(-h --help -q) ;;
+        ('envwrap wipe') __envwrap_o=(-h --help) ;;
+        ('envwrap repair') __envwrap_o=(-h --help -p --python) ;;
+        ('envwrap upgrade') __envwrap_o=(-h --help -p --python --dry-run --all-broken) ;;
+        ('envwrap pythons') __envwrap_o=(-h --help) ;;
+        ('envwrap doctor') __envwrap_o=(-h --help --fix --json) ;;
+        ('envwrap config') __envwrap_o=(-h --help --unset) ;;
+        ('envwrap allow') __envwrap_o=(-h --help --revoke --list) ;;
+        ('envwrap seed') __envwrap_o=(-h --help --update -p --python) ;;
+        (*) __envwrap_o=() ;;
+    esac
+}
+# END generated: options
+
 # BEGIN generated: completion
 # (made by `make shells` from envwrap/commandtable.py; edit the table, not this)
 # envwrap VERB NAME: the public verbs (envwrap --help), then names where the verb
 # takes one (first argument; every argument for rm and upgrade).
 typeset -ga __envwrap_verbs __envwrap_name_verbs __envwrap_names_verbs
-__envwrap_verbs=(init demo ls path show run shell which vars gc new rm cp mv export import project sitepackages add-path toggle-global wipe repair upgrade pythons doctor config seed)
+__envwrap_verbs=(init demo ls path show run shell which vars gc new rm cp mv export import project sitepackages add-path toggle-global wipe repair upgrade pythons doctor config allow seed)
 __envwrap_name_verbs=(path show run shell which vars rm cp mv export project sitepackages wipe repair upgrade)
 __envwrap_names_verbs=(rm upgrade)
 
+# TAB: a word that starts with '-' gets the command's options (those of VERB
+# after envwrap VERB; allvirtualenv's before its command only); any other word
+# the command's own completer.
+__envwrap_complete() {
+    \builtin emulate -L zsh
+    local -a __envwrap_o
+    if [[ $PREFIX == -* ]]; then
+        case ${words[1]-} in
+            (envwrap) (( CURRENT < 3 )) || __envwrap_options "envwrap ${words[2]-}" ;;
+            (allvirtualenv) (( CURRENT != 2 )) || __envwrap_options allvirtualenv ;;
+            (*) __envwrap_options "${words[1]-}" ;;
+        esac
+        compadd -a __envwrap_o
+        \return
+    fi
+    case ${words[1]-} in
+        (workon|cpvirtualenv|showvirtualenv|lssitepackages|toggleglobalsitepackages|wipeenv|rmvirtualenv) __envwrap_complete_names ;;
+        (mkvirtualenv|mktmpenv|mkproject) __envwrap_complete_python ;;
+        (cdsitepackages|cdvirtualenv) __envwrap_complete_subdirs ;;
+        (setvirtualenvproject) __envwrap_complete_name_then_files ;;
+        (mvvirtualenv) __envwrap_complete_first_name ;;
+        (envwrap) __envwrap_complete_envwrap ;;
+        (*) _default ;;
+    esac
+}
+
 __envwrap_compdef() {
-    compdef __envwrap_complete_names workon cpvirtualenv showvirtualenv lssitepackages toggleglobalsitepackages wipeenv rmvirtualenv
-    compdef __envwrap_complete_subdirs cdsitepackages cdvirtualenv
-    compdef __envwrap_complete_name_then_files setvirtualenvproject
-    compdef __envwrap_complete_first_name mvvirtualenv
-    compdef __envwrap_complete_envwrap envwrap
+    compdef __envwrap_complete workon mkvirtualenv mktmpenv cpvirtualenv mkproject cdsitepackages cdproject showvirtualenv lssitepackages add2virtualenv toggleglobalsitepackages wipeenv setvirtualenvproject mvvirtualenv allvirtualenv rmvirtualenv lsvirtualenv cdvirtualenv envwrap
 }
 # END generated: completion
 
@@ -468,7 +575,8 @@ __envwrap_initialize
 #                                   marker was, and the path the marker named
 #   __envwrap_auto_off              a tree where the user deactivated by hand (until left)
 #   __envwrap_auto_bad              a tree whose env failed to activate (until left)
-typeset -g __envwrap_auto_pwd='' __envwrap_auto_busy=''
+#   __envwrap_auto_told             the trees already told that they need `envwrap allow`
+typeset -g __envwrap_auto_pwd='' __envwrap_auto_busy='' __envwrap_auto_seen='' __envwrap_auto_act=''
 
 # BEGIN generated: auto
 # (made by `make shells` from _POSIX_AUTO in envwrap/_gen.py, for bash and zsh; edit it there)
@@ -528,6 +636,16 @@ __envwrap_auto_check() {
     __envwrap_auto_in "${__envwrap_auto_off-}" || __envwrap_auto_off=''
     __envwrap_auto_in "${__envwrap_auto_bad-}" || __envwrap_auto_bad=''
     __envwrap_auto_find
+    # A deactivate typed since the last look (of the env active then, or of one
+    # activated since: `workon proj; deactivate` on one line), with nothing
+    # active now in a tree: respected until the tree is left, when it was typed
+    # inside the tree or deactivated the tree's own env.
+    local __envwrap_auto_d=${__envwrap_auto_act:-${__envwrap_auto_seen-}} __envwrap_auto_w=${__envwrap_auto_was-}
+    if [[ -n $__envwrap_auto_r && -z ${VIRTUAL_ENV-} && -n $__envwrap_auto_d ]] &&
+        [[ $__envwrap_auto_d == "$__envwrap_auto_t" || $__envwrap_auto_w == "$__envwrap_auto_r" ||
+            $__envwrap_auto_w == "$__envwrap_auto_r"/* || $__envwrap_auto_r == / ]]; then
+        typeset -g __envwrap_auto_off=$__envwrap_auto_r
+    fi
     if [[ -n ${__envwrap_auto_env-} ]]; then
         [[ $__envwrap_auto_t == "${__envwrap_auto_want-}" ]] && \return 0
         if [[ -z $__envwrap_auto_t || $__envwrap_auto_r == "${__envwrap_auto_off-}" ||
@@ -542,10 +660,17 @@ __envwrap_auto_check() {
         [[ $__envwrap_auto_r != "${__envwrap_auto_off-}" && $__envwrap_auto_r != "${__envwrap_auto_bad-}" ]] ||
             \return 0
     fi
-    if __envwrap_run auto "$__envwrap_auto_r" "$__envwrap_auto_t" && [[ -n ${VIRTUAL_ENV-} ]]; then
+    # Status 3: the user neither made nor allowed this env (envwrap allow); said
+    # once per directory in this shell (-q asks the backend to stay quiet).
+    local __envwrap_q='' __envwrap_st=0
+    [[ $'\n'${__envwrap_auto_told-}$'\n' == *$'\n'"$__envwrap_auto_r"$'\n'* ]] && __envwrap_q=-q
+    __envwrap_run auto ${__envwrap_q:+"$__envwrap_q"} "$__envwrap_auto_r" "$__envwrap_auto_t" || __envwrap_st=$?
+    if [[ $__envwrap_st == 0 && -n ${VIRTUAL_ENV-} ]]; then
         typeset -g __envwrap_auto_env=$VIRTUAL_ENV __envwrap_auto_root=$__envwrap_auto_r \
             __envwrap_auto_want=$__envwrap_auto_t
     else
+        [[ $__envwrap_st != 3 || -n $__envwrap_q ]] ||
+            typeset -g __envwrap_auto_told=${__envwrap_auto_told-}${__envwrap_auto_told:+$'\n'}$__envwrap_auto_r
         # One line was said; no retry until the tree is left. What was
         # auto-activated before belongs to a tree that was left: out with it.
         typeset -g __envwrap_auto_bad=$__envwrap_auto_r
@@ -561,18 +686,30 @@ __envwrap_auto_check() {
 __envwrap_auto_hook() {
     local __envwrap_s=$?
     \builtin emulate -L zsh
-    [[ ${__envwrap_auto-} == 1 && $PWD != "${__envwrap_auto_pwd-}" && -z $__envwrap_auto_busy ]] ||
-        \return "$__envwrap_s"
+    # Look again when the directory changed, or an env was activated or
+    # deactivated since the last look (__envwrap_auto_seen, __envwrap_auto_act).
+    [[ ${__envwrap_auto-} == 1 && -z $__envwrap_auto_busy ]] || \return "$__envwrap_s"
+    [[ $PWD != "${__envwrap_auto_pwd-}" || ${VIRTUAL_ENV-} != "${__envwrap_auto_seen-}" ||
+        -n ${__envwrap_auto_act-} ]] || \return "$__envwrap_s"
+    local __envwrap_auto_was=${__envwrap_auto_pwd-}
     __envwrap_auto_pwd=$PWD
     __envwrap_auto_busy=1  # a cd in a hook that activation runs does not come back here
     __envwrap_auto_check
     __envwrap_auto_busy=''
+    typeset -g __envwrap_auto_seen=${VIRTUAL_ENV-} __envwrap_auto_act=''
     \return "$__envwrap_s"
 }
 
-# Register the hook once; a no-op unless auto-activation is on.
+# Register the hook once; with auto-activation off, take it out again (and
+# forget what auto-activation knew; an env it activated stays, as yours).
 __envwrap_auto_setup() {
-    [[ ${__envwrap_auto-} == 1 ]] || \return 0
+    if [[ ${__envwrap_auto-} != 1 ]]; then
+        typeset -g __envwrap_auto_env='' __envwrap_auto_root='' __envwrap_auto_want='' __envwrap_auto_off='' \
+            __envwrap_auto_bad=''
+        (( ! ${+chpwd_functions} )) || chpwd_functions=( "${(@)chpwd_functions:#__envwrap_auto_hook}" )
+        (( ! ${+precmd_functions} )) || precmd_functions=( "${(@)precmd_functions:#__envwrap_auto_hook}" )
+        \return 0
+    fi
     __envwrap_auto_pwd=''  # look again at the next prompt
     typeset -ga chpwd_functions precmd_functions
     (( ${chpwd_functions[(Ie)__envwrap_auto_hook]} )) || chpwd_functions+=( __envwrap_auto_hook )

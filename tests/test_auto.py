@@ -335,6 +335,8 @@ def test_project_local_venv_directory_and_hooks(kind, user, tmp_path, envwrap_ex
     ext = ".fish" if kind == "fish" else ""
     (hook_dir / f"postactivate{ext}").write_text("echo post > \"$HOME/post\"\n")
     (hook_dir / f"postdeactivate{ext}").write_text("echo postde > \"$HOME/postde\"\n")
+    # a .venv directory came with the project: activated on cd once allowed (test_trust)
+    subprocess.run([str(envwrap_exe), "allow", str(local)], env=user, check=True, capture_output=True)
     sh = Interactive(kind, user, tmp_path, envwrap_exe, cwd=world["root"])
     try:
         sh.do(_cd(local, kind))
@@ -426,6 +428,72 @@ def test_pwsh_auto_activation(user, tmp_path, envwrap_exe, world):
     assert rec["p6"][1] == ""
 
 
+PS_DEACTIVATE_BODY = r"""
+$ErrorActionPreference = 'Continue'
+function global:prompt { 'USER> ' }
+& $env:T_ENVWRAP init powershell --auto | Out-String | Invoke-Expression
+Set-Location -LiteralPath $env:T_ONE
+$null = prompt
+$a = [string]$env:VIRTUAL_ENV
+workon $env:T_NAME; deactivate
+$null = prompt
+Set-Location -LiteralPath (Join-Path $env:T_ONE 'sub')
+$null = prompt
+$b = [string]$env:VIRTUAL_ENV
+[IO.File]::WriteAllText($env:T_OUT, "[$a][$b]")
+"""
+
+
+def test_powershell_deactivate_body_parses():
+    from test_powershell import parse
+
+    parse(_ts_parser(), PS_DEACTIVATE_BODY)
+
+
+@pytest.mark.skipif(shutil.which("pwsh") is None, reason="pwsh not on PATH (not installable on this machine)")
+def test_pwsh_workon_and_deactivate_on_one_line_is_respected(user, tmp_path, envwrap_exe, world):
+    script = tmp_path / "deact.ps1"
+    script.write_text("\ufeff" + PS_DEACTIVATE_BODY, encoding="utf-8")
+    out = tmp_path / "out.txt"
+    env = dict(user, T_OUT=str(out), T_ENVWRAP=str(envwrap_exe), T_ONE=str(world["one"]), T_NAME=f"e1 {HOSTILE}")
+    proc = subprocess.run([shutil.which("pwsh"), "-NoLogo", "-NoProfile", "-NonInteractive", "-File", str(script)],
+                          env=env, cwd=tmp_path, capture_output=True, timeout=120, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert out.read_text(encoding="utf-8") == f"[{world['env_one']}][]"
+
+
+PS_SWITCH_BODY = r"""
+$ErrorActionPreference = 'Continue'
+function global:prompt { 'USER> ' }
+$mine = [string]$function:prompt
+& $env:T_ENVWRAP init powershell --auto | Out-String | Invoke-Expression
+$wrapped = [string]$function:prompt -cne $mine
+envwrap config auto_activate false
+$back = [string]$function:prompt -ceq $mine
+envwrap config auto_activate true
+$again = [string]$function:prompt -cne $mine
+[IO.File]::WriteAllText($env:T_OUT, "$wrapped $back $again")
+"""
+
+
+def test_powershell_switch_body_parses():
+    from test_powershell import parse
+
+    parse(_ts_parser(), PS_SWITCH_BODY)
+
+
+@pytest.mark.skipif(shutil.which("pwsh") is None, reason="pwsh not on PATH (not installable on this machine)")
+def test_pwsh_config_switches_the_prompt_wrapper_at_once(user, tmp_path, envwrap_exe):
+    script = tmp_path / "switch.ps1"
+    script.write_text("\ufeff" + PS_SWITCH_BODY, encoding="utf-8")
+    out = tmp_path / "out.txt"
+    proc = subprocess.run([shutil.which("pwsh"), "-NoLogo", "-NoProfile", "-NonInteractive", "-File", str(script)],
+                          env=dict(user, T_OUT=str(out), T_ENVWRAP=str(envwrap_exe)), cwd=tmp_path,
+                          capture_output=True, timeout=120, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert out.read_text() == "True True True"
+
+
 @pytest.mark.parametrize("kind", ["bash", "zsh", "fish", "powershell"])
 def test_init_follows_the_config(kind, user, envwrap_exe):
     def preamble_auto() -> str:
@@ -441,3 +509,85 @@ def test_init_follows_the_config(kind, user, envwrap_exe):
     shown = subprocess.run([str(envwrap_exe), "config"], env=user, capture_output=True, text=True).stdout
     assert re.search(r"auto_activate\s+= true\s+\(config file\)", shown), shown
     assert re.search(r"write_dot_venv\s+= true\s+\(default\)", shown), shown
+
+
+@pytest.mark.parametrize("kind", SHELLS)
+def test_a_deactivate_is_respected_however_it_was_typed(kind, user, tmp_path, envwrap_exe, world):
+    """Issue 18.12: `workon proj; deactivate` on one line, or a deactivate of an
+    env activated by hand, inside a project tree: nothing is activated again
+    until the tree is left."""
+    name = f"e1 {HOSTILE}"
+    subprocess.run([str(envwrap_exe), "project", name, str(world["one"])], env=user, check=True,
+                   capture_output=True)  # so that workon cds to the project
+    typed = _fq(name) if kind == "fish" else q(name)
+    sh = Interactive(kind, user, tmp_path, envwrap_exe, cwd=world["plain"])
+    try:
+        sh.do(f"workon {typed}; deactivate")  # from outside: workon cds in
+        assert sh.var("PWD") == str(world["one"])
+        assert sh.var("VIRTUAL_ENV") == ""
+        sh.do(_cd(world["one"] / "sub", kind))
+        assert sh.var("VIRTUAL_ENV") == ""
+        sh.do(_cd(world["plain"], kind))
+        sh.do(_cd(world["one"] / "sub", kind))  # left and came back: active
+        assert sh.var("VIRTUAL_ENV") == world["env_one"]
+        sh.do(f"workon {typed}; deactivate")  # from inside, after auto-activation
+        assert sh.var("VIRTUAL_ENV") == ""
+        sh.do(_cd(world["one"] / "sub", kind))
+        assert sh.var("VIRTUAL_ENV") == ""
+        sh.do(_cd(world["plain"], kind))
+        sh.do("workon e2")  # by hand, carried into the tree, then deactivated there
+        sh.do(_cd(world["one"], kind))
+        assert sh.var("VIRTUAL_ENV") == world["env_two"]
+        sh.do("deactivate")
+        sh.do(_cd(world["one"] / "sub", kind))
+        assert sh.var("VIRTUAL_ENV") == ""
+        # a deactivate and a cd to another tree on one line: that tree activates
+        sh.do(_cd(world["plain"], kind))
+        sh.do(_cd(world["one"], kind))
+        assert sh.var("VIRTUAL_ENV") == world["env_one"]
+        sh.do(f"deactivate; {_cd(world['two'], kind)}")
+        assert sh.var("VIRTUAL_ENV") == world["env_two"]
+    finally:
+        sh.close()
+
+
+HOOKS_SHOWN = {  # what the shell has registered for its prompt, as one string
+    "bash": "printf '%s' \"${PROMPT_COMMAND[*]-}\"",
+    "zsh": "printf '%s' \"${precmd_functions[*]-} ${chpwd_functions[*]-}\"",
+    "fish": "functions -an | string match -e __envwrap_auto_on | string join ' '",
+}
+
+
+@pytest.mark.parametrize("kind", SHELLS)
+def test_config_switches_the_hooks_off_and_on_at_once(kind, user, tmp_path, envwrap_exe, world):
+    """Issue 19.9: after `envwrap config auto_activate false` no prompt hook of
+    envwrap's stays registered in this shell; `true` registers it again."""
+    sh = Interactive(kind, user, tmp_path, envwrap_exe, cwd=world["plain"],
+                     rc_extra=USER_HOOKS[kind])
+    shown = tmp_path / "hooks-shown"
+
+    def hooks() -> str:
+        sh.do(f"{HOOKS_SHOWN[kind]} > {_fq(str(shown)) if kind == 'fish' else q(str(shown))}")
+        return shown.read_text(encoding="utf-8")
+
+    try:
+        assert "__envwrap_auto" in hooks()
+        sh.do("envwrap config auto_activate false")
+        left = hooks()
+        assert "__envwrap_auto" not in left
+        if kind != "fish":
+            assert "mine" in left or "user-hook-ran" in left  # the user's own hook stays
+        sh.do(_cd(world["one"], kind))
+        assert sh.var("VIRTUAL_ENV") == ""
+        sh.starts()
+        sh.do(_cd(world["plain"], kind))
+        assert sh.starts() == 0
+        sh.do("envwrap config auto_activate true")
+        assert "__envwrap_auto" in hooks()
+        sh.do(_cd(world["one"], kind))
+        assert sh.var("VIRTUAL_ENV") == world["env_one"]
+        sh.do("envwrap config auto_activate true")  # registered once, not twice
+        text = hooks()
+        assert text.count("__envwrap_auto_hook") == (0 if kind == "fish" else (2 if kind == "zsh" else 1)), text
+    finally:
+        sh.close()

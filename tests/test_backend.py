@@ -38,12 +38,12 @@ def clean_env(monkeypatch, tmp_path):
 
 def test_workon_home_resolution_order(clean_env, monkeypatch):
     tmp = clean_env
-    # 4. nothing set: platformdirs' user data dir
-    assert home.workon_home() == str(tmp / "data" / "envwrap" / "envs")
-    # 3. an existing ~/.virtualenvs (virtualenvwrapper's default) wins over that
-    (tmp / "home" / ".virtualenvs").mkdir()
+    # 3. nothing set: ~/.virtualenvs (virtualenvwrapper's default), existing or not;
+    # envwrap's old default in its data directory, even existing, is not used
     assert home.workon_home() == str(tmp / "home" / ".virtualenvs")
-    # 2. the config file wins over both
+    (tmp / "data" / "envwrap" / "envs").mkdir(parents=True)
+    assert home.workon_home() == str(tmp / "home" / ".virtualenvs")
+    # 2. the config file wins over it
     cfg = tmp / "config" / "envwrap" / "config.toml"
     cfg.parent.mkdir(parents=True)
     cfg.write_text('workon_home = "~/from-config"\nproject_home = "/projects"\n')

@@ -356,6 +356,23 @@ def test_a_copy_takes_its_own_name_as_prompt(user, tmp_path):
     assert "(src env) " in (home / "src env" / "bin" / "activate.csh").read_text()
 
 
+def test_copying_a_projects_dot_venv_suggests_the_projects_name(sh, tmp_path):
+    """cpvirtualenv PROJECT/.venv with no DEST: '.venv' is no env name; the one
+    line names the project directory's instead, and nothing is made."""
+    project = tmp_path / "it's my proj"
+    project.mkdir()
+    subprocess.run([str(Path(ENVWRAP).parent / "python"), "-m", "venv", "--without-pip", str(project / ".venv")],
+                   check=True)
+    home = tmp_path / "envs"
+    before = snapshot(home)
+    r = sh.run(f"cpvirtualenv {quote.posix(str(project / '.venv'))}")
+    assert r.status == 1 and one_line(r.stderr), r
+    assert "cannot start with '.'" in r.stderr and "e.g. 'it's my proj'" in r.stderr
+    assert changes(before, snapshot(home)) == [] and sh.var("VIRTUAL_ENV") in (None, "")
+    sh.ok(f"cpvirtualenv {quote.posix(str(project / '.venv'))} {quote.posix(project.name)}")
+    assert sh.var("VIRTUAL_ENV") == str(home / project.name)
+
+
 def test_wipeenv_counts_in_english(user, tmp_path):
     wheels = tmp_path / "wheels"
     wheels.mkdir()
@@ -412,6 +429,29 @@ out long (lsvirtualenv)
     assert sorted(r["brief"]) == sorted(SORT_NAMES)
     assert r["ls"] == r["brief"]
     assert long_names("\n".join(r["long"])) == r["brief"]
+
+
+def test_virtualenv_made_envs_show_their_version_as_venv_made_ones(sh, user):
+    """virtualenv writes sys.version_info whole into pyvenv.cfg
+    (``version_info = 3.11.7.final.0``): lsvirtualenv -l, ls --json and
+    export show 3.11.7, as for an env venv made."""
+    import json
+    import sys
+
+    from conftest import require_creator
+
+    require_creator("virtualenv")
+    env = dict(user, VIRTUALENV_NO_PERIODIC_UPDATE="1")
+    for creator in ("virtualenv", "venv"):
+        cli(env, "new", "--creator", creator, "--without-pip", f"by {creator}", check=True)
+    cfg = (Path(user["WORKON_HOME"]) / "by virtualenv" / "pyvenv.cfg").read_text()
+    assert re.search(r"^version_info = \d+\.\d+\.\d+\.final\.0$", cfg, re.M), cfg  # what virtualenv writes
+    ours = "%d.%d.%d" % sys.version_info[:3]  # both made with envwrap's own Python
+    listed = re.findall(r"^python:\s+(\S+)", sh.ok("lsvirtualenv -l").stdout, re.M)
+    assert listed == [ours, ours]
+    data = json.loads(cli(env, "ls", "--json").stdout)
+    assert [(e["creator"], e["python"]) for e in data["environments"]] == [("venv", ours), ("virtualenv", ours)]
+    assert f'python = "{ours}"' in cli(env, "export", "by virtualenv").stdout.splitlines()
 
 
 def test_allvirtualenv_heads_each_env(sh, tmp_path):

@@ -32,3 +32,69 @@ def test_demo_shell(shell, user, envwrap_exe, tmp_path):
     import os
 
     assert not os.path.exists(home)
+
+
+@pytest.mark.parametrize("shell", ["bash", "zsh"])
+def test_demo_keeps_every_envwrap_dir_in_the_throwaway_place(shell, user, envwrap_exe, tmp_path):
+    """The banner says the demo's home is thrown away: envwrap's cache and config
+    go there too (a real user has no ENVWRAP_CACHE_DIR), so nothing of envwrap's
+    is left in the user's home, and the user's config file is neither read nor
+    changed."""
+    require_shell(shell)
+    import os
+    from pathlib import Path
+
+    home = Path(user["HOME"])
+    env = {k: v for k, v in user.items() if k not in ("WORKON_HOME", "ENVWRAP_CACHE_DIR", "ENVWRAP_CREATOR")}
+    env["PS1"] = "DEMO> "
+    users_cfg = home / ".config" / "envwrap" / "config.toml"
+    users_cfg.parent.mkdir(parents=True)
+    users_cfg.write_text('creator = "virtualenv"\nauto_activate = true\n')
+    before = users_cfg.read_bytes()
+    child = pexpect.spawn(str(envwrap_exe), ["demo", shell], env=env, encoding="utf-8", timeout=60,
+                          cwd=str(tmp_path))
+    try:
+        child.expect(r"WORKON_HOME=(\S+) ")
+        scratch = Path(child.match.group(1)).parent
+        child.sendline('printf "[%s|%s]\\n" "$ENVWRAP_CACHE_DIR" "$ENVWRAP_CONFIG"')
+        child.expect(r"\[([^|\]\r\n]*)\|([^\]\r\n]*)\]\r?\n")
+        cache, config = child.match.group(1), child.match.group(2)
+        child.sendline("envwrap config creator; envwrap config auto_activate; echo done-$((6*7))")
+        child.expect(r"\r?\n(\S+)\r?\n(\S+)\r?\ndone-42")
+        shown = (child.match.group(1), child.match.group(2))
+        child.sendline("mkvirtualenv demo-env >/dev/null 2>&1; echo \"[$VIRTUAL_ENV]\"; "
+                       "envwrap config write_dot_venv false; echo done-$((6*8))")
+        child.expect(r"\[([^\]\r\n]*)\]\r?\n")
+        assert child.match.group(1) == str(scratch / "envs" / "demo-env")
+        child.expect("done-48")
+        made = sorted(os.listdir(cache))
+        child.sendline("exit")
+        child.expect(pexpect.EOF)
+    finally:
+        child.close(force=True)
+    assert Path(cache).parent == Path(config).parent.parent == scratch
+    assert made, "the demo's mkvirtualenv (with pip) used the demo's cache"
+    assert shown == ("venv", "false") or shown[0] == "uv", shown  # the user's config was not read
+    assert users_cfg.read_bytes() == before
+    for kept in (home / ".cache" / "envwrap", home / ".local" / "share" / "envwrap", home / ".virtualenvs"):
+        assert not kept.exists(), kept
+    assert sorted(p.name for p in (home / ".config" / "envwrap").iterdir()) == ["config.toml"]
+    assert not scratch.exists()
+
+
+def test_make_demo_installs_envwrap_alone(tmp_path):
+    """`make demo` on a fresh checkout builds a venv with envwrap and its
+    dependencies only, not the test and lint tools of the development venv."""
+    import shutil
+    import subprocess
+    from pathlib import Path
+
+    if shutil.which("make") is None:
+        pytest.skip("make is not installed")
+    root = Path(__file__).resolve().parent.parent
+    for name in ("Makefile", "pyproject.toml"):
+        shutil.copy(root / name, tmp_path / name)
+    proc = subprocess.run(["make", "-n", "demo"], cwd=tmp_path, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert ".venv-demo/bin/python -m pip install --quiet -e ." in proc.stdout, proc.stdout
+    assert "test" not in proc.stdout.replace("-e .", "") and "lint" not in proc.stdout, proc.stdout

@@ -50,12 +50,13 @@ def test_bash_completes_verbs_then_names(user, tmp_path):
     shell = Shell("bash", user, cwd=tmp_path)
     try:
         shell.ok(f'eval "$({q(str(ENVWRAP))} init bash)"')
-        assert shell.ok("complete -p envwrap").stdout.strip().endswith("__envwrap_complete_envwrap envwrap")
+        # the one dispatcher (options, else __envwrap_complete_envwrap) is what TAB calls
+        assert shell.ok("complete -p envwrap").stdout.strip().endswith("-F __envwrap_complete envwrap")
 
         def tab(*words: str) -> list[str]:
             arr = " ".join(q(w) for w in words)
             r = shell.ok(f"COMP_WORDS=({arr}); COMP_CWORD={len(words) - 1}; COMPREPLY=(stale); "
-                         f"__envwrap_complete_envwrap; {DEQUOTE_REPLY}")
+                         f"__envwrap_complete envwrap; {DEQUOTE_REPLY}")
             return sorted(line[1:-1] for line in r.lines)
 
         assert tab("envwrap", "") == sorted(usage_verbs())
@@ -142,3 +143,47 @@ def test_powershell_lists_match_and_parse():
     assert "Register-ArgumentCompleter -Native -CommandName envwrap" in text
     from tree_sitter import Language, Parser
     parse(Parser(Language(tree_sitter_powershell.language())), text)
+
+
+# `rmvirtualenv a b <TAB>`: rmvirtualenv takes any number of names, and TAB
+# offers them at every position (PowerShell once offered them at the first only).
+RM_POSITIONS = ([], [OTHER], [OTHER, OTHER])
+
+
+@pytest.mark.parametrize("kind", ["bash", "zsh"])
+def test_rmvirtualenv_completes_names_at_every_position_in_a_real_terminal(kind, user, tmp_path):
+    from test_hotpaths_posix import _interactive
+
+    require_shell(kind)
+    make_envs(tmp_path / "envs")
+    child = _interactive(kind, user, ENVWRAP, tmp_path, "before")
+    try:
+        if kind == "zsh":
+            child.sendline("bindkey -e")  # Ctrl-A below, whatever EDITOR says
+            child.expect("PROMPT> ")
+        # the completed line, run with its first word replaced: what the shell reads
+        child.sendline("__t_show() { printf '<%s>' \"${@:2}\"; printf '\\n'; }")
+        child.expect("PROMPT> ")
+        for before in RM_POSITIONS:
+            child.send(f"rmvirtualenv {''.join(w + ' ' for w in before)}it\t\x01__t_show \r")
+            child.expect(r"(<[^\r\n]*>)\r?\n")
+            assert re.findall(r"<([^<>]*)>", child.match.group(1)) == [*before, HOSTILE], before
+            child.expect("PROMPT> ")
+    finally:
+        child.sendline("exit")
+        child.close(force=True)
+    assert not list(tmp_path.rglob("CANARY"))
+
+
+def test_fish_rmvirtualenv_completes_names_at_every_position(tmp_path, seed_cache):
+    from shells import Fish
+
+    require_shell("fish")
+    env = isolated_user(tmp_path, seed_cache, "venv", drop_prefixes=("fish_", "__fish"))
+    make_envs(tmp_path / "envs")
+    fish = Fish(env, tmp_path)
+    lines = [f"out at{i} (complete -C 'rmvirtualenv {''.join(w + ' ' for w in before)}')"
+             for i, before in enumerate(RM_POSITIONS)]
+    r = fish.run("\n".join(lines) + "\n")
+    for i, _ in enumerate(RM_POSITIONS):
+        assert sorted(r[f"at{i}"]) == sorted([HOSTILE, OTHER]), i

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import os
-import re
+import shutil
 import subprocess
 import sys
 import time
@@ -96,38 +96,54 @@ def exported(shell: Shell, name: str = "WORKON_HOME") -> str | None:
     return r.stdout.rstrip("\n") if r.status == 0 else None
 
 
-# ----------------------------------------------------------------- 8.5: an empty ~/.virtualenvs
+# ----------------------------------------------------------------- 18.5: ~/.virtualenvs, the default
 
 
-def test_an_empty_virtualenvs_does_not_move_the_environments(bare_sh, bare):
+def test_the_default_home_is_virtualenvs_created_on_first_use(bare_sh, bare):
+    """virtualenvwrapper's default, where editors look: exported at load, made by
+    the first command with a NOTE, and envwrap's old data directory never made."""
     sh = bare_sh
-    sh.ok("mkvirtualenv --without-pip 'a b' && deactivate")
-    assert (data_home(bare) / "a b" / "pyvenv.cfg").is_file()
-    legacy_home(bare).mkdir()
-    assert backend_ls(sh) == listed(sh) == completed(sh) == ["a b"]
-    sh.ok("workon 'a b'")
-    assert sh.var("VIRTUAL_ENV") == str(data_home(bare) / "a b")
+    assert exported(sh) == str(legacy_home(bare)) and not legacy_home(bare).exists()
+    assert completed(sh) == []  # TAB creates nothing, says nothing
+    r = sh.run("workon")
+    assert (r.status, r.stdout) == (0, ""), r
+    assert r.stderr == f"envwrap: NOTE: WORKON_HOME {legacy_home(bare)} does not exist; creating it\n"
+    assert legacy_home(bare).is_dir()
+    r = sh.run("mkvirtualenv --without-pip 'a b'")
+    assert r.status == 0 and "NOTE" not in r.stderr, r
+    assert sh.var("VIRTUAL_ENV") == str(legacy_home(bare) / "a b")
     sh.ok("deactivate")
+    assert backend_ls(sh) == listed(sh) == completed(sh) == ["a b"]
+    assert not data_home(bare).exists()
     doctor = sh.run("envwrap doctor")
     assert doctor.status == 0 and doctor.stdout == "", doctor
 
 
-def test_shell_and_backend_agree_when_a_default_location_appears(bare_sh, bare):
+def test_doctor_says_how_to_move_envs_from_the_old_default(bare_sh, bare, envwrap_exe):
+    """Envs an earlier envwrap made in its data directory: doctor names them
+    and the command it prints moves one and makes it work where it lands."""
     sh = bare_sh
-    assert listed(sh) == backend_ls(sh) == []  # a fresh install: nothing yet, no error
-    # virtualenvwrapper makes ~/.virtualenvs and an env in it, behind envwrap's back
-    fake_env(legacy_home(bare), "old env")
-    assert backend_ls(sh) == listed(sh) == completed(sh) == ["old env"]
-    assert exported(sh) == str(legacy_home(bare))
-    # envwrap's own directory appears: it wins, in the shell at once too
-    fake_env(data_home(bare), "new")
-    assert completed(sh) == listed(sh) == backend_ls(sh) == ["new"]
-    assert exported(sh) == str(data_home(bare))
-    # and doctor names the environments left where envwrap no longer looks
+    name = "old 'env'"
+    made = backend(dict(bare, WORKON_HOME=str(data_home(bare))), "new", "--without-pip", name)
+    assert made.returncode == 0, made
+    fake_env(data_home(bare), "second")
+    assert backend_ls(sh) == [] and listed(sh) == []
     doctor = sh.run("envwrap doctor")
     assert doctor.status == 1
-    (line,) = [line for line in doctor.stdout.splitlines() if str(legacy_home(bare)) in line]
-    assert "1 environment" in line and "no longer uses" in line and str(data_home(bare)) in line
+    (line,) = [line for line in doctor.stdout.splitlines() if str(data_home(bare)) in line]
+    assert line.startswith("2 environments in ") and str(legacy_home(bare)) in line
+    assert "(and the same for second)" in line
+    advice = line.split("repair it, ", 1)[1].split(" (and the same", 1)[0]
+    assert advice.startswith("mv ") and "&& envwrap repair" in advice
+    r = sh.run(advice)
+    assert r.status == 0, r
+    assert listed(sh) == backend_ls(sh) == [name]
+    sh.ok(f"workon {q(name)}")
+    assert sh.var("VIRTUAL_ENV") == str(legacy_home(bare) / name)
+    python = sh.ok("command -v python").stdout.strip()
+    assert python == str(legacy_home(bare) / name / "bin" / "python")
+    assert sh.ok("python -c 'import sys; print(sys.prefix)'").stdout.strip() == str(legacy_home(bare) / name)
+    sh.ok("deactivate")
 
 
 def test_doctor_names_environments_in_every_unused_location(user, tmp_path):
@@ -145,7 +161,8 @@ def test_doctor_names_environments_in_every_unused_location(user, tmp_path):
                          (configured, "1 environment")):
         (line,) = [line for line in lines if f" in {place}, " in line]
         assert line.startswith(count) and str(tmp_path / "envs") in line
-    assert len([line for line in lines if "no longer uses" in line]) == 3
+    assert len([line for line in lines if "no longer uses" in line]) == 2
+    assert len([line for line in lines if "earlier envwrap releases" in line]) == 1
 
 
 # ----------------------------------------------------------------- 8.6, 8.7: config at once, exported
@@ -156,7 +173,7 @@ def test_config_workon_home_takes_effect_at_once(bare_sh, bare, tmp_path):
     x, y = tmp_path / "x dir $HOME", tmp_path / "y"
     fake_env(x, "in x")
     fake_env(y, "in y")
-    assert exported(sh) == str(data_home(bare))  # the default, exported at load
+    assert exported(sh) == str(legacy_home(bare))  # the default, exported at load
     sh.ok(f"envwrap config workon_home {q(str(x))}")
     assert listed(sh) == completed(sh) == backend_ls(sh) == ["in x"]
     assert exported(sh) == str(x)
@@ -167,7 +184,7 @@ def test_config_workon_home_takes_effect_at_once(bare_sh, bare, tmp_path):
     assert backend(bare, "config", "workon_home").stdout == f"{y}\n"
     sh.ok("envwrap config --unset workon_home")
     assert listed(sh) == completed(sh) == backend_ls(sh) == []
-    assert exported(sh) == str(data_home(bare))
+    assert exported(sh) == str(legacy_home(bare))
 
 
 def test_a_workon_home_the_user_set_stays_authoritative(bare_sh, tmp_path):
@@ -223,64 +240,63 @@ def test_the_static_file_exports_the_home_unless_the_user_set_one(kind, bare, tm
         assert (proc.returncode, proc.stdout, proc.stderr) == (0, want + "\n", "")
 
 
-# ----------------------------------------------------------------- 9.2: a user-set WORKON_HOME that is missing
+# ----------------------------------------------------------------- 18.4: a missing WORKON_HOME is created
 
-MISSING_COMMANDS = ["workon", "workon x", "lsvirtualenv -b", "lsvirtualenv -l", "lsvirtualenv", "lssitepackages",
-                    "cdvirtualenv", "rmvirtualenv x", "mkvirtualenv --without-pip x", "mktmpenv --without-pip",
-                    "showvirtualenv x"]
+# virtualenvwrapper's suite checks these create a missing WORKON_HOME (with a
+# NOTE on stderr) and carry on: (command, its status once the home exists).
+MISSING_COMMANDS = [("workon", 0), ("lsvirtualenv -b", 0), ("lsvirtualenv", 0), ("lsvirtualenv -l", 0),
+                    ("workon x", 1), ("lssitepackages", 1), ("cdvirtualenv", 1), ("rmvirtualenv x", 1),
+                    ("showvirtualenv x", 1), ("mkvirtualenv --without-pip x", 0)]
 
 
-def _check_missing(run, missing: Path, commands=MISSING_COMMANDS) -> set[str]:
-    """Every command fails with the one line; returns the mkdir commands suggested."""
-    suggestions = set()
-    for command in commands:
-        status, out, err = run(command)
-        assert status != 0, (command, out, err)
-        assert err.count("\n") == 1 and err.startswith(f"envwrap: WORKON_HOME {missing} does not exist ("), \
-            (command, err)
-        found = re.search(r"\(create it with (mkdir -p .*)\)$", err.rstrip("\n"))
-        assert found, err
-        suggestions.add(found.group(1))
+def _check_created(run, missing: Path, commands=MISSING_COMMANDS) -> None:
+    """Each command creates the missing home, says so once, and carries on."""
+    note = f"envwrap: NOTE: WORKON_HOME {missing} does not exist; creating it"
+    for command, status in commands:
         assert not missing.exists()
-    return suggestions
+        got, out, err = run(command)
+        assert missing.is_dir(), (command, err)
+        assert err.splitlines()[0] == note and err.count("NOTE") == 1, (command, err)
+        assert got == status, (command, got, err)
+        if status:
+            assert len(err.splitlines()) == 2, (command, err)  # the note, then the command's own one line
+        else:
+            assert len(err.splitlines()) == 1 and out == "", (command, out, err)
+        if command.startswith("mkvirtualenv"):
+            run("deactivate")
+        shutil.rmtree(missing)
 
 
-def test_a_missing_user_set_workon_home_is_reported(sh, tmp_path):
-    missing = tmp_path / "no such $dir 'q'"
-    sh.ok(f"WORKON_HOME={q(str(missing))}")
-    pwd = sh.var("PWD")
+def test_a_missing_workon_home_is_created_with_a_note(shell, tmp_path):
+    missing = tmp_path / "no such $dir 'q'" / "below"
+    shell.set_var("WORKON_HOME", str(missing))
+    pwd = shell.pwd()
 
     def run(command):
-        r = sh.run(command)
-        assert sh.var("VIRTUAL_ENV") is None and sh.var("PWD") == pwd
+        r = shell.run(command)
+        if not command.startswith("mkvirtualenv"):
+            assert shell.var("VIRTUAL_ENV") in (None, "") and shell.pwd() == pwd
         return r.status, r.stdout, r.stderr
 
-    suggestions = _check_missing(run, missing)
-    assert len(suggestions) >= 1
-    for suggestion in suggestions:  # (the shell's and the backend's) pasted as they are, create it
-        sh.ok(suggestion)
-        assert missing.is_dir()
-        missing.rmdir()
-    missing.mkdir()
-    assert sh.ok("lsvirtualenv -b").stdout == ""
+    _check_created(run, missing)
 
 
-def test_a_missing_configured_workon_home_is_reported(bare_sh, tmp_path):
+def test_a_missing_configured_workon_home_is_created(bare_sh, tmp_path):
     missing = tmp_path / "gone"
     r = bare_sh.ok(f"envwrap config workon_home {q(str(missing))}")
-    assert "does not exist yet" in r.stderr
-    _check_missing(lambda c: (lambda r: (r.status, r.stdout, r.stderr))(bare_sh.run(c)), missing,
-                   ["workon", "lsvirtualenv -b", "envwrap ls", "mkvirtualenv --without-pip x"])
+    assert "does not exist yet: the next command creates it" in r.stderr
+    _check_created(lambda c: (lambda r: (r.status, r.stdout, r.stderr))(bare_sh.run(c)), missing,
+                   [("workon", 0), ("lsvirtualenv -b", 0), ("envwrap ls", 0), ("mkvirtualenv --without-pip x", 0)])
 
 
-def test_the_default_home_is_created_on_first_use(bare_sh, bare):
-    sh = bare_sh
-    for command in ("workon", "lsvirtualenv -b", "lsvirtualenv -l", "envwrap ls"):
-        r = sh.run(command)
-        assert (r.status, r.stdout, r.stderr) == (0, "", ""), (command, r)
-    assert not data_home(bare).exists()
-    sh.ok("mkvirtualenv --without-pip first")
-    assert sh.var("VIRTUAL_ENV") == str(data_home(bare) / "first")
+def test_tab_and_doctor_create_nothing(shell, tmp_path):
+    """TAB (no process) and doctor (a report) leave a missing home missing."""
+    missing = tmp_path / "not yet"
+    shell.set_var("WORKON_HOME", str(missing))
+    assert shell.complete("workon", "") == []
+    r = shell.run("envwrap doctor")
+    assert r.status == 0 and f"WORKON_HOME {missing} (from $WORKON_HOME) does not exist yet" in r.stderr, r
+    assert not missing.exists()
 
 
 def test_a_workon_home_that_is_a_file_is_named_as_such(sh, tmp_path):
@@ -346,7 +362,8 @@ def test_config_shows_every_effective_value_and_its_source(bare, tmp_path, envwr
     assert r.returncode == 0, r.stderr
     rows = {line.split()[0]: line for line in r.stdout.splitlines()[1:]}
     assert {"workon_home", "project_home", "hook_dir", "creator", "python"} <= set(rows)
-    assert str(data_home(bare)) in rows["workon_home"] and "default" in rows["workon_home"]
+    assert str(legacy_home(bare)) in rows["workon_home"] and "default" in rows["workon_home"]
+    assert "the next command creates it" in rows["workon_home"]
     assert f"{bare['PROJECT_HOME']}  ($PROJECT_HOME)" in rows["project_home"]
     assert "venv" in rows["creator"] and "$ENVWRAP_CREATOR" in rows["creator"]
     base = subprocess.run([sys.executable, "-c", "import sys; print(getattr(sys, '_base_executable', '') "
@@ -355,8 +372,8 @@ def test_config_shows_every_effective_value_and_its_source(bare, tmp_path, envwr
     assert backend(bare, "config", "python").stdout == base + "\n"
     assert "default" in rows["python"] and base in rows["python"]
     # every key prints its effective value and exits 0, set in the file or not
-    assert backend(bare, "config", "workon_home").stdout == f"{data_home(bare)}\n"
-    assert backend(bare, "config", "hook_dir").stdout == f"{data_home(bare)}\n"
+    assert backend(bare, "config", "workon_home").stdout == f"{legacy_home(bare)}\n"
+    assert backend(bare, "config", "hook_dir").stdout == f"{legacy_home(bare)}\n"
     assert backend(bare, "config", "creator").stdout == "venv\n"
     # the three sources, named
     elsewhere = tmp_path / "elsewhere"
@@ -394,18 +411,47 @@ def test_config_refuses_bad_keys_and_values_in_one_line(bare, args):
 def test_doctor_on_a_fresh_install_exits_0_with_a_note(bare):
     r = backend(bare, "doctor")
     assert (r.returncode, r.stdout) == (0, ""), r
-    assert f"WORKON_HOME {data_home(bare)} does not exist yet" in r.stderr
-    assert not data_home(bare).exists()
+    assert f"WORKON_HOME {legacy_home(bare)} (the default) does not exist yet" in r.stderr
+    assert not legacy_home(bare).exists() and not data_home(bare).exists()
 
 
-def test_doctor_names_a_workon_home_that_is_a_file_or_missing(user, tmp_path):
+def test_doctor_names_a_workon_home_that_is_a_file_once(user, tmp_path):
+    """A file where WORKON_HOME should be is named as such, once: not as missing,
+    and not again as an unwritable hook directory (18.8)."""
     afile = tmp_path / "a file"
     afile.write_text("")
     r = backend(dict(user, WORKON_HOME=str(afile)), "doctor")
     assert r.returncode == 1
-    assert f"WORKON_HOME {afile} is not a directory" in r.stdout and "does not exist" not in r.stdout
+    assert r.stdout.count(str(afile)) == 1 and f"WORKON_HOME {afile} is not a directory" in r.stdout, r
+    assert "does not exist" not in r.stdout and "hook directory" not in r.stdout, r
+    # a hook directory that is a file is named as that, not as unwritable
+    r = backend(dict(user, VIRTUALENVWRAPPER_HOOK_DIR=str(afile)), "doctor")
+    assert r.returncode == 1 and r.stdout == f"hook directory {afile} ($VIRTUALENVWRAPPER_HOOK_DIR) is not a " \
+        "directory\n", r
     r = backend(dict(user, WORKON_HOME=str(tmp_path / "missing")), "doctor")
-    assert r.returncode == 1 and f"WORKON_HOME {tmp_path / 'missing'} does not exist (create it" in r.stdout
+    assert r.returncode == 0 and r.stdout == "" and f"WORKON_HOME {tmp_path / 'missing'} " in r.stderr
+
+
+def test_a_file_where_a_directory_should_be_is_named_as_such(sh, user, tmp_path):
+    """PROJECT_HOME, a project given with -a, and doctor: "is not a directory",
+    never "does not exist" (18.8)."""
+    afile = tmp_path / "a file"
+    afile.write_text("")
+    r = sh.run(f"PROJECT_HOME={q(str(afile))} mkproject --without-pip p")
+    assert r.status != 0 and r.stderr == f"envwrap: PROJECT_HOME {afile} is not a directory\n", r
+    for command in (f"mkvirtualenv --without-pip -a {q(str(afile))} y",
+                    f"envwrap new --without-pip -a {q(str(afile))} y"):
+        r = sh.run(command)
+        assert r.status != 0 and r.stderr.endswith(f"project directory {afile} is not a directory\n"), r
+        assert r.stderr.count("\n") == 1, r
+    assert not (tmp_path / "envs" / "y").exists()
+    sh.ok("mkvirtualenv --without-pip z")
+    r = sh.run(f"setvirtualenvproject z {q(str(afile))}")
+    assert r.status != 0 and r.stderr == f"envwrap: project directory {afile} is not a directory\n", r
+    sh.ok("deactivate")
+    r = backend(dict(user, PROJECT_HOME=str(afile)), "doctor")
+    assert r.returncode == 1
+    assert r.stdout == f"PROJECT_HOME {afile} ($PROJECT_HOME) is not a directory: mkproject needs one\n", r
 
 
 def test_doctor_names_a_missing_project_home(user, tmp_path):
@@ -515,6 +561,20 @@ def test_doctor_says_when_zsh_has_no_completion(user, tmp_path, envwrap_exe):
     assert proc.returncode == 0 and "compinit" not in proc.stdout
 
 
+@pytest.mark.parametrize("export", ["export ", ""])
+def test_doctor_names_the_zshrc_in_zdotdir(user, tmp_path, envwrap_exe, export):
+    """18.11: with ZDOTDIR set (exported or not), zsh reads $ZDOTDIR/.zshrc:
+    that is the file to name, not ~/.zshrc."""
+    require_shell("zsh")
+    zdot = tmp_path / "my zsh 'dir'"
+    zdot.mkdir()
+    script = f'{export}ZDOTDIR={q(str(zdot))}\neval "$({q(str(envwrap_exe))} init zsh)"\nenvwrap doctor'
+    proc = subprocess.run(["zsh", "--no-rcs", "-i", "-c", script], env=user, capture_output=True, text=True,
+                          cwd=tmp_path)
+    (line,) = [line for line in proc.stdout.splitlines() if "compinit" in line]
+    assert line.endswith(f"to {zdot / '.zshrc'}") and "~/.zshrc" not in line, proc
+
+
 # ----------------------------------------------------------------- fish
 
 
@@ -543,7 +603,7 @@ set -e WORKON_HOME
 out default (printenv WORKON_HOME)
 """, {"T_X": str(x), "T_Z": str(z)})
     assert r.status == 0, r
-    assert r["start"] == [str(data_home(bare))]
+    assert r["start"] == [str(legacy_home(bare))]
     assert r["listed"] == r["completed"] == ["in x"]
     assert r["exported"] == [str(x)]
     assert r["user"] == ["in z", "unexported"]
@@ -551,41 +611,36 @@ out default (printenv WORKON_HOME)
     assert "takes precedence" in r.stderr and r.stderr.count("\n") == 1
 
 
-def test_fish_agrees_when_a_default_location_appears(fish_bare, bare):
+def test_fish_default_home_is_virtualenvs_created_on_first_use(fish_bare, bare):
     r = fish_bare.run(r"""
-out fresh (lsvirtualenv -b) (envwrap ls)
-mkdir -p $T_LEGACY/old; and touch $T_LEGACY/old/pyvenv.cfg
-out before (lsvirtualenv -b) (complete -C 'workon ') (envwrap ls)
-out home_before (printenv WORKON_HOME)
-mkdir -p $T_DATA/new; and touch $T_DATA/new/pyvenv.cfg
-out after (lsvirtualenv -b) (complete -C 'workon ') (envwrap ls)
-out home_after (printenv WORKON_HOME)
-""", {"T_LEGACY": str(legacy_home(bare)), "T_DATA": str(data_home(bare))})
+out exported (printenv WORKON_HOME)
+out tab (complete -C 'workon ')
+out before (test -d $T_LEGACY; and echo yes; or echo no)
+out listed (lsvirtualenv -b) $status
+out after (test -d $T_LEGACY; and echo yes; or echo no)
+""", {"T_LEGACY": str(legacy_home(bare))})
     assert r.status == 0, r
-    assert r["fresh"] == []
-    assert r["before"] == ["old", "old", "old"] and r["home_before"] == [str(legacy_home(bare))]
-    assert r["after"] == ["new", "new", "new"] and r["home_after"] == [str(data_home(bare))]
+    assert r["exported"] == [str(legacy_home(bare))]
+    assert r["tab"] == []
+    assert r["before"] == ["no"] and r["after"] == ["yes"]
+    assert r["listed"] == ["0"]
+    assert r.stderr == f"envwrap: NOTE: WORKON_HOME {legacy_home(bare)} does not exist; creating it\n"
+    assert not data_home(bare).exists()
 
 
-def test_fish_reports_a_missing_user_set_home(fish_bare, tmp_path):
-    missing = tmp_path / "no such 'dir'"
+def test_fish_lists_a_workon_home_holding_a_newline(fish_bare, bare, tmp_path):
+    """19.9: fish split the home at its newline and said it did not exist."""
+    odd = tmp_path / "two\nlines"
+    fake_env(odd, "e 1")
+    fake_env(odd, "e2")
     r = fish_bare.run(r"""
-set -g WORKON_HOME $T_MISSING
-for cmd in workon 'lsvirtualenv -b' 'lsvirtualenv -l' lssitepackages cdvirtualenv 'rmvirtualenv x' \
-        'mkvirtualenv --without-pip x'
-    eval $cmd >/dev/null
-    out $cmd $status
-end
-""", {"T_MISSING": str(missing)})
-    assert r.status == 0, r
-    assert len(r.records) == 7
-    for key, (status,) in r.records:
-        assert status != "0", key
-    lines = r.stderr.splitlines()
-    assert len(lines) == 7, r.stderr
-    for line in lines:
-        assert line.startswith(f"envwrap: WORKON_HOME {missing} does not exist (create it with mkdir -p"), line
-    assert not missing.exists()
+set -g WORKON_HOME $T_ODD
+out listed (lsvirtualenv -b)
+out tab (complete -C 'workon ')
+out backend (envwrap ls)
+""", {"T_ODD": str(odd)})
+    assert r.status == 0 and r.stderr == "", r
+    assert sorted(r["listed"]) == sorted(r["tab"]) == sorted(r["backend"]) == ["e 1", "e2"]
 
 
 def test_fish_relative_settings_are_below_home(fish_bare, bare, tmp_path):
@@ -631,19 +686,18 @@ def test_powershell_config_code_parses_and_carries_the_home(ps_parser, bare, tmp
     assert r.returncode == 0, r.stderr
     assert statements(ps_parser, r.stdout) == [("call", "__envwrap_set_home", str(x), "config")]
     r = backend(bare, "config", "--shell", "powershell", "--unset", "workon_home")
-    assert statements(ps_parser, r.stdout) == [("call", "__envwrap_set_home", str(data_home(bare)), "default")]
+    assert statements(ps_parser, r.stdout) == [("call", "__envwrap_set_home", str(legacy_home(bare)), "default")]
     r = backend(bare, "config", "--shell", "powershell", "--help")
     assert r.returncode == 0 and r.stdout == "" and "usage:" in r.stderr  # nothing to evaluate
 
 
-def test_powershell_preamble_carries_the_default_locations(ps_parser, bare):
+def test_powershell_preamble_carries_the_default_home(ps_parser, bare):
     text = backend(bare, "init", "powershell").stdout
-    preamble = "\n".join(text.splitlines()[:5]) + "\n"
+    preamble = "\n".join(text.splitlines()[:4]) + "\n"
     assert statements(ps_parser, preamble)[1:] == [
-        ("set", "$global:__envwrap_home", str(data_home(bare))),
+        ("set", "$global:__envwrap_home", str(legacy_home(bare))),
         ("set", "$global:__envwrap_home_src", "default"),
-        ("set", "$global:__envwrap_home_data", str(data_home(bare))),
-        ("set", "$global:__envwrap_home_legacy", str(legacy_home(bare))),
+        ("set", "$global:__envwrap_auto", ""),
     ]
 
 
@@ -663,6 +717,8 @@ def test_powershell_listing_and_cdvirtualenv_check_the_home(ps_parser):
     for name in ("workon", "lsvirtualenv"):
         assert "__envwrap_list" in called[name] and "__envwrap_names" not in called[name], name
     assert "__envwrap_export_home" in called["__envwrap_set_home"]
+    # a missing home is created by the backend (which says so), a file is refused
+    assert "__envwrap_call" in called["__envwrap_home_ok"]
 
 
 def _walk(node):
@@ -672,7 +728,7 @@ def _walk(node):
 
 
 @needs_pwsh
-def test_pwsh_home_follows_config_and_reports_a_missing_one(bare, tmp_path):
+def test_pwsh_home_follows_config_and_creates_a_missing_one(bare, tmp_path):
     x = tmp_path / "x"
     fake_env(x, "in x")
     records, proc = run_pwsh(bare, tmp_path, r"""
@@ -684,7 +740,21 @@ lsvirtualenv -b
 Out missing $LASTEXITCODE
 """, {"T_X": str(x), "T_MISSING": str(tmp_path / "missing")})
     assert records["listed"] == ["in x"] and records["exported"] == [str(x)]
-    assert records["missing"] == ["1"] and "does not exist" in proc.stderr.decode()
+    assert records["missing"] == ["0"] and "NOTE: WORKON_HOME" in proc.stderr.decode()
+    assert (tmp_path / "missing").is_dir()
+
+
+@needs_pwsh
+def test_pwsh_lists_a_workon_home_holding_a_newline(bare, tmp_path):
+    odd = tmp_path / "two\nlines"
+    fake_env(odd, "e 1")
+    fake_env(odd, "e2")
+    records, proc = run_pwsh(bare, tmp_path, r"""
+$env:WORKON_HOME = $env:T_ODD
+Out listed (lsvirtualenv -b)
+Out status $LASTEXITCODE
+""", {"T_ODD": str(odd)})
+    assert sorted(records["listed"]) == ["e 1", "e2"] and records["status"] == ["0"], proc
 
 
 @pytest.mark.parametrize("variable, home", [
@@ -723,8 +793,62 @@ def test_config_and_data_dirs_agree_with_platformdirs(monkeypatch, variable, hom
                                            "config.toml"))
     want_data = answer(lambda: os.path.join(platformdirs.user_data_dir("envwrap", appauthor=False), "envs"))
     assert answer(homes.config_path) == want_cfg
-    assert answer(lambda: homes.default_workon_homes()[0]) == want_data
+    assert answer(homes.old_default_workon_home) == want_data  # where doctor looks for envs left behind
     assert answer(homes.cache_dir) == answer(lambda: platformdirs.user_cache_dir("envwrap", appauthor=False))
     if sys.platform.startswith("linux") and variable in ("", "/x/data") and home == "/home/u":
         # the plain case really is answered without platformdirs
         assert homes._xdg_base("XDG_DATA_HOME", ".local/share") is not None
+
+
+# ----------------------------------------------------------------- 18.6: the config file without tomllib
+
+# Values `envwrap config` may write (paths are free text: quotes, backslashes,
+# unicode, controls, TOML's own syntax), and the booleans.
+ODD_VALUES = ["/plain", "~/envs", "/it's \"quoted\"", "C:\\Users\\me\\Envs", "\\\\server\\share\\",
+              "/ünïcödé/中文/🐍", "/tab\there", "/new\nline", "/cr\rlf", "/del\x7f/\x01\x1f/\x1b[31m",
+              "/# not a comment", "/a = b", '/"""', "/'''", "/trailing\\", " /spaced ", "/\u2028\u00a0\ufeff",
+              "/\\u0041 literally", "/[table]"]
+
+
+def test_the_fast_config_reader_agrees_with_tomllib():
+    import tomli_w
+    import tomllib
+
+    from envwrap import home as homes
+
+    for value in ODD_VALUES:
+        for data in ({"workon_home": value}, {"workon_home": value, "auto_activate": True, "python": value,
+                                              "write_dot_venv": False, "seed_mode": "zip"}):
+            text = tomli_w.dumps(data)  # what `envwrap config` writes
+            assert homes.simple_toml(text) == tomllib.loads(text) == data, (value, text)
+    # hand-written files: the fast reader gives tomllib's answer, or None (then
+    # tomllib reads it, and names what is invalid)
+    samples = ['a = "x"\r\nb = true\r\n', 'a="x"#c\n', "# only a comment\n\n", "a = 'literal'\n",
+               'a = "x"\na = "y"\n', "a = 1\n", "[t]\na = true\n", "a.b = true\n", '"a" = true\n',
+               "a = trueish\n", 'a = "x" y\n', 'a = "unterminated\n', 'a = "\\q"\n', 'a = "\\uD800"\n',
+               'a = "\\U0010FFFF"\n', 'a = "\\U00110000"\n', "a = true # \x01\n", 'a = "x"\rb = true\n',
+               '\ufeffa = true\n', 'a = """x"""\n', "a = [1]\n", "= true\n", 'a = "\x0b"\n', "\ta\t=\ttrue\t\n",
+               "a = true\x0c\n", 'a = "x"\n[b]\n']
+    for text in samples:
+        fast = homes.simple_toml(text)
+        try:
+            want = tomllib.loads(text)
+        except tomllib.TOMLDecodeError:
+            assert fast is None, text
+            continue
+        assert fast is None or fast == want, text
+
+
+def test_the_config_verb_and_the_fast_reader_round_trip(bare, tmp_path):
+    cfg = Path(bare["XDG_CONFIG_HOME"]) / "envwrap" / "config.toml"
+    for value in ("/it's \"my\" envs\\ünï", "~/tab\there"):
+        assert backend(bare, "config", "workon_home", value).returncode == 0
+        assert backend(bare, "config", "auto_activate", "yes").returncode == 0
+        import tomllib
+
+        from envwrap import home as homes
+
+        text = cfg.read_text(encoding="utf-8")
+        assert homes.simple_toml(text) == tomllib.loads(text)
+        want = bare["HOME"] + value[1:] if value.startswith("~") else value
+        assert backend(bare, "config", "workon_home").stdout == want + "\n"

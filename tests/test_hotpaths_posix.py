@@ -94,8 +94,11 @@ def test_process_counts(sh, counted, tmp_path):
     if sh.kind == "bash":
         sh.ok("COMP_WORDS=(workon ''); COMP_CWORD=1; __envwrap_complete_names")
         assert sorted(sh.ok(DEQUOTE_REPLY).lines) == ["a b", "c"]
+        # through the dispatcher TAB calls, options included
+        sh.ok("COMP_WORDS=(showvirtualenv --); COMP_CWORD=1; __envwrap_complete showvirtualenv")
+        assert sorted(sh.ok(DEQUOTE_REPLY).lines) == ["--help", "--json"]
     else:
-        sh.ok("__envwrap_scan")
+        sh.ok("__envwrap_scan; __envwrap_options showvirtualenv")
     assert counted() == [], "completion starts no process"
 
 
@@ -224,7 +227,7 @@ INIT_MODULES = {"__future__", "envwrap", "envwrap.cli", "envwrap.errors", "envwr
 @pytest.mark.parametrize("auto", [False, True])
 def test_init_imports_stay_lean(user, envwrap_exe, shell, auto):
     loaded, proc = modules_loaded(envwrap_exe, user, "init", shell, *(["--auto"] if auto else []))
-    assert "__envwrap_exe" in proc.stdout and "__envwrap_home_data" in proc.stdout  # it did the work
+    assert "__envwrap_exe" in proc.stdout and "__envwrap_home_src" in proc.stdout  # it did the work
     assert loaded <= INIT_MODULES, sorted(loaded - INIT_MODULES)
 
 
@@ -245,3 +248,29 @@ def test_init_is_one_process(user, envwrap_exe, tmp_path):
     forks = [ln for ln in calls if ("fork(" in ln or "clone" in ln) and "CLONE_THREAD" not in ln]
     assert len(execs) == 1 and str(envwrap_exe) in execs[0], execs
     assert forks == [], forks
+
+
+# 18.6: a config file (`envwrap config auto_activate true` writes one) must not
+# bring tomllib (half an `envwrap init`) onto the start-up and workon paths.
+FULL_CONFIG = {"workon_home": "~/it's \"my\" envs\\ünï", "project_home": "/p", "creator": "venv",
+               "python": "python3", "auto_activate": "true", "write_dot_venv": "false", "seed_mode": "copy"}
+
+
+@pytest.mark.parametrize("shell", ["bash", "zsh", "fish", "powershell"])
+def test_a_config_file_keeps_init_and_workon_lean(user, envwrap_exe, tmp_path, shell):
+    from conftest import cli
+
+    for key, value in FULL_CONFIG.items():
+        assert cli(user, "config", key, value).returncode == 0
+    cfg = Path(user["XDG_CONFIG_HOME"]) / "envwrap" / "config.toml"
+    assert "auto_activate = true" in cfg.read_text()  # written by the config verb
+    loaded, proc = modules_loaded(envwrap_exe, user, "init", shell)
+    head = {line.split()[0 if shell != "fish" else 2].split("=")[0]: line for line in proc.stdout.splitlines()[:4]}
+    src, auto = ("$global:" if shell == "powershell" else "") + "__envwrap_home_src", "__envwrap_auto"
+    auto = ("$global:" if shell == "powershell" else "") + auto
+    assert "config" in head[src] and "1" in head[auto], head  # it read the file
+    assert not loaded & {"tomllib", "tomli", "tomllib._parser"}, sorted(loaded)
+    assert cli(user, "new", "--without-pip", "lean").returncode == 0
+    loaded, proc = modules_loaded(envwrap_exe, user, "sh", shell, "workon", "lean")
+    assert "envwrap.registry" in loaded and "lean" in proc.stdout
+    assert not loaded & {"tomllib", "tomli", "tomllib._parser"}, sorted(loaded)

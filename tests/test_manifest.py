@@ -104,6 +104,20 @@ def test_import_default_name_and_a_missing_project(populated, tmp_path):
     assert r.returncode == 0, r
     assert "project directory" in r.stderr and "missing" in r.stderr
     assert (src / "pyvenv.cfg").is_file() and not (src / ".project").exists()
+    # The note says how to bind it later, in words a shell runs as they are.
+    (hint,) = [line for line in r.stderr.splitlines() if "project directory" in line]
+    command = hint.split("bind it when the directory is there: ", 1)[1].rstrip(")")
+    project.with_name("moved").rename(project)
+    from conftest import ENVWRAP, loaded_shell
+
+    bash = loaded_shell("bash", env, tmp_path, ENVWRAP)
+    try:
+        done = bash.run(command)
+        assert done.status == 0, done
+    finally:
+        bash.close()
+    assert (src / ".project").read_text().strip() == str(project)
+    project.rename(project.with_name("moved"))
     # An env of that name exists now: refused, nothing changed.
     r = backend(env, "import", str(manifest))
     assert r.returncode == 1 and "already exists" in r.stderr.splitlines()[-1]
@@ -176,7 +190,8 @@ def test_editables_are_their_source_relative_to_the_project(populated):
     assert data["editable"] == ["src tree"]
     assert "mine==0.1" not in data["distributions"]
     r = backend(env, "export", "--format", "requirements", src.name)
-    assert r.stdout.splitlines()[-1] == f"-e {source}"
+    # a path with spaces or quotes goes as its file: URL, one word to pip and uv alike
+    assert r.stdout.splitlines()[-1] == f"-e {source.as_uri()}"
 
 
 def test_import_with_p_version_says_which_python(populated, tmp_path):
@@ -197,3 +212,160 @@ def test_import_with_p_version_says_which_python(populated, tmp_path):
     out = subprocess.run([str(Path(env["WORKON_HOME"]) / "other py" / "bin" / "hello")], capture_output=True,
                          text=True)
     assert out.returncode == 0
+
+
+# ----------------------------------------------------------------- direct-URL installs (PEP 610)
+
+
+def direct_url(env_dir: Path, dist: str) -> dict:
+    import json
+
+    (info,) = env_dir.glob(f"lib/python*/site-packages/{dist}-*.dist-info")
+    data = json.loads((info / "direct_url.json").read_text())
+    vcs = data.get("vcs_info") or {}
+    from urllib.parse import unquote
+
+    # pip records a VCS URL unquoted, uv quoted: the same place either way
+    return {"url": unquote(data["url"]), "vcs": vcs.get("vcs"), "commit": vcs.get("commit_id"),
+            "editable": bool((data.get("dir_info") or {}).get("editable"))}
+
+
+def values(env_dir: Path) -> dict:
+    """The VALUE of each test module as the env's interpreter imports it."""
+    code = ("import importlib, json\n"
+            "print(json.dumps({m: importlib.import_module(m).VALUE "
+            "for m in ('fastpkg', 'sdpkg', 'whlpkg', 'editpkg', 'gitpkg')}))")
+    import json
+
+    out = subprocess.run([str(env_dir / "bin" / "python"), "-c", code], capture_output=True, text=True,
+                         env={"PATH": os.environ["PATH"]})
+    assert out.returncode == 0, out.stderr
+    return json.loads(out.stdout)
+
+
+DIRECT = ("fastpkg", "sdpkg", "whlpkg", "editpkg", "gitpkg")
+
+
+@pytest.fixture(params=["pip", "uv"])
+def direct_installs(request, user, tmp_path):
+    """An env with a distribution installed from a local directory, an sdist
+    file, a wheel file, an editable source (-e DIR) and a local git repository
+    at a commit, each by the env's own pip as a user would; and a package index
+    (find-links) that holds other distributions of those five names and
+    versions, as PyPI may: installing by name and version gets those."""
+    from localpkg import build_sdist, build_wheel, git_repo, make_project
+
+    from conftest import make_wheel, require_creator
+
+    if request.param == "uv":
+        require_creator("uv")
+    src = tmp_path / "sources ñ $x"  # pip itself cannot take every hostile name as a path
+    make_project(src / "proj", "fastpkg", "0.1")
+    sdist = build_sdist(make_project(src / "sd", "sdpkg", "0.3"), src / "dist")
+    wheel = make_wheel(src / "dist", "whlpkg", "0.5")  # its VALUE is 42
+    make_project(src / "edit", "editpkg", "0.2")
+    repo, commit = git_repo(src / "repo", "gitpkg", "0.4")
+    index = tmp_path / "index"
+    for name, version in (("fastpkg", "0.1"), ("sdpkg", "0.3"), ("whlpkg", "0.5"), ("editpkg", "0.2"),
+                          ("gitpkg", "0.4")):
+        build_wheel(make_project(tmp_path / "impostors" / name, name, version, value="index"), index)
+    env = dict(offline(user, index), ENVWRAP_INSTALLER=request.param, UV_NO_CONFIG="1",
+               UV_CACHE_DIR=str(tmp_path / "uv-cache"))
+    backend(env, "new", "--creator", "venv", "direct", check=True)
+    path = Path(env["WORKON_HOME"]) / "direct"
+    r = subprocess.run([str(path / "bin" / "python"), "-m", "pip", "install", "--no-index", str(src / "proj"),
+                        str(sdist), str(wheel), "-e", str(src / "edit"), f"git+{repo.as_uri()}@{commit}#egg=gitpkg"],
+                       capture_output=True, text=True, env=dict(env, VIRTUAL_ENV=str(path)))
+    assert r.returncode == 0, r.stdout + r.stderr
+    expected = {"fastpkg": "source", "sdpkg": "source", "whlpkg": 42, "editpkg": "source", "gitpkg": "git"}
+    assert values(path) == expected
+    return env, path, {"src": src, "sdist": sdist, "wheel": wheel, "repo": repo, "commit": commit,
+                       "expected": expected}
+
+
+def same_installs(a: Path, b: Path) -> None:
+    for dist in DIRECT:
+        assert direct_url(a, dist) == direct_url(b, dist), dist
+
+
+def test_direct_url_installs_are_exported_as_they_were_installed(direct_installs):
+    env, path, made = direct_installs
+    from urllib.parse import unquote
+
+    data = tomllib.loads(backend(env, "export", "direct").stdout)
+    src = made["src"]
+    assert [unquote(d) for d in data["distributions"]] == [unquote(d) for d in [
+        f"fastpkg @ {(src / 'proj').as_uri()}",
+        f"gitpkg @ git+{made['repo'].as_uri()}@{made['commit']}",
+        f"sdpkg @ {made['sdist'].as_uri()}",
+        f"whlpkg @ {made['wheel'].as_uri()}",
+    ]]
+    assert all(" " not in d.partition(" @ ")[2] for d in data["distributions"])  # quoted: one requirement each
+    assert data["editable"] == [str(src / "edit")]
+    assert direct_url(path, "gitpkg")["commit"] == made["commit"]
+
+
+def test_direct_url_installs_round_trip_through_import(direct_installs, tmp_path):
+    env, path, made = direct_installs
+    manifest = tmp_path / "m.toml"
+    backend(env, "export", "direct", "-o", str(manifest), check=True)
+    r = backend(env, "import", str(manifest), "imported")
+    assert r.returncode == 0, r.stderr
+    copy = Path(env["WORKON_HOME"]) / "imported"
+    assert values(copy) == made["expected"]  # not the index's distributions of those names
+    same_installs(path, copy)
+    assert tomllib.loads(backend(env, "export", "imported").stdout)["distributions"] == \
+        tomllib.loads(manifest.read_text())["distributions"]
+
+
+def test_direct_url_installs_round_trip_through_a_requirements_file(direct_installs, tmp_path):
+    env, path, made = direct_installs
+    req = tmp_path / "requirements.txt"
+    r = backend(env, "export", "--format", "requirements", "direct")
+    assert r.returncode == 0, r.stderr
+    req.write_text(r.stdout)
+    r = backend(env, "new", "-r", str(req), "from req")
+    assert r.returncode == 0, r.stderr
+    copy = Path(env["WORKON_HOME"]) / "from req"
+    assert values(copy) == made["expected"]
+    same_installs(path, copy)
+
+
+def test_direct_url_installs_survive_an_upgrade(direct_installs):
+    env, path, made = direct_installs
+    before = tomllib.loads(backend(env, "export", "direct").stdout)
+    saved = {dist: direct_url(path, dist) for dist in DIRECT}
+    r = backend(env, "upgrade", "direct")
+    assert r.returncode == 0, r.stderr
+    assert values(path) == made["expected"]
+    assert {dist: direct_url(path, dist) for dist in DIRECT} == saved
+    after = tomllib.loads(backend(env, "export", "direct").stdout)
+    after.pop("python"), before.pop("python")  # the same X.Y, found again: maybe another patch release
+    assert after == before
+    # With its interpreter gone, the env's files say the same (upgrade reads them).
+    for link in (path / "bin").glob("python*"):
+        link.unlink()
+    (path / "bin" / "python").symlink_to(path / "no-such-python")
+    r = backend(env, "upgrade", "--dry-run", "direct")
+    from urllib.parse import unquote
+
+    assert r.returncode == 0 and f"fastpkg @ file://{made['src'] / 'proj'}" in unquote(r.stdout), r
+    r = backend(env, "upgrade", "direct")
+    assert r.returncode == 0, r.stderr
+    assert values(path) == made["expected"]
+    assert {dist: direct_url(path, dist) for dist in DIRECT} == saved
+
+
+def test_a_missing_local_source_is_a_note_not_another_distribution(direct_installs, tmp_path):
+    import shutil
+
+    env, path, made = direct_installs
+    manifest = tmp_path / "m.toml"
+    backend(env, "export", "direct", "-o", str(manifest), check=True)
+    shutil.rmtree(made["src"] / "proj")
+    r = backend(env, "import", str(manifest), "partial")
+    assert r.returncode == 0, r.stderr
+    assert f"fastpkg's source {made['src'] / 'proj'} is missing; not installed" in r.stderr
+    gone = subprocess.run([str(Path(env["WORKON_HOME"]) / "partial" / "bin" / "python"), "-c", "import fastpkg"],
+                          capture_output=True)
+    assert gone.returncode != 0  # not the index's fastpkg 0.1

@@ -212,8 +212,9 @@ def test_loader_is_ascii_even_for_non_ascii_paths(parser, ps_user, tmp_path):
     """Windows PowerShell 5.1 decodes `envwrap init powershell | Out-String` in the
     console code page: the preamble must be ASCII whatever WORKON_HOME is (the
     preamble carries the one used when the user sets none: here the default)."""
-    home = tmp_path / "hömé 中" / "envwrap" / "envs"
-    env = dict(ps_user, XDG_DATA_HOME=str(tmp_path / "hömé 中"))
+    (tmp_path / "hömé 中").mkdir()
+    home = tmp_path / "hömé 中" / ".virtualenvs"
+    env = dict(ps_user, HOME=str(tmp_path / "hömé 中"))
     loader = envwrap(env, "init", "powershell")
     assert loader.isascii()
     parse(parser, loader)
@@ -389,7 +390,7 @@ def test_emitted_code_of_other_commands_parses(parser, ps_user, tmp_path):
         assert stmts and ("call", "__envwrap_set_home") not in [st[:2] for st in stmts]  # the user's home
     unset = {k: v for k, v in ps_user.items() if k != "WORKON_HOME"}
     assert statements(parser, envwrap(unset, "sh", "powershell", "workon")) == [
-        ("call", "__envwrap_set_home", str(tmp_path / "home/.local/share/envwrap/envs"), "default"),
+        ("call", "__envwrap_set_home", str(tmp_path / "home/.virtualenvs"), "default"),
         ("call", "__envwrap_list")]
     assert statements(parser, envwrap(ps_user, "sh", "powershell", "workon"))[-1] == ("call", "__envwrap_list")
     venv = dict(ps_user, VIRTUAL_ENV=str(tmp_path / "envs" / HOSTILE[0]))
@@ -535,6 +536,25 @@ Out failed $LASTEXITCODE ([string]$env:VIRTUAL_ENV)
 
 
 @needs_pwsh
+def test_pwsh_completes_options_from_the_parsers(ps_user, tmp_path):
+    """TAB on a word that starts with '-' offers the command's options, as its
+    parser defines them (the options block of envwrap.ps1); names still complete."""
+    (tmp_path / "envs" / "my env").mkdir(parents=True)
+    (tmp_path / "envs" / "my env" / "pyvenv.cfg").write_text("")
+    records, proc = run_pwsh(ps_user, tmp_path, r"""
+foreach ($line in @('showvirtualenv --j', 'setvirtualenvproject --f', 'envwrap show --j', 'showvirtualenv my')) {
+    $result = TabExpansion2 -inputScript $line -cursorColumn $line.Length
+    Out $line @($result.CompletionMatches | ForEach-Object { $_.CompletionText })
+}
+""")
+    assert proc.returncode == 0, proc.stderr.decode()
+    assert records["showvirtualenv --j"] == ["--json"]
+    assert records["setvirtualenvproject --f"] == ["--force"]
+    assert records["envwrap show --j"] == ["--json"]
+    assert records["showvirtualenv my"] == ["'my env'"]
+
+
+@needs_pwsh
 def test_pwsh_help_tmpenv_rm_and_allvirtualenv(ps_user, tmp_path):
     home = tmp_path / "envs"
     records, proc = run_pwsh(ps_user, tmp_path, r"""
@@ -603,10 +623,34 @@ $env:WORKON_HOME = $home_was
 """
 
 
+RM_CD_HOME_BODY = r"""
+function global:Tab {
+    param([string]$Line)
+    $result = TabExpansion2 -inputScript $Line -cursorColumn $Line.Length
+    @($result.CompletionMatches | ForEach-Object { $_.CompletionText })
+}
+Out tab0 (Tab 'rmvirtualenv it')
+Out tab1 (Tab 'rmvirtualenv plain it')
+Out tab2 (Tab 'rmvirtualenv plain plain it')
+Out help (rmvirtualenv -h | Select-Object -First 1) (rmvirtualenv --help | Select-Object -First 1)
+mkvirtualenv --without-pip x
+deactivate
+mkvirtualenv --without-pip y
+deactivate
+rmvirtualenv x y
+Out rm $LASTEXITCODE
+mkvirtualenv --without-pip z
+Set-Location -LiteralPath $env:T_DIR
+$global:LASTEXITCODE = 0
+cdvirtualenv no-such-dir 2> "$env:T_DIR/cd-err"
+Out cd $LASTEXITCODE (Get-Location).Path
+deactivate
+"""
+
 def test_pwsh_test_bodies_parse(parser):
     """The real-pwsh scripts below are PowerShell that parses, even where pwsh
     cannot run them."""
-    for body in (PS_PRELUDE, _redirect_body(), ALLVIRTUALENV_BODY, DEACTIVATE_BODY):
+    for body in (PS_PRELUDE, _redirect_body(), ALLVIRTUALENV_BODY, DEACTIVATE_BODY, RM_CD_HOME_BODY):
         parse(parser, body)
 
 
@@ -671,3 +715,69 @@ def test_pwsh_driver_code_parses(parser):
                      d.append_line(f"/l/{value}", value, "VIRTUALENVWRAPPER_LAST_VIRTUALENV"),
                      Shell.line(words, "mkvirtualenv", "--without-pip", value)):
             parse(parser, code + "\n")
+
+
+@needs_pwsh
+def test_pwsh_rmvirtualenv_tab_and_cdvirtualenv(ps_user, tmp_path):
+    """rmvirtualenv completes a name at every position (and still takes -h and
+    several names); cdvirtualenv to a missing directory says envwrap's one line
+    and stays."""
+    home = tmp_path / "envs"
+    for name in ("it's here", "plain"):
+        (home / name).mkdir(parents=True)
+        (home / name / "pyvenv.cfg").write_text("")
+    records, proc = run_pwsh(ps_user, tmp_path, RM_CD_HOME_BODY, {"T_DIR": str(tmp_path)})
+    assert proc.returncode == 0, proc.stderr.decode()
+    for i in range(3):
+        assert records[f"tab{i}"] == ["'it''s here'"], i
+    assert [line.split()[:2] for line in records["help"]] == [["usage:", "rmvirtualenv"]] * 2
+    assert records["rm"] == ["0"] and not (home / "x").exists() and not (home / "y").exists()
+    assert records["cd"] == ["1", str(tmp_path)]
+    assert (tmp_path / "cd-err").read_text(encoding="utf-8-sig").splitlines() == [
+        f"envwrap: cdvirtualenv: {home / 'z' / 'no-such-dir'} is not a directory"]
+
+
+def _hook_function(parser, name: str) -> str:
+    tree, data = parse(parser, PS_HOOK.read_text(encoding="utf-8"))
+    node = _functions(tree, data)[name]
+    return text(data, node)
+
+
+def test_rmvirtualenv_declares_every_argument_as_a_name(parser):
+    """TAB completes the parameter an argument binds to: rmvirtualenv's names are
+    one parameter taking every argument, so that the second and later names
+    complete too (a plain function's $args completes nothing); -h is declared,
+    because an advanced function refuses what it does not declare."""
+    body = _hook_function(parser, "rmvirtualenv")
+    assert "[CmdletBinding()]" in body
+    assert "param([Parameter(Position = 0, ValueFromRemainingArguments = $true)][string[]]$EnvName," in body
+    assert "[Alias('h')][switch]$Help" in body and "$argv = @('--help')" in body
+    assert "$args" not in body
+
+
+def test_cdvirtualenv_checks_the_directory_before_set_location(parser):
+    body = _hook_function(parser, "cdvirtualenv")
+    check = body.index("if (-not [IO.Directory]::Exists($target)) {")
+    assert body.index('__envwrap_say 1 "cdvirtualenv: $target is not a directory"') > check
+    assert body.index("Set-Location -LiteralPath $target") > check
+
+
+@needs_pwsh
+def test_pwsh_tab_after_p_offers_the_versions_found_quoted(ps_user, tmp_path):
+    """mkvirtualenv, mktmpenv, mkproject -p <TAB>: the versions the backend found,
+    quoted (unquoted, PowerShell would read 3.10 as 3.1); elsewhere none of them."""
+    from test_pythons import versions_world
+
+    cli(versions_world(ps_user, tmp_path, "3.9.77", "3.10.77"), "pythons", check=True)
+    records, proc = run_pwsh(ps_user, tmp_path, r"""
+$lines = @('mkvirtualenv -p 3.1', 'mktmpenv --python 3.1', 'mkproject -p 3.1', 'mkvirtualenv -p ', 'mkvirtualenv 3.1')
+for ($i = 0; $i -lt $lines.Count; $i++) {
+    $r = TabExpansion2 -inputScript $lines[$i] -cursorColumn $lines[$i].Length
+    Out "line$i" @($r.CompletionMatches | ForEach-Object { $_.CompletionText })
+}
+""")
+    assert proc.returncode == 0, proc.stderr.decode()
+    for i in range(3):
+        assert records[f"line{i}"] == ["'3.10'", "'3.10.77'"], i
+    assert records["line3"] == ["'3.9'", "'3.9.77'", "'3.10'", "'3.10.77'"]
+    assert not [m for m in records.get("line4", []) if m.startswith("'3.")]

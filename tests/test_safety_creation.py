@@ -352,6 +352,72 @@ def test_sweep_spares_a_stage_remade_after_it_opened_the_lock(tmp_path, monkeypa
         os.close(live)
 
 
+HOLD_FLOCK = """
+import fcntl, os, sys
+fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT)
+fcntl.flock(fd, fcntl.LOCK_EX)
+print("held", flush=True)
+sys.stdin.read()
+"""
+
+
+def test_name_lock_files_are_swept_but_never_a_held_one(user, envwrap_exe, tmp_path):
+    """One lock file per name ever used piled up in .envwrap/locks: the sweep
+    unlinks the free ones, and leaves one that a live process holds (whose
+    name stays refused to others) until it is let go."""
+    locks = tmp_path / "envs" / ".envwrap" / "locks"
+    for name in ("n1", "n2", "n3", "n4"):
+        assert cli(user, "new", "--without-pip", name, exe=envwrap_exe).returncode == 0
+    # each creation swept the others' lock files before taking its own
+    assert [p.name for p in locks.iterdir()] == [staging.NameLock(tmp_path / "envs", "n4").path.name]
+    assert cli(user, "rm", "n1", exe=envwrap_exe).returncode == 0
+    assert list(locks.iterdir()) == []  # a removal sweeps after itself
+    held = staging.NameLock(tmp_path / "envs", "held one").path
+    holder = subprocess.Popen([sys.executable, "-c", HOLD_FLOCK, str(held)], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline() == "held\n"
+        assert cli(user, "new", "--without-pip", "n5", exe=envwrap_exe).returncode == 0
+        assert held.is_file()  # held: not swept
+        r = cli(user, "new", "--without-pip", "held one", check=False, exe=envwrap_exe)
+        assert r.returncode != 0 and "being created or removed by another envwrap process" in r.stderr, r
+        r = cli(user, "doctor", "--fix", exe=envwrap_exe)
+        assert held.is_file() and r.returncode == 0, r
+    finally:
+        holder.stdin.close()
+        holder.wait(timeout=10)
+    r = cli(user, "doctor", "--fix", exe=envwrap_exe)  # free now: swept, silently
+    assert (r.returncode, r.stdout) == (0, "") and not held.exists() and list(locks.iterdir()) == []
+    assert cli(user, "new", "--without-pip", "held one", exe=envwrap_exe).returncode == 0
+
+
+def test_name_lock_retries_when_its_file_was_swept_before_it_locked(tmp_path, monkeypatch):
+    """A sweep may unlink a free lock file between another process's open and
+    its lock: that lock is on a file that is gone, so the name is locked again
+    on the file in place, and stays refused to others."""
+    home_dir = tmp_path / "envs"
+    real = staging._lock_fd
+    swept: list[Path] = []
+
+    def swept_in_between(path: Path, blocking: bool):
+        fd = real(path, blocking)
+        if not swept:
+            swept.append(path)
+            assert staging.sweep_locks(home_dir) == 0  # ours is held: the sweep leaves it
+            os.unlink(path)  # as a sweep does to a free one, between our open and our lock
+        return fd
+
+    monkeypatch.setattr(staging, "_lock_fd", swept_in_between)
+    with staging.NameLock(home_dir, "x") as lock:
+        assert swept and lock.path.is_file() and staging._holds(lock.fd, lock.path)
+        monkeypatch.setattr(staging, "_lock_fd", real)
+        with pytest.raises(UserError, match="being created or removed"):
+            with staging.NameLock(home_dir, "x"):
+                pass  # pragma: no cover
+        assert staging.sweep_locks(home_dir) == 0 and lock.path.is_file()
+    assert staging.sweep_locks(home_dir) == 1 and not lock.path.exists()
+
+
 def _as_unprivileged(fn) -> None:
     """Run fn where permissions apply: as is, or (as root) in a child as nobody."""
     if os.geteuid() != 0:

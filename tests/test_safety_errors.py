@@ -39,7 +39,7 @@ BAD = {"none": [], "unknown option": ["--no-such-option"], "missing env": ["no-s
 # (verb, case) where the arguments are in fact fine, or would do real work
 VALID_ANYWAY = {("ls", "none"), ("doctor", "none"), ("config", "none"), ("init", "none"),
                 ("init", "empty"), ("new", "missing env"), ("demo", "none"), ("demo", "empty"),
-                ("seed", "none"), ("pythons", "none")}
+                ("seed", "none"), ("pythons", "none"), ("allow", "none")}
 
 
 def _verbs(envwrap_exe, user) -> list[str]:

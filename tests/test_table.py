@@ -92,7 +92,17 @@ def test_each_shell_defines_exactly_the_table_commands(shell, user):
 POSIX_FUNCTION = {t.NAMES: "__envwrap_complete_names", t.FIRST_NAME: "__envwrap_complete_first_name",
                   t.NAME_THEN_FILES: "__envwrap_complete_name_then_files",
                   t.SUBDIRS: "__envwrap_complete_subdirs", t.SITE_SUBDIRS: "__envwrap_complete_subdirs",
-                  t.VERBS: "__envwrap_complete_envwrap"}
+                  t.VERBS: "__envwrap_complete_envwrap", t.PYTHON: "__envwrap_complete_python"}
+
+
+def _dispatched(shell: str) -> dict[str, str]:
+    """Which completer __envwrap_complete (the one function registered for every
+    command) hands a word that is no option to, per command, from the shell file."""
+    text = (_gen.SHELL_DIR / _gen.FILES[shell]).read_text(encoding="utf-8")
+    block = _gen.blocks(shell, text)["completion"]
+    body = block.split("__envwrap_complete() {", 1)[1].split("\n}\n", 1)[0]
+    return {name: function for names, function in re.findall(r"^ +\(([\w|]+)\) (__envwrap_complete_\w+) ;;$",
+                                                             body, re.M) for name in names.split("|")}
 
 
 def test_bash_registers_the_table_completions(user):
@@ -102,16 +112,21 @@ def test_bash_registers_the_table_completions(user):
         words = line.split()
         if "-F" in words:
             registered[words[-1]] = (words[words.index("-F") + 1], "-o default" in line)
-    expected = {c.name: (POSIX_FUNCTION[c.completes], c.completes == t.NAME_THEN_FILES)
-                for c in t.COMMANDS if c.completes in POSIX_FUNCTION}
-    assert registered == expected
+    # One function for every command (options, then the command's completer);
+    # file names where it offers nothing for the commands whose arguments may be files.
+    assert registered == {c.name: ("__envwrap_complete", c.completes in (t.NAME_THEN_FILES, t.NOTHING, t.COMMAND,
+                                                                     t.PYTHON))
+                          for c in t.COMMANDS}
+    assert _dispatched("bash") == {c.name: POSIX_FUNCTION[c.completes] for c in t.COMMANDS
+                                   if c.completes in POSIX_FUNCTION}
 
 
 def test_zsh_registers_the_table_completions(user):
     out = _load("zsh", user, " ".join(["for c in", *NAMES, "; do print -r -- $c ${_comps[$c]-}; done"]))
     registered = dict(line.split(" ", 1) for line in out.splitlines() if " " in line and line.split(" ", 1)[1])
-    expected = {c.name: POSIX_FUNCTION[c.completes] for c in t.COMMANDS if c.completes in POSIX_FUNCTION}
-    assert registered == expected
+    assert registered == {c.name: "__envwrap_complete" for c in t.COMMANDS}
+    assert _dispatched("zsh") == {c.name: POSIX_FUNCTION[c.completes] for c in t.COMMANDS
+                                  if c.completes in POSIX_FUNCTION}
 
 
 FISH_ARGUMENTS = {
@@ -122,6 +137,7 @@ FISH_ARGUMENTS = {
     t.SITE_SUBDIRS: {("(__envwrap_complete_subdirs site)", False, True)},
     t.VERBS: {(" ".join(t.PUBLIC_VERBS), True, True), ("(__envwrap_names)", True, True)},
     t.COMMAND: {("(__fish_complete_subcommand)", False, True)},
+    t.PYTHON: set(),  # -p's argument (an option's: see test_pythons.py)
     t.NOTHING: set(),
 }
 
@@ -146,10 +162,12 @@ def test_fish_registers_the_table_completions(user):
 def test_powershell_registers_the_table_completions():
     text = (_gen.SHELL_DIR / "envwrap.ps1").read_text(encoding="utf-8")
     # Which commands declare the parameter that TAB completes, and for which the
-    # completer is registered.
+    # completer is registered (rmvirtualenv's takes every argument: an array).
     declared = {}
-    for name, parameter in re.findall(r"^function global:(\w+) \{\n(?:    Set-StrictMode -Off\n)?"
-                                      r"    param\(\[string\]\$(\w+)", text, re.M):
+    for name, parameter in re.findall(r"^function global:(\w+) \{\n"
+                                      r"(?:    Set-StrictMode -Off\n|    \[CmdletBinding\(\)\]\n)?"
+                                      r"    param\((?:\[Parameter\([^)]*\)\])?\[string(?:\[\])?\]\$(\w+)",
+                                      text, re.M):
         if not name.startswith("_"):
             declared[name] = parameter
     registered = {}
@@ -198,8 +216,10 @@ def test_the_cli_follows_the_table():
             assert cli.COMMAND_VERBS.get(c.name, c.name) == c.verb and c.verb in cli.VERBS, c.name
         if c.kind in (t.EVAL, t.SHELL):  # SHELL: the backend answers its --help
             assert c.verb == c.name and c.verb in commands.COMMANDS, c.name
-    # Every `envwrap sh` command but the auto-activation hook's is a user command.
-    assert set(commands.COMMANDS) - {"auto"} == {c.verb for c in t.COMMANDS if c.kind in (t.EVAL, t.SHELL)}
+    # Every `envwrap sh` command but the auto-activation hook's is a user command
+    # (and deactivate, which activation defines: the backend answers its --help).
+    user_commands = {c.verb for c in t.COMMANDS if c.kind in (t.EVAL, t.SHELL)}
+    assert set(commands.COMMANDS) - {"auto", "deactivate"} == user_commands
     assert t.NAMES_VERBS <= t.NAME_VERBS <= set(t.PUBLIC_VERBS)
 
 
@@ -262,3 +282,102 @@ def test_every_command_that_takes_a_name_completes_names(shell, user):
         want = (2 if shell == "bash" else 1) if c.completes in name_kinds else 0
         assert offered[c.name] == want, (c.name, offered[c.name])
     assert all(c.takes_name == (c.completes in name_kinds) for c in t.COMMANDS if c.name != "envwrap")
+
+
+# ----------------------------------------------------------------- options, from the parsers
+
+def _parser_words(argparser) -> set[str]:
+    """The option strings a parser accepts and shows (hidden ones left out)."""
+    import argparse
+
+    return {o for a in argparser._actions if a.help != argparse.SUPPRESS for o in a.option_strings}
+
+
+def _expected_options() -> dict[str, set[str]]:
+    """Every command's options and every `envwrap VERB`'s, from the parser the
+    backend builds for it (a verb that reads its arguments by hand: -h/--help)."""
+    from envwrap import cli
+    from envwrap.argparsing import Captured, Parser
+
+    want = {c.name: _parser_words(_gen.command_parser(c.name)) for c in t.COMMANDS if c.verb}
+    for verb in t.PUBLIC_VERBS:
+        Parser.capture = True
+        try:
+            cli.VERBS[verb](["--help"])
+            words = {"-h", "--help"}
+        except Captured as got:
+            words = _parser_words(got.parser)
+        except SystemExit:
+            words = {"-h", "--help"}
+        finally:
+            Parser.capture = False
+        want[f"envwrap {verb}"] = words
+    return want
+
+
+def test_the_parsers_are_read_whole(capsys):
+    want = _expected_options()
+    capsys.readouterr()  # what the verbs without a parser printed for --help
+    assert {"--json", "-h", "--help"} <= want["showvirtualenv"] and {"-f", "--force"} <= want["setvirtualenvproject"]
+    assert "--tmp" not in want["rmvirtualenv"] and "-t" not in want["mkproject"]  # hidden stay hidden
+    assert want["envwrap show"] == want["showvirtualenv"]
+
+
+@pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])
+def test_each_shell_offers_exactly_the_options_of_each_parser(shell, user, capsys):
+    """TAB after `COMMAND -` (and `envwrap VERB -`) in the real shell offers the
+    options the command's parser defines, no more and no fewer."""
+    want = _expected_options()
+    capsys.readouterr()
+    lines = []
+    for key in want:
+        words = key.split()
+        if shell == "fish":
+            line = shlex.quote(" ".join(words) + " -")
+            lines.append(f"printf '%s\\0' {shlex.quote(key)} (complete -C {line} | string replace -r '\\t.*' '' "
+                         "| string join ' ')")
+        elif shell == "bash":
+            lines.append(f"COMP_WORDS=({' '.join(words)} -); COMP_CWORD={len(words)}; COMPREPLY=(); "
+                         f"$(complete -p {words[0]} | sed -n 's/.*-F \\([^ ]*\\) .*/\\1/p') {words[0]} - {words[-1]}; "
+                         f"printf '%s\\0' {shlex.quote(key)} \"${{COMPREPLY[*]}}\"")
+        else:  # the function compdef registered, with a stand-in compadd as tests/shells.py has it
+            lines.append(f"() {{ local -a words=({' '.join(words)} -); local CURRENT={len(words) + 1} PREFIX=-; "
+                         "local -a __t_got; compadd() { [[ $1 == -a ]] && __t_got+=(\"${(@P)2}\"); }; "
+                         f"${{_comps[{words[0]}]}}; unfunction compadd; "
+                         f"printf '%s\\0' {shlex.quote(key)} \"${{__t_got[*]}}\" }}")
+    out = _load(shell, user, "\n".join(lines)).split("\0")[:-1]
+    offered = {key: set(words.split()) for key, words in zip(out[::2], out[1::2])}
+    assert offered == want
+
+
+def test_powershell_offers_the_options_of_each_parser():
+    text = (_gen.SHELL_DIR / "envwrap.ps1").read_text(encoding="utf-8")
+    block = _gen.blocks("powershell", text)["options"]
+    table = block.split("$global:__envwrap_options = @{\n", 1)[1].split("\n}\n", 1)[0]
+    offered = {key: set(re.findall(r"'([^']*)'", words))
+               for key, words in re.findall(r"^    '([^']+)' = @\((.*)\)$", table, re.M)}
+    assert offered == _expected_options()
+    registered = re.search(r"^Register-ArgumentCompleter -Native -CommandName @\(([^)]*)\)", block, re.M)
+    assert set(re.findall(r"'(\w+)'", registered.group(1))) == {c.name for c in t.COMMANDS if c.verb}
+    # envwrap's own completer hands an option word of `envwrap VERB -` to the same table
+    assert "__envwrap_complete_options envwrap ([string]$wordToComplete) $verb" in text
+
+
+def test_an_optional_name_is_documented_in_help_and_in_the_readme(capsys):
+    """A command whose NAME may be left out (the active env is the default) says
+    so in its --help and shows [NAME] in the README's commands table."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = text.split("\n## Commands\n", 1)[1].split("\n## ", 1)[0]
+    rows = {re.match(r"\| `(\w+)", line).group(1): re.split(r"(?<!\\)\|", line)[1] for line in section.splitlines()
+            if re.match(r"\| `\w+", line)}
+    optional = []
+    for c in t.COMMANDS:
+        if not c.verb:
+            continue
+        for action in _gen.command_parser(c.name)._actions:
+            if action.dest == "name" and action.nargs == "?":
+                optional.append(c.name)
+                assert action.help, (c.name, "its NAME needs a help line")
+                assert "[NAME" in rows[c.name], (c.name, rows[c.name])
+    capsys.readouterr()
+    assert {"showvirtualenv", "lssitepackages", "wipeenv"} <= set(optional)

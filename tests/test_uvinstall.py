@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import make_wheel, require_creator
+from conftest import make_wheel, require_creator, wait_until
 
 ENVWRAP = Path(sys.executable).parent / "envwrap"
 
@@ -117,3 +117,128 @@ def test_installer_pip_keeps_pip(offline, wheels):
     bad = envwrap(dict(env, ENVWRAP_INSTALLER="conda"), "new", "-i", "demo", "x")
     assert bad.returncode != 0 and bad.stderr.startswith("envwrap: ") and bad.stderr.count("\n") == 1
     assert not Path(env["WORKON_HOME"], "x").exists()
+
+
+# ----------------------------------------------------------------- what uv shows, and who says it
+
+
+@pytest.mark.parametrize("where", ["home", "elsewhere"])
+def test_uvs_words_never_show_the_stage(offline, wheels, tmp_path, where):
+    """uv names the env it installs into; relative to the working directory
+    when inside it (in WORKON_HOME: `.envwrap/staging/...`). The user sees the
+    env's own path, and a failure names uv, the installer that ran."""
+    env = dict(offline, PIP_FIND_LINKS=str(wheels), PIP_NO_INDEX="1")
+    home = Path(env["WORKON_HOME"])
+    home.mkdir(parents=True, exist_ok=True)
+    cwd = home if where == "home" else tmp_path
+    r = subprocess.run([str(ENVWRAP), "new", "-i", "demo", "made"], env=env, cwd=cwd, capture_output=True,
+                       text=True, stdin=subprocess.DEVNULL, timeout=300)
+    assert r.returncode == 0, r.stderr
+    assert "staging" not in r.stderr, r.stderr
+    (line,) = [x for x in r.stderr.splitlines() if "environment at:" in x]
+    shown = line.split("environment at:", 1)[1].strip()
+    assert (cwd / shown).resolve() == (home / "made").resolve(), line
+    r = subprocess.run([str(ENVWRAP), "new", "-i", "no-such-dist-envwrap", "fails"], env=env, cwd=cwd,
+                       capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=300)
+    assert r.returncode != 0 and "staging" not in r.stderr, r.stderr
+    last = r.stderr.splitlines()[-1]
+    assert last.startswith("envwrap: uv pip install failed on no-such-dist-envwrap") and "(by uv)" not in last
+
+
+def test_a_slow_build_through_uv_shows_its_progress_while_it_builds(offline, tmp_path):
+    """uv's lines reach stderr as uv writes them: its `Building slowpkg`
+    is there while the build is still running (the build waits for a file
+    the test creates only after it has read that line)."""
+    import queue
+    import threading
+
+    from localpkg import make_project
+
+    project = make_project(tmp_path / "slow src", "slowpkg", "1.0", slow=True)
+    proc = subprocess.Popen([str(ENVWRAP), "new", "-i", str(project), "slow"], env=offline,
+                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    lines: queue.Queue = queue.Queue()
+    threading.Thread(target=lambda: [lines.put(x) for x in proc.stderr] + [lines.put(None)], daemon=True).start()
+    seen = []
+    try:
+        while True:
+            line = lines.get(timeout=120)  # a bound on a hang, not a measurement
+            if line is None or "Building slowpkg" in line:
+                break
+            seen.append(line)
+        assert line is not None, f"uv's progress came only after it finished: {seen}"
+        # the build is running, and cannot end before the test says so
+        assert wait_until(lambda: (project / "started").exists(), proc, timeout=120)
+    except queue.Empty:
+        pytest.fail(f"nothing of the build shown while it was running: {seen}")
+    finally:
+        (project / "go").write_text("")
+    assert proc.wait(timeout=300) == 0
+    rest = []
+    while (item := lines.get(timeout=60)) is not None:
+        rest.append(item)
+    assert "staging" not in "".join(seen + rest)
+    assert (Path(offline["WORKON_HOME"]) / "slow" / "pyvenv.cfg").is_file()
+
+
+@pytest.mark.parametrize("tool", ["uv", "pip"])
+def test_import_names_the_installer_that_runs(offline, wheels, tmp_path, tool):
+    env = dict(offline, PIP_FIND_LINKS=str(wheels), PIP_NO_INDEX="1", ENVWRAP_INSTALLER=tool)
+    manifest = tmp_path / "m.toml"
+    manifest.write_text("format = 1\ndistributions = ['demo==1.0']\n")
+    r = envwrap(env, "import", str(manifest), "imported")
+    assert r.returncode == 0, r.stderr
+    (said,) = [x for x in r.stderr.splitlines() if "installing the manifest's distributions" in x]
+    assert f"with {tool} " in said, said
+    assert installer(env, "imported", "demo") == ("1.0", tool)
+
+
+def test_on_a_terminal_uvs_progress_reaches_it(offline, tmp_path):
+    """With envwrap's stderr a terminal, uv draws its progress there as it
+    does when run by hand (it draws none into a pipe), while a slow build
+    runs; the stage's path is not in what it draws."""
+    import pty
+    import queue
+    import threading
+
+    from localpkg import make_project
+
+    project = make_project(tmp_path / "slow src", "slowpkg", "1.0", slow=True)
+    master, slave = pty.openpty()
+    home = Path(offline["WORKON_HOME"])
+    home.mkdir(parents=True, exist_ok=True)
+    terminal = dict(offline, TERM="xterm-256color")  # the conftest user's TERM=dumb is no terminal to uv
+    proc = subprocess.Popen([str(ENVWRAP), "new", "-i", str(project), "slow"], env=terminal, cwd=home,
+                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=slave)
+    os.close(slave)
+    chunks: queue.Queue = queue.Queue()
+
+    def read() -> None:
+        while True:
+            try:
+                data = os.read(master, 65536)
+            except OSError:
+                data = b""
+            chunks.put(data)
+            if not data:
+                return
+
+    threading.Thread(target=read, daemon=True).start()
+    shown = b""
+    try:
+        while b"Preparing packages" not in shown or b"Building" not in shown:
+            try:
+                data = chunks.get(timeout=120)  # a bound on a hang, not a measurement
+            except queue.Empty:
+                data = b""
+            assert data, f"uv drew no progress while it built: {shown!r}"
+            shown += data
+        assert wait_until(lambda: (project / "started").exists(), proc, timeout=120)
+    finally:
+        (project / "go").write_text("")
+    assert proc.wait(timeout=300) == 0
+    while data := chunks.get(timeout=60):
+        shown += data
+    os.close(master)
+    assert b"staging" not in shown, shown
+    assert b"environment at: slow" in shown.replace(b"\x1b[0m", b""), shown

@@ -122,6 +122,33 @@ def test_missing_env_is_one_line(user):
     assert "Traceback" not in out.stderr
 
 
+def test_the_active_env_is_the_default(sh, user, tmp_path):
+    """With an env active, `envwrap vars [set|unset|--json]` is about it, as
+    showvirtualenv, lssitepackages and wipeenv default to it."""
+    env = make_env(user, HOSTILE_ENV)
+    named_set = make_env(user, "set")  # a name that is also an action
+    sh.ok(f"workon {quote.posix(HOSTILE_ENV)}")
+    sh.ok("envwrap vars set FOO=1 BAR=2")
+    assert envvars.load(str(env)) == {"FOO": "1", "BAR": "2"}
+    assert sh.ok("envwrap vars").lines == ["FOO=1", "BAR=2"]
+    assert json.loads(sh.ok("envwrap vars --json").stdout)["environment"] == HOSTILE_ENV
+    sh.ok("envwrap vars unset BAR")
+    assert envvars.load(str(env)) == {"FOO": "1"}
+    sh.ok("envwrap vars set set K=V")  # NAME first when an action follows it
+    assert envvars.load(str(named_set)) == {"K": "V"} and envvars.load(str(env)) == {"FOO": "1"}
+    sh.ok("deactivate")
+    r = sh.run("envwrap vars unset FOO")  # (no env is named unset)
+    assert r.status == 2 and r.stderr.startswith("envwrap: vars: no environment is active") and \
+        len(r.stderr.splitlines()) == 1, r
+    assert envvars.load(str(env)) == {"FOO": "1"}
+    assert not list(tmp_path.rglob("CANARY"))
+
+
+def test_help_says_name_is_optional(user):
+    out = backend(user, "vars", "--help").stdout
+    assert out.startswith("usage: envwrap vars [NAME] [--json]") and "defaults to the active environment" in out
+
+
 def test_cpvirtualenv_carries_them_and_run_exports_them(user):
     make_env(user, "src")
     backend(user, "vars", "src", "set", "GREETING=hello world", "MULTI=a\nb")

@@ -9,11 +9,13 @@ from pathlib import Path
 import pytest
 
 from conftest import ENVWRAP, HOSTILE, new_env, no_canary, require_shell
-from shells import Shell
+from shells import Shell, fish_quote
 
 # Every subcommand the issue asks for, plus help.
 SUBCOMMANDS = ["new", "activate", "deactivate", "tmp", "rm", "ls", "cd", "cdpackages", "addpath", "connect",
                "project", "workon", "upgrade", "lsprojects", "globalpackages", "all", "help"]
+
+ENVWRAP_QUOTED = fish_quote(str(ENVWRAP))
 
 EVENTS = ["will_activate", "did_activate", "will_deactivate", "did_deactivate", "will_create", "did_create",
           "will_upgrade", "did_upgrade", "did_connect"]
@@ -267,3 +269,146 @@ def test_tab_completes_subcommands_and_names(fish, fish_user):
     assert r["subs"] == ["activate"]
     assert r["names"] == [HOSTILE[0]]
     assert r["names"] == r["rm"]
+
+
+# ----------------------------------------------------------------- issue 18: what virtualfish does
+
+
+def test_loading_emits_virtualfish_did_setup_plugins_once_vf_exists(fish):
+    # virtualfish's loader ends with this event, at every load (its test_loader's
+    # test_plugin_setup_event); handlers defined before the load see vf ready.
+    r = fish.run("""
+function __t_setup --on-event virtualfish_did_setup_plugins
+    out setup (functions -q vf; and echo vf-ready)
+end
+""" + f"{ENVWRAP_QUOTED} init fish | source\n{ENVWRAP_QUOTED} init fish | source\n", load=False)
+    assert r.status == 0, r.stderr
+    assert r.all("setup") == [["vf-ready"], ["vf-ready"]]
+
+
+def test_rm_emits_will_remove_and_did_remove_per_name(fish, fish_user, tmp_path):
+    gone, stays = HOSTILE[4], "active one"
+    new_env(fish_user, gone)
+    new_env(fish_user, stays)
+    handlers = "".join(
+        f"function __t_{ev} --on-event virtualenv_{ev}; out ev {ev}; end\n"
+        f"function __t_{ev}_named --on-event virtualenv_{ev}:$T_NAME; out ev {ev}:NAME; end\n"
+        f"function __t_{ev}_stays --on-event virtualenv_{ev}:$T_STAYS; out ev {ev}:STAYS; end\n"
+        for ev in ("will_remove", "did_remove"))
+    r = fish.run(handlers + """
+vf activate $T_STAYS
+vf rm $T_STAYS 'no such env' $T_NAME; out st $status
+out left (vf ls)
+""", {"T_NAME": gone, "T_STAYS": stays})
+    assert r.one("st") == "1"
+    assert r["left"] == [stays], "the active env is refused, the others removed"
+    # virtualfish: nothing for the active env it refuses; did_remove only once removed.
+    assert [v[0] for v in r.all("ev")] == ["will_remove", "will_remove:NAME", "did_remove", "did_remove:NAME"]
+    no_canary(tmp_path)
+
+
+def test_deactivate_with_nothing_active_is_0_and_a_missing_env_is_2(fish, fish_user):
+    new_env(fish_user, "a")
+    r = fish.run("""
+vf deactivate; out none $status
+vf activate 'no such env'; out missing $status
+vf activate; out noname $status
+vf activate a; out a $status
+vf deactivate; out deact $status
+out after "$VIRTUAL_ENV"
+""")
+    assert [r.one(k) for k in ("none", "missing", "noname", "a", "deact")] == ["0", "2", "1", "0", "0"]
+    assert r.one("after") == ""
+
+
+# virtualfish's documentation: the user's fish_prompt shows the env itself.
+VF_PROMPT = """
+function fish_prompt
+    if set -q VIRTUAL_ENV
+        echo -n -s '(' (basename "$VIRTUAL_ENV") ') '
+    end
+    echo -n '> '
+end
+"""
+
+
+@pytest.mark.parametrize("setting", ["VIRTUALFISH_HOME", "VIRTUAL_ENV_DISABLE_PROMPT", None])
+def test_a_virtualfish_prompt_shows_the_env_once(fish, fish_user, tmp_path, setting):
+    home = fish_user["WORKON_HOME"]
+    new_env(fish_user, "web")
+    sets = {"VIRTUALFISH_HOME": "set -g VIRTUALFISH_HOME $WORKON_HOME\n",
+            "VIRTUAL_ENV_DISABLE_PROMPT": "set -gx VIRTUAL_ENV_DISABLE_PROMPT 1\n", None: ""}[setting]
+    r = fish.run(VF_PROMPT + sets + """
+out before (fish_prompt)
+vf activate web; or exit 3
+out active (fish_prompt)
+workon web; or exit 4
+out again (fish_prompt)
+vf deactivate
+out after (fish_prompt)
+""")
+    assert r.status == 0, r.stderr
+    assert r.one("before") == r.one("after") == "> "
+    if setting is None:  # envwrap's default: the env's activate.fish puts the name first
+        assert r.one("active").count("web") == 2
+    else:
+        assert r.one("active") == r.one("again") == "(web) > "
+    assert home  # WORKON_HOME is the envs' home, VIRTUALFISH_HOME or not
+
+
+def test_tmp_stays_in_the_current_directory_before_and_after(fish, tmp_path):
+    here = tmp_path / "work dir"
+    here.mkdir()
+    r = fish.run("""
+cd $T_HERE
+vf tmp --without-pip; or exit 3
+out during $PWD
+set -l tmp $VIRTUAL_ENV
+vf deactivate
+out after $PWD
+test -e $tmp; and out left
+exit 0
+""", {"T_HERE": str(here)})
+    assert r.status == 0, r.stderr
+    assert r.one("during") == r.one("after") == str(here)
+    assert not r.all("left"), "the temporary env is removed"
+
+
+def test_virtualfish_setup_commands_say_what_replaces_them(fish):
+    r = fish.run("""
+vf install; out install $status
+vf uninstall; out uninstall $status
+vf addplugins auto_activation projects; out addplugins $status
+vf rmplugins projects; out rmplugins $status
+vf help >$T_HELP
+""", {"T_HELP": str(fish.tmp / "help")})
+    assert [r.one(k) for k in ("install", "uninstall", "addplugins", "rmplugins")] == ["0", "1", "1", "1"]
+    lines = r.stderr.splitlines()
+    assert len(lines) == 4 and all(line.startswith("envwrap: vf ") and "not needed" in line for line in lines)
+    assert "unknown command" not in r.stderr
+    assert "envwrap init fish" in lines[0] and "config.fish" in lines[1]
+    assert "envwrap config auto_activate true" in lines[2] and "vf project" in lines[2]
+    help_words = {line.split()[0] for line in (fish.tmp / "help").read_text().splitlines() if line.startswith("    ")}
+    assert not help_words & {"install", "uninstall", "addplugins", "rmplugins", "setup", "vfsetup"}
+
+
+def test_hints_after_a_vf_command_name_vf_commands(fish, fish_user):
+    new_env(fish_user, "a")
+    r = fish.run("""
+vf activate 'no such env'
+vf rm 'no such env'
+vf cd
+vf cdpackages
+vf activate a
+vf rm a
+vf deactivate
+workon 'no such env'
+""")
+    lines = r.stderr.splitlines()
+    assert len(lines) == 6, r.stderr
+    assert lines[0].endswith("(vf ls lists them)") and lines[1].endswith("(vf ls lists them)")
+    assert lines[2] == "envwrap: vf cd: no environment is active; run vf activate first"
+    assert lines[3] == "envwrap: vf cdpackages: no environment is active; name one or run vf activate first"
+    assert lines[4] == "envwrap: environment 'a' is active: run vf deactivate first"
+    # outside vf, virtualenvwrapper's words, as before
+    assert lines[5].endswith("(lsvirtualenv lists them)")

@@ -343,6 +343,46 @@ def test_mktmpenv_removed_on_deactivate(shell, tmp_path):
     assert shell.pwd() == str(tmp_path / "envs")
 
 
+def test_deactivate_help_changes_nothing(shell, tmp_path):
+    """`deactivate --help` (and -h) prints help as every command does: the env
+    stays active, no deactivate hook runs, a temporary env is not removed."""
+    home = tmp_path / "envs"
+    log = tmp_path / "log"
+    d = shell.dialect
+    shell.ok("mktmpenv --without-pip")
+    env = Path(shell.var("VIRTUAL_ENV"))
+    path_before = shell.var("PATH")
+    for hook in (home / "predeactivate", home / "postdeactivate", env / "bin" / "predeactivate",
+                 env / "bin" / "postdeactivate"):
+        _write(_sourced(shell, hook), d.append_line(str(log), hook.name))
+    for flag in ("--help", "-h"):
+        r = shell.call("deactivate", flag)
+        assert r.status == 0 and r.stdout.startswith("usage: deactivate"), r
+        assert shell.var("VIRTUAL_ENV") == str(env) and shell.var("PATH") == path_before
+        assert shell.has_function("deactivate") and env.is_dir()
+        assert not log.exists(), log.read_text()
+    shell.ok("deactivate")
+    assert shell.var("VIRTUAL_ENV") is None and not env.exists()
+    assert len(log.read_text().splitlines()) == 4
+
+
+def test_cdvirtualenv_to_a_missing_directory_says_one_line(shell, tmp_path):
+    """envwrap's one line (not the shell's cd error, nor PowerShell's error
+    record), a failing status, and the shell stays where it was."""
+    env = new_env(shell.env, HOSTILE[1])
+    shell.ok(shell.line("workon", "--no-cd", HOSTILE[1]))
+    shell.cd(tmp_path)
+    for missing in ("no-such-dir", "pyvenv.cfg"):
+        r = shell.call("cdvirtualenv", missing)
+        assert r.status != 0 and r.stdout == "", r
+        assert r.stderr.splitlines() == [f"envwrap: cdvirtualenv: {env / missing} is not a directory"], r
+        assert shell.pwd() == str(tmp_path)
+    shell.ok(shell.line("cdvirtualenv", "bin"))
+    assert shell.pwd() == str(env / "bin")
+    shell.ok("deactivate")
+    no_canary(tmp_path)
+
+
 # ----------------------------------------------------------------- every env at once
 
 

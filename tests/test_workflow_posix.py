@@ -4,11 +4,12 @@ running shell, bad names, the user's own shell state, packages at creation."""
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import pytest
 
-from conftest import CREATORS, make_wheel, require_creator
+from conftest import CREATORS, HOSTILE, make_wheel, no_canary, require_creator, require_shell
 from shells import Shell
 
 q = Shell.quote
@@ -178,3 +179,82 @@ def test_get_env_details_hooks_in_long_listing(sh, tmp_path):
     out = sh.ok("lsvirtualenv -l").stdout
     assert "global details for d e\nown details for d e\n" in out
     assert "global details for d e" in sh.ok("showvirtualenv 'd e'").stdout
+
+
+# What a script under the user's strictest options does: every step returns 0
+# and the script goes on (zsh's errexit and err_return ended it at the first
+# deactivate: the env's own deactivate had removed the function that the
+# following `unfunction` then failed to find).
+STRICT_SEQUENCE = """
+mkvirtualenv --without-pip a; echo mk
+deactivate; echo de
+mkvirtualenv --without-pip b; echo mk2
+workon a; echo wo
+cdvirtualenv; echo cd
+deactivate; echo de2
+mktmpenv --without-pip; echo tmp
+deactivate; echo de3
+cpvirtualenv a c; echo cp
+deactivate; echo de4
+rmvirtualenv c; echo rm
+"""
+
+
+@pytest.mark.parametrize("kind,options", [
+    ("zsh", "setopt errexit nounset pipefail"),
+    ("zsh", "setopt err_return nounset pipefail"),
+    ("bash", "set -euo pipefail"),
+])
+def test_workon_deactivate_sequences_under_errexit(kind, options, user, envwrap_exe, tmp_path):
+    require_shell(kind)
+    home = tmp_path / "envs"
+    log = tmp_path / "log"
+    _write(home / "predeactivate", f"echo pre >> {q(str(log))}\n")
+    _write(home / "postdeactivate", f"echo post >> {q(str(log))}\n")
+    # err_return acts inside functions: the sequence runs in one.
+    script = (f"{options}\neval \"$({q(str(envwrap_exe))} init {kind})\"\n"
+              f"sequence() {{{STRICT_SEQUENCE}}}\nsequence\necho done\n")
+    argv = {"zsh": ["zsh", "--no-rcs"], "bash": ["bash", "--noprofile", "--norc"]}[kind]
+    proc = subprocess.run([*argv, "-c", script], env=user, cwd=tmp_path, capture_output=True, text=True,
+                          stdin=subprocess.DEVNULL, timeout=300)
+    assert proc.returncode == 0, proc
+    assert proc.stdout.split() == ["mk", "de", "mk2", "wo", "cd", "de2", "tmp", "de3", "cp", "de4", "rm", "done"]
+    # five deactivations (workon a deactivated b), each with both hooks
+    assert log.read_text().split() == ["pre", "post"] * 5
+    assert sorted(p.name for p in home.iterdir() if p.is_dir() and p.name[0] != ".") == ["a", "b"]
+
+
+# TAB in a real bash after quoting typed by hand: an opening quote (with the
+# escapes "..." takes inside it), quotes opened after other text, backslash
+# escapes, and names that start with a backslash. (typed after `workon `, name)
+QUOTED_TAB = [
+    ('"my e', "my env"), ("'my e", "my env"), ('"my o', "my other"), ("my\" o", "my other"),
+    ('"it\'s \\"quoted\\" \\$HO', HOSTILE[1]), ("'it'\\''s \"quo", HOSTILE[1]), ("it\\'s\\ \\\"quo", HOSTILE[1]),
+    ('"back\\\\sl', HOSTILE[2]), ("'back\\sl", HOSTILE[2]), ("back\\\\sl", HOSTILE[2]),
+    ("\"'\\\";&&", HOSTILE[3]), ("'fish (touch", HOSTILE[4]), ('"typographic \u2018x\u2019 \u201ay', HOSTILE[5]),
+    ("\\\\lead\\ b", "\\lead back"), ('"\\\\lead b', "\\lead back"), ("'\\lead o", "\\lead other"),
+    ("it\\'s\" m", "it's my env"),
+]
+
+
+def test_bash_tab_completes_after_quotes_and_backslashes(user, envwrap_exe, tmp_path):
+    from test_hotpaths_posix import _interactive
+
+    require_shell("bash")
+    names = [*HOSTILE, "my env", "my other", "mine", "\\lead back", "\\lead other", "it's my env"]
+    for name in names:
+        _write(tmp_path / "envs" / name / "pyvenv.cfg", "home = /usr/bin\n")
+    child = _interactive("bash", user, envwrap_exe, tmp_path, "")
+    try:
+        # the completed line, run with its first word replaced: what the shell reads
+        child.sendline("__t_show() { printf '<%s>\\n' \"${@:2}\"; }")
+        child.expect("PROMPT> ")
+        for typed, name in QUOTED_TAB:
+            child.send(f"workon {typed}\t\x01__t_show \r")  # TAB, then Ctrl-A
+            child.expect(r"<([^\r\n]*)>\r?\n")
+            assert child.match.group(1) == name, (typed, child.before)
+            child.expect("PROMPT> ")
+    finally:
+        child.sendline("exit")
+        child.close(force=True)
+    no_canary(tmp_path)
