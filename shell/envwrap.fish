@@ -179,7 +179,7 @@ end
 # mkvirtualenv, mktmpenv, mkproject -p/--python: the Python versions the backend
 # last found (WORKON_HOME/.envwrap/pythons, one a line; read here, no process).
 function __envwrap_python_versions --description 'Print the Python versions envwrap last found (no Python)'
-    set -l h (__envwrap_workon_home)
+    set -l h (__envwrap_workon_home | string collect)
     test -n "$h" -a -f "$h/.envwrap/pythons"; or return 0
     while read -l v
         test -n "$v"; and printf '%s\n' $v
@@ -585,7 +585,7 @@ function __envwrap_vf_activate --description 'Activate an environment: vf activa
     workon --no-cd $argv
     or begin
         set -l st $status
-        set -l h (__envwrap_workon_home)
+        set -l h (__envwrap_workon_home | string collect)
         if not string match -q -- '-*' "$argv[1]"; and not test -e "$h/$argv[1]"
             return 2
         end
@@ -640,7 +640,7 @@ function __envwrap_vf_rm --description 'Remove environments: vf rm NAME...'
         rmvirtualenv $argv
         return
     end
-    set -l h (__envwrap_workon_home)
+    set -l h (__envwrap_workon_home | string collect)
     set -l st 0
     for n in $argv
         set -l active
@@ -1029,7 +1029,7 @@ __envwrap_register_completions
 function __envwrap_initialize --description 'Source the initialize.fish hook, if there is one'
     set -l d "$VIRTUALENVWRAPPER_HOOK_DIR"
     if test -z "$d"
-        set d (__envwrap_workon_home)
+        set d (__envwrap_workon_home | string collect)
     end
     if test -n "$d"; and test -f "$d/initialize.fish"
         __envwrap_source "$d/initialize.fish"
@@ -1080,7 +1080,7 @@ function __envwrap_auto_find --description 'The nearest .venv above PWD, into __
             else if string match -q -- '*/*' "$l"; or test "$l" = .; or test "$l" = ..
                 set -g __envwrap_auto_t "$d/$l"
             else
-                set -l h (__envwrap_workon_home)
+                set -l h (__envwrap_workon_home | string collect)
                 test -n "$h"; and set -g __envwrap_auto_t "$h/$l"
             end
             if test -n "$__envwrap_auto_t"
