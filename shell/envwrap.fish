@@ -25,6 +25,8 @@ set -g __envwrap_loads (math $__envwrap_loads + 1)
 # universals count): a variable changed in this shell takes effect at the next
 # command. Unset and empty mean the same. ENVWRAP_SORT=fish: list environments
 # in the order of fish's globs, as `lsvirtualenv -b` does.
+# BEGIN generated: call
+# (made by `make shells` from envwrap/_gen.py and the settings the backend reads; edit those)
 function __envwrap_call --description 'Run the envwrap backend with the settings of this shell'
     set -l exe $__envwrap_exe
     if test -z "$exe[1]"
@@ -48,6 +50,7 @@ function __envwrap_call --description 'Run the envwrap backend with the settings
         ENVWRAP_SORT=fish \
         $exe $argv
 end
+# END generated: call
 
 # Ask the backend for fish code and evaluate it, only on success. The code is
 # taken with `read -z` at the end of a pipe, not with a command substitution:
