@@ -31,6 +31,7 @@ _NOTE = "made by `make shells` from envwrap/commandtable.py; edit the table, not
 _OPTIONS_NOTE = "made by `make shells` from the backend's own parsers, see envwrap/_gen.py; edit those"
 _RUNTIME_NOTE = "made by `make shells` from _POSIX_RUNTIME in envwrap/_gen.py, for bash and zsh; edit it there"
 _CALL_NOTE = "made by `make shells` from envwrap/_gen.py and the settings the backend reads; edit those"
+_VF_NOTE = "made by `make shells` from VF_ALIASES in envwrap/_gen.py; edit it there"
 _AUTO_NOTE = "made by `make shells` from _POSIX_AUTO in envwrap/_gen.py, for bash and zsh; edit it there"
 
 
@@ -354,6 +355,26 @@ def fish_call(shell: str = "fish") -> str:
         "        $exe $argv\n"
         "end"
     )
+
+
+# fish's vf subcommands that are another command under virtualfish's name:
+# (subcommand, what `vf help` says, the command it runs). The others, with
+# virtualfish's own behaviour (events, statuses), are hand-written in the file.
+VF_ALIASES = (
+    ("ls", "List the environments", "__envwrap_list"),
+    ("cdpackages", "cd to the active environment's site-packages", "cdsitepackages $argv"),
+    ("addpath", "Add directories to the active environment's import path: vf addpath [-d] DIR...",
+     "add2virtualenv $argv"),
+    ("all", "Run a command in every environment: vf all COMMAND...", "allvirtualenv $argv"),
+    ("project", "Create a project directory in PROJECT_HOME and its environment: vf project NAME", "mkproject $argv"),
+    ("workon", "Activate an environment and cd to its project: vf workon NAME", "workon $argv"),
+    ("cdproject", "cd to the active environment's project directory", "cdproject $argv"),
+)
+
+
+def fish_vf(shell: str = "fish") -> str:
+    return "\n\n".join(f"function __envwrap_vf_{name} --description {_fish_word(about)}\n    {body}\nend"
+                       for name, about, body in VF_ALIASES)
 
 
 _FISH_FIRST = "'test (count (commandline -opc)) -eq 1'"
@@ -1003,7 +1024,8 @@ BLOCKS = {
              "auto": posix_auto, "options": posix_options},
     "zsh": {"runtime": posix_runtime, "commands": posix_commands, "completion": zsh_completion,
             "auto": posix_auto, "options": posix_options},
-    "fish": {"call": fish_call, "commands": fish_commands, "completion": fish_completion, "options": fish_options},
+    "fish": {"call": fish_call, "commands": fish_commands, "vf": fish_vf, "completion": fish_completion,
+             "options": fish_options},
     "powershell": {"commands": ps_commands, "completion": ps_completion, "options": ps_options},
 }
 
@@ -1020,7 +1042,7 @@ def render(shell: str, text: str) -> str:
         if what not in makers:
             raise ValueError(f"{FILES[shell]}: unknown generated block {what!r}")
         seen.append(what)
-        note = {"auto": _AUTO_NOTE, "runtime": _RUNTIME_NOTE, "call": _CALL_NOTE,
+        note = {"auto": _AUTO_NOTE, "runtime": _RUNTIME_NOTE, "call": _CALL_NOTE, "vf": _VF_NOTE,
                 "options": _OPTIONS_NOTE}.get(what, _NOTE)
         return f"# BEGIN generated: {what}\n# ({note})\n{makers[what](shell)}\n# END generated: {what}\n"
 
