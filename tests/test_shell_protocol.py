@@ -135,7 +135,7 @@ def test_bash_and_zsh_keep_to_their_budget():
 
 # Issue 20 sets 1,500 for the four shells; until fish and PowerShell come down
 # that far, the ceiling is what they hold now, so that it only goes down.
-FOUR_SHELLS = 1846
+FOUR_SHELLS = 1825
 
 
 def test_the_four_shells_keep_to_their_budget():
