@@ -6,11 +6,15 @@
 Each shell file keeps a few blocks between ``# BEGIN generated: WHAT`` and
 ``# END generated: WHAT`` lines; their text is made here from
 :mod:`envwrap.commandtable` and nothing else, so the four shells define the same
-commands and register the same completions; bash's and zsh's ``auto`` block
-(auto-activation's search and decision) is one text, ``_POSIX_AUTO``, for both.
-Everything outside the blocks is
-hand-written: the helpers, and the commands whose body is the shell's own
-(the table's ``custom`` rows). The generated text is committed, so loading a
+commands and register the same completions. What bash and zsh share is one
+text for both: the ``runtime`` block (calling the backend with the settings of
+:func:`call_settings`, hooks, WORKON_HOME, the deactivate wrapper, the commands
+whose body is the shell's own) from ``_POSIX_RUNTIME``, and the ``auto`` block
+(auto-activation) from ``_POSIX_AUTO``, their differences marked line by line
+(see :func:`posix_text`). fish's ``call`` and ``vf`` blocks come from
+:func:`call_settings` and ``VF_ALIASES``. Everything outside the blocks is
+hand-written: what differs between the shells (envwrap/shellprotocol.py lists
+every function a hook file defines). The generated text is committed, so loading a
 shell file still runs no Python and no process; tests/test_table.py fails when
 regenerating would change a file. A dev tool: nothing at run time imports it.
 """
