@@ -6,7 +6,8 @@ declared here for it, and that every ``__envwrap_*`` function the emitters
 (envwrap/shells/*.py) print a call to is declared here, for that shell, with
 caller PLAN. Nothing at run time imports this module.
 
-Each row: the function's name, its arguments (as the caller passes them), who
+Each row: the function's name, its arguments (as the caller passes them; a
+completer of bash or zsh reads the words from the completion system), who
 calls it, the shells whose file defines it, and what it does. The user commands
 themselves (workon, mkvirtualenv, ...) are the rows of envwrap/commandtable.py,
 defined in every shell (fish adds ``vf``); ``deactivate`` is defined by
@@ -87,13 +88,15 @@ FUNCTIONS: tuple[Function, ...] = (
     _f("__envwrap_auto_on_pwd", "", PROMPT, (FISH,), "auto-activation on cd", dynamic=AUTO),
     _f("__envwrap_auto_on_prompt", "", PROMPT, (FISH,), "auto-activation at a prompt", dynamic=AUTO),
     # ---- TAB
-    _f("__envwrap_complete_subdirs", "[site]", TAB, ALL, "directories inside the active env"),
+    _f("__envwrap_complete_subdirs", "(bash, zsh: none) [site] (fish) TYPED [-Site] (PowerShell)", TAB, ALL,
+       "directories inside the active env (or its site-packages)"),
     _f("__envwrap_complete", "", TAB, POSIX, "the one completer: options, else the command's completer"),
     _f("__envwrap_options", "COMMAND", TAB, POSIX, "a command's option words into __envwrap_o"),
-    _f("__envwrap_complete_names", "[TYPED]", TAB, (BASH, ZSH, PS), "environment names"),
+    _f("__envwrap_complete_names", "(bash, zsh: none) TYPED (PowerShell)", TAB, (BASH, ZSH, PS),
+       "environment names"),
     _f("__envwrap_complete_first_name", "", TAB, POSIX, "a name as the first argument only"),
     _f("__envwrap_complete_name_then_files", "", TAB, POSIX, "a name, then file names"),
-    _f("__envwrap_complete_python", "[TYPED AST CURSOR]", TAB, (BASH, ZSH, PS),
+    _f("__envwrap_complete_python", "(bash, zsh: none) TYPED AST CURSOR (PowerShell)", TAB, (BASH, ZSH, PS),
        "after -p/--python: the Python versions the backend last found"),
     _f("__envwrap_complete_envwrap", "", TAB, POSIX, "envwrap VERB, then names where the verb takes one"),
     _f("__envwrap_complete_options", "COMMAND TYPED [VERB]", TAB, (PS,), "a command's options"),
