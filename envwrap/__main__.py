@@ -1,3 +1,33 @@
-from envwrap.cli.dispatch import main
+"""Where envwrap starts: the console script (``envwrap.__main__:main``), the
+shell hooks (``python -I .../envwrap/__main__.py``) and ``python -m envwrap``.
 
-raise SystemExit(main())
+Ctrl-C from the first instant of envwrap's own code: while the modules load,
+before :func:`envwrap.cli.main` is ready to handle KeyboardInterrupt, an
+interrupt exits at once with status 130 and one line, nothing having been done
+but imports (a KeyboardInterrupt there would print a traceback). Only the
+built-in, already loaded ``_signal`` is used: the ``signal`` module imports
+enum, a cost on every workon.
+"""
+
+import _signal
+import os
+
+
+def _interrupted(signum, frame):
+    os.write(2, b"envwrap: interrupted\n")
+    os._exit(130)
+
+
+# Not when SIGINT is ignored (a background job): that choice is the caller's.
+if _signal.getsignal(_signal.SIGINT) is _signal.default_int_handler:
+    _signal.signal(_signal.SIGINT, _interrupted)
+
+
+def main() -> int:
+    from envwrap.cli import main as run
+
+    return run()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -6,11 +6,15 @@
 Each shell file keeps a few blocks between ``# BEGIN generated: WHAT`` and
 ``# END generated: WHAT`` lines; their text is made here from
 :mod:`envwrap.commandtable` and nothing else, so the four shells define the same
-commands and register the same completions; bash's and zsh's ``auto`` block
-(auto-activation's search and decision) is one text, ``_POSIX_AUTO``, for both.
-Everything outside the blocks is
-hand-written: the helpers, and the commands whose body is the shell's own
-(the table's ``custom`` rows). The generated text is committed, so loading a
+commands and register the same completions. What bash and zsh share is one
+text for both: the ``runtime`` block (calling the backend with the settings of
+:func:`call_settings`, hooks, WORKON_HOME, the deactivate wrapper, the commands
+whose body is the shell's own) from ``_POSIX_RUNTIME``, and the ``auto`` block
+(auto-activation) from ``_POSIX_AUTO``, their differences marked line by line
+(see :func:`posix_text`). fish's ``call`` and ``vf`` blocks come from
+:func:`call_settings` and ``VF_ALIASES``. Everything outside the blocks is
+hand-written: what differs between the shells (envwrap/shellprotocol.py lists
+every function a hook file defines). The generated text is committed, so loading a
 shell file still runs no Python and no process; tests/test_table.py fails when
 regenerating would change a file. A dev tool: nothing at run time imports it.
 """
@@ -29,6 +33,9 @@ FILES = {shell: f"envwrap.{shells.get(shell).extension}" for shell in shells.SHE
 
 _NOTE = "made by `make shells` from envwrap/commandtable.py; edit the table, not this"
 _OPTIONS_NOTE = "made by `make shells` from the backend's own parsers, see envwrap/_gen.py; edit those"
+_RUNTIME_NOTE = "made by `make shells` from _POSIX_RUNTIME in envwrap/_gen.py, for bash and zsh; edit it there"
+_CALL_NOTE = "made by `make shells` from envwrap/_gen.py and the settings the backend reads; edit those"
+_VF_NOTE = "made by `make shells` from VF_ALIASES in envwrap/_gen.py; edit it there"
 _AUTO_NOTE = "made by `make shells` from _POSIX_AUTO in envwrap/_gen.py, for bash and zsh; edit it there"
 
 
@@ -331,6 +338,49 @@ def fish_commands(shell: str = "fish") -> str:
     return "\n\n".join(blocks)
 
 
+def fish_call(shell: str = "fish") -> str:
+    """__envwrap_call, which passes the settings of call_settings()."""
+    settings = "".join(f'        {name}="${name}" \\\n' for name in call_settings())
+    return (
+        "function __envwrap_call --description 'Run the envwrap backend with the settings of this shell'\n"
+        "    set -l exe $__envwrap_exe\n"
+        '    if test -z "$exe[1]"\n'
+        "        set exe (command -s envwrap)\n"
+        "        or begin\n"
+        "            echo 'envwrap: cannot find the envwrap command; install envwrap or reload it with "
+        "`envwrap init fish | source`' >&2\n"
+        "            return 127\n"
+        "        end\n"
+        "    end\n"
+        + settings.replace("        ", "    ", 1)
+        + '        ENVWRAP_SHELL_PID="$fish_pid" \\\n'
+        '        ENVWRAP_LOADS="$__envwrap_loads" \\\n'
+        "        ENVWRAP_SORT=fish \\\n"
+        "        $exe $argv\n"
+        "end"
+    )
+
+
+# fish's vf subcommands that are another command under virtualfish's name:
+# (subcommand, what `vf help` says, the command it runs). The others, with
+# virtualfish's own behaviour (events, statuses), are hand-written in the file.
+VF_ALIASES = (
+    ("ls", "List the environments", "__envwrap_list"),
+    ("cdpackages", "cd to the active environment's site-packages", "cdsitepackages $argv"),
+    ("addpath", "Add directories to the active environment's import path: vf addpath [-d] DIR...",
+     "add2virtualenv $argv"),
+    ("all", "Run a command in every environment: vf all COMMAND...", "allvirtualenv $argv"),
+    ("project", "Create a project directory in PROJECT_HOME and its environment: vf project NAME", "mkproject $argv"),
+    ("workon", "Activate an environment and cd to its project: vf workon NAME", "workon $argv"),
+    ("cdproject", "cd to the active environment's project directory", "cdproject $argv"),
+)
+
+
+def fish_vf(shell: str = "fish") -> str:
+    return "\n\n".join(f"function __envwrap_vf_{name} --description {_fish_word(about)}\n    {body}\nend"
+                       for name, about, body in VF_ALIASES)
+
+
 _FISH_FIRST = "'test (count (commandline -opc)) -eq 1'"
 FISH_COMPLETERS = {
     t.NAMES: ["-f -a '(__envwrap_names)'"],
@@ -530,6 +580,312 @@ def ps_options(shell: str = "powershell") -> str:
     )
 
 
+def call_settings() -> tuple[str, ...]:
+    """The user's settings every shell's __envwrap_call passes to the backend
+    (its environment variables, empty when unset in the shell)."""
+    from envwrap.env.activation import CALL_SETTINGS
+
+    return CALL_SETTINGS
+
+
+# bash and zsh read one text for what they share (the templates below). What
+# differs is marked, line by line: a line that starts with @bash@ or @zsh@ is
+# that shell's only; @EMULATE@ (a line of its own) is zsh's `emulate -L zsh`,
+# which makes each function immune to the user's options; @GLOBAL@ is zsh's
+# `typeset -g ` before an assignment that must reach the global; @SHELL@ is the
+# shell's name; @SETTINGS@ (a line of its own) is one NAME="${NAME-}" line per
+# setting of call_settings().
+_SHELL_LINE = re.compile(r"^@(bash|zsh)@")
+
+
+def posix_text(template: str, shell: str) -> str:
+    zsh = shell == "zsh"
+    out = []
+    for line in template.split("\n"):
+        only = _SHELL_LINE.match(line)
+        if only:
+            if only.group(1) != shell:
+                continue
+            line = line[only.end():]
+        if line.strip() == "@EMULATE@":
+            if zsh:
+                out.append(line.replace("@EMULATE@", "    \\builtin emulate -L zsh"))
+            continue
+        if line.strip() == "@SETTINGS@":
+            out += [f'    {name}="${{{name}-}}" \\' for name in call_settings()]
+            continue
+        out.append(line.replace("@GLOBAL@", "typeset -g " if zsh else "").replace("@SHELL@", shell))
+    return "\n".join(out).strip("\n")
+
+
+# The runtime both shells share: calling the backend, hooks, WORKON_HOME, the
+# deactivate wrapper, and the commands whose body is the shell's own.
+_POSIX_RUNTIME = r'''@GLOBAL@__envwrap_loads=$(( ${__envwrap_loads:-0} + 1 ))
+
+# Run the backend with the user's settings, exported or not: a variable changed in
+# this shell takes effect at the next command. Unset and empty mean the same.
+__envwrap_call() {
+@SETTINGS@
+    ENVWRAP_SHELL_PID="$$" \
+    ENVWRAP_LOADS="${__envwrap_loads-}" \
+@zsh@    ENVWRAP_ZSH_COMPDEF="${${(M)options[interactive]:#on}:+${+functions[compdef]}}" \
+@zsh@    ENVWRAP_ZDOTDIR="${ZDOTDIR-}" \
+    "${__envwrap_exe[@]:-envwrap}" "$@"
+}
+
+# Ask the backend for shell code and evaluate it, only on success.
+__envwrap_run() {
+@EMULATE@
+    local __envwrap_code
+    __envwrap_code="$(__envwrap_call sh @SHELL@ "$@")" || \return $?
+    \builtin eval "$__envwrap_code"
+}
+
+# Source a hook file. Its status is its own business (a last line such as
+# `[ -f .env ] && . .env` returns 1), as in virtualenvwrapper; only a hook that
+# cannot be read is reported. The shell reports a syntax error in it by itself.
+# (In `|| :`, a failing line in it cannot end a shell that runs under `set -e`;
+# bash's `\.`, not `\builtin .`: bash 5.2 loses its function context when a file
+# sourced by `builtin .` fails under -e, "pop_var_context: head of shell_variables".)
+# A hook the backend refused at activation (__envwrap_hooks_refused: lines of
+# FILE<TAB>MESSAGE; others can write it) is not sourced: its line is said instead.
+__envwrap_source() {
+    local __envwrap_m
+    if [[ ${__envwrap_hooks_refused-} == *$'\n'"$1"$'\t'* ]]; then
+        __envwrap_m=${__envwrap_hooks_refused#*$'\n'"$1"$'\t'}
+        \builtin printf '%s\n' "${__envwrap_m%%$'\n'*}" >&2
+    elif [[ -r $1 ]]; then
+@bash@        \. "$1" || :
+@zsh@        \builtin . "$1" || :
+    else
+        \builtin printf 'envwrap: hook %s cannot be read; skipped\n' "$1" >&2
+    fi
+    \return 0
+}
+
+# The backend's answer for the WORKON_HOME used when the user sets none: $1 the
+# directory, $2 where it comes from (config or default).
+__envwrap_set_home() {
+    @GLOBAL@__envwrap_home="$1" __envwrap_home_src="$2"
+    __envwrap_export_home
+}
+
+# Export WORKON_HOME when it comes from the config file or the default, so that
+# programs started from this shell (editors) find the environments; never when
+# the user set it. ENVWRAP_EXPORTED_HOME marks the value as envwrap's own.
+__envwrap_export_home() {
+@EMULATE@
+    if [[ -n ${__envwrap_home-} && -z ${VIRTUALFISH_HOME-} &&
+        ( -z ${WORKON_HOME-} || $WORKON_HOME == "${ENVWRAP_EXPORTED_HOME-}" ) ]]; then
+        \builtin export WORKON_HOME="$__envwrap_home" ENVWRAP_EXPORTED_HOME="$__envwrap_home"
+    fi
+}
+
+# The environments' directory into __envwrap_h, as the backend resolves it (no
+# process): the user's WORKON_HOME (a relative one below $HOME); else the
+# backend's answer (the config file's, or the default ~/.virtualenvs).
+__envwrap_workon_home() {
+@EMULATE@
+    __envwrap_h=
+    if [[ -n ${WORKON_HOME-} && $WORKON_HOME != "${ENVWRAP_EXPORTED_HOME-}" ]]; then
+        __envwrap_h=$WORKON_HOME
+    elif [[ -n ${VIRTUALFISH_HOME-} ]]; then
+        __envwrap_h=$VIRTUALFISH_HOME  # virtualfish's setting, used when WORKON_HOME is not set
+    fi
+    if [[ -n $__envwrap_h ]]; then
+        case $__envwrap_h in
+            (\~) __envwrap_h=${HOME-} ;;
+            (\~/*) __envwrap_h=${HOME-}/${__envwrap_h#\~/} ;;
+            (/*) ;;
+            (*) __envwrap_h=${HOME-}/$__envwrap_h ;;
+        esac
+        \return 0
+    fi
+    __envwrap_h=${__envwrap_home-}
+    \return 0
+}
+
+# Whether the environments' directory may be listed; says why not on stderr. One
+# that does not exist is created (by the backend, which says so: one process,
+# only then), as virtualenvwrapper's commands do; one that is a file is an error.
+__envwrap_home_ok() {
+@EMULATE@
+    local __envwrap_h
+    __envwrap_workon_home
+    if [[ -z $__envwrap_h || -d $__envwrap_h ]]; then
+        \return 0
+    elif [[ -e $__envwrap_h || -L $__envwrap_h ]]; then
+        \builtin printf 'envwrap: WORKON_HOME %s is not a directory\n' "$__envwrap_h" >&2
+        \return 1
+    fi
+    __envwrap_call ls >/dev/null
+}
+__envwrap_export_home
+
+# Environment names, one per line (lsvirtualenv -b, workon with no name).
+__envwrap_list() {
+@EMULATE@
+    __envwrap_home_ok || \return
+    __envwrap_scan
+    (( ${#__envwrap_found[@]} == 0 )) || \builtin printf '%s\n' "${__envwrap_found[@]}"
+}
+
+# Deactivate the environment that envwrap activated, if one is active.
+__envwrap_leave() {
+@bash@    if [[ -n ${__envwrap_venv-} ]] && \builtin declare -F deactivate >/dev/null; then
+@zsh@    if [[ -n ${__envwrap_venv-} ]] && (( ${+functions[deactivate]} )); then
+        deactivate
+    fi
+}
+
+# deactivate, with virtualenvwrapper's hooks: predeactivate (the env's, then the
+# global one, then the project's), the env's own deactivate, postdeactivate (the
+# env's, then the global one) with VIRTUALENVWRAPPER_LAST_VIRTUAL_ENV (the name
+# virtualenvwrapper's code sets) and VIRTUALENVWRAPPER_LAST_VIRTUALENV (the name
+# its documentation gives) set to the env's path; both are unset afterwards.
+# [[ ]] rather than [ ]: a keyword, not a command, which matters on this path.
+__envwrap_deactivate() {
+    local __envwrap_env="${__envwrap_venv-}" __envwrap_b="${__envwrap_venv_bin:-${__envwrap_venv-}/bin}" __envwrap_st=0
+    local __envwrap_hd="${VIRTUALENVWRAPPER_HOOK_DIR:-${__envwrap_hook_dir-}}"
+    # A relative hook directory is below $HOME, as the backend reads it.
+    case $__envwrap_hd in
+        (/* | '') ;;
+        (\~ | \~/*) __envwrap_hd=${HOME-}${__envwrap_hd#\~} ;;
+        (*) __envwrap_hd=${HOME-}/$__envwrap_hd ;;
+    esac
+    [[ -f $__envwrap_b/predeactivate ]] && __envwrap_source "$__envwrap_b/predeactivate"
+    [[ -n $__envwrap_hd && -f $__envwrap_hd/predeactivate ]] && __envwrap_source "$__envwrap_hd/predeactivate"
+    [[ -n ${__envwrap_project-} && -f $__envwrap_project/.virtualenvwrapper/predeactivate ]] &&
+        __envwrap_source "$__envwrap_project/.virtualenvwrapper/predeactivate"
+    __envwrap_venv_deactivate "$@" || __envwrap_st=$?
+@bash@    [[ -z ${__envwrap_vars[0]+x} ]] || __envwrap_vars_restore
+@zsh@    (( ! ${+__envwrap_vars} )) || __envwrap_vars_restore
+    if [[ ${1-} == nondestructive ]]; then
+        \return "$__envwrap_st"
+    fi
+@bash@    \builtin unset -f deactivate __envwrap_venv_deactivate
+@zsh@    # The env's own deactivate has already removed itself: unfunction fails for
+@zsh@    # it, and under errexit or err_return that status must not end the shell.
+@zsh@    \builtin unfunction deactivate __envwrap_venv_deactivate 2>/dev/null || :
+    \builtin unset __envwrap_venv __envwrap_hook_dir __envwrap_project __envwrap_venv_bin
+@bash@    if [[ -f $__envwrap_b/postdeactivate || ( -n $__envwrap_hd && -f $__envwrap_hd/postdeactivate ) ]]; then
+    @GLOBAL@VIRTUALENVWRAPPER_LAST_VIRTUAL_ENV="$__envwrap_env"
+    @GLOBAL@VIRTUALENVWRAPPER_LAST_VIRTUALENV="$__envwrap_env"
+    [[ -f $__envwrap_b/postdeactivate ]] && __envwrap_source "$__envwrap_b/postdeactivate"
+    [[ -n $__envwrap_hd && -f $__envwrap_hd/postdeactivate ]] && __envwrap_source "$__envwrap_hd/postdeactivate"
+    \builtin unset VIRTUALENVWRAPPER_LAST_VIRTUAL_ENV VIRTUALENVWRAPPER_LAST_VIRTUALENV
+@bash@    fi
+    if [[ -f $__envwrap_env/.envwrap-tmpenv ]]; then
+        __envwrap_leave_dir "$__envwrap_env" "${__envwrap_env%/*}"
+        __envwrap_call rm --tmp "$__envwrap_env" || __envwrap_st=$?
+        __envwrap_back_dir
+    fi
+    \return "$__envwrap_st"
+}
+
+# Before an environment is removed: if the current directory is inside $1, cd to
+# $2 (its WORKON_HOME), as virtualenvwrapper does, so that the shell is not left
+# in a deleted directory. __envwrap_back_dir returns there if it still exists
+# (the removal failed). No process is started.
+@GLOBAL@__envwrap_left=
+__envwrap_leave_dir() {
+@EMULATE@
+    if [[ -n $1 && ( $PWD == "$1" || $PWD == "$1"/* ) && -d $2 ]]; then
+        __envwrap_left="$PWD"
+        \builtin cd -- "$2" || __envwrap_left=
+    fi
+    \return 0
+}
+__envwrap_back_dir() {
+@EMULATE@
+    if [[ -n $__envwrap_left && -d $__envwrap_left ]]; then
+        \builtin cd -- "$__envwrap_left" || :
+    fi
+    __envwrap_left=
+    \return 0
+}
+
+# virtualenvwrapper's `initialize` hook, sourced once at load (a file test, no
+# process): VIRTUALENVWRAPPER_HOOK_DIR, else WORKON_HOME.
+__envwrap_initialize() {
+@bash@    local __envwrap_h __envwrap_d
+@bash@    __envwrap_workon_home
+@bash@    __envwrap_d="${VIRTUALENVWRAPPER_HOOK_DIR:-$__envwrap_h}"
+@zsh@    local __envwrap_d="${VIRTUALENVWRAPPER_HOOK_DIR:-${WORKON_HOME:-${__envwrap_home-}}}"
+    if [[ -n $__envwrap_d && -f $__envwrap_d/initialize ]]; then
+        __envwrap_source "$__envwrap_d/initialize"
+    fi
+    \return 0
+}
+
+# ----------------------------------------------------------------- commands
+
+workon() {
+    if (( $# == 0 )); then
+        __envwrap_list
+        \return
+    fi
+    __envwrap_run workon "$@"
+}
+
+# `envwrap config KEY VALUE` (or --unset) may move WORKON_HOME: the backend then
+# prints code that brings this shell's WORKON_HOME up to date at once.
+envwrap() {
+    if [[ ${1-} == config ]] && (( $# > 2 )); then
+    @EMULATE@
+        local __envwrap_code
+        \builtin shift
+        __envwrap_code="$(__envwrap_call config --shell @SHELL@ "$@")" || \return $?
+        \builtin eval "$__envwrap_code"
+        __envwrap_auto_setup
+        \return
+    fi
+    if [[ ${1-} == allow ]]; then  # allowed or revoked: auto-activation looks again
+        __envwrap_call "$@" || \return $?
+        @GLOBAL@__envwrap_auto_bad='' __envwrap_auto_told='' __envwrap_auto_pwd=''
+        \return 0
+    fi
+    __envwrap_call "$@"
+}
+
+# rmvirtualenv NAME...: first out of an environment about to be removed.
+rmvirtualenv() {
+    local __envwrap_h __envwrap_n __envwrap_st=0
+    __envwrap_workon_home
+    for __envwrap_n in "$@"; do
+        __envwrap_leave_dir "${__envwrap_h:+$__envwrap_h/$__envwrap_n}" "$__envwrap_h"
+        [[ -z $__envwrap_left ]] || break
+    done
+    __envwrap_call rmvirtualenv "$@" || __envwrap_st=$?
+    __envwrap_back_dir
+    \return "$__envwrap_st"
+}
+
+lsvirtualenv() {
+    case "${1-}" in
+        (-b) __envwrap_list ;;
+        (*) __envwrap_call lsvirtualenv "$@" ;;
+    esac
+}
+
+cdvirtualenv() {
+    case ${1-} in
+        (-h|--help) __envwrap_run cdvirtualenv --help; \return ;;
+    esac
+    __envwrap_home_ok || \return
+    if [[ -z ${VIRTUAL_ENV-} ]]; then
+        \builtin printf 'envwrap: cdvirtualenv: no environment is active; run workon first\n' >&2
+        \return 1
+    fi
+    if [[ ! -d $VIRTUAL_ENV${1:+/$1} ]]; then  # envwrap's one line, not cd's
+        \builtin printf 'envwrap: cdvirtualenv: %s is not a directory\n' "$VIRTUAL_ENV${1:+/$1}" >&2
+        \return 1
+    fi
+    \builtin cd -- "$VIRTUAL_ENV${1:+/$1}" || \return
+}
+'''
+
+
 # Auto-activation's search and decision, one text for bash and zsh: zsh runs each
 # function under its own options (@EMULATE@) and says which assignments are
 # global (@GLOBAL@); bash needs neither.
@@ -634,23 +990,46 @@ __envwrap_auto_check() {
     fi
     \return 0
 }
+
+@bash@__envwrap_auto_pwd=''
+@zsh@typeset -g __envwrap_auto_pwd='' __envwrap_auto_busy='' __envwrap_auto_seen='' __envwrap_auto_act=''
+__envwrap_auto_hook() {
+    local __envwrap_s=$?
+@EMULATE@
+    # Look again when the directory changed, or an env was activated or
+    # deactivated since the last look (__envwrap_auto_seen, __envwrap_auto_act).
+@bash@    [[ ${__envwrap_auto-} == 1 ]] || \return "$__envwrap_s"
+@zsh@    [[ ${__envwrap_auto-} == 1 && -z $__envwrap_auto_busy ]] || \return "$__envwrap_s"
+    [[ $PWD != "${__envwrap_auto_pwd-}" || ${VIRTUAL_ENV-} != "${__envwrap_auto_seen-}" ||
+        -n ${__envwrap_auto_act-} ]] || \return "$__envwrap_s"
+    local __envwrap_auto_was=${__envwrap_auto_pwd-}
+    __envwrap_auto_pwd=$PWD
+@zsh@    __envwrap_auto_busy=1  # a cd in a hook that activation runs does not come back here
+    __envwrap_auto_check
+@zsh@    __envwrap_auto_busy=''
+    @GLOBAL@__envwrap_auto_seen=${VIRTUAL_ENV-} __envwrap_auto_act=''
+    \return "$__envwrap_s"
+}
 '''
 
 
 def posix_auto(shell: str) -> str:
-    zsh = shell == "zsh"
-    text = _POSIX_AUTO.replace("@EMULATE@\n", "    \\builtin emulate -L zsh\n" if zsh else "")
-    return text.replace("@GLOBAL@", "typeset -g " if zsh else "").rstrip("\n")
+    return posix_text(_POSIX_AUTO, shell)
+
+
+def posix_runtime(shell: str) -> str:
+    return posix_text(_POSIX_RUNTIME, shell)
 
 
 # ----------------------------------------------------------------- files
 
 BLOCKS = {
-    "bash": {"commands": posix_commands, "completion": bash_completion, "auto": posix_auto,
-             "options": posix_options},
-    "zsh": {"commands": posix_commands, "completion": zsh_completion, "auto": posix_auto,
-            "options": posix_options},
-    "fish": {"commands": fish_commands, "completion": fish_completion, "options": fish_options},
+    "bash": {"runtime": posix_runtime, "commands": posix_commands, "completion": bash_completion,
+             "auto": posix_auto, "options": posix_options},
+    "zsh": {"runtime": posix_runtime, "commands": posix_commands, "completion": zsh_completion,
+            "auto": posix_auto, "options": posix_options},
+    "fish": {"call": fish_call, "commands": fish_commands, "vf": fish_vf, "completion": fish_completion,
+             "options": fish_options},
     "powershell": {"commands": ps_commands, "completion": ps_completion, "options": ps_options},
 }
 
@@ -667,7 +1046,8 @@ def render(shell: str, text: str) -> str:
         if what not in makers:
             raise ValueError(f"{FILES[shell]}: unknown generated block {what!r}")
         seen.append(what)
-        note = {"auto": _AUTO_NOTE, "options": _OPTIONS_NOTE}.get(what, _NOTE)
+        note = {"auto": _AUTO_NOTE, "runtime": _RUNTIME_NOTE, "call": _CALL_NOTE, "vf": _VF_NOTE,
+                "options": _OPTIONS_NOTE}.get(what, _NOTE)
         return f"# BEGIN generated: {what}\n# ({note})\n{makers[what](shell)}\n# END generated: {what}\n"
 
     out = _BLOCK.sub(block, text)

@@ -14,6 +14,8 @@
 # aliases cannot change them; nothing here assumes the user's shell options.
 # shellcheck shell=bash disable=SC1090,SC2034,SC2119,SC2120,SC2317
 
+# BEGIN generated: runtime
+# (made by `make shells` from _POSIX_RUNTIME in envwrap/_gen.py, for bash and zsh; edit it there)
 __envwrap_loads=$(( ${__envwrap_loads:-0} + 1 ))
 
 # Run the backend with the user's settings, exported or not: a variable changed in
@@ -42,9 +44,9 @@ __envwrap_run() {
 
 # Source a hook file. Its status is its own business (a last line such as
 # `[ -f .env ] && . .env` returns 1), as in virtualenvwrapper; only a hook that
-# cannot be read is reported. bash reports a syntax error in it by itself. (In
-# `|| :`, a failing line in it cannot end a shell that runs under `set -e`;
-# `\.`, not `\builtin .`: bash 5.2 loses its function context when a file
+# cannot be read is reported. The shell reports a syntax error in it by itself.
+# (In `|| :`, a failing line in it cannot end a shell that runs under `set -e`;
+# bash's `\.`, not `\builtin .`: bash 5.2 loses its function context when a file
 # sourced by `builtin .` fails under -e, "pop_var_context: head of shell_variables".)
 # A hook the backend refused at activation (__envwrap_hooks_refused: lines of
 # FILE<TAB>MESSAGE; others can write it) is not sourced: its line is said instead.
@@ -64,8 +66,7 @@ __envwrap_source() {
 # The backend's answer for the WORKON_HOME used when the user sets none: $1 the
 # directory, $2 where it comes from (config or default).
 __envwrap_set_home() {
-    __envwrap_home=$1
-    __envwrap_home_src=$2
+    __envwrap_home="$1" __envwrap_home_src="$2"
     __envwrap_export_home
 }
 
@@ -73,8 +74,8 @@ __envwrap_set_home() {
 # programs started from this shell (editors) find the environments; never when
 # the user set it. ENVWRAP_EXPORTED_HOME marks the value as envwrap's own.
 __envwrap_export_home() {
-    if [ -n "${__envwrap_home-}" ] && [ -z "${VIRTUALFISH_HOME-}" ] &&
-        { [ -z "${WORKON_HOME-}" ] || [ "$WORKON_HOME" = "${ENVWRAP_EXPORTED_HOME-}" ]; }; then
+    if [[ -n ${__envwrap_home-} && -z ${VIRTUALFISH_HOME-} &&
+        ( -z ${WORKON_HOME-} || $WORKON_HOME == "${ENVWRAP_EXPORTED_HOME-}" ) ]]; then
         \builtin export WORKON_HOME="$__envwrap_home" ENVWRAP_EXPORTED_HOME="$__envwrap_home"
     fi
 }
@@ -84,17 +85,17 @@ __envwrap_export_home() {
 # backend's answer (the config file's, or the default ~/.virtualenvs).
 __envwrap_workon_home() {
     __envwrap_h=
-    if [ -n "${WORKON_HOME-}" ] && [ "$WORKON_HOME" != "${ENVWRAP_EXPORTED_HOME-}" ]; then
+    if [[ -n ${WORKON_HOME-} && $WORKON_HOME != "${ENVWRAP_EXPORTED_HOME-}" ]]; then
         __envwrap_h=$WORKON_HOME
-    elif [ -n "${VIRTUALFISH_HOME-}" ]; then
+    elif [[ -n ${VIRTUALFISH_HOME-} ]]; then
         __envwrap_h=$VIRTUALFISH_HOME  # virtualfish's setting, used when WORKON_HOME is not set
     fi
-    if [ -n "$__envwrap_h" ]; then
+    if [[ -n $__envwrap_h ]]; then
         case $__envwrap_h in
-            \~) __envwrap_h=${HOME-} ;;
-            \~/*) __envwrap_h=${HOME-}/${__envwrap_h#\~/} ;;
-            /*) ;;
-            *) __envwrap_h=${HOME-}/$__envwrap_h ;;
+            (\~) __envwrap_h=${HOME-} ;;
+            (\~/*) __envwrap_h=${HOME-}/${__envwrap_h#\~/} ;;
+            (/*) ;;
+            (*) __envwrap_h=${HOME-}/$__envwrap_h ;;
         esac
         \return 0
     fi
@@ -108,15 +109,168 @@ __envwrap_workon_home() {
 __envwrap_home_ok() {
     local __envwrap_h
     __envwrap_workon_home
-    if [ -z "$__envwrap_h" ] || [ -d "$__envwrap_h" ]; then
+    if [[ -z $__envwrap_h || -d $__envwrap_h ]]; then
         \return 0
-    elif [ -e "$__envwrap_h" ] || [ -L "$__envwrap_h" ]; then
+    elif [[ -e $__envwrap_h || -L $__envwrap_h ]]; then
         \builtin printf 'envwrap: WORKON_HOME %s is not a directory\n' "$__envwrap_h" >&2
         \return 1
     fi
     __envwrap_call ls >/dev/null
 }
 __envwrap_export_home
+
+# Environment names, one per line (lsvirtualenv -b, workon with no name).
+__envwrap_list() {
+    __envwrap_home_ok || \return
+    __envwrap_scan
+    (( ${#__envwrap_found[@]} == 0 )) || \builtin printf '%s\n' "${__envwrap_found[@]}"
+}
+
+# Deactivate the environment that envwrap activated, if one is active.
+__envwrap_leave() {
+    if [[ -n ${__envwrap_venv-} ]] && \builtin declare -F deactivate >/dev/null; then
+        deactivate
+    fi
+}
+
+# deactivate, with virtualenvwrapper's hooks: predeactivate (the env's, then the
+# global one, then the project's), the env's own deactivate, postdeactivate (the
+# env's, then the global one) with VIRTUALENVWRAPPER_LAST_VIRTUAL_ENV (the name
+# virtualenvwrapper's code sets) and VIRTUALENVWRAPPER_LAST_VIRTUALENV (the name
+# its documentation gives) set to the env's path; both are unset afterwards.
+# [[ ]] rather than [ ]: a keyword, not a command, which matters on this path.
+__envwrap_deactivate() {
+    local __envwrap_env="${__envwrap_venv-}" __envwrap_b="${__envwrap_venv_bin:-${__envwrap_venv-}/bin}" __envwrap_st=0
+    local __envwrap_hd="${VIRTUALENVWRAPPER_HOOK_DIR:-${__envwrap_hook_dir-}}"
+    # A relative hook directory is below $HOME, as the backend reads it.
+    case $__envwrap_hd in
+        (/* | '') ;;
+        (\~ | \~/*) __envwrap_hd=${HOME-}${__envwrap_hd#\~} ;;
+        (*) __envwrap_hd=${HOME-}/$__envwrap_hd ;;
+    esac
+    [[ -f $__envwrap_b/predeactivate ]] && __envwrap_source "$__envwrap_b/predeactivate"
+    [[ -n $__envwrap_hd && -f $__envwrap_hd/predeactivate ]] && __envwrap_source "$__envwrap_hd/predeactivate"
+    [[ -n ${__envwrap_project-} && -f $__envwrap_project/.virtualenvwrapper/predeactivate ]] &&
+        __envwrap_source "$__envwrap_project/.virtualenvwrapper/predeactivate"
+    __envwrap_venv_deactivate "$@" || __envwrap_st=$?
+    [[ -z ${__envwrap_vars[0]+x} ]] || __envwrap_vars_restore
+    if [[ ${1-} == nondestructive ]]; then
+        \return "$__envwrap_st"
+    fi
+    \builtin unset -f deactivate __envwrap_venv_deactivate
+    \builtin unset __envwrap_venv __envwrap_hook_dir __envwrap_project __envwrap_venv_bin
+    if [[ -f $__envwrap_b/postdeactivate || ( -n $__envwrap_hd && -f $__envwrap_hd/postdeactivate ) ]]; then
+    VIRTUALENVWRAPPER_LAST_VIRTUAL_ENV="$__envwrap_env"
+    VIRTUALENVWRAPPER_LAST_VIRTUALENV="$__envwrap_env"
+    [[ -f $__envwrap_b/postdeactivate ]] && __envwrap_source "$__envwrap_b/postdeactivate"
+    [[ -n $__envwrap_hd && -f $__envwrap_hd/postdeactivate ]] && __envwrap_source "$__envwrap_hd/postdeactivate"
+    \builtin unset VIRTUALENVWRAPPER_LAST_VIRTUAL_ENV VIRTUALENVWRAPPER_LAST_VIRTUALENV
+    fi
+    if [[ -f $__envwrap_env/.envwrap-tmpenv ]]; then
+        __envwrap_leave_dir "$__envwrap_env" "${__envwrap_env%/*}"
+        __envwrap_call rm --tmp "$__envwrap_env" || __envwrap_st=$?
+        __envwrap_back_dir
+    fi
+    \return "$__envwrap_st"
+}
+
+# Before an environment is removed: if the current directory is inside $1, cd to
+# $2 (its WORKON_HOME), as virtualenvwrapper does, so that the shell is not left
+# in a deleted directory. __envwrap_back_dir returns there if it still exists
+# (the removal failed). No process is started.
+__envwrap_left=
+__envwrap_leave_dir() {
+    if [[ -n $1 && ( $PWD == "$1" || $PWD == "$1"/* ) && -d $2 ]]; then
+        __envwrap_left="$PWD"
+        \builtin cd -- "$2" || __envwrap_left=
+    fi
+    \return 0
+}
+__envwrap_back_dir() {
+    if [[ -n $__envwrap_left && -d $__envwrap_left ]]; then
+        \builtin cd -- "$__envwrap_left" || :
+    fi
+    __envwrap_left=
+    \return 0
+}
+
+# virtualenvwrapper's `initialize` hook, sourced once at load (a file test, no
+# process): VIRTUALENVWRAPPER_HOOK_DIR, else WORKON_HOME.
+__envwrap_initialize() {
+    local __envwrap_h __envwrap_d
+    __envwrap_workon_home
+    __envwrap_d="${VIRTUALENVWRAPPER_HOOK_DIR:-$__envwrap_h}"
+    if [[ -n $__envwrap_d && -f $__envwrap_d/initialize ]]; then
+        __envwrap_source "$__envwrap_d/initialize"
+    fi
+    \return 0
+}
+
+# ----------------------------------------------------------------- commands
+
+workon() {
+    if (( $# == 0 )); then
+        __envwrap_list
+        \return
+    fi
+    __envwrap_run workon "$@"
+}
+
+# `envwrap config KEY VALUE` (or --unset) may move WORKON_HOME: the backend then
+# prints code that brings this shell's WORKON_HOME up to date at once.
+envwrap() {
+    if [[ ${1-} == config ]] && (( $# > 2 )); then
+        local __envwrap_code
+        \builtin shift
+        __envwrap_code="$(__envwrap_call config --shell bash "$@")" || \return $?
+        \builtin eval "$__envwrap_code"
+        __envwrap_auto_setup
+        \return
+    fi
+    if [[ ${1-} == allow ]]; then  # allowed or revoked: auto-activation looks again
+        __envwrap_call "$@" || \return $?
+        __envwrap_auto_bad='' __envwrap_auto_told='' __envwrap_auto_pwd=''
+        \return 0
+    fi
+    __envwrap_call "$@"
+}
+
+# rmvirtualenv NAME...: first out of an environment about to be removed.
+rmvirtualenv() {
+    local __envwrap_h __envwrap_n __envwrap_st=0
+    __envwrap_workon_home
+    for __envwrap_n in "$@"; do
+        __envwrap_leave_dir "${__envwrap_h:+$__envwrap_h/$__envwrap_n}" "$__envwrap_h"
+        [[ -z $__envwrap_left ]] || break
+    done
+    __envwrap_call rmvirtualenv "$@" || __envwrap_st=$?
+    __envwrap_back_dir
+    \return "$__envwrap_st"
+}
+
+lsvirtualenv() {
+    case "${1-}" in
+        (-b) __envwrap_list ;;
+        (*) __envwrap_call lsvirtualenv "$@" ;;
+    esac
+}
+
+cdvirtualenv() {
+    case ${1-} in
+        (-h|--help) __envwrap_run cdvirtualenv --help; \return ;;
+    esac
+    __envwrap_home_ok || \return
+    if [[ -z ${VIRTUAL_ENV-} ]]; then
+        \builtin printf 'envwrap: cdvirtualenv: no environment is active; run workon first\n' >&2
+        \return 1
+    fi
+    if [[ ! -d $VIRTUAL_ENV${1:+/$1} ]]; then  # envwrap's one line, not cd's
+        \builtin printf 'envwrap: cdvirtualenv: %s is not a directory\n' "$VIRTUAL_ENV${1:+/$1}" >&2
+        \return 1
+    fi
+    \builtin cd -- "$VIRTUAL_ENV${1:+/$1}" || \return
+}
+# END generated: runtime
 
 # Environment names into the array __envwrap_found: one glob, no Python, no fork.
 # $1 (optional) is a literal prefix the names must start with. The work is done
@@ -138,13 +292,6 @@ __envwrap_scan() {
     [ -e "${__envwrap_found[0]-}" ] || { __envwrap_found=(); \return 0; }
     __envwrap_found=("${__envwrap_found[@]%/pyvenv.cfg}")
     __envwrap_found=("${__envwrap_found[@]##*/}")
-}
-
-# Environment names, one per line (lsvirtualenv -b, workon with no name).
-__envwrap_list() {
-    __envwrap_home_ok || \return
-    __envwrap_scan
-    [ "${#__envwrap_found[@]}" -eq 0 ] || \builtin printf '%s\n' "${__envwrap_found[@]}"
 }
 
 # Called by the generated code right after the env's own activate script ran:
@@ -211,77 +358,6 @@ __envwrap_vars_restore() {
     \return 0
 }
 
-# Deactivate the environment that envwrap activated, if one is active.
-__envwrap_leave() {
-    if [ -n "${__envwrap_venv-}" ] && \builtin declare -F deactivate >/dev/null; then
-        deactivate
-    fi
-}
-
-# deactivate, with virtualenvwrapper's hooks: predeactivate (the env's, then the
-# global one, then the project's), the env's own deactivate, postdeactivate (the
-# env's, then the global one) with VIRTUALENVWRAPPER_LAST_VIRTUAL_ENV (the name
-# virtualenvwrapper's code sets) and VIRTUALENVWRAPPER_LAST_VIRTUALENV (the name
-# its documentation gives) set to the env's path; both are unset afterwards.
-__envwrap_deactivate() {
-    # [[ ]] rather than [ ]: a keyword, not a command, which matters on this path.
-    local __envwrap_env="${__envwrap_venv-}" __envwrap_b="${__envwrap_venv_bin:-${__envwrap_venv-}/bin}" __envwrap_st=0 \
-        __envwrap_hd="${VIRTUALENVWRAPPER_HOOK_DIR:-${__envwrap_hook_dir-}}"
-    # A relative hook directory is below $HOME, as the backend reads it.
-    case $__envwrap_hd in /* | '') ;; \~ | \~/*) __envwrap_hd=${HOME-}${__envwrap_hd#\~} ;; *) __envwrap_hd=${HOME-}/$__envwrap_hd ;; esac
-    [[ -f $__envwrap_b/predeactivate ]] && __envwrap_source "$__envwrap_b/predeactivate"
-    [[ -n $__envwrap_hd && -f $__envwrap_hd/predeactivate ]] && __envwrap_source "$__envwrap_hd/predeactivate"
-    [[ -n ${__envwrap_project-} && -f $__envwrap_project/.virtualenvwrapper/predeactivate ]] &&
-        __envwrap_source "$__envwrap_project/.virtualenvwrapper/predeactivate"
-    __envwrap_venv_deactivate "$@" || __envwrap_st=$?
-    [[ -z ${__envwrap_vars[0]+x} ]] || __envwrap_vars_restore
-    [[ ${1-} == nondestructive ]] && \return "$__envwrap_st"
-    \builtin unset -f deactivate __envwrap_venv_deactivate
-    \builtin unset __envwrap_venv __envwrap_hook_dir __envwrap_project __envwrap_venv_bin
-    if [[ -f $__envwrap_b/postdeactivate || ( -n $__envwrap_hd && -f $__envwrap_hd/postdeactivate ) ]]; then
-        VIRTUALENVWRAPPER_LAST_VIRTUAL_ENV="$__envwrap_env"
-        VIRTUALENVWRAPPER_LAST_VIRTUALENV="$__envwrap_env"
-        [[ -f $__envwrap_b/postdeactivate ]] && __envwrap_source "$__envwrap_b/postdeactivate"
-        [[ -n $__envwrap_hd && -f $__envwrap_hd/postdeactivate ]] && __envwrap_source "$__envwrap_hd/postdeactivate"
-        \builtin unset VIRTUALENVWRAPPER_LAST_VIRTUAL_ENV VIRTUALENVWRAPPER_LAST_VIRTUALENV
-    fi
-    if [[ -f $__envwrap_env/.envwrap-tmpenv ]]; then
-        __envwrap_leave_dir "$__envwrap_env" "${__envwrap_env%/*}"
-        __envwrap_call rm --tmp "$__envwrap_env" || __envwrap_st=$?
-        __envwrap_back_dir
-    fi
-    \return "$__envwrap_st"
-}
-
-# Before an environment is removed: if the current directory is inside $1, cd to
-# $2 (its WORKON_HOME), as virtualenvwrapper does, so that the shell is not left
-# in a deleted directory. __envwrap_back_dir returns there if it still exists
-# (the removal failed). No process is started.
-__envwrap_left=
-__envwrap_leave_dir() {
-    if [[ -n $1 && ( $PWD == "$1" || $PWD == "$1"/* ) && -d $2 ]]; then
-        __envwrap_left="$PWD"
-        \builtin cd -- "$2" || __envwrap_left=
-    fi
-    \return 0
-}
-__envwrap_back_dir() {
-    if [[ -n $__envwrap_left && -d $__envwrap_left ]]; then
-        \builtin cd -- "$__envwrap_left" || :
-    fi
-    __envwrap_left=
-    \return 0
-}
-
-# ----------------------------------------------------------------- commands
-
-workon() {
-    if [ "$#" -eq 0 ]; then
-        __envwrap_list
-        \return
-    fi
-    __envwrap_run workon "$@"
-}
 # BEGIN generated: commands
 # (made by `make shells` from envwrap/commandtable.py; edit the table, not this)
 # EVAL commands evaluate the code the backend prints; the others call the
@@ -302,60 +378,6 @@ setvirtualenvproject() { __envwrap_call setvirtualenvproject "$@"; }
 mvvirtualenv() { __envwrap_call mvvirtualenv "$@"; }
 allvirtualenv() { __envwrap_call allvirtualenv "$@"; }
 # END generated: commands
-# `envwrap config KEY VALUE` (or --unset) may move WORKON_HOME: the backend then
-# prints code that brings this shell's WORKON_HOME up to date at once.
-envwrap() {
-    if [ "${1-}" = config ] && [ "$#" -gt 2 ]; then
-        local __envwrap_code
-        \builtin shift
-        __envwrap_code="$(__envwrap_call config --shell bash "$@")" || \return $?
-        \builtin eval "$__envwrap_code"
-        __envwrap_auto_setup
-        \return
-    fi
-    if [ "${1-}" = allow ]; then  # allowed or revoked: auto-activation looks again
-        __envwrap_call "$@" || \return $?
-        __envwrap_auto_bad='' __envwrap_auto_told='' __envwrap_auto_pwd=''
-        \return 0
-    fi
-    __envwrap_call "$@"
-}
-
-# rmvirtualenv NAME...: first out of an environment about to be removed.
-rmvirtualenv() {
-    local __envwrap_h __envwrap_n __envwrap_st=0
-    __envwrap_workon_home
-    for __envwrap_n in "$@"; do
-        __envwrap_leave_dir "${__envwrap_h:+$__envwrap_h/$__envwrap_n}" "$__envwrap_h"
-        [[ -z $__envwrap_left ]] || break
-    done
-    __envwrap_call rmvirtualenv "$@" || __envwrap_st=$?
-    __envwrap_back_dir
-    \return "$__envwrap_st"
-}
-
-lsvirtualenv() {
-    case "${1-}" in
-        -b) __envwrap_list ;;
-        *) __envwrap_call lsvirtualenv "$@" ;;
-    esac
-}
-
-cdvirtualenv() {
-    case ${1-} in
-        -h|--help) __envwrap_run cdvirtualenv --help; \return ;;
-    esac
-    __envwrap_home_ok || \return
-    if [ -z "${VIRTUAL_ENV-}" ]; then
-        \builtin printf 'envwrap: cdvirtualenv: no environment is active; run workon first\n' >&2
-        \return 1
-    fi
-    if [[ ! -d $VIRTUAL_ENV${1:+/$1} ]]; then  # envwrap's one line, not cd's
-        \builtin printf 'envwrap: cdvirtualenv: %s is not a directory\n' "$VIRTUAL_ENV${1:+/$1}" >&2
-        \return 1
-    fi
-    \builtin cd -- "$VIRTUAL_ENV${1:+/$1}" || \return
-}
 
 # ----------------------------------------------------------------- completion
 # No Python per TAB: names come from the same glob as lsvirtualenv -b.
@@ -596,18 +618,6 @@ __envwrap_complete() {
 \builtin complete -F __envwrap_complete workon cpvirtualenv cdsitepackages showvirtualenv lssitepackages toggleglobalsitepackages wipeenv mvvirtualenv rmvirtualenv cdvirtualenv envwrap
 \builtin complete -o default -F __envwrap_complete mkvirtualenv mktmpenv mkproject cdproject add2virtualenv setvirtualenvproject allvirtualenv lsvirtualenv
 # END generated: completion
-
-# virtualenvwrapper's `initialize` hook, sourced once at load (a file test, no
-# process): VIRTUALENVWRAPPER_HOOK_DIR, else WORKON_HOME.
-__envwrap_initialize() {
-    local __envwrap_h __envwrap_d
-    __envwrap_workon_home
-    __envwrap_d="${VIRTUALENVWRAPPER_HOOK_DIR:-$__envwrap_h}"
-    if [[ -n $__envwrap_d && -f $__envwrap_d/initialize ]]; then
-        __envwrap_source "$__envwrap_d/initialize"
-    fi
-    \return 0
-}
 __envwrap_initialize
 
 # ------------------------------------------------------- auto-activation on cd
@@ -722,7 +732,6 @@ __envwrap_auto_check() {
     fi
     \return 0
 }
-# END generated: auto
 
 __envwrap_auto_pwd=''
 __envwrap_auto_hook() {
@@ -738,7 +747,7 @@ __envwrap_auto_hook() {
     __envwrap_auto_seen=${VIRTUAL_ENV-} __envwrap_auto_act=''
     \return "$__envwrap_s"
 }
-
+# END generated: auto
 # Append the hook to PROMPT_COMMAND once, keeping the user's (a string, or
 # bash 5.1's array); with auto-activation off, take it out again (and forget
 # what auto-activation knew; an env it activated stays, as yours).

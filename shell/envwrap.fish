@@ -25,6 +25,8 @@ set -g __envwrap_loads (math $__envwrap_loads + 1)
 # universals count): a variable changed in this shell takes effect at the next
 # command. Unset and empty mean the same. ENVWRAP_SORT=fish: list environments
 # in the order of fish's globs, as `lsvirtualenv -b` does.
+# BEGIN generated: call
+# (made by `make shells` from envwrap/_gen.py and the settings the backend reads; edit those)
 function __envwrap_call --description 'Run the envwrap backend with the settings of this shell'
     set -l exe $__envwrap_exe
     if test -z "$exe[1]"
@@ -48,6 +50,7 @@ function __envwrap_call --description 'Run the envwrap backend with the settings
         ENVWRAP_SORT=fish \
         $exe $argv
 end
+# END generated: call
 
 # Ask the backend for fish code and evaluate it, only on success. The code is
 # taken with `read -z` at the end of a pipe, not with a command substitution:
@@ -179,7 +182,7 @@ end
 # mkvirtualenv, mktmpenv, mkproject -p/--python: the Python versions the backend
 # last found (WORKON_HOME/.envwrap/pythons, one a line; read here, no process).
 function __envwrap_python_versions --description 'Print the Python versions envwrap last found (no Python)'
-    set -l h (__envwrap_workon_home)
+    set -l h (__envwrap_workon_home | string collect)
     test -n "$h" -a -f "$h/.envwrap/pythons"; or return 0
     while read -l v
         test -n "$v"; and printf '%s\n' $v
@@ -585,7 +588,7 @@ function __envwrap_vf_activate --description 'Activate an environment: vf activa
     workon --no-cd $argv
     or begin
         set -l st $status
-        set -l h (__envwrap_workon_home)
+        set -l h (__envwrap_workon_home | string collect)
         if not string match -q -- '-*' "$argv[1]"; and not test -e "$h/$argv[1]"
             return 2
         end
@@ -640,7 +643,7 @@ function __envwrap_vf_rm --description 'Remove environments: vf rm NAME...'
         rmvirtualenv $argv
         return
     end
-    set -l h (__envwrap_workon_home)
+    set -l h (__envwrap_workon_home | string collect)
     set -l st 0
     for n in $argv
         set -l active
@@ -662,28 +665,12 @@ function __envwrap_vf_rm --description 'Remove environments: vf rm NAME...'
     return $st
 end
 
-function __envwrap_vf_ls --description 'List the environments'
-    __envwrap_list
-end
-
 function __envwrap_vf_cd --description "cd to the active environment's directory"
     if test -z "$VIRTUAL_ENV"; and not contains -- "$argv[1]" -h --help
         echo 'envwrap: vf cd: no environment is active; run vf activate first' >&2
         return 1
     end
     cdvirtualenv $argv
-end
-
-function __envwrap_vf_cdpackages --description "cd to the active environment's site-packages"
-    cdsitepackages $argv
-end
-
-function __envwrap_vf_addpath --description "Add directories to the active environment's import path: vf addpath [-d] DIR..."
-    add2virtualenv $argv
-end
-
-function __envwrap_vf_all --description 'Run a command in every environment: vf all COMMAND...'
-    allvirtualenv $argv
 end
 
 function __envwrap_vf_globalpackages --description "Access to the base interpreter's packages: vf globalpackages [toggle|enable|disable]"
@@ -741,18 +728,6 @@ function __envwrap_vf_connect --description 'Connect the active environment to t
     __envwrap_vfevent did_connect
 end
 
-function __envwrap_vf_project --description 'Create a project directory in PROJECT_HOME and its environment: vf project NAME'
-    mkproject $argv
-end
-
-function __envwrap_vf_workon --description 'Activate an environment and cd to its project: vf workon NAME'
-    workon $argv
-end
-
-function __envwrap_vf_cdproject --description "cd to the active environment's project directory"
-    cdproject $argv
-end
-
 function __envwrap_vf_lsprojects --description 'List the projects in PROJECT_HOME'
     if test -z "$PROJECT_HOME"; or not test -d "$PROJECT_HOME"
         echo 'envwrap: vf lsprojects: PROJECT_HOME is not set to a directory' >&2
@@ -792,6 +767,37 @@ function __envwrap_vf_upgrade --description 'Rebuild environments on a newer Pyt
         emit virtualenv_did_upgrade:$n
     end
 end
+
+# BEGIN generated: vf
+# (made by `make shells` from VF_ALIASES in envwrap/_gen.py; edit it there)
+function __envwrap_vf_ls --description 'List the environments'
+    __envwrap_list
+end
+
+function __envwrap_vf_cdpackages --description "cd to the active environment's site-packages"
+    cdsitepackages $argv
+end
+
+function __envwrap_vf_addpath --description "Add directories to the active environment's import path: vf addpath [-d] DIR..."
+    add2virtualenv $argv
+end
+
+function __envwrap_vf_all --description 'Run a command in every environment: vf all COMMAND...'
+    allvirtualenv $argv
+end
+
+function __envwrap_vf_project --description 'Create a project directory in PROJECT_HOME and its environment: vf project NAME'
+    mkproject $argv
+end
+
+function __envwrap_vf_workon --description 'Activate an environment and cd to its project: vf workon NAME'
+    workon $argv
+end
+
+function __envwrap_vf_cdproject --description "cd to the active environment's project directory"
+    cdproject $argv
+end
+# END generated: vf
 
 function __envwrap_vf_register_completions --description 'Register TAB completion for vf'
     complete -c vf -f
@@ -1029,7 +1035,7 @@ __envwrap_register_completions
 function __envwrap_initialize --description 'Source the initialize.fish hook, if there is one'
     set -l d "$VIRTUALENVWRAPPER_HOOK_DIR"
     if test -z "$d"
-        set d (__envwrap_workon_home)
+        set d (__envwrap_workon_home | string collect)
     end
     if test -n "$d"; and test -f "$d/initialize.fish"
         __envwrap_source "$d/initialize.fish"
@@ -1080,7 +1086,7 @@ function __envwrap_auto_find --description 'The nearest .venv above PWD, into __
             else if string match -q -- '*/*' "$l"; or test "$l" = .; or test "$l" = ..
                 set -g __envwrap_auto_t "$d/$l"
             else
-                set -l h (__envwrap_workon_home)
+                set -l h (__envwrap_workon_home | string collect)
                 test -n "$h"; and set -g __envwrap_auto_t "$h/$l"
             end
             if test -n "$__envwrap_auto_t"

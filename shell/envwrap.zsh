@@ -14,6 +14,8 @@
 # so the user's options (ksharrays, shwordsplit, nounset, ...) cannot change how
 # it parses, and builtins are called as \builtin so aliases cannot either.
 
+# BEGIN generated: runtime
+# (made by `make shells` from _POSIX_RUNTIME in envwrap/_gen.py, for bash and zsh; edit it there)
 typeset -g __envwrap_loads=$(( ${__envwrap_loads:-0} + 1 ))
 
 # Run the backend with the user's settings, exported or not: a variable changed in
@@ -29,9 +31,9 @@ __envwrap_call() {
     ENVWRAP_EXPORTED_HOME="${ENVWRAP_EXPORTED_HOME-}" \
     VIRTUALFISH_HOME="${VIRTUALFISH_HOME-}" \
     ENVWRAP_SHELL_PID="$$" \
+    ENVWRAP_LOADS="${__envwrap_loads-}" \
     ENVWRAP_ZSH_COMPDEF="${${(M)options[interactive]:#on}:+${+functions[compdef]}}" \
     ENVWRAP_ZDOTDIR="${ZDOTDIR-}" \
-    ENVWRAP_LOADS="${__envwrap_loads-}" \
     "${__envwrap_exe[@]:-envwrap}" "$@"
 }
 
@@ -45,19 +47,21 @@ __envwrap_run() {
 
 # Source a hook file. Its status is its own business (a last line such as
 # `[ -f .env ] && . .env` returns 1), as in virtualenvwrapper; only a hook that
-# cannot be read is reported. zsh reports a parse error in it by itself. (In
-# `|| :`, a failing line in it cannot end a shell that runs under `-e`.)
+# cannot be read is reported. The shell reports a syntax error in it by itself.
+# (In `|| :`, a failing line in it cannot end a shell that runs under `set -e`;
+# bash's `\.`, not `\builtin .`: bash 5.2 loses its function context when a file
+# sourced by `builtin .` fails under -e, "pop_var_context: head of shell_variables".)
 # A hook the backend refused at activation (__envwrap_hooks_refused: lines of
 # FILE<TAB>MESSAGE; others can write it) is not sourced: its line is said instead.
 __envwrap_source() {
     local __envwrap_m
     if [[ ${__envwrap_hooks_refused-} == *$'\n'"$1"$'\t'* ]]; then
         __envwrap_m=${__envwrap_hooks_refused#*$'\n'"$1"$'\t'}
-        \builtin print -ru2 -- "${__envwrap_m%%$'\n'*}"
+        \builtin printf '%s\n' "${__envwrap_m%%$'\n'*}" >&2
     elif [[ -r $1 ]]; then
         \builtin . "$1" || :
     else
-        \builtin print -ru2 -- "envwrap: hook $1 cannot be read; skipped"
+        \builtin printf 'envwrap: hook %s cannot be read; skipped\n' "$1" >&2
     fi
     \return 0
 }
@@ -114,12 +118,167 @@ __envwrap_home_ok() {
     if [[ -z $__envwrap_h || -d $__envwrap_h ]]; then
         \return 0
     elif [[ -e $__envwrap_h || -L $__envwrap_h ]]; then
-        \builtin print -ru2 -- "envwrap: WORKON_HOME $__envwrap_h is not a directory"
+        \builtin printf 'envwrap: WORKON_HOME %s is not a directory\n' "$__envwrap_h" >&2
         \return 1
     fi
     __envwrap_call ls >/dev/null
 }
 __envwrap_export_home
+
+# Environment names, one per line (lsvirtualenv -b, workon with no name).
+__envwrap_list() {
+    \builtin emulate -L zsh
+    __envwrap_home_ok || \return
+    __envwrap_scan
+    (( ${#__envwrap_found[@]} == 0 )) || \builtin printf '%s\n' "${__envwrap_found[@]}"
+}
+
+# Deactivate the environment that envwrap activated, if one is active.
+__envwrap_leave() {
+    if [[ -n ${__envwrap_venv-} ]] && (( ${+functions[deactivate]} )); then
+        deactivate
+    fi
+}
+
+# deactivate, with virtualenvwrapper's hooks: predeactivate (the env's, then the
+# global one, then the project's), the env's own deactivate, postdeactivate (the
+# env's, then the global one) with VIRTUALENVWRAPPER_LAST_VIRTUAL_ENV (the name
+# virtualenvwrapper's code sets) and VIRTUALENVWRAPPER_LAST_VIRTUALENV (the name
+# its documentation gives) set to the env's path; both are unset afterwards.
+# [[ ]] rather than [ ]: a keyword, not a command, which matters on this path.
+__envwrap_deactivate() {
+    local __envwrap_env="${__envwrap_venv-}" __envwrap_b="${__envwrap_venv_bin:-${__envwrap_venv-}/bin}" __envwrap_st=0
+    local __envwrap_hd="${VIRTUALENVWRAPPER_HOOK_DIR:-${__envwrap_hook_dir-}}"
+    # A relative hook directory is below $HOME, as the backend reads it.
+    case $__envwrap_hd in
+        (/* | '') ;;
+        (\~ | \~/*) __envwrap_hd=${HOME-}${__envwrap_hd#\~} ;;
+        (*) __envwrap_hd=${HOME-}/$__envwrap_hd ;;
+    esac
+    [[ -f $__envwrap_b/predeactivate ]] && __envwrap_source "$__envwrap_b/predeactivate"
+    [[ -n $__envwrap_hd && -f $__envwrap_hd/predeactivate ]] && __envwrap_source "$__envwrap_hd/predeactivate"
+    [[ -n ${__envwrap_project-} && -f $__envwrap_project/.virtualenvwrapper/predeactivate ]] &&
+        __envwrap_source "$__envwrap_project/.virtualenvwrapper/predeactivate"
+    __envwrap_venv_deactivate "$@" || __envwrap_st=$?
+    (( ! ${+__envwrap_vars} )) || __envwrap_vars_restore
+    if [[ ${1-} == nondestructive ]]; then
+        \return "$__envwrap_st"
+    fi
+    # The env's own deactivate has already removed itself: unfunction fails for
+    # it, and under errexit or err_return that status must not end the shell.
+    \builtin unfunction deactivate __envwrap_venv_deactivate 2>/dev/null || :
+    \builtin unset __envwrap_venv __envwrap_hook_dir __envwrap_project __envwrap_venv_bin
+    typeset -g VIRTUALENVWRAPPER_LAST_VIRTUAL_ENV="$__envwrap_env"
+    typeset -g VIRTUALENVWRAPPER_LAST_VIRTUALENV="$__envwrap_env"
+    [[ -f $__envwrap_b/postdeactivate ]] && __envwrap_source "$__envwrap_b/postdeactivate"
+    [[ -n $__envwrap_hd && -f $__envwrap_hd/postdeactivate ]] && __envwrap_source "$__envwrap_hd/postdeactivate"
+    \builtin unset VIRTUALENVWRAPPER_LAST_VIRTUAL_ENV VIRTUALENVWRAPPER_LAST_VIRTUALENV
+    if [[ -f $__envwrap_env/.envwrap-tmpenv ]]; then
+        __envwrap_leave_dir "$__envwrap_env" "${__envwrap_env%/*}"
+        __envwrap_call rm --tmp "$__envwrap_env" || __envwrap_st=$?
+        __envwrap_back_dir
+    fi
+    \return "$__envwrap_st"
+}
+
+# Before an environment is removed: if the current directory is inside $1, cd to
+# $2 (its WORKON_HOME), as virtualenvwrapper does, so that the shell is not left
+# in a deleted directory. __envwrap_back_dir returns there if it still exists
+# (the removal failed). No process is started.
+typeset -g __envwrap_left=
+__envwrap_leave_dir() {
+    \builtin emulate -L zsh
+    if [[ -n $1 && ( $PWD == "$1" || $PWD == "$1"/* ) && -d $2 ]]; then
+        __envwrap_left="$PWD"
+        \builtin cd -- "$2" || __envwrap_left=
+    fi
+    \return 0
+}
+__envwrap_back_dir() {
+    \builtin emulate -L zsh
+    if [[ -n $__envwrap_left && -d $__envwrap_left ]]; then
+        \builtin cd -- "$__envwrap_left" || :
+    fi
+    __envwrap_left=
+    \return 0
+}
+
+# virtualenvwrapper's `initialize` hook, sourced once at load (a file test, no
+# process): VIRTUALENVWRAPPER_HOOK_DIR, else WORKON_HOME.
+__envwrap_initialize() {
+    local __envwrap_d="${VIRTUALENVWRAPPER_HOOK_DIR:-${WORKON_HOME:-${__envwrap_home-}}}"
+    if [[ -n $__envwrap_d && -f $__envwrap_d/initialize ]]; then
+        __envwrap_source "$__envwrap_d/initialize"
+    fi
+    \return 0
+}
+
+# ----------------------------------------------------------------- commands
+
+workon() {
+    if (( $# == 0 )); then
+        __envwrap_list
+        \return
+    fi
+    __envwrap_run workon "$@"
+}
+
+# `envwrap config KEY VALUE` (or --unset) may move WORKON_HOME: the backend then
+# prints code that brings this shell's WORKON_HOME up to date at once.
+envwrap() {
+    if [[ ${1-} == config ]] && (( $# > 2 )); then
+        \builtin emulate -L zsh
+        local __envwrap_code
+        \builtin shift
+        __envwrap_code="$(__envwrap_call config --shell zsh "$@")" || \return $?
+        \builtin eval "$__envwrap_code"
+        __envwrap_auto_setup
+        \return
+    fi
+    if [[ ${1-} == allow ]]; then  # allowed or revoked: auto-activation looks again
+        __envwrap_call "$@" || \return $?
+        typeset -g __envwrap_auto_bad='' __envwrap_auto_told='' __envwrap_auto_pwd=''
+        \return 0
+    fi
+    __envwrap_call "$@"
+}
+
+# rmvirtualenv NAME...: first out of an environment about to be removed.
+rmvirtualenv() {
+    local __envwrap_h __envwrap_n __envwrap_st=0
+    __envwrap_workon_home
+    for __envwrap_n in "$@"; do
+        __envwrap_leave_dir "${__envwrap_h:+$__envwrap_h/$__envwrap_n}" "$__envwrap_h"
+        [[ -z $__envwrap_left ]] || break
+    done
+    __envwrap_call rmvirtualenv "$@" || __envwrap_st=$?
+    __envwrap_back_dir
+    \return "$__envwrap_st"
+}
+
+lsvirtualenv() {
+    case "${1-}" in
+        (-b) __envwrap_list ;;
+        (*) __envwrap_call lsvirtualenv "$@" ;;
+    esac
+}
+
+cdvirtualenv() {
+    case ${1-} in
+        (-h|--help) __envwrap_run cdvirtualenv --help; \return ;;
+    esac
+    __envwrap_home_ok || \return
+    if [[ -z ${VIRTUAL_ENV-} ]]; then
+        \builtin printf 'envwrap: cdvirtualenv: no environment is active; run workon first\n' >&2
+        \return 1
+    fi
+    if [[ ! -d $VIRTUAL_ENV${1:+/$1} ]]; then  # envwrap's one line, not cd's
+        \builtin printf 'envwrap: cdvirtualenv: %s is not a directory\n' "$VIRTUAL_ENV${1:+/$1}" >&2
+        \return 1
+    fi
+    \builtin cd -- "$VIRTUAL_ENV${1:+/$1}" || \return
+}
+# END generated: runtime
 
 # Environment names into the array __envwrap_found: a glob, no Python, no fork.
 __envwrap_scan() {
@@ -133,14 +292,6 @@ __envwrap_scan() {
     # with :h:t in the glob, zsh would sort the bare names.
     __envwrap_found=( "$__envwrap_h"/*/pyvenv.cfg(N-.) )
     __envwrap_found=( ${${__envwrap_found:h:t}:#.*} )
-}
-
-# Environment names, one per line (lsvirtualenv -b, workon with no name).
-__envwrap_list() {
-    \builtin emulate -L zsh
-    __envwrap_home_ok || \return
-    __envwrap_scan
-    (( ${#__envwrap_found} == 0 )) || \builtin print -rl -- "${__envwrap_found[@]}"
 }
 
 # Called by the generated code right after the env's own activate script ran:
@@ -206,81 +357,6 @@ __envwrap_vars_restore() {
     \return 0
 }
 
-# Deactivate the environment that envwrap activated, if one is active.
-__envwrap_leave() {
-    if [[ -n ${__envwrap_venv-} ]] && (( ${+functions[deactivate]} )); then
-        deactivate
-    fi
-}
-
-# deactivate, with virtualenvwrapper's hooks: predeactivate (the env's, then the
-# global one, then the project's), the env's own deactivate, postdeactivate (the
-# env's, then the global one) with VIRTUALENVWRAPPER_LAST_VIRTUAL_ENV (the name
-# virtualenvwrapper's code sets) and VIRTUALENVWRAPPER_LAST_VIRTUALENV (the name
-# its documentation gives) set to the env's path; both are unset afterwards.
-__envwrap_deactivate() {
-    local __envwrap_env="${__envwrap_venv-}" __envwrap_b="${__envwrap_venv_bin:-${__envwrap_venv-}/bin}"
-    local __envwrap_hd="${VIRTUALENVWRAPPER_HOOK_DIR:-${__envwrap_hook_dir-}}"
-    # A relative hook directory is below $HOME, as the backend reads it.
-    case $__envwrap_hd in (/* | '') ;; (\~ | \~/*) __envwrap_hd=${HOME-}${__envwrap_hd#\~} ;; (*) __envwrap_hd=${HOME-}/$__envwrap_hd ;; esac
-    local __envwrap_st=0
-    [[ -f $__envwrap_b/predeactivate ]] && __envwrap_source "$__envwrap_b/predeactivate"
-    [[ -n $__envwrap_hd && -f $__envwrap_hd/predeactivate ]] && __envwrap_source "$__envwrap_hd/predeactivate"
-    [[ -n ${__envwrap_project-} && -f $__envwrap_project/.virtualenvwrapper/predeactivate ]] &&
-        __envwrap_source "$__envwrap_project/.virtualenvwrapper/predeactivate"
-    __envwrap_venv_deactivate "$@" || __envwrap_st=$?
-    (( ! ${+__envwrap_vars} )) || __envwrap_vars_restore
-    if [[ ${1-} == nondestructive ]]; then
-        \return $__envwrap_st
-    fi
-    # The env's own deactivate has already removed itself: unfunction fails for
-    # it, and under errexit or err_return that status must not end the shell.
-    \builtin unfunction deactivate __envwrap_venv_deactivate 2>/dev/null || :
-    \builtin unset __envwrap_venv __envwrap_hook_dir __envwrap_project __envwrap_venv_bin
-    typeset -g VIRTUALENVWRAPPER_LAST_VIRTUAL_ENV="$__envwrap_env"
-    typeset -g VIRTUALENVWRAPPER_LAST_VIRTUALENV="$__envwrap_env"
-    [[ -f $__envwrap_b/postdeactivate ]] && __envwrap_source "$__envwrap_b/postdeactivate"
-    [[ -n $__envwrap_hd && -f $__envwrap_hd/postdeactivate ]] && __envwrap_source "$__envwrap_hd/postdeactivate"
-    \builtin unset VIRTUALENVWRAPPER_LAST_VIRTUAL_ENV VIRTUALENVWRAPPER_LAST_VIRTUALENV
-    if [[ -f $__envwrap_env/.envwrap-tmpenv ]]; then
-        __envwrap_leave_dir "$__envwrap_env" "${__envwrap_env%/*}"
-        __envwrap_call rm --tmp "$__envwrap_env" || __envwrap_st=$?
-        __envwrap_back_dir
-    fi
-    \return $__envwrap_st
-}
-
-# Before an environment is removed: if the current directory is inside $1, cd to
-# $2 (its WORKON_HOME), as virtualenvwrapper does, so that the shell is not left
-# in a deleted directory. __envwrap_back_dir returns there if it still exists
-# (the removal failed). No process is started.
-typeset -g __envwrap_left=
-__envwrap_leave_dir() {
-    \builtin emulate -L zsh
-    if [[ -n $1 && ( $PWD == "$1" || $PWD == "$1"/* ) && -d $2 ]]; then
-        __envwrap_left="$PWD"
-        \builtin cd -- "$2" || __envwrap_left=
-    fi
-    \return 0
-}
-__envwrap_back_dir() {
-    \builtin emulate -L zsh
-    if [[ -n $__envwrap_left && -d $__envwrap_left ]]; then
-        \builtin cd -- "$__envwrap_left"
-    fi
-    __envwrap_left=
-    \return 0
-}
-
-# ----------------------------------------------------------------- commands
-
-workon() {
-    if (( $# == 0 )); then
-        __envwrap_list
-        \return
-    fi
-    __envwrap_run workon "$@"
-}
 # BEGIN generated: commands
 # (made by `make shells` from envwrap/commandtable.py; edit the table, not this)
 # EVAL commands evaluate the code the backend prints; the others call the
@@ -301,61 +377,6 @@ setvirtualenvproject() { __envwrap_call setvirtualenvproject "$@"; }
 mvvirtualenv() { __envwrap_call mvvirtualenv "$@"; }
 allvirtualenv() { __envwrap_call allvirtualenv "$@"; }
 # END generated: commands
-# `envwrap config KEY VALUE` (or --unset) may move WORKON_HOME: the backend then
-# prints code that brings this shell's WORKON_HOME up to date at once.
-envwrap() {
-    if [[ ${1-} == config ]] && (( $# > 2 )); then
-        \builtin emulate -L zsh
-        local __envwrap_code
-        \builtin shift
-        __envwrap_code="$(__envwrap_call config --shell zsh "$@")" || \return $?
-        \builtin eval "$__envwrap_code"
-        __envwrap_auto_setup
-        \return
-    fi
-    if [[ ${1-} == allow ]]; then  # allowed or revoked: auto-activation looks again
-        __envwrap_call "$@" || \return $?
-        typeset -g __envwrap_auto_bad='' __envwrap_auto_told='' __envwrap_auto_pwd=''
-        \return 0
-    fi
-    __envwrap_call "$@"
-}
-
-# rmvirtualenv NAME...: first out of an environment about to be removed.
-rmvirtualenv() {
-    local __envwrap_h __envwrap_n __envwrap_st=0
-    __envwrap_workon_home
-    for __envwrap_n in "$@"; do
-        __envwrap_leave_dir "${__envwrap_h:+$__envwrap_h/$__envwrap_n}" "$__envwrap_h"
-        [[ -z $__envwrap_left ]] || break
-    done
-    __envwrap_call rmvirtualenv "$@" || __envwrap_st=$?
-    __envwrap_back_dir
-    \return $__envwrap_st
-}
-
-lsvirtualenv() {
-    case "${1-}" in
-        -b) __envwrap_list ;;
-        *) __envwrap_call lsvirtualenv "$@" ;;
-    esac
-}
-
-cdvirtualenv() {
-    case ${1-} in
-        -h|--help) __envwrap_run cdvirtualenv --help; \return ;;
-    esac
-    __envwrap_home_ok || \return
-    if [[ -z ${VIRTUAL_ENV-} ]]; then
-        \builtin print -ru2 -- "envwrap: cdvirtualenv: no environment is active; run workon first"
-        \return 1
-    fi
-    if [[ ! -d $VIRTUAL_ENV${1:+/$1} ]]; then  # envwrap's one line, not cd's
-        \builtin print -ru2 -- "envwrap: cdvirtualenv: $VIRTUAL_ENV${1:+/$1} is not a directory"
-        \return 1
-    fi
-    \builtin cd -- "$VIRTUAL_ENV${1:+/$1}"
-}
 
 # ----------------------------------------------------------------- completion
 # No Python per TAB: names come from the same glob as lsvirtualenv -b.
@@ -550,16 +571,6 @@ __envwrap_setup() {
     fi
 }
 __envwrap_setup
-
-# virtualenvwrapper's `initialize` hook, sourced once at load (a file test, no
-# process): VIRTUALENVWRAPPER_HOOK_DIR, else WORKON_HOME.
-__envwrap_initialize() {
-    local __envwrap_d="${VIRTUALENVWRAPPER_HOOK_DIR:-${WORKON_HOME:-${__envwrap_home-}}}"
-    if [[ -n $__envwrap_d && -f $__envwrap_d/initialize ]]; then
-        __envwrap_source "$__envwrap_d/initialize"
-    fi
-    \return 0
-}
 __envwrap_initialize
 
 # ------------------------------------------------------- auto-activation on cd
@@ -576,8 +587,6 @@ __envwrap_initialize
 #   __envwrap_auto_off              a tree where the user deactivated by hand (until left)
 #   __envwrap_auto_bad              a tree whose env failed to activate (until left)
 #   __envwrap_auto_told             the trees already told that they need `envwrap allow`
-typeset -g __envwrap_auto_pwd='' __envwrap_auto_busy='' __envwrap_auto_seen='' __envwrap_auto_act=''
-
 # BEGIN generated: auto
 # (made by `make shells` from _POSIX_AUTO in envwrap/_gen.py, for bash and zsh; edit it there)
 # The nearest marker above $PWD: its directory into __envwrap_auto_r, the env
@@ -681,8 +690,8 @@ __envwrap_auto_check() {
     fi
     \return 0
 }
-# END generated: auto
 
+typeset -g __envwrap_auto_pwd='' __envwrap_auto_busy='' __envwrap_auto_seen='' __envwrap_auto_act=''
 __envwrap_auto_hook() {
     local __envwrap_s=$?
     \builtin emulate -L zsh
@@ -699,7 +708,7 @@ __envwrap_auto_hook() {
     typeset -g __envwrap_auto_seen=${VIRTUAL_ENV-} __envwrap_auto_act=''
     \return "$__envwrap_s"
 }
-
+# END generated: auto
 # Register the hook once; with auto-activation off, take it out again (and
 # forget what auto-activation knew; an env it activated stays, as yours).
 __envwrap_auto_setup() {

@@ -633,14 +633,20 @@ def test_fish_lists_a_workon_home_holding_a_newline(fish_bare, bare, tmp_path):
     odd = tmp_path / "two\nlines"
     fake_env(odd, "e 1")
     fake_env(odd, "e2")
+    (odd / ".envwrap").mkdir()
+    (odd / ".envwrap" / "pythons").write_text("3.12\n3.12.1\n")
     r = fish_bare.run(r"""
 set -g WORKON_HOME $T_ODD
 out listed (lsvirtualenv -b)
 out tab (complete -C 'workon ')
 out backend (envwrap ls)
+out versions (complete -C 'mkvirtualenv -p ')
 """, {"T_ODD": str(odd)})
     assert r.status == 0 and r.stderr == "", r
     assert sorted(r["listed"]) == sorted(r["tab"]) == sorted(r["backend"]) == ["e 1", "e2"]
+    # every reader of the home keeps it whole: -p's TAB reads the versions file there
+    # (beside file names, which -p also takes)
+    assert {"3.12", "3.12.1"} <= {v.split("\t")[0] for v in r["versions"]}
 
 
 def test_fish_relative_settings_are_below_home(fish_bare, bare, tmp_path):

@@ -22,7 +22,7 @@ def test_distribution_is_envwrap_venv_and_provides_the_envwrap_command():
     # "envwrap" on PyPI is another project; ours installs as envwrap-venv
     dist = importlib.metadata.distribution("envwrap-venv")
     scripts = {ep.name: ep.value for ep in dist.entry_points if ep.group == "console_scripts"}
-    assert scripts == {"envwrap": "envwrap.cli:main"}
+    assert scripts == {"envwrap": "envwrap.__main__:main"}
 
 
 # The unrelated PyPI package "envwrap" ships a console script that looks just like

@@ -118,7 +118,7 @@ class HookRow:
     trigger: str              # the command that runs the hook (from the directory HERE)
     args: list[str]           # its arguments ({name}, {src}, {dest} filled in); run hooks only
     cwd: str                  # WORKON_HOME, HERE, PROJECT (the env's), NEW_PROJECT
-    readme: tuple[str, str, str]  # README table cells: arguments, working directory, run/sourced
+    readme: tuple[str, str, str]  # docs/hooks.md table cells: arguments, working directory, run/sourced
 
 
 NAME = "hook 'n' $x"
@@ -196,10 +196,9 @@ def test_hook_arguments_and_working_directory(sh, tmp_path, row):
 
 
 def _readme_hook_rows() -> dict[str, list[str]]:
-    text = (ROOT / "README.md").read_text(encoding="utf-8")
-    section = text.split("## Hooks", 1)[1].split("\n## ", 1)[0]
+    text = (ROOT / "docs" / "hooks.md").read_text(encoding="utf-8")
     rows = {}
-    for line in section.splitlines():
+    for line in text.splitlines():
         cells = [c.strip() for c in line.strip().strip("|").split("|")]
         m = re.fullmatch(r"`([a-z_]+)`.*", cells[0]) if len(cells) == 5 else None
         if m:
@@ -210,7 +209,7 @@ def _readme_hook_rows() -> dict[str, list[str]]:
 def test_readme_hook_table_says_what_the_tests_check():
     rows = _readme_hook_rows()
     for row in HOOK_TABLE:
-        assert row.hook in rows, f"README's Hooks table has no row for {row.hook}"
+        assert row.hook in rows, f"docs/hooks.md's table has no row for {row.hook}"
         _, _, args, cwd, kind = rows[row.hook]
         assert (args.replace("`", ""), cwd, kind) == (row.readme[0], row.readme[1], row.readme[2]), row.hook
 

@@ -97,3 +97,40 @@ def test_pyvenv_cfg_read_as_python_reads_it(user, envwrap_exe, tmp_path):
     env = dict(user, WORKON_HOME=str(wh))
     assert cli(env, "new", "--without-pip", "x").returncode == 0
     assert json.loads(cli(env, "ls", "--json").stdout)["environments"][0]["broken"] is None
+
+
+# C1 controls (U+009B is CSI: "\x9b2J" clears a terminal that reads 8-bit
+# controls) and a bidi override (U+202E shows the rest of the line reversed).
+PROMPT_HOSTILE = "c1\x9b2Jnext\x85\u202eevil\u2066iso"
+PROMPT_RAW = ("\x9b", "\x85", "\u202e", "\u2066")
+
+
+@pytest.mark.parametrize("how", ["workon", "activate"])
+def test_prompts_never_carry_c1_controls_or_bidi_overrides(how, shell, user, tmp_path):
+    """PS1 (fish_prompt, the PowerShell prompt) shows the display-safe name, and
+    VIRTUAL_ENV_PROMPT, which prompt themes print, the name escaped as messages
+    escape it; whether the env is entered by workon or by its bin/activate."""
+    from envwrap.activators import prompt_name
+
+    from conftest import new_env
+
+    name = "c1\x9b2Jnext\u202eevil\u2066iso"  # U+0085 is a line break: names refuse it
+    env = new_env(user, name)
+    shell.ok(shell.dialect.set_prompt())
+    if how == "workon":
+        shell.ok(shell.line("workon", name))
+    else:
+        script = {"fish": "activate.fish", "pwsh": "Activate.ps1"}.get(shell.kind, "activate")
+        shell.ok(shell.dialect.source(str(env / "bin" / script)))
+    assert shell.var("VIRTUAL_ENV") == str(env)
+    value = shell.var("VIRTUAL_ENV_PROMPT")
+    prompt = shell.prompt()
+    for raw in PROMPT_RAW:
+        assert raw not in value and raw not in prompt, (raw, value, prompt)
+    assert value == f"({escaped(name)}) "
+    assert f"({prompt_name(name)}) " in prompt
+    # a prompt chosen with --prompt (pyvenv.cfg's) is escaped alike
+    new_env(user, "plain", "--prompt", PROMPT_HOSTILE)
+    shell.ok(shell.line("workon", "plain"))
+    value = shell.var("VIRTUAL_ENV_PROMPT")
+    assert value == f"({escaped(PROMPT_HOSTILE)}) " and not any(raw in shell.prompt() for raw in PROMPT_RAW)

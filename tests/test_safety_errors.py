@@ -7,10 +7,13 @@
 from __future__ import annotations
 
 import os
+import shlex
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+
+import pytest
 
 from envwrap.cli.table import PLAN_HANDLERS
 from envwrap.env import registry
@@ -198,3 +201,157 @@ def test_status_is_meaningful_under_user_options(sh, tmp_path):
         if command == "workon 'a  b'":
             assert sh.var("VIRTUAL_ENV") == str(home_dir / "a  b")
     assert sh.ok("lsvirtualenv -b").lines == ["p  q"]
+
+
+# ----------------------------------------------------------------- output that cannot be written
+
+
+def _printing_calls(name: str) -> list[list[str]]:
+    """Every verb of the table asked for its help (each prints it), and the
+    verbs that print their answer, asked for it."""
+    from envwrap.cli import table
+
+    calls = [["--help"], ["--version"]] + [[verb, "--help"] for verb in sorted(table.VERB_HANDLERS)]
+    calls += [["ls"], ["ls", "-l"], ["ls", "--json"], ["path", name], ["show", name], ["show", name, "--json"],
+              ["which", name, "python"], ["vars", name], ["sitepackages", name], ["pythons"], ["doctor"],
+              ["config"], ["export", name], ["init", "bash"], ["init", "fish"], ["sh", "bash", "workon", name],
+              ["lsvirtualenv", "-b"]]
+    return calls
+
+
+def _closed_stdout(exe, args, env):
+    return subprocess.run(["/bin/sh", "-c", 'exec "$0" "$@" >&-', str(exe), *args], env=env,
+                          stdin=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, timeout=120)
+
+
+def _full_stdout(exe, args, env):
+    with open("/dev/full", "w") as full:
+        return subprocess.run([str(exe), *args], env=env, stdin=subprocess.DEVNULL, stdout=full,
+                              stderr=subprocess.PIPE, text=True, timeout=120)
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="no /dev/full here")
+def test_every_printing_verb_with_stdout_closed_or_full(user, envwrap_exe):
+    """`envwrap ls >&-` and `envwrap --help > /dev/full`: one line saying the
+    output could not be written, a failing status, never a traceback."""
+    from conftest import new_env
+
+    new_env(user, "e")
+    with ThreadPoolExecutor(4) as pool:
+        normal = list(pool.map(lambda args: (args, cli(user, *args, timeout=120)), _printing_calls("e")))
+        printing = [args for args, proc in normal if proc.returncode == 0 and proc.stdout]
+        assert len(printing) >= 40, [(args, proc.stderr) for args, proc in normal if args not in printing]
+        calls = [(how, args) for args in printing for how in (_closed_stdout, _full_stdout)]
+        results = list(pool.map(lambda c: (c, c[0](envwrap_exe, c[1], user)), calls))
+    for (how, args), proc in results:
+        assert "Traceback" not in proc.stderr, (how.__name__, args, proc.stderr)
+        assert proc.returncode not in (0, 130) and proc.returncode < 128, (how.__name__, args, proc.stderr)
+        last = proc.stderr.splitlines()[-1]
+        assert last.startswith("envwrap: ") and "standard output" in last or "space" in last, (args, proc.stderr)
+
+
+def test_a_tilde_user_that_does_not_exist_is_a_name_like_any_other(user):
+    for args in (["cp", "~nosuchuser-envwrap", "x"], ["new", "--without-pip", "-a", "~nosuchuser-envwrap", "y"]):
+        proc = cli(user, *args)
+        assert proc.returncode != 0 and one_line(proc.stderr) and "Traceback" not in proc.stderr, proc.stderr
+        assert not list(Path(user["WORKON_HOME"]).glob("[xy]"))
+
+
+def test_import_reads_a_bounded_amount(user):
+    """/dev/zero never ends: read until a cap, then refused in one line."""
+    proc = cli(user, "import", "/dev/zero", "z", timeout=60)
+    assert proc.returncode != 0 and one_line(proc.stderr) and "larger than" in proc.stderr, proc.stderr
+    assert not (Path(user["WORKON_HOME"]) / "z").exists()
+
+
+# ----------------------------------------------------------------- Ctrl-C at any moment
+
+# Loaded by Python's site at start-up (from PYTHONPATH): when the module named
+# by ENVWRAP_TEST_INTERRUPT_AT is first imported, the process sends itself
+# SIGINT, a real Ctrl-C that arrives at exactly that point, every time.
+_TRIP = '''import os, signal, sys
+
+
+class _Trip:
+    def find_spec(self, name, path=None, target=None):
+        if name == os.environ.get("ENVWRAP_TEST_INTERRUPT_AT"):
+            sys.meta_path.remove(self)
+            os.kill(os.getpid(), signal.SIGINT)
+        return None
+
+
+sys.meta_path.insert(0, _Trip())
+'''
+
+
+def _interrupting(user, tmp_path, module: str) -> dict:
+    trip = tmp_path / "trip"
+    trip.mkdir(exist_ok=True)
+    (trip / "sitecustomize.py").write_text(_TRIP)
+    return dict(user, PYTHONPATH=str(trip), ENVWRAP_TEST_INTERRUPT_AT=module)
+
+
+def _old_envs(user, names) -> None:
+    from conftest import new_env
+
+    for name in names:
+        env = new_env(user, name)
+        marker = env / registry.LAST_USED
+        marker.touch()
+        os.utime(marker, (1_000_000_000, 1_000_000_000))
+
+
+@pytest.mark.parametrize("module", ["envwrap.cli", "envwrap.cli.table"])
+def test_ctrl_c_while_envwrap_loads_exits_130_without_a_traceback(module, user, tmp_path):
+    """envwrap.cli: the console script still importing; envwrap.cli.table:
+    imported by `--help` inside main."""
+    proc = cli(_interrupting(user, tmp_path, module), "--help")
+    assert proc.returncode == 130 and proc.stderr == "envwrap: interrupted\n", (proc.returncode, proc.stderr)
+
+
+@pytest.mark.parametrize("module", ["envwrap.cli", "envwrap.env.sizes", "envwrap.env.lifecycle"])
+def test_ctrl_c_stops_gc_before_any_removal(module, user, tmp_path):
+    """gc --yes interrupted while it loads (envwrap.cli), as it starts
+    (envwrap.env.sizes) or before its first removal (envwrap.env.lifecycle): nothing
+    removed, status 130."""
+    names = ["old1", "old2", "old3"]
+    _old_envs(user, names)
+    proc = cli(_interrupting(user, tmp_path, module), "gc", "--unused", "1d", "--yes")
+    assert proc.returncode == 130 and "Traceback" not in proc.stderr, (proc.returncode, proc.stderr)
+    assert proc.stderr.splitlines()[-1].startswith("envwrap: interrupted")
+    assert all((Path(user["WORKON_HOME"]) / n).is_dir() for n in names)
+
+
+def test_ctrl_c_during_a_removal_stops_gc_before_the_next(user, tmp_path):
+    """The interrupt arrives while the first env's prermvirtualenv hook runs
+    (the hook sends it to envwrap): that env and every later one stay."""
+    from conftest import write_script
+
+    names = ["old1", "old2", "old3"]
+    _old_envs(user, names)
+    calls = tmp_path / "hook-calls"
+    write_script(Path(user["WORKON_HOME"]) / "prermvirtualenv",
+                 f'#!/bin/sh\necho "$1" >> {shlex.quote(str(calls))}\nkill -INT "$PPID"\n')
+    proc = cli(user, "gc", "--unused", "1d", "--yes")
+    assert proc.returncode == 130 and "Traceback" not in proc.stderr, (proc.returncode, proc.stderr)
+    assert len(calls.read_text().split()) == 1  # no second removal was started
+    assert all((Path(user["WORKON_HOME"]) / n).is_dir() for n in names)
+
+
+def test_env_files_are_read_up_to_a_cap(user, tmp_path):
+    """pyvenv.cfg and add2virtualenv's .pth file linked to /dev/zero: every
+    reader stops at its cap and says so in one line (or reports the env
+    broken), never reads on until memory runs out."""
+    from conftest import new_env
+
+    env = new_env(user, "z")
+    site = next(env.glob("lib/python*/site-packages"))
+    (site / "_virtualenv_path_extensions.pth").symlink_to("/dev/zero")
+    for args in (["add-path"], ["add-path", str(tmp_path)]):
+        proc = cli(dict(user, VIRTUAL_ENV=str(env)), *args, timeout=60)
+        assert proc.returncode != 0 and one_line(proc.stderr) and "larger than" in proc.stderr, (args, proc.stderr)
+    (env / "pyvenv.cfg").unlink()
+    (env / "pyvenv.cfg").symlink_to("/dev/zero")
+    for args in (["show", "z"], ["ls", "-l"], ["toggle-global", "-q"]):
+        proc = cli(dict(user, VIRTUAL_ENV=str(env)), *args, timeout=60)
+        assert "Traceback" not in proc.stderr and "MemoryError" not in proc.stderr, (args, proc.stderr)

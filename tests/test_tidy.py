@@ -323,9 +323,9 @@ ENV_FIELDS = {
 
 
 def readme_fields() -> list[str]:
-    """The field names of the README's table of environment fields."""
-    text = (ROOT / "README.md").read_text(encoding="utf-8")
-    section = text.split("### JSON output", 1)[1].split("\n#", 1)[0]
+    """The field names of the table of environment fields (docs/commands.md, JSON output)."""
+    text = (ROOT / "docs" / "commands.md").read_text(encoding="utf-8")
+    section = text.split("\n## JSON output\n", 1)[1].split("\n#", 1)[0]
     return re.findall(r"^\| `([a-z_]+)` \|", section, re.M)
 
 

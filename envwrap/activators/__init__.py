@@ -16,6 +16,8 @@ import re
 from pathlib import Path
 
 from envwrap import shells
+from envwrap.core import atomicfile
+from envwrap.core.errors import one_line
 from envwrap.core.layout import Layout
 
 _HERE = Path(__file__).parent
@@ -26,8 +28,9 @@ TEMPLATES = {s.activate_template: (s.activate_script, s.quote) for s in shells.B
 
 # Characters that prompt expansion gives meaning to in some shell (bash
 # promptvars: $ ` \ ; zsh: % ! ; fish/PowerShell are fine but one display name
-# keeps prompts alike), plus control characters.
-_PROMPT_UNSAFE = re.compile(r"[$`\\%!\x00-\x1f\x7f]")
+# keeps prompts alike), plus the characters messages escape (errors.one_line):
+# C0 and C1 controls (U+009B starts an escape sequence) and bidi overrides.
+_PROMPT_UNSAFE = re.compile("[$`\\\\%!\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 def prompt_name(name: str) -> str:
@@ -49,7 +52,7 @@ def write_all(staged: Path, final: Path, name: str, windows: bool = False) -> No
         "VENV_DIR": str(final),
         "BIN_DIR": final_layout.bin_dir,
         "PROMPT": f"({prompt_name(name)}) ",
-        "VENV_PROMPT": f"({name}) ",
+        "VENV_PROMPT": f"({one_line(name)}) ",  # shown by prompt themes: escaped as messages are
     }
     for template_name, (target, quoter) in TEMPLATES.items():
         template = _HERE / template_name
@@ -58,5 +61,4 @@ def write_all(staged: Path, final: Path, name: str, windows: bool = False) -> No
         text = render(template.read_text(encoding="utf-8"), values, quoter)
         out = Path(layout.bin_dir, target)
         out.parent.mkdir(parents=True, exist_ok=True)
-        with open(out, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
+        atomicfile.replace(out, text, inside=staged)  # a planted link is replaced, never written through

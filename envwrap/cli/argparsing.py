@@ -43,3 +43,11 @@ class Parser(argparse.ArgumentParser):
         if message:
             raise UserError(message.strip(), status=status or 2)
         raise SystemExit(status)
+
+    def _print_message(self, message: str, file=None) -> None:
+        # argparse ignores a failed write; --help into a closed or full standard
+        # output must fail like any other output (one line, non-zero status).
+        import sys
+
+        if message:
+            (file or sys.stderr).write(message)

@@ -82,10 +82,75 @@ def cmd_say(args: list[str]) -> int:
     return int(args[0]) & 0xFF
 
 
+class _ClosedStdout:
+    """sys.stdout when the caller closed it (``envwrap ls >&-``): writing says
+    so as an OSError, which ends the command with one line, as a full disk would
+    (``lost`` remembers it for a writer that ignores errors: argparse's help)."""
+
+    lost = False
+
+    def write(self, text: str) -> int:
+        import errno
+
+        self.lost = True
+        raise OSError(errno.EBADF, "standard output is closed")
+
+    def flush(self) -> None:
+        pass
+
+    def fileno(self) -> int:
+        return 1
+
+    def isatty(self) -> bool:
+        return False
+
+
+def _standard_streams() -> None:
+    """A closed descriptor 0, 1 or 2 gets the null device, so that no file
+    envwrap opens can take its number and receive what is printed; Python made
+    the matching sys.std* None, which becomes something that writes nowhere
+    (stderr, stdin) or refuses (stdout)."""
+    import io
+
+    for fd in (0, 1, 2):
+        try:
+            os.fstat(fd)
+        except OSError:
+            new = os.open(os.devnull, os.O_RDWR)  # the lowest free number: this one
+            if new != fd:
+                os.dup2(new, fd)
+                os.close(new)
+    if sys.stdin is None:
+        sys.stdin = io.TextIOWrapper(io.FileIO(0, "r", closefd=False))
+    if sys.stderr is None:
+        sys.stderr = io.TextIOWrapper(io.FileIO(2, "w", closefd=False), write_through=True)
+    if sys.stdout is None:
+        sys.stdout = _ClosedStdout()
+
+
+def _drop_stdout() -> None:
+    """Nobody can receive what is still buffered: send it to the null device,
+    so that the flush at exit cannot fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass
+
+
 def main(argv: list[str] | None = None) -> int:
+    import _signal
+
     args = sys.argv[1:] if argv is None else argv
     output._invoked_as = args[0] if args else None
     try:
+        # From here a Ctrl-C is a KeyboardInterrupt, which stops any command
+        # before its next step (see envwrap/__main__.py for before).
+        if getattr(_signal.getsignal(_signal.SIGINT), "__name__", None) == "_interrupted":
+            _signal.signal(_signal.SIGINT, _signal.default_int_handler)
+        if sys.stdout is None or sys.stderr is None or sys.stdin is None:
+            _standard_streams()
         try:
             status = _main(args)
         except SystemExit as exc:  # argparse after --help
@@ -93,17 +158,32 @@ def main(argv: list[str] | None = None) -> int:
         # A reader that closed the pipe early shows up here, inside the try,
         # not as a traceback when the interpreter flushes at exit.
         sys.stdout.flush()
+        if status == 0 and getattr(sys.stdout, "lost", False):
+            print("envwrap: standard output is closed", file=sys.stderr)
+            return 1
         return status
     except BrokenPipeError:
-        # Nobody reads any more: stop quietly. What is still buffered goes to
-        # /dev/null, so the flush at exit cannot fail again.
-        try:
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, sys.stdout.fileno())
-            os.close(devnull)
-        except (OSError, ValueError):
-            pass
+        # Nobody reads any more: stop quietly.
+        _drop_stdout()
         return 141  # as a command killed by SIGPIPE
+    except OSError as exc:  # standard output full (/dev/full) or closed
+        _drop_stdout()
+        why = exc.strerror or str(exc)
+        print(one_line(f"envwrap: {why if 'standard output' in why else 'cannot write standard output: ' + why}"),
+              file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("envwrap: interrupted", file=sys.stderr)
+        return 130
+
+
+def _flush_stdout() -> None:
+    """Before a message on stderr, what was printed comes out first; when
+    standard output cannot take it (closed, a full device), it is dropped."""
+    try:
+        sys.stdout.flush()
+    except OSError:
+        _drop_stdout()
 
 
 def _main(args: list[str]) -> int:
@@ -126,13 +206,14 @@ def _main(args: list[str]) -> int:
             raise UserError(f"unknown verb '{args[0]}' (envwrap --help lists them)", 2)
         return table.handler(spec)(args[1:])
     except UserError as exc:
-        sys.stdout.flush()
+        _flush_stdout()
         output._say_error(exc)
         return exc.status
     except OSError as exc:
         if isinstance(exc, BrokenPipeError):
             raise
         # Something on disk refused (permissions, a full disk): say what and where.
+        _flush_stdout()
         where = f" ({exc.filename})" if exc.filename else ""
         print(one_line(f"envwrap: {exc.strerror or exc}{where}"), file=sys.stderr)
         return 1

@@ -111,8 +111,6 @@ def cmd_path(args: list[str]) -> int:
 
 
 def cmd_new(args: list[str]) -> int:
-    from pathlib import Path
-
     from envwrap.cli import creation
     from envwrap.core import home
     from envwrap.env import lifecycle
@@ -120,7 +118,7 @@ def cmd_new(args: list[str]) -> int:
     parser = creation.creation_parser("envwrap new", "Create an environment (without activating it).")
     parser.add_argument("name")
     opts, extra = parser.parse_known_args(args)
-    if opts.project and not Path(opts.project).expanduser().is_dir():
+    if opts.project and not os.path.isdir(os.path.expanduser(opts.project)):  # Path.expanduser raises for ~nosuchuser
         raise UserError(f"project directory {opts.project} {home.why_not_dir(os.path.expanduser(opts.project))}")
     path = lifecycle.create(opts.name, creation.create_options(opts, extra))
     _out(str(path))

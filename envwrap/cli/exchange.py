@@ -29,7 +29,7 @@ def cmd_export(args: list[str]) -> int:
     if opts.output is None:
         sys.stdout.write(text)
         return 0
-    out = manifest.write(opts.output, text)
+    out = manifest.write(opts.output, text, private=bool(data.get("vars")) and opts.format == "toml")
     say(f"envwrap: wrote {out}")
     return 0
 

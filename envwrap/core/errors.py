@@ -13,9 +13,12 @@ class UserError(Exception):
 
 
 # C0 controls, DEL and the C1 controls (U+0080..U+009F: U+009B alone starts an
-# escape sequence on terminals that read 8-bit controls).
+# escape sequence on terminals that read 8-bit controls), and the bidirectional
+# embeddings, overrides and isolates (U+202A..U+202E, U+2066..U+2069), which
+# make what follows them on the line display in another order.
 _CONTROL = {i: f"\\x{i:02x}" for i in (*range(0x20), *range(0x7F, 0xA0))}
 _CONTROL.update({0x0A: "\\n", 0x0D: "\\r", 0x09: "\\t"})
+_CONTROL.update({i: f"\\u{i:04x}" for i in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))})
 
 
 def say(message: str) -> None:

@@ -117,11 +117,24 @@ def version_in_name(name: str) -> str | None:
     return f"{int(major)}.{int(minor)}"
 
 
+def read_text(path, limit: int = 1 << 20) -> str:
+    """A small text file of an env (pyvenv.cfg, a .pth file, an activate
+    script) as written, newlines untranslated; more than ``limit`` bytes is an
+    OSError (EFBIG), as is any error reading it: a link to /dev/zero is never
+    read to the end. UnicodeError when it is not UTF-8."""
+    with open(path, "rb") as fh:
+        data = fh.read(limit + 1)
+    if len(data) > limit:
+        import errno
+
+        raise OSError(errno.EFBIG, f"larger than {limit} bytes", os.fspath(path))
+    return data.decode("utf-8")
+
+
 def read_cfg(path) -> dict[str, str]:
     """Parse pyvenv.cfg (``key = value`` lines) as CPython's site.py does: split on
     newlines only. Raises OSError / UnicodeError."""
-    with open(path, encoding="utf-8", newline="") as fh:
-        text = fh.read()
+    text = read_text(path)
     result: dict[str, str] = {}
     for line in text.split("\n"):
         key, sep, value = line.rstrip("\r").partition("=")

@@ -131,6 +131,43 @@ class NameLock:
             self.fd = None
 
 
+class EnvLock:
+    """Held, waiting for it, while one process reads, changes and writes back a
+    file of one environment (add2virtualenv's .pth file): without it, two
+    concurrent edits each write back what they read and one is lost. On POSIX
+    the env's directory itself is locked (no file is made); on Windows a lock
+    file in WORKON_HOME's state directory named after the env's real path."""
+
+    def __init__(self, env):
+        self.env = os.path.realpath(os.fspath(env))
+        self.fd: int | None = None
+
+    def __enter__(self) -> EnvLock:
+        try:
+            if fcntl is not None:
+                self.fd = os.open(self.env, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_CLOEXEC", 0))
+                try:
+                    fcntl.flock(self.fd, fcntl.LOCK_EX)
+                except BaseException:
+                    os.close(self.fd)
+                    self.fd = None
+                    raise
+            else:  # pragma: no cover - Windows
+                from envwrap.core import home
+
+                digest = hashlib.sha256(self.env.encode("utf-8", "surrogateescape")).hexdigest()[:32]
+                path = Path(state_dir(home.workon_home())) / "locks" / f"{digest}.env.lock"
+                self.fd = _lock_fd(path, blocking=True)
+        except OSError as exc:
+            raise UserError(f"cannot lock {self.env}: {exc.strerror}") from None
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        if self.fd is not None:
+            os.close(self.fd)
+            self.fd = None
+
+
 # The lock fds of the stages this process is building in (see child_fds).
 _held: list[int] = []
 

@@ -71,7 +71,10 @@ def prompt(name: str, env: str) -> str:
             value = ast.literal_eval(value)
         except (ValueError, SyntaxError):
             value = ""
-    return f"({value if isinstance(value, str) and value else name}) "
+    from envwrap.core.errors import one_line
+
+    # Prompt themes print it: controls and bidi overrides escaped, as in messages.
+    return f"({one_line(value if isinstance(value, str) and value else name)}) "
 
 
 def deactivated(environ: dict[str, str]) -> dict[str, str]:

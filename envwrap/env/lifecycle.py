@@ -13,7 +13,7 @@ from pathlib import Path
 from envwrap import activators
 from envwrap.core import home, names, staging
 from envwrap.core.errors import UserError
-from envwrap.core.layout import Layout, read_cfg
+from envwrap.core.layout import Layout, read_cfg, read_text
 from envwrap.env import creators, hooks, pip, pyvenv, registry, relocation
 
 
@@ -116,7 +116,7 @@ def resolve_source(ref: str):
     """A copy source: an environment name, or a path to any environment."""
     if names.name_problem(ref) is None and os.path.isfile(os.path.join(home.workon_home(), ref, "pyvenv.cfg")):
         return ref, Path(home.workon_home(), ref)
-    path = Path(ref).expanduser()
+    path = Path(os.path.expanduser(ref))  # Path.expanduser raises for ~nosuchuser; this keeps it as typed
     if (path / "pyvenv.cfg").is_file():
         return path.resolve().name, path.resolve()
     raise UserError(f"'{ref}' is neither an environment in {home.workon_home()} nor an environment directory")
@@ -146,6 +146,7 @@ def copy(src_ref: str, dest: str | None) -> str:
             raise UserError(f"cannot copy {src}: {exc}") from None
         for marker in (registry.TMP_MARKER, registry.LAST_USED):  # a copy has never been used
             (staged / marker).unlink(missing_ok=True)
+        _rebase_links(staged, src, final)
         relocation.relocate(staged, src, final)
         from envwrap.seeding import modes as seedmode
 
@@ -157,6 +158,31 @@ def copy(src_ref: str, dest: str | None) -> str:
         _pre_creation_hooks(staged, root, [("precpvirtualenv", os.fspath(src), dest), ("premkvirtualenv", dest)])
         staging.publish(staged, final)
     return os.fspath(final)
+
+
+def _rebase_links(tree, old, new) -> None:
+    """A link in ``tree`` (an env copied or moved from ``old`` to ``new``) that
+    names a place inside ``old`` by its absolute path names the same place
+    inside ``new``: a copy never keeps a link into its source, through which
+    writing to the copy would change the source (or, after a rename, a link
+    into a directory that is gone). Links elsewhere (the base interpreter)
+    are kept."""
+    olds = {os.fspath(old).rstrip(os.sep), os.path.realpath(old).rstrip(os.sep)}
+    new_s = os.fspath(new).rstrip(os.sep)
+    for dirpath, dirnames, filenames in os.walk(os.fspath(tree)):
+        for name in (*dirnames, *filenames):
+            path = os.path.join(dirpath, name)
+            if not os.path.islink(path):
+                continue
+            target = os.readlink(path)
+            if not os.path.isabs(target):
+                continue
+            for prefix in olds:
+                if target == prefix or target.startswith(prefix + os.sep):
+                    tmp = os.path.join(dirpath, f".{name}.envwrap-{os.urandom(4).hex()}")
+                    os.symlink(new_s + target[len(prefix):], tmp)
+                    os.replace(tmp, path)
+                    break
 
 
 def _remove_dir(path, root) -> None:
@@ -205,6 +231,31 @@ def remove_tmp(path) -> None:
     remove(os.path.basename(path))
 
 
+# What ``venv --upgrade`` opens for writing by name (following links), in the
+# env and in its scripts directory.
+_VENV_WRITES = (".gitignore", "pyvenv.cfg")
+_VENV_SCRIPTS = ("activate", "activate.csh", "activate.fish", "Activate.ps1", "activate.bat", "deactivate.bat",
+                 "pydoc.bat")
+
+
+def _unlink_venv_outputs(path) -> None:
+    """Before ``venv --upgrade`` rewrites an env: a symbolic link at a name venv
+    writes is removed (venv would write through it, into whatever it names:
+    an env's owner is not necessarily the one repairing it), and a scripts
+    directory that leads out of the env is refused."""
+    layout = Layout.of(path)
+    real_root = os.path.realpath(path)
+    real_bin = os.path.realpath(layout.bin_dir)
+    if not (real_bin == real_root or real_bin.startswith(real_root.rstrip(os.sep) + os.sep)):
+        raise UserError(f"{layout.bin_dir} leads out of the environment (a link to {real_bin}); not repaired")
+    for name in _VENV_WRITES:
+        if os.path.islink(os.path.join(path, name)):
+            os.unlink(os.path.join(path, name))
+    for name in _VENV_SCRIPTS:
+        if os.path.islink(os.path.join(layout.bin_dir, name)):
+            os.unlink(os.path.join(layout.bin_dir, name))
+
+
 def repair(name: str, python: str | None) -> str:
     """Point a broken environment at a working interpreter of the same X.Y and
     rewrite its scripts. Another X.Y is refused: the packages live in
@@ -213,10 +264,10 @@ def repair(name: str, python: str | None) -> str:
 
     path = registry.path_of(name)
     cfg_path = os.path.join(path, "pyvenv.cfg")
+    _unlink_venv_outputs(path)
     try:
         cfg = read_cfg(cfg_path)
-        with open(cfg_path, encoding="utf-8", newline="") as fh:
-            old_lines = [line.rstrip("\r") for line in fh.read().split("\n")]
+        old_lines = [line.rstrip("\r") for line in read_text(cfg_path).split("\n")]
     except (OSError, UnicodeError):
         if python is None:
             raise UserError(f"cannot read {cfg_path}; name the interpreter: "
@@ -261,10 +312,10 @@ def _link_tree(src, dst, copied) -> None:
     """Rebuild the tree ``src`` at ``dst`` with hard links (copies where the file
     system refuses them), except for the files in ``copied`` (paths relative to
     ``src``) and every file of the top of the bin directory, which are copied:
-    those are the ones a rename rewrites, and some of the writers (the activate
-    scripts, pyvenv.cfg's prompt) write in place, which must never reach the
-    original through a shared inode. Everything else is only ever replaced
-    (write a new file, rename it over), so the original stays as it was."""
+    those are the ones a rename rewrites. Every writer replaces a file (a new
+    file renamed over it, :mod:`envwrap.core.atomicfile`), never writes it in place,
+    so the original stays as it was; the copies are a second guard. Links stay
+    links, which the writers replace rather than write through."""
     from envwrap.core.files import copy_file
 
     src_s, dst_s = os.fspath(src), os.fspath(dst)
@@ -325,6 +376,7 @@ def move(old: str, new: str) -> str:
             _link_tree(src, staged, copied)
         except OSError as exc:
             raise UserError(f"cannot copy {src}: {exc.strerror or exc}") from None
+        _rebase_links(staged, src, final)
         relocation.relocate(staged, src, final)
         relocation.relocate_text(staged, src, final)
         staged_layout = Layout.of(staged)

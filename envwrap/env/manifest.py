@@ -274,6 +274,11 @@ def _project_dir(data: dict) -> str | None:
     return os.path.join(projects, project) if projects else os.path.abspath(project)
 
 
+# The most of a file a manifest may be (one with every hook and distribution
+# of a large env is a few hundred kilobytes).
+MAX_BYTES = 16 << 20
+
+
 def load(path: str) -> dict:
     """A manifest read and checked; a damaged one, or one from a newer envwrap,
     is one UserError and nothing else."""
@@ -283,9 +288,11 @@ def load(path: str) -> dict:
         import tomli as tomllib
     try:
         with open(path, "rb") as fh:
-            raw = fh.read()
+            raw = fh.read(MAX_BYTES + 1)  # /dev/zero, or a huge file, is not read to the end
     except OSError as exc:
         raise UserError(f"cannot read {path}: {exc.strerror}") from None
+    if len(raw) > MAX_BYTES:
+        raise UserError(f"{path} is not an envwrap manifest (larger than {MAX_BYTES >> 20} MiB)")
     try:
         data = tomllib.loads(raw.decode("utf-8"))
     except (UnicodeError, tomllib.TOMLDecodeError) as exc:
@@ -430,14 +437,72 @@ def create_from(data: dict, name: str | None, python: str | None = None, base_op
     return lifecycle.create(name, opts, prepare=prepare, swap=swap)
 
 
-def write(path, text: str) -> str:
-    """Write an exported manifest to ``path`` whole (a new file renamed over
-    it); returns the absolute path written."""
-    import uuid
+def write(path, text: str, private: bool = False) -> str:
+    """Write an exported manifest to ``path``; returns the absolute path written.
+
+    A regular file (new, or one a link names) is written whole: a new file
+    renamed over it, with the mode and owner of the file it replaces; a new
+    one that holds the env's variables (``private``: they may be secrets) is
+    the owner's alone (0600). A FIFO, a terminal, the null device, or a path
+    under /dev or /proc (``/dev/stdout``) is written to as a stream, never
+    replaced; any other device, a socket or a directory is refused."""
+    import stat
+
+    from envwrap.core import atomicfile
 
     out = os.path.abspath(path)
-    tmp = os.path.join(os.path.dirname(out), f".{os.path.basename(out)}.envwrap-{uuid.uuid4().hex[:6]}")
-    with open(tmp, "w", encoding="utf-8", newline="\n") as fh:
-        fh.write(text)
-    os.replace(tmp, out)
+    try:
+        st = os.stat(out)
+    except FileNotFoundError:
+        st = None
+    except OSError as exc:
+        raise UserError(f"cannot write {out}: {exc.strerror}") from None
+    try:
+        if st is None:
+            atomicfile.replace(out, text, mode=0o600 if private else None)
+            return out
+        if stat.S_ISDIR(st.st_mode):
+            raise UserError(f"{out} is a directory; name a file to write the manifest to")
+        special = not stat.S_ISREG(st.st_mode) or out.startswith(("/dev/", "/proc/"))
+        if not special:
+            atomicfile.replace(os.path.realpath(out), text)
+            return out
+        if not (stat.S_ISREG(st.st_mode) or stat.S_ISFIFO(st.st_mode) or stat.S_ISCHR(st.st_mode)):
+            raise UserError(f"{out} is neither a file, a FIFO nor a terminal; not written")
+        if stat.S_ISCHR(st.st_mode) and not (_is_null(st) or _is_terminal(st)):
+            # Refused before it is opened: opening some devices already acts.
+            raise UserError(f"{out} is a device; write the manifest to a file, a FIFO, a terminal or "
+                            f"{os.devnull}")
+        fd = os.open(out, os.O_WRONLY | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
+                     | (os.O_TRUNC if stat.S_ISREG(st.st_mode) else 0))
+        try:
+            view = memoryview(text.encode("utf-8"))
+            while view:
+                view = view[os.write(fd, view):]
+        finally:
+            os.close(fd)
+    except OSError as exc:
+        raise UserError(f"cannot write {out}: {exc.strerror or exc}") from None
     return out
+
+
+def _is_null(st) -> bool:
+    """Whether ``st`` is the null device's."""
+    try:
+        return st.st_rdev == os.stat(os.devnull).st_rdev
+    except OSError:
+        return False
+
+
+def _is_terminal(st) -> bool:
+    """Whether the character device ``st`` is a terminal: one of this process's
+    own (stdin, stdout, stderr, /dev/tty), or on Linux any of the tty majors."""
+    for fd in (0, 1, 2):
+        try:
+            if os.isatty(fd) and os.fstat(fd).st_rdev == st.st_rdev:
+                return True
+        except OSError:
+            pass
+    if sys.platform.startswith("linux"):
+        return os.major(st.st_rdev) in (4, 5, *range(136, 144))
+    return False

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import os
 
+from envwrap.core import atomicfile
 from envwrap.core.errors import UserError
-from envwrap.core.layout import Layout
+from envwrap.core.layout import Layout, read_text
 
 
 def creator_of(cfg: dict) -> str | None:
@@ -51,11 +52,8 @@ def cfg_prompt(value: str | None) -> str | None:
 def keep_cfg_lines(cfg_path: str, old_lines: list[str]) -> None:
     """Put back the pyvenv.cfg lines (prompt, a creator's own keys) that
     ``venv --upgrade`` dropped when it rewrote the file."""
-    import uuid
-
     try:
-        with open(cfg_path, encoding="utf-8", newline="") as fh:
-            text = fh.read()
+        text = read_text(cfg_path)
     except (OSError, UnicodeError):
         return
     # Keys that describe the old interpreter are not kept: venv wrote the new ones.
@@ -65,11 +63,8 @@ def keep_cfg_lines(cfg_path: str, old_lines: list[str]) -> None:
     lost = [line for line in old_lines if "=" in line and line.partition("=")[0].strip().lower() not in present]
     if not lost:
         return
-    tmp = f"{cfg_path}.envwrap-{uuid.uuid4().hex[:6]}"
-    with open(tmp, "w", encoding="utf-8", newline="") as fh:
-        fh.write(text if text.endswith("\n") or not text else text + "\n")
-        fh.write("".join(line + "\n" for line in lost))
-    os.replace(tmp, cfg_path)
+    atomicfile.replace(cfg_path, (text if text.endswith("\n") or not text else text + "\n")
+                       + "".join(line + "\n" for line in lost), inside=os.path.dirname(cfg_path))
 
 
 def rename_prompt(layout: Layout, old: str, new: str) -> None:
@@ -78,11 +73,10 @@ def rename_prompt(layout: Layout, old: str, new: str) -> None:
     it becomes the copy's. A prompt chosen with --prompt is kept."""
     import ast
 
-    if old == new:
-        return
+    if old == new or not atomicfile.is_regular(layout.cfg):
+        return  # a link is never read through
     try:
-        with open(layout.cfg, encoding="utf-8", newline="") as fh:
-            lines = fh.read().split("\n")
+        lines = read_text(layout.cfg).split("\n")
     except (OSError, UnicodeError):
         return
     for i, line in enumerate(lines):
@@ -98,19 +92,18 @@ def rename_prompt(layout: Layout, old: str, new: str) -> None:
         if shown != old:
             return  # a prompt of its own
         lines[i] = f"prompt = {new!r}" if quoted else f"prompt = {new}"
-        with open(layout.cfg, "w", encoding="utf-8", newline="") as fh:
-            fh.write("\n".join(lines))
+        atomicfile.replace(layout.cfg, "\n".join(lines), inside=layout.root)
         break
     csh = os.path.join(layout.bin_dir, "activate.csh")
+    if not atomicfile.is_regular(csh):
+        return
     try:
-        with open(csh, encoding="utf-8", newline="") as fh:
-            text = fh.read()
+        text = read_text(csh)
     except (OSError, UnicodeError):
         return
     updated = text.replace(f"({old}) ", f"({new}) ")
     if updated != text:
-        with open(csh, "w", encoding="utf-8", newline="") as fh:
-            fh.write(updated)
+        atomicfile.replace(csh, updated, inside=layout.root)
 
 
 def keep_stable_interpreter(staged, python: str | None) -> None:
@@ -133,8 +126,7 @@ def keep_stable_interpreter(staged, python: str | None) -> None:
         return
     stable_dir, resolved_dir = os.path.dirname(stable), os.path.dirname(resolved)
     try:
-        with open(layout.cfg, encoding="utf-8", newline="") as fh:
-            lines = fh.read().split("\n")
+        lines = read_text(layout.cfg).split("\n")
     except (OSError, UnicodeError):
         return
     changed = False
@@ -152,10 +144,7 @@ def keep_stable_interpreter(staged, python: str | None) -> None:
             lines[i] = f"{line.partition('=')[0].rstrip()} = {new}"
             changed = True
     if changed:
-        tmp = f"{layout.cfg}.envwrap-{uuid.uuid4().hex[:6]}"
-        with open(tmp, "w", encoding="utf-8", newline="") as fh:
-            fh.write("\n".join(lines))
-        os.replace(tmp, layout.cfg)
+        atomicfile.replace(layout.cfg, "\n".join(lines), inside=layout.root)
     # The env's interpreter links that point into the versioned directory
     # point at the same file through the stable one.
     try:
@@ -176,12 +165,9 @@ def keep_stable_interpreter(staged, python: str | None) -> None:
 
 def toggle_global(env) -> bool:
     """Flip include-system-site-packages in pyvenv.cfg; returns the new value."""
-    import uuid
-
     cfg = os.path.join(env, "pyvenv.cfg")
     try:
-        with open(cfg, encoding="utf-8", newline="") as fh:
-            text = fh.read()
+        text = read_text(cfg)
     except (OSError, UnicodeError) as exc:
         raise UserError(f"cannot read {cfg}: {exc}") from None
     lines = [line.rstrip("\r") for line in text.split("\n")]
@@ -196,8 +182,5 @@ def toggle_global(env) -> bool:
             break
     else:
         lines.append("include-system-site-packages = true")
-    tmp = os.path.join(env, f".pyvenv.cfg.{uuid.uuid4().hex[:6]}")
-    with open(tmp, "w", encoding="utf-8", newline="") as fh:
-        fh.write("\n".join(lines) + "\n")
-    os.replace(tmp, cfg)
+    atomicfile.replace(cfg, "\n".join(lines) + "\n", inside=env)
     return new_value

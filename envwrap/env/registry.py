@@ -227,24 +227,37 @@ class Info:
 
 def last_used(path) -> float | None:
     try:
-        return os.stat(os.path.join(path, LAST_USED)).st_mtime
+        return os.lstat(os.path.join(path, LAST_USED)).st_mtime
     except OSError:
         return None
 
 
+# Opening the marker never follows a link (a dangling one would make the caller
+# create a file wherever it points: /etc/nologin, as root), nor blocks on a FIFO.
+_MARK_FLAGS = (os.O_WRONLY | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+               | getattr(os, "O_CLOEXEC", 0))
+
+
 def mark_used(path) -> None:
-    """Record that the environment is being used now: one utime (one open the
-    first time). An env that cannot be written (shared, read-only) is skipped."""
+    """Record that the environment is being used now: the modification time of
+    its marker file, made the first time. A link there is never followed, and
+    anything but a plain file of its own (a FIFO, a hard link to another file)
+    is left alone; an env that cannot be written (shared, read-only) is skipped."""
+    import stat
+
     marker = os.path.join(path, LAST_USED)
     try:
-        os.utime(marker)
-    except FileNotFoundError:
-        try:
-            os.close(os.open(marker, os.O_WRONLY | os.O_CREAT, 0o644))
-        except OSError:
-            pass
+        fd = os.open(marker, _MARK_FLAGS, 0o644)
+    except OSError:  # ELOOP for a link, EACCES for a read-only env, ENXIO for a FIFO
+        return
+    try:
+        st = os.fstat(fd)
+        if stat.S_ISREG(st.st_mode) and st.st_nlink == 1:
+            os.utime(fd if os.utime in os.supports_fd else marker)
     except OSError:
         pass
+    finally:
+        os.close(fd)
 
 
 def info(name: str, path, sizes=None) -> Info:
@@ -273,7 +286,7 @@ def project_file(env) -> str:
 def project_of(env) -> str | None:
     try:
         with open(project_file(env), encoding="utf-8", newline="") as fh:  # no newline translation
-            text = fh.read()
+            text = fh.read(1 << 16)  # one path; never a link to /dev/zero to the end
     except (OSError, UnicodeError):
         return None
     text = text.rstrip("\n")
@@ -286,8 +299,9 @@ def set_project(env, project) -> None:
         raise UserError(f"project directory {project} {home.why_not_dir(project)}")
     if "\n" in project:  # the .project file holds one line
         raise UserError("project paths cannot contain a newline")
-    with open(project_file(env), "w", encoding="utf-8", newline="") as fh:
-        fh.write(project + "\n")
+    from envwrap.core import atomicfile
+
+    atomicfile.replace(project_file(env), project + "\n", inside=env)
 
 
 def write_dot_venv(env, force: bool = False) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 
+from envwrap.core import atomicfile
 from envwrap.core.layout import Layout
 
 _BOUNDARY = rb"(?=[/\\'\"\s:;]|$)"
@@ -75,7 +76,7 @@ def relocate(tree, old, new) -> None:
     .egg-link files in site-packages) have ``old`` rewritten to ``new``, and
     each script run by the env's interpreter gets a first line that works at
     ``new`` (:func:`relocate_script`). Copying uses it; so can renaming."""
-    import uuid
+    import stat
     from pathlib import Path
 
     replace = path_replacer(old, new)
@@ -89,11 +90,12 @@ def relocate(tree, old, new) -> None:
     files += scripts
     site = layout.site_packages()
     if site is not None:
-        files += [p for p in Path(site).iterdir() if p.suffix in (".pth", ".egg-link") and p.is_file()]
+        files += [p for p in Path(site).iterdir() if p.suffix in (".pth", ".egg-link")]
     for path in files:
         try:
-            if path.stat().st_size > 4 << 20:
-                continue
+            st = os.lstat(path)
+            if not stat.S_ISREG(st.st_mode) or st.st_size > 4 << 20:
+                continue  # a link is never read or written through
             data = path.read_bytes()
         except OSError:
             continue
@@ -103,23 +105,7 @@ def relocate(tree, old, new) -> None:
         if updated is None:
             updated = replace(data)
         if updated != data:
-            mode = path.stat().st_mode
-            tmp = path.with_name(f".{path.name}.envwrap-{uuid.uuid4().hex[:6]}")
-            tmp.write_bytes(updated)
-            os.chmod(tmp, mode & 0o7777)
-            os.replace(tmp, path)
-
-
-def _replace_file(path: str, data: bytes) -> None:
-    """Write ``data`` as a new file renamed over ``path`` (never in place)."""
-    import uuid
-
-    mode = os.lstat(path).st_mode
-    tmp = os.path.join(os.path.dirname(path), f".{os.path.basename(path)}.envwrap-{uuid.uuid4().hex[:6]}")
-    with open(tmp, "wb") as fh:
-        fh.write(data)
-    os.chmod(tmp, mode & 0o7777)
-    os.replace(tmp, path)
+            atomicfile.replace(path, updated, inside=tree)
 
 
 def relocate_text(tree, old, new) -> None:
@@ -148,4 +134,4 @@ def relocate_text(tree, old, new) -> None:
                 continue
             updated = replace(data)
             if updated != data:
-                _replace_file(path, updated)
+                atomicfile.replace(path, updated, inside=tree)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 
 from envwrap.core.errors import UserError
-from envwrap.core.layout import Layout
+from envwrap.core.layout import Layout, read_text
 
 
 def site_packages(env) -> str:
@@ -39,16 +39,17 @@ def extensions_file_lines(sp: str) -> list[str] | None:
     extra = os.path.join(sp, PATH_EXTENSIONS)
     if not os.path.isfile(extra):
         return None
-    with open(extra, encoding="utf-8") as fh:
-        return fh.read().splitlines()
+    try:
+        return read_text(extra, 16 << 20).splitlines()
+    except (OSError, UnicodeError) as exc:
+        raise UserError(f"cannot read {extra}: {getattr(exc, 'strerror', None) or exc}") from None
 
 
 def path_entries(env) -> list[str]:
     """The directories add2virtualenv put on the env's import path, first first."""
     pth = os.path.join(site_packages(env), PATH_EXTENSIONS)
     try:
-        with open(pth, encoding="utf-8") as fh:
-            lines = fh.read().splitlines()
+        lines = read_text(pth, 16 << 20).splitlines()
     except FileNotFoundError:
         return []
     except (OSError, UnicodeError) as exc:
@@ -65,8 +66,13 @@ def add_paths(env, dirs: list[str], delete: bool) -> list[str]:
     exist yet (site.py skips it until it does; a warning says so). ``delete``
     removes an entry whether or not its directory still exists.
     """
-    import uuid
+    from envwrap.core.staging import EnvLock
 
+    with EnvLock(env):  # read, change and write back as one step
+        return _add_paths(env, dirs, delete)
+
+
+def _add_paths(env, dirs: list[str], delete: bool) -> list[str]:
     from envwrap.core.errors import say
 
     pth = os.path.join(site_packages(env), PATH_EXTENSIONS)
@@ -86,14 +92,13 @@ def add_paths(env, dirs: list[str], delete: bool) -> list[str]:
             if not os.path.exists(path):
                 say(f"envwrap: warning: {path} does not exist (yet); added, and used once it exists")
             entries.insert(0, path)
-    tmp = f"{pth}.envwrap-{uuid.uuid4().hex[:6]}"
     if not entries:
         try:
             os.unlink(pth)
         except FileNotFoundError:
             pass
         return entries
-    with open(tmp, "w", encoding="utf-8", newline="\n") as fh:
-        fh.write("".join(line + "\n" for line in (PTH_FIRST, *entries, PTH_LAST)))
-    os.replace(tmp, pth)
+    from envwrap.core import atomicfile
+
+    atomicfile.replace(pth, "".join(line + "\n" for line in (PTH_FIRST, *entries, PTH_LAST)), inside=env)
     return entries

@@ -89,8 +89,10 @@ def _rebuild(name: str, path: str, data: dict, python: str | None) -> str:
     def publish(staged, final_path):  # instead of staging.publish: the name is taken, by the old env
         backup = staging.backup_dir(root) / uuid.uuid4().hex[:16]
         backup.mkdir(parents=True)
+        from envwrap.core import atomicfile
+
         for marker in (registry.LAST_USED, registry.TMP_MARKER):
-            if os.path.exists(os.path.join(path, marker)):
+            if atomicfile.is_regular(os.path.join(path, marker)):  # never a link's target
                 import shutil
 
                 shutil.copy2(os.path.join(path, marker), os.path.join(staged, marker))  # its time is the data

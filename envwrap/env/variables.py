@@ -153,7 +153,7 @@ def load(env: str) -> dict[str, str]:
     where = path(env)
     try:
         with open(where, encoding="utf-8", newline="") as f:
-            text = f.read()
+            text = f.read(4 << 20)  # never a link to /dev/zero to the end
     except FileNotFoundError:
         return {}
     except UnicodeDecodeError:
@@ -178,16 +178,6 @@ def save(env: str, values: dict[str, str]) -> None:
     import tomli_w
 
     text = _HEADER + tomli_w.dumps(dict(values))
-    tmp = f"{where}.{os.getpid()}.tmp"
-    try:
-        with open(tmp, "w", encoding="utf-8", newline="\n") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, where)
-    except BaseException:
-        try:
-            os.remove(tmp)
-        except OSError:
-            pass
-        raise
+    from envwrap.core import atomicfile
+
+    atomicfile.replace(where, text, inside=env, sync=True)

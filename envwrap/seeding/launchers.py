@@ -91,14 +91,16 @@ def write_pip_launchers(staged: Layout, final: Layout, version: str) -> None:
         if site is None:
             raise UserError(f"no site-packages in {staged.root}")
         data = _windows_launcher(_windows_stub(site), Path(final.python), module_call)
+        from envwrap.core import atomicfile
+
         for name in names:
-            Path(staged.bin_dir, name + ".exe").write_bytes(data)
+            atomicfile.replace(os.path.join(staged.bin_dir, name + ".exe"), data, inside=staged.root)
         return
     text = _launcher(final.python, module_call)
+    from envwrap.core import atomicfile
+
     for name in names:
-        path = Path(staged.bin_dir, name)
-        path.write_text(text, encoding="utf-8")
-        path.chmod(0o755)
+        atomicfile.replace(os.path.join(staged.bin_dir, name), text, inside=staged.root, mode=0o755)
 
 
 def _record_launchers(site: str, staged: Layout, names: list[str]) -> None:
@@ -117,5 +119,6 @@ def _record_launchers(site: str, staged: Layout, names: list[str]) -> None:
     if f"{rel}/pip," in text:
         return
     lines = "".join(f"{rel}/{name},,\n" for name in names)
-    with open(record, "a", encoding="utf-8") as fh:
-        fh.write(("" if text.endswith("\n") or not text else "\n") + lines)
+    from envwrap.core import atomicfile
+
+    atomicfile.replace(record, text + ("" if text.endswith("\n") or not text else "\n") + lines, inside=site)

@@ -204,8 +204,9 @@ def shared_zip(plain: Path, python, interpreter, home) -> Path | None:
 
 
 def link_zip(site: str, shared: Path) -> None:
-    with open(os.path.join(site, PTH), "w", encoding="utf-8") as fh:
-        fh.write(f"{shared}\n")
+    from envwrap.core import atomicfile
+
+    atomicfile.replace(os.path.join(site, PTH), f"{shared}\n", inside=site)
 
 
 def zip_of(env) -> str | None:
@@ -267,12 +268,23 @@ def adopt(staged, home) -> None:
     """A copied env whose pip is a zip of another WORKON_HOME gets that zip in
     its own (same name: same content), so that no other home's cleaning can take
     it away."""
+    import stat
     import uuid
 
     from envwrap.core.files import copy_file
 
     shared = zip_of(staged)
-    if shared is None or not os.path.isfile(shared):
+    if shared is None:
+        return
+    # The copied env's .pth names the file: only a shared zip of pip (a regular
+    # file, never through a link) is copied into this home, not any file a
+    # planted .pth names.
+    name, parent = os.path.basename(shared), os.path.basename(os.path.dirname(shared))
+    try:
+        regular = stat.S_ISREG(os.lstat(shared).st_mode)
+    except OSError:
+        regular = False
+    if not (regular and parent == "seeds" and name.startswith("pip-") and name.endswith(".zip")):
         return
     mine = seeds_dir(home) / os.path.basename(shared)
     if os.path.realpath(shared) == os.path.realpath(mine):
