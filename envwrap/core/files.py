@@ -1,9 +1,14 @@
 """Copying a file or a tree the fast way: ``copy_file_range`` (a reflink on
-btrfs/XFS), never a hard link; used by the seed, cpvirtualenv and the venv tree."""
+btrfs/XFS), never a hard link; used by the seed, cpvirtualenv and the venv tree.
+And removing a tree envwrap owns without ever following a link out of it."""
 
 from __future__ import annotations
 
+import errno
 import os
+import shutil
+import stat
+import sys
 from pathlib import Path
 
 
@@ -78,3 +83,67 @@ def copy_tree(src: Path, dst: Path, bytecode: bool = True, keep_times: bool = Fa
                 os.symlink(os.readlink(path), os.path.join(target, name))
             else:
                 copy_file(path, os.path.join(target, name), keep_times)
+
+
+def rmtree_here(path: Path) -> None:
+    """Delete a tree that envwrap owns (an environment in the trash, a stage).
+
+    Symbolic links are unlinked, never followed, and nothing outside ``path``
+    is changed. When a directory inside the tree refuses (no write or search
+    permission, as left by some build tools), that directory -- checked with
+    lstat to be a real directory inside the tree, never a link or its target --
+    is made accessible to its owner and the removal tried again.
+    """
+    root = os.fspath(path)
+    if os.path.islink(root) or (os.path.lexists(root) and not os.path.isdir(root)):
+        try:
+            os.unlink(root)
+        except OSError:
+            pass
+        return
+
+    def inside(name: str) -> bool:
+        return name == root or name.startswith(root.rstrip(os.sep) + os.sep)
+
+    def open_up(directory: str) -> bool:
+        if not inside(directory):
+            return False
+        try:
+            st = os.lstat(directory)
+            if not stat.S_ISDIR(st.st_mode) or (stat.S_IMODE(st.st_mode) & 0o700) == 0o700:
+                return False
+            os.chmod(directory, stat.S_IMODE(st.st_mode) | 0o700)
+            return True
+        except OSError:
+            return False
+
+    for _ in range(64):
+        changed = False
+
+        def handle(func, name, exc) -> None:
+            nonlocal changed
+            if isinstance(exc, tuple):  # onerror's exc_info (Python < 3.12)
+                exc = exc[1]
+            name = os.fspath(name)
+            if func is os.path.islink:
+                # replaced by a symlink while we looked: remove the link itself
+                if inside(name) and name != root and os.path.islink(name):
+                    try:
+                        os.unlink(name)
+                        changed = True
+                    except OSError:
+                        pass
+                return
+            if getattr(exc, "errno", None) not in (errno.EACCES, errno.EPERM):
+                return
+            fixed = open_up(os.path.dirname(name))
+            if func in (os.scandir, os.open, os.listdir):
+                fixed = open_up(name) or fixed
+            changed = changed or fixed
+
+        if sys.version_info >= (3, 12):
+            shutil.rmtree(root, onexc=handle)
+        else:
+            shutil.rmtree(root, onerror=handle)
+        if not changed or not os.path.lexists(root):
+            return

@@ -170,7 +170,7 @@ def create(target, python: str | None, copies: bool, system_site: bool, prompt: 
     try:
         _replay(template, target, prompt if python is None else None)
     except OSError:
-        from envwrap.core.staging import rmtree_here
+        from envwrap.core.files import rmtree_here
 
         rmtree_here(target)
         return False
