@@ -271,7 +271,9 @@ def test_export_keeps_an_existing_files_mode_and_makes_a_new_one_private(user, e
 # A real envwrap process, its modules imported, that waits at a barrier: it says
 # "ready" and runs `envwrap ARGS...` once it reads a line.
 _AT_BARRIER = ("import sys\n"
-               "from envwrap import cli, sitepackages, staging\n"
+               "from envwrap import cli\n"
+               "from envwrap.core import staging\n"
+               "from envwrap.env import sitepackages\n"
                "print('ready', flush=True)\n"
                "sys.stdin.readline()\n"
                "sys.exit(cli.main(sys.argv[1:]))\n")
