@@ -25,8 +25,8 @@ import re
 import sys
 from pathlib import Path
 
-from envwrap import commandtable as t
 from envwrap import shells
+from envwrap.cli import table as t
 
 SHELL_DIR = Path(__file__).resolve().parent.parent / "shell"
 FILES = {shell: f"envwrap.{shells.get(shell).extension}" for shell in shells.SHELLS}
@@ -87,7 +87,7 @@ def _parser(call):
     import contextlib
     import io
 
-    from envwrap.argparsing import Captured, Parser
+    from envwrap.cli.argparsing import Captured, Parser
 
     Parser.capture = True
     try:
@@ -125,16 +125,16 @@ def parser_options(parser) -> list[Option]:
 
 def command_parser(name: str):
     """The parser of a user command (a name of commandtable.COMMANDS)."""
-    from envwrap import cli, commands
+    from envwrap.cli import output as cli
 
     c = t.BY_NAME[name]
     if c.kind in (t.EVAL, t.SHELL):
-        parser = _parser(lambda: commands.COMMANDS[c.verb]("bash", ["--help"]))
+        parser = _parser(lambda: t.handler(t.PLAN_HANDLERS[c.verb])("bash", ["--help"]))
     else:
         def call():
             cli._invoked_as = c.name
             try:
-                cli.VERBS[c.verb](["--help"])
+                t.handler(t.VERB_HANDLERS[c.verb])(["--help"])
             finally:
                 cli._invoked_as = None
         parser = _parser(call)
@@ -151,12 +151,12 @@ def command_options(name: str) -> list[Option]:
 def verb_options(verb: str) -> list[Option]:
     """The options of ``envwrap VERB``; a verb that reads its arguments without a
     parser (run, vars, ...) has only -h/--help."""
-    from envwrap import cli
+    from envwrap.cli import output as cli
 
     def call():
         cli._invoked_as = verb
         try:
-            cli.VERBS[verb](["--help"])
+            t.handler(t.VERB_HANDLERS[verb])(["--help"])
         finally:
             cli._invoked_as = None
 
@@ -583,7 +583,7 @@ def ps_options(shell: str = "powershell") -> str:
 def call_settings() -> tuple[str, ...]:
     """The user's settings every shell's __envwrap_call passes to the backend
     (its environment variables, empty when unset in the shell)."""
-    from envwrap.activation import CALL_SETTINGS
+    from envwrap.env.activation import CALL_SETTINGS
 
     return CALL_SETTINGS
 

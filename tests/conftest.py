@@ -170,7 +170,7 @@ def require_creator(name: str) -> str:
     """``name``, if that creator is installed; else skip (fail in CI)."""
     missing = None
     if name == "uv":
-        from envwrap.creators import uv_binary as _uv_binary
+        from envwrap.env.creators import uv_binary as _uv_binary
 
         missing = _uv_binary() is None
     elif name == "virtualenv":

@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from envwrap import activators, home, names
-from envwrap.errors import UserError
-from envwrap.layout import Layout
-from envwrap.relocation import relocate
+from envwrap import activators, shells
+from envwrap.core import home, names
+from envwrap.core.errors import UserError
+from envwrap.core.layout import Layout
+from envwrap.env.relocation import relocate
 
 from conftest import cli, modules_loaded
 
@@ -107,7 +108,7 @@ def test_layouts_posix_and_windows(tmp_path):
     assert not layout.windows
     assert layout.python == str(posix / "bin" / "python")
     assert layout.site_packages() == str(posix / "lib" / "python3.11" / "site-packages")
-    assert layout.activate_script("fish") == str(posix / "bin" / "activate.fish")
+    assert shells.get("fish").activate_path(layout) == str(posix / "bin" / "activate.fish")
     win = tmp_path / "w"
     (win / "Scripts").mkdir(parents=True)
     (win / "Lib" / "site-packages").mkdir(parents=True)
@@ -115,8 +116,8 @@ def test_layouts_posix_and_windows(tmp_path):
     assert layout.windows
     assert layout.python == str(win / "Scripts" / "python.exe")
     assert layout.site_packages() == str(win / "Lib" / "site-packages")
-    assert layout.activate_script("powershell") == str(win / "Scripts" / "Activate.ps1")
-    assert layout.activate_script("bash") == str(win / "Scripts" / "activate")
+    assert shells.get("powershell").activate_path(layout) == str(win / "Scripts" / "Activate.ps1")
+    assert shells.get("bash").activate_path(layout) == str(win / "Scripts" / "activate")
 
 
 def test_windows_envs_get_pip_launchers(tmp_path):
@@ -132,13 +133,14 @@ def test_windows_envs_get_pip_launchers(tmp_path):
 
     import pip
 
-    from envwrap import seed
+    from envwrap.core.files import copy_tree
+    from envwrap.seeding import launchers as seed
 
     staged = tmp_path / "stage" / "w"
     site = staged / "Lib" / "site-packages"
     (staged / "Scripts").mkdir(parents=True)
     site.mkdir(parents=True)
-    seed.copy_tree(Path(pip.__file__).parent, site / "pip", bytecode=False)
+    copy_tree(Path(pip.__file__).parent, site / "pip", bytecode=False)
     final = tmp_path / "final home" / "w"
     seed.write_pip_launchers(Layout.of(staged), Layout(final, True), "3.11")
     assert sorted(os.listdir(staged / "Scripts")) == ["pip.exe", "pip3.11.exe", "pip3.exe"]
@@ -178,7 +180,7 @@ def _base_python() -> str:
 
 @pytest.mark.parametrize("case", RELOCATIONS)
 def test_relocate_leaves_scripts_that_run(tmp_path, case):
-    from envwrap.seed import shebang
+    from envwrap.seeding.launchers import shebang
 
     old_name, new_name = RELOCATIONS[case]
     old, new = tmp_path / "envs" / old_name, tmp_path / "envs" / new_name
@@ -284,7 +286,7 @@ def test_init_detects_shell_and_bakes_absolute_path(envwrap_exe, user):
 
 
 def test_hooks_are_found_with_their_shell_suffix(tmp_path):
-    from envwrap import hooks
+    from envwrap.env import hooks
 
     assert hooks.sourced(tmp_path / "postactivate", "fish") == str(tmp_path / "postactivate.fish")
     assert hooks.sourced(tmp_path / "postactivate", "powershell") == str(tmp_path / "postactivate.ps1")
@@ -297,12 +299,14 @@ def test_hooks_are_found_with_their_shell_suffix(tmp_path):
 # chosen on purpose. Codecs (encodings.*) load as the locale asks, and are free.
 WORKON_MODULES = {
     "__future__", "errno",
-    "envwrap", "envwrap.cli", "envwrap.commands", "envwrap.registry", "envwrap.errors", "envwrap.home",
-    "envwrap.hooks", "envwrap.layout", "envwrap.names", "envwrap.plan", "envwrap.shells",
+    "envwrap", "envwrap.cli", "envwrap.cli.dispatch", "envwrap.cli.output", "envwrap.cli.table", "envwrap.cli.plans",
+    "envwrap.env", "envwrap.env.registry",
+    "envwrap.core", "envwrap.core.errors", "envwrap.core.home",
+    "envwrap.env.hooks", "envwrap.core.layout", "envwrap.core.names", "envwrap.shells.plan", "envwrap.shells",
     "envwrap.shells.quote",
     # per-environment variables: activation-as-data and its store (os only; no
     # tomllib, which alone would cost about 25 ms)
-    "envwrap.activation", "envwrap.envvars",
+    "envwrap.env.activation", "envwrap.env.variables",
 }
 EMITTER_MODULE = {"bash": "envwrap.shells.posix", "zsh": "envwrap.shells.posix", "fish": "envwrap.shells.fish",
                   "powershell": "envwrap.shells.powershell"}
@@ -314,14 +318,14 @@ def test_workon_imports_stay_lean(envwrap_exe, user, shell):
     re, which together cost more than the rest of workon."""
     run(envwrap_exe, user, "new", "--without-pip", "lean")
     loaded, _ = modules_loaded(envwrap_exe, user, "sh", shell, "workon", "lean")
-    assert "envwrap.registry" in loaded and EMITTER_MODULE[shell] in loaded  # it did the work
+    assert "envwrap.env.registry" in loaded and EMITTER_MODULE[shell] in loaded  # it did the work
     assert loaded <= WORKON_MODULES | {EMITTER_MODULE[shell]}, sorted(loaded - WORKON_MODULES)
 
 
 def test_shell_detection_falls_back_to_SHELL(monkeypatch):
     import shellingham
 
-    from envwrap import init
+    from envwrap.shells import loader as init
 
     def fail():
         raise shellingham.ShellDetectionFailure()

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from envwrap import commandtable
+from envwrap.cli import table as commandtable
 from envwrap.shells import quote
 
 from conftest import ENVWRAP, changes, cli, make_wheel, new_env, one_line, require_shell, snapshot, write_script
@@ -184,7 +184,7 @@ def test_creation_takes_venvs_options(user, tmp_path):
 
 
 def test_uv_as_default_creator_gives_way_to_venv_for_copies(user, tmp_path):
-    from envwrap.creators import uv_binary as _uv_binary
+    from envwrap.env.creators import uv_binary as _uv_binary
 
     if _uv_binary() is None:
         pytest.skip("uv not installed")

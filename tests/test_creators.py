@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from envwrap import registry, relocation
+from envwrap.env import registry, relocation
 
 from conftest import HOSTILE_NAME, cli
 from shells import Shell

@@ -115,7 +115,8 @@ def test_auto_verb_refuses_a_missing_env_in_one_line(u, tmp_path):
 
 def test_module_api_for_moves(u, tmp_path, monkeypatch):
     """read/points_at/retarget/remove_if_ours, as mv will call them."""
-    from envwrap import dotvenv, home
+    from envwrap.core import home
+    from envwrap.env import projects as dotvenv
 
     monkeypatch.setenv("WORKON_HOME", u["WORKON_HOME"])
     monkeypatch.setenv("XDG_CONFIG_HOME", u["XDG_CONFIG_HOME"])

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from envwrap import cli
+from envwrap.cli import table as cli
 
 from conftest import ENVWRAP, HOSTILE_NAME, isolated_user, require_shell
 from shells import Shell
@@ -25,7 +25,7 @@ OTHER = "plain"
 
 def usage_verbs() -> list[str]:
     """The verb column of `envwrap --help`."""
-    verbs = [line.split()[0] for line in cli.USAGE.splitlines()[1:] if line.startswith("  ")]
+    verbs = [line.split()[0] for line in cli.usage().splitlines()[1:] if line.startswith("  ")]
     assert "path" in verbs and "sh" not in verbs and "say" not in verbs
     return verbs
 

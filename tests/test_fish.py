@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from envwrap import commandtable
+from envwrap.cli import table as commandtable
 from envwrap.shells import quote
 
 from conftest import FAILING_COMMANDS, HOSTILE, no_canary, write_script

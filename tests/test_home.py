@@ -775,7 +775,7 @@ def test_config_and_data_dirs_agree_with_platformdirs(monkeypatch, variable, hom
     answers are platformdirs' own."""
     import platformdirs
 
-    from envwrap import home as homes
+    from envwrap.core import home as homes
 
     for var in ("ENVWRAP_CONFIG", "ENVWRAP_CACHE_DIR", "ANDROID_DATA"):
         monkeypatch.delenv(var, raising=False)
@@ -820,7 +820,7 @@ def test_the_fast_config_reader_agrees_with_tomllib():
     import tomli_w
     import tomllib
 
-    from envwrap import home as homes
+    from envwrap.core import home as homes
 
     for value in ODD_VALUES:
         for data in ({"workon_home": value}, {"workon_home": value, "auto_activate": True, "python": value,
@@ -852,7 +852,7 @@ def test_the_config_verb_and_the_fast_reader_round_trip(bare, tmp_path):
         assert backend(bare, "config", "auto_activate", "yes").returncode == 0
         import tomllib
 
-        from envwrap import home as homes
+        from envwrap.core import home as homes
 
         text = cfg.read_text(encoding="utf-8")
         assert homes.simple_toml(text) == tomllib.loads(text)

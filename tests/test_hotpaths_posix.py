@@ -219,8 +219,9 @@ def test_zsh_without_compinit_prints_nothing(user, envwrap_exe, tmp_path):
 # What `envwrap init SHELL` may import beyond the interpreter's own start-up: it
 # runs at every shell start that evals it, so no argparse, pathlib, typing, re
 # or platformdirs (each a good part of a Python start), and no subprocess.
-INIT_MODULES = {"__future__", "envwrap", "envwrap.cli", "envwrap.errors", "envwrap.init", "envwrap.home",
-                "envwrap.shells", "envwrap.shells.quote"}
+INIT_MODULES = {"__future__", "envwrap", "envwrap.cli", "envwrap.cli.dispatch", "envwrap.cli.output",
+                "envwrap.cli.table", "envwrap.cli.config", "envwrap.core", "envwrap.core.errors",
+                "envwrap.shells.loader", "envwrap.core.home", "envwrap.shells", "envwrap.shells.quote"}
 
 
 @pytest.mark.parametrize("shell", ["bash", "zsh", "fish", "powershell"])
@@ -272,5 +273,5 @@ def test_a_config_file_keeps_init_and_workon_lean(user, envwrap_exe, tmp_path, s
     assert not loaded & {"tomllib", "tomli", "tomllib._parser"}, sorted(loaded)
     assert cli(user, "new", "--without-pip", "lean").returncode == 0
     loaded, proc = modules_loaded(envwrap_exe, user, "sh", shell, "workon", "lean")
-    assert "envwrap.registry" in loaded and "lean" in proc.stdout
+    assert "envwrap.env.registry" in loaded and "lean" in proc.stdout
     assert not loaded & {"tomllib", "tomli", "tomllib._parser"}, sorted(loaded)

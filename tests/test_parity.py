@@ -437,7 +437,7 @@ def _two_pythons(a: str, b: str) -> tuple[str, str]:
 
 
 def test_site_packages_follows_the_env_python_not_the_sort_order(tmp_path):
-    from envwrap.layout import Layout
+    from envwrap.core.layout import Layout
 
     env = tmp_path / "env"
     for v in ("3.9", "3.11", "3.12"):

@@ -10,7 +10,7 @@ import pytest
 from test_powershell import parse, parser  # noqa: F401  (the tree-sitter fixture)
 
 from envwrap import shells
-from envwrap.plan import STEPS, Plan, PlanError
+from envwrap.shells.plan import STEPS, Plan, PlanError
 
 from conftest import require_shell
 

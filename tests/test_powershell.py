@@ -20,7 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from envwrap import activators, commandtable
+from envwrap import activators
+from envwrap.cli import table as commandtable
 from envwrap.shells import quote
 
 from conftest import FAILING_COMMANDS, cli, isolated_user, require_creator
@@ -401,9 +402,9 @@ def test_emitted_code_of_other_commands_parses(parser, ps_user, tmp_path):
 def test_emitted_help_is_printed_not_run(parser, ps_user):
     """`CMD --help` of a command that changes the session: one Write-Output of the
     help text (apostrophes and all), nothing else to run."""
-    from envwrap import commands
+    from envwrap.cli.table import PLAN_HANDLERS
 
-    for command in commands.COMMANDS:
+    for command in PLAN_HANDLERS:
         stmts = statements(parser, envwrap(ps_user, "sh", "powershell", command, "--help"))
         assert len(stmts) == 1 and stmts[0][:2] == ("call", "Write-Output"), (command, stmts)
         assert stmts[0][2].startswith(f"usage: {command} "), (command, stmts)

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from test_upgrade import pyenv_pythons
 
-from envwrap.layout import read_cfg
+from envwrap.core.layout import read_cfg
 
 from conftest import ENVWRAP, cli, one_line, require_creator, write_script
 from shells import Shell
@@ -323,7 +323,7 @@ def test_powershell_registers_the_p_completer_for_the_table_commands():
     import re
 
     from envwrap import _gen
-    from envwrap import commandtable as t
+    from envwrap.cli import table as t
 
     text = (_gen.SHELL_DIR / "envwrap.ps1").read_text(encoding="utf-8")
     found = re.findall(r"^Register-ArgumentCompleter -Native -CommandName @\(([^)]*)\) -ScriptBlock \{\n"

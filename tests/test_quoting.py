@@ -23,8 +23,8 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from envwrap import names
-from envwrap.errors import one_line
+from envwrap.core import names
+from envwrap.core.errors import one_line
 from envwrap.shells import quote
 
 from conftest import require_shell

@@ -338,7 +338,7 @@ def test_shell_falls_back_to_SHELL(made, user, envwrap_exe, tmp_path, monkeypatc
     """With no shell among its parents, $SHELL decides."""
     import shellingham
 
-    from envwrap import use
+    from envwrap.cli import run as use
 
     def fail(*args, **kwargs):
         raise shellingham.ShellDetectionFailure()
@@ -360,7 +360,7 @@ def test_shell_command_for_powershell_parses(tmp_path, monkeypatch):
     tsp = _require("tree_sitter_powershell")
     from tree_sitter import Language, Parser
 
-    from envwrap import use
+    from envwrap.cli import run as use
 
     monkeypatch.setenv("WORKON_HOME", str(tmp_path))
     argv = use.shell_command("powershell", "pwsh", "it's ‘q’ $x `y` ünï", {})

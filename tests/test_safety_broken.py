@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from envwrap import layout
+from envwrap.core import layout
 
 from conftest import (
     cli,

@@ -21,8 +21,9 @@ from pathlib import Path
 
 import pytest
 
-from envwrap import registry, staging
-from envwrap.errors import UserError
+from envwrap.core import staging
+from envwrap.core.errors import UserError
+from envwrap.env import registry
 
 from conftest import (
     cli,
@@ -131,7 +132,8 @@ def test_failed_requirements_leave_no_stage_and_free_the_name(user, envwrap_exe,
     proc = cli(dict(user, PIP_NO_INDEX="1"), "new", "-r", str(req), "needs-pkg")
     assert proc.returncode != 0 and "Traceback" not in proc.stderr
     ours = [line for line in proc.stderr.splitlines() if line.startswith("envwrap:")]
-    assert len(ours) == 1 and ours[0].startswith(("envwrap: pip install", "envwrap: uv pip install")) and proc.stderr.endswith(ours[0] + "\n")
+    assert len(ours) == 1 and proc.stderr.endswith(ours[0] + "\n")
+    assert ours[0].startswith(("envwrap: pip install", "envwrap: uv pip install"))
     assert stage_entries(home_dir) == [] and not os.path.lexists(home_dir / "needs-pkg")
     assert cli(user, "ls").stdout == ""
     # no lock left behind: the name can be created right away

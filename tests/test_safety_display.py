@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from envwrap.errors import one_line as escaped
+from envwrap.core.errors import one_line as escaped
 
 from conftest import (
     cli,

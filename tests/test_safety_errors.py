@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from envwrap import commands, registry
+from envwrap.cli.table import PLAN_HANDLERS
+from envwrap.env import registry
 
 from conftest import (
     FAILING_COMMANDS,
@@ -53,7 +54,7 @@ def test_every_verb_with_bad_arguments(user, envwrap_exe):
     assert {"ls", "new", "rm", "repair", "doctor"} <= set(verbs)
     calls = [(verb, case, [verb, *args]) for verb in verbs for case, args in BAD.items()
              if (verb, case) not in VALID_ANYWAY]
-    calls += [(cmd, case, ["sh", shell, cmd, *args]) for cmd in commands.COMMANDS
+    calls += [(cmd, case, ["sh", shell, cmd, *args]) for cmd in PLAN_HANDLERS
               for shell in ("bash", "fish", "powershell") for case, args in BAD.items()
               if not (cmd == "workon" and case == "none") and not (cmd == "mktmpenv" and case == "none")
               and not (cmd in ("mkvirtualenv", "mkproject") and case == "missing env")]
@@ -67,7 +68,7 @@ def test_every_verb_with_bad_arguments(user, envwrap_exe):
             assert proc.stdout == "", (argv, proc.stdout)  # no code for the shell to run
     assert registry.listing(Path(user["WORKON_HOME"])) == []
     helps = [[verb, "--help"] for verb in verbs if verb != "sh"]
-    helps += [["sh", "bash", cmd, "--help"] for cmd in commands.COMMANDS]
+    helps += [["sh", "bash", cmd, "--help"] for cmd in PLAN_HANDLERS]
     with ThreadPoolExecutor(4) as pool:
         results = list(pool.map(lambda argv: (argv, cli(user, *argv)), helps))
     for argv, proc in results:
@@ -208,9 +209,9 @@ def test_status_is_meaningful_under_user_options(sh, tmp_path):
 def _printing_calls(name: str) -> list[list[str]]:
     """Every verb of the table asked for its help (each prints it), and the
     verbs that print their answer, asked for it."""
-    from envwrap import cli as cli_module
+    from envwrap.cli import table
 
-    calls = [["--help"], ["--version"]] + [[verb, "--help"] for verb in sorted(cli_module.VERBS)]
+    calls = [["--help"], ["--version"]] + [[verb, "--help"] for verb in sorted(table.VERB_HANDLERS)]
     calls += [["ls"], ["ls", "-l"], ["ls", "--json"], ["path", name], ["show", name], ["show", name, "--json"],
               ["which", name, "python"], ["vars", name], ["sitepackages", name], ["pythons"], ["doctor"],
               ["config"], ["export", name], ["init", "bash"], ["init", "fish"], ["sh", "bash", "workon", name],
@@ -300,18 +301,18 @@ def _old_envs(user, names) -> None:
         os.utime(marker, (1_000_000_000, 1_000_000_000))
 
 
-@pytest.mark.parametrize("module", ["envwrap.cli", "envwrap.commandtable"])
+@pytest.mark.parametrize("module", ["envwrap.cli", "envwrap.cli.table"])
 def test_ctrl_c_while_envwrap_loads_exits_130_without_a_traceback(module, user, tmp_path):
-    """envwrap.cli: the console script still importing; envwrap.commandtable:
+    """envwrap.cli: the console script still importing; envwrap.cli.table:
     imported by `--help` inside main."""
     proc = cli(_interrupting(user, tmp_path, module), "--help")
     assert proc.returncode == 130 and proc.stderr == "envwrap: interrupted\n", (proc.returncode, proc.stderr)
 
 
-@pytest.mark.parametrize("module", ["envwrap.cli", "envwrap.tidy", "envwrap.lifecycle"])
+@pytest.mark.parametrize("module", ["envwrap.cli", "envwrap.env.sizes", "envwrap.env.lifecycle"])
 def test_ctrl_c_stops_gc_before_any_removal(module, user, tmp_path):
     """gc --yes interrupted while it loads (envwrap.cli), as it starts
-    (envwrap.tidy) or before its first removal (envwrap.lifecycle): nothing
+    (envwrap.env.sizes) or before its first removal (envwrap.env.lifecycle): nothing
     removed, status 130."""
     names = ["old1", "old2", "old3"]
     _old_envs(user, names)

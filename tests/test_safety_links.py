@@ -136,7 +136,7 @@ def test_every_other_writer_replaces_a_link(writer, user, tmp_path):
     }[writer]
     text = (env / rel).read_bytes() if (env / rel).is_file() else VICTIM_TEXT
     if writer == "vars":
-        from envwrap import envvars
+        from envwrap.env import variables as envvars
 
         rel, text = Path(envvars.FILENAME), b'SECRET = "root\'s"\n'
     victim = _victim(tmp_path, text)
@@ -157,7 +157,7 @@ LAST_USED_CALLS = {
 
 @pytest.mark.parametrize("verb", sorted(LAST_USED_CALLS))
 def test_the_last_used_marker_never_follows_a_link(verb, user, tmp_path):
-    from envwrap import registry
+    from envwrap.env import registry
 
     env = new_env(user, "src")
     run_env = dict(user, VIRTUAL_ENV=str(env))
@@ -271,7 +271,9 @@ def test_export_keeps_an_existing_files_mode_and_makes_a_new_one_private(user, e
 # A real envwrap process, its modules imported, that waits at a barrier: it says
 # "ready" and runs `envwrap ARGS...` once it reads a line.
 _AT_BARRIER = ("import sys\n"
-               "from envwrap import cli, sitepackages, staging\n"
+               "from envwrap import cli\n"
+               "from envwrap.core import staging\n"
+               "from envwrap.env import sitepackages\n"
                "print('ready', flush=True)\n"
                "sys.stdin.readline()\n"
                "sys.exit(cli.main(sys.argv[1:]))\n")
@@ -280,7 +282,7 @@ _AT_BARRIER = ("import sys\n"
 def test_concurrent_add2virtualenv_loses_no_directory(user, tmp_path):
     import subprocess
 
-    from envwrap import sitepackages
+    from envwrap.env import sitepackages
 
     env = new_env(user, "src")
     run_env = dict(user, VIRTUAL_ENV=str(env))

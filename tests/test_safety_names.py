@@ -15,9 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from envwrap import commands, home, lifecycle, names, registry
-from envwrap.creators import CreateOptions
-from envwrap.errors import UserError
+from envwrap.cli import plans as commands
+from envwrap.core import home, names
+from envwrap.core.errors import UserError
+from envwrap.env import lifecycle, registry
+from envwrap.env.creators import CreateOptions
 
 from conftest import (
     cli,

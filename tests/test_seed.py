@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from envwrap import seed
+from envwrap.seeding import sources as seed
 
 from conftest import cli, make_wheel
 

@@ -8,8 +8,10 @@ import subprocess
 
 import pytest
 
-from envwrap import activators, hooks, init, shells
-from envwrap.layout import Layout
+from envwrap import activators, shells
+from envwrap.core.layout import Layout
+from envwrap.env import hooks
+from envwrap.shells import loader as init
 
 from conftest import ROOT
 
@@ -23,7 +25,7 @@ def test_what_a_descriptor_names_exists(shell):
     assert init.shell_file(shell).is_file()
     assert (ROOT / "envwrap" / "activators" / desc.activate_template).is_file()
     assert activators.TEMPLATES[desc.activate_template][0] == desc.activate_script
-    assert Layout("/e", False).activate_script(shell) == f"/e/bin/{desc.activate_script}"
+    assert desc.activate_path(Layout("/e", False)) == f"/e/bin/{desc.activate_script}"
     assert hooks.sourced("/h/postactivate", shell) == "/h/postactivate" + desc.hook_suffix
     assert type(desc.emitter()).__module__ == f"envwrap.shells.{desc.emitter_module}"
     assert desc.demo_argv[0] in desc.programs

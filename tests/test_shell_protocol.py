@@ -14,8 +14,9 @@ import re
 import pytest
 from test_powershell import nodes, parse, parser, text  # noqa: F401  (parser is a fixture)
 
-from envwrap import _gen, commandtable, plan, shellprotocol
-from envwrap.shells import emitter
+from envwrap import _gen, shellprotocol
+from envwrap.cli import table as commandtable
+from envwrap.shells import emitter, plan
 
 from conftest import loaded_shell
 

@@ -13,8 +13,8 @@ import subprocess
 import pytest
 from test_powershell import parser  # noqa: F401  (the tree-sitter fixture)
 
-from envwrap import _gen, cli, commands
-from envwrap import commandtable as t
+from envwrap import _gen
+from envwrap.cli import table as t
 
 from conftest import ENVWRAP, FAILING_COMMANDS, ROOT, require_shell
 
@@ -209,17 +209,17 @@ def test_every_powershell_command_reaches_the_backend_as_the_table_says(parser):
 # ----------------------------------------------------------------- Python and prose
 
 def test_the_cli_follows_the_table():
-    assert [line.split()[0] for line in cli.USAGE.splitlines()[2:]] == list(t.PUBLIC_VERBS)
-    assert set(t.PUBLIC_VERBS) <= set(cli.VERBS) and "sh" not in t.PUBLIC_VERBS
+    assert [line.split()[0] for line in t.usage().splitlines()[2:]] == list(t.PUBLIC_VERBS)
+    assert set(t.PUBLIC_VERBS) <= set(t.VERB_HANDLERS) and "sh" not in t.PUBLIC_VERBS
     for c in t.COMMANDS:
         if c.kind == t.CALL and c.verb:
-            assert cli.COMMAND_VERBS.get(c.name, c.name) == c.verb and c.verb in cli.VERBS, c.name
+            assert t.COMMAND_VERBS.get(c.name, c.name) == c.verb and c.verb in t.VERB_HANDLERS, c.name
         if c.kind in (t.EVAL, t.SHELL):  # SHELL: the backend answers its --help
-            assert c.verb == c.name and c.verb in commands.COMMANDS, c.name
+            assert c.verb == c.name and c.verb in t.PLAN_HANDLERS, c.name
     # Every `envwrap sh` command but the auto-activation hook's is a user command
     # (and deactivate, which activation defines: the backend answers its --help).
     user_commands = {c.verb for c in t.COMMANDS if c.kind in (t.EVAL, t.SHELL)}
-    assert set(commands.COMMANDS) - {"auto", "deactivate"} == user_commands
+    assert set(t.PLAN_HANDLERS) - {"auto", "deactivate"} == user_commands
     assert t.NAMES_VERBS <= t.NAME_VERBS <= set(t.PUBLIC_VERBS)
 
 
@@ -281,7 +281,6 @@ def test_every_command_that_takes_a_name_completes_names(shell, user):
         # bash offers both names; fish's match counts the plain one.
         want = (2 if shell == "bash" else 1) if c.completes in name_kinds else 0
         assert offered[c.name] == want, (c.name, offered[c.name])
-    assert all(c.takes_name == (c.completes in name_kinds) for c in t.COMMANDS if c.name != "envwrap")
 
 
 # ----------------------------------------------------------------- options, from the parsers
@@ -296,14 +295,13 @@ def _parser_words(argparser) -> set[str]:
 def _expected_options() -> dict[str, set[str]]:
     """Every command's options and every `envwrap VERB`'s, from the parser the
     backend builds for it (a verb that reads its arguments by hand: -h/--help)."""
-    from envwrap import cli
-    from envwrap.argparsing import Captured, Parser
+    from envwrap.cli.argparsing import Captured, Parser
 
     want = {c.name: _parser_words(_gen.command_parser(c.name)) for c in t.COMMANDS if c.verb}
     for verb in t.PUBLIC_VERBS:
         Parser.capture = True
         try:
-            cli.VERBS[verb](["--help"])
+            t.handler(t.VERB_HANDLERS[verb])(["--help"])
             words = {"-h", "--help"}
         except Captured as got:
             words = _parser_words(got.parser)

@@ -128,7 +128,7 @@ def test_sizes_count_hard_linked_files_once(made, user, envwrap_exe, tmp_path):
 
 
 def test_size_cache_is_used_and_sees_every_change_of_an_entry(made, user, monkeypatch, tmp_path):
-    from envwrap import tidy
+    from envwrap.env import sizes as tidy
 
     monkeypatch.setenv("ENVWRAP_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setattr(tidy, "RACY_NS", 0)  # trust even what changed this instant
@@ -163,7 +163,7 @@ def test_size_cache_is_used_and_sees_every_change_of_an_entry(made, user, monkey
 def test_size_of_an_env_changed_this_instant_is_not_cached(made, user, monkeypatch, tmp_path):
     """Timestamps are coarse: a change right after measuring could share the
     measured timestamp, so a directory changed in the last seconds is not trusted."""
-    from envwrap import tidy
+    from envwrap.env import sizes as tidy
 
     monkeypatch.setenv("ENVWRAP_CACHE_DIR", str(tmp_path / "cache"))
     env = made("fresh")
@@ -346,7 +346,7 @@ def test_json_objects_are_versioned_documented_and_pinned(made, user, envwrap_ex
     from datetime import datetime
 
     assert abs(datetime.fromisoformat(used).timestamp() - time.time()) < 120 and used[-6] in "+-"
-    from envwrap.tidy import measure
+    from envwrap.env.sizes import measure
 
     assert entry["size"] == measure(str(env))[0] > 0
     shown = json.loads(envwrap(envwrap_exe, user, "show", name, "--json").stdout)
@@ -370,7 +370,7 @@ def test_tmp_and_creator_fields(user, envwrap_exe, tmp_path):
                           env=user, capture_output=True, text=True, timeout=60)
     (entry,) = json.loads(proc.stdout)["environments"]
     assert entry["tmp"] is True and entry["name"].startswith("tmp-")
-    from envwrap.pyvenv import creator_of
+    from envwrap.env.pyvenv import creator_of
 
     assert creator_of({"uv": "0.4.0", "version_info": "3.12.1"}) == "uv"
     assert creator_of({"virtualenv": "20.0", "version_info": "3.12.1"}) == "virtualenv"

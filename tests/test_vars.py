@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from envwrap import envvars
+from envwrap.env import variables as envvars
 from envwrap.shells import quote
 
 from conftest import HOSTILE_NAME, cli
@@ -68,7 +68,7 @@ def test_hand_edited_toml_is_read_by_the_full_parser(tmp_path):
 
 def test_workon_path_does_not_import_tomllib(tmp_path):
     envvars.save(str(tmp_path), {"A": "1\n2", "B": "é"})
-    code = ("import sys; from envwrap import envvars; v = envvars.load(sys.argv[1]); "
+    code = ("import sys; from envwrap.env import variables as envvars; v = envvars.load(sys.argv[1]); "
             "print(v == {'A': '1\\n2', 'B': 'é'}, 'tomllib' in sys.modules, 'tomli' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["True", "False", "False"]
@@ -164,8 +164,7 @@ def test_cpvirtualenv_carries_them_and_run_exports_them(user):
 
 def test_every_emitter_renders_every_step_kind():
     """Each step kind the plan documents has a renderer in every shell."""
-    from envwrap import plan
-    from envwrap.shells import SHELLS, emitter
+    from envwrap.shells import SHELLS, emitter, plan
 
     kinds = set(re.findall(r'^  \("(\w+)"', plan.__doc__, re.M))
     assert {"vars", "activate", "leave", "home"} <= kinds

@@ -93,7 +93,7 @@ def other_pythons():
                 continue
         if real != os.path.realpath(sys._base_executable):
             found.setdefault(real, real)  # not a link: envwrap keeps links stable in pyvenv.cfg
-    from envwrap.layout import version_in_name
+    from envwrap.core.layout import version_in_name
 
     def version(exe):
         return tuple(int(n) for n in (version_in_name(os.path.basename(os.path.realpath(exe))) or "0.0").split("."))
@@ -139,7 +139,7 @@ def test_the_second_env_does_not_import_venv(user):
 def test_an_interpreter_replaced_in_place_gets_a_new_layout(tmp_path):
     """The cache key names the interpreter file's size and mtime: a Python
     upgraded where it is gets venv run again, never a stale tree."""
-    from envwrap import venvlayout
+    from envwrap.seeding import venvlayout
 
     fake = tmp_path / "python3"
     shutil.copyfile(os.path.realpath(sys._base_executable), fake)

@@ -15,9 +15,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from envwrap import atomicfile, shells
-from envwrap.errors import one_line
-from envwrap.layout import Layout
+from envwrap import shells
+from envwrap.core import atomicfile
+from envwrap.core.errors import one_line
+from envwrap.core.layout import Layout
 
 _HERE = Path(__file__).parent
 

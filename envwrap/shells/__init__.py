@@ -18,11 +18,12 @@ class Shell:
     """
 
     __slots__ = ("name", "aliases", "extension", "activate_script", "activate_template", "hook_suffix",
-                 "quoter_name", "emitter_module", "programs", "demo_rc", "demo_argv", "demo_env")
+                 "quoter_name", "emitter_module", "programs", "demo_rc", "demo_argv", "demo_env", "listing_order")
 
     def __init__(self, name: str, *, aliases: tuple = (), extension: str, activate_script: str,
                  activate_template: str, hook_suffix: str, quoter: str, emitter: str, programs: tuple,
-                 demo_argv: tuple, demo_rc: tuple | None = None, demo_env: dict | None = None):
+                 demo_argv: tuple, demo_rc: tuple | None = None, demo_env: dict | None = None,
+                 listing_order: str = ""):
         self.name = name
         self.aliases = aliases            # other names `envwrap init` and `envwrap sh` accept
         self.extension = extension        # of its static file: shell/envwrap.<extension>
@@ -39,12 +40,27 @@ class Shell:
         self.demo_argv = demo_argv
         self.demo_rc = demo_rc
         self.demo_env = demo_env or {}
+        # The order its own listing (a glob of NAME/pyvenv.cfg) comes in, when it
+        # is not the locale's: its hook passes it to the backend as ENVWRAP_SORT,
+        # and the shell's class sorts that way (sort_listing).
+        self.listing_order = listing_order
 
     def quote(self, value: str) -> str:
         """``value`` as a literal this shell reads back byte for byte."""
         from envwrap.shells import quote
 
         return getattr(quote, self.quoter_name)(value)
+
+    def activate_path(self, layout) -> str:
+        """This shell's activate script in the environment of ``layout``."""
+        import os
+
+        return os.path.join(layout.bin_dir, self.activate_script)
+
+    def impl(self):
+        """This shell's class (``SHELL`` in envwrap/shells/<name>/): how envwrap
+        starts it and loads itself into it, its listing order. Imported when asked."""
+        return __import__(f"envwrap.shells.{self.name}", fromlist=["SHELL"]).SHELL
 
     def emitter(self):
         name = self.emitter_module
@@ -67,10 +83,11 @@ BY_NAME = {shell.name: shell for shell in (
           demo_argv=("zsh", "-i"), demo_env={"ZDOTDIR": "{dir}"}),
     Shell("fish", extension="fish", programs=("fish",), activate_script="activate.fish",
           activate_template="activate.fish", hook_suffix=".fish", quoter="fish", emitter="fish",
-          demo_argv=("fish", "-C", "source {loader}")),
+          demo_argv=("fish", "-C", "source {loader}"), listing_order="fish"),
     Shell("powershell", aliases=("pwsh", "ps"), extension="ps1", programs=("pwsh", "powershell"),
           activate_script="Activate.ps1", activate_template="Activate.ps1", hook_suffix=".ps1",
-          quoter="powershell", emitter="powershell", demo_argv=("pwsh", "-NoExit", "-Command", ". {loader}")),
+          quoter="powershell", emitter="powershell", demo_argv=("pwsh", "-NoExit", "-Command", ". {loader}"),
+          listing_order="ordinal"),
 )}
 
 SHELLS = tuple(BY_NAME)
@@ -94,7 +111,7 @@ class BaseEmitter:
         for step in steps:
             method = getattr(self, "_" + step[0], None)
             if method is None:  # a bug: tests/test_plan.py holds emitters and Plan.STEPS equal
-                from envwrap.plan import PlanError
+                from envwrap.shells.plan import PlanError
 
                 raise PlanError(f"the {self.shell} emitter has no step {step[0]!r}")
             out.append(method(*step[1:]) + "\n")
@@ -105,6 +122,14 @@ def canonical(shell: str) -> str | None:
     shell = shell.lower()
     shell = ALIASES.get(shell, shell)
     return shell if shell in SHELLS else None
+
+
+def listing_shell(order: str) -> Shell | None:
+    """The shell whose listing comes in ``order`` (ENVWRAP_SORT), if any."""
+    for shell in BY_NAME.values():
+        if shell.listing_order == order:
+            return shell
+    return None
 
 
 def emitter(shell: str):

@@ -42,12 +42,3 @@ def powershell(value: str) -> str:
     for ch in value:
         out.append(ch + ch if ch in _PS_QUOTES else ch)
     return "'" + "".join(out) + "'"
-
-
-
-
-def for_shell(shell: str):
-    """The quoter of a canonical shell name (named by its descriptor)."""
-    from envwrap.shells import get
-
-    return globals()[get(shell).quoter_name]

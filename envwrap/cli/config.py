@@ -1,0 +1,224 @@
+"""``envwrap config``, ``allow`` and ``init``: settings, auto-activation's
+allowances, and the code that loads envwrap into a shell.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from envwrap.cli.output import _out
+from envwrap.core.errors import UserError, one_line, say
+
+
+def cmd_config(args: list[str]) -> int:
+    from envwrap.cli.argparsing import HIDDEN, Parser
+    from envwrap.core import home
+
+    parser = Parser(
+        prog="envwrap config",
+        description="Show envwrap's effective settings and where each comes from ($VARIABLE, config file, "
+                    "default); with KEY, print its effective value; with KEY VALUE, write it to the config "
+                    "file. KEY: workon_home, project_home, creator, python, auto_activate (true/false: "
+                    "activate a project's env on cd, from the next shell), write_dot_venv (true/false: "
+                    "write a project's .venv file), seed_mode (copy: each new env gets its own pip; zip: "
+                    "new envs share one read-only zip of pip) (and hook_dir, to read). "
+                    "A relative path is saved as an absolute one (from the current directory). "
+                    "Exit status 1 when KEY has no value at all (project_home unset).",
+    )
+    parser.add_argument("key", nargs="?", metavar="KEY")
+    parser.add_argument("value", nargs="?", metavar="VALUE")
+    parser.add_argument("--unset", action="store_true", help="remove KEY from the config file")
+    # --shell SHELL (from the shell hooks): print code that brings that shell's
+    # WORKON_HOME up to date; everything for people goes to stderr then.
+    parser.add_argument("--shell", help=HIDDEN)
+    stdout = sys.stdout
+    if any(a == "--shell" or a.startswith("--shell=") for a in args):
+        sys.stdout = sys.stderr
+    from envwrap import shells
+
+    try:
+        opts = parser.parse_args(args)
+        shell = shells.canonical(opts.shell) if opts.shell else None
+        if opts.shell and shell is None:
+            raise UserError(f"unknown shell '{opts.shell}' (bash, zsh, fish, powershell)", 2)
+        status = _config(opts)
+    except SystemExit as exc:  # --help
+        return exc.code if isinstance(exc.code, int) else 0
+    finally:
+        sys.stdout = stdout
+    if status == 0 and shell is not None:
+        from envwrap.shells.plan import Plan
+
+        plan = Plan()
+        if opts.key == "auto_activate":  # switched in this shell at once
+            from envwrap.shells import loader as init
+
+            plan.set("__envwrap_auto", "1" if init.auto_enabled() else "")
+        try:
+            plan.home(*home.fallback_workon_home())
+        except UserError:
+            return 0
+        sys.stdout.write(shells.emitter(shell).render(plan.steps))
+    return status
+
+
+def _config(opts) -> int:
+    from envwrap.core import home, settings
+
+    readable = settings.CONFIG_KEYS + ("hook_dir",)
+    if opts.key is not None and opts.key not in readable:
+        raise UserError(f"config: unknown key '{opts.key}' (choose {', '.join(settings.CONFIG_KEYS)})", 2)
+    if opts.key is None:
+        if opts.unset or opts.value is not None:
+            raise UserError("config: name the KEY to change", 2)
+        path = home.config_path()
+        _out(f"config file: {path}" + ("" if os.path.isfile(path) else " (none yet)"))
+        rows = effective()
+        width = max(len(key) for key, _, _ in rows)
+        for key, value, source in rows:
+            shown = f"{value}  ({source})" if value is not None else f"({source})"
+            _out(one_line(f"{key:<{width}} = {shown}"))
+        return 0
+    if opts.value is None and not opts.unset:
+        value = dict((key, value) for key, value, _ in effective()).get(opts.key)
+        if value is None:
+            return 1
+        _out(value)
+        return 0
+    if opts.key not in settings.CONFIG_KEYS:
+        raise UserError(f"config: {opts.key} is not kept in the config file "
+                        "(set VIRTUALENVWRAPPER_HOOK_DIR instead)", 2)
+    if opts.unset and opts.value is not None:
+        raise UserError("config: give a VALUE or --unset, not both", 2)
+    settings.write(opts.key, None if opts.unset else opts.value)
+    if opts.key == "workon_home":
+        user = home.user_workon_home()
+        if user:
+            say(f"envwrap: note: WORKON_HOME={user} is set, and takes precedence over the config file")
+        elif not opts.unset and not os.path.isdir(home.workon_home()):
+            new = home.workon_home()
+            say(f"envwrap: note: {new} does not exist yet: the next command creates it")
+    return 0
+
+
+def cmd_allow(args: list[str]) -> int:
+    from envwrap.cli.argparsing import Parser
+    from envwrap.env import trust
+
+    parser = Parser(
+        prog="envwrap allow",
+        description="Let auto-activation activate the environment that DIR's .venv (the nearest at or above "
+                    "DIR) leads to: a .venv directory, or a .venv file naming an env outside WORKON_HOME. "
+                    "A .venv file naming an env in WORKON_HOME needs no allowance; workon . needs none. "
+                    "The allowance holds while the .venv and its env stay as they are: a changed one asks again.",
+    )
+    parser.add_argument("dir", nargs="?", default=".", metavar="DIR", help="the project directory (default: here)")
+    what = parser.add_mutually_exclusive_group()
+    what.add_argument("--revoke", action="store_true", help="forget DIR's allowance")
+    what.add_argument("--list", action="store_true", help="list the allowed directories and their state")
+    opts = parser.parse_args(args)
+    if opts.list:
+        if opts.dir != ".":
+            raise UserError("allow: --list takes no DIR", 2)
+        for where, state in trust.listing():
+            _out(one_line(f"{where}  ({state})") if state != "allowed" else one_line(where))
+        return 0
+    if not opts.dir:
+        raise UserError("allow: DIR is empty (leave it out for the current directory)", 2)
+    where = os.path.abspath(os.path.expanduser(opts.dir))
+    if not os.path.isdir(where):
+        raise UserError(f"allow: {opts.dir} is not a directory")
+    if opts.revoke:
+        gone = trust.revoke(where)
+        if not gone:
+            raise UserError(f"allow: {where} is not allowed (envwrap allow --list shows what is)")
+        say(f"envwrap: no longer allowed: {gone[0]}")
+        return 0
+    root, target, needed = trust.allow(where)
+    if needed:
+        say(f"envwrap: allowed {os.path.join(root, trust.MARKER)} to activate {target} on cd")
+    else:
+        say(f"envwrap: {os.path.join(root, trust.MARKER)} names {target} in WORKON_HOME, "
+            "which activates on cd without an allowance")
+    return 0
+
+
+def cmd_init(args: list[str]) -> int:
+    from envwrap.shells import loader as init
+
+    # The common forms (`init bash`, `init zsh --auto`) skip argparse: its import
+    # is a fifth of a Python start, paid at every shell start-up that evals this.
+    words = [a for a in args if a != "--auto"]
+    if len(words) <= 1 and not any(w.startswith("-") for w in words):
+        sys.stdout.write(init.script(init.shell_name(words[0] if words else None), auto="--auto" in args))
+        return 0
+    from envwrap.cli.argparsing import Parser
+
+    parser = Parser(prog="envwrap init", description="Print the shell code that loads envwrap.")
+    parser.add_argument("shell", nargs="?", help="bash, zsh, fish or powershell (default: detected)")
+    parser.add_argument("--auto", action="store_true",
+                        help="activate a project's environment on cd (as auto_activate true in the config)")
+    opts = parser.parse_args(args)
+    sys.stdout.write(init.script(init.shell_name(opts.shell), auto=opts.auto))
+    return 0
+
+
+def _source(key: str, source: str) -> str:
+    """Where a value of settings.value() came from, as envwrap config shows it."""
+    from envwrap.core import settings
+
+    return {"variable": f"${settings.BY_KEY[key].variable}", "config": "config file"}.get(source, source)
+
+
+def effective() -> list[tuple[str, str | None, str]]:
+    """(key, effective value or None, where it came from) for each setting."""
+    from envwrap.core import home, settings
+    from envwrap.env import creators
+
+    rows: list[tuple[str, str | None, str]] = []
+    workon_home, source = home.workon_home_source()
+    why = {"variable": "$WORKON_HOME", "config": "config file",
+           "default": "default: virtualenvwrapper's"}[source]
+    if os.path.lexists(workon_home) and not os.path.isdir(workon_home):
+        why += "; NOT A DIRECTORY"
+    elif not os.path.isdir(workon_home):
+        why += "; does not exist yet: the next command creates it"
+    rows.append(("workon_home", workon_home, why))
+    projects, source = home.project_home_source()
+    rows.append(("project_home", projects,
+                 {"variable": "$PROJECT_HOME", "config": "config file", "unset": "not set"}[source]))
+    hook_dir = home.setting("VIRTUALENVWRAPPER_HOOK_DIR")
+    rows.append(("hook_dir", home.hook_dir(),
+                 "$VIRTUALENVWRAPPER_HOOK_DIR" if hook_dir else "default: WORKON_HOME"))
+    custom = home.setting("VIRTUALENVWRAPPER_VIRTUALENV")
+    if custom:
+        args = home.setting("VIRTUALENVWRAPPER_VIRTUALENV_ARGS")
+        rows.append(("creator", custom + (f" {args}" if args else ""), "$VIRTUALENVWRAPPER_VIRTUALENV"))
+    else:
+        choice, source = settings.value("creator")
+        choice, why = str(choice), _source("creator", source)
+        value = choice
+        if choice in ("auto", "uv"):
+            uv = creators.uv_binary() is not None
+            value = "uv" if uv else ("venv" if choice == "auto" else "uv")
+            if choice == "auto":
+                why += ": auto, uv when installed, else venv"
+            if not uv:
+                why += "; uv is not installed"
+        rows.append(("creator", value, why))
+    spec = home.config().get("python")
+    if spec is None:
+        rows.append(("python", creators.own_base_python(), "default: the Python envwrap runs on"))
+    else:
+        rows.append(("python", str(spec), "config file"))
+    mode, source = settings.value("seed_mode")
+    rows.append(("seed_mode", str(mode), _source("seed_mode", source)
+                 if source != "default" else "default: each env has its own pip, with bytecode"))
+    for key, default in settings.BOOL_KEYS.items():
+        stored = home.config().get(key)
+        if isinstance(stored, bool):
+            rows.append((key, str(stored).lower(), "config file"))
+        else:
+            rows.append((key, str(default).lower(), "default"))
+    return rows

@@ -1,0 +1,288 @@
+"""Which project directories may activate their environment on cd (``envwrap allow``).
+
+Auto-activation runs code: the env's activate script, its ``bin/preactivate`` and
+``bin/postactivate`` hooks. A directory the user merely entered (a fresh clone,
+an unpacked archive) must not choose that code. So, as direnv asks for
+``direnv allow``, auto-activation activates by itself only what the user made:
+
+- a ``.venv`` *file* naming an environment directly inside WORKON_HOME (by its
+  bare name or its path): the env is the user's own, whoever wrote the file;
+
+and anything else only after ``envwrap allow DIR``:
+
+- a ``.venv`` *directory* (an environment inside the project, which came with it),
+- a ``.venv`` file naming an environment anywhere else.
+
+An allowance is recorded with the marker's identity: the marker file's content
+(for a directory, its ``pyvenv.cfg``), and the environment it leads to (real path,
+device and inode, ``pyvenv.cfg`` content). A different marker, a replaced or
+re-created environment, or another environment named by the same file asks
+again. The list lives in envwrap's data directory (``$XDG_DATA_HOME/envwrap/
+allowed.json`` on Linux), rewritten whole by a rename, so that a reader never
+sees half a file. ``workon .`` is consent by itself and needs no allowance.
+
+The check runs inside the one backend call that an activation makes anyway
+(``envwrap sh SHELL auto``): the prompt hook itself stays free of processes.
+"""
+
+from __future__ import annotations
+
+import os
+
+from envwrap.core import home
+from envwrap.core.errors import UserError
+
+MARKER = ".venv"
+_CAP = 64 * 1024  # what is read of a marker or a pyvenv.cfg (each is a few lines)
+NOT_ALLOWED = 3  # the exit status of an auto call refused for want of an allowance
+
+
+def list_path() -> str:
+    """``allowed.json`` in envwrap's data directory."""
+    base = home._xdg_base("XDG_DATA_HOME", os.path.join(".local", "share"))
+    if base is None:
+        import platformdirs
+
+        base = platformdirs.user_data_dir(home.APP, appauthor=False)
+    return os.path.join(base, "allowed.json")
+
+
+def _read_capped(path: str) -> bytes | None:
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(_CAP)
+    except OSError:
+        return None
+
+
+def read_marker(where: str) -> str | None:
+    """The environment ``where/.venv`` names, read as the shell hooks read it (a
+    directory holding pyvenv.cfg; else a file's first line, trimmed: an absolute
+    path, a path relative to ``where``, or a bare name in WORKON_HOME)."""
+    marker = os.path.join(where, MARKER)
+    if os.path.isdir(marker):
+        return marker if os.path.isfile(os.path.join(marker, "pyvenv.cfg")) else None
+    if not os.path.isfile(marker):
+        return None
+    data = _read_capped(marker)
+    if data is None:
+        return None
+    line = data.split(b"\n", 1)[0].decode("utf-8", "surrogateescape").strip()
+    if not line:
+        return None
+    if line.startswith("/") or "/" in line or line in (".", ".."):
+        return os.path.join(where, line)
+    try:
+        return os.path.join(home.workon_home(), line)
+    except UserError:
+        return None
+
+
+def find(start: str) -> tuple[str, str] | None:
+    """The nearest directory at or above ``start`` with a marker, and the env it
+    names (the shell hooks' search), or None."""
+    here = os.path.abspath(start)
+    while True:
+        target = read_marker(here)
+        if target is not None:
+            return here, target
+        parent = os.path.dirname(here)
+        if parent == here:
+            return None
+        here = parent
+
+
+def in_workon_home(env: str) -> bool:
+    """Whether ``env`` is directly inside WORKON_HOME (an env the user made)."""
+    try:
+        root = os.path.normpath(home.workon_home())
+    except UserError:
+        return False
+    env = os.path.normpath(os.path.abspath(env))
+    if os.path.basename(env).startswith("."):
+        return False
+    parent = os.path.dirname(env)
+    return parent == root or os.path.realpath(parent) == os.path.realpath(root)
+
+
+def needs_allow(where: str, env: str) -> bool:
+    """Whether activating ``env``, found through ``where/.venv``, needs an allowance."""
+    return os.path.isdir(os.path.join(where, MARKER)) or not in_workon_home(env)
+
+
+def identity(where: str) -> str | None:
+    """A digest of what ``where/.venv`` is and leads to, or None when it leads
+    nowhere (no marker, or no environment there)."""
+    import hashlib
+
+    marker = os.path.join(where, MARKER)
+    target = read_marker(where)
+    if target is None:
+        return None
+    try:
+        st = os.stat(target)
+    except OSError:
+        return None
+    cfg = _read_capped(os.path.join(target, "pyvenv.cfg"))
+    if cfg is None:
+        return None
+    digest = hashlib.sha256()
+    kind = b"dir" if os.path.isdir(marker) else b"file"
+    content = b"" if kind == b"dir" else (_read_capped(marker) or b"")
+    for part in (kind, content, os.path.realpath(target).encode("utf-8", "surrogateescape"),
+                 f"{st.st_dev}:{st.st_ino}".encode(), cfg):
+        digest.update(len(part).to_bytes(8, "big"))
+        digest.update(part)
+    return digest.hexdigest()
+
+
+def _key(where: str) -> str:
+    return os.path.realpath(where)
+
+
+def load() -> dict[str, str]:
+    """The allowances: the real path of each directory -> its marker's identity."""
+    import json
+
+    data = _read_capped_all(list_path())
+    if data is None:
+        return {}
+    try:
+        parsed = json.loads(data)
+    except ValueError:
+        raise UserError(f"{list_path()} is not envwrap's list of allowed directories; "
+                        "move it away (envwrap allow starts a new one)") from None
+    allowed = parsed.get("allowed") if isinstance(parsed, dict) else None
+    if not isinstance(allowed, dict):
+        return {}
+    return {k: v for k, v in allowed.items() if isinstance(k, str) and isinstance(v, str)}
+
+
+def _read_capped_all(path: str) -> bytes | None:
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read(16 * 1024 * 1024 + 1)
+    except FileNotFoundError:
+        return None
+    if len(data) > 16 * 1024 * 1024:
+        raise UserError(f"{path} is larger than 16 MiB: not envwrap's list of allowed directories")
+    return data
+
+
+def _save(allowed: dict[str, str]) -> None:
+    """Replace the list: a new file beside it, renamed over it."""
+    import json
+
+    path = list_path()
+    os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
+    text = json.dumps({"version": 1, "allowed": dict(sorted(allowed.items()))}, indent=1, ensure_ascii=False)
+    tmp = f"{path}.{os.getpid()}.tmp"
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
+        with open(fd, "w", encoding="utf-8", errors="surrogateescape") as fh:
+            fh.write(text + "\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.remove(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def _locked(change):
+    """Run ``change(allowed)`` on the list under a lock, and save it."""
+    import fcntl
+
+    path = list_path()
+    os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
+    fd = os.open(path + ".lock", os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        allowed = load()
+        result = change(allowed)
+        _save(allowed)
+        return result
+    finally:
+        os.close(fd)
+
+
+def is_allowed(where: str) -> bool:
+    wanted = identity(where)
+    return wanted is not None and load().get(_key(where)) == wanted
+
+
+def check_auto(where: str, env: str, shell: str = "bash", quiet: bool = False) -> None:
+    """Refuse (status NOT_ALLOWED) to auto-activate ``env`` from ``where/.venv``
+    unless the user made it or allowed it; ``quiet``: the shell said so before."""
+    if not needs_allow(where, env):
+        return
+    target = read_marker(where)
+    same = target is not None and os.path.normpath(os.path.abspath(target)) == os.path.normpath(env)
+    if same and is_allowed(where):
+        return
+    if quiet:
+        raise SystemExit(NOT_ALLOWED)
+    changed = _key(where) in load()
+    why = "changed since you allowed it" if changed else "was neither made nor allowed by you"
+    raise UserError(f"{os.path.join(where, MARKER)} {why}; not activated "
+                    f"(to allow it: envwrap allow {_shown(where, shell)})", NOT_ALLOWED)
+
+
+def _shown(path: str, shell: str) -> str:
+    from envwrap.shells import get as _shell
+
+    try:
+        return _shell(shell).quote(path)
+    except (KeyError, ValueError):
+        from envwrap.shells.quote import posix
+
+        return posix(path)
+
+
+def allow(where: str) -> tuple[str, str, bool]:
+    """Record ``where``'s marker (the nearest at or above it). Returns the
+    directory, the env, and whether an allowance was needed at all."""
+    found = find(where)
+    if found is None:
+        raise UserError(f"no .venv in {where} or above it: nothing to allow")
+    root, target = found
+    if identity(root) is None:
+        raise UserError(f"{os.path.join(root, MARKER)} names {target}, which is not an environment")
+    if not needs_allow(root, target):
+        return root, target, False
+
+    def add(allowed: dict[str, str]) -> None:
+        allowed[_key(root)] = identity(root) or ""
+
+    _locked(add)
+    return root, target, True
+
+
+def revoke(where: str) -> list[str]:
+    """Forget ``where`` (and, when it has none, the nearest allowed directory above it)."""
+    start = _key(where)
+
+    def drop(allowed: dict[str, str]) -> list[str]:
+        here = start
+        while True:
+            if here in allowed:
+                del allowed[here]
+                return [here]
+            parent = os.path.dirname(here)
+            if parent == here:
+                return []
+            here = parent
+
+    return _locked(drop)
+
+
+def listing() -> list[tuple[str, str]]:
+    """(directory, state) for each allowance: allowed, changed, or gone."""
+    rows = []
+    for where, recorded in sorted(load().items()):
+        now = identity(where) if os.path.isdir(where) else None
+        rows.append((where, "allowed" if now == recorded else ("gone" if now is None else "changed")))
+    return rows

@@ -1,0 +1,274 @@
+"""Installing ``mkvirtualenv -i PKG`` / ``-r FILE`` through uv when uv is there.
+
+``uv pip install --python ENV/bin/python`` does in a tenth of a second what pip
+does in a second or more. The user's pip settings decide where packages come
+from, so they reach uv as flags: the index, the extra indexes (with pip's rule
+of taking the best match among all of them), find-links, no-index and
+constraints, from the ``PIP_*`` variables first, else from pip's config files
+(``[install]`` over ``[global]``, in the order pip reads them). uv's own settings
+apply to everything else. ``ENVWRAP_INSTALLER=pip`` keeps pip.
+
+The env is still in its stage while this runs: a failure leaves nothing, as
+with pip. pip itself was seeded before, and stays.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+
+from envwrap.core.errors import UserError
+
+_KEYS = ("index-url", "extra-index-url", "find-links", "no-index", "constraint", "cert")
+_TRUE = ("1", "true", "yes", "on", "y")
+
+
+def uv_for_install() -> str | None:
+    """The uv to install with, or None (pip then)."""
+    from envwrap.core import home
+    from envwrap.env import creators
+
+    choice = home.setting("ENVWRAP_INSTALLER") or "auto"
+    if choice not in ("auto", "uv", "pip"):
+        raise UserError(f"ENVWRAP_INSTALLER is auto, uv or pip, not '{choice}'")
+    if choice == "pip":
+        return None
+    uv = creators.uv_binary()
+    if uv is None and choice == "uv":
+        raise UserError("ENVWRAP_INSTALLER=uv, but uv is not installed")
+    return uv
+
+
+def _config_files() -> list[str]:
+    """pip's config files, in the order pip reads them (later ones win)."""
+    override = os.environ.get("PIP_CONFIG_FILE")
+    if override == os.devnull:
+        return []
+    files = []
+    xdg_dirs = os.environ.get("XDG_CONFIG_DIRS") or "/etc/xdg"
+    files += [os.path.join(d, "pip", "pip.conf") for d in xdg_dirs.split(os.pathsep) if d][::-1]
+    files.append("/etc/pip.conf")
+    home_dir = os.path.expanduser("~")
+    files.append(os.path.join(home_dir, ".pip", "pip.conf"))
+    xdg = os.environ.get("XDG_CONFIG_HOME") or os.path.join(home_dir, ".config")
+    files.append(os.path.join(xdg, "pip", "pip.conf"))
+    if override:
+        files.append(override)
+    return files
+
+
+def pip_settings() -> dict[str, str]:
+    """The values pip would use for _KEYS: config files, then PIP_* variables."""
+    import configparser
+
+    sections: dict[str, dict[str, str]] = {"global": {}, "install": {}}
+    for path in _config_files():
+        parser = configparser.RawConfigParser()
+        try:
+            parser.read(path, encoding="utf-8")
+        except (configparser.Error, UnicodeError):
+            continue
+        for section, values in sections.items():
+            if parser.has_section(section):
+                for key in _KEYS:
+                    for spelled in (key, key.replace("-", "_")):
+                        if parser.has_option(section, spelled):
+                            values[key] = parser.get(section, spelled)
+    found = dict(sections["global"], **sections["install"])  # [install] wins, from any file
+    for key in _KEYS:
+        value = os.environ.get("PIP_" + key.upper().replace("-", "_"))
+        if value is not None:
+            found[key] = value
+    return found
+
+
+def flags(settings: dict[str, str]) -> list[str]:
+    """uv's flags for pip's settings."""
+    out: list[str] = []
+    if settings.get("index-url", "").strip():
+        out += ["--index-url", settings["index-url"].strip()]
+    extras = settings.get("extra-index-url", "").split()
+    for url in extras:
+        out += ["--extra-index-url", url]
+    if extras:
+        out += ["--index-strategy", "unsafe-best-match"]  # pip takes the best version of all indexes
+    for link in settings.get("find-links", "").split():
+        out += ["--find-links", link]
+    if settings.get("no-index", "").strip().lower() in _TRUE:
+        out.append("--no-index")
+    for constraint in settings.get("constraint", "").split():
+        out += ["--constraint", constraint]
+    return out
+
+
+_FAILURES = (
+    r"you require ([^\s,]+)",
+    r"Failed to (?:build|download|prepare distributions|fetch)\S* `([^`]+)`",
+    r"(?:File not found|Distribution not found at): `([^`]+)`",
+)
+
+
+def _culprit(text: str) -> str | None:
+    for pattern in _FAILURES:
+        match = re.search(pattern, text)
+        if match:
+            return match.group(1).rstrip(".,;:")
+    return None
+
+
+def _as_typed(culprit: str, args: list[str]) -> str:
+    """The requirement as the user typed it, when uv names it normalized
+    (``not_there`` is ``not-there`` to uv)."""
+    def canonical(text: str) -> str:
+        match = re.match(r"[A-Za-z0-9._-]+", text)
+        name = match.group(0) if match else text
+        return re.sub(r"[-_.]+", "-", name).lower() + text[len(name):].replace(" ", "")
+
+    for arg in args:
+        if canonical(arg) == canonical(culprit):
+            return arg
+    return culprit
+
+
+def _unstaging(staged, final) -> list[tuple[bytes, bytes]]:
+    """(staging path, final path) pairs to replace in uv's words, longest
+    first: uv names the env it installs into (``Using Python 3.12.4
+    environment at: PATH``), relative to the working directory when inside it,
+    and the stage is envwrap's business: the user sees the env's real path."""
+    if staged is None or final is None:
+        return []
+    staged, final = os.fspath(staged), os.fspath(final)
+    try:
+        cwd = os.getcwd()
+    except OSError:
+        cwd = None
+    real_final = os.path.join(os.path.realpath(os.path.dirname(final)), os.path.basename(final))
+    pairs = []
+    for stage, dest in {(staged, final), (os.path.realpath(staged), real_final)}:
+        pairs.append((stage, dest))
+        if cwd is not None:
+            for base in {cwd, os.path.realpath(cwd)}:
+                rel = os.path.relpath(stage, base)
+                if not rel.startswith(os.pardir):
+                    shown = os.path.relpath(dest, base)
+                    pairs.append((rel, dest if shown.startswith(os.pardir) else shown))
+    return sorted({(os.fsencode(a), os.fsencode(b)) for a, b in pairs}, key=lambda p: -len(p[0]))
+
+
+def _terminal() -> tuple[int, int] | None:
+    """(master, slave) of a pseudo-terminal the size of the user's, when
+    envwrap's stderr is a terminal (POSIX): uv draws its progress (spinners,
+    bars) only on a terminal, as pip does on its own."""
+    if os.name != "posix" or not os.isatty(2):
+        return None
+    try:
+        import fcntl
+        import pty
+        import termios
+
+        master, slave = pty.openpty()
+    except (ImportError, OSError):
+        return None
+    try:
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, fcntl.ioctl(2, termios.TIOCGWINSZ, b"\0" * 8))
+    except OSError:
+        pass
+    return master, slave
+
+
+class _Relay:
+    """Passes uv's bytes on to stderr as they come, with the stage's path
+    replaced: a path split between two reads is held back until it is whole."""
+
+    def __init__(self, replace: list[tuple[bytes, bytes]]):
+        self.replace = replace
+        self.held = b""
+        self.said: list[bytes] = []
+
+    def feed(self, data: bytes) -> None:
+        data = self.held + data
+        for stage, dest in self.replace:
+            data = data.replace(stage, dest)
+        keep = 0
+        for stage, _ in self.replace:
+            for size in range(min(len(stage) - 1, len(data)), keep, -1):
+                if stage.startswith(data[-size:]):
+                    keep = size
+                    break
+        self.held = data[len(data) - keep:] if keep else b""
+        self.emit(data[:len(data) - keep])
+
+    def close(self) -> None:
+        self.emit(self.held)
+        self.held = b""
+
+    def emit(self, data: bytes) -> None:
+        if data:
+            os.write(sys.stderr.fileno(), data)
+            self.said.append(data)
+
+    def text(self) -> str:
+        """What uv said, without a terminal's escape sequences."""
+        plain = re.sub(rb"\x1b\[[0-9;?]*[A-Za-z]", b"", b"".join(self.said))
+        return plain.replace(b"\r\n", b"\n").decode("utf-8", "replace")
+
+
+def install(uv: str, python: str, args: list[str], pass_fds=(), staged=None, final=None) -> None:
+    """``uv pip install --python PYTHON ARGS`` for an env being made in
+    ``staged`` that will be ``final``; UserError when it fails. uv's output
+    reaches stderr as uv writes it (through a pseudo-terminal when stderr is a
+    terminal, so that its progress shows as pip's does), with the staging
+    path replaced by the env's own."""
+    import shlex
+    import subprocess
+
+    settings = pip_settings()
+    env = dict(os.environ)
+    env.pop("PYTHONPATH", None)
+    env.pop("VIRTUAL_ENV", None)
+    env.setdefault("UV_PYTHON_DOWNLOADS", "never")
+    if settings.get("cert") and "SSL_CERT_FILE" not in env:
+        env["SSL_CERT_FILE"] = settings["cert"]
+    cmd = [uv, "pip", "install", "--python", python, *flags(settings), *args]
+    relay = _Relay(_unstaging(staged, final))
+    terminal = _terminal()
+    sys.stderr.flush()
+    try:
+        proc = subprocess.Popen(cmd, stdout=sys.stderr.fileno(),
+                                stderr=terminal[1] if terminal else subprocess.PIPE, env=env,
+                                stdin=subprocess.DEVNULL, pass_fds=pass_fds)
+    except OSError as exc:
+        if terminal:
+            os.close(terminal[0])
+            os.close(terminal[1])
+        raise UserError(f"cannot run {uv}: {exc.strerror}") from None
+    if terminal:
+        os.close(terminal[1])
+        source = terminal[0]
+    else:
+        assert proc.stderr is not None
+        source = proc.stderr.fileno()
+    try:
+        while True:
+            try:
+                data = os.read(source, 65536)
+            except OSError:  # EIO: the terminal's last writer is gone (Linux)
+                break
+            if not data:
+                break
+            relay.feed(data)
+        relay.close()
+    finally:
+        if terminal:
+            os.close(terminal[0])
+        elif proc.stderr is not None:
+            proc.stderr.close()
+        status = proc.wait()
+    if status != 0:
+        culprit = _culprit(relay.text())
+        culprit = _as_typed(culprit, args) if culprit else None
+        shown = " ".join(shlex.quote(a) for a in args)
+        what = f"on {culprit}" if culprit else f"({shown})"
+        raise UserError(f"uv pip install failed {what} (status {status}); "
+                        "the environment was not created")

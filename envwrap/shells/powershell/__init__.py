@@ -1,0 +1,86 @@
+"""PowerShell: plan steps as calls to the functions in shell/envwrap.ps1.
+
+The code is run with ``Invoke-Expression`` inside a ``try`` in the function
+``__envwrap_run``; the helpers it calls throw on failure, which ends it at the
+first step that fails. Every value is a single-quoted literal from
+:func:`envwrap.shells.quote.powershell`, and the code itself is ASCII apart from
+those values. Windows PowerShell 5.1 syntax only.
+"""
+
+from __future__ import annotations
+
+from envwrap.shells import BaseEmitter
+from envwrap.shells.quote import powershell as q
+
+
+def _name(key: str) -> str:
+    if not (key.isascii() and key.isidentifier()):
+        raise ValueError(f"not a variable name: {key!r}")
+    return key
+
+
+class Emitter(BaseEmitter):
+    def _leave(self) -> str:
+        return "__envwrap_leave"
+
+    def _activate(self, script: str, bin_dir: str, env: str, hook_dir: str, project: str) -> str:
+        # bin_dir (bin, or Scripts on Windows) holds the env's predeactivate.ps1 /
+        # postdeactivate.ps1 hooks.
+        return f"__envwrap_activate {q(script)} {q(env)} {q(hook_dir)} {q(project)} {q(bin_dir)}"
+
+    def _vars(self, pairs: tuple) -> str:
+        # __envwrap_vars_set saves each variable's state, then sets it.
+        words = " ".join(f"{q(_name(k))} {q(v)}" for k, v in pairs)
+        return f"__envwrap_vars_set {words}"
+
+    def _source(self, path: str) -> str:
+        return f"__envwrap_source {q(path)}"
+
+    def _cd(self, path: str) -> str:
+        return f"__envwrap_cd {q(path)}"
+
+    def _set(self, name: str, value: str) -> str:
+        if not (name.isascii() and name.isidentifier()):
+            raise ValueError(f"not a variable name: {name!r}")
+        return f"$global:{name} = {q(value)}"
+
+    def _home(self, path: str, source: str) -> str:
+        return f"__envwrap_set_home {q(path)} {q(source)}"
+
+    def _list(self) -> str:
+        return "__envwrap_list"
+
+    def _print(self, text: str) -> str:
+        # To the output stream, so that it can be piped (`mkvirtualenv --help | more`).
+        return f"Write-Output {q(text.rstrip(chr(10)))}"
+
+
+class PowerShell:
+    """PowerShell: how envwrap starts it and loads itself into it."""
+
+    name = "powershell"
+
+    def source_line(self, path: str) -> str:
+        """The line that dot-sources envwrap's hook file ``path``."""
+        from envwrap.shells.loader import ps_ascii
+
+        return f". {ps_ascii(path)}\n"
+
+    def subshell_argv(self, exe: str, name: str, environ: dict[str, str], load: str) -> list[str]:
+        """The command line that starts ``exe`` as ``envwrap shell NAME`` (``load``:
+        the code that loads envwrap, unless the user's profile did)."""
+        from envwrap.shells.loader import ps_ascii  # -Command is read in the console's code page: ASCII only
+
+        code = ("if (-not (Get-Command -Name __envwrap_call -ErrorAction SilentlyContinue)) {\n"
+                + load + "}\n"
+                f"workon {ps_ascii(name)}\n"
+                "if ($LASTEXITCODE -ne 0) { exit $LASTEXITCODE }\n")
+        return [exe, "-NoLogo", "-NoExit", "-Command", code]
+
+    def sort_listing(self, names: list[str]) -> list[str]:
+        """``names`` in .NET's ordinal order, PowerShell's (ENVWRAP_SORT=ordinal):
+        UTF-16 code units."""
+        return sorted(names, key=lambda n: n.encode("utf-16-be", "surrogatepass"))
+
+
+SHELL = PowerShell()
