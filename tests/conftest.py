@@ -53,6 +53,38 @@ def no_canary(tmp_path: Path) -> None:
     assert not (Path.cwd() / "CANARY").exists()
 
 
+def real_user_dirs(environ=os.environ) -> list[Path]:
+    """The real user's envwrap directories (config, data, cache) and
+    ``~/.virtualenvs``, envwrap's default WORKON_HOME, plus whatever the
+    environment the tests were started from names instead."""
+    home = Path(environ.get("HOME") or os.path.expanduser("~"))
+    dirs = [home / ".virtualenvs"]
+    for variable, below_home in (("XDG_CONFIG_HOME", ".config"), ("XDG_DATA_HOME", ".local/share"),
+                                 ("XDG_CACHE_HOME", ".cache")):
+        dirs += [home / below_home / "envwrap", Path(environ.get(variable) or home / below_home) / "envwrap"]
+    dirs += [Path(environ[v]) for v in ("ENVWRAP_CACHE_DIR", "WORKON_HOME") if environ.get(v)]
+    return sorted(set(dirs))
+
+
+def _state_of(dirs: list[Path]) -> dict:
+    return {str(d): snapshot(d, mtimes=True) if d.exists() else None for d in dirs}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def real_user_untouched():
+    """Once for the whole run: no test creates or changes anything in the real
+    user's envwrap directories or ~/.virtualenvs (every test must run as an
+    isolated user)."""
+    dirs = real_user_dirs()
+    before = _state_of(dirs)
+    yield
+    after = _state_of(dirs)
+    touched = {d: "created" if before[d] is None else "removed" if after[d] is None
+               else changes(before[d], after[d])[:5]
+               for d in before if before[d] != after[d]}
+    assert not touched, f"tests touched the real user's directories: {touched}"
+
+
 @pytest.fixture(scope="session")
 def envwrap_exe() -> Path:
     if not ENVWRAP.exists():
