@@ -53,6 +53,28 @@ def no_canary(tmp_path: Path) -> None:
     assert not (Path.cwd() / "CANARY").exists()
 
 
+def require_module(module: str):
+    """The module ``module``; skip when it is not installed (fail in CI, which
+    installs the test extra)."""
+    try:
+        return __import__(module)
+    except ImportError:
+        if os.environ.get("CI"):
+            pytest.fail(f"{module} is not installed, and CI must test it")
+        pytest.skip(f"{module} is not installed (pip install -e '.[test]')")
+
+
+@pytest.fixture(scope="session")
+def ps_parser():
+    """The one tree-sitter PowerShell parser: pwsh cannot be installed here, so
+    PowerShell code is parse-checked with it (test_powershell.parse)."""
+    require_module("tree_sitter")
+    tsp = require_module("tree_sitter_powershell")
+    from tree_sitter import Language, Parser
+
+    return Parser(Language(tsp.language()))
+
+
 def real_user_dirs(environ=os.environ) -> list[Path]:
     """The real user's envwrap directories (config, data, cache) and
     ``~/.virtualenvs``, envwrap's default WORKON_HOME, plus whatever the

@@ -126,8 +126,7 @@ def test_zsh_tab_completes_verb_and_hostile_name_in_a_real_terminal(compinit, us
         child.close(force=True)
     assert (tmp_path / "out.txt").read_text() == f"{tmp_path / 'envs' / HOSTILE}\n"
 
-def test_powershell_lists_match_and_parse():
-    import tree_sitter_powershell  # noqa: F401  (skip via test_powershell's _require otherwise)
+def test_powershell_lists_match_and_parse(ps_parser):
     from test_powershell import parse
 
     text = (ROOT / "shell" / "envwrap.ps1").read_text(encoding="utf-8")
@@ -141,8 +140,7 @@ def test_powershell_lists_match_and_parse():
     assert set(ps_list("__envwrap_name_verbs")) == cli.NAME_VERBS
     assert set(ps_list("__envwrap_names_verbs")) == cli.NAMES_VERBS
     assert "Register-ArgumentCompleter -Native -CommandName envwrap" in text
-    from tree_sitter import Language, Parser
-    parse(Parser(Language(tree_sitter_powershell.language())), text)
+    parse(ps_parser, text)
 
 
 # `rmvirtualenv a b <TAB>`: rmvirtualenv takes any number of names, and TAB

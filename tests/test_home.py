@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 import pytest
-from test_powershell import PS_HOOK, _require, needs_pwsh, parse, run_pwsh, statements
+from test_powershell import PS_HOOK, needs_pwsh, parse, run_pwsh, statements
 
 from conftest import POSIX_SHELLS, cli, require_shell
 from shells import Fish, Shell, requires
@@ -668,15 +668,6 @@ out hooked $T_HOOKED
 
 
 # ----------------------------------------------------------------- PowerShell
-
-
-@pytest.fixture(scope="module")
-def ps_parser():
-    _require("tree_sitter")
-    tsp = _require("tree_sitter_powershell")
-    from tree_sitter import Language, Parser
-
-    return Parser(Language(tsp.language()))
 
 
 def test_powershell_config_code_parses_and_carries_the_home(ps_parser, bare, tmp_path):

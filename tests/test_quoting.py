@@ -180,18 +180,6 @@ def test_quoter_round_trips_byte_for_byte(kind, echo_shells):
 PS_QUOTES = "'\u2018\u2019\u201a\u201b"
 
 
-@pytest.fixture(scope="module")
-def ps_parser():
-    try:
-        import tree_sitter_powershell as tsp
-        from tree_sitter import Language, Parser
-    except ImportError:
-        if os.environ.get("CI"):
-            pytest.fail("tree-sitter-powershell missing in CI")
-        pytest.skip("tree-sitter-powershell is not installed")
-    return Parser(Language(tsp.language()))
-
-
 def ps_read_verbatim(text: str) -> tuple[str, int]:
     """PowerShell's rule for a single-quoted string starting at text[0]: any of
     the five quote characters opens and closes it; inside, a quote character

@@ -352,13 +352,9 @@ def test_shell_falls_back_to_SHELL(made, user, envwrap_exe, tmp_path, monkeypatc
         use.user_shell(None)
 
 
-def test_shell_command_for_powershell_parses(tmp_path, monkeypatch):
+def test_shell_command_for_powershell_parses(ps_parser, tmp_path, monkeypatch):
     """pwsh is not installed here: the code it would run is parse-checked."""
-    from test_powershell import _require, parse
-
-    _require("tree_sitter")
-    tsp = _require("tree_sitter_powershell")
-    from tree_sitter import Language, Parser
+    from test_powershell import parse
 
     from envwrap import use
 
@@ -366,7 +362,7 @@ def test_shell_command_for_powershell_parses(tmp_path, monkeypatch):
     argv = use.shell_command("powershell", "pwsh", "it's ‘q’ $x `y` ünï", {})
     assert argv[:4] == ["pwsh", "-NoLogo", "-NoExit", "-Command"]
     code = argv[4]
-    parse(Parser(Language(tsp.language())), code)
+    parse(ps_parser, code)
     assert code.isascii(), "Windows PowerShell reads -Command in the console code page"
 
 

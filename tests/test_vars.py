@@ -444,13 +444,10 @@ def test_bash_and_zsh_under_set_u(sh, user):
 # ----------------------------------------------------------------- PowerShell (parsed; run where pwsh exists)
 
 
-def test_powershell_workon_code_parses_and_quotes_the_vars_step(user):
-    pytest.importorskip("tree_sitter_powershell")
-    import tree_sitter_powershell
+def test_powershell_workon_code_parses_and_quotes_the_vars_step(user, ps_parser):
     from test_powershell import parse, statements
-    from tree_sitter import Language, Parser
 
-    parser = Parser(Language(tree_sitter_powershell.language()))
+    parser = ps_parser
     make_env(user, "e")
     hostile = "it's \u2018quoted\u2019 $(x) `n"
     backend(user, "vars", "e", "set", f"A={hostile}", "B=line\nbreak", "C=")
