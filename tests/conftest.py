@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from shells import ALL_SHELLS, Fish, Shell, requires
+from shells import ALL_SHELLS, Shell, requires
 
 ROOT = Path(__file__).resolve().parent.parent
 ENVWRAP = Path(sys.executable).parent / "envwrap"
@@ -151,10 +151,11 @@ def new_env(env: dict, name: str, *args: str) -> Path:
 
 
 @pytest.fixture
-def creator() -> str:
-    """The creator most tests use; test modules that must pass with every creator
-    override this fixture with a parametrized one (see test_workflow_posix.py)."""
-    return "venv"
+def creator(request) -> str:
+    """The user's creator: a test's parameter where the creator makes what is
+    tested (``parametrize("creator", CREATORS, indirect=True)``: a creator
+    changes speed, never behaviour), else $ENVWRAP_TEST_CREATOR, default venv."""
+    return require_creator(getattr(request, "param", None) or os.environ.get("ENVWRAP_TEST_CREATOR", "venv"))
 
 
 # One failing call of every shell command, each answered by one line on stderr
@@ -183,14 +184,14 @@ FAILING_COMMANDS = [
 ]
 
 
-def isolated_user(tmp_path: Path, seed_cache: Path, creator: str = "venv", drop_prefixes=()) -> dict:
+def isolated_user(tmp_path: Path, seed_cache: Path, creator: str = "venv") -> dict:
     """Environment variables of a fresh user whose HOME, XDG dirs, WORKON_HOME and
     PROJECT_HOME are under tmp_path, with envwrap's and virtualenvwrapper's
-    variables and any active environment scrubbed."""
-    prefixes = ("ENVWRAP_", "VIRTUALENVWRAPPER_", "_OLD_VIRTUAL", *drop_prefixes)
+    variables, any active environment and fish's state scrubbed."""
+    prefixes = ("ENVWRAP_", "VIRTUALENVWRAPPER_", "_OLD_VIRTUAL", "fish_", "__fish")
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(prefixes)
-           and k not in ("VIRTUAL_ENV", "VIRTUAL_ENV_PROMPT", "WORKON_HOME", "PROJECT_HOME",
+           and k not in ("VIRTUAL_ENV", "VIRTUAL_ENV_PROMPT", "WORKON_HOME", "PROJECT_HOME", "CI_FISH",
                          "PYTHONPATH", "PYTHONHOME", "PS1", "PROMPT", "ZDOTDIR", "BASH_ENV", "ENV")}
     home = tmp_path / "home"
     for sub in ("", ".config", ".local/share", ".cache"):
@@ -278,8 +279,6 @@ def loaded_shell(kind: str, user: dict, tmp_path: Path, envwrap_exe: Path) -> Sh
     (`eval "$(envwrap init bash)"`, `envwrap init fish | source`, ...), which
     must print nothing."""
     requires(kind)
-    if kind == "fish":
-        user = {k: v for k, v in user.items() if not k.startswith(("fish_", "__fish")) and k != "CI_FISH"}
     shell = Shell(kind, user, cwd=tmp_path)
     out = shell.load(envwrap_exe)
     assert out.status == 0 and out.stdout == "" and out.stderr == "", out
@@ -303,29 +302,15 @@ def shell(request, user, tmp_path, envwrap_exe):
     shell.close()
 
 
-# ----------------------------------------------------------------- fish scripts (shells.Fish)
+# ----------------------------------------------------------------- fish scripts (Shell mode="script")
 
 
 @pytest.fixture
-def fish_creator(request) -> str:
-    """The creator the fish user has: a test's parameter, else
-    $ENVWRAP_TEST_CREATOR, default venv."""
-    param = getattr(request, "param", None)
-    return require_creator(param) if param else os.environ.get("ENVWRAP_TEST_CREATOR", "venv")
-
-
-@pytest.fixture
-def fish_user(tmp_path, seed_cache, fish_creator, envwrap_exe) -> dict:
-    """Environment variables of a fresh, isolated user (and no fish state of ours)."""
-    env = isolated_user(tmp_path, seed_cache, fish_creator, drop_prefixes=("fish_", "__fish"))
-    env.pop("CI_FISH", None)
-    return env
-
-
-@pytest.fixture
-def fish(fish_user, tmp_path) -> Fish:
-    """Runs whole fish scripts with envwrap loaded, as the user above."""
-    return Fish(fish_user, tmp_path)
+def fish(user, tmp_path, envwrap_exe) -> Shell:
+    """Runs whole fish scripts with envwrap loaded, as ``user``, in tmp_path."""
+    shell = Shell("fish", user, cwd=tmp_path, mode="script")
+    yield shell
+    shell.close()
 
 
 # ----------------------------------------------------------------- file-system and process checks
@@ -418,9 +403,8 @@ def pip_child(pid: int) -> bool:
 
 @pytest.fixture
 def bash(user, tmp_path, envwrap_exe):
-    require_shell("bash")
-    shell = Shell("bash", user, cwd=tmp_path)
-    shell.ok(shell.dialect.load(str(envwrap_exe)))
+    """A persistent bash with envwrap loaded."""
+    shell = loaded_shell("bash", user, tmp_path, envwrap_exe)
     yield shell
     shell.close()
 

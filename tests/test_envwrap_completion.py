@@ -14,7 +14,7 @@ import pytest
 
 from envwrap import cli
 
-from conftest import ENVWRAP, HOSTILE_NAME, isolated_user, require_shell
+from conftest import ENVWRAP, HOSTILE_NAME, require_shell
 from shells import Shell
 
 q = Shell.quote
@@ -71,13 +71,8 @@ def test_bash_completes_verbs_then_names(user, tmp_path):
         shell.close()
 
 
-def test_fish_completes_verbs_then_names(tmp_path, seed_cache):
-    from shells import Fish
-
-    require_shell("fish")
-    env = isolated_user(tmp_path, seed_cache, "venv", drop_prefixes=("fish_", "__fish"))
+def test_fish_completes_verbs_then_names(fish, tmp_path):
     make_envs(tmp_path / "envs")
-    fish = Fish(env, tmp_path)
     lines = ["out all (complete -C 'envwrap ' | string replace -r '\\t.*' '')",
              "out pa (complete -C 'envwrap pa' | string replace -r '\\t.*' '')",
              "out hostile (complete -C 'envwrap show it')"]
@@ -173,13 +168,8 @@ def test_rmvirtualenv_completes_names_at_every_position_in_a_real_terminal(kind,
     assert not list(tmp_path.rglob("CANARY"))
 
 
-def test_fish_rmvirtualenv_completes_names_at_every_position(tmp_path, seed_cache):
-    from shells import Fish
-
-    require_shell("fish")
-    env = isolated_user(tmp_path, seed_cache, "venv", drop_prefixes=("fish_", "__fish"))
+def test_fish_rmvirtualenv_completes_names_at_every_position(fish, tmp_path):
     make_envs(tmp_path / "envs")
-    fish = Fish(env, tmp_path)
     lines = [f"out at{i} (complete -C 'rmvirtualenv {''.join(w + ' ' for w in before)}')"
              for i, before in enumerate(RM_POSITIONS)]
     r = fish.run("\n".join(lines) + "\n")

@@ -31,7 +31,7 @@ FISH_TEMPLATE = ROOT / "envwrap" / "activators" / "activate.fish"
 # ----------------------------------------------------------------- static checks
 
 
-def test_files_parse_and_are_formatted(fish_user, tmp_path):
+def test_files_parse_and_are_formatted(user, tmp_path):
     fish = requires("fish")
     for path in (FISH_HOOK, FISH_TEMPLATE):
         subprocess.run([fish, "--no-config", "-n", str(path)], check=True)
@@ -39,7 +39,7 @@ def test_files_parse_and_are_formatted(fish_user, tmp_path):
         if indent:
             r = subprocess.run([indent, "--check", str(path)], capture_output=True)
             assert r.returncode == 0, f"{path} is not formatted as fish_indent would: {r.stderr!r}"
-    loader = subprocess.run([str(ENVWRAP), "init", "fish"], env=fish_user, check=True,
+    loader = subprocess.run([str(ENVWRAP), "init", "fish"], env=user, check=True,
                             capture_output=True).stdout
     (tmp_path / "init.fish").write_bytes(loader)
     subprocess.run([fish, "--no-config", "-n", str(tmp_path / "init.fish")], check=True)
@@ -279,7 +279,7 @@ out hint_empty (complete -C 'workon ')
     assert not log.exists(), f"completion started processes: {log.read_text()}"
 
 
-def test_tab_inserts_an_escaped_name(fish_user, tmp_path):
+def test_tab_inserts_an_escaped_name(user, tmp_path):
     """A real interactive fish: `workon my\\ e<TAB>` becomes `workon my\\ env `."""
     pexpect = pytest.importorskip("pexpect")
     fish_exe = requires("fish")
@@ -296,7 +296,7 @@ def test_tab_inserts_an_escaped_name(fish_user, tmp_path):
         f"bind \\cx 'commandline >{quote.fish(str(dump))}'\n",
         encoding="utf-8",
     )
-    env = dict(fish_user, TERM="xterm")
+    env = dict(user, TERM="xterm")
     child = pexpect.spawn(fish_exe, ["--no-config", "--private", "-C", f"source {quote.fish(str(rc))}"],
                           env=env, cwd=str(tmp_path), encoding="utf-8", timeout=20, dimensions=(24, 200))
     try:
@@ -318,7 +318,7 @@ def test_tab_inserts_an_escaped_name(fish_user, tmp_path):
 # ----------------------------------------------------------------- the emitter
 
 
-def test_emitter_output_parses_and_quotes_every_value(fish_user, tmp_path):
+def test_emitter_output_parses_and_quotes_every_value(user, tmp_path):
     from envwrap.shells import emitter
 
     fish_exe = requires("fish")
@@ -345,7 +345,7 @@ function run
     script.write_text(PRELUDE + stubs + code + "end\nrun\nout home $__envwrap_home\n", encoding="utf-8")
     out = tmp_path / "records"
     proc = subprocess.run([fish_exe, "--no-config", "--private", str(script)], capture_output=True,
-                          env=dict(fish_user, T_OUT=str(out)))
+                          env=dict(user, T_OUT=str(out)))
     assert proc.returncode == 0, proc.stderr
     records = [c.decode().split("\x1f") for c in out.read_bytes().split(b"\0")[:-1]]
     assert records == [

@@ -21,8 +21,8 @@ from pathlib import Path
 import pytest
 from test_powershell import PS_HOOK, needs_pwsh, parse, run_pwsh, statements
 
-from conftest import POSIX_SHELLS, cli, require_shell
-from shells import Fish, Shell, requires
+from conftest import POSIX_SHELLS, cli, loaded_shell, require_shell
+from shells import Shell
 
 q = Shell.quote
 DEQUOTE_REPLY = 'for w in "${COMPREPLY[@]}"; do eval "printf \'%s\\\\n\' $w"; done'
@@ -55,18 +55,10 @@ def bare(user) -> dict:
     return env
 
 
-def load(kind: str, env: dict, cwd: Path, envwrap_exe: Path) -> Shell:
-    require_shell(kind)
-    shell = Shell(kind, env, cwd=cwd)
-    out = shell.run(f'eval "$({q(str(envwrap_exe))} init {kind})"')
-    assert (out.status, out.stdout, out.stderr) == (0, "", ""), out
-    return shell
-
-
 @pytest.fixture(params=POSIX_SHELLS)
 def bare_sh(request, bare, tmp_path, envwrap_exe):
     """bash or zsh with envwrap loaded, for a user who set no WORKON_HOME."""
-    shell = load(request.param, bare, tmp_path, envwrap_exe)
+    shell = loaded_shell(request.param, bare, tmp_path, envwrap_exe)
     yield shell
     shell.close()
 
@@ -580,9 +572,10 @@ def test_doctor_names_the_zshrc_in_zdotdir(user, tmp_path, envwrap_exe, export):
 
 @pytest.fixture
 def fish_bare(bare, tmp_path):
-    requires("fish")
-    env = {k: v for k, v in bare.items() if not k.startswith(("fish_", "__fish"))}
-    return Fish(env, tmp_path)
+    """Whole fish scripts, for a user who set no WORKON_HOME."""
+    shell = Shell("fish", bare, cwd=tmp_path, mode="script")
+    yield shell
+    shell.close()
 
 
 def test_fish_follows_the_config_and_exports_the_home(fish_bare, bare, tmp_path):

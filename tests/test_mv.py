@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ENVWRAP, cli, isolated_user, make_wheel, require_shell, wait_until
+from conftest import ENVWRAP, cli, make_wheel, require_shell, wait_until
 from shells import Shell
 
 q = Shell.quote
@@ -290,15 +290,11 @@ def test_tab_then_rename_in_a_real_terminal(kind, compinit, user, tmp_path):
     assert sorted(p.name for p in home.iterdir() if not p.name.startswith(".")) == ["renamed"]
 
 
-def test_fish_refuses_the_active_env_and_completes(tmp_path, seed_cache):
-    from shells import Fish
-
-    require_shell("fish")
-    env = isolated_user(tmp_path, seed_cache, "venv", drop_prefixes=("fish_", "__fish"))
+def test_fish_refuses_the_active_env_and_completes(fish, user, tmp_path):
+    env = user
     home = tmp_path / "envs"
     for name in ("my env", "mine"):
         backend(env, "new", "--without-pip", name, check=True)
-    fish = Fish(env, tmp_path)
     r = fish.run(r"""
 out first (complete -C 'mvvirtualenv m')
 out second (complete -C 'mvvirtualenv mine m')

@@ -9,18 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from conftest import CREATORS, HOSTILE, make_wheel, no_canary, require_creator, require_shell
+from conftest import CREATORS, HOSTILE, make_wheel, no_canary, require_shell
 from shells import Shell
 
 q = Shell.quote
-
-
-@pytest.fixture
-def creator(request):
-    """venv, or each of CREATORS where the creator makes what is tested (packages
-    installed at creation, the site-packages layout): a creator changes speed,
-    never behaviour, and names refused before any creation never reach one."""
-    return require_creator(getattr(request, "param", "venv"))
 
 
 EACH_CREATOR = pytest.mark.parametrize("creator", CREATORS, indirect=True)
