@@ -566,6 +566,7 @@ class PtyShell(Shell):
                  mode: str = "pty", timeout: float = 30, dimensions: tuple[int, int] = (40, 500)):
         import pexpect
 
+        requires(kind)
         self.kind = kind
         self.env = env
         self.dialect = DIALECTS[kind]

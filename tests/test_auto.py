@@ -73,8 +73,7 @@ class Interactive:
             if shutil.which("strace") is None:
                 pytest.skip("strace not installed")
             cmd = ["strace", "-f", "-qq", "-e", "trace=clone,clone3,fork,vfork", "-o", str(self.trace)] + cmd
-        self.child = pexpect.spawn(cmd[0], cmd[1:], env=env, cwd=str(cwd), encoding="utf-8",
-                                   timeout=60, dimensions=(50, 400))
+        self.child = Shell(kind, env, cwd=cwd, argv=cmd, mode="pty", timeout=60, dimensions=(50, 400)).child
         self.sync()
         self.log.write_text("")
 

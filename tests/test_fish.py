@@ -21,7 +21,7 @@ from envwrap import commandtable
 from envwrap.shells import quote
 
 from conftest import FAILING_COMMANDS, HOSTILE, no_canary, write_script
-from shells import PRELUDE, requires
+from shells import PRELUDE, Shell, requires
 
 ROOT = Path(__file__).resolve().parent.parent
 ENVWRAP = Path(sys.executable).parent / "envwrap"
@@ -281,7 +281,7 @@ out hint_empty (complete -C 'workon ')
 
 def test_tab_inserts_an_escaped_name(user, tmp_path):
     """A real interactive fish: `workon my\\ e<TAB>` becomes `workon my\\ env `."""
-    pexpect = pytest.importorskip("pexpect")
+    pytest.importorskip("pexpect")
     fish_exe = requires("fish")
     home = tmp_path / "envs"
     for name in ("my env", "other"):
@@ -297,8 +297,9 @@ def test_tab_inserts_an_escaped_name(user, tmp_path):
         encoding="utf-8",
     )
     env = dict(user, TERM="xterm")
-    child = pexpect.spawn(fish_exe, ["--no-config", "--private", "-C", f"source {quote.fish(str(rc))}"],
-                          env=env, cwd=str(tmp_path), encoding="utf-8", timeout=20, dimensions=(24, 200))
+    child = Shell("fish", env, cwd=tmp_path, argv=[fish_exe, "--no-config", "--private", "-C",
+                                                   f"source {quote.fish(str(rc))}"],
+                  mode="pty", timeout=20, dimensions=(24, 200)).child
     try:
         child.expect("READY> ")
         child.send("workon my\\ e")

@@ -161,8 +161,7 @@ def test_many_environments(sh, tmp_path, envwrap_exe, user):
 def _interactive(kind: str, user: dict, envwrap_exe: Path, tmp_path: Path, compinit: str) -> pexpect.spawn:
     env = dict(user, PS1="PROMPT> ", PROMPT="PROMPT> ")
     if kind == "bash":
-        child = pexpect.spawn("bash", ["--noprofile", "--norc", "-i"], env=env, encoding="utf-8",
-                              timeout=20, cwd=str(tmp_path), dimensions=(40, 400))
+        child = Shell("bash", env, cwd=tmp_path, mode="pty", timeout=20, dimensions=(40, 400)).child
         child.sendline(f"PS1='PROMPT> '; bind 'set show-all-if-ambiguous on' 2>/dev/null; "
                        f"eval \"$({q(str(envwrap_exe))} init bash)\"")
     else:
@@ -173,8 +172,7 @@ def _interactive(kind: str, user: dict, envwrap_exe: Path, tmp_path: Path, compi
         body = {"before": f"{init}\n{load}\n", "after": f"{load}\n{init}\n", "none": f"{load}\n"}[compinit]
         (zdot / ".zshrc").write_text("PROMPT='PROMPT> '\nunsetopt BEEP\n" + body)
         env["ZDOTDIR"] = str(zdot)
-        child = pexpect.spawn("zsh", ["-i"], env=env, encoding="utf-8", timeout=20, cwd=str(tmp_path),
-                              dimensions=(40, 400))
+        child = Shell("zsh", env, cwd=tmp_path, argv=["zsh", "-i"], mode="pty", timeout=20, dimensions=(40, 400)).child
     child.expect("PROMPT> ")
     return child
 
