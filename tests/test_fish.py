@@ -21,7 +21,7 @@ from envwrap import commandtable
 from envwrap.shells import quote
 
 from conftest import FAILING_COMMANDS, HOSTILE, no_canary, write_script
-from shells import PRELUDE, Shell, requires
+from shells import Shell, requires
 
 ROOT = Path(__file__).resolve().parent.parent
 ENVWRAP = Path(sys.executable).parent / "envwrap"
@@ -322,7 +322,6 @@ def test_tab_inserts_an_escaped_name(user, tmp_path):
 def test_emitter_output_parses_and_quotes_every_value(user, tmp_path):
     from envwrap.shells import emitter
 
-    fish_exe = requires("fish")
     value = HOSTILE[1]
     code = emitter("fish").render([
         ("set", "__envwrap_home", value),
@@ -342,13 +341,10 @@ function cd; out cd $argv; end
 function __envwrap_list; out list; end
 function run
 """
-    script = tmp_path / "emitted.fish"
-    script.write_text(PRELUDE + stubs + code + "end\nrun\nout home $__envwrap_home\n", encoding="utf-8")
-    out = tmp_path / "records"
-    proc = subprocess.run([fish_exe, "--no-config", "--private", str(script)], capture_output=True,
-                          env=dict(user, T_OUT=str(out)))
-    assert proc.returncode == 0, proc.stderr
-    records = [c.decode().split("\x1f") for c in out.read_bytes().split(b"\0")[:-1]]
+    with Shell("fish", user, cwd=tmp_path, mode="script") as fish:
+        r = fish.run(stubs + code + "end\nrun\nout home $__envwrap_home\n", load=False)
+    assert r.status == 0, r.stderr
+    records = [[key, *values] for key, values in r.records]
     assert records == [
         ["leave"],
         ["source", f"/e/{value}/bin/activate.fish"],
