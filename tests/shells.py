@@ -675,13 +675,14 @@ class ScriptShell(Shell):
         self.count = 0
 
     def run(self, body: str, vars: dict | None = None, load: bool = True, before: str = "",
-            timeout: float = 120) -> Run:
-        """Run ``before``, envwrap's loader (unless not ``load``), then ``body``, as one
-        script, with ``vars`` added to the environment."""
+            timeout: float = 120, prelude: bool = True) -> Run:
+        """Run the dialect's prelude (unless not ``prelude``), ``before``, envwrap's
+        loader (unless not ``load``), then ``body``, as one script, with ``vars``
+        added to the environment."""
         self.count += 1
         out = self.tmp / f"records-{self.count}"
         script = self.tmp / f"script-{self.count}{self.dialect.hook_suffix or '.sh'}"
-        text = self.dialect.script_prelude + before
+        text = (self.dialect.script_prelude if prelude else "") + before
         if load:
             text += self.dialect.load(str(ENVWRAP)) + "\n"
         script.write_text(text + body, encoding="utf-8")
