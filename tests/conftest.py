@@ -20,6 +20,12 @@ ROOT = Path(__file__).resolve().parent.parent
 ENVWRAP = Path(sys.executable).parent / "envwrap"
 POSIX_SHELLS = ("bash", "zsh")
 
+# shared by the test_safety_* modules (and any other): POSIX quoting, the
+# interpreter envwrap's environments are based on, Linux-only checks
+q = Shell.quote
+BASE_PY = os.path.realpath(getattr(sys, "_base_executable", None) or sys.executable)
+LINUX = sys.platform.startswith("linux")
+
 
 # the one rule for a missing shell lives in shells.py; the old name stays usable
 require_shell = requires

@@ -1,7 +1,5 @@
 """Creation is atomic: under SIGKILL, SIGINT, failing installs and races an environment is
 whole or absent; the staging area's locks and sweeper; removal of read-only trees.
-
-(Split from the former test_safety.py by topic; shared helpers are in conftest.py.)
 """
 
 from __future__ import annotations
@@ -24,21 +22,7 @@ import pytest
 from envwrap import registry, staging
 from envwrap.errors import UserError
 
-from conftest import (
-    cli,
-    make_wheel,
-    one_line,
-    pip_child,
-    snapshot,
-    stage_entries,
-    wait_until,
-)
-from shells import Shell
-
-q = Shell.quote
-BASE_PY = os.path.realpath(getattr(sys, "_base_executable", None) or sys.executable)
-LINUX = sys.platform.startswith("linux")
-
+from conftest import BASE_PY, LINUX, cli, make_wheel, one_line, pip_child, q, snapshot, stage_entries, wait_until
 
 # ----------------------------------------------------------------- atomic creation
 

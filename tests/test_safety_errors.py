@@ -1,33 +1,16 @@
 """No traceback for any bad argument of any verb or shell function; the user's shell options
 (set -e, nounset, pipefail) and redirections respected.
-
-(Split from the former test_safety.py by topic; shared helpers are in conftest.py.)
 """
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from envwrap import commands, registry
 
-from conftest import (
-    FAILING_COMMANDS,
-    changes,
-    cli,
-    one_line,
-    require_shell,
-    snapshot,
-)
-from shells import Shell
-
-q = Shell.quote
-BASE_PY = os.path.realpath(getattr(sys, "_base_executable", None) or sys.executable)
-LINUX = sys.platform.startswith("linux")
-
+from conftest import FAILING_COMMANDS, changes, cli, one_line, q, require_shell, snapshot
 
 # ----------------------------------------------------------------- no traceback, ever
 
