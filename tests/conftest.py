@@ -249,14 +249,31 @@ def user(tmp_path, seed_cache, creator) -> dict:
     return isolated_user(tmp_path, seed_cache, creator)
 
 
+def write_wheel(wheel: Path, dist_info: str, files: dict[str, bytes], compression: int = 0) -> Path:
+    """The one wheel writer: ``files`` (path in the wheel -> bytes) zipped into
+    ``wheel`` with the RECORD of ``dist_info`` (each file's sha256 and size) added.
+    ``compression``: a zipfile constant (0: stored)."""
+    import base64
+    import zipfile
+
+    files = dict(files)
+    record = []
+    for path, data in files.items():
+        digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+        record.append(f"{path},sha256={digest},{len(data)}")
+    record.append(f"{dist_info}/RECORD,,")
+    files[f"{dist_info}/RECORD"] = ("\n".join(record) + "\n").encode()
+    wheel.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(wheel, "w", compression) as zf:
+        for path, data in files.items():
+            zf.writestr(path, data)
+    return wheel
+
+
 def make_wheel(directory: Path, name: str, version: str, console_script: bool = False) -> Path:
     """A minimal pure-Python wheel, built by hand (no network, no setuptools).
     With ``console_script``, its module's main() prints sys.prefix and the wheel
     installs it as the command NAME."""
-    import base64
-    import hashlib
-    import zipfile
-
     dist = f"{name}-{version}.dist-info"
     files = {
         f"{name}.py": b"import sys\n\ndef main():\n    print(sys.prefix)\n" if console_script else b"VALUE = 42\n",
@@ -266,18 +283,7 @@ def make_wheel(directory: Path, name: str, version: str, console_script: bool = 
     }
     if console_script:
         files[f"{dist}/entry_points.txt"] = f"[console_scripts]\n{name} = {name}:main\n".encode()
-    record = []
-    for path, data in files.items():
-        digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
-        record.append(f"{path},sha256={digest},{len(data)}")
-    record.append(f"{dist}/RECORD,,")
-    files[f"{dist}/RECORD"] = ("\n".join(record) + "\n").encode()
-    directory.mkdir(parents=True, exist_ok=True)
-    wheel = directory / f"{name}-{version}-py3-none-any.whl"
-    with zipfile.ZipFile(wheel, "w") as zf:
-        for path, data in files.items():
-            zf.writestr(path, data)
-    return wheel
+    return write_wheel(directory / f"{name}-{version}-py3-none-any.whl", dist, files)
 
 
 def loaded_shell(kind: str, user: dict, tmp_path: Path, envwrap_exe: Path) -> Shell:
