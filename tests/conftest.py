@@ -300,18 +300,16 @@ def loaded_shell(kind: str, user: dict, tmp_path: Path, envwrap_exe: Path) -> Sh
 @pytest.fixture(params=POSIX_SHELLS)
 def sh(request, user, tmp_path, envwrap_exe):
     """A persistent bash or zsh with envwrap loaded through `eval "$(envwrap init ...)"`."""
-    shell = loaded_shell(request.param, user, tmp_path, envwrap_exe)
-    yield shell
-    shell.close()
+    with loaded_shell(request.param, user, tmp_path, envwrap_exe) as shell:
+        yield shell
 
 
 @pytest.fixture(params=ALL_SHELLS)
 def shell(request, user, tmp_path, envwrap_exe):
     """A persistent bash, zsh, fish or pwsh with envwrap loaded (each skips when
     not installed, and fails in CI where it must be)."""
-    shell = loaded_shell(request.param, user, tmp_path, envwrap_exe)
-    yield shell
-    shell.close()
+    with loaded_shell(request.param, user, tmp_path, envwrap_exe) as shell:
+        yield shell
 
 
 # ----------------------------------------------------------------- fish scripts (Shell mode="script")
@@ -320,9 +318,8 @@ def shell(request, user, tmp_path, envwrap_exe):
 @pytest.fixture
 def fish(user, tmp_path, envwrap_exe) -> Shell:
     """Runs whole fish scripts with envwrap loaded, as ``user``, in tmp_path."""
-    shell = Shell("fish", user, cwd=tmp_path, mode="script")
-    yield shell
-    shell.close()
+    with Shell("fish", user, cwd=tmp_path, mode="script") as shell:
+        yield shell
 
 
 # ----------------------------------------------------------------- file-system and process checks
@@ -416,9 +413,8 @@ def pip_child(pid: int) -> bool:
 @pytest.fixture
 def bash(user, tmp_path, envwrap_exe):
     """A persistent bash with envwrap loaded."""
-    shell = loaded_shell("bash", user, tmp_path, envwrap_exe)
-    yield shell
-    shell.close()
+    with loaded_shell("bash", user, tmp_path, envwrap_exe) as shell:
+        yield shell
 
 
 @pytest.fixture

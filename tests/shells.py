@@ -689,6 +689,7 @@ class ScriptShell(Shell):
         env = dict(self.env)
         env.update(vars or {})
         env["T_OUT"] = str(out)
+        out.unlink(missing_ok=True)  # another Shell may have run in this directory before
         proc = subprocess.run([*self.argv, str(script)], env=env, cwd=self.cwd, stdin=subprocess.DEVNULL,
                               capture_output=True, timeout=timeout)
         records = []

@@ -58,9 +58,8 @@ def bare(user) -> dict:
 @pytest.fixture(params=POSIX_SHELLS)
 def bare_sh(request, bare, tmp_path, envwrap_exe):
     """bash or zsh with envwrap loaded, for a user who set no WORKON_HOME."""
-    shell = loaded_shell(request.param, bare, tmp_path, envwrap_exe)
-    yield shell
-    shell.close()
+    with loaded_shell(request.param, bare, tmp_path, envwrap_exe) as shell:
+        yield shell
 
 
 def listed(shell: Shell) -> list[str]:
@@ -573,9 +572,8 @@ def test_doctor_names_the_zshrc_in_zdotdir(user, tmp_path, envwrap_exe, export):
 @pytest.fixture
 def fish_bare(bare, tmp_path):
     """Whole fish scripts, for a user who set no WORKON_HOME."""
-    shell = Shell("fish", bare, cwd=tmp_path, mode="script")
-    yield shell
-    shell.close()
+    with Shell("fish", bare, cwd=tmp_path, mode="script") as shell:
+        yield shell
 
 
 def test_fish_follows_the_config_and_exports_the_home(fish_bare, bare, tmp_path):
