@@ -447,8 +447,7 @@ class Shell:
     ``mode`` "pipe" (this class: persistent, over pipes), "pty" (``PtyShell``)
     or "script" (``ScriptShell``); see the module's docstring."""
 
-    def __new__(cls, kind: str, env: dict, cwd: Path | None = None, argv: list[str] | None = None,
-                mode: str = "pipe", **options):
+    def __new__(cls, *args, mode: str = "pipe", **options):
         if cls is Shell:
             cls = {"pipe": Shell, "pty": PtyShell, "script": ScriptShell}[mode]
         return object.__new__(cls)

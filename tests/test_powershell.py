@@ -58,49 +58,51 @@ def parse(parser, src: str):
     return tree, data
 
 
+def walk(node):
+    """``node`` and everything below it, in document order."""
+    yield node
+    for child in node.children:
+        yield from walk(child)
+
+
+def nodes_of(node, kind: str):
+    return [n for n in walk(node) if n.type == kind]
+
+
 def nodes(tree, kind: str):
-    found = []
-
-    def walk(node):
-        if node.type == kind:
-            found.append(node)
-        for child in node.children:
-            walk(child)
-
-    walk(tree.root_node)
-    return found
+    return nodes_of(tree.root_node, kind)
 
 
 def leaves(tree) -> list[str]:
+    return [n.type for n in walk(tree.root_node) if n.child_count == 0]
+
+
+def ps_read_verbatim(text: str) -> tuple[str, int]:
+    """PowerShell's rule for a single-quoted string starting at text[0]: any of
+    the five quote characters opens and closes it; inside, a quote character
+    followed by another stands for one (the second, as its tokenizer keeps it).
+    Returns (value, index after the end)."""
+    assert text and text[0] in PS_QUOTES, text
     out = []
-
-    def walk(node):
-        if node.child_count == 0:
-            out.append(node.type)
-        for child in node.children:
-            walk(child)
-
-    walk(tree.root_node)
-    return out
+    i = 1
+    while i < len(text):
+        ch = text[i]
+        if ch in PS_QUOTES:
+            if i + 1 < len(text) and text[i + 1] in PS_QUOTES:
+                out.append(text[i + 1])
+                i += 2
+                continue
+            return "".join(out), i + 1
+        out.append(ch)
+        i += 1
+    raise AssertionError(f"unterminated string: {text!r}")
 
 
 def ps_unquote(token: str) -> str:
     """Read a verbatim string token as PowerShell's tokenizer does."""
-    assert token and token[0] in PS_QUOTES, token
-    out = []
-    i = 1
-    while i < len(token):
-        c = token[i]
-        if c in PS_QUOTES:
-            if i + 1 < len(token) and token[i + 1] in PS_QUOTES:
-                out.append(token[i + 1])
-                i += 2
-                continue
-            assert i == len(token) - 1, f"the string ends early, at {i}: {token!r}"
-            return "".join(out)
-        out.append(c)
-        i += 1
-    raise AssertionError(f"unterminated string: {token!r}")
+    value, end = ps_read_verbatim(token)
+    assert end == len(token), f"the string ends early, at {end - 1}: {token!r}"
+    return value
 
 
 def text(data: bytes, node) -> str:
@@ -112,19 +114,6 @@ def single_string(data: bytes, node) -> str:
     strings = nodes_of(node, "string_literal")
     assert len(strings) == 1 and text(data, strings[0]) == text(data, node).strip(), text(data, node)
     return ps_unquote(text(data, strings[0]))
-
-
-def nodes_of(node, kind: str):
-    found = []
-
-    def walk(n):
-        if n.type == kind:
-            found.append(n)
-        for child in n.children:
-            walk(child)
-
-    walk(node)
-    return found
 
 
 def statements(parser, code: str) -> list[tuple]:

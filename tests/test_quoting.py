@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
+from test_powershell import PS_QUOTES, nodes_of, ps_read_verbatim
 
 from envwrap import names
 from envwrap.errors import one_line
@@ -163,41 +164,12 @@ def test_quoter_round_trips_byte_for_byte(kind, echo_shells):
 
 # ----------------------------------------------------------------- PowerShell
 
-PS_QUOTES = "'\u2018\u2019\u201a\u201b"
-
-
-def ps_read_verbatim(text: str) -> tuple[str, int]:
-    """PowerShell's rule for a single-quoted string starting at text[0]: any of
-    the five quote characters opens and closes it; inside, a quote character
-    followed by another stands for one. Returns (value, index after the end)."""
-    assert text and text[0] in PS_QUOTES, text
-    out = []
-    i = 1
-    while i < len(text):
-        ch = text[i]
-        if ch in PS_QUOTES:
-            if i + 1 < len(text) and text[i + 1] in PS_QUOTES:
-                out.append(ch)
-                i += 2
-                continue
-            return "".join(out), i + 1
-        out.append(ch)
-        i += 1
-    raise AssertionError(f"unterminated string: {text!r}")
-
-
-def _walk(node):
-    yield node
-    for child in node.children:
-        yield from _walk(child)
-
-
 def _one_literal(parser, source: str, quoted: str) -> None:
     """``source`` parses without error and ``quoted`` in it is one string literal."""
     data = source.encode("utf-8")
     tree = parser.parse(data)
     assert not tree.root_node.has_error, (source, str(tree.root_node))
-    literals = [n for n in _walk(tree.root_node) if n.type == "string_literal"]
+    literals = nodes_of(tree.root_node, "string_literal")
     start = data.index(quoted.encode("utf-8"))
     spans = [(n.start_byte, n.end_byte) for n in literals]
     assert (start, start + len(quoted.encode("utf-8"))) in spans, (source, spans)
