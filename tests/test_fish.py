@@ -4,7 +4,8 @@ emitter (envwrap/shells/fish.py), envwrap's activate.fish and quote.fish.
 The workflow stories (create, activate, hooks, projects, copy, remove) are told
 in fish by tests/test_workflow.py; these are fish's own checks. Each runs a fish
 script with ``fish --no-config --private`` under an isolated user (the ``fish``
-fixture: shells.Fish, see there how values go in and come back).
+fixture: ``Shell("fish", ..., mode="script")``, see tests/shells.py for how
+values go in and come back).
 """
 
 from __future__ import annotations
