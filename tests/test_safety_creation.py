@@ -112,7 +112,7 @@ def test_failed_requirements_leave_no_stage_and_free_the_name(user, envwrap_exe,
     home_dir = Path(user["WORKON_HOME"])
     req = tmp_path / "requirements.txt"
     req.write_text("no-such-package-envwrap-test==1.0\n")
-    proc = cli(dict(user, PIP_NO_INDEX="1"), "new", "-r", str(req), "needs-pkg")
+    proc = cli(dict(user, PIP_NO_INDEX="1", ENVWRAP_INSTALLER="pip"), "new", "-r", str(req), "needs-pkg")
     assert proc.returncode != 0 and "Traceback" not in proc.stderr
     ours = [line for line in proc.stderr.splitlines() if line.startswith("envwrap:")]
     assert len(ours) == 1 and ours[0].startswith("envwrap: pip install") and proc.stderr.endswith(ours[0] + "\n")
