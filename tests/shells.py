@@ -623,6 +623,10 @@ class Run:
     stderr: str
     records: list[tuple[str, list[str]]] = field(default_factory=list)
 
+    @property
+    def returncode(self) -> int:  # read like a subprocess.CompletedProcess
+        return self.status
+
     def all(self, key: str) -> list[list[str]]:
         return [values for k, values in self.records if k == key]
 
@@ -702,3 +706,12 @@ class ScriptShell(Shell):
     def close(self) -> None:
         if self.own_dir is not None:
             shutil.rmtree(self.own_dir, ignore_errors=True)
+
+
+def run_script(kind: str, env: dict, code: str, argv: list[str] | None = None, cwd: Path | None = None,
+               timeout: float = 120) -> Run:
+    """``code`` as one script of a new ``kind`` shell, as written (no prelude,
+    envwrap not loaded unless ``code`` loads it); ``argv``: how the shell
+    starts (its options), the script's path following."""
+    with Shell(kind, env, cwd=cwd, argv=argv, mode="script") as shell:
+        return shell.run(code, load=False, prelude=False, timeout=timeout)

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ENVWRAP, cli, make_wheel, require_shell, wait_until
-from shells import Shell
+from shells import Shell, run_script
 
 q = Shell.quote
 
@@ -111,9 +111,8 @@ def test_every_script_runs_at_the_new_path(user, tmp_path, old, new):
     assert text_files_naming(dst, str(src)) == []
     assert (dst / ".project").read_text() == str(tmp_path) + "\n"
     # The activate scripts name the new env and show its new name.
-    out = subprocess.run(["bash", "--noprofile", "--norc", "-c",
-                          f'. {q(str(dst / "bin" / "activate"))} && printf "%s\\n%s\\n" "$VIRTUAL_ENV" '
-                          '"$VIRTUAL_ENV_PROMPT"'], capture_output=True, text=True, env=clean)
+    out = run_script("bash", clean, f'. {q(str(dst / "bin" / "activate"))} && printf "%s\\n%s\\n" "$VIRTUAL_ENV" '
+                                    '"$VIRTUAL_ENV_PROMPT"')
     assert out.stdout.splitlines()[0] == str(dst)
     assert new in out.stdout.splitlines()[1]
 

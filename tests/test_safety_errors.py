@@ -4,13 +4,13 @@
 
 from __future__ import annotations
 
-import subprocess
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from envwrap import commands, registry
 
 from conftest import FAILING_COMMANDS, changes, cli, one_line, q, require_shell, snapshot
+from shells import run_script
 
 # ----------------------------------------------------------------- no traceback, ever
 
@@ -123,9 +123,8 @@ echo before
 workon missing4
 echo NOT REACHED
 """
-    proc = subprocess.run(["bash", "--noprofile", "--norc", "-c", script], env=user, cwd=tmp_path,
-                          capture_output=True, text=True, stdin=subprocess.DEVNULL)
-    assert proc.returncode == 1
+    proc = run_script("bash", user, script, cwd=tmp_path)
+    assert proc.status == 1
     assert proc.stdout.splitlines() == ["mk=0", "de=0", "wo=0", "cd=0", "ls=0", "or=1", "if=1", "not=0",
                                         "before"]
     lines = proc.stderr.splitlines()
