@@ -7,7 +7,6 @@ the Python side by what TAB actually offers, in real bash, zsh and fish."""
 from __future__ import annotations
 
 import re
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -15,7 +14,7 @@ import pytest
 from envwrap import cli
 
 from conftest import ENVWRAP, HOSTILE_NAME, require_shell
-from shells import Shell
+from shells import Shell, run_script
 
 q = Shell.quote
 ROOT = Path(__file__).resolve().parent.parent
@@ -97,10 +96,11 @@ def test_fish_completes_verbs_then_names(fish, tmp_path):
 
 def test_zsh_lists_match_the_python_side(user, tmp_path):
     require_shell("zsh")
-    out = subprocess.run(["zsh", "--no-rcs", "-c", f". {q(str(ROOT / 'shell/envwrap.zsh'))}; "
-                          "print -l -- $__envwrap_verbs; print -- --; print -l -- $__envwrap_name_verbs; "
-                          "print -- --; print -l -- $__envwrap_names_verbs"],
-                         env=user, capture_output=True, text=True, check=True).stdout
+    proc = run_script("zsh", user, f". {q(str(ROOT / 'shell/envwrap.zsh'))}; "
+                      "print -l -- $__envwrap_verbs; print -- --; print -l -- $__envwrap_name_verbs; "
+                      "print -- --; print -l -- $__envwrap_names_verbs", argv=["zsh", "--no-rcs"])
+    assert proc.status == 0, proc
+    out = proc.stdout
     verbs, name_verbs, names_verbs = (part.split() for part in out.split("--\n"))
     assert verbs == usage_verbs()
     assert set(name_verbs) == cli.NAME_VERBS and set(names_verbs) == cli.NAMES_VERBS

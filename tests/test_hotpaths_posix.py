@@ -14,7 +14,7 @@ import pexpect
 import pytest
 
 from conftest import modules_loaded, require_shell
-from shells import Shell
+from shells import Shell, run_script
 
 q = Shell.quote
 
@@ -24,15 +24,15 @@ DEQUOTE_REPLY = 'for w in "${COMPREPLY[@]}"; do eval "printf \'%s\\\\n\' $w"; do
 
 
 @pytest.mark.parametrize("argv", [
-    ["bash", "--noprofile", "--norc", "-e", "-u", "-o", "pipefail", "-c"],
-    ["zsh", "--no-rcs", "-e", "-u", "-c"],
+    ["bash", "--noprofile", "--norc", "-e", "-u", "-o", "pipefail"],
+    ["zsh", "--no-rcs", "-e", "-u"],
 ])
 def test_init_is_silent_under_strict_flags_and_twice(argv, user, envwrap_exe):
     require_shell(argv[0])
     shell = argv[0]
     script = (f'eval "$({q(str(envwrap_exe))} init {shell})"; '
               f'eval "$({q(str(envwrap_exe))} init {shell})"; workon; lsvirtualenv -b')
-    proc = subprocess.run(argv + [script], env=user, capture_output=True, text=True)
+    proc = run_script(shell, user, script, argv=argv)
     assert (proc.returncode, proc.stdout, proc.stderr) == (0, "", "")
 
 
