@@ -14,11 +14,17 @@ from pathlib import Path
 
 import pytest
 
-from shells import ALL_SHELLS, Fish, Shell, requires
+from shells import ALL_SHELLS, Shell, requires
 
 ROOT = Path(__file__).resolve().parent.parent
 ENVWRAP = Path(sys.executable).parent / "envwrap"
 POSIX_SHELLS = ("bash", "zsh")
+
+# shared by the test_safety_* modules (and any other): POSIX quoting, the
+# interpreter envwrap's environments are based on, Linux-only checks
+q = Shell.quote
+BASE_PY = os.path.realpath(getattr(sys, "_base_executable", None) or sys.executable)
+LINUX = sys.platform.startswith("linux")
 
 
 # the one rule for a missing shell lives in shells.py; the old name stays usable
@@ -51,6 +57,60 @@ def no_canary(tmp_path: Path) -> None:
     """No name was evaluated as code (every hostile name tries to touch CANARY)."""
     assert not list(tmp_path.rglob("CANARY")), "a name was evaluated as code"
     assert not (Path.cwd() / "CANARY").exists()
+
+
+def require_module(module: str):
+    """The module ``module``; skip when it is not installed (fail in CI, which
+    installs the test extra)."""
+    try:
+        return __import__(module)
+    except ImportError:
+        if os.environ.get("CI"):
+            pytest.fail(f"{module} is not installed, and CI must test it")
+        pytest.skip(f"{module} is not installed (pip install -e '.[test]')")
+
+
+@pytest.fixture(scope="session")
+def ps_parser():
+    """The one tree-sitter PowerShell parser: pwsh cannot be installed here, so
+    PowerShell code is parse-checked with it (test_powershell.parse)."""
+    require_module("tree_sitter")
+    tsp = require_module("tree_sitter_powershell")
+    from tree_sitter import Language, Parser
+
+    return Parser(Language(tsp.language()))
+
+
+def real_user_dirs(environ=os.environ) -> list[Path]:
+    """The real user's envwrap directories (config, data, cache) and
+    ``~/.virtualenvs``, envwrap's default WORKON_HOME, plus whatever the
+    environment the tests were started from names instead."""
+    home = Path(environ.get("HOME") or os.path.expanduser("~"))
+    dirs = [home / ".virtualenvs"]
+    for variable, below_home in (("XDG_CONFIG_HOME", ".config"), ("XDG_DATA_HOME", ".local/share"),
+                                 ("XDG_CACHE_HOME", ".cache")):
+        dirs += [home / below_home / "envwrap", Path(environ.get(variable) or home / below_home) / "envwrap"]
+    dirs += [Path(environ[v]) for v in ("ENVWRAP_CACHE_DIR", "WORKON_HOME") if environ.get(v)]
+    return sorted(set(dirs))
+
+
+def _state_of(dirs: list[Path]) -> dict:
+    return {str(d): snapshot(d, mtimes=True) if d.exists() else None for d in dirs}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def real_user_untouched():
+    """Once for the whole run: no test creates or changes anything in the real
+    user's envwrap directories or ~/.virtualenvs (every test must run as an
+    isolated user)."""
+    dirs = real_user_dirs()
+    before = _state_of(dirs)
+    yield
+    after = _state_of(dirs)
+    touched = {d: "created" if before[d] is None else "removed" if after[d] is None
+               else changes(before[d], after[d])[:5]
+               for d in before if before[d] != after[d]}
+    assert not touched, f"tests touched the real user's directories: {touched}"
 
 
 @pytest.fixture(scope="session")
@@ -97,10 +157,11 @@ def new_env(env: dict, name: str, *args: str) -> Path:
 
 
 @pytest.fixture
-def creator() -> str:
-    """The creator most tests use; test modules that must pass with every creator
-    override this fixture with a parametrized one (see test_workflow_posix.py)."""
-    return "venv"
+def creator(request) -> str:
+    """The user's creator: a test's parameter where the creator makes what is
+    tested (``parametrize("creator", CREATORS, indirect=True)``: a creator
+    changes speed, never behaviour), else $ENVWRAP_TEST_CREATOR, default venv."""
+    return require_creator(getattr(request, "param", None) or os.environ.get("ENVWRAP_TEST_CREATOR", "venv"))
 
 
 # One failing call of every shell command, each answered by one line on stderr
@@ -129,14 +190,14 @@ FAILING_COMMANDS = [
 ]
 
 
-def isolated_user(tmp_path: Path, seed_cache: Path, creator: str = "venv", drop_prefixes=()) -> dict:
+def isolated_user(tmp_path: Path, seed_cache: Path, creator: str = "venv") -> dict:
     """Environment variables of a fresh user whose HOME, XDG dirs, WORKON_HOME and
     PROJECT_HOME are under tmp_path, with envwrap's and virtualenvwrapper's
-    variables and any active environment scrubbed."""
-    prefixes = ("ENVWRAP_", "VIRTUALENVWRAPPER_", "_OLD_VIRTUAL", *drop_prefixes)
+    variables, any active environment and fish's state scrubbed."""
+    prefixes = ("ENVWRAP_", "VIRTUALENVWRAPPER_", "_OLD_VIRTUAL", "fish_", "__fish")
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(prefixes)
-           and k not in ("VIRTUAL_ENV", "VIRTUAL_ENV_PROMPT", "WORKON_HOME", "PROJECT_HOME",
+           and k not in ("VIRTUAL_ENV", "VIRTUAL_ENV_PROMPT", "WORKON_HOME", "PROJECT_HOME", "CI_FISH",
                          "PYTHONPATH", "PYTHONHOME", "PS1", "PROMPT", "ZDOTDIR", "BASH_ENV", "ENV")}
     home = tmp_path / "home"
     for sub in ("", ".config", ".local/share", ".cache"):
@@ -188,14 +249,31 @@ def user(tmp_path, seed_cache, creator) -> dict:
     return isolated_user(tmp_path, seed_cache, creator)
 
 
+def write_wheel(wheel: Path, dist_info: str, files: dict[str, bytes], compression: int = 0) -> Path:
+    """The one wheel writer: ``files`` (path in the wheel -> bytes) zipped into
+    ``wheel`` with the RECORD of ``dist_info`` (each file's sha256 and size) added.
+    ``compression``: a zipfile constant (0: stored)."""
+    import base64
+    import zipfile
+
+    files = dict(files)
+    record = []
+    for path, data in files.items():
+        digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+        record.append(f"{path},sha256={digest},{len(data)}")
+    record.append(f"{dist_info}/RECORD,,")
+    files[f"{dist_info}/RECORD"] = ("\n".join(record) + "\n").encode()
+    wheel.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(wheel, "w", compression) as zf:
+        for path, data in files.items():
+            zf.writestr(path, data)
+    return wheel
+
+
 def make_wheel(directory: Path, name: str, version: str, console_script: bool = False) -> Path:
     """A minimal pure-Python wheel, built by hand (no network, no setuptools).
     With ``console_script``, its module's main() prints sys.prefix and the wheel
     installs it as the command NAME."""
-    import base64
-    import hashlib
-    import zipfile
-
     dist = f"{name}-{version}.dist-info"
     files = {
         f"{name}.py": b"import sys\n\ndef main():\n    print(sys.prefix)\n" if console_script else b"VALUE = 42\n",
@@ -205,18 +283,7 @@ def make_wheel(directory: Path, name: str, version: str, console_script: bool = 
     }
     if console_script:
         files[f"{dist}/entry_points.txt"] = f"[console_scripts]\n{name} = {name}:main\n".encode()
-    record = []
-    for path, data in files.items():
-        digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
-        record.append(f"{path},sha256={digest},{len(data)}")
-    record.append(f"{dist}/RECORD,,")
-    files[f"{dist}/RECORD"] = ("\n".join(record) + "\n").encode()
-    directory.mkdir(parents=True, exist_ok=True)
-    wheel = directory / f"{name}-{version}-py3-none-any.whl"
-    with zipfile.ZipFile(wheel, "w") as zf:
-        for path, data in files.items():
-            zf.writestr(path, data)
-    return wheel
+    return write_wheel(directory / f"{name}-{version}-py3-none-any.whl", dist, files)
 
 
 def loaded_shell(kind: str, user: dict, tmp_path: Path, envwrap_exe: Path) -> Shell:
@@ -224,8 +291,6 @@ def loaded_shell(kind: str, user: dict, tmp_path: Path, envwrap_exe: Path) -> Sh
     (`eval "$(envwrap init bash)"`, `envwrap init fish | source`, ...), which
     must print nothing."""
     requires(kind)
-    if kind == "fish":
-        user = {k: v for k, v in user.items() if not k.startswith(("fish_", "__fish")) and k != "CI_FISH"}
     shell = Shell(kind, user, cwd=tmp_path)
     out = shell.load(envwrap_exe)
     assert out.status == 0 and out.stdout == "" and out.stderr == "", out
@@ -235,43 +300,26 @@ def loaded_shell(kind: str, user: dict, tmp_path: Path, envwrap_exe: Path) -> Sh
 @pytest.fixture(params=POSIX_SHELLS)
 def sh(request, user, tmp_path, envwrap_exe):
     """A persistent bash or zsh with envwrap loaded through `eval "$(envwrap init ...)"`."""
-    shell = loaded_shell(request.param, user, tmp_path, envwrap_exe)
-    yield shell
-    shell.close()
+    with loaded_shell(request.param, user, tmp_path, envwrap_exe) as shell:
+        yield shell
 
 
 @pytest.fixture(params=ALL_SHELLS)
 def shell(request, user, tmp_path, envwrap_exe):
     """A persistent bash, zsh, fish or pwsh with envwrap loaded (each skips when
     not installed, and fails in CI where it must be)."""
-    shell = loaded_shell(request.param, user, tmp_path, envwrap_exe)
-    yield shell
-    shell.close()
+    with loaded_shell(request.param, user, tmp_path, envwrap_exe) as shell:
+        yield shell
 
 
-# ----------------------------------------------------------------- fish scripts (shells.Fish)
-
-
-@pytest.fixture
-def fish_creator(request) -> str:
-    """The creator the fish user has: a test's parameter, else
-    $ENVWRAP_TEST_CREATOR, default venv."""
-    param = getattr(request, "param", None)
-    return require_creator(param) if param else os.environ.get("ENVWRAP_TEST_CREATOR", "venv")
+# ----------------------------------------------------------------- fish scripts (Shell mode="script")
 
 
 @pytest.fixture
-def fish_user(tmp_path, seed_cache, fish_creator, envwrap_exe) -> dict:
-    """Environment variables of a fresh, isolated user (and no fish state of ours)."""
-    env = isolated_user(tmp_path, seed_cache, fish_creator, drop_prefixes=("fish_", "__fish"))
-    env.pop("CI_FISH", None)
-    return env
-
-
-@pytest.fixture
-def fish(fish_user, tmp_path) -> Fish:
-    """Runs whole fish scripts with envwrap loaded, as the user above."""
-    return Fish(fish_user, tmp_path)
+def fish(user, tmp_path, envwrap_exe) -> Shell:
+    """Runs whole fish scripts with envwrap loaded, as ``user``, in tmp_path."""
+    with Shell("fish", user, cwd=tmp_path, mode="script") as shell:
+        yield shell
 
 
 # ----------------------------------------------------------------- file-system and process checks
@@ -364,11 +412,9 @@ def pip_child(pid: int) -> bool:
 
 @pytest.fixture
 def bash(user, tmp_path, envwrap_exe):
-    require_shell("bash")
-    shell = Shell("bash", user, cwd=tmp_path)
-    shell.ok(shell.dialect.load(str(envwrap_exe)))
-    yield shell
-    shell.close()
+    """A persistent bash with envwrap loaded."""
+    with loaded_shell("bash", user, tmp_path, envwrap_exe) as shell:
+        yield shell
 
 
 @pytest.fixture

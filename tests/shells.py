@@ -1,10 +1,26 @@
-"""Drive a real bash, zsh, fish or pwsh over pipes, keeping its state between commands.
+"""Drive a real bash, zsh, fish or pwsh: the one driver of real shells in the tests.
 
-One ``Shell`` for every shell; what differs between shells (how to start it, how
-to run one command and read its status, how to quote, set and read a variable,
-source a file, change directory, complete a word) is its ``Dialect``. Each command
-runs in the shell itself (not a subshell), its stderr to a file; then the shell
-prints NUL, the status, NUL. stdout and stderr come back separately.
+``Shell(kind, env, cwd=None, mode=...)`` starts shell ``kind`` (bash, zsh, fish
+or pwsh) as a user ``env``; ``mode`` says how it is driven:
+
+- ``"pipe"`` (the default): one persistent, non-interactive shell keeping its
+  state between commands. Each command runs in the shell itself (not a
+  subshell), its stderr to a file; then the shell prints NUL, the status, NUL.
+  ``run``/``ok``/``call`` return stdout and stderr separately; ``var``,
+  ``set_var``, ``export``, ``cd``, ``source``, ``complete``, ``which``... say
+  things in this shell's syntax.
+- ``"pty"``: an interactive shell on a pseudo-terminal (pexpect), for what only
+  a terminal shows (TAB, prompts, job control, `envwrap shell`): ``send``,
+  ``sendline``, ``expect``, ``expect_exact``, ``value(expr)``; ``child`` is the
+  pexpect process.
+- ``"script"``: each ``run(body)`` is one whole script in a new process, with
+  envwrap loaded first the documented way (``load=False``: not); fish scripts
+  can record values with ``out KEY VALUE...`` (see ``Run``).
+
+What differs between shells (how to start one, run one command and read its
+status, quote, set and read a variable, source a file, change directory,
+complete a word) is its ``Dialect``; ``argv`` overrides how the shell is started
+(options, an rc file, a wrapper), the mode's protocol staying the same.
 
 ``requires(kind)`` is the one rule for a shell that is missing: skip locally,
 fail when CI is set (bash, zsh and fish must be tested there; pwsh cannot be
@@ -15,6 +31,7 @@ from __future__ import annotations
 
 import os
 import re
+import select
 import shlex
 import shutil
 import subprocess
@@ -80,7 +97,19 @@ class Dialect:
         return shlex.quote(value)
 
     def argv(self, errfile: str) -> list[str]:
+        """How the shell starts in pipe mode (reading commands from stdin)."""
         raise NotImplementedError
+
+    def script_argv(self) -> list[str]:
+        """How the shell runs a script file in script mode (its path follows)."""
+        return self.argv("")
+
+    def pty_argv(self) -> list[str]:
+        """How the shell starts interactive, in pty mode."""
+        return [*self.argv(""), "-i"]
+
+    # what script mode puts before every script (fish: `out`, `yesno`)
+    script_prelude = ""
 
     def wrap(self, command: str, errfile: str) -> str:
         """The text sent to the shell to run ``command`` and report its status."""
@@ -175,6 +204,9 @@ class ZshDialect(Dialect):
     def argv(self, errfile):
         return ["zsh", "--no-rcs", "--no-globalrcs"]
 
+    def pty_argv(self):
+        return ["zsh", "-f", "-i"]
+
     def complete(self, command, word):
         # Outside a widget compadd cannot run: a stand-in prints what the
         # function offers, filtered by the typed word as compsys would. The
@@ -206,6 +238,16 @@ end
 
     def argv(self, errfile):
         return ["fish", "--no-config", "--private", "-c", f"set -g __t_err {fish_quote(errfile)}\n{self.LOOP}"]
+
+    def script_argv(self):
+        return ["fish", "--no-config", "--private"]
+
+    def pty_argv(self):
+        return ["fish", "--no-config", "-i"]
+
+    @property
+    def script_prelude(self):
+        return PRELUDE
 
     def wrap(self, command, errfile):
         return command + "\0"
@@ -310,6 +352,12 @@ while ($true) {
     def argv(self, errfile):
         return ["pwsh", "-NoLogo", "-NoProfile", "-NonInteractive", "-Command", self.LOOP]
 
+    def script_argv(self):
+        return ["pwsh", "-NoLogo", "-NoProfile", "-NonInteractive", "-File"]
+
+    def pty_argv(self):
+        return ["pwsh", "-NoLogo", "-NoProfile"]
+
     def wrap(self, command, errfile):
         return command + "\0"
 
@@ -375,16 +423,37 @@ while ($true) {
                 f"[IO.File]::AppendAllText({pwsh_quote(log)}, {pwsh_quote(label)} + ' ' + $__t_v{more} + \"`n\")\n")
 
 
-DIALECTS = {d.name: d for d in (BashDialect(), ZshDialect(), FishDialect(), PwshDialect())}
+class DashDialect(BashDialect):
+    """dash, the plain POSIX sh (for the POSIX quoter; envwrap has no dash hook)."""
+
+    name = "dash"
+    init_name = ""
+
+    def argv(self, errfile):
+        return ["dash"]
+
+    def wrap(self, command, errfile):
+        return f"{{ {command}\n}} 2>{self.Q(errfile)}; printf '\\0%d\\0' \"$?\"\n"
+
+
+DIALECTS = {d.name: d for d in (BashDialect(), ZshDialect(), FishDialect(), PwshDialect(), DashDialect())}
 
 
 # ----------------------------------------------------------------- the driver
 
 
 class Shell:
-    """A persistent ``kind`` shell (bash, zsh, fish or pwsh) under ``env``."""
+    """A real ``kind`` shell (bash, zsh, fish or pwsh) under ``env``, driven in
+    ``mode`` "pipe" (this class: persistent, over pipes), "pty" (``PtyShell``)
+    or "script" (``ScriptShell``); see the module's docstring."""
 
-    def __init__(self, kind: str, env: dict, cwd: Path | None = None, argv: list[str] | None = None):
+    def __new__(cls, *args, mode: str = "pipe", **options):
+        if cls is Shell:
+            cls = {"pipe": Shell, "pty": PtyShell, "script": ScriptShell}[mode]
+        return object.__new__(cls)
+
+    def __init__(self, kind: str, env: dict, cwd: Path | None = None, argv: list[str] | None = None,
+                 mode: str = "pipe"):
         self.kind = kind
         self.env = env
         self.dialect = DIALECTS[kind]
@@ -409,8 +478,12 @@ class Shell:
         self.proc.stdin.write(script.encode())
         self.proc.stdin.flush()
         buf = b""
+        fd = self.proc.stdout.fileno()
         while True:
-            chunk = self.proc.stdout.read1(65536)  # type: ignore[attr-defined]
+            # a command that waits for input (or a value run as one) must not hang the test
+            ready, _, _ = select.select([fd], [], [], timeout)
+            assert ready, f"{self.kind} did not answer in {timeout}s; output so far: {buf!r}"
+            chunk = os.read(fd, 65536)
             if not chunk:
                 raise RuntimeError(f"{self.kind} exited; output so far: {buf!r}")
             buf += chunk
@@ -478,8 +551,64 @@ class Shell:
         finally:
             os.unlink(self.errfile)
 
+    def __enter__(self):
+        return self
 
-# ----------------------------------------------------------------- fish scripts
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+class PtyShell(Shell):
+    """``Shell(kind, env, mode="pty")``: an interactive shell on a pseudo-terminal."""
+
+    def __init__(self, kind: str, env: dict, cwd: Path | None = None, argv: list[str] | None = None,
+                 mode: str = "pty", timeout: float = 30, dimensions: tuple[int, int] = (40, 500)):
+        import pexpect
+
+        requires(kind)
+        self.kind = kind
+        self.env = env
+        self.dialect = DIALECTS[kind]
+        self.q = self.dialect.Q
+        argv = argv or self.dialect.pty_argv()
+        self.child = pexpect.spawn(argv[0], argv[1:], env=env, cwd=None if cwd is None else str(cwd),
+                                   encoding="utf-8", timeout=timeout, dimensions=dimensions)
+
+    def run(self, command: str, timeout: float = 120) -> Result:
+        raise TypeError("a pty shell is driven by send/expect; use mode='pipe' to run commands")
+
+    def send(self, text: str) -> None:
+        self.child.send(text)
+
+    def sendline(self, line: str = "") -> None:
+        self.child.sendline(line)
+
+    def expect(self, pattern, **kw) -> int:
+        return self.child.expect(pattern, **kw)
+
+    def expect_exact(self, pattern, **kw) -> int:
+        return self.child.expect_exact(pattern, **kw)
+
+    @property
+    def before(self) -> str:
+        return self.child.before
+
+    @property
+    def match(self):
+        return self.child.match
+
+    def value(self, expr: str) -> str:
+        """Print the value of ``expr`` (this shell's syntax) and read it back."""
+        # The echoed command line holds "RESULT " and never "RESULT=[".
+        self.child.sendline(f"printf '%s=[%s]\\n' RESULT {expr}")
+        self.child.expect(r"RESULT=\[([^\]]*)\]\r?\n")
+        return self.child.match.group(1)
+
+    def close(self) -> None:
+        self.child.close(force=True)
+
+
+# ----------------------------------------------------------------- scripts (mode="script")
 # Tests of fish's own features (completion tables, event handlers, universal
 # variables) run one whole fish script and read back what it recorded: values
 # go in through environment variables and come back through a record file
@@ -493,6 +622,10 @@ class Run:
     stdout: str
     stderr: str
     records: list[tuple[str, list[str]]] = field(default_factory=list)
+
+    @property
+    def returncode(self) -> int:  # read like a subprocess.CompletedProcess
+        return self.status
 
     def all(self, key: str) -> list[list[str]]:
         return [values for k, values in self.records if k == key]
@@ -526,29 +659,42 @@ end
 """
 
 
-class Fish:
-    def __init__(self, env: dict, tmp_path: Path):
-        self.fish = requires("fish")
+class ScriptShell(Shell):
+    """``Shell(kind, env, cwd, mode="script")``: each ``run`` is one whole script
+    in a new process (scripts and records in ``cwd``, else in a directory of
+    their own)."""
+
+    def __init__(self, kind: str, env: dict, cwd: Path | None = None, argv: list[str] | None = None,
+                 mode: str = "script"):
+        requires(kind)
+        self.kind = kind
         self.env = env
-        self.tmp = tmp_path
+        self.dialect = DIALECTS[kind]
+        self.q = self.dialect.Q
+        self.argv = argv or self.dialect.script_argv()
+        self.cwd = cwd
+        self.own_dir = None if cwd is not None else Path(tempfile.mkdtemp(prefix="envwrap-scripts-"))
+        self.tmp = Path(cwd) if cwd is not None else self.own_dir
         self.count = 0
 
-    def run(self, body: str, vars: dict | None = None, load: bool = True, timeout: float = 120) -> Run:
-        """Run one fish script (envwrap loaded by `envwrap init fish | source`)."""
+    def run(self, body: str, vars: dict | None = None, load: bool = True, before: str = "",
+            timeout: float = 120, prelude: bool = True) -> Run:
+        """Run the dialect's prelude (unless not ``prelude``), ``before``, envwrap's
+        loader (unless not ``load``), then ``body``, as one script, with ``vars``
+        added to the environment."""
         self.count += 1
         out = self.tmp / f"records-{self.count}"
-        script = self.tmp / f"script-{self.count}.fish"
-        text = PRELUDE
+        script = self.tmp / f"script-{self.count}{self.dialect.hook_suffix or '.sh'}"
+        text = (self.dialect.script_prelude if prelude else "") + before
         if load:
-            text += f"{fish_quote(str(ENVWRAP))} init fish | source\n"
+            text += self.dialect.load(str(ENVWRAP)) + "\n"
         script.write_text(text + body, encoding="utf-8")
         env = dict(self.env)
         env.update(vars or {})
         env["T_OUT"] = str(out)
-        proc = subprocess.run(
-            [self.fish, "--no-config", "--private", str(script)], env=env, cwd=self.tmp,
-            stdin=subprocess.DEVNULL, capture_output=True, timeout=timeout,
-        )
+        out.unlink(missing_ok=True)  # another Shell may have run in this directory before
+        proc = subprocess.run([*self.argv, str(script)], env=env, cwd=self.cwd, stdin=subprocess.DEVNULL,
+                              capture_output=True, timeout=timeout)
         records = []
         if out.exists():
             for chunk in out.read_bytes().split(b"\0")[:-1]:
@@ -556,3 +702,16 @@ class Fish:
                 records.append((key, values))
         return Run(proc.returncode, proc.stdout.decode("utf-8", "replace"),
                    proc.stderr.decode("utf-8", "replace"), records)
+
+    def close(self) -> None:
+        if self.own_dir is not None:
+            shutil.rmtree(self.own_dir, ignore_errors=True)
+
+
+def run_script(kind: str, env: dict, code: str, argv: list[str] | None = None, cwd: Path | None = None,
+               timeout: float = 120) -> Run:
+    """``code`` as one script of a new ``kind`` shell, as written (no prelude,
+    envwrap not loaded unless ``code`` loads it); ``argv``: how the shell
+    starts (its options), the script's path following."""
+    with Shell(kind, env, cwd=cwd, argv=argv, mode="script") as shell:
+        return shell.run(code, load=False, prelude=False, timeout=timeout)

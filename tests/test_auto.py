@@ -73,8 +73,7 @@ class Interactive:
             if shutil.which("strace") is None:
                 pytest.skip("strace not installed")
             cmd = ["strace", "-f", "-qq", "-e", "trace=clone,clone3,fork,vfork", "-o", str(self.trace)] + cmd
-        self.child = pexpect.spawn(cmd[0], cmd[1:], env=env, cwd=str(cwd), encoding="utf-8",
-                                   timeout=60, dimensions=(50, 400))
+        self.child = Shell(kind, env, cwd=cwd, argv=cmd, mode="pty", timeout=60, dimensions=(50, 400)).child
         self.sync()
         self.log.write_text("")
 
@@ -380,23 +379,13 @@ Out p6 (prompt) ([string]$env:VIRTUAL_ENV)
 """
 
 
-def test_powershell_auto_body_parses():
+def test_powershell_auto_body_parses(ps_parser):
     from test_powershell import parse
 
-    parse(_ts_parser(), PS_AUTO_BODY)
+    parse(ps_parser, PS_AUTO_BODY)
 
 
-def _ts_parser():
-    from test_powershell import _require
-
-    _require("tree_sitter")
-    tsp = _require("tree_sitter_powershell")
-    from tree_sitter import Language, Parser
-
-    return Parser(Language(tsp.language()))
-
-
-def test_powershell_auto_section_is_registered_only_when_enabled(user, envwrap_exe):
+def test_powershell_auto_section_is_registered_only_when_enabled(user, envwrap_exe, ps_parser):
     """The preamble carries the decision; the static file registers nothing itself."""
     off = subprocess.run([str(envwrap_exe), "init", "powershell"], env=user, capture_output=True, text=True)
     on = subprocess.run([str(envwrap_exe), "init", "powershell", "--auto"], env=user, capture_output=True, text=True)
@@ -404,7 +393,7 @@ def test_powershell_auto_section_is_registered_only_when_enabled(user, envwrap_e
     assert "$global:__envwrap_auto = '1'" in on.stdout
     from test_powershell import parse
 
-    parse(_ts_parser(), on.stdout)
+    parse(ps_parser, on.stdout)
 
 
 @pytest.mark.skipif(shutil.which("pwsh") is None, reason="pwsh not on PATH (not installable on this machine)")
@@ -444,10 +433,10 @@ $b = [string]$env:VIRTUAL_ENV
 """
 
 
-def test_powershell_deactivate_body_parses():
+def test_powershell_deactivate_body_parses(ps_parser):
     from test_powershell import parse
 
-    parse(_ts_parser(), PS_DEACTIVATE_BODY)
+    parse(ps_parser, PS_DEACTIVATE_BODY)
 
 
 @pytest.mark.skipif(shutil.which("pwsh") is None, reason="pwsh not on PATH (not installable on this machine)")
@@ -476,10 +465,10 @@ $again = [string]$function:prompt -cne $mine
 """
 
 
-def test_powershell_switch_body_parses():
+def test_powershell_switch_body_parses(ps_parser):
     from test_powershell import parse
 
-    parse(_ts_parser(), PS_SWITCH_BODY)
+    parse(ps_parser, PS_SWITCH_BODY)
 
 
 @pytest.mark.skipif(shutil.which("pwsh") is None, reason="pwsh not on PATH (not installable on this machine)")

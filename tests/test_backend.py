@@ -16,6 +16,7 @@ from envwrap.core.layout import Layout
 from envwrap.env.relocation import relocate
 
 from conftest import cli, modules_loaded
+from shells import Shell, run_script
 
 
 def run(envwrap_exe, user, *args, check=True, cwd=None):
@@ -220,9 +221,8 @@ def test_activate_script_is_quoted(tmp_path):
     (env / "bin").mkdir(parents=True)
     final = tmp_path / "it's $(touch CANARY)"
     activators.write_all(env, final, "it's $(x)")
-    proc = subprocess.run(
-        ["bash", "--noprofile", "--norc", "-c", 'PS1="> "; . "$1"; printf "%s\\n" "$VIRTUAL_ENV" "$PS1"',
-         "-", str(env / "bin" / "activate")], capture_output=True, text=True, cwd=tmp_path)
+    proc = run_script("bash", dict(os.environ), f'PS1="> "; . {Shell.quote(str(env / "bin" / "activate"))}; '
+                      'printf "%s\\n" "$VIRTUAL_ENV" "$PS1"', cwd=tmp_path)
     assert proc.stdout.splitlines() == [str(final), "(it's _(x)) > "]
     assert not (tmp_path / "CANARY").exists()
 
@@ -279,7 +279,7 @@ def test_init_detects_shell_and_bakes_absolute_path(envwrap_exe, user):
     # an absolute, isolated start: python -I .../envwrap/__main__.py
     assert first.startswith("__envwrap_exe=(/") and " -I " in first and first.endswith("__main__.py)")
     # the parent process is a zsh: shellingham finds it
-    proc = subprocess.run(["zsh", "-f", "-c", f"{envwrap_exe} init; :"], env=user, capture_output=True, text=True)
+    proc = run_script("zsh", user, f"{envwrap_exe} init; :", argv=["zsh", "-f"])
     assert proc.returncode == 0 and "emulate -L zsh" in proc.stdout
     proc = run(envwrap_exe, user, "init", "tcsh", check=False)
     assert proc.returncode == 2 and proc.stderr.count("\n") == 1

@@ -17,7 +17,7 @@ from envwrap.cli import table as commandtable
 from envwrap.shells import quote
 
 from conftest import ENVWRAP, changes, cli, make_wheel, new_env, one_line, require_shell, snapshot, write_script
-from shells import Shell
+from shells import Shell, run_script
 
 q = Shell.quote
 
@@ -565,7 +565,7 @@ def test_initialize_hook_is_sourced_at_load_without_a_process(kind, user, tmp_pa
               "zsh": ["zsh", "--no-rcs", "-e", "-u"]}[kind]
     script = (f". {q(str(loader))}; printf '%s\\n' \"$T_INIT\"; "
               f"VIRTUALENVWRAPPER_HOOK_DIR={q(str(hooks))}; . {q(str(loader))}; printf '%s\\n' \"$T_INIT\"")
-    proc = subprocess.run([*strict, "-c", script], env=user, capture_output=True, text=True)
+    proc = run_script(kind, user, script, argv=strict)
     assert proc.returncode == 0 and proc.stderr == "", proc
     assert proc.stdout == "x\nxh\n"
     assert not log.exists(), "loading started a process"

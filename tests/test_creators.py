@@ -14,7 +14,7 @@ import pytest
 from envwrap.env import registry, relocation
 
 from conftest import HOSTILE_NAME, cli
-from shells import Shell
+from shells import Shell, run_script
 
 q = Shell.quote
 VIRTUALENV = Path(sys.executable).parent / "virtualenv"
@@ -160,7 +160,7 @@ def test_creation_help_names_the_default_python(envwrap_exe, user):
     env = dict(user, COLUMNS="500")  # one line per option: no path broken by wrapping
     shell_help = f'eval "$({envwrap_exe} sh bash mkvirtualenv --help)"'  # what the bash function does
     for proc in (run(envwrap_exe, env, "new", "--help"),
-                 subprocess.run(["bash", "--norc", "-c", shell_help], env=env, capture_output=True, text=True)):
+                 run_script("bash", env, shell_help, argv=["bash", "--norc"])):
         assert proc.returncode == 0, proc
         text = " ".join(proc.stdout.split())  # help is on stdout, as the user sees it
         assert "-p PYTHON, --python PYTHON interpreter to base the environment on" in text, text

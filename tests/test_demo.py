@@ -9,6 +9,7 @@ import pexpect
 import pytest
 
 from conftest import require_shell
+from shells import Shell
 
 
 @pytest.mark.parametrize("shell", ["bash", "zsh"])
@@ -16,8 +17,7 @@ def test_demo_shell(shell, user, envwrap_exe, tmp_path):
     require_shell(shell)
     env = dict(user, PS1="DEMO> ")
     env.pop("WORKON_HOME")
-    child = pexpect.spawn(str(envwrap_exe), ["demo", shell], env=env, encoding="utf-8", timeout=30,
-                          cwd=str(tmp_path))
+    child = Shell(shell, env, cwd=tmp_path, argv=[str(envwrap_exe), "demo", shell], mode="pty").child
     try:
         child.expect(r"WORKON_HOME=(\S+) ")
         home = child.match.group(1)
@@ -51,8 +51,7 @@ def test_demo_keeps_every_envwrap_dir_in_the_throwaway_place(shell, user, envwra
     users_cfg.parent.mkdir(parents=True)
     users_cfg.write_text('creator = "virtualenv"\nauto_activate = true\n')
     before = users_cfg.read_bytes()
-    child = pexpect.spawn(str(envwrap_exe), ["demo", shell], env=env, encoding="utf-8", timeout=60,
-                          cwd=str(tmp_path))
+    child = Shell(shell, env, cwd=tmp_path, argv=[str(envwrap_exe), "demo", shell], mode="pty", timeout=60).child
     try:
         child.expect(r"WORKON_HOME=(\S+) ")
         scratch = Path(child.match.group(1)).parent

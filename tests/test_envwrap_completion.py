@@ -7,15 +7,14 @@ the Python side by what TAB actually offers, in real bash, zsh and fish."""
 from __future__ import annotations
 
 import re
-import subprocess
 from pathlib import Path
 
 import pytest
 
 from envwrap.cli import table as cli
 
-from conftest import ENVWRAP, HOSTILE_NAME, isolated_user, require_shell
-from shells import Shell
+from conftest import ENVWRAP, HOSTILE_NAME, require_shell
+from shells import Shell, run_script
 
 q = Shell.quote
 ROOT = Path(__file__).resolve().parent.parent
@@ -71,13 +70,8 @@ def test_bash_completes_verbs_then_names(user, tmp_path):
         shell.close()
 
 
-def test_fish_completes_verbs_then_names(tmp_path, seed_cache):
-    from shells import Fish
-
-    require_shell("fish")
-    env = isolated_user(tmp_path, seed_cache, "venv", drop_prefixes=("fish_", "__fish"))
+def test_fish_completes_verbs_then_names(fish, tmp_path):
     make_envs(tmp_path / "envs")
-    fish = Fish(env, tmp_path)
     lines = ["out all (complete -C 'envwrap ' | string replace -r '\\t.*' '')",
              "out pa (complete -C 'envwrap pa' | string replace -r '\\t.*' '')",
              "out hostile (complete -C 'envwrap show it')"]
@@ -102,10 +96,11 @@ def test_fish_completes_verbs_then_names(tmp_path, seed_cache):
 
 def test_zsh_lists_match_the_python_side(user, tmp_path):
     require_shell("zsh")
-    out = subprocess.run(["zsh", "--no-rcs", "-c", f". {q(str(ROOT / 'shell/envwrap.zsh'))}; "
-                          "print -l -- $__envwrap_verbs; print -- --; print -l -- $__envwrap_name_verbs; "
-                          "print -- --; print -l -- $__envwrap_names_verbs"],
-                         env=user, capture_output=True, text=True, check=True).stdout
+    proc = run_script("zsh", user, f". {q(str(ROOT / 'shell/envwrap.zsh'))}; "
+                      "print -l -- $__envwrap_verbs; print -- --; print -l -- $__envwrap_name_verbs; "
+                      "print -- --; print -l -- $__envwrap_names_verbs", argv=["zsh", "--no-rcs"])
+    assert proc.status == 0, proc
+    out = proc.stdout
     verbs, name_verbs, names_verbs = (part.split() for part in out.split("--\n"))
     assert verbs == usage_verbs()
     assert set(name_verbs) == cli.NAME_VERBS and set(names_verbs) == cli.NAMES_VERBS
@@ -126,8 +121,7 @@ def test_zsh_tab_completes_verb_and_hostile_name_in_a_real_terminal(compinit, us
         child.close(force=True)
     assert (tmp_path / "out.txt").read_text() == f"{tmp_path / 'envs' / HOSTILE}\n"
 
-def test_powershell_lists_match_and_parse():
-    import tree_sitter_powershell  # noqa: F401  (skip via test_powershell's _require otherwise)
+def test_powershell_lists_match_and_parse(ps_parser):
     from test_powershell import parse
 
     text = (ROOT / "shell" / "envwrap.ps1").read_text(encoding="utf-8")
@@ -141,8 +135,7 @@ def test_powershell_lists_match_and_parse():
     assert set(ps_list("__envwrap_name_verbs")) == cli.NAME_VERBS
     assert set(ps_list("__envwrap_names_verbs")) == cli.NAMES_VERBS
     assert "Register-ArgumentCompleter -Native -CommandName envwrap" in text
-    from tree_sitter import Language, Parser
-    parse(Parser(Language(tree_sitter_powershell.language())), text)
+    parse(ps_parser, text)
 
 
 # `rmvirtualenv a b <TAB>`: rmvirtualenv takes any number of names, and TAB
@@ -175,13 +168,8 @@ def test_rmvirtualenv_completes_names_at_every_position_in_a_real_terminal(kind,
     assert not list(tmp_path.rglob("CANARY"))
 
 
-def test_fish_rmvirtualenv_completes_names_at_every_position(tmp_path, seed_cache):
-    from shells import Fish
-
-    require_shell("fish")
-    env = isolated_user(tmp_path, seed_cache, "venv", drop_prefixes=("fish_", "__fish"))
+def test_fish_rmvirtualenv_completes_names_at_every_position(fish, tmp_path):
     make_envs(tmp_path / "envs")
-    fish = Fish(env, tmp_path)
     lines = [f"out at{i} (complete -C 'rmvirtualenv {''.join(w + ' ' for w in before)}')"
              for i, before in enumerate(RM_POSITIONS)]
     r = fish.run("\n".join(lines) + "\n")

@@ -4,7 +4,8 @@ emitter (envwrap/shells/fish.py), envwrap's activate.fish and quote.fish.
 The workflow stories (create, activate, hooks, projects, copy, remove) are told
 in fish by tests/test_workflow.py; these are fish's own checks. Each runs a fish
 script with ``fish --no-config --private`` under an isolated user (the ``fish``
-fixture: shells.Fish, see there how values go in and come back).
+fixture: ``Shell("fish", ..., mode="script")``, see tests/shells.py for how
+values go in and come back).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from envwrap.cli import table as commandtable
 from envwrap.shells import quote
 
 from conftest import FAILING_COMMANDS, HOSTILE, no_canary, write_script
-from shells import PRELUDE, requires
+from shells import Shell, requires
 
 ROOT = Path(__file__).resolve().parent.parent
 ENVWRAP = Path(sys.executable).parent / "envwrap"
@@ -31,7 +32,7 @@ FISH_TEMPLATE = ROOT / "envwrap" / "activators" / "activate.fish"
 # ----------------------------------------------------------------- static checks
 
 
-def test_files_parse_and_are_formatted(fish_user, tmp_path):
+def test_files_parse_and_are_formatted(user, tmp_path):
     fish = requires("fish")
     for path in (FISH_HOOK, FISH_TEMPLATE):
         subprocess.run([fish, "--no-config", "-n", str(path)], check=True)
@@ -39,7 +40,7 @@ def test_files_parse_and_are_formatted(fish_user, tmp_path):
         if indent:
             r = subprocess.run([indent, "--check", str(path)], capture_output=True)
             assert r.returncode == 0, f"{path} is not formatted as fish_indent would: {r.stderr!r}"
-    loader = subprocess.run([str(ENVWRAP), "init", "fish"], env=fish_user, check=True,
+    loader = subprocess.run([str(ENVWRAP), "init", "fish"], env=user, check=True,
                             capture_output=True).stdout
     (tmp_path / "init.fish").write_bytes(loader)
     subprocess.run([fish, "--no-config", "-n", str(tmp_path / "init.fish")], check=True)
@@ -279,9 +280,9 @@ out hint_empty (complete -C 'workon ')
     assert not log.exists(), f"completion started processes: {log.read_text()}"
 
 
-def test_tab_inserts_an_escaped_name(fish_user, tmp_path):
+def test_tab_inserts_an_escaped_name(user, tmp_path):
     """A real interactive fish: `workon my\\ e<TAB>` becomes `workon my\\ env `."""
-    pexpect = pytest.importorskip("pexpect")
+    pytest.importorskip("pexpect")
     fish_exe = requires("fish")
     home = tmp_path / "envs"
     for name in ("my env", "other"):
@@ -296,9 +297,10 @@ def test_tab_inserts_an_escaped_name(fish_user, tmp_path):
         f"bind \\cx 'commandline >{quote.fish(str(dump))}'\n",
         encoding="utf-8",
     )
-    env = dict(fish_user, TERM="xterm")
-    child = pexpect.spawn(fish_exe, ["--no-config", "--private", "-C", f"source {quote.fish(str(rc))}"],
-                          env=env, cwd=str(tmp_path), encoding="utf-8", timeout=20, dimensions=(24, 200))
+    env = dict(user, TERM="xterm")
+    child = Shell("fish", env, cwd=tmp_path, argv=[fish_exe, "--no-config", "--private", "-C",
+                                                   f"source {quote.fish(str(rc))}"],
+                  mode="pty", timeout=20, dimensions=(24, 200)).child
     try:
         child.expect("READY> ")
         child.send("workon my\\ e")
@@ -318,10 +320,9 @@ def test_tab_inserts_an_escaped_name(fish_user, tmp_path):
 # ----------------------------------------------------------------- the emitter
 
 
-def test_emitter_output_parses_and_quotes_every_value(fish_user, tmp_path):
+def test_emitter_output_parses_and_quotes_every_value(user, tmp_path):
     from envwrap.shells import emitter
 
-    fish_exe = requires("fish")
     value = HOSTILE[1]
     code = emitter("fish").render([
         ("set", "__envwrap_home", value),
@@ -341,13 +342,10 @@ function cd; out cd $argv; end
 function __envwrap_list; out list; end
 function run
 """
-    script = tmp_path / "emitted.fish"
-    script.write_text(PRELUDE + stubs + code + "end\nrun\nout home $__envwrap_home\n", encoding="utf-8")
-    out = tmp_path / "records"
-    proc = subprocess.run([fish_exe, "--no-config", "--private", str(script)], capture_output=True,
-                          env=dict(fish_user, T_OUT=str(out)))
-    assert proc.returncode == 0, proc.stderr
-    records = [c.decode().split("\x1f") for c in out.read_bytes().split(b"\0")[:-1]]
+    with Shell("fish", user, cwd=tmp_path, mode="script") as fish:
+        r = fish.run(stubs + code + "end\nrun\nout home $__envwrap_home\n", load=False)
+    assert r.status == 0, r.stderr
+    records = [[key, *values] for key, values in r.records]
     assert records == [
         ["leave"],
         ["source", f"/e/{value}/bin/activate.fish"],

@@ -19,10 +19,10 @@ import time
 from pathlib import Path
 
 import pytest
-from test_powershell import PS_HOOK, _require, needs_pwsh, parse, run_pwsh, statements
+from test_powershell import PS_HOOK, needs_pwsh, parse, run_pwsh, statements
 
-from conftest import POSIX_SHELLS, cli, require_shell
-from shells import Fish, Shell, requires
+from conftest import POSIX_SHELLS, cli, loaded_shell, require_shell
+from shells import Shell, run_script
 
 q = Shell.quote
 DEQUOTE_REPLY = 'for w in "${COMPREPLY[@]}"; do eval "printf \'%s\\\\n\' $w"; done'
@@ -55,20 +55,11 @@ def bare(user) -> dict:
     return env
 
 
-def load(kind: str, env: dict, cwd: Path, envwrap_exe: Path) -> Shell:
-    require_shell(kind)
-    shell = Shell(kind, env, cwd=cwd)
-    out = shell.run(f'eval "$({q(str(envwrap_exe))} init {kind})"')
-    assert (out.status, out.stdout, out.stderr) == (0, "", ""), out
-    return shell
-
-
 @pytest.fixture(params=POSIX_SHELLS)
 def bare_sh(request, bare, tmp_path, envwrap_exe):
     """bash or zsh with envwrap loaded, for a user who set no WORKON_HOME."""
-    shell = load(request.param, bare, tmp_path, envwrap_exe)
-    yield shell
-    shell.close()
+    with loaded_shell(request.param, bare, tmp_path, envwrap_exe) as shell:
+        yield shell
 
 
 def listed(shell: Shell) -> list[str]:
@@ -235,9 +226,8 @@ def test_the_static_file_exports_the_home_unless_the_user_set_one(kind, bare, tm
     loader.write_text(backend(bare, "init", kind).stdout)
     show = 'printf "%s|%s\\n" "$(printenv WORKON_HOME)" "$(printenv ENVWRAP_EXPORTED_HOME)"'
     for env, want in ((bare, f"{x}|{x}"), (dict(bare, WORKON_HOME="/mine"), "/mine|")):
-        proc = subprocess.run([kind, "-c", f". {q(str(loader))}; {show}"], env=env, capture_output=True,
-                              text=True)
-        assert (proc.returncode, proc.stdout, proc.stderr) == (0, want + "\n", "")
+        proc = run_script(kind, env, f". {q(str(loader))}; {show}", argv=[kind])
+        assert (proc.status, proc.stdout, proc.stderr) == (0, want + "\n", "")
 
 
 # ----------------------------------------------------------------- 18.4: a missing WORKON_HOME is created
@@ -551,14 +541,14 @@ def test_doctor_says_when_zsh_has_no_completion(user, tmp_path, envwrap_exe):
     load_line = f'eval "$({q(str(envwrap_exe))} init zsh)"'
     for setup, warned in (("", True), ("autoload -Uz compinit && compinit -u -D", False)):
         for interactive in ("-i", "+i"):
-            proc = subprocess.run(["zsh", "--no-rcs", interactive, "-c", f"{setup}\n{load_line}\nenvwrap doctor"],
-                                  env=user, capture_output=True, text=True, cwd=tmp_path)
+            proc = run_script("zsh", user, f"{setup}\n{load_line}\nenvwrap doctor",
+                              argv=["zsh", "--no-rcs", interactive], cwd=tmp_path)
             expected = warned and interactive == "-i"  # a script needs no completion
             assert ("compinit" in proc.stdout) == expected, proc
-            assert proc.returncode == (1 if expected else 0), proc
-    proc = subprocess.run(["bash", "--norc", "-c", f'eval "$({q(str(envwrap_exe))} init bash)"; envwrap doctor'],
-                          env=user, capture_output=True, text=True)
-    assert proc.returncode == 0 and "compinit" not in proc.stdout
+            assert proc.status == (1 if expected else 0), proc
+    proc = run_script("bash", user, f'eval "$({q(str(envwrap_exe))} init bash)"; envwrap doctor',
+                      argv=["bash", "--norc"])
+    assert proc.status == 0 and "compinit" not in proc.stdout
 
 
 @pytest.mark.parametrize("export", ["export ", ""])
@@ -569,8 +559,7 @@ def test_doctor_names_the_zshrc_in_zdotdir(user, tmp_path, envwrap_exe, export):
     zdot = tmp_path / "my zsh 'dir'"
     zdot.mkdir()
     script = f'{export}ZDOTDIR={q(str(zdot))}\neval "$({q(str(envwrap_exe))} init zsh)"\nenvwrap doctor'
-    proc = subprocess.run(["zsh", "--no-rcs", "-i", "-c", script], env=user, capture_output=True, text=True,
-                          cwd=tmp_path)
+    proc = run_script("zsh", user, script, argv=["zsh", "--no-rcs", "-i"], cwd=tmp_path)
     (line,) = [line for line in proc.stdout.splitlines() if "compinit" in line]
     assert line.endswith(f"to {zdot / '.zshrc'}") and "~/.zshrc" not in line, proc
 
@@ -580,9 +569,9 @@ def test_doctor_names_the_zshrc_in_zdotdir(user, tmp_path, envwrap_exe, export):
 
 @pytest.fixture
 def fish_bare(bare, tmp_path):
-    requires("fish")
-    env = {k: v for k, v in bare.items() if not k.startswith(("fish_", "__fish"))}
-    return Fish(env, tmp_path)
+    """Whole fish scripts, for a user who set no WORKON_HOME."""
+    with Shell("fish", bare, cwd=tmp_path, mode="script") as shell:
+        yield shell
 
 
 def test_fish_follows_the_config_and_exports_the_home(fish_bare, bare, tmp_path):
@@ -674,15 +663,6 @@ out hooked $T_HOOKED
 
 
 # ----------------------------------------------------------------- PowerShell
-
-
-@pytest.fixture(scope="module")
-def ps_parser():
-    _require("tree_sitter")
-    tsp = _require("tree_sitter_powershell")
-    from tree_sitter import Language, Parser
-
-    return Parser(Language(tsp.language()))
 
 
 def test_powershell_config_code_parses_and_carries_the_home(ps_parser, bare, tmp_path):

@@ -14,7 +14,7 @@ import pexpect
 import pytest
 
 from conftest import modules_loaded, require_shell
-from shells import Shell
+from shells import Shell, run_script
 
 q = Shell.quote
 
@@ -24,15 +24,15 @@ DEQUOTE_REPLY = 'for w in "${COMPREPLY[@]}"; do eval "printf \'%s\\\\n\' $w"; do
 
 
 @pytest.mark.parametrize("argv", [
-    ["bash", "--noprofile", "--norc", "-e", "-u", "-o", "pipefail", "-c"],
-    ["zsh", "--no-rcs", "-e", "-u", "-c"],
+    ["bash", "--noprofile", "--norc", "-e", "-u", "-o", "pipefail"],
+    ["zsh", "--no-rcs", "-e", "-u"],
 ])
 def test_init_is_silent_under_strict_flags_and_twice(argv, user, envwrap_exe):
     require_shell(argv[0])
     shell = argv[0]
     script = (f'eval "$({q(str(envwrap_exe))} init {shell})"; '
               f'eval "$({q(str(envwrap_exe))} init {shell})"; workon; lsvirtualenv -b')
-    proc = subprocess.run(argv + [script], env=user, capture_output=True, text=True)
+    proc = run_script(shell, user, script, argv=argv)
     assert (proc.returncode, proc.stdout, proc.stderr) == (0, "", "")
 
 
@@ -161,8 +161,7 @@ def test_many_environments(sh, tmp_path, envwrap_exe, user):
 def _interactive(kind: str, user: dict, envwrap_exe: Path, tmp_path: Path, compinit: str) -> pexpect.spawn:
     env = dict(user, PS1="PROMPT> ", PROMPT="PROMPT> ")
     if kind == "bash":
-        child = pexpect.spawn("bash", ["--noprofile", "--norc", "-i"], env=env, encoding="utf-8",
-                              timeout=20, cwd=str(tmp_path), dimensions=(40, 400))
+        child = Shell("bash", env, cwd=tmp_path, mode="pty", timeout=20, dimensions=(40, 400)).child
         child.sendline(f"PS1='PROMPT> '; bind 'set show-all-if-ambiguous on' 2>/dev/null; "
                        f"eval \"$({q(str(envwrap_exe))} init bash)\"")
     else:
@@ -173,8 +172,7 @@ def _interactive(kind: str, user: dict, envwrap_exe: Path, tmp_path: Path, compi
         body = {"before": f"{init}\n{load}\n", "after": f"{load}\n{init}\n", "none": f"{load}\n"}[compinit]
         (zdot / ".zshrc").write_text("PROMPT='PROMPT> '\nunsetopt BEEP\n" + body)
         env["ZDOTDIR"] = str(zdot)
-        child = pexpect.spawn("zsh", ["-i"], env=env, encoding="utf-8", timeout=20, cwd=str(tmp_path),
-                              dimensions=(40, 400))
+        child = Shell("zsh", env, cwd=tmp_path, argv=["zsh", "-i"], mode="pty", timeout=20, dimensions=(40, 400)).child
     child.expect("PROMPT> ")
     return child
 

@@ -10,13 +10,12 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
 
-from conftest import ENVWRAP, cli, isolated_user, make_wheel, require_shell
-from shells import Shell
+from conftest import ENVWRAP, cli, make_wheel, require_shell, wait_until
+from shells import Shell, run_script
 
 q = Shell.quote
 
@@ -112,9 +111,8 @@ def test_every_script_runs_at_the_new_path(user, tmp_path, old, new):
     assert text_files_naming(dst, str(src)) == []
     assert (dst / ".project").read_text() == str(tmp_path) + "\n"
     # The activate scripts name the new env and show its new name.
-    out = subprocess.run(["bash", "--noprofile", "--norc", "-c",
-                          f'. {q(str(dst / "bin" / "activate"))} && printf "%s\\n%s\\n" "$VIRTUAL_ENV" '
-                          '"$VIRTUAL_ENV_PROMPT"'], capture_output=True, text=True, env=clean)
+    out = run_script("bash", clean, f'. {q(str(dst / "bin" / "activate"))} && printf "%s\\n%s\\n" "$VIRTUAL_ENV" '
+                                    '"$VIRTUAL_ENV_PROMPT"')
     assert out.stdout.splitlines()[0] == str(dst)
     assert new in out.stdout.splitlines()[1]
 
@@ -182,34 +180,42 @@ def _whole(env: Path) -> bool:
 
 
 def test_sigkill_leaves_old_or_new_whole(user, tmp_path):
+    """Killed while paused in a hook (the hook writes a marker, then waits; the
+    test kills the whole process group once the marker is there): in
+    premvvirtualenv the staged env is complete but unpublished, so the old env
+    alone is left; in postmvvirtualenv the new env is published and the old one
+    trashed, so the new one alone is left. Each is whole, and doctor --fix
+    clears what the kill left in staging and trash."""
     home = Path(user["WORKON_HOME"])
     env_with_script(user, tmp_path, "one")
     names = ["one", "two words"]
-    # A slow premvvirtualenv widens the window after the staged env is complete.
-    _hook(home / "premvvirtualenv", "sleep 0.3\n")
-    outcomes: set[str] = set()
-    delays = [0.0, 0.02, 0.05, 0.08, 0.12, 0.2, 0.3, 0.45, 0.6]
-    for i, delay in enumerate(delays):
-        old, new = names[i % 2], names[(i + 1) % 2]
-        if not (home / old).exists():  # the last run finished the rename
-            old, new = new, old
+    outcomes: list[tuple[str, str]] = []
+    for hook in ("premvvirtualenv", "postmvvirtualenv"):
+        old, new = names
+        marker = tmp_path / f"in-{hook}"
+        _hook(home / hook, f": > {q(str(marker))}\nexec sleep 300\n")
         proc = subprocess.Popen([str(ENVWRAP), "mv", old, new], env=user, stdout=subprocess.DEVNULL,
                                 stderr=subprocess.DEVNULL, start_new_session=True)
-        time.sleep(delay)
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait()
+        try:
+            assert wait_until(marker.exists, proc), f"envwrap mv ended before {hook} ran"
+        finally:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+        (home / hook).unlink()
         there = [n for n in names if (home / n).exists()]
-        assert there, f"after a kill at {delay}s neither env exists"
-        outcomes.add("old only" if there == [old] else "new only" if there == [new] else "both")
+        assert there, f"after a kill in {hook} neither env exists"
+        outcomes.append((hook, "old only" if there == [old] else "new only" if there == [new] else "both"))
         for name in there:
-            assert _whole(home / name), (delay, name, there)
+            assert _whole(home / name), (hook, name, there)
         if len(there) == 2:  # killed between publishing the new one and trashing the old one
             backend(user, "rm", new, check=True)
+        backend(user, "doctor", "--fix")
+        for leftovers in ("staging", "trash"):
+            assert not list((home / ".envwrap" / leftovers).glob("*")), (hook, leftovers)
+        if (home / new).exists():
+            names.reverse()  # the next rename starts from the new name
     # The kills fell before the publish and after it (else this tested nothing).
-    assert "old only" in outcomes and outcomes & {"new only", "both"}, outcomes
-    backend(user, "doctor", "--fix")
-    for leftovers in ("staging", "trash"):
-        assert not list((home / ".envwrap" / leftovers).glob("*")), leftovers
+    assert outcomes == [("premvvirtualenv", "old only"), ("postmvvirtualenv", "new only")], outcomes
 
 
 def test_project_venv_pointer_follows(user, tmp_path):
@@ -283,15 +289,11 @@ def test_tab_then_rename_in_a_real_terminal(kind, compinit, user, tmp_path):
     assert sorted(p.name for p in home.iterdir() if not p.name.startswith(".")) == ["renamed"]
 
 
-def test_fish_refuses_the_active_env_and_completes(tmp_path, seed_cache):
-    from shells import Fish
-
-    require_shell("fish")
-    env = isolated_user(tmp_path, seed_cache, "venv", drop_prefixes=("fish_", "__fish"))
+def test_fish_refuses_the_active_env_and_completes(fish, user, tmp_path):
+    env = user
     home = tmp_path / "envs"
     for name in ("my env", "mine"):
         backend(env, "new", "--without-pip", name, check=True)
-    fish = Fish(env, tmp_path)
     r = fish.run(r"""
 out first (complete -C 'mvvirtualenv m')
 out second (complete -C 'mvvirtualenv mine m')

@@ -3,7 +3,8 @@ add2virtualenv's import order and file format, the hooks (which, in which order,
 with which arguments, in which directory), deactivate's variables, mkproject -f,
 copies whose scripts run, and site-packages chosen by the env's Python version.
 
-bash and zsh come from the ``sh`` fixture; fish from shells.Fish (the `fish` fixture).
+bash and zsh come from the ``sh`` fixture; fish from the `fish` fixture (fish scripts,
+``Shell("fish", ..., mode="script")``).
 """
 
 from __future__ import annotations

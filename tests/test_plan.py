@@ -7,7 +7,7 @@ from __future__ import annotations
 import subprocess
 
 import pytest
-from test_powershell import parse, parser  # noqa: F401  (the tree-sitter fixture)
+from test_powershell import parse
 
 from envwrap import shells
 from envwrap.shells.plan import STEPS, Plan, PlanError
@@ -49,8 +49,8 @@ def test_every_step_renders_to_code_the_shell_reads(shell, tmp_path):
     assert r.returncode == 0 and not r.stderr, r.stderr
 
 
-def test_every_step_renders_to_powershell_that_parses(parser):  # noqa: F811
-    parse(parser, shells.emitter("powershell").render(every_step().steps))
+def test_every_step_renders_to_powershell_that_parses(ps_parser):
+    parse(ps_parser, shells.emitter("powershell").render(every_step().steps))
 
 
 @pytest.mark.parametrize("make", [

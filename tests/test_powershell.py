@@ -41,24 +41,6 @@ HOSTILE = [
 ]
 
 
-def _require(module: str):
-    try:
-        return __import__(module)
-    except ImportError:
-        if os.environ.get("CI"):
-            pytest.fail(f"{module} is not installed, and CI must test it")
-        pytest.skip(f"{module} is not installed (pip install -e '.[test]')")
-
-
-@pytest.fixture(scope="module")
-def parser():
-    _require("tree_sitter")
-    tsp = _require("tree_sitter_powershell")
-    from tree_sitter import Language, Parser
-
-    return Parser(Language(tsp.language()))
-
-
 def parse(parser, src: str):
     """The tree of ``src``; fails on any ERROR or MISSING node."""
     data = src.encode("utf-8")
@@ -77,49 +59,51 @@ def parse(parser, src: str):
     return tree, data
 
 
+def walk(node):
+    """``node`` and everything below it, in document order."""
+    yield node
+    for child in node.children:
+        yield from walk(child)
+
+
+def nodes_of(node, kind: str):
+    return [n for n in walk(node) if n.type == kind]
+
+
 def nodes(tree, kind: str):
-    found = []
-
-    def walk(node):
-        if node.type == kind:
-            found.append(node)
-        for child in node.children:
-            walk(child)
-
-    walk(tree.root_node)
-    return found
+    return nodes_of(tree.root_node, kind)
 
 
 def leaves(tree) -> list[str]:
+    return [n.type for n in walk(tree.root_node) if n.child_count == 0]
+
+
+def ps_read_verbatim(text: str) -> tuple[str, int]:
+    """PowerShell's rule for a single-quoted string starting at text[0]: any of
+    the five quote characters opens and closes it; inside, a quote character
+    followed by another stands for one (the second, as its tokenizer keeps it).
+    Returns (value, index after the end)."""
+    assert text and text[0] in PS_QUOTES, text
     out = []
-
-    def walk(node):
-        if node.child_count == 0:
-            out.append(node.type)
-        for child in node.children:
-            walk(child)
-
-    walk(tree.root_node)
-    return out
+    i = 1
+    while i < len(text):
+        ch = text[i]
+        if ch in PS_QUOTES:
+            if i + 1 < len(text) and text[i + 1] in PS_QUOTES:
+                out.append(text[i + 1])
+                i += 2
+                continue
+            return "".join(out), i + 1
+        out.append(ch)
+        i += 1
+    raise AssertionError(f"unterminated string: {text!r}")
 
 
 def ps_unquote(token: str) -> str:
     """Read a verbatim string token as PowerShell's tokenizer does."""
-    assert token and token[0] in PS_QUOTES, token
-    out = []
-    i = 1
-    while i < len(token):
-        c = token[i]
-        if c in PS_QUOTES:
-            if i + 1 < len(token) and token[i + 1] in PS_QUOTES:
-                out.append(token[i + 1])
-                i += 2
-                continue
-            assert i == len(token) - 1, f"the string ends early, at {i}: {token!r}"
-            return "".join(out)
-        out.append(c)
-        i += 1
-    raise AssertionError(f"unterminated string: {token!r}")
+    value, end = ps_read_verbatim(token)
+    assert end == len(token), f"the string ends early, at {end - 1}: {token!r}"
+    return value
 
 
 def text(data: bytes, node) -> str:
@@ -131,19 +115,6 @@ def single_string(data: bytes, node) -> str:
     strings = nodes_of(node, "string_literal")
     assert len(strings) == 1 and text(data, strings[0]) == text(data, node).strip(), text(data, node)
     return ps_unquote(text(data, strings[0]))
-
-
-def nodes_of(node, kind: str):
-    found = []
-
-    def walk(n):
-        if n.type == kind:
-            found.append(n)
-        for child in n.children:
-            walk(child)
-
-    walk(node)
-    return found
 
 
 def statements(parser, code: str) -> list[tuple]:
@@ -201,15 +172,15 @@ def envwrap(env: dict, *args: str, cwd: Path | None = None) -> str:
 # ----------------------------------------------------------------- the hook
 
 
-def test_hook_parses(parser, ps_user):
+def test_hook_parses(ps_parser, ps_user):
     source = PS_HOOK.read_text(encoding="utf-8")
-    tree, _ = parse(parser, source)
+    tree, _ = parse(ps_parser, source)
     loader = envwrap(ps_user, "init", "powershell")
     assert loader.endswith(source)
-    parse(parser, loader)
+    parse(ps_parser, loader)
 
 
-def test_loader_is_ascii_even_for_non_ascii_paths(parser, ps_user, tmp_path):
+def test_loader_is_ascii_even_for_non_ascii_paths(ps_parser, ps_user, tmp_path):
     """Windows PowerShell 5.1 decodes `envwrap init powershell | Out-String` in the
     console code page: the preamble must be ASCII whatever WORKON_HOME is (the
     preamble carries the one used when the user sets none: here the default)."""
@@ -218,7 +189,7 @@ def test_loader_is_ascii_even_for_non_ascii_paths(parser, ps_user, tmp_path):
     env = dict(ps_user, HOME=str(tmp_path / "hömé 中"))
     loader = envwrap(env, "init", "powershell")
     assert loader.isascii()
-    parse(parser, loader)
+    parse(ps_parser, loader)
     import base64
     import re
 
@@ -226,19 +197,19 @@ def test_loader_is_ascii_even_for_non_ascii_paths(parser, ps_user, tmp_path):
     assert base64.b64decode(encoded).decode("utf-8") == str(home)
 
 
-def test_hook_is_windows_powershell_51_syntax(parser):
+def test_hook_is_windows_powershell_51_syntax(ps_parser):
     """No PowerShell 7 operators (?? ?. and ternaries do not parse at all; && and
     || pipeline chains do), and ASCII only: Windows PowerShell reads a file with
     no byte order mark in the ANSI code page."""
     source = PS_HOOK.read_text(encoding="utf-8")
-    tree, _ = parse(parser, source)
+    tree, _ = parse(ps_parser, source)
     chains = [kind for kind in leaves(tree) if kind in ("&&", "||")]
     assert not chains, "pipeline chain operators need PowerShell 7"
     assert source.isascii(), "shell/envwrap.ps1 must be ASCII"
 
 
-def test_hook_defines_every_command(parser):
-    tree, data = parse(parser, PS_HOOK.read_text(encoding="utf-8"))
+def test_hook_defines_every_command(ps_parser):
+    tree, data = parse(ps_parser, PS_HOOK.read_text(encoding="utf-8"))
     names = {text(data, n) for n in nodes(tree, "function_name")}
     for command in (*(c.name for c in commandtable.COMMANDS), "__envwrap_run", "__envwrap_call",
                     "__envwrap_activate", "__envwrap_leave", "__envwrap_source", "__envwrap_cd",
@@ -259,13 +230,13 @@ def _functions(tree, data) -> dict:
     return found
 
 
-def test_hook_messages_follow_the_callers_redirection(parser):
+def test_hook_messages_follow_the_callers_redirection(ps_parser):
     """What the hook itself tells the user goes through __envwrap_say (the
     backend prints it on its stderr, which `2>$null`, `2>file` and `2>&1`
     redirect, and escapes it); $Host.UI.WriteErrorLine, [Console]::Error and
     Write-Host would write to the console whatever the caller redirected. The
     one exception: the message that the backend cannot be found."""
-    tree, data = parse(parser, PS_HOOK.read_text(encoding="utf-8"))
+    tree, data = parse(ps_parser, PS_HOOK.read_text(encoding="utf-8"))
     functions = _functions(tree, data)
     assert "__envwrap_say" in functions
     for name, node in functions.items():
@@ -278,12 +249,12 @@ def test_hook_messages_follow_the_callers_redirection(parser):
             assert direct not in code, (name, direct)
 
 
-def test_allvirtualenv_is_the_backend_loop_every_shell_uses(parser):
+def test_allvirtualenv_is_the_backend_loop_every_shell_uses(ps_parser):
     """allvirtualenv in PowerShell is what it is in bash, zsh and fish: one call
     of the backend, which runs the command in every env with the environment
     `envwrap run` gives it (the behaviour is tested through bash, zsh and fish,
     and through pwsh where it exists); nothing is set by hand here."""
-    tree, data = parse(parser, PS_HOOK.read_text(encoding="utf-8"))
+    tree, data = parse(ps_parser, PS_HOOK.read_text(encoding="utf-8"))
     node = _functions(tree, data)["allvirtualenv"]
     assigned = {text(data, n.children[0]).strip().lower() for n in nodes_of(node, "assignment_expression")}
     assert not assigned, assigned
@@ -300,7 +271,7 @@ def test_allvirtualenv_is_the_backend_loop_every_shell_uses(parser):
 
 @pytest.mark.parametrize("windows", [False, True], ids=["posix", "windows"])
 @pytest.mark.parametrize("name", HOSTILE)
-def test_activate_template_renders_and_parses(parser, name, windows):
+def test_activate_template_renders_and_parses(ps_parser, name, windows):
     template = PS_TEMPLATE.read_text(encoding="utf-8")
     assert template.startswith("\ufeff"), "Activate.ps1 needs a BOM for Windows PowerShell 5.1"
     if windows:
@@ -318,7 +289,7 @@ def test_activate_template_renders_and_parses(parser, name, windows):
     }
     rendered = activators.render(template, values, quote.powershell)
     assert "__ENVWRAP_" not in rendered
-    tree, data = parse(parser, rendered.lstrip("\ufeff"))
+    tree, data = parse(ps_parser, rendered.lstrip("\ufeff"))
     strings = [ps_unquote(text(data, n)) for n in nodes(tree, "string_literal")
                if text(data, n)[0] in PS_QUOTES]
     for key in ("VENV_DIR", "BIN_DIR", "PROMPT", "VENV_PROMPT"):
@@ -338,13 +309,13 @@ def test_activate_template_renders_and_parses(parser, name, windows):
     }
 
 
-def test_real_env_gets_envwraps_activate_ps1(parser, ps_user, tmp_path):
+def test_real_env_gets_envwraps_activate_ps1(ps_parser, ps_user, tmp_path):
     name = HOSTILE[2]
     envwrap(ps_user, "new", "--without-pip", name)
     script = tmp_path / "envs" / name / "bin" / "Activate.ps1"
     raw = script.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
-    tree, data = parse(parser, raw.decode("utf-8-sig"))
+    tree, data = parse(ps_parser, raw.decode("utf-8-sig"))
     strings = [ps_unquote(text(data, n)) for n in nodes(tree, "string_literal") if text(data, n)[0] in PS_QUOTES]
     assert str(tmp_path / "envs" / name) in strings
 
@@ -353,7 +324,7 @@ def test_real_env_gets_envwraps_activate_ps1(parser, ps_user, tmp_path):
 
 
 @pytest.mark.parametrize("name", HOSTILE)
-def test_emitted_workon_parses_and_quotes_every_value(parser, ps_user, tmp_path, name):
+def test_emitted_workon_parses_and_quotes_every_value(ps_parser, ps_user, tmp_path, name):
     project = tmp_path / "projects" / f"project of {name}"
     project.mkdir()
     hooks = tmp_path / "envs"
@@ -364,7 +335,7 @@ def test_emitted_workon_parses_and_quotes_every_value(parser, ps_user, tmp_path,
     (project / ".virtualenvwrapper").mkdir()
     (project / ".virtualenvwrapper" / "postactivate.ps1").write_text("$global:T = 3\n")
     code = envwrap(ps_user, "sh", "powershell", "workon", name)
-    assert statements(parser, code) == [
+    assert statements(ps_parser, code) == [
         ("call", "__envwrap_leave"),
         ("call", "__envwrap_activate", str(env / "bin" / "Activate.ps1"), str(env), str(hooks), str(project),
          str(env / "bin")),
@@ -377,7 +348,7 @@ def test_emitted_workon_parses_and_quotes_every_value(parser, ps_user, tmp_path,
     assert not list(tmp_path.rglob("CANARY"))
 
 
-def test_emitted_code_of_other_commands_parses(parser, ps_user, tmp_path):
+def test_emitted_code_of_other_commands_parses(ps_parser, ps_user, tmp_path):
     envwrap(ps_user, "new", "--without-pip", HOSTILE[0])
     cases = [
         ["workon"],
@@ -387,25 +358,25 @@ def test_emitted_code_of_other_commands_parses(parser, ps_user, tmp_path):
         ["mkproject", "--without-pip", HOSTILE[4]],
     ]
     for args in cases:
-        stmts = statements(parser, envwrap(ps_user, "sh", "powershell", *args, cwd=tmp_path))
+        stmts = statements(ps_parser, envwrap(ps_user, "sh", "powershell", *args, cwd=tmp_path))
         assert stmts and ("call", "__envwrap_set_home") not in [st[:2] for st in stmts]  # the user's home
     unset = {k: v for k, v in ps_user.items() if k != "WORKON_HOME"}
-    assert statements(parser, envwrap(unset, "sh", "powershell", "workon")) == [
+    assert statements(ps_parser, envwrap(unset, "sh", "powershell", "workon")) == [
         ("call", "__envwrap_set_home", str(tmp_path / "home/.virtualenvs"), "default"),
         ("call", "__envwrap_list")]
-    assert statements(parser, envwrap(ps_user, "sh", "powershell", "workon"))[-1] == ("call", "__envwrap_list")
+    assert statements(ps_parser, envwrap(ps_user, "sh", "powershell", "workon"))[-1] == ("call", "__envwrap_list")
     venv = dict(ps_user, VIRTUAL_ENV=str(tmp_path / "envs" / HOSTILE[0]))
-    assert statements(parser, envwrap(venv, "sh", "powershell", "cdvirtualenv", "bin")) == [
+    assert statements(ps_parser, envwrap(venv, "sh", "powershell", "cdvirtualenv", "bin")) == [
         ("call", "__envwrap_cd", str(tmp_path / "envs" / HOSTILE[0] / "bin"))]
 
 
-def test_emitted_help_is_printed_not_run(parser, ps_user):
+def test_emitted_help_is_printed_not_run(ps_parser, ps_user):
     """`CMD --help` of a command that changes the session: one Write-Output of the
     help text (apostrophes and all), nothing else to run."""
     from envwrap.cli.table import PLAN_HANDLERS
 
     for command in PLAN_HANDLERS:
-        stmts = statements(parser, envwrap(ps_user, "sh", "powershell", command, "--help"))
+        stmts = statements(ps_parser, envwrap(ps_user, "sh", "powershell", command, "--help"))
         assert len(stmts) == 1 and stmts[0][:2] == ("call", "Write-Output"), (command, stmts)
         assert stmts[0][2].startswith(f"usage: {command} "), (command, stmts)
 
@@ -420,7 +391,7 @@ def test_emitter_rejects_odd_variable_names():
 # ----------------------------------------------------------------- quote.powershell
 
 
-def test_quote_powershell_is_one_string_token(parser):
+def test_quote_powershell_is_one_string_token(ps_parser):
     from hypothesis import HealthCheck, example, given, settings
     from hypothesis import strategies as st
 
@@ -437,11 +408,11 @@ def test_quote_powershell_is_one_string_token(parser):
         quoted = quote.powershell(value)
         assert ps_unquote(quoted) == value
         # as an assignment and as two command arguments: each exactly one token
-        tree, data = parse(parser, f"$x = {quoted}\n")
+        tree, data = parse(ps_parser, f"$x = {quoted}\n")
         (literal,) = nodes(tree, "string_literal")
         assert text(data, literal) == quoted
         line = f"cmd {quoted} {quote.powershell(other)}\n"
-        tree, data = parse(parser, line)
+        tree, data = parse(ps_parser, line)
         got = [ps_unquote(text(data, n)) for n in nodes(tree, "string_literal")]
         assert got == [value, other]
 
@@ -648,11 +619,11 @@ Out cd $LASTEXITCODE (Get-Location).Path
 deactivate
 """
 
-def test_pwsh_test_bodies_parse(parser):
+def test_pwsh_test_bodies_parse(ps_parser):
     """The real-pwsh scripts below are PowerShell that parses, even where pwsh
     cannot run them."""
     for body in (PS_PRELUDE, _redirect_body(), ALLVIRTUALENV_BODY, DEACTIVATE_BODY, RM_CD_HOME_BODY):
-        parse(parser, body)
+        parse(ps_parser, body)
 
 
 @needs_pwsh
@@ -697,7 +668,7 @@ def test_pwsh_deactivate_reports_the_removal_of_a_tmpenv(ps_user, tmp_path):
     assert records["refused"] not in (["0"], [])
 
 
-def test_pwsh_driver_code_parses(parser):
+def test_pwsh_driver_code_parses(ps_parser):
     """What tests/shells.py sends to pwsh (its read loop and every kind of line
     the workflow stories build, with hostile values) is PowerShell that parses,
     even where pwsh cannot run it."""
@@ -705,7 +676,7 @@ def test_pwsh_driver_code_parses(parser):
     from shells import DIALECTS, Shell
 
     d = DIALECTS["pwsh"]
-    parse(parser, d.LOOP)
+    parse(ps_parser, d.LOOP)
     words = Shell.__new__(Shell)
     words.q = d.Q
     for value in [*NAMES, *HOSTILE]:
@@ -715,7 +686,7 @@ def test_pwsh_driver_code_parses(parser):
                      d.set_prompt(), d.prompt(), d.set_expr("T_X", d.ref("pwd")),
                      d.append_line(f"/l/{value}", value, "VIRTUALENVWRAPPER_LAST_VIRTUALENV"),
                      Shell.line(words, "mkvirtualenv", "--without-pip", value)):
-            parse(parser, code + "\n")
+            parse(ps_parser, code + "\n")
 
 
 @needs_pwsh
@@ -738,26 +709,26 @@ def test_pwsh_rmvirtualenv_tab_and_cdvirtualenv(ps_user, tmp_path):
         f"envwrap: cdvirtualenv: {home / 'z' / 'no-such-dir'} is not a directory"]
 
 
-def _hook_function(parser, name: str) -> str:
-    tree, data = parse(parser, PS_HOOK.read_text(encoding="utf-8"))
+def _hook_function(ps_parser, name: str) -> str:
+    tree, data = parse(ps_parser, PS_HOOK.read_text(encoding="utf-8"))
     node = _functions(tree, data)[name]
     return text(data, node)
 
 
-def test_rmvirtualenv_declares_every_argument_as_a_name(parser):
+def test_rmvirtualenv_declares_every_argument_as_a_name(ps_parser):
     """TAB completes the parameter an argument binds to: rmvirtualenv's names are
     one parameter taking every argument, so that the second and later names
     complete too (a plain function's $args completes nothing); -h is declared,
     because an advanced function refuses what it does not declare."""
-    body = _hook_function(parser, "rmvirtualenv")
+    body = _hook_function(ps_parser, "rmvirtualenv")
     assert "[CmdletBinding()]" in body
     assert "param([Parameter(Position = 0, ValueFromRemainingArguments = $true)][string[]]$EnvName," in body
     assert "[Alias('h')][switch]$Help" in body and "$argv = @('--help')" in body
     assert "$args" not in body
 
 
-def test_cdvirtualenv_checks_the_directory_before_set_location(parser):
-    body = _hook_function(parser, "cdvirtualenv")
+def test_cdvirtualenv_checks_the_directory_before_set_location(ps_parser):
+    body = _hook_function(ps_parser, "cdvirtualenv")
     check = body.index("if (-not [IO.Directory]::Exists($target)) {")
     assert body.index('__envwrap_say 1 "cdvirtualenv: $target is not a directory"') > check
     assert body.index("Set-Location -LiteralPath $target") > check

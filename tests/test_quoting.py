@@ -14,20 +14,20 @@ from __future__ import annotations
 
 import itertools
 import os
-import select
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
+from test_powershell import PS_QUOTES, nodes_of, ps_read_verbatim
 
 from envwrap.core import names
 from envwrap.core.errors import one_line
 from envwrap.shells import quote
 
 from conftest import require_shell
+from shells import Shell
 
 # ----------------------------------------------------------------- generated strings
 
@@ -65,25 +65,24 @@ FIXED = ["", "'", "''", "\\", "\\'", "'\\''", "a\\\\b", "-", "--", "-n", "-e", "
 
 
 class EchoShell:
-    """A shell started once that sources batch files named on its stdin.
+    """A pipe-mode ``Shell`` started once, which sources batch files.
 
     Each batch file prints every value twice, NUL-terminated: as command
     arguments (``printf '%s\\0' <quoted> <quoted> ... > OUT``), then through an
     assignment (``v=<quoted>`` or ``set v <quoted>``, printed as ``"$v"``): zsh
-    expands some words differently there. The shell answers ``done`` when it
-    has run the file, whether it parsed or not.
+    expands some words differently there. The shell answers when it has run the
+    file, whether it parsed or not (and a value run as a command that waits for
+    input fails the test instead of hanging it).
     """
 
-    LOOP_POSIX = 'while IFS= read -r f; do . "$f"; printf "done\\n"; done'
-    LOOP_FISH = "while read -l f; source $f; echo done; end"
-
-    def __init__(self, argv: list[str], workdir: Path, env: dict, fish: bool = False):
-        self.fish = fish
+    def __init__(self, kind: str, argv: list[str] | None, setup: str, workdir: Path, env: dict):
+        self.shell = Shell(kind, env, cwd=workdir, argv=argv)
+        if setup:
+            self.shell.ok(setup)
+        self.fish = kind == "fish"
         self.workdir = workdir
         self.out = workdir / "out.bin"
         self.batch = workdir / "batch.sh"
-        self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=subprocess.DEVNULL, cwd=workdir, env=env)
 
     def echo(self, quoted: list[str]) -> list[bytes]:
         if self.out.exists():
@@ -93,39 +92,27 @@ class EchoShell:
             assign = f"set __v {value}" if self.fish else f"__v={value}"
             lines.append(f"{assign}; printf '%s\\0' \"$__v\" >> {self.out}")
         self.batch.write_text("\n".join(lines) + "\n", encoding="utf-8")
-        assert self.proc.stdin and self.proc.stdout
-        self.proc.stdin.write((str(self.batch) + "\n").encode())
-        self.proc.stdin.flush()
-        # a value run as a command could make the shell wait for input: never hang
-        ready, _, _ = select.select([self.proc.stdout], [], [], 60)
-        assert ready, "the shell did not answer: a quoted value was run as a command?"
-        line = self.proc.stdout.readline()
-        assert line == b"done\n", f"the shell died or misbehaved: {line!r}"
+        self.shell.source(self.batch)
         data = self.out.read_bytes() if self.out.exists() else b""
         return data.split(b"\0")[:-1]
 
     def close(self) -> None:
-        if self.proc.stdin:
-            self.proc.stdin.close()
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
+        self.shell.close()
 
 
-# kind -> (executable, argv, quoter)
+ZSH_OPTIONS = "setopt extendedglob magicequalsubst kshglob globsubst braceccl rcquotes equals"
+
+# kind -> (the shell, how it starts (None: as the driver starts it), its setup, quoter)
 SHELLS = {
-    "bash": ("bash", ["bash", "--noprofile", "--norc", "-c", EchoShell.LOOP_POSIX], quote.posix),
-    "zsh": ("zsh", ["zsh", "-f", "-c", EchoShell.LOOP_POSIX], quote.posix),
+    "bash": ("bash", None, "", quote.posix),
+    "zsh": ("zsh", ["zsh", "-f"], "", quote.posix),
     # the posix quoter promises to be safe with rc_quotes too ('' inside quotes)
-    "zsh-rcquotes": ("zsh", ["zsh", "-f", "-c", "setopt rcquotes; " + EchoShell.LOOP_POSIX], quote.posix),
+    "zsh-rcquotes": ("zsh", ["zsh", "-f"], "setopt rcquotes", quote.posix),
     # and with the options users set that make zsh expand more words
-    "zsh-options": ("zsh", ["zsh", "-f", "-c", "setopt extendedglob magicequalsubst kshglob globsubst braceccl "
-                            "rcquotes equals; " + EchoShell.LOOP_POSIX], quote.posix),
-    "bash-extglob": ("bash", ["bash", "--noprofile", "--norc", "-O", "extglob", "-c", EchoShell.LOOP_POSIX],
-                     quote.posix),
-    "dash": ("dash", ["dash", "-c", EchoShell.LOOP_POSIX], quote.posix),
-    "fish": ("fish", ["fish", "--no-config", "--private", "-c", EchoShell.LOOP_FISH], quote.fish),
+    "zsh-options": ("zsh", ["zsh", "-f"], ZSH_OPTIONS, quote.posix),
+    "bash-extglob": ("bash", ["bash", "--noprofile", "--norc", "-O", "extglob"], "", quote.posix),
+    "dash": ("dash", None, "", quote.posix),
+    "fish": ("fish", None, "", quote.fish),
 }
 
 
@@ -137,13 +124,13 @@ def echo_shells(tmp_path_factory):
 
     def get(kind: str) -> EchoShell:
         if kind not in started:
-            exe, argv, _ = SHELLS[kind]
+            exe, argv, setup, _ = SHELLS[kind]
             if kind == "dash":
                 if shutil.which("dash") is None:
                     pytest.skip("dash is not installed (optional: the POSIX quoter's plain-sh case)")
             else:
                 require_shell(exe)
-            started[kind] = EchoShell(argv, tmp_path_factory.mktemp(f"echo-{kind}"), env, fish=exe == "fish")
+            started[kind] = EchoShell(exe, argv, setup, tmp_path_factory.mktemp(f"echo-{kind}"), env)
         return started[kind]
 
     yield get
@@ -154,7 +141,7 @@ def echo_shells(tmp_path_factory):
 @pytest.mark.parametrize("kind", list(SHELLS))
 def test_quoter_round_trips_byte_for_byte(kind, echo_shells):
     shell = echo_shells(kind)
-    quoter = SHELLS[kind][2]
+    quoter = SHELLS[kind][3]
     sizes: list[int] = []
 
     def check(values: list[str]) -> None:
@@ -177,53 +164,12 @@ def test_quoter_round_trips_byte_for_byte(kind, echo_shells):
 
 # ----------------------------------------------------------------- PowerShell
 
-PS_QUOTES = "'\u2018\u2019\u201a\u201b"
-
-
-@pytest.fixture(scope="module")
-def ps_parser():
-    try:
-        import tree_sitter_powershell as tsp
-        from tree_sitter import Language, Parser
-    except ImportError:
-        if os.environ.get("CI"):
-            pytest.fail("tree-sitter-powershell missing in CI")
-        pytest.skip("tree-sitter-powershell is not installed")
-    return Parser(Language(tsp.language()))
-
-
-def ps_read_verbatim(text: str) -> tuple[str, int]:
-    """PowerShell's rule for a single-quoted string starting at text[0]: any of
-    the five quote characters opens and closes it; inside, a quote character
-    followed by another stands for one. Returns (value, index after the end)."""
-    assert text and text[0] in PS_QUOTES, text
-    out = []
-    i = 1
-    while i < len(text):
-        ch = text[i]
-        if ch in PS_QUOTES:
-            if i + 1 < len(text) and text[i + 1] in PS_QUOTES:
-                out.append(ch)
-                i += 2
-                continue
-            return "".join(out), i + 1
-        out.append(ch)
-        i += 1
-    raise AssertionError(f"unterminated string: {text!r}")
-
-
-def _walk(node):
-    yield node
-    for child in node.children:
-        yield from _walk(child)
-
-
 def _one_literal(parser, source: str, quoted: str) -> None:
     """``source`` parses without error and ``quoted`` in it is one string literal."""
     data = source.encode("utf-8")
     tree = parser.parse(data)
     assert not tree.root_node.has_error, (source, str(tree.root_node))
-    literals = [n for n in _walk(tree.root_node) if n.type == "string_literal"]
+    literals = nodes_of(tree.root_node, "string_literal")
     start = data.index(quoted.encode("utf-8"))
     spans = [(n.start_byte, n.end_byte) for n in literals]
     assert (start, start + len(quoted.encode("utf-8"))) in spans, (source, spans)

@@ -215,37 +215,14 @@ def test_which(made, user, envwrap_exe, tmp_path):
 
 # ----------------------------------------------------------------- shell
 
-# Each shell: how to start the outer one (no rc files; envwrap loaded by hand),
-# the user's rc file (read by the inner one), and how to define a prompt.
+# Each shell (the outer one starts on a pty with no rc files, envwrap loaded by
+# hand): the user's rc file (read by the inner one), and how to define a prompt.
 SHELL_SETUP = {
-    "bash": {"outer": ["bash", "--noprofile", "--norc", "-i"], "rc": ".bashrc",
-             "prompt": "PS1='{p}> '", "load": 'eval "$({exe} init bash)"'},
-    "zsh": {"outer": ["zsh", "-f", "-i"], "rc": ".zshrc",
-            "prompt": "PROMPT='{p}> '", "load": 'eval "$({exe} init zsh)"'},
-    "fish": {"outer": ["fish", "--no-config", "-i"], "rc": ".config/fish/config.fish",
+    "bash": {"rc": ".bashrc", "prompt": "PS1='{p}> '", "load": 'eval "$({exe} init bash)"'},
+    "zsh": {"rc": ".zshrc", "prompt": "PROMPT='{p}> '", "load": 'eval "$({exe} init zsh)"'},
+    "fish": {"rc": ".config/fish/config.fish",
              "prompt": "function fish_prompt; printf '%s> ' {p}; end", "load": "{exe} init fish | source"},
 }
-
-
-class Terminal:
-    """An interactive shell on a pty; ``value(expr)`` prints one value and reads it."""
-
-    def __init__(self, argv: list[str], env: dict, cwd: Path, prompt: str):
-        self.child = pexpect.spawn(argv[0], argv[1:], env=env, cwd=str(cwd), encoding="utf-8", timeout=30,
-                                   dimensions=(40, 500))
-        self.prompt = prompt
-
-    def send(self, line: str) -> None:
-        self.child.sendline(line)
-
-    def value(self, expr: str) -> str:
-        # The echoed command line holds "RESULT " and never "RESULT=[".
-        self.child.sendline(f"printf '%s=[%s]\\n' RESULT {expr}")
-        self.child.expect(r"RESULT=\[([^\]]*)\]\r?\n")
-        return self.child.match.group(1)
-
-    def close(self) -> None:
-        self.child.close(force=True)
 
 
 def _user_files(kind: str, user: dict, envwrap_exe, loads_envwrap: bool) -> dict:
@@ -280,14 +257,14 @@ def test_shell_starts_the_users_shell_with_the_env_and_exit_returns(kind, loads_
     (home / "postactivate.fish").write_text("set -g POSTACT yes\n")
     environ = _user_files(kind, user, envwrap_exe, loads_envwrap)
     setup = SHELL_SETUP[kind]
-    term = Terminal(setup["outer"], environ, tmp_path, "OUT")
+    term = Shell(kind, environ, cwd=tmp_path, mode="pty")
     try:
-        term.send(setup["prompt"].format(p="OUT") + "; " + setup["load"].format(exe=q(str(envwrap_exe))))
-        term.send("workon outer")
+        term.sendline(setup["prompt"].format(p="OUT") + "; " + setup["load"].format(exe=q(str(envwrap_exe))))
+        term.sendline("workon outer")
         assert term.value('"$VIRTUAL_ENV"') == str(outer_env_dir)
         outer_path = term.value('"$PATH"')
         # through the envwrap shell function, as a user types it
-        term.send(f"envwrap shell {q(HOSTILE)}")
+        term.sendline(f"envwrap shell {q(HOSTILE)}")
         term.child.expect("IN> ")
         assert term.value('"$VIRTUAL_ENV"') == str(env)
         assert term.value('"$RC_MARK"') == "from-rc"
@@ -297,13 +274,13 @@ def test_shell_starts_the_users_shell_with_the_env_and_exit_returns(kind, loads_
         assert term.value('"$__envwrap_loads"') == "1"
         if kind == "zsh":
             assert term.value('"$ZDOTDIR"') == environ["ZDOTDIR"]
-        term.send("env > " + q(str(tmp_path / "inner.env")))
+        term.sendline("env > " + q(str(tmp_path / "inner.env")))
         assert term.value("done") == "done"
         inner = (tmp_path / "inner.env").read_text()
         assert "ENVWRAP_SHELL" not in inner and "ENVWRAP_LOADS" not in inner
-        term.send("workon other")
+        term.sendline("workon other")
         assert term.value('"$VIRTUAL_ENV"') == str(other)
-        term.send("exit")
+        term.sendline("exit")
         term.child.expect("OUT> ")
         assert term.value('"$VIRTUAL_ENV"') == str(outer_env_dir)
         assert term.value('"$PATH"') == outer_path
@@ -319,11 +296,10 @@ def test_shell_exits_when_workon_refuses(kind, made, user, envwrap_exe, tmp_path
     (env / "bin" / "preactivate").write_text("#!/bin/sh\nexit 3\n")
     (env / "bin" / "preactivate").chmod(0o755)
     environ = _user_files(kind, user, envwrap_exe, False)
-    child = pexpect.spawn(str(envwrap_exe), ["shell", "--shell", kind, "e"], env=environ, cwd=str(tmp_path),
-                          encoding="utf-8", timeout=30)
-    child.expect(pexpect.EOF)
-    child.close()
-    assert child.exitstatus == 3 and "envwrap: hook" in child.before
+    term = Shell(kind, environ, cwd=tmp_path, argv=[str(envwrap_exe), "shell", "--shell", kind, "e"], mode="pty")
+    term.expect(pexpect.EOF)
+    term.close()
+    assert term.child.exitstatus == 3 and "envwrap: hook" in term.before
 
 
 def test_shell_refuses_in_one_line(made, user, envwrap_exe):
@@ -352,13 +328,9 @@ def test_shell_falls_back_to_SHELL(made, user, envwrap_exe, tmp_path, monkeypatc
         use.user_shell(None)
 
 
-def test_shell_command_for_powershell_parses(tmp_path, monkeypatch):
+def test_shell_command_for_powershell_parses(ps_parser, tmp_path, monkeypatch):
     """pwsh is not installed here: the code it would run is parse-checked."""
-    from test_powershell import _require, parse
-
-    _require("tree_sitter")
-    tsp = _require("tree_sitter_powershell")
-    from tree_sitter import Language, Parser
+    from test_powershell import parse
 
     from envwrap.cli import run as use
 
@@ -366,7 +338,7 @@ def test_shell_command_for_powershell_parses(tmp_path, monkeypatch):
     argv = use.shell_command("powershell", "pwsh", "it's ‘q’ $x `y` ünï", {})
     assert argv[:4] == ["pwsh", "-NoLogo", "-NoExit", "-Command"]
     code = argv[4]
-    parse(Parser(Language(tsp.language())), code)
+    parse(ps_parser, code)
     assert code.isascii(), "Windows PowerShell reads -Command in the console code page"
 
 

@@ -1,7 +1,5 @@
 """Broken and damaged environments (a vanished base python, corrupt config or pyvenv.cfg, a
 project file pointing nowhere, a hook that is not executable) are reported in one line.
-
-(Split from the former test_safety.py by topic; shared helpers are in conftest.py.)
 """
 
 from __future__ import annotations
@@ -10,24 +8,13 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from envwrap.core import layout
 
-from conftest import (
-    cli,
-    one_line,
-    snapshot,
-)
-from shells import Shell
-
-q = Shell.quote
-BASE_PY = os.path.realpath(getattr(sys, "_base_executable", None) or sys.executable)
-LINUX = sys.platform.startswith("linux")
-
+from conftest import BASE_PY, cli, one_line, q, snapshot
 
 # ----------------------------------------------------------------- broken environments
 

@@ -1,7 +1,5 @@
 """Creation is atomic: under SIGKILL, SIGINT, failing installs and races an environment is
 whole or absent; the staging area's locks and sweeper; removal of read-only trees.
-
-(Split from the former test_safety.py by topic; shared helpers are in conftest.py.)
 """
 
 from __future__ import annotations
@@ -25,21 +23,7 @@ from envwrap.core import staging
 from envwrap.core.errors import UserError
 from envwrap.env import registry
 
-from conftest import (
-    cli,
-    make_wheel,
-    one_line,
-    pip_child,
-    snapshot,
-    stage_entries,
-    wait_until,
-)
-from shells import Shell
-
-q = Shell.quote
-BASE_PY = os.path.realpath(getattr(sys, "_base_executable", None) or sys.executable)
-LINUX = sys.platform.startswith("linux")
-
+from conftest import BASE_PY, LINUX, cli, make_wheel, one_line, pip_child, q, snapshot, stage_entries, wait_until
 
 # ----------------------------------------------------------------- atomic creation
 
@@ -129,7 +113,7 @@ def test_failed_requirements_leave_no_stage_and_free_the_name(user, envwrap_exe,
     home_dir = Path(user["WORKON_HOME"])
     req = tmp_path / "requirements.txt"
     req.write_text("no-such-package-envwrap-test==1.0\n")
-    proc = cli(dict(user, PIP_NO_INDEX="1"), "new", "-r", str(req), "needs-pkg")
+    proc = cli(dict(user, PIP_NO_INDEX="1", ENVWRAP_INSTALLER="pip"), "new", "-r", str(req), "needs-pkg")
     assert proc.returncode != 0 and "Traceback" not in proc.stderr
     ours = [line for line in proc.stderr.splitlines() if line.startswith("envwrap:")]
     assert len(ours) == 1 and proc.stderr.endswith(ours[0] + "\n")

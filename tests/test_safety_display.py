@@ -1,13 +1,10 @@
 """What users see: names never sent raw to the terminal, listings for people escaped and machine
 formats exact, WORKON_HOME with a path separator refused, pyvenv.cfg read as Python reads it.
-
-(Split from the former test_safety.py by topic; shared helpers are in conftest.py.)
 """
 
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import sys
 from pathlib import Path
@@ -16,16 +13,7 @@ import pytest
 
 from envwrap.core.errors import one_line as escaped
 
-from conftest import (
-    cli,
-    one_line,
-)
-from shells import Shell
-
-q = Shell.quote
-BASE_PY = os.path.realpath(getattr(sys, "_base_executable", None) or sys.executable)
-LINUX = sys.platform.startswith("linux")
-
+from conftest import cli, one_line, q
 
 # ----------------------------------------------------------------- what users see
 

@@ -1,7 +1,5 @@
 """No traceback for any bad argument of any verb or shell function; the user's shell options
 (set -e, nounset, pipefail) and redirections respected.
-
-(Split from the former test_safety.py by topic; shared helpers are in conftest.py.)
 """
 
 from __future__ import annotations
@@ -9,7 +7,6 @@ from __future__ import annotations
 import os
 import shlex
 import subprocess
-import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -18,20 +15,8 @@ import pytest
 from envwrap.cli.table import PLAN_HANDLERS
 from envwrap.env import registry
 
-from conftest import (
-    FAILING_COMMANDS,
-    changes,
-    cli,
-    one_line,
-    require_shell,
-    snapshot,
-)
-from shells import Shell
-
-q = Shell.quote
-BASE_PY = os.path.realpath(getattr(sys, "_base_executable", None) or sys.executable)
-LINUX = sys.platform.startswith("linux")
-
+from conftest import FAILING_COMMANDS, changes, cli, one_line, q, require_shell, snapshot
+from shells import run_script
 
 # ----------------------------------------------------------------- no traceback, ever
 
@@ -144,9 +129,8 @@ echo before
 workon missing4
 echo NOT REACHED
 """
-    proc = subprocess.run(["bash", "--noprofile", "--norc", "-c", script], env=user, cwd=tmp_path,
-                          capture_output=True, text=True, stdin=subprocess.DEVNULL)
-    assert proc.returncode == 1
+    proc = run_script("bash", user, script, cwd=tmp_path)
+    assert proc.status == 1
     assert proc.stdout.splitlines() == ["mk=0", "de=0", "wo=0", "cd=0", "ls=0", "or=1", "if=1", "not=0",
                                         "before"]
     lines = proc.stderr.splitlines()

@@ -1,7 +1,5 @@
 """Names refused everywhere, in one line, with nothing changed; the longest name; NUL; names that
 differ only in case on a case-insensitive file system.
-
-(Split from the former test_safety.py by topic; shared helpers are in conftest.py.)
 """
 
 from __future__ import annotations
@@ -9,7 +7,6 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -21,17 +18,7 @@ from envwrap.core.errors import UserError
 from envwrap.env import lifecycle, registry
 from envwrap.env.creators import CreateOptions
 
-from conftest import (
-    cli,
-    one_line,
-    snapshot,
-)
-from shells import Shell
-
-q = Shell.quote
-BASE_PY = os.path.realpath(getattr(sys, "_base_executable", None) or sys.executable)
-LINUX = sys.platform.startswith("linux")
-
+from conftest import cli, one_line, snapshot
 
 # ----------------------------------------------------------------- names
 

@@ -1,28 +1,13 @@
 """Removal never follows a link out of WORKON_HOME and touches only the named environment;
 commands refuse a VIRTUAL_ENV that is not an environment.
-
-(Split from the former test_safety.py by topic; shared helpers are in conftest.py.)
 """
 
 from __future__ import annotations
 
 import os
 import subprocess
-import sys
 
-from conftest import (
-    cli,
-    make_wheel,
-    one_line,
-    snapshot,
-    stage_entries,
-)
-from shells import Shell
-
-q = Shell.quote
-BASE_PY = os.path.realpath(getattr(sys, "_base_executable", None) or sys.executable)
-LINUX = sys.platform.startswith("linux")
-
+from conftest import cli, make_wheel, one_line, q, snapshot, stage_entries
 
 # ----------------------------------------------------------------- safe removal
 

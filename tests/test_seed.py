@@ -8,9 +8,7 @@ is filled by the real uv from a local directory.
 
 from __future__ import annotations
 
-import base64
 import ensurepip
-import hashlib
 import importlib.metadata
 import os
 import re
@@ -24,7 +22,7 @@ import pytest
 
 from envwrap.seeding import sources as seed
 
-from conftest import cli, make_wheel
+from conftest import cli, make_wheel, write_wheel
 
 BUNDLED = ensurepip.version()  # the pip of the Python the tests (and envwrap) run on
 INSTALLED = importlib.metadata.version("pip")  # the test venv's pip, newer (make upgrades it)
@@ -73,18 +71,7 @@ def build_wheel(dest: Path, dist: importlib.metadata.Distribution, version: str 
                 text = re.sub(r"(?m)^Requires-Python: .*$", f"Requires-Python: {requires_python}", text, count=1)
             data = text.encode()
         files[name.replace(old_info + "/", new_info + "/", 1)] = data
-    record = []
-    for name, data in files.items():
-        digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
-        record.append(f"{name},sha256={digest},{len(data)}")
-    record.append(f"{new_info}/RECORD,,")
-    files[f"{new_info}/RECORD"] = ("\n".join(record) + "\n").encode()
-    dest.mkdir(parents=True, exist_ok=True)
-    wheel = dest / f"pip-{version}-py3-none-any.whl"
-    with zipfile.ZipFile(wheel, "w", zipfile.ZIP_DEFLATED) as zf:
-        for name, data in files.items():
-            zf.writestr(name, data)
-    return wheel
+    return write_wheel(dest / f"pip-{version}-py3-none-any.whl", new_info, files, zipfile.ZIP_DEFLATED)
 
 
 @pytest.fixture(scope="session")

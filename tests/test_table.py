@@ -11,12 +11,12 @@ import shlex
 import subprocess
 
 import pytest
-from test_powershell import parser  # noqa: F401  (the tree-sitter fixture)
 
 from envwrap import _gen
 from envwrap.cli import table as t
 
-from conftest import ENVWRAP, FAILING_COMMANDS, ROOT, require_shell
+from conftest import FAILING_COMMANDS, ROOT
+from shells import Shell
 
 NAMES = [c.name for c in t.COMMANDS]
 
@@ -26,16 +26,12 @@ EXTRA = {"bash": set(), "zsh": set(), "fish": {"vf"}, "powershell": set()}
 
 
 def _load(shell: str, user: dict, code: str) -> str:
-    """Run ``code`` in a real ``shell`` that has loaded envwrap the way users do."""
-    init = f"{shlex.quote(str(ENVWRAP))} init {shell}"
-    argv = {
-        "bash": ["bash", "--noprofile", "--norc", "-c", f'eval "$({init})"\n{code}'],
-        "zsh": ["zsh", "-f", "-c", f'autoload -Uz compinit; compinit -u -D\neval "$({init})"\n{code}'],
-        "fish": ["fish", "--no-config", "-c", f"{init} | source\n{code}"],
-    }[shell]
-    require_shell(argv[0])
-    r = subprocess.run(argv, env=user, capture_output=True, text=True, timeout=60)
-    assert r.returncode == 0 and not r.stderr, (r.returncode, r.stderr)
+    """Run ``code`` in a real ``shell`` that has loaded envwrap the way users do
+    (zsh: after compinit, so that compdef registers)."""
+    before = "autoload -Uz compinit; compinit -u -D\n" if shell == "zsh" else ""
+    with Shell(shell, user, mode="script") as sh:
+        r = sh.run(code, before=before, timeout=60, prelude=False)
+    assert r.status == 0 and not r.stderr, (r.status, r.stderr)
     return r.stdout
 
 
@@ -88,11 +84,9 @@ def test_each_shell_defines_exactly_the_table_commands(shell, user):
     assert found == set(NAMES) | EXTRA[shell]
 
 
-# What each completion kind must be, as the shell reports its registrations.
-POSIX_FUNCTION = {t.NAMES: "__envwrap_complete_names", t.FIRST_NAME: "__envwrap_complete_first_name",
-                  t.NAME_THEN_FILES: "__envwrap_complete_name_then_files",
-                  t.SUBDIRS: "__envwrap_complete_subdirs", t.SITE_SUBDIRS: "__envwrap_complete_subdirs",
-                  t.VERBS: "__envwrap_complete_envwrap", t.PYTHON: "__envwrap_complete_python"}
+# What each completion kind must be, as the shell reports its registrations:
+# the generator's own mapping (kind -> completion function of bash and zsh).
+POSIX_FUNCTION = _gen.POSIX_COMPLETERS
 
 
 def _dispatched(shell: str) -> dict[str, str]:
@@ -105,8 +99,12 @@ def _dispatched(shell: str) -> dict[str, str]:
                                                              body, re.M) for name in names.split("|")}
 
 
+COMPLETERS = " ".join(sorted(set(POSIX_FUNCTION.values())))
+
+
 def test_bash_registers_the_table_completions(user):
-    out = _load("bash", user, "complete -p")
+    # (and defines every completion function the generator names)
+    out = _load("bash", user, f"complete -p; declare -F {COMPLETERS} >/dev/null")
     registered = {}
     for line in out.splitlines():
         words = line.split()
@@ -114,32 +112,36 @@ def test_bash_registers_the_table_completions(user):
             registered[words[-1]] = (words[words.index("-F") + 1], "-o default" in line)
     # One function for every command (options, then the command's completer);
     # file names where it offers nothing for the commands whose arguments may be files.
-    assert registered == {c.name: ("__envwrap_complete", c.completes in (t.NAME_THEN_FILES, t.NOTHING, t.COMMAND,
-                                                                     t.PYTHON))
-                          for c in t.COMMANDS}
+    assert registered == {c.name: ("__envwrap_complete", c.completes in _gen._POSIX_DEFAULT) for c in t.COMMANDS}
     assert _dispatched("bash") == {c.name: POSIX_FUNCTION[c.completes] for c in t.COMMANDS
                                    if c.completes in POSIX_FUNCTION}
 
 
 def test_zsh_registers_the_table_completions(user):
-    out = _load("zsh", user, " ".join(["for c in", *NAMES, "; do print -r -- $c ${_comps[$c]-}; done"]))
+    out = _load("zsh", user, " ".join(["for c in", *NAMES, "; do print -r -- $c ${_comps[$c]-}; done;",
+                                       f"functions {COMPLETERS} >/dev/null"]))
     registered = dict(line.split(" ", 1) for line in out.splitlines() if " " in line and line.split(" ", 1)[1])
     assert registered == {c.name: "__envwrap_complete" for c in t.COMMANDS}
     assert _dispatched("zsh") == {c.name: POSIX_FUNCTION[c.completes] for c in t.COMMANDS
                                   if c.completes in POSIX_FUNCTION}
 
 
-FISH_ARGUMENTS = {
-    t.NAMES: {("(__envwrap_names)", False, True)},
-    t.FIRST_NAME: {("(__envwrap_names)", True, True)},
-    t.NAME_THEN_FILES: {("(__envwrap_names)", True, False)},
-    t.SUBDIRS: {("(__envwrap_complete_subdirs)", False, True)},
-    t.SITE_SUBDIRS: {("(__envwrap_complete_subdirs site)", False, True)},
-    t.VERBS: {(" ".join(t.PUBLIC_VERBS), True, True), ("(__envwrap_names)", True, True)},
-    t.COMMAND: {("(__fish_complete_subcommand)", False, True)},
-    t.PYTHON: set(),  # -p's argument (an option's: see test_pythons.py)
-    t.NOTHING: set(),
-}
+def _fish_arguments(kind: str) -> set[tuple[str, bool, bool]]:
+    """The argument completions the generator writes for ``kind`` (its
+    FISH_COMPLETERS), as fish reports them back: (the -a argument, whether it
+    has a condition, whether it rules out file names). Options and their
+    arguments (-p's: see test_pythons.py) are left out."""
+    found = set()
+    for line in _gen.FISH_COMPLETERS[kind]:
+        words = shlex.split(line)
+        if "-a" not in words or {"-s", "-l", "-o"} & set(words):
+            continue
+        argument = words[words.index("-a") + 1].replace("$__envwrap_verbs", " ".join(t.PUBLIC_VERBS))
+        found.add((argument, "-n" in words, bool({"-f", "-x"} & set(words))))
+    return found
+
+
+FISH_ARGUMENTS = {kind: _fish_arguments(kind) for kind in _gen.FISH_COMPLETERS}
 
 
 def test_fish_registers_the_table_completions(user):
@@ -176,11 +178,10 @@ def test_powershell_registers_the_table_completions():
             r".*\n    (.*)\n\}", text, re.M):
         for name in re.findall(r"'(\w+)'", names):
             registered[name] = (parameter, call)
-    want = {t.NAMES: ("EnvName", "__envwrap_complete_names $wordToComplete"),
-            t.FIRST_NAME: ("EnvName", "__envwrap_complete_names $wordToComplete"),
-            t.NAME_THEN_FILES: ("EnvName", "__envwrap_complete_names $wordToComplete"),
-            t.SUBDIRS: ("SubDir", "__envwrap_complete_subdirs $wordToComplete"),
-            t.SITE_SUBDIRS: ("SubDir", "__envwrap_complete_subdirs $wordToComplete -Site")}
+    calls = {"EnvName": "__envwrap_complete_names $wordToComplete",
+             "SubDir": "__envwrap_complete_subdirs $wordToComplete"}
+    want = {kind: (parameter, calls[parameter] + (" -Site" if kind == t.SITE_SUBDIRS else ""))
+            for kind, parameter in _gen.PS_PARAMETERS.items()}
     expected = {c.name: want[c.completes] for c in t.COMMANDS if c.completes in want}
     assert registered == expected
     assert declared == {name: parameter for name, (parameter, _) in expected.items()}
@@ -188,14 +189,14 @@ def test_powershell_registers_the_table_completions():
     assert [c.name for c in t.COMMANDS if c.completes == t.VERBS] == ["envwrap"]
 
 
-def test_every_powershell_command_reaches_the_backend_as_the_table_says(parser):  # noqa: F811
+def test_every_powershell_command_reaches_the_backend_as_the_table_says(ps_parser):
     """The bodies PowerShell generates call the runner of the command's kind:
     allvirtualenv is the one backend loop there too (it once activated each env
     in the session instead)."""
     from test_powershell import _functions, parse
 
     text = (_gen.SHELL_DIR / "envwrap.ps1").read_text(encoding="utf-8")
-    tree, data = parse(parser, text)
+    tree, data = parse(ps_parser, text)
     functions = _functions(tree, data)
     for c in t.COMMANDS:
         body = data[functions[c.name].start_byte:functions[c.name].end_byte].decode("utf-8")

@@ -227,11 +227,10 @@ $second = [string]$env:VIRTUAL_ENV
 """
 
 
-def test_powershell_trust_body_parses():
-    from test_auto import _ts_parser
+def test_powershell_trust_body_parses(ps_parser):
     from test_powershell import parse
 
-    parse(_ts_parser(), PS_TRUST_BODY)
+    parse(ps_parser, PS_TRUST_BODY)
 
 
 @pytest.mark.skipif(__import__("shutil").which("pwsh") is None,

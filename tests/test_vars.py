@@ -287,12 +287,6 @@ def test_postactivate_hook_sees_them(sh, user):
 # ----------------------------------------------------------------- real shell: fish
 
 
-def _fish() -> str:
-    from conftest import require_shell
-
-    return require_shell("fish")
-
-
 FISH_STATE = r"""
 function state
     for k in $argv
@@ -324,27 +318,11 @@ def _fish_prepare(states: dict) -> str:
 
 
 def _run_fish(user: dict, tmp_path: Path, body: str) -> list[tuple[str, list[str]]]:
-    out = tmp_path / "records"
-    out.unlink(missing_ok=True)
-    script = tmp_path / "t.fish"
-    prelude = r"""
-function out
-    printf '%s' $argv[1] >>$T_OUT
-    for v in $argv[2..-1]
-        printf '\x1f%s' $v >>$T_OUT
-    end
-    printf '\x00' >>$T_OUT
-end
-"""
-    script.write_text(prelude + FISH_STATE + f"{quote.fish(str(ENVWRAP))} init fish | source\n" + body,
-                      encoding="utf-8")
-    env = {k: v for k, v in user.items() if not k.startswith(("fish_", "__fish"))}
-    proc = subprocess.run([_fish(), "--no-config", "--private", str(script)], capture_output=True,
-                          env=dict(env, T_OUT=str(out)), cwd=tmp_path, stdin=subprocess.DEVNULL)
-    assert proc.returncode == 0 and proc.stderr == b"", proc
+    with Shell("fish", user, cwd=tmp_path, mode="script") as fish:
+        r = fish.run(body, before=FISH_STATE)
+    assert r.status == 0 and r.stderr == "", r
     records = []
-    for chunk in out.read_bytes().split(b"\0")[:-1]:
-        key, *vals = chunk.decode("utf-8", "surrogateescape").split("\x1f")
+    for key, vals in r.records:
         if vals[:1] in (["export"], ["local"]):  # the value, url-escaped behind a '='
             vals[1:] = [urllib.parse.unquote(vals[1], errors="surrogateescape")[1:]]
         records.append((key, vals))
@@ -422,14 +400,10 @@ def test_fish_universal_variable_shows_through_again(user, tmp_path):
     --no-config/--private; its config dirs are the isolated user's."""
     make_env(user, "e")
     backend(user, "vars", "e", "set", "UNI=env")
-    script = tmp_path / "uni.fish"
-    script.write_text(f"{quote.fish(str(ENVWRAP))} init fish | source\n"
-                      "set -Ux UNI universal\nworkon e; echo during=$UNI\ndeactivate\necho after=$UNI\n"
-                      "set -qg UNI; and echo global-left\nset -eU UNI\n", encoding="utf-8")
-    env = {k: v for k, v in user.items() if not k.startswith(("fish_", "__fish"))}
-    proc = subprocess.run([_fish(), str(script)], capture_output=True, text=True, env=env, cwd=tmp_path,
-                          stdin=subprocess.DEVNULL)
-    assert proc.stdout.split() == ["during=env", "after=universal"], proc
+    with Shell("fish", user, cwd=tmp_path, argv=["fish"], mode="script") as fish:  # with its config
+        r = fish.run("set -Ux UNI universal\nworkon e; echo during=$UNI\ndeactivate\necho after=$UNI\n"
+                     "set -qg UNI; and echo global-left\nset -eU UNI\n", prelude=False)
+    assert r.stdout.split() == ["during=env", "after=universal"], r
 
 
 def test_bash_and_zsh_under_set_u(sh, user):
@@ -443,13 +417,10 @@ def test_bash_and_zsh_under_set_u(sh, user):
 # ----------------------------------------------------------------- PowerShell (parsed; run where pwsh exists)
 
 
-def test_powershell_workon_code_parses_and_quotes_the_vars_step(user):
-    pytest.importorskip("tree_sitter_powershell")
-    import tree_sitter_powershell
+def test_powershell_workon_code_parses_and_quotes_the_vars_step(user, ps_parser):
     from test_powershell import parse, statements
-    from tree_sitter import Language, Parser
 
-    parser = Parser(Language(tree_sitter_powershell.language()))
+    parser = ps_parser
     make_env(user, "e")
     hostile = "it's \u2018quoted\u2019 $(x) `n"
     backend(user, "vars", "e", "set", f"A={hostile}", "B=line\nbreak", "C=")

@@ -33,8 +33,8 @@ def events(run) -> list[tuple[str, str]]:
 
 
 @pytest.mark.parametrize("name", HOSTILE)
-def test_activate_deactivate_connect_emit_virtualfishs_events_in_order(fish, fish_user, tmp_path, name):
-    env = new_env(fish_user, name)
+def test_activate_deactivate_connect_emit_virtualfishs_events_in_order(fish, user, tmp_path, name):
+    env = new_env(user, name)
     here = tmp_path / "project dir $x"
     here.mkdir()
     r = fish.run(HANDLERS + """
@@ -58,8 +58,8 @@ out after "$VIRTUAL_ENV"
     no_canary(tmp_path)
 
 
-def test_workon_and_switching_emit_them_too(fish, fish_user):
-    a, b = new_env(fish_user, "a"), new_env(fish_user, HOSTILE[0])
+def test_workon_and_switching_emit_them_too(fish, user):
+    a, b = new_env(user, "a"), new_env(user, HOSTILE[0])
     r = fish.run(HANDLERS + "workon a; workon $T_NAME; deactivate\n", {"T_NAME": HOSTILE[0]})
     assert r.status == 0, r.stderr
     assert [ev for ev, _ in events(r) if not ev.endswith(":NAME")] == [
@@ -68,7 +68,7 @@ def test_workon_and_switching_emit_them_too(fish, fish_user):
     assert ("did_deactivate", str(a)) in events(r) and ("did_activate:NAME", str(b)) in events(r)
 
 
-def test_new_and_tmp_emit_create_events(fish, fish_user, tmp_path):
+def test_new_and_tmp_emit_create_events(fish, user, tmp_path):
     name = HOSTILE[1]
     here = tmp_path / "here"
     here.mkdir()
@@ -84,7 +84,7 @@ test -e $tmp; and out tmp-left
 exit 0
 """, {"T_NAME": name, "T_HERE": str(here)})
     assert r.status == 0, r.stderr
-    env = str(Path(fish_user["WORKON_HOME"]) / name)
+    env = str(Path(user["WORKON_HOME"]) / name)
     assert r.one("made") == env
     evs = events(r)
     first = evs[:evs.index(("did_connect:NAME", env)) + 1]
@@ -113,13 +113,13 @@ def test_help_lists_every_subcommand_with_a_description(fish):
     assert len(errors) == 2 and all(line.startswith("envwrap: vf: unknown command") for line in errors)
 
 
-def test_ls_rm_cd_cdpackages_addpath_all(fish, fish_user, tmp_path):
+def test_ls_rm_cd_cdpackages_addpath_all(fish, user, tmp_path):
     name = HOSTILE[2]
-    env = new_env(fish_user, name)
-    new_env(fish_user, "other")
+    env = new_env(user, name)
+    new_env(user, "other")
     extra = tmp_path / "extra path"
     extra.mkdir()
-    ls = subprocess.run([str(ENVWRAP), "ls"], env=fish_user, capture_output=True, text=True).stdout.split("\n")
+    ls = subprocess.run([str(ENVWRAP), "ls"], env=user, capture_output=True, text=True).stdout.split("\n")
     r = fish.run("""
 out ls (vf ls)
 vf activate $T_NAME
@@ -142,8 +142,8 @@ out ls2 (vf ls)
     no_canary(tmp_path)
 
 
-def test_globalpackages_toggle_enable_disable(fish, fish_user):
-    env = new_env(fish_user, "g")
+def test_globalpackages_toggle_enable_disable(fish, user):
+    env = new_env(user, "g")
     cfg = env / "pyvenv.cfg"
     r = fish.run("""
 vf globalpackages; out a $status
@@ -176,7 +176,7 @@ vf globalpackages frob; out e $status
     assert [r.one(k) for k in "abcde"] == ["0", "0", "0", "0", "2"]
 
 
-def test_project_workon_lsprojects(fish, fish_user):
+def test_project_workon_lsprojects(fish, user):
     name = HOSTILE[3]
     r = fish.run("""
 vf project --without-pip $T_NAME; or exit 3
@@ -187,15 +187,15 @@ vf workon $T_NAME; out workon $PWD
 out projects (vf lsprojects)
 """, {"T_NAME": name})
     assert r.status == 0, r.stderr
-    project = str(Path(fish_user["PROJECT_HOME"]) / name)
-    assert r["made"] == [str(Path(fish_user["WORKON_HOME"]) / name), project]
+    project = str(Path(user["PROJECT_HOME"]) / name)
+    assert r["made"] == [str(Path(user["WORKON_HOME"]) / name), project]
     assert r.one("workon") == project
     assert r["projects"] == [name]
 
 
-def test_upgrade_is_envwrap_upgrade_between_the_events(fish, fish_user):
-    new_env(fish_user, "u")
-    has_upgrade = subprocess.run([str(ENVWRAP), "upgrade", "--help"], env=fish_user,
+def test_upgrade_is_envwrap_upgrade_between_the_events(fish, user):
+    new_env(user, "u")
+    has_upgrade = subprocess.run([str(ENVWRAP), "upgrade", "--help"], env=user,
                                  capture_output=True).returncode == 0
     r = fish.run(HANDLERS + "vf upgrade -p python3 u; out st $status\n", {"T_NAME": "u"})
     names = [ev for ev, _ in events(r)]
@@ -218,11 +218,10 @@ def test_connect_refuses_without_an_env_and_keeps_a_venv_dir(fish, tmp_path):
 # ----------------------------------------------------------------- VIRTUALFISH_HOME
 
 
-def test_virtualfish_home_is_the_home_when_workon_home_is_unset_in_fish(fish, fish_user, tmp_path):
+def test_virtualfish_home_is_the_home_when_workon_home_is_unset_in_fish(fish, user, tmp_path):
     vfhome = tmp_path / "vf home"
     vfhome.mkdir()
-    user = {k: v for k, v in fish_user.items() if k != "WORKON_HOME"}
-    fish.env = user
+    fish.env = {k: v for k, v in user.items() if k != "WORKON_HOME"}
     r = fish.run("""
 set -g VIRTUALFISH_HOME $T_VF   # virtualfish sets it unexported
 vf new --without-pip $T_NAME; or exit 3
@@ -236,7 +235,7 @@ out home (envwrap config workon_home)
     assert r["ls"] == [HOSTILE[0]] and r.one("home") == str(vfhome)
     # WORKON_HOME, when set, still wins.
     r = fish.run("set -g VIRTUALFISH_HOME $T_VF; set -gx WORKON_HOME $T_WH; out ls (vf ls)\n",
-                 {"T_VF": str(vfhome), "T_WH": fish_user["WORKON_HOME"]})
+                 {"T_VF": str(vfhome), "T_WH": user["WORKON_HOME"]})
     assert r.all("ls") == [[]]
 
 
@@ -261,8 +260,8 @@ def test_virtualfish_home_in_bash_and_zsh(kind, user, tmp_path, envwrap_exe):
         sh.close()
 
 
-def test_tab_completes_subcommands_and_names(fish, fish_user):
-    new_env(fish_user, HOSTILE[0])
+def test_tab_completes_subcommands_and_names(fish, user):
+    new_env(user, HOSTILE[0])
     r = fish.run("out subs (complete -C 'vf act' | string replace -r '\\t.*' '')\n"
                  "out names (complete -C 'vf activate ' | string replace -r '\\t.*' '')\n"
                  "out rm (complete -C 'vf rm ' | string replace -r '\\t.*' '')\n")
@@ -286,10 +285,10 @@ end
     assert r.all("setup") == [["vf-ready"], ["vf-ready"]]
 
 
-def test_rm_emits_will_remove_and_did_remove_per_name(fish, fish_user, tmp_path):
+def test_rm_emits_will_remove_and_did_remove_per_name(fish, user, tmp_path):
     gone, stays = HOSTILE[4], "active one"
-    new_env(fish_user, gone)
-    new_env(fish_user, stays)
+    new_env(user, gone)
+    new_env(user, stays)
     handlers = "".join(
         f"function __t_{ev} --on-event virtualenv_{ev}; out ev {ev}; end\n"
         f"function __t_{ev}_named --on-event virtualenv_{ev}:$T_NAME; out ev {ev}:NAME; end\n"
@@ -307,8 +306,8 @@ out left (vf ls)
     no_canary(tmp_path)
 
 
-def test_deactivate_with_nothing_active_is_0_and_a_missing_env_is_2(fish, fish_user):
-    new_env(fish_user, "a")
+def test_deactivate_with_nothing_active_is_0_and_a_missing_env_is_2(fish, user):
+    new_env(user, "a")
     r = fish.run("""
 vf deactivate; out none $status
 vf activate 'no such env'; out missing $status
@@ -333,9 +332,9 @@ end
 
 
 @pytest.mark.parametrize("setting", ["VIRTUALFISH_HOME", "VIRTUAL_ENV_DISABLE_PROMPT", None])
-def test_a_virtualfish_prompt_shows_the_env_once(fish, fish_user, tmp_path, setting):
-    home = fish_user["WORKON_HOME"]
-    new_env(fish_user, "web")
+def test_a_virtualfish_prompt_shows_the_env_once(fish, user, tmp_path, setting):
+    home = user["WORKON_HOME"]
+    new_env(user, "web")
     sets = {"VIRTUALFISH_HOME": "set -g VIRTUALFISH_HOME $WORKON_HOME\n",
             "VIRTUAL_ENV_DISABLE_PROMPT": "set -gx VIRTUAL_ENV_DISABLE_PROMPT 1\n", None: ""}[setting]
     r = fish.run(VF_PROMPT + sets + """
@@ -392,8 +391,8 @@ vf help >$T_HELP
     assert not help_words & {"install", "uninstall", "addplugins", "rmplugins", "setup", "vfsetup"}
 
 
-def test_hints_after_a_vf_command_name_vf_commands(fish, fish_user):
-    new_env(fish_user, "a")
+def test_hints_after_a_vf_command_name_vf_commands(fish, user):
+    new_env(user, "a")
     r = fish.run("""
 vf activate 'no such env'
 vf rm 'no such env'

@@ -14,15 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import CREATORS, HOSTILE, make_wheel, new_env, no_canary, require_creator
+from conftest import CREATORS, HOSTILE, make_wheel, new_env, no_canary
 
 EACH_CREATOR = pytest.mark.parametrize("creator", CREATORS, indirect=True)
-
-
-@pytest.fixture
-def creator(request):
-    """venv, unless a story asks for each of CREATORS: a creator changes speed, never behaviour."""
-    return require_creator(getattr(request, "param", "venv"))
 
 
 def _write(path: Path, text: str, executable: bool = False) -> None:

@@ -4,23 +4,14 @@ running shell, bad names, the user's own shell state, packages at creation."""
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import pytest
 
-from conftest import CREATORS, HOSTILE, make_wheel, no_canary, require_creator, require_shell
-from shells import Shell
+from conftest import CREATORS, HOSTILE, make_wheel, no_canary, require_shell
+from shells import Shell, run_script
 
 q = Shell.quote
-
-
-@pytest.fixture
-def creator(request):
-    """venv, or each of CREATORS where the creator makes what is tested (packages
-    installed at creation, the site-packages layout): a creator changes speed,
-    never behaviour, and names refused before any creation never reach one."""
-    return require_creator(getattr(request, "param", "venv"))
 
 
 EACH_CREATOR = pytest.mark.parametrize("creator", CREATORS, indirect=True)
@@ -215,9 +206,8 @@ def test_workon_deactivate_sequences_under_errexit(kind, options, user, envwrap_
     script = (f"{options}\neval \"$({q(str(envwrap_exe))} init {kind})\"\n"
               f"sequence() {{{STRICT_SEQUENCE}}}\nsequence\necho done\n")
     argv = {"zsh": ["zsh", "--no-rcs"], "bash": ["bash", "--noprofile", "--norc"]}[kind]
-    proc = subprocess.run([*argv, "-c", script], env=user, cwd=tmp_path, capture_output=True, text=True,
-                          stdin=subprocess.DEVNULL, timeout=300)
-    assert proc.returncode == 0, proc
+    proc = run_script(kind, user, script, argv=argv, cwd=tmp_path, timeout=300)
+    assert proc.status == 0, proc
     assert proc.stdout.split() == ["mk", "de", "mk2", "wo", "cd", "de2", "tmp", "de3", "cp", "de4", "rm", "done"]
     # five deactivations (workon a deactivated b), each with both hooks
     assert log.read_text().split() == ["pre", "post"] * 5
