@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from test_powershell import nodes, parse, parser, text  # noqa: F401  (parser is a fixture)
+from test_powershell import nodes, parse, text
 
 from envwrap import _gen, shellprotocol
 from envwrap.cli import table as commandtable
@@ -50,8 +50,8 @@ def test_each_real_shell_defines_the_declared_functions(kind, user, tmp_path, en
     _check(kind, defined)
 
 
-def test_powershell_defines_the_declared_functions(parser):  # noqa: F811
-    tree, data = parse(parser, (_gen.SHELL_DIR / _gen.FILES["powershell"]).read_text(encoding="utf-8"))
+def test_powershell_defines_the_declared_functions(ps_parser):
+    tree, data = parse(ps_parser, (_gen.SHELL_DIR / _gen.FILES["powershell"]).read_text(encoding="utf-8"))
     names = {text(data, n).removeprefix("global:") for n in nodes(tree, "function_name")}
     # deactivate is defined by __envwrap_activate, while an env is active.
     _check("powershell", names - {"deactivate"})
