@@ -1,6 +1,6 @@
 """``make shells``: write the command and completion sections of the shell files.
 
-    python -m envwrap._gen           rewrite the generated blocks of shell/envwrap.*
+    python -m envwrap._gen           rewrite the generated blocks of envwrap/shells/*/envwrap.*
     python -m envwrap._gen --check   exit 1 (naming the files) if any is out of date
 
 Each shell file keeps a few blocks between ``# BEGIN generated: WHAT`` and
@@ -28,8 +28,9 @@ from pathlib import Path
 from envwrap import shells
 from envwrap.cli import table as t
 
-SHELL_DIR = Path(__file__).resolve().parent.parent / "shell"
-FILES = {shell: f"envwrap.{shells.get(shell).extension}" for shell in shells.SHELLS}
+# Each shell's hook file, relative to envwrap/shells/ (its class knows where).
+SHELL_DIR = Path(shells.__file__).resolve().parent
+FILES = {shell: Path(shells.get(shell).hook_file()).relative_to(SHELL_DIR).as_posix() for shell in shells.SHELLS}
 
 _NOTE = "made by `make shells` from envwrap/commandtable.py; edit the table, not this"
 _OPTIONS_NOTE = "made by `make shells` from the backend's own parsers, see envwrap/_gen.py; edit those"
@@ -187,7 +188,7 @@ def posix_commands(shell: str) -> str:
     return "\n".join(lines)
 
 
-# TAB completion kind -> the completion function of shell/envwrap.{bash,zsh}.
+# TAB completion kind -> the completion function of envwrap.{bash,zsh}.
 POSIX_COMPLETERS = {
     t.NAMES: "__envwrap_complete_names",
     t.FIRST_NAME: "__envwrap_complete_first_name",

@@ -1,4 +1,4 @@
-"""The shell runtime protocol: every function a hook file (shell/envwrap.*) defines.
+"""The shell runtime protocol: every function a hook file (envwrap/shells/<name>/envwrap.*) defines.
 
 Plain data, read by tests/test_shell_protocol.py, which loads each real shell
 (PowerShell: parses its file) and checks that it defines exactly the functions

@@ -9,11 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from envwrap import activators, shells
+from envwrap import shells
 from envwrap.core import home, names
 from envwrap.core.errors import UserError
 from envwrap.core.layout import Layout
 from envwrap.env.relocation import relocate
+from envwrap.shells import activate as activators
 
 from conftest import cli, modules_loaded
 from shells import Shell, run_script

@@ -1,4 +1,4 @@
-"""fish support, in real fish processes: the hook (shell/envwrap.fish), the fish
+"""fish support, in real fish processes: the hook (envwrap/shells/fish/envwrap.fish), the fish
 emitter (envwrap/shells/fish.py), envwrap's activate.fish and quote.fish.
 
 The workflow stories (create, activate, hooks, projects, copy, remove) are told
@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from envwrap import shells
 from envwrap.cli import table as commandtable
 from envwrap.shells import quote
 
@@ -26,8 +27,8 @@ from shells import Shell, requires
 
 ROOT = Path(__file__).resolve().parent.parent
 ENVWRAP = Path(sys.executable).parent / "envwrap"
-FISH_HOOK = ROOT / "shell" / "envwrap.fish"
-FISH_TEMPLATE = ROOT / "envwrap" / "activators" / "activate.fish"
+FISH_HOOK = Path(shells.get("fish").hook_file())
+FISH_TEMPLATE = Path(shells.get("fish").activate_template_path())
 
 # ----------------------------------------------------------------- static checks
 

@@ -217,7 +217,7 @@ def test_the_vf_table_is_fishs_vf():
     row, with the row's description (what `vf help` prints), and no other."""
     from envwrap.cli import table
 
-    fish = (PACKAGE.parent / "shell" / "envwrap.fish").read_text(encoding="utf-8")
+    fish = (PACKAGE / "shells" / "fish" / "envwrap.fish").read_text(encoding="utf-8")
     found = {m[0]: m[2] for m in re.findall(r"^function __envwrap_vf_([a-z]+) --description (['\"])(.*?)\2",
                                             fish, re.M)}
     # (__envwrap_vf_register_completions, vf's TAB registration, has an underscore)

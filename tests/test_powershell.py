@@ -1,4 +1,4 @@
-"""PowerShell support: the hook (shell/envwrap.ps1), the PowerShell emitter
+"""PowerShell support: the hook (envwrap/shells/powershell/envwrap.ps1), the PowerShell emitter
 (envwrap/shells/powershell.py), envwrap's Activate.ps1 and quote.powershell.
 
 pwsh cannot be installed on every machine, so most checks need no PowerShell:
@@ -20,16 +20,17 @@ from pathlib import Path
 
 import pytest
 
-from envwrap import activators
+from envwrap import shells
 from envwrap.cli import table as commandtable
+from envwrap.shells import activate as activators
 from envwrap.shells import quote
 
 from conftest import FAILING_COMMANDS, cli, isolated_user, require_creator
 
 ROOT = Path(__file__).resolve().parent.parent
 ENVWRAP = Path(sys.executable).parent / "envwrap"
-PS_HOOK = ROOT / "shell" / "envwrap.ps1"
-PS_TEMPLATE = ROOT / "envwrap" / "activators" / "Activate.ps1"
+PS_HOOK = Path(shells.get("powershell").hook_file())
+PS_TEMPLATE = Path(shells.get("powershell").activate_template_path())
 PS_QUOTES = "'\u2018\u2019\u201a\u201b"
 
 HOSTILE = [
@@ -205,7 +206,7 @@ def test_hook_is_windows_powershell_51_syntax(ps_parser):
     tree, _ = parse(ps_parser, source)
     chains = [kind for kind in leaves(tree) if kind in ("&&", "||")]
     assert not chains, "pipeline chain operators need PowerShell 7"
-    assert source.isascii(), "shell/envwrap.ps1 must be ASCII"
+    assert source.isascii(), "envwrap.ps1 must be ASCII"
 
 
 def test_hook_defines_every_command(ps_parser):
@@ -260,10 +261,10 @@ def test_allvirtualenv_is_the_backend_loop_every_shell_uses(ps_parser):
     assert not assigned, assigned
     calls = [text(data, n) for n in nodes_of(node, "command")]
     assert calls == ["__envwrap_call allvirtualenv @args"], calls
-    for shell_file, call in (("envwrap.bash", '__envwrap_call allvirtualenv "$@"'),
-                             ("envwrap.zsh", '__envwrap_call allvirtualenv "$@"'),
-                             ("envwrap.fish", "__envwrap_call allvirtualenv $argv")):
-        assert call in (PS_HOOK.parent / shell_file).read_text(encoding="utf-8"), shell_file
+    for shell, call in (("bash", '__envwrap_call allvirtualenv "$@"'),
+                        ("zsh", '__envwrap_call allvirtualenv "$@"'),
+                        ("fish", "__envwrap_call allvirtualenv $argv")):
+        assert call in Path(shells.get(shell).hook_file()).read_text(encoding="utf-8"), shell
 
 
 # ----------------------------------------------------------------- Activate.ps1

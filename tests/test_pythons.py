@@ -325,7 +325,7 @@ def test_powershell_registers_the_p_completer_for_the_table_commands():
     from envwrap import _gen
     from envwrap.cli import table as t
 
-    text = (_gen.SHELL_DIR / "envwrap.ps1").read_text(encoding="utf-8")
+    text = (_gen.SHELL_DIR / _gen.FILES["powershell"]).read_text(encoding="utf-8")
     found = re.findall(r"^Register-ArgumentCompleter -Native -CommandName @\(([^)]*)\) -ScriptBlock \{\n"
                        r"    param\(\$wordToComplete, \$commandAst, \$cursorPosition\)\n"
                        r"    __envwrap_complete_python \$wordToComplete \$commandAst \$cursorPosition\n\}", text, re.M)

@@ -1,4 +1,4 @@
-"""bash and zsh: plan steps as calls to the functions in shell/envwrap.{bash,zsh}.
+"""bash and zsh: plan steps as calls to the functions in envwrap/shells/{bash,zsh}/envwrap.{bash,zsh}.
 
 Builtins are called as ``\\builtin`` so user aliases cannot change them.
 """

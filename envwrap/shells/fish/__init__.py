@@ -1,4 +1,4 @@
-"""fish: plan steps as calls to the functions in shell/envwrap.fish.
+"""fish: plan steps as calls to the functions in envwrap.fish (beside this file).
 
 The code is evaluated with ``eval`` inside the function ``__envwrap_run``, so
 ``return`` ends it at the first step that fails. Every value is quoted with

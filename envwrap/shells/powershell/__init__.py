@@ -1,4 +1,4 @@
-"""PowerShell: plan steps as calls to the functions in shell/envwrap.ps1.
+"""PowerShell: plan steps as calls to the functions in envwrap.ps1 (beside this file).
 
 The code is run with ``Invoke-Expression`` inside a ``try`` in the function
 ``__envwrap_run``; the helpers it calls throw on failure, which ends it at the
