@@ -35,10 +35,10 @@ test: $(BIN)/envwrap
 # The generated blocks of envwrap/shells/*/envwrap.* (commands, TAB registrations), from
 # envwrap/commandtable.py; tests/test_table.py fails when they are out of date.
 shells: $(BIN)/envwrap
-	$(BIN)/python -m envwrap._gen
+	$(BIN)/python -m tools.gen_shells
 
 lint: $(BIN)/envwrap
-	$(BIN)/ruff check envwrap tests
+	$(BIN)/ruff check envwrap tests tools
 	shellcheck -s bash envwrap/shells/bash/envwrap.bash envwrap/shells/bash/activate.sh
 	zsh -n envwrap/shells/zsh/envwrap.zsh
 	fish -n envwrap/shells/fish/envwrap.fish && fish_indent --check envwrap/shells/fish/envwrap.fish envwrap/shells/fish/activate.fish

@@ -12,8 +12,8 @@ import subprocess
 
 import pytest
 
-from envwrap import _gen
 from envwrap.cli import table as t
+from tools import gen_shells as _gen
 
 from conftest import FAILING_COMMANDS, ROOT
 from shells import Shell
