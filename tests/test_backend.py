@@ -304,7 +304,6 @@ WORKON_MODULES = {
     "envwrap.env", "envwrap.env.registry",
     "envwrap.core", "envwrap.core.errors", "envwrap.core.home",
     "envwrap.env.hooks", "envwrap.core.layout", "envwrap.core.names", "envwrap.shells.plan", "envwrap.shells",
-    "envwrap.shells.quote",
     # per-environment variables: activation-as-data and its store (os only; no
     # tomllib, which alone would cost about 25 ms)
     "envwrap.env.activation", "envwrap.env.variables",

@@ -1,5 +1,5 @@
 """PowerShell support: the hook (envwrap/shells/powershell/envwrap.ps1), the PowerShell emitter
-(envwrap/shells/powershell.py), envwrap's Activate.ps1 and quote.powershell.
+(envwrap/shells/powershell.py), envwrap's Activate.ps1 and powershell_quote.
 
 pwsh cannot be installed on every machine, so most checks need no PowerShell:
 every script is parsed with tree-sitter-powershell and must have no ERROR or
@@ -23,7 +23,7 @@ import pytest
 from envwrap import shells
 from envwrap.cli import table as commandtable
 from envwrap.shells import activate as activators
-from envwrap.shells import quote
+from envwrap.shells.powershell import quote as powershell_quote
 
 from conftest import FAILING_COMMANDS, cli, isolated_user, require_creator
 
@@ -288,7 +288,7 @@ def test_activate_template_renders_and_parses(ps_parser, name, windows):
         "PROMPT": f"({activators.prompt_name(name)}) ",
         "VENV_PROMPT": f"({name}) ",
     }
-    rendered = activators.render(template, values, quote.powershell)
+    rendered = activators.render(template, values, powershell_quote)
     assert "__ENVWRAP_" not in rendered
     tree, data = parse(ps_parser, rendered.lstrip("\ufeff"))
     strings = [ps_unquote(text(data, n)) for n in nodes(tree, "string_literal")
@@ -389,7 +389,7 @@ def test_emitter_rejects_odd_variable_names():
         emitter("powershell").render([("set", "__envwrap_x = 1; rm", "v")])
 
 
-# ----------------------------------------------------------------- quote.powershell
+# ----------------------------------------------------------------- powershell_quote
 
 
 def test_quote_powershell_is_one_string_token(ps_parser):
@@ -406,13 +406,13 @@ def test_quote_powershell_is_one_string_token(ps_parser):
     @example("$(touch CANARY) `n ${x} @(1)", "\r\n")
     @example("\u2019", "\u2018")
     def check(value, other):
-        quoted = quote.powershell(value)
+        quoted = powershell_quote(value)
         assert ps_unquote(quoted) == value
         # as an assignment and as two command arguments: each exactly one token
         tree, data = parse(ps_parser, f"$x = {quoted}\n")
         (literal,) = nodes(tree, "string_literal")
         assert text(data, literal) == quoted
-        line = f"cmd {quoted} {quote.powershell(other)}\n"
+        line = f"cmd {quoted} {powershell_quote(other)}\n"
         tree, data = parse(ps_parser, line)
         got = [ps_unquote(text(data, n)) for n in nodes(tree, "string_literal")]
         assert got == [value, other]

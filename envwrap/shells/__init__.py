@@ -30,7 +30,7 @@ class Shell:
         self.activate_script = activate_script      # in the env's bin directory
         self.activate_template = activate_template  # relative to envwrap/shells/ (see activate_template_path)
         self.hook_suffix = hook_suffix    # a sourced hook's file: postactivate<suffix>
-        self.quoter_name = quoter         # a function of envwrap.shells.quote
+        self.quoter_name = quoter         # the module of envwrap.shells whose quote() it uses
         self.emitter_module = emitter     # envwrap.shells.<module>.Emitter renders plans
         self.programs = programs          # its executables, preferred first
         # How `envwrap demo` starts it interactively: argv, and optionally a
@@ -47,9 +47,7 @@ class Shell:
 
     def quote(self, value: str) -> str:
         """``value`` as a literal this shell reads back byte for byte."""
-        from envwrap.shells import quote
-
-        return getattr(quote, self.quoter_name)(value)
+        return __import__(f"envwrap.shells.{self.quoter_name}", fromlist=["quote"]).quote(value)
 
     def hook_file(self) -> str:
         """This shell's hook file (the static part of ``envwrap init``): envwrap.<ext>

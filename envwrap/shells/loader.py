@@ -143,27 +143,12 @@ def preamble(shell: str, auto: bool = False) -> str:
         return f"set -g __envwrap_exe {' '.join(q(w) for w in words)}\n" + "".join(
             f"set -g {name} {q(value)}\n" for name, value in values)
     if shell == "powershell":
+        from envwrap.shells.powershell import ps_ascii
+
         return f"$global:__envwrap_exe = {ps_ascii(exe)}\n" + "".join(
             f"$global:{name} = {ps_ascii(value)}\n" for name, value in values)
     return f"__envwrap_exe=({' '.join(q(w) for w in words)})\n" + "".join(
         f"{name}={q(value)}\n" for name, value in values)
-
-
-def ps_ascii(value: str) -> str:
-    """A PowerShell expression for ``value`` made of ASCII only.
-
-    ``envwrap init powershell | Out-String | Invoke-Expression`` decodes our output
-    in the console's code page on Windows PowerShell 5.1, which garbles any other
-    character; a non-ASCII value travels as base64 of its UTF-8 bytes instead.
-    """
-    from envwrap.shells.quote import powershell
-
-    if value.isascii():
-        return powershell(value)
-    import base64
-
-    encoded = base64.b64encode(value.encode("utf-8")).decode("ascii")
-    return f"[Text.Encoding]::UTF8.GetString([Convert]::FromBase64String('{encoded}'))"
 
 
 def script(shell: str, auto: bool = False) -> str:

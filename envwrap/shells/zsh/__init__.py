@@ -11,7 +11,7 @@ class Zsh:
 
     def source_line(self, path: str) -> str:
         """The line that sources envwrap's hook file ``path``."""
-        from envwrap.shells.quote import posix
+        from envwrap.shells.posix import quote as posix
 
         return f"source {posix(path)}\n"
 
