@@ -32,16 +32,16 @@ $(DEMO_VENV)/bin/envwrap: pyproject.toml
 test: $(BIN)/envwrap
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
-# The generated blocks of shell/envwrap.* (commands, TAB registrations), from
+# The generated blocks of envwrap/shells/*/envwrap.* (commands, TAB registrations), from
 # envwrap/commandtable.py; tests/test_table.py fails when they are out of date.
 shells: $(BIN)/envwrap
-	$(BIN)/python -m envwrap._gen
+	$(BIN)/python -m tools.gen_shells
 
 lint: $(BIN)/envwrap
-	$(BIN)/ruff check envwrap tests
-	shellcheck -s bash shell/envwrap.bash envwrap/activators/activate.sh
-	zsh -n shell/envwrap.zsh
-	fish -n shell/envwrap.fish && fish_indent --check shell/envwrap.fish envwrap/activators/activate.fish
+	$(BIN)/ruff check envwrap tests tools
+	shellcheck -s bash envwrap/shells/bash/envwrap.bash envwrap/shells/bash/activate.sh
+	zsh -n envwrap/shells/zsh/envwrap.zsh
+	fish -n envwrap/shells/fish/envwrap.fish && fish_indent --check envwrap/shells/fish/envwrap.fish envwrap/shells/fish/activate.fish
 
 bench: $(BIN)/envwrap
 	$(PYTHON) bench/run.py $(BENCH_ARGS)

@@ -17,6 +17,8 @@ import pytest
 from shells import ALL_SHELLS, Shell, requires
 
 ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # tools/ (the shell generator, not in the wheel) imports from the repository root
+    sys.path.append(str(ROOT))
 ENVWRAP = Path(sys.executable).parent / "envwrap"
 POSIX_SHELLS = ("bash", "zsh")
 

@@ -210,7 +210,7 @@ class ZshDialect(Dialect):
     def complete(self, command, word):
         # Outside a widget compadd cannot run: a stand-in prints what the
         # function offers, filtered by the typed word as compsys would. The
-        # function is the one shell/envwrap.zsh gives compdef for the commands
+        # function is the one envwrap.zsh gives compdef for the commands
         # that take a name (compdef itself needs compinit, not loaded here).
         return (f"() {{ local -a words=({command} {self.Q(word)}); local CURRENT=2 PREFIX={self.Q(word)}; "
                 "compadd() { local __t_a; [[ $1 == -a ]] && for __t_a in \"${(@P)2}\"; do "

@@ -9,11 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from envwrap import activators, shells
+from envwrap import shells
 from envwrap.core import home, names
 from envwrap.core.errors import UserError
 from envwrap.core.layout import Layout
 from envwrap.env.relocation import relocate
+from envwrap.shells import activate as activators
 
 from conftest import cli, modules_loaded
 from shells import Shell, run_script
@@ -303,7 +304,6 @@ WORKON_MODULES = {
     "envwrap.env", "envwrap.env.registry",
     "envwrap.core", "envwrap.core.errors", "envwrap.core.home",
     "envwrap.env.hooks", "envwrap.core.layout", "envwrap.core.names", "envwrap.shells.plan", "envwrap.shells",
-    "envwrap.shells.quote",
     # per-environment variables: activation-as-data and its store (os only; no
     # tomllib, which alone would cost about 25 ms)
     "envwrap.env.activation", "envwrap.env.variables",

@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from envwrap.cli import table as commandtable
-from envwrap.shells import quote
+from envwrap.shells.fish import quote as fish_quote
+from envwrap.shells.posix import quote as posix_quote
 
 from conftest import ENVWRAP, changes, cli, make_wheel, new_env, one_line, require_shell, snapshot, write_script
 from shells import Shell, run_script
@@ -365,11 +366,11 @@ def test_copying_a_projects_dot_venv_suggests_the_projects_name(sh, tmp_path):
                    check=True)
     home = tmp_path / "envs"
     before = snapshot(home)
-    r = sh.run(f"cpvirtualenv {quote.posix(str(project / '.venv'))}")
+    r = sh.run(f"cpvirtualenv {posix_quote(str(project / '.venv'))}")
     assert r.status == 1 and one_line(r.stderr), r
     assert "cannot start with '.'" in r.stderr and "e.g. 'it's my proj'" in r.stderr
     assert changes(before, snapshot(home)) == [] and sh.var("VIRTUAL_ENV") in (None, "")
-    sh.ok(f"cpvirtualenv {quote.posix(str(project / '.venv'))} {quote.posix(project.name)}")
+    sh.ok(f"cpvirtualenv {posix_quote(str(project / '.venv'))} {posix_quote(project.name)}")
     assert sh.var("VIRTUAL_ENV") == str(home / project.name)
 
 
@@ -509,7 +510,7 @@ def test_fish_allvirtualenv_is_the_same_loop(fish, tmp_path):  # noqa: F811
     new_env(fish.env, "two")
     r = fish.run(f"""
 set -gx PYTHONHOME /nonexistent
-out all (allvirtualenv python -c {quote.fish(ALL_SHOW)})
+out all (allvirtualenv python -c {fish_quote(ALL_SHOW)})
 out st $status
 """)
     assert r["st"] == ["0"], r

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from envwrap import shells
 from envwrap.cli import table as cli
 
 from conftest import ENVWRAP, HOSTILE_NAME, require_shell
@@ -96,7 +97,7 @@ def test_fish_completes_verbs_then_names(fish, tmp_path):
 
 def test_zsh_lists_match_the_python_side(user, tmp_path):
     require_shell("zsh")
-    proc = run_script("zsh", user, f". {q(str(ROOT / 'shell/envwrap.zsh'))}; "
+    proc = run_script("zsh", user, f". {q(shells.get('zsh').hook_file())}; "
                       "print -l -- $__envwrap_verbs; print -- --; print -l -- $__envwrap_name_verbs; "
                       "print -- --; print -l -- $__envwrap_names_verbs", argv=["zsh", "--no-rcs"])
     assert proc.status == 0, proc
@@ -124,7 +125,7 @@ def test_zsh_tab_completes_verb_and_hostile_name_in_a_real_terminal(compinit, us
 def test_powershell_lists_match_and_parse(ps_parser):
     from test_powershell import parse
 
-    text = (ROOT / "shell" / "envwrap.ps1").read_text(encoding="utf-8")
+    text = Path(shells.get("powershell").hook_file()).read_text(encoding="utf-8")
 
     def ps_list(var: str) -> list[str]:
         m = re.search(r"^\$global:" + var + r" = @\(([^)]*)\)$", text, re.M)

@@ -1,5 +1,5 @@
-"""fish support, in real fish processes: the hook (shell/envwrap.fish), the fish
-emitter (envwrap/shells/fish.py), envwrap's activate.fish and quote.fish.
+"""fish support, in real fish processes: the hook (envwrap/shells/fish/envwrap.fish), the fish
+emitter (envwrap/shells/fish.py), envwrap's activate.fish and fish_quote.
 
 The workflow stories (create, activate, hooks, projects, copy, remove) are told
 in fish by tests/test_workflow.py; these are fish's own checks. Each runs a fish
@@ -18,16 +18,18 @@ from pathlib import Path
 
 import pytest
 
+from envwrap import shells
 from envwrap.cli import table as commandtable
-from envwrap.shells import quote
+from envwrap.shells.fish import quote as fish_quote
+from envwrap.shells.posix import quote as posix_quote
 
 from conftest import FAILING_COMMANDS, HOSTILE, no_canary, write_script
 from shells import Shell, requires
 
 ROOT = Path(__file__).resolve().parent.parent
 ENVWRAP = Path(sys.executable).parent / "envwrap"
-FISH_HOOK = ROOT / "shell" / "envwrap.fish"
-FISH_TEMPLATE = ROOT / "envwrap" / "activators" / "activate.fish"
+FISH_HOOK = Path(shells.get("fish").hook_file())
+FISH_TEMPLATE = Path(shells.get("fish").activate_template_path())
 
 # ----------------------------------------------------------------- static checks
 
@@ -70,7 +72,7 @@ end
 
 
 def test_quote_fish_round_trips_through_fish():
-    """quote.fish, for many generated strings at once, read back by one fish."""
+    """fish_quote, for many generated strings at once, read back by one fish."""
     from hypothesis import HealthCheck, given, settings
     from hypothesis import strategies as st
 
@@ -88,7 +90,7 @@ def test_quote_fish_round_trips_through_fish():
 
     collect()
     values = [v for batch in batches for v in batch]
-    script = "printf '%s\\0' " + " ".join(quote.fish(v) for v in values) + "\n"
+    script = "printf '%s\\0' " + " ".join(fish_quote(v) for v in values) + "\n"
     proc = subprocess.run([fish_exe, "--no-config", "--private", "-c", script],
                           capture_output=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
@@ -242,10 +244,10 @@ def test_completion_lists_names_without_python(fish, tmp_path):
     (other_home / "elsewhere").mkdir(parents=True)
     (other_home / "elsewhere" / "pyvenv.cfg").write_text("")
     log = tmp_path / "calls.log"
-    fake = write_script(tmp_path / "fake-envwrap", f'#!/bin/sh\necho "envwrap $*" >> {quote.posix(str(log))}\n')
+    fake = write_script(tmp_path / "fake-envwrap", f'#!/bin/sh\necho "envwrap $*" >> {posix_quote(str(log))}\n')
     fakebin = tmp_path / "fakebin"
     for exe in ("python", "python3", "envwrap"):
-        write_script(fakebin / exe, f'#!/bin/sh\necho "{exe} $*" >> {quote.posix(str(log))}\n')
+        write_script(fakebin / exe, f'#!/bin/sh\necho "{exe} $*" >> {posix_quote(str(log))}\n')
     r = fish.run(r"""
 set -g __envwrap_exe $T_FAKE
 set -gx PATH $T_FAKEBIN $PATH
@@ -291,15 +293,15 @@ def test_tab_inserts_an_escaped_name(user, tmp_path):
     dump = tmp_path / "commandline"
     rc = tmp_path / "rc.fish"
     rc.write_text(
-        f"{quote.fish(str(ENVWRAP))} init fish | source\n"
+        f"{fish_quote(str(ENVWRAP))} init fish | source\n"
         "function fish_prompt; printf 'READY> '; end\n"
         "function fish_greeting; end\n"
-        f"bind \\cx 'commandline >{quote.fish(str(dump))}'\n",
+        f"bind \\cx 'commandline >{fish_quote(str(dump))}'\n",
         encoding="utf-8",
     )
     env = dict(user, TERM="xterm")
     child = Shell("fish", env, cwd=tmp_path, argv=[fish_exe, "--no-config", "--private", "-C",
-                                                   f"source {quote.fish(str(rc))}"],
+                                                   f"source {fish_quote(str(rc))}"],
                   mode="pty", timeout=20, dimensions=(24, 200)).child
     try:
         child.expect("READY> ")
@@ -362,7 +364,7 @@ def test_init_is_silent_and_process_counts(fish, tmp_path):
     """Loading prints nothing; workon starts one backend process and nothing else,
     deactivate, listing and completion start none."""
     log = tmp_path / "starts.log"
-    q = quote.posix
+    q = posix_quote
     wrapper = write_script(tmp_path / "counting-envwrap",
                            f'#!/bin/sh\necho envwrap >> {q(str(log))}\nexec {q(str(ENVWRAP))} "$@"\n')
     shims = tmp_path / "shims"

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from envwrap import shells
+
 from conftest import ENVWRAP, cli, make_wheel, require_shell, wait_until
 from shells import Shell, run_script
 
@@ -315,7 +317,7 @@ out active $VIRTUAL_ENV
 
 
 def test_powershell_defines_and_completes_mvvirtualenv():
-    text = (Path(__file__).resolve().parent.parent / "shell" / "envwrap.ps1").read_text(encoding="utf-8")
+    text = Path(shells.get("powershell").hook_file()).read_text(encoding="utf-8")
     assert "function global:mvvirtualenv {" in text
     start = text.index("Register-ArgumentCompleter -ParameterName EnvName")
     assert "'mvvirtualenv'" in text[start:text.index("-ScriptBlock", start)]

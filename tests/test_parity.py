@@ -20,6 +20,8 @@ from pathlib import Path
 
 import pytest
 
+from envwrap import shells
+
 from conftest import HOSTILE as FISH_HOSTILE
 from conftest import cli, new_env, write_script
 from shells import Shell
@@ -306,7 +308,7 @@ def test_deactivate_hooks_see_both_last_env_variables(shell, tmp_path):
 
 def test_powershell_deactivate_sets_and_removes_both_names():
     """pwsh cannot run here: check the one function's text sets both and removes both."""
-    text = (ROOT / "shell" / "envwrap.ps1").read_text(encoding="utf-8")
+    text = Path(shells.get("powershell").hook_file()).read_text(encoding="utf-8")
     body = text.split("function global:__envwrap_deactivate", 1)[1].split("\nfunction ", 1)[0]
     for var in ("VIRTUALENVWRAPPER_LAST_VIRTUAL_ENV", "VIRTUALENVWRAPPER_LAST_VIRTUALENV"):
         assert f"$global:{var} = $envDir" in body

@@ -1,5 +1,5 @@
-"""PowerShell support: the hook (shell/envwrap.ps1), the PowerShell emitter
-(envwrap/shells/powershell.py), envwrap's Activate.ps1 and quote.powershell.
+"""PowerShell support: the hook (envwrap/shells/powershell/envwrap.ps1), the PowerShell emitter
+(envwrap/shells/powershell.py), envwrap's Activate.ps1 and powershell_quote.
 
 pwsh cannot be installed on every machine, so most checks need no PowerShell:
 every script is parsed with tree-sitter-powershell and must have no ERROR or
@@ -20,16 +20,17 @@ from pathlib import Path
 
 import pytest
 
-from envwrap import activators
+from envwrap import shells
 from envwrap.cli import table as commandtable
-from envwrap.shells import quote
+from envwrap.shells import activate as activators
+from envwrap.shells.powershell import quote as powershell_quote
 
 from conftest import FAILING_COMMANDS, cli, isolated_user, require_creator
 
 ROOT = Path(__file__).resolve().parent.parent
 ENVWRAP = Path(sys.executable).parent / "envwrap"
-PS_HOOK = ROOT / "shell" / "envwrap.ps1"
-PS_TEMPLATE = ROOT / "envwrap" / "activators" / "Activate.ps1"
+PS_HOOK = Path(shells.get("powershell").hook_file())
+PS_TEMPLATE = Path(shells.get("powershell").activate_template_path())
 PS_QUOTES = "'\u2018\u2019\u201a\u201b"
 
 HOSTILE = [
@@ -205,7 +206,7 @@ def test_hook_is_windows_powershell_51_syntax(ps_parser):
     tree, _ = parse(ps_parser, source)
     chains = [kind for kind in leaves(tree) if kind in ("&&", "||")]
     assert not chains, "pipeline chain operators need PowerShell 7"
-    assert source.isascii(), "shell/envwrap.ps1 must be ASCII"
+    assert source.isascii(), "envwrap.ps1 must be ASCII"
 
 
 def test_hook_defines_every_command(ps_parser):
@@ -260,10 +261,10 @@ def test_allvirtualenv_is_the_backend_loop_every_shell_uses(ps_parser):
     assert not assigned, assigned
     calls = [text(data, n) for n in nodes_of(node, "command")]
     assert calls == ["__envwrap_call allvirtualenv @args"], calls
-    for shell_file, call in (("envwrap.bash", '__envwrap_call allvirtualenv "$@"'),
-                             ("envwrap.zsh", '__envwrap_call allvirtualenv "$@"'),
-                             ("envwrap.fish", "__envwrap_call allvirtualenv $argv")):
-        assert call in (PS_HOOK.parent / shell_file).read_text(encoding="utf-8"), shell_file
+    for shell, call in (("bash", '__envwrap_call allvirtualenv "$@"'),
+                        ("zsh", '__envwrap_call allvirtualenv "$@"'),
+                        ("fish", "__envwrap_call allvirtualenv $argv")):
+        assert call in Path(shells.get(shell).hook_file()).read_text(encoding="utf-8"), shell
 
 
 # ----------------------------------------------------------------- Activate.ps1
@@ -287,7 +288,7 @@ def test_activate_template_renders_and_parses(ps_parser, name, windows):
         "PROMPT": f"({activators.prompt_name(name)}) ",
         "VENV_PROMPT": f"({name}) ",
     }
-    rendered = activators.render(template, values, quote.powershell)
+    rendered = activators.render(template, values, powershell_quote)
     assert "__ENVWRAP_" not in rendered
     tree, data = parse(ps_parser, rendered.lstrip("\ufeff"))
     strings = [ps_unquote(text(data, n)) for n in nodes(tree, "string_literal")
@@ -388,7 +389,7 @@ def test_emitter_rejects_odd_variable_names():
         emitter("powershell").render([("set", "__envwrap_x = 1; rm", "v")])
 
 
-# ----------------------------------------------------------------- quote.powershell
+# ----------------------------------------------------------------- powershell_quote
 
 
 def test_quote_powershell_is_one_string_token(ps_parser):
@@ -405,13 +406,13 @@ def test_quote_powershell_is_one_string_token(ps_parser):
     @example("$(touch CANARY) `n ${x} @(1)", "\r\n")
     @example("\u2019", "\u2018")
     def check(value, other):
-        quoted = quote.powershell(value)
+        quoted = powershell_quote(value)
         assert ps_unquote(quoted) == value
         # as an assignment and as two command arguments: each exactly one token
         tree, data = parse(ps_parser, f"$x = {quoted}\n")
         (literal,) = nodes(tree, "string_literal")
         assert text(data, literal) == quoted
-        line = f"cmd {quoted} {quote.powershell(other)}\n"
+        line = f"cmd {quoted} {powershell_quote(other)}\n"
         tree, data = parse(ps_parser, line)
         got = [ps_unquote(text(data, n)) for n in nodes(tree, "string_literal")]
         assert got == [value, other]

@@ -322,10 +322,10 @@ def test_powershell_registers_the_p_completer_for_the_table_commands():
     PYTHON kind, calling the hand-written reader of the versions file."""
     import re
 
-    from envwrap import _gen
     from envwrap.cli import table as t
+    from tools import gen_shells as _gen
 
-    text = (_gen.SHELL_DIR / "envwrap.ps1").read_text(encoding="utf-8")
+    text = (_gen.SHELL_DIR / _gen.FILES["powershell"]).read_text(encoding="utf-8")
     found = re.findall(r"^Register-ArgumentCompleter -Native -CommandName @\(([^)]*)\) -ScriptBlock \{\n"
                        r"    param\(\$wordToComplete, \$commandAst, \$cursorPosition\)\n"
                        r"    __envwrap_complete_python \$wordToComplete \$commandAst \$cursorPosition\n\}", text, re.M)

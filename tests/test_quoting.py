@@ -1,4 +1,5 @@
-"""Every quoter in envwrap.shells.quote, checked against the shell that reads it.
+"""Every quoter (envwrap.shells.posix.quote, .fish.quote, .powershell.quote),
+checked against the shell that reads it.
 
 bash, zsh (also with rc_quotes), dash and fish: generated strings are quoted and
 handed, in batches, to ONE long-lived shell process per shell, which prints each
@@ -24,7 +25,9 @@ from test_powershell import PS_QUOTES, nodes_of, ps_read_verbatim
 
 from envwrap.core import names
 from envwrap.core.errors import one_line
-from envwrap.shells import quote
+from envwrap.shells.fish import quote as fish_quote
+from envwrap.shells.posix import quote as posix_quote
+from envwrap.shells.powershell import quote as powershell_quote
 
 from conftest import require_shell
 from shells import Shell
@@ -104,15 +107,15 @@ ZSH_OPTIONS = "setopt extendedglob magicequalsubst kshglob globsubst braceccl rc
 
 # kind -> (the shell, how it starts (None: as the driver starts it), its setup, quoter)
 SHELLS = {
-    "bash": ("bash", None, "", quote.posix),
-    "zsh": ("zsh", ["zsh", "-f"], "", quote.posix),
+    "bash": ("bash", None, "", posix_quote),
+    "zsh": ("zsh", ["zsh", "-f"], "", posix_quote),
     # the posix quoter promises to be safe with rc_quotes too ('' inside quotes)
-    "zsh-rcquotes": ("zsh", ["zsh", "-f"], "setopt rcquotes", quote.posix),
+    "zsh-rcquotes": ("zsh", ["zsh", "-f"], "setopt rcquotes", posix_quote),
     # and with the options users set that make zsh expand more words
-    "zsh-options": ("zsh", ["zsh", "-f"], ZSH_OPTIONS, quote.posix),
-    "bash-extglob": ("bash", ["bash", "--noprofile", "--norc", "-O", "extglob"], "", quote.posix),
-    "dash": ("dash", None, "", quote.posix),
-    "fish": ("fish", None, "", quote.fish),
+    "zsh-options": ("zsh", ["zsh", "-f"], ZSH_OPTIONS, posix_quote),
+    "bash-extglob": ("bash", ["bash", "--noprofile", "--norc", "-O", "extglob"], "", posix_quote),
+    "dash": ("dash", None, "", posix_quote),
+    "fish": ("fish", None, "", fish_quote),
 }
 
 
@@ -182,13 +185,13 @@ def _one_literal(parser, source: str, quoted: str) -> None:
 @example("$(touch CANARY) `n ${x} @(1)", "\r\n")
 @example("a'\u2019'b", "--%")
 def test_powershell_quote_is_one_verbatim_literal(ps_parser, value, other):
-    quoted = quote.powershell(value)
+    quoted = powershell_quote(value)
     # PowerShell's own reading gives the value back, ending exactly at the end.
     got, end = ps_read_verbatim(quoted)
     assert (got, end) == (value, len(quoted))
     # tree-sitter: in an assignment and as command arguments, one literal each.
     _one_literal(ps_parser, f"$x = {quoted}\n", quoted)
-    line = f"__envwrap_cd {quoted} {quote.powershell(other)}\n"
+    line = f"__envwrap_cd {quoted} {powershell_quote(other)}\n"
     _one_literal(ps_parser, line, quoted)
     # The grammar only knows ASCII quotes, PowerShell knows five: with every
     # typographic quote written as ', the text must still be one literal, so
@@ -232,7 +235,7 @@ env_name = st.one_of(accepted_name, accepted_name, accepted_name, hostile_any,
 def test_generated_names_and_homes_through_the_workflow(sh, tmp_path):
     counter = itertools.count()
     outcomes: list[bool] = []
-    q = quote.posix
+    q = posix_quote
 
     @settings(max_examples=10, deadline=None, suppress_health_check=list(HealthCheck))
     @given(name=env_name, wh=home_component, ph=project_component)
@@ -274,7 +277,7 @@ def test_generated_names_and_homes_through_the_workflow(sh, tmp_path):
 def test_project_path_with_carriage_return(sh, tmp_path):
     projects = tmp_path / "projects" / "cr\rhere"
     projects.mkdir()
-    sh.ok(f"PROJECT_HOME={quote.posix(str(projects))}")
+    sh.ok(f"PROJECT_HOME={posix_quote(str(projects))}")
     r = sh.run("mkproject --without-pip p")
     # the message shows the carriage return escaped; the path itself keeps it
     assert r.status == 0 and r.stderr == "envwrap: created project " + one_line(str(projects / "p")) + "\n", r

@@ -345,13 +345,15 @@ def test_shell_command_for_powershell_parses(ps_parser, tmp_path, monkeypatch):
 def test_subshell_files_lint(tmp_path):
     import shutil
 
-    root = Path(__file__).resolve().parent.parent / "envwrap" / "subshell"
+    from envwrap.shells.bash import SHELL as bash
+    from envwrap.shells.zsh import SHELL as zsh
+
     for name in (".zshenv", ".zshrc"):  # zsh -n checks one file; more would be its arguments
-        assert subprocess.run(["zsh", "-n", str(root / "zsh" / name)]).returncode == 0
+        assert subprocess.run(["zsh", "-n", str(Path(zsh.rc_dir(), name))]).returncode == 0
     if shutil.which("shellcheck") is None:
         if os.environ.get("CI"):
             pytest.fail("shellcheck missing in CI")
         pytest.skip("shellcheck not installed")
-    proc = subprocess.run(["shellcheck", "-s", "bash", str(root / "bashrc")], capture_output=True, text=True)
+    proc = subprocess.run(["shellcheck", "-s", "bash", bash.rc_file()], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout
 

@@ -98,7 +98,7 @@ def test_prompts_never_carry_c1_controls_or_bidi_overrides(how, shell, user, tmp
     """PS1 (fish_prompt, the PowerShell prompt) shows the display-safe name, and
     VIRTUAL_ENV_PROMPT, which prompt themes print, the name escaped as messages
     escape it; whether the env is entered by workon or by its bin/activate."""
-    from envwrap.activators import prompt_name
+    from envwrap.shells.activate import prompt_name
 
     from conftest import new_env
 

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import re
 import subprocess
+from pathlib import Path
 
 import pytest
 
-from envwrap import activators, shells
+from envwrap import shells
 from envwrap.core.layout import Layout
 from envwrap.env import hooks
+from envwrap.shells import activate as activators
 from envwrap.shells import loader as init
 
 from conftest import ROOT
@@ -21,10 +23,10 @@ HOSTILE = "it's \"q\" $HOME `x` ü"
 @pytest.mark.parametrize("shell", shells.SHELLS)
 def test_what_a_descriptor_names_exists(shell):
     desc = shells.get(shell)
-    assert init.shell_file(shell) == ROOT / "shell" / f"envwrap.{desc.extension}"
+    assert init.shell_file(shell) == ROOT / "envwrap" / "shells" / shell / f"envwrap.{desc.extension}"
     assert init.shell_file(shell).is_file()
-    assert (ROOT / "envwrap" / "activators" / desc.activate_template).is_file()
-    assert activators.TEMPLATES[desc.activate_template][0] == desc.activate_script
+    assert Path(desc.activate_template_path()).is_file()
+    assert activators.TEMPLATES[desc.activate_template_path()][0] == desc.activate_script
     assert desc.activate_path(Layout("/e", False)) == f"/e/bin/{desc.activate_script}"
     assert hooks.sourced("/h/postactivate", shell) == "/h/postactivate" + desc.hook_suffix
     assert type(desc.emitter()).__module__ == f"envwrap.shells.{desc.emitter_module}"
@@ -46,7 +48,7 @@ def test_each_quoter_reads_back_in_its_shell(shell):
 def test_no_other_module_keeps_a_table_per_shell():
     """A dict keyed by shell names outside the descriptors is a second place to
     keep in step (the generator's per-shell templates excepted)."""
-    allowed = {"shells/__init__.py", "_gen.py"}
+    allowed = {"shells/__init__.py"}
     found = []
     for path in sorted((ROOT / "envwrap").rglob("*.py")):
         rel = path.relative_to(ROOT / "envwrap").as_posix()

@@ -1,4 +1,4 @@
-"""The shell runtime protocol (envwrap/shellprotocol.py) against the real hook files.
+"""The shell runtime protocol (envwrap/shells/protocol.py) against the real hook files.
 
 Each real shell loads its hook file and must define exactly the ``__envwrap_*``
 functions the protocol declares for it, and every user command of the table;
@@ -14,9 +14,10 @@ import re
 import pytest
 from test_powershell import nodes, parse, text
 
-from envwrap import _gen, shellprotocol
 from envwrap.cli import table as commandtable
 from envwrap.shells import emitter, plan
+from envwrap.shells import protocol as shellprotocol
+from tools import gen_shells as _gen
 
 from conftest import loaded_shell
 

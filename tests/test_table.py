@@ -12,8 +12,8 @@ import subprocess
 
 import pytest
 
-from envwrap import _gen
 from envwrap.cli import table as t
+from tools import gen_shells as _gen
 
 from conftest import FAILING_COMMANDS, ROOT
 from shells import Shell
@@ -47,8 +47,9 @@ def test_regenerating_the_shell_files_changes_nothing(shell):
 def test_the_check_mode_finds_a_stale_block(tmp_path, monkeypatch):
     for name in _gen.FILES.values():
         text = (_gen.SHELL_DIR / name).read_text(encoding="utf-8")
+        (tmp_path / name).parent.mkdir()
         (tmp_path / name).write_text(text.replace("mktmpenv", "mktmpenv_old", 1)
-                                     if name == "envwrap.bash" else text, encoding="utf-8")
+                                     if name == _gen.FILES["bash"] else text, encoding="utf-8")
     monkeypatch.setattr(_gen, "SHELL_DIR", tmp_path)
     assert _gen.main(["--check"]) == 1
     assert _gen.main([]) == 0 and _gen.main(["--check"]) == 0
@@ -162,7 +163,7 @@ def test_fish_registers_the_table_completions(user):
 
 
 def test_powershell_registers_the_table_completions():
-    text = (_gen.SHELL_DIR / "envwrap.ps1").read_text(encoding="utf-8")
+    text = (_gen.SHELL_DIR / _gen.FILES["powershell"]).read_text(encoding="utf-8")
     # Which commands declare the parameter that TAB completes, and for which the
     # completer is registered (rmvirtualenv's takes every argument: an array).
     declared = {}
@@ -195,7 +196,7 @@ def test_every_powershell_command_reaches_the_backend_as_the_table_says(ps_parse
     in the session instead)."""
     from test_powershell import _functions, parse
 
-    text = (_gen.SHELL_DIR / "envwrap.ps1").read_text(encoding="utf-8")
+    text = (_gen.SHELL_DIR / _gen.FILES["powershell"]).read_text(encoding="utf-8")
     tree, data = parse(ps_parser, text)
     functions = _functions(tree, data)
     for c in t.COMMANDS:
@@ -350,7 +351,7 @@ def test_each_shell_offers_exactly_the_options_of_each_parser(shell, user, capsy
 
 
 def test_powershell_offers_the_options_of_each_parser():
-    text = (_gen.SHELL_DIR / "envwrap.ps1").read_text(encoding="utf-8")
+    text = (_gen.SHELL_DIR / _gen.FILES["powershell"]).read_text(encoding="utf-8")
     block = _gen.blocks("powershell", text)["options"]
     table = block.split("$global:__envwrap_options = @{\n", 1)[1].split("\n}\n", 1)[0]
     offered = {key: set(re.findall(r"'([^']*)'", words))

@@ -14,8 +14,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from envwrap import shells
 from envwrap.env import variables as envvars
-from envwrap.shells import quote
+from envwrap.shells.fish import quote as fish_quote
+from envwrap.shells.posix import quote as posix_quote
 
 from conftest import HOSTILE_NAME, cli
 from shells import Shell
@@ -127,7 +129,7 @@ def test_the_active_env_is_the_default(sh, user, tmp_path):
     showvirtualenv, lssitepackages and wipeenv default to it."""
     env = make_env(user, HOSTILE_ENV)
     named_set = make_env(user, "set")  # a name that is also an action
-    sh.ok(f"workon {quote.posix(HOSTILE_ENV)}")
+    sh.ok(f"workon {posix_quote(HOSTILE_ENV)}")
     sh.ok("envwrap vars set FOO=1 BAR=2")
     assert envvars.load(str(env)) == {"FOO": "1", "BAR": "2"}
     assert sh.ok("envwrap vars").lines == ["FOO=1", "BAR=2"]
@@ -220,9 +222,9 @@ def _posix_prepare(sh: Shell, states: dict) -> None:
         if kind == "unset":
             sh.ok(f"unset {key}")
         elif kind == "export":
-            sh.ok(f"export {key}={quote.posix(value)}")
+            sh.ok(f"export {key}={posix_quote(value)}")
         else:
-            sh.ok(f"unset {key}; {key}={quote.posix(value)}")
+            sh.ok(f"unset {key}; {key}={posix_quote(value)}")
 
 
 @given(data=st.data())
@@ -271,7 +273,7 @@ def test_deactivate_restores_without_any_process(sh, user):
     sh.ok("workon e")
     r = sh.run("PATH=/nonexistent; deactivate")
     assert r.status == 0 and r.stderr == "", r
-    sh.ok(f"PATH={quote.posix(user['PATH'])}")
+    sh.ok(f"PATH={posix_quote(user['PATH'])}")
     assert (sh.var("A"), sh.var("B")) == ("old", None)
 
 
@@ -311,9 +313,9 @@ def _fish_prepare(states: dict) -> str:
         if kind == "unset":
             lines.append(f"set -e {key}")
         elif kind == "export":
-            lines.append(f"set -gx {key} {quote.fish(value)}")
+            lines.append(f"set -gx {key} {fish_quote(value)}")
         else:
-            lines.append(f"set -e {key}; set -g {key} {quote.fish(value)}")
+            lines.append(f"set -e {key}; set -g {key} {fish_quote(value)}")
     return "\n".join(lines) + "\n"
 
 
@@ -343,14 +345,14 @@ def test_fish_workon_then_deactivate_restores_the_whole_environment(user, tmp_pa
     before, after = tmp_path / "before", tmp_path / "after"
     body = _fish_prepare(states) + f"""
 state {keys}
-dump {quote.fish(str(before))}
+dump {fish_quote(str(before))}
 out mark
 workon e; or exit 3
 state {" ".join(values)}
 out mark
 deactivate; or exit 4
 state {keys}
-dump {quote.fish(str(after))}
+dump {fish_quote(str(after))}
 set -q __envwrap_vars; and exit 5
 exit 0
 """
@@ -431,7 +433,7 @@ def test_powershell_workon_code_parses_and_quotes_the_vars_step(user, ps_parser)
 
 
 def test_powershell_hook_restores_in_deactivate():
-    source = (Path(__file__).parent.parent / "shell" / "envwrap.ps1").read_text(encoding="utf-8")
+    source = Path(shells.get("powershell").hook_file()).read_text(encoding="utf-8")
     body = source.split("function global:__envwrap_deactivate", 1)[1].split("\nfunction ", 1)[0]
     assert "__envwrap_vars_restore" in body
 

@@ -83,7 +83,7 @@ def _problem(path: str, st, is_dir: bool) -> str | None:
     foreign = st.st_uid not in (os.geteuid(), 0)
     if not foreign and (is_dir and mode & stat.S_ISVTX or not mode & 0o022):
         return None  # the common case, decided without a user or group lookup
-    from envwrap.shells.quote import posix as q
+    from envwrap.shells.posix import quote as q
 
     owner = _owner(st.st_uid)
     if foreign:

@@ -10,11 +10,11 @@ import os
 import sys
 from pathlib import Path
 
-from envwrap import activators
 from envwrap.core import home, names, staging
 from envwrap.core.errors import UserError
 from envwrap.core.layout import Layout, read_cfg, read_text
 from envwrap.env import creators, hooks, pip, pyvenv, registry, relocation
+from envwrap.shells import activate
 
 
 def _finish(staged, final, name: str, opts: creators.CreateOptions, seed: bool) -> None:
@@ -27,7 +27,7 @@ def _finish(staged, final, name: str, opts: creators.CreateOptions, seed: bool) 
         from envwrap.seeding import cache as seeding
 
         seeding.seed_pip(layout, final_layout, home=os.path.dirname(os.fspath(final)))
-    activators.write_all(staged, final, opts.prompt or name, layout.windows)
+    activate.write_all(staged, final, opts.prompt or name, layout.windows)
     if opts.project is not None:
         registry.set_project(staged, opts.project)
     if not opts.scm_ignore_files:
@@ -153,7 +153,7 @@ def copy(src_ref: str, dest: str | None) -> str:
         seedmode.adopt(staged, root)  # a pip zip of another WORKON_HOME comes along
         layout = Layout.of(staged)
         pyvenv.rename_prompt(layout, src_name, dest)
-        activators.write_all(staged, final, dest, layout.windows)
+        activate.write_all(staged, final, dest, layout.windows)
         # virtualenvwrapper's order: precpvirtualenv SOURCE_PATH DEST, then premkvirtualenv DEST.
         _pre_creation_hooks(staged, root, [("precpvirtualenv", os.fspath(src), dest), ("premkvirtualenv", dest)])
         staging.publish(staged, final)
@@ -301,7 +301,7 @@ def repair(name: str, python: str | None) -> str:
     if status != 0:
         raise UserError(f"{exe} -m venv --upgrade failed with status {status}")
     pyvenv.keep_cfg_lines(cfg_path, old_lines)
-    activators.write_all(path, path, pyvenv.cfg_prompt(cfg.get("prompt")) or name, layout.windows)
+    activate.write_all(path, path, pyvenv.cfg_prompt(cfg.get("prompt")) or name, layout.windows)
     problem = registry.broken(path)
     if problem:
         raise UserError(f"'{name}' is still broken: {problem}")
@@ -385,7 +385,7 @@ def move(old: str, new: str) -> str:
             prompt = pyvenv.cfg_prompt(read_cfg(staged_layout.cfg).get("prompt")) or new
         except (OSError, UnicodeError):
             prompt = new
-        activators.write_all(staged, final, prompt, staged_layout.windows)
+        activate.write_all(staged, final, prompt, staged_layout.windows)
         _pre_creation_hooks(staged, root, [("premvvirtualenv", old, new)])
         staging.publish(staged, final)
         project = registry.project_of(final)

@@ -237,7 +237,7 @@ def _shown(path: str, shell: str) -> str:
     try:
         return _shell(shell).quote(path)
     except (KeyError, ValueError):
-        from envwrap.shells.quote import posix
+        from envwrap.shells.posix import quote as posix
 
         return posix(path)
 

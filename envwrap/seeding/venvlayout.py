@@ -26,7 +26,7 @@ import hashlib
 import os
 import sys
 
-# The activate scripts that envwrap writes itself (envwrap.activators); venv's
+# The activate scripts that envwrap writes itself (envwrap.shells.activate); venv's
 # activate.csh is kept, as venv writes it.
 _OWN_SCRIPTS = ("activate", "activate.fish", "Activate.ps1")
 # A prompt no one types: replaced by the env's prompt at each replay.

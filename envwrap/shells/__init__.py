@@ -26,11 +26,11 @@ class Shell:
                  listing_order: str = ""):
         self.name = name
         self.aliases = aliases            # other names `envwrap init` and `envwrap sh` accept
-        self.extension = extension        # of its static file: shell/envwrap.<extension>
+        self.extension = extension        # of its hook file: envwrap/shells/<name>/envwrap.<extension>
         self.activate_script = activate_script      # in the env's bin directory
-        self.activate_template = activate_template  # in envwrap/activators/
+        self.activate_template = activate_template  # relative to envwrap/shells/ (see activate_template_path)
         self.hook_suffix = hook_suffix    # a sourced hook's file: postactivate<suffix>
-        self.quoter_name = quoter         # a function of envwrap.shells.quote
+        self.quoter_name = quoter         # the module of envwrap.shells whose quote() it uses
         self.emitter_module = emitter     # envwrap.shells.<module>.Emitter renders plans
         self.programs = programs          # its executables, preferred first
         # How `envwrap demo` starts it interactively: argv, and optionally a
@@ -47,9 +47,20 @@ class Shell:
 
     def quote(self, value: str) -> str:
         """``value`` as a literal this shell reads back byte for byte."""
-        from envwrap.shells import quote
+        return __import__(f"envwrap.shells.{self.quoter_name}", fromlist=["quote"]).quote(value)
 
-        return getattr(quote, self.quoter_name)(value)
+    def hook_file(self) -> str:
+        """This shell's hook file (the static part of ``envwrap init``): envwrap.<ext>
+        in its own folder."""
+        import os
+
+        return os.path.join(os.path.dirname(os.path.realpath(__file__)), self.name, f"envwrap.{self.extension}")
+
+    def activate_template_path(self) -> str:
+        """The template of its activate script (bash and zsh share bash's)."""
+        import os
+
+        return os.path.join(os.path.dirname(os.path.realpath(__file__)), self.activate_template)
 
     def activate_path(self, layout) -> str:
         """This shell's activate script in the environment of ``layout``."""
@@ -71,7 +82,9 @@ class Shell:
         return f"Shell({self.name!r})"
 
 
-_POSIX = dict(activate_script="activate", activate_template="activate.sh", hook_suffix="", quoter="posix",
+# bash and zsh share one activate template: it lives in bash/ (the shell it is
+# linted as), and zsh's descriptor points there.
+_POSIX = dict(activate_script="activate", activate_template="bash/activate.sh", hook_suffix="", quoter="posix",
               emitter="posix")
 
 BY_NAME = {shell.name: shell for shell in (
@@ -82,10 +95,10 @@ BY_NAME = {shell.name: shell for shell in (
           demo_rc=(".zshrc", "[ -f ~/.zshrc ] && . ~/.zshrc\nautoload -Uz compinit && compinit -u\n. {loader}\n"),
           demo_argv=("zsh", "-i"), demo_env={"ZDOTDIR": "{dir}"}),
     Shell("fish", extension="fish", programs=("fish",), activate_script="activate.fish",
-          activate_template="activate.fish", hook_suffix=".fish", quoter="fish", emitter="fish",
+          activate_template="fish/activate.fish", hook_suffix=".fish", quoter="fish", emitter="fish",
           demo_argv=("fish", "-C", "source {loader}"), listing_order="fish"),
     Shell("powershell", aliases=("pwsh", "ps"), extension="ps1", programs=("pwsh", "powershell"),
-          activate_script="Activate.ps1", activate_template="Activate.ps1", hook_suffix=".ps1",
+          activate_script="Activate.ps1", activate_template="powershell/Activate.ps1", hook_suffix=".ps1",
           quoter="powershell", emitter="powershell", demo_argv=("pwsh", "-NoExit", "-Command", ". {loader}"),
           listing_order="ordinal"),
 )}

@@ -3,7 +3,7 @@
 The output is a short preamble of values (the absolute path of the envwrap
 command, baked in so an active environment's PATH cannot swap it; the resolved
 WORKON_HOME and where it came from, so that completion needs no Python)
-followed by the static file ``shell/envwrap.<ext>``.
+followed by the shell's static hook file ``envwrap/shells/<name>/envwrap.<ext>``.
 Writing that output to a file once and sourcing the file from the rc file loads
 envwrap with no Python at start-up; the first command that asks the backend
 brings the WORKON_HOME values up to date.
@@ -23,18 +23,13 @@ if TYPE_CHECKING:
 
 # `envwrap init` runs at every shell start-up that evals it: its path uses
 # os.path, not pathlib (whose import costs about half a Python start).
-def _shell_dir() -> str:
-    here = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))  # envwrap/
-    for candidate in (os.path.join(here, "shell"), os.path.join(os.path.dirname(here), "shell")):
-        if os.path.isfile(os.path.join(candidate, "envwrap.bash")):
-            return candidate
-    raise UserError("cannot find envwrap's shell files; reinstall envwrap")
-
-
 def _shell_path(shell: str) -> str:
     from envwrap.shells import get
 
-    return os.path.join(_shell_dir(), f"envwrap.{get(shell).extension}")
+    path = get(shell).hook_file()
+    if not os.path.isfile(path):
+        raise UserError("cannot find envwrap's shell files; reinstall envwrap")
+    return path
 
 
 def shell_file(shell: str) -> Path:
@@ -148,27 +143,12 @@ def preamble(shell: str, auto: bool = False) -> str:
         return f"set -g __envwrap_exe {' '.join(q(w) for w in words)}\n" + "".join(
             f"set -g {name} {q(value)}\n" for name, value in values)
     if shell == "powershell":
+        from envwrap.shells.powershell import ps_ascii
+
         return f"$global:__envwrap_exe = {ps_ascii(exe)}\n" + "".join(
             f"$global:{name} = {ps_ascii(value)}\n" for name, value in values)
     return f"__envwrap_exe=({' '.join(q(w) for w in words)})\n" + "".join(
         f"{name}={q(value)}\n" for name, value in values)
-
-
-def ps_ascii(value: str) -> str:
-    """A PowerShell expression for ``value`` made of ASCII only.
-
-    ``envwrap init powershell | Out-String | Invoke-Expression`` decodes our output
-    in the console's code page on Windows PowerShell 5.1, which garbles any other
-    character; a non-ASCII value travels as base64 of its UTF-8 bytes instead.
-    """
-    from envwrap.shells.quote import powershell
-
-    if value.isascii():
-        return powershell(value)
-    import base64
-
-    encoded = base64.b64encode(value.encode("utf-8")).decode("ascii")
-    return f"[Text.Encoding]::UTF8.GetString([Convert]::FromBase64String('{encoded}'))"
 
 
 def script(shell: str, auto: bool = False) -> str:

@@ -1,4 +1,4 @@
-"""bash and zsh: plan steps as calls to the functions in shell/envwrap.{bash,zsh}.
+"""bash and zsh: plan steps as calls to the functions in envwrap/shells/{bash,zsh}/envwrap.{bash,zsh}.
 
 Builtins are called as ``\\builtin`` so user aliases cannot change them.
 """
@@ -6,7 +6,29 @@ Builtins are called as ``\\builtin`` so user aliases cannot change them.
 from __future__ import annotations
 
 from envwrap.shells import BaseEmitter
-from envwrap.shells.quote import posix as q
+
+# Characters no shell expands in an unquoted word, under any common option.
+# Not ``=``: zsh expands ``=cmd`` to the path of cmd (option EQUALS, on by
+# default) at the start of a word, after ``:`` in an assignment (``x=a:=ls``)
+# and, with MAGIC_EQUAL_SUBST, after the ``=`` of an argument (``a==ls``).
+# Not ``~ ^ #`` either (tilde expansion; zsh's EXTENDED_GLOB operators).
+_POSIX_SAFE = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_@%+:,./-")
+
+
+def quote(value: str) -> str:
+    """bash/zsh/sh: ``value`` as a literal the shell reads back byte for byte and
+    never expands: single quotes; a ``'`` becomes ``'\\''``.
+
+    Single quotes are literal in every POSIX shell (no escapes, no expansion),
+    including zsh with its default options and with ``rc_quotes``. A value made
+    only of characters that nothing expands is left bare.
+    """
+    if value and _POSIX_SAFE.issuperset(value):
+        return value
+    return "'" + value.replace("'", "'\\''") + "'"
+
+
+q = quote
 
 
 def _name(key: str) -> str:

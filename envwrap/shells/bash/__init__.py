@@ -11,14 +11,13 @@ class Bash:
 
     def source_line(self, path: str) -> str:
         """The line that sources envwrap's hook file ``path``."""
-        from envwrap.shells.quote import posix
+        from envwrap.shells.posix import quote as posix
 
         return f"source {posix(path)}\n"
 
     def rc_file(self) -> str:
         """The start-up file of ``envwrap shell``: reads ~/.bashrc, then loads envwrap."""
-        return os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
-                            "subshell", "bashrc")
+        return os.path.join(os.path.dirname(os.path.abspath(__file__)), "bashrc")
 
     def subshell_argv(self, exe: str, name: str, environ: dict[str, str], load: str) -> list[str]:
         """The command line that starts ``exe`` as ``envwrap shell NAME`` (``load``:

@@ -1,14 +1,23 @@
-"""fish: plan steps as calls to the functions in shell/envwrap.fish.
+"""fish: plan steps as calls to the functions in envwrap.fish (beside this file).
 
 The code is evaluated with ``eval`` inside the function ``__envwrap_run``, so
 ``return`` ends it at the first step that fails. Every value is quoted with
-:func:`envwrap.shells.quote.fish`.
+:func:`quote`, below.
 """
 
 from __future__ import annotations
 
 from envwrap.shells import BaseEmitter
-from envwrap.shells.quote import fish as q
+
+
+def quote(value: str) -> str:
+    """fish: ``value`` as a literal fish reads back byte for byte. Inside single
+    quotes, ``\\\\`` and ``\\'`` are escapes, so both are escaped (POSIX quoting
+    would turn ``a\\\\b`` into ``a\\b``)."""
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+q = quote
 
 
 def _name(key: str) -> str:

@@ -1,16 +1,45 @@
-"""PowerShell: plan steps as calls to the functions in shell/envwrap.ps1.
+"""PowerShell: plan steps as calls to the functions in envwrap.ps1 (beside this file).
 
 The code is run with ``Invoke-Expression`` inside a ``try`` in the function
 ``__envwrap_run``; the helpers it calls throw on failure, which ends it at the
 first step that fails. Every value is a single-quoted literal from
-:func:`envwrap.shells.quote.powershell`, and the code itself is ASCII apart from
+:func:`quote` (below), and the code itself is ASCII apart from
 those values. Windows PowerShell 5.1 syntax only.
 """
 
 from __future__ import annotations
 
 from envwrap.shells import BaseEmitter
-from envwrap.shells.quote import powershell as q
+
+# PowerShell treats the typographic single quotes as quote characters too.
+_PS_QUOTES = "'\u2018\u2019\u201a\u201b"
+
+
+def quote(value: str) -> str:
+    """PowerShell: ``value`` as a single-quoted (verbatim) string; each quote
+    character, ASCII or typographic (U+2018..U+201B), is doubled."""
+    out = []
+    for ch in value:
+        out.append(ch + ch if ch in _PS_QUOTES else ch)
+    return "'" + "".join(out) + "'"
+
+
+q = quote
+
+
+def ps_ascii(value: str) -> str:
+    """A PowerShell expression for ``value`` made of ASCII only.
+
+    ``envwrap init powershell | Out-String | Invoke-Expression`` decodes our output
+    in the console's code page on Windows PowerShell 5.1, which garbles any other
+    character; a non-ASCII value travels as base64 of its UTF-8 bytes instead.
+    """
+    if value.isascii():
+        return quote(value)
+    import base64
+
+    encoded = base64.b64encode(value.encode("utf-8")).decode("ascii")
+    return f"[Text.Encoding]::UTF8.GetString([Convert]::FromBase64String('{encoded}'))"
 
 
 def _name(key: str) -> str:
@@ -62,14 +91,12 @@ class PowerShell:
 
     def source_line(self, path: str) -> str:
         """The line that dot-sources envwrap's hook file ``path``."""
-        from envwrap.shells.loader import ps_ascii
-
         return f". {ps_ascii(path)}\n"
 
     def subshell_argv(self, exe: str, name: str, environ: dict[str, str], load: str) -> list[str]:
         """The command line that starts ``exe`` as ``envwrap shell NAME`` (``load``:
         the code that loads envwrap, unless the user's profile did)."""
-        from envwrap.shells.loader import ps_ascii  # -Command is read in the console's code page: ASCII only
+        # -Command is read in the console's code page: ASCII only (ps_ascii)
 
         code = ("if (-not (Get-Command -Name __envwrap_call -ErrorAction SilentlyContinue)) {\n"
                 + load + "}\n"

@@ -11,15 +11,14 @@ class Zsh:
 
     def source_line(self, path: str) -> str:
         """The line that sources envwrap's hook file ``path``."""
-        from envwrap.shells.quote import posix
+        from envwrap.shells.posix import quote as posix
 
         return f"source {posix(path)}\n"
 
     def rc_dir(self) -> str:
         """The ZDOTDIR of ``envwrap shell``: its .zshenv and .zshrc read the user's
         own, then load envwrap."""
-        return os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
-                            "subshell", "zsh")
+        return os.path.join(os.path.dirname(os.path.abspath(__file__)), "zdotdir")
 
     def subshell_argv(self, exe: str, name: str, environ: dict[str, str], load: str) -> list[str]:
         """The command line that starts ``exe`` as ``envwrap shell NAME`` (``load``:

@@ -781,7 +781,7 @@ function global:__envwrap_complete_subdirs {
 }
 
 # BEGIN generated: options
-# (made by `make shells` from the backend's own parsers, see envwrap/_gen.py; edit those)
+# (made by `make shells` from the backend's own parsers, see tools/gen_shells.py; edit those)
 # Every command's options, read from the parser the command builds in the
 # backend; 'envwrap VERB' holds those of envwrap VERB.
 $global:__envwrap_options = @{

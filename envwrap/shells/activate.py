@@ -6,7 +6,8 @@ environment's path and name into shell code unescaped, so an environment called
 value through the target shell's quoter, and the prompt shows a display form of
 the name with prompt-expanding characters replaced.
 
-Templates live beside this file; each placeholder ``__ENVWRAP_<KEY>__`` stands
+Each shell's template sits in its folder (its descriptor's
+activate_template_path); each placeholder ``__ENVWRAP_<KEY>__`` stands
 alone where a complete, quoted word belongs.
 """
 
@@ -20,11 +21,9 @@ from envwrap.core import atomicfile
 from envwrap.core.errors import one_line
 from envwrap.core.layout import Layout
 
-_HERE = Path(__file__).parent
-
 # template file -> (file name in the env's bin dir, quoter), from each shell's
 # descriptor (bash and zsh share one).
-TEMPLATES = {s.activate_template: (s.activate_script, s.quote) for s in shells.BY_NAME.values()}
+TEMPLATES = {s.activate_template_path(): (s.activate_script, s.quote) for s in shells.BY_NAME.values()}
 
 # Characters that prompt expansion gives meaning to in some shell (bash
 # promptvars: $ ` \ ; zsh: % ! ; fish/PowerShell are fine but one display name
@@ -54,8 +53,8 @@ def write_all(staged: Path, final: Path, name: str, windows: bool = False) -> No
         "PROMPT": f"({prompt_name(name)}) ",
         "VENV_PROMPT": f"({one_line(name)}) ",  # shown by prompt themes: escaped as messages are
     }
-    for template_name, (target, quoter) in TEMPLATES.items():
-        template = _HERE / template_name
+    for template_path, (target, quoter) in TEMPLATES.items():
+        template = Path(template_path)
         if not template.exists():
             continue
         text = render(template.read_text(encoding="utf-8"), values, quoter)

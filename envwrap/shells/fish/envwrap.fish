@@ -26,7 +26,7 @@ set -g __envwrap_loads (math $__envwrap_loads + 1)
 # command. Unset and empty mean the same. ENVWRAP_SORT=fish: list environments
 # in the order of fish's globs, as `lsvirtualenv -b` does.
 # BEGIN generated: call
-# (made by `make shells` from envwrap/_gen.py and the settings the backend reads; edit those)
+# (made by `make shells` from tools/gen_shells.py and the settings the backend reads; edit those)
 function __envwrap_call --description 'Run the envwrap backend with the settings of this shell'
     set -l exe $__envwrap_exe
     if test -z "$exe[1]"
@@ -769,7 +769,7 @@ function __envwrap_vf_upgrade --description 'Rebuild environments on a newer Pyt
 end
 
 # BEGIN generated: vf
-# (made by `make shells` from VF_ALIASES in envwrap/_gen.py; edit it there)
+# (made by `make shells` from VF_ALIASES in tools/gen_shells.py; edit it there)
 function __envwrap_vf_ls --description 'List the environments'
     __envwrap_list
 end
@@ -840,7 +840,7 @@ function __envwrap_wants_name --description 'Whether TAB after envwrap VERB is a
 end
 
 # BEGIN generated: options
-# (made by `make shells` from the backend's own parsers, see envwrap/_gen.py; edit those)
+# (made by `make shells` from the backend's own parsers, see tools/gen_shells.py; edit those)
 # Every command's options, read from the parser the command builds in the
 # backend (a command whose arguments are no paths completes no file names).
 function __envwrap_verb_is --description 'Whether TAB is after envwrap VERB'

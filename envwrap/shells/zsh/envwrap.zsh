@@ -15,7 +15,7 @@
 # it parses, and builtins are called as \builtin so aliases cannot either.
 
 # BEGIN generated: runtime
-# (made by `make shells` from _POSIX_RUNTIME in envwrap/_gen.py, for bash and zsh; edit it there)
+# (made by `make shells` from _POSIX_RUNTIME in tools/gen_shells.py, for bash and zsh; edit it there)
 typeset -g __envwrap_loads=$(( ${__envwrap_loads:-0} + 1 ))
 
 # Run the backend with the user's settings, exported or not: a variable changed in
@@ -454,7 +454,7 @@ __envwrap_complete_envwrap() {
 }
 
 # BEGIN generated: options
-# (made by `make shells` from the backend's own parsers, see envwrap/_gen.py; edit those)
+# (made by `make shells` from the backend's own parsers, see tools/gen_shells.py; edit those)
 # Every command's options, read from the parser the command builds in the
 # backend, into the array __envwrap_o for __envwrap_complete.
 __envwrap_options() {
@@ -588,7 +588,7 @@ __envwrap_initialize
 #   __envwrap_auto_bad              a tree whose env failed to activate (until left)
 #   __envwrap_auto_told             the trees already told that they need `envwrap allow`
 # BEGIN generated: auto
-# (made by `make shells` from _POSIX_AUTO in envwrap/_gen.py, for bash and zsh; edit it there)
+# (made by `make shells` from _POSIX_AUTO in tools/gen_shells.py, for bash and zsh; edit it there)
 # The nearest marker above $PWD: its directory into __envwrap_auto_r, the env
 # it names into __envwrap_auto_t (both empty when there is none).
 __envwrap_auto_find() {

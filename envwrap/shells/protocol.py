@@ -1,4 +1,4 @@
-"""The shell runtime protocol: every function a hook file (shell/envwrap.*) defines.
+"""The shell runtime protocol: every function a hook file (envwrap/shells/<name>/envwrap.*) defines.
 
 Plain data, read by tests/test_shell_protocol.py, which loads each real shell
 (PowerShell: parses its file) and checks that it defines exactly the functions
@@ -53,7 +53,7 @@ def _f(name, args, caller, shells, does, dynamic="") -> Function:
 FUNCTIONS: tuple[Function, ...] = (
     # ---- the backend and its code (every shell)
     _f("__envwrap_call", "VERB [ARG...]", COMMAND, ALL,
-       "run the backend with the shell's settings (see _gen.call_settings) and its own status"),
+       "run the backend with the shell's settings (see tools/gen_shells.py, call_settings) and its own status"),
     _f("__envwrap_run", "VERB [ARG...]", COMMAND, ALL,
        "run `envwrap sh SHELL VERB ...` and evaluate the code it prints, only on success"),
     _f("__envwrap_source", "FILE", PLAN, ALL, "source a hook file, unless the backend refused it"),

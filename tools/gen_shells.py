@@ -1,7 +1,7 @@
 """``make shells``: write the command and completion sections of the shell files.
 
-    python -m envwrap._gen           rewrite the generated blocks of shell/envwrap.*
-    python -m envwrap._gen --check   exit 1 (naming the files) if any is out of date
+    python -m tools.gen_shells           rewrite the generated blocks of envwrap/shells/*/envwrap.*
+    python -m tools.gen_shells --check   exit 1 (naming the files) if any is out of date
 
 Each shell file keeps a few blocks between ``# BEGIN generated: WHAT`` and
 ``# END generated: WHAT`` lines; their text is made here from
@@ -13,7 +13,7 @@ whose body is the shell's own) from ``_POSIX_RUNTIME``, and the ``auto`` block
 (auto-activation) from ``_POSIX_AUTO``, their differences marked line by line
 (see :func:`posix_text`). fish's ``call`` and ``vf`` blocks come from
 :func:`call_settings` and ``VF_ALIASES``. Everything outside the blocks is
-hand-written: what differs between the shells (envwrap/shellprotocol.py lists
+hand-written: what differs between the shells (envwrap/shells/protocol.py lists
 every function a hook file defines). The generated text is committed, so loading a
 shell file still runs no Python and no process; tests/test_table.py fails when
 regenerating would change a file. A dev tool: nothing at run time imports it.
@@ -28,15 +28,16 @@ from pathlib import Path
 from envwrap import shells
 from envwrap.cli import table as t
 
-SHELL_DIR = Path(__file__).resolve().parent.parent / "shell"
-FILES = {shell: f"envwrap.{shells.get(shell).extension}" for shell in shells.SHELLS}
+# Each shell's hook file, relative to envwrap/shells/ (its class knows where).
+SHELL_DIR = Path(shells.__file__).resolve().parent
+FILES = {shell: Path(shells.get(shell).hook_file()).relative_to(SHELL_DIR).as_posix() for shell in shells.SHELLS}
 
 _NOTE = "made by `make shells` from envwrap/commandtable.py; edit the table, not this"
-_OPTIONS_NOTE = "made by `make shells` from the backend's own parsers, see envwrap/_gen.py; edit those"
-_RUNTIME_NOTE = "made by `make shells` from _POSIX_RUNTIME in envwrap/_gen.py, for bash and zsh; edit it there"
-_CALL_NOTE = "made by `make shells` from envwrap/_gen.py and the settings the backend reads; edit those"
-_VF_NOTE = "made by `make shells` from VF_ALIASES in envwrap/_gen.py; edit it there"
-_AUTO_NOTE = "made by `make shells` from _POSIX_AUTO in envwrap/_gen.py, for bash and zsh; edit it there"
+_OPTIONS_NOTE = "made by `make shells` from the backend's own parsers, see tools/gen_shells.py; edit those"
+_RUNTIME_NOTE = "made by `make shells` from _POSIX_RUNTIME in tools/gen_shells.py, for bash and zsh; edit it there"
+_CALL_NOTE = "made by `make shells` from tools/gen_shells.py and the settings the backend reads; edit those"
+_VF_NOTE = "made by `make shells` from VF_ALIASES in tools/gen_shells.py; edit it there"
+_AUTO_NOTE = "made by `make shells` from _POSIX_AUTO in tools/gen_shells.py, for bash and zsh; edit it there"
 
 
 def _generated() -> list[t.Command]:
@@ -187,7 +188,7 @@ def posix_commands(shell: str) -> str:
     return "\n".join(lines)
 
 
-# TAB completion kind -> the completion function of shell/envwrap.{bash,zsh}.
+# TAB completion kind -> the completion function of envwrap.{bash,zsh}.
 POSIX_COMPLETERS = {
     t.NAMES: "__envwrap_complete_names",
     t.FIRST_NAME: "__envwrap_complete_first_name",
@@ -1065,7 +1066,7 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     check = argv == ["--check"]
     if argv and not check:
-        print("usage: python -m envwrap._gen [--check]", file=sys.stderr)
+        print("usage: python -m tools.gen_shells [--check]", file=sys.stderr)
         return 2
     stale = []
     for shell, name in FILES.items():
