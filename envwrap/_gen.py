@@ -582,10 +582,11 @@ def ps_options(shell: str = "powershell") -> str:
 
 def call_settings() -> tuple[str, ...]:
     """The user's settings every shell's __envwrap_call passes to the backend
-    (its environment variables, empty when unset in the shell)."""
-    from envwrap.env.activation import CALL_SETTINGS
+    (its environment variables, empty when unset in the shell), from the
+    settings table (envwrap.core.settings.SETTINGS)."""
+    from envwrap.core.settings import call_variables
 
-    return CALL_SETTINGS
+    return call_variables()
 
 
 # bash and zsh read one text for what they share (the templates below). What

@@ -302,6 +302,7 @@ WORKON_MODULES = {
     "envwrap", "envwrap.cli", "envwrap.cli.dispatch", "envwrap.cli.output", "envwrap.cli.table", "envwrap.cli.plans",
     "envwrap.env", "envwrap.env.registry",
     "envwrap.core", "envwrap.core.errors", "envwrap.core.home",
+    "envwrap.core.settings",  # the settings table, which core.home reads (it imports only os)
     "envwrap.env.hooks", "envwrap.core.layout", "envwrap.core.names", "envwrap.shells.plan", "envwrap.shells",
     "envwrap.shells.quote",
     # per-environment variables: activation-as-data and its store (os only; no

@@ -222,3 +222,28 @@ def test_the_vf_table_is_fishs_vf():
                                             fish, re.M)}
     # (__envwrap_vf_register_completions, vf's TAB registration, has an underscore)
     assert found == {sub: summary for sub, _, summary in table.VF_ROWS}
+
+
+def test_every_envwrap_variable_is_a_setting_or_declared_internal():
+    """The settings table is the one place a setting is declared: every
+    ENVWRAP_* variable named in the package or the shell files is a row's
+    variable or one envwrap sets for itself (settings.INTERNAL)."""
+    from envwrap.core import settings
+
+    texts = [p.read_text(encoding="utf-8") for p in PACKAGE.rglob("*.py")]
+    texts += [p.read_text(encoding="utf-8") for p in (PACKAGE.parent / "shell").glob("envwrap.*")]
+    named = {m for text in texts for m in re.findall(r"\bENVWRAP_[A-Z][A-Z_]*[A-Z]\b", text)}
+    declared = {s.variable for s in settings.SETTINGS} | set(settings.INTERNAL)
+    assert named - declared == set()
+    assert "ENVWRAP_INSTALLER" in named  # the search finds them
+
+
+def test_the_settings_the_shells_pass_come_from_the_table():
+    """activation.CALL_SETTINGS (the variables every shell's __envwrap_call
+    passes, generated from it) are the table's "passed" columns; the caller's
+    own variables (CALL_ONLY) are declared internal, not settings."""
+    from envwrap.core import settings
+    from envwrap.env import activation
+
+    assert activation.CALL_SETTINGS == settings.call_variables()
+    assert set(activation.CALL_ONLY) <= set(settings.INTERNAL)
