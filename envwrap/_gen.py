@@ -125,18 +125,15 @@ def parser_options(parser) -> list[Option]:
 
 def command_parser(name: str):
     """The parser of a user command (a name of commandtable.COMMANDS)."""
-    from envwrap.cli import output as cli
-
     c = t.BY_NAME[name]
     if c.kind in (t.EVAL, t.SHELL):
         parser = _parser(lambda: t.handler(t.PLAN_HANDLERS[c.verb])("bash", ["--help"]))
     else:
         def call():
-            cli._invoked_as = c.name
-            try:
+            if c.name in t.COMMAND_VERBS:  # as dispatch calls it for its shell command
+                t.handler(t.VERB_HANDLERS[c.verb])(["--help"], prog=c.name)
+            else:
                 t.handler(t.VERB_HANDLERS[c.verb])(["--help"])
-            finally:
-                cli._invoked_as = None
         parser = _parser(call)
     if parser is None:
         raise ValueError(f"{name} --help built no parser: its options cannot be read")
@@ -151,16 +148,7 @@ def command_options(name: str) -> list[Option]:
 def verb_options(verb: str) -> list[Option]:
     """The options of ``envwrap VERB``; a verb that reads its arguments without a
     parser (run, vars, ...) has only -h/--help."""
-    from envwrap.cli import output as cli
-
-    def call():
-        cli._invoked_as = verb
-        try:
-            t.handler(t.VERB_HANDLERS[verb])(["--help"])
-        finally:
-            cli._invoked_as = None
-
-    parser = _parser(call)
+    parser = _parser(lambda: t.handler(t.VERB_HANDLERS[verb])(["--help"]))
     if parser is None:
         return [Option(["-h"], ["--help"], "", [], "show help")]
     return parser_options(parser)

@@ -26,8 +26,6 @@ from envwrap.core.errors import UserError, one_line, say
 def cmd_sh(args: list[str]) -> int:
     from envwrap import shells
     from envwrap.cli import table
-    from envwrap.env import hooks
-
     usage = "usage: envwrap sh SHELL COMMAND [ARGS...]: shell code for a shell hook to evaluate"
     if args[:1] in (["-h"], ["--help"]):
         output._out(usage)
@@ -41,7 +39,6 @@ def cmd_sh(args: list[str]) -> int:
     if spec is None:
         raise UserError(f"unknown shell command '{args[1]}'", 2)
     command = table.handler(spec)
-    hooks.hook_stdout = sys.stderr.fileno()  # stdout is code from here on
     # The shell evaluates our stdout, so what a command prints is caught here
     # (swapped by hand: contextlib would cost more import time than the rest of
     # workon). --help becomes a plan that prints it on the shell's stdout, so
@@ -143,7 +140,6 @@ def main(argv: list[str] | None = None) -> int:
     import _signal
 
     args = sys.argv[1:] if argv is None else argv
-    output._invoked_as = args[0] if args else None
     try:
         # From here a Ctrl-C is a KeyboardInterrupt, which stops any command
         # before its next step (see envwrap/__main__.py for before).
@@ -204,6 +200,10 @@ def _main(args: list[str]) -> int:
     try:
         if spec is None:
             raise UserError(f"unknown verb '{args[0]}' (envwrap --help lists them)", 2)
+        if args[0] in table.COMMAND_VERBS:
+            # called by its shell command's name (lsvirtualenv): --help and the
+            # messages name it so
+            return table.handler(spec)(args[1:], prog=args[0])
         return table.handler(spec)(args[1:])
     except UserError as exc:
         _flush_stdout()

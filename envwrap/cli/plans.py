@@ -3,7 +3,8 @@
 Each takes the shell's name and the user's arguments and returns a
 :class:`~envwrap.plan.Plan`; ``envwrap sh SHELL COMMAND ARGS...`` prints it as code
 for that shell, which the shell function evaluates only if the exit status is 0.
-Their standard output is code, so everything meant for people goes to stderr.
+Their standard output is code, so everything meant for people goes to stderr,
+the executed hooks' output included (:func:`_hook_stdout`).
 """
 
 from __future__ import annotations
@@ -29,6 +30,13 @@ def _deactivated_environ() -> dict:
     return env
 
 
+def _hook_stdout() -> int:
+    """Where the hooks these commands execute write: stderr, never the code."""
+    import sys
+
+    return sys.stderr.fileno()
+
+
 def activation(shell: str, name: str, env: str, plan: Plan, cd_project: bool) -> None:
     """Append the steps that activate ``env`` (preactivate hooks run now)."""
     problem = registry.broken(env)
@@ -46,8 +54,9 @@ def activation(shell: str, name: str, env: str, plan: Plan, cd_project: bool) ->
     join = os.path.join
     root = home.workon_home()
     cwd = root if os.path.isdir(root) else None  # virtualenvwrapper runs its hooks in WORKON_HOME
-    hooks.run(join(hook_dir, "preactivate"), name, pre=True, env=hook_env, cwd=cwd)
-    hooks.run(join(layout.bin_dir, "preactivate"), name, pre=True, env=hook_env, cwd=cwd)
+    out = _hook_stdout()
+    hooks.run(join(hook_dir, "preactivate"), name, pre=True, env=hook_env, cwd=cwd, stdout=out)
+    hooks.run(join(layout.bin_dir, "preactivate"), name, pre=True, env=hook_env, cwd=cwd, stdout=out)
     registry.mark_used(env)
     project = registry.project_of(env)
     if project is not None and not os.path.isdir(project):
@@ -209,11 +218,12 @@ def mkvirtualenv(shell: str, args: list[str]) -> Plan:
         if opts.packages or opts.requirements or extra:
             raise UserError("mkvirtualenv: --from takes the distributions from the manifest; drop -i/-r")
         data = manifest.load(opts.manifest)
-        env = manifest.create_from(data, opts.name, opts.python, base_opts=create_options(opts, extra))
+        env = manifest.create_from(data, opts.name, opts.python, base_opts=create_options(opts, extra),
+                                   hook_stdout=_hook_stdout())
     else:
         from envwrap.env.lifecycle import create
 
-        env = create(opts.name, create_options(opts, extra))
+        env = create(opts.name, create_options(opts, extra), hook_stdout=_hook_stdout())
     if opts.project:
         registry.write_dot_venv(env)
     plan = _start(shell)
@@ -235,7 +245,7 @@ def mktmpenv(shell: str, args: list[str]) -> Plan:
     from envwrap.env.lifecycle import create
 
     name = f"tmp-{uuid.uuid4().hex[:12]}"
-    env = create(name, create_options(opts, extra), tmp=True)
+    env = create(name, create_options(opts, extra), tmp=True, hook_stdout=_hook_stdout())
     plan = _start(shell)
     activation(shell, name, env, plan, False)
     hooks.source(plan, os.path.join(home.hook_dir(), "postmkvirtualenv"), shell)
@@ -253,7 +263,7 @@ def cpvirtualenv(shell: str, args: list[str]) -> Plan:
     parser.add_argument("source", help="environment name, or path to an environment")
     parser.add_argument("dest", nargs="?", help="new name (default: the source's name)")
     opts = parser.parse_args(args)
-    env = copy(opts.source, opts.dest)
+    env = copy(opts.source, opts.dest, hook_stdout=_hook_stdout())
     plan = _start(shell)
     activation(shell, os.path.basename(env), env, plan, home.workon_cd())
     # virtualenvwrapper sources both, in this order, after activating the copy.
@@ -304,7 +314,8 @@ def mkproject(shell: str, args: list[str]) -> Plan:
     else:
         registry.check_new_name(root, opts.name)
     # virtualenvwrapper runs it in WORKON_HOME, with the project's name.
-    hooks.run(os.path.join(home.hook_dir(), "premkproject"), opts.name, cwd=root, pre=True)
+    hooks.run(os.path.join(home.hook_dir(), "premkproject"), opts.name, cwd=root, pre=True,
+              stdout=_hook_stdout())
     created = not os.path.exists(project)
     os.makedirs(project, exist_ok=True)
     try:
@@ -313,7 +324,7 @@ def mkproject(shell: str, args: list[str]) -> Plan:
         else:
             options = create_options(opts, extra)
             options.project = project
-            env = create(opts.name, options)
+            env = create(opts.name, options, hook_stdout=_hook_stdout())
     except BaseException:
         if created:
             try:

@@ -39,10 +39,6 @@ import sys
 from envwrap.core import home
 from envwrap.core.errors import UserError, say
 
-# Where an executed hook's standard output goes. Commands whose stdout the shell
-# evaluates set this to stderr, so a hook's chatter can never become shell code.
-hook_stdout: int | None = None
-
 
 def sourced(path, shell: str) -> str:
     """The file the given shell sources for a hook (``postactivate.fish`` for fish)."""
@@ -184,8 +180,14 @@ def hook_environment() -> dict:
     return env
 
 
-def run(path, *args: str, cwd=None, pre: bool = False, env: dict | None = None, pass_fds=()) -> None:
+def run(path, *args: str, cwd=None, pre: bool = False, env: dict | None = None, pass_fds=(),
+        stdout: int | None = None) -> None:
     """Execute one hook if it exists.
+
+    ``stdout``: where the hook's standard output goes (None: ours). A command
+    whose stdout the shell evaluates, or that belongs to another program
+    (``envwrap run``), passes stderr's descriptor, so that a hook's chatter can
+    never become shell code.
 
     ``pass_fds``: descriptors the hook inherits (the stage locks, for a hook that
     runs while a new env is still being built: see staging.child_fds).
@@ -207,13 +209,13 @@ def run(path, *args: str, cwd=None, pre: bool = False, env: dict | None = None, 
     sys.stdout.flush()
     try:
         status = subprocess.call(
-            cmd, cwd=cwd, env=env or hook_environment(), stdout=hook_stdout, stdin=subprocess.DEVNULL,
+            cmd, cwd=cwd, env=env or hook_environment(), stdout=stdout, stdin=subprocess.DEVNULL,
             pass_fds=pass_fds,
         )
     except OSError as exc:
         if exc.errno == errno.ENOEXEC:  # no shebang: run it as a shell script
             status = subprocess.call(
-                ["/bin/sh", *cmd], cwd=cwd, env=env or hook_environment(), stdout=hook_stdout,
+                ["/bin/sh", *cmd], cwd=cwd, env=env or hook_environment(), stdout=stdout,
                 stdin=subprocess.DEVNULL, pass_fds=pass_fds,
             )
         else:

@@ -59,28 +59,31 @@ def _finish(staged, final, name: str, opts: creators.CreateOptions, seed: bool) 
 STAGED_ENV_VAR = "ENVWRAP_STAGED_ENV"
 
 
-def _pre_creation_hooks(staged, root, calls) -> None:
+def _pre_creation_hooks(staged, root, calls, hook_stdout: int | None = None) -> None:
     """Run the pre-hooks of a new environment (premkvirtualenv, precpvirtualenv)
     while it is complete but still in its stage, under its name lock: nothing
     lists, completes or activates it before they have all succeeded, and a
     failing one leaves nothing behind. As in virtualenvwrapper they run in
     WORKON_HOME with their arguments; the env's directory until it is moved into
-    place is in $ENVWRAP_STAGED_ENV."""
+    place is in $ENVWRAP_STAGED_ENV. Their standard output goes to
+    ``hook_stdout`` (None: ours; see hooks.run)."""
     env = hooks.hook_environment()
     env[STAGED_ENV_VAR] = os.fspath(staged)
     for hook, *args in calls:
         # The hook inherits the stage lock: killed meanwhile, envwrap leaves a stage
         # that the sweep keeps while the hook may still write into it.
         hooks.run(os.path.join(home.hook_dir(), hook), *args, cwd=root, pre=True, env=env,
-                  pass_fds=staging.child_fds())
+                  pass_fds=staging.child_fds(), stdout=hook_stdout)
 
 
-def create(name: str, opts: creators.CreateOptions, tmp: bool = False, prepare=None, swap=None) -> str:
+def create(name: str, opts: creators.CreateOptions, tmp: bool = False, prepare=None, swap=None,
+           hook_stdout: int | None = None) -> str:
     """Create environment ``name`` atomically; premkvirtualenv runs before it is
     published (see :func:`_pre_creation_hooks`). ``prepare(staged_dir)``, when
     given, adds to the env while it is still in its stage (an import writes its
     hooks and import paths there). ``swap(staged, final)``, when given, puts
-    the finished env in place of the existing env ``name`` (envwrap upgrade)."""
+    the finished env in place of the existing env ``name`` (envwrap upgrade).
+    ``hook_stdout``: where the hooks' standard output goes (see hooks.run)."""
     root = Path(home.ensure_workon_home())
     final = Path(registry.path_of(name) if swap is not None else registry.check_new_name(root, name))
     if opts.without_pip and (opts.packages or opts.requirements):
@@ -104,7 +107,7 @@ def create(name: str, opts: creators.CreateOptions, tmp: bool = False, prepare=N
             (staged / registry.TMP_MARKER).write_text(tmpenv.marker_text())
         if prepare is not None:
             prepare(staged)
-        _pre_creation_hooks(staged, root, [("premkvirtualenv", name)])
+        _pre_creation_hooks(staged, root, [("premkvirtualenv", name)], hook_stdout)
         (swap or staging.publish)(staged, final)
     from envwrap.env import pythons
 
@@ -122,7 +125,7 @@ def resolve_source(ref: str):
     raise UserError(f"'{ref}' is neither an environment in {home.workon_home()} nor an environment directory")
 
 
-def copy(src_ref: str, dest: str | None) -> str:
+def copy(src_ref: str, dest: str | None, hook_stdout: int | None = None) -> str:
     import shutil
     src_name, src = resolve_source(src_ref)
     if dest is None and names.name_problem(src_name) is not None:
@@ -155,7 +158,8 @@ def copy(src_ref: str, dest: str | None) -> str:
         pyvenv.rename_prompt(layout, src_name, dest)
         activators.write_all(staged, final, dest, layout.windows)
         # virtualenvwrapper's order: precpvirtualenv SOURCE_PATH DEST, then premkvirtualenv DEST.
-        _pre_creation_hooks(staged, root, [("precpvirtualenv", os.fspath(src), dest), ("premkvirtualenv", dest)])
+        _pre_creation_hooks(staged, root, [("precpvirtualenv", os.fspath(src), dest), ("premkvirtualenv", dest)],
+                            hook_stdout)
         staging.publish(staged, final)
     return os.fspath(final)
 
