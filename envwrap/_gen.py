@@ -127,7 +127,7 @@ def command_parser(name: str):
     """The parser of a user command (a name of commandtable.COMMANDS)."""
     c = t.BY_NAME[name]
     if c.kind in (t.EVAL, t.SHELL):
-        parser = _parser(lambda: t.handler(t.PLAN_HANDLERS[c.verb])("bash", ["--help"]))
+        parser = _parser(lambda: t.handler(t.PLAN_HANDLERS[c.verb])(shells.get("bash"), ["--help"]))
     else:
         def call():
             if c.name in t.COMMAND_VERBS:  # as dispatch calls it for its shell command

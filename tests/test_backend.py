@@ -288,9 +288,9 @@ def test_init_detects_shell_and_bakes_absolute_path(envwrap_exe, user):
 def test_hooks_are_found_with_their_shell_suffix(tmp_path):
     from envwrap.env import hooks
 
-    assert hooks.sourced(tmp_path / "postactivate", "fish") == str(tmp_path / "postactivate.fish")
-    assert hooks.sourced(tmp_path / "postactivate", "powershell") == str(tmp_path / "postactivate.ps1")
-    assert hooks.sourced(tmp_path / "postactivate", "zsh") == str(tmp_path / "postactivate")
+    assert hooks.sourced(tmp_path / "postactivate", shells.get("fish")) == str(tmp_path / "postactivate.fish")
+    assert hooks.sourced(tmp_path / "postactivate", shells.get("powershell")) == str(tmp_path / "postactivate.ps1")
+    assert hooks.sourced(tmp_path / "postactivate", shells.get("zsh")) == str(tmp_path / "postactivate")
 
 
 # Every module the workon path may import, beyond what the interpreter has

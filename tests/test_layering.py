@@ -247,3 +247,14 @@ def test_the_settings_the_shells_pass_come_from_the_table():
 
     assert activation.CALL_SETTINGS == settings.call_variables()
     assert set(activation.CALL_ONLY) <= set(settings.INTERNAL)
+
+
+def test_the_shells_descriptor_is_passed_down_not_looked_up():
+    """envwrap sh's dispatch looks the shell's descriptor up once and passes it
+    to the plan's handler; the plan commands and the env modules below them
+    (hooks, trust) take it as an argument, never look a shell up by name."""
+    lookup = re.compile(r"shells\.(get|emitter)\(|from envwrap\.shells import [^\n]*\bget\b|BY_NAME\[")
+    places = [PACKAGE / "cli" / "plans.py", *sorted((PACKAGE / "env").glob("*.py"))]
+    found = [p.name for p in places if lookup.search(p.read_text(encoding="utf-8"))]
+    assert found == []
+    assert "shells.get(name)" in (PACKAGE / "cli" / "dispatch.py").read_text(encoding="utf-8")

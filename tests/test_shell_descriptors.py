@@ -26,7 +26,7 @@ def test_what_a_descriptor_names_exists(shell):
     assert (ROOT / "envwrap" / "activators" / desc.activate_template).is_file()
     assert activators.TEMPLATES[desc.activate_template][0] == desc.activate_script
     assert desc.activate_path(Layout("/e", False)) == f"/e/bin/{desc.activate_script}"
-    assert hooks.sourced("/h/postactivate", shell) == "/h/postactivate" + desc.hook_suffix
+    assert hooks.sourced("/h/postactivate", desc) == "/h/postactivate" + desc.hook_suffix
     assert type(desc.emitter()).__module__ == f"envwrap.shells.{desc.emitter_module}"
     assert desc.demo_argv[0] in desc.programs
     for alias in (shell, shell.upper(), *desc.aliases):

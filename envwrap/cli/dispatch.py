@@ -32,13 +32,14 @@ def cmd_sh(args: list[str]) -> int:
         return 0
     if len(args) < 2:
         raise UserError(usage, 2)
-    shell = shells.canonical(args[0])
-    if shell is None:
+    name = shells.canonical(args[0])
+    if name is None:
         raise UserError(f"unknown shell '{args[0]}' (bash, zsh, fish, powershell)", 2)
     spec = table.PLAN_HANDLERS.get(args[1])
     if spec is None:
         raise UserError(f"unknown shell command '{args[1]}'", 2)
     command = table.handler(spec)
+    shell = shells.get(name)  # the descriptor, passed down to the plan's handler
     # The shell evaluates our stdout, so what a command prints is caught here
     # (swapped by hand: contextlib would cost more import time than the rest of
     # workon). --help becomes a plan that prints it on the shell's stdout, so
@@ -56,7 +57,7 @@ def cmd_sh(args: list[str]) -> int:
 
             plan = Plan()
             plan.print(printed.getvalue())
-            stdout.write(shells.emitter(shell).render(plan.steps))
+            stdout.write(shell.emitter().render(plan.steps))
         else:
             sys.stderr.write(printed.getvalue())
         return status
@@ -64,7 +65,7 @@ def cmd_sh(args: list[str]) -> int:
         sys.stdout = stdout
     if printed.getvalue():
         sys.stderr.write(printed.getvalue())
-    sys.stdout.write(shells.emitter(shell).render(plan.steps))
+    sys.stdout.write(shell.emitter().render(plan.steps))
     return 0
 
 

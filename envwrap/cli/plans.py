@@ -1,6 +1,7 @@
 """The commands that change the user's shell (workon, mkvirtualenv, ...).
 
-Each takes the shell's name and the user's arguments and returns a
+Each takes the shell's descriptor (:class:`envwrap.shells.Shell`, looked up
+once by ``envwrap sh``'s dispatch) and the user's arguments and returns a
 :class:`~envwrap.plan.Plan`; ``envwrap sh SHELL COMMAND ARGS...`` prints it as code
 for that shell, which the shell function evaluates only if the exit status is 0.
 Their standard output is code, so everything meant for people goes to stderr,
@@ -11,11 +12,11 @@ from __future__ import annotations
 
 import os
 
-from envwrap import shells
 from envwrap.core import home
 from envwrap.core.errors import UserError, say
 from envwrap.core.layout import Layout
 from envwrap.env import hooks, registry
+from envwrap.shells import Shell
 from envwrap.shells.plan import Plan
 
 
@@ -37,7 +38,7 @@ def _hook_stdout() -> int:
     return sys.stderr.fileno()
 
 
-def activation(shell: str, name: str, env: str, plan: Plan, cd_project: bool) -> None:
+def activation(shell: Shell, name: str, env: str, plan: Plan, cd_project: bool) -> None:
     """Append the steps that activate ``env`` (preactivate hooks run now)."""
     problem = registry.broken(env)
     if problem:
@@ -46,7 +47,7 @@ def activation(shell: str, name: str, env: str, plan: Plan, cd_project: bool) ->
             f"run 'envwrap repair {name}' (add -p PYTHON to choose the interpreter)"
         )
     layout = Layout.of(env)
-    script = shells.get(shell).activate_path(layout)
+    script = shell.activate_path(layout)
     if not os.path.isfile(script):
         raise UserError(f"{script} is missing; run 'envwrap repair {name}' to rewrite it")
     hook_dir = home.hook_dir()
@@ -83,7 +84,7 @@ def activation(shell: str, name: str, env: str, plan: Plan, cd_project: bool) ->
         hooks.source(plan, join(project, ".virtualenvwrapper", "postactivate"), shell)
 
 
-def _start(shell: str) -> Plan:
+def _start(shell: Shell) -> Plan:
     plan = Plan()
     # The shell's WORKON_HOME hint, unless the user set WORKON_HOME: then the
     # shell reads it itself, and the config file stays unread on this path.
@@ -142,7 +143,7 @@ def _workon_args(args: list[str]) -> tuple[bool | None, str | None] | None:
     return cd, (rest[0] if rest else None)
 
 
-def workon(shell: str, args: list[str]) -> Plan:
+def workon(shell: Shell, args: list[str]) -> Plan:
     quick = _workon_args(args)
     if quick is not None:
         return _workon(shell, *quick)
@@ -157,7 +158,7 @@ def workon(shell: str, args: list[str]) -> Plan:
     return _workon(shell, opts.cd, opts.name)
 
 
-def _workon(shell: str, cd: bool | None, name: str | None) -> Plan:
+def _workon(shell: Shell, cd: bool | None, name: str | None) -> Plan:
     plan = _start(shell)
     if name is None:
         plan.list()
@@ -170,7 +171,7 @@ def _workon(shell: str, cd: bool | None, name: str | None) -> Plan:
     return plan
 
 
-def auto(shell: str, args: list[str]) -> Plan:
+def auto(shell: Shell, args: list[str]) -> Plan:
     """``envwrap sh SHELL auto [-q] DIR ENV``, from the shell's auto-activation
     hook: activate ENV (the env that DIR's ``.venv`` names, found by the shell), as
     workon does but without a cd, when the user made or allowed it (envwrap.trust;
@@ -201,7 +202,7 @@ def auto(shell: str, args: list[str]) -> Plan:
     return plan
 
 
-def mkvirtualenv(shell: str, args: list[str]) -> Plan:
+def mkvirtualenv(shell: Shell, args: list[str]) -> Plan:
     from envwrap.cli.creation import create_options, creation_parser
 
     parser = creation_parser("mkvirtualenv", "Create an environment in WORKON_HOME and activate it.")
@@ -232,7 +233,7 @@ def mkvirtualenv(shell: str, args: list[str]) -> Plan:
     return plan
 
 
-def mktmpenv(shell: str, args: list[str]) -> Plan:
+def mktmpenv(shell: Shell, args: list[str]) -> Plan:
     from envwrap.cli.creation import create_options, creation_parser
 
     parser = creation_parser("mktmpenv", "Create a temporary environment, removed when deactivated.")
@@ -255,7 +256,7 @@ def mktmpenv(shell: str, args: list[str]) -> Plan:
     return plan
 
 
-def cpvirtualenv(shell: str, args: list[str]) -> Plan:
+def cpvirtualenv(shell: Shell, args: list[str]) -> Plan:
     from envwrap.cli.argparsing import Parser
     from envwrap.env.lifecycle import copy
 
@@ -272,7 +273,7 @@ def cpvirtualenv(shell: str, args: list[str]) -> Plan:
     return plan
 
 
-def mkproject(shell: str, args: list[str]) -> Plan:
+def mkproject(shell: Shell, args: list[str]) -> Plan:
     from envwrap.cli.argparsing import HIDDEN
     from envwrap.cli.creation import create_options, creation_parser
     from envwrap.env.lifecycle import create
@@ -346,7 +347,7 @@ def mkproject(shell: str, args: list[str]) -> Plan:
     return plan
 
 
-def cdsitepackages(shell: str, args: list[str]) -> Plan:
+def cdsitepackages(shell: Shell, args: list[str]) -> Plan:
     from envwrap.cli.argparsing import Parser
     from envwrap.env.sitepackages import site_packages
 
@@ -362,7 +363,7 @@ def cdsitepackages(shell: str, args: list[str]) -> Plan:
     return plan
 
 
-def cdproject(shell: str, args: list[str]) -> Plan:
+def cdproject(shell: Shell, args: list[str]) -> Plan:
     from envwrap.cli.argparsing import Parser
 
     parser = Parser(prog="cdproject", description="cd to the active environment's project directory.")
@@ -380,7 +381,7 @@ def cdproject(shell: str, args: list[str]) -> Plan:
     return plan
 
 
-def cdvirtualenv(shell: str, args: list[str]) -> Plan:
+def cdvirtualenv(shell: Shell, args: list[str]) -> Plan:
     from envwrap.cli.argparsing import Parser
 
     parser = Parser(prog="cdvirtualenv", description="cd to the active environment's directory.")
@@ -396,7 +397,7 @@ def cdvirtualenv(shell: str, args: list[str]) -> Plan:
     return plan
 
 
-def deactivate(shell: str, args: list[str]) -> Plan:
+def deactivate(shell: Shell, args: list[str]) -> Plan:
     """Only ``deactivate --help``: the shell deactivates by itself (no process)
     and asks the backend for nothing else."""
     from envwrap.cli.argparsing import Parser

@@ -40,11 +40,10 @@ from envwrap.core import home
 from envwrap.core.errors import UserError, say
 
 
-def sourced(path, shell: str) -> str:
-    """The file the given shell sources for a hook (``postactivate.fish`` for fish)."""
-    from envwrap.shells import get
-
-    return os.fspath(path) + get(shell).hook_suffix
+def sourced(path, shell) -> str:
+    """The file ``shell`` (its descriptor, envwrap.shells.Shell) sources for a
+    hook (``postactivate.fish`` for fish)."""
+    return os.fspath(path) + shell.hook_suffix
 
 
 def _owner(uid: int) -> str:
@@ -138,14 +137,14 @@ def refused(path: str, verb: str) -> bool:
     return True
 
 
-def source(plan, path, shell: str) -> None:
+def source(plan, path, shell) -> None:
     """Add the shell's variant of hook ``path`` to ``plan``, if it exists and is safe."""
     path = sourced(path, shell)
     if os.path.isfile(path) and not refused(path, "sourced"):
         plan.source(path)
 
 
-def refused_for_deactivate(shell: str, bin_dir: str, hook_dir: str, project: str | None) -> str:
+def refused_for_deactivate(shell, bin_dir: str, hook_dir: str, project: str | None) -> str:
     """The deactivate hooks the shell must not source, for the shell to keep
     (lines of ``FILE<TAB>MESSAGE``, starting with a newline; FILE as each shell
     spells it, as written and normalised): its deactivate function sources
