@@ -320,32 +320,19 @@ def _link_tree(src, dst, copied) -> None:
     file renamed over it, :mod:`envwrap.core.atomicfile`), never writes it in place,
     so the original stays as it was; the copies are a second guard. Links stay
     links, which the writers replace rather than write through."""
-    from envwrap.core.files import copy_file
+    from envwrap.core.files import copy_file, copy_tree
 
-    src_s, dst_s = os.fspath(src), os.fspath(dst)
-    os.makedirs(dst_s)
-    for dirpath, dirnames, filenames in os.walk(src_s):
-        rel = dirpath[len(src_s):].lstrip(os.sep)
-        target = os.path.join(dst_s, rel) if rel else dst_s
-        if rel:
-            os.makedirs(target, exist_ok=True)
-        for name in dirnames:
-            path = os.path.join(dirpath, name)
-            if os.path.islink(path):  # os.walk does not descend into these
-                os.symlink(os.readlink(path), os.path.join(target, name))
-        for name in filenames:
-            path = os.path.join(dirpath, name)
-            out = os.path.join(target, name)
-            if os.path.islink(path):
-                os.symlink(os.readlink(path), out)
-                continue
-            if os.path.join(rel, name) in copied or rel in copied:
-                copy_file(path, out)
-                continue
-            try:
-                os.link(path, out, follow_symlinks=False)
-            except OSError:
-                copy_file(path, out)
+    def place(path: str, out: str, rel: str) -> None:
+        if rel in copied or os.path.dirname(rel) in copied:
+            copy_file(path, out)
+            return
+        try:
+            os.link(path, out, follow_symlinks=False)
+        except OSError:
+            copy_file(path, out)
+
+    os.makedirs(os.fspath(dst))
+    copy_tree(src, dst, place=place)
 
 
 def move(old: str, new: str) -> str:
