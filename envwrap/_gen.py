@@ -35,7 +35,7 @@ _NOTE = "made by `make shells` from envwrap/commandtable.py; edit the table, not
 _OPTIONS_NOTE = "made by `make shells` from the backend's own parsers, see envwrap/_gen.py; edit those"
 _RUNTIME_NOTE = "made by `make shells` from _POSIX_RUNTIME in envwrap/_gen.py, for bash and zsh; edit it there"
 _CALL_NOTE = "made by `make shells` from envwrap/_gen.py and the settings the backend reads; edit those"
-_VF_NOTE = "made by `make shells` from VF_ALIASES in envwrap/_gen.py; edit it there"
+_VF_NOTE = "made by `make shells` from VF_ROWS in envwrap/cli/table.py; edit it there"
 _AUTO_NOTE = "made by `make shells` from _POSIX_AUTO in envwrap/_gen.py, for bash and zsh; edit it there"
 
 
@@ -349,19 +349,11 @@ def fish_call(shell: str = "fish") -> str:
     )
 
 
-# fish's vf subcommands that are another command under virtualfish's name:
-# (subcommand, what `vf help` says, the command it runs). The others, with
-# virtualfish's own behaviour (events, statuses), are hand-written in the file.
-VF_ALIASES = (
-    ("ls", "List the environments", "__envwrap_list"),
-    ("cdpackages", "cd to the active environment's site-packages", "cdsitepackages $argv"),
-    ("addpath", "Add directories to the active environment's import path: vf addpath [-d] DIR...",
-     "add2virtualenv $argv"),
-    ("all", "Run a command in every environment: vf all COMMAND...", "allvirtualenv $argv"),
-    ("project", "Create a project directory in PROJECT_HOME and its environment: vf project NAME", "mkproject $argv"),
-    ("workon", "Activate an environment and cd to its project: vf workon NAME", "workon $argv"),
-    ("cdproject", "cd to the active environment's project directory", "cdproject $argv"),
-)
+# fish's vf subcommands that are another command under virtualfish's name, from
+# the vf table (cli.table.VF_ROWS): (subcommand, what `vf help` says, the fish
+# command line it runs). The others, with virtualfish's own behaviour (events,
+# statuses), are hand-written in the file.
+VF_ALIASES = tuple((sub, summary, body) for sub, _, summary, body in t.VF_ROWS if body)
 
 
 def fish_vf(shell: str = "fish") -> str:

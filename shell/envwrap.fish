@@ -769,7 +769,7 @@ function __envwrap_vf_upgrade --description 'Rebuild environments on a newer Pyt
 end
 
 # BEGIN generated: vf
-# (made by `make shells` from VF_ALIASES in envwrap/_gen.py; edit it there)
+# (made by `make shells` from VF_ROWS in envwrap/cli/table.py; edit it there)
 function __envwrap_vf_ls --description 'List the environments'
     __envwrap_list
 end

@@ -221,7 +221,11 @@ def test_the_vf_table_is_fishs_vf():
     found = {m[0]: m[2] for m in re.findall(r"^function __envwrap_vf_([a-z]+) --description (['\"])(.*?)\2",
                                             fish, re.M)}
     # (__envwrap_vf_register_completions, vf's TAB registration, has an underscore)
-    assert found == {sub: summary for sub, _, summary in table.VF_ROWS}
+    assert found == {sub: summary for sub, _, summary, _ in table.VF_ROWS}
+    # the plain aliases are generated from the table: their bodies are its last column
+    bodies = dict(re.findall(r"^function __envwrap_vf_([a-z]+) --description .*\n    (.*)\nend$", fish, re.M))
+    aliases = {sub: body for sub, _, _, body in table.VF_ROWS if body}
+    assert aliases and {sub: bodies.get(sub) for sub in aliases} == aliases
 
 
 def test_every_envwrap_variable_is_a_setting_or_declared_internal():
