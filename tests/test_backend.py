@@ -289,9 +289,9 @@ def test_init_detects_shell_and_bakes_absolute_path(envwrap_exe, user):
 def test_hooks_are_found_with_their_shell_suffix(tmp_path):
     from envwrap.env import hooks
 
-    assert hooks.sourced(tmp_path / "postactivate", "fish") == str(tmp_path / "postactivate.fish")
-    assert hooks.sourced(tmp_path / "postactivate", "powershell") == str(tmp_path / "postactivate.ps1")
-    assert hooks.sourced(tmp_path / "postactivate", "zsh") == str(tmp_path / "postactivate")
+    assert hooks.sourced(tmp_path / "postactivate", shells.get("fish")) == str(tmp_path / "postactivate.fish")
+    assert hooks.sourced(tmp_path / "postactivate", shells.get("powershell")) == str(tmp_path / "postactivate.ps1")
+    assert hooks.sourced(tmp_path / "postactivate", shells.get("zsh")) == str(tmp_path / "postactivate")
 
 
 # Every module the workon path may import, beyond what the interpreter has
@@ -303,6 +303,7 @@ WORKON_MODULES = {
     "envwrap", "envwrap.cli", "envwrap.cli.dispatch", "envwrap.cli.output", "envwrap.cli.table", "envwrap.cli.plans",
     "envwrap.env", "envwrap.env.registry",
     "envwrap.core", "envwrap.core.errors", "envwrap.core.home",
+    "envwrap.core.settings",  # the settings table, which core.home reads (it imports only os)
     "envwrap.env.hooks", "envwrap.core.layout", "envwrap.core.names", "envwrap.shells.plan", "envwrap.shells",
     # per-environment variables: activation-as-data and its store (os only; no
     # tomllib, which alone would cost about 25 ms)

@@ -590,3 +590,25 @@ out deactivate $status $T_PRE
     assert r["workon"] == ["0", "ran"] and r["deactivate"] == ["0", "ran"]
     assert "envwrap" not in r.stderr, r.stderr
 
+
+
+def test_executed_hooks_write_to_stderr_when_stdout_is_shell_code(user):
+    """The hooks a shell-changing command executes (pre*) print on stderr: the
+    plan's stdout is evaluated by the shell, and must hold nothing but its code.
+    The same hooks run from a verb (envwrap new) print on stdout, as
+    virtualenvwrapper's do."""
+    home = Path(user["WORKON_HOME"])
+    for hook in ("premkvirtualenv", "precpvirtualenv", "preactivate", "premkproject"):
+        write_script(home / hook, f"#!/bin/sh\necho {hook}-chatter\n")
+    env = dict(user)
+    Path(env["PROJECT_HOME"]).mkdir(exist_ok=True)
+    for args, said in ((["mkvirtualenv", "--without-pip", "a"], {"premkvirtualenv", "preactivate"}),
+                       (["cpvirtualenv", "a", "b"], {"precpvirtualenv", "premkvirtualenv", "preactivate"}),
+                       (["mkproject", "--without-pip", "p"], {"premkproject", "premkvirtualenv", "preactivate"}),
+                       (["mktmpenv", "--without-pip"], {"premkvirtualenv", "preactivate"})):
+        r = cli(env, "sh", "bash", *args)
+        assert r.returncode == 0, r.stderr
+        assert "chatter" not in r.stdout, (args, r.stdout)
+        assert set(re.findall(r"^(\w+)-chatter$", r.stderr, re.M)) == said, (args, r.stderr)
+    r = cli(env, "new", "--without-pip", "c")
+    assert "premkvirtualenv-chatter" in r.stdout, r

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 from test_powershell import PS_HOOK, needs_pwsh, parse, run_pwsh, statements
 
-from conftest import POSIX_SHELLS, cli, loaded_shell, require_shell
+from conftest import POSIX_SHELLS, cli, loaded_shell, one_line, require_shell
 from shells import Shell, run_script
 
 q = Shell.quote
@@ -377,6 +377,26 @@ def test_config_shows_every_effective_value_and_its_source(bare, tmp_path, envwr
     no_project = {k: v for k, v in bare.items() if k != "PROJECT_HOME"}
     r = backend(no_project, "config", "project_home")
     assert (r.returncode, r.stdout, r.stderr) == (1, "", "")
+
+
+def test_config_shows_exactly_the_settings_tables_rows(bare, tmp_path):
+    """One row per setting of core.settings.SETTINGS, in its order, and no other;
+    each readable by key, with the variable the table names as its source."""
+    from envwrap.core import settings
+
+    env = dict(bare, ENVWRAP_INSTALLER="pip", VIRTUALENVWRAPPER_PROJECT_FILENAME=".proj",
+               ENVWRAP_CACHE_DIR=str(tmp_path / "cache"))
+    out = backend(env, "config").stdout.splitlines()
+    assert out[0].startswith("config file: ")
+    assert [line.split()[0] for line in out[1:]] == [s.key for s in settings.SETTINGS]
+    assert "pip  ($ENVWRAP_INSTALLER)" in _row("\n".join(out), "installer")
+    assert ".proj  ($VIRTUALENVWRAPPER_PROJECT_FILENAME)" in _row("\n".join(out), "project_filename")
+    assert f"{tmp_path / 'cache'}  ($ENVWRAP_CACHE_DIR)" in _row("\n".join(out), "cache_dir")
+    assert backend(env, "config", "installer").stdout == "pip\n"
+    assert backend(bare, "config", "installer").stdout == "auto\n"
+    assert backend(bare, "config", "workon_cd").stdout == "1\n"
+    r = backend(env, "config", "installer", "uv")  # a variable's setting is not written to the file
+    assert (r.returncode, r.stdout) == (2, "") and one_line(r.stderr) and "ENVWRAP_INSTALLER" in r.stderr
 
 
 def _row(out: str, key: str) -> str:

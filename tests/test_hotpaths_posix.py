@@ -220,7 +220,9 @@ def test_zsh_without_compinit_prints_nothing(user, envwrap_exe, tmp_path):
 # or platformdirs (each a good part of a Python start), and no subprocess.
 INIT_MODULES = {"__future__", "envwrap", "envwrap.cli", "envwrap.cli.dispatch", "envwrap.cli.output",
                 "envwrap.cli.table", "envwrap.cli.config", "envwrap.core", "envwrap.core.errors",
-                "envwrap.shells.loader", "envwrap.core.home", "envwrap.shells"}
+                "envwrap.shells.loader", "envwrap.core.home", "envwrap.shells",
+                # the settings table (core.home reads its declarations; it imports only os)
+                "envwrap.core.settings"}
 
 
 @pytest.mark.parametrize("shell", ["bash", "zsh", "fish", "powershell"])

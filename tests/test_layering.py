@@ -221,4 +221,44 @@ def test_the_vf_table_is_fishs_vf():
     found = {m[0]: m[2] for m in re.findall(r"^function __envwrap_vf_([a-z]+) --description (['\"])(.*?)\2",
                                             fish, re.M)}
     # (__envwrap_vf_register_completions, vf's TAB registration, has an underscore)
-    assert found == {sub: summary for sub, _, summary in table.VF_ROWS}
+    assert found == {sub: summary for sub, _, summary, _ in table.VF_ROWS}
+    # the plain aliases are generated from the table: their bodies are its last column
+    bodies = dict(re.findall(r"^function __envwrap_vf_([a-z]+) --description .*\n    (.*)\nend$", fish, re.M))
+    aliases = {sub: body for sub, _, _, body in table.VF_ROWS if body}
+    assert aliases and {sub: bodies.get(sub) for sub in aliases} == aliases
+
+
+def test_every_envwrap_variable_is_a_setting_or_declared_internal():
+    """The settings table is the one place a setting is declared: every
+    ENVWRAP_* variable named in the package or the shell files is a row's
+    variable or one envwrap sets for itself (settings.INTERNAL)."""
+    from envwrap.core import settings
+
+    texts = [p.read_text(encoding="utf-8") for p in PACKAGE.rglob("*.py")]
+    texts += [p.read_text(encoding="utf-8") for p in (PACKAGE.parent / "shell").glob("envwrap.*")]
+    named = {m for text in texts for m in re.findall(r"\bENVWRAP_[A-Z][A-Z_]*[A-Z]\b", text)}
+    declared = {s.variable for s in settings.SETTINGS} | set(settings.INTERNAL)
+    assert named - declared == set()
+    assert "ENVWRAP_INSTALLER" in named  # the search finds them
+
+
+def test_the_settings_the_shells_pass_come_from_the_table():
+    """activation.CALL_SETTINGS (the variables every shell's __envwrap_call
+    passes, generated from it) are the table's "passed" columns; the caller's
+    own variables (CALL_ONLY) are declared internal, not settings."""
+    from envwrap.core import settings
+    from envwrap.env import activation
+
+    assert activation.CALL_SETTINGS == settings.call_variables()
+    assert set(activation.CALL_ONLY) <= set(settings.INTERNAL)
+
+
+def test_the_shells_descriptor_is_passed_down_not_looked_up():
+    """envwrap sh's dispatch looks the shell's descriptor up once and passes it
+    to the plan's handler; the plan commands and the env modules below them
+    (hooks, trust) take it as an argument, never look a shell up by name."""
+    lookup = re.compile(r"shells\.(get|emitter)\(|from envwrap\.shells import [^\n]*\bget\b|BY_NAME\[")
+    places = [PACKAGE / "cli" / "plans.py", *sorted((PACKAGE / "env").glob("*.py"))]
+    found = [p.name for p in places if lookup.search(p.read_text(encoding="utf-8"))]
+    assert found == []
+    assert "shells.get(name)" in (PACKAGE / "cli" / "dispatch.py").read_text(encoding="utf-8")

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from envwrap import shells
 from envwrap.cli import plans as commands
 from envwrap.core import home, names
 from envwrap.core.errors import UserError
@@ -19,6 +20,8 @@ from envwrap.env import lifecycle, registry
 from envwrap.env.creators import CreateOptions
 
 from conftest import cli, one_line, snapshot
+
+BASH = shells.get("bash")  # the descriptor envwrap sh passes to a plan's handler
 
 # ----------------------------------------------------------------- names
 
@@ -77,9 +80,9 @@ def test_nul_is_refused_by_every_backend_entry(user, monkeypatch, tmp_path):
         lambda n: lifecycle.copy("e1", n),
         lambda n: lifecycle.copy(n, "x"),
         lambda n: lifecycle.repair(n, None),
-        lambda n: commands.workon("bash", [n]),
-        lambda n: commands.mkvirtualenv("bash", ["--without-pip", n]),
-        lambda n: commands.mkproject("bash", ["--without-pip", n]),
+        lambda n: commands.workon(BASH, [n]),
+        lambda n: commands.mkvirtualenv(BASH, ["--without-pip", n]),
+        lambda n: commands.mkproject(BASH, ["--without-pip", n]),
     ]
     for entry in entries:
         with pytest.raises(UserError):  # not ValueError("embedded null byte") from the OS layer

@@ -28,7 +28,7 @@ def test_what_a_descriptor_names_exists(shell):
     assert Path(desc.activate_template_path()).is_file()
     assert activators.TEMPLATES[desc.activate_template_path()][0] == desc.activate_script
     assert desc.activate_path(Layout("/e", False)) == f"/e/bin/{desc.activate_script}"
-    assert hooks.sourced("/h/postactivate", shell) == "/h/postactivate" + desc.hook_suffix
+    assert hooks.sourced("/h/postactivate", desc) == "/h/postactivate" + desc.hook_suffix
     assert type(desc.emitter()).__module__ == f"envwrap.shells.{desc.emitter_module}"
     assert desc.demo_argv[0] in desc.programs
     for alias in (shell, shell.upper(), *desc.aliases):

@@ -32,11 +32,11 @@ from envwrap.cli import table as t
 SHELL_DIR = Path(shells.__file__).resolve().parent
 FILES = {shell: Path(shells.get(shell).hook_file()).relative_to(SHELL_DIR).as_posix() for shell in shells.SHELLS}
 
-_NOTE = "made by `make shells` from envwrap/commandtable.py; edit the table, not this"
+_NOTE = "made by `make shells` from envwrap/cli/table.py; edit the table, not this"
 _OPTIONS_NOTE = "made by `make shells` from the backend's own parsers, see tools/gen_shells.py; edit those"
 _RUNTIME_NOTE = "made by `make shells` from _POSIX_RUNTIME in tools/gen_shells.py, for bash and zsh; edit it there"
 _CALL_NOTE = "made by `make shells` from tools/gen_shells.py and the settings the backend reads; edit those"
-_VF_NOTE = "made by `make shells` from VF_ALIASES in tools/gen_shells.py; edit it there"
+_VF_NOTE = "made by `make shells` from VF_ROWS in envwrap/cli/table.py; edit it there"
 _AUTO_NOTE = "made by `make shells` from _POSIX_AUTO in tools/gen_shells.py, for bash and zsh; edit it there"
 
 
@@ -126,18 +126,15 @@ def parser_options(parser) -> list[Option]:
 
 def command_parser(name: str):
     """The parser of a user command (a name of commandtable.COMMANDS)."""
-    from envwrap.cli import output as cli
-
     c = t.BY_NAME[name]
     if c.kind in (t.EVAL, t.SHELL):
-        parser = _parser(lambda: t.handler(t.PLAN_HANDLERS[c.verb])("bash", ["--help"]))
+        parser = _parser(lambda: t.handler(t.PLAN_HANDLERS[c.verb])(shells.get("bash"), ["--help"]))
     else:
         def call():
-            cli._invoked_as = c.name
-            try:
+            if c.name in t.COMMAND_VERBS:  # as dispatch calls it for its shell command
+                t.handler(t.VERB_HANDLERS[c.verb])(["--help"], prog=c.name)
+            else:
                 t.handler(t.VERB_HANDLERS[c.verb])(["--help"])
-            finally:
-                cli._invoked_as = None
         parser = _parser(call)
     if parser is None:
         raise ValueError(f"{name} --help built no parser: its options cannot be read")
@@ -152,16 +149,7 @@ def command_options(name: str) -> list[Option]:
 def verb_options(verb: str) -> list[Option]:
     """The options of ``envwrap VERB``; a verb that reads its arguments without a
     parser (run, vars, ...) has only -h/--help."""
-    from envwrap.cli import output as cli
-
-    def call():
-        cli._invoked_as = verb
-        try:
-            t.handler(t.VERB_HANDLERS[verb])(["--help"])
-        finally:
-            cli._invoked_as = None
-
-    parser = _parser(call)
+    parser = _parser(lambda: t.handler(t.VERB_HANDLERS[verb])(["--help"]))
     if parser is None:
         return [Option(["-h"], ["--help"], "", [], "show help")]
     return parser_options(parser)
@@ -362,19 +350,11 @@ def fish_call(shell: str = "fish") -> str:
     )
 
 
-# fish's vf subcommands that are another command under virtualfish's name:
-# (subcommand, what `vf help` says, the command it runs). The others, with
-# virtualfish's own behaviour (events, statuses), are hand-written in the file.
-VF_ALIASES = (
-    ("ls", "List the environments", "__envwrap_list"),
-    ("cdpackages", "cd to the active environment's site-packages", "cdsitepackages $argv"),
-    ("addpath", "Add directories to the active environment's import path: vf addpath [-d] DIR...",
-     "add2virtualenv $argv"),
-    ("all", "Run a command in every environment: vf all COMMAND...", "allvirtualenv $argv"),
-    ("project", "Create a project directory in PROJECT_HOME and its environment: vf project NAME", "mkproject $argv"),
-    ("workon", "Activate an environment and cd to its project: vf workon NAME", "workon $argv"),
-    ("cdproject", "cd to the active environment's project directory", "cdproject $argv"),
-)
+# fish's vf subcommands that are another command under virtualfish's name, from
+# the vf table (cli.table.VF_ROWS): (subcommand, what `vf help` says, the fish
+# command line it runs). The others, with virtualfish's own behaviour (events,
+# statuses), are hand-written in the file.
+VF_ALIASES = tuple((sub, summary, body) for sub, _, summary, body in t.VF_ROWS if body)
 
 
 def fish_vf(shell: str = "fish") -> str:
@@ -583,10 +563,11 @@ def ps_options(shell: str = "powershell") -> str:
 
 def call_settings() -> tuple[str, ...]:
     """The user's settings every shell's __envwrap_call passes to the backend
-    (its environment variables, empty when unset in the shell)."""
-    from envwrap.env.activation import CALL_SETTINGS
+    (its environment variables, empty when unset in the shell), from the
+    settings table (envwrap.core.settings.SETTINGS)."""
+    from envwrap.core.settings import call_variables
 
-    return CALL_SETTINGS
+    return call_variables()
 
 
 # bash and zsh read one text for what they share (the templates below). What

@@ -22,7 +22,8 @@ def cmd_config(args: list[str]) -> int:
                     "file. KEY: workon_home, project_home, creator, python, auto_activate (true/false: "
                     "activate a project's env on cd, from the next shell), write_dot_venv (true/false: "
                     "write a project's .venv file), seed_mode (copy: each new env gets its own pip; zip: "
-                    "new envs share one read-only zip of pip) (and hook_dir, to read). "
+                    "new envs share one read-only zip of pip) (and, to read: hook_dir, installer, "
+                    "project_filename, workon_cd, cache_dir, config_file, set by their variables). "
                     "A relative path is saved as an absolute one (from the current directory). "
                     "Exit status 1 when KEY has no value at all (project_home unset).",
     )
@@ -66,7 +67,7 @@ def cmd_config(args: list[str]) -> int:
 def _config(opts) -> int:
     from envwrap.core import home, settings
 
-    readable = settings.CONFIG_KEYS + ("hook_dir",)
+    readable = tuple(settings.BY_KEY)
     if opts.key is not None and opts.key not in readable:
         raise UserError(f"config: unknown key '{opts.key}' (choose {', '.join(settings.CONFIG_KEYS)})", 2)
     if opts.key is None:
@@ -88,10 +89,10 @@ def _config(opts) -> int:
         return 0
     if opts.key not in settings.CONFIG_KEYS:
         raise UserError(f"config: {opts.key} is not kept in the config file "
-                        "(set VIRTUALENVWRAPPER_HOOK_DIR instead)", 2)
+                        f"(set {settings.BY_KEY[opts.key].variable} instead)", 2)
     if opts.unset and opts.value is not None:
         raise UserError("config: give a VALUE or --unset, not both", 2)
-    settings.write(opts.key, None if opts.unset else opts.value)
+    home.write_setting(opts.key, None if opts.unset else opts.value)
     if opts.key == "workon_home":
         user = home.user_workon_home()
         if user:
@@ -165,18 +166,37 @@ def cmd_init(args: list[str]) -> int:
 
 
 def _source(key: str, source: str) -> str:
-    """Where a value of settings.value() came from, as envwrap config shows it."""
+    """Where a value of home.value() came from, as envwrap config shows it."""
     from envwrap.core import settings
 
     return {"variable": f"${settings.BY_KEY[key].variable}", "config": "config file"}.get(source, source)
 
 
 def effective() -> list[tuple[str, str | None, str]]:
-    """(key, effective value or None, where it came from) for each setting."""
-    from envwrap.core import home, settings
-    from envwrap.env import creators
+    """(key, effective value or None, where it came from): one row per setting of
+    the settings table, in its order."""
+    from envwrap.core import settings
 
     rows: list[tuple[str, str | None, str]] = []
+    for setting in settings.SETTINGS:
+        shown = _SHOWN.get(setting.key)
+        rows.append(shown() if shown else _plain(setting.key))
+    return rows
+
+
+def _plain(key: str) -> tuple[str, str | None, str]:
+    """A setting as home.value() resolves it: variable, config file, default."""
+    from envwrap.core import home
+
+    value, source = home.value(key)
+    if isinstance(value, bool):
+        value = str(value).lower()
+    return key, (None if value is None else str(value)), _source(key, source)
+
+
+def _workon_home() -> tuple[str, str | None, str]:
+    from envwrap.core import home
+
     workon_home, source = home.workon_home_source()
     why = {"variable": "$WORKON_HOME", "config": "config file",
            "default": "default: virtualenvwrapper's"}[source]
@@ -184,41 +204,97 @@ def effective() -> list[tuple[str, str | None, str]]:
         why += "; NOT A DIRECTORY"
     elif not os.path.isdir(workon_home):
         why += "; does not exist yet: the next command creates it"
-    rows.append(("workon_home", workon_home, why))
+    return "workon_home", workon_home, why
+
+
+def _project_home() -> tuple[str, str | None, str]:
+    from envwrap.core import home
+
     projects, source = home.project_home_source()
-    rows.append(("project_home", projects,
-                 {"variable": "$PROJECT_HOME", "config": "config file", "unset": "not set"}[source]))
-    hook_dir = home.setting("VIRTUALENVWRAPPER_HOOK_DIR")
-    rows.append(("hook_dir", home.hook_dir(),
-                 "$VIRTUALENVWRAPPER_HOOK_DIR" if hook_dir else "default: WORKON_HOME"))
+    return "project_home", projects, {"variable": "$PROJECT_HOME", "config": "config file",
+                                      "unset": "not set"}[source]
+
+
+def _hook_dir() -> tuple[str, str | None, str]:
+    from envwrap.core import home, settings
+
+    return "hook_dir", home.hook_dir(), ("$VIRTUALENVWRAPPER_HOOK_DIR" if settings.environ("hook_dir")
+                                         else "default: WORKON_HOME")
+
+
+def _creator() -> tuple[str, str | None, str]:
+    from envwrap.core import home
+    from envwrap.env import creators
+
     custom = home.setting("VIRTUALENVWRAPPER_VIRTUALENV")
     if custom:
         args = home.setting("VIRTUALENVWRAPPER_VIRTUALENV_ARGS")
-        rows.append(("creator", custom + (f" {args}" if args else ""), "$VIRTUALENVWRAPPER_VIRTUALENV"))
-    else:
-        choice, source = settings.value("creator")
-        choice, why = str(choice), _source("creator", source)
-        value = choice
-        if choice in ("auto", "uv"):
-            uv = creators.uv_binary() is not None
-            value = "uv" if uv else ("venv" if choice == "auto" else "uv")
-            if choice == "auto":
-                why += ": auto, uv when installed, else venv"
-            if not uv:
-                why += "; uv is not installed"
-        rows.append(("creator", value, why))
-    spec = home.config().get("python")
+        return "creator", custom + (f" {args}" if args else ""), "$VIRTUALENVWRAPPER_VIRTUALENV"
+    choice, source = home.value("creator")
+    choice, why = str(choice), _source("creator", source)
+    value = choice
+    if choice in ("auto", "uv"):
+        uv = creators.uv_binary() is not None
+        value = "uv" if uv else ("venv" if choice == "auto" else "uv")
+        if choice == "auto":
+            why += ": auto, uv when installed, else venv"
+        if not uv:
+            why += "; uv is not installed"
+    return "creator", value, why
+
+
+def _python() -> tuple[str, str | None, str]:
+    from envwrap.core import home
+    from envwrap.env import creators
+
+    spec, source = home.value("python")
     if spec is None:
-        rows.append(("python", creators.own_base_python(), "default: the Python envwrap runs on"))
-    else:
-        rows.append(("python", str(spec), "config file"))
-    mode, source = settings.value("seed_mode")
-    rows.append(("seed_mode", str(mode), _source("seed_mode", source)
-                 if source != "default" else "default: each env has its own pip, with bytecode"))
-    for key, default in settings.BOOL_KEYS.items():
+        return "python", creators.own_base_python(), "default: the Python envwrap runs on"
+    return "python", str(spec), "config file"
+
+
+def _seed_mode() -> tuple[str, str | None, str]:
+    from envwrap.core import home
+
+    mode, source = home.value("seed_mode")
+    return "seed_mode", str(mode), (_source("seed_mode", source) if source != "default"
+                                    else "default: each env has its own pip, with bytecode")
+
+
+def _boolean(key: str):
+    def shown() -> tuple[str, str | None, str]:
+        from envwrap.core import home, settings
+
         stored = home.config().get(key)
         if isinstance(stored, bool):
-            rows.append((key, str(stored).lower(), "config file"))
-        else:
-            rows.append((key, str(default).lower(), "default"))
-    return rows
+            return key, str(stored).lower(), "config file"
+        return key, str(settings.BY_KEY[key].default).lower(), "default"
+    return shown
+
+
+def _located(key: str, where):
+    def shown() -> tuple[str, str | None, str]:
+        from envwrap.core import settings
+
+        return key, where(), (f"${settings.BY_KEY[key].variable}" if settings.environ(key) else "default")
+    return shown
+
+
+def _cache_dir() -> str:
+    from envwrap.core import home
+
+    return home.cache_dir()
+
+
+def _config_file() -> str:
+    from envwrap.core import home
+
+    return home.config_path()
+
+
+# The settings shown otherwise than home.value() finds them (paths resolved
+# by core.home, the creator actually used, a stored value that is not a boolean).
+_SHOWN = {"workon_home": _workon_home, "project_home": _project_home, "hook_dir": _hook_dir,
+          "creator": _creator, "python": _python, "seed_mode": _seed_mode,
+          "auto_activate": _boolean("auto_activate"), "write_dot_venv": _boolean("write_dot_venv"),
+          "cache_dir": _located("cache_dir", _cache_dir), "config_file": _located("config_file", _config_file)}

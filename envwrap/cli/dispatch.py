@@ -26,22 +26,20 @@ from envwrap.core.errors import UserError, one_line, say
 def cmd_sh(args: list[str]) -> int:
     from envwrap import shells
     from envwrap.cli import table
-    from envwrap.env import hooks
-
     usage = "usage: envwrap sh SHELL COMMAND [ARGS...]: shell code for a shell hook to evaluate"
     if args[:1] in (["-h"], ["--help"]):
         output._out(usage)
         return 0
     if len(args) < 2:
         raise UserError(usage, 2)
-    shell = shells.canonical(args[0])
-    if shell is None:
+    name = shells.canonical(args[0])
+    if name is None:
         raise UserError(f"unknown shell '{args[0]}' (bash, zsh, fish, powershell)", 2)
     spec = table.PLAN_HANDLERS.get(args[1])
     if spec is None:
         raise UserError(f"unknown shell command '{args[1]}'", 2)
     command = table.handler(spec)
-    hooks.hook_stdout = sys.stderr.fileno()  # stdout is code from here on
+    shell = shells.get(name)  # the descriptor, passed down to the plan's handler
     # The shell evaluates our stdout, so what a command prints is caught here
     # (swapped by hand: contextlib would cost more import time than the rest of
     # workon). --help becomes a plan that prints it on the shell's stdout, so
@@ -59,7 +57,7 @@ def cmd_sh(args: list[str]) -> int:
 
             plan = Plan()
             plan.print(printed.getvalue())
-            stdout.write(shells.emitter(shell).render(plan.steps))
+            stdout.write(shell.emitter().render(plan.steps))
         else:
             sys.stderr.write(printed.getvalue())
         return status
@@ -67,7 +65,7 @@ def cmd_sh(args: list[str]) -> int:
         sys.stdout = stdout
     if printed.getvalue():
         sys.stderr.write(printed.getvalue())
-    sys.stdout.write(shells.emitter(shell).render(plan.steps))
+    sys.stdout.write(shell.emitter().render(plan.steps))
     return 0
 
 
@@ -143,7 +141,6 @@ def main(argv: list[str] | None = None) -> int:
     import _signal
 
     args = sys.argv[1:] if argv is None else argv
-    output._invoked_as = args[0] if args else None
     try:
         # From here a Ctrl-C is a KeyboardInterrupt, which stops any command
         # before its next step (see envwrap/__main__.py for before).
@@ -204,6 +201,10 @@ def _main(args: list[str]) -> int:
     try:
         if spec is None:
             raise UserError(f"unknown verb '{args[0]}' (envwrap --help lists them)", 2)
+        if args[0] in table.COMMAND_VERBS:
+            # called by its shell command's name (lsvirtualenv): --help and the
+            # messages name it so
+            return table.handler(spec)(args[1:], prog=args[0])
         return table.handler(spec)(args[1:])
     except UserError as exc:
         _flush_stdout()

@@ -7,16 +7,15 @@ from __future__ import annotations
 import os
 import sys
 
-from envwrap.cli.output import JSON_VERSION, _json, _out, _prog, _say_error, _tell, _who
+from envwrap.cli.output import JSON_VERSION, _json, _out, _say_error, _tell, _who
 from envwrap.core.errors import UserError, one_line, say
 
 
-def cmd_ls(args: list[str]) -> int:
+def cmd_ls(args: list[str], prog: str = "envwrap ls") -> int:
     from envwrap.cli.argparsing import Parser
     from envwrap.core import home
     from envwrap.env import registry
 
-    prog = _prog("ls")
     long_default = prog == "lsvirtualenv"  # as virtualenvwrapper's lsvirtualenv
     parser = Parser(prog=prog, description="List the environments in WORKON_HOME.")
     mode = parser.add_mutually_exclusive_group()
@@ -77,12 +76,11 @@ def _show(info, hook_dir) -> None:
     _out()
 
 
-def cmd_show(args: list[str]) -> int:
+def cmd_show(args: list[str], prog: str = "envwrap show") -> int:
     from envwrap.cli.argparsing import Parser
     from envwrap.core import home
     from envwrap.env import registry
 
-    prog = _prog("show")
     parser = Parser(prog=prog, description="Show details of an environment (default: the active one).")
     parser.add_argument("name", nargs="?", metavar="NAME", help="an environment's name (default: the active one)")
     parser.add_argument("--json", action="store_true", help="details as JSON (README: JSON output)")
@@ -125,12 +123,12 @@ def cmd_new(args: list[str]) -> int:
     return 0
 
 
-def cmd_rm(args: list[str]) -> int:
+def cmd_rm(args: list[str], prog: str = "envwrap rm") -> int:
 
     from envwrap.cli.argparsing import HIDDEN, Parser
     from envwrap.env import lifecycle
 
-    parser = Parser(prog=_prog("rm"), description="Remove environments.")
+    parser = Parser(prog=prog, description="Remove environments.")
     parser.add_argument("--tmp", action="store_true", help=HIDDEN)
     parser.add_argument("names", nargs="+", metavar="NAME")
     opts = parser.parse_args(args)
@@ -164,11 +162,10 @@ def cmd_cp(args: list[str]) -> int:
     return 0
 
 
-def cmd_mv(args: list[str]) -> int:
+def cmd_mv(args: list[str], prog: str = "envwrap mv") -> int:
     from envwrap.cli.argparsing import Parser
     from envwrap.env import lifecycle
 
-    prog = _prog("mv")
     parser = Parser(prog=prog, description="Rename an environment: its scripts, activate scripts, pyvenv.cfg "
                                            "and .pth files are rewritten for the new path. The active "
                                            "environment is refused.")
@@ -180,11 +177,10 @@ def cmd_mv(args: list[str]) -> int:
     return 0
 
 
-def cmd_project(args: list[str]) -> int:
+def cmd_project(args: list[str], prog: str = "envwrap project") -> int:
     from envwrap.cli.argparsing import Parser
     from envwrap.env import registry
 
-    prog = _prog("project")
     parser = Parser(prog=prog,
                     description="Bind an environment to a project directory (default: active env, current dir).")
     parser.add_argument("env", nargs="?")

@@ -1,5 +1,6 @@
 """What the commands print: stdout for data and people, JSON, and the name a
-command goes by in its messages (``lsvirtualenv`` or ``envwrap ls``).
+command goes by in its messages (``lsvirtualenv`` or ``envwrap ls``: dispatch
+passes a handler the shell command's name as ``prog`` when that called it).
 """
 
 from __future__ import annotations
@@ -27,19 +28,6 @@ def _json(data) -> None:
     import json
 
     _out(json.dumps(data, indent=2, ensure_ascii=False))
-
-
-_invoked_as: str | None = None  # the first argument of this run, set by main()
-
-
-def _prog(verb: str) -> str:
-    """What --help and messages call ``verb``: the shell command's name when the
-    shell function called it, else ``envwrap VERB``."""
-    from envwrap.cli.table import COMMAND_VERBS
-
-    if _invoked_as is not None and COMMAND_VERBS.get(_invoked_as) == verb:
-        return _invoked_as
-    return f"envwrap {verb}"
 
 
 def _who(prog: str) -> str:

@@ -7,15 +7,14 @@ from __future__ import annotations
 import os
 import sys
 
-from envwrap.cli.output import _out, _prog, _tell, _who
+from envwrap.cli.output import _out, _tell, _who
 from envwrap.core.errors import say
 
 
-def cmd_sitepackages(args: list[str]) -> int:
+def cmd_sitepackages(args: list[str], prog: str = "envwrap sitepackages") -> int:
     from envwrap.cli.argparsing import Parser
     from envwrap.env import registry, sitepackages
 
-    prog = _prog("sitepackages")
     parser = Parser(prog=prog, description="Show an environment's site-packages (default: the active one's).")
     parser.add_argument("--path", action="store_true", help="print the directory only")
     parser.add_argument("name", nargs="?", metavar="NAME", help="an environment's name (default: the active one)")
@@ -39,11 +38,10 @@ def cmd_sitepackages(args: list[str]) -> int:
     return 0
 
 
-def cmd_add_path(args: list[str]) -> int:
+def cmd_add_path(args: list[str], prog: str = "envwrap add-path") -> int:
     from envwrap.cli.argparsing import Parser
     from envwrap.env import registry, sitepackages
 
-    prog = _prog("add-path")
     parser = Parser(prog=prog, description="Add directories to the active environment's import path.")
     parser.add_argument("-d", dest="delete", action="store_true", help="remove them instead")
     parser.add_argument("dirs", nargs="*", metavar="DIR")
@@ -57,11 +55,10 @@ def cmd_add_path(args: list[str]) -> int:
     return 0
 
 
-def cmd_toggle(args: list[str]) -> int:
+def cmd_toggle(args: list[str], prog: str = "envwrap toggle-global") -> int:
     from envwrap.cli.argparsing import Parser
     from envwrap.env import pyvenv, registry
 
-    prog = _prog("toggle-global")
     parser = Parser(prog=prog, description="Turn access to the base interpreter's packages on or off, for "
                                             "an environment (default: the active one).")
     parser.add_argument("-q", dest="quiet", action="store_true", help="say nothing")
@@ -74,11 +71,10 @@ def cmd_toggle(args: list[str]) -> int:
     return 0
 
 
-def cmd_wipe(args: list[str]) -> int:
+def cmd_wipe(args: list[str], prog: str = "envwrap wipe") -> int:
     from envwrap.cli.argparsing import Parser
     from envwrap.env import pip, registry
 
-    prog = _prog("wipe")
     parser = Parser(prog=prog, description="Uninstall every package from an environment (default: the active one).")
     parser.add_argument("name", nargs="?", metavar="NAME", help="an environment's name (default: the active one)")
     opts = parser.parse_args(args)

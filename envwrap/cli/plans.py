@@ -1,20 +1,22 @@
 """The commands that change the user's shell (workon, mkvirtualenv, ...).
 
-Each takes the shell's name and the user's arguments and returns a
+Each takes the shell's descriptor (:class:`envwrap.shells.Shell`, looked up
+once by ``envwrap sh``'s dispatch) and the user's arguments and returns a
 :class:`~envwrap.plan.Plan`; ``envwrap sh SHELL COMMAND ARGS...`` prints it as code
 for that shell, which the shell function evaluates only if the exit status is 0.
-Their standard output is code, so everything meant for people goes to stderr.
+Their standard output is code, so everything meant for people goes to stderr,
+the executed hooks' output included (:func:`_hook_stdout`).
 """
 
 from __future__ import annotations
 
 import os
 
-from envwrap import shells
 from envwrap.core import home
 from envwrap.core.errors import UserError, say
 from envwrap.core.layout import Layout
 from envwrap.env import hooks, registry
+from envwrap.shells import Shell
 from envwrap.shells.plan import Plan
 
 
@@ -29,7 +31,14 @@ def _deactivated_environ() -> dict:
     return env
 
 
-def activation(shell: str, name: str, env: str, plan: Plan, cd_project: bool) -> None:
+def _hook_stdout() -> int:
+    """Where the hooks these commands execute write: stderr, never the code."""
+    import sys
+
+    return sys.stderr.fileno()
+
+
+def activation(shell: Shell, name: str, env: str, plan: Plan, cd_project: bool) -> None:
     """Append the steps that activate ``env`` (preactivate hooks run now)."""
     problem = registry.broken(env)
     if problem:
@@ -38,7 +47,7 @@ def activation(shell: str, name: str, env: str, plan: Plan, cd_project: bool) ->
             f"run 'envwrap repair {name}' (add -p PYTHON to choose the interpreter)"
         )
     layout = Layout.of(env)
-    script = shells.get(shell).activate_path(layout)
+    script = shell.activate_path(layout)
     if not os.path.isfile(script):
         raise UserError(f"{script} is missing; run 'envwrap repair {name}' to rewrite it")
     hook_dir = home.hook_dir()
@@ -46,8 +55,9 @@ def activation(shell: str, name: str, env: str, plan: Plan, cd_project: bool) ->
     join = os.path.join
     root = home.workon_home()
     cwd = root if os.path.isdir(root) else None  # virtualenvwrapper runs its hooks in WORKON_HOME
-    hooks.run(join(hook_dir, "preactivate"), name, pre=True, env=hook_env, cwd=cwd)
-    hooks.run(join(layout.bin_dir, "preactivate"), name, pre=True, env=hook_env, cwd=cwd)
+    out = _hook_stdout()
+    hooks.run(join(hook_dir, "preactivate"), name, pre=True, env=hook_env, cwd=cwd, stdout=out)
+    hooks.run(join(layout.bin_dir, "preactivate"), name, pre=True, env=hook_env, cwd=cwd, stdout=out)
     registry.mark_used(env)
     project = registry.project_of(env)
     if project is not None and not os.path.isdir(project):
@@ -74,7 +84,7 @@ def activation(shell: str, name: str, env: str, plan: Plan, cd_project: bool) ->
         hooks.source(plan, join(project, ".virtualenvwrapper", "postactivate"), shell)
 
 
-def _start(shell: str) -> Plan:
+def _start(shell: Shell) -> Plan:
     plan = Plan()
     # The shell's WORKON_HOME hint, unless the user set WORKON_HOME: then the
     # shell reads it itself, and the config file stays unread on this path.
@@ -133,7 +143,7 @@ def _workon_args(args: list[str]) -> tuple[bool | None, str | None] | None:
     return cd, (rest[0] if rest else None)
 
 
-def workon(shell: str, args: list[str]) -> Plan:
+def workon(shell: Shell, args: list[str]) -> Plan:
     quick = _workon_args(args)
     if quick is not None:
         return _workon(shell, *quick)
@@ -148,7 +158,7 @@ def workon(shell: str, args: list[str]) -> Plan:
     return _workon(shell, opts.cd, opts.name)
 
 
-def _workon(shell: str, cd: bool | None, name: str | None) -> Plan:
+def _workon(shell: Shell, cd: bool | None, name: str | None) -> Plan:
     plan = _start(shell)
     if name is None:
         plan.list()
@@ -161,7 +171,7 @@ def _workon(shell: str, cd: bool | None, name: str | None) -> Plan:
     return plan
 
 
-def auto(shell: str, args: list[str]) -> Plan:
+def auto(shell: Shell, args: list[str]) -> Plan:
     """``envwrap sh SHELL auto [-q] DIR ENV``, from the shell's auto-activation
     hook: activate ENV (the env that DIR's ``.venv`` names, found by the shell), as
     workon does but without a cd, when the user made or allowed it (envwrap.trust;
@@ -192,7 +202,7 @@ def auto(shell: str, args: list[str]) -> Plan:
     return plan
 
 
-def mkvirtualenv(shell: str, args: list[str]) -> Plan:
+def mkvirtualenv(shell: Shell, args: list[str]) -> Plan:
     from envwrap.cli.creation import create_options, creation_parser
 
     parser = creation_parser("mkvirtualenv", "Create an environment in WORKON_HOME and activate it.")
@@ -209,11 +219,12 @@ def mkvirtualenv(shell: str, args: list[str]) -> Plan:
         if opts.packages or opts.requirements or extra:
             raise UserError("mkvirtualenv: --from takes the distributions from the manifest; drop -i/-r")
         data = manifest.load(opts.manifest)
-        env = manifest.create_from(data, opts.name, opts.python, base_opts=create_options(opts, extra))
+        env = manifest.create_from(data, opts.name, opts.python, base_opts=create_options(opts, extra),
+                                   hook_stdout=_hook_stdout())
     else:
         from envwrap.env.lifecycle import create
 
-        env = create(opts.name, create_options(opts, extra))
+        env = create(opts.name, create_options(opts, extra), hook_stdout=_hook_stdout())
     if opts.project:
         registry.write_dot_venv(env)
     plan = _start(shell)
@@ -222,7 +233,7 @@ def mkvirtualenv(shell: str, args: list[str]) -> Plan:
     return plan
 
 
-def mktmpenv(shell: str, args: list[str]) -> Plan:
+def mktmpenv(shell: Shell, args: list[str]) -> Plan:
     from envwrap.cli.creation import create_options, creation_parser
 
     parser = creation_parser("mktmpenv", "Create a temporary environment, removed when deactivated.")
@@ -235,7 +246,7 @@ def mktmpenv(shell: str, args: list[str]) -> Plan:
     from envwrap.env.lifecycle import create
 
     name = f"tmp-{uuid.uuid4().hex[:12]}"
-    env = create(name, create_options(opts, extra), tmp=True)
+    env = create(name, create_options(opts, extra), tmp=True, hook_stdout=_hook_stdout())
     plan = _start(shell)
     activation(shell, name, env, plan, False)
     hooks.source(plan, os.path.join(home.hook_dir(), "postmkvirtualenv"), shell)
@@ -245,7 +256,7 @@ def mktmpenv(shell: str, args: list[str]) -> Plan:
     return plan
 
 
-def cpvirtualenv(shell: str, args: list[str]) -> Plan:
+def cpvirtualenv(shell: Shell, args: list[str]) -> Plan:
     from envwrap.cli.argparsing import Parser
     from envwrap.env.lifecycle import copy
 
@@ -253,7 +264,7 @@ def cpvirtualenv(shell: str, args: list[str]) -> Plan:
     parser.add_argument("source", help="environment name, or path to an environment")
     parser.add_argument("dest", nargs="?", help="new name (default: the source's name)")
     opts = parser.parse_args(args)
-    env = copy(opts.source, opts.dest)
+    env = copy(opts.source, opts.dest, hook_stdout=_hook_stdout())
     plan = _start(shell)
     activation(shell, os.path.basename(env), env, plan, home.workon_cd())
     # virtualenvwrapper sources both, in this order, after activating the copy.
@@ -262,7 +273,7 @@ def cpvirtualenv(shell: str, args: list[str]) -> Plan:
     return plan
 
 
-def mkproject(shell: str, args: list[str]) -> Plan:
+def mkproject(shell: Shell, args: list[str]) -> Plan:
     from envwrap.cli.argparsing import HIDDEN
     from envwrap.cli.creation import create_options, creation_parser
     from envwrap.env.lifecycle import create
@@ -304,7 +315,8 @@ def mkproject(shell: str, args: list[str]) -> Plan:
     else:
         registry.check_new_name(root, opts.name)
     # virtualenvwrapper runs it in WORKON_HOME, with the project's name.
-    hooks.run(os.path.join(home.hook_dir(), "premkproject"), opts.name, cwd=root, pre=True)
+    hooks.run(os.path.join(home.hook_dir(), "premkproject"), opts.name, cwd=root, pre=True,
+              stdout=_hook_stdout())
     created = not os.path.exists(project)
     os.makedirs(project, exist_ok=True)
     try:
@@ -313,7 +325,7 @@ def mkproject(shell: str, args: list[str]) -> Plan:
         else:
             options = create_options(opts, extra)
             options.project = project
-            env = create(opts.name, options)
+            env = create(opts.name, options, hook_stdout=_hook_stdout())
     except BaseException:
         if created:
             try:
@@ -335,7 +347,7 @@ def mkproject(shell: str, args: list[str]) -> Plan:
     return plan
 
 
-def cdsitepackages(shell: str, args: list[str]) -> Plan:
+def cdsitepackages(shell: Shell, args: list[str]) -> Plan:
     from envwrap.cli.argparsing import Parser
     from envwrap.env.sitepackages import site_packages
 
@@ -351,7 +363,7 @@ def cdsitepackages(shell: str, args: list[str]) -> Plan:
     return plan
 
 
-def cdproject(shell: str, args: list[str]) -> Plan:
+def cdproject(shell: Shell, args: list[str]) -> Plan:
     from envwrap.cli.argparsing import Parser
 
     parser = Parser(prog="cdproject", description="cd to the active environment's project directory.")
@@ -369,7 +381,7 @@ def cdproject(shell: str, args: list[str]) -> Plan:
     return plan
 
 
-def cdvirtualenv(shell: str, args: list[str]) -> Plan:
+def cdvirtualenv(shell: Shell, args: list[str]) -> Plan:
     from envwrap.cli.argparsing import Parser
 
     parser = Parser(prog="cdvirtualenv", description="cd to the active environment's directory.")
@@ -385,7 +397,7 @@ def cdvirtualenv(shell: str, args: list[str]) -> Plan:
     return plan
 
 
-def deactivate(shell: str, args: list[str]) -> Plan:
+def deactivate(shell: Shell, args: list[str]) -> Plan:
     """Only ``deactivate --help``: the shell deactivates by itself (no process)
     and asks the backend for nothing else."""
     from envwrap.cli.argparsing import Parser

@@ -116,10 +116,10 @@ def run(args: list[str]) -> int:
     from envwrap.env import activation, hooks, registry
 
     env = _ready(name)
-    hooks.hook_stdout = sys.stderr.fileno()  # stdout belongs to CMD
     hook_env = activation.deactivated(hooks.hook_environment())
-    hooks.run(os.path.join(home.hook_dir(), "preactivate"), name, pre=True, env=hook_env)
-    hooks.run(os.path.join(Layout.of(env).bin_dir, "preactivate"), name, pre=True, env=hook_env)
+    out = sys.stderr.fileno()  # stdout belongs to CMD
+    hooks.run(os.path.join(home.hook_dir(), "preactivate"), name, pre=True, env=hook_env, stdout=out)
+    hooks.run(os.path.join(Layout.of(env).bin_dir, "preactivate"), name, pre=True, env=hook_env, stdout=out)
     registry.mark_used(env)
     return _exec(command, activation.environment(name, env), "run")
 

@@ -173,29 +173,35 @@ COMMAND_VERBS = {c.name: c.verb for c in COMMANDS if c.kind == CALL and c.verb a
 
 # fish's `vf SUBCOMMAND` (virtualfish's command names, answered by envwrap): the
 # subcommand, the command whose messages' hints it stands for in vf's words
-# (envwrap.cli.vfterms; "" none), and what `vf help` says of it. Each is
-# a function __envwrap_vf_SUBCOMMAND in shell/envwrap.fish with this description.
+# (envwrap.cli.vfterms; "" none), what `vf help` says of it, and, for a plain
+# alias of another command, the fish command line it runs ("": its function is
+# hand-written, with virtualfish's own behaviour). Each is a function
+# __envwrap_vf_SUBCOMMAND in shell/envwrap.fish with this description; the plain
+# aliases are generated from here (make shells), and vf's TAB offers them all.
 VF_ROWS = (
-    ("help", "", "List the vf commands, or describe one: vf help [COMMAND]"),
-    ("activate", "workon", "Activate an environment: vf activate NAME (no cd)"),
-    ("deactivate", "deactivate", "Deactivate the active environment"),
-    ("new", "mkvirtualenv", "Create an environment and activate it: vf new [-p PYTHON] [--connect] NAME"),
-    ("tmp", "mktmpenv", "Create a temporary environment, removed when deactivated"),
-    ("rm", "rmvirtualenv", "Remove environments: vf rm NAME..."),
-    ("ls", "lsvirtualenv", "List the environments"),
-    ("cd", "cdvirtualenv", "cd to the active environment's directory"),
-    ("cdpackages", "cdsitepackages", "cd to the active environment's site-packages"),
+    ("help", "", "List the vf commands, or describe one: vf help [COMMAND]", ""),
+    ("activate", "workon", "Activate an environment: vf activate NAME (no cd)", ""),
+    ("deactivate", "deactivate", "Deactivate the active environment", ""),
+    ("new", "mkvirtualenv", "Create an environment and activate it: vf new [-p PYTHON] [--connect] NAME", ""),
+    ("tmp", "mktmpenv", "Create a temporary environment, removed when deactivated", ""),
+    ("rm", "rmvirtualenv", "Remove environments: vf rm NAME...", ""),
+    ("ls", "lsvirtualenv", "List the environments", "__envwrap_list"),
+    ("cd", "cdvirtualenv", "cd to the active environment's directory", ""),
+    ("cdpackages", "cdsitepackages", "cd to the active environment's site-packages", "cdsitepackages $argv"),
     ("addpath", "add2virtualenv",
-     "Add directories to the active environment's import path: vf addpath [-d] DIR..."),
-    ("all", "allvirtualenv", "Run a command in every environment: vf all COMMAND..."),
+     "Add directories to the active environment's import path: vf addpath [-d] DIR...",
+     "add2virtualenv $argv"),
+    ("all", "allvirtualenv", "Run a command in every environment: vf all COMMAND...", "allvirtualenv $argv"),
     ("globalpackages", "toggleglobalsitepackages",
-     "Access to the base interpreter's packages: vf globalpackages [toggle|enable|disable]"),
-    ("connect", "", "Connect the active environment to this directory (writes .venv): vf connect [NAME]"),
-    ("project", "mkproject", "Create a project directory in PROJECT_HOME and its environment: vf project NAME"),
-    ("workon", "", "Activate an environment and cd to its project: vf workon NAME"),
-    ("cdproject", "cdproject", "cd to the active environment's project directory"),
-    ("lsprojects", "", "List the projects in PROJECT_HOME"),
-    ("upgrade", "", "Rebuild environments on a newer Python: vf upgrade [options] [NAME...]"),
+     "Access to the base interpreter's packages: vf globalpackages [toggle|enable|disable]",
+     ""),
+    ("connect", "", "Connect the active environment to this directory (writes .venv): vf connect [NAME]", ""),
+    ("project", "mkproject", "Create a project directory in PROJECT_HOME and its environment: vf project NAME",
+     "mkproject $argv"),
+    ("workon", "", "Activate an environment and cd to its project: vf workon NAME", "workon $argv"),
+    ("cdproject", "cdproject", "cd to the active environment's project directory", "cdproject $argv"),
+    ("lsprojects", "", "List the projects in PROJECT_HOME", ""),
+    ("upgrade", "", "Rebuild environments on a newer Python: vf upgrade [options] [NAME...]", ""),
 )
 
 

@@ -14,7 +14,7 @@ import re
 from envwrap.cli.table import VF_ROWS
 
 # virtualenvwrapper's command -> the vf command that runs it (the table's VF_ROWS).
-VF = {command: f"vf {sub}" for sub, command, _ in VF_ROWS if command}
+VF = {command: f"vf {sub}" for sub, command, _, _ in VF_ROWS if command}
 
 _WORDS = "|".join(sorted(VF, key=len, reverse=True))
 _PREFIX = re.compile(rf"^({_WORDS}): ")

@@ -30,6 +30,7 @@ from __future__ import annotations
 import os
 import sys
 
+from envwrap.core import settings
 from envwrap.core.errors import UserError
 
 APP = "envwrap"
@@ -50,7 +51,7 @@ def absolute(path: str) -> str:
 
 
 def config_path() -> str:
-    override = setting("ENVWRAP_CONFIG")
+    override = settings.environ("config_file")
     if override:
         return os.path.expanduser(override)
     base = _xdg_base("XDG_CONFIG_HOME", ".config")
@@ -207,6 +208,42 @@ def reload_config() -> None:
     _config_cache = None
 
 
+def value(key: str) -> tuple[object, str]:
+    """A setting's effective value and where it comes from: "variable" (its
+    environment variable, when set and not empty), "config" (the config file)
+    or "default", as the settings table declares it
+    (:data:`envwrap.core.settings.SETTINGS`)."""
+    setting = settings.BY_KEY[key]
+    given = settings.environ(key)
+    if given:
+        return given, "variable"
+    if setting.config_key:
+        stored = config().get(setting.config_key)
+        if stored is not None:
+            return stored, "config"
+    return setting.default, "default"
+
+
+def write_setting(key: str, value: str | None) -> None:
+    """Store ``value`` (checked by :func:`envwrap.core.settings.checked_value`) for ``key`` in the
+    config file, or remove the key when ``value`` is None; the file is replaced
+    whole, never left half-written."""
+    import tomli_w
+
+    data = dict(config())
+    if value is None:
+        data.pop(key, None)
+    else:
+        data[key] = settings.checked_value(key, value)
+    path = config_path()
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    tmp = path + ".tmp"
+    with open(tmp, "w", encoding="utf-8") as fh:
+        fh.write(tomli_w.dumps(data))
+    os.replace(tmp, path)
+    reload_config()
+
+
 def user_workon_home() -> str | None:
     """``$WORKON_HOME`` when the user set it, else ``$VIRTUALFISH_HOME``, else None.
 
@@ -216,7 +253,8 @@ def user_workon_home() -> str | None:
     A WORKON_HOME equal to the mark is envwrap's, not the user's: it must not
     pin the old location when the config file changes.
     """
-    value = setting("WORKON_HOME")
+    declared = settings.BY_KEY["workon_home"]
+    value = setting(declared.variable)
     if value and value != os.environ.get("ENVWRAP_EXPORTED_HOME"):
         return value
     # virtualfish's setting, for its users: the envs' home when WORKON_HOME is unset.
@@ -226,7 +264,7 @@ def user_workon_home() -> str | None:
 def cache_dir() -> str:
     """envwrap's cache directory: ``$ENVWRAP_CACHE_DIR``, else the user cache dir
     (``~/.cache/envwrap`` on Linux), found without platformdirs in the plain case."""
-    override = os.environ.get("ENVWRAP_CACHE_DIR")
+    override = settings.environ("cache_dir")
     if override:
         return override
     base = _xdg_base("XDG_CACHE_HOME", ".cache")
@@ -243,7 +281,7 @@ def default_workon_home() -> str:
     they do not see ``$WORKON_HOME`` (one started from the desktop never does)."""
     if os.name == "nt":  # pragma: no cover - Windows
         return os.path.join(os.environ.get("USERPROFILE") or os.path.expanduser("~"), "Envs")
-    return os.path.expanduser(os.path.join("~", ".virtualenvs"))
+    return os.path.expanduser(settings.BY_KEY["workon_home"].default)
 
 
 def old_default_workon_home() -> str:
@@ -265,7 +303,7 @@ def fallback_workon_home() -> tuple[str, str]:
     user's own WORKON_HOME they read from the shell itself, so changing or
     unsetting it takes effect at once there too.
     """
-    configured = config_path_value("workon_home")
+    configured = config_path_value(settings.BY_KEY["workon_home"].config_key)
     if configured is not None:
         return configured, "config"
     return default_workon_home(), "default"
@@ -327,10 +365,10 @@ def why_not_dir(path: str) -> str:
 
 def project_home_source() -> tuple[str | None, str]:
     """(PROJECT_HOME or None, where it came from: "variable", "config" or "unset")."""
-    value = setting("PROJECT_HOME")
+    value = settings.environ("project_home")
     if value:
         return absolute(value), "variable"
-    configured = config_path_value("project_home")
+    configured = config_path_value(settings.BY_KEY["project_home"].config_key)
     return configured, ("config" if configured is not None else "unset")
 
 
@@ -348,16 +386,16 @@ def project_home(required: bool = True) -> str | None:
 
 
 def hook_dir() -> str:
-    value = setting("VIRTUALENVWRAPPER_HOOK_DIR")
+    value = settings.environ("hook_dir")
     return absolute(value) if value else workon_home()
 
 
 def project_filename() -> str:
-    return setting("VIRTUALENVWRAPPER_PROJECT_FILENAME") or ".project"
+    return settings.environ("project_filename") or settings.BY_KEY["project_filename"].default
 
 
 def workon_cd() -> bool:
-    value = setting("VIRTUALENVWRAPPER_WORKON_CD")
+    value = settings.environ("workon_cd")
     return value is None or value not in ("0", "no", "false")
 
 

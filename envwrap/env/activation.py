@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 
+from envwrap.core import settings
 from envwrap.core.layout import Layout, read_cfg
 
 # Variables the backend receives from envwrap's own shell functions (empty when
@@ -24,11 +25,8 @@ from envwrap.core.layout import Layout, read_cfg
 # shell to the backend (how many times envwrap was loaded, its PID, its sort
 # order, whether zsh has compdef, whether fish's vf made the call): always
 # dropped, they mean nothing to CMD.
-CALL_SETTINGS = (
-    "WORKON_HOME", "PROJECT_HOME", "VIRTUALENVWRAPPER_HOOK_DIR", "VIRTUALENVWRAPPER_PROJECT_FILENAME",
-    "VIRTUALENVWRAPPER_WORKON_CD", "VIRTUALENVWRAPPER_VIRTUALENV", "VIRTUALENVWRAPPER_VIRTUALENV_ARGS",
-    "ENVWRAP_EXPORTED_HOME", "VIRTUALFISH_HOME",
-)
+# CALL_SETTINGS come from the settings table (core.settings.SETTINGS' "passed").
+CALL_SETTINGS = settings.call_variables()
 CALL_ONLY = ("ENVWRAP_LOADS", "ENVWRAP_SHELL_PID", "ENVWRAP_SORT", "ENVWRAP_ZSH_COMPDEF", "ENVWRAP_AS")
 
 

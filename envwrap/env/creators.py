@@ -274,7 +274,7 @@ def creator_choice(explicit: str | None, copies: bool = False) -> Creator:
                 raise UserError(f"VIRTUALENVWRAPPER_VIRTUALENV(_ARGS) cannot be parsed: {exc}") from None
     from envwrap.core import settings
 
-    choice = explicit or settings.value("creator")[0] or "auto"
+    choice = explicit or home.value("creator")[0] or "auto"
     if choice not in settings.CREATORS:
         raise UserError(f"unknown creator '{choice}' (choose {', '.join(settings.CREATORS[:-1])} or "
                         f"{settings.CREATORS[-1]})")

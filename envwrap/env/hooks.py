@@ -39,16 +39,11 @@ import sys
 from envwrap.core import home
 from envwrap.core.errors import UserError, say
 
-# Where an executed hook's standard output goes. Commands whose stdout the shell
-# evaluates set this to stderr, so a hook's chatter can never become shell code.
-hook_stdout: int | None = None
 
-
-def sourced(path, shell: str) -> str:
-    """The file the given shell sources for a hook (``postactivate.fish`` for fish)."""
-    from envwrap.shells import get
-
-    return os.fspath(path) + get(shell).hook_suffix
+def sourced(path, shell) -> str:
+    """The file ``shell`` (its descriptor, envwrap.shells.Shell) sources for a
+    hook (``postactivate.fish`` for fish)."""
+    return os.fspath(path) + shell.hook_suffix
 
 
 def _owner(uid: int) -> str:
@@ -142,14 +137,14 @@ def refused(path: str, verb: str) -> bool:
     return True
 
 
-def source(plan, path, shell: str) -> None:
+def source(plan, path, shell) -> None:
     """Add the shell's variant of hook ``path`` to ``plan``, if it exists and is safe."""
     path = sourced(path, shell)
     if os.path.isfile(path) and not refused(path, "sourced"):
         plan.source(path)
 
 
-def refused_for_deactivate(shell: str, bin_dir: str, hook_dir: str, project: str | None) -> str:
+def refused_for_deactivate(shell, bin_dir: str, hook_dir: str, project: str | None) -> str:
     """The deactivate hooks the shell must not source, for the shell to keep
     (lines of ``FILE<TAB>MESSAGE``, starting with a newline; FILE as each shell
     spells it, as written and normalised): its deactivate function sources
@@ -184,8 +179,14 @@ def hook_environment() -> dict:
     return env
 
 
-def run(path, *args: str, cwd=None, pre: bool = False, env: dict | None = None, pass_fds=()) -> None:
+def run(path, *args: str, cwd=None, pre: bool = False, env: dict | None = None, pass_fds=(),
+        stdout: int | None = None) -> None:
     """Execute one hook if it exists.
+
+    ``stdout``: where the hook's standard output goes (None: ours). A command
+    whose stdout the shell evaluates, or that belongs to another program
+    (``envwrap run``), passes stderr's descriptor, so that a hook's chatter can
+    never become shell code.
 
     ``pass_fds``: descriptors the hook inherits (the stage locks, for a hook that
     runs while a new env is still being built: see staging.child_fds).
@@ -207,13 +208,13 @@ def run(path, *args: str, cwd=None, pre: bool = False, env: dict | None = None, 
     sys.stdout.flush()
     try:
         status = subprocess.call(
-            cmd, cwd=cwd, env=env or hook_environment(), stdout=hook_stdout, stdin=subprocess.DEVNULL,
+            cmd, cwd=cwd, env=env or hook_environment(), stdout=stdout, stdin=subprocess.DEVNULL,
             pass_fds=pass_fds,
         )
     except OSError as exc:
         if exc.errno == errno.ENOEXEC:  # no shebang: run it as a shell script
             status = subprocess.call(
-                ["/bin/sh", *cmd], cwd=cwd, env=env or hook_environment(), stdout=hook_stdout,
+                ["/bin/sh", *cmd], cwd=cwd, env=env or hook_environment(), stdout=stdout,
                 stdin=subprocess.DEVNULL, pass_fds=pass_fds,
             )
         else:

@@ -59,28 +59,31 @@ def _finish(staged, final, name: str, opts: creators.CreateOptions, seed: bool) 
 STAGED_ENV_VAR = "ENVWRAP_STAGED_ENV"
 
 
-def _pre_creation_hooks(staged, root, calls) -> None:
+def _pre_creation_hooks(staged, root, calls, hook_stdout: int | None = None) -> None:
     """Run the pre-hooks of a new environment (premkvirtualenv, precpvirtualenv)
     while it is complete but still in its stage, under its name lock: nothing
     lists, completes or activates it before they have all succeeded, and a
     failing one leaves nothing behind. As in virtualenvwrapper they run in
     WORKON_HOME with their arguments; the env's directory until it is moved into
-    place is in $ENVWRAP_STAGED_ENV."""
+    place is in $ENVWRAP_STAGED_ENV. Their standard output goes to
+    ``hook_stdout`` (None: ours; see hooks.run)."""
     env = hooks.hook_environment()
     env[STAGED_ENV_VAR] = os.fspath(staged)
     for hook, *args in calls:
         # The hook inherits the stage lock: killed meanwhile, envwrap leaves a stage
         # that the sweep keeps while the hook may still write into it.
         hooks.run(os.path.join(home.hook_dir(), hook), *args, cwd=root, pre=True, env=env,
-                  pass_fds=staging.child_fds())
+                  pass_fds=staging.child_fds(), stdout=hook_stdout)
 
 
-def create(name: str, opts: creators.CreateOptions, tmp: bool = False, prepare=None, swap=None) -> str:
+def create(name: str, opts: creators.CreateOptions, tmp: bool = False, prepare=None, swap=None,
+           hook_stdout: int | None = None) -> str:
     """Create environment ``name`` atomically; premkvirtualenv runs before it is
     published (see :func:`_pre_creation_hooks`). ``prepare(staged_dir)``, when
     given, adds to the env while it is still in its stage (an import writes its
     hooks and import paths there). ``swap(staged, final)``, when given, puts
-    the finished env in place of the existing env ``name`` (envwrap upgrade)."""
+    the finished env in place of the existing env ``name`` (envwrap upgrade).
+    ``hook_stdout``: where the hooks' standard output goes (see hooks.run)."""
     root = Path(home.ensure_workon_home())
     final = Path(registry.path_of(name) if swap is not None else registry.check_new_name(root, name))
     if opts.without_pip and (opts.packages or opts.requirements):
@@ -104,7 +107,7 @@ def create(name: str, opts: creators.CreateOptions, tmp: bool = False, prepare=N
             (staged / registry.TMP_MARKER).write_text(tmpenv.marker_text())
         if prepare is not None:
             prepare(staged)
-        _pre_creation_hooks(staged, root, [("premkvirtualenv", name)])
+        _pre_creation_hooks(staged, root, [("premkvirtualenv", name)], hook_stdout)
         (swap or staging.publish)(staged, final)
     from envwrap.env import pythons
 
@@ -122,7 +125,7 @@ def resolve_source(ref: str):
     raise UserError(f"'{ref}' is neither an environment in {home.workon_home()} nor an environment directory")
 
 
-def copy(src_ref: str, dest: str | None) -> str:
+def copy(src_ref: str, dest: str | None, hook_stdout: int | None = None) -> str:
     import shutil
     src_name, src = resolve_source(src_ref)
     if dest is None and names.name_problem(src_name) is not None:
@@ -155,7 +158,8 @@ def copy(src_ref: str, dest: str | None) -> str:
         pyvenv.rename_prompt(layout, src_name, dest)
         activate.write_all(staged, final, dest, layout.windows)
         # virtualenvwrapper's order: precpvirtualenv SOURCE_PATH DEST, then premkvirtualenv DEST.
-        _pre_creation_hooks(staged, root, [("precpvirtualenv", os.fspath(src), dest), ("premkvirtualenv", dest)])
+        _pre_creation_hooks(staged, root, [("precpvirtualenv", os.fspath(src), dest), ("premkvirtualenv", dest)],
+                            hook_stdout)
         staging.publish(staged, final)
     return os.fspath(final)
 
@@ -316,32 +320,19 @@ def _link_tree(src, dst, copied) -> None:
     file renamed over it, :mod:`envwrap.core.atomicfile`), never writes it in place,
     so the original stays as it was; the copies are a second guard. Links stay
     links, which the writers replace rather than write through."""
-    from envwrap.core.files import copy_file
+    from envwrap.core.files import copy_file, copy_tree
 
-    src_s, dst_s = os.fspath(src), os.fspath(dst)
-    os.makedirs(dst_s)
-    for dirpath, dirnames, filenames in os.walk(src_s):
-        rel = dirpath[len(src_s):].lstrip(os.sep)
-        target = os.path.join(dst_s, rel) if rel else dst_s
-        if rel:
-            os.makedirs(target, exist_ok=True)
-        for name in dirnames:
-            path = os.path.join(dirpath, name)
-            if os.path.islink(path):  # os.walk does not descend into these
-                os.symlink(os.readlink(path), os.path.join(target, name))
-        for name in filenames:
-            path = os.path.join(dirpath, name)
-            out = os.path.join(target, name)
-            if os.path.islink(path):
-                os.symlink(os.readlink(path), out)
-                continue
-            if os.path.join(rel, name) in copied or rel in copied:
-                copy_file(path, out)
-                continue
-            try:
-                os.link(path, out, follow_symlinks=False)
-            except OSError:
-                copy_file(path, out)
+    def place(path: str, out: str, rel: str) -> None:
+        if rel in copied or os.path.dirname(rel) in copied:
+            copy_file(path, out)
+            return
+        try:
+            os.link(path, out, follow_symlinks=False)
+        except OSError:
+            copy_file(path, out)
+
+    os.makedirs(os.fspath(dst))
+    copy_tree(src, dst, place=place)
 
 
 def move(old: str, new: str) -> str:

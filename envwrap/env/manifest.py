@@ -270,8 +270,9 @@ def _python_for(data: dict, explicit: str | None) -> tuple[str | None, list[str]
 
 
 def create_from(data: dict, name: str | None, python: str | None = None, base_opts=None,
-                announce: bool = True, swap=None) -> str:
-    """Create environment ``name`` (default: the manifest's) from ``data``."""
+                announce: bool = True, swap=None, hook_stdout: int | None = None) -> str:
+    """Create environment ``name`` (default: the manifest's) from ``data``
+    (``hook_stdout``: where the hooks' standard output goes, see hooks.run)."""
     import subprocess
 
     name = name or data.get("name")
@@ -350,7 +351,7 @@ def create_from(data: dict, name: str | None, python: str | None = None, base_op
 
             envvars.save(os.fspath(staged), data["vars"])
 
-    return lifecycle.create(name, opts, prepare=prepare, swap=swap)
+    return lifecycle.create(name, opts, prepare=prepare, swap=swap, hook_stdout=hook_stdout)
 
 
 def write(path, text: str, private: bool = False) -> str:

@@ -74,9 +74,7 @@ def points_at(project, env) -> bool:
 
 def enabled() -> bool:
     """``write_dot_venv`` in the config file (default true)."""
-    from envwrap.core import settings
-
-    return settings.value("write_dot_venv")[0] is not False
+    return home.value("write_dot_venv")[0] is not False
 
 
 def _replace(path: str, line: str) -> None:

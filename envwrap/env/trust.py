@@ -214,7 +214,7 @@ def is_allowed(where: str) -> bool:
     return wanted is not None and load().get(_key(where)) == wanted
 
 
-def check_auto(where: str, env: str, shell: str = "bash", quiet: bool = False) -> None:
+def check_auto(where: str, env: str, shell, quiet: bool = False) -> None:
     """Refuse (status NOT_ALLOWED) to auto-activate ``env`` from ``where/.venv``
     unless the user made it or allowed it; ``quiet``: the shell said so before."""
     if not needs_allow(where, env):
@@ -231,11 +231,10 @@ def check_auto(where: str, env: str, shell: str = "bash", quiet: bool = False) -
                     f"(to allow it: envwrap allow {_shown(where, shell)})", NOT_ALLOWED)
 
 
-def _shown(path: str, shell: str) -> str:
-    from envwrap.shells import get as _shell
-
+def _shown(path: str, shell) -> str:
+    """``path`` quoted for ``shell`` (its descriptor), for a command to type."""
     try:
-        return _shell(shell).quote(path)
+        return shell.quote(path)
     except (KeyError, ValueError):
         from envwrap.shells.posix import quote as posix
 

@@ -26,11 +26,11 @@ _TRUE = ("1", "true", "yes", "on", "y")
 
 def uv_for_install() -> str | None:
     """The uv to install with, or None (pip then)."""
-    from envwrap.core import home
+    from envwrap.core import home, settings
     from envwrap.env import creators
 
-    choice = home.setting("ENVWRAP_INSTALLER") or "auto"
-    if choice not in ("auto", "uv", "pip"):
+    choice = str(home.value("installer")[0])
+    if choice not in settings.BY_KEY["installer"].allowed:
         raise UserError(f"ENVWRAP_INSTALLER is auto, uv or pip, not '{choice}'")
     if choice == "pip":
         return None

@@ -43,9 +43,9 @@ UNUSED_GRACE = 600
 
 
 def mode() -> str:
-    from envwrap.core import settings
+    from envwrap.core import home
 
-    value = settings.value("seed_mode")[0] or "copy"
+    value = home.value("seed_mode")[0] or "copy"
     if value not in MODES:
         raise UserError(f"seed_mode '{value}' is not one of {', '.join(MODES)} (envwrap config seed_mode copy)")
     return value

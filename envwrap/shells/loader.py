@@ -120,7 +120,7 @@ def auto_enabled() -> bool:
     from envwrap.core import home
 
     try:
-        return home.config().get("auto_activate") is True
+        return home.value("auto_activate")[0] is True
     except UserError:
         return False
 

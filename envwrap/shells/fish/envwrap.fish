@@ -37,14 +37,14 @@ function __envwrap_call --description 'Run the envwrap backend with the settings
         end
     end
     WORKON_HOME="$WORKON_HOME" \
+        VIRTUALFISH_HOME="$VIRTUALFISH_HOME" \
+        ENVWRAP_EXPORTED_HOME="$ENVWRAP_EXPORTED_HOME" \
         PROJECT_HOME="$PROJECT_HOME" \
         VIRTUALENVWRAPPER_HOOK_DIR="$VIRTUALENVWRAPPER_HOOK_DIR" \
-        VIRTUALENVWRAPPER_PROJECT_FILENAME="$VIRTUALENVWRAPPER_PROJECT_FILENAME" \
-        VIRTUALENVWRAPPER_WORKON_CD="$VIRTUALENVWRAPPER_WORKON_CD" \
         VIRTUALENVWRAPPER_VIRTUALENV="$VIRTUALENVWRAPPER_VIRTUALENV" \
         VIRTUALENVWRAPPER_VIRTUALENV_ARGS="$VIRTUALENVWRAPPER_VIRTUALENV_ARGS" \
-        ENVWRAP_EXPORTED_HOME="$ENVWRAP_EXPORTED_HOME" \
-        VIRTUALFISH_HOME="$VIRTUALFISH_HOME" \
+        VIRTUALENVWRAPPER_PROJECT_FILENAME="$VIRTUALENVWRAPPER_PROJECT_FILENAME" \
+        VIRTUALENVWRAPPER_WORKON_CD="$VIRTUALENVWRAPPER_WORKON_CD" \
         ENVWRAP_SHELL_PID="$fish_pid" \
         ENVWRAP_LOADS="$__envwrap_loads" \
         ENVWRAP_SORT=fish \
@@ -394,7 +394,7 @@ function workon --description 'Activate an environment; with no name, list them'
 end
 
 # BEGIN generated: commands
-# (made by `make shells` from envwrap/commandtable.py; edit the table, not this)
+# (made by `make shells` from envwrap/cli/table.py; edit the table, not this)
 function mkvirtualenv --description 'Create an environment in WORKON_HOME and activate it'
     __envwrap_run mkvirtualenv $argv
 end
@@ -769,7 +769,7 @@ function __envwrap_vf_upgrade --description 'Rebuild environments on a newer Pyt
 end
 
 # BEGIN generated: vf
-# (made by `make shells` from VF_ALIASES in tools/gen_shells.py; edit it there)
+# (made by `make shells` from VF_ROWS in envwrap/cli/table.py; edit it there)
 function __envwrap_vf_ls --description 'List the environments'
     __envwrap_list
 end
@@ -994,7 +994,7 @@ end
 # END generated: options
 
 # BEGIN generated: completion
-# (made by `make shells` from envwrap/commandtable.py; edit the table, not this)
+# (made by `make shells` from envwrap/cli/table.py; edit the table, not this)
 # envwrap VERB NAME: the public verbs (envwrap --help), then names where the verb
 # takes one (first argument; every argument for rm and upgrade).
 set -g __envwrap_verbs init demo ls path show run shell which vars gc new rm cp mv export import project sitepackages add-path toggle-global wipe repair upgrade pythons doctor config allow seed

@@ -452,7 +452,7 @@ function global:workon {
 }
 
 # BEGIN generated: commands
-# (made by `make shells` from envwrap/commandtable.py; edit the table, not this)
+# (made by `make shells` from envwrap/cli/table.py; edit the table, not this)
 function global:mkvirtualenv {
     __envwrap_run mkvirtualenv @args
 }
@@ -867,7 +867,7 @@ Register-ArgumentCompleter -Native -CommandName @('workon', 'mkvirtualenv', 'mkt
 # END generated: options
 
 # BEGIN generated: completion
-# (made by `make shells` from envwrap/commandtable.py; edit the table, not this)
+# (made by `make shells` from envwrap/cli/table.py; edit the table, not this)
 Register-ArgumentCompleter -ParameterName EnvName -CommandName @('workon', 'cpvirtualenv', 'showvirtualenv', 'lssitepackages', 'toggleglobalsitepackages', 'wipeenv', 'setvirtualenvproject', 'mvvirtualenv', 'rmvirtualenv') -ScriptBlock {
     param($commandName, $parameterName, $wordToComplete, $commandAst, $fakeBoundParameters)
     __envwrap_complete_names $wordToComplete

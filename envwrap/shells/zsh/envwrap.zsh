@@ -22,14 +22,14 @@ typeset -g __envwrap_loads=$(( ${__envwrap_loads:-0} + 1 ))
 # this shell takes effect at the next command. Unset and empty mean the same.
 __envwrap_call() {
     WORKON_HOME="${WORKON_HOME-}" \
+    VIRTUALFISH_HOME="${VIRTUALFISH_HOME-}" \
+    ENVWRAP_EXPORTED_HOME="${ENVWRAP_EXPORTED_HOME-}" \
     PROJECT_HOME="${PROJECT_HOME-}" \
     VIRTUALENVWRAPPER_HOOK_DIR="${VIRTUALENVWRAPPER_HOOK_DIR-}" \
-    VIRTUALENVWRAPPER_PROJECT_FILENAME="${VIRTUALENVWRAPPER_PROJECT_FILENAME-}" \
-    VIRTUALENVWRAPPER_WORKON_CD="${VIRTUALENVWRAPPER_WORKON_CD-}" \
     VIRTUALENVWRAPPER_VIRTUALENV="${VIRTUALENVWRAPPER_VIRTUALENV-}" \
     VIRTUALENVWRAPPER_VIRTUALENV_ARGS="${VIRTUALENVWRAPPER_VIRTUALENV_ARGS-}" \
-    ENVWRAP_EXPORTED_HOME="${ENVWRAP_EXPORTED_HOME-}" \
-    VIRTUALFISH_HOME="${VIRTUALFISH_HOME-}" \
+    VIRTUALENVWRAPPER_PROJECT_FILENAME="${VIRTUALENVWRAPPER_PROJECT_FILENAME-}" \
+    VIRTUALENVWRAPPER_WORKON_CD="${VIRTUALENVWRAPPER_WORKON_CD-}" \
     ENVWRAP_SHELL_PID="$$" \
     ENVWRAP_LOADS="${__envwrap_loads-}" \
     ENVWRAP_ZSH_COMPDEF="${${(M)options[interactive]:#on}:+${+functions[compdef]}}" \
@@ -358,7 +358,7 @@ __envwrap_vars_restore() {
 }
 
 # BEGIN generated: commands
-# (made by `make shells` from envwrap/commandtable.py; edit the table, not this)
+# (made by `make shells` from envwrap/cli/table.py; edit the table, not this)
 # EVAL commands evaluate the code the backend prints; the others call the
 # backend verb named after the command (so that --help and messages name it):
 # envwrap's `showvirtualenv` is `envwrap show`, and so on.
@@ -511,7 +511,7 @@ __envwrap_options() {
 # END generated: options
 
 # BEGIN generated: completion
-# (made by `make shells` from envwrap/commandtable.py; edit the table, not this)
+# (made by `make shells` from envwrap/cli/table.py; edit the table, not this)
 # envwrap VERB NAME: the public verbs (envwrap --help), then names where the verb
 # takes one (first argument; every argument for rm and upgrade).
 typeset -ga __envwrap_verbs __envwrap_name_verbs __envwrap_names_verbs
