@@ -3,6 +3,7 @@ WORKON_HOME, which is gone after exit."""
 
 from __future__ import annotations
 
+import os
 import re
 
 import pexpect
@@ -93,7 +94,11 @@ def test_make_demo_installs_envwrap_alone(tmp_path):
     root = Path(__file__).resolve().parent.parent
     for name in ("Makefile", "pyproject.toml"):
         shutil.copy(root / name, tmp_path / name)
-    proc = subprocess.run(["make", "-n", "demo"], cwd=tmp_path, capture_output=True, text=True)
+    # (run as a user would: not as a sub-make of `make test`, which would print
+    # the tmp directory, whose name holds "test", and pass make's flags down)
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MAKELEVEL", "MFLAGS")}
+    proc = subprocess.run(["make", "--no-print-directory", "-n", "demo"], cwd=tmp_path, capture_output=True,
+                          text=True, env=env)
     assert proc.returncode == 0, proc.stderr
     assert ".venv-demo/bin/python -m pip install --quiet -e ." in proc.stdout, proc.stdout
     assert "test" not in proc.stdout.replace("-e .", "") and "lint" not in proc.stdout, proc.stdout
