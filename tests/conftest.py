@@ -1,6 +1,6 @@
 """Shared fixtures: an isolated user (HOME, XDG dirs, WORKON_HOME, PROJECT_HOME under
 tmp_path), the envwrap command, a pip seed cache shared by the whole session, and
-real shells driven over pipes (tests/shells.py)."""
+real shells driven over pipes (tests/realshell.py)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from shells import ALL_SHELLS, Shell, requires
+from realshell import ALL_SHELLS, Shell, requires
 
 ROOT = Path(__file__).resolve().parent.parent
 ENVWRAP = Path(sys.executable).parent / "envwrap"
@@ -27,7 +27,7 @@ BASE_PY = os.path.realpath(getattr(sys, "_base_executable", None) or sys.executa
 LINUX = sys.platform.startswith("linux")
 
 
-# the one rule for a missing shell lives in shells.py; the old name stays usable
+# the one rule for a missing shell lives in realshell.py; the old name stays usable
 require_shell = requires
 
 # Names hostile to every shell: spaces, both quotes, $ and command substitution

@@ -20,7 +20,7 @@ import pexpect
 import pytest
 
 from conftest import HOSTILE_NAME, require_shell
-from shells import Shell
+from realshell import Shell
 
 q = Shell.quote
 PROMPT = "READY> "

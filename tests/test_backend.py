@@ -16,7 +16,7 @@ from envwrap.core.layout import Layout
 from envwrap.env.relocation import relocate
 
 from conftest import cli, modules_loaded
-from shells import Shell, run_script
+from realshell import Shell, run_script
 
 
 def run(envwrap_exe, user, *args, check=True, cwd=None):

@@ -17,7 +17,7 @@ from envwrap.cli import table as commandtable
 from envwrap.shells import quote
 
 from conftest import ENVWRAP, changes, cli, make_wheel, new_env, one_line, require_shell, snapshot, write_script
-from shells import Shell, run_script
+from realshell import Shell, run_script
 
 q = Shell.quote
 

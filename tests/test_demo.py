@@ -9,7 +9,7 @@ import pexpect
 import pytest
 
 from conftest import require_shell
-from shells import Shell
+from realshell import Shell
 
 
 @pytest.mark.parametrize("shell", ["bash", "zsh"])

@@ -14,7 +14,7 @@ import pytest
 from envwrap.cli import table as cli
 
 from conftest import ENVWRAP, HOSTILE_NAME, require_shell
-from shells import Shell, run_script
+from realshell import Shell, run_script
 
 q = Shell.quote
 ROOT = Path(__file__).resolve().parent.parent

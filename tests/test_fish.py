@@ -4,7 +4,7 @@ emitter (envwrap/shells/fish.py), envwrap's activate.fish and quote.fish.
 The workflow stories (create, activate, hooks, projects, copy, remove) are told
 in fish by tests/test_workflow.py; these are fish's own checks. Each runs a fish
 script with ``fish --no-config --private`` under an isolated user (the ``fish``
-fixture: ``Shell("fish", ..., mode="script")``, see tests/shells.py for how
+fixture: ``Shell("fish", ..., mode="script")``, see tests/realshell.py for how
 values go in and come back).
 """
 
@@ -22,7 +22,7 @@ from envwrap.cli import table as commandtable
 from envwrap.shells import quote
 
 from conftest import FAILING_COMMANDS, HOSTILE, no_canary, write_script
-from shells import Shell, requires
+from realshell import Shell, requires
 
 ROOT = Path(__file__).resolve().parent.parent
 ENVWRAP = Path(sys.executable).parent / "envwrap"

@@ -22,7 +22,7 @@ import pytest
 from test_powershell import PS_HOOK, needs_pwsh, parse, run_pwsh, statements
 
 from conftest import POSIX_SHELLS, cli, loaded_shell, require_shell
-from shells import Shell, run_script
+from realshell import Shell, run_script
 
 q = Shell.quote
 DEQUOTE_REPLY = 'for w in "${COMPREPLY[@]}"; do eval "printf \'%s\\\\n\' $w"; done'

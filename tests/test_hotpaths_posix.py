@@ -14,7 +14,7 @@ import pexpect
 import pytest
 
 from conftest import modules_loaded, require_shell
-from shells import Shell, run_script
+from realshell import Shell, run_script
 
 q = Shell.quote
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ENVWRAP, cli, make_wheel, require_shell, wait_until
-from shells import Shell, run_script
+from realshell import Shell, run_script
 
 q = Shell.quote
 

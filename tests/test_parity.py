@@ -22,7 +22,7 @@ import pytest
 
 from conftest import HOSTILE as FISH_HOSTILE
 from conftest import cli, new_env, write_script
-from shells import Shell
+from realshell import Shell
 
 q = Shell.quote
 ROOT = Path(__file__).resolve().parent.parent

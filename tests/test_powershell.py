@@ -669,11 +669,11 @@ def test_pwsh_deactivate_reports_the_removal_of_a_tmpenv(ps_user, tmp_path):
 
 
 def test_pwsh_driver_code_parses(ps_parser):
-    """What tests/shells.py sends to pwsh (its read loop and every kind of line
+    """What tests/realshell.py sends to pwsh (its read loop and every kind of line
     the workflow stories build, with hostile values) is PowerShell that parses,
     even where pwsh cannot run it."""
     from conftest import HOSTILE as NAMES
-    from shells import DIALECTS, Shell
+    from realshell import DIALECTS, Shell
 
     d = DIALECTS["pwsh"]
     parse(ps_parser, d.LOOP)

@@ -16,7 +16,7 @@ from test_upgrade import pyenv_pythons
 from envwrap.core.layout import read_cfg
 
 from conftest import ENVWRAP, cli, one_line, require_creator, write_script
-from shells import Shell
+from realshell import Shell
 
 q = Shell.quote
 
@@ -287,7 +287,7 @@ def test_tab_after_p_offers_the_versions_found_and_starts_no_process(kind, user,
     """mkvirtualenv, mktmpenv and mkproject: after -p/--python TAB offers the
     versions the backend found, read from its file with no process; after
     anything else, the shell's own completion (file names) as before."""
-    from shells import requires
+    from realshell import requires
 
     requires(kind)
     env = versions_world(user, tmp_path, "3.9.77", "3.10.77")

@@ -27,7 +27,7 @@ from envwrap.core.errors import one_line
 from envwrap.shells import quote
 
 from conftest import require_shell
-from shells import Shell
+from realshell import Shell
 
 # ----------------------------------------------------------------- generated strings
 

@@ -14,7 +14,7 @@ import pexpect
 import pytest
 
 from conftest import HOSTILE_NAME, cli, require_shell
-from shells import Shell
+from realshell import Shell
 
 q = Shell.quote
 HOSTILE = HOSTILE_NAME  # conftest's one hostile name

@@ -19,7 +19,7 @@ import pytest
 from test_auto import SHELLS, Interactive, _cd
 
 from conftest import HOSTILE_NAME, cli, new_env, one_line, write_script
-from shells import Shell
+from realshell import Shell
 
 q = Shell.quote
 

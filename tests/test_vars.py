@@ -18,7 +18,7 @@ from envwrap.env import variables as envvars
 from envwrap.shells import quote
 
 from conftest import HOSTILE_NAME, cli
-from shells import Shell
+from realshell import Shell
 
 ENVWRAP = Path(sys.executable).parent / "envwrap"
 HOSTILE_ENV = HOSTILE_NAME  # conftest's one hostile name

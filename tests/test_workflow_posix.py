@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from conftest import CREATORS, HOSTILE, make_wheel, no_canary, require_shell
-from shells import Shell, run_script
+from realshell import Shell, run_script
 
 q = Shell.quote
 
