@@ -122,7 +122,7 @@ def test_zsh_tab_completes_verb_and_hostile_name_in_a_real_terminal(compinit, us
     assert (tmp_path / "out.txt").read_text() == f"{tmp_path / 'envs' / HOSTILE}\n"
 
 def test_powershell_lists_match_and_parse(ps_parser):
-    from test_powershell import parse
+    from pwsh import parse
 
     text = (ROOT / "shell" / "envwrap.ps1").read_text(encoding="utf-8")
 

@@ -19,9 +19,9 @@ import time
 from pathlib import Path
 
 import pytest
-from test_powershell import PS_HOOK, needs_pwsh, parse, run_pwsh, statements
 
 from conftest import POSIX_SHELLS, cli, loaded_shell, require_shell
+from pwsh import PS_HOOK, needs_pwsh, parse, run_pwsh, statements
 from realshell import Shell, run_script
 
 q = Shell.quote

@@ -20,13 +20,13 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
-from test_powershell import PS_QUOTES, nodes_of, ps_read_verbatim
 
 from envwrap.core import names
 from envwrap.core.errors import one_line
 from envwrap.shells import quote
 
 from conftest import require_shell
+from pwsh import PS_QUOTES, nodes_of, ps_read_verbatim
 from realshell import Shell
 
 # ----------------------------------------------------------------- generated strings

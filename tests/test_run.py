@@ -330,9 +330,9 @@ def test_shell_falls_back_to_SHELL(made, user, envwrap_exe, tmp_path, monkeypatc
 
 def test_shell_command_for_powershell_parses(ps_parser, tmp_path, monkeypatch):
     """pwsh is not installed here: the code it would run is parse-checked."""
-    from test_powershell import parse
-
     from envwrap.cli import run as use
+
+    from pwsh import parse
 
     monkeypatch.setenv("WORKON_HOME", str(tmp_path))
     argv = use.shell_command("powershell", "pwsh", "it's ‘q’ $x `y` ünï", {})

@@ -12,13 +12,13 @@ from __future__ import annotations
 import re
 
 import pytest
-from test_powershell import nodes, parse, text
 
 from envwrap import _gen, shellprotocol
 from envwrap.cli import table as commandtable
 from envwrap.shells import emitter, plan
 
 from conftest import loaded_shell
+from pwsh import nodes, parse, text
 
 # How each shell lists the functions it has, one a line.
 LIST_FUNCTIONS = {

@@ -228,7 +228,7 @@ $second = [string]$env:VIRTUAL_ENV
 
 
 def test_powershell_trust_body_parses(ps_parser):
-    from test_powershell import parse
+    from pwsh import parse
 
     parse(ps_parser, PS_TRUST_BODY)
 
