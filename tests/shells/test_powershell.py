@@ -36,7 +36,7 @@ from pwsh import (
     text,
 )
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 ENVWRAP = Path(sys.executable).parent / "envwrap"
 PS_HOOK = ROOT / "shell" / "envwrap.ps1"
 PS_TEMPLATE = ROOT / "envwrap" / "activators" / "Activate.ps1"

@@ -18,7 +18,7 @@ from conftest import snapshot as safety_snapshot
 from realshell import Shell
 
 q = Shell.quote
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 DAY = 86400
 
 

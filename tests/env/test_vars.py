@@ -431,7 +431,7 @@ def test_powershell_workon_code_parses_and_quotes_the_vars_step(user, ps_parser)
 
 
 def test_powershell_hook_restores_in_deactivate():
-    source = (Path(__file__).parent.parent / "shell" / "envwrap.ps1").read_text(encoding="utf-8")
+    source = (Path(__file__).parents[2] / "shell" / "envwrap.ps1").read_text(encoding="utf-8")
     body = source.split("function global:__envwrap_deactivate", 1)[1].split("\nfunction ", 1)[0]
     assert "__envwrap_vars_restore" in body
 

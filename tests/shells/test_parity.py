@@ -25,7 +25,7 @@ from conftest import cli, new_env, write_script
 from realshell import Shell
 
 q = Shell.quote
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 BASE_PY = os.path.realpath(getattr(sys, "_base_executable", None) or sys.executable)
 
 # virtualenvwrapper's _virtualenv_path_extensions.pth, first and last line, as its

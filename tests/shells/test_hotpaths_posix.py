@@ -41,7 +41,7 @@ def test_bash_file_passes_shellcheck():
         if os.environ.get("CI"):
             pytest.fail("shellcheck missing in CI")
         pytest.skip("shellcheck not installed")
-    root = Path(__file__).resolve().parent.parent
+    root = Path(__file__).resolve().parents[2]
     proc = subprocess.run(["shellcheck", "-s", "bash", str(root / "shell/envwrap.bash"),
                            str(root / "envwrap/activators/activate.sh")], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout

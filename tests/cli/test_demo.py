@@ -90,7 +90,7 @@ def test_make_demo_installs_envwrap_alone(tmp_path):
 
     if shutil.which("make") is None:
         pytest.skip("make is not installed")
-    root = Path(__file__).resolve().parent.parent
+    root = Path(__file__).resolve().parents[2]
     for name in ("Makefile", "pyproject.toml"):
         shutil.copy(root / name, tmp_path / name)
     proc = subprocess.run(["make", "-n", "demo"], cwd=tmp_path, capture_output=True, text=True)

@@ -17,7 +17,7 @@ from conftest import ENVWRAP, HOSTILE_NAME, require_shell
 from realshell import Shell, run_script
 
 q = Shell.quote
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 HOSTILE = HOSTILE_NAME  # conftest's one hostile name
 OTHER = "plain"
 

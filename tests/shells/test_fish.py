@@ -24,7 +24,7 @@ from envwrap.shells import quote
 from conftest import FAILING_COMMANDS, HOSTILE, no_canary, write_script
 from realshell import Shell, requires
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 ENVWRAP = Path(sys.executable).parent / "envwrap"
 FISH_HOOK = ROOT / "shell" / "envwrap.fish"
 FISH_TEMPLATE = ROOT / "envwrap" / "activators" / "activate.fish"

@@ -53,7 +53,7 @@ def test_run_gives_the_command_the_environment(made, user, envwrap_exe, tmp_path
     # called as the shell hooks call it (python -I, which ignores PYTHON* variables)
     # from a shell where another env is active and PYTHONHOME is set
     caller = dict(user, VIRTUAL_ENV=str(other), PATH=f"{other / 'bin'}:{user['PATH']}", PYTHONHOME="/nowhere")
-    main = Path(__file__).resolve().parent.parent / "envwrap" / "__main__.py"
+    main = Path(__file__).resolve().parents[2] / "envwrap" / "__main__.py"
     proc = subprocess.run(
         [sys.executable, "-I", str(main), "run", HOSTILE, "--", "python", "-c",
          PRINT_ENV + "; print(os.environ.get('PYTHONHOME')); print(os.environ['VIRTUAL_ENV_PROMPT'])"],
@@ -345,7 +345,7 @@ def test_shell_command_for_powershell_parses(ps_parser, tmp_path, monkeypatch):
 def test_subshell_files_lint(tmp_path):
     import shutil
 
-    root = Path(__file__).resolve().parent.parent / "envwrap" / "subshell"
+    root = Path(__file__).resolve().parents[2] / "envwrap" / "subshell"
     for name in (".zshenv", ".zshrc"):  # zsh -n checks one file; more would be its arguments
         assert subprocess.run(["zsh", "-n", str(root / "zsh" / name)]).returncode == 0
     if shutil.which("shellcheck") is None:

@@ -11,7 +11,7 @@ import ast
 import re
 from pathlib import Path
 
-PACKAGE = Path(__file__).resolve().parent.parent / "envwrap"
+PACKAGE = Path(__file__).resolve().parents[2] / "envwrap"
 # The shell generator (a development tool, P4's, leaving for tools/) is not part
 # of the package's layering.
 OUTSIDE = {"envwrap._gen"}

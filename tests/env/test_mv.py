@@ -315,7 +315,7 @@ out active $VIRTUAL_ENV
 
 
 def test_powershell_defines_and_completes_mvvirtualenv():
-    text = (Path(__file__).resolve().parent.parent / "shell" / "envwrap.ps1").read_text(encoding="utf-8")
+    text = (Path(__file__).resolve().parents[2] / "shell" / "envwrap.ps1").read_text(encoding="utf-8")
     assert "function global:mvvirtualenv {" in text
     start = text.index("Register-ArgumentCompleter -ParameterName EnvName")
     assert "'mvvirtualenv'" in text[start:text.index("-ScriptBlock", start)]
