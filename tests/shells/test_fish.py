@@ -2,7 +2,7 @@
 emitter (envwrap/shells/fish.py), envwrap's activate.fish and quote.fish.
 
 The workflow stories (create, activate, hooks, projects, copy, remove) are told
-in fish by tests/test_workflow.py; these are fish's own checks. Each runs a fish
+in fish by tests/shells/test_workflow.py; these are fish's own checks. Each runs a fish
 script with ``fish --no-config --private`` under an isolated user (the ``fish``
 fixture: ``Shell("fish", ..., mode="script")``, see tests/realshell.py for how
 values go in and come back).
