@@ -108,7 +108,7 @@ def test_zsh_lists_match_the_python_side(user, tmp_path):
 
 @pytest.mark.parametrize("compinit", ["before", "after"])
 def test_zsh_tab_completes_verb_and_hostile_name_in_a_real_terminal(compinit, user, tmp_path):
-    from test_hotpaths_posix import _interactive
+    from conftest import _interactive
 
     require_shell("zsh")
     make_envs(tmp_path / "envs")
@@ -145,7 +145,7 @@ RM_POSITIONS = ([], [OTHER], [OTHER, OTHER])
 
 @pytest.mark.parametrize("kind", ["bash", "zsh"])
 def test_rmvirtualenv_completes_names_at_every_position_in_a_real_terminal(kind, user, tmp_path):
-    from test_hotpaths_posix import _interactive
+    from conftest import _interactive
 
     require_shell(kind)
     make_envs(tmp_path / "envs")

@@ -611,7 +611,7 @@ def test_cdvirtualenv_checks_the_directory_before_set_location(ps_parser):
 def test_pwsh_tab_after_p_offers_the_versions_found_quoted(ps_user, tmp_path):
     """mkvirtualenv, mktmpenv, mkproject -p <TAB>: the versions the backend found,
     quoted (unquoted, PowerShell would read 3.10 as 3.1); elsewhere none of them."""
-    from test_pythons import versions_world
+    from conftest import versions_world
 
     cli(versions_world(ps_user, tmp_path, "3.9.77", "3.10.77"), "pythons", check=True)
     records, proc = run_pwsh(ps_user, tmp_path, r"""
