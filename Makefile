@@ -33,7 +33,7 @@ test: $(BIN)/envwrap
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
 # The generated blocks of envwrap/shells/*/envwrap.* (commands, TAB registrations), from
-# envwrap/commandtable.py; tests/test_table.py fails when they are out of date.
+# envwrap/cli/table.py; tests/shells/test_table.py fails when they are out of date.
 shells: $(BIN)/envwrap
 	$(BIN)/python -m tools.gen_shells
 

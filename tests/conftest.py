@@ -1,6 +1,6 @@
 """Shared fixtures: an isolated user (HOME, XDG dirs, WORKON_HOME, PROJECT_HOME under
 tmp_path), the envwrap command, a pip seed cache shared by the whole session, and
-real shells driven over pipes (tests/shells.py)."""
+real shells driven over pipes (tests/realshell.py)."""
 
 from __future__ import annotations
 
@@ -12,9 +12,10 @@ import sys
 import time
 from pathlib import Path
 
+import pexpect
 import pytest
 
-from shells import ALL_SHELLS, Shell, requires
+from realshell import ALL_SHELLS, Shell, requires
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # tools/ (the shell generator, not in the wheel) imports from the repository root
@@ -29,7 +30,7 @@ BASE_PY = os.path.realpath(getattr(sys, "_base_executable", None) or sys.executa
 LINUX = sys.platform.startswith("linux")
 
 
-# the one rule for a missing shell lives in shells.py; the old name stays usable
+# the one rule for a missing shell lives in realshell.py; the old name stays usable
 require_shell = requires
 
 # Names hostile to every shell: spaces, both quotes, $ and command substitution
@@ -429,3 +430,40 @@ def warm_seed(user, envwrap_exe, seed_cache, tmp_path):
         assert proc.returncode == 0, proc.stderr
         shutil.rmtree(tmp_path / "warm-up")
     return seed_cache
+
+
+# shared by the test files of several folders
+
+
+def versions_world(user: dict, tmp_path: Path, *versions: str) -> dict:
+    """A user whose only interpreters are pyenv installs of ``versions`` (the
+    directory names say the versions; each holds a link to a real interpreter)."""
+    import sys
+
+    root = tmp_path / "fake pyenv"
+    for version in versions:
+        bindir = root / "versions" / version / "bin"
+        bindir.mkdir(parents=True)
+        (bindir / f"python{version.rsplit('.', 1)[0]}").symlink_to(os.path.realpath(sys.executable))
+    empty = tmp_path / "empty bin"
+    empty.mkdir(exist_ok=True)
+    return dict(user, PYENV_ROOT=str(root), PATH=str(empty), UV_PYTHON_INSTALL_DIR=str(tmp_path / "no uv"))
+
+
+def _interactive(kind: str, user: dict, envwrap_exe: Path, tmp_path: Path, compinit: str) -> pexpect.spawn:
+    env = dict(user, PS1="PROMPT> ", PROMPT="PROMPT> ")
+    if kind == "bash":
+        child = Shell("bash", env, cwd=tmp_path, mode="pty", timeout=20, dimensions=(40, 400)).child
+        child.sendline(f"PS1='PROMPT> '; bind 'set show-all-if-ambiguous on' 2>/dev/null; "
+                       f"eval \"$({q(str(envwrap_exe))} init bash)\"")
+    else:
+        zdot = tmp_path / "zdot"
+        zdot.mkdir(exist_ok=True)
+        load = f'eval "$({q(str(envwrap_exe))} init zsh)"'
+        init = "autoload -Uz compinit && compinit -u -D"
+        body = {"before": f"{init}\n{load}\n", "after": f"{load}\n{init}\n", "none": f"{load}\n"}[compinit]
+        (zdot / ".zshrc").write_text("PROMPT='PROMPT> '\nunsetopt BEEP\n" + body)
+        env["ZDOTDIR"] = str(zdot)
+        child = Shell("zsh", env, cwd=tmp_path, argv=["zsh", "-i"], mode="pty", timeout=20, dimensions=(40, 400)).child
+    child.expect("PROMPT> ")
+    return child

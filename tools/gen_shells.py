@@ -15,7 +15,7 @@ whose body is the shell's own) from ``_POSIX_RUNTIME``, and the ``auto`` block
 :func:`call_settings` and ``VF_ALIASES``. Everything outside the blocks is
 hand-written: what differs between the shells (envwrap/shells/protocol.py lists
 every function a hook file defines). The generated text is committed, so loading a
-shell file still runs no Python and no process; tests/test_table.py fails when
+shell file still runs no Python and no process; tests/shells/test_table.py fails when
 regenerating would change a file. A dev tool: nothing at run time imports it.
 """
 

@@ -8,7 +8,7 @@ scratch directory of envwrap's cache (``layout/v1-<key>/``), and every later env
 is a replay of that tree: directories, links, the interpreter copies of
 ``--copies``, ``activate.csh`` and pyvenv.cfg, with the scratch path and prompt
 replaced by the env's own. What results is what venv makes, byte for byte
-(tests/test_venvlayout.py compares the two), for whatever layout that Python's
+(tests/seeding/test_venvlayout.py compares the two), for whatever layout that Python's
 venv has (``lib64``, ``include/pythonX.Y``, the ``.gitignore`` of 3.13, ...).
 
 The key names the interpreter (its path, and the size and modification time of

@@ -123,7 +123,7 @@ class BaseEmitter:
         out = []
         for step in steps:
             method = getattr(self, "_" + step[0], None)
-            if method is None:  # a bug: tests/test_plan.py holds emitters and Plan.STEPS equal
+            if method is None:  # a bug: tests/shells/test_plan.py holds emitters and Plan.STEPS equal
                 from envwrap.shells.plan import PlanError
 
                 raise PlanError(f"the {self.shell} emitter has no step {step[0]!r}")

@@ -42,7 +42,7 @@ class PlanError(Exception):
 #   "path"     a non-empty string        "text"    any string
 #   "private"  envwrap's own shell variable name (__envwrap_ + letters, digits, _)
 #   "source"   "config" or "default"     "pairs"   ((NAME, value), ...), NAME a variable name
-# Each emitter in envwrap.shells has one method per kind (tests/test_plan.py holds them equal).
+# Each emitter in envwrap.shells has one method per kind (tests/shells/test_plan.py holds them equal).
 STEPS = {
     "leave": (),
     "activate": ("path", "path", "path", "text", "text"),

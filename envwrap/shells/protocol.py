@@ -1,6 +1,6 @@
 """The shell runtime protocol: every function a hook file (envwrap/shells/<name>/envwrap.*) defines.
 
-Plain data, read by tests/test_shell_protocol.py, which loads each real shell
+Plain data, read by tests/shells/test_shell_protocol.py, which loads each real shell
 (PowerShell: parses its file) and checks that it defines exactly the functions
 declared here for it, and that every ``__envwrap_*`` function the emitters
 (envwrap/shells/*.py) print a call to is declared here, for that shell, with

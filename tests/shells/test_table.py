@@ -16,7 +16,7 @@ from envwrap.cli import table as t
 from tools import gen_shells as _gen
 
 from conftest import FAILING_COMMANDS, ROOT
-from shells import Shell
+from realshell import Shell
 
 NAMES = [c.name for c in t.COMMANDS]
 
@@ -340,7 +340,7 @@ def test_each_shell_offers_exactly_the_options_of_each_parser(shell, user, capsy
             lines.append(f"COMP_WORDS=({' '.join(words)} -); COMP_CWORD={len(words)}; COMPREPLY=(); "
                          f"$(complete -p {words[0]} | sed -n 's/.*-F \\([^ ]*\\) .*/\\1/p') {words[0]} - {words[-1]}; "
                          f"printf '%s\\0' {shlex.quote(key)} \"${{COMPREPLY[*]}}\"")
-        else:  # the function compdef registered, with a stand-in compadd as tests/shells.py has it
+        else:  # the function compdef registered, with a stand-in compadd as tests/realshell.py has it
             lines.append(f"() {{ local -a words=({' '.join(words)} -); local CURRENT={len(words) + 1} PREFIX=-; "
                          "local -a __t_got; compadd() { [[ $1 == -a ]] && __t_got+=(\"${(@P)2}\"); }; "
                          f"${{_comps[{words[0]}]}}; unfunction compadd; "

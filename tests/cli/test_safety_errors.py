@@ -16,7 +16,7 @@ from envwrap.cli.table import PLAN_HANDLERS
 from envwrap.env import registry
 
 from conftest import FAILING_COMMANDS, changes, cli, one_line, q, require_shell, snapshot
-from shells import run_script
+from realshell import run_script
 
 # ----------------------------------------------------------------- no traceback, ever
 

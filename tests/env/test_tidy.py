@@ -15,10 +15,10 @@ import pytest
 
 from conftest import cli, require_shell
 from conftest import snapshot as safety_snapshot
-from shells import Shell
+from realshell import Shell
 
 q = Shell.quote
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 DAY = 86400
 
 

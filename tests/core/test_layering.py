@@ -11,7 +11,7 @@ import ast
 import re
 from pathlib import Path
 
-PACKAGE = Path(__file__).resolve().parent.parent / "envwrap"
+PACKAGE = Path(__file__).resolve().parents[2] / "envwrap"
 # Modules left out of the package's layering: none (the shell generator, a
 # development tool, is tools/gen_shells.py, outside the package).
 OUTSIDE: set[str] = set()

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from conftest import CREATORS, HOSTILE, make_wheel, no_canary, require_shell
-from shells import Shell, run_script
+from realshell import Shell, run_script
 
 q = Shell.quote
 
@@ -228,7 +228,7 @@ QUOTED_TAB = [
 
 
 def test_bash_tab_completes_after_quotes_and_backslashes(user, envwrap_exe, tmp_path):
-    from test_hotpaths_posix import _interactive
+    from conftest import _interactive
 
     require_shell("bash")
     names = [*HOSTILE, "my env", "my other", "mine", "\\lead back", "\\lead other", "it's my env"]

@@ -19,7 +19,7 @@ import pytest
 from test_auto import SHELLS, Interactive, _cd
 
 from conftest import HOSTILE_NAME, cli, new_env, one_line, write_script
-from shells import Shell
+from realshell import Shell
 
 q = Shell.quote
 
@@ -228,7 +228,7 @@ $second = [string]$env:VIRTUAL_ENV
 
 
 def test_powershell_trust_body_parses(ps_parser):
-    from test_powershell import parse
+    from pwsh import parse
 
     parse(ps_parser, PS_TRUST_BODY)
 

@@ -10,7 +10,7 @@ import pexpect
 import pytest
 
 from conftest import require_shell
-from shells import Shell
+from realshell import Shell
 
 
 @pytest.mark.parametrize("shell", ["bash", "zsh"])
@@ -91,7 +91,7 @@ def test_make_demo_installs_envwrap_alone(tmp_path):
 
     if shutil.which("make") is None:
         pytest.skip("make is not installed")
-    root = Path(__file__).resolve().parent.parent
+    root = Path(__file__).resolve().parents[2]
     for name in ("Makefile", "pyproject.toml"):
         shutil.copy(root / name, tmp_path / name)
     # (run as a user would: not as a sub-make of `make test`, which would print

@@ -20,7 +20,7 @@ import pexpect
 import pytest
 
 from conftest import HOSTILE_NAME, require_shell
-from shells import Shell
+from realshell import Shell
 
 q = Shell.quote
 PROMPT = "READY> "
@@ -380,7 +380,7 @@ Out p6 (prompt) ([string]$env:VIRTUAL_ENV)
 
 
 def test_powershell_auto_body_parses(ps_parser):
-    from test_powershell import parse
+    from pwsh import parse
 
     parse(ps_parser, PS_AUTO_BODY)
 
@@ -391,7 +391,7 @@ def test_powershell_auto_section_is_registered_only_when_enabled(user, envwrap_e
     on = subprocess.run([str(envwrap_exe), "init", "powershell", "--auto"], env=user, capture_output=True, text=True)
     assert "$global:__envwrap_auto = ''" in off.stdout
     assert "$global:__envwrap_auto = '1'" in on.stdout
-    from test_powershell import parse
+    from pwsh import parse
 
     parse(ps_parser, on.stdout)
 
@@ -434,7 +434,7 @@ $b = [string]$env:VIRTUAL_ENV
 
 
 def test_powershell_deactivate_body_parses(ps_parser):
-    from test_powershell import parse
+    from pwsh import parse
 
     parse(ps_parser, PS_DEACTIVATE_BODY)
 
@@ -466,7 +466,7 @@ $again = [string]$function:prompt -cne $mine
 
 
 def test_powershell_switch_body_parses(ps_parser):
-    from test_powershell import parse
+    from pwsh import parse
 
     parse(ps_parser, PS_SWITCH_BODY)
 

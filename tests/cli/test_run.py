@@ -14,7 +14,7 @@ import pexpect
 import pytest
 
 from conftest import HOSTILE_NAME, cli, require_shell
-from shells import Shell
+from realshell import Shell
 
 q = Shell.quote
 HOSTILE = HOSTILE_NAME  # conftest's one hostile name
@@ -53,7 +53,7 @@ def test_run_gives_the_command_the_environment(made, user, envwrap_exe, tmp_path
     # called as the shell hooks call it (python -I, which ignores PYTHON* variables)
     # from a shell where another env is active and PYTHONHOME is set
     caller = dict(user, VIRTUAL_ENV=str(other), PATH=f"{other / 'bin'}:{user['PATH']}", PYTHONHOME="/nowhere")
-    main = Path(__file__).resolve().parent.parent / "envwrap" / "__main__.py"
+    main = Path(__file__).resolve().parents[2] / "envwrap" / "__main__.py"
     proc = subprocess.run(
         [sys.executable, "-I", str(main), "run", HOSTILE, "--", "python", "-c",
          PRINT_ENV + "; print(os.environ.get('PYTHONHOME')); print(os.environ['VIRTUAL_ENV_PROMPT'])"],
@@ -330,9 +330,9 @@ def test_shell_falls_back_to_SHELL(made, user, envwrap_exe, tmp_path, monkeypatc
 
 def test_shell_command_for_powershell_parses(ps_parser, tmp_path, monkeypatch):
     """pwsh is not installed here: the code it would run is parse-checked."""
-    from test_powershell import parse
-
     from envwrap.cli import run as use
+
+    from pwsh import parse
 
     monkeypatch.setenv("WORKON_HOME", str(tmp_path))
     argv = use.shell_command("powershell", "pwsh", "it's ‘q’ $x `y` ünï", {})

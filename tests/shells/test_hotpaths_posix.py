@@ -10,13 +10,12 @@ import os
 import subprocess
 from pathlib import Path
 
-import pexpect
 import pytest
 
 from envwrap import shells
 
-from conftest import modules_loaded, require_shell
-from shells import Shell, run_script
+from conftest import _interactive, modules_loaded, require_shell
+from realshell import Shell, run_script
 
 q = Shell.quote
 
@@ -157,25 +156,6 @@ def test_many_environments(sh, tmp_path, envwrap_exe, user):
     sh.ok("mkvirtualenv --without-pip last-one")
     assert sh.var("VIRTUAL_ENV") == str(home / "last-one")
     sh.ok("deactivate")
-
-
-def _interactive(kind: str, user: dict, envwrap_exe: Path, tmp_path: Path, compinit: str) -> pexpect.spawn:
-    env = dict(user, PS1="PROMPT> ", PROMPT="PROMPT> ")
-    if kind == "bash":
-        child = Shell("bash", env, cwd=tmp_path, mode="pty", timeout=20, dimensions=(40, 400)).child
-        child.sendline(f"PS1='PROMPT> '; bind 'set show-all-if-ambiguous on' 2>/dev/null; "
-                       f"eval \"$({q(str(envwrap_exe))} init bash)\"")
-    else:
-        zdot = tmp_path / "zdot"
-        zdot.mkdir(exist_ok=True)
-        load = f'eval "$({q(str(envwrap_exe))} init zsh)"'
-        init = "autoload -Uz compinit && compinit -u -D"
-        body = {"before": f"{init}\n{load}\n", "after": f"{load}\n{init}\n", "none": f"{load}\n"}[compinit]
-        (zdot / ".zshrc").write_text("PROMPT='PROMPT> '\nunsetopt BEEP\n" + body)
-        env["ZDOTDIR"] = str(zdot)
-        child = Shell("zsh", env, cwd=tmp_path, argv=["zsh", "-i"], mode="pty", timeout=20, dimensions=(40, 400)).child
-    child.expect("PROMPT> ")
-    return child
 
 
 TAB_CASES = [("with space", "wi"), ("it's \"quoted\"", "it"), ("dollar $HOME `x`", "do"), ("ünï €", "ü")]

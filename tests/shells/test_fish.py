@@ -2,9 +2,9 @@
 emitter (envwrap/shells/fish.py), envwrap's activate.fish and fish_quote.
 
 The workflow stories (create, activate, hooks, projects, copy, remove) are told
-in fish by tests/test_workflow.py; these are fish's own checks. Each runs a fish
+in fish by tests/shells/test_workflow.py; these are fish's own checks. Each runs a fish
 script with ``fish --no-config --private`` under an isolated user (the ``fish``
-fixture: ``Shell("fish", ..., mode="script")``, see tests/shells.py for how
+fixture: ``Shell("fish", ..., mode="script")``, see tests/realshell.py for how
 values go in and come back).
 """
 
@@ -24,9 +24,9 @@ from envwrap.shells.fish import quote as fish_quote
 from envwrap.shells.posix import quote as posix_quote
 
 from conftest import FAILING_COMMANDS, HOSTILE, no_canary, write_script
-from shells import Shell, requires
+from realshell import Shell, requires
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 ENVWRAP = Path(sys.executable).parent / "envwrap"
 FISH_HOOK = Path(shells.get("fish").hook_file())
 FISH_TEMPLATE = Path(shells.get("fish").activate_template_path())

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ENVWRAP, HOSTILE, new_env, no_canary, require_shell
-from shells import Shell, fish_quote
+from realshell import Shell, fish_quote
 
 # Every subcommand the issue asks for, plus help.
 SUBCOMMANDS = ["new", "activate", "deactivate", "tmp", "rm", "ls", "cd", "cdpackages", "addpath", "connect",

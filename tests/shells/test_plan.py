@@ -7,12 +7,12 @@ from __future__ import annotations
 import subprocess
 
 import pytest
-from test_powershell import parse
 
 from envwrap import shells
 from envwrap.shells.plan import STEPS, Plan, PlanError
 
 from conftest import require_shell
+from pwsh import parse
 
 HOSTILE = "'\";&&e-$ èрт🚒♞中片-j `x` $(y) \\ \u2019"
 

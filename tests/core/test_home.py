@@ -19,10 +19,10 @@ import time
 from pathlib import Path
 
 import pytest
-from test_powershell import PS_HOOK, needs_pwsh, parse, run_pwsh, statements
 
 from conftest import POSIX_SHELLS, cli, loaded_shell, one_line, require_shell
-from shells import Shell, run_script
+from pwsh import PS_HOOK, needs_pwsh, parse, run_pwsh, statements
+from realshell import Shell, run_script
 
 q = Shell.quote
 DEQUOTE_REPLY = 'for w in "${COMPREPLY[@]}"; do eval "printf \'%s\\\\n\' $w"; done'

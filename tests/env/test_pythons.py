@@ -15,8 +15,8 @@ from test_upgrade import pyenv_pythons
 
 from envwrap.core.layout import read_cfg
 
-from conftest import ENVWRAP, cli, one_line, require_creator, write_script
-from shells import Shell
+from conftest import ENVWRAP, cli, one_line, require_creator, versions_world, write_script
+from realshell import Shell
 
 q = Shell.quote
 
@@ -220,21 +220,6 @@ def test_upgrade_and_import_with_an_env_active_stand_on_the_base_interpreter(use
 # ----------------------------------------------------------------- TAB after -p
 
 
-def versions_world(user: dict, tmp_path: Path, *versions: str) -> dict:
-    """A user whose only interpreters are pyenv installs of ``versions`` (the
-    directory names say the versions; each holds a link to a real interpreter)."""
-    import sys
-
-    root = tmp_path / "fake pyenv"
-    for version in versions:
-        bindir = root / "versions" / version / "bin"
-        bindir.mkdir(parents=True)
-        (bindir / f"python{version.rsplit('.', 1)[0]}").symlink_to(os.path.realpath(sys.executable))
-    empty = tmp_path / "empty bin"
-    empty.mkdir(exist_ok=True)
-    return dict(user, PYENV_ROOT=str(root), PATH=str(empty), UV_PYTHON_INSTALL_DIR=str(tmp_path / "no uv"))
-
-
 def cached(user: dict) -> list[str]:
     return (Path(user["WORKON_HOME"]) / ".envwrap" / "pythons").read_text().splitlines()
 
@@ -287,7 +272,7 @@ def test_tab_after_p_offers_the_versions_found_and_starts_no_process(kind, user,
     """mkvirtualenv, mktmpenv and mkproject: after -p/--python TAB offers the
     versions the backend found, read from its file with no process; after
     anything else, the shell's own completion (file names) as before."""
-    from shells import requires
+    from realshell import requires
 
     requires(kind)
     env = versions_world(user, tmp_path, "3.9.77", "3.10.77")

@@ -17,7 +17,7 @@ from envwrap.env.relocation import relocate
 from envwrap.shells import activate as activators
 
 from conftest import cli, modules_loaded
-from shells import Shell, run_script
+from realshell import Shell, run_script
 
 
 def run(envwrap_exe, user, *args, check=True, cwd=None):

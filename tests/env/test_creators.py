@@ -14,7 +14,7 @@ import pytest
 from envwrap.env import registry, relocation
 
 from conftest import HOSTILE_NAME, cli
-from shells import Shell, run_script
+from realshell import Shell, run_script
 
 q = Shell.quote
 VIRTUALENV = Path(sys.executable).parent / "virtualenv"

@@ -1,5 +1,5 @@
 """The workflow stories, written once and told in every shell: bash, zsh, fish,
-and pwsh where it is installed (tests/shells.py says each shell's dialect).
+and pwsh where it is installed (tests/realshell.py says each shell's dialect).
 
 create, activate by name and by TAB, hooks in virtualenvwrapper's order,
 projects, copy, temporary envs, allvirtualenv, deactivate, remove; with names

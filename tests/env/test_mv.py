@@ -17,7 +17,7 @@ import pytest
 from envwrap import shells
 
 from conftest import ENVWRAP, cli, make_wheel, require_shell, wait_until
-from shells import Shell, run_script
+from realshell import Shell, run_script
 
 q = Shell.quote
 
@@ -273,7 +273,7 @@ def test_bash_tab_completes_only_the_first_argument(user, tmp_path):
 
 @pytest.mark.parametrize("kind,compinit", [("bash", ""), ("zsh", "before"), ("zsh", "after")])
 def test_tab_then_rename_in_a_real_terminal(kind, compinit, user, tmp_path):
-    from test_hotpaths_posix import _interactive
+    from conftest import _interactive
 
     require_shell(kind)
     home = tmp_path / "envs"

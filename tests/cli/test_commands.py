@@ -18,7 +18,7 @@ from envwrap.shells.fish import quote as fish_quote
 from envwrap.shells.posix import quote as posix_quote
 
 from conftest import ENVWRAP, changes, cli, make_wheel, new_env, one_line, require_shell, snapshot, write_script
-from shells import Shell, run_script
+from realshell import Shell, run_script
 
 q = Shell.quote
 

@@ -20,7 +20,7 @@ from envwrap.shells.fish import quote as fish_quote
 from envwrap.shells.posix import quote as posix_quote
 
 from conftest import HOSTILE_NAME, cli
-from shells import Shell
+from realshell import Shell
 
 ENVWRAP = Path(sys.executable).parent / "envwrap"
 HOSTILE_ENV = HOSTILE_NAME  # conftest's one hostile name
@@ -420,7 +420,7 @@ def test_bash_and_zsh_under_set_u(sh, user):
 
 
 def test_powershell_workon_code_parses_and_quotes_the_vars_step(user, ps_parser):
-    from test_powershell import parse, statements
+    from pwsh import parse, statements
 
     parser = ps_parser
     make_env(user, "e")
@@ -439,7 +439,7 @@ def test_powershell_hook_restores_in_deactivate():
 
 
 def test_pwsh_workon_deactivate_restores(user, tmp_path):
-    from test_powershell import PWSH, run_pwsh
+    from pwsh import PWSH, run_pwsh
 
     if PWSH is None:
         pytest.skip("pwsh not on PATH (not installable on this machine)")

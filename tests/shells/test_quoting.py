@@ -21,7 +21,6 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
-from test_powershell import PS_QUOTES, nodes_of, ps_read_verbatim
 
 from envwrap.core import names
 from envwrap.core.errors import one_line
@@ -30,7 +29,8 @@ from envwrap.shells.posix import quote as posix_quote
 from envwrap.shells.powershell import quote as powershell_quote
 
 from conftest import require_shell
-from shells import Shell
+from pwsh import PS_QUOTES, nodes_of, ps_read_verbatim
+from realshell import Shell
 
 # ----------------------------------------------------------------- generated strings
 

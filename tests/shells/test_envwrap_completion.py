@@ -15,10 +15,10 @@ from envwrap import shells
 from envwrap.cli import table as cli
 
 from conftest import ENVWRAP, HOSTILE_NAME, require_shell
-from shells import Shell, run_script
+from realshell import Shell, run_script
 
 q = Shell.quote
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 HOSTILE = HOSTILE_NAME  # conftest's one hostile name
 OTHER = "plain"
 
@@ -109,7 +109,7 @@ def test_zsh_lists_match_the_python_side(user, tmp_path):
 
 @pytest.mark.parametrize("compinit", ["before", "after"])
 def test_zsh_tab_completes_verb_and_hostile_name_in_a_real_terminal(compinit, user, tmp_path):
-    from test_hotpaths_posix import _interactive
+    from conftest import _interactive
 
     require_shell("zsh")
     make_envs(tmp_path / "envs")
@@ -123,7 +123,7 @@ def test_zsh_tab_completes_verb_and_hostile_name_in_a_real_terminal(compinit, us
     assert (tmp_path / "out.txt").read_text() == f"{tmp_path / 'envs' / HOSTILE}\n"
 
 def test_powershell_lists_match_and_parse(ps_parser):
-    from test_powershell import parse
+    from pwsh import parse
 
     text = Path(shells.get("powershell").hook_file()).read_text(encoding="utf-8")
 
@@ -146,7 +146,7 @@ RM_POSITIONS = ([], [OTHER], [OTHER, OTHER])
 
 @pytest.mark.parametrize("kind", ["bash", "zsh"])
 def test_rmvirtualenv_completes_names_at_every_position_in_a_real_terminal(kind, user, tmp_path):
-    from test_hotpaths_posix import _interactive
+    from conftest import _interactive
 
     require_shell(kind)
     make_envs(tmp_path / "envs")

@@ -19,7 +19,7 @@ import pytest
 from test_mv import backend, console_wheel
 
 from conftest import HOSTILE_NAME
-from shells import Shell
+from realshell import Shell
 
 q = Shell.quote
 

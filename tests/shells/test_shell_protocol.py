@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 
 import pytest
-from test_powershell import nodes, parse, text
 
 from envwrap.cli import table as commandtable
 from envwrap.shells import emitter, plan
@@ -20,6 +19,7 @@ from envwrap.shells import protocol as shellprotocol
 from tools import gen_shells as _gen
 
 from conftest import loaded_shell
+from pwsh import nodes, parse, text
 
 # How each shell lists the functions it has, one a line.
 LIST_FUNCTIONS = {

@@ -24,10 +24,10 @@ from envwrap import shells
 
 from conftest import HOSTILE as FISH_HOSTILE
 from conftest import cli, new_env, write_script
-from shells import Shell
+from realshell import Shell
 
 q = Shell.quote
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 BASE_PY = os.path.realpath(getattr(sys, "_base_executable", None) or sys.executable)
 
 # virtualenvwrapper's _virtualenv_path_extensions.pth, first and last line, as its
