@@ -5,7 +5,7 @@
 
 Each shell file keeps a few blocks between ``# BEGIN generated: WHAT`` and
 ``# END generated: WHAT`` lines; their text is made here from
-:mod:`envwrap.commandtable` and nothing else, so the four shells define the same
+:mod:`envwrap.cli.table` and nothing else, so the four shells define the same
 commands and register the same completions. What bash and zsh share is one
 text for both: the ``runtime`` block (calling the backend with the settings of
 :func:`call_settings`, hooks, WORKON_HOME, the deactivate wrapper, the commands
@@ -125,7 +125,7 @@ def parser_options(parser) -> list[Option]:
 
 
 def command_parser(name: str):
-    """The parser of a user command (a name of commandtable.COMMANDS)."""
+    """The parser of a user command (a name of table.COMMANDS)."""
     c = t.BY_NAME[name]
     if c.kind in (t.EVAL, t.SHELL):
         parser = _parser(lambda: t.handler(t.PLAN_HANDLERS[c.verb])(shells.get("bash"), ["--help"]))

@@ -20,7 +20,7 @@ class Captured(BaseException):
 
 
 class Parser(argparse.ArgumentParser):
-    # On only in ``make shells`` (envwrap/_gen.py): each command's options, for
+    # On only in ``make shells`` (tools/gen_shells.py): each command's options, for
     # TAB in every shell, are read from the parser the command itself builds.
     capture = False
 

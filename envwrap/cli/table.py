@@ -1,7 +1,7 @@
 """Every user command and every public ``envwrap`` verb, described once.
 
 The shell files' command functions and TAB registrations (generated into
-``shell/envwrap.{bash,zsh,fish,ps1}`` by ``make shells``, see :mod:`envwrap._gen`),
+each shell's hook file ``envwrap/shells/<name>/envwrap.<ext>`` by ``make shells``, see ``tools/gen_shells.py``),
 ``envwrap --help``, :data:`COMMAND_VERBS`, ``NAME_VERBS`` and ``NAMES_VERBS``,
 which function runs each verb (:data:`VERB_HANDLERS`, :data:`PLAN_HANDLERS`:
 dispatch imports only the module a row names), and the tests' lists of
@@ -176,7 +176,7 @@ COMMAND_VERBS = {c.name: c.verb for c in COMMANDS if c.kind == CALL and c.verb a
 # (envwrap.cli.vfterms; "" none), what `vf help` says of it, and, for a plain
 # alias of another command, the fish command line it runs ("": its function is
 # hand-written, with virtualfish's own behaviour). Each is a function
-# __envwrap_vf_SUBCOMMAND in shell/envwrap.fish with this description; the plain
+# __envwrap_vf_SUBCOMMAND in envwrap/shells/fish/envwrap.fish with this description; the plain
 # aliases are generated from here (make shells), and vf's TAB offers them all.
 VF_ROWS = (
     ("help", "", "List the vf commands, or describe one: vf help [COMMAND]", ""),

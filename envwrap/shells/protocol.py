@@ -9,7 +9,7 @@ caller PLAN. Nothing at run time imports this module.
 Each row: the function's name, its arguments (as the caller passes them; a
 completer of bash or zsh reads the words from the completion system), who
 calls it, the shells whose file defines it, and what it does. The user commands
-themselves (workon, mkvirtualenv, ...) are the rows of envwrap/commandtable.py,
+themselves (workon, mkvirtualenv, ...) are the rows of envwrap/cli/table.py,
 defined in every shell (fish adds ``vf``); ``deactivate`` is defined by
 ``__envwrap_activated`` / ``__envwrap_activate`` while an env is active.
 """
@@ -130,7 +130,7 @@ FUNCTIONS: tuple[Function, ...] = (
 
 BY_NAME = {f.name: f for f in FUNCTIONS}
 
-# Public functions a hook file defines besides the commands of commandtable.
+# Public functions a hook file defines besides the commands of envwrap/cli/table.py.
 EXTRA_COMMANDS = {BASH: (), ZSH: (), FISH: ("vf",), PS: ()}
 
 

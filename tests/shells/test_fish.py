@@ -1,5 +1,5 @@
 """fish support, in real fish processes: the hook (envwrap/shells/fish/envwrap.fish), the fish
-emitter (envwrap/shells/fish.py), envwrap's activate.fish and fish_quote.
+emitter (envwrap/shells/fish/__init__.py), envwrap's activate.fish and fish_quote.
 
 The workflow stories (create, activate, hooks, projects, copy, remove) are told
 in fish by tests/shells/test_workflow.py; these are fish's own checks. Each runs a fish
