@@ -119,6 +119,14 @@ class BaseEmitter:
     def __init__(self, shell: str):
         self.shell = shell
 
+    @staticmethod
+    def var_name(key: str) -> str:
+        """``key`` when it is a plain ASCII variable name (the only kind any
+        emitter writes unquoted), else ValueError."""
+        if not (key.isascii() and key.isidentifier()):
+            raise ValueError(f"not a variable name: {key!r}")
+        return key
+
     def render(self, steps: list[tuple]) -> str:
         out = []
         for step in steps:

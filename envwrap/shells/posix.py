@@ -31,12 +31,6 @@ def quote(value: str) -> str:
 q = quote
 
 
-def _name(key: str) -> str:
-    if not (key.isascii() and key.isidentifier()):
-        raise ValueError(f"not a variable name: {key!r}")
-    return key
-
-
 class Emitter(BaseEmitter):
     def _leave(self) -> str:
         return "__envwrap_leave || \\return $?"
@@ -49,7 +43,7 @@ class Emitter(BaseEmitter):
 
     def _vars(self, pairs: tuple) -> str:
         # __envwrap_vars_set saves each variable's state, then exports it.
-        words = " ".join(f"{_name(k)} {q(v)}" for k, v in pairs)
+        words = " ".join(f"{self.var_name(k)} {q(v)}" for k, v in pairs)
         return f"__envwrap_vars_set {words} || \\return $?"
 
     def _source(self, path: str) -> str:

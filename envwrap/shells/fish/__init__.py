@@ -20,12 +20,6 @@ def quote(value: str) -> str:
 q = quote
 
 
-def _name(key: str) -> str:
-    if not (key.isascii() and key.isidentifier()):
-        raise ValueError(f"not a variable name: {key!r}")
-    return key
-
-
 class Emitter(BaseEmitter):
     def _leave(self) -> str:
         return "__envwrap_leave; or return"
@@ -39,7 +33,7 @@ class Emitter(BaseEmitter):
 
     def _vars(self, pairs: tuple) -> str:
         # __envwrap_vars_set saves each variable's state, then exports it.
-        words = " ".join(f"{_name(k)} {q(v)}" for k, v in pairs)
+        words = " ".join(f"{self.var_name(k)} {q(v)}" for k, v in pairs)
         return f"__envwrap_vars_set {words}; or return"
 
     def _source(self, path: str) -> str:
@@ -49,9 +43,7 @@ class Emitter(BaseEmitter):
         return f"cd -- {q(path)}; or return"
 
     def _set(self, name: str, value: str) -> str:
-        if not (name.isascii() and name.isidentifier()):
-            raise ValueError(f"not a variable name: {name!r}")
-        return f"set -g {name} {q(value)}"
+        return f"set -g {self.var_name(name)} {q(value)}"
 
     def _home(self, path: str, source: str) -> str:
         return f"__envwrap_set_home {q(path)} {q(source)}"

@@ -42,12 +42,6 @@ def ps_ascii(value: str) -> str:
     return f"[Text.Encoding]::UTF8.GetString([Convert]::FromBase64String('{encoded}'))"
 
 
-def _name(key: str) -> str:
-    if not (key.isascii() and key.isidentifier()):
-        raise ValueError(f"not a variable name: {key!r}")
-    return key
-
-
 class Emitter(BaseEmitter):
     def _leave(self) -> str:
         return "__envwrap_leave"
@@ -59,7 +53,7 @@ class Emitter(BaseEmitter):
 
     def _vars(self, pairs: tuple) -> str:
         # __envwrap_vars_set saves each variable's state, then sets it.
-        words = " ".join(f"{q(_name(k))} {q(v)}" for k, v in pairs)
+        words = " ".join(f"{q(self.var_name(k))} {q(v)}" for k, v in pairs)
         return f"__envwrap_vars_set {words}"
 
     def _source(self, path: str) -> str:
@@ -69,9 +63,7 @@ class Emitter(BaseEmitter):
         return f"__envwrap_cd {q(path)}"
 
     def _set(self, name: str, value: str) -> str:
-        if not (name.isascii() and name.isidentifier()):
-            raise ValueError(f"not a variable name: {name!r}")
-        return f"$global:{name} = {q(value)}"
+        return f"$global:{self.var_name(name)} = {q(value)}"
 
     def _home(self, path: str, source: str) -> str:
         return f"__envwrap_set_home {q(path)} {q(source)}"
