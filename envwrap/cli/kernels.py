@@ -52,6 +52,7 @@ def _add(name: str | None, install: bool) -> int:
     problem = registry.broken(path)
     if problem:
         raise UserError(f"kernel add: '{name}' is broken ({problem}); envwrap repair {name} first")
+    kernels.check_writable()  # before anything is installed
     layout = Layout.of(path)
     if not kernels.has_ipykernel(layout.python):
         if not install:

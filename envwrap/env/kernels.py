@@ -247,6 +247,20 @@ def _refuse_foreign(existing: Spec, env_path: str) -> None:
                         "left alone (envwrap kernel rm its environment first)")
 
 
+def check_writable() -> str:
+    """The kernels directory, made if needed, once a file could be made (and
+    removed) in it: checked before anything is installed for a kernel."""
+    root = kernels_dir()
+    probe = os.path.join(root, f".envwrap-probe-{os.urandom(4).hex()}")
+    try:
+        os.makedirs(root, exist_ok=True)
+        os.close(os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600))
+        os.unlink(probe)
+    except OSError as exc:
+        raise UserError(f"cannot write kernelspecs in {exc.filename or root}: {exc.strerror or exc}") from None
+    return root
+
+
 def _write(name: str, data: dict, env_path: str) -> str:
     """Write kernel.json into kernels/NAME (made when missing), refusing a
     directory that is not envwrap's for this env. The file appears whole (a new
