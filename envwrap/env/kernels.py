@@ -352,16 +352,20 @@ def forget(env_path) -> None:
 
 
 def after_creation(env_name: str, env_path) -> None:
-    """The ``register_kernel`` setting: a new env that has ipykernel gets its
-    kernel (a failure is a note: the env is made)."""
+    """A new env at ``env_path`` (made, imported or rebuilt by an upgrade): a
+    kernelspec envwrap wrote for that path is rewritten (its display name
+    names the Python now there), else, with the ``register_kernel`` setting,
+    an env that has ipykernel gets its kernel. A failure is a note: the env is
+    made."""
     from envwrap.core import home
     from envwrap.core.errors import say
     from envwrap.core.layout import Layout
 
-    if home.value("register_kernel")[0] is not True:
-        return
+    env_path = os.fspath(env_path)
     try:
-        if has_ipykernel(Layout.of(env_path).python):
-            add(env_name, os.fspath(env_path))
+        if of_env(env_path) is not None:
+            add(env_name, env_path)
+        elif home.value("register_kernel")[0] is True and has_ipykernel(Layout.of(env_path).python):
+            add(env_name, env_path)
     except UserError as exc:
         say(f"envwrap: note: no Jupyter kernel for '{env_name}': {exc}")

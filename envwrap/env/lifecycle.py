@@ -112,10 +112,10 @@ def create(name: str, opts: creators.CreateOptions, tmp: bool = False, prepare=N
     from envwrap.env import pythons
 
     pythons.after_creation(searched=opts.python is not None)  # what TAB offers after -p
-    if not tmp and swap is None:
+    if not tmp:
         from envwrap.env import kernels
 
-        kernels.after_creation(name, final)  # the register_kernel setting
+        kernels.after_creation(name, final)  # its Jupyter kernel, rewritten or (register_kernel) made
     return os.fspath(final)
 
 

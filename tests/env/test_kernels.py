@@ -264,3 +264,22 @@ def test_broken_specs_are_flagged(jupyter):
     # kernel rm finds it by name although the env is gone
     cli(jupyter, "kernel", "rm", "gone", check=True)
     assert list(kernels_dir(jupyter).iterdir()) == []
+
+
+def test_an_env_made_again_at_its_path_gets_its_kernel_rewritten(jupyter):
+    """A spec envwrap wrote for a path is rewritten when an env is made there
+    again (as an upgrade rebuilds one: the display name names the Python now
+    there), without the register_kernel setting."""
+    import shutil
+
+    env_dir = new_env(jupyter, "again")
+    with_ipykernel(env_dir)
+    kernel = add(jupyter, "again")
+    spec_file = kernels_dir(jupyter) / kernel / "kernel.json"
+    data = json.loads(spec_file.read_text(encoding="utf-8"))
+    data["display_name"] = "stale"
+    spec_file.write_text(json.dumps(data), encoding="utf-8")
+    shutil.rmtree(env_dir)
+    new_env(jupyter, "again")
+    rewritten = json.loads(spec_file.read_text(encoding="utf-8"))
+    assert rewritten["display_name"].startswith("Python 3.") and rewritten["display_name"].endswith("(again)")
