@@ -145,7 +145,8 @@ def entry(name: str, version: str, direct) -> dict | None:
         if not hashes:
             return None
         package["version"] = version
-        package["archive"] = dict({"url": _canonical_url(url)}, **sub, hashes=hashes)
+        where = {"path": url_path(url)} if url.startswith("file:") else {"url": _canonical_url(url)}  # uv wants
+        package["archive"] = dict(where, **sub, hashes=hashes)  # a path for a local file
         return package
     return None
 
