@@ -52,6 +52,7 @@ def house(user, tmp_path):
     build_sdist(make_project(src / "beta", "beta", "0.5"), wheels)
     build_wheel(make_project(src / "arch", "arch", "1.5"), tmp_path / "elsewhere")
     make_project(src / "edit", "edit", "3.0")
+    make_project(src / "plain", "plain", "4.0")
     repo, commit = git_repo(tmp_path / "repo", "gitdist", "0.9")
     env = dict(user, PIP_NO_INDEX="1", PIP_FIND_LINKS=str(wheels), PIP_DISABLE_PIP_VERSION_CHECK="1")
     return env, wheels, src, (repo, commit)
@@ -62,7 +63,8 @@ def make_env(env: dict, tmp_path: Path, name: str, trees: bool = True) -> Path:
     lines = ["alpha==1.0", "beta", f"arch @ {arch.as_uri()}"]
     if trees:
         repo = tmp_path / "repo"
-        lines += [f"-e {tmp_path / f'src {HOSTILE_NAME}' / 'edit'}", f"gitdist @ git+{repo.as_uri()}"]
+        lines += [f"-e {tmp_path / f'src {HOSTILE_NAME}' / 'edit'}", f"gitdist @ git+{repo.as_uri()}",
+                  f"plain @ {(tmp_path / f'src {HOSTILE_NAME}' / 'plain').as_uri()}"]
     req = tmp_path / f"{name}.txt"
     req.write_text("".join(f"{line}\n" for line in lines))
     backend(env, "new", "--creator", "venv", "-r", str(req), name, check=True)
@@ -81,7 +83,7 @@ def test_export_names_every_artifact_with_its_hash(house, tmp_path, installer):
     assert lock["requires-python"] == "==%d.%d.*" % sys.version_info[:2]
     assert lock["tool"]["envwrap"]["name"] == path.name
     by_name = {p["name"]: p for p in lock["packages"]}
-    assert sorted(by_name) == ["alpha", "arch", "beta", "edit", "gitdist"]  # pip aside: every env has one
+    assert sorted(by_name) == ["alpha", "arch", "beta", "edit", "gitdist", "plain"]  # pip aside: every env has one
     (wheel,) = by_name["alpha"]["wheels"]
     assert by_name["alpha"]["version"] == "1.0" and wheel["url"].endswith("/alpha-1.0-py3-none-any.whl")
     assert wheel["hashes"] == {"sha256": sha256(wheels / "alpha-1.0-py3-none-any.whl")}
@@ -92,6 +94,7 @@ def test_export_names_every_artifact_with_its_hash(house, tmp_path, installer):
     archive = tmp_path / "elsewhere" / "arch-1.5-py3-none-any.whl"
     assert arch["archive"] == {"path": str(archive), "hashes": {"sha256": sha256(archive)}}
     assert by_name["edit"] == {"name": "edit", "directory": {"path": str(src / "edit"), "editable": True}}
+    assert by_name["plain"] == {"name": "plain", "directory": {"path": str(src / "plain")}}
     vcs = by_name["gitdist"]["vcs"]
     assert vcs["type"] == "git" and vcs["commit-id"] == commit and vcs["url"] == repo.as_uri()
     assert "version" not in by_name["gitdist"]  # a source tree: no version (PEP 751)
@@ -121,7 +124,7 @@ def test_pip_and_uv_install_the_same_set(house, tmp_path):
                        capture_output=True, text=True, env=env)
     assert r.returncode == 0, r.stderr
     assert installed(new) == installed(full) == {"alpha==1.0", "beta==0.5", "arch==1.5", "edit==3.0",
-                                                 "gitdist==0.9"}
+                                                 "gitdist==0.9", "plain==4.0"}
 
 
 @pytest.mark.parametrize("installer", ["uv", "pip"])
@@ -134,7 +137,7 @@ def test_import_makes_the_same_env(house, tmp_path, installer):
     r = backend(env, "import", str(lock), f"copy {HOSTILE_NAME}")
     assert r.returncode == 0, r.stderr
     copy = Path(env["WORKON_HOME"]) / f"copy {HOSTILE_NAME}"
-    assert installed(copy) == installed(src) and len(installed(src)) == 5
+    assert installed(copy) == installed(src) and len(installed(src)) == 6
     backend(env, "rm", "orig", check=True)
     r = backend(env, "import", str(lock))  # the name it was exported from
     assert r.returncode == 0, r.stderr
@@ -239,3 +242,18 @@ def test_a_file_changed_after_the_check_is_refused_by_the_installer(house, tmp_p
         assert r.returncode == 1, r
         assert "the environment was not created" in r.stderr.splitlines()[-1], r.stderr
         assert not (Path(env["WORKON_HOME"]) / "tampered").exists()
+
+
+@pytest.mark.parametrize("installer", ["uv", "pip"])
+def test_export_finds_artifacts_through_pip_config_files(house, tmp_path, installer):
+    """The index settings may live in pip's config file rather than PIP_*
+    variables; both resolvers read them there."""
+    env, wheels, *_ = house
+    make_env(env, tmp_path, "orig", trees=False)
+    conf = tmp_path / "pip.conf"
+    conf.write_text(f"[global]\nno-index = true\nfind-links = {wheels}\n")
+    env = {k: v for k, v in env.items() if k not in ("PIP_NO_INDEX", "PIP_FIND_LINKS")}
+    env.update(PIP_CONFIG_FILE=str(conf), ENVWRAP_INSTALLER=installer)
+    r = backend(env, "export", "--format", "pylock", "orig", check=True)
+    by_name = {p["name"]: p for p in tomllib.loads(r.stdout)["packages"]}
+    assert by_name["alpha"]["wheels"][0]["hashes"]["sha256"] == sha256(wheels / "alpha-1.0-py3-none-any.whl")
