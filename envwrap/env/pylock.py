@@ -430,12 +430,12 @@ def create_from(data: dict, path: str, name: str | None, python: str | None = No
         opts.python, opts.packages, opts.requirements = exe or base_opts.python, (), ()
     uv = uvinstall.uv_for_install()
     data = _absolute(data, os.path.dirname(os.path.abspath(path)))
-    say(f"envwrap: installing the {len(data['packages'])} packages of {path} with {'uv' if uv else 'pip'}")
 
     with tempfile.TemporaryDirectory(prefix="envwrap-lock-") as tmp:
         def prepare(staged) -> None:
             layout = Layout.of(os.fspath(staged))
             final = os.path.join(home.workon_home(), name)
+            say(f"envwrap: installing the {len(data['packages'])} packages of {path} with {'uv' if uv else 'pip'}")
             if data["packages"] and uv is not None:
                 lock_file = _write_lock(tmp, data, data["packages"])
                 try:

@@ -142,6 +142,9 @@ def test_import_makes_the_same_env(house, tmp_path, installer):
     r = backend(env, "import", str(lock))  # the name it was exported from
     assert r.returncode == 0, r.stderr
     assert installed(src) == installed(copy)
+    r = backend(env, "import", str(lock))  # it exists now: one line, nothing changed
+    assert r.returncode == 1 and r.stderr.splitlines() == [f"envwrap: environment 'orig' already exists in "
+                                                           f"{env['WORKON_HOME']}"], r.stderr
     # The editable is still editable, where it was.
     direct = json.loads(next((copy / "lib").glob("python*/site-packages/edit-3.0.dist-info/direct_url.json"))
                         .read_text())
