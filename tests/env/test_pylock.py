@@ -227,9 +227,9 @@ def test_bad_lock_is_one_line_and_changes_nothing(house, tmp_path, case, words):
 
 
 def test_a_file_changed_after_the_check_is_refused_by_the_installer(house, tmp_path):
-    """The installer is given the hashes too: a wheel swapped between the
-    check and the install (here, one the check cannot see: a lock whose
-    file is named by an index-like URL path on the local disk) is refused."""
+    """The installer is given the hashes too, and refuses a file that does
+    not match them: here a sha512 only, which envwrap's own check (sha256 of
+    local files) leaves to the installer, as it does every remote file."""
     env, wheels, *_ = house
     make_env(env, tmp_path, "orig", trees=False)
     lock = tmp_path / "pylock.toml"
