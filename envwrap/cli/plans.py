@@ -207,20 +207,25 @@ def mkvirtualenv(shell: Shell, args: list[str]) -> Plan:
 
     parser = creation_parser("mkvirtualenv", "Create an environment in WORKON_HOME and activate it.")
     parser.add_argument("--from", dest="manifest", metavar="FILE",
-                        help="make it from a manifest written by 'envwrap export' (as envwrap import does)")
+                        help="make it from a manifest written by 'envwrap export', or a pylock.toml "
+                             "(as envwrap import does)")
     parser.add_argument("name", help="the new environment's name")
     opts, extra = parser.parse_known_args(args)
     if opts.project and not os.path.isdir(os.path.expanduser(opts.project)):
         raise UserError(f"mkvirtualenv: project directory {opts.project} "
                         f"{home.why_not_dir(os.path.expanduser(opts.project))}")
     if opts.manifest is not None:
-        from envwrap.env import manifest
+        from envwrap.env import manifest, pylock
 
         if opts.packages or opts.requirements or extra:
             raise UserError("mkvirtualenv: --from takes the distributions from the manifest; drop -i/-r")
-        data = manifest.load(opts.manifest)
-        env = manifest.create_from(data, opts.name, opts.python, base_opts=create_options(opts, extra),
-                                   hook_stdout=_hook_stdout())
+        if pylock.is_lock(opts.manifest):
+            env = pylock.create_from(pylock.load(opts.manifest), opts.manifest, opts.name, opts.python,
+                                     base_opts=create_options(opts, extra), hook_stdout=_hook_stdout())
+        else:
+            data = manifest.load(opts.manifest)
+            env = manifest.create_from(data, opts.name, opts.python, base_opts=create_options(opts, extra),
+                                       hook_stdout=_hook_stdout())
     else:
         from envwrap.env.lifecycle import create
 
