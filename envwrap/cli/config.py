@@ -25,7 +25,8 @@ def cmd_config(args: list[str]) -> int:
                     "new envs share one read-only zip of pip) (and, to read: hook_dir, installer, "
                     "project_filename, workon_cd, cache_dir, config_file, set by their variables). "
                     "A relative path is saved as an absolute one (from the current directory). "
-                    "Exit status 1 when KEY has no value at all (project_home unset).",
+                    "Exit status 1 when KEY has no value at all (project_home unset). "
+                    "register_kernel (true/false): a Jupyter kernel for each new env that has ipykernel.",
     )
     parser.add_argument("key", nargs="?", metavar="KEY")
     parser.add_argument("value", nargs="?", metavar="VALUE")
@@ -298,3 +299,4 @@ _SHOWN = {"workon_home": _workon_home, "project_home": _project_home, "hook_dir"
           "creator": _creator, "python": _python, "seed_mode": _seed_mode,
           "auto_activate": _boolean("auto_activate"), "write_dot_venv": _boolean("write_dot_venv"),
           "cache_dir": _located("cache_dir", _cache_dir), "config_file": _located("config_file", _config_file)}
+_SHOWN["register_kernel"] = _boolean("register_kernel")

@@ -67,6 +67,8 @@ def _show(info, hook_dir) -> None:
     _tell(f"used:    {tidy.when(info.last_used)}")
     if info.size is not None:
         _tell(f"size:    {tidy.human_size(info.size)}")
+    if info.kernel:
+        _tell(f"kernel:  {info.kernel} (Jupyter)")
     sys.stdout.flush()
     # As virtualenvwrapper runs them: in WORKON_HOME, with the name.
     root = home.workon_home()

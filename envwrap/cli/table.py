@@ -119,6 +119,8 @@ VERB_ROWS = (
       "first", "exchange:cmd_export"),
     ("import", "FILE [NAME]", "make an environment from a manifest", "", "exchange:cmd_import"),
     ("project", "[ENV [DIR]]", "bind an environment to a project directory", "first", "environments:cmd_project"),
+    ("kernel", "add|rm|ls [NAME]", "Jupyter kernels that run inside an environment (add --install, ls --json)",
+      "", "kernels:cmd_kernel"),
     ("sitepackages", "[NAME]", "list site-packages (--path: print the directory)",
       "first", "packages:cmd_sitepackages"),
     ("add-path", "[-d] DIR...", "add2virtualenv", "", "packages:cmd_add_path"),

@@ -61,6 +61,7 @@ SETTINGS = (
     Setting("auto_activate", None, "auto_activate", False, BOOLEAN),
     Setting("write_dot_venv", None, "write_dot_venv", True, BOOLEAN),
     Setting("installer", "ENVWRAP_INSTALLER", None, "auto", ("auto", "uv", "pip")),
+    Setting("register_kernel", None, "register_kernel", False, BOOLEAN),  # a Jupyter kernel for each new env
     Setting("project_filename", "VIRTUALENVWRAPPER_PROJECT_FILENAME", None, ".project",
             passed=("VIRTUALENVWRAPPER_PROJECT_FILENAME",)),
     Setting("workon_cd", "VIRTUALENVWRAPPER_WORKON_CD", None, "1",

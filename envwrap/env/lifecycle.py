@@ -112,6 +112,10 @@ def create(name: str, opts: creators.CreateOptions, tmp: bool = False, prepare=N
     from envwrap.env import pythons
 
     pythons.after_creation(searched=opts.python is not None)  # what TAB offers after -p
+    if not tmp:
+        from envwrap.env import kernels
+
+        kernels.after_creation(name, final)  # its Jupyter kernel, rewritten or (register_kernel) made
     return os.fspath(final)
 
 
@@ -217,6 +221,9 @@ def remove(name: str) -> str:
             from envwrap.env import projects as dotvenv
 
             dotvenv.remove_if_ours(project, path)
+        from envwrap.env import kernels
+
+        kernels.forget(path)  # its Jupyter kernel, if envwrap wrote one
         hooks.run(os.path.join(home.hook_dir(), "postrmvirtualenv"), name, cwd=root)
     staging.sweep(root)  # leftovers of killed operations, and this name's lock file, now free
     return os.fspath(target)
@@ -384,6 +391,9 @@ def move(old: str, new: str) -> str:
             from envwrap.env import projects as dotvenv
 
             dotvenv.retarget(project, src, final)
+        from envwrap.env import kernels
+
+        kernels.follow_move(src, new, final)  # its Jupyter kernel, if envwrap wrote one
         staging.discard(src, root)
     hooks.run(os.path.join(home.hook_dir(), "postmvvirtualenv"), old, new, cwd=root)
     return os.fspath(final)

@@ -198,6 +198,7 @@ class Info:
         self.size: int | None = size  # bytes on disk, hard-linked files once; None: not measured
         self.creator: str | None = creator  # venv, uv, virtualenv; None: unknown
         self.tmp: bool = tmp  # made by mktmpenv
+        self.kernel: str | None = _kernel_of(self.path)  # its Jupyter kernel's name (envwrap kernel); None: none
 
     @property
     def project_missing(self) -> bool:
@@ -222,7 +223,14 @@ class Info:
             "size": self.size,
             "creator": self.creator,
             "tmp": self.tmp,
+            "kernel": self.kernel,
         }
+
+
+def _kernel_of(path: str) -> str | None:
+    from envwrap.env import kernels
+
+    return kernels.name_for(path)
 
 
 def last_used(path) -> float | None:

@@ -237,9 +237,10 @@ def test_the_readme_command_table_lists_the_table():
     section = text.split("\n## Commands\n", 1)[1].split("\n## ", 1)[0]
     rows = [line.split("|")[1] for line in section.splitlines() if line.startswith("| `")]
     documented = {word for cell in rows for word in re.findall(r"`([a-z0-9]+)", cell)}
-    # envwrap's own verbs are documented in their own section; deactivate is the
-    # activated env's function, not a command of the shell files.
-    assert documented - {"deactivate"} == set(NAMES) - {"envwrap"}
+    # envwrap's own verbs are documented in their own section (a row may name
+    # one, as `envwrap kernel`); deactivate is the activated env's function, not
+    # a command of the shell files.
+    assert documented - {"deactivate", "envwrap"} == set(NAMES) - {"envwrap"}
 
 
 def test_the_test_lists_of_commands_cover_the_table():

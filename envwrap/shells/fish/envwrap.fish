@@ -965,6 +965,7 @@ function __envwrap_register_options --description 'Register the TAB completions 
     complete -c envwrap -n '__envwrap_verb_is import' -s p -l python -r -F -d 'interpreter to use instead of the manifest\'s version'
     complete -c envwrap -n '__envwrap_verb_is project' -s h -l help -d 'show help'
     complete -c envwrap -n '__envwrap_verb_is project' -s f -l force -d 'replace the project\'s .venv file even when envwrap wrote it for another env'
+    complete -c envwrap -n '__envwrap_verb_is kernel' -s h -l help -d 'show help'
     complete -c envwrap -n '__envwrap_verb_is sitepackages' -s h -l help -d 'show help'
     complete -c envwrap -n '__envwrap_verb_is sitepackages' -l path -d 'print the directory only'
     complete -c envwrap -n '__envwrap_verb_is add-path' -s h -l help -d 'show help'
@@ -997,7 +998,7 @@ end
 # (made by `make shells` from envwrap/cli/table.py; edit the table, not this)
 # envwrap VERB NAME: the public verbs (envwrap --help), then names where the verb
 # takes one (first argument; every argument for rm and upgrade).
-set -g __envwrap_verbs init demo ls path show run shell which vars gc new rm cp mv export import project sitepackages add-path toggle-global wipe repair upgrade pythons doctor config allow seed
+set -g __envwrap_verbs init demo ls path show run shell which vars gc new rm cp mv export import project kernel sitepackages add-path toggle-global wipe repair upgrade pythons doctor config allow seed
 set -g __envwrap_name_verbs path show run shell which vars rm cp mv export project sitepackages wipe repair upgrade
 set -g __envwrap_names_verbs rm upgrade
 

@@ -820,6 +820,7 @@ $global:__envwrap_options = @{
     'envwrap export' = @('-h', '--help', '-o', '--output', '--format')
     'envwrap import' = @('-h', '--help', '-p', '--python')
     'envwrap project' = @('-h', '--help', '-f', '--force')
+    'envwrap kernel' = @('-h', '--help')
     'envwrap sitepackages' = @('-h', '--help', '--path')
     'envwrap add-path' = @('-h', '--help', '-d')
     'envwrap toggle-global' = @('-h', '--help', '-q')
@@ -890,7 +891,7 @@ Register-ArgumentCompleter -Native -CommandName @('mkvirtualenv', 'mktmpenv', 'm
 
 # envwrap VERB NAME: the public verbs (envwrap --help), then names where the verb
 # takes one (first argument; every argument for rm and upgrade).
-$global:__envwrap_verbs = @('init', 'demo', 'ls', 'path', 'show', 'run', 'shell', 'which', 'vars', 'gc', 'new', 'rm', 'cp', 'mv', 'export', 'import', 'project', 'sitepackages', 'add-path', 'toggle-global', 'wipe', 'repair', 'upgrade', 'pythons', 'doctor', 'config', 'allow', 'seed')
+$global:__envwrap_verbs = @('init', 'demo', 'ls', 'path', 'show', 'run', 'shell', 'which', 'vars', 'gc', 'new', 'rm', 'cp', 'mv', 'export', 'import', 'project', 'kernel', 'sitepackages', 'add-path', 'toggle-global', 'wipe', 'repair', 'upgrade', 'pythons', 'doctor', 'config', 'allow', 'seed')
 $global:__envwrap_name_verbs = @('path', 'show', 'run', 'shell', 'which', 'vars', 'rm', 'cp', 'mv', 'export', 'project', 'sitepackages', 'wipe', 'repair', 'upgrade')
 $global:__envwrap_names_verbs = @('rm', 'upgrade')
 # END generated: completion
