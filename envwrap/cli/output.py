@@ -21,7 +21,7 @@ def _out(text: str = "") -> None:
 
 # The version of every JSON object envwrap prints (ls, show, doctor --json); it
 # changes only when a field changes meaning or goes away (README: JSON output).
-JSON_VERSION = 1
+JSON_VERSION = 2  # 2: ls and show gained "adopted" (envwrap adopt)
 
 
 def _json(data) -> None:

@@ -186,7 +186,7 @@ def packages_mismatch(path) -> str | None:
 
 class Info:
     def __init__(self, name, path, version, base, project, broken, last_used=None, size=None, creator=None,
-                 tmp=False):
+                 tmp=False, adopted=None):
         self.name: str = name
         self.path: str = os.fspath(path)
         self.version: str | None = version
@@ -198,6 +198,7 @@ class Info:
         self.size: int | None = size  # bytes on disk, hard-linked files once; None: not measured
         self.creator: str | None = creator  # venv, uv, virtualenv; None: unknown
         self.tmp: bool = tmp  # made by mktmpenv
+        self.adopted: dict | None = adopted  # envwrap adopt: {"from", "tool", "at"}; None: not adopted
 
     @property
     def project_missing(self) -> bool:
@@ -222,6 +223,7 @@ class Info:
             "size": self.size,
             "creator": self.creator,
             "tmp": self.tmp,
+            "adopted": self.adopted,
         }
 
 
@@ -274,9 +276,12 @@ def info(name: str, path, sizes=None) -> Info:
     except (OSError, UnicodeError):
         pass
     proj = project_of(path)
+    from envwrap.env.adopt import origin
+
     return Info(name, path, version, base, proj, broken(path), last_used=last_used(path),
                 size=sizes.of(path) if sizes is not None else None, creator=creator,
-                tmp=os.path.isfile(os.path.join(path, TMP_MARKER)))
+                tmp=os.path.isfile(os.path.join(path, TMP_MARKER)),
+                adopted=origin(path))
 
 
 def project_file(env) -> str:
