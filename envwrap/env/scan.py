@@ -249,7 +249,9 @@ def identify(path: str, cwd: str, environ) -> Candidate:
     ``.project``), else a plain venv named after its directory."""
     real = os.path.realpath(path)
     parent = os.path.dirname(real)
-    for cand in scan(parent, environ) + (scan(cwd, environ) if os.path.realpath(cwd) != parent else []):
+    # From the current directory first: poetry's project is found only from a
+    # directory that holds it or is below it.
+    for cand in scan(cwd, environ) + (scan(parent, environ) if os.path.realpath(cwd) != parent else []):
         if os.path.realpath(cand.path) == real:
             return cand
     base = os.path.basename(real)
