@@ -20,7 +20,7 @@ finish: it hides and deletes the source of an adoption that was published.
 What the source's tool knew comes along: the project (pipenv's ``.project``,
 poetry's project found by its hash, the directory of a project ``.venv``)
 becomes the env's project, and the env records where it came from and when
-(:data:`ORIGIN`, shown by ``lsvirtualenv -l`` and ``envwrap show``).
+(:mod:`envwrap.env.origin`, shown by ``lsvirtualenv -l`` and ``envwrap show``).
 
 Tests pause an adoption at a named step through Python's audit hooks: every
 step raises the audit event ``envwrap.adopt`` with its name (:func:`_step`).
@@ -34,10 +34,9 @@ from pathlib import Path
 
 from envwrap.core import home, names, staging
 from envwrap.core.errors import UserError
-from envwrap.env import registry, scan
+from envwrap.env import origin, registry, scan
 
-# In an adopted env: where it came from, which tool made it, and when (JSON).
-ORIGIN = ".envwrap-adopted"
+ORIGIN = origin.FILENAME  # in an adopted env: where it came from, which tool, when
 _CONDA = ("is a conda environment, and conda envs are not venvs: export it with 'conda export' "
           "and build a venv from that with 'envwrap import'")
 
@@ -182,21 +181,6 @@ def _write_origin(p: Plan, staged: Path, ident: str) -> None:
     atomicfile.replace(staged / ORIGIN, json.dumps(data, ensure_ascii=False) + "\n", inside=staged)
 
 
-def origin(env) -> dict | None:
-    """Where an adopted env came from: ``{"from", "tool", "at"}``; None when it
-    was not adopted (or the record cannot be read)."""
-    import json
-
-    try:
-        with open(os.path.join(os.fspath(env), ORIGIN), encoding="utf-8") as fh:
-            data = json.loads(fh.read(1 << 16))
-    except (OSError, ValueError):
-        return None
-    if not isinstance(data, dict) or not all(isinstance(data.get(k), str) for k in ("from", "tool", "at")):
-        return None
-    return {"from": data["from"], "tool": data["tool"], "at": data["at"]}
-
-
 def _journal(root, ident: str, data: dict) -> str:
     import json
 
@@ -254,7 +238,7 @@ def recover(root) -> list[str]:
             continue
         try:
             with staging.NameLock(Path(root), name):
-                record = _origin_id(final)
+                record = origin.adoption_id(final)
                 if record == ident:
                     _remove_source(data)
                     done.append(data["src"])
@@ -262,16 +246,6 @@ def recover(root) -> list[str]:
         except (UserError, OSError):
             continue
     return done
-
-
-def _origin_id(env) -> str | None:
-    import json
-
-    try:
-        with open(os.path.join(os.fspath(env), ORIGIN), encoding="utf-8") as fh:
-            return json.loads(fh.read(1 << 16)).get("id")
-    except (OSError, ValueError, AttributeError):
-        return None
 
 
 def adopt(p: Plan) -> str:

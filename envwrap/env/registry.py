@@ -276,7 +276,7 @@ def info(name: str, path, sizes=None) -> Info:
     except (OSError, UnicodeError):
         pass
     proj = project_of(path)
-    from envwrap.env.adopt import origin
+    from envwrap.env.origin import origin
 
     return Info(name, path, version, base, proj, broken(path), last_used=last_used(path),
                 size=sizes.of(path) if sizes is not None else None, creator=creator,

@@ -319,6 +319,7 @@ ENV_FIELDS = {
     "name": str, "path": str, "python": (str, type(None)), "base": (str, type(None)),
     "project": (str, type(None)), "project_missing": bool, "broken": (str, type(None)),
     "last_used": (str, type(None)), "size": int, "creator": (str, type(None)), "tmp": bool,
+    "adopted": (dict, type(None)),
 }
 
 
@@ -350,10 +351,10 @@ def test_json_objects_are_versioned_documented_and_pinned(made, user, envwrap_ex
 
     assert entry["size"] == measure(str(env))[0] > 0
     shown = json.loads(envwrap(envwrap_exe, user, "show", name, "--json").stdout)
-    assert shown == {"version": 1, "environment": entry}
+    assert shown == {"version": 2, "environment": entry}
     doctor = envwrap(envwrap_exe, user, "doctor", "--json")
     assert doctor.returncode == 0
-    assert json.loads(doctor.stdout) == {"version": 1, "ok": True, "problems": []}
+    assert json.loads(doctor.stdout) == {"version": 2, "ok": True, "problems": []}
     (env / "bin" / "python").unlink()
     doctor = envwrap(envwrap_exe, user, "doctor", "--json")
     report = json.loads(doctor.stdout)
