@@ -50,7 +50,7 @@ def listing(envwrap_exe, user) -> dict:
     proc = envwrap(envwrap_exe, user, "ls", "--json")
     assert proc.returncode == 0, proc.stderr
     data = json.loads(proc.stdout)
-    assert data["version"] == 1
+    assert data["version"] == 2
     return {e["name"]: e for e in data["environments"]}
 
 
