@@ -184,10 +184,21 @@ def _named(directory: str, tool: str, suffix, projects, strict: bool = False) ->
     return found
 
 
+def _same_device(path: str, device: int) -> bool:
+    try:
+        return os.stat(path).st_dev == device
+    except OSError:
+        return False
+
+
 def _project_venvs(cwd: str, depth: int) -> tuple[list[Candidate], list[str]]:
     """The .venv environments at and below ``cwd``, and the directories looked at."""
     found: list[Candidate] = []
     seen: list[str] = []
+    try:
+        device = os.stat(cwd).st_dev
+    except OSError:
+        return found, seen
     stack = [(cwd, 0)]
     while stack:
         directory, level = stack.pop()
@@ -201,8 +212,8 @@ def _project_venvs(cwd: str, depth: int) -> tuple[list[Candidate], list[str]]:
             continue
         for child in reversed(_children(directory)):
             base = os.path.basename(child)
-            if base.startswith(".") or base in _SKIP_DIRS or is_venv(child):
-                continue
+            if base.startswith(".") or base in _SKIP_DIRS or is_venv(child) or not _same_device(child, device):
+                continue  # (another file system, as find -xdev: never /proc below /)
             stack.append((child, level + 1))
     found.sort(key=lambda c: c.path)
     return found, seen
@@ -244,17 +255,19 @@ def scan(cwd: str, environ, inside: str | None = None) -> list[Candidate]:
 
 
 def identify(path: str, cwd: str, environ) -> Candidate:
-    """What is known of the environment at ``path``: the scan's answer when the
-    scan finds it, else what its place says (a project .venv, pipenv's
-    ``.project``), else a plain venv named after its directory."""
+    """What is known of the environment at ``path``: the scan's answer (from
+    the current directory) when the scan finds it, else what its place says (a
+    project's .venv, pipenv's ``.project``), else a plain venv named after its
+    directory."""
     real = os.path.realpath(path)
-    parent = os.path.dirname(real)
-    # From the current directory first: poetry's project is found only from a
-    # directory that holds it or is below it.
-    for cand in scan(cwd, environ) + (scan(parent, environ) if os.path.realpath(cwd) != parent else []):
+    for cand in scan(cwd, environ):
         if os.path.realpath(cand.path) == real:
             return cand
     base = os.path.basename(real)
+    parent = os.path.dirname(real)
+    if base == ".venv":
+        tool = "pipenv" if os.path.isfile(os.path.join(parent, "Pipfile")) else "project"
+        return Candidate(real, tool, usable_name(os.path.basename(parent)), parent)
     project = _read_project(real)
     if project is not None:
         match = _PIPENV_SUFFIX.search(base)

@@ -133,7 +133,9 @@ def test_scan_finds_each_tool_with_names(tools, tmp_path, wheels):
 def test_adopt_moves_and_everything_works(tools, tmp_path, wheels, tool):
     src, name, project = layouts(tools, tmp_path, wheels)[tool]
     root = Path(tools["WORKON_HOME"])
-    r = cli(tools, "adopt", str(src), cwd=tmp_path / "work")
+    link = Path(tools["PYENV_ROOT"]) / "versions" / "tool env"
+    given = link if tool == "pyenv-virtualenv" else src  # as pyenv users name it: its versions/NAME link
+    r = cli(tools, "adopt", str(given), cwd=tmp_path / "work")
     assert r.returncode == 0, r.stderr
     final = root / name
     assert not src.is_dir() and whole(final) and hello(final) == str(final)
@@ -146,7 +148,7 @@ def test_adopt_moves_and_everything_works(tools, tmp_path, wheels, tool):
     long = cli(tools, "ls", "-l").stdout
     assert f"adopted: from {src} ({tool}) on " in long
     if tool == "pyenv-virtualenv":
-        assert not os.path.lexists(Path(tools["PYENV_ROOT"]) / "versions" / "tool env")  # its link went too
+        assert not os.path.lexists(link)  # its link went too
     if tool == "project":  # the project now points at the env's new place
         assert (Path(project) / ".venv").read_text() == f"{final}\n"
     out = subprocess.run([str(final / "bin" / "python"), "-c", "import hello, sys; print(hello.__file__)"],
