@@ -42,6 +42,8 @@ def cmd_adopt(args: list[str]) -> int:
         return 0
     path = adopt.adopt(plan)
     say(f"Adopted {plan.src} as {plan.name} ({path})")
+    if plan.left:
+        say(f"envwrap: note: {plan.left}")
     return 0
 
 

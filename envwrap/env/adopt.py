@@ -80,6 +80,7 @@ class Plan:
         self.final = final
         self.copy = copy
         self.cross = cross
+        self.left: str | None = None  # after adopt(): why the source is still there
 
     def lines(self) -> list[str]:
         """What will happen, for people (``--dry-run``)."""
@@ -114,8 +115,11 @@ def plan(path: str, name: str | None = None, copy: bool = False, cwd: str | None
         raise UserError(f"{given} is already in WORKON_HOME {root}")
     if registry.is_active(src):
         raise UserError(f"{given} is the active environment: deactivate it first")
-    if _within(os.path.realpath(cwd), src):
+    if not copy and _within(os.path.realpath(cwd), src):
         raise UserError(f"the current directory is inside {given}: cd out of it first")
+    if not copy and not os.access(os.path.dirname(src), os.W_OK):
+        raise UserError(f"{given} cannot be moved away from {os.path.dirname(src)} (not writable): "
+                        f"adopt a copy with --copy")
     cand = scan.identify(src, cwd, environ)
     name = names.validate(name if name is not None else cand.name)
     final = registry.check_new_name(root, name)
@@ -197,25 +201,32 @@ def _hidden_name(src: str, ident: str) -> str:
     return os.path.join(os.path.dirname(src), f".{os.path.basename(src)}.envwrap-adopted-{ident}")
 
 
-def _remove_source(data: dict) -> None:
-    """Hide the source (one rename), then delete it; its pyenv link goes too."""
+def _remove_source(data: dict) -> str | None:
+    """Hide the source (one rename), then delete it; its pyenv link goes too.
+    Returns why the source is still there, or None."""
     from envwrap.core.files import rmtree_here
 
     src, hidden = data["src"], data["hidden"]
+    left = None
     try:
         st = os.lstat(src)
         if (st.st_dev, st.st_ino) == tuple(data["key"]):
             os.rename(src, hidden)
-    except OSError:
+    except FileNotFoundError:
         pass
+    except OSError as exc:
+        left = f"{src} could not be removed ({exc.strerror}); the adopted env does not need it"
     _step("hidden")
     rmtree_here(Path(hidden))
+    if os.path.lexists(hidden):
+        left = f"{hidden} could not be removed entirely; the adopted env does not need it"
     link, target = data.get("link"), data.get("link_target")
     if link and target and os.path.islink(link) and os.readlink(link) == target and not os.path.exists(link):
         try:
             os.unlink(link)
         except OSError:
             pass
+    return left
 
 
 def recover(root) -> list[str]:
@@ -277,7 +288,7 @@ def adopt(p: Plan) -> str:
             import json
 
             with open(journal, encoding="utf-8") as fh:
-                _remove_source(json.load(fh))
+                p.left = _remove_source(json.load(fh))
             os.unlink(journal)
     if p.project_venv and not p.copy:
         registry.write_dot_venv(os.fspath(final))

@@ -339,6 +339,16 @@ def test_sigkill_during_a_cross_device_copy(tools, tmp_path, wheels, tmpfs):
             src = make_env(src, wheels)
     assert outcomes == [("file", "source", "source"), ("published", "both", "adopted"),
                         ("hidden", "adopted", "adopted")], outcomes
+    # A source that cannot be moved away (a read-only file system): refused, and --copy adopts it.
+    subprocess.run(["mount", "-o", "remount,ro", str(tmpfs)], check=True)
+    try:
+        r = cli(tools, "adopt", str(src), "near")
+        assert r.returncode == 1 and len(r.stderr.splitlines()) == 1 and "--copy" in r.stderr, r
+        assert not os.path.lexists(final) and whole(src)
+        r = cli(tools, "adopt", "--copy", str(src), "near copy")
+        assert r.returncode == 0 and whole(root / "near copy") and whole(src), r.stderr
+    finally:
+        subprocess.run(["mount", "-o", "remount,rw", str(tmpfs)], check=True)
     r = cli(tools, "adopt", str(src), "near")
     assert r.returncode == 0, r.stderr
     assert whole(final) and not os.path.lexists(src) and list(tmpfs.iterdir()) == []
