@@ -65,6 +65,8 @@ def _show(info, hook_dir) -> None:
     from envwrap.env import sizes as tidy
 
     _tell(f"used:    {tidy.when(info.last_used)}")
+    if info.adopted:
+        _tell(f"adopted: from {info.adopted['from']} ({info.adopted['tool']}) on {info.adopted['at']}")
     if info.size is not None:
         _tell(f"size:    {tidy.human_size(info.size)}")
     if info.kernel:

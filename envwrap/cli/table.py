@@ -115,6 +115,8 @@ VERB_ROWS = (
     ("rm", "NAME...", "remove environments", "every", "environments:cmd_rm"),
     ("cp", "SRC [DEST]", "copy an environment", "first", "environments:cmd_cp"),
     ("mv", "OLD NEW", "rename an environment (mvvirtualenv)", "first", "environments:cmd_mv"),
+    ("adopt", "[--copy] PATH [NAME]", "bring another tool's env into WORKON_HOME (--scan lists them, --dry-run)",
+      "", "adopt:cmd_adopt"),
     ("export", "NAME [-o FILE]", "write a TOML manifest of an environment (--format requirements)",
       "first", "exchange:cmd_export"),
     ("import", "FILE [NAME]", "make an environment from a manifest", "", "exchange:cmd_import"),

@@ -186,7 +186,7 @@ def packages_mismatch(path) -> str | None:
 
 class Info:
     def __init__(self, name, path, version, base, project, broken, last_used=None, size=None, creator=None,
-                 tmp=False):
+                 tmp=False, adopted=None):
         self.name: str = name
         self.path: str = os.fspath(path)
         self.version: str | None = version
@@ -199,6 +199,7 @@ class Info:
         self.creator: str | None = creator  # venv, uv, virtualenv; None: unknown
         self.tmp: bool = tmp  # made by mktmpenv
         self.kernel: str | None = _kernel_of(self.path)  # its Jupyter kernel's name (envwrap kernel); None: none
+        self.adopted: dict | None = adopted  # envwrap adopt: {"from", "tool", "at"}; None: not adopted
 
     @property
     def project_missing(self) -> bool:
@@ -224,6 +225,7 @@ class Info:
             "creator": self.creator,
             "tmp": self.tmp,
             "kernel": self.kernel,
+            "adopted": self.adopted,
         }
 
 
@@ -282,9 +284,12 @@ def info(name: str, path, sizes=None) -> Info:
     except (OSError, UnicodeError):
         pass
     proj = project_of(path)
+    from envwrap.env.origin import origin
+
     return Info(name, path, version, base, proj, broken(path), last_used=last_used(path),
                 size=sizes.of(path) if sizes is not None else None, creator=creator,
-                tmp=os.path.isfile(os.path.join(path, TMP_MARKER)))
+                tmp=os.path.isfile(os.path.join(path, TMP_MARKER)),
+                adopted=origin(path))
 
 
 def project_file(env) -> str:

@@ -320,6 +320,7 @@ ENV_FIELDS = {
     "project": (str, type(None)), "project_missing": bool, "broken": (str, type(None)),
     "last_used": (str, type(None)), "size": int, "creator": (str, type(None)), "tmp": bool,
     "kernel": (str, type(None)),
+    "adopted": (dict, type(None)),
 }
 
 

@@ -560,6 +560,7 @@ __envwrap_options() {
         ('envwrap rm') __envwrap_o=(-h --help) ;;
         ('envwrap cp') __envwrap_o=(-h --help) ;;
         ('envwrap mv') __envwrap_o=(-h --help) ;;
+        ('envwrap adopt') __envwrap_o=(-h --help --scan --json -n --dry-run --copy) ;;
         ('envwrap export') __envwrap_o=(-h --help -o --output --format) ;;
         ('envwrap import') __envwrap_o=(-h --help -p --python) ;;
         ('envwrap project') __envwrap_o=(-h --help -f --force) ;;
@@ -584,7 +585,7 @@ __envwrap_options() {
 # (made by `make shells` from envwrap/cli/table.py; edit the table, not this)
 # envwrap VERB NAME: the public verbs (envwrap --help), then names where the verb
 # takes one (first argument; every argument for rm and upgrade).
-__envwrap_verbs=(init demo ls path show run shell which vars gc new rm cp mv export import project kernel sitepackages add-path toggle-global wipe repair upgrade pythons doctor config allow seed)
+__envwrap_verbs=(init demo ls path show run shell which vars gc new rm cp mv adopt export import project kernel sitepackages add-path toggle-global wipe repair upgrade pythons doctor config allow seed)
 __envwrap_name_verbs=(path show run shell which vars rm cp mv export project sitepackages wipe repair upgrade)
 __envwrap_names_verbs=(rm upgrade)
 

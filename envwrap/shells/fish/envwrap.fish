@@ -958,6 +958,11 @@ function __envwrap_register_options --description 'Register the TAB completions 
     complete -c envwrap -n '__envwrap_verb_is rm' -s h -l help -d 'show help'
     complete -c envwrap -n '__envwrap_verb_is cp' -s h -l help -d 'show help'
     complete -c envwrap -n '__envwrap_verb_is mv' -s h -l help -d 'show help'
+    complete -c envwrap -n '__envwrap_verb_is adopt' -s h -l help -d 'show help'
+    complete -c envwrap -n '__envwrap_verb_is adopt' -l scan -d 'list the environments found'
+    complete -c envwrap -n '__envwrap_verb_is adopt' -l json -d 'with --scan: the list as JSON'
+    complete -c envwrap -n '__envwrap_verb_is adopt' -s n -l dry-run -d 'say what would happen, change nothing'
+    complete -c envwrap -n '__envwrap_verb_is adopt' -l copy -d 'copy instead of moving: the source stays'
     complete -c envwrap -n '__envwrap_verb_is export' -s h -l help -d 'show help'
     complete -c envwrap -n '__envwrap_verb_is export' -s o -l output -r -F -d 'write to FILE instead of standard output'
     complete -c envwrap -n '__envwrap_verb_is export' -l format -x -a 'toml requirements pylock' -d 'toml: the manifest'
@@ -998,7 +1003,7 @@ end
 # (made by `make shells` from envwrap/cli/table.py; edit the table, not this)
 # envwrap VERB NAME: the public verbs (envwrap --help), then names where the verb
 # takes one (first argument; every argument for rm and upgrade).
-set -g __envwrap_verbs init demo ls path show run shell which vars gc new rm cp mv export import project kernel sitepackages add-path toggle-global wipe repair upgrade pythons doctor config allow seed
+set -g __envwrap_verbs init demo ls path show run shell which vars gc new rm cp mv adopt export import project kernel sitepackages add-path toggle-global wipe repair upgrade pythons doctor config allow seed
 set -g __envwrap_name_verbs path show run shell which vars rm cp mv export project sitepackages wipe repair upgrade
 set -g __envwrap_names_verbs rm upgrade
 

@@ -817,6 +817,7 @@ $global:__envwrap_options = @{
     'envwrap rm' = @('-h', '--help')
     'envwrap cp' = @('-h', '--help')
     'envwrap mv' = @('-h', '--help')
+    'envwrap adopt' = @('-h', '--help', '--scan', '--json', '-n', '--dry-run', '--copy')
     'envwrap export' = @('-h', '--help', '-o', '--output', '--format')
     'envwrap import' = @('-h', '--help', '-p', '--python')
     'envwrap project' = @('-h', '--help', '-f', '--force')
@@ -891,7 +892,7 @@ Register-ArgumentCompleter -Native -CommandName @('mkvirtualenv', 'mktmpenv', 'm
 
 # envwrap VERB NAME: the public verbs (envwrap --help), then names where the verb
 # takes one (first argument; every argument for rm and upgrade).
-$global:__envwrap_verbs = @('init', 'demo', 'ls', 'path', 'show', 'run', 'shell', 'which', 'vars', 'gc', 'new', 'rm', 'cp', 'mv', 'export', 'import', 'project', 'kernel', 'sitepackages', 'add-path', 'toggle-global', 'wipe', 'repair', 'upgrade', 'pythons', 'doctor', 'config', 'allow', 'seed')
+$global:__envwrap_verbs = @('init', 'demo', 'ls', 'path', 'show', 'run', 'shell', 'which', 'vars', 'gc', 'new', 'rm', 'cp', 'mv', 'adopt', 'export', 'import', 'project', 'kernel', 'sitepackages', 'add-path', 'toggle-global', 'wipe', 'repair', 'upgrade', 'pythons', 'doctor', 'config', 'allow', 'seed')
 $global:__envwrap_name_verbs = @('path', 'show', 'run', 'shell', 'which', 'vars', 'rm', 'cp', 'mv', 'export', 'project', 'sitepackages', 'wipe', 'repair', 'upgrade')
 $global:__envwrap_names_verbs = @('rm', 'upgrade')
 # END generated: completion
