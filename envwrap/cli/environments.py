@@ -186,15 +186,16 @@ def cmd_project(args: list[str], prog: str = "envwrap project") -> int:
     parser.add_argument("env", nargs="?")
     parser.add_argument("project", nargs="?")
     parser.add_argument("-f", "--force", action="store_true",
-                        help="replace the project's .venv file even when envwrap wrote it for another env")
+                        help="accepted for old scripts; no effect (the env always becomes the project's default)")
     opts = parser.parse_args(args)
     if opts.env and os.sep in opts.env and os.path.isfile(os.path.join(opts.env, "pyvenv.cfg")):
         env = opts.env  # virtualenvwrapper passes the env's path
     else:
         _, env = registry.current(opts.env, _who(prog))
     project = os.path.abspath(os.path.expanduser(opts.project)) if opts.project else os.getcwd()
+    registry.check_project_file(project)
     registry.set_project(env, project)
-    registry.write_dot_venv(os.path.abspath(env), force=opts.force)
+    registry.name_in_project(os.path.abspath(env))
     say(f"Setting project for {os.path.basename(os.path.normpath(env))} to {project}")
     return 0
 
