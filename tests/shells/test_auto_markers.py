@@ -6,6 +6,7 @@ prompt's zero processes."""
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -151,3 +152,44 @@ def test_workon_dot_in_a_real_shell(kind, user, tmp_path, envwrap_exe, markers):
         assert sh.var("VIRTUAL_ENV") == markers["pinned"]
     finally:
         sh.close()
+
+
+# PowerShell: the same stories, where pwsh is installed (not on the machines
+# this was written on: there the body and the hook file are parse-checked).
+PS_MARKERS_BODY = r"""
+$ErrorActionPreference = 'Continue'
+function global:prompt { 'USER> ' }
+& $env:T_ENVWRAP init powershell --auto | Out-String | Invoke-Expression
+$seen = @()
+foreach ($dir in @($env:T_LISTED, $env:T_RELATIVE, $env:T_NUMBER, $env:T_BAD, $env:T_PLAIN)) {
+    Set-Location -LiteralPath $dir
+    $null = prompt 2>&1
+    $seen += [string]$env:VIRTUAL_ENV
+}
+[IO.File]::WriteAllText($env:T_OUT, ($seen -join "`n"), (New-Object System.Text.UTF8Encoding -ArgumentList $false))
+"""
+
+
+def test_powershell_markers_body_parses(ps_parser):
+    from pwsh import parse
+
+    parse(ps_parser, PS_MARKERS_BODY)
+
+
+@pytest.mark.skipif(shutil.which("pwsh") is None, reason="pwsh not on PATH (not installable on this machine)")
+def test_pwsh_python_envs_and_python_version(user, tmp_path, envwrap_exe, markers):
+    bad = markers["root"] / "bad"
+    bad.mkdir()
+    BAD["not an env"](bad, markers)
+    script = tmp_path / "markers.ps1"
+    script.write_text("\ufeff" + PS_MARKERS_BODY, encoding="utf-8")
+    out = tmp_path / "seen.txt"
+    env = dict(user, T_OUT=str(out), T_ENVWRAP=str(envwrap_exe), T_LISTED=str(markers["listed"]),
+               T_RELATIVE=str(markers["relative"]), T_NUMBER=str(markers["number"]), T_BAD=str(bad),
+               T_PLAIN=str(markers["plain"]))
+    proc = subprocess.run([shutil.which("pwsh"), "-NoLogo", "-NoProfile", "-NonInteractive", "-File", str(script)],
+                          env=env, cwd=tmp_path, capture_output=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr.decode()
+    assert out.read_text(encoding="utf-8").split("\n") == [markers["default"], markers["other"], markers["pinned"],
+                                                            "", ""]
+    assert proc.stderr.decode().count("line 2") == 1
