@@ -56,6 +56,8 @@ def _show(info, hook_dir) -> None:
     _tell(f"python:  {info.version or 'unknown'}" + (f" ({info.base})" if info.base else ""))
     if info.project:
         _tell(f"project: {info.project}" + (" (MISSING: the directory is gone)" if info.project_missing else ""))
+        for named in info.project_files():
+            _tell(f"named:   in {named}")
     if info.broken:
         _tell(f"status:  BROKEN: {info.broken}")
     elif info.mismatch:

@@ -21,7 +21,8 @@ def _out(text: str = "") -> None:
 
 # The version of every JSON object envwrap prints (ls, show, doctor --json); it
 # changes only when a field changes meaning or goes away (README: JSON output).
-JSON_VERSION = 1
+# 2: an environment's project_files (issue 21).
+JSON_VERSION = 2
 
 
 def _json(data) -> None:

@@ -222,7 +222,14 @@ class Info:
             "size": self.size,
             "creator": self.creator,
             "tmp": self.tmp,
+            "project_files": self.project_files(),
         }
+
+    def project_files(self) -> list[str]:
+        """The files of its project that name it (.python-envs, .venv, .python-version)."""
+        from envwrap.env import discovery
+
+        return discovery.files_naming(self.path, self.project)
 
 
 def last_used(path) -> float | None:

@@ -253,3 +253,23 @@ def test_workon_dot_fails_on_an_unusable_default_naming_file_and_line(u, tmp_pat
     (project / ".python-envs").mkdir()
     proc = run(u, "sh", "bash", "workon", ".", cwd=project, ok=False)
     assert proc.returncode == 1 and proc.stdout == "" and one_line(proc.stderr) and "directory" in proc.stderr
+
+
+def test_show_and_ls_name_the_project_files(u, tmp_path):
+    import json
+
+    project = tmp_path / "proj"
+    project.mkdir()
+    env = new(u, NAME)
+    run(u, "setvirtualenvproject", str(env), str(project))
+    (project / ".python-version").write_text(f"{NAME}\n")
+    (project / ".venv").write_text(f"{NAME}\n")
+    want = [str(project / ".python-envs"), str(project / ".venv"), str(project / ".python-version")]
+    shown = json.loads(run(u, "show", NAME, "--json").stdout)
+    assert shown["version"] == 2 and shown["environment"]["project_files"] == want
+    (entry,) = json.loads(run(u, "ls", "--json").stdout)["environments"]
+    assert entry["project_files"] == want
+    text = run(u, "lsvirtualenv", "-l").stdout
+    assert all(f"named:   in {path}" in text for path in want)
+    (project / ".python-envs").write_text("other\n")
+    assert json.loads(run(u, "show", NAME, "--json").stdout)["environment"]["project_files"] == want[1:]
