@@ -57,6 +57,20 @@ def env_named(name: str) -> str | None:
     return path if pythonenvs.is_env(path) else None
 
 
+def _venv_file(where: str) -> str | None:
+    """The env a ``.venv`` file names: a path (absolute, or relative to
+    ``where``), else a bare name in WORKON_HOME; None for a blank first line."""
+    line = _first_line(os.path.join(where, ".venv"))
+    if not line:
+        return None
+    if os.path.isabs(line) or "/" in line or os.sep in line or line in (".", ".."):
+        return os.path.normpath(os.path.join(where, line))
+    try:
+        return os.path.join(home.workon_home(), line)
+    except UserError:
+        return None
+
+
 def at(where) -> Found | None:
     """What ``where`` itself names, or None (then its parent is asked). Raises
     UserError for a ``.python-envs`` that cannot be used."""
@@ -72,17 +86,9 @@ def at(where) -> Found | None:
         if pythonenvs.is_env(venv):
             return Found(where, venv, VENV_DIR, venv, 0)
     elif os.path.isfile(venv):
-        line = _first_line(venv)
-        if line:
-            if os.path.isabs(line) or "/" in line or os.sep in line or line in (".", ".."):
-                env = os.path.normpath(os.path.join(where, line))
-            else:
-                try:
-                    env = os.path.join(home.workon_home(), line)
-                except UserError:
-                    env = None
-            if env:
-                return Found(where, env, VENV_FILE, venv, 1)
+        env = _venv_file(where)
+        if env:
+            return Found(where, env, VENV_FILE, venv, 1)
     version = os.path.join(where, ".python-version")
     if os.path.isfile(version):
         env = env_named(_first_line(version) or "")
@@ -112,12 +118,8 @@ def files_naming(env, project) -> list[str]:
     shown = []
     if pythonenvs.names(project, env):
         shown.append(pythonenvs.file_of(project))
-    if os.path.isfile(os.path.join(project, ".venv")):
-        from envwrap.env import projects
-
-        named = projects.read(project)
-        if named and os.path.normpath(named) == env:
-            shown.append(os.path.join(project, ".venv"))
+    if os.path.isfile(os.path.join(project, ".venv")) and _venv_file(os.path.abspath(project)) == env:
+        shown.append(os.path.join(project, ".venv"))
     version = os.path.join(project, ".python-version")
     if os.path.isfile(version) and env_named(_first_line(version) or "") == env:
         shown.append(version)
