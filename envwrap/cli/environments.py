@@ -120,7 +120,13 @@ def cmd_new(args: list[str]) -> int:
     opts, extra = parser.parse_known_args(args)
     if opts.project and not os.path.isdir(os.path.expanduser(opts.project)):  # Path.expanduser raises for ~nosuchuser
         raise UserError(f"project directory {opts.project} {home.why_not_dir(os.path.expanduser(opts.project))}")
+    from envwrap.env import registry
+
+    if opts.project:
+        registry.check_project_file(os.path.expanduser(opts.project))
     path = lifecycle.create(opts.name, creation.create_options(opts, extra))
+    if opts.project:
+        registry.name_in_project(path)
     _out(str(path))
     return 0
 

@@ -51,6 +51,13 @@ def test_mkproject_names_the_env_last_and_rm_takes_it_away(u):
     assert sorted(p.name for p in project.iterdir()) == []
 
 
+def test_envwrap_new_a_binds_as_mkvirtualenv_a_does(u, tmp_path):
+    project = tmp_path / "proj"
+    project.mkdir()
+    path = run(u, "new", "--without-pip", "-a", str(project), "n").stdout.strip()
+    assert listed(project) == f"{path}\n"
+
+
 def test_bind_mv_rm_keep_other_tools_lines(u, tmp_path):
     project = tmp_path / f"dir {NAME}"
     project.mkdir()
