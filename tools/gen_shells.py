@@ -871,14 +871,36 @@ cdvirtualenv() {
 # Auto-activation's search and decision, one text for bash and zsh: zsh runs each
 # function under its own options (@EMULATE@) and says which assignments are
 # global (@GLOBAL@); bash needs neither.
-_POSIX_AUTO = r'''# The nearest marker above $PWD: its directory into __envwrap_auto_r, the env
-# it names into __envwrap_auto_t (both empty when there is none).
+_POSIX_AUTO = r'''# The nearest marker above $PWD (envwrap/env/discovery.py reads the same, in
+# the same order): its directory into __envwrap_auto_r, the env it names into
+# __envwrap_auto_t (both empty when there is none). What the shell cannot read
+# cheaply (a .python-envs that is a directory, unreadable, over 1000 lines)
+# names the file itself: the backend call that activates reads it again and
+# says what is wrong, in one line.
 __envwrap_auto_find() {
 @EMULATE@
-    local __envwrap_d=$PWD __envwrap_l __envwrap_h
+    local __envwrap_d=$PWD __envwrap_l __envwrap_h __envwrap_x __envwrap_n
     __envwrap_auto_r='' __envwrap_auto_t=''
     while :; do
-        if [[ -d $__envwrap_d/.venv ]]; then
+        if [[ -e $__envwrap_d/.python-envs || -L $__envwrap_d/.python-envs ]]; then
+            # PEP 832: a .venv env beside it is the implicit last line, else the
+            # last non-blank line (absolute, or relative to the file) is the default.
+            __envwrap_auto_r=$__envwrap_d __envwrap_auto_t=$__envwrap_d/.python-envs __envwrap_n=0 __envwrap_l=
+            if [[ -f $__envwrap_d/.venv/pyvenv.cfg ]]; then
+                __envwrap_auto_t=$__envwrap_d/.venv
+            elif [[ -f $__envwrap_d/.python-envs && -r $__envwrap_d/.python-envs ]]; then
+                while (( __envwrap_n++ < 1000 )) && { IFS= \builtin read -r __envwrap_x || [[ -n $__envwrap_x ]]; }; do
+                    [[ $__envwrap_x == *[![:space:]]* ]] && __envwrap_l=$__envwrap_x
+                done <"$__envwrap_d/.python-envs"
+                __envwrap_auto_trim
+                case $__envwrap_n:$__envwrap_l in
+                    (1001:* | *:) ;;
+                    (*:/*) __envwrap_auto_t=$__envwrap_l ;;
+                    (*) __envwrap_auto_t=$__envwrap_d/$__envwrap_l ;;
+                esac
+            fi
+            \return 0
+        elif [[ -d $__envwrap_d/.venv ]]; then
             if [[ -f $__envwrap_d/.venv/pyvenv.cfg ]]; then
                 __envwrap_auto_r=$__envwrap_d __envwrap_auto_t=$__envwrap_d/.venv
                 \return 0
@@ -886,10 +908,7 @@ __envwrap_auto_find() {
         elif [[ -f $__envwrap_d/.venv && -r $__envwrap_d/.venv ]]; then
             __envwrap_l=
             IFS= \builtin read -r __envwrap_l <"$__envwrap_d/.venv" || :
-            # Trim surrounding blanks and a CR (PEP 832 asks readers to trim).
-            __envwrap_l=${__envwrap_l%$'\r'}
-            __envwrap_l=${__envwrap_l#"${__envwrap_l%%[![:space:]]*}"}
-            __envwrap_l=${__envwrap_l%"${__envwrap_l##*[![:space:]]}"}
+            __envwrap_auto_trim
             case $__envwrap_l in
                 ('') ;;
                 (/*) __envwrap_auto_t=$__envwrap_l ;;
@@ -904,9 +923,32 @@ __envwrap_auto_find() {
                 \return 0
             fi
         fi
+        # pyenv-virtualenv's way: a .python-version whose first line names an env
+        # in WORKON_HOME (a version such as 3.12.1 names none: ignored).
+        if [[ -f $__envwrap_d/.python-version && -r $__envwrap_d/.python-version ]]; then
+            __envwrap_l=
+            IFS= \builtin read -r __envwrap_l <"$__envwrap_d/.python-version" || :
+            __envwrap_auto_trim
+            if [[ -n $__envwrap_l && $__envwrap_l != .* && $__envwrap_l != */* ]]; then
+                __envwrap_workon_home
+                if [[ -n $__envwrap_h && -f $__envwrap_h/$__envwrap_l/pyvenv.cfg ]]; then
+                    __envwrap_auto_r=$__envwrap_d __envwrap_auto_t=$__envwrap_h/$__envwrap_l
+                    \return 0
+                fi
+            fi
+        fi
         [[ -n $__envwrap_d && $__envwrap_d != / ]] || \return 0
         __envwrap_d=${__envwrap_d%/*}
     done
+}
+
+# $__envwrap_l (the caller's) without surrounding blanks and a CR (PEP 832 asks
+# readers to trim).
+__envwrap_auto_trim() {
+@EMULATE@
+    __envwrap_l=${__envwrap_l%$'\r'}
+    __envwrap_l=${__envwrap_l#"${__envwrap_l%%[![:space:]]*}"}
+    __envwrap_l=${__envwrap_l%"${__envwrap_l##*[![:space:]]}"}
 }
 
 # Whether $PWD is $1 or below it.

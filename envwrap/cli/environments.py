@@ -56,6 +56,8 @@ def _show(info, hook_dir) -> None:
     _tell(f"python:  {info.version or 'unknown'}" + (f" ({info.base})" if info.base else ""))
     if info.project:
         _tell(f"project: {info.project}" + (" (MISSING: the directory is gone)" if info.project_missing else ""))
+        for named in info.project_files():
+            _tell(f"named:   in {named}")
     if info.broken:
         _tell(f"status:  BROKEN: {info.broken}")
     elif info.mismatch:
@@ -122,7 +124,13 @@ def cmd_new(args: list[str]) -> int:
     opts, extra = parser.parse_known_args(args)
     if opts.project and not os.path.isdir(os.path.expanduser(opts.project)):  # Path.expanduser raises for ~nosuchuser
         raise UserError(f"project directory {opts.project} {home.why_not_dir(os.path.expanduser(opts.project))}")
+    from envwrap.env import registry
+
+    if opts.project:
+        registry.check_project_file(os.path.expanduser(opts.project))
     path = lifecycle.create(opts.name, creation.create_options(opts, extra))
+    if opts.project:
+        registry.name_in_project(path)
     _out(str(path))
     return 0
 
@@ -190,15 +198,16 @@ def cmd_project(args: list[str], prog: str = "envwrap project") -> int:
     parser.add_argument("env", nargs="?")
     parser.add_argument("project", nargs="?")
     parser.add_argument("-f", "--force", action="store_true",
-                        help="replace the project's .venv file even when envwrap wrote it for another env")
+                        help="accepted for old scripts; no effect (the env always becomes the project's default)")
     opts = parser.parse_args(args)
     if opts.env and os.sep in opts.env and os.path.isfile(os.path.join(opts.env, "pyvenv.cfg")):
         env = opts.env  # virtualenvwrapper passes the env's path
     else:
         _, env = registry.current(opts.env, _who(prog))
     project = os.path.abspath(os.path.expanduser(opts.project)) if opts.project else os.getcwd()
+    registry.check_project_file(project)
     registry.set_project(env, project)
-    registry.write_dot_venv(os.path.abspath(env), force=opts.force)
+    registry.name_in_project(os.path.abspath(env))
     say(f"Setting project for {os.path.basename(os.path.normpath(env))} to {project}")
     return 0
 

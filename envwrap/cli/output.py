@@ -17,7 +17,7 @@ def _out(text: str = "") -> None:
 
 # The version of every JSON object envwrap prints (ls, show, doctor --json); it
 # changes when a field is added, changes meaning or goes away (docs/commands.md).
-JSON_VERSION = 2  # 2: an environment's "kernel" and "adopted"
+JSON_VERSION = 2  # 2: an environment's "kernel", "adopted" and "project_files"
 
 
 def _json(data) -> None:

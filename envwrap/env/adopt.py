@@ -93,7 +93,7 @@ class Plan:
         if not self.copy:
             out.append(f"remove {self.src}" + (f" and pyenv's link {self.link}" if self.link_target else ""))
             if self.project_venv:
-                out.append(f"point {self.project} at the new place (.venv file)")
+                out.append(f"name the new place as the default in {self.project}/.python-envs")
         return out
 
 
@@ -290,19 +290,7 @@ def adopt(p: Plan) -> str:
             with open(journal, encoding="utf-8") as fh:
                 p.left = _remove_source(json.load(fh))
             os.unlink(journal)
-    if p.project_venv and not p.copy:
-        registry.write_dot_venv(os.fspath(final))
-        _project_points_here(p.project, final)
+    if p.project_venv and not p.copy:  # the project's .python-envs names the new place
+        registry.name_in_project(os.fspath(final))
     return os.fspath(final)
 
-
-def _project_points_here(project: str | None, env) -> None:
-    """After a project's own .venv was adopted: the project's PEP 832
-    ``.python-envs`` gets a line naming the env's new place.
-
-    TODO(pythonenvs): call envwrap.env.pythonenvs here once that module lands
-    (another change is writing it; it owns the file's format and the rule of
-    never touching other tools' lines). Until then only the ``.venv`` file
-    (registry.write_dot_venv, above) points the project here."""
-    if project is None:
-        return

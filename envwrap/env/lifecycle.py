@@ -217,10 +217,7 @@ def remove(name: str) -> str:
         hooks.run(os.path.join(home.hook_dir(), "prermvirtualenv"), name, cwd=root, pre=True)
         project = registry.project_of(target)
         _remove_dir(target, root)
-        if project is not None:  # its project's .venv file, when it names this env
-            from envwrap.env import projects as dotvenv
-
-            dotvenv.remove_if_ours(project, path)
+        registry.follow_in_project(project, path)  # its lines in .python-envs (and an old .venv file)
         from envwrap.env import kernels
 
         kernels.forget(path)  # its Jupyter kernel, if envwrap wrote one
@@ -387,10 +384,7 @@ def move(old: str, new: str) -> str:
         _pre_creation_hooks(staged, root, [("premvvirtualenv", old, new)])
         staging.publish(staged, final)
         project = registry.project_of(final)
-        if project:  # its .venv pointer (path or name form) follows the move
-            from envwrap.env import projects as dotvenv
-
-            dotvenv.retarget(project, src, final)
+        registry.follow_in_project(project, src, final)  # .python-envs lines (and an old .venv) follow
         from envwrap.env import kernels
 
         kernels.follow_move(src, new, final)  # its Jupyter kernel, if envwrap wrote one

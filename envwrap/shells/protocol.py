@@ -80,7 +80,9 @@ FUNCTIONS: tuple[Function, ...] = (
     _f("__envwrap_back_dir", "", RUNTIME, ALL, "return where __envwrap_leave_dir left, if it still exists"),
     _f("__envwrap_initialize", "", LOAD, ALL, "source virtualenvwrapper's initialize hook"),
     # ---- auto-activation (every shell)
-    _f("__envwrap_auto_find", "", RUNTIME, ALL, "the nearest .venv marker above the current directory"),
+    _f("__envwrap_auto_find", "", RUNTIME, ALL,
+       "the nearest marker above the current directory (.python-envs, .venv, .python-version)"),
+    _f("__envwrap_auto_trim", "", RUNTIME, POSIX, "a marker's line without surrounding blanks and CR"),
     _f("__envwrap_auto_in", "DIR", RUNTIME, ALL, "whether the current directory is DIR or below it"),
     _f("__envwrap_auto_check", "", RUNTIME, ALL, "activate or leave the env of the current directory"),
     _f("__envwrap_auto_hook", "", PROMPT, ALL, "look again when the directory or the active env changed"),

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from envwrap.env import discovery
+
 from conftest import BASE_PY, ENVWRAP, cli, make_wheel, no_canary, q, wait_until
 from realshell import run_script
 
@@ -139,7 +141,7 @@ def test_adopt_moves_and_everything_works(tools, tmp_path, wheels, tool):
     assert r.returncode == 0, r.stderr
     final = root / name
     assert not src.is_dir() and whole(final) and hello(final) == str(final)
-    assert tool == "project" or not os.path.lexists(src)  # (a project's .venv is now a file naming final)
+    assert not os.path.lexists(src)
     assert not [p for p in src.parent.iterdir() if ".envwrap-adopted-" in p.name]  # the hidden source is gone
     assert cli(tools, "ls").stdout.splitlines() == [name]
     show = json.loads(cli(tools, "show", name, "--json").stdout)["environment"]
@@ -149,8 +151,9 @@ def test_adopt_moves_and_everything_works(tools, tmp_path, wheels, tool):
     assert f"adopted: from {src} ({tool}) on " in long
     if tool == "pyenv-virtualenv":
         assert not os.path.lexists(link)  # its link went too
-    if tool == "project":  # the project now points at the env's new place
-        assert (Path(project) / ".venv").read_text() == f"{final}\n"
+    if tool == "project":  # the project's .python-envs names the env's new place as its default
+        assert (Path(project) / ".python-envs").read_text().splitlines()[-1] == str(final)
+        assert discovery.find(project).env == str(final)  # what workon . and auto-activation read
     out = subprocess.run([str(final / "bin" / "python"), "-c", "import hello, sys; print(hello.__file__)"],
                          capture_output=True, text=True, check=True)
     assert out.stdout.startswith(str(final) + "/")

@@ -321,6 +321,7 @@ ENV_FIELDS = {
     "last_used": (str, type(None)), "size": int, "creator": (str, type(None)), "tmp": bool,
     "kernel": (str, type(None)),
     "adopted": (dict, type(None)),
+    "project_files": list,
 }
 
 
@@ -344,6 +345,7 @@ def test_json_objects_are_versioned_documented_and_pinned(made, user, envwrap_ex
     assert entry["name"] == name and entry["path"] == str(env) and entry["broken"] is None
     assert re.fullmatch(r"3\.\d+\.\d+", entry["python"]) and entry["creator"] == "venv"
     assert entry["tmp"] is False and entry["project"] is None and entry["project_missing"] is False
+    assert entry["project_files"] == []
     used = entry["last_used"]
     from datetime import datetime
 

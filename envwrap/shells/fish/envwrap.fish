@@ -911,7 +911,7 @@ function __envwrap_register_options --description 'Register the TAB completions 
     complete -c toggleglobalsitepackages -s q -d 'say nothing'
     complete -c wipeenv -s h -l help -d 'show help'
     complete -c setvirtualenvproject -s h -l help -d 'show help'
-    complete -c setvirtualenvproject -s f -l force -d 'replace the project\'s .venv file even when envwrap wrote it for another env'
+    complete -c setvirtualenvproject -s f -l force -d 'accepted for old scripts'
     complete -c mvvirtualenv -s h -l help -d 'show help'
     complete -c allvirtualenv -n 'test (count (commandline -opc)) -eq 1' -s h -l help -d 'show help'
     complete -c rmvirtualenv -s h -l help -d 'show help'
@@ -969,7 +969,7 @@ function __envwrap_register_options --description 'Register the TAB completions 
     complete -c envwrap -n '__envwrap_verb_is import' -s h -l help -d 'show help'
     complete -c envwrap -n '__envwrap_verb_is import' -s p -l python -r -F -d 'interpreter to use instead of the manifest\'s version'
     complete -c envwrap -n '__envwrap_verb_is project' -s h -l help -d 'show help'
-    complete -c envwrap -n '__envwrap_verb_is project' -s f -l force -d 'replace the project\'s .venv file even when envwrap wrote it for another env'
+    complete -c envwrap -n '__envwrap_verb_is project' -s f -l force -d 'accepted for old scripts'
     complete -c envwrap -n '__envwrap_verb_is kernel' -s h -l help -d 'show help'
     complete -c envwrap -n '__envwrap_verb_is sitepackages' -s h -l help -d 'show help'
     complete -c envwrap -n '__envwrap_verb_is sitepackages' -l path -d 'print the directory only'
@@ -1054,10 +1054,10 @@ __envwrap_initialize
 # Opt-in: __envwrap_auto=1 comes from the preamble (`envwrap init fish --auto`, or
 # `envwrap config auto_activate true`, which also switches this shell at once).
 # On each change of PWD, and at the first prompt (a shell started inside a
-# project), the directory and its parents are searched for a `.venv` (builtins
-# only: test, read, string; no process): a directory that is an env, or a file
-# holding an env's path (PEP 832) or a bare env name (virtualfish). One backend
-# process runs only to activate. State:
+# project), the directory and its parents are searched for a `.python-envs`, a
+# `.venv` (directory, or a file holding a path or virtualfish's bare name) or a
+# `.python-version` naming an env (builtins only: test, read, string; no
+# process; see __envwrap_auto_find). One backend process runs only to activate. State:
 #   __envwrap_auto_env/_root/_want  the env auto-activation activated, where its
 #                                   marker was, and the path the marker named
 #   __envwrap_auto_off              a tree where the user deactivated by hand (until left)
@@ -1069,36 +1069,52 @@ set -q __envwrap_auto_seen; or set -g __envwrap_auto_seen
 set -q __envwrap_auto_act; or set -g __envwrap_auto_act
 set -q __envwrap_auto_was; or set -g __envwrap_auto_was
 
-function __envwrap_auto_find --description 'The nearest .venv above PWD, into __envwrap_auto_r and __envwrap_auto_t'
+function __envwrap_auto_find --description 'The nearest .python-envs, .venv or .python-version above PWD, into __envwrap_auto_r and __envwrap_auto_t'
+    # The order and the rules of envwrap/env/discovery.py; a .python-envs the
+    # shell cannot read cheaply names itself, for the backend to say why.
     set -l d "$PWD"
+    set -l h (__envwrap_workon_home | string collect)
     set -g __envwrap_auto_r
     set -g __envwrap_auto_t
     while true
-        if test -d "$d/.venv"
-            if test -f "$d/.venv/pyvenv.cfg"
-                set -g __envwrap_auto_r "$d"
-                set -g __envwrap_auto_t "$d/.venv"
-                return 0
+        set -l t
+        set -l l
+        if test -e "$d/.python-envs"; or test -L "$d/.python-envs"
+            set t "$d/.python-envs"
+            if test -f "$d/.venv/pyvenv.cfg" # PEP 832: the implicit last line
+                set t "$d/.venv"
+            else if test -f "$t"; and test -r "$t"
+                read -z -n 65536 l <"$t"; or true
+                test (string length -- "$l") -lt 65536; or set l # longer: the backend's
+                set l (string split -- \n "$l" | string trim | string match -rv '^$')[-1]
+                if string match -q -- '/*' "$l"
+                    set t "$l"
+                else if test -n "$l"
+                    set t "$d/$l"
+                end
             end
+        else if test -d "$d/.venv"
+            test -f "$d/.venv/pyvenv.cfg"; and set t "$d/.venv"
         else if test -f "$d/.venv"; and test -r "$d/.venv"
-            set -l l
-            read -l -z l <"$d/.venv"; or true
             # The first line, blanks and a CR trimmed (PEP 832 asks readers to trim).
-            set l (string split -m 1 -- \n "$l")[1]
-            set l (string trim -- "$l")
-            if test -z "$l"
-            else if string match -q -- '/*' "$l"
-                set -g __envwrap_auto_t "$l"
+            set l (string trim <"$d/.venv")[1]
+            if string match -q -- '/*' "$l"
+                set t "$l"
             else if string match -q -- '*/*' "$l"; or test "$l" = .; or test "$l" = ..
-                set -g __envwrap_auto_t "$d/$l"
-            else
-                set -l h (__envwrap_workon_home | string collect)
-                test -n "$h"; and set -g __envwrap_auto_t "$h/$l"
+                set t "$d/$l"
+            else if test -n "$l"; and test -n "$h"
+                set t "$h/$l"
             end
-            if test -n "$__envwrap_auto_t"
-                set -g __envwrap_auto_r "$d"
-                return 0
-            end
+        end
+        # pyenv-virtualenv's way: a .python-version naming an env in WORKON_HOME.
+        if test -z "$t"; and test -f "$d/.python-version"; and test -r "$d/.python-version"; and test -n "$h"
+            set l (string trim <"$d/.python-version")[1]
+            string match -qr -- '^[^./][^/]*$' "$l"; and test -f "$h/$l/pyvenv.cfg"; and set t "$h/$l"
+        end
+        if test -n "$t"
+            set -g __envwrap_auto_r "$d"
+            set -g __envwrap_auto_t "$t"
+            return 0
         end
         if test -z "$d"; or test "$d" = /
             return 0
@@ -1138,8 +1154,7 @@ function __envwrap_auto_check --description 'Auto-activation: activate or leave 
     # deactivate is respected until the tree is left; another env is the user's.
     if test -n "$__envwrap_auto_env"; and test "$VIRTUAL_ENV" != "$__envwrap_auto_env"
         test -z "$VIRTUAL_ENV"; and set -g __envwrap_auto_off "$__envwrap_auto_root"
-        set -g __envwrap_auto_env
-        set -g __envwrap_auto_root
+        set -e -g __envwrap_auto_env __envwrap_auto_root
     end
     __envwrap_auto_in "$__envwrap_auto_off"; or set -g __envwrap_auto_off
     __envwrap_auto_in "$__envwrap_auto_bad"; or set -g __envwrap_auto_bad
@@ -1162,9 +1177,7 @@ function __envwrap_auto_check --description 'Auto-activation: activate or leave 
     if test -n "$__envwrap_auto_env"
         test "$t" = "$__envwrap_auto_want"; and return 0
         if test -z "$t"; or test "$r" = "$__envwrap_auto_off"; or test "$r" = "$__envwrap_auto_bad"
-            set -g __envwrap_auto_env
-            set -g __envwrap_auto_root
-            set -g __envwrap_auto_want
+            set -e -g __envwrap_auto_env __envwrap_auto_root __envwrap_auto_want
             __envwrap_leave
             return 0
         end
@@ -1189,9 +1202,7 @@ function __envwrap_auto_check --description 'Auto-activation: activate or leave 
         # auto-activated before belongs to a tree that was left: out with it.
         set -g __envwrap_auto_bad "$r"
         if test -n "$__envwrap_auto_env"
-            set -g __envwrap_auto_env
-            set -g __envwrap_auto_root
-            set -g __envwrap_auto_want
+            set -e -g __envwrap_auto_env __envwrap_auto_root __envwrap_auto_want
             __envwrap_leave
         end
     end
@@ -1203,11 +1214,7 @@ end
 function __envwrap_auto_setup --description 'Turn auto-activation on or off, as __envwrap_auto says'
     if test "$__envwrap_auto" != 1
         functions -e __envwrap_auto_on_pwd __envwrap_auto_on_prompt
-        set -g __envwrap_auto_env
-        set -g __envwrap_auto_root
-        set -g __envwrap_auto_want
-        set -g __envwrap_auto_off
-        set -g __envwrap_auto_bad
+        set -e -g __envwrap_auto_env __envwrap_auto_root __envwrap_auto_want __envwrap_auto_off __envwrap_auto_bad
         return 0
     end
     set -g __envwrap_auto_pwd # look again at the next prompt

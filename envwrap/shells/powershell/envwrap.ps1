@@ -939,9 +939,9 @@ __envwrap_initialize
 # --auto`, or `envwrap config auto_activate true`, which also switches this
 # session at once). A wrapper around the prompt function (the user's own is kept
 # and called; load envwrap after whatever defines it) looks, only when the
-# current directory changed since the last prompt, for a `.venv` in it and its
-# parents (file tests: no process): a directory that is an env, or a file
-# holding an env's path (PEP 832) or a bare env name (virtualfish). One backend
+# current directory changed since the last prompt, for a `.python-envs`, a
+# `.venv` or a `.python-version` in it and its parents (file tests and reads:
+# no process; see __envwrap_auto_find). One backend
 # process runs only to activate. State: __envwrap_auto_env/_root/_want (what
 # auto-activation activated, where, and the path the marker named),
 # __envwrap_auto_off (a tree where the user deactivated by hand, until left),
@@ -949,41 +949,53 @@ __envwrap_initialize
 # __envwrap_auto_told (the trees already told that they need `envwrap allow`).
 
 # The nearest marker above the current directory: @(directory, env) or $null.
+# The order and the rules of envwrap/env/discovery.py: .python-envs, .venv,
+# .python-version; a .python-envs not read cheaply names itself (the backend
+# reads it again and says why).
 function global:__envwrap_auto_find {
     Set-StrictMode -Off
     $d = $executionContext.SessionState.Path.CurrentFileSystemLocation.ProviderPath
+    $h = __envwrap_workon_home
     while ($d) {
+        $t = $null
+        $list = [IO.Path]::Combine($d, '.python-envs')
         $marker = [IO.Path]::Combine($d, '.venv')
-        if ([IO.Directory]::Exists($marker)) {
-            if ([IO.File]::Exists([IO.Path]::Combine($marker, 'pyvenv.cfg'))) {
-                return , @($d, $marker)
-            }
-        } elseif ([IO.File]::Exists($marker)) {
-            $line = ''
-            try {
-                $line = @([IO.File]::ReadAllLines($marker, [Text.Encoding]::UTF8))[0]
-            } catch {
-                $line = ''
-            }
-            if ($null -eq $line) {
-                $line = ''
-            }
-            $line = $line.Trim()
-            $t = $null
-            if (-not $line) {
-            } elseif ([IO.Path]::IsPathRooted($line)) {
-                $t = $line
-            } elseif ($line.IndexOfAny([char[]]'/\') -ge 0 -or $line -eq '.' -or $line -eq '..') {
-                $t = [IO.Path]::GetFullPath([IO.Path]::Combine($d, $line))
-            } else {
-                $h = __envwrap_workon_home
-                if ($h) {
+        try {
+            if ([IO.File]::Exists($list) -or [IO.Directory]::Exists($list)) {
+                $t = $list
+                if ([IO.File]::Exists([IO.Path]::Combine($marker, 'pyvenv.cfg'))) {
+                    $t = $marker  # PEP 832: the implicit last line
+                } elseif ([IO.File]::Exists($list) -and (New-Object IO.FileInfo $list).Length -le 1048576) {
+                    $line = @([IO.File]::ReadAllLines($list, [Text.Encoding]::UTF8) | ForEach-Object { $_.Trim() } | Where-Object { $_ })[-1]
+                    if ($line) {
+                        $t = [IO.Path]::GetFullPath([IO.Path]::Combine($d, $line))
+                    }
+                }
+            } elseif ([IO.File]::Exists([IO.Path]::Combine($marker, 'pyvenv.cfg'))) {
+                $t = $marker
+            } elseif ([IO.File]::Exists($marker)) {
+                # A path (absolute, or relative to the file), or virtualfish's bare name.
+                $line = "$(@([IO.File]::ReadAllLines($marker, [Text.Encoding]::UTF8))[0])".Trim()
+                if ($line -and ([IO.Path]::IsPathRooted($line) -or $line.IndexOfAny([char[]]'/\') -ge 0 -or $line -eq '.' -or $line -eq '..')) {
+                    $t = [IO.Path]::GetFullPath([IO.Path]::Combine($d, $line))
+                } elseif ($line -and $h) {
                     $t = [IO.Path]::Combine($h, $line)
                 }
             }
-            if ($t) {
-                return , @($d, $t)
+            # pyenv-virtualenv's way: a .python-version naming an env in WORKON_HOME.
+            $version = [IO.Path]::Combine($d, '.python-version')
+            if (-not $t -and $h -and [IO.File]::Exists($version)) {
+                $line = "$(@([IO.File]::ReadAllLines($version))[0])".Trim()
+                if ($line -and -not $line.StartsWith('.') -and $line.IndexOfAny([char[]]'/\') -lt 0 -and
+                    [IO.File]::Exists([IO.Path]::Combine([IO.Path]::Combine($h, $line), 'pyvenv.cfg'))) {
+                    $t = [IO.Path]::Combine($h, $line)
+                }
             }
+        } catch {
+            # unreadable, or no path .NET takes: a .python-envs names itself (set above)
+        }
+        if ($t) {
+            return , @($d, $t)
         }
         $d = [IO.Path]::GetDirectoryName($d)
     }
@@ -1034,8 +1046,7 @@ function global:__envwrap_auto_check {
         if (-not $env:VIRTUAL_ENV) {
             $global:__envwrap_auto_off = $global:__envwrap_auto_root
         }
-        $global:__envwrap_auto_env = $null
-        $global:__envwrap_auto_root = $null
+        $global:__envwrap_auto_env = $global:__envwrap_auto_root = $null
     }
     if (-not (__envwrap_auto_in $global:__envwrap_auto_off)) {
         $global:__envwrap_auto_off = $null
@@ -1043,13 +1054,7 @@ function global:__envwrap_auto_check {
     if (-not (__envwrap_auto_in $global:__envwrap_auto_bad)) {
         $global:__envwrap_auto_bad = $null
     }
-    $found = __envwrap_auto_find
-    $r = $null
-    $t = $null
-    if ($found) {
-        $r = $found[0]
-        $t = $found[1]
-    }
+    $r, $t = __envwrap_auto_find  # both $null when nothing is found
     # A deactivate typed since the last look (of the env active then, or of one
     # activated since: `workon proj; deactivate` on one line), with nothing
     # active now in a tree: respected until the tree is left, when it was typed
@@ -1070,9 +1075,7 @@ function global:__envwrap_auto_check {
             return
         }
         if (-not $t -or $r -ceq $global:__envwrap_auto_off -or $r -ceq $global:__envwrap_auto_bad) {
-            $global:__envwrap_auto_env = $null
-            $global:__envwrap_auto_root = $null
-            $global:__envwrap_auto_want = $null
+            $global:__envwrap_auto_env = $global:__envwrap_auto_root = $global:__envwrap_auto_want = $null
             __envwrap_leave
             return
         }
@@ -1089,11 +1092,8 @@ function global:__envwrap_auto_check {
     # once per directory in this shell (-q asks the backend to stay quiet).
     $told = @($global:__envwrap_auto_told) -ccontains $r
     $global:LASTEXITCODE = 0
-    if ($told) {
-        __envwrap_run auto '-q' $r $t
-    } else {
-        __envwrap_run auto $r $t
-    }
+    $q = @('-q') * [int]$told
+    __envwrap_run auto @q $r $t
     $st = $LASTEXITCODE
     if ($st -eq 0 -and $env:VIRTUAL_ENV) {
         $global:__envwrap_auto_env = $env:VIRTUAL_ENV
@@ -1107,9 +1107,7 @@ function global:__envwrap_auto_check {
         # auto-activated before belongs to a tree that was left: out with it.
         $global:__envwrap_auto_bad = $r
         if ($global:__envwrap_auto_env) {
-            $global:__envwrap_auto_env = $null
-            $global:__envwrap_auto_root = $null
-            $global:__envwrap_auto_want = $null
+            $global:__envwrap_auto_env = $global:__envwrap_auto_root = $global:__envwrap_auto_want = $null
             __envwrap_leave
         }
     }
@@ -1121,11 +1119,8 @@ function global:__envwrap_auto_check {
 function global:__envwrap_auto_setup {
     Set-StrictMode -Off
     if ($global:__envwrap_auto -ne '1') {
-        $global:__envwrap_auto_env = $null
-        $global:__envwrap_auto_root = $null
-        $global:__envwrap_auto_want = $null
-        $global:__envwrap_auto_off = $null
-        $global:__envwrap_auto_bad = $null
+        $global:__envwrap_auto_env = $global:__envwrap_auto_root = $global:__envwrap_auto_want = $null
+        $global:__envwrap_auto_off = $global:__envwrap_auto_bad = $null
         if ($global:__envwrap_auto_wrapped) {
             $global:__envwrap_auto_wrapped = $false
             if ($global:__envwrap_auto_prompt -and [string]$function:prompt -ceq [string]$global:__envwrap_auto_ours) {
