@@ -79,6 +79,17 @@ def _fix_leftovers(root: Path, fix: bool) -> list[str]:
     return found
 
 
+def _unfinished_adoptions(root: Path, fix: bool) -> list[str]:
+    """Sources an interrupted ``envwrap adopt`` left behind after the adopted
+    env was whole (the next adopt would remove them too)."""
+    from envwrap.env import adopt
+
+    if fix:
+        return [f"removed {src}, the source of an interrupted adoption (adopted whole)" for src in adopt.recover(root)]
+    return [f"an interrupted adoption left its source: {src} (envwrap doctor --fix removes it)"
+            for src in adopt.pending(root)]
+
+
 def _unused_seed_zips(root: Path, fix: bool) -> list[str]:
     """Shared pip zips (seed_mode zip) that no env uses any more."""
     from envwrap.seeding import modes as seedmode
@@ -179,6 +190,7 @@ def problems(fix: bool = False, notes: list[str] | None = None) -> list[str]:
                 found.append(f"environment '{name}': project {project} does not exist")
         found += _old_dot_venv(root, names, fix)
         found += _left_tmpenvs(root, names, fix)
+        found += _unfinished_adoptions(root, fix)
         found += _fix_leftovers(root, fix)
         found += _unused_seed_zips(root, fix)
     elif os.path.lexists(root):

@@ -229,31 +229,42 @@ def _remove_source(data: dict) -> str | None:
     return left
 
 
-def recover(root) -> list[str]:
-    """Finish adoptions that a kill stopped between their publish and the
-    source's removal; forget the ones that never published. Returns the
-    sources removed. Names locked by a live adoption are left alone."""
+def _journals(root):
+    """(journal file, its record) of every adoption that has not finished."""
     import json
 
-    done: list[str] = []
     try:
         entries = sorted(os.scandir(_journal_dir(root)), key=lambda e: e.name)
     except OSError:
-        return done
+        return
     for entry in entries:
         try:
             with open(entry.path, encoding="utf-8") as fh:
                 data = json.load(fh)
-            name, final, ident = data["name"], data["final"], data["id"]
-        except (OSError, ValueError, KeyError, TypeError):
+            if all(isinstance(data.get(k), str) for k in ("name", "final", "id", "src")):
+                yield entry.path, data
+        except (OSError, ValueError, AttributeError):
             continue
+
+
+def pending(root) -> list[str]:
+    """The sources :func:`recover` would remove: their env was adopted whole."""
+    return [data["src"] for _, data in _journals(root)
+            if origin.adoption_id(data["final"]) == data["id"] and os.path.lexists(data["src"])]
+
+
+def recover(root) -> list[str]:
+    """Finish adoptions that a kill stopped between their publish and the
+    source's removal; forget the ones that never published. Returns the
+    sources removed. Names locked by a live adoption are left alone."""
+    done: list[str] = []
+    for path, data in _journals(root):
         try:
-            with staging.NameLock(Path(root), name):
-                record = origin.adoption_id(final)
-                if record == ident:
+            with staging.NameLock(Path(root), data["name"]):
+                if origin.adoption_id(data["final"]) == data["id"]:
                     _remove_source(data)
                     done.append(data["src"])
-                os.unlink(entry.path)
+                os.unlink(path)
         except (UserError, OSError):
             continue
     return done
