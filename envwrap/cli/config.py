@@ -160,8 +160,29 @@ def cmd_init(args: list[str]) -> int:
     parser.add_argument("shell", nargs="?", help="bash, zsh, fish or powershell (default: detected)")
     parser.add_argument("--auto", action="store_true",
                         help="activate a project's environment on cd (as auto_activate true in the config)")
+    parser.add_argument("--write", action="store_true",
+                        help="write the files where the shell loads them (fish: its conf.d and functions "
+                             "directories; others: envwrap's data directory) and print the line for the "
+                             "rc file, if one is needed; run it again after upgrading envwrap")
     opts = parser.parse_args(args)
-    sys.stdout.write(init.script(init.shell_name(opts.shell), auto=opts.auto))
+    shell = init.shell_name(opts.shell)
+    if not opts.write:
+        sys.stdout.write(init.script(shell, auto=opts.auto))
+        return 0
+    from envwrap.shells import get, writer
+
+    written, removed = writer.write(shell, auto=opts.auto)
+    main = writer.main_file(shell)
+    gone = f", removed {len(removed)} it no longer needs" if removed else ""
+    if shell == "fish":
+        say(f"envwrap: wrote {len(written)} files under {writer.fish_dir()}{gone}; fish loads "
+            f"{os.path.join('conf.d', os.path.basename(main))} at start and the functions at their first use "
+            "(remove any other envwrap line from config.fish)")
+        return 0
+    line = get(shell).impl().source_line(main)
+    rc = {"bash": "~/.bashrc", "zsh": "~/.zshrc"}.get(shell, "$PROFILE")
+    say(f"envwrap: wrote {main}{gone}; add this line to {rc} (instead of any other envwrap line):")
+    sys.stdout.write(line)
     return 0
 
 

@@ -1,0 +1,180 @@
+"""``envwrap init SHELL --write``: the static files, written where the shell loads them.
+
+fish loads them by itself: the start-up part in ``conf.d/envwrap.fish``, each
+function in ``functions/NAME.fish`` (read at its first call), TAB registrations in
+``completions/CMD.fish`` (read at the first TAB after CMD), all under fish's
+config directory (``$XDG_CONFIG_HOME/fish``, else ``~/.config/fish``); see
+:mod:`envwrap.shells.fishsplit`. bash, zsh and PowerShell get one file in envwrap's
+data directory (``$XDG_DATA_HOME/envwrap/shell``, else ``~/.local/share/...``) and
+one line for the rc file, which the command prints.
+
+Every file begins with :data:`MARKER` and a stamp line (envwrap's version and a
+digest of the sources it was made from, and the command that wrote it): a file
+without the marker is never overwritten (nothing is written then), a re-run
+replaces the files it wrote and removes the ones it no longer writes, and
+``envwrap doctor`` compares the stamp with the running envwrap's (:func:`stale`).
+Each file is replaced atomically (made beside it, renamed over it).
+"""
+
+from __future__ import annotations
+
+import os
+
+from envwrap.core.errors import UserError
+
+MARKER = "# Written by `envwrap init --write`, which rewrites it: edit the rc file, not this.\n"
+STAMP = "# envwrap stamp: "
+FORMAT = "1"  # bump when what is written changes shape without a change of the sources
+
+
+def stamp(shell: str) -> str:
+    """The running envwrap's stamp for ``shell``'s files: its version and a digest
+    of the hook file (and of the way it is split)."""
+    import hashlib
+
+    from envwrap import __version__
+    from envwrap.shells import get
+
+    digest = hashlib.sha256(FORMAT.encode())
+    with open(get(shell).hook_file(), "rb") as fh:
+        digest.update(fh.read())
+    return f"{__version__}+{digest.hexdigest()[:12]}"
+
+
+def fish_dir() -> str:
+    """fish's config directory (its ``$__fish_config_dir``)."""
+    base = os.environ.get("XDG_CONFIG_HOME", "")
+    if not os.path.isabs(base):
+        base = os.path.join(os.path.expanduser("~"), ".config")
+    return os.path.join(base, "fish")
+
+
+def data_dir() -> str:
+    """Where the bash, zsh and PowerShell files go: ``<envwrap's data dir>/shell``."""
+    from envwrap.core import home
+
+    data = home._xdg_base("XDG_DATA_HOME", os.path.join(".local", "share"))
+    if data is None:
+        import platformdirs
+
+        data = platformdirs.user_data_dir(home.APP, appauthor=False)
+    return os.path.join(data, "shell")
+
+
+def main_file(shell: str) -> str:
+    """The file the shell loads first: the one ``envwrap doctor`` reads the stamp of."""
+    from envwrap.shells import get
+
+    if shell == "fish":
+        return os.path.join(fish_dir(), "conf.d", "envwrap.fish")
+    return os.path.join(data_dir(), f"envwrap.{get(shell).extension}")
+
+
+def files(shell: str, auto: bool = False) -> dict[str, str]:
+    """path -> text of every file ``envwrap init SHELL --write`` writes."""
+    from envwrap.shells import loader
+
+    head = MARKER + f"{STAMP}{stamp(shell)} (envwrap init {shell} --write{' --auto' if auto else ''})\n"
+    if shell != "fish":
+        return {main_file(shell): head + loader.script(shell, auto)}
+    from envwrap.shells import fishsplit
+
+    with open(loader._shell_path(shell), encoding="utf-8") as fh:
+        pieces = fishsplit.split(fh.read())
+    base = fish_dir()
+    out = {os.path.join(base, "functions", f"{name}.fish"): head + text for name, text in pieces.functions.items()}
+    out.update({os.path.join(base, "completions", f"{cmd}.fish"): head + text
+                for cmd, text in pieces.completions.items()})
+    out[main_file(shell)] = head + loader.preamble(shell, auto) + pieces.eager
+    return out
+
+
+def ours(path: str) -> bool:
+    """Whether the file at ``path`` was written by envwrap (begins with the marker)."""
+    try:
+        with open(path, encoding="utf-8", errors="replace") as fh:
+            return fh.readline().lstrip("\ufeff") == MARKER
+    except OSError:
+        return False
+
+
+def _leftovers(shell: str, keep: dict) -> list[str]:
+    """Files an earlier ``--write`` made that this one does not (a function that
+    was renamed or removed), in the directories it writes to."""
+    dirs = {os.path.dirname(path) for path in keep}
+    if shell == "fish":  # a split that made no completions at all still cleans up
+        dirs |= {os.path.join(fish_dir(), d) for d in ("functions", "completions", "conf.d")}
+    suffix = os.path.splitext(main_file(shell))[1]
+    found = []
+    for directory in sorted(dirs):
+        try:
+            names = sorted(os.listdir(directory))
+        except OSError:
+            continue
+        for name in names:
+            path = os.path.join(directory, name)
+            if path not in keep and name.endswith(suffix) and ours(path):
+                found.append(path)
+    return found
+
+
+def write(shell: str, auto: bool = False) -> tuple[list[str], list[str]]:
+    """Write the files (refusing, before writing anything, when one that exists was
+    not written by envwrap); remove the ones an earlier run wrote and this one does
+    not. Returns (written, removed)."""
+    from envwrap.core import atomicfile
+
+    planned = files(shell, auto)
+    foreign = [path for path in planned if os.path.lexists(path) and not ours(path)]
+    if foreign:
+        raise UserError(f"init: {foreign[0]} exists and was not written by envwrap; move it away, then run "
+                        f"envwrap init {shell} --write again" + (f" ({len(foreign) - 1} more such files)"
+                                                                 if len(foreign) > 1 else ""))
+    main = main_file(shell)
+    try:
+        # The main file last: a shell that starts meanwhile loads the old set or the new.
+        for path in sorted(planned, key=lambda p: p == main):
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            data = planned[path]
+            if path.endswith(".ps1"):  # Windows PowerShell 5.1 reads a file without a BOM as ANSI
+                data = "\ufeff" + data
+            atomicfile.replace(path, data)
+        removed = _leftovers(shell, planned)
+        for path in removed:
+            os.unlink(path)
+    except OSError as exc:
+        raise UserError(f"init: cannot write {getattr(exc, 'filename', None) or main}: "
+                        f"{exc.strerror or exc}") from None
+    return sorted(planned), removed
+
+
+def written_stamp(path: str) -> str | None:
+    """The stamp in a file ``--write`` wrote, or None (no such file, or not ours)."""
+    try:
+        with open(path, encoding="utf-8", errors="replace") as fh:
+            head = [fh.readline(), fh.readline()]
+    except OSError:
+        return None
+    head[0] = head[0].lstrip("\ufeff")
+    if head[0] != MARKER or not head[1].startswith(STAMP):
+        return None
+    return head[1][len(STAMP):].split(" ", 1)[0]
+
+
+def stale() -> list[str]:
+    """One line per shell whose written files are not the running envwrap's."""
+    from envwrap.shells import SHELLS
+
+    found = []
+    for shell in SHELLS:
+        path = main_file(shell)
+        old = written_stamp(path)
+        if old is None or old == stamp(shell):
+            continue
+        with open(path, encoding="utf-8", errors="replace") as fh:
+            fh.readline()
+            line = fh.readline()
+        command = line[line.find("(") + 1:line.rfind(")")] if "(" in line else f"envwrap init {shell} --write"
+        found.append(f"{path} was written by another envwrap ({old}; this one is {stamp(shell)}): "
+                     f"refresh it with {command}")
+    return found
