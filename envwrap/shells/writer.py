@@ -75,17 +75,74 @@ def files(shell: str, auto: bool = False) -> dict[str, str]:
     from envwrap.shells import loader
 
     head = MARKER + f"{STAMP}{stamp(shell)} (envwrap init {shell} --write{' --auto' if auto else ''})\n"
-    if shell != "fish":
-        return {main_file(shell): head + loader.script(shell, auto)}
+    with open(loader._shell_path(shell), encoding="utf-8") as fh:
+        source = fh.read()
+    build = {"fish": _fish, "bash": _bash, "zsh": _zsh}.get(shell)
+    if build is None:  # PowerShell: one file, as `envwrap init` prints it
+        return {main_file(shell): head + loader.preamble(shell, auto) + source}
+    return build(head, loader.preamble(shell, auto), source)
+
+
+def _fish(head: str, preamble: str, source: str) -> dict[str, str]:
     from envwrap.shells import fishsplit
 
-    with open(loader._shell_path(shell), encoding="utf-8") as fh:
-        pieces = fishsplit.split(fh.read())
+    pieces = fishsplit.split(source)
     base = fish_dir()
     out = {os.path.join(base, "functions", f"{name}.fish"): head + text for name, text in pieces.functions.items()}
     out.update({os.path.join(base, "completions", f"{cmd}.fish"): head + text
                 for cmd, text in pieces.completions.items()})
-    out[main_file(shell)] = head + loader.preamble(shell, auto) + pieces.eager
+    out[main_file("fish")] = head + preamble + pieces.eager
+    return out
+
+
+def _bash(head: str, preamble: str, source: str) -> dict[str, str]:
+    """bash: the start-up file defines the functions used at load and a stub for
+    every other one; the first stub called sources the file of the others (which
+    replaces every stub), then calls its function with the status it was called
+    with (a PROMPT_COMMAND hook reads it)."""
+    from envwrap.shells import posixsplit
+    from envwrap.shells.posix import quote
+
+    pieces = posixsplit.split(source)
+    rest = os.path.join(data_dir(), "envwrap-functions.bash")
+    loader = (
+        "__envwrap_lazy_loaded=\n"
+        "__envwrap_lazy() {\n"
+        "    local __envwrap_s=$1\n"
+        "    \\builtin shift\n"
+        "    if [[ -n $__envwrap_lazy_loaded ]]; then\n"
+        f"        \\builtin printf 'envwrap: %s is missing from %s: run envwrap init bash --write\\n' \"$1\" "
+        f"{quote(rest)} >&2\n"
+        "        \\return 127\n"
+        "    fi\n"
+        "    __envwrap_lazy_loaded=1\n"
+        f"    \\. {quote(rest)} || \\return\n"
+        "    __envwrap_lazy_status \"$__envwrap_s\"\n"
+        "    \"$@\"\n"
+        "}\n"
+        "__envwrap_lazy_status() { \\return \"$1\"; }\n"
+    )
+    stubs = "".join(f'{name}() {{ __envwrap_lazy $? {name} "$@"; }}\n' for name in pieces.lazy)
+    eager = "".join(pieces.definitions[name] for name in pieces.eager)
+    return {
+        rest: head + "".join(pieces.definitions[name] for name in pieces.lazy),
+        main_file("bash"): head + preamble + loader + eager + stubs + pieces.statements,
+    }
+
+
+def _zsh(head: str, preamble: str, source: str) -> dict[str, str]:
+    """zsh: the start-up file defines the functions used at load and autoloads
+    every other one from a file of its own (``autoload -Uz /path/NAME``, zsh 5.4
+    or later: no change to the user's fpath, so compinit scans nothing more)."""
+    from envwrap.shells import posixsplit
+    from envwrap.shells.posix import quote
+
+    pieces = posixsplit.split(source)
+    where = os.path.join(data_dir(), "zsh-functions")
+    out = {os.path.join(where, name): head + pieces.bodies[name] for name in pieces.lazy}
+    autoload = "\\builtin autoload -Uz " + " ".join(quote(os.path.join(where, name)) for name in pieces.lazy) + "\n"
+    eager = "".join(pieces.definitions[name] for name in pieces.eager)
+    out[main_file("zsh")] = head + preamble + eager + autoload + pieces.statements
     return out
 
 
@@ -99,14 +156,16 @@ def ours(path: str) -> bool:
 
 
 def _leftovers(shell: str, keep: dict) -> list[str]:
-    """Files an earlier ``--write`` made that this one does not (a function that
-    was renamed or removed), in the directories it writes to."""
-    dirs = {os.path.dirname(path) for path in keep}
-    if shell == "fish":  # a split that made no completions at all still cleans up
-        dirs |= {os.path.join(fish_dir(), d) for d in ("functions", "completions", "conf.d")}
-    suffix = os.path.splitext(main_file(shell))[1]
+    """Files an earlier ``--write`` for ``shell`` made that this one does not (a
+    function renamed or removed), in the places only it writes to."""
+    if shell == "fish":
+        places = [(os.path.join(fish_dir(), d), ".fish") for d in ("functions", "completions", "conf.d")]
+    else:
+        places = [(data_dir(), os.path.splitext(main_file(shell))[1])]
+        if shell == "zsh":
+            places.append((os.path.join(data_dir(), "zsh-functions"), ""))
     found = []
-    for directory in sorted(dirs):
+    for directory, suffix in places:
         try:
             names = sorted(os.listdir(directory))
         except OSError:
