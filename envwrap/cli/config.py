@@ -169,19 +169,10 @@ def cmd_init(args: list[str]) -> int:
     if not opts.write:
         sys.stdout.write(init.script(shell, auto=opts.auto))
         return 0
-    from envwrap.shells import get, writer
+    from envwrap.shells import writer
 
-    written, removed = writer.write(shell, auto=opts.auto)
-    main = writer.main_file(shell)
-    gone = f", removed {len(removed)} it no longer needs" if removed else ""
-    if shell == "fish":
-        say(f"envwrap: wrote {len(written)} files under {writer.fish_dir()}{gone}; fish loads "
-            f"{os.path.join('conf.d', os.path.basename(main))} at start and the functions at their first use "
-            "(remove any other envwrap line from config.fish)")
-        return 0
-    line = get(shell).impl().source_line(main)
-    rc = {"bash": "~/.bashrc", "zsh": "~/.zshrc"}.get(shell, "$PROFILE")
-    say(f"envwrap: wrote {main}{gone}; add this line to {rc} (instead of any other envwrap line):")
+    note, line = writer.advice(shell, *writer.write(shell, auto=opts.auto))
+    say(note)
     sys.stdout.write(line)
     return 0
 

@@ -207,6 +207,22 @@ def write(shell: str, auto: bool = False) -> tuple[list[str], list[str]]:
     return sorted(planned), removed
 
 
+def advice(shell: str, written: list[str], removed: list[str]) -> tuple[str, str]:
+    """(what was done, for stderr; the line for the rc file, for stdout, or "")."""
+    from envwrap.shells import get
+
+    main = main_file(shell)
+    gone = f", removed {len(removed)} it no longer needs" if removed else ""
+    if shell == "fish":
+        return (f"envwrap: wrote {len(written)} files under {fish_dir()}{gone}; fish loads "
+                f"{os.path.join('conf.d', os.path.basename(main))} at start and each function at its first use "
+                "(remove any other envwrap line from config.fish)"), ""
+    rc = {"bash": "~/.bashrc", "zsh": "~/.zshrc"}.get(shell, "$PROFILE")
+    more = f" and {len(written) - 1} more files beside it" if len(written) > 1 else ""
+    return (f"envwrap: wrote {main}{more}{gone}; add this line to {rc} (instead of any other envwrap line):",
+            get(shell).impl().source_line(main))
+
+
 def written_stamp(path: str) -> str | None:
     """The stamp in a file ``--write`` wrote, or None (no such file, or not ours)."""
     try:
