@@ -104,6 +104,8 @@ def _bash(head: str, preamble: str, source: str) -> dict[str, str]:
     from envwrap.shells.posix import quote
 
     pieces = posixsplit.split(source)
+    # The source's shellcheck directives hold for the pieces too.
+    head += "".join(line + "\n" for line in source.splitlines() if line.startswith("# shellcheck "))
     rest = os.path.join(data_dir(), "envwrap-functions.bash")
     loader = (
         "__envwrap_lazy_loaded=\n"
@@ -125,7 +127,8 @@ def _bash(head: str, preamble: str, source: str) -> dict[str, str]:
     stubs = "".join(f'{name}() {{ __envwrap_lazy $? {name} "$@"; }}\n' for name in pieces.lazy)
     eager = "".join(pieces.definitions[name] for name in pieces.eager)
     return {
-        rest: head + "".join(pieces.definitions[name] for name in pieces.lazy),
+        rest: head + "# shellcheck disable=SC2154  # its variables are set by the start-up file\n"
+        + "".join(pieces.definitions[name] for name in pieces.lazy),
         main_file("bash"): head + preamble + loader + eager + stubs + pieces.statements,
     }
 

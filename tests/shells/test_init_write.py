@@ -127,6 +127,17 @@ def test_written_files_pass_the_syntax_check(shell, user, envwrap_exe):
         assert proc.returncode == 0 and proc.stderr == "", (rel, proc.stderr)
 
 
+def test_written_bash_files_pass_shellcheck(user, envwrap_exe):
+    if not shutil.which("shellcheck"):
+        if os.environ.get("CI"):
+            pytest.fail("shellcheck missing in CI")
+        pytest.skip("shellcheck not installed")
+    assert write(user, envwrap_exe, "bash").returncode == 0
+    proc = subprocess.run(["shellcheck", "-s", "bash", str(data_dir(user) / "envwrap.bash"),
+                           str(data_dir(user) / "envwrap-functions.bash")], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout
+
+
 def test_rerun_replaces_its_files_and_removes_the_ones_it_no_longer_writes(user, envwrap_exe):
     assert write(user, envwrap_exe, "fish").returncode == 0
     functions = fish_dir(user) / "functions"
