@@ -20,10 +20,11 @@ import re
 
 _DEF = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)\(\)\s*\{(.*)$")
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-# A word in command position: at the start of a line or after ; & | { $( or
-# then/do/else, not an array's element (=( ... )) nor a case pattern (word) ).
-_CALL = re.compile(r"(?:^|[;&|{]|\$\(|\b(?:then|do|else)\s)\s*\\?(?:builtin\s+)?([A-Za-z_][A-Za-z0-9_]*)(?![\w)])",
-                   re.M)
+# A word in command position: after $( , or at the start of a line or after ; & |
+# { then do else, where it is not an array's element (=( ... )) nor a case
+# pattern (word) ).
+_CALL = re.compile(r"\$\(\s*\\?([A-Za-z_]\w*)"
+                   r"|(?:^|[;&|{]|\b(?:then|do|else)\s)\s*\\?(?:builtin\s+)?([A-Za-z_]\w*)(?![\w)])", re.M)
 
 
 class Split:
@@ -76,6 +77,7 @@ def split(source: str) -> Split:
         eager.append(name)
         code_lines = "".join(line for line in bodies[name].splitlines(keepends=True)
                              if not line.lstrip().startswith("#"))
-        todo.extend(w for w in _CALL.findall(code_lines) if w in definitions and w not in eager)
+        called = [a or b for a, b in _CALL.findall(code_lines)]
+        todo.extend(w for w in called if w in definitions and w not in eager)
     eager = [name for name in definitions if name in eager]  # in source order
     return Split("".join(code), definitions, bodies, eager)

@@ -186,7 +186,11 @@ def write(shell: str, auto: bool = False) -> tuple[list[str], list[str]]:
     not. Returns (written, removed)."""
     from envwrap.core import atomicfile
 
-    planned = files(shell, auto)
+    try:
+        planned = files(shell, auto)
+    except ValueError as exc:  # the installed hook file is not in the shape the splitter knows
+        raise UserError(f"init: cannot cut the {shell} hook file into pieces ({exc}); reinstall envwrap, "
+                        f"or load it with the line of envwrap init {shell}") from None
     foreign = [path for path in planned if os.path.lexists(path) and not ours(path)]
     if foreign:
         raise UserError(f"init: {foreign[0]} exists and was not written by envwrap; move it away, then run "

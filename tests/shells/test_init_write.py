@@ -346,3 +346,76 @@ def test_fish_reads_a_function_file_only_when_the_function_is_used(user, envwrap
     assert "functions/workon.fish" not in at_start and "functions/__envwrap_names.fish" not in at_start
     later = sourced(after)
     assert {"functions/workon.fish", "completions/workon.fish", "functions/__envwrap_names.fish"} <= later
+
+
+# ------------------------------------------------------------ the splitters
+
+FISH = """\
+# header
+set -g __x_loaded 1
+
+# says what f does
+function f --description 'f'
+    g
+end
+
+function g
+    echo g
+end
+
+function __envwrap_x_register_completions
+    for cmd in cmd1 cmd2
+        complete -c $cmd -e
+    end
+    complete -c cmd3 -a '(f)'
+    __envwrap_x_opts
+end
+
+function __envwrap_x_opts
+    complete -c cmd4 -s h
+end
+__envwrap_x_register_completions
+
+function h --on-variable PWD
+    f
+end
+"""
+
+
+def test_fish_split_keeps_event_handlers_and_moves_registrations_to_completions():
+    pieces = fishsplit.split(FISH)
+    assert set(pieces.functions) == {"f", "g", "__envwrap_x_register_completions", "__envwrap_x_opts"}
+    assert pieces.functions["f"].startswith("# says what f does\nfunction f ")
+    assert pieces.eager == "set -g __x_loaded 1\nfunction h --on-variable PWD\n    f\nend\n"
+    assert pieces.completions == {c: "__envwrap_x_register_completions\n" for c in ("cmd1", "cmd2", "cmd3", "cmd4")}
+    with pytest.raises(ValueError):
+        fishsplit.split("function f\n    echo\n")
+
+
+POSIX = """\
+__x_a() {
+    __x_b "$@"
+}
+__x_b() { echo b; }
+__x_c() {
+    case $1 in
+        __x_d) PROMPT_COMMAND=(__x_d) ;;
+    esac
+    v=$(__x_e)
+}
+__x_d() { :; }
+__x_e() { :; }
+__x_lazy() {
+    __x_a
+}
+__x_c
+complete -F __x_a cmd
+"""
+
+
+def test_posix_split_defines_at_load_only_what_load_calls():
+    pieces = posixsplit.split(POSIX)
+    assert pieces.eager == ["__x_c", "__x_e"], "a case pattern or an array element is no call"
+    assert pieces.lazy == ["__x_a", "__x_b", "__x_d", "__x_lazy"]
+    assert pieces.bodies["__x_b"] == "echo b;\n" and pieces.bodies["__x_a"] == '    __x_b "$@"\n'
+    assert pieces.statements == "__x_c\ncomplete -F __x_a cmd\n"
