@@ -163,8 +163,20 @@ def cmd_init(args: list[str]) -> int:
     parser.add_argument("shell", nargs="?", help="bash, zsh, fish or powershell (default: detected)")
     parser.add_argument("--auto", action="store_true",
                         help="activate a project's environment on cd (as auto_activate true in the config)")
+    parser.add_argument("--write", action="store_true",
+                        help="write the files where the shell loads them (fish: its conf.d and functions "
+                             "directories; others: envwrap's data directory) and print the line for the "
+                             "rc file, if one is needed; run it again after upgrading envwrap")
     opts = parser.parse_args(args)
-    sys.stdout.write(init.script(init.shell_name(opts.shell), auto=opts.auto))
+    shell = init.shell_name(opts.shell)
+    if not opts.write:
+        sys.stdout.write(init.script(shell, auto=opts.auto))
+        return 0
+    from envwrap.shells import writer
+
+    note, line = writer.advice(shell, *writer.write(shell, auto=opts.auto))
+    say(note)
+    sys.stdout.write(line)
     return 0
 
 

@@ -167,6 +167,9 @@ def problems(fix: bool = False, notes: list[str] | None = None) -> list[str]:
     shadow = foreign_envwrap_on_path()  # first: it matters before any environment exists
     if shadow:
         found.append(shadow)
+    from envwrap.shells import writer  # files `envwrap init SHELL --write` wrote for another envwrap
+
+    found += writer.stale()
     try:
         root_s, source = home.workon_home_source()
     except UserError as exc:

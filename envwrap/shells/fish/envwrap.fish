@@ -923,6 +923,7 @@ function __envwrap_register_options --description 'Register the TAB completions 
     complete -c cdvirtualenv -s h -l help -d 'show help'
     complete -c envwrap -n '__envwrap_verb_is init' -s h -l help -d 'show help'
     complete -c envwrap -n '__envwrap_verb_is init' -l auto -d 'activate a project\'s environment on cd'
+    complete -c envwrap -n '__envwrap_verb_is init' -l write -d 'write the files where the shell loads them'
     complete -c envwrap -n '__envwrap_verb_is demo' -s h -l help -d 'show help'
     complete -c envwrap -n '__envwrap_verb_is ls' -s h -l help -d 'show help'
     complete -c envwrap -n '__envwrap_verb_is ls' -s b -l brief -d 'names only'

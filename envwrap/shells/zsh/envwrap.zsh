@@ -477,7 +477,7 @@ __envwrap_options() {
         (rmvirtualenv) __envwrap_o=(-h --help) ;;
         (lsvirtualenv) __envwrap_o=(-h --help -b --brief -l --long --json) ;;
         (cdvirtualenv) __envwrap_o=(-h --help) ;;
-        ('envwrap init') __envwrap_o=(-h --help --auto) ;;
+        ('envwrap init') __envwrap_o=(-h --help --auto --write) ;;
         ('envwrap demo') __envwrap_o=(-h --help) ;;
         ('envwrap ls') __envwrap_o=(-h --help -b --brief -l --long --json) ;;
         ('envwrap path') __envwrap_o=(-h --help) ;;
