@@ -32,6 +32,11 @@ from envwrap.cli import table as t
 SHELL_DIR = Path(shells.__file__).resolve().parent
 FILES = {shell: Path(shells.get(shell).hook_file()).relative_to(SHELL_DIR).as_posix() for shell in shells.SHELLS}
 
+# Files that are another shell's file word for word, so that each shell's folder
+# holds all its files and nobody keeps two copies by hand: copy -> its source,
+# relative to envwrap/shells/. zsh reads bash's activate script.
+COPIES = {"zsh/activate.sh": "bash/activate.sh"}
+
 _NOTE = "made by `make shells` from envwrap/cli/table.py; edit the table, not this"
 _OPTIONS_NOTE = "made by `make shells` from the backend's own parsers, see tools/gen_shells.py; edit those"
 _RUNTIME_NOTE = "made by `make shells` from _POSIX_RUNTIME in tools/gen_shells.py, for bash and zsh; edit it there"
@@ -1050,10 +1055,12 @@ def main(argv: list[str] | None = None) -> int:
         print("usage: python -m tools.gen_shells [--check]", file=sys.stderr)
         return 2
     stale = []
-    for shell, name in FILES.items():
-        path = SHELL_DIR / name
-        text = path.read_text(encoding="utf-8")
-        new = render(shell, text)
+    made = [(SHELL_DIR / name, lambda text, shell=shell: render(shell, text)) for shell, name in FILES.items()]
+    made += [(SHELL_DIR / copy, lambda text, source=source: (SHELL_DIR / source).read_text(encoding="utf-8"))
+             for copy, source in COPIES.items()]
+    for path, make in made:
+        text = path.read_text(encoding="utf-8") if path.exists() else ""
+        new = make(text)
         if new != text:
             stale.append(str(path))
             if not check:

@@ -45,14 +45,30 @@ def test_regenerating_the_shell_files_changes_nothing(shell):
 
 
 def test_the_check_mode_finds_a_stale_block(tmp_path, monkeypatch):
-    for name in _gen.FILES.values():
+    for name in [*_gen.FILES.values(), *_gen.COPIES, *_gen.COPIES.values()]:
         text = (_gen.SHELL_DIR / name).read_text(encoding="utf-8")
-        (tmp_path / name).parent.mkdir()
+        (tmp_path / name).parent.mkdir(exist_ok=True)
         (tmp_path / name).write_text(text.replace("mktmpenv", "mktmpenv_old", 1)
                                      if name == _gen.FILES["bash"] else text, encoding="utf-8")
     monkeypatch.setattr(_gen, "SHELL_DIR", tmp_path)
     assert _gen.main(["--check"]) == 1
     assert _gen.main([]) == 0 and _gen.main(["--check"]) == 0
+
+
+def test_a_copied_file_is_its_source_word_for_word(tmp_path, monkeypatch):
+    """zsh's activate template is bash's, written by `make shells`: a copy edited
+    by hand is stale, and regenerating puts the source back."""
+    for copy, source in _gen.COPIES.items():
+        assert (_gen.SHELL_DIR / copy).read_bytes() == (_gen.SHELL_DIR / source).read_bytes(), copy
+    for name in [*_gen.FILES.values(), *_gen.COPIES, *_gen.COPIES.values()]:
+        (tmp_path / name).parent.mkdir(exist_ok=True)
+        (tmp_path / name).write_bytes((_gen.SHELL_DIR / name).read_bytes())
+    copy = next(iter(_gen.COPIES))
+    (tmp_path / copy).write_text("# edited by hand\n", encoding="utf-8")
+    monkeypatch.setattr(_gen, "SHELL_DIR", tmp_path)
+    assert _gen.main(["--check"]) == 1
+    assert _gen.main([]) == 0 and _gen.main(["--check"]) == 0
+    assert (tmp_path / copy).read_bytes() == (tmp_path / _gen.COPIES[copy]).read_bytes()
 
 
 def test_a_custom_body_lives_outside_the_generated_blocks():
