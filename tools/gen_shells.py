@@ -358,13 +358,90 @@ def fish_call(shell: str = "fish") -> str:
 # fish's vf subcommands that are another command under virtualfish's name, from
 # the vf table (cli.table.VF_ROWS): (subcommand, what `vf help` says, the fish
 # command line it runs). The others, with virtualfish's own behaviour (events,
-# statuses), are hand-written in the file.
+# statuses), are hand-written in the file; vf itself (its dispatch), `vf help`
+# and vf's TAB are made here from every row.
 VF_ALIASES = tuple((sub, summary, body) for sub, _, summary, body in t.VF_ROWS if body)
+
+# vf's subcommands whose arguments TAB completes as environment names.
+VF_TAKES_NAMES = ("activate", "rm", "connect", "upgrade", "workon")
+
+# virtualfish's own installation commands, which envwrap needs none of: what
+# takes their place, and the status (install asks for a state that already
+# holds: 0; the others change nothing: 1).
+VF_SETUP = (
+    ("install", 0, "not needed: vf is part of envwrap, loaded by `envwrap init fish | source` in config.fish"),
+    ("uninstall", 1, "not needed: remove the `envwrap init fish | source` line from config.fish "
+                     "(then pipx uninstall envwrap, or pip uninstall envwrap)"),
+    ("addplugins rmplugins", 1,
+     "not needed: every plugin is built in (compat_aliases: workon, mkvirtualenv, ...; projects: vf project, "
+     "vf workon, vf lsprojects; update_python: vf upgrade; environment: envwrap vars; global_requirements: "
+     "a postmkvirtualenv hook); auto_activation is envwrap config auto_activate true (false to turn it off)"),
+)
+
+
+def _vf_dispatch() -> str:
+    subs = " ".join(sub for sub, *_ in t.VF_ROWS)
+    lines = [
+        "function vf --description 'virtualfish commands, answered by envwrap (vf help lists them)'",
+        "    switch \"$argv[1]\"",
+        "        case '' -h --help",
+        "            __envwrap_vf_help",
+    ]
+    for subs_, status, message in VF_SETUP:
+        lines += [f"        case {subs_}",
+                  f"            printf '%s\\n' \"envwrap: vf $argv[1]: \"{_fish_quote(message)} >&2",
+                  f"            return {status}"]
+    lines += [
+        f"        case {subs}",
+        "            # The backend's hints then name vf commands (vf ls, vf activate), not",
+        "            # virtualenvwrapper's; exported to the backend only (a local of this call).",
+        "            set -lx ENVWRAP_AS vf",
+        "            __envwrap_vf_$argv[1] $argv[2..-1]",
+        "        case '*'",
+        "            printf 'envwrap: vf: unknown command %s (vf help lists them)\\n' (string escape -- \"$argv[1]\") >&2",
+        "            return 2",
+        "    end",
+        "end",
+    ]
+    return "\n".join(lines)
+
+
+def _vf_help() -> str:
+    rows = sorted((sub, summary) for sub, _, summary, _ in t.VF_ROWS)
+    lines = [
+        "function __envwrap_vf_help --description " + _fish_word(dict(rows)["help"]),
+        "    if not set -q argv[1]",
+        "        echo 'Usage: vf <command> [<args>]   (virtualfish commands, run by envwrap)'",
+        "        echo",
+    ]
+    lines += [f"        echo {_fish_quote(f'    {sub:<15} {summary}')}" for sub, summary in rows]
+    lines += ["        return 0", "    end", "    switch $argv[1]"]
+    for sub, summary in rows:
+        lines += [f"        case {sub}", f"            echo {_fish_quote(f'vf {sub}: {summary}')}"]
+    lines += [
+        "        case '*'",
+        "            printf 'envwrap: vf help: unknown command %s\\n' (string escape -- \"$argv[1]\") >&2",
+        "            return 2",
+        "    end",
+        "end",
+    ]
+    return "\n".join(lines)
+
+
+def _vf_completions() -> str:
+    lines = ["function __envwrap_vf_register_completions --description 'Register TAB completion for vf'",
+             "    complete -c vf -f"]
+    for sub, _, summary, _ in sorted(t.VF_ROWS):
+        lines.append(f"    complete -c vf -n __fish_use_subcommand -a {sub} -d {_fish_quote(summary)}")
+    lines += [f"    complete -c vf -n '__fish_seen_subcommand_from {' '.join(VF_TAKES_NAMES)}' -a '(__envwrap_names)'",
+              "end"]
+    return "\n".join(lines)
 
 
 def fish_vf(shell: str = "fish") -> str:
-    return "\n\n".join(f"function __envwrap_vf_{name} --description {_fish_word(about)}\n    {body}\nend"
-                       for name, about, body in VF_ALIASES)
+    aliases = [f"function __envwrap_vf_{name} --description {_fish_word(about)}\n    {body}\nend"
+               for name, about, body in VF_ALIASES]
+    return "\n\n".join([_vf_dispatch(), _vf_help(), *aliases, _vf_completions()])
 
 
 _FISH_FIRST = "'test (count (commandline -opc)) -eq 1'"

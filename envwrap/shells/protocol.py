@@ -121,7 +121,6 @@ FUNCTIONS: tuple[Function, ...] = (
     _f("__envwrap_quote", "VALUE", TAB, (PS,), "a name quoted as PowerShell reads it back"),
     # ---- fish's virtualfish commands (vf)
     _f("__envwrap_vfevent", "WHAT", RUNTIME, (FISH,), "emit virtualfish's event for the active env"),
-    _f("__envwrap_vfsetup", "[ARG...]", USER, (FISH,), "answer virtualfish's installation commands"),
     _f("__envwrap_vf_register_completions", "", LOAD, (FISH,), "register TAB completion for vf"),
     *(_f(f"__envwrap_vf_{sub}", "[ARG...]", USER, (FISH,), f"vf {sub}") for sub in (
         "help", "activate", "deactivate", "new", "tmp", "rm", "ls", "cd", "cdpackages", "addpath", "all",

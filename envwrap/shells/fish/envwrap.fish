@@ -523,60 +523,8 @@ end
 # `vf SUBCOMMAND ...`: virtualfish's command, answered by envwrap, so that its
 # users keep their habits (and their --on-event handlers: the events are emitted
 # by workon and deactivate themselves, see __envwrap_vfevent). Each subcommand
-# is a function __envwrap_vf_NAME whose description `vf help` lists.
-
-function vf --description 'virtualfish commands, answered by envwrap (vf help lists them)'
-    set -l sub $argv[1]
-    if test -z "$sub"; or contains -- "$sub" -h --help
-        __envwrap_vf_help
-        return
-    end
-    # virtualfish's own installation commands: nothing to do with envwrap.
-    if contains -- "$sub" install uninstall addplugins rmplugins
-        __envwrap_vfsetup $argv
-        return
-    end
-    if not string match -qr -- '^[a-z]+$' "$sub"; or not functions -q __envwrap_vf_$sub
-        printf 'envwrap: vf: unknown command %s (vf help lists them)\n' (string escape -- "$sub") >&2
-        return 2
-    end
-    # The backend's hints then name vf commands (vf ls, vf activate), not
-    # virtualenvwrapper's; exported to the backend only (a local of this call).
-    set -lx ENVWRAP_AS vf
-    __envwrap_vf_$sub $argv[2..-1]
-end
-
-# vf install / uninstall / addplugins / rmplugins: virtualfish's loader commands.
-# envwrap needs none of them: say what takes their place. install asks for a
-# state that already holds (0); the others change nothing (1).
-function __envwrap_vfsetup --description "Answer virtualfish's installation commands"
-    switch $argv[1]
-        case install
-            echo 'envwrap: vf install: not needed: vf is part of envwrap, loaded by `envwrap init fish | source` in config.fish' >&2
-            return 0
-        case uninstall
-            echo 'envwrap: vf uninstall: not needed: remove the `envwrap init fish | source` line from config.fish (then pipx uninstall envwrap, or pip uninstall envwrap)' >&2
-        case '*'
-            printf '%s\n' "envwrap: vf $argv[1]: not needed: every plugin is built in (compat_aliases: workon, mkvirtualenv, ...; projects: vf project, vf workon, vf lsprojects; update_python: vf upgrade; environment: envwrap vars; global_requirements: a postmkvirtualenv hook); auto_activation is envwrap config auto_activate true (false to turn it off)" >&2
-    end
-    return 1
-end
-
-function __envwrap_vf_help --description 'List the vf commands, or describe one: vf help [COMMAND]'
-    if set -q argv[1]
-        if not string match -qr -- '^[a-z]+$' "$argv[1]"; or not functions -q __envwrap_vf_$argv[1]
-            printf 'envwrap: vf help: unknown command %s\n' (string escape -- "$argv[1]") >&2
-            return 2
-        end
-        printf 'vf %s: %s\n' $argv[1] (functions --details --verbose __envwrap_vf_$argv[1])[5]
-        return 0
-    end
-    echo 'Usage: vf <command> [<args>]   (virtualfish commands, run by envwrap)'
-    echo
-    for name in (functions --all | string replace -rf '^__envwrap_vf_([a-z]+)$' '$1')
-        printf '    %-15s %s\n' $name (functions --details --verbose __envwrap_vf_$name)[5]
-    end
-end
+# is a row of VF_ROWS (envwrap/cli/table.py) and a function __envwrap_vf_NAME;
+# vf itself, `vf help` and vf's TAB are generated from the rows (the vf block).
 
 # vf activate NAME: as virtualfish, status 1 without a name and 2 for an
 # environment that does not exist.
@@ -770,6 +718,97 @@ end
 
 # BEGIN generated: vf
 # (made by `make shells` from VF_ROWS in envwrap/cli/table.py; edit it there)
+function vf --description 'virtualfish commands, answered by envwrap (vf help lists them)'
+    switch "$argv[1]"
+        case '' -h --help
+            __envwrap_vf_help
+        case install
+            printf '%s\n' "envwrap: vf $argv[1]: "'not needed: vf is part of envwrap, loaded by `envwrap init fish | source` in config.fish' >&2
+            return 0
+        case uninstall
+            printf '%s\n' "envwrap: vf $argv[1]: "'not needed: remove the `envwrap init fish | source` line from config.fish (then pipx uninstall envwrap, or pip uninstall envwrap)' >&2
+            return 1
+        case addplugins rmplugins
+            printf '%s\n' "envwrap: vf $argv[1]: "'not needed: every plugin is built in (compat_aliases: workon, mkvirtualenv, ...; projects: vf project, vf workon, vf lsprojects; update_python: vf upgrade; environment: envwrap vars; global_requirements: a postmkvirtualenv hook); auto_activation is envwrap config auto_activate true (false to turn it off)' >&2
+            return 1
+        case help activate deactivate new tmp rm ls cd cdpackages addpath all globalpackages connect project workon cdproject lsprojects upgrade
+            # The backend's hints then name vf commands (vf ls, vf activate), not
+            # virtualenvwrapper's; exported to the backend only (a local of this call).
+            set -lx ENVWRAP_AS vf
+            __envwrap_vf_$argv[1] $argv[2..-1]
+        case '*'
+            printf 'envwrap: vf: unknown command %s (vf help lists them)\n' (string escape -- "$argv[1]") >&2
+            return 2
+    end
+end
+
+function __envwrap_vf_help --description 'List the vf commands, or describe one: vf help [COMMAND]'
+    if not set -q argv[1]
+        echo 'Usage: vf <command> [<args>]   (virtualfish commands, run by envwrap)'
+        echo
+        echo '    activate        Activate an environment: vf activate NAME (no cd)'
+        echo '    addpath         Add directories to the active environment\'s import path: vf addpath [-d] DIR...'
+        echo '    all             Run a command in every environment: vf all COMMAND...'
+        echo '    cd              cd to the active environment\'s directory'
+        echo '    cdpackages      cd to the active environment\'s site-packages'
+        echo '    cdproject       cd to the active environment\'s project directory'
+        echo '    connect         Connect the active environment to this directory (writes .venv): vf connect [NAME]'
+        echo '    deactivate      Deactivate the active environment'
+        echo '    globalpackages  Access to the base interpreter\'s packages: vf globalpackages [toggle|enable|disable]'
+        echo '    help            List the vf commands, or describe one: vf help [COMMAND]'
+        echo '    ls              List the environments'
+        echo '    lsprojects      List the projects in PROJECT_HOME'
+        echo '    new             Create an environment and activate it: vf new [-p PYTHON] [--connect] NAME'
+        echo '    project         Create a project directory in PROJECT_HOME and its environment: vf project NAME'
+        echo '    rm              Remove environments: vf rm NAME...'
+        echo '    tmp             Create a temporary environment, removed when deactivated'
+        echo '    upgrade         Rebuild environments on a newer Python: vf upgrade [options] [NAME...]'
+        echo '    workon          Activate an environment and cd to its project: vf workon NAME'
+        return 0
+    end
+    switch $argv[1]
+        case activate
+            echo 'vf activate: Activate an environment: vf activate NAME (no cd)'
+        case addpath
+            echo 'vf addpath: Add directories to the active environment\'s import path: vf addpath [-d] DIR...'
+        case all
+            echo 'vf all: Run a command in every environment: vf all COMMAND...'
+        case cd
+            echo 'vf cd: cd to the active environment\'s directory'
+        case cdpackages
+            echo 'vf cdpackages: cd to the active environment\'s site-packages'
+        case cdproject
+            echo 'vf cdproject: cd to the active environment\'s project directory'
+        case connect
+            echo 'vf connect: Connect the active environment to this directory (writes .venv): vf connect [NAME]'
+        case deactivate
+            echo 'vf deactivate: Deactivate the active environment'
+        case globalpackages
+            echo 'vf globalpackages: Access to the base interpreter\'s packages: vf globalpackages [toggle|enable|disable]'
+        case help
+            echo 'vf help: List the vf commands, or describe one: vf help [COMMAND]'
+        case ls
+            echo 'vf ls: List the environments'
+        case lsprojects
+            echo 'vf lsprojects: List the projects in PROJECT_HOME'
+        case new
+            echo 'vf new: Create an environment and activate it: vf new [-p PYTHON] [--connect] NAME'
+        case project
+            echo 'vf project: Create a project directory in PROJECT_HOME and its environment: vf project NAME'
+        case rm
+            echo 'vf rm: Remove environments: vf rm NAME...'
+        case tmp
+            echo 'vf tmp: Create a temporary environment, removed when deactivated'
+        case upgrade
+            echo 'vf upgrade: Rebuild environments on a newer Python: vf upgrade [options] [NAME...]'
+        case workon
+            echo 'vf workon: Activate an environment and cd to its project: vf workon NAME'
+        case '*'
+            printf 'envwrap: vf help: unknown command %s\n' (string escape -- "$argv[1]") >&2
+            return 2
+    end
+end
+
 function __envwrap_vf_ls --description 'List the environments'
     __envwrap_list
 end
@@ -797,15 +836,31 @@ end
 function __envwrap_vf_cdproject --description "cd to the active environment's project directory"
     cdproject $argv
 end
-# END generated: vf
 
 function __envwrap_vf_register_completions --description 'Register TAB completion for vf'
     complete -c vf -f
-    for name in (functions --all | string replace -rf '^__envwrap_vf_([a-z]+)$' '$1')
-        complete -c vf -n __fish_use_subcommand -a $name -d (functions --details --verbose __envwrap_vf_$name)[5]
-    end
+    complete -c vf -n __fish_use_subcommand -a activate -d 'Activate an environment: vf activate NAME (no cd)'
+    complete -c vf -n __fish_use_subcommand -a addpath -d 'Add directories to the active environment\'s import path: vf addpath [-d] DIR...'
+    complete -c vf -n __fish_use_subcommand -a all -d 'Run a command in every environment: vf all COMMAND...'
+    complete -c vf -n __fish_use_subcommand -a cd -d 'cd to the active environment\'s directory'
+    complete -c vf -n __fish_use_subcommand -a cdpackages -d 'cd to the active environment\'s site-packages'
+    complete -c vf -n __fish_use_subcommand -a cdproject -d 'cd to the active environment\'s project directory'
+    complete -c vf -n __fish_use_subcommand -a connect -d 'Connect the active environment to this directory (writes .venv): vf connect [NAME]'
+    complete -c vf -n __fish_use_subcommand -a deactivate -d 'Deactivate the active environment'
+    complete -c vf -n __fish_use_subcommand -a globalpackages -d 'Access to the base interpreter\'s packages: vf globalpackages [toggle|enable|disable]'
+    complete -c vf -n __fish_use_subcommand -a help -d 'List the vf commands, or describe one: vf help [COMMAND]'
+    complete -c vf -n __fish_use_subcommand -a ls -d 'List the environments'
+    complete -c vf -n __fish_use_subcommand -a lsprojects -d 'List the projects in PROJECT_HOME'
+    complete -c vf -n __fish_use_subcommand -a new -d 'Create an environment and activate it: vf new [-p PYTHON] [--connect] NAME'
+    complete -c vf -n __fish_use_subcommand -a project -d 'Create a project directory in PROJECT_HOME and its environment: vf project NAME'
+    complete -c vf -n __fish_use_subcommand -a rm -d 'Remove environments: vf rm NAME...'
+    complete -c vf -n __fish_use_subcommand -a tmp -d 'Create a temporary environment, removed when deactivated'
+    complete -c vf -n __fish_use_subcommand -a upgrade -d 'Rebuild environments on a newer Python: vf upgrade [options] [NAME...]'
+    complete -c vf -n __fish_use_subcommand -a workon -d 'Activate an environment and cd to its project: vf workon NAME'
     complete -c vf -n '__fish_seen_subcommand_from activate rm connect upgrade workon' -a '(__envwrap_names)'
 end
+# END generated: vf
+
 __envwrap_vf_register_completions
 
 # virtualfish's loader ends with this event, at every load; its plugins (and
