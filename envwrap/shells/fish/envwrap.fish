@@ -77,10 +77,11 @@ function __envwrap_run --description 'Evaluate the code the envwrap backend prin
 end
 
 # virtualfish's events, for the --on-event handlers of its users:
-# virtualenv_<what> and then virtualenv_<what>:<env name>.
-function __envwrap_vfevent --description "Emit virtualfish's event for the active environment"
+# virtualenv_<what> and then virtualenv_<what>:<env name> (the name given, else
+# the active environment's).
+function __envwrap_vfevent --description "Emit virtualfish's event for an environment (default: the active one)"
     emit virtualenv_$argv[1]
-    emit virtualenv_$argv[1]:(string replace -r '.*/' '' -- "$VIRTUAL_ENV")
+    emit virtualenv_$argv[1]:(string replace -r '.*/' '' -- $argv[2] "$VIRTUAL_ENV")[1]
 end
 
 # Source a hook file. Its status is its own business (`set -e VAR` of an unset
@@ -557,14 +558,7 @@ end
 # virtualfish's will_create before and did_create (and :NAME) once active.
 function __envwrap_vf_new --description 'Create an environment and activate it: vf new [-p PYTHON] [--connect] NAME'
     set -l args
-    set -l connect
-    for a in $argv
-        if contains -- $a -c --connect
-            set connect 1
-        else
-            set -a args $a
-        end
-    end
+    set -q argv[1]; and set args (string match -rv -- '^(-c|--connect)$' $argv)
     if contains -- -h $args; or contains -- --help $args
         mkvirtualenv --help
         return
@@ -572,7 +566,7 @@ function __envwrap_vf_new --description 'Create an environment and activate it: 
     emit virtualenv_will_create
     mkvirtualenv $args; or return
     __envwrap_vfevent did_create
-    if set -q connect[1]
+    if test (count $args) -ne (count $argv)
         __envwrap_vf_connect
     end
 end
@@ -594,21 +588,15 @@ function __envwrap_vf_rm --description 'Remove environments: vf rm NAME...'
     set -l h (__envwrap_workon_home | string collect)
     set -l st 0
     for n in $argv
-        set -l active
-        if test -n "$VIRTUAL_ENV"; and test "$VIRTUAL_ENV" = "$h/$n"
-            set active 1
+        # (not for the active env, which rmvirtualenv refuses)
+        if test "$VIRTUAL_ENV" != "$h/$n"; and test -e "$h/$n/pyvenv.cfg"
+            __envwrap_vfevent will_remove $n
         end
-        if test -z "$active"; and test -e "$h/$n/pyvenv.cfg"
-            emit virtualenv_will_remove
-            emit virtualenv_will_remove:$n
-        end
-        rmvirtualenv $n
-        or begin
+        if rmvirtualenv $n
+            __envwrap_vfevent did_remove $n
+        else
             set st $status
-            continue
         end
-        emit virtualenv_did_remove
-        emit virtualenv_did_remove:$n
     end
     return $st
 end
@@ -636,20 +624,11 @@ function __envwrap_vf_globalpackages --description "Access to the base interpret
         return 2
     end
     if test $action != toggle
-        # pyvenv.cfg read by fish itself: is access on now?
-        set -l on false
-        while read -l line
-            if string match -qr '^\s*include-system-site-packages\s*=\s*true\s*$' -- $line
-                set on true
-            end
-        end <"$VIRTUAL_ENV/pyvenv.cfg"
-        if begin
-                test $action = enable; and test $on = true
-            end; or begin
-                test $action = disable; and test $on = false
-            end
-            return 0
-        end
+        # pyvenv.cfg read by fish itself: is access on (enable) or off (disable) now?
+        set -l now disable
+        string match -qr '^\s*include-system-site-packages\s*=\s*true\s*$' <"$VIRTUAL_ENV/pyvenv.cfg"
+        and set now enable
+        test $action = $now; and return 0
     end
     toggleglobalsitepackages $argv
 end
@@ -706,13 +685,11 @@ function __envwrap_vf_upgrade --description 'Rebuild environments on a newer Pyt
         set names (string replace -r '.*/' '' -- "$VIRTUAL_ENV")
     end
     for n in $names
-        emit virtualenv_will_upgrade
-        emit virtualenv_will_upgrade:$n
+        __envwrap_vfevent will_upgrade $n
     end
     __envwrap_call upgrade $argv; or return
     for n in $names
-        emit virtualenv_did_upgrade
-        emit virtualenv_did_upgrade:$n
+        __envwrap_vfevent did_upgrade $n
     end
 end
 
