@@ -63,9 +63,7 @@ function __envwrap_run --description 'Evaluate the code the envwrap backend prin
     set -l __envwrap_code
     __envwrap_call sh fish $argv | read -lz __envwrap_code
     set -l __envwrap_st $pipestatus[1]
-    if test "$__envwrap_st" -ne 0
-        return $__envwrap_st
-    end
+    test "$__envwrap_st" -eq 0; or return $__envwrap_st
     eval $__envwrap_code
     set __envwrap_st $status
     # virtualfish's did_activate events, once the whole activation (hooks, cd) ran.
@@ -209,12 +207,9 @@ function __envwrap_activated --description 'Wrap the deactivate function of an e
     set -g __envwrap_venv $argv[1]
     set -g __envwrap_hook_dir $argv[2]
     set -g __envwrap_project $argv[3]
-    set -g __envwrap_bin $argv[4]
+    set -g __envwrap_bin (string match -v -- '' $argv[4] "$argv[1]/bin")[1]
     set -g __envwrap_auto_act $argv[1] # for auto-activation: an env was activated (then maybe deactivated)
     set -g __envwrap_hooks_refused # the plan sets it next when a deactivate hook is refused
-    if test -z "$__envwrap_bin"
-        set __envwrap_bin "$argv[1]/bin"
-    end
     # virtualfish leaves fish_prompt alone (its users' prompt shows the env):
     # so does envwrap when VIRTUALFISH_HOME is set. The env's activate.fish
     # wrapped the prompt; the user's own goes back (VIRTUAL_ENV_DISABLE_PROMPT
@@ -300,7 +295,6 @@ end
 # its documentation gives) set to the env's path; both are erased afterwards.
 function __envwrap_deactivate --description 'Deactivate, with the predeactivate and postdeactivate hooks'
     set -l env "$__envwrap_venv"
-    set -l bin "$__envwrap_bin"
     set -l hd "$VIRTUALENVWRAPPER_HOOK_DIR"
     if test -z "$hd"
         set hd "$__envwrap_hook_dir"
@@ -310,19 +304,15 @@ function __envwrap_deactivate --description 'Deactivate, with the predeactivate 
         # A relative hook directory is below $HOME, as the backend reads it.
         set hd "$HOME/$hd"
     end
-    set -l project "$__envwrap_project"
+    # Where the hooks are: the env's bin directory and the global one (those
+    # set), then for predeactivate only, the project's.
+    set -l dirs (string match -v -- '' "$__envwrap_bin" "$hd")
     set -l st 0
     if test "$argv[1]" != nondestructive
         __envwrap_vfevent will_deactivate
     end
-    if test -n "$bin"; and test -f "$bin/predeactivate.fish"
-        __envwrap_source "$bin/predeactivate.fish"
-    end
-    if test -n "$hd"; and test -f "$hd/predeactivate.fish"
-        __envwrap_source "$hd/predeactivate.fish"
-    end
-    if test -n "$project"; and test -f "$project/.virtualenvwrapper/predeactivate.fish"
-        __envwrap_source "$project/.virtualenvwrapper/predeactivate.fish"
+    for d in $dirs (string match -v -- '' "$__envwrap_project")/.virtualenvwrapper
+        test -f "$d/predeactivate.fish"; and __envwrap_source "$d/predeactivate.fish"
     end
     __envwrap_venv_deactivate $argv
     or set st $status
@@ -331,10 +321,7 @@ function __envwrap_deactivate --description 'Deactivate, with the predeactivate 
         return $st
     end
     functions -e deactivate __envwrap_venv_deactivate
-    set -e __envwrap_venv
-    set -e __envwrap_bin
-    set -e __envwrap_hook_dir
-    set -e __envwrap_project
+    set -e __envwrap_venv __envwrap_bin __envwrap_hook_dir __envwrap_project
     # virtualfish's did_deactivate, with VIRTUAL_ENV still naming the env for
     # its handlers (as virtualfish has it), unexported, erased right after.
     if test -n "$env"
@@ -344,11 +331,8 @@ function __envwrap_deactivate --description 'Deactivate, with the predeactivate 
     end
     set -g VIRTUALENVWRAPPER_LAST_VIRTUAL_ENV "$env"
     set -g VIRTUALENVWRAPPER_LAST_VIRTUALENV "$env"
-    if test -n "$bin"; and test -f "$bin/postdeactivate.fish"
-        __envwrap_source "$bin/postdeactivate.fish"
-    end
-    if test -n "$hd"; and test -f "$hd/postdeactivate.fish"
-        __envwrap_source "$hd/postdeactivate.fish"
+    for d in $dirs
+        test -f "$d/postdeactivate.fish"; and __envwrap_source "$d/postdeactivate.fish"
     end
     set -e VIRTUALENVWRAPPER_LAST_VIRTUAL_ENV VIRTUALENVWRAPPER_LAST_VIRTUALENV
     if test -n "$env"; and test -f "$env/.envwrap-tmpenv"
@@ -473,9 +457,7 @@ function envwrap --description 'The envwrap command, with the settings of this s
     if test "$argv[1]" = config; and test (count $argv) -gt 2
         set -l __envwrap_code (__envwrap_call config --shell fish $argv[2..-1] | string collect)
         set -l __envwrap_st $pipestatus[1]
-        if test "$__envwrap_st" -ne 0
-            return $__envwrap_st
-        end
+        test "$__envwrap_st" -eq 0; or return $__envwrap_st
         eval $__envwrap_code
         __envwrap_auto_setup
         return
@@ -509,9 +491,7 @@ function cdvirtualenv --description "cd to the active environment's directory"
         return 1
     end
     set -l target "$VIRTUAL_ENV"
-    if test -n "$argv[1]"
-        set target "$VIRTUAL_ENV/$argv[1]"
-    end
+    test -n "$argv[1]"; and set target "$VIRTUAL_ENV/$argv[1]"
     # envwrap's one line, not cd's (which fish follows with a trace)
     if not test -d "$target"
         printf 'envwrap: cdvirtualenv: %s is not a directory\n' "$target" >&2
@@ -1066,12 +1046,8 @@ __envwrap_register_completions
 # (a file test, no process): VIRTUALENVWRAPPER_HOOK_DIR, else WORKON_HOME.
 function __envwrap_initialize --description 'Source the initialize.fish hook, if there is one'
     set -l d "$VIRTUALENVWRAPPER_HOOK_DIR"
-    if test -z "$d"
-        set d (__envwrap_workon_home | string collect)
-    end
-    if test -n "$d"; and test -f "$d/initialize.fish"
-        __envwrap_source "$d/initialize.fish"
-    end
+    test -n "$d"; or set d (__envwrap_workon_home | string collect)
+    test -n "$d"; and test -f "$d/initialize.fish"; and __envwrap_source "$d/initialize.fish"
     return 0
 end
 __envwrap_initialize
