@@ -596,6 +596,60 @@ def ps_completion(shell: str = "powershell") -> str:
     return "\n\n".join(parts)
 
 
+# What PowerShell's __envwrap_call adds to the environment the backend inherits
+# (the user's settings are environment variables there, passed as they are):
+# variable -> PowerShell expression. ENVWRAP_SORT is the shell's listing order.
+def _ps_call_variables(shell: str) -> dict[str, str]:
+    return {"ENVWRAP_LOADS": "[string]$global:__envwrap_loads",
+            "ENVWRAP_SORT": f"'{shells.get(shell).listing_order}'",
+            "ENVWRAP_SHELL_PID": "[string]$PID",
+            "PYTHONIOENCODING": "'utf-8'"}
+
+
+def ps_call(shell: str = "powershell") -> str:
+    """__envwrap_call: each variable of _ps_call_variables set for the call and
+    put back after it, and the backend's output read as UTF-8."""
+    variables = _ps_call_variables(shell)
+    old = {name: f"$old_{name}" for name in variables}
+    return "\n".join([
+        "function global:__envwrap_call {",
+        "    Set-StrictMode -Off",
+        "    $PSNativeCommandUseErrorActionPreference = $false",
+        "    $exe = $global:__envwrap_exe",
+        "    if (-not $exe) {",
+        "        $found = Get-Command -Name envwrap -CommandType Application -ErrorAction SilentlyContinue |",
+        "            Select-Object -First 1",
+        "        if ($null -eq $found) {",
+        "            $Host.UI.WriteErrorLine('envwrap: cannot find the envwrap command; install envwrap and load it again')",
+        "            $global:LASTEXITCODE = 127",
+        "            return",
+        "        }",
+        "        $exe = $found.Path",
+        "    }",
+        *(f"    {old[name]} = [Environment]::GetEnvironmentVariable('{name}')" for name in variables),
+        "    $oldEncoding = $null",
+        "    try {",
+        "        $oldEncoding = [Console]::OutputEncoding",
+        "        [Console]::OutputEncoding = New-Object System.Text.UTF8Encoding -ArgumentList $false",
+        "    } catch {",
+        "        $oldEncoding = $null",
+        "    }",
+        "    try {",
+        *(f"        $env:{name} = {value}" for name, value in variables.items()),
+        "        & $exe @args",
+        "    } finally {",
+        *(f"        $env:{name} = {old[name]}" for name in variables),
+        "        if ($null -ne $oldEncoding) {",
+        "            try {",
+        "                [Console]::OutputEncoding = $oldEncoding",
+        "            } catch {",
+        "            }",
+        "        }",
+        "    }",
+        "}",
+    ])
+
+
 def ps_options(shell: str = "powershell") -> str:
     """Each command's options, and a completer that offers them for a word that
     starts with '-' (the words PowerShell's own parameter binding leaves alone:
@@ -1094,7 +1148,7 @@ BLOCKS = {
             "auto": posix_auto, "options": posix_options},
     "fish": {"call": fish_call, "commands": fish_commands, "vf": fish_vf, "completion": fish_completion,
              "options": fish_options},
-    "powershell": {"commands": ps_commands, "completion": ps_completion, "options": ps_options},
+    "powershell": {"call": ps_call, "commands": ps_commands, "completion": ps_completion, "options": ps_options},
 }
 
 _BLOCK = re.compile(r"^# BEGIN generated: (\w+)\n.*?^# END generated: \1\n", re.M | re.S)

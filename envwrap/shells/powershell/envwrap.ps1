@@ -27,6 +27,8 @@ $global:__envwrap_loads = 1 + [int](Get-Variable -Name __envwrap_loads -Scope Gl
 # Run the backend. It inherits the environment; ENVWRAP_LOADS is added, and
 # ENVWRAP_SORT=ordinal (environments listed in the order of __envwrap_names), and
 # its output is read as UTF-8 (Windows PowerShell would use the OEM code page).
+# BEGIN generated: call
+# (made by `make shells` from tools/gen_shells.py and the settings the backend reads; edit those)
 function global:__envwrap_call {
     Set-StrictMode -Off
     $PSNativeCommandUseErrorActionPreference = $false
@@ -41,10 +43,10 @@ function global:__envwrap_call {
         }
         $exe = $found.Path
     }
-    $oldLoads = [Environment]::GetEnvironmentVariable('ENVWRAP_LOADS')
-    $oldSort = [Environment]::GetEnvironmentVariable('ENVWRAP_SORT')
-    $oldPid = [Environment]::GetEnvironmentVariable('ENVWRAP_SHELL_PID')
-    $oldIo = [Environment]::GetEnvironmentVariable('PYTHONIOENCODING')
+    $old_ENVWRAP_LOADS = [Environment]::GetEnvironmentVariable('ENVWRAP_LOADS')
+    $old_ENVWRAP_SORT = [Environment]::GetEnvironmentVariable('ENVWRAP_SORT')
+    $old_ENVWRAP_SHELL_PID = [Environment]::GetEnvironmentVariable('ENVWRAP_SHELL_PID')
+    $old_PYTHONIOENCODING = [Environment]::GetEnvironmentVariable('PYTHONIOENCODING')
     $oldEncoding = $null
     try {
         $oldEncoding = [Console]::OutputEncoding
@@ -59,10 +61,10 @@ function global:__envwrap_call {
         $env:PYTHONIOENCODING = 'utf-8'
         & $exe @args
     } finally {
-        $env:ENVWRAP_LOADS = $oldLoads
-        $env:ENVWRAP_SORT = $oldSort
-        $env:ENVWRAP_SHELL_PID = $oldPid
-        $env:PYTHONIOENCODING = $oldIo
+        $env:ENVWRAP_LOADS = $old_ENVWRAP_LOADS
+        $env:ENVWRAP_SORT = $old_ENVWRAP_SORT
+        $env:ENVWRAP_SHELL_PID = $old_ENVWRAP_SHELL_PID
+        $env:PYTHONIOENCODING = $old_PYTHONIOENCODING
         if ($null -ne $oldEncoding) {
             try {
                 [Console]::OutputEncoding = $oldEncoding
@@ -71,6 +73,7 @@ function global:__envwrap_call {
         }
     }
 }
+# END generated: call
 
 # Tell the user something the way the backend tells everything: the backend
 # prints it (one escaped line, envwrap: ...) on its stderr, and sets
