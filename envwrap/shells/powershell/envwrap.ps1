@@ -157,11 +157,6 @@ function global:__envwrap_set_home {
     __envwrap_export_home
 }
 
-# Whether $env:WORKON_HOME is the user's (set, and not the value envwrap exported).
-function global:__envwrap_user_home {
-    [bool](__envwrap_user_home_dir)
-}
-
 # The directory the user chose by variable: WORKON_HOME (unless it is the value
 # envwrap exported), else virtualfish's VIRTUALFISH_HOME; $null when neither.
 function global:__envwrap_user_home_dir {
@@ -181,7 +176,7 @@ function global:__envwrap_user_home_dir {
 # when the user set it. ENVWRAP_EXPORTED_HOME marks the value as envwrap's own.
 function global:__envwrap_export_home {
     Set-StrictMode -Off
-    if ($global:__envwrap_home -and -not (__envwrap_user_home)) {
+    if ($global:__envwrap_home -and -not (__envwrap_user_home_dir)) {
         $env:WORKON_HOME = $global:__envwrap_home
         $env:ENVWRAP_EXPORTED_HOME = $global:__envwrap_home
     }
@@ -659,30 +654,17 @@ function global:__envwrap_quote {
     if ($Value -cmatch '^[A-Za-z_][A-Za-z0-9_.-]*$') {
         return $Value
     }
-    $out = New-Object System.Text.StringBuilder
-    [void]$out.Append([char]39)
-    foreach ($ch in $Value.ToCharArray()) {
-        [void]$out.Append($ch)
-        $code = [int]$ch
-        if ($code -eq 39 -or ($code -ge 0x2018 -and $code -le 0x201B)) {
-            [void]$out.Append($ch)
-        }
-    }
-    [void]$out.Append([char]39)
-    $out.ToString()
+    "'" + ($Value -replace "['\u2018-\u201B]", '$0$0') + "'"
 }
 
 function global:__envwrap_complete_names {
     param([string]$Typed)
     Set-StrictMode -Off
     $prefix = [string]$Typed
-    if ($prefix.Length -gt 0) {
-        $first = [int]$prefix[0]
-        if ($first -eq 39 -or ($first -ge 0x2018 -and $first -le 0x201B)) {
-            $prefix = $prefix.Substring(1).Replace([string][char]39 + [char]39, [string][char]39)
-        } elseif ($first -eq 34 -or ($first -ge 0x201C -and $first -le 0x201E)) {
-            $prefix = $prefix.Substring(1)
-        }
+    if ($prefix -match "^['\u2018-\u201B]") {
+        $prefix = $prefix.Substring(1).Replace("''", "'")
+    } elseif ($prefix -match '^["\u201C-\u201E]') {
+        $prefix = $prefix.Substring(1)
     }
     # [CompletionResult]::new, not New-Object: a cmdlet call per name is what
     # made TAB slow with many environments (::new exists since PowerShell 5.0).
@@ -720,10 +702,7 @@ function global:__envwrap_complete_python {
     } catch {
         return
     }
-    $prefix = $Typed
-    if ($prefix.StartsWith([string][char]39) -or $prefix.StartsWith([string][char]34)) {
-        $prefix = $prefix.Substring(1)
-    }
+    $prefix = $Typed -replace '^[''"]', ''
     foreach ($version in $versions) {
         if ($version -and $version.StartsWith($prefix, [StringComparison]::Ordinal)) {
             [System.Management.Automation.CompletionResult]::new(
@@ -742,24 +721,15 @@ function global:__envwrap_complete_subdirs {
         return
     }
     if ($Site) {
-        $found = [IO.Path]::Combine([IO.Path]::Combine($base, 'Lib'), 'site-packages')
-        if (-not [IO.Directory]::Exists($found)) {
-            $found = $null
-            $lib = [IO.Path]::Combine($base, 'lib')
-            if ([IO.Directory]::Exists($lib)) {
-                foreach ($py in [IO.Directory]::GetDirectories($lib, 'python*')) {
-                    $candidate = [IO.Path]::Combine($py, 'site-packages')
-                    if ([IO.Directory]::Exists($candidate)) {
-                        $found = $candidate
-                        break
-                    }
-                }
-            }
+        $lib = [IO.Path]::Combine($base, 'lib')
+        $found = @([IO.Path]::Combine([IO.Path]::Combine($base, 'Lib'), 'site-packages'))
+        if ([IO.Directory]::Exists($lib)) {
+            $found += @([IO.Directory]::GetDirectories($lib, 'python*') | ForEach-Object { [IO.Path]::Combine($_, 'site-packages') })
         }
-        if (-not $found) {
+        $base = @($found | Where-Object { [IO.Directory]::Exists($_) })[0]
+        if (-not $base) {
             return
         }
-        $base = $found
     }
     $typedPath = ([string]$Typed).Trim([char]39, [char]34).Replace('\', '/')
     $cut = $typedPath.LastIndexOf('/')
