@@ -684,21 +684,12 @@ function global:__envwrap_complete_python {
     param([string]$Typed, $CommandAst, $CursorPosition)
     Set-StrictMode -Off
     $before = @($CommandAst.CommandElements | Where-Object { $_.Extent.EndOffset -lt $CursorPosition })
-    if ($before.Count -lt 2) {
-        return
-    }
-    $option = $before[$before.Count - 1].Extent.Text
-    if ($option -cne '-p' -and $option -cne '--python') {
-        return
-    }
     $h = __envwrap_workon_home
-    if (-not $h) {
+    if ($before.Count -lt 2 -or @('-p', '--python') -cnotcontains $before[-1].Extent.Text -or -not $h) {
         return
     }
-    $file = [IO.Path]::Combine([IO.Path]::Combine($h, '.envwrap'), 'pythons')
-    $versions = @()
     try {
-        $versions = [IO.File]::ReadAllLines($file)
+        $versions = [IO.File]::ReadAllLines([IO.Path]::Combine([IO.Path]::Combine($h, '.envwrap'), 'pythons'))
     } catch {
         return
     }
@@ -731,14 +722,10 @@ function global:__envwrap_complete_subdirs {
             return
         }
     }
+    # What was typed: the directories above (with their /) and the start of a name.
     $typedPath = ([string]$Typed).Trim([char]39, [char]34).Replace('\', '/')
-    $cut = $typedPath.LastIndexOf('/')
-    $parent = ''
-    $leaf = $typedPath
-    if ($cut -ge 0) {
-        $parent = $typedPath.Substring(0, $cut + 1)
-        $leaf = $typedPath.Substring($cut + 1)
-    }
+    $parent = $typedPath -replace '[^/]*$', ''
+    $leaf = $typedPath.Substring($parent.Length)
     $dir = [IO.Path]::Combine($base, $parent)
     if (-not [IO.Directory]::Exists($dir)) {
         return
