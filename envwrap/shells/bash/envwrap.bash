@@ -15,7 +15,7 @@
 # shellcheck shell=bash disable=SC1090,SC2034,SC2119,SC2120,SC2317
 
 # BEGIN generated: runtime
-# (made by `make shells` from _POSIX_RUNTIME in tools/gen_shells.py, for bash and zsh; edit it there)
+# (made by `make shells` from envwrap/shells/bash/runtime.sh.in, for bash and zsh; edit it there)
 __envwrap_loads=$(( ${__envwrap_loads:-0} + 1 ))
 
 # Run the backend with the user's settings, exported or not: a variable changed in
@@ -633,7 +633,7 @@ __envwrap_initialize
 #   __envwrap_auto_told       the trees already told that they need `envwrap allow`
 
 # BEGIN generated: auto
-# (made by `make shells` from _POSIX_AUTO in tools/gen_shells.py, for bash and zsh; edit it there)
+# (made by `make shells` from envwrap/shells/bash/auto.sh.in, for bash and zsh; edit it there)
 # The nearest marker above $PWD: its directory into __envwrap_auto_r, the env
 # it names into __envwrap_auto_t (both empty when there is none).
 __envwrap_auto_find() {

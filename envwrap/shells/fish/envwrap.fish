@@ -26,7 +26,7 @@ set -g __envwrap_loads (math $__envwrap_loads + 1)
 # command. Unset and empty mean the same. ENVWRAP_SORT=fish: list environments
 # in the order of fish's globs, as `lsvirtualenv -b` does.
 # BEGIN generated: call
-# (made by `make shells` from tools/gen_shells.py and the settings the backend reads; edit those)
+# (made by `make shells` from envwrap/shells/fish/generate.py and the settings the backend reads; edit those)
 function __envwrap_call --description 'Run the envwrap backend with the settings of this shell'
     set -l exe $__envwrap_exe
     if test -z "$exe[1]"

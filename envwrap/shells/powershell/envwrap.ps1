@@ -28,7 +28,7 @@ $global:__envwrap_loads = 1 + [int](Get-Variable -Name __envwrap_loads -Scope Gl
 # ENVWRAP_SORT=ordinal (environments listed in the order of __envwrap_names), and
 # its output is read as UTF-8 (Windows PowerShell would use the OEM code page).
 # BEGIN generated: call
-# (made by `make shells` from tools/gen_shells.py and the settings the backend reads; edit those)
+# (made by `make shells` from envwrap/shells/powershell/generate.py; edit it there)
 function global:__envwrap_call {
     Set-StrictMode -Off
     $PSNativeCommandUseErrorActionPreference = $false

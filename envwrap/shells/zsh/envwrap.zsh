@@ -15,7 +15,7 @@
 # it parses, and builtins are called as \builtin so aliases cannot either.
 
 # BEGIN generated: runtime
-# (made by `make shells` from _POSIX_RUNTIME in tools/gen_shells.py, for bash and zsh; edit it there)
+# (made by `make shells` from envwrap/shells/bash/runtime.sh.in, for bash and zsh; edit it there)
 typeset -g __envwrap_loads=$(( ${__envwrap_loads:-0} + 1 ))
 
 # Run the backend with the user's settings, exported or not: a variable changed in
@@ -588,7 +588,7 @@ __envwrap_initialize
 #   __envwrap_auto_bad              a tree whose env failed to activate (until left)
 #   __envwrap_auto_told             the trees already told that they need `envwrap allow`
 # BEGIN generated: auto
-# (made by `make shells` from _POSIX_AUTO in tools/gen_shells.py, for bash and zsh; edit it there)
+# (made by `make shells` from envwrap/shells/bash/auto.sh.in, for bash and zsh; edit it there)
 # The nearest marker above $PWD: its directory into __envwrap_auto_r, the env
 # it names into __envwrap_auto_t (both empty when there is none).
 __envwrap_auto_find() {
