@@ -140,6 +140,24 @@ __envwrap_leave() {
     fi
 }
 
+# Called by the plan right after the env's own activate script ran: keep that
+# script's deactivate as __envwrap_venv_deactivate, install ours. $1 the env, $2
+# the hook directory, $3 the project, $4 the env's bin directory (its hooks).
+__envwrap_activated() {
+    if (( ! ${+functions[deactivate]} )); then
+        \builtin printf 'envwrap: %s defined no deactivate function\n' "$1" >&2
+        \return 1
+    fi
+    functions[__envwrap_venv_deactivate]=${functions[deactivate]}
+    typeset -g __envwrap_venv="$1" __envwrap_hook_dir="$2" __envwrap_project="$3" __envwrap_venv_bin="$4"
+    typeset -g __envwrap_auto_act="$1"  # for auto-activation: an env was activated (then maybe deactivated)
+    typeset -g __envwrap_hooks_refused=''  # the plan sets it next when a deactivate hook is refused
+    deactivate() {
+        case ${1-} in (-h | --help) __envwrap_run deactivate --help; \return ;; esac
+        __envwrap_deactivate "$@"
+    }
+}
+
 # deactivate, with virtualenvwrapper's hooks: predeactivate (the env's, then the
 # global one, then the project's), the env's own deactivate, postdeactivate (the
 # env's, then the global one) with VIRTUALENVWRAPPER_LAST_VIRTUAL_ENV (the name
@@ -292,25 +310,6 @@ __envwrap_scan() {
     # with :h:t in the glob, zsh would sort the bare names.
     __envwrap_found=( "$__envwrap_h"/*/pyvenv.cfg(N-.) )
     __envwrap_found=( ${${__envwrap_found:h:t}:#.*} )
-}
-
-# Called by the generated code right after the env's own activate script ran:
-# keep that script's deactivate as __envwrap_venv_deactivate, install ours. $1 the
-# env, $2 the hook directory, $3 the project, $4 the env's bin directory (its hooks).
-__envwrap_activated() {
-    if (( ! ${+functions[deactivate]} )); then
-        \builtin print -ru2 -- "envwrap: $1 defined no deactivate function"
-        \return 1
-    fi
-    functions[__envwrap_venv_deactivate]=${functions[deactivate]}
-    typeset -g __envwrap_venv="$1" __envwrap_hook_dir="$2" __envwrap_project="$3" __envwrap_venv_bin="$4"
-    typeset -g __envwrap_auto_act="$1"  # for auto-activation: an env was activated (then maybe deactivated)
-    typeset -g __envwrap_hooks_refused=''  # the plan sets it next when a deactivate hook is refused
-    # deactivate --help prints help and changes nothing, as every command does.
-    deactivate() {
-        case ${1-} in (-h | --help) __envwrap_run deactivate --help; \return ;; esac
-        __envwrap_deactivate "$@"
-    }
 }
 
 # The env's own variables (envwrap vars), from the workon code: KEY VALUE pairs.
