@@ -19,6 +19,7 @@ from envwrap.shells.powershell import generate as ps_gen
 from tools import gen_shells as _gen
 
 from conftest import FAILING_COMMANDS, ROOT
+from pwsh import functions, parse
 from realshell import Shell
 
 NAMES = [c.name for c in t.COMMANDS]
@@ -227,13 +228,11 @@ def test_every_powershell_command_reaches_the_backend_as_the_table_says(ps_parse
     """The bodies PowerShell generates call the runner of the command's kind:
     allvirtualenv is the one backend loop there too (it once activated each env
     in the session instead)."""
-    from test_powershell import _functions, parse
-
     text = (_gen.SHELL_DIR / _gen.FILES["powershell"]).read_text(encoding="utf-8")
     tree, data = parse(ps_parser, text)
-    functions = _functions(tree, data)
+    found = functions(tree, data)
     for c in t.COMMANDS:
-        body = data[functions[c.name].start_byte:functions[c.name].end_byte].decode("utf-8")
+        body = data[found[c.name].start_byte:found[c.name].end_byte].decode("utf-8")
         if c.kind == t.EVAL:
             assert f"__envwrap_run {c.name} @" in body, c.name
         elif c.kind == t.CALL and c.verb:
