@@ -22,7 +22,7 @@ from envwrap.core.errors import one_line
 from envwrap.core.layout import Layout
 
 # template file -> (file name in the env's bin dir, quoter), from each shell's
-# descriptor (bash and zsh share one).
+# descriptor (bash's and zsh's are the same text, for the same bin/activate).
 TEMPLATES = {s.activate_template_path(): (s.activate_script, s.quote) for s in shells.BY_NAME.values()}
 
 # Characters that prompt expansion gives meaning to in some shell (bash
@@ -53,10 +53,12 @@ def write_all(staged: Path, final: Path, name: str, windows: bool = False) -> No
         "PROMPT": f"({prompt_name(name)}) ",
         "VENV_PROMPT": f"({one_line(name)}) ",  # shown by prompt themes: escaped as messages are
     }
+    written = set()
     for template_path, (target, quoter) in TEMPLATES.items():
         template = Path(template_path)
-        if not template.exists():
+        if target in written or not template.exists():
             continue
+        written.add(target)
         text = render(template.read_text(encoding="utf-8"), values, quoter)
         out = Path(layout.bin_dir, target)
         out.parent.mkdir(parents=True, exist_ok=True)

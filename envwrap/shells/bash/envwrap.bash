@@ -15,7 +15,7 @@
 # shellcheck shell=bash disable=SC1090,SC2034,SC2119,SC2120,SC2317
 
 # BEGIN generated: runtime
-# (made by `make shells` from _POSIX_RUNTIME in tools/gen_shells.py, for bash and zsh; edit it there)
+# (made by `make shells` from envwrap/shells/bash/runtime.sh.in, for bash and zsh; edit it there)
 __envwrap_loads=$(( ${__envwrap_loads:-0} + 1 ))
 
 # Run the backend with the user's settings, exported or not: a variable changed in
@@ -131,6 +131,25 @@ __envwrap_leave() {
     if [[ -n ${__envwrap_venv-} ]] && \builtin declare -F deactivate >/dev/null; then
         deactivate
     fi
+}
+
+# Called by the plan right after the env's own activate script ran: keep that
+# script's deactivate as __envwrap_venv_deactivate, install ours. $1 the env, $2
+# the hook directory, $3 the project, $4 the env's bin directory (its hooks).
+__envwrap_activated() {
+    local __envwrap_def
+    __envwrap_def="$(\builtin declare -f deactivate)" || {
+        \builtin printf 'envwrap: %s defined no deactivate function\n' "$1" >&2
+        \return 1
+    }
+    \builtin eval "__envwrap_venv_deactivate${__envwrap_def#deactivate}"
+    __envwrap_venv="$1" __envwrap_hook_dir="$2" __envwrap_project="$3" __envwrap_venv_bin="$4"
+    __envwrap_auto_act="$1"  # for auto-activation: an env was activated (then maybe deactivated)
+    __envwrap_hooks_refused=''  # the plan sets it next when a deactivate hook is refused
+    deactivate() {
+        case ${1-} in (-h | --help) __envwrap_run deactivate --help; \return ;; esac
+        __envwrap_deactivate "$@"
+    }
 }
 
 # deactivate, with virtualenvwrapper's hooks: predeactivate (the env's, then the
@@ -292,29 +311,6 @@ __envwrap_scan() {
     [ -e "${__envwrap_found[0]-}" ] || { __envwrap_found=(); \return 0; }
     __envwrap_found=("${__envwrap_found[@]%/pyvenv.cfg}")
     __envwrap_found=("${__envwrap_found[@]##*/}")
-}
-
-# Called by the generated code right after the env's own activate script ran:
-# keep that script's deactivate as __envwrap_venv_deactivate, install ours. $1 the
-# env, $2 the hook directory, $3 the project, $4 the env's bin directory (its hooks).
-__envwrap_activated() {
-    local __envwrap_def
-    __envwrap_def="$(\builtin declare -f deactivate)" || {
-        \builtin printf 'envwrap: %s defined no deactivate function\n' "$1" >&2
-        \return 1
-    }
-    \builtin eval "__envwrap_venv_deactivate${__envwrap_def#deactivate}"
-    __envwrap_venv="$1"
-    __envwrap_hook_dir="$2"
-    __envwrap_project="$3"
-    __envwrap_venv_bin="$4"
-    __envwrap_auto_act="$1"  # for auto-activation: an env was activated (then maybe deactivated)
-    __envwrap_hooks_refused=''  # the plan sets it next when a deactivate hook is refused
-    # deactivate --help prints help and changes nothing, as every command does.
-    deactivate() {
-        case ${1-} in -h | --help) __envwrap_run deactivate --help; \return ;; esac
-        __envwrap_deactivate "$@"
-    }
 }
 
 # The env's own variables (envwrap vars), from the workon code: KEY VALUE pairs.
@@ -626,17 +622,16 @@ __envwrap_initialize
 # Opt-in: __envwrap_auto=1 comes from the preamble (`envwrap init bash --auto`, or
 # `envwrap config auto_activate true`, which also switches this shell at once).
 # At each prompt, and only when $PWD changed since the last one, the directory
-# and its parents are searched for a `.python-envs`, a `.venv` (directory, or a
-# file holding a path or virtualfish's bare name) or a `.python-version` naming
-# an env (file tests and `read`: no process; see __envwrap_auto_find). One
-# backend process runs only to activate. State:
+# and its parents are searched for a `.venv` (file tests and `read`: no process):
+# a directory that is an env, or a file holding an env's path (PEP 832) or a bare
+# env name (virtualfish). One backend process runs only to activate. State:
 #   __envwrap_auto_env/_root  the env auto-activation activated, and where it was found
 #   __envwrap_auto_off        a tree where the user deactivated by hand (until left)
 #   __envwrap_auto_bad        a tree whose env failed to activate (until left)
 #   __envwrap_auto_told       the trees already told that they need `envwrap allow`
 
 # BEGIN generated: auto
-# (made by `make shells` from _POSIX_AUTO in tools/gen_shells.py, for bash and zsh; edit it there)
+# (made by `make shells` from envwrap/shells/bash/auto.sh.in, for bash and zsh; edit it there)
 # The nearest marker above $PWD (envwrap/env/discovery.py reads the same, in
 # the same order): its directory into __envwrap_auto_r, the env it names into
 # __envwrap_auto_t (both empty when there is none). What the shell cannot read

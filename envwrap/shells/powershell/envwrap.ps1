@@ -27,6 +27,8 @@ $global:__envwrap_loads = 1 + [int](Get-Variable -Name __envwrap_loads -Scope Gl
 # Run the backend. It inherits the environment; ENVWRAP_LOADS is added, and
 # ENVWRAP_SORT=ordinal (environments listed in the order of __envwrap_names), and
 # its output is read as UTF-8 (Windows PowerShell would use the OEM code page).
+# BEGIN generated: call
+# (made by `make shells` from envwrap/shells/powershell/generate.py; edit it there)
 function global:__envwrap_call {
     Set-StrictMode -Off
     $PSNativeCommandUseErrorActionPreference = $false
@@ -41,10 +43,10 @@ function global:__envwrap_call {
         }
         $exe = $found.Path
     }
-    $oldLoads = [Environment]::GetEnvironmentVariable('ENVWRAP_LOADS')
-    $oldSort = [Environment]::GetEnvironmentVariable('ENVWRAP_SORT')
-    $oldPid = [Environment]::GetEnvironmentVariable('ENVWRAP_SHELL_PID')
-    $oldIo = [Environment]::GetEnvironmentVariable('PYTHONIOENCODING')
+    $old_ENVWRAP_LOADS = [Environment]::GetEnvironmentVariable('ENVWRAP_LOADS')
+    $old_ENVWRAP_SORT = [Environment]::GetEnvironmentVariable('ENVWRAP_SORT')
+    $old_ENVWRAP_SHELL_PID = [Environment]::GetEnvironmentVariable('ENVWRAP_SHELL_PID')
+    $old_PYTHONIOENCODING = [Environment]::GetEnvironmentVariable('PYTHONIOENCODING')
     $oldEncoding = $null
     try {
         $oldEncoding = [Console]::OutputEncoding
@@ -59,10 +61,10 @@ function global:__envwrap_call {
         $env:PYTHONIOENCODING = 'utf-8'
         & $exe @args
     } finally {
-        $env:ENVWRAP_LOADS = $oldLoads
-        $env:ENVWRAP_SORT = $oldSort
-        $env:ENVWRAP_SHELL_PID = $oldPid
-        $env:PYTHONIOENCODING = $oldIo
+        $env:ENVWRAP_LOADS = $old_ENVWRAP_LOADS
+        $env:ENVWRAP_SORT = $old_ENVWRAP_SORT
+        $env:ENVWRAP_SHELL_PID = $old_ENVWRAP_SHELL_PID
+        $env:PYTHONIOENCODING = $old_PYTHONIOENCODING
         if ($null -ne $oldEncoding) {
             try {
                 [Console]::OutputEncoding = $oldEncoding
@@ -71,6 +73,7 @@ function global:__envwrap_call {
         }
     }
 }
+# END generated: call
 
 # Tell the user something the way the backend tells everything: the backend
 # prints it (one escaped line, envwrap: ...) on its stderr, and sets
@@ -154,11 +157,6 @@ function global:__envwrap_set_home {
     __envwrap_export_home
 }
 
-# Whether $env:WORKON_HOME is the user's (set, and not the value envwrap exported).
-function global:__envwrap_user_home {
-    [bool](__envwrap_user_home_dir)
-}
-
 # The directory the user chose by variable: WORKON_HOME (unless it is the value
 # envwrap exported), else virtualfish's VIRTUALFISH_HOME; $null when neither.
 function global:__envwrap_user_home_dir {
@@ -178,7 +176,7 @@ function global:__envwrap_user_home_dir {
 # when the user set it. ENVWRAP_EXPORTED_HOME marks the value as envwrap's own.
 function global:__envwrap_export_home {
     Set-StrictMode -Off
-    if ($global:__envwrap_home -and -not (__envwrap_user_home)) {
+    if ($global:__envwrap_home -and -not (__envwrap_user_home_dir)) {
         $env:WORKON_HOME = $global:__envwrap_home
         $env:ENVWRAP_EXPORTED_HOME = $global:__envwrap_home
     }
@@ -656,30 +654,17 @@ function global:__envwrap_quote {
     if ($Value -cmatch '^[A-Za-z_][A-Za-z0-9_.-]*$') {
         return $Value
     }
-    $out = New-Object System.Text.StringBuilder
-    [void]$out.Append([char]39)
-    foreach ($ch in $Value.ToCharArray()) {
-        [void]$out.Append($ch)
-        $code = [int]$ch
-        if ($code -eq 39 -or ($code -ge 0x2018 -and $code -le 0x201B)) {
-            [void]$out.Append($ch)
-        }
-    }
-    [void]$out.Append([char]39)
-    $out.ToString()
+    "'" + ($Value -replace "['\u2018-\u201B]", '$0$0') + "'"
 }
 
 function global:__envwrap_complete_names {
     param([string]$Typed)
     Set-StrictMode -Off
     $prefix = [string]$Typed
-    if ($prefix.Length -gt 0) {
-        $first = [int]$prefix[0]
-        if ($first -eq 39 -or ($first -ge 0x2018 -and $first -le 0x201B)) {
-            $prefix = $prefix.Substring(1).Replace([string][char]39 + [char]39, [string][char]39)
-        } elseif ($first -eq 34 -or ($first -ge 0x201C -and $first -le 0x201E)) {
-            $prefix = $prefix.Substring(1)
-        }
+    if ($prefix -match "^['\u2018-\u201B]") {
+        $prefix = $prefix.Substring(1).Replace("''", "'")
+    } elseif ($prefix -match '^["\u201C-\u201E]') {
+        $prefix = $prefix.Substring(1)
     }
     # [CompletionResult]::new, not New-Object: a cmdlet call per name is what
     # made TAB slow with many environments (::new exists since PowerShell 5.0).
@@ -699,28 +684,16 @@ function global:__envwrap_complete_python {
     param([string]$Typed, $CommandAst, $CursorPosition)
     Set-StrictMode -Off
     $before = @($CommandAst.CommandElements | Where-Object { $_.Extent.EndOffset -lt $CursorPosition })
-    if ($before.Count -lt 2) {
-        return
-    }
-    $option = $before[$before.Count - 1].Extent.Text
-    if ($option -cne '-p' -and $option -cne '--python') {
-        return
-    }
     $h = __envwrap_workon_home
-    if (-not $h) {
+    if ($before.Count -lt 2 -or @('-p', '--python') -cnotcontains $before[-1].Extent.Text -or -not $h) {
         return
     }
-    $file = [IO.Path]::Combine([IO.Path]::Combine($h, '.envwrap'), 'pythons')
-    $versions = @()
     try {
-        $versions = [IO.File]::ReadAllLines($file)
+        $versions = [IO.File]::ReadAllLines([IO.Path]::Combine([IO.Path]::Combine($h, '.envwrap'), 'pythons'))
     } catch {
         return
     }
-    $prefix = $Typed
-    if ($prefix.StartsWith([string][char]39) -or $prefix.StartsWith([string][char]34)) {
-        $prefix = $prefix.Substring(1)
-    }
+    $prefix = $Typed -replace '^[''"]', ''
     foreach ($version in $versions) {
         if ($version -and $version.StartsWith($prefix, [StringComparison]::Ordinal)) {
             [System.Management.Automation.CompletionResult]::new(
@@ -739,33 +712,20 @@ function global:__envwrap_complete_subdirs {
         return
     }
     if ($Site) {
-        $found = [IO.Path]::Combine([IO.Path]::Combine($base, 'Lib'), 'site-packages')
-        if (-not [IO.Directory]::Exists($found)) {
-            $found = $null
-            $lib = [IO.Path]::Combine($base, 'lib')
-            if ([IO.Directory]::Exists($lib)) {
-                foreach ($py in [IO.Directory]::GetDirectories($lib, 'python*')) {
-                    $candidate = [IO.Path]::Combine($py, 'site-packages')
-                    if ([IO.Directory]::Exists($candidate)) {
-                        $found = $candidate
-                        break
-                    }
-                }
-            }
+        $lib = [IO.Path]::Combine($base, 'lib')
+        $found = @([IO.Path]::Combine([IO.Path]::Combine($base, 'Lib'), 'site-packages'))
+        if ([IO.Directory]::Exists($lib)) {
+            $found += @([IO.Directory]::GetDirectories($lib, 'python*') | ForEach-Object { [IO.Path]::Combine($_, 'site-packages') })
         }
-        if (-not $found) {
+        $base = @($found | Where-Object { [IO.Directory]::Exists($_) })[0]
+        if (-not $base) {
             return
         }
-        $base = $found
     }
+    # What was typed: the directories above (with their /) and the start of a name.
     $typedPath = ([string]$Typed).Trim([char]39, [char]34).Replace('\', '/')
-    $cut = $typedPath.LastIndexOf('/')
-    $parent = ''
-    $leaf = $typedPath
-    if ($cut -ge 0) {
-        $parent = $typedPath.Substring(0, $cut + 1)
-        $leaf = $typedPath.Substring($cut + 1)
-    }
+    $parent = $typedPath -replace '[^/]*$', ''
+    $leaf = $typedPath.Substring($parent.Length)
     $dir = [IO.Path]::Combine($base, $parent)
     if (-not [IO.Directory]::Exists($dir)) {
         return
