@@ -77,10 +77,12 @@ def files(shell: str, auto: bool = False) -> dict[str, str]:
     head = MARKER + f"{STAMP}{stamp(shell)} (envwrap init {shell} --write{' --auto' if auto else ''})\n"
     with open(loader._shell_path(shell), encoding="utf-8") as fh:
         source = fh.read()
-    build = {"fish": _fish, "bash": _bash, "zsh": _zsh}.get(shell)
-    if build is None:  # PowerShell: one file, as `envwrap init` prints it
+    from envwrap.shells import get
+
+    cut = get(shell).impl().write_cut  # how this shell's hook file is cut for --write
+    if cut is None:  # one file, as `envwrap init` prints it
         return {main_file(shell): head + loader.preamble(shell, auto) + source}
-    return build(head, loader.preamble(shell, auto), source)
+    return _CUTS[cut](head, loader.preamble(shell, auto), source)
 
 
 def _fish(head: str, preamble: str, source: str) -> dict[str, str]:
@@ -148,6 +150,12 @@ def _zsh(head: str, preamble: str, source: str) -> dict[str, str]:
     out[main_file("zsh")] = head + preamble + eager + autoload + pieces.statements
     return out
 
+
+
+# The ways a hook file is cut for --write, named by the shells' write_cut: one
+# file per function in fish's autoload directories; stand-ins that source the
+# rest at first use (bash); zsh's autoload of one file per function.
+_CUTS = {"function-files": _fish, "stubs": _bash, "autoload": _zsh}
 
 def ours(path: str) -> bool:
     """Whether the file at ``path`` was written by envwrap (begins with the marker)."""
@@ -224,7 +232,7 @@ def advice(shell: str, written: list[str], removed: list[str]) -> tuple[str, str
         return (f"envwrap: wrote {len(written)} files under {fish_dir()}{gone}; fish loads "
                 f"{os.path.join('conf.d', os.path.basename(main))} at start and each function at its first use "
                 "(remove any other envwrap line from config.fish)"), ""
-    rc = {"bash": "~/.bashrc", "zsh": "~/.zshrc"}.get(shell, "$PROFILE")
+    rc = get(shell).impl().startup_file
     more = f" and {len(written) - 1} more files beside it" if len(written) > 1 else ""
     return (f"envwrap: wrote {main}{more}{gone}; add this line to {rc} (instead of any other envwrap line):",
             get(shell).impl().source_line(main))
