@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -420,6 +421,18 @@ def wait_until(condition, proc: subprocess.Popen, timeout: float = 60) -> bool:
             return condition()
         time.sleep(0.003)
     raise AssertionError("timed out")
+
+
+def kill_at_marker(argv: list[str], env: dict, marker: Path, what: str) -> None:
+    """Start ``argv`` in a session of its own, wait for the event (``marker``
+    appears), then SIGKILL the whole session: a kill at a known step."""
+    proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+    try:
+        assert wait_until(marker.exists, proc), f"{what} ended before it got there"
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
 
 
 def pip_child(pid: int) -> bool:

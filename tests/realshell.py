@@ -608,6 +608,55 @@ class PtyShell(Shell):
         self.child.close(force=True)
 
 
+# ----------------------------------------------------------------- prompt sessions
+# Tests that start a shell as a user's starts (their own rc files, PROMPT as the
+# prompt) and type into it one command at a time.
+
+PROMPT = "READY> "
+
+
+class PromptSession:
+    """Typing into an interactive shell: ``self.child`` is its pexpect child (with
+    PROMPT as prompt), ``self.kind`` its kind, ``self.out`` a scratch file."""
+
+    def sync(self) -> str:
+        """Wait until the shell is at a prompt again, after everything typed so far
+        (fish redraws its prompt, so a prompt alone is no sign): a command whose
+        output, not its echo, holds DONE. Returns what came before it."""
+        self.child.sendline("printf '%s%s\\n' DO NE")
+        self.child.expect_exact("DONE")
+        before = self.child.before
+        self.child.expect_exact(PROMPT)
+        return before
+
+    def do(self, line: str) -> str:
+        self.child.sendline(line)
+        return self.sync()
+
+    def var(self, name: str) -> str:
+        """The shell variable ``name`` ("" when unset)."""
+        self.out.unlink(missing_ok=True)
+        ref = f'"${name}"' if self.kind == "fish" else f'"${{{name}-}}"'
+        self.do(f"printf '%s' {ref} > {DIALECTS[self.kind].Q(str(self.out))}")
+        return self.out.read_text(encoding="utf-8")
+
+    def close(self) -> None:
+        import pexpect
+
+        self.child.sendline("exit")
+        self.child.expect(pexpect.EOF)
+        self.child.close()
+
+
+def forks(trace: Path) -> int:
+    """Processes (not threads) an ``strace -f -e trace=clone,...`` log shows started."""
+    import re
+
+    text = trace.read_text() if trace.exists() else ""
+    return sum(1 for line in text.splitlines()
+               if re.search(r"\b(clone3?|v?fork)\(", line) and "CLONE_THREAD" not in line)
+
+
 # ----------------------------------------------------------------- scripts (mode="script")
 # Tests of fish's own features (completion tables, event handlers, universal
 # variables) run one whole fish script and read back what it recorded: values

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -18,7 +17,7 @@ import pytest
 
 from envwrap.env import discovery
 
-from conftest import BASE_PY, ENVWRAP, cli, make_wheel, no_canary, q, wait_until
+from conftest import BASE_PY, ENVWRAP, cli, kill_at_marker, make_wheel, no_canary, q
 from realshell import run_script
 
 HELLO_WHEEL_NAME = "hello"
@@ -264,13 +263,7 @@ def adopt_killed_at(env: dict, tmp_path: Path, step: str, at: int, *args: str) -
     marker = tmp_path / f"paused-{step}-{at}"
     run_env = dict(env, PYTHONPATH=str(hooks), ADOPT_PAUSE_STEP=step, ADOPT_PAUSE_AT=str(at),
                    ADOPT_PAUSE_MARKER=str(marker))
-    proc = subprocess.Popen([str(ENVWRAP), "adopt", *args], env=run_env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, start_new_session=True)
-    try:
-        assert wait_until(marker.exists, proc), f"envwrap adopt ended before step {step} #{at}"
-    finally:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait()
+    kill_at_marker([str(ENVWRAP), "adopt", *args], run_env, marker, f"envwrap adopt (step {step} #{at})")
 
 
 def _outcome(src: Path, final: Path) -> str:

@@ -8,7 +8,6 @@ and the /bin/sh trampoline (spaces, and paths past the kernel's limit)."""
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 from pathlib import Path
 
@@ -16,7 +15,7 @@ import pytest
 
 from envwrap import shells
 
-from conftest import ENVWRAP, cli, console_wheel, require_shell, wait_until
+from conftest import ENVWRAP, cli, console_wheel, kill_at_marker, require_shell
 from realshell import Shell, run_script
 
 q = Shell.quote
@@ -190,13 +189,7 @@ def test_sigkill_leaves_old_or_new_whole(user, tmp_path):
         old, new = names
         marker = tmp_path / f"in-{hook}"
         _hook(home / hook, f": > {q(str(marker))}\nexec sleep 300\n")
-        proc = subprocess.Popen([str(ENVWRAP), "mv", old, new], env=user, stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL, start_new_session=True)
-        try:
-            assert wait_until(marker.exists, proc), f"envwrap mv ended before {hook} ran"
-        finally:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
+        kill_at_marker([str(ENVWRAP), "mv", old, new], user, marker, f"envwrap mv (before {hook} ran)")
         (home / hook).unlink()
         there = [n for n in names if (home / n).exists()]
         assert there, f"after a kill in {hook} neither env exists"

@@ -16,14 +16,12 @@ import shutil
 import subprocess
 from pathlib import Path
 
-import pexpect
 import pytest
 
 from conftest import HOSTILE_NAME, require_shell
-from realshell import Shell
+from realshell import PROMPT, PromptSession, Shell, forks
 
 q = Shell.quote
-PROMPT = "READY> "
 SHELLS = ("bash", "zsh", "fish")
 HOSTILE = HOSTILE_NAME  # conftest's one hostile name
 
@@ -32,7 +30,7 @@ def _fq(value: str) -> str:
     return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
-class Interactive:
+class Interactive(PromptSession):
     """One interactive shell with envwrap loaded from an init file (--auto)."""
 
     def __init__(self, kind: str, user: dict, tmp: Path, envwrap_exe: Path, cwd: Path,
@@ -77,28 +75,6 @@ class Interactive:
         self.sync()
         self.log.write_text("")
 
-    def sync(self) -> str:
-        """Wait until the shell is at a prompt again, after everything typed so far
-        (fish redraws its prompt, so a prompt alone is no sign): a command whose
-        output, not its echo, holds DONE."""
-        self.child.sendline("printf '%s%s\\n' DO NE")
-        self.child.expect_exact("DONE")
-        before = self.child.before
-        self.child.expect_exact(PROMPT)
-        return before
-
-    def do(self, line: str) -> str:
-        self.child.sendline(line)
-        return self.sync()
-
-    def var(self, name: str) -> str:
-        self.out.unlink(missing_ok=True)
-        if self.kind == "fish":
-            self.do(f"printf '%s' \"${name}\" > {_fq(str(self.out))}")
-        else:
-            self.do(f"printf '%s' \"${{{name}-}}\" > {q(str(self.out))}")
-        return self.out.read_text(encoding="utf-8")
-
     def starts(self) -> int:
         """Backend starts since the last call."""
         n = len(self.log.read_text().splitlines())
@@ -107,14 +83,8 @@ class Interactive:
 
     def forks(self) -> int:
         """Processes started (not threads) since strace began."""
-        text = self.trace.read_text() if self.trace.exists() else ""
-        return sum(1 for line in text.splitlines()
-                   if re.search(r"\b(clone3?|v?fork)\(", line) and "CLONE_THREAD" not in line)
+        return forks(self.trace)
 
-    def close(self) -> None:
-        self.child.sendline("exit")
-        self.child.expect(pexpect.EOF)
-        self.child.close()
 
 
 def _env(user: dict, name: str, envwrap_exe: Path) -> str:

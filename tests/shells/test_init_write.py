@@ -15,17 +15,15 @@ import shutil
 import subprocess
 from pathlib import Path
 
-import pexpect
 import pytest
 
 from envwrap import shells
 from envwrap.shells import fishsplit, posixsplit, writer
 
 from conftest import require_shell, snapshot
-from realshell import Shell
+from realshell import PROMPT, PromptSession, Shell, forks
 
 q = Shell.quote
-PROMPT = "READY> "
 HOSTILE = "a b'c$`d é"
 
 
@@ -194,7 +192,7 @@ def test_doctor_says_when_the_written_files_are_stale(user, envwrap_exe):
 
 # ------------------------------------------------------ real interactive shells
 
-class Started:
+class Started(PromptSession):
     """An interactive shell on a pty, started as a user's is, envwrap loaded from
     the written files (bash: --rcfile, zsh: $ZDOTDIR/.zshrc, fish: its config dir;
     fish's conf.d runs before config.fish)."""
@@ -230,33 +228,6 @@ class Started:
         self.child = Shell(kind, env, cwd=cwd, argv=cmd, mode="pty", timeout=60, dimensions=(50, 400)).child
         self.sync()
 
-    def sync(self) -> str:
-        self.child.sendline("printf '%s%s\\n' DO NE")
-        self.child.expect_exact("DONE")
-        before = self.child.before
-        self.child.expect_exact(PROMPT)
-        return before
-
-    def do(self, line: str) -> str:
-        self.child.sendline(line)
-        return self.sync()
-
-    def var(self, name: str) -> str:
-        self.out.unlink(missing_ok=True)
-        ref = f'"${name}"' if self.kind == "fish" else f'"${{{name}-}}"'
-        self.do(f"printf '%s' {ref} > {_fq(str(self.out))}")
-        return self.out.read_text(encoding="utf-8")
-
-    def close(self) -> None:
-        self.child.sendline("exit")
-        self.child.expect(pexpect.EOF)
-        self.child.close()
-
-
-def forks(trace: Path) -> int:
-    text = trace.read_text() if trace.exists() else ""
-    return sum(1 for line in text.splitlines()
-               if re.search(r"\b(clone3?|v?fork)\(", line) and "CLONE_THREAD" not in line)
 
 
 def _envs(user: dict, envwrap_exe: Path, *names: str) -> None:
