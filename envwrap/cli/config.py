@@ -21,7 +21,8 @@ def cmd_config(args: list[str]) -> int:
                     "default); with KEY, print its effective value; with KEY VALUE, write it to the config "
                     "file. KEY: workon_home, project_home, creator, python, auto_activate (true/false: "
                     "activate a project's env on cd, from the next shell), write_dot_venv (true/false: "
-                    "write a project's .venv file), seed_mode (copy: each new env gets its own pip; zip: "
+                    "write a project's .venv file), seed_mode (auto: zip when the seeded pip "
+                    "supports it, else copy; copy: each new env gets its own pip; zip: "
                     "new envs share one read-only zip of pip) (and, to read: hook_dir, installer, "
                     "project_filename, workon_cd, cache_dir, config_file, set by their variables). "
                     "A relative path is saved as an absolute one (from the current directory). "
@@ -258,7 +259,7 @@ def _seed_mode() -> tuple[str, str | None, str]:
 
     mode, source = home.value("seed_mode")
     return "seed_mode", str(mode), (_source("seed_mode", source) if source != "default"
-                                    else "default: each env has its own pip, with bytecode")
+                                    else "default: one shared read-only zip of pip when the pip supports it, else a copy")
 
 
 def _boolean(key: str):

@@ -200,10 +200,13 @@ def seed_pip(staged: Layout, final: Layout, home=None) -> None:
     if site is None:
         raise UserError(f"no site-packages in {staged.root}")
     mode = seedmode.mode()
+    if mode == "auto":
+        mode = "zip" if seedmode.zip_suits(target, python) else "copy"
     if mode == "zip" and home is not None and not staged.windows:
         shared = seedmode.shared_zip(target, python, staged.python, home)
         if shared is not None:
-            seedmode.link_zip(site, shared)
+            final_site = os.path.join(final.root, os.path.relpath(site, staged.root))
+            seedmode.link_zip(site, shared, final_site)
             write_pip_launchers(staged, final, python.short)
             return
     compiled = seedmode.compiled_seed(target, python, staged.python)
