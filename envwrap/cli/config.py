@@ -234,13 +234,11 @@ def _creator() -> tuple[str, str | None, str]:
     choice, source = home.value("creator")
     choice, why = str(choice), _source("creator", source)
     value = choice
-    if choice in ("auto", "uv"):
-        uv = creators.uv_binary() is not None
-        value = "uv" if uv else ("venv" if choice == "auto" else "uv")
-        if choice == "auto":
-            why += ": auto, uv when installed, else venv"
-        if not uv:
-            why += "; uv is not installed"
+    if choice == "auto":
+        value = "venv"
+        why += ": auto, venv's tree replayed from envwrap's cache (uv, when installed, where it cannot be)"
+    elif choice == "uv" and creators.uv_binary() is None:
+        why += "; uv is not installed"
     return "creator", value, why
 
 

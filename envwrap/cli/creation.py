@@ -32,7 +32,7 @@ def creation_parser(prog: str, description: str, project_option: bool = True):
     from envwrap.core.settings import CREATORS
 
     parser.add_argument("--creator", choices=CREATORS,
-                        help="how to create it (default: config file, else uv when installed, else venv)")
+                        help="how to create it (default: config file, else auto: venv's tree replayed from envwrap's cache)")
     parser.add_argument("--without-pip", "--no-pip", dest="without_pip", action="store_true",
                         help="do not install pip")
     parser.add_argument("--system-site-packages", action="store_true",

@@ -230,6 +230,31 @@ class Uv(Creator):
         return env
 
 
+class Auto(Creator):
+    """The default: venv's tree replayed from envwrap's cache when it can be
+    (no process, no import of venv: see venvlayout), else uv when installed,
+    else venv."""
+
+    kind = "auto"
+
+    def __init__(self, uv: str | None):
+        super().__init__()
+        self.uv = uv
+
+    def create(self, target, opts: CreateOptions, name: str, final=None) -> None:
+        from envwrap.seeding import venvlayout
+
+        if opts.creator_args:
+            raise UserError(f"option {opts.creator_args[0]} is not understood by the auto creator "
+                            "(--help lists the options)")
+        python = find_python(opts.python)
+        if venvlayout.create(target, python, copies=opts.links == "copies", system_site=opts.system_site_packages,
+                             prompt=opts.prompt or name):
+            return
+        fallback = Uv([self.uv]) if self.uv and opts.links != "copies" else Venv()
+        fallback.create(target, opts, name, final)
+
+
 class Command(Creator):
     """virtualenv, or the user's VIRTUALENVWRAPPER_VIRTUALENV command: called as
     virtualenv is, with the options mkvirtualenv does not know passed on."""
@@ -284,17 +309,25 @@ def creator_choice(explicit: str | None, copies: bool = False) -> Creator:
             raise UserError("creator 'virtualenv' asked for, but virtualenv is not installed "
                             "(pipx inject envwrap-venv virtualenv, or put virtualenv on PATH)")
         return Command([exe])
-    if choice in ("auto", "uv"):
+    if choice == "auto":
+        return Auto(uv_binary()) if os.name != "nt" else _auto_windows(copies)
+    if choice == "uv":
         uv = uv_binary()
         if uv and copies:
             if explicit == "uv":
                 raise UserError("the uv creator cannot copy the interpreter (--copies); use --creator venv")
-        elif uv:
+            return Venv()  # uv from the config file: --copies on the command line wins
+        if uv:
             return Uv([uv])
-        elif choice == "uv":
-            raise UserError("creator 'uv' asked for, but uv is not installed "
-                            "(pipx inject envwrap-venv uv, or pip install 'envwrap-venv[uv]')")
+        raise UserError("creator 'uv' asked for, but uv is not installed "
+                        "(pipx inject envwrap-venv uv, or pip install 'envwrap-venv[uv]')")
     return Venv()
+
+
+def _auto_windows(copies: bool) -> Creator:
+    """Windows has no replayed tree (venvlayout): uv when installed, else venv."""
+    uv = uv_binary()
+    return Uv([uv]) if uv and not copies else Venv()
 
 
 def _interpreter_version(python: str) -> str | None:
