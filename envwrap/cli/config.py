@@ -257,7 +257,7 @@ def _seed_mode() -> tuple[str, str | None, str]:
 
     mode, source = home.value("seed_mode")
     return "seed_mode", str(mode), (_source("seed_mode", source) if source != "default"
-                                    else "default: one shared read-only zip of pip when the pip supports it, else a copy")
+                                    else "default: a shared read-only zip of pip when the pip suits, else a copy")
 
 
 def _boolean(key: str):

@@ -40,8 +40,6 @@ def find_python(spec: str | None) -> str | None:
     """Absolute path of the requested interpreter, or None for envwrap's own.
     Always a base interpreter (see :func:`envwrap.pythons.base_of`): an
     environment made from another one's interpreter breaks when that one goes."""
-    import re
-
     from envwrap.env import pythons
 
     if spec is None:
@@ -65,6 +63,8 @@ def find_python(spec: str | None) -> str | None:
     found = pythons.lookup(spec)  # PATH (environments' interpreters as their base), then pyenv's, uv's, py's
     if found is not None:
         return found
+    import re
+
     if re.fullmatch(r"\d+(\.\d+){0,2}", spec):
         if re.fullmatch(r"\d+\.\d", spec) and pythons.lookup(spec + "0") is not None:
             raise UserError(f"no Python {spec} found, but {spec}0 is: quote it, -p '{spec}0' (PowerShell reads "
@@ -195,7 +195,7 @@ class Venv(Creator):
             try:
                 builder.create(str(target))
             except ValueError as exc:  # e.g. the path holds the PATH separator
-                raise UserError(f"venv refused {target.name!r}: {exc}") from None
+                raise UserError(f"venv refused {os.path.basename(target)!r}: {exc}") from None
             except (OSError, subprocess.CalledProcessError) as exc:
                 raise UserError(_unstage(f"venv could not create the environment: {exc}", target, final)) from None
             return None
@@ -237,9 +237,9 @@ class Auto(Creator):
 
     kind = "auto"
 
-    def __init__(self, uv: str | None):
+    def __init__(self):
         super().__init__()
-        self.uv = uv
+        self.names_final = False  # the tree names the final path, not the stage (lifecycle skips relocating)
 
     def create(self, target, opts: CreateOptions, name: str, final=None) -> None:
         from envwrap.seeding import venvlayout
@@ -249,9 +249,11 @@ class Auto(Creator):
                             "(--help lists the options)")
         python = find_python(opts.python)
         if venvlayout.create(target, python, copies=opts.links == "copies", system_site=opts.system_site_packages,
-                             prompt=opts.prompt or name):
+                             prompt=opts.prompt or name, final=final):
+            self.names_final = final is not None
             return
-        fallback = Uv([self.uv]) if self.uv and opts.links != "copies" else Venv()
+        uv = uv_binary() if opts.links != "copies" else None  # looked up only now: shutil.which costs
+        fallback = Uv([uv]) if uv else Venv()
         fallback.create(target, opts, name, final)
 
 
@@ -287,11 +289,11 @@ class Command(Creator):
 def creator_choice(explicit: str | None, copies: bool = False) -> Creator:
     """The creator of a new environment. uv cannot copy the interpreter: with
     ``copies``, venv is used unless uv was asked for on the command line."""
-    import shlex
-
     if explicit is None:
         custom = home.setting("VIRTUALENVWRAPPER_VIRTUALENV")
         if custom:
+            import shlex
+
             args = home.setting("VIRTUALENVWRAPPER_VIRTUALENV_ARGS") or ""
             try:
                 return Command(shlex.split(custom) + shlex.split(args))
@@ -310,7 +312,7 @@ def creator_choice(explicit: str | None, copies: bool = False) -> Creator:
                             "(pipx inject envwrap-venv virtualenv, or put virtualenv on PATH)")
         return Command([exe])
     if choice == "auto":
-        return Auto(uv_binary()) if os.name != "nt" else _auto_windows(copies)
+        return Auto() if os.name != "nt" else _auto_windows(copies)
     if choice == "uv":
         uv = uv_binary()
         if uv and copies:
