@@ -22,6 +22,7 @@ from envwrap.seeding.sources import (
     _numbers,
     cache_root,
     env_python,
+    looked_at,
     own_python,
     ranked,
 )
@@ -192,14 +193,18 @@ def seed_dir(python: Python, interpreter) -> Path:
 def seed_pip(staged: Layout, final: Layout, home=None) -> None:
     """Install pip into a staged environment that will live at ``final`` (in
     WORKON_HOME ``home``), as the ``seed_mode`` setting says (see seedmode)."""
+    from envwrap.seeding import choice
     from envwrap.seeding import modes as seedmode
 
     python = env_python(staged)
+    setting = seedmode.mode()
+    facts = choice.env_facts(staged)
+    stamped = choice.stamps(looked_at(python)) if facts is not None else []
     target = seed_dir(python, staged.python)
     site = staged.site_packages()
     if site is None:
         raise UserError(f"no site-packages in {staged.root}")
-    mode = seedmode.mode()
+    mode = setting
     if mode == "auto":
         mode = "zip" if seedmode.zip_suits(target, python) else "copy"
     if mode == "zip" and home is not None and not staged.windows:
@@ -208,6 +213,8 @@ def seed_pip(staged: Layout, final: Layout, home=None) -> None:
             final_site = os.path.join(final.root, os.path.relpath(site, staged.root))
             seedmode.link_zip(site, shared, final_site)
             write_pip_launchers(staged, final, python.short)
+            if facts is not None:  # the next env of this Python: choice.fast_seed
+                choice.remember(*facts, setting, target, shared.name, stamped)
             return
     compiled = seedmode.compiled_seed(target, python, staged.python)
     if compiled is not None:

@@ -29,11 +29,15 @@ matters. It costs about 1,000 files per env (docs/performance.md).
 from __future__ import annotations
 
 import os
-import subprocess
-from pathlib import Path
 
 from envwrap.core.errors import UserError
 from envwrap.core.settings import BY_KEY
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from pathlib import Path
+# subprocess and pathlib are imported where used: choice.fast_seed, the hot
+# path of creation, needs only mode, seeds_path and link_zip.
 
 MODES = BY_KEY["seed_mode"].allowed
 PTH = "envwrap-pip.pth"
@@ -85,6 +89,7 @@ def compiled_seed(plain: Path, python, interpreter) -> Path | None:
     copy_tree keeps), made once per seed and Python version. None when it
     cannot be made (not CPython, a Python without ``--invalidation-mode``)."""
     import shutil
+    import subprocess
     import uuid
 
     from envwrap.core import staging
@@ -150,10 +155,16 @@ with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as zf:
 """
 
 
-def seeds_dir(home) -> Path:
+def seeds_path(home) -> str:
     from envwrap.core.home import state_dir
 
-    return Path(state_dir(os.fspath(home))) / "seeds"
+    return os.path.join(state_dir(os.fspath(home)), "seeds")
+
+
+def seeds_dir(home) -> Path:
+    from pathlib import Path
+
+    return Path(seeds_path(home))
 
 
 def zip_name(plain: Path, python) -> str | None:
@@ -176,6 +187,7 @@ def shared_zip(plain: Path, python, interpreter, home) -> Path | None:
     """The read-only zip of ``plain`` for ``python`` in WORKON_HOME ``home``,
     built once (by ``interpreter``); None when it cannot be (then the env gets a
     copy)."""
+    import subprocess
     import uuid
 
     from envwrap.core import staging

@@ -293,6 +293,23 @@ def sources(python: Python) -> list[Source]:
     return found
 
 
+def looked_at(python: Python) -> list[Path]:
+    """Every directory :func:`sources` lists (or would, were it there): a pip
+    added to or removed from any of them changes its modification time."""
+    root = cache_root()
+    dirs = [root / "seed", root / "seed" / f"v2-{python.impl}-{python.short}", root / "wheels"]
+    uv = uv_cache_dir()
+    if uv is not None:
+        dirs.append(uv)
+        for bucket in _listdir(uv):
+            if bucket.startswith("wheels-v"):
+                index = uv / bucket / "index"
+                dirs += [uv / bucket, uv / bucket / "pypi", uv / bucket / "pypi" / "pip", index]
+                for sub in _listdir(index):
+                    dirs += [index / sub, index / sub / "pip"]
+    return dirs + _own_site_dirs() + _bundled_dirs(python)
+
+
 def ranked(python: Python) -> Iterator[Source]:
     """The candidates ``python`` admits, best first: the newest pip, and of two
     equal ones the one already prepared. Lazy: each is checked when reached."""
