@@ -201,6 +201,12 @@ def seed_pip(staged: Layout, final: Layout, home=None) -> None:
     facts = choice.env_facts(staged)
     stamped = choice.stamps(looked_at(python)) if facts is not None else []
     target = seed_dir(python, staged.python)
+    if facts is not None and choice.stamps(looked_at(python)) != stamped:
+        # changed while choosing (by preparing this very seed, most often): the
+        # choice is kept only if choosing again, now, gives the same
+        stamped = choice.stamps(looked_at(python))
+        if seed_dir(python, staged.python) != target:
+            facts = None
     site = staged.site_packages()
     if site is None:
         raise UserError(f"no site-packages in {staged.root}")

@@ -18,6 +18,16 @@ if TYPE_CHECKING:
 SHEBANG_LIMIT = 127
 
 
+_SH_SAFE = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_@%+=:,./-")
+
+
+def _sh_quote(text: str) -> str:
+    """``shlex.quote``, without importing shlex (and re) on creation's hot path."""
+    if text and _SH_SAFE.issuperset(text):
+        return text
+    return "'" + text.replace("'", "'\"'\"'") + "'"
+
+
 def shebang(python, args: str = "") -> str:
     """The first line(s) of a script run by ``python`` (and ``args``): a plain
     ``#!`` line when the kernel can read it (no whitespace, at most
@@ -30,8 +40,7 @@ def shebang(python, args: str = "") -> str:
     line = f"#!{py}{tail}\n"
     if not any(c.isspace() for c in py) and len(os.fsencode(line)) <= SHEBANG_LIMIT:
         return line
-    import shlex
-    return f"#!/bin/sh\n'''exec' {shlex.quote(py)}{tail} \"$0\" \"$@\"\n' '''\n"
+    return f"#!/bin/sh\n'''exec' {_sh_quote(py)}{tail} \"$0\" \"$@\"\n' '''\n"
 
 
 def _launcher(python: Path, module_call: str) -> str:
