@@ -180,7 +180,8 @@ class Venv(Creator):
 
         if len(set(links)) < 2 and venvlayout.create(target, python, copies="--copies" in links,
                                                      system_site=opts.system_site_packages,
-                                                     prompt=opts.prompt or name):
+                                                     prompt=opts.prompt or name, final=final):
+            self.names_final = final is not None  # nothing to relocate (lifecycle._finish)
             return None  # venv's tree, replayed from the cache (see venvlayout)
         if python is None:
             import subprocess
