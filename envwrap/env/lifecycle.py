@@ -26,9 +26,9 @@ def _finish(staged, final, name: str, opts: creators.CreateOptions, seed: bool, 
     layout = Layout.of(staged)
     final_layout = Layout(final, layout.windows)
     if seed:
-        from envwrap.seeding import choice
+        from envwrap.seeding import reuse
 
-        if not choice.fast_seed(layout, final_layout, os.path.dirname(os.fspath(final))):
+        if not reuse.fast_seed(layout, final_layout, os.path.dirname(os.fspath(final))):
             from envwrap.seeding import cache as seeding
 
             seeding.seed_pip(layout, final_layout, home=os.path.dirname(os.fspath(final)))

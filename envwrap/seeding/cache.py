@@ -219,7 +219,7 @@ def seed_pip(staged: Layout, final: Layout, home=None) -> None:
             final_site = os.path.join(final.root, os.path.relpath(site, staged.root))
             seedmode.link_zip(site, shared, final_site)
             write_pip_launchers(staged, final, python.short)
-            if facts is not None:  # the next env of this Python: choice.fast_seed
+            if facts is not None:  # the next env of this Python: reuse.fast_seed
                 choice.remember(*facts, setting, target, shared.name, stamped)
             return
     compiled = seedmode.compiled_seed(target, python, staged.python)

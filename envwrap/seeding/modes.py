@@ -36,7 +36,7 @@ from envwrap.core.settings import BY_KEY
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from pathlib import Path
-# subprocess and pathlib are imported where used: choice.fast_seed, the hot
+# subprocess and pathlib are imported where used: reuse.fast_seed, the hot
 # path of creation, needs only mode, seeds_path and link_zip.
 
 MODES = BY_KEY["seed_mode"].allowed

@@ -28,8 +28,8 @@ CREATION_MODULES = {
     "envwrap.env", "envwrap.env.creators", "envwrap.env.hooks", "envwrap.env.lifecycle", "envwrap.env.pip",
     "envwrap.env.pythons", "envwrap.env.pyvenv", "envwrap.env.registry", "envwrap.env.relocation",
     "envwrap.env.activation", "envwrap.env.variables",
-    "envwrap.seeding", "envwrap.seeding.venvlayout", "envwrap.seeding.choice", "envwrap.seeding.modes",
-    "envwrap.seeding.launchers",
+    "envwrap.seeding", "envwrap.seeding.venvlayout", "envwrap.seeding.choice", "envwrap.seeding.reuse",
+    "envwrap.seeding.modes", "envwrap.seeding.launchers",
     "envwrap.shells", "envwrap.shells.activate", "envwrap.shells.plan",
     "envwrap.shells.posix", "envwrap.shells.fish", "envwrap.shells.powershell",
 }
