@@ -12,7 +12,7 @@ import sys
 from envwrap.core import home, names, staging
 from envwrap.core.errors import UserError
 from envwrap.core.layout import Layout, read_cfg, read_text
-from envwrap.env import creators, hooks, pip, pyvenv, registry, relocation
+from envwrap.env import creators, hooks, pyvenv, registry
 from envwrap.shells import activate
 
 
@@ -43,6 +43,8 @@ def _finish(staged, final, name: str, opts: creators.CreateOptions, seed: bool, 
     if opts.upgrade_deps:
         if not os.path.exists(layout.python) or opts.without_pip:
             raise UserError("--upgrade-deps needs pip: drop --without-pip")
+        from envwrap.env import pip
+
         pip.install(layout, ["--upgrade", "pip"])
     installs: list[str] = []
     for req in opts.requirements:
@@ -57,8 +59,12 @@ def _finish(staged, final, name: str, opts: creators.CreateOptions, seed: bool, 
         if uv is not None:  # uv when it is there: the same settings, a tenth of the time
             uvinstall.install(uv, layout.python, installs, pass_fds=staging.child_fds(), staged=staged, final=final)
         else:
+            from envwrap.env import pip
+
             pip.install(layout, installs)
     if not names_final or installs or opts.upgrade_deps:
+        from envwrap.env import relocation
+
         relocation.relocate(staged, staged, final)
 
 
@@ -167,6 +173,8 @@ def copy(src_ref: str, dest: str | None, hook_stdout: int | None = None) -> str:
         for marker in (registry.TMP_MARKER, registry.LAST_USED):  # a copy has never been used
             (staged / marker).unlink(missing_ok=True)
         _rebase_links(staged, src, final)
+        from envwrap.env import relocation
+
         relocation.relocate(staged, src, final)
         from envwrap.seeding import modes as seedmode
 
@@ -389,6 +397,8 @@ def move(old: str, new: str) -> str:
         except OSError as exc:
             raise UserError(f"cannot copy {src}: {exc.strerror or exc}") from None
         _rebase_links(staged, src, final)
+        from envwrap.env import relocation
+
         relocation.relocate(staged, src, final)
         relocation.relocate_text(staged, src, final)
         staged_layout = Layout.of(staged)
