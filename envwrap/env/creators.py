@@ -92,12 +92,12 @@ def uv_binary() -> str | None:
 def tool_binary(tool: str) -> str | None:
     """A creator program: the one installed beside envwrap (``pipx inject``
     puts it there, off PATH), else the one on PATH."""
-    import shutil
-
     here = os.path.dirname(sys.executable)
     for candidate in (os.path.join(here, tool), os.path.join(here, tool + ".exe")):
         if os.path.isfile(candidate):
             return candidate
+    import shutil
+
     return shutil.which(tool)
 
 
