@@ -30,10 +30,27 @@ def _own_site_dirs() -> list[str]:
     return [p for p in sys.path if p and os.path.basename(p) in ("site-packages", "dist-packages")]
 
 
+def _uv_buckets() -> list[str]:
+    """The wheel buckets in uv's cache (``wheels-v8``: a new one comes with a
+    new uv), found as sources.uv_cache_dir finds the cache."""
+    root = os.environ.get("UV_CACHE_DIR")
+    if not root:
+        if os.name == "nt":
+            local = os.environ.get("LOCALAPPDATA")
+            root = os.path.join(local, "uv", "cache") if local else None
+        else:
+            xdg = os.environ.get("XDG_CACHE_HOME")
+            root = os.path.join(xdg, "uv") if xdg else os.path.join(os.path.expanduser("~"), ".cache", "uv")
+    try:
+        return sorted(n for n in os.listdir(root) if n.startswith("wheels-v")) if root else []
+    except OSError:
+        return []
+
+
 def _record_path(impl: str, version: str, prefix: str | None, mode: str) -> str:
     from envwrap.core import home
 
-    key = "\0".join([_VERSION, impl, version, prefix or "", mode, *_own_site_dirs()])
+    key = "\0".join([_VERSION, impl, version, prefix or "", mode, *_own_site_dirs(), "uv", *_uv_buckets()])
     try:  # the hash module itself: hashlib loads OpenSSL, about 2 ms
         from _sha2 import sha256  # Python 3.12+
     except ImportError:

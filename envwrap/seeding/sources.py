@@ -295,12 +295,13 @@ def sources(python: Python) -> list[Source]:
 
 def looked_at(python: Python) -> list[Path]:
     """Every directory :func:`sources` lists (or would, were it there): a pip
-    added to or removed from any of them changes its modification time."""
+    added to or removed from any of them changes its modification time. uv's
+    cache dir itself is not one (uv changes it at every run); which buckets it
+    holds is part of the record's key instead (choice._record_path)."""
     root = cache_root()
     dirs = [root / "seed", root / "seed" / f"v2-{python.impl}-{python.short}", root / "wheels"]
     uv = uv_cache_dir()
-    if uv is not None:
-        dirs.append(uv)
+    if uv is not None:  # not uv's cache dir itself: every uv run changes it (its lock file)
         for bucket in _listdir(uv):
             if bucket.startswith("wheels-v"):
                 index = uv / bucket / "index"

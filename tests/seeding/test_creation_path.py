@@ -130,3 +130,14 @@ def test_the_quick_parse_agrees_with_argparse(argv):
     except (UserError, SystemExit):
         pytest.fail(f"argparse refuses {argv}, quick_parse accepted it")
     assert quick is not None and (vars(quick[0]), quick[1]) == (vars(opts), extra)
+
+
+def test_a_run_of_uv_keeps_the_remembered_choice(envwrap_exe, warm):
+    """uv touches its cache dir at every run (its lock file there): that is no
+    new pip, and the next env still takes the remembered choice."""
+    uv_cache = Path(warm.get("UV_CACHE_DIR") or Path(warm["XDG_CACHE_HOME"], "uv"))
+    (uv_cache / "wheels-v8" / "pypi").mkdir(parents=True, exist_ok=True)
+    assert run(warm, "new", "with a bucket").returncode == 0  # the buckets are part of the record's key
+    (uv_cache / ".lock").write_text("")  # what any uv run does to the dir
+    loaded, _ = modules_loaded(envwrap_exe, warm, "new", "after uv")
+    assert "envwrap.seeding.reuse" in loaded and not loaded & NEVER, sorted(loaded & NEVER)
