@@ -205,7 +205,8 @@ def seed_pip(staged: Layout, final: Layout, home=None) -> None:
         # changed while choosing (by preparing this very seed, most often): the
         # choice is kept only if choosing again, now, gives the same
         stamped = choice.stamps(looked_at(python))
-        if seed_dir(python, staged.python) != target:
+        best = next(iter(ranked(python)), None)  # quietly: seed_dir has said what it refused
+        if best is None or not best.ready or os.fspath(best.path) != os.fspath(target):
             facts = None
     site = staged.site_packages()
     if site is None:
