@@ -289,6 +289,33 @@ def make_wheel(directory: Path, name: str, version: str, console_script: bool = 
     return write_wheel(directory / f"{name}-{version}-py3-none-any.whl", dist, files)
 
 
+def console_wheel(directory: Path, name: str = "hello", version: str = "1.0") -> Path:
+    """A pure-Python wheel with a console script NAME that prints sys.prefix."""
+    return make_wheel(directory, name, version, console_script=True)
+
+
+def offline(user: dict, wheels: Path) -> dict:
+    """``user``'s environment with pip reading only the wheels in ``wheels``."""
+    return dict(user, PIP_NO_INDEX="1", PIP_FIND_LINKS=str(wheels), PIP_DISABLE_PIP_VERSION_CHECK="1")
+
+
+def pyenv_pythons() -> list[tuple[str, str]]:
+    """(X.Y.Z, interpreter path) of pyenv's CPython 3.8+ installs."""
+    if shutil.which("pyenv") is None:
+        return []
+    proc = subprocess.run(["pyenv", "versions", "--bare"], capture_output=True, text=True)
+    found = []
+    for version in proc.stdout.split():
+        parts = version.split(".")
+        if len(parts) != 3 or not all(p.isdigit() for p in parts) or (int(parts[0]), int(parts[1])) < (3, 8):
+            continue
+        prefix = subprocess.run(["pyenv", "prefix", version], capture_output=True, text=True).stdout.strip()
+        exe = Path(prefix, "bin", f"python{parts[0]}.{parts[1]}")
+        if exe.is_file():
+            found.append((version, str(exe)))
+    return found
+
+
 def loaded_shell(kind: str, user: dict, tmp_path: Path, envwrap_exe: Path) -> Shell:
     """A persistent ``kind`` shell with envwrap loaded the documented way
     (`eval "$(envwrap init bash)"`, `envwrap init fish | source`, ...), which

@@ -89,6 +89,15 @@ def text(data: bytes, node) -> str:
     return data[node.start_byte:node.end_byte].decode("utf-8")
 
 
+def functions(tree, data) -> dict:
+    """Each function of a parsed file: name (without global:) -> its node."""
+    found = {}
+    for node in nodes(tree, "function_statement"):
+        name = text(data, node.child_by_field_name("function_name") or nodes_of(node, "function_name")[0])
+        found[name.split(":", 1)[-1]] = node
+    return found
+
+
 def single_string(data: bytes, node) -> str:
     """The value of an expression that must be exactly one verbatim string."""
     strings = nodes_of(node, "string_literal")

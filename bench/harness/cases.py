@@ -357,11 +357,13 @@ def startup_cases(sc: Scratch, shells: list[str], quick: bool = False) -> list[C
     lo = 6 if quick else 20
     cases = []
     for sh in shells:
+        written = _written(sc, rcdir, sh)
         if sh == "fish":
             variants = [
                 ("bare", "plain", "", ()),
                 ("envwrap-file", "envwrap", f"source {_q(sc.init_file('fish'))}",
                  ("envwrap", "envwrap-init-fish")),
+                ("envwrap-written", "envwrap", written, ("envwrap", "envwrap-written-fish")),
                 ("envwrap-eval", "envwrap", "envwrap init fish | source",
                  ("envwrap", "envwrap-init-fish")),
             ]
@@ -371,6 +373,7 @@ def startup_cases(sc: Scratch, shells: list[str], quick: bool = False) -> list[C
                 ("envwrap-file", "envwrap", f"source {_q(sc.init_file(sh))}",
                  ("envwrap", f"envwrap-init-{sh}")),
                 ("envwrap-eval", "envwrap", f'eval "$(envwrap init {sh})"', ("envwrap",)),
+                ("envwrap-written", "envwrap", written, ("envwrap", f"envwrap-written-{sh}")),
                 ("vew", "vew", vew, ("vew",)),
                 ("vew-lazy", "vew", lazy, ("vew",)),
             ]
@@ -400,6 +403,26 @@ def startup_cases(sc: Scratch, shells: list[str], quick: bool = False) -> list[C
                 verify=[step(check)], requires=tuple(r for r in (*req, sh) if r != "bash"),
                 min_iter=lo, note="(bare: `. bench-env/bin/activate`)" if tool == "plain" else ""))
     return cases + init_cases(sc, shells, quick)
+
+
+def _written(sc: Scratch, rcdir: Path, sh: str) -> str:
+    """`envwrap init SHELL --write`, made for the start-up rows: fish's files go to the
+    config directory of the row (conf.d, functions, completions; nothing in
+    config.fish), the others' to a data directory of the bench, and the rc line it
+    prints is the row's rc file. Marked missing when it fails."""
+    key = f"envwrap-written-{sh}"
+    if not sc.has("envwrap"):
+        sc.missing[key] = sc.missing["envwrap"]
+        return ""
+    extra = {"XDG_CONFIG_HOME": str(rcdir / "fish-envwrap-written")} if sh == "fish" else {
+        "XDG_DATA_HOME": str(sc.root / "written-data")}
+    env = sc.shell_env(sc.home_dir("ew", "1"), **extra)
+    proc = subprocess.run([str(sc.bin / "envwrap"), "init", sh, "--write"], env=env, capture_output=True,
+                          text=True, stdin=subprocess.DEVNULL)
+    if proc.returncode != 0:
+        sc.missing[key] = f"`envwrap init {sh} --write` exited {proc.returncode}: {proc.stderr.strip()[-300:]}"
+        return ""
+    return proc.stdout.strip()
 
 
 def init_cases(sc: Scratch, shells: list[str], quick: bool = False) -> list[Case]:

@@ -20,13 +20,15 @@ def cmd_config(args: list[str]) -> int:
         description="Show envwrap's effective settings and where each comes from ($VARIABLE, config file, "
                     "default); with KEY, print its effective value; with KEY VALUE, write it to the config "
                     "file. KEY: workon_home, project_home, creator, python, auto_activate (true/false: "
-                    "activate a project's env on cd, from the next shell), write_dot_venv (true/false: "
-                    "write a project's .venv file), seed_mode (auto: zip when the seeded pip "
-                    "supports it, else copy; copy: each new env gets its own pip; zip: "
+                    "activate a project's env on cd, from the next shell), python_envs (true/false: "
+                    "name a bound env in its project's .python-envs; old name write_dot_venv), "
+                    "seed_mode (auto: zip when the seeded pip supports it, else copy; copy: each new "
+                    "env gets its own pip; zip: "
                     "new envs share one read-only zip of pip) (and, to read: hook_dir, installer, "
                     "project_filename, workon_cd, cache_dir, config_file, set by their variables). "
                     "A relative path is saved as an absolute one (from the current directory). "
-                    "Exit status 1 when KEY has no value at all (project_home unset).",
+                    "Exit status 1 when KEY has no value at all (project_home unset). "
+                    "register_kernel (true/false): a Jupyter kernel for each new env that has ipykernel.",
     )
     parser.add_argument("key", nargs="?", metavar="KEY")
     parser.add_argument("value", nargs="?", metavar="VALUE")
@@ -69,6 +71,7 @@ def _config(opts) -> int:
     from envwrap.core import home, settings
 
     readable = tuple(settings.BY_KEY)
+    opts.key = settings.ALIASES.get(opts.key, opts.key)
     if opts.key is not None and opts.key not in readable:
         raise UserError(f"config: unknown key '{opts.key}' (choose {', '.join(settings.CONFIG_KEYS)})", 2)
     if opts.key is None:
@@ -110,10 +113,10 @@ def cmd_allow(args: list[str]) -> int:
 
     parser = Parser(
         prog="envwrap allow",
-        description="Let auto-activation activate the environment that DIR's .venv (the nearest at or above "
-                    "DIR) leads to: a .venv directory, or a .venv file naming an env outside WORKON_HOME. "
-                    "A .venv file naming an env in WORKON_HOME needs no allowance; workon . needs none. "
-                    "The allowance holds while the .venv and its env stay as they are: a changed one asks again.",
+        description="Let auto-activation activate the environment that DIR's marker (the nearest at or above "
+                    "DIR: .python-envs, .venv, .python-version) leads to: a .venv directory, or an env outside "
+                    "WORKON_HOME. A marker naming an env in WORKON_HOME needs no allowance; workon . needs none. "
+                    "The allowance holds while the marker and its env stay as they are: a changed one asks again.",
     )
     parser.add_argument("dir", nargs="?", default=".", metavar="DIR", help="the project directory (default: here)")
     what = parser.add_mutually_exclusive_group()
@@ -137,11 +140,11 @@ def cmd_allow(args: list[str]) -> int:
             raise UserError(f"allow: {where} is not allowed (envwrap allow --list shows what is)")
         say(f"envwrap: no longer allowed: {gone[0]}")
         return 0
-    root, target, needed = trust.allow(where)
+    marker, target, needed = trust.allow(where)
     if needed:
-        say(f"envwrap: allowed {os.path.join(root, trust.MARKER)} to activate {target} on cd")
+        say(f"envwrap: allowed {marker} to activate {target} on cd")
     else:
-        say(f"envwrap: {os.path.join(root, trust.MARKER)} names {target} in WORKON_HOME, "
+        say(f"envwrap: {marker} names {target} in WORKON_HOME, "
             "which activates on cd without an allowance")
     return 0
 
@@ -161,8 +164,20 @@ def cmd_init(args: list[str]) -> int:
     parser.add_argument("shell", nargs="?", help="bash, zsh, fish or powershell (default: detected)")
     parser.add_argument("--auto", action="store_true",
                         help="activate a project's environment on cd (as auto_activate true in the config)")
+    parser.add_argument("--write", action="store_true",
+                        help="write the files where the shell loads them (fish: its conf.d and functions "
+                             "directories; others: envwrap's data directory) and print the line for the "
+                             "rc file, if one is needed; run it again after upgrading envwrap")
     opts = parser.parse_args(args)
-    sys.stdout.write(init.script(init.shell_name(opts.shell), auto=opts.auto))
+    shell = init.shell_name(opts.shell)
+    if not opts.write:
+        sys.stdout.write(init.script(shell, auto=opts.auto))
+        return 0
+    from envwrap.shells import writer
+
+    note, line = writer.advice(shell, *writer.write(shell, auto=opts.auto))
+    say(note)
+    sys.stdout.write(line)
     return 0
 
 
@@ -264,8 +279,8 @@ def _boolean(key: str):
     def shown() -> tuple[str, str | None, str]:
         from envwrap.core import home, settings
 
-        stored = home.config().get(key)
-        if isinstance(stored, bool):
+        stored, source = home.value(key)
+        if source == "config" and isinstance(stored, bool):
             return key, str(stored).lower(), "config file"
         return key, str(settings.BY_KEY[key].default).lower(), "default"
     return shown
@@ -295,5 +310,6 @@ def _config_file() -> str:
 # by core.home, the creator actually used, a stored value that is not a boolean).
 _SHOWN = {"workon_home": _workon_home, "project_home": _project_home, "hook_dir": _hook_dir,
           "creator": _creator, "python": _python, "seed_mode": _seed_mode,
-          "auto_activate": _boolean("auto_activate"), "write_dot_venv": _boolean("write_dot_venv"),
+          "auto_activate": _boolean("auto_activate"), "python_envs": _boolean("python_envs"),
           "cache_dir": _located("cache_dir", _cache_dir), "config_file": _located("config_file", _config_file)}
+_SHOWN["register_kernel"] = _boolean("register_kernel")

@@ -79,6 +79,17 @@ def _fix_leftovers(root: Path, fix: bool) -> list[str]:
     return found
 
 
+def _unfinished_adoptions(root: Path, fix: bool) -> list[str]:
+    """Sources an interrupted ``envwrap adopt`` left behind after the adopted
+    env was whole (the next adopt would remove them too)."""
+    from envwrap.env import adopt
+
+    if fix:
+        return [f"removed {src}, the source of an interrupted adoption (adopted whole)" for src in adopt.recover(root)]
+    return [f"an interrupted adoption left its source: {src} (envwrap doctor --fix removes it)"
+            for src in adopt.pending(root)]
+
+
 def _unused_seed_zips(root: Path, fix: bool) -> list[str]:
     """Shared pip zips (seed_mode zip) that no env uses any more."""
     from envwrap.seeding import modes as seedmode
@@ -120,6 +131,34 @@ def _left_tmpenvs(root: Path, names: list[str], fix: bool) -> list[str]:
     return found
 
 
+def _old_dot_venv(root: Path, names: list[str], fix: bool) -> list[str]:
+    """Projects holding the ``.venv`` redirect file envwrap wrote before it
+    wrote ``.python-envs``: --fix names the env in .python-envs and removes it."""
+    from envwrap.env import projects as dotvenv
+    from envwrap.env import pythonenvs
+
+    found = []
+    for name in names:
+        env = os.path.join(root, name)
+        project = registry.project_of(env)
+        if project is None or not os.path.isdir(project) or not dotvenv.points_at(project, env):
+            continue
+        old = os.path.join(project, dotvenv.NAME)
+        if not fix:
+            found.append(f"environment '{name}': {old} is the redirect file envwrap used to write, which uv "
+                         "follows (envwrap doctor --fix names the env in .python-envs instead)")
+            continue
+        try:
+            pythonenvs.append(project, env)
+            os.unlink(old)
+        except (UserError, OSError) as exc:
+            found.append(f"environment '{name}': {old} could not be replaced: {getattr(exc, 'strerror', None) or exc}")
+            continue
+        found.append(f"removed {old}, envwrap's old redirect file: '{name}' is the last line of "
+                     f"{pythonenvs.file_of(project)} instead")
+    return found
+
+
 def problems(fix: bool = False, notes: list[str] | None = None) -> list[str]:
     """Every problem found, one line each; ``notes`` collects what is worth
     saying but is no problem (a fresh install)."""
@@ -128,6 +167,9 @@ def problems(fix: bool = False, notes: list[str] | None = None) -> list[str]:
     shadow = foreign_envwrap_on_path()  # first: it matters before any environment exists
     if shadow:
         found.append(shadow)
+    from envwrap.shells import writer  # files `envwrap init SHELL --write` wrote for another envwrap
+
+    found += writer.stale()
     try:
         root_s, source = home.workon_home_source()
     except UserError as exc:
@@ -149,7 +191,9 @@ def problems(fix: bool = False, notes: list[str] | None = None) -> list[str]:
             project = registry.project_of(os.path.join(root, name))
             if project is not None and not os.path.isdir(project):
                 found.append(f"environment '{name}': project {project} does not exist")
+        found += _old_dot_venv(root, names, fix)
         found += _left_tmpenvs(root, names, fix)
+        found += _unfinished_adoptions(root, fix)
         found += _fix_leftovers(root, fix)
         found += _unused_seed_zips(root, fix)
     elif os.path.lexists(root):

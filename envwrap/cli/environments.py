@@ -56,6 +56,8 @@ def _show(info, hook_dir) -> None:
     _tell(f"python:  {info.version or 'unknown'}" + (f" ({info.base})" if info.base else ""))
     if info.project:
         _tell(f"project: {info.project}" + (" (MISSING: the directory is gone)" if info.project_missing else ""))
+        for named in info.project_files():
+            _tell(f"named:   in {named}")
     if info.broken:
         _tell(f"status:  BROKEN: {info.broken}")
     elif info.mismatch:
@@ -65,8 +67,12 @@ def _show(info, hook_dir) -> None:
     from envwrap.env import sizes as tidy
 
     _tell(f"used:    {tidy.when(info.last_used)}")
+    if info.adopted:
+        _tell(f"adopted: from {info.adopted['from']} ({info.adopted['tool']}) on {info.adopted['at']}")
     if info.size is not None:
         _tell(f"size:    {tidy.human_size(info.size)}")
+    if info.kernel:
+        _tell(f"kernel:  {info.kernel} (Jupyter)")
     sys.stdout.flush()
     # As virtualenvwrapper runs them: in WORKON_HOME, with the name.
     root = home.workon_home()
@@ -121,7 +127,13 @@ def cmd_new(args: list[str]) -> int:
     opts, extra = parsed
     if opts.project and not os.path.isdir(os.path.expanduser(opts.project)):  # Path.expanduser raises for ~nosuchuser
         raise UserError(f"project directory {opts.project} {home.why_not_dir(os.path.expanduser(opts.project))}")
+    from envwrap.env import registry
+
+    if opts.project:
+        registry.check_project_file(os.path.expanduser(opts.project))
     path = lifecycle.create(opts.name, creation.create_options(opts, extra))
+    if opts.project:
+        registry.name_in_project(path)
     _out(str(path))
     return 0
 
@@ -189,15 +201,16 @@ def cmd_project(args: list[str], prog: str = "envwrap project") -> int:
     parser.add_argument("env", nargs="?")
     parser.add_argument("project", nargs="?")
     parser.add_argument("-f", "--force", action="store_true",
-                        help="replace the project's .venv file even when envwrap wrote it for another env")
+                        help="accepted for old scripts; no effect (the env always becomes the project's default)")
     opts = parser.parse_args(args)
     if opts.env and os.sep in opts.env and os.path.isfile(os.path.join(opts.env, "pyvenv.cfg")):
         env = opts.env  # virtualenvwrapper passes the env's path
     else:
         _, env = registry.current(opts.env, _who(prog))
     project = os.path.abspath(os.path.expanduser(opts.project)) if opts.project else os.getcwd()
+    registry.check_project_file(project)
     registry.set_project(env, project)
-    registry.write_dot_venv(os.path.abspath(env), force=opts.force)
+    registry.name_in_project(os.path.abspath(env))
     say(f"Setting project for {os.path.basename(os.path.normpath(env))} to {project}")
     return 0
 

@@ -18,12 +18,24 @@ def cmd_export(args: list[str]) -> int:
     parser = Parser(prog="envwrap export",
                     description="Write an environment's manifest (TOML: Python version, creator, pinned "
                                 "distributions, editables, project, add2virtualenv paths, hooks), from which "
-                                "'envwrap import' makes it again; to standard output unless -o.")
+                                "'envwrap import' makes it again; to standard output unless -o. With --format "
+                                "pylock, a standard lock file (PEP 751) that 'pip install -r' (pip 26.1 or later), "
+                                "'uv pip install -r' and 'envwrap import' install.")
     parser.add_argument("name", metavar="NAME")
     parser.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
-    parser.add_argument("--format", choices=("toml", "requirements"), default="toml",
-                        help="toml: the manifest (the default); requirements: a plain requirements file")
+    parser.add_argument("--format", choices=("toml", "requirements", "pylock"), default="toml",
+                        help="toml: the manifest (the default); requirements: a plain requirements file; "
+                             "pylock: a pylock.toml, every distribution with the artifact it came from and its hash")
     opts = parser.parse_args(args)
+    if opts.format == "pylock":
+        from envwrap.env import pylock
+
+        text = pylock.dumps(pylock.build(opts.name, registry.path_of(opts.name)))
+        if opts.output is None:
+            sys.stdout.write(text)
+        else:
+            say(f"envwrap: wrote {manifest.write(opts.output, text)}")
+        return 0
     data = manifest.build(opts.name, registry.path_of(opts.name))
     text = manifest.dumps(data) if opts.format == "toml" else manifest.requirements(data)
     if opts.output is None:
@@ -39,13 +51,20 @@ def cmd_import(args: list[str]) -> int:
     from envwrap.env import manifest
 
     parser = Parser(prog="envwrap import",
-                    description="Make an environment from a manifest written by 'envwrap export' "
-                                "(default NAME: the manifest's), through the normal creation path.")
+                    description="Make an environment from a manifest written by 'envwrap export', or from a "
+                                "pylock.toml (PEP 751, any tool's; installed by uv, or pip 26.1 or later, which "
+                                "check every hash) (default NAME: the one it was exported from), through the "
+                                "normal creation path.")
     parser.add_argument("file", metavar="FILE")
     parser.add_argument("name", nargs="?", metavar="NAME")
     parser.add_argument("-p", "--python", metavar="PYTHON", help="interpreter to use instead of the "
                         "manifest's version")
     opts = parser.parse_args(args)
+    from envwrap.env import pylock
+
+    if pylock.is_lock(opts.file):
+        _out(pylock.create_from(pylock.load(opts.file), opts.file, opts.name, opts.python))
+        return 0
     data = manifest.load(opts.file)
     _out(manifest.create_from(data, opts.name, opts.python))
     return 0

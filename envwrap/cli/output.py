@@ -16,12 +16,8 @@ def _out(text: str = "") -> None:
 
 
 # The version of every JSON object envwrap prints (ls, show, doctor --json); it
-# changes only when a field changes meaning or goes away (README: JSON output).
-
-
-# The version of every JSON object envwrap prints (ls, show, doctor --json); it
-# changes only when a field changes meaning or goes away (README: JSON output).
-JSON_VERSION = 1
+# changes when a field is added, changes meaning or goes away (docs/commands.md).
+JSON_VERSION = 2  # 2: an environment's "kernel", "adopted" and "project_files"
 
 
 def _json(data) -> None:

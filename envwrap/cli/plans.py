@@ -99,13 +99,13 @@ def _env_for_dot() -> tuple[str, str]:
     from pathlib import Path
 
     cwd = Path.cwd()
-    from envwrap.env import projects as dotvenv
+    from envwrap.env import discovery
 
-    for where in (cwd, *cwd.parents):  # a .venv file or directory, nearest first
-        named = dotvenv.read(where)
-        if named is not None and os.path.isfile(os.path.join(named, "pyvenv.cfg")):
-            inside = os.path.dirname(os.path.normpath(named)) == os.path.normpath(home.workon_home())
-            return (os.path.basename(named) if inside else named), named
+    for where in (cwd, *cwd.parents):  # .python-envs, .venv, .python-version: nearest first
+        found = discovery.at(where)  # a .python-envs whose default is unusable: its one line
+        if found is not None and os.path.isfile(os.path.join(found.env, "pyvenv.cfg")):
+            inside = os.path.dirname(os.path.normpath(found.env)) == os.path.normpath(home.workon_home())
+            return (os.path.basename(found.env) if inside else found.env), found.env
     best: tuple[int, str] | None = None
     root = home.workon_home()
     for name in registry.listing(root):
@@ -173,10 +173,11 @@ def _workon(shell: Shell, cd: bool | None, name: str | None) -> Plan:
 
 def auto(shell: Shell, args: list[str]) -> Plan:
     """``envwrap sh SHELL auto [-q] DIR ENV``, from the shell's auto-activation
-    hook: activate ENV (the env that DIR's ``.venv`` names, found by the shell), as
-    workon does but without a cd, when the user made or allowed it (envwrap.trust;
-    refused with status 3). Not for people."""
-    usage = ("usage: auto [-q] DIR ENV: activate ENV, named by DIR/.venv, if the user made or allowed it "
+    hook: activate the env that DIR's marker names (DIR found by the shell, which
+    passes the env it read as ENV; the backend reads DIR again, envwrap.discovery),
+    as workon does but without a cd, when the user made or allowed it
+    (envwrap.trust; refused with status 3). Not for people."""
+    usage = ("usage: auto [-q] DIR ENV: activate the env DIR's marker names, if the user made or allowed it "
              "(-q: the refusal was said before; the call of the cd hook, envwrap sh SHELL auto)")
     if args[:1] in (["-h"], ["--help"]):
         print(usage)
@@ -186,15 +187,21 @@ def auto(shell: Shell, args: list[str]) -> Plan:
         args = args[1:]
     if len(args) != 2:
         raise UserError(usage, 2)
-    where, env = args
-    env = os.path.abspath(env)
-    if not os.path.isfile(os.path.join(env, "pyvenv.cfg")):
-        raise UserError(f"{os.path.join(where, '.venv')} names {env}, which is not an environment; "
-                        "not activated here until you leave this directory")
-    from envwrap.env import trust
+    where, _ = args  # ENV: what the shell read; the backend reads DIR again and decides
+    from envwrap.env import discovery, trust
 
+    try:
+        found = discovery.at(where)
+    except UserError as exc:
+        raise UserError(f"{exc}; not activated here until you leave this directory") from None
+    if found is None:
+        raise UserError(f"nothing in {where} names an environment any more; not activated")
+    env = found.env
+    if not os.path.isfile(os.path.join(env, "pyvenv.cfg")):
+        raise UserError(f"{found.marker} names {env}, which is not an environment; "
+                        "not activated here until you leave this directory")
     # Nothing of the env runs (its preactivate, its activate script) before this.
-    trust.check_auto(where, env, shell, quiet)
+    trust.check_auto(found, shell, quiet)
     root = os.path.normpath(home.workon_home())
     name = os.path.basename(env) if os.path.dirname(os.path.normpath(env)) == root else env
     plan = _start(shell)
@@ -209,27 +216,34 @@ def mkvirtualenv(shell: Shell, args: list[str]) -> Plan:
     if parsed is None:
         parser = creation_parser("mkvirtualenv", "Create an environment in WORKON_HOME and activate it.")
         parser.add_argument("--from", dest="manifest", metavar="FILE",
-                            help="make it from a manifest written by 'envwrap export' (as envwrap import does)")
+                            help="make it from a manifest written by 'envwrap export', or a pylock.toml "
+                                 "(as envwrap import does)")
         parser.add_argument("name", help="the new environment's name")
         parsed = parser.parse_known_args(args)
     opts, extra = parsed
     if opts.project and not os.path.isdir(os.path.expanduser(opts.project)):
         raise UserError(f"mkvirtualenv: project directory {opts.project} "
                         f"{home.why_not_dir(os.path.expanduser(opts.project))}")
+    if opts.project:
+        registry.check_project_file(os.path.expanduser(opts.project))
     if opts.manifest is not None:
-        from envwrap.env import manifest
+        from envwrap.env import manifest, pylock
 
         if opts.packages or opts.requirements or extra:
             raise UserError("mkvirtualenv: --from takes the distributions from the manifest; drop -i/-r")
-        data = manifest.load(opts.manifest)
-        env = manifest.create_from(data, opts.name, opts.python, base_opts=create_options(opts, extra),
-                                   hook_stdout=_hook_stdout())
+        if pylock.is_lock(opts.manifest):
+            env = pylock.create_from(pylock.load(opts.manifest), opts.manifest, opts.name, opts.python,
+                                     base_opts=create_options(opts, extra), hook_stdout=_hook_stdout())
+        else:
+            data = manifest.load(opts.manifest)
+            env = manifest.create_from(data, opts.name, opts.python, base_opts=create_options(opts, extra),
+                                       hook_stdout=_hook_stdout())
     else:
         from envwrap.env.lifecycle import create
 
         env = create(opts.name, create_options(opts, extra), hook_stdout=_hook_stdout())
     if opts.project:
-        registry.write_dot_venv(env)
+        registry.name_in_project(env)
     plan = _start(shell)
     activation(shell, opts.name, env, plan, home.workon_cd())
     hooks.source(plan, os.path.join(home.hook_dir(), "postmkvirtualenv"), shell)
@@ -317,6 +331,7 @@ def mkproject(shell: Shell, args: list[str]) -> Plan:
             raise UserError(f"mkproject: environment '{opts.name}' is broken: {problem} (envwrap repair {opts.name})")
     else:
         registry.check_new_name(root, opts.name)
+    registry.check_project_file(project)
     # virtualenvwrapper runs it in WORKON_HOME, with the project's name.
     hooks.run(os.path.join(home.hook_dir(), "premkproject"), opts.name, cwd=root, pre=True,
               stdout=_hook_stdout())
@@ -336,7 +351,7 @@ def mkproject(shell: Shell, args: list[str]) -> Plan:
             except OSError:
                 pass
         raise
-    registry.write_dot_venv(env, force=opts.force)
+    registry.name_in_project(env)
     say(f"envwrap: {'created' if created else 'using existing'} project {project}"
          + (f" for the existing environment '{opts.name}'" if reuse else ""))
     plan = _start(shell)

@@ -218,9 +218,10 @@ def value(key: str) -> tuple[object, str]:
     if given:
         return given, "variable"
     if setting.config_key:
-        stored = config().get(setting.config_key)
-        if stored is not None:
-            return stored, "config"
+        for name in (setting.config_key, *(old for old, now in settings.ALIASES.items() if now == key)):
+            stored = config().get(name)
+            if stored is not None:
+                return stored, "config"
     return setting.default, "default"
 
 
@@ -231,6 +232,8 @@ def write_setting(key: str, value: str | None) -> None:
     import tomli_w
 
     data = dict(config())
+    for old in (old for old, now in settings.ALIASES.items() if now == key):
+        data.pop(old, None)  # the new key replaces its old name
     if value is None:
         data.pop(key, None)
     else:

@@ -59,8 +59,9 @@ SETTINGS = (
     Setting("python", None, "python", None),
     Setting("seed_mode", "ENVWRAP_SEED_MODE", "seed_mode", "auto", ("auto", "copy", "zip")),
     Setting("auto_activate", None, "auto_activate", False, BOOLEAN),
-    Setting("write_dot_venv", None, "write_dot_venv", True, BOOLEAN),
+    Setting("python_envs", None, "python_envs", True, BOOLEAN),
     Setting("installer", "ENVWRAP_INSTALLER", None, "auto", ("auto", "uv", "pip")),
+    Setting("register_kernel", None, "register_kernel", False, BOOLEAN),  # a Jupyter kernel for each new env
     Setting("project_filename", "VIRTUALENVWRAPPER_PROJECT_FILENAME", None, ".project",
             passed=("VIRTUALENVWRAPPER_PROJECT_FILENAME",)),
     Setting("workon_cd", "VIRTUALENVWRAPPER_WORKON_CD", None, "1",
@@ -69,6 +70,10 @@ SETTINGS = (
     Setting("config_file", "ENVWRAP_CONFIG", None, None),  # default: the user config dir's config.toml
 )
 BY_KEY = {setting.key: setting for setting in SETTINGS}
+# Old keys still understood (``envwrap config OLD``, and in the config file when
+# the new key is absent): write_dot_venv switched the .venv file that
+# python_envs replaced (issue 21).
+ALIASES = {"write_dot_venv": "python_envs"}
 
 # ENVWRAP_* variables that are not settings: envwrap sets them for itself. The
 # shells' calls describe the caller (activation.CALL_ONLY); ENVWRAP_EXPORTED_HOME

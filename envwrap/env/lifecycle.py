@@ -131,6 +131,10 @@ def create(name: str, opts: creators.CreateOptions, tmp: bool = False, prepare=N
     from envwrap.env import pythons
 
     pythons.after_creation(searched=opts.python is not None)  # what TAB offers after -p
+    if not tmp:
+        from envwrap.env import kernels
+
+        kernels.after_creation(name, final)  # its Jupyter kernel, rewritten or (register_kernel) made
     return os.fspath(final)
 
 
@@ -240,10 +244,10 @@ def remove(name: str) -> str:
         hooks.run(os.path.join(home.hook_dir(), "prermvirtualenv"), name, cwd=root, pre=True)
         project = registry.project_of(target)
         _remove_dir(target, root)
-        if project is not None:  # its project's .venv file, when it names this env
-            from envwrap.env import projects as dotvenv
+        registry.follow_in_project(project, path)  # its lines in .python-envs (and an old .venv file)
+        from envwrap.env import kernels
 
-            dotvenv.remove_if_ours(project, path)
+        kernels.forget(path)  # its Jupyter kernel, if envwrap wrote one
         hooks.run(os.path.join(home.hook_dir(), "postrmvirtualenv"), name, cwd=root)
     staging.sweep(root)  # leftovers of killed operations, and this name's lock file, now free
     return os.fspath(target)
@@ -411,10 +415,10 @@ def move(old: str, new: str) -> str:
         _pre_creation_hooks(staged, root, [("premvvirtualenv", old, new)])
         staging.publish(staged, final)
         project = registry.project_of(final)
-        if project:  # its .venv pointer (path or name form) follows the move
-            from envwrap.env import projects as dotvenv
+        registry.follow_in_project(project, src, final)  # .python-envs lines (and an old .venv) follow
+        from envwrap.env import kernels
 
-            dotvenv.retarget(project, src, final)
+        kernels.follow_move(src, new, final)  # its Jupyter kernel, if envwrap wrote one
         staging.discard(src, root)
     hooks.run(os.path.join(home.hook_dir(), "postmvvirtualenv"), old, new, cwd=root)
     return os.fspath(final)

@@ -1,16 +1,16 @@
-"""The ``.venv`` file in a project directory (PEP 832, draft).
+"""The ``.venv`` *file* in a project directory: read, and kept true, no longer written.
 
-PEP 832 lets a project point at its environment with a *file* named ``.venv``
-holding the environment's path (absolute, or relative to the project); tools
-that read it (Microsoft's python-environment-tools, which VS Code uses) then find
-an env kept in WORKON_HOME with no settings. virtualfish writes the same file
-with a bare environment name instead; both forms are read here.
+An earlier draft of PEP 832 let a project point at its environment with a file
+named ``.venv`` holding the environment's path (absolute, or relative to the
+project); uv follows it too. virtualfish writes the same file with a bare
+environment name. Both forms are read here. The draft of 2026-07-31 replaced it
+by ``.python-envs`` (:mod:`envwrap.env.pythonenvs`), which envwrap writes now.
 
-envwrap writes one line, the env's absolute path, and treats a ``.venv`` file as
-its own only when it holds exactly an absolute path to an environment directly
-inside WORKON_HOME: such a file may be replaced (with ``force``), removed with
-its env, or retargeted when the env moves. A ``.venv`` directory (a project-local
-environment) and any other file are never touched.
+envwrap wrote one line, the env's absolute path; a ``.venv`` file holding
+exactly an absolute path to an environment directly inside WORKON_HOME is taken
+for envwrap's: removed with its env, retargeted when the env moves, and replaced
+by a ``.python-envs`` line by ``envwrap doctor --fix``. A ``.venv`` directory (a
+project-local environment) and any other file are never touched.
 """
 
 from __future__ import annotations
@@ -72,11 +72,6 @@ def points_at(project, env) -> bool:
     return ours is not None and ours == os.path.normpath(os.path.abspath(os.fspath(env)))
 
 
-def enabled() -> bool:
-    """``write_dot_venv`` in the config file (default true)."""
-    return home.value("write_dot_venv")[0] is not False
-
-
 def _replace(path: str, line: str) -> None:
     """``path`` holds ``line`` and a newline, replaced atomically."""
     tmp = f"{path}.envwrap-{os.getpid()}"
@@ -90,30 +85,6 @@ def _replace(path: str, line: str) -> None:
         except OSError:
             pass
         raise
-
-
-def write(project, env, force: bool = False) -> str | None:
-    """Write ``project/.venv`` naming ``env``; returns why not when it was left
-    alone (a directory, someone else's file, or envwrap's for another env
-    without ``force``), else None. Replaced atomically."""
-    env = os.path.normpath(os.path.abspath(os.fspath(env)))
-    path = _file(project)
-    if os.path.isdir(path) and not os.path.islink(path):
-        return f"{path} is a directory; left as it is"
-    if os.path.lexists(path):
-        if points_at(project, env):
-            return None
-        if _ours(_text(project)) is None:
-            return f"{path} exists and was not written by envwrap; left as it is"
-        if not force:
-            return f"{path} names another environment; left as it is (use -f to replace it)"
-    if "\n" in env or "\r" in env:
-        return f"cannot write {path}: the environment's path contains a newline"
-    try:
-        _replace(path, env)
-    except OSError as exc:
-        return f"cannot write {path}: {exc.strerror}"
-    return None
 
 
 def remove_if_ours(project, env) -> bool:
@@ -132,11 +103,13 @@ def retarget(project, old, new) -> bool:
     for ``old`` names ``new``, and so does virtualfish's form (the bare name of
     ``old``), rewritten as the bare name of ``new``. Anything else is left."""
     if points_at(project, old):
-        return write(project, new, force=True) is None
-    if project is None or _text(project) != os.path.basename(os.fspath(old)):
+        text = os.path.normpath(os.path.abspath(os.fspath(new)))
+    elif project is None or _text(project) != os.path.basename(os.fspath(old)):
         return False
+    else:
+        text = os.path.basename(os.fspath(new))
     try:
-        _replace(_file(project), os.path.basename(os.fspath(new)))
+        _replace(_file(project), text)
     except OSError:
         return False
     return True

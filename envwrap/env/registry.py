@@ -186,7 +186,7 @@ def packages_mismatch(path) -> str | None:
 
 class Info:
     def __init__(self, name, path, version, base, project, broken, last_used=None, size=None, creator=None,
-                 tmp=False):
+                 tmp=False, adopted=None):
         self.name: str = name
         self.path: str = os.fspath(path)
         self.version: str | None = version
@@ -198,6 +198,8 @@ class Info:
         self.size: int | None = size  # bytes on disk, hard-linked files once; None: not measured
         self.creator: str | None = creator  # venv, uv, virtualenv; None: unknown
         self.tmp: bool = tmp  # made by mktmpenv
+        self.kernel: str | None = _kernel_of(self.path)  # its Jupyter kernel's name (envwrap kernel); None: none
+        self.adopted: dict | None = adopted  # envwrap adopt: {"from", "tool", "at"}; None: not adopted
 
     @property
     def project_missing(self) -> bool:
@@ -222,7 +224,22 @@ class Info:
             "size": self.size,
             "creator": self.creator,
             "tmp": self.tmp,
+            "kernel": self.kernel,
+            "adopted": self.adopted,
+            "project_files": self.project_files(),
         }
+
+    def project_files(self) -> list[str]:
+        """The files of its project that name it (.python-envs, .venv, .python-version)."""
+        from envwrap.env import discovery
+
+        return discovery.files_naming(self.path, self.project)
+
+
+def _kernel_of(path: str) -> str | None:
+    from envwrap.env import kernels
+
+    return kernels.name_for(path)
 
 
 def last_used(path) -> float | None:
@@ -274,9 +291,12 @@ def info(name: str, path, sizes=None) -> Info:
     except (OSError, UnicodeError):
         pass
     proj = project_of(path)
+    from envwrap.env.origin import origin
+
     return Info(name, path, version, base, proj, broken(path), last_used=last_used(path),
                 size=sizes.of(path) if sizes is not None else None, creator=creator,
-                tmp=os.path.isfile(os.path.join(path, TMP_MARKER)))
+                tmp=os.path.isfile(os.path.join(path, TMP_MARKER)),
+                adopted=origin(path))
 
 
 def project_file(env) -> str:
@@ -304,16 +324,71 @@ def set_project(env, project) -> None:
     atomicfile.replace(project_file(env), project + "\n", inside=env)
 
 
-def write_dot_venv(env, force: bool = False) -> None:
-    """After binding ``env`` (at its final place) to its project: the project's
-    ``.venv`` file naming it (PEP 832), unless write_dot_venv is off; a ``.venv``
-    left alone is named in a note."""
+def python_envs_on() -> bool:
+    """``python_envs`` (old name write_dot_venv; default true)."""
+    return home.value("python_envs")[0] is not False
+
+
+def check_project_file(project) -> None:
+    """Before binding to ``project``: raise the one-line UserError that writing
+    its ``.python-envs`` would (a link, a directory, a file that is no list of
+    environments), so that nothing is changed."""
+    if python_envs_on() and project is not None and os.path.isdir(project):
+        from envwrap.env import pythonenvs
+
+        pythonenvs.check(project)
+
+
+def name_in_project(env) -> None:
+    """After binding ``env`` (at its final place) to its project: its path as
+    the last line (the default) of the project's ``.python-envs`` (PEP 832),
+    unless python_envs is off. A file that cannot be written is named in a
+    note; a project that uv (or any reader of .python-envs) syncs is warned
+    about once, when the env was not named there before."""
     from envwrap.core.errors import say
-    from envwrap.env import projects as dotvenv
+    from envwrap.env import pythonenvs
 
     project = project_of(env)
-    if project is None or not os.path.isdir(project) or not dotvenv.enabled():
+    if project is None or not os.path.isdir(project) or not python_envs_on():
         return
-    why = dotvenv.write(project, env, force)
-    if why:
-        say(f"envwrap: note: {why}")
+    before = pythonenvs.names(project, env)
+    try:
+        pythonenvs.append(project, env)
+    except UserError as exc:
+        say(f"envwrap: note: {exc}; {os.path.basename(os.path.normpath(env))} is not named there")
+        return
+    local = os.path.join(project, ".venv")
+    if os.path.isfile(os.path.join(local, "pyvenv.cfg")) and not before:
+        say(f"envwrap: note: {local} is an environment: PEP 832 makes it the default before any line of "
+            f"{pythonenvs.NAME} (workon . and auto-activation take it)")
+    synced = [f for f in ("uv.lock", "pyproject.toml") if os.path.isfile(os.path.join(project, f))]
+    if synced and not before:
+        say(f"envwrap: note: {project} has a {synced[0]}: 'uv sync --active' there (or any tool that follows "
+            f".python-envs) makes this env match that project, removing whatever else it holds")
+
+
+def follow_in_project(project, old, new=None) -> None:
+    """After ``old`` moved to ``new`` (or was removed: ``new`` None): the lines
+    of ``project/.python-envs`` naming it are rewritten in place (or dropped,
+    and the file with them when nothing else is left), and so is envwrap's old
+    ``.venv`` file. Other lines and files are left; a file that cannot be
+    written is named in a note (the move or removal stands)."""
+    from envwrap.core.errors import say
+    from envwrap.env import projects as dotvenv
+    from envwrap.env import pythonenvs
+
+    if project is None or not os.path.isdir(project):
+        return
+    if new is None:
+        dotvenv.remove_if_ours(project, old)
+    else:
+        dotvenv.retarget(project, old, new)
+    if not os.path.lexists(pythonenvs.file_of(project)):
+        return
+    try:
+        if new is None:
+            pythonenvs.remove(project, old)
+        else:
+            pythonenvs.replace(project, old, new)
+    except UserError as exc:
+        say(f"envwrap: note: {exc}; its line for {os.path.basename(os.path.normpath(old))} is left as it is")

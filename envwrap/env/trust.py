@@ -5,13 +5,17 @@ Auto-activation runs code: the env's activate script, its ``bin/preactivate`` an
 an unpacked archive) must not choose that code. So, as direnv asks for
 ``direnv allow``, auto-activation activates by itself only what the user made:
 
-- a ``.venv`` *file* naming an environment directly inside WORKON_HOME (by its
-  bare name or its path): the env is the user's own, whoever wrote the file;
+- a ``.python-envs`` default, a ``.venv`` *file* or a ``.python-version`` naming
+  an environment directly inside WORKON_HOME (by its bare name or its path): the
+  env is the user's own, whoever wrote the file;
 
 and anything else only after ``envwrap allow DIR``:
 
-- a ``.venv`` *directory* (an environment inside the project, which came with it),
-- a ``.venv`` file naming an environment anywhere else.
+- a ``.venv`` *directory* (an environment inside the project, which came with
+  it), also when it is the default of a ``.python-envs`` beside it,
+- a ``.python-envs`` default or a ``.venv`` file naming an environment anywhere else.
+
+(The markers and their order: :mod:`envwrap.env.discovery`.)
 
 An allowance is recorded with the marker's identity: the marker file's content
 (for a directory, its ``pyvenv.cfg``), and the environment it leads to (real path,
@@ -32,7 +36,6 @@ import os
 from envwrap.core import home
 from envwrap.core.errors import UserError
 
-MARKER = ".venv"
 _CAP = 64 * 1024  # what is read of a marker or a pyvenv.cfg (each is a few lines)
 NOT_ALLOWED = 3  # the exit status of an auto call refused for want of an allowance
 
@@ -55,41 +58,24 @@ def _read_capped(path: str) -> bytes | None:
         return None
 
 
-def read_marker(where: str) -> str | None:
-    """The environment ``where/.venv`` names, read as the shell hooks read it (a
-    directory holding pyvenv.cfg; else a file's first line, trimmed: an absolute
-    path, a path relative to ``where``, or a bare name in WORKON_HOME)."""
-    marker = os.path.join(where, MARKER)
-    if os.path.isdir(marker):
-        return marker if os.path.isfile(os.path.join(marker, "pyvenv.cfg")) else None
-    if not os.path.isfile(marker):
-        return None
-    data = _read_capped(marker)
-    if data is None:
-        return None
-    line = data.split(b"\n", 1)[0].decode("utf-8", "surrogateescape").strip()
-    if not line:
-        return None
-    if line.startswith("/") or "/" in line or line in (".", ".."):
-        return os.path.join(where, line)
+def find(start: str):
+    """The nearest marker at or above ``start`` (:func:`envwrap.env.discovery.find`),
+    or None; a .python-envs that cannot be used counts as none here."""
+    from envwrap.env import discovery
+
     try:
-        return os.path.join(home.workon_home(), line)
+        return discovery.find(start)
     except UserError:
         return None
 
 
-def find(start: str) -> tuple[str, str] | None:
-    """The nearest directory at or above ``start`` with a marker, and the env it
-    names (the shell hooks' search), or None."""
-    here = os.path.abspath(start)
-    while True:
-        target = read_marker(here)
-        if target is not None:
-            return here, target
-        parent = os.path.dirname(here)
-        if parent == here:
-            return None
-        here = parent
+def _at(where: str):
+    from envwrap.env import discovery
+
+    try:
+        return discovery.at(where)
+    except UserError:
+        return None
 
 
 def in_workon_home(env: str) -> bool:
@@ -105,31 +91,32 @@ def in_workon_home(env: str) -> bool:
     return parent == root or os.path.realpath(parent) == os.path.realpath(root)
 
 
-def needs_allow(where: str, env: str) -> bool:
-    """Whether activating ``env``, found through ``where/.venv``, needs an allowance."""
-    return os.path.isdir(os.path.join(where, MARKER)) or not in_workon_home(env)
+def needs_allow(found) -> bool:
+    """Whether activating what ``found`` (a discovery.Found) names needs an allowance."""
+    from envwrap.env import discovery
+
+    return found.kind == discovery.VENV_DIR or not in_workon_home(found.env)
 
 
 def identity(where: str) -> str | None:
-    """A digest of what ``where/.venv`` is and leads to, or None when it leads
-    nowhere (no marker, or no environment there)."""
+    """A digest of the marker at ``where`` and what it leads to, or None when it
+    leads nowhere (no marker, or no environment there)."""
     import hashlib
 
-    marker = os.path.join(where, MARKER)
-    target = read_marker(where)
-    if target is None:
+    found = _at(where)
+    if found is None:
         return None
     try:
-        st = os.stat(target)
+        st = os.stat(found.env)
     except OSError:
         return None
-    cfg = _read_capped(os.path.join(target, "pyvenv.cfg"))
+    cfg = _read_capped(os.path.join(found.env, "pyvenv.cfg"))
     if cfg is None:
         return None
     digest = hashlib.sha256()
-    kind = b"dir" if os.path.isdir(marker) else b"file"
-    content = b"" if kind == b"dir" else (_read_capped(marker) or b"")
-    for part in (kind, content, os.path.realpath(target).encode("utf-8", "surrogateescape"),
+    kind = found.kind.encode()
+    content = b"" if os.path.isdir(found.marker) else (_read_capped(found.marker) or b"")
+    for part in (kind, content, os.path.realpath(found.env).encode("utf-8", "surrogateescape"),
                  f"{st.st_dev}:{st.st_ino}".encode(), cfg):
         digest.update(len(part).to_bytes(8, "big"))
         digest.update(part)
@@ -214,21 +201,20 @@ def is_allowed(where: str) -> bool:
     return wanted is not None and load().get(_key(where)) == wanted
 
 
-def check_auto(where: str, env: str, shell, quiet: bool = False) -> None:
-    """Refuse (status NOT_ALLOWED) to auto-activate ``env`` from ``where/.venv``
-    unless the user made it or allowed it; ``quiet``: the shell said so before."""
-    if not needs_allow(where, env):
+def check_auto(found, shell, quiet: bool = False) -> None:
+    """Refuse (status NOT_ALLOWED) to auto-activate what ``found`` (a
+    discovery.Found) names unless the user made it or allowed it; ``quiet``:
+    the shell said so before."""
+    if not needs_allow(found):
         return
-    target = read_marker(where)
-    same = target is not None and os.path.normpath(os.path.abspath(target)) == os.path.normpath(env)
-    if same and is_allowed(where):
+    if is_allowed(found.root):
         return
     if quiet:
         raise SystemExit(NOT_ALLOWED)
-    changed = _key(where) in load()
+    changed = _key(found.root) in load()
     why = "changed since you allowed it" if changed else "was neither made nor allowed by you"
-    raise UserError(f"{os.path.join(where, MARKER)} {why}; not activated "
-                    f"(to allow it: envwrap allow {_shown(where, shell)})", NOT_ALLOWED)
+    raise UserError(f"{found.marker} {why}; not activated "
+                    f"(to allow it: envwrap allow {_shown(found.root, shell)})", NOT_ALLOWED)
 
 
 def _shown(path: str, shell) -> str:
@@ -243,21 +229,24 @@ def _shown(path: str, shell) -> str:
 
 def allow(where: str) -> tuple[str, str, bool]:
     """Record ``where``'s marker (the nearest at or above it). Returns the
-    directory, the env, and whether an allowance was needed at all."""
-    found = find(where)
+    marker, the env, and whether an allowance was needed at all."""
+    from envwrap.env import discovery
+
+    found = discovery.find(where)  # a .python-envs that cannot be used: its one line
     if found is None:
-        raise UserError(f"no .venv in {where} or above it: nothing to allow")
-    root, target = found
+        raise UserError(f"nothing in {where} or above it names an environment (.python-envs, .venv, "
+                        ".python-version): nothing to allow")
+    root, target = found.root, found.env
     if identity(root) is None:
-        raise UserError(f"{os.path.join(root, MARKER)} names {target}, which is not an environment")
-    if not needs_allow(root, target):
-        return root, target, False
+        raise UserError(f"{found.marker} names {target}, which is not an environment")
+    if not needs_allow(found):
+        return found.marker, target, False
 
     def add(allowed: dict[str, str]) -> None:
         allowed[_key(root)] = identity(root) or ""
 
     _locked(add)
-    return root, target, True
+    return found.marker, target, True
 
 
 def revoke(where: str) -> list[str]:

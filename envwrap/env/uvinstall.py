@@ -224,7 +224,8 @@ class _Relay:
         return plain.replace(b"\r\n", b"\n").decode("utf-8", "replace")
 
 
-def install(uv: str, python: str, args: list[str], pass_fds=(), staged=None, final=None) -> None:
+def install(uv: str, python: str, args: list[str], pass_fds=(), staged=None, final=None,
+            lock: bool = False) -> None:
     """``uv pip install --python PYTHON ARGS`` for an env being made in
     ``staged`` that will be ``final``; UserError when it fails. uv's output
     reaches stderr as uv writes it (through a pseudo-terminal when stderr is a
@@ -234,6 +235,8 @@ def install(uv: str, python: str, args: list[str], pass_fds=(), staged=None, fin
     import subprocess
 
     settings = pip_settings()
+    if lock:
+        settings.pop("constraint", None)
     env = dict(os.environ)
     env.pop("PYTHONPATH", None)
     env.pop("VIRTUAL_ENV", None)

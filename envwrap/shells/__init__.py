@@ -28,7 +28,7 @@ class Shell:
         self.aliases = aliases            # other names `envwrap init` and `envwrap sh` accept
         self.extension = extension        # of its hook file: envwrap/shells/<name>/envwrap.<extension>
         self.activate_script = activate_script      # in the env's bin directory
-        self.activate_template = activate_template  # relative to envwrap/shells/ (see activate_template_path)
+        self.activate_template = activate_template  # its file name in envwrap/shells/<name>/
         self.hook_suffix = hook_suffix    # a sourced hook's file: postactivate<suffix>
         self.quoter_name = quoter         # the module of envwrap.shells whose quote() it uses
         self.emitter_module = emitter     # envwrap.shells.<module>.Emitter renders plans
@@ -57,10 +57,11 @@ class Shell:
         return os.path.join(os.path.dirname(os.path.realpath(__file__)), self.name, f"envwrap.{self.extension}")
 
     def activate_template_path(self) -> str:
-        """The template of its activate script (bash and zsh share bash's)."""
+        """The template of its activate script, in its own folder (zsh's is a copy
+        of bash's that `make shells` writes)."""
         import os
 
-        return os.path.join(os.path.dirname(os.path.realpath(__file__)), self.activate_template)
+        return os.path.join(os.path.dirname(os.path.realpath(__file__)), self.name, self.activate_template)
 
     def activate_path(self, layout) -> str:
         """This shell's activate script in the environment of ``layout``."""
@@ -84,7 +85,7 @@ class Shell:
 
 # bash and zsh share one activate template: it lives in bash/ (the shell it is
 # linted as), and zsh's descriptor points there.
-_POSIX = dict(activate_script="activate", activate_template="bash/activate.sh", hook_suffix="", quoter="posix",
+_POSIX = dict(activate_script="activate", activate_template="activate.sh", hook_suffix="", quoter="posix",
               emitter="posix")
 
 BY_NAME = {shell.name: shell for shell in (
@@ -95,10 +96,10 @@ BY_NAME = {shell.name: shell for shell in (
           demo_rc=(".zshrc", "[ -f ~/.zshrc ] && . ~/.zshrc\nautoload -Uz compinit && compinit -u\n. {loader}\n"),
           demo_argv=("zsh", "-i"), demo_env={"ZDOTDIR": "{dir}"}),
     Shell("fish", extension="fish", programs=("fish",), activate_script="activate.fish",
-          activate_template="fish/activate.fish", hook_suffix=".fish", quoter="fish", emitter="fish",
+          activate_template="activate.fish", hook_suffix=".fish", quoter="fish", emitter="fish",
           demo_argv=("fish", "-C", "source {loader}"), listing_order="fish"),
     Shell("powershell", aliases=("pwsh", "ps"), extension="ps1", programs=("pwsh", "powershell"),
-          activate_script="Activate.ps1", activate_template="powershell/Activate.ps1", hook_suffix=".ps1",
+          activate_script="Activate.ps1", activate_template="Activate.ps1", hook_suffix=".ps1",
           quoter="powershell", emitter="powershell", demo_argv=("pwsh", "-NoExit", "-Command", ". {loader}"),
           listing_order="ordinal"),
 )}

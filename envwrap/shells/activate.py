@@ -21,7 +21,7 @@ from envwrap.core.errors import one_line
 from envwrap.core.layout import Layout
 
 # template file -> (file name in the env's bin dir, quoter), from each shell's
-# descriptor (bash and zsh share one).
+# descriptor (bash's and zsh's are the same text, for the same bin/activate).
 TEMPLATES = {s.activate_template_path(): (s.activate_script, s.quote) for s in shells.BY_NAME.values()}
 
 # Characters that prompt expansion gives meaning to in some shell (bash
@@ -70,12 +70,16 @@ def write_all(staged, final, name: str, windows: bool = False) -> None:
         "PROMPT": f"({prompt_name(name)}) ",
         "VENV_PROMPT": f"({one_line(name)}) ",  # shown by prompt themes: escaped as messages are
     }
+    written = set()
     for template_path, (target, quoter) in TEMPLATES.items():
+        if target in written:
+            continue
         try:
             with open(template_path, encoding="utf-8") as fh:
                 text = render(fh.read(), values, quoter)
         except FileNotFoundError:
             continue
+        written.add(target)
         os.makedirs(layout.bin_dir, exist_ok=True)
         # a planted link is replaced, never written through
         atomicfile.replace(os.path.join(layout.bin_dir, target), text, inside=staged)

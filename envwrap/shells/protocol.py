@@ -80,7 +80,9 @@ FUNCTIONS: tuple[Function, ...] = (
     _f("__envwrap_back_dir", "", RUNTIME, ALL, "return where __envwrap_leave_dir left, if it still exists"),
     _f("__envwrap_initialize", "", LOAD, ALL, "source virtualenvwrapper's initialize hook"),
     # ---- auto-activation (every shell)
-    _f("__envwrap_auto_find", "", RUNTIME, ALL, "the nearest .venv marker above the current directory"),
+    _f("__envwrap_auto_find", "", RUNTIME, ALL,
+       "the nearest marker above the current directory (.python-envs, .venv, .python-version)"),
+    _f("__envwrap_auto_trim", "", RUNTIME, POSIX, "a marker's line without surrounding blanks and CR"),
     _f("__envwrap_auto_in", "DIR", RUNTIME, ALL, "whether the current directory is DIR or below it"),
     _f("__envwrap_auto_check", "", RUNTIME, ALL, "activate or leave the env of the current directory"),
     _f("__envwrap_auto_hook", "", PROMPT, ALL, "look again when the directory or the active env changed"),
@@ -115,13 +117,11 @@ FUNCTIONS: tuple[Function, ...] = (
     _f("__envwrap_say", "STATUS MESSAGE", RUNTIME, (PS,), "one line on stderr, through the backend"),
     _f("__envwrap_dot", "FILE", RUNTIME, (PS,), "dot-source a literal path"),
     _f("__envwrap_source_if", "DIR NAME", RUNTIME, (PS,), "source DIR/NAME when it exists"),
-    _f("__envwrap_user_home", "", RUNTIME, (PS,), "whether WORKON_HOME is the user's"),
     _f("__envwrap_user_home_dir", "", RUNTIME, (PS,), "the WORKON_HOME the user chose, if any"),
     _f("__envwrap_wants_help", "WORDS", COMMAND, (PS,), "whether the arguments ask for --help"),
     _f("__envwrap_quote", "VALUE", TAB, (PS,), "a name quoted as PowerShell reads it back"),
     # ---- fish's virtualfish commands (vf)
     _f("__envwrap_vfevent", "WHAT", RUNTIME, (FISH,), "emit virtualfish's event for the active env"),
-    _f("__envwrap_vfsetup", "[ARG...]", USER, (FISH,), "answer virtualfish's installation commands"),
     _f("__envwrap_vf_register_completions", "", LOAD, (FISH,), "register TAB completion for vf"),
     *(_f(f"__envwrap_vf_{sub}", "[ARG...]", USER, (FISH,), f"vf {sub}") for sub in (
         "help", "activate", "deactivate", "new", "tmp", "rm", "ls", "cd", "cdpackages", "addpath", "all",

@@ -16,18 +16,14 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 import pytest
-from test_mv import backend, console_wheel
 
-from conftest import HOSTILE_NAME
+from conftest import HOSTILE_NAME, console_wheel, offline, pyenv_pythons
+from conftest import cli as backend
 from realshell import Shell
 
 q = Shell.quote
 
 HOSTILE = HOSTILE_NAME  # conftest's one hostile name
-
-
-def offline(user: dict, wheels: Path) -> dict:
-    return dict(user, PIP_NO_INDEX="1", PIP_FIND_LINKS=str(wheels), PIP_DISABLE_PIP_VERSION_CHECK="1")
 
 
 @pytest.fixture
@@ -195,7 +191,6 @@ def test_editables_are_their_source_relative_to_the_project(populated):
 
 
 def test_import_with_p_version_says_which_python(populated, tmp_path):
-    from test_upgrade import pyenv_pythons
 
     env, src, _, _ = populated
     ours = f"{sys.version_info[0]}.{sys.version_info[1]}."

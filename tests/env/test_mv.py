@@ -16,7 +16,7 @@ import pytest
 
 from envwrap import shells
 
-from conftest import ENVWRAP, cli, make_wheel, require_shell, wait_until
+from conftest import ENVWRAP, cli, console_wheel, require_shell, wait_until
 from realshell import Shell, run_script
 
 q = Shell.quote
@@ -24,13 +24,7 @@ q = Shell.quote
 LONG = "l" * 140  # WORKON_HOME/LONG/bin/python is past 127 (and 256) bytes
 
 
-def console_wheel(directory: Path, name: str = "hello", version: str = "1.0") -> Path:
-    """A pure-Python wheel with a console script NAME that prints sys.prefix."""
-    return make_wheel(directory, name, version, console_script=True)
-
-
-def backend(env: dict, *args: str, check: bool = False, **kw) -> subprocess.CompletedProcess:
-    return cli(env, *args, check=check, **kw)
+backend = cli  # (the CLI runner under the name these tests use)
 
 
 def env_with_script(user: dict, tmp_path: Path, name: str) -> Path:

@@ -11,11 +11,10 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from test_upgrade import pyenv_pythons
 
 from envwrap.core.layout import read_cfg
 
-from conftest import ENVWRAP, cli, one_line, require_creator, versions_world, write_script
+from conftest import ENVWRAP, cli, one_line, pyenv_pythons, require_creator, versions_world, write_script
 from realshell import Shell
 
 q = Shell.quote

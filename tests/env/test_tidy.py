@@ -50,7 +50,7 @@ def listing(envwrap_exe, user) -> dict:
     proc = envwrap(envwrap_exe, user, "ls", "--json")
     assert proc.returncode == 0, proc.stderr
     data = json.loads(proc.stdout)
-    assert data["version"] == 1
+    assert data["version"] == 2
     return {e["name"]: e for e in data["environments"]}
 
 
@@ -319,6 +319,9 @@ ENV_FIELDS = {
     "name": str, "path": str, "python": (str, type(None)), "base": (str, type(None)),
     "project": (str, type(None)), "project_missing": bool, "broken": (str, type(None)),
     "last_used": (str, type(None)), "size": int, "creator": (str, type(None)), "tmp": bool,
+    "kernel": (str, type(None)),
+    "adopted": (dict, type(None)),
+    "project_files": list,
 }
 
 
@@ -342,6 +345,7 @@ def test_json_objects_are_versioned_documented_and_pinned(made, user, envwrap_ex
     assert entry["name"] == name and entry["path"] == str(env) and entry["broken"] is None
     assert re.fullmatch(r"3\.\d+\.\d+", entry["python"]) and entry["creator"] == "venv"
     assert entry["tmp"] is False and entry["project"] is None and entry["project_missing"] is False
+    assert entry["project_files"] == []
     used = entry["last_used"]
     from datetime import datetime
 
@@ -350,10 +354,10 @@ def test_json_objects_are_versioned_documented_and_pinned(made, user, envwrap_ex
 
     assert entry["size"] == measure(str(env))[0] > 0
     shown = json.loads(envwrap(envwrap_exe, user, "show", name, "--json").stdout)
-    assert shown == {"version": 1, "environment": entry}
+    assert shown == {"version": 2, "environment": entry}
     doctor = envwrap(envwrap_exe, user, "doctor", "--json")
     assert doctor.returncode == 0
-    assert json.loads(doctor.stdout) == {"version": 1, "ok": True, "problems": []}
+    assert json.loads(doctor.stdout) == {"version": 2, "ok": True, "problems": []}
     (env / "bin" / "python").unlink()
     doctor = envwrap(envwrap_exe, user, "doctor", "--json")
     report = json.loads(doctor.stdout)

@@ -19,25 +19,9 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 import pytest
-from test_manifest import offline
-from test_mv import backend, console_wheel
 
-
-def pyenv_pythons() -> list[tuple[str, str]]:
-    """(X.Y.Z, interpreter path) of pyenv's CPython 3.8+ installs."""
-    if shutil.which("pyenv") is None:
-        return []
-    proc = subprocess.run(["pyenv", "versions", "--bare"], capture_output=True, text=True)
-    found = []
-    for version in proc.stdout.split():
-        parts = version.split(".")
-        if len(parts) != 3 or not all(p.isdigit() for p in parts) or (int(parts[0]), int(parts[1])) < (3, 8):
-            continue
-        prefix = subprocess.run(["pyenv", "prefix", version], capture_output=True, text=True).stdout.strip()
-        exe = Path(prefix, "bin", f"python{parts[0]}.{parts[1]}")
-        if exe.is_file():
-            found.append((version, str(exe)))
-    return found
+from conftest import cli as backend
+from conftest import console_wheel, offline, pyenv_pythons
 
 
 def two_pythons() -> tuple[tuple[str, str], tuple[str, str]]:

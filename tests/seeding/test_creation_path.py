@@ -28,6 +28,7 @@ CREATION_MODULES = {
     "envwrap.env", "envwrap.env.creators", "envwrap.env.hooks", "envwrap.env.lifecycle",
     "envwrap.env.pythons", "envwrap.env.pyvenv", "envwrap.env.registry",
     "envwrap.env.activation", "envwrap.env.variables",
+    "envwrap.env.kernels",  # after_creation: an env's Jupyter kernel (os and sys only)
     "envwrap.seeding", "envwrap.seeding.venvlayout", "envwrap.seeding.choice", "envwrap.seeding.reuse",
     "envwrap.seeding.modes", "envwrap.seeding.launchers",
     "envwrap.shells", "envwrap.shells.activate", "envwrap.shells.plan",

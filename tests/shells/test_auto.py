@@ -497,7 +497,7 @@ def test_init_follows_the_config(kind, user, envwrap_exe):
     assert "1" in preamble_auto()
     shown = subprocess.run([str(envwrap_exe), "config"], env=user, capture_output=True, text=True).stdout
     assert re.search(r"auto_activate\s+= true\s+\(config file\)", shown), shown
-    assert re.search(r"write_dot_venv\s+= true\s+\(default\)", shown), shown
+    assert re.search(r"python_envs\s+= true\s+\(default\)", shown), shown
 
 
 @pytest.mark.parametrize("kind", SHELLS)

@@ -26,6 +26,7 @@ from conftest import FAILING_COMMANDS, cli, isolated_user, require_creator
 from pwsh import (
     PS_PRELUDE,
     PS_QUOTES,
+    functions,
     leaves,
     needs_pwsh,
     nodes,
@@ -127,15 +128,6 @@ def test_hook_defines_every_command(ps_parser):
         assert f"'{command}'" in source
 
 
-def _functions(tree, data) -> dict:
-    """Each function of the hook: name (without global:) -> its body node."""
-    found = {}
-    for node in nodes(tree, "function_statement"):
-        name = text(data, node.child_by_field_name("function_name") or nodes_of(node, "function_name")[0])
-        found[name.split(":", 1)[-1]] = node
-    return found
-
-
 def test_hook_messages_follow_the_callers_redirection(ps_parser):
     """What the hook itself tells the user goes through __envwrap_say (the
     backend prints it on its stderr, which `2>$null`, `2>file` and `2>&1`
@@ -143,9 +135,9 @@ def test_hook_messages_follow_the_callers_redirection(ps_parser):
     Write-Host would write to the console whatever the caller redirected. The
     one exception: the message that the backend cannot be found."""
     tree, data = parse(ps_parser, PS_HOOK.read_text(encoding="utf-8"))
-    functions = _functions(tree, data)
-    assert "__envwrap_say" in functions
-    for name, node in functions.items():
+    defined = functions(tree, data)
+    assert "__envwrap_say" in defined
+    for name, node in defined.items():
         body = text(data, node)
         code = "\n".join(line for line in body.splitlines() if not line.lstrip().startswith("#"))
         for direct in ("WriteErrorLine", "[Console]::Error", "Write-Host"):
@@ -161,7 +153,7 @@ def test_allvirtualenv_is_the_backend_loop_every_shell_uses(ps_parser):
     `envwrap run` gives it (the behaviour is tested through bash, zsh and fish,
     and through pwsh where it exists); nothing is set by hand here."""
     tree, data = parse(ps_parser, PS_HOOK.read_text(encoding="utf-8"))
-    node = _functions(tree, data)["allvirtualenv"]
+    node = functions(tree, data)["allvirtualenv"]
     assigned = {text(data, n.children[0]).strip().lower() for n in nodes_of(node, "assignment_expression")}
     assert not assigned, assigned
     calls = [text(data, n) for n in nodes_of(node, "command")]
@@ -585,7 +577,7 @@ def test_pwsh_rmvirtualenv_tab_and_cdvirtualenv(ps_user, tmp_path):
 
 def _hook_function(ps_parser, name: str) -> str:
     tree, data = parse(ps_parser, PS_HOOK.read_text(encoding="utf-8"))
-    node = _functions(tree, data)[name]
+    node = functions(tree, data)[name]
     return text(data, node)
 
 

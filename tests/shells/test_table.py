@@ -1,4 +1,4 @@
-"""The command table (envwrap/commandtable.py) is the one description of every user
+"""The command table (envwrap/cli/table.py) is the one description of every user
 command: each real shell must define exactly its commands and register exactly
 its TAB completions, the generated blocks of the shell files must be what
 `make shells` writes, and the CLI, commands.COMMANDS, the README's command table
@@ -13,9 +13,13 @@ import subprocess
 import pytest
 
 from envwrap.cli import table as t
+from envwrap.shells.bash import generate as bash_gen
+from envwrap.shells.fish import generate as fish_gen
+from envwrap.shells.powershell import generate as ps_gen
 from tools import gen_shells as _gen
 
 from conftest import FAILING_COMMANDS, ROOT
+from pwsh import functions, parse
 from realshell import Shell
 
 NAMES = [c.name for c in t.COMMANDS]
@@ -45,14 +49,44 @@ def test_regenerating_the_shell_files_changes_nothing(shell):
 
 
 def test_the_check_mode_finds_a_stale_block(tmp_path, monkeypatch):
-    for name in _gen.FILES.values():
+    for name in [*_gen.FILES.values(), *_gen.COPIES, *_gen.COPIES.values()]:
         text = (_gen.SHELL_DIR / name).read_text(encoding="utf-8")
-        (tmp_path / name).parent.mkdir()
+        (tmp_path / name).parent.mkdir(exist_ok=True)
         (tmp_path / name).write_text(text.replace("mktmpenv", "mktmpenv_old", 1)
                                      if name == _gen.FILES["bash"] else text, encoding="utf-8")
     monkeypatch.setattr(_gen, "SHELL_DIR", tmp_path)
     assert _gen.main(["--check"]) == 1
     assert _gen.main([]) == 0 and _gen.main(["--check"]) == 0
+
+
+def test_the_generator_knows_no_shell():
+    """Adding a shell is its folder (and a test dialect): tools/gen_shells.py
+    names no shell and compares with none; each shell's dialect is found by its
+    folder's name, and says which blocks its hook file has."""
+    from envwrap import shells
+
+    source = (ROOT / "tools" / "gen_shells.py").read_text(encoding="utf-8")
+    code = "\n".join(line.split("#", 1)[0] for line in source.splitlines())
+    assert re.findall(r"[\"'](bash|zsh|fish|powershell|pwsh)[\"']", code) == []
+    for shell in shells.SHELLS:
+        assert _gen.dialect(shell).__file__ == str(_gen.SHELL_DIR / shell / "generate.py")
+        assert _gen.BLOCKS[shell] and all(callable(make) for make, _ in _gen.BLOCKS[shell].values())
+
+
+def test_a_copied_file_is_its_source_word_for_word(tmp_path, monkeypatch):
+    """zsh's activate template is bash's, written by `make shells`: a copy edited
+    by hand is stale, and regenerating puts the source back."""
+    for copy, source in _gen.COPIES.items():
+        assert (_gen.SHELL_DIR / copy).read_bytes() == (_gen.SHELL_DIR / source).read_bytes(), copy
+    for name in [*_gen.FILES.values(), *_gen.COPIES, *_gen.COPIES.values()]:
+        (tmp_path / name).parent.mkdir(exist_ok=True)
+        (tmp_path / name).write_bytes((_gen.SHELL_DIR / name).read_bytes())
+    copy = next(iter(_gen.COPIES))
+    (tmp_path / copy).write_text("# edited by hand\n", encoding="utf-8")
+    monkeypatch.setattr(_gen, "SHELL_DIR", tmp_path)
+    assert _gen.main(["--check"]) == 1
+    assert _gen.main([]) == 0 and _gen.main(["--check"]) == 0
+    assert (tmp_path / copy).read_bytes() == (tmp_path / _gen.COPIES[copy]).read_bytes()
 
 
 def test_a_custom_body_lives_outside_the_generated_blocks():
@@ -87,7 +121,7 @@ def test_each_shell_defines_exactly_the_table_commands(shell, user):
 
 # What each completion kind must be, as the shell reports its registrations:
 # the generator's own mapping (kind -> completion function of bash and zsh).
-POSIX_FUNCTION = _gen.POSIX_COMPLETERS
+POSIX_FUNCTION = bash_gen.COMPLETERS
 
 
 def _dispatched(shell: str) -> dict[str, str]:
@@ -113,7 +147,7 @@ def test_bash_registers_the_table_completions(user):
             registered[words[-1]] = (words[words.index("-F") + 1], "-o default" in line)
     # One function for every command (options, then the command's completer);
     # file names where it offers nothing for the commands whose arguments may be files.
-    assert registered == {c.name: ("__envwrap_complete", c.completes in _gen._POSIX_DEFAULT) for c in t.COMMANDS}
+    assert registered == {c.name: ("__envwrap_complete", c.completes in bash_gen.DEFAULT) for c in t.COMMANDS}
     assert _dispatched("bash") == {c.name: POSIX_FUNCTION[c.completes] for c in t.COMMANDS
                                    if c.completes in POSIX_FUNCTION}
 
@@ -133,7 +167,7 @@ def _fish_arguments(kind: str) -> set[tuple[str, bool, bool]]:
     has a condition, whether it rules out file names). Options and their
     arguments (-p's: see test_pythons.py) are left out."""
     found = set()
-    for line in _gen.FISH_COMPLETERS[kind]:
+    for line in fish_gen.COMPLETERS[kind]:
         words = shlex.split(line)
         if "-a" not in words or {"-s", "-l", "-o"} & set(words):
             continue
@@ -142,7 +176,7 @@ def _fish_arguments(kind: str) -> set[tuple[str, bool, bool]]:
     return found
 
 
-FISH_ARGUMENTS = {kind: _fish_arguments(kind) for kind in _gen.FISH_COMPLETERS}
+FISH_ARGUMENTS = {kind: _fish_arguments(kind) for kind in fish_gen.COMPLETERS}
 
 
 def test_fish_registers_the_table_completions(user):
@@ -182,7 +216,7 @@ def test_powershell_registers_the_table_completions():
     calls = {"EnvName": "__envwrap_complete_names $wordToComplete",
              "SubDir": "__envwrap_complete_subdirs $wordToComplete"}
     want = {kind: (parameter, calls[parameter] + (" -Site" if kind == t.SITE_SUBDIRS else ""))
-            for kind, parameter in _gen.PS_PARAMETERS.items()}
+            for kind, parameter in ps_gen.PARAMETERS.items()}
     expected = {c.name: want[c.completes] for c in t.COMMANDS if c.completes in want}
     assert registered == expected
     assert declared == {name: parameter for name, (parameter, _) in expected.items()}
@@ -194,13 +228,11 @@ def test_every_powershell_command_reaches_the_backend_as_the_table_says(ps_parse
     """The bodies PowerShell generates call the runner of the command's kind:
     allvirtualenv is the one backend loop there too (it once activated each env
     in the session instead)."""
-    from test_powershell import _functions, parse
-
     text = (_gen.SHELL_DIR / _gen.FILES["powershell"]).read_text(encoding="utf-8")
     tree, data = parse(ps_parser, text)
-    functions = _functions(tree, data)
+    found = functions(tree, data)
     for c in t.COMMANDS:
-        body = data[functions[c.name].start_byte:functions[c.name].end_byte].decode("utf-8")
+        body = data[found[c.name].start_byte:found[c.name].end_byte].decode("utf-8")
         if c.kind == t.EVAL:
             assert f"__envwrap_run {c.name} @" in body, c.name
         elif c.kind == t.CALL and c.verb:
@@ -237,9 +269,10 @@ def test_the_readme_command_table_lists_the_table():
     section = text.split("\n## Commands\n", 1)[1].split("\n## ", 1)[0]
     rows = [line.split("|")[1] for line in section.splitlines() if line.startswith("| `")]
     documented = {word for cell in rows for word in re.findall(r"`([a-z0-9]+)", cell)}
-    # envwrap's own verbs are documented in their own section; deactivate is the
-    # activated env's function, not a command of the shell files.
-    assert documented - {"deactivate"} == set(NAMES) - {"envwrap"}
+    # envwrap's own verbs are documented in their own section (a row may name
+    # one, as `envwrap kernel`); deactivate is the activated env's function, not
+    # a command of the shell files.
+    assert documented - {"deactivate", "envwrap"} == set(NAMES) - {"envwrap"}
 
 
 def test_the_test_lists_of_commands_cover_the_table():

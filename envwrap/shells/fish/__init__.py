@@ -59,6 +59,11 @@ class Fish:
     """fish: how envwrap starts it and loads itself into it."""
 
     name = "fish"
+    # envwrap init --write: how the hook file is cut into files loaded on first
+    # use (a splitter of envwrap/shells/writer.py; None: one file), and the
+    # start-up file that needs the line loading it (None: the shell reads its own).
+    write_cut = "function-files"
+    startup_file = None
 
     def source_line(self, path: str) -> str:
         """The line that sources envwrap's hook file ``path``."""

@@ -26,7 +26,7 @@ set -g __envwrap_loads (math $__envwrap_loads + 1)
 # command. Unset and empty mean the same. ENVWRAP_SORT=fish: list environments
 # in the order of fish's globs, as `lsvirtualenv -b` does.
 # BEGIN generated: call
-# (made by `make shells` from tools/gen_shells.py and the settings the backend reads; edit those)
+# (made by `make shells` from envwrap/shells/fish/generate.py and the settings the backend reads; edit those)
 function __envwrap_call --description 'Run the envwrap backend with the settings of this shell'
     set -l exe $__envwrap_exe
     if test -z "$exe[1]"
@@ -63,9 +63,7 @@ function __envwrap_run --description 'Evaluate the code the envwrap backend prin
     set -l __envwrap_code
     __envwrap_call sh fish $argv | read -lz __envwrap_code
     set -l __envwrap_st $pipestatus[1]
-    if test "$__envwrap_st" -ne 0
-        return $__envwrap_st
-    end
+    test "$__envwrap_st" -eq 0; or return $__envwrap_st
     eval $__envwrap_code
     set __envwrap_st $status
     # virtualfish's did_activate events, once the whole activation (hooks, cd) ran.
@@ -77,10 +75,11 @@ function __envwrap_run --description 'Evaluate the code the envwrap backend prin
 end
 
 # virtualfish's events, for the --on-event handlers of its users:
-# virtualenv_<what> and then virtualenv_<what>:<env name>.
-function __envwrap_vfevent --description "Emit virtualfish's event for the active environment"
+# virtualenv_<what> and then virtualenv_<what>:<env name> (the name given, else
+# the active environment's).
+function __envwrap_vfevent --description "Emit virtualfish's event for an environment (default: the active one)"
     emit virtualenv_$argv[1]
-    emit virtualenv_$argv[1]:(string replace -r '.*/' '' -- "$VIRTUAL_ENV")
+    emit virtualenv_$argv[1]:(string replace -r '.*/' '' -- $argv[2] "$VIRTUAL_ENV")[1]
 end
 
 # Source a hook file. Its status is its own business (`set -e VAR` of an unset
@@ -208,12 +207,9 @@ function __envwrap_activated --description 'Wrap the deactivate function of an e
     set -g __envwrap_venv $argv[1]
     set -g __envwrap_hook_dir $argv[2]
     set -g __envwrap_project $argv[3]
-    set -g __envwrap_bin $argv[4]
+    set -g __envwrap_bin (string match -v -- '' $argv[4] "$argv[1]/bin")[1]
     set -g __envwrap_auto_act $argv[1] # for auto-activation: an env was activated (then maybe deactivated)
     set -g __envwrap_hooks_refused # the plan sets it next when a deactivate hook is refused
-    if test -z "$__envwrap_bin"
-        set __envwrap_bin "$argv[1]/bin"
-    end
     # virtualfish leaves fish_prompt alone (its users' prompt shows the env):
     # so does envwrap when VIRTUALFISH_HOME is set. The env's activate.fish
     # wrapped the prompt; the user's own goes back (VIRTUAL_ENV_DISABLE_PROMPT
@@ -299,7 +295,6 @@ end
 # its documentation gives) set to the env's path; both are erased afterwards.
 function __envwrap_deactivate --description 'Deactivate, with the predeactivate and postdeactivate hooks'
     set -l env "$__envwrap_venv"
-    set -l bin "$__envwrap_bin"
     set -l hd "$VIRTUALENVWRAPPER_HOOK_DIR"
     if test -z "$hd"
         set hd "$__envwrap_hook_dir"
@@ -309,19 +304,15 @@ function __envwrap_deactivate --description 'Deactivate, with the predeactivate 
         # A relative hook directory is below $HOME, as the backend reads it.
         set hd "$HOME/$hd"
     end
-    set -l project "$__envwrap_project"
+    # Where the hooks are: the env's bin directory and the global one (those
+    # set), then for predeactivate only, the project's.
+    set -l dirs (string match -v -- '' "$__envwrap_bin" "$hd")
     set -l st 0
     if test "$argv[1]" != nondestructive
         __envwrap_vfevent will_deactivate
     end
-    if test -n "$bin"; and test -f "$bin/predeactivate.fish"
-        __envwrap_source "$bin/predeactivate.fish"
-    end
-    if test -n "$hd"; and test -f "$hd/predeactivate.fish"
-        __envwrap_source "$hd/predeactivate.fish"
-    end
-    if test -n "$project"; and test -f "$project/.virtualenvwrapper/predeactivate.fish"
-        __envwrap_source "$project/.virtualenvwrapper/predeactivate.fish"
+    for d in $dirs (string match -v -- '' "$__envwrap_project")/.virtualenvwrapper
+        test -f "$d/predeactivate.fish"; and __envwrap_source "$d/predeactivate.fish"
     end
     __envwrap_venv_deactivate $argv
     or set st $status
@@ -330,10 +321,7 @@ function __envwrap_deactivate --description 'Deactivate, with the predeactivate 
         return $st
     end
     functions -e deactivate __envwrap_venv_deactivate
-    set -e __envwrap_venv
-    set -e __envwrap_bin
-    set -e __envwrap_hook_dir
-    set -e __envwrap_project
+    set -e __envwrap_venv __envwrap_bin __envwrap_hook_dir __envwrap_project
     # virtualfish's did_deactivate, with VIRTUAL_ENV still naming the env for
     # its handlers (as virtualfish has it), unexported, erased right after.
     if test -n "$env"
@@ -343,11 +331,8 @@ function __envwrap_deactivate --description 'Deactivate, with the predeactivate 
     end
     set -g VIRTUALENVWRAPPER_LAST_VIRTUAL_ENV "$env"
     set -g VIRTUALENVWRAPPER_LAST_VIRTUALENV "$env"
-    if test -n "$bin"; and test -f "$bin/postdeactivate.fish"
-        __envwrap_source "$bin/postdeactivate.fish"
-    end
-    if test -n "$hd"; and test -f "$hd/postdeactivate.fish"
-        __envwrap_source "$hd/postdeactivate.fish"
+    for d in $dirs
+        test -f "$d/postdeactivate.fish"; and __envwrap_source "$d/postdeactivate.fish"
     end
     set -e VIRTUALENVWRAPPER_LAST_VIRTUAL_ENV VIRTUALENVWRAPPER_LAST_VIRTUALENV
     if test -n "$env"; and test -f "$env/.envwrap-tmpenv"
@@ -472,9 +457,7 @@ function envwrap --description 'The envwrap command, with the settings of this s
     if test "$argv[1]" = config; and test (count $argv) -gt 2
         set -l __envwrap_code (__envwrap_call config --shell fish $argv[2..-1] | string collect)
         set -l __envwrap_st $pipestatus[1]
-        if test "$__envwrap_st" -ne 0
-            return $__envwrap_st
-        end
+        test "$__envwrap_st" -eq 0; or return $__envwrap_st
         eval $__envwrap_code
         __envwrap_auto_setup
         return
@@ -508,9 +491,7 @@ function cdvirtualenv --description "cd to the active environment's directory"
         return 1
     end
     set -l target "$VIRTUAL_ENV"
-    if test -n "$argv[1]"
-        set target "$VIRTUAL_ENV/$argv[1]"
-    end
+    test -n "$argv[1]"; and set target "$VIRTUAL_ENV/$argv[1]"
     # envwrap's one line, not cd's (which fish follows with a trace)
     if not test -d "$target"
         printf 'envwrap: cdvirtualenv: %s is not a directory\n' "$target" >&2
@@ -523,60 +504,8 @@ end
 # `vf SUBCOMMAND ...`: virtualfish's command, answered by envwrap, so that its
 # users keep their habits (and their --on-event handlers: the events are emitted
 # by workon and deactivate themselves, see __envwrap_vfevent). Each subcommand
-# is a function __envwrap_vf_NAME whose description `vf help` lists.
-
-function vf --description 'virtualfish commands, answered by envwrap (vf help lists them)'
-    set -l sub $argv[1]
-    if test -z "$sub"; or contains -- "$sub" -h --help
-        __envwrap_vf_help
-        return
-    end
-    # virtualfish's own installation commands: nothing to do with envwrap.
-    if contains -- "$sub" install uninstall addplugins rmplugins
-        __envwrap_vfsetup $argv
-        return
-    end
-    if not string match -qr -- '^[a-z]+$' "$sub"; or not functions -q __envwrap_vf_$sub
-        printf 'envwrap: vf: unknown command %s (vf help lists them)\n' (string escape -- "$sub") >&2
-        return 2
-    end
-    # The backend's hints then name vf commands (vf ls, vf activate), not
-    # virtualenvwrapper's; exported to the backend only (a local of this call).
-    set -lx ENVWRAP_AS vf
-    __envwrap_vf_$sub $argv[2..-1]
-end
-
-# vf install / uninstall / addplugins / rmplugins: virtualfish's loader commands.
-# envwrap needs none of them: say what takes their place. install asks for a
-# state that already holds (0); the others change nothing (1).
-function __envwrap_vfsetup --description "Answer virtualfish's installation commands"
-    switch $argv[1]
-        case install
-            echo 'envwrap: vf install: not needed: vf is part of envwrap, loaded by `envwrap init fish | source` in config.fish' >&2
-            return 0
-        case uninstall
-            echo 'envwrap: vf uninstall: not needed: remove the `envwrap init fish | source` line from config.fish (then pipx uninstall envwrap, or pip uninstall envwrap)' >&2
-        case '*'
-            printf '%s\n' "envwrap: vf $argv[1]: not needed: every plugin is built in (compat_aliases: workon, mkvirtualenv, ...; projects: vf project, vf workon, vf lsprojects; update_python: vf upgrade; environment: envwrap vars; global_requirements: a postmkvirtualenv hook); auto_activation is envwrap config auto_activate true (false to turn it off)" >&2
-    end
-    return 1
-end
-
-function __envwrap_vf_help --description 'List the vf commands, or describe one: vf help [COMMAND]'
-    if set -q argv[1]
-        if not string match -qr -- '^[a-z]+$' "$argv[1]"; or not functions -q __envwrap_vf_$argv[1]
-            printf 'envwrap: vf help: unknown command %s\n' (string escape -- "$argv[1]") >&2
-            return 2
-        end
-        printf 'vf %s: %s\n' $argv[1] (functions --details --verbose __envwrap_vf_$argv[1])[5]
-        return 0
-    end
-    echo 'Usage: vf <command> [<args>]   (virtualfish commands, run by envwrap)'
-    echo
-    for name in (functions --all | string replace -rf '^__envwrap_vf_([a-z]+)$' '$1')
-        printf '    %-15s %s\n' $name (functions --details --verbose __envwrap_vf_$name)[5]
-    end
-end
+# is a row of VF_ROWS (envwrap/cli/table.py) and a function __envwrap_vf_NAME;
+# vf itself, `vf help` and vf's TAB are generated from the rows (the vf block).
 
 # vf activate NAME: as virtualfish, status 1 without a name and 2 for an
 # environment that does not exist.
@@ -609,14 +538,7 @@ end
 # virtualfish's will_create before and did_create (and :NAME) once active.
 function __envwrap_vf_new --description 'Create an environment and activate it: vf new [-p PYTHON] [--connect] NAME'
     set -l args
-    set -l connect
-    for a in $argv
-        if contains -- $a -c --connect
-            set connect 1
-        else
-            set -a args $a
-        end
-    end
+    set -q argv[1]; and set args (string match -rv -- '^(-c|--connect)$' $argv)
     if contains -- -h $args; or contains -- --help $args
         mkvirtualenv --help
         return
@@ -624,7 +546,7 @@ function __envwrap_vf_new --description 'Create an environment and activate it: 
     emit virtualenv_will_create
     mkvirtualenv $args; or return
     __envwrap_vfevent did_create
-    if set -q connect[1]
+    if test (count $args) -ne (count $argv)
         __envwrap_vf_connect
     end
 end
@@ -646,21 +568,15 @@ function __envwrap_vf_rm --description 'Remove environments: vf rm NAME...'
     set -l h (__envwrap_workon_home | string collect)
     set -l st 0
     for n in $argv
-        set -l active
-        if test -n "$VIRTUAL_ENV"; and test "$VIRTUAL_ENV" = "$h/$n"
-            set active 1
+        # (not for the active env, which rmvirtualenv refuses)
+        if test "$VIRTUAL_ENV" != "$h/$n"; and test -e "$h/$n/pyvenv.cfg"
+            __envwrap_vfevent will_remove $n
         end
-        if test -z "$active"; and test -e "$h/$n/pyvenv.cfg"
-            emit virtualenv_will_remove
-            emit virtualenv_will_remove:$n
-        end
-        rmvirtualenv $n
-        or begin
+        if rmvirtualenv $n
+            __envwrap_vfevent did_remove $n
+        else
             set st $status
-            continue
         end
-        emit virtualenv_did_remove
-        emit virtualenv_did_remove:$n
     end
     return $st
 end
@@ -688,20 +604,11 @@ function __envwrap_vf_globalpackages --description "Access to the base interpret
         return 2
     end
     if test $action != toggle
-        # pyvenv.cfg read by fish itself: is access on now?
-        set -l on false
-        while read -l line
-            if string match -qr '^\s*include-system-site-packages\s*=\s*true\s*$' -- $line
-                set on true
-            end
-        end <"$VIRTUAL_ENV/pyvenv.cfg"
-        if begin
-                test $action = enable; and test $on = true
-            end; or begin
-                test $action = disable; and test $on = false
-            end
-            return 0
-        end
+        # pyvenv.cfg read by fish itself: is access on (enable) or off (disable) now?
+        set -l now disable
+        string match -qr '^\s*include-system-site-packages\s*=\s*true\s*$' <"$VIRTUAL_ENV/pyvenv.cfg"
+        and set now enable
+        test $action = $now; and return 0
     end
     toggleglobalsitepackages $argv
 end
@@ -758,18 +665,107 @@ function __envwrap_vf_upgrade --description 'Rebuild environments on a newer Pyt
         set names (string replace -r '.*/' '' -- "$VIRTUAL_ENV")
     end
     for n in $names
-        emit virtualenv_will_upgrade
-        emit virtualenv_will_upgrade:$n
+        __envwrap_vfevent will_upgrade $n
     end
     __envwrap_call upgrade $argv; or return
     for n in $names
-        emit virtualenv_did_upgrade
-        emit virtualenv_did_upgrade:$n
+        __envwrap_vfevent did_upgrade $n
     end
 end
 
 # BEGIN generated: vf
 # (made by `make shells` from VF_ROWS in envwrap/cli/table.py; edit it there)
+function vf --description 'virtualfish commands, answered by envwrap (vf help lists them)'
+    switch "$argv[1]"
+        case '' -h --help
+            __envwrap_vf_help
+        case install
+            printf '%s\n' "envwrap: vf $argv[1]: "'not needed: vf is part of envwrap, loaded by `envwrap init fish | source` in config.fish' >&2
+            return 0
+        case uninstall
+            printf '%s\n' "envwrap: vf $argv[1]: "'not needed: remove the `envwrap init fish | source` line from config.fish (then pipx uninstall envwrap, or pip uninstall envwrap)' >&2
+            return 1
+        case addplugins rmplugins
+            printf '%s\n' "envwrap: vf $argv[1]: "'not needed: every plugin is built in (compat_aliases: workon, mkvirtualenv, ...; projects: vf project, vf workon, vf lsprojects; update_python: vf upgrade; environment: envwrap vars; global_requirements: a postmkvirtualenv hook); auto_activation is envwrap config auto_activate true (false to turn it off)' >&2
+            return 1
+        case help activate deactivate new tmp rm ls cd cdpackages addpath all globalpackages connect project workon cdproject lsprojects upgrade
+            # The backend's hints then name vf commands (vf ls, vf activate), not
+            # virtualenvwrapper's; exported to the backend only (a local of this call).
+            set -lx ENVWRAP_AS vf
+            __envwrap_vf_$argv[1] $argv[2..-1]
+        case '*'
+            printf 'envwrap: vf: unknown command %s (vf help lists them)\n' (string escape -- "$argv[1]") >&2
+            return 2
+    end
+end
+
+function __envwrap_vf_help --description 'List the vf commands, or describe one: vf help [COMMAND]'
+    if not set -q argv[1]
+        echo 'Usage: vf <command> [<args>]   (virtualfish commands, run by envwrap)'
+        echo
+        echo '    activate        Activate an environment: vf activate NAME (no cd)'
+        echo '    addpath         Add directories to the active environment\'s import path: vf addpath [-d] DIR...'
+        echo '    all             Run a command in every environment: vf all COMMAND...'
+        echo '    cd              cd to the active environment\'s directory'
+        echo '    cdpackages      cd to the active environment\'s site-packages'
+        echo '    cdproject       cd to the active environment\'s project directory'
+        echo '    connect         Connect the active environment to this directory (writes .venv): vf connect [NAME]'
+        echo '    deactivate      Deactivate the active environment'
+        echo '    globalpackages  Access to the base interpreter\'s packages: vf globalpackages [toggle|enable|disable]'
+        echo '    help            List the vf commands, or describe one: vf help [COMMAND]'
+        echo '    ls              List the environments'
+        echo '    lsprojects      List the projects in PROJECT_HOME'
+        echo '    new             Create an environment and activate it: vf new [-p PYTHON] [--connect] NAME'
+        echo '    project         Create a project directory in PROJECT_HOME and its environment: vf project NAME'
+        echo '    rm              Remove environments: vf rm NAME...'
+        echo '    tmp             Create a temporary environment, removed when deactivated'
+        echo '    upgrade         Rebuild environments on a newer Python: vf upgrade [options] [NAME...]'
+        echo '    workon          Activate an environment and cd to its project: vf workon NAME'
+        return 0
+    end
+    switch $argv[1]
+        case activate
+            echo 'vf activate: Activate an environment: vf activate NAME (no cd)'
+        case addpath
+            echo 'vf addpath: Add directories to the active environment\'s import path: vf addpath [-d] DIR...'
+        case all
+            echo 'vf all: Run a command in every environment: vf all COMMAND...'
+        case cd
+            echo 'vf cd: cd to the active environment\'s directory'
+        case cdpackages
+            echo 'vf cdpackages: cd to the active environment\'s site-packages'
+        case cdproject
+            echo 'vf cdproject: cd to the active environment\'s project directory'
+        case connect
+            echo 'vf connect: Connect the active environment to this directory (writes .venv): vf connect [NAME]'
+        case deactivate
+            echo 'vf deactivate: Deactivate the active environment'
+        case globalpackages
+            echo 'vf globalpackages: Access to the base interpreter\'s packages: vf globalpackages [toggle|enable|disable]'
+        case help
+            echo 'vf help: List the vf commands, or describe one: vf help [COMMAND]'
+        case ls
+            echo 'vf ls: List the environments'
+        case lsprojects
+            echo 'vf lsprojects: List the projects in PROJECT_HOME'
+        case new
+            echo 'vf new: Create an environment and activate it: vf new [-p PYTHON] [--connect] NAME'
+        case project
+            echo 'vf project: Create a project directory in PROJECT_HOME and its environment: vf project NAME'
+        case rm
+            echo 'vf rm: Remove environments: vf rm NAME...'
+        case tmp
+            echo 'vf tmp: Create a temporary environment, removed when deactivated'
+        case upgrade
+            echo 'vf upgrade: Rebuild environments on a newer Python: vf upgrade [options] [NAME...]'
+        case workon
+            echo 'vf workon: Activate an environment and cd to its project: vf workon NAME'
+        case '*'
+            printf 'envwrap: vf help: unknown command %s\n' (string escape -- "$argv[1]") >&2
+            return 2
+    end
+end
+
 function __envwrap_vf_ls --description 'List the environments'
     __envwrap_list
 end
@@ -797,15 +793,31 @@ end
 function __envwrap_vf_cdproject --description "cd to the active environment's project directory"
     cdproject $argv
 end
-# END generated: vf
 
 function __envwrap_vf_register_completions --description 'Register TAB completion for vf'
     complete -c vf -f
-    for name in (functions --all | string replace -rf '^__envwrap_vf_([a-z]+)$' '$1')
-        complete -c vf -n __fish_use_subcommand -a $name -d (functions --details --verbose __envwrap_vf_$name)[5]
-    end
+    complete -c vf -n __fish_use_subcommand -a activate -d 'Activate an environment: vf activate NAME (no cd)'
+    complete -c vf -n __fish_use_subcommand -a addpath -d 'Add directories to the active environment\'s import path: vf addpath [-d] DIR...'
+    complete -c vf -n __fish_use_subcommand -a all -d 'Run a command in every environment: vf all COMMAND...'
+    complete -c vf -n __fish_use_subcommand -a cd -d 'cd to the active environment\'s directory'
+    complete -c vf -n __fish_use_subcommand -a cdpackages -d 'cd to the active environment\'s site-packages'
+    complete -c vf -n __fish_use_subcommand -a cdproject -d 'cd to the active environment\'s project directory'
+    complete -c vf -n __fish_use_subcommand -a connect -d 'Connect the active environment to this directory (writes .venv): vf connect [NAME]'
+    complete -c vf -n __fish_use_subcommand -a deactivate -d 'Deactivate the active environment'
+    complete -c vf -n __fish_use_subcommand -a globalpackages -d 'Access to the base interpreter\'s packages: vf globalpackages [toggle|enable|disable]'
+    complete -c vf -n __fish_use_subcommand -a help -d 'List the vf commands, or describe one: vf help [COMMAND]'
+    complete -c vf -n __fish_use_subcommand -a ls -d 'List the environments'
+    complete -c vf -n __fish_use_subcommand -a lsprojects -d 'List the projects in PROJECT_HOME'
+    complete -c vf -n __fish_use_subcommand -a new -d 'Create an environment and activate it: vf new [-p PYTHON] [--connect] NAME'
+    complete -c vf -n __fish_use_subcommand -a project -d 'Create a project directory in PROJECT_HOME and its environment: vf project NAME'
+    complete -c vf -n __fish_use_subcommand -a rm -d 'Remove environments: vf rm NAME...'
+    complete -c vf -n __fish_use_subcommand -a tmp -d 'Create a temporary environment, removed when deactivated'
+    complete -c vf -n __fish_use_subcommand -a upgrade -d 'Rebuild environments on a newer Python: vf upgrade [options] [NAME...]'
+    complete -c vf -n __fish_use_subcommand -a workon -d 'Activate an environment and cd to its project: vf workon NAME'
     complete -c vf -n '__fish_seen_subcommand_from activate rm connect upgrade workon' -a '(__envwrap_names)'
 end
+# END generated: vf
+
 __envwrap_vf_register_completions
 
 # virtualfish's loader ends with this event, at every load; its plugins (and
@@ -866,7 +878,7 @@ function __envwrap_register_options --description 'Register the TAB completions 
     complete -c mkvirtualenv -l clear -d 'accepted as python -m venv does'
     complete -c mkvirtualenv -l upgrade-deps -d 'upgrade pip from the package index after creating'
     complete -c mkvirtualenv -l without-scm-ignore-files -d 'leave out the .gitignore that makes git ignore the environment'
-    complete -c mkvirtualenv -l from -r -F -d 'make it from a manifest written by \'envwrap export\''
+    complete -c mkvirtualenv -l from -r -F -d 'make it from a manifest written by \'envwrap export\', or a pylock.toml'
     complete -c mktmpenv -s h -l help -d 'show help'
     complete -c mktmpenv -s a -r -F -d 'associate an existing project directory'
     complete -c mktmpenv -s i -x -d 'install a package after creating'
@@ -911,7 +923,7 @@ function __envwrap_register_options --description 'Register the TAB completions 
     complete -c toggleglobalsitepackages -s q -d 'say nothing'
     complete -c wipeenv -s h -l help -d 'show help'
     complete -c setvirtualenvproject -s h -l help -d 'show help'
-    complete -c setvirtualenvproject -s f -l force -d 'replace the project\'s .venv file even when envwrap wrote it for another env'
+    complete -c setvirtualenvproject -s f -l force -d 'accepted for old scripts'
     complete -c mvvirtualenv -s h -l help -d 'show help'
     complete -c allvirtualenv -n 'test (count (commandline -opc)) -eq 1' -s h -l help -d 'show help'
     complete -c rmvirtualenv -s h -l help -d 'show help'
@@ -923,6 +935,7 @@ function __envwrap_register_options --description 'Register the TAB completions 
     complete -c cdvirtualenv -s h -l help -d 'show help'
     complete -c envwrap -n '__envwrap_verb_is init' -s h -l help -d 'show help'
     complete -c envwrap -n '__envwrap_verb_is init' -l auto -d 'activate a project\'s environment on cd'
+    complete -c envwrap -n '__envwrap_verb_is init' -l write -d 'write the files where the shell loads them'
     complete -c envwrap -n '__envwrap_verb_is demo' -s h -l help -d 'show help'
     complete -c envwrap -n '__envwrap_verb_is ls' -s h -l help -d 'show help'
     complete -c envwrap -n '__envwrap_verb_is ls' -s b -l brief -d 'names only'
@@ -958,13 +971,19 @@ function __envwrap_register_options --description 'Register the TAB completions 
     complete -c envwrap -n '__envwrap_verb_is rm' -s h -l help -d 'show help'
     complete -c envwrap -n '__envwrap_verb_is cp' -s h -l help -d 'show help'
     complete -c envwrap -n '__envwrap_verb_is mv' -s h -l help -d 'show help'
+    complete -c envwrap -n '__envwrap_verb_is adopt' -s h -l help -d 'show help'
+    complete -c envwrap -n '__envwrap_verb_is adopt' -l scan -d 'list the environments found'
+    complete -c envwrap -n '__envwrap_verb_is adopt' -l json -d 'with --scan: the list as JSON'
+    complete -c envwrap -n '__envwrap_verb_is adopt' -s n -l dry-run -d 'say what would happen, change nothing'
+    complete -c envwrap -n '__envwrap_verb_is adopt' -l copy -d 'copy instead of moving: the source stays'
     complete -c envwrap -n '__envwrap_verb_is export' -s h -l help -d 'show help'
     complete -c envwrap -n '__envwrap_verb_is export' -s o -l output -r -F -d 'write to FILE instead of standard output'
-    complete -c envwrap -n '__envwrap_verb_is export' -l format -x -a 'toml requirements' -d 'toml: the manifest'
+    complete -c envwrap -n '__envwrap_verb_is export' -l format -x -a 'toml requirements pylock' -d 'toml: the manifest'
     complete -c envwrap -n '__envwrap_verb_is import' -s h -l help -d 'show help'
     complete -c envwrap -n '__envwrap_verb_is import' -s p -l python -r -F -d 'interpreter to use instead of the manifest\'s version'
     complete -c envwrap -n '__envwrap_verb_is project' -s h -l help -d 'show help'
-    complete -c envwrap -n '__envwrap_verb_is project' -s f -l force -d 'replace the project\'s .venv file even when envwrap wrote it for another env'
+    complete -c envwrap -n '__envwrap_verb_is project' -s f -l force -d 'accepted for old scripts'
+    complete -c envwrap -n '__envwrap_verb_is kernel' -s h -l help -d 'show help'
     complete -c envwrap -n '__envwrap_verb_is sitepackages' -s h -l help -d 'show help'
     complete -c envwrap -n '__envwrap_verb_is sitepackages' -l path -d 'print the directory only'
     complete -c envwrap -n '__envwrap_verb_is add-path' -s h -l help -d 'show help'
@@ -997,7 +1016,7 @@ end
 # (made by `make shells` from envwrap/cli/table.py; edit the table, not this)
 # envwrap VERB NAME: the public verbs (envwrap --help), then names where the verb
 # takes one (first argument; every argument for rm and upgrade).
-set -g __envwrap_verbs init demo ls path show run shell which vars gc new rm cp mv export import project sitepackages add-path toggle-global wipe repair upgrade pythons doctor config allow seed
+set -g __envwrap_verbs init demo ls path show run shell which vars gc new rm cp mv adopt export import project kernel sitepackages add-path toggle-global wipe repair upgrade pythons doctor config allow seed
 set -g __envwrap_name_verbs path show run shell which vars rm cp mv export project sitepackages wipe repair upgrade
 set -g __envwrap_names_verbs rm upgrade
 
@@ -1034,12 +1053,8 @@ __envwrap_register_completions
 # (a file test, no process): VIRTUALENVWRAPPER_HOOK_DIR, else WORKON_HOME.
 function __envwrap_initialize --description 'Source the initialize.fish hook, if there is one'
     set -l d "$VIRTUALENVWRAPPER_HOOK_DIR"
-    if test -z "$d"
-        set d (__envwrap_workon_home | string collect)
-    end
-    if test -n "$d"; and test -f "$d/initialize.fish"
-        __envwrap_source "$d/initialize.fish"
-    end
+    test -n "$d"; or set d (__envwrap_workon_home | string collect)
+    test -n "$d"; and test -f "$d/initialize.fish"; and __envwrap_source "$d/initialize.fish"
     return 0
 end
 __envwrap_initialize
@@ -1048,10 +1063,10 @@ __envwrap_initialize
 # Opt-in: __envwrap_auto=1 comes from the preamble (`envwrap init fish --auto`, or
 # `envwrap config auto_activate true`, which also switches this shell at once).
 # On each change of PWD, and at the first prompt (a shell started inside a
-# project), the directory and its parents are searched for a `.venv` (builtins
-# only: test, read, string; no process): a directory that is an env, or a file
-# holding an env's path (PEP 832) or a bare env name (virtualfish). One backend
-# process runs only to activate. State:
+# project), the directory and its parents are searched for a `.python-envs`, a
+# `.venv` (directory, or a file holding a path or virtualfish's bare name) or a
+# `.python-version` naming an env (builtins only: test, read, string; no
+# process; see __envwrap_auto_find). One backend process runs only to activate. State:
 #   __envwrap_auto_env/_root/_want  the env auto-activation activated, where its
 #                                   marker was, and the path the marker named
 #   __envwrap_auto_off              a tree where the user deactivated by hand (until left)
@@ -1063,36 +1078,52 @@ set -q __envwrap_auto_seen; or set -g __envwrap_auto_seen
 set -q __envwrap_auto_act; or set -g __envwrap_auto_act
 set -q __envwrap_auto_was; or set -g __envwrap_auto_was
 
-function __envwrap_auto_find --description 'The nearest .venv above PWD, into __envwrap_auto_r and __envwrap_auto_t'
+function __envwrap_auto_find --description 'The nearest .python-envs, .venv or .python-version above PWD, into __envwrap_auto_r and __envwrap_auto_t'
+    # The order and the rules of envwrap/env/discovery.py; a .python-envs the
+    # shell cannot read cheaply names itself, for the backend to say why.
     set -l d "$PWD"
+    set -l h (__envwrap_workon_home | string collect)
     set -g __envwrap_auto_r
     set -g __envwrap_auto_t
     while true
-        if test -d "$d/.venv"
-            if test -f "$d/.venv/pyvenv.cfg"
-                set -g __envwrap_auto_r "$d"
-                set -g __envwrap_auto_t "$d/.venv"
-                return 0
+        set -l t
+        set -l l
+        if test -e "$d/.python-envs"; or test -L "$d/.python-envs"
+            set t "$d/.python-envs"
+            if test -f "$d/.venv/pyvenv.cfg" # PEP 832: the implicit last line
+                set t "$d/.venv"
+            else if test -f "$t"; and test -r "$t"
+                read -z -n 65536 l <"$t"; or true
+                test (string length -- "$l") -lt 65536; or set l # longer: the backend's
+                set l (string split -- \n "$l" | string trim | string match -rv '^$')[-1]
+                if string match -q -- '/*' "$l"
+                    set t "$l"
+                else if test -n "$l"
+                    set t "$d/$l"
+                end
             end
+        else if test -d "$d/.venv"
+            test -f "$d/.venv/pyvenv.cfg"; and set t "$d/.venv"
         else if test -f "$d/.venv"; and test -r "$d/.venv"
-            set -l l
-            read -l -z l <"$d/.venv"; or true
             # The first line, blanks and a CR trimmed (PEP 832 asks readers to trim).
-            set l (string split -m 1 -- \n "$l")[1]
-            set l (string trim -- "$l")
-            if test -z "$l"
-            else if string match -q -- '/*' "$l"
-                set -g __envwrap_auto_t "$l"
+            set l (string trim <"$d/.venv")[1]
+            if string match -q -- '/*' "$l"
+                set t "$l"
             else if string match -q -- '*/*' "$l"; or test "$l" = .; or test "$l" = ..
-                set -g __envwrap_auto_t "$d/$l"
-            else
-                set -l h (__envwrap_workon_home | string collect)
-                test -n "$h"; and set -g __envwrap_auto_t "$h/$l"
+                set t "$d/$l"
+            else if test -n "$l"; and test -n "$h"
+                set t "$h/$l"
             end
-            if test -n "$__envwrap_auto_t"
-                set -g __envwrap_auto_r "$d"
-                return 0
-            end
+        end
+        # pyenv-virtualenv's way: a .python-version naming an env in WORKON_HOME.
+        if test -z "$t"; and test -f "$d/.python-version"; and test -r "$d/.python-version"; and test -n "$h"
+            set l (string trim <"$d/.python-version")[1]
+            string match -qr -- '^[^./][^/]*$' "$l"; and test -f "$h/$l/pyvenv.cfg"; and set t "$h/$l"
+        end
+        if test -n "$t"
+            set -g __envwrap_auto_r "$d"
+            set -g __envwrap_auto_t "$t"
+            return 0
         end
         if test -z "$d"; or test "$d" = /
             return 0
@@ -1132,8 +1163,7 @@ function __envwrap_auto_check --description 'Auto-activation: activate or leave 
     # deactivate is respected until the tree is left; another env is the user's.
     if test -n "$__envwrap_auto_env"; and test "$VIRTUAL_ENV" != "$__envwrap_auto_env"
         test -z "$VIRTUAL_ENV"; and set -g __envwrap_auto_off "$__envwrap_auto_root"
-        set -g __envwrap_auto_env
-        set -g __envwrap_auto_root
+        set -e -g __envwrap_auto_env __envwrap_auto_root
     end
     __envwrap_auto_in "$__envwrap_auto_off"; or set -g __envwrap_auto_off
     __envwrap_auto_in "$__envwrap_auto_bad"; or set -g __envwrap_auto_bad
@@ -1156,9 +1186,7 @@ function __envwrap_auto_check --description 'Auto-activation: activate or leave 
     if test -n "$__envwrap_auto_env"
         test "$t" = "$__envwrap_auto_want"; and return 0
         if test -z "$t"; or test "$r" = "$__envwrap_auto_off"; or test "$r" = "$__envwrap_auto_bad"
-            set -g __envwrap_auto_env
-            set -g __envwrap_auto_root
-            set -g __envwrap_auto_want
+            set -e -g __envwrap_auto_env __envwrap_auto_root __envwrap_auto_want
             __envwrap_leave
             return 0
         end
@@ -1183,9 +1211,7 @@ function __envwrap_auto_check --description 'Auto-activation: activate or leave 
         # auto-activated before belongs to a tree that was left: out with it.
         set -g __envwrap_auto_bad "$r"
         if test -n "$__envwrap_auto_env"
-            set -g __envwrap_auto_env
-            set -g __envwrap_auto_root
-            set -g __envwrap_auto_want
+            set -e -g __envwrap_auto_env __envwrap_auto_root __envwrap_auto_want
             __envwrap_leave
         end
     end
@@ -1197,11 +1223,7 @@ end
 function __envwrap_auto_setup --description 'Turn auto-activation on or off, as __envwrap_auto says'
     if test "$__envwrap_auto" != 1
         functions -e __envwrap_auto_on_pwd __envwrap_auto_on_prompt
-        set -g __envwrap_auto_env
-        set -g __envwrap_auto_root
-        set -g __envwrap_auto_want
-        set -g __envwrap_auto_off
-        set -g __envwrap_auto_bad
+        set -e -g __envwrap_auto_env __envwrap_auto_root __envwrap_auto_want __envwrap_auto_off __envwrap_auto_bad
         return 0
     end
     set -g __envwrap_auto_pwd # look again at the next prompt

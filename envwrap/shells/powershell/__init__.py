@@ -80,6 +80,11 @@ class PowerShell:
     """PowerShell: how envwrap starts it and loads itself into it."""
 
     name = "powershell"
+    # envwrap init --write: how the hook file is cut into files loaded on first
+    # use (a splitter of envwrap/shells/writer.py; None: one file), and the
+    # start-up file that needs the line loading it (None: the shell reads its own).
+    write_cut = None
+    startup_file = "$PROFILE"
 
     def source_line(self, path: str) -> str:
         """The line that dot-sources envwrap's hook file ``path``."""

@@ -27,6 +27,8 @@ $global:__envwrap_loads = 1 + [int](Get-Variable -Name __envwrap_loads -Scope Gl
 # Run the backend. It inherits the environment; ENVWRAP_LOADS is added, and
 # ENVWRAP_SORT=ordinal (environments listed in the order of __envwrap_names), and
 # its output is read as UTF-8 (Windows PowerShell would use the OEM code page).
+# BEGIN generated: call
+# (made by `make shells` from envwrap/shells/powershell/generate.py; edit it there)
 function global:__envwrap_call {
     Set-StrictMode -Off
     $PSNativeCommandUseErrorActionPreference = $false
@@ -41,10 +43,10 @@ function global:__envwrap_call {
         }
         $exe = $found.Path
     }
-    $oldLoads = [Environment]::GetEnvironmentVariable('ENVWRAP_LOADS')
-    $oldSort = [Environment]::GetEnvironmentVariable('ENVWRAP_SORT')
-    $oldPid = [Environment]::GetEnvironmentVariable('ENVWRAP_SHELL_PID')
-    $oldIo = [Environment]::GetEnvironmentVariable('PYTHONIOENCODING')
+    $old_ENVWRAP_LOADS = [Environment]::GetEnvironmentVariable('ENVWRAP_LOADS')
+    $old_ENVWRAP_SORT = [Environment]::GetEnvironmentVariable('ENVWRAP_SORT')
+    $old_ENVWRAP_SHELL_PID = [Environment]::GetEnvironmentVariable('ENVWRAP_SHELL_PID')
+    $old_PYTHONIOENCODING = [Environment]::GetEnvironmentVariable('PYTHONIOENCODING')
     $oldEncoding = $null
     try {
         $oldEncoding = [Console]::OutputEncoding
@@ -59,10 +61,10 @@ function global:__envwrap_call {
         $env:PYTHONIOENCODING = 'utf-8'
         & $exe @args
     } finally {
-        $env:ENVWRAP_LOADS = $oldLoads
-        $env:ENVWRAP_SORT = $oldSort
-        $env:ENVWRAP_SHELL_PID = $oldPid
-        $env:PYTHONIOENCODING = $oldIo
+        $env:ENVWRAP_LOADS = $old_ENVWRAP_LOADS
+        $env:ENVWRAP_SORT = $old_ENVWRAP_SORT
+        $env:ENVWRAP_SHELL_PID = $old_ENVWRAP_SHELL_PID
+        $env:PYTHONIOENCODING = $old_PYTHONIOENCODING
         if ($null -ne $oldEncoding) {
             try {
                 [Console]::OutputEncoding = $oldEncoding
@@ -71,6 +73,7 @@ function global:__envwrap_call {
         }
     }
 }
+# END generated: call
 
 # Tell the user something the way the backend tells everything: the backend
 # prints it (one escaped line, envwrap: ...) on its stderr, and sets
@@ -154,11 +157,6 @@ function global:__envwrap_set_home {
     __envwrap_export_home
 }
 
-# Whether $env:WORKON_HOME is the user's (set, and not the value envwrap exported).
-function global:__envwrap_user_home {
-    [bool](__envwrap_user_home_dir)
-}
-
 # The directory the user chose by variable: WORKON_HOME (unless it is the value
 # envwrap exported), else virtualfish's VIRTUALFISH_HOME; $null when neither.
 function global:__envwrap_user_home_dir {
@@ -178,7 +176,7 @@ function global:__envwrap_user_home_dir {
 # when the user set it. ENVWRAP_EXPORTED_HOME marks the value as envwrap's own.
 function global:__envwrap_export_home {
     Set-StrictMode -Off
-    if ($global:__envwrap_home -and -not (__envwrap_user_home)) {
+    if ($global:__envwrap_home -and -not (__envwrap_user_home_dir)) {
         $env:WORKON_HOME = $global:__envwrap_home
         $env:ENVWRAP_EXPORTED_HOME = $global:__envwrap_home
     }
@@ -656,30 +654,17 @@ function global:__envwrap_quote {
     if ($Value -cmatch '^[A-Za-z_][A-Za-z0-9_.-]*$') {
         return $Value
     }
-    $out = New-Object System.Text.StringBuilder
-    [void]$out.Append([char]39)
-    foreach ($ch in $Value.ToCharArray()) {
-        [void]$out.Append($ch)
-        $code = [int]$ch
-        if ($code -eq 39 -or ($code -ge 0x2018 -and $code -le 0x201B)) {
-            [void]$out.Append($ch)
-        }
-    }
-    [void]$out.Append([char]39)
-    $out.ToString()
+    "'" + ($Value -replace "['\u2018-\u201B]", '$0$0') + "'"
 }
 
 function global:__envwrap_complete_names {
     param([string]$Typed)
     Set-StrictMode -Off
     $prefix = [string]$Typed
-    if ($prefix.Length -gt 0) {
-        $first = [int]$prefix[0]
-        if ($first -eq 39 -or ($first -ge 0x2018 -and $first -le 0x201B)) {
-            $prefix = $prefix.Substring(1).Replace([string][char]39 + [char]39, [string][char]39)
-        } elseif ($first -eq 34 -or ($first -ge 0x201C -and $first -le 0x201E)) {
-            $prefix = $prefix.Substring(1)
-        }
+    if ($prefix -match "^['\u2018-\u201B]") {
+        $prefix = $prefix.Substring(1).Replace("''", "'")
+    } elseif ($prefix -match '^["\u201C-\u201E]') {
+        $prefix = $prefix.Substring(1)
     }
     # [CompletionResult]::new, not New-Object: a cmdlet call per name is what
     # made TAB slow with many environments (::new exists since PowerShell 5.0).
@@ -699,28 +684,16 @@ function global:__envwrap_complete_python {
     param([string]$Typed, $CommandAst, $CursorPosition)
     Set-StrictMode -Off
     $before = @($CommandAst.CommandElements | Where-Object { $_.Extent.EndOffset -lt $CursorPosition })
-    if ($before.Count -lt 2) {
-        return
-    }
-    $option = $before[$before.Count - 1].Extent.Text
-    if ($option -cne '-p' -and $option -cne '--python') {
-        return
-    }
     $h = __envwrap_workon_home
-    if (-not $h) {
+    if ($before.Count -lt 2 -or @('-p', '--python') -cnotcontains $before[-1].Extent.Text -or -not $h) {
         return
     }
-    $file = [IO.Path]::Combine([IO.Path]::Combine($h, '.envwrap'), 'pythons')
-    $versions = @()
     try {
-        $versions = [IO.File]::ReadAllLines($file)
+        $versions = [IO.File]::ReadAllLines([IO.Path]::Combine([IO.Path]::Combine($h, '.envwrap'), 'pythons'))
     } catch {
         return
     }
-    $prefix = $Typed
-    if ($prefix.StartsWith([string][char]39) -or $prefix.StartsWith([string][char]34)) {
-        $prefix = $prefix.Substring(1)
-    }
+    $prefix = $Typed -replace '^[''"]', ''
     foreach ($version in $versions) {
         if ($version -and $version.StartsWith($prefix, [StringComparison]::Ordinal)) {
             [System.Management.Automation.CompletionResult]::new(
@@ -739,33 +712,20 @@ function global:__envwrap_complete_subdirs {
         return
     }
     if ($Site) {
-        $found = [IO.Path]::Combine([IO.Path]::Combine($base, 'Lib'), 'site-packages')
-        if (-not [IO.Directory]::Exists($found)) {
-            $found = $null
-            $lib = [IO.Path]::Combine($base, 'lib')
-            if ([IO.Directory]::Exists($lib)) {
-                foreach ($py in [IO.Directory]::GetDirectories($lib, 'python*')) {
-                    $candidate = [IO.Path]::Combine($py, 'site-packages')
-                    if ([IO.Directory]::Exists($candidate)) {
-                        $found = $candidate
-                        break
-                    }
-                }
-            }
+        $lib = [IO.Path]::Combine($base, 'lib')
+        $found = @([IO.Path]::Combine([IO.Path]::Combine($base, 'Lib'), 'site-packages'))
+        if ([IO.Directory]::Exists($lib)) {
+            $found += @([IO.Directory]::GetDirectories($lib, 'python*') | ForEach-Object { [IO.Path]::Combine($_, 'site-packages') })
         }
-        if (-not $found) {
+        $base = @($found | Where-Object { [IO.Directory]::Exists($_) })[0]
+        if (-not $base) {
             return
         }
-        $base = $found
     }
+    # What was typed: the directories above (with their /) and the start of a name.
     $typedPath = ([string]$Typed).Trim([char]39, [char]34).Replace('\', '/')
-    $cut = $typedPath.LastIndexOf('/')
-    $parent = ''
-    $leaf = $typedPath
-    if ($cut -ge 0) {
-        $parent = $typedPath.Substring(0, $cut + 1)
-        $leaf = $typedPath.Substring($cut + 1)
-    }
+    $parent = $typedPath -replace '[^/]*$', ''
+    $leaf = $typedPath.Substring($parent.Length)
     $dir = [IO.Path]::Combine($base, $parent)
     if (-not [IO.Directory]::Exists($dir)) {
         return
@@ -803,7 +763,7 @@ $global:__envwrap_options = @{
     'rmvirtualenv' = @('-h', '--help')
     'lsvirtualenv' = @('-h', '--help', '-b', '--brief', '-l', '--long', '--json')
     'cdvirtualenv' = @('-h', '--help')
-    'envwrap init' = @('-h', '--help', '--auto')
+    'envwrap init' = @('-h', '--help', '--auto', '--write')
     'envwrap demo' = @('-h', '--help')
     'envwrap ls' = @('-h', '--help', '-b', '--brief', '-l', '--long', '--json')
     'envwrap path' = @('-h', '--help')
@@ -817,9 +777,11 @@ $global:__envwrap_options = @{
     'envwrap rm' = @('-h', '--help')
     'envwrap cp' = @('-h', '--help')
     'envwrap mv' = @('-h', '--help')
+    'envwrap adopt' = @('-h', '--help', '--scan', '--json', '-n', '--dry-run', '--copy')
     'envwrap export' = @('-h', '--help', '-o', '--output', '--format')
     'envwrap import' = @('-h', '--help', '-p', '--python')
     'envwrap project' = @('-h', '--help', '-f', '--force')
+    'envwrap kernel' = @('-h', '--help')
     'envwrap sitepackages' = @('-h', '--help', '--path')
     'envwrap add-path' = @('-h', '--help', '-d')
     'envwrap toggle-global' = @('-h', '--help', '-q')
@@ -890,7 +852,7 @@ Register-ArgumentCompleter -Native -CommandName @('mkvirtualenv', 'mktmpenv', 'm
 
 # envwrap VERB NAME: the public verbs (envwrap --help), then names where the verb
 # takes one (first argument; every argument for rm and upgrade).
-$global:__envwrap_verbs = @('init', 'demo', 'ls', 'path', 'show', 'run', 'shell', 'which', 'vars', 'gc', 'new', 'rm', 'cp', 'mv', 'export', 'import', 'project', 'sitepackages', 'add-path', 'toggle-global', 'wipe', 'repair', 'upgrade', 'pythons', 'doctor', 'config', 'allow', 'seed')
+$global:__envwrap_verbs = @('init', 'demo', 'ls', 'path', 'show', 'run', 'shell', 'which', 'vars', 'gc', 'new', 'rm', 'cp', 'mv', 'adopt', 'export', 'import', 'project', 'kernel', 'sitepackages', 'add-path', 'toggle-global', 'wipe', 'repair', 'upgrade', 'pythons', 'doctor', 'config', 'allow', 'seed')
 $global:__envwrap_name_verbs = @('path', 'show', 'run', 'shell', 'which', 'vars', 'rm', 'cp', 'mv', 'export', 'project', 'sitepackages', 'wipe', 'repair', 'upgrade')
 $global:__envwrap_names_verbs = @('rm', 'upgrade')
 # END generated: completion
@@ -937,9 +899,9 @@ __envwrap_initialize
 # --auto`, or `envwrap config auto_activate true`, which also switches this
 # session at once). A wrapper around the prompt function (the user's own is kept
 # and called; load envwrap after whatever defines it) looks, only when the
-# current directory changed since the last prompt, for a `.venv` in it and its
-# parents (file tests: no process): a directory that is an env, or a file
-# holding an env's path (PEP 832) or a bare env name (virtualfish). One backend
+# current directory changed since the last prompt, for a `.python-envs`, a
+# `.venv` or a `.python-version` in it and its parents (file tests and reads:
+# no process; see __envwrap_auto_find). One backend
 # process runs only to activate. State: __envwrap_auto_env/_root/_want (what
 # auto-activation activated, where, and the path the marker named),
 # __envwrap_auto_off (a tree where the user deactivated by hand, until left),
@@ -947,41 +909,53 @@ __envwrap_initialize
 # __envwrap_auto_told (the trees already told that they need `envwrap allow`).
 
 # The nearest marker above the current directory: @(directory, env) or $null.
+# The order and the rules of envwrap/env/discovery.py: .python-envs, .venv,
+# .python-version; a .python-envs not read cheaply names itself (the backend
+# reads it again and says why).
 function global:__envwrap_auto_find {
     Set-StrictMode -Off
     $d = $executionContext.SessionState.Path.CurrentFileSystemLocation.ProviderPath
+    $h = __envwrap_workon_home
     while ($d) {
+        $t = $null
+        $list = [IO.Path]::Combine($d, '.python-envs')
         $marker = [IO.Path]::Combine($d, '.venv')
-        if ([IO.Directory]::Exists($marker)) {
-            if ([IO.File]::Exists([IO.Path]::Combine($marker, 'pyvenv.cfg'))) {
-                return , @($d, $marker)
-            }
-        } elseif ([IO.File]::Exists($marker)) {
-            $line = ''
-            try {
-                $line = @([IO.File]::ReadAllLines($marker, [Text.Encoding]::UTF8))[0]
-            } catch {
-                $line = ''
-            }
-            if ($null -eq $line) {
-                $line = ''
-            }
-            $line = $line.Trim()
-            $t = $null
-            if (-not $line) {
-            } elseif ([IO.Path]::IsPathRooted($line)) {
-                $t = $line
-            } elseif ($line.IndexOfAny([char[]]'/\') -ge 0 -or $line -eq '.' -or $line -eq '..') {
-                $t = [IO.Path]::GetFullPath([IO.Path]::Combine($d, $line))
-            } else {
-                $h = __envwrap_workon_home
-                if ($h) {
+        try {
+            if ([IO.File]::Exists($list) -or [IO.Directory]::Exists($list)) {
+                $t = $list
+                if ([IO.File]::Exists([IO.Path]::Combine($marker, 'pyvenv.cfg'))) {
+                    $t = $marker  # PEP 832: the implicit last line
+                } elseif ([IO.File]::Exists($list) -and (New-Object IO.FileInfo $list).Length -le 1048576) {
+                    $line = @([IO.File]::ReadAllLines($list, [Text.Encoding]::UTF8) | ForEach-Object { $_.Trim() } | Where-Object { $_ })[-1]
+                    if ($line) {
+                        $t = [IO.Path]::GetFullPath([IO.Path]::Combine($d, $line))
+                    }
+                }
+            } elseif ([IO.File]::Exists([IO.Path]::Combine($marker, 'pyvenv.cfg'))) {
+                $t = $marker
+            } elseif ([IO.File]::Exists($marker)) {
+                # A path (absolute, or relative to the file), or virtualfish's bare name.
+                $line = "$(@([IO.File]::ReadAllLines($marker, [Text.Encoding]::UTF8))[0])".Trim()
+                if ($line -and ([IO.Path]::IsPathRooted($line) -or $line.IndexOfAny([char[]]'/\') -ge 0 -or $line -eq '.' -or $line -eq '..')) {
+                    $t = [IO.Path]::GetFullPath([IO.Path]::Combine($d, $line))
+                } elseif ($line -and $h) {
                     $t = [IO.Path]::Combine($h, $line)
                 }
             }
-            if ($t) {
-                return , @($d, $t)
+            # pyenv-virtualenv's way: a .python-version naming an env in WORKON_HOME.
+            $version = [IO.Path]::Combine($d, '.python-version')
+            if (-not $t -and $h -and [IO.File]::Exists($version)) {
+                $line = "$(@([IO.File]::ReadAllLines($version))[0])".Trim()
+                if ($line -and -not $line.StartsWith('.') -and $line.IndexOfAny([char[]]'/\') -lt 0 -and
+                    [IO.File]::Exists([IO.Path]::Combine([IO.Path]::Combine($h, $line), 'pyvenv.cfg'))) {
+                    $t = [IO.Path]::Combine($h, $line)
+                }
             }
+        } catch {
+            # unreadable, or no path .NET takes: a .python-envs names itself (set above)
+        }
+        if ($t) {
+            return , @($d, $t)
         }
         $d = [IO.Path]::GetDirectoryName($d)
     }
@@ -1032,8 +1006,7 @@ function global:__envwrap_auto_check {
         if (-not $env:VIRTUAL_ENV) {
             $global:__envwrap_auto_off = $global:__envwrap_auto_root
         }
-        $global:__envwrap_auto_env = $null
-        $global:__envwrap_auto_root = $null
+        $global:__envwrap_auto_env = $global:__envwrap_auto_root = $null
     }
     if (-not (__envwrap_auto_in $global:__envwrap_auto_off)) {
         $global:__envwrap_auto_off = $null
@@ -1041,13 +1014,7 @@ function global:__envwrap_auto_check {
     if (-not (__envwrap_auto_in $global:__envwrap_auto_bad)) {
         $global:__envwrap_auto_bad = $null
     }
-    $found = __envwrap_auto_find
-    $r = $null
-    $t = $null
-    if ($found) {
-        $r = $found[0]
-        $t = $found[1]
-    }
+    $r, $t = __envwrap_auto_find  # both $null when nothing is found
     # A deactivate typed since the last look (of the env active then, or of one
     # activated since: `workon proj; deactivate` on one line), with nothing
     # active now in a tree: respected until the tree is left, when it was typed
@@ -1068,9 +1035,7 @@ function global:__envwrap_auto_check {
             return
         }
         if (-not $t -or $r -ceq $global:__envwrap_auto_off -or $r -ceq $global:__envwrap_auto_bad) {
-            $global:__envwrap_auto_env = $null
-            $global:__envwrap_auto_root = $null
-            $global:__envwrap_auto_want = $null
+            $global:__envwrap_auto_env = $global:__envwrap_auto_root = $global:__envwrap_auto_want = $null
             __envwrap_leave
             return
         }
@@ -1087,11 +1052,8 @@ function global:__envwrap_auto_check {
     # once per directory in this shell (-q asks the backend to stay quiet).
     $told = @($global:__envwrap_auto_told) -ccontains $r
     $global:LASTEXITCODE = 0
-    if ($told) {
-        __envwrap_run auto '-q' $r $t
-    } else {
-        __envwrap_run auto $r $t
-    }
+    $q = @('-q') * [int]$told
+    __envwrap_run auto @q $r $t
     $st = $LASTEXITCODE
     if ($st -eq 0 -and $env:VIRTUAL_ENV) {
         $global:__envwrap_auto_env = $env:VIRTUAL_ENV
@@ -1105,9 +1067,7 @@ function global:__envwrap_auto_check {
         # auto-activated before belongs to a tree that was left: out with it.
         $global:__envwrap_auto_bad = $r
         if ($global:__envwrap_auto_env) {
-            $global:__envwrap_auto_env = $null
-            $global:__envwrap_auto_root = $null
-            $global:__envwrap_auto_want = $null
+            $global:__envwrap_auto_env = $global:__envwrap_auto_root = $global:__envwrap_auto_want = $null
             __envwrap_leave
         }
     }
@@ -1119,11 +1079,8 @@ function global:__envwrap_auto_check {
 function global:__envwrap_auto_setup {
     Set-StrictMode -Off
     if ($global:__envwrap_auto -ne '1') {
-        $global:__envwrap_auto_env = $null
-        $global:__envwrap_auto_root = $null
-        $global:__envwrap_auto_want = $null
-        $global:__envwrap_auto_off = $null
-        $global:__envwrap_auto_bad = $null
+        $global:__envwrap_auto_env = $global:__envwrap_auto_root = $global:__envwrap_auto_want = $null
+        $global:__envwrap_auto_off = $global:__envwrap_auto_bad = $null
         if ($global:__envwrap_auto_wrapped) {
             $global:__envwrap_auto_wrapped = $false
             if ($global:__envwrap_auto_prompt -and [string]$function:prompt -ceq [string]$global:__envwrap_auto_ours) {

@@ -8,6 +8,11 @@ import os
 
 class Zsh:
     name = "zsh"
+    # envwrap init --write: how the hook file is cut into files loaded on first
+    # use (a splitter of envwrap/shells/writer.py; None: one file), and the
+    # start-up file that needs the line loading it (None: the shell reads its own).
+    write_cut = "autoload"
+    startup_file = "~/.zshrc"
 
     def source_line(self, path: str) -> str:
         """The line that sources envwrap's hook file ``path``."""

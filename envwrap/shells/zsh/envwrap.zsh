@@ -15,7 +15,7 @@
 # it parses, and builtins are called as \builtin so aliases cannot either.
 
 # BEGIN generated: runtime
-# (made by `make shells` from _POSIX_RUNTIME in tools/gen_shells.py, for bash and zsh; edit it there)
+# (made by `make shells` from envwrap/shells/bash/runtime.sh.in, for bash and zsh; edit it there)
 typeset -g __envwrap_loads=$(( ${__envwrap_loads:-0} + 1 ))
 
 # Run the backend with the user's settings, exported or not: a variable changed in
@@ -138,6 +138,24 @@ __envwrap_leave() {
     if [[ -n ${__envwrap_venv-} ]] && (( ${+functions[deactivate]} )); then
         deactivate
     fi
+}
+
+# Called by the plan right after the env's own activate script ran: keep that
+# script's deactivate as __envwrap_venv_deactivate, install ours. $1 the env, $2
+# the hook directory, $3 the project, $4 the env's bin directory (its hooks).
+__envwrap_activated() {
+    if (( ! ${+functions[deactivate]} )); then
+        \builtin printf 'envwrap: %s defined no deactivate function\n' "$1" >&2
+        \return 1
+    fi
+    functions[__envwrap_venv_deactivate]=${functions[deactivate]}
+    typeset -g __envwrap_venv="$1" __envwrap_hook_dir="$2" __envwrap_project="$3" __envwrap_venv_bin="$4"
+    typeset -g __envwrap_auto_act="$1"  # for auto-activation: an env was activated (then maybe deactivated)
+    typeset -g __envwrap_hooks_refused=''  # the plan sets it next when a deactivate hook is refused
+    deactivate() {
+        case ${1-} in (-h | --help) __envwrap_run deactivate --help; \return ;; esac
+        __envwrap_deactivate "$@"
+    }
 }
 
 # deactivate, with virtualenvwrapper's hooks: predeactivate (the env's, then the
@@ -292,25 +310,6 @@ __envwrap_scan() {
     # with :h:t in the glob, zsh would sort the bare names.
     __envwrap_found=( "$__envwrap_h"/*/pyvenv.cfg(N-.) )
     __envwrap_found=( ${${__envwrap_found:h:t}:#.*} )
-}
-
-# Called by the generated code right after the env's own activate script ran:
-# keep that script's deactivate as __envwrap_venv_deactivate, install ours. $1 the
-# env, $2 the hook directory, $3 the project, $4 the env's bin directory (its hooks).
-__envwrap_activated() {
-    if (( ! ${+functions[deactivate]} )); then
-        \builtin print -ru2 -- "envwrap: $1 defined no deactivate function"
-        \return 1
-    fi
-    functions[__envwrap_venv_deactivate]=${functions[deactivate]}
-    typeset -g __envwrap_venv="$1" __envwrap_hook_dir="$2" __envwrap_project="$3" __envwrap_venv_bin="$4"
-    typeset -g __envwrap_auto_act="$1"  # for auto-activation: an env was activated (then maybe deactivated)
-    typeset -g __envwrap_hooks_refused=''  # the plan sets it next when a deactivate hook is refused
-    # deactivate --help prints help and changes nothing, as every command does.
-    deactivate() {
-        case ${1-} in (-h | --help) __envwrap_run deactivate --help; \return ;; esac
-        __envwrap_deactivate "$@"
-    }
 }
 
 # The env's own variables (envwrap vars), from the workon code: KEY VALUE pairs.
@@ -477,7 +476,7 @@ __envwrap_options() {
         (rmvirtualenv) __envwrap_o=(-h --help) ;;
         (lsvirtualenv) __envwrap_o=(-h --help -b --brief -l --long --json) ;;
         (cdvirtualenv) __envwrap_o=(-h --help) ;;
-        ('envwrap init') __envwrap_o=(-h --help --auto) ;;
+        ('envwrap init') __envwrap_o=(-h --help --auto --write) ;;
         ('envwrap demo') __envwrap_o=(-h --help) ;;
         ('envwrap ls') __envwrap_o=(-h --help -b --brief -l --long --json) ;;
         ('envwrap path') __envwrap_o=(-h --help) ;;
@@ -491,9 +490,11 @@ __envwrap_options() {
         ('envwrap rm') __envwrap_o=(-h --help) ;;
         ('envwrap cp') __envwrap_o=(-h --help) ;;
         ('envwrap mv') __envwrap_o=(-h --help) ;;
+        ('envwrap adopt') __envwrap_o=(-h --help --scan --json -n --dry-run --copy) ;;
         ('envwrap export') __envwrap_o=(-h --help -o --output --format) ;;
         ('envwrap import') __envwrap_o=(-h --help -p --python) ;;
         ('envwrap project') __envwrap_o=(-h --help -f --force) ;;
+        ('envwrap kernel') __envwrap_o=(-h --help) ;;
         ('envwrap sitepackages') __envwrap_o=(-h --help --path) ;;
         ('envwrap add-path') __envwrap_o=(-h --help -d) ;;
         ('envwrap toggle-global') __envwrap_o=(-h --help -q) ;;
@@ -515,7 +516,7 @@ __envwrap_options() {
 # envwrap VERB NAME: the public verbs (envwrap --help), then names where the verb
 # takes one (first argument; every argument for rm and upgrade).
 typeset -ga __envwrap_verbs __envwrap_name_verbs __envwrap_names_verbs
-__envwrap_verbs=(init demo ls path show run shell which vars gc new rm cp mv export import project sitepackages add-path toggle-global wipe repair upgrade pythons doctor config allow seed)
+__envwrap_verbs=(init demo ls path show run shell which vars gc new rm cp mv adopt export import project kernel sitepackages add-path toggle-global wipe repair upgrade pythons doctor config allow seed)
 __envwrap_name_verbs=(path show run shell which vars rm cp mv export project sitepackages wipe repair upgrade)
 __envwrap_names_verbs=(rm upgrade)
 
@@ -588,15 +589,37 @@ __envwrap_initialize
 #   __envwrap_auto_bad              a tree whose env failed to activate (until left)
 #   __envwrap_auto_told             the trees already told that they need `envwrap allow`
 # BEGIN generated: auto
-# (made by `make shells` from _POSIX_AUTO in tools/gen_shells.py, for bash and zsh; edit it there)
-# The nearest marker above $PWD: its directory into __envwrap_auto_r, the env
-# it names into __envwrap_auto_t (both empty when there is none).
+# (made by `make shells` from envwrap/shells/bash/auto.sh.in, for bash and zsh; edit it there)
+# The nearest marker above $PWD (envwrap/env/discovery.py reads the same, in
+# the same order): its directory into __envwrap_auto_r, the env it names into
+# __envwrap_auto_t (both empty when there is none). What the shell cannot read
+# cheaply (a .python-envs that is a directory, unreadable, over 1000 lines)
+# names the file itself: the backend call that activates reads it again and
+# says what is wrong, in one line.
 __envwrap_auto_find() {
     \builtin emulate -L zsh
-    local __envwrap_d=$PWD __envwrap_l __envwrap_h
+    local __envwrap_d=$PWD __envwrap_l __envwrap_h __envwrap_x __envwrap_n
     __envwrap_auto_r='' __envwrap_auto_t=''
     while :; do
-        if [[ -d $__envwrap_d/.venv ]]; then
+        if [[ -e $__envwrap_d/.python-envs || -L $__envwrap_d/.python-envs ]]; then
+            # PEP 832: a .venv env beside it is the implicit last line, else the
+            # last non-blank line (absolute, or relative to the file) is the default.
+            __envwrap_auto_r=$__envwrap_d __envwrap_auto_t=$__envwrap_d/.python-envs __envwrap_n=0 __envwrap_l=
+            if [[ -f $__envwrap_d/.venv/pyvenv.cfg ]]; then
+                __envwrap_auto_t=$__envwrap_d/.venv
+            elif [[ -f $__envwrap_d/.python-envs && -r $__envwrap_d/.python-envs ]]; then
+                while (( __envwrap_n++ < 1000 )) && { IFS= \builtin read -r __envwrap_x || [[ -n $__envwrap_x ]]; }; do
+                    [[ $__envwrap_x == *[![:space:]]* ]] && __envwrap_l=$__envwrap_x
+                done <"$__envwrap_d/.python-envs"
+                __envwrap_auto_trim
+                case $__envwrap_n:$__envwrap_l in
+                    (1001:* | *:) ;;
+                    (*:/*) __envwrap_auto_t=$__envwrap_l ;;
+                    (*) __envwrap_auto_t=$__envwrap_d/$__envwrap_l ;;
+                esac
+            fi
+            \return 0
+        elif [[ -d $__envwrap_d/.venv ]]; then
             if [[ -f $__envwrap_d/.venv/pyvenv.cfg ]]; then
                 __envwrap_auto_r=$__envwrap_d __envwrap_auto_t=$__envwrap_d/.venv
                 \return 0
@@ -604,10 +627,7 @@ __envwrap_auto_find() {
         elif [[ -f $__envwrap_d/.venv && -r $__envwrap_d/.venv ]]; then
             __envwrap_l=
             IFS= \builtin read -r __envwrap_l <"$__envwrap_d/.venv" || :
-            # Trim surrounding blanks and a CR (PEP 832 asks readers to trim).
-            __envwrap_l=${__envwrap_l%$'\r'}
-            __envwrap_l=${__envwrap_l#"${__envwrap_l%%[![:space:]]*}"}
-            __envwrap_l=${__envwrap_l%"${__envwrap_l##*[![:space:]]}"}
+            __envwrap_auto_trim
             case $__envwrap_l in
                 ('') ;;
                 (/*) __envwrap_auto_t=$__envwrap_l ;;
@@ -622,9 +642,32 @@ __envwrap_auto_find() {
                 \return 0
             fi
         fi
+        # pyenv-virtualenv's way: a .python-version whose first line names an env
+        # in WORKON_HOME (a version such as 3.12.1 names none: ignored).
+        if [[ -f $__envwrap_d/.python-version && -r $__envwrap_d/.python-version ]]; then
+            __envwrap_l=
+            IFS= \builtin read -r __envwrap_l <"$__envwrap_d/.python-version" || :
+            __envwrap_auto_trim
+            if [[ -n $__envwrap_l && $__envwrap_l != .* && $__envwrap_l != */* ]]; then
+                __envwrap_workon_home
+                if [[ -n $__envwrap_h && -f $__envwrap_h/$__envwrap_l/pyvenv.cfg ]]; then
+                    __envwrap_auto_r=$__envwrap_d __envwrap_auto_t=$__envwrap_h/$__envwrap_l
+                    \return 0
+                fi
+            fi
+        fi
         [[ -n $__envwrap_d && $__envwrap_d != / ]] || \return 0
         __envwrap_d=${__envwrap_d%/*}
     done
+}
+
+# $__envwrap_l (the caller's) without surrounding blanks and a CR (PEP 832 asks
+# readers to trim).
+__envwrap_auto_trim() {
+    \builtin emulate -L zsh
+    __envwrap_l=${__envwrap_l%$'\r'}
+    __envwrap_l=${__envwrap_l#"${__envwrap_l%%[![:space:]]*}"}
+    __envwrap_l=${__envwrap_l%"${__envwrap_l##*[![:space:]]}"}
 }
 
 # Whether $PWD is $1 or below it.
