@@ -686,6 +686,9 @@ def mk_cases(sc: Scratch, shells: list[str], quick: bool) -> list[Case]:
     pip_ok = '[ -x "$VIRTUAL_ENV/bin/pip" ]'
     nopip_ok = '[ ! -e "$VIRTUAL_ENV/bin/pip" ] && [ -x "$VIRTUAL_ENV/bin/python" ]'
     req_ok = '"$VIRTUAL_ENV/bin/python" -c "import requests"'
+    req_file = sc.tmp / "bench-requirements.txt"   # for the -r rows: what -i requests installs
+    req_file.parent.mkdir(parents=True, exist_ok=True)
+    req_file.write_text("requests\n")
     for sh in shells:
         if sh == "fish":
             continue
@@ -699,6 +702,9 @@ def mk_cases(sc: Scratch, shells: list[str], quick: bool) -> list[Case]:
              "--creator venv", pip_ok, ("envwrap",), False),
             ("envwrap-uv", "envwrap", "ew", "envwrap `mkvirtualenv --creator uv`",
              "--creator uv", pip_ok, ("envwrap", "uv"), False),
+            # seed_mode copy: pip's own files in every env (the default before seed_mode auto).
+            ("envwrap-copy", "envwrap", "ew", "envwrap `mkvirtualenv`, seed_mode copy",
+             "ENVWRAP_SEED_MODE=copy", pip_ok, ("envwrap",), False),
             # seed_mode zip: pip from one shared read-only zip (README, "Which pip").
             ("envwrap-venv-zip", "envwrap", "ew", "envwrap `mkvirtualenv --creator venv`, seed_mode zip",
              "ENVWRAP_SEED_MODE=zip --creator venv", pip_ok, ("envwrap",), False),
@@ -709,6 +715,9 @@ def mk_cases(sc: Scratch, shells: list[str], quick: bool) -> list[Case]:
             ("envwrap-i", "envwrap", "ew-off",
              "envwrap `mkvirtualenv -i requests` (offline, uv present)", "-i requests",
              f"{pip_ok} && {req_ok}", ("envwrap", "wheelhouse"), True),
+            ("envwrap-r", "envwrap", "ew-off",
+             "envwrap `mkvirtualenv -r requirements.txt` (requests; offline, uv present)",
+             f"-r {_q(req_file)}", f"{pip_ok} && {req_ok}", ("envwrap", "wheelhouse"), True),
             ("envwrap-i-nouv", "envwrap", "ewnouv-off",
              "envwrap `mkvirtualenv -i requests` (offline, no uv anywhere)", "-i requests",
              f"{pip_ok} && {req_ok}", ("envwrap-nouv", "wheelhouse"), True),
@@ -763,6 +772,10 @@ def mk_cases(sc: Scratch, shells: list[str], quick: bool) -> list[Case]:
             ("uv-i", "uv", "`uv venv` + `uv pip install requests` (offline)",
              'uv venv -q --python "$BENCH_PY" {d} && uv pip install -q --offline --no-index '
              '--find-links "$PIP_FIND_LINKS" --python {d}/bin/python requests', "req",
+             ("uv", "wheelhouse"), True),
+            ("uv-r", "uv", "`uv venv` + `uv pip install -r requirements.txt` (requests; offline)",
+             'uv venv -q --python "$BENCH_PY" {d} && uv pip install -q --offline --no-index '
+             '--find-links "$PIP_FIND_LINKS" --python {d}/bin/python -r ' + _q(req_file), "req",
              ("uv", "wheelhouse"), True),
             ("venv", "venv", "`python -m venv`", '"$BENCH_PY" -m venv {d}', True, (), True),
             ("venv-nopip", "venv", "`python -m venv --without-pip`",

@@ -22,7 +22,8 @@ def cmd_config(args: list[str]) -> int:
                     "file. KEY: workon_home, project_home, creator, python, auto_activate (true/false: "
                     "activate a project's env on cd, from the next shell), python_envs (true/false: "
                     "name a bound env in its project's .python-envs; old name write_dot_venv), "
-                    "seed_mode (copy: each new env gets its own pip; zip: "
+                    "seed_mode (auto: zip when the seeded pip supports it, else copy; copy: each new "
+                    "env gets its own pip; zip: "
                     "new envs share one read-only zip of pip) (and, to read: hook_dir, installer, "
                     "project_filename, workon_cd, cache_dir, config_file, set by their variables). "
                     "A relative path is saved as an absolute one (from the current directory). "
@@ -248,13 +249,11 @@ def _creator() -> tuple[str, str | None, str]:
     choice, source = home.value("creator")
     choice, why = str(choice), _source("creator", source)
     value = choice
-    if choice in ("auto", "uv"):
-        uv = creators.uv_binary() is not None
-        value = "uv" if uv else ("venv" if choice == "auto" else "uv")
-        if choice == "auto":
-            why += ": auto, uv when installed, else venv"
-        if not uv:
-            why += "; uv is not installed"
+    if choice == "auto":
+        value = "venv"
+        why += ": auto, venv's tree replayed from envwrap's cache (uv, when installed, where it cannot be)"
+    elif choice == "uv" and creators.uv_binary() is None:
+        why += "; uv is not installed"
     return "creator", value, why
 
 
@@ -273,7 +272,7 @@ def _seed_mode() -> tuple[str, str | None, str]:
 
     mode, source = home.value("seed_mode")
     return "seed_mode", str(mode), (_source("seed_mode", source) if source != "default"
-                                    else "default: each env has its own pip, with bytecode")
+                                    else "default: a shared read-only zip of pip when the pip suits, else a copy")
 
 
 def _boolean(key: str):

@@ -119,9 +119,12 @@ def cmd_new(args: list[str]) -> int:
     from envwrap.core import home
     from envwrap.env import lifecycle
 
-    parser = creation.creation_parser("envwrap new", "Create an environment (without activating it).")
-    parser.add_argument("name")
-    opts, extra = parser.parse_known_args(args)
+    parsed = creation.quick_parse(args)
+    if parsed is None:
+        parser = creation.creation_parser("envwrap new", "Create an environment (without activating it).")
+        parser.add_argument("name")
+        parsed = parser.parse_known_args(args)
+    opts, extra = parsed
     if opts.project and not os.path.isdir(os.path.expanduser(opts.project)):  # Path.expanduser raises for ~nosuchuser
         raise UserError(f"project directory {opts.project} {home.why_not_dir(os.path.expanduser(opts.project))}")
     from envwrap.env import registry

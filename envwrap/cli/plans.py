@@ -210,14 +210,17 @@ def auto(shell: Shell, args: list[str]) -> Plan:
 
 
 def mkvirtualenv(shell: Shell, args: list[str]) -> Plan:
-    from envwrap.cli.creation import create_options, creation_parser
+    from envwrap.cli.creation import create_options, creation_parser, quick_parse
 
-    parser = creation_parser("mkvirtualenv", "Create an environment in WORKON_HOME and activate it.")
-    parser.add_argument("--from", dest="manifest", metavar="FILE",
-                        help="make it from a manifest written by 'envwrap export', or a pylock.toml "
-                             "(as envwrap import does)")
-    parser.add_argument("name", help="the new environment's name")
-    opts, extra = parser.parse_known_args(args)
+    parsed = quick_parse(args, extra_dests=("manifest",))
+    if parsed is None:
+        parser = creation_parser("mkvirtualenv", "Create an environment in WORKON_HOME and activate it.")
+        parser.add_argument("--from", dest="manifest", metavar="FILE",
+                            help="make it from a manifest written by 'envwrap export', or a pylock.toml "
+                                 "(as envwrap import does)")
+        parser.add_argument("name", help="the new environment's name")
+        parsed = parser.parse_known_args(args)
+    opts, extra = parsed
     if opts.project and not os.path.isdir(os.path.expanduser(opts.project)):
         raise UserError(f"mkvirtualenv: project directory {opts.project} "
                         f"{home.why_not_dir(os.path.expanduser(opts.project))}")

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import errno
 import os
-import shutil
 import stat
 import sys
-from pathlib import Path
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from pathlib import Path
 
 
 def copy_file(src: str, dst: str, keep_times: bool = False) -> None:
@@ -105,6 +107,22 @@ def rmtree_here(path: Path) -> None:
         except OSError:
             pass
         return
+
+    # A directory of plain files only (a stage after its env was published: its
+    # lock file): removed without shutil, which creating an env need not import.
+    if not os.path.lexists(root):
+        return
+    try:
+        with os.scandir(root) as found:
+            entries = list(found)
+        if not any(e.is_dir(follow_symlinks=False) for e in entries):
+            for entry in entries:
+                os.unlink(entry.path)
+            os.rmdir(root)
+            return
+    except OSError:
+        pass  # gone already, or in need of the careful way below
+    import shutil
 
     def inside(name: str) -> bool:
         return name == root or name.startswith(root.rstrip(os.sep) + os.sep)

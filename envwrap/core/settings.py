@@ -57,7 +57,7 @@ SETTINGS = (
     Setting("creator", "ENVWRAP_CREATOR", "creator", "auto", ("auto", "venv", "uv", "virtualenv"),
             passed=("VIRTUALENVWRAPPER_VIRTUALENV", "VIRTUALENVWRAPPER_VIRTUALENV_ARGS")),
     Setting("python", None, "python", None),
-    Setting("seed_mode", "ENVWRAP_SEED_MODE", "seed_mode", "copy", ("copy", "zip")),
+    Setting("seed_mode", "ENVWRAP_SEED_MODE", "seed_mode", "auto", ("auto", "copy", "zip")),
     Setting("auto_activate", None, "auto_activate", False, BOOLEAN),
     Setting("python_envs", None, "python_envs", True, BOOLEAN),
     Setting("installer", "ENVWRAP_INSTALLER", None, "auto", ("auto", "uv", "pip")),

@@ -26,13 +26,30 @@ was killed, and no sweep removes a directory that a child still writes into.
 from __future__ import annotations
 
 import errno
-import hashlib
 import os
-from pathlib import Path
 
 from envwrap.core.errors import UserError
 from envwrap.core.files import rmtree_here
 from envwrap.core.home import state_dir
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from pathlib import Path
+# pathlib and hashlib are imported only where a Path is handed out, or on
+# Windows: creating an env (the hot path) needs neither (see docs/performance.md).
+
+
+def _digest(text: str) -> str:
+    """The first 32 hex digits of the SHA-256 of ``text``: a lock file's name.
+    The hash module itself, not hashlib, which loads OpenSSL (about 2 ms)."""
+    try:
+        from _sha2 import sha256  # Python 3.12+
+    except ImportError:
+        try:
+            from _sha256 import sha256  # Python 3.11 and older
+        except ImportError:  # a build without them
+            from hashlib import sha256
+    return sha256(text.encode("utf-8", "surrogateescape")).hexdigest()[:32]
 
 try:
     import fcntl
@@ -70,8 +87,8 @@ def _msvcrt_lock(fd: int, blocking: bool, msvcrt=None) -> None:
 _lock = _flock if fcntl is not None else _msvcrt_lock
 
 
-def _lock_fd(path: Path, blocking: bool) -> int | None:
-    path.parent.mkdir(parents=True, exist_ok=True)
+def _lock_fd(path, blocking: bool) -> int | None:
+    os.makedirs(os.path.dirname(os.fspath(path)), exist_ok=True)
     fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_BINARY", 0), 0o600)
     try:
         _lock(fd, blocking)
@@ -83,7 +100,7 @@ def _lock_fd(path: Path, blocking: bool) -> int | None:
     return fd
 
 
-def _holds(fd: int, path: Path) -> bool:
+def _holds(fd: int, path) -> bool:
     """Whether the locked ``fd`` is still the file at ``path`` (not one since
     unlinked by whoever removed the directory)."""
     try:
@@ -97,11 +114,16 @@ def _holds(fd: int, path: Path) -> bool:
 class NameLock:
     """Held while one process creates, copies into or removes one name."""
 
-    def __init__(self, home: Path, name: str):
-        digest = hashlib.sha256(name.encode("utf-8", "surrogateescape")).hexdigest()[:32]
-        self.path = Path(state_dir(home)) / "locks" / f"{digest}.lock"
+    def __init__(self, home, name: str):
+        self.where = os.path.join(state_dir(home), "locks", f"{_digest(name)}.lock")
         self.name = name
         self.fd: int | None = None
+
+    @property
+    def path(self) -> Path:
+        from pathlib import Path
+
+        return Path(self.where)
 
     def __enter__(self) -> NameLock:
         # A sweep may unlink the lock file between our open and our lock (it
@@ -110,18 +132,18 @@ class NameLock:
         # file locked is still the one at the path; else lock afresh.
         for _ in range(100):
             try:
-                fd = _lock_fd(self.path, blocking=False)
+                fd = _lock_fd(self.where, blocking=False)
             except OSError as exc:
-                raise UserError(f"cannot lock {self.path}: {exc.strerror}") from None
+                raise UserError(f"cannot lock {self.where}: {exc.strerror}") from None
             if fd is None:
                 raise UserError(
                     f"environment '{self.name}' is being created or removed by another envwrap process"
                 )
-            if _holds(fd, self.path):
+            if _holds(fd, self.where):
                 self.fd = fd
                 return self
             os.close(fd)
-        raise UserError(f"cannot lock {self.path}: it keeps disappearing")
+        raise UserError(f"cannot lock {self.where}: it keeps disappearing")
 
     def __exit__(self, *exc_info) -> None:
         if self.fd is not None:
@@ -153,8 +175,7 @@ class EnvLock:
             else:  # pragma: no cover - Windows
                 from envwrap.core import home
 
-                digest = hashlib.sha256(self.env.encode("utf-8", "surrogateescape")).hexdigest()[:32]
-                path = Path(state_dir(home.workon_home())) / "locks" / f"{digest}.env.lock"
+                path = os.path.join(state_dir(home.workon_home()), "locks", f"{_digest(self.env)}.env.lock")
                 self.fd = _lock_fd(path, blocking=True)
         except OSError as exc:
             raise UserError(f"cannot lock {self.env}: {exc.strerror}") from None
@@ -180,10 +201,16 @@ def child_fds() -> tuple[int, ...]:
 class Stage:
     """A private directory to build in; removed on any failure, SIGINT included."""
 
-    def __init__(self, home: Path):
+    def __init__(self, home):
         self.home = home
-        self.dir = Path(state_dir(home)) / "staging" / os.urandom(8).hex()
+        self.where = os.path.join(state_dir(home), "staging", os.urandom(8).hex())  # a str: no pathlib
         self.fd: int | None = None
+
+    @property
+    def dir(self) -> Path:
+        from pathlib import Path
+
+        return Path(self.where)
 
     def __enter__(self) -> Stage:
         # A sweeper may hold the lock of a directory that was just made (it has
@@ -191,9 +218,10 @@ class Stage:
         # process then gets is on a file that is gone. So: lock, check the lock
         # file is still the one in place, else start over with a fresh directory.
         for _ in range(100):
+            lock = os.path.join(self.where, ".lock")
             try:
-                self.dir.mkdir(parents=True)
-                fd = _lock_fd(self.dir / ".lock", blocking=True)
+                os.makedirs(self.where)
+                fd = _lock_fd(lock, blocking=True)
             except (FileExistsError, FileNotFoundError):
                 # A name taken, or the new directory already swept away (before
                 # its lock file existed): start over with a fresh one.
@@ -203,17 +231,17 @@ class Stage:
                     f"cannot create a staging directory in {self.home}: {exc.strerror}"
                 ) from None
             if fd is not None:
-                if _holds(fd, self.dir / ".lock"):
+                if _holds(fd, lock):
                     self.fd = fd
                     _held.append(fd)
                     return self
                 os.close(fd)
-            self.dir = self.dir.with_name(os.urandom(8).hex())
+            self.where = os.path.join(os.path.dirname(self.where), os.urandom(8).hex())
         raise UserError(f"cannot create a staging directory in {self.home}: it keeps disappearing")
 
     def __exit__(self, *exc_info) -> None:
         # Whatever happened (success moved the env out already), the stage goes.
-        rmtree_here(self.dir)
+        rmtree_here(self.where)
         if self.fd is not None:
             if self.fd in _held:
                 _held.remove(self.fd)
@@ -221,15 +249,16 @@ class Stage:
             self.fd = None
 
 
-def publish(staged: Path, final: Path) -> None:
+def publish(staged, final) -> None:
     """Move a finished environment into place; refuse to replace anything."""
+    name = os.path.basename(os.fspath(final))
     if os.path.lexists(final):
-        raise UserError(f"environment '{final.name}' already exists")
+        raise UserError(f"environment '{name}' already exists")
     try:
         os.rename(staged, final)
     except OSError as exc:
         if exc.errno in (errno.EEXIST, errno.ENOTEMPTY):
-            raise UserError(f"environment '{final.name}' already exists") from None
+            raise UserError(f"environment '{name}' already exists") from None
         raise UserError(f"cannot move the new environment into {final}: {exc.strerror}") from None
 
 
@@ -238,6 +267,9 @@ def discard(path: Path, home: Path) -> None:
 
     A symbolic link is unlinked, never followed.
     """
+    from pathlib import Path
+
+    path = Path(path)
     if path.is_symlink():
         path.unlink()
         return
@@ -253,6 +285,8 @@ def discard(path: Path, home: Path) -> None:
 
 def backup_dir(home: Path) -> Path:
     """Where ``envwrap upgrade`` keeps an old env between its two renames."""
+    from pathlib import Path
+
     return Path(state_dir(home)) / "backup"
 
 
@@ -263,9 +297,11 @@ def restore_backups(home: Path) -> list[str]:
     left for later. Returns the names put back."""
     restored: list[str] = []
     try:
-        holders = list(os.scandir(backup_dir(home)))
+        holders = list(os.scandir(os.path.join(state_dir(home), "backup")))
     except OSError:
         return restored
+    if holders:
+        from pathlib import Path
     for holder in holders:
         try:
             inside = os.listdir(holder.path)
@@ -297,12 +333,17 @@ def sweep(home: Path) -> list[Path]:
     is not in the list)."""
     restore_backups(home)
     removed: list[Path] = []
-    base = Path(state_dir(home))
-    staging = base / "staging"
+    base = state_dir(home)
     try:
-        entries = list(os.scandir(staging))
+        entries = list(os.scandir(os.path.join(base, "staging")))
     except OSError:
         entries = []
+    try:
+        trash = list(os.scandir(os.path.join(base, "trash")))
+    except OSError:
+        trash = []
+    if entries or trash:
+        from pathlib import Path
     for entry in entries:
         path = Path(entry.path)
         lock = path / ".lock"
@@ -321,10 +362,6 @@ def sweep(home: Path) -> list[Path]:
                 removed.append(path)
         finally:
             os.close(fd)
-    try:
-        trash = list(os.scandir(base / "trash"))
-    except OSError:
-        trash = []
     for entry in trash:
         rmtree_here(Path(entry.path))
         if not os.path.lexists(entry.path):
@@ -362,7 +399,7 @@ def sweep_locks(home: Path) -> int:
             os.close(fd)
             continue  # held: in use right now
         try:
-            if _holds(fd, Path(entry.path)):
+            if _holds(fd, entry.path):
                 if os.name == "nt":  # pragma: no cover - Windows cannot unlink an open file
                     os.close(fd)
                     fd = -1  # (an open handle elsewhere makes the unlink fail: then it stays)
@@ -379,6 +416,8 @@ def sweep_locks(home: Path) -> int:
 def leftovers(home: Path) -> list[Path]:
     """What :func:`sweep` would remove (or put back: an interrupted upgrade's
     backup), without changing it."""
+    from pathlib import Path
+
     found: list[Path] = []
     base = Path(state_dir(home))
     for sub in ("staging", "trash", "backup"):

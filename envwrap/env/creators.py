@@ -40,8 +40,6 @@ def find_python(spec: str | None) -> str | None:
     """Absolute path of the requested interpreter, or None for envwrap's own.
     Always a base interpreter (see :func:`envwrap.pythons.base_of`): an
     environment made from another one's interpreter breaks when that one goes."""
-    import re
-
     from envwrap.env import pythons
 
     if spec is None:
@@ -65,6 +63,8 @@ def find_python(spec: str | None) -> str | None:
     found = pythons.lookup(spec)  # PATH (environments' interpreters as their base), then pyenv's, uv's, py's
     if found is not None:
         return found
+    import re
+
     if re.fullmatch(r"\d+(\.\d+){0,2}", spec):
         if re.fullmatch(r"\d+\.\d", spec) and pythons.lookup(spec + "0") is not None:
             raise UserError(f"no Python {spec} found, but {spec}0 is: quote it, -p '{spec}0' (PowerShell reads "
@@ -92,12 +92,12 @@ def uv_binary() -> str | None:
 def tool_binary(tool: str) -> str | None:
     """A creator program: the one installed beside envwrap (``pipx inject``
     puts it there, off PATH), else the one on PATH."""
-    import shutil
-
     here = os.path.dirname(sys.executable)
     for candidate in (os.path.join(here, tool), os.path.join(here, tool + ".exe")):
         if os.path.isfile(candidate):
             return candidate
+    import shutil
+
     return shutil.which(tool)
 
 
@@ -180,7 +180,8 @@ class Venv(Creator):
 
         if len(set(links)) < 2 and venvlayout.create(target, python, copies="--copies" in links,
                                                      system_site=opts.system_site_packages,
-                                                     prompt=opts.prompt or name):
+                                                     prompt=opts.prompt or name, final=final):
+            self.names_final = final is not None  # nothing to relocate (lifecycle._finish)
             return None  # venv's tree, replayed from the cache (see venvlayout)
         if python is None:
             import subprocess
@@ -195,7 +196,7 @@ class Venv(Creator):
             try:
                 builder.create(str(target))
             except ValueError as exc:  # e.g. the path holds the PATH separator
-                raise UserError(f"venv refused {target.name!r}: {exc}") from None
+                raise UserError(f"venv refused {os.path.basename(target)!r}: {exc}") from None
             except (OSError, subprocess.CalledProcessError) as exc:
                 raise UserError(_unstage(f"venv could not create the environment: {exc}", target, final)) from None
             return None
@@ -230,6 +231,33 @@ class Uv(Creator):
         return env
 
 
+class Auto(Creator):
+    """The default: venv's tree replayed from envwrap's cache when it can be
+    (no process, no import of venv: see venvlayout), else uv when installed,
+    else venv."""
+
+    kind = "auto"
+
+    def __init__(self):
+        super().__init__()
+        self.names_final = False  # the tree names the final path, not the stage (lifecycle skips relocating)
+
+    def create(self, target, opts: CreateOptions, name: str, final=None) -> None:
+        from envwrap.seeding import venvlayout
+
+        if opts.creator_args:
+            raise UserError(f"option {opts.creator_args[0]} is not understood by the auto creator "
+                            "(--help lists the options)")
+        python = find_python(opts.python)
+        if venvlayout.create(target, python, copies=opts.links == "copies", system_site=opts.system_site_packages,
+                             prompt=opts.prompt or name, final=final):
+            self.names_final = final is not None
+            return
+        uv = uv_binary() if opts.links != "copies" else None  # looked up only now: shutil.which costs
+        fallback = Uv([uv]) if uv else Venv()
+        fallback.create(target, opts, name, final)
+
+
 class Command(Creator):
     """virtualenv, or the user's VIRTUALENVWRAPPER_VIRTUALENV command: called as
     virtualenv is, with the options mkvirtualenv does not know passed on."""
@@ -262,11 +290,11 @@ class Command(Creator):
 def creator_choice(explicit: str | None, copies: bool = False) -> Creator:
     """The creator of a new environment. uv cannot copy the interpreter: with
     ``copies``, venv is used unless uv was asked for on the command line."""
-    import shlex
-
     if explicit is None:
         custom = home.setting("VIRTUALENVWRAPPER_VIRTUALENV")
         if custom:
+            import shlex
+
             args = home.setting("VIRTUALENVWRAPPER_VIRTUALENV_ARGS") or ""
             try:
                 return Command(shlex.split(custom) + shlex.split(args))
@@ -284,17 +312,25 @@ def creator_choice(explicit: str | None, copies: bool = False) -> Creator:
             raise UserError("creator 'virtualenv' asked for, but virtualenv is not installed "
                             "(pipx inject envwrap-venv virtualenv, or put virtualenv on PATH)")
         return Command([exe])
-    if choice in ("auto", "uv"):
+    if choice == "auto":
+        return Auto() if os.name != "nt" else _auto_windows(copies)
+    if choice == "uv":
         uv = uv_binary()
         if uv and copies:
             if explicit == "uv":
                 raise UserError("the uv creator cannot copy the interpreter (--copies); use --creator venv")
-        elif uv:
+            return Venv()  # uv from the config file: --copies on the command line wins
+        if uv:
             return Uv([uv])
-        elif choice == "uv":
-            raise UserError("creator 'uv' asked for, but uv is not installed "
-                            "(pipx inject envwrap-venv uv, or pip install 'envwrap-venv[uv]')")
+        raise UserError("creator 'uv' asked for, but uv is not installed "
+                        "(pipx inject envwrap-venv uv, or pip install 'envwrap-venv[uv]')")
     return Venv()
+
+
+def _auto_windows(copies: bool) -> Creator:
+    """Windows has no replayed tree (venvlayout): uv when installed, else venv."""
+    uv = uv_binary()
+    return Uv([uv]) if uv and not copies else Venv()
 
 
 def _interpreter_version(python: str) -> str | None:

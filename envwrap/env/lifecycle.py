@@ -8,25 +8,30 @@ from __future__ import annotations
 
 import os
 import sys
-from pathlib import Path
 
 from envwrap.core import home, names, staging
 from envwrap.core.errors import UserError
 from envwrap.core.layout import Layout, read_cfg, read_text
-from envwrap.env import creators, hooks, pip, pyvenv, registry, relocation
+from envwrap.env import creators, hooks, pyvenv, registry
 from envwrap.shells import activate
 
 
-def _finish(staged, final, name: str, opts: creators.CreateOptions, seed: bool) -> None:
-    """Everything after the creator ran, still inside the stage."""
+def _finish(staged, final, name: str, opts: creators.CreateOptions, seed: bool, names_final: bool = False) -> None:
+    """Everything after the creator ran, still inside the stage. ``names_final``:
+    the creator wrote the final path, never the stage's, into the env (the
+    replayed venv tree), so that unless a package is installed here nothing
+    needs relocating."""
     if not os.path.isfile(os.path.join(staged, "pyvenv.cfg")):
         raise UserError("the creator finished without making an environment (no pyvenv.cfg)")
     layout = Layout.of(staged)
     final_layout = Layout(final, layout.windows)
     if seed:
-        from envwrap.seeding import cache as seeding
+        from envwrap.seeding import reuse
 
-        seeding.seed_pip(layout, final_layout, home=os.path.dirname(os.fspath(final)))
+        if not reuse.fast_seed(layout, final_layout, os.path.dirname(os.fspath(final))):
+            from envwrap.seeding import cache as seeding
+
+            seeding.seed_pip(layout, final_layout, home=os.path.dirname(os.fspath(final)))
     activate.write_all(staged, final, opts.prompt or name, layout.windows)
     if opts.project is not None:
         registry.set_project(staged, opts.project)
@@ -38,6 +43,8 @@ def _finish(staged, final, name: str, opts: creators.CreateOptions, seed: bool) 
     if opts.upgrade_deps:
         if not os.path.exists(layout.python) or opts.without_pip:
             raise UserError("--upgrade-deps needs pip: drop --without-pip")
+        from envwrap.env import pip
+
         pip.install(layout, ["--upgrade", "pip"])
     installs: list[str] = []
     for req in opts.requirements:
@@ -52,8 +59,13 @@ def _finish(staged, final, name: str, opts: creators.CreateOptions, seed: bool) 
         if uv is not None:  # uv when it is there: the same settings, a tenth of the time
             uvinstall.install(uv, layout.python, installs, pass_fds=staging.child_fds(), staged=staged, final=final)
         else:
+            from envwrap.env import pip
+
             pip.install(layout, installs)
-    relocation.relocate(staged, staged, final)
+    if not names_final or installs or opts.upgrade_deps:
+        from envwrap.env import relocation
+
+        relocation.relocate(staged, staged, final)
 
 
 STAGED_ENV_VAR = "ENVWRAP_STAGED_ENV"
@@ -83,9 +95,11 @@ def create(name: str, opts: creators.CreateOptions, tmp: bool = False, prepare=N
     given, adds to the env while it is still in its stage (an import writes its
     hooks and import paths there). ``swap(staged, final)``, when given, puts
     the finished env in place of the existing env ``name`` (envwrap upgrade).
-    ``hook_stdout``: where the hooks' standard output goes (see hooks.run)."""
-    root = Path(home.ensure_workon_home())
-    final = Path(registry.path_of(name) if swap is not None else registry.check_new_name(root, name))
+    ``hook_stdout``: where the hooks' standard output goes (see hooks.run).
+    Paths are strings here, no pathlib: this is the hot path of creation (its
+    imports are pinned by tests/seeding/test_creation_path.py)."""
+    root = home.ensure_workon_home()
+    final = os.fspath(registry.path_of(name) if swap is not None else registry.check_new_name(root, name))
     if opts.without_pip and (opts.packages or opts.requirements):
         raise UserError("-i/-r need pip: drop --without-pip")
     if opts.without_pip and opts.upgrade_deps:
@@ -96,15 +110,20 @@ def create(name: str, opts: creators.CreateOptions, tmp: bool = False, prepare=N
     creator = creators.creator_choice(opts.creator, copies=opts.links == "copies")
     staging.sweep(root)
     with staging.NameLock(root, name), staging.Stage(root) as stage:
-        staged = stage.dir / name
+        staged = os.path.join(stage.where, name)
         creator.create(staged, opts, name, final=final)
         pyvenv.keep_stable_interpreter(staged, creators.find_python(opts.python))
         seed = not opts.without_pip and creator.seeds_pip
-        _finish(staged, final, name, opts, seed)
+        _finish(staged, final, name, opts, seed, getattr(creator, "names_final", False))
         if tmp:
             from envwrap.env import tmpenv
 
-            (staged / registry.TMP_MARKER).write_text(tmpenv.marker_text())
+            with open(os.path.join(staged, registry.TMP_MARKER), "w", encoding="utf-8") as fh:
+                fh.write(tmpenv.marker_text())
+        if prepare is not None or swap is not None:
+            from pathlib import Path
+
+            staged, final = Path(staged), Path(final)
         if prepare is not None:
             prepare(staged)
         _pre_creation_hooks(staged, root, [("premkvirtualenv", name)], hook_stdout)
@@ -121,6 +140,8 @@ def create(name: str, opts: creators.CreateOptions, tmp: bool = False, prepare=N
 
 def resolve_source(ref: str):
     """A copy source: an environment name, or a path to any environment."""
+    from pathlib import Path
+
     if names.name_problem(ref) is None and os.path.isfile(os.path.join(home.workon_home(), ref, "pyvenv.cfg")):
         return ref, Path(home.workon_home(), ref)
     path = Path(os.path.expanduser(ref))  # Path.expanduser raises for ~nosuchuser; this keeps it as typed
@@ -131,6 +152,8 @@ def resolve_source(ref: str):
 
 def copy(src_ref: str, dest: str | None, hook_stdout: int | None = None) -> str:
     import shutil
+    from pathlib import Path
+
     src_name, src = resolve_source(src_ref)
     if dest is None and names.name_problem(src_name) is not None:
         # A project's .venv: its name is no environment name; its project's is.
@@ -154,6 +177,8 @@ def copy(src_ref: str, dest: str | None, hook_stdout: int | None = None) -> str:
         for marker in (registry.TMP_MARKER, registry.LAST_USED):  # a copy has never been used
             (staged / marker).unlink(missing_ok=True)
         _rebase_links(staged, src, final)
+        from envwrap.env import relocation
+
         relocation.relocate(staged, src, final)
         from envwrap.seeding import modes as seedmode
 
@@ -194,10 +219,12 @@ def _rebase_links(tree, old, new) -> None:
 
 
 def _remove_dir(path, root) -> None:
-    staging.discard(Path(path), Path(root))
+    staging.discard(path, root)
 
 
 def remove(name: str) -> str:
+    from pathlib import Path
+
     names.validate(name)
     root = Path(home.workon_home())
     path = root / name
@@ -350,6 +377,8 @@ def move(old: str, new: str) -> str:
     Killed at any moment, this leaves the old env whole (before the publish), or
     both whole (between the two renames), or the new one whole; never a
     half-rewritten env. The cost of a copy is avoided: links take no space."""
+    from pathlib import Path
+
     names.validate(old)
     names.validate(new)
     root = Path(home.existing_workon_home())
@@ -372,6 +401,8 @@ def move(old: str, new: str) -> str:
         except OSError as exc:
             raise UserError(f"cannot copy {src}: {exc.strerror or exc}") from None
         _rebase_links(staged, src, final)
+        from envwrap.env import relocation
+
         relocation.relocate(staged, src, final)
         relocation.relocate_text(staged, src, final)
         staged_layout = Layout.of(staged)

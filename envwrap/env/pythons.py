@@ -11,9 +11,10 @@ the launcher's ``py -0p``, and running what PATH gives to learn its version).
 from __future__ import annotations
 
 import os
-import re
 
-VERSION = re.compile(r"\d+(\.\d+){0,2}")
+# re is imported where a function needs it: creating an env calls base_of and
+# after_creation, which do not (see docs/performance.md).
+VERSION = r"\d+(\.\d+){0,2}"
 
 
 class Found:
@@ -51,6 +52,8 @@ def _interpreter_in(prefix: str, version: str) -> str | None:
 
 
 def pyenv() -> list[Found]:
+    import re
+
     base = os.path.join(_pyenv_root(), "versions")
     try:
         entries = sorted(os.listdir(base))
@@ -67,6 +70,8 @@ def pyenv() -> list[Found]:
 
 
 def uv() -> list[Found]:
+    import re
+
     base = _uv_root()
     try:
         entries = sorted(os.listdir(base))
@@ -85,6 +90,7 @@ def uv() -> list[Found]:
 
 def py_launcher() -> list[Found]:
     """The Windows launcher's list (``py -0p``: ``-V:3.12 *  C:\\...\\python.exe``)."""
+    import re
     import shutil
     import subprocess
 
@@ -303,6 +309,8 @@ def lookup(spec: str) -> str | None:
     a name (``python3``, ``pypy3``) is what PATH runs for it, pyenv's shims
     resolved, and ``pythonX.Y`` falls back to the version's installs. Always a
     base interpreter, never an environment's."""
+    import re
+
     match = re.fullmatch(r"(python)?(\d+(?:\.\d+){0,2})", spec)
     if match is None:
         return _which(spec, shims=True)
@@ -315,6 +323,7 @@ def lookup(spec: str) -> str | None:
 
 def _full_version(found: Found) -> str | None:
     """X.Y.Z of an interpreter found on PATH (its name says only X.Y), asked of it."""
+    import re
     import subprocess
 
     try:
@@ -323,7 +332,7 @@ def _full_version(found: Found) -> str | None:
     except (OSError, subprocess.SubprocessError):
         return None
     version = proc.stdout.strip()
-    return version if proc.returncode == 0 and VERSION.fullmatch(version) else None
+    return version if proc.returncode == 0 and re.fullmatch(VERSION, version) else None
 
 
 def versions_line() -> str:

@@ -113,8 +113,6 @@ def keep_stable_interpreter(staged, python: str | None) -> None:
     path behind it: pyvenv.cfg's ``home`` and ``executable``, and the env's own
     interpreter links. A patch upgrade that swaps the directory behind the link
     then leaves the env working."""
-    import uuid
-
     if python is None:
         return
     stable = os.path.abspath(python)
@@ -158,7 +156,7 @@ def keep_stable_interpreter(staged, python: str | None) -> None:
         if os.path.isabs(target) and os.path.dirname(target) == resolved_dir:
             stable_target = os.path.join(stable_dir, os.path.basename(target))
             if os.path.realpath(stable_target) == os.path.realpath(target):
-                tmp = os.path.join(layout.bin_dir, f".{entry.name}.envwrap-{uuid.uuid4().hex[:6]}")
+                tmp = os.path.join(layout.bin_dir, f".{entry.name}.envwrap-{os.urandom(3).hex()}")
                 os.symlink(stable_target, tmp)
                 os.replace(tmp, entry.path)
 

@@ -15,10 +15,12 @@ with pip. pip itself was seeded before, and stays.
 from __future__ import annotations
 
 import os
-import re
 import sys
 
 from envwrap.core.errors import UserError
+
+# re, shlex and configparser are imported where needed (a failure to explain,
+# a pip config file that exists): mkvirtualenv -i is timed against uv itself.
 
 _KEYS = ("index-url", "extra-index-url", "find-links", "no-index", "constraint", "cert")
 _TRUE = ("1", "true", "yes", "on", "y")
@@ -60,10 +62,12 @@ def _config_files() -> list[str]:
 
 def pip_settings() -> dict[str, str]:
     """The values pip would use for _KEYS: config files, then PIP_* variables."""
-    import configparser
-
     sections: dict[str, dict[str, str]] = {"global": {}, "install": {}}
     for path in _config_files():
+        if not os.path.isfile(path):
+            continue  # configparser (and re) only for a file that is there
+        import configparser
+
         parser = configparser.RawConfigParser()
         try:
             parser.read(path, encoding="utf-8")
@@ -110,6 +114,8 @@ _FAILURES = (
 
 
 def _culprit(text: str) -> str | None:
+    import re
+
     for pattern in _FAILURES:
         match = re.search(pattern, text)
         if match:
@@ -120,6 +126,8 @@ def _culprit(text: str) -> str | None:
 def _as_typed(culprit: str, args: list[str]) -> str:
     """The requirement as the user typed it, when uv names it normalized
     (``not_there`` is ``not-there`` to uv)."""
+    import re
+
     def canonical(text: str) -> str:
         match = re.match(r"[A-Za-z0-9._-]+", text)
         name = match.group(0) if match else text
@@ -210,6 +218,8 @@ class _Relay:
 
     def text(self) -> str:
         """What uv said, without a terminal's escape sequences."""
+        import re
+
         plain = re.sub(rb"\x1b\[[0-9;?]*[A-Za-z]", b"", b"".join(self.said))
         return plain.replace(b"\r\n", b"\n").decode("utf-8", "replace")
 

@@ -22,6 +22,7 @@ from envwrap.seeding.sources import (
     _numbers,
     cache_root,
     env_python,
+    looked_at,
     own_python,
     ranked,
 )
@@ -192,19 +193,35 @@ def seed_dir(python: Python, interpreter) -> Path:
 def seed_pip(staged: Layout, final: Layout, home=None) -> None:
     """Install pip into a staged environment that will live at ``final`` (in
     WORKON_HOME ``home``), as the ``seed_mode`` setting says (see seedmode)."""
+    from envwrap.seeding import choice
     from envwrap.seeding import modes as seedmode
 
     python = env_python(staged)
+    setting = seedmode.mode()
+    facts = choice.env_facts(staged)
+    stamped = choice.stamps(looked_at(python)) if facts is not None else []
     target = seed_dir(python, staged.python)
+    if facts is not None and choice.stamps(looked_at(python)) != stamped:
+        # changed while choosing (by preparing this very seed, most often): the
+        # choice is kept only if choosing again, now, gives the same
+        stamped = choice.stamps(looked_at(python))
+        best = next(iter(ranked(python)), None)  # quietly: seed_dir has said what it refused
+        if best is None or not best.ready or os.fspath(best.path) != os.fspath(target):
+            facts = None
     site = staged.site_packages()
     if site is None:
         raise UserError(f"no site-packages in {staged.root}")
-    mode = seedmode.mode()
+    mode = setting
+    if mode == "auto":
+        mode = "zip" if seedmode.zip_suits(target, python) else "copy"
     if mode == "zip" and home is not None and not staged.windows:
         shared = seedmode.shared_zip(target, python, staged.python, home)
         if shared is not None:
-            seedmode.link_zip(site, shared)
+            final_site = os.path.join(final.root, os.path.relpath(site, staged.root))
+            seedmode.link_zip(site, shared, final_site)
             write_pip_launchers(staged, final, python.short)
+            if facts is not None:  # the next env of this Python: reuse.fast_seed
+                choice.remember(*facts, setting, target, shared.name, stamped)
             return
     compiled = seedmode.compiled_seed(target, python, staged.python)
     if compiled is not None:

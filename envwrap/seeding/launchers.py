@@ -5,13 +5,27 @@ a zip appended; listed in pip's RECORD so ``pip uninstall pip`` removes them."""
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 from envwrap.core.errors import UserError
 from envwrap.core.layout import Layout
-from envwrap.seeding.sources import _DIST_INFO
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from pathlib import Path
+# pathlib and sources (re) are imported where used: writing POSIX launchers,
+# on the hot path of creation, needs neither.
 
 SHEBANG_LIMIT = 127
+
+
+_SH_SAFE = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_@%+=:,./-")
+
+
+def _sh_quote(text: str) -> str:
+    """``shlex.quote``, without importing shlex (and re) on creation's hot path."""
+    if text and _SH_SAFE.issuperset(text):
+        return text
+    return "'" + text.replace("'", "'\"'\"'") + "'"
 
 
 def shebang(python, args: str = "") -> str:
@@ -21,14 +35,12 @@ def shebang(python, args: str = "") -> str:
     execs the interpreter, its path single-quoted for sh. The trampoline's
     second line is also a Python string, so the rest of the script is
     unchanged."""
-    import shlex
-
     py = os.fspath(python)
     tail = f" {args}" if args else ""
     line = f"#!{py}{tail}\n"
     if not any(c.isspace() for c in py) and len(os.fsencode(line)) <= SHEBANG_LIMIT:
         return line
-    return f"#!/bin/sh\n'''exec' {shlex.quote(py)}{tail} \"$0\" \"$@\"\n' '''\n"
+    return f"#!/bin/sh\n'''exec' {_sh_quote(py)}{tail} \"$0\" \"$@\"\n' '''\n"
 
 
 def _launcher(python: Path, module_call: str) -> str:
@@ -49,6 +61,7 @@ def _windows_stub(site: str) -> bytes:
     inside pip itself), for this machine's architecture."""
     import struct
     import sysconfig
+    from pathlib import Path
 
     bits = "64" if struct.calcsize("P") == 8 else "32"
     arm = "-arm" if sysconfig.get_platform() == "win-arm64" else ""
@@ -74,7 +87,7 @@ def _windows_launcher(stub: bytes, python: Path, module_call: str) -> bytes:
     with zipfile.ZipFile(archive, "w") as zf:
         # a fixed date: the same launcher for the same interpreter, byte for byte
         # the script of a POSIX launcher, without its #! line
-        body = _launcher(Path("python"), module_call).split("\n", 1)[1]
+        body = _launcher("python", module_call).split("\n", 1)[1]
         zf.writestr(zipfile.ZipInfo("__main__.py", date_time=(1980, 1, 1, 0, 0, 0)), body)
     return stub + shebang + archive.getvalue()
 
@@ -90,7 +103,7 @@ def write_pip_launchers(staged: Layout, final: Layout, version: str) -> None:
         site = staged.site_packages()
         if site is None:
             raise UserError(f"no site-packages in {staged.root}")
-        data = _windows_launcher(_windows_stub(site), Path(final.python), module_call)
+        data = _windows_launcher(_windows_stub(site), final.python, module_call)
         from envwrap.core import atomicfile
 
         for name in names:
@@ -106,6 +119,8 @@ def write_pip_launchers(staged: Layout, final: Layout, version: str) -> None:
 def _record_launchers(site: str, staged: Layout, names: list[str]) -> None:
     """List the pip launchers in pip's RECORD (so ``pip uninstall pip`` removes
     them), unless the seed's RECORD lists them already (ensurepip's does)."""
+    from envwrap.seeding.sources import _DIST_INFO
+
     infos = [n for n in os.listdir(site) if _DIST_INFO.match(n)]
     if not infos:
         return

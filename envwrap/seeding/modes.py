@@ -1,11 +1,7 @@
-"""How a new environment gets its pip: ``envwrap config seed_mode copy|zip``.
+"""How a new environment gets its pip: ``envwrap config seed_mode auto|copy|zip``.
 
-``copy`` (the default): the env gets its own copy of pip, with bytecode that
-the env's interpreter compiled once per pip and Python version
-(``seed-compiled/`` in envwrap's cache) and the files' modification times kept,
-so that the ``.pyc`` files are valid and the first ``pip`` call costs what the
-second does. The env is self-contained: it can be copied, backed up, edited,
-and nothing outside it matters.
+``auto`` (the default): ``zip`` when the seeded pip reads its own metadata from
+a zip correctly (see :func:`zip_suits`), else ``copy``.
 
 ``zip``: every env of one Python shares one read-only zip of pip with its
 bytecode (unchecked-hash ``.pyc``: the zip never changes), named by what it holds
@@ -15,25 +11,33 @@ env's site-packages holds only ``envwrap-pip.pth``, which puts the zip on
 1,000. Nothing an env does reaches the zip: ``pip install --upgrade pip``
 installs a real pip into the env, which shadows the zip; ``pip uninstall pip``
 refuses (the zip is outside the env); an edit or ``chmod`` of the env's pip
-means the user installed their own. A zip stays while any env (or a stage
-being built) names it; ``envwrap doctor --fix`` removes the others;
-``cpvirtualenv`` from another WORKON_HOME brings the zip along.
+means the user installed their own. The ``.pth`` names the zip twice: relative
+to the env's site-packages first (so that renaming an env, or moving the whole
+WORKON_HOME, keeps pip working), then by its absolute path (for the env while
+it is built in its stage, and an env moved out of its home). A zip stays while
+any env (or a stage being built) names it; ``envwrap doctor --fix`` removes the
+others; ``cpvirtualenv`` from another WORKON_HOME brings the zip along.
 
-Why ``copy`` is the default: an env that depends on nothing outside itself
-survives what users do to their disks (rsync to another machine, restore from a
-backup, clean WORKON_HOME by hand); ``zip`` is the faster choice for those who
-make many short-lived envs (about 25 ms less per env here, and 5-9% more per
-pip run).
+``copy``: the env gets its own copy of pip, with bytecode that the env's
+interpreter compiled once per pip and Python version (``seed-compiled/`` in
+envwrap's cache) and the files' modification times kept, so that the ``.pyc``
+files are valid and the first ``pip`` call costs what the second does. The env
+is self-contained: it can be rsynced elsewhere alone, and nothing outside it
+matters. It costs about 1,000 files per env (docs/performance.md).
 """
 
 from __future__ import annotations
 
 import os
-import subprocess
-from pathlib import Path
 
 from envwrap.core.errors import UserError
 from envwrap.core.settings import BY_KEY
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from pathlib import Path
+# subprocess and pathlib are imported where used: reuse.fast_seed, the hot
+# path of creation, needs only mode, seeds_path and link_zip.
 
 MODES = BY_KEY["seed_mode"].allowed
 PTH = "envwrap-pip.pth"
@@ -45,10 +49,25 @@ UNUSED_GRACE = 600
 def mode() -> str:
     from envwrap.core import home
 
-    value = home.value("seed_mode")[0] or "copy"
+    value = home.value("seed_mode")[0] or "auto"
     if value not in MODES:
-        raise UserError(f"seed_mode '{value}' is not one of {', '.join(MODES)} (envwrap config seed_mode copy)")
+        raise UserError(f"seed_mode '{value}' is not one of {', '.join(MODES)} (envwrap config seed_mode auto)")
     return value
+
+
+def zip_suits(plain, python) -> bool:
+    """Whether ``seed_mode auto`` may give ``python``'s envs the pip of seed
+    ``plain`` as a shared zip: a CPython of 3.11 or later (where pip reads
+    metadata with importlib.metadata) and a pip without the legacy egg finder,
+    which finds a zipped pip a second time and says "Loading egg at ... is
+    deprecated" (pip 23 and 24 have it)."""
+    if python.impl != "cpython" or tuple(int(n) for n in python.short.split(".")) < (3, 11):
+        return False
+    try:
+        with open(os.path.join(plain, "pip", "_internal", "metadata", "importlib", "_envs.py"), "rb") as fh:
+            return b"find_eggs" not in fh.read()
+    except OSError:
+        return False
 
 
 def _clean_env() -> dict:
@@ -70,6 +89,7 @@ def compiled_seed(plain: Path, python, interpreter) -> Path | None:
     copy_tree keeps), made once per seed and Python version. None when it
     cannot be made (not CPython, a Python without ``--invalidation-mode``)."""
     import shutil
+    import subprocess
     import uuid
 
     from envwrap.core import staging
@@ -135,10 +155,16 @@ with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as zf:
 """
 
 
-def seeds_dir(home) -> Path:
+def seeds_path(home) -> str:
     from envwrap.core.home import state_dir
 
-    return Path(state_dir(os.fspath(home))) / "seeds"
+    return os.path.join(state_dir(os.fspath(home)), "seeds")
+
+
+def seeds_dir(home) -> Path:
+    from pathlib import Path
+
+    return Path(seeds_path(home))
 
 
 def zip_name(plain: Path, python) -> str | None:
@@ -161,6 +187,7 @@ def shared_zip(plain: Path, python, interpreter, home) -> Path | None:
     """The read-only zip of ``plain`` for ``python`` in WORKON_HOME ``home``,
     built once (by ``interpreter``); None when it cannot be (then the env gets a
     copy)."""
+    import subprocess
     import uuid
 
     from envwrap.core import staging
@@ -203,14 +230,24 @@ def shared_zip(plain: Path, python, interpreter, home) -> Path | None:
     return final if final.is_file() else None
 
 
-def link_zip(site: str, shared: Path) -> None:
+def link_zip(site: str, shared, final_site: str | None = None) -> None:
+    """Name the zip in ``site``'s .pth: relative to ``final_site`` (where that
+    site-packages will be once published), then absolute."""
     from envwrap.core import atomicfile
 
-    atomicfile.replace(os.path.join(site, PTH), f"{shared}\n", inside=site)
+    shared = os.path.abspath(os.fspath(shared))
+    lines = [shared]
+    if final_site is not None:
+        try:
+            lines.insert(0, os.path.relpath(shared, final_site))
+        except ValueError:  # another drive (Windows)
+            pass
+    atomicfile.replace(os.path.join(site, PTH), "".join(f"{line}\n" for line in lines), inside=site)
 
 
 def zip_of(env) -> str | None:
-    """The shared zip an env's pip comes from, or None (it has its own)."""
+    """The shared zip an env's pip comes from (the first line of its .pth that
+    names an existing file, as ``site`` reads it), or None (it has its own)."""
     from envwrap.core.layout import Layout
 
     site = Layout.of(env).site_packages()
@@ -218,10 +255,11 @@ def zip_of(env) -> str | None:
         return None
     try:
         with open(os.path.join(site, PTH), encoding="utf-8") as fh:
-            line = fh.readline().rstrip("\r\n")
+            lines = [line.rstrip("\r\n") for line in fh]
     except (OSError, UnicodeError):
         return None
-    return line or None
+    lines = [os.path.normpath(os.path.join(site, line)) for line in lines if line]
+    return next((line for line in lines if os.path.isfile(line)), lines[0] if lines else None)
 
 
 def zips_in_use(home, names: list[str]) -> set[str]:
@@ -305,4 +343,5 @@ def adopt(staged, home) -> None:
 
     site = Layout.of(staged).site_packages()
     if site is not None:
-        link_zip(site, mine)
+        final_site = os.path.join(home, os.path.basename(staged), os.path.relpath(site, staged))
+        link_zip(site, mine, final_site)

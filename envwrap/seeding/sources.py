@@ -25,6 +25,8 @@ Which pip: the newest one found on this machine without a network, among
 * pip wheels in envwrap's own wheel dir (``wheels/`` in the cache), which
   ``envwrap seed --update`` fills from the index when a network is there;
 * pips unpacked in uv's cache (``wheels-v*/pypi/pip/<version>-py3-none-any``);
+* the pip installed beside envwrap itself (a dependency of envwrap, so a
+  current one wherever envwrap was installed or upgraded lately);
 * the wheel bundled with the environment's Python (``ensurepip/_bundled``,
   or ``share/python-wheels`` where a distribution keeps it apart);
 
@@ -80,6 +82,7 @@ WHERE = {
     "ensurepip": "envwrap's cache, made by ensurepip",
     "wheels": "envwrap's wheel dir",
     "uv": "uv's cache",
+    "own": "the pip installed beside envwrap",
     "bundled": "the wheel bundled with that Python",
 }
 
@@ -240,6 +243,13 @@ def _bundled_dirs(python: Python) -> list[Path]:
             prefix / "share" / "python-wheels"]  # Debian's and Fedora's ensurepip use this
 
 
+def _own_site_dirs() -> list[Path]:
+    """The site-packages directories of the Python envwrap runs on (its venv,
+    pipx's, or the system's): where the pip installed beside envwrap is, which
+    envwrap's own dependencies keep current (pyproject: ``pip>=...``)."""
+    return [Path(p) for p in sys.path if p and os.path.basename(p) in ("site-packages", "dist-packages")]
+
+
 def sources(python: Python) -> list[Source]:
     """Every pip found on this machine for ``python``, unsorted, unchecked."""
     root = cache_root()
@@ -270,12 +280,35 @@ def sources(python: Python) -> list[Source]:
                     match = _UNPACKED.match(name)
                     if match and (pipdir / name).is_dir():
                         found.append(Source(match["v"], "uv", pipdir / name))
+    for site in _own_site_dirs():
+        for name in _listdir(site):
+            match = _DIST_INFO.match(name)
+            if match and _numbers(match["v"]) and (site / "pip" / "__init__.py").is_file():
+                found.append(Source(match["v"], "own", site))
     for directory in _bundled_dirs(python):
         for name in _listdir(directory):
             match = _WHEEL.match(name)
             if match:
                 found.append(Source(match["v"], "bundled", directory / name))
     return found
+
+
+def looked_at(python: Python) -> list[Path]:
+    """Every directory :func:`sources` lists (or would, were it there): a pip
+    added to or removed from any of them changes its modification time. uv's
+    cache dir itself is not one (uv changes it at every run); which buckets it
+    holds is part of the record's key instead (choice._record_path)."""
+    root = cache_root()
+    dirs = [root / "seed", root / "seed" / f"v2-{python.impl}-{python.short}", root / "wheels"]
+    uv = uv_cache_dir()
+    if uv is not None:  # not uv's cache dir itself: every uv run changes it (its lock file)
+        for bucket in _listdir(uv):
+            if bucket.startswith("wheels-v"):
+                index = uv / bucket / "index"
+                dirs += [uv / bucket, uv / bucket / "pypi", uv / bucket / "pypi" / "pip", index]
+                for sub in _listdir(index):
+                    dirs += [index / sub, index / sub / "pip"]
+    return dirs + _own_site_dirs() + _bundled_dirs(python)
 
 
 def ranked(python: Python) -> Iterator[Source]:

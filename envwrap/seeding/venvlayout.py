@@ -22,7 +22,6 @@ which then reports its own error.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import sys
 
@@ -53,7 +52,14 @@ def _key(python: str | None, copies: bool, system_site: bool) -> str | None:
              "copies" if copies else "symlinks", "system" if system_site else "isolated"]
     if python is None:
         parts += [sys.executable, "own"]
-    return hashlib.sha256("\0".join(parts).encode("utf-8", "surrogateescape")).hexdigest()[:24]
+    try:  # the hash module itself: hashlib loads OpenSSL, about 2 ms of every creation
+        from _sha2 import sha256  # Python 3.12+
+    except ImportError:
+        try:
+            from _sha256 import sha256
+        except ImportError:
+            from hashlib import sha256
+    return sha256("\0".join(parts).encode("utf-8", "surrogateescape")).hexdigest()[:24]
 
 
 def _build(template: str, python: str | None, copies: bool, system_site: bool) -> bool:
@@ -106,15 +112,17 @@ def _build(template: str, python: str | None, copies: bool, system_site: bool) -
         shutil.rmtree(scratch, ignore_errors=True)
 
 
-def _replay(template: str, target: str, prompt: str | None) -> None:
-    """Make ``target`` what venv made in the template, for ``target``."""
+def _replay(template: str, target: str, prompt: str | None, final: str | None = None) -> None:
+    """Make ``target`` what venv made in the template, for ``final`` (where the
+    env will live; default ``target``)."""
     from envwrap.core.files import copy_file
 
     with open(os.path.join(template, "source"), encoding="utf-8", errors="surrogateescape") as fh:
         source = fh.read()
     src_root = os.path.join(template, _TOKEN)
-    old_b, new_b = os.fsencode(source), os.fsencode(target)
-    shown = os.fsencode(os.path.basename(target)) if prompt is None else prompt.encode("utf-8", "surrogateescape")
+    final = final or target
+    old_b, new_b = os.fsencode(source), os.fsencode(final)
+    shown = os.fsencode(os.path.basename(final)) if prompt is None else prompt.encode("utf-8", "surrogateescape")
     swaps = [(old_b, new_b), (repr(_TOKEN).encode(), repr(os.fsdecode(shown)).encode("utf-8", "surrogateescape")),
              (_TOKEN.encode(), shown)]
 
@@ -148,13 +156,16 @@ def _replay(template: str, target: str, prompt: str | None) -> None:
         dirnames[:] = [d for d in dirnames if not os.path.islink(os.path.join(dirpath, d))]
 
 
-def create(target, python: str | None, copies: bool, system_site: bool, prompt: str | None) -> bool:
+def create(target, python: str | None, copies: bool, system_site: bool, prompt: str | None,
+           final=None) -> bool:
     """Make a venv environment at ``target`` (which must not exist) for
     ``python`` (None: envwrap's own, with ``prompt``; another interpreter gets
-    no prompt line, as from ``python -m venv``). False when this cannot be done
-    here; nothing is left at ``target`` then."""
+    no prompt line, as from ``python -m venv``), naming ``final`` (where it
+    will be moved; default ``target``) wherever venv names the env's path.
+    False when this cannot be done here; nothing is left at ``target`` then."""
     target = os.path.abspath(os.fspath(target))
-    if os.name == "nt" or os.pathsep in target or os.path.lexists(target):
+    final = os.path.abspath(os.fspath(final)) if final is not None else None
+    if os.name == "nt" or os.pathsep in target or os.pathsep in (final or "") or os.path.lexists(target):
         return False
     key = _key(python, copies, system_site)
     if key is None:
@@ -168,7 +179,7 @@ def create(target, python: str | None, copies: bool, system_site: bool, prompt: 
         if not _build(template, python, copies, system_site):
             return False
     try:
-        _replay(template, target, prompt if python is None else None)
+        _replay(template, target, prompt if python is None else None, final)
     except OSError:
         from envwrap.core.files import rmtree_here
 

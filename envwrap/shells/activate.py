@@ -13,8 +13,7 @@ alone where a complete, quoted word belongs.
 
 from __future__ import annotations
 
-import re
-from pathlib import Path
+import os
 
 from envwrap import shells
 from envwrap.core import atomicfile
@@ -29,37 +28,58 @@ TEMPLATES = {s.activate_template_path(): (s.activate_script, s.quote) for s in s
 # promptvars: $ ` \ ; zsh: % ! ; fish/PowerShell are fine but one display name
 # keeps prompts alike), plus the characters messages escape (errors.one_line):
 # C0 and C1 controls (U+009B starts an escape sequence) and bidi overrides.
-_PROMPT_UNSAFE = re.compile("[$`\\\\%!\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# A translation table, not a regular expression: creating an env imports no re.
+_PROMPT_UNSAFE = dict.fromkeys(
+    [*map(ord, "$`\\%!"), *range(0x00, 0x20), *range(0x7f, 0xa0), *range(0x202a, 0x202f), *range(0x2066, 0x206a)],
+    "_")
+_KEY_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ_")
 
 
 def prompt_name(name: str) -> str:
-    return _PROMPT_UNSAFE.sub("_", name)
+    return name.translate(_PROMPT_UNSAFE)
 
 
 def render(template: str, values: dict[str, str], quoter) -> str:
-    def sub(match: re.Match) -> str:
-        return quoter(values[match.group(1)])
+    """Each ``__ENVWRAP_<KEY>__`` of ``template`` (KEY: capitals and ``_``,
+    the shortest that ends in ``__``) replaced by the quoted value of KEY, left
+    to right in one pass: a value put in is never searched for placeholders."""
+    out, i, mark = [], 0, "__ENVWRAP_"
+    while True:
+        j = template.find(mark, i)
+        if j < 0:
+            break
+        start = j + len(mark)
+        end = template.find("__", start + 1)
+        if end > start and _KEY_CHARS.issuperset(template[start:end]):
+            out += [template[i:j], quoter(values[template[start:end]])]
+            i = end + 2
+        else:
+            out.append(template[i:j + 1])
+            i = j + 1
+    out.append(template[i:])
+    return "".join(out)
 
-    return re.sub(r"__ENVWRAP_([A-Z_]+?)__", sub, template)
 
-
-def write_all(staged: Path, final: Path, name: str, windows: bool = False) -> None:
+def write_all(staged, final, name: str, windows: bool = False) -> None:
     """Write the activate scripts into ``staged`` for an env that will live at ``final``."""
     layout = Layout.of(staged, windows)
     final_layout = Layout(final, layout.windows)
     values = {
-        "VENV_DIR": str(final),
+        "VENV_DIR": os.fspath(final),
         "BIN_DIR": final_layout.bin_dir,
         "PROMPT": f"({prompt_name(name)}) ",
         "VENV_PROMPT": f"({one_line(name)}) ",  # shown by prompt themes: escaped as messages are
     }
     written = set()
     for template_path, (target, quoter) in TEMPLATES.items():
-        template = Path(template_path)
-        if target in written or not template.exists():
+        if target in written:
+            continue
+        try:
+            with open(template_path, encoding="utf-8") as fh:
+                text = render(fh.read(), values, quoter)
+        except FileNotFoundError:
             continue
         written.add(target)
-        text = render(template.read_text(encoding="utf-8"), values, quoter)
-        out = Path(layout.bin_dir, target)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        atomicfile.replace(out, text, inside=staged)  # a planted link is replaced, never written through
+        os.makedirs(layout.bin_dir, exist_ok=True)
+        # a planted link is replaced, never written through
+        atomicfile.replace(os.path.join(layout.bin_dir, target), text, inside=staged)

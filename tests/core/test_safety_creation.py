@@ -284,6 +284,7 @@ def test_stage_survives_a_sweeper_that_locked_it_first(tmp_path, monkeypatch):
     intercepted: list[Path] = []
 
     def racing(path: Path, blocking: bool):
+        path = Path(path)  # the stage passes a str (no pathlib on creation's hot path)
         if blocking and not intercepted:
             intercepted.append(path)
             sweeper_fd = real(path, blocking=False)  # the sweeper got there first
@@ -325,7 +326,7 @@ def test_sweep_spares_a_stage_remade_after_it_opened_the_lock(tmp_path, monkeypa
     real = staging._lock_fd
 
     def late(path: Path, blocking: bool):
-        if path == lock:
+        if Path(path) == lock:
             fcntl.flock(stale, fcntl.LOCK_EX | fcntl.LOCK_NB)  # the stale file is free
             return stale
         return real(path, blocking)

@@ -1,9 +1,12 @@
 """Which pip a new environment gets, where it comes from, and `envwrap seed`.
 
-No network: the newer pip these tests offer is a real wheel of the pip installed
-in the test suite's own environment (rebuilt from its installed files), the
-older one is the wheel bundled with the Python the tests run on, and uv's cache
-is filled by the real uv from a local directory.
+No network: envwrap runs in the test suite's own environment, whose pip (the
+pip installed beside envwrap) is what new envs get when nothing newer is found;
+the newer pip these tests offer is a real wheel of that pip (rebuilt from its
+installed files) relabelled one release up, the older one is the wheel bundled
+with the Python the tests run on (what envwrap finds when it runs with no pip
+beside it: :func:`without_own_pip`), and uv's cache is filled by the real uv
+from a local directory.
 """
 
 from __future__ import annotations
@@ -26,6 +29,8 @@ from conftest import cli, make_wheel, write_wheel
 
 BUNDLED = ensurepip.version()  # the pip of the Python the tests (and envwrap) run on
 INSTALLED = importlib.metadata.version("pip")  # the test venv's pip, newer (make upgrades it)
+NEWER = INSTALLED + ".1"  # the newer_pip fixture: the same code, relabelled
+REPO = Path(__file__).resolve().parents[2]
 UV = Path(sys.executable).parent / "uv"
 
 
@@ -37,20 +42,31 @@ def run(envwrap_exe, env, *args, **kw):
     return cli(env, *args, exe=envwrap_exe, **kw)
 
 
+def without_own_pip(env, *args, **kw):
+    """envwrap run as if installed with no pip beside it: its Python without
+    site-packages (-S), envwrap from the source tree."""
+    base = os.path.realpath(getattr(sys, "_base_executable", None) or sys.executable)
+    return subprocess.run([base, "-S", "-m", "envwrap", *args], env=dict(env, PYTHONPATH=str(REPO)),
+                          capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=300, **kw)
+
+
 def pip_version(env_dir: Path) -> str:
-    """What the environment's own pip command says it is, and that it lives there."""
+    """What the environment's own pip command says it is, and that it lives
+    there or in its home's shared zips (seed_mode auto and zip)."""
     out = subprocess.run([str(env_dir / "bin" / "pip"), "--version"], capture_output=True, text=True,
                          env=dict(os.environ, PIP_DISABLE_PIP_VERSION_CHECK="1"), check=True).stdout
     version, where = re.match(r"pip (\S+) from (\S+)", out).groups()
-    assert where.startswith(str(env_dir) + os.sep), out
+    seeds = env_dir.parent / ".envwrap" / "seeds"
+    assert where.startswith((str(env_dir) + os.sep, str(seeds) + os.sep)), out
     return version
 
 
 def build_wheel(dest: Path, dist: importlib.metadata.Distribution, version: str | None = None,
-                requires_python: str | None = None) -> Path:
+                requires_python: str | None = None, code_too: bool = False) -> Path:
     """A wheel of an installed distribution, from the files its RECORD lists
     (bytecode and the installer's own files left out). ``version`` and
-    ``requires_python`` relabel it, to make a wheel that claims to be another pip."""
+    ``requires_python`` relabel it, to make a wheel that claims to be another pip;
+    ``code_too``: its ``pip/__init__.py`` says that version too (a real newer pip)."""
     real = dist.version
     version = version or real
     site = Path(dist.locate_file(""))
@@ -70,16 +86,17 @@ def build_wheel(dest: Path, dist: importlib.metadata.Distribution, version: str 
             if requires_python:
                 text = re.sub(r"(?m)^Requires-Python: .*$", f"Requires-Python: {requires_python}", text, count=1)
             data = text.encode()
+        if name == "pip/__init__.py" and code_too:
+            data = re.sub(rb"__version__ = .*", f'__version__ = "{version}"'.encode(), data, count=1)
         files[name.replace(old_info + "/", new_info + "/", 1)] = data
     return write_wheel(dest / f"pip-{version}-py3-none-any.whl", new_info, files, zipfile.ZIP_DEFLATED)
 
 
 @pytest.fixture(scope="session")
 def newer_pip(tmp_path_factory) -> Path:
-    """A real wheel of a pip newer than the one bundled with the tests' Python."""
-    if numbers(INSTALLED) <= numbers(BUNDLED):
-        pytest.skip(f"the test venv's pip {INSTALLED} is not newer than the bundled {BUNDLED}")
-    return build_wheel(tmp_path_factory.mktemp("newer-pip"), importlib.metadata.distribution("pip"))
+    """A real wheel of a pip newer than the one installed beside envwrap."""
+    return build_wheel(tmp_path_factory.mktemp("newer-pip"), importlib.metadata.distribution("pip"),
+                       version=NEWER, code_too=True)
 
 
 @pytest.fixture
@@ -103,9 +120,17 @@ def test_first_environment_says_it_prepares_pip_and_the_second_does_not(envwrap_
     second = run(envwrap_exe, fresh, "new", "second")
     assert second.returncode == 0, second.stderr
     assert PREPARING not in second.stderr, second.stderr
+    assert "the pip installed beside envwrap" in first.stderr
     home = Path(fresh["WORKON_HOME"])
-    # nothing newer on this machine: the pip bundled with that Python
-    assert pip_version(home / "first") == pip_version(home / "second") == BUNDLED
+    # nothing newer on this machine: the pip installed beside envwrap
+    assert pip_version(home / "first") == pip_version(home / "second") == INSTALLED
+
+
+def test_with_no_pip_beside_envwrap_the_bundled_one_is_seeded(fresh):
+    first = without_own_pip(fresh, "new", "--creator", "venv", "first")
+    assert first.returncode == 0, first.stderr
+    assert first.stderr.count(PREPARING) == 1 and "bundled" in first.stderr, first.stderr
+    assert pip_version(Path(fresh["WORKON_HOME"]) / "first") == BUNDLED
 
 
 def test_no_wheel_found_falls_back_to_ensurepip_and_says_so(envwrap_exe, fresh, tmp_path):
@@ -115,11 +140,11 @@ def test_no_wheel_found_falls_back_to_ensurepip_and_says_so(envwrap_exe, fresh, 
     alone.mkdir(parents=True)
     base = os.path.realpath(getattr(sys, "_base_executable", None) or sys.executable)
     (alone / "python3").symlink_to(base)
-    proc = run(envwrap_exe, fresh, "new", "--creator", "venv", "-p", str(alone / "python3"), "e")
+    proc = without_own_pip(fresh, "new", "--creator", "venv", "-p", str(alone / "python3"), "e")
     assert proc.returncode == 0, proc.stderr
     assert proc.stderr.count(PREPARING) == 1 and "ensurepip" in proc.stderr, proc.stderr
     assert pip_version(Path(fresh["WORKON_HOME"]) / "e") == BUNDLED
-    again = run(envwrap_exe, fresh, "new", "--creator", "venv", "-p", str(alone / "python3"), "f")
+    again = without_own_pip(fresh, "new", "--creator", "venv", "-p", str(alone / "python3"), "f")
     assert again.returncode == 0 and PREPARING not in again.stderr, again.stderr
 
 
@@ -127,11 +152,12 @@ def test_newest_pip_in_envwraps_wheel_dir_is_chosen(envwrap_exe, fresh, newer_pi
     wheels = Path(fresh["ENVWRAP_CACHE_DIR"]) / "wheels"
     wheels.mkdir(parents=True)
     shutil.copy(newer_pip, wheels)
+    fresh = dict(fresh, ENVWRAP_SEED_MODE="copy")  # pip's own files in the env, to uninstall
     proc = run(envwrap_exe, fresh, "new", "e")
     assert proc.returncode == 0, proc.stderr
-    assert proc.stderr.count(PREPARING) == 1 and INSTALLED in proc.stderr
+    assert proc.stderr.count(PREPARING) == 1 and NEWER in proc.stderr
     env_dir = Path(fresh["WORKON_HOME"]) / "e"
-    assert pip_version(env_dir) == INSTALLED
+    assert pip_version(env_dir) == NEWER
     # a real install: pip works offline in it, and uninstalls itself with its launchers
     pkg = make_wheel(Path(fresh["HOME"]), "seedprobe", "1.0")
     subprocess.run([str(env_dir / "bin" / "pip"), "install", "-q", "--no-index", str(pkg)], check=True,
@@ -143,7 +169,7 @@ def test_newest_pip_in_envwraps_wheel_dir_is_chosen(envwrap_exe, fresh, newer_pi
     (wheels / newer_pip.name).unlink()
     again = run(envwrap_exe, fresh, "new", "again")
     assert again.returncode == 0 and PREPARING not in again.stderr
-    assert pip_version(Path(fresh["WORKON_HOME"]) / "again") == INSTALLED
+    assert pip_version(Path(fresh["WORKON_HOME"]) / "again") == NEWER
 
 
 def test_pip_in_uvs_cache_is_chosen(envwrap_exe, fresh, newer_pip, tmp_path):
@@ -163,7 +189,7 @@ def test_pip_in_uvs_cache_is_chosen(envwrap_exe, fresh, newer_pip, tmp_path):
     proc = run(envwrap_exe, fresh, "new", "e")
     assert proc.returncode == 0, proc.stderr
     assert "uv's cache" in proc.stderr
-    assert pip_version(Path(fresh["WORKON_HOME"]) / "e") == INSTALLED
+    assert pip_version(Path(fresh["WORKON_HOME"]) / "e") == NEWER
 
 
 def test_a_pip_that_does_not_support_the_python_is_skipped(envwrap_exe, fresh, newer_pip, tmp_path):
@@ -175,7 +201,7 @@ def test_a_pip_that_does_not_support_the_python_is_skipped(envwrap_exe, fresh, n
     proc = run(envwrap_exe, fresh, "new", "e")
     assert proc.returncode == 0, proc.stderr
     assert "999" not in proc.stderr
-    assert pip_version(Path(fresh["WORKON_HOME"]) / "e") == INSTALLED
+    assert pip_version(Path(fresh["WORKON_HOME"]) / "e") == NEWER
 
 
 def test_a_mislabelled_wheel_is_refused_in_one_line_and_the_next_best_used(envwrap_exe, fresh):
@@ -188,7 +214,7 @@ def test_a_mislabelled_wheel_is_refused_in_one_line_and_the_next_best_used(envwr
     refused = [line for line in proc.stderr.splitlines() if "998.0" in line]
     assert len(refused) == 1 and refused[0].startswith("envwrap: not using pip 998.0"), proc.stderr
     assert "Traceback" not in proc.stderr and "997" not in proc.stderr
-    assert pip_version(Path(fresh["WORKON_HOME"]) / "e") == BUNDLED
+    assert pip_version(Path(fresh["WORKON_HOME"]) / "e") == INSTALLED  # the next best: beside envwrap
     assert not (Path(fresh["ENVWRAP_CACHE_DIR"]) / "seed" / "v2-pip-998.0").exists()
 
 
@@ -197,16 +223,16 @@ def test_envwrap_seed_shows_the_pip_and_where_it_comes_from(envwrap_exe, fresh, 
     assert proc.returncode == 0, proc.stderr
     mine = f"Python {'.'.join(map(str, sys.version_info[:3]))}"
     line = next(line for line in proc.stdout.splitlines() if line.startswith(mine))
-    assert f"pip {BUNDLED}" in line and "bundled" in line and "[the default]" in line
+    assert f"pip {INSTALLED}" in line and "beside envwrap" in line and "[the default]" in line
     wheels = Path(fresh["ENVWRAP_CACHE_DIR"]) / "wheels"
     wheels.mkdir(parents=True)
     shutil.copy(newer_pip, wheels)
     line = next(line for line in run(envwrap_exe, fresh, "seed").stdout.splitlines() if line.startswith(mine))
-    assert f"pip {INSTALLED}" in line and str(wheels / newer_pip.name) in line
+    assert f"pip {NEWER}" in line and str(wheels / newer_pip.name) in line
     assert run(envwrap_exe, fresh, "new", "--without-pip", "x").returncode == 0  # seeds only on demand
     assert run(envwrap_exe, fresh, "new", "y").returncode == 0
     line = next(line for line in run(envwrap_exe, fresh, "seed").stdout.splitlines() if line.startswith(mine))
-    assert f"pip {INSTALLED}" in line and "envwrap's cache" in line
+    assert f"pip {NEWER}" in line and "envwrap's cache" in line
 
 
 def test_seed_update_downloads_with_the_users_pip_settings(envwrap_exe, fresh, newer_pip, tmp_path):
@@ -219,9 +245,9 @@ def test_seed_update_downloads_with_the_users_pip_settings(envwrap_exe, fresh, n
     assert proc.returncode == 0, proc.stderr
     saved = Path(fresh["ENVWRAP_CACHE_DIR"]) / "wheels" / newer_pip.name
     assert saved.is_file()
-    assert f"pip {INSTALLED}" in proc.stdout
+    assert f"pip {NEWER}" in proc.stdout
     assert run(envwrap_exe, fresh, "new", "e").returncode == 0
-    assert pip_version(Path(fresh["WORKON_HOME"]) / "e") == INSTALLED
+    assert pip_version(Path(fresh["WORKON_HOME"]) / "e") == NEWER
     # nothing to download from: one line, a failure status, the seed unchanged
     (links / newer_pip.name).unlink()
     saved.unlink()
@@ -229,7 +255,7 @@ def test_seed_update_downloads_with_the_users_pip_settings(envwrap_exe, fresh, n
     assert proc.returncode == 1
     errors = [line for line in proc.stderr.splitlines() if line.startswith("envwrap: cannot download pip")]
     assert len(errors) == 1 and "Traceback" not in proc.stderr
-    assert f"pip {INSTALLED}" in proc.stdout
+    assert f"pip {NEWER}" in proc.stdout
 
 
 @pytest.mark.parametrize("spec, version, expected", [

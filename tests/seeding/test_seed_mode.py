@@ -1,8 +1,10 @@
-"""seed_mode copy|zip (envwrap/seedmode.py): what one env does to its pip --
-edit it, chmod it, upgrade it, uninstall it -- leaves every other env, the
-shared zip and envwrap's cache byte for byte the same, and working; as root and
-as an unprivileged user (for whom the read-only bits of the shared zip hold).
-Offline: the newer pip is a wheel rebuilt from the test venv's own pip."""
+"""seed_mode auto|copy|zip (envwrap/seeding/modes.py): what one env does to its
+pip -- edit it, chmod it, upgrade it, uninstall it -- leaves every other env,
+the shared zip and envwrap's cache byte for byte the same, and working; as root
+and as an unprivileged user (for whom the read-only bits of the shared zip
+hold). ``auto``, the default, is run as a user gets it (no setting at all).
+Offline: the seeded pip is the one beside envwrap (the test venv's), the newer
+one a wheel rebuilt from it and relabelled one release up."""
 
 from __future__ import annotations
 
@@ -16,13 +18,13 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from test_seed import BUNDLED, INSTALLED, build_wheel, numbers
+from test_seed import NEWER, build_wheel, numbers
 
 from conftest import isolated_user, make_wheel
 from conftest import snapshot as shared_snapshot
 
 ENVWRAP = Path(sys.executable).parent / "envwrap"
-MODES = ("copy", "zip")
+MODES = ("auto", "copy", "zip")
 NOBODY = 65534
 SYSTEM_PYTHON = "/usr/bin/python3.11"  # one that an unprivileged user can run here
 
@@ -47,10 +49,8 @@ def pip_says(env_dir: Path, env: dict, **kw) -> tuple[str, str]:
 @pytest.fixture(scope="module")
 def wheels(tmp_path_factory) -> Path:
     """A newer pip and a small package, in a directory anyone can read."""
-    if numbers(INSTALLED) <= numbers(BUNDLED):
-        pytest.skip(f"the test venv's pip {INSTALLED} is not newer than the bundled {BUNDLED}")
     where = Path(tempfile.mkdtemp(prefix="envwrap-wheels-"))
-    build_wheel(where, importlib.metadata.distribution("pip"))
+    build_wheel(where, importlib.metadata.distribution("pip"), version=NEWER, code_too=True)
     make_wheel(where, "demo", "1.0")
     for path in [where, *where.iterdir()]:
         path.chmod(0o755 if path.is_dir() else 0o644)
@@ -64,13 +64,15 @@ def scenario(base: Path, mode: str, python: str, wheels: Path, unprivileged: boo
     user.update(PIP_NO_INDEX="1", PIP_FIND_LINKS=str(wheels), PIP_DISABLE_PIP_VERSION_CHECK="1")
     user.pop("PIP_CONSTRAINT", None)
     user.pop("PIP_EXTRA_INDEX_URL", None)
-    assert envwrap(user, "config", "seed_mode", mode).returncode == 0
+    if mode != "auto":  # auto: the default, no setting
+        assert envwrap(user, "config", "seed_mode", mode).returncode == 0
     home = Path(user["WORKON_HOME"])
     for name in ("a", "b", "c"):
         r = envwrap(user, "new", "--creator", "venv", "-p", python, name)
         assert r.returncode == 0, r.stderr
     seeds = home / ".envwrap" / "seeds"
-    assert (mode == "zip") == any(seeds.glob("*.zip")), list(seeds.glob("*"))
+    zipped = mode != "copy"  # auto: this pip (beside envwrap, current) and Python 3.11 take the zip
+    assert zipped == any(seeds.glob("*.zip")), list(seeds.glob("*"))
     kw = {}
     if unprivileged:
         for path in [base, *base.rglob("*")]:
@@ -81,7 +83,11 @@ def scenario(base: Path, mode: str, python: str, wheels: Path, unprivileged: boo
     before = {p: snapshot(p) for p in (home / "b", home / "c", seeds, cache)}
     a = home / "a"
     seeded, where = pip_says(a, user, **kw)
-    assert numbers(seeded) < numbers(INSTALLED)
+    assert numbers(seeded) < numbers(NEWER)
+    listed = subprocess.run([str(a / "bin" / "pip"), "list"], env=user, capture_output=True, text=True,
+                            timeout=120, **kw)
+    # pip lists itself once, and says nothing else (no deprecation, no warning)
+    assert re.findall(r"(?m)^pip ", listed.stdout) == ["pip "] and listed.stderr == "", listed
 
     def in_a(*cmd, check=True):
         proc = subprocess.run([str(a / "bin" / "python"), *cmd], env=user, capture_output=True, text=True,
@@ -91,11 +97,11 @@ def scenario(base: Path, mode: str, python: str, wheels: Path, unprivileged: boo
 
     # 1. edit pip in place, where the env's Python says pip lives
     edit = in_a("-c", "import pip; open(pip.__file__, 'a').write('# edited\\n')", check=False)
-    if mode == "copy":
+    if not zipped:
         assert edit.returncode == 0 and "# edited" in (Path(where) / "__init__.py").read_text()
     else:
         assert edit.returncode != 0  # inside a zip: no file to open
-    if unprivileged and mode == "zip":
+    if unprivileged and zipped:
         shared = next(seeds.glob("*.zip"))
         probe = subprocess.run([str(a / "bin" / "python"), "-c", "import sys; open(sys.argv[1], 'r+b')", str(shared)],
                                capture_output=True, text=True, **kw)
@@ -106,7 +112,7 @@ def scenario(base: Path, mode: str, python: str, wheels: Path, unprivileged: boo
     # 3. upgrade pip in it, offline
     in_a("-m", "pip", "install", "--upgrade", "pip")
     version, where = pip_says(a, user, **kw)
-    assert version == INSTALLED and where.startswith(str(a) + os.sep)
+    assert version == NEWER and where.startswith(str(a) + os.sep)
     # 4. uninstall pip, twice: the upgraded one, then the seed's
     in_a("-m", "pip", "uninstall", "-y", "pip")
     in_a("-m", "pip", "uninstall", "-y", "pip", check=False)
@@ -116,7 +122,7 @@ def scenario(base: Path, mode: str, python: str, wheels: Path, unprivileged: boo
         assert after[place] == before[place], f"{place} changed"
     for name in ("b", "c"):
         version, where = pip_says(home / name, user, **kw)
-        assert version == seeded and (mode == "zip") == where.startswith(str(seeds))
+        assert version == seeded and zipped == where.startswith(str(seeds))
         proc = subprocess.run([str(home / name / "bin" / "python"), "-m", "pip", "install", "demo"], env=user,
                               capture_output=True, text=True, timeout=300, **kw)
         assert proc.returncode == 0, proc.stderr
@@ -155,12 +161,14 @@ def test_the_first_pip_call_writes_no_bytecode(user, mode):
     assert snapshot(env_dir) == before
     pycs = [e for e in before if e[0].endswith(".pyc")]
     assert (len(pycs) > 100) == (mode == "copy")
+    first = subprocess.run([str(env_dir / "bin" / "pip"), "--version"], env=user, capture_output=True, text=True)
+    assert first.stderr == ""
 
 
-def test_config_takes_copy_or_zip_only(user):
+def test_config_takes_auto_copy_or_zip_only(user):
     r = envwrap(user, "config", "seed_mode", "hardlink")
     assert r.returncode == 2 and r.stderr.startswith("envwrap: ") and r.stderr.count("\n") == 1
-    assert envwrap(user, "config", "seed_mode").stdout.strip() == "copy"
+    assert envwrap(user, "config", "seed_mode").stdout.strip() == "auto"
     assert envwrap(user, "config", "seed_mode", "zip").returncode == 0
     assert envwrap(user, "config", "seed_mode").stdout.strip() == "zip"
     bad = dict(user, ENVWRAP_SEED_MODE="nope")
@@ -217,3 +225,21 @@ def test_copied_moved_and_exported_envs_keep_their_pip(zipped, tmp_path):
     shutil.rmtree(home / ".envwrap" / "seeds")
     version, where = pip_says(tmp_path / "other" / "far", other)
     assert version == seeded and where.startswith(str(tmp_path / "other" / ".envwrap" / "seeds"))
+
+
+def test_the_default_takes_the_zip_and_a_moved_workon_home_keeps_pip(user, tmp_path):
+    """seed_mode auto, for a current pip: the shared zip, named relative to the
+    env's site-packages first, so that renaming the env or moving WORKON_HOME
+    (envs and .envwrap together) keeps pip."""
+    user = {k: v for k, v in user.items() if k != "ENVWRAP_SEED_MODE"}
+    assert envwrap(user, "new", "--creator", "venv", "it's mine").returncode == 0
+    home = Path(user["WORKON_HOME"])
+    seeded, where = pip_says(home / "it's mine", user)
+    assert where.startswith(str(home / ".envwrap" / "seeds") + os.sep)
+    pth = next((home / "it's mine").glob("lib/*/site-packages/envwrap-pip.pth")).read_text().splitlines()
+    assert pth[0].startswith("../") and pth[1] == os.path.dirname(where)
+    moved = tmp_path / "moved home"
+    os.rename(home, moved)
+    proc = subprocess.run([str(moved / "it's mine" / "bin" / "python"), "-m", "pip", "--version"],
+                          capture_output=True, text=True, env=user, timeout=120)
+    assert proc.returncode == 0 and f"pip {seeded} from {moved / '.envwrap' / 'seeds'}" in proc.stdout, proc

@@ -1,0 +1,144 @@
+"""The hot path of creation: what `envwrap new` / `mkvirtualenv` import once the
+interpreter's venv tree and the pip choice are cached, the argparse-free parse
+of a plain command line, the remembered pip choice (and when it is made again),
+and a replayed tree that names the env's final place, never its stage."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from test_seed import NEWER, newer_pip, pip_version  # noqa: F401 - newer_pip is a fixture
+
+from conftest import cli, modules_loaded
+
+# What creating an env may import beyond the interpreter's own start-up: envwrap's
+# modules on the path, the lock's flock, the hash module behind a lock file's
+# name. Nothing else: no venv, pathlib, re (nor enum, which re imports),
+# argparse, subprocess, shutil, hashlib, uuid, zipfile, logging, textwrap.
+CREATION_MODULES = {
+    "__future__", "errno", "fcntl", "_sha256", "_sha2",
+    "envwrap", "envwrap.cli", "envwrap.cli.dispatch", "envwrap.cli.output", "envwrap.cli.table",
+    "envwrap.cli.environments", "envwrap.cli.plans", "envwrap.cli.creation",
+    "envwrap.core", "envwrap.core.atomicfile", "envwrap.core.errors", "envwrap.core.files", "envwrap.core.home",
+    "envwrap.core.layout", "envwrap.core.names", "envwrap.core.settings", "envwrap.core.staging",
+    "envwrap.env", "envwrap.env.creators", "envwrap.env.hooks", "envwrap.env.lifecycle",
+    "envwrap.env.pythons", "envwrap.env.pyvenv", "envwrap.env.registry",
+    "envwrap.env.activation", "envwrap.env.variables",
+    "envwrap.env.kernels",  # after_creation: an env's Jupyter kernel (os and sys only)
+    "envwrap.seeding", "envwrap.seeding.venvlayout", "envwrap.seeding.choice", "envwrap.seeding.reuse",
+    "envwrap.seeding.modes", "envwrap.seeding.launchers",
+    "envwrap.shells", "envwrap.shells.activate", "envwrap.shells.plan",
+    "envwrap.shells.posix", "envwrap.shells.fish", "envwrap.shells.powershell",
+}
+NEVER = {"venv", "ensurepip", "pathlib", "re", "enum", "argparse", "subprocess", "shutil", "hashlib", "uuid",
+         "zipfile", "logging", "textwrap", "tempfile"}
+
+
+def run(env, *args):
+    return cli(env, *args, exe=Path(sys.executable).parent / "envwrap")
+
+
+@pytest.fixture
+def warm(user) -> dict:
+    """A user whose envwrap has made one env with pip already (the venv tree of
+    envwrap's Python and the pip choice are cached), in the default settings."""
+    user = {k: v for k, v in user.items() if k not in ("ENVWRAP_SEED_MODE", "ENVWRAP_CREATOR")}
+    assert run(user, "new", "first").returncode == 0
+    return user
+
+
+@pytest.mark.parametrize("argv", [
+    ("new", "--without-pip", "lean one"),
+    ("new", "lean two"),  # with pip: the shared zip chosen for "first"
+    ("sh", "bash", "mkvirtualenv", "lean three"),
+    ("sh", "fish", "mkvirtualenv", "--without-pip", "--prompt", "p", "lean four"),
+])
+def test_creation_imports_stay_lean(envwrap_exe, warm, argv):
+    loaded, _ = modules_loaded(envwrap_exe, warm, *argv)
+    assert "envwrap.env.lifecycle" in loaded  # it did the work
+    assert Path(warm["WORKON_HOME"], argv[-1], "pyvenv.cfg").is_file()
+    assert not loaded & NEVER, sorted(loaded & NEVER)
+    assert loaded <= CREATION_MODULES, sorted(loaded - CREATION_MODULES)
+
+
+def test_creation_with_pip_from_the_remembered_choice_gets_a_working_pip(warm):
+    assert run(warm, "new", "second").returncode == 0
+    home = Path(warm["WORKON_HOME"])
+    assert pip_version(home / "second") == pip_version(home / "first")
+    assert (home / "second" / "bin" / "pip").read_text() == (home / "first" / "bin" / "pip").read_text().replace(
+        str(home / "first"), str(home / "second"))
+
+
+def test_a_newer_pip_found_later_is_chosen_at_once(warm, newer_pip):  # noqa: F811
+    wheels = Path(warm["ENVWRAP_CACHE_DIR"]) / "wheels"
+    wheels.mkdir(parents=True, exist_ok=True)
+    shutil.copy(newer_pip, wheels)
+    assert run(warm, "new", "later").returncode == 0
+    assert pip_version(Path(warm["WORKON_HOME"]) / "later") == NEWER
+
+
+def test_a_zip_removed_by_hand_is_built_again(warm):
+    home = Path(warm["WORKON_HOME"])
+    shutil.rmtree(home / ".envwrap" / "seeds")
+    assert run(warm, "new", "again").returncode == 0
+    assert pip_version(home / "again") == pip_version(home / "first")  # first's zip is back too
+
+
+def test_the_tree_names_the_final_place_never_the_stage(warm):
+    """The replayed tree is written for where the env will live: nothing in it
+    names the stage it was built in."""
+    assert run(warm, "new", "--prompt", "shown", "placed").returncode == 0
+    env_dir = Path(warm["WORKON_HOME"], "placed")
+    for path in env_dir.rglob("*"):
+        if path.is_file() and not path.is_symlink() and path.suffix != ".pyc":
+            assert b"/staging/" not in path.read_bytes(), path
+    out = subprocess.run([str(env_dir / "bin" / "python"), "-c", "import sys; print(sys.prefix)"],
+                         capture_output=True, text=True, check=True).stdout.strip()
+    assert out == str(env_dir)
+
+
+QUICK_LINES = [
+    ["x"], ["--without-pip", "x"], ["--no-pip", "x"], ["-p", "3.11", "x"], ["--python", "/usr/bin/python3", "x"],
+    ["-i", "a", "-i", "b", "-r", "req.txt", "x"], ["x", "-i", "a"], ["--creator", "venv", "x"],
+    ["--prompt", "my env", "--copies", "x"], ["--symlinks", "--clear", "--upgrade-deps", "x"],
+    ["--system-site-packages", "--without-scm-ignore-files", "-a", "/tmp", "x"],
+    ["--copies", "--copies", "x"],
+]
+ARGPARSE_LINES = [  # quick_parse leaves these to argparse
+    [], ["--help"], ["-h"], ["x", "y"], ["--copies", "--symlinks", "x"], ["--creator", "nope", "x"],
+    ["--python=3.11", "x"], ["-p"], ["-p", "-x", "x"], ["--without", "x"], ["-ia", "x"], ["--", "x"],
+    ["--unknown-to-us", "x"], ["--from", "m.toml", "x"], [""],
+]
+
+
+@pytest.mark.parametrize("argv", QUICK_LINES + ARGPARSE_LINES)
+def test_the_quick_parse_agrees_with_argparse(argv):
+    from envwrap.cli import creation
+    from envwrap.core.errors import UserError
+
+    quick = creation.quick_parse(argv)
+    if argv in ARGPARSE_LINES:
+        assert quick is None
+        return
+    parser = creation.creation_parser("envwrap new", "d")
+    parser.add_argument("name")
+    try:
+        opts, extra = parser.parse_known_args(argv)
+    except (UserError, SystemExit):
+        pytest.fail(f"argparse refuses {argv}, quick_parse accepted it")
+    assert quick is not None and (vars(quick[0]), quick[1]) == (vars(opts), extra)
+
+
+def test_a_run_of_uv_keeps_the_remembered_choice(envwrap_exe, warm):
+    """uv touches its cache dir at every run (its lock file there): that is no
+    new pip, and the next env still takes the remembered choice."""
+    uv_cache = Path(warm.get("UV_CACHE_DIR") or Path(warm["XDG_CACHE_HOME"], "uv"))
+    (uv_cache / "wheels-v8" / "pypi").mkdir(parents=True, exist_ok=True)
+    assert run(warm, "new", "with a bucket").returncode == 0  # the buckets are part of the record's key
+    (uv_cache / ".lock").write_text("")  # what any uv run does to the dir
+    loaded, _ = modules_loaded(envwrap_exe, warm, "new", "after uv")
+    assert "envwrap.seeding.reuse" in loaded and not loaded & NEVER, sorted(loaded & NEVER)
