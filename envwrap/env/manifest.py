@@ -190,29 +190,12 @@ def _project_dir(data: dict) -> str | None:
     return os.path.join(projects, project) if projects else os.path.abspath(project)
 
 
-# The most of a file a manifest may be (one with every hook and distribution
-# of a large env is a few hundred kilobytes).
-MAX_BYTES = 16 << 20
-
-
 def load(path: str) -> dict:
     """A manifest read and checked; a damaged one, or one from a newer envwrap,
     is one UserError and nothing else."""
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:  # pragma: no cover - older Pythons
-        import tomli as tomllib
-    try:
-        with open(path, "rb") as fh:
-            raw = fh.read(MAX_BYTES + 1)  # /dev/zero, or a huge file, is not read to the end
-    except OSError as exc:
-        raise UserError(f"cannot read {path}: {exc.strerror}") from None
-    if len(raw) > MAX_BYTES:
-        raise UserError(f"{path} is not an envwrap manifest (larger than {MAX_BYTES >> 20} MiB)")
-    try:
-        data = tomllib.loads(raw.decode("utf-8"))
-    except (UnicodeError, tomllib.TOMLDecodeError) as exc:
-        raise UserError(f"{path} is not a valid envwrap manifest: {exc}") from None
+    from envwrap.core import tomlfile
+
+    data = tomlfile.read(path, "a valid envwrap manifest")
     version = data.get("format")
     if not isinstance(version, int) or isinstance(version, bool):
         raise UserError(f"{path} is not an envwrap manifest (no format number)")

@@ -28,7 +28,6 @@ from envwrap.core.errors import UserError
 
 LOCK_VERSION = "1.0"
 CREATED_BY = "envwrap-venv"  # the normalized name of the distribution, as the spec asks
-MAX_BYTES = 16 << 20
 _SEEDED = {"pip"}
 _FILE_NAME = re.compile(r"^pylock\.([^.]+\.)?toml$")
 _SOURCES = ("vcs", "directory", "archive", "sdist", "wheels")
@@ -43,26 +42,15 @@ def canonical(name: str) -> str:
 
 
 def _tomllib():
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:  # pragma: no cover - older Pythons
-        import tomli as tomllib
-    return tomllib
+    from envwrap.core import tomlfile
+
+    return tomlfile.tomllib()
 
 
 def _read(path: str, what: str) -> dict:
-    tomllib = _tomllib()
-    try:
-        with open(path, "rb") as fh:
-            raw = fh.read(MAX_BYTES + 1)  # /dev/zero, or a huge file, is not read to the end
-    except OSError as exc:
-        raise UserError(f"cannot read {path}: {exc.strerror}") from None
-    if len(raw) > MAX_BYTES:
-        raise UserError(f"{path} is not {what} (larger than {MAX_BYTES >> 20} MiB)")
-    try:
-        return tomllib.loads(raw.decode("utf-8"))
-    except (UnicodeError, tomllib.TOMLDecodeError) as exc:
-        raise UserError(f"{path} is not {what}: {exc}") from None
+    from envwrap.core import tomlfile
+
+    return tomlfile.read(path, what)
 
 
 def is_lock(path: str) -> bool:
