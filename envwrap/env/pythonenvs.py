@@ -21,7 +21,6 @@ Other modules: ``append(project, env)`` makes ``env`` the project's default.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import stat
 
@@ -127,33 +126,38 @@ def names(project, env) -> bool:
     return any(line and resolve(project, line) == want for line in found)
 
 
-@contextlib.contextmanager
-def _locked(project):
+class _locked:
     """Hold ``.python-envs.lock`` (flock) beside the file; the lock file is
-    created when missing (never through a link) and left for the next writer."""
-    path = os.path.join(os.fspath(project), LOCK)
-    flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
-    while True:
-        try:
-            fd = os.open(path, flags, 0o644)
-        except OSError as exc:
-            raise UserError(f"cannot lock {path}: {exc.strerror}") from None
-        try:
-            _lock(fd)
-            held, now = os.fstat(fd), os.lstat(path)
-        except FileNotFoundError:  # removed by the writer before us: take the new one
+    created when missing (never through a link) and left for the next writer.
+    (A class, not contextlib's decorator: readers import this module on
+    auto-activation's call, and contextlib brings collections and functools.)"""
+
+    def __init__(self, project):
+        self.path = os.path.join(os.fspath(project), LOCK)
+
+    def __enter__(self) -> str:
+        flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+        while True:
+            try:
+                fd = os.open(self.path, flags, 0o644)
+            except OSError as exc:
+                raise UserError(f"cannot lock {self.path}: {exc.strerror}") from None
+            try:
+                _lock(fd)
+                held, now = os.fstat(fd), os.lstat(self.path)
+            except FileNotFoundError:  # removed by the writer before us: take the new one
+                os.close(fd)
+                continue
+            except BaseException:
+                os.close(fd)
+                raise
+            if (held.st_dev, held.st_ino) == (now.st_dev, now.st_ino):
+                self.fd = fd
+                return self.path
             os.close(fd)
-            continue
-        except BaseException:
-            os.close(fd)
-            raise
-        if (held.st_dev, held.st_ino) == (now.st_dev, now.st_ino):
-            break
-        os.close(fd)
-    try:
-        yield path
-    finally:
-        os.close(fd)  # closing releases the lock
+
+    def __exit__(self, *exc) -> None:
+        os.close(self.fd)  # closing releases the lock
 
 
 def _lock(fd: int) -> None:
@@ -242,6 +246,8 @@ def remove(project, env) -> bool:
             _save(project, kept)
         else:
             os.unlink(file_of(project))
-            with contextlib.suppress(OSError):
+            try:
                 os.unlink(lock)
+            except OSError:
+                pass
         return True

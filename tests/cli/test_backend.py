@@ -323,6 +323,23 @@ def test_workon_imports_stay_lean(envwrap_exe, user, shell):
     assert loaded <= WORKON_MODULES | {EMITTER_MODULE[shell]}, sorted(loaded - WORKON_MODULES)
 
 
+# What auto-activation's one backend call adds to workon's: the readers of the
+# project files and the trust check (no typing, contextlib, pathlib or re).
+AUTO_MODULES = {"envwrap.env.discovery", "envwrap.env.pythonenvs", "envwrap.env.trust"}
+
+
+@pytest.mark.parametrize("shell", sorted(EMITTER_MODULE))
+def test_the_auto_activation_call_imports_stay_lean(envwrap_exe, user, shell, tmp_path):
+    run(envwrap_exe, user, "new", "--without-pip", "lean")
+    env = os.path.join(user["WORKON_HOME"], "lean")
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / ".python-envs").write_text(env + "\n", encoding="utf-8")
+    loaded, _ = modules_loaded(envwrap_exe, user, "sh", shell, "auto", str(project), env)
+    assert "envwrap.env.discovery" in loaded and EMITTER_MODULE[shell] in loaded  # it did the work
+    assert loaded <= WORKON_MODULES | AUTO_MODULES | {EMITTER_MODULE[shell]}, sorted(loaded - WORKON_MODULES)
+
+
 def test_shell_detection_falls_back_to_SHELL(monkeypatch):
     import shellingham
 
