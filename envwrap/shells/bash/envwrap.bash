@@ -126,6 +126,23 @@ __envwrap_list() {
     (( ${#__envwrap_found[@]} == 0 )) || \builtin printf '%s\n' "${__envwrap_found[@]}"
 }
 
+# The env's own variables (envwrap vars), from the workon code: NAME VALUE
+# pairs, exported. How to put each back as it was (exported, set but not
+# exported, or unset) is kept as code in __envwrap_undo, newest first, which
+# deactivate evaluates: no process.
+__envwrap_vars_set() {
+    local __envwrap_x
+    while (( $# > 1 )); do
+        if [[ -n ${!1+x} ]]; then
+            [[ ${!1@a} == *x* ]] && __envwrap_x=x || __envwrap_x=
+            __envwrap_undo="typeset -g$__envwrap_x $1=${!1@Q}; ${__envwrap_undo-}"
+        fi
+        __envwrap_undo="\\builtin unset $1; ${__envwrap_undo-}"
+        \builtin export "$1=$2" || \return 1
+        \builtin shift 2
+    done
+}
+
 # Deactivate the environment that envwrap activated, if one is active.
 __envwrap_leave() {
     if [[ -n ${__envwrap_venv-} ]] && \builtin declare -F deactivate >/dev/null; then
@@ -172,7 +189,8 @@ __envwrap_deactivate() {
     [[ -n ${__envwrap_project-} && -f $__envwrap_project/.virtualenvwrapper/predeactivate ]] &&
         __envwrap_source "$__envwrap_project/.virtualenvwrapper/predeactivate"
     __envwrap_venv_deactivate "$@" || __envwrap_st=$?
-    [[ -z ${__envwrap_vars[0]+x} ]] || __envwrap_vars_restore
+    \builtin eval "${__envwrap_undo-}"  # the env's own variables back (__envwrap_vars_set)
+    \builtin unset __envwrap_undo
     if [[ ${1-} == nondestructive ]]; then
         \return "$__envwrap_st"
     fi
@@ -311,47 +329,6 @@ __envwrap_scan() {
     [ -e "${__envwrap_found[0]-}" ] || { __envwrap_found=(); \return 0; }
     __envwrap_found=("${__envwrap_found[@]%/pyvenv.cfg}")
     __envwrap_found=("${__envwrap_found[@]##*/}")
-}
-
-# The env's own variables (envwrap vars), from the workon code: KEY VALUE pairs.
-# Each one's state before is kept in this shell, no process: its value in
-# __envwrap_saved_KEY, and in __envwrap_was_KEY whether it was exported (x),
-# set but not exported (s) or unset (u); __envwrap_vars lists the keys.
-__envwrap_vars_set() {
-    local __envwrap_k __envwrap_w
-    while [[ $# -ge 2 ]]; do
-        __envwrap_k=$1
-        if [[ -n ${!__envwrap_k+x} ]]; then
-            \builtin printf -v "__envwrap_saved_$__envwrap_k" %s "${!__envwrap_k}"
-            __envwrap_w=s
-            [[ ${!__envwrap_k@a} == *x* ]] && __envwrap_w=x
-        else
-            \builtin unset "__envwrap_saved_$__envwrap_k"
-            __envwrap_w=u
-        fi
-        \builtin printf -v "__envwrap_was_$__envwrap_k" %s "$__envwrap_w"
-        __envwrap_vars+=("$__envwrap_k")
-        \builtin export "$__envwrap_k=$2" || \return 1
-        \builtin shift 2
-    done
-    \return 0
-}
-
-# Put every variable __envwrap_vars_set changed back as it was before.
-__envwrap_vars_restore() {
-    local __envwrap_k __envwrap_w __envwrap_s
-    for __envwrap_k in "${__envwrap_vars[@]}"; do
-        __envwrap_w=__envwrap_was_$__envwrap_k
-        __envwrap_s=__envwrap_saved_$__envwrap_k
-        case ${!__envwrap_w-u} in
-            x) \builtin export "$__envwrap_k=${!__envwrap_s-}" ;;
-            s) \builtin export -n "${__envwrap_k?}"; \builtin printf -v "$__envwrap_k" %s "${!__envwrap_s-}" ;;
-            *) \builtin unset "$__envwrap_k" ;;
-        esac
-        \builtin unset "$__envwrap_w" "$__envwrap_s"
-    done
-    \builtin unset __envwrap_vars
-    \return 0
 }
 
 # BEGIN generated: commands
