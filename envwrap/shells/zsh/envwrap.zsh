@@ -85,27 +85,25 @@ __envwrap_export_home() {
 }
 
 # The environments' directory into __envwrap_h, as the backend resolves it (no
-# process): the user's WORKON_HOME (a relative one below $HOME); else the
-# backend's answer (the config file's, or the default ~/.virtualenvs).
+# process): the user's WORKON_HOME, else virtualfish's VIRTUALFISH_HOME (a
+# relative one below $HOME); else the backend's answer (the config file's, or
+# the default ~/.virtualenvs). ENVWRAP_EXPORTED_HOME marks envwrap's own export.
 __envwrap_workon_home() {
     \builtin emulate -L zsh
-    __envwrap_h=
-    if [[ -n ${WORKON_HOME-} && $WORKON_HOME != "${ENVWRAP_EXPORTED_HOME-}" ]]; then
-        __envwrap_h=$WORKON_HOME
-    elif [[ -n ${VIRTUALFISH_HOME-} ]]; then
-        __envwrap_h=$VIRTUALFISH_HOME  # virtualfish's setting, used when WORKON_HOME is not set
-    fi
-    if [[ -n $__envwrap_h ]]; then
-        case $__envwrap_h in
-            (\~) __envwrap_h=${HOME-} ;;
-            (\~/*) __envwrap_h=${HOME-}/${__envwrap_h#\~/} ;;
-            (/*) ;;
-            (*) __envwrap_h=${HOME-}/$__envwrap_h ;;
-        esac
-        \return 0
-    fi
-    __envwrap_h=${__envwrap_home-}
-    \return 0
+    __envwrap_h=${WORKON_HOME-}
+    [[ $__envwrap_h != "${ENVWRAP_EXPORTED_HOME-}" ]] || __envwrap_h=
+    __envwrap_abs "${__envwrap_h:-${VIRTUALFISH_HOME-}}"
+    [[ -n $__envwrap_h ]] || __envwrap_h=${__envwrap_home-}
+}
+
+# A directory setting ($1) into __envwrap_h as the backend reads it: ~ and a
+# relative path are below $HOME.
+__envwrap_abs() {
+    case $1 in
+        ('' | /*) __envwrap_h=$1 ;;
+        (\~ | \~/*) __envwrap_h=${HOME-}${1#\~} ;;
+        (*) __envwrap_h=${HOME-}/$1 ;;
+    esac
 }
 
 # Whether the environments' directory may be listed; says why not on stderr. One
@@ -183,18 +181,14 @@ __envwrap_activated() {
 # its documentation gives) set to the env's path; both are unset afterwards.
 # [[ ]] rather than [ ]: a keyword, not a command, which matters on this path.
 __envwrap_deactivate() {
-    local __envwrap_env="${__envwrap_venv-}" __envwrap_b="${__envwrap_venv_bin:-${__envwrap_venv-}/bin}" __envwrap_st=0
-    local __envwrap_hd="${VIRTUALENVWRAPPER_HOOK_DIR:-${__envwrap_hook_dir-}}"
-    # A relative hook directory is below $HOME, as the backend reads it.
-    case $__envwrap_hd in
-        (/* | '') ;;
-        (\~ | \~/*) __envwrap_hd=${HOME-}${__envwrap_hd#\~} ;;
-        (*) __envwrap_hd=${HOME-}/$__envwrap_hd ;;
-    esac
-    [[ -f $__envwrap_b/predeactivate ]] && __envwrap_source "$__envwrap_b/predeactivate"
-    [[ -n $__envwrap_hd && -f $__envwrap_hd/predeactivate ]] && __envwrap_source "$__envwrap_hd/predeactivate"
-    [[ -n ${__envwrap_project-} && -f $__envwrap_project/.virtualenvwrapper/predeactivate ]] &&
-        __envwrap_source "$__envwrap_project/.virtualenvwrapper/predeactivate"
+    local __envwrap_env="${__envwrap_venv-}" __envwrap_h __envwrap_d __envwrap_st=0
+    # Where the hooks are: the env's bin directory and the global one (those
+    # set), then for predeactivate only, the project's.
+    __envwrap_abs "${VIRTUALENVWRAPPER_HOOK_DIR:-${__envwrap_hook_dir-}}"
+    local __envwrap_dirs=("${__envwrap_venv_bin:-$__envwrap_env/bin}" ${__envwrap_h:+"$__envwrap_h"})
+    for __envwrap_d in "${__envwrap_dirs[@]}" ${__envwrap_project:+"$__envwrap_project/.virtualenvwrapper"}; do
+        [[ -f $__envwrap_d/predeactivate ]] && __envwrap_source "$__envwrap_d/predeactivate"
+    done
     __envwrap_venv_deactivate "$@" || __envwrap_st=$?
     \builtin eval "${__envwrap_undo-}"  # the env's own variables back (__envwrap_vars_set)
     \builtin unset __envwrap_undo
@@ -207,8 +201,9 @@ __envwrap_deactivate() {
     \builtin unset __envwrap_venv __envwrap_hook_dir __envwrap_project __envwrap_venv_bin
     typeset -g VIRTUALENVWRAPPER_LAST_VIRTUAL_ENV="$__envwrap_env"
     typeset -g VIRTUALENVWRAPPER_LAST_VIRTUALENV="$__envwrap_env"
-    [[ -f $__envwrap_b/postdeactivate ]] && __envwrap_source "$__envwrap_b/postdeactivate"
-    [[ -n $__envwrap_hd && -f $__envwrap_hd/postdeactivate ]] && __envwrap_source "$__envwrap_hd/postdeactivate"
+    for __envwrap_d in "${__envwrap_dirs[@]}"; do
+        [[ -f $__envwrap_d/postdeactivate ]] && __envwrap_source "$__envwrap_d/postdeactivate"
+    done
     \builtin unset VIRTUALENVWRAPPER_LAST_VIRTUAL_ENV VIRTUALENVWRAPPER_LAST_VIRTUALENV
     if [[ -f $__envwrap_env/.envwrap-tmpenv ]]; then
         __envwrap_leave_dir "$__envwrap_env" "${__envwrap_env%/*}"
@@ -243,11 +238,10 @@ __envwrap_back_dir() {
 # virtualenvwrapper's `initialize` hook, sourced once at load (a file test, no
 # process): VIRTUALENVWRAPPER_HOOK_DIR, else WORKON_HOME.
 __envwrap_initialize() {
-    local __envwrap_d="${VIRTUALENVWRAPPER_HOOK_DIR:-${WORKON_HOME:-${__envwrap_home-}}}"
-    if [[ -n $__envwrap_d && -f $__envwrap_d/initialize ]]; then
-        __envwrap_source "$__envwrap_d/initialize"
-    fi
-    \return 0
+    local __envwrap_h
+    __envwrap_workon_home
+    __envwrap_abs "${VIRTUALENVWRAPPER_HOOK_DIR:-$__envwrap_h}"
+    [[ -z $__envwrap_h || ! -f $__envwrap_h/initialize ]] || __envwrap_source "$__envwrap_h/initialize"
 }
 
 # ----------------------------------------------------------------- commands
