@@ -521,26 +521,19 @@ __envwrap_compdef() {
 # END generated: completion
 
 # compinit may run before or after this file. If it already ran, register now;
-# if not, register at the first prompt (by then the rc files have finished).
-__envwrap_compdef_later() {
-    \builtin emulate -L zsh
-    if (( ${+functions[compdef]} )); then
-        __envwrap_compdef
-    fi
-    precmd_functions=( ${precmd_functions:#__envwrap_compdef_later} )
-}
+# if not, at the first prompt (by then the rc files have finished), once: there
+# the function is called with no argument, and takes itself out.
 __envwrap_setup() {
     \builtin emulate -L zsh
+    typeset -ga precmd_functions
+    precmd_functions=( ${precmd_functions:#__envwrap_setup} )
     if (( ${+functions[compdef]} )); then
         __envwrap_compdef
-    else
-        typeset -ga precmd_functions
-        if (( ! ${precmd_functions[(Ie)__envwrap_compdef_later]} )); then
-            precmd_functions+=( __envwrap_compdef_later )
-        fi
+    elif [[ ${1-} == load ]]; then
+        precmd_functions+=( __envwrap_setup )
     fi
 }
-__envwrap_setup
+__envwrap_setup load
 __envwrap_initialize
 
 # ------------------------------------------------------- auto-activation on cd
