@@ -101,6 +101,7 @@ FUNCTIONS: tuple[Function, ...] = (
     _f("__envwrap_complete_python", "(bash, zsh: none) TYPED AST CURSOR (PowerShell)", TAB, (BASH, ZSH, PS),
        "after -p/--python: the Python versions the backend last found"),
     _f("__envwrap_complete_envwrap", "", TAB, POSIX, "envwrap VERB, then names where the verb takes one"),
+    _f("__envwrap_reply", "TYPED WORD...", TAB, (BASH,), "COMPREPLY: the words that start with TYPED"),
     _f("__envwrap_complete_options", "COMMAND TYPED [VERB]", TAB, (PS,), "a command's options"),
     _f("__envwrap_scan", "[PREFIX]", RUNTIME, POSIX, "environment names into __envwrap_found (one glob)"),
     _f("__envwrap_dequote", "WORD", RUNTIME, (BASH,), "the word typed so far, its quoting undone"),

@@ -448,41 +448,36 @@ __envwrap_complete_subdirs() {
 # the backend last found (WORKON_HOME/.envwrap/pythons, one a line; read here,
 # no process). Registered with -o default: elsewhere, readline's file names.
 __envwrap_complete_python() {
+    local __envwrap_h __envwrap_v=()
     COMPREPLY=()
-    [ "${COMP_CWORD-0}" -ge 2 ] || \return 0
-    case ${COMP_WORDS[COMP_CWORD-1]-} in
-        -p|--python) ;;
-        *) \return 0 ;;
-    esac
-    local __envwrap_h __envwrap_v __envwrap_cur="${COMP_WORDS[COMP_CWORD]-}"
+    [[ ${COMP_WORDS[COMP_CWORD-1]-} == -p || ${COMP_WORDS[COMP_CWORD-1]-} == --python ]] || \return 0
     __envwrap_workon_home
-    [ -n "$__envwrap_h" ] && [ -f "$__envwrap_h/.envwrap/pythons" ] || \return 0
-    while IFS= \builtin read -r __envwrap_v || [ -n "$__envwrap_v" ]; do
-        case $__envwrap_v in "$__envwrap_cur"*) COMPREPLY+=("$__envwrap_v") ;; esac
-    done <"$__envwrap_h/.envwrap/pythons"
-    \return 0
+    [[ -n $__envwrap_h && -f $__envwrap_h/.envwrap/pythons ]] || \return 0
+    \builtin mapfile -t __envwrap_v <"$__envwrap_h/.envwrap/pythons"
+    __envwrap_reply "${COMP_WORDS[COMP_CWORD]-}" "${__envwrap_v[@]}"
 }
 
 # envwrap VERB NAME: the verbs, then names (the lists are in the generated block below).
 __envwrap_complete_envwrap() {
-    local __envwrap_v __envwrap_verb="${COMP_WORDS[1]-}"
+    local __envwrap_verb=" ${COMP_WORDS[1]-} "
     COMPREPLY=()
-    if [ "${COMP_CWORD-0}" -eq 1 ]; then
-        for __envwrap_v in "${__envwrap_verbs[@]}"; do
-            case $__envwrap_v in "$__envwrap_verb"*) COMPREPLY+=("$__envwrap_v") ;; esac
-        done
-        \return 0
-    fi
-    [ -n "$__envwrap_verb" ] || \return 0
-    case " ${__envwrap_names_verbs[*]} " in
-        *" $__envwrap_verb "*) __envwrap_complete_names; \return 0 ;;
-    esac
-    if [ "${COMP_CWORD-0}" -eq 2 ]; then
-        case " ${__envwrap_name_verbs[*]} " in
-            *" $__envwrap_verb "*) __envwrap_complete_names ;;
-        esac
+    if (( ${COMP_CWORD-0} == 1 )); then
+        __envwrap_reply "${COMP_WORDS[1]-}" "${__envwrap_verbs[@]}"
+    elif [[ " ${__envwrap_names_verbs[*]} " == *"$__envwrap_verb"* ]] ||
+        { (( ${COMP_CWORD-0} == 2 )) && [[ " ${__envwrap_name_verbs[*]} " == *"$__envwrap_verb"* ]]; }; then
+        __envwrap_complete_names
     fi
     \return 0
+}
+
+# COMPREPLY: those of the words after $1 that start with it.
+__envwrap_reply() {
+    local __envwrap_p=$1 __envwrap_w
+    \builtin shift
+    COMPREPLY=()
+    for __envwrap_w in "$@"; do
+        [[ $__envwrap_w != "$__envwrap_p"* ]] || COMPREPLY+=("$__envwrap_w")
+    done
 }
 
 # BEGIN generated: options
@@ -556,7 +551,7 @@ __envwrap_names_verbs=(rm upgrade)
 # after envwrap VERB; allvirtualenv's before its command only); any other word
 # the command's own completer.
 __envwrap_complete() {
-    local __envwrap_cur="${COMP_WORDS[COMP_CWORD]-}" __envwrap_w
+    local __envwrap_cur="${COMP_WORDS[COMP_CWORD]-}"
     local -a __envwrap_o=()
     if [[ $__envwrap_cur == -* ]]; then
         case ${COMP_WORDS[0]-} in
@@ -564,10 +559,7 @@ __envwrap_complete() {
             (allvirtualenv) [ "${COMP_CWORD-0}" -ne 1 ] || __envwrap_options allvirtualenv ;;
             (*) __envwrap_options "${COMP_WORDS[0]-}" ;;
         esac
-        COMPREPLY=()
-        for __envwrap_w in "${__envwrap_o[@]}"; do
-            [[ $__envwrap_w == "$__envwrap_cur"* ]] && COMPREPLY+=("$__envwrap_w")
-        done
+        __envwrap_reply "$__envwrap_cur" "${__envwrap_o[@]}"
         \return 0
     fi
     case ${COMP_WORDS[0]-} in

@@ -357,21 +357,16 @@ __envwrap_complete_names() {
 
 # mvvirtualenv OLD NEW: only OLD is an existing name.
 __envwrap_complete_first_name() {
-    \builtin emulate -L zsh
-    (( CURRENT == 2 )) || \return 1
-    __envwrap_scan
-    compadd -a __envwrap_found
+    (( CURRENT == 2 )) && __envwrap_complete_names
 }
 
 # setvirtualenvproject ENV DIR: a name first, then file names.
 __envwrap_complete_name_then_files() {
-    \builtin emulate -L zsh
     if (( CURRENT == 2 )); then
-        __envwrap_scan
-        compadd -a __envwrap_found
-        \return
+        __envwrap_complete_names
+    else
+        _files
     fi
-    _files
 }
 
 # mkvirtualenv, mktmpenv, mkproject: after -p or --python, the Python versions
@@ -379,16 +374,13 @@ __envwrap_complete_name_then_files() {
 # no process); else, and when none matches, zsh's default completion.
 __envwrap_complete_python() {
     \builtin emulate -L zsh
-    local __envwrap_h __envwrap_v
-    local -a __envwrap_versions
+    local __envwrap_h
+    local -a __envwrap_v
     if [[ ${words[CURRENT-1]-} == (-p|--python) ]]; then
         __envwrap_workon_home
-        if [[ -n $__envwrap_h && -f $__envwrap_h/.envwrap/pythons ]]; then
-            while IFS= \builtin read -r __envwrap_v || [[ -n $__envwrap_v ]]; do
-                __envwrap_versions+=("$__envwrap_v")
-            done <"$__envwrap_h/.envwrap/pythons"
-            compadd -a __envwrap_versions && \return 0
-        fi
+        [[ -n $__envwrap_h && -f $__envwrap_h/.envwrap/pythons ]] &&
+            __envwrap_v=( ${(f)"$(<$__envwrap_h/.envwrap/pythons)"} )  # (no process: zsh reads it)
+        compadd -a __envwrap_v && \return 0
     fi
     _default
 }
@@ -410,15 +402,12 @@ __envwrap_complete_envwrap() {
     \builtin emulate -L zsh
     if (( CURRENT == 2 )); then
         compadd -a __envwrap_verbs
-        \return
+    elif (( ${__envwrap_names_verbs[(Ie)${words[2]-}]} )) ||
+        (( CURRENT == 3 && ${__envwrap_name_verbs[(Ie)${words[2]-}]} )); then
+        __envwrap_complete_names
+    else
+        \return 1
     fi
-    if (( ${__envwrap_names_verbs[(Ie)${words[2]-}]} )) ||
-        { (( CURRENT == 3 )) && (( ${__envwrap_name_verbs[(Ie)${words[2]-}]} )); }; then
-        __envwrap_scan
-        compadd -a __envwrap_found
-        \return
-    fi
-    \return 1
 }
 
 # BEGIN generated: options
