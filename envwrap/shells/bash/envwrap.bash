@@ -303,18 +303,16 @@ cdvirtualenv() {
 # $1 (optional) is a literal prefix the names must start with. The work is done
 # by whole-array expansions, not a loop per name: this runs on every TAB.
 __envwrap_scan() {
-    local __envwrap_h __envwrap_opts=
+    local __envwrap_h __envwrap_x __envwrap_o=":$BASHOPTS:"
     __envwrap_workon_home
     __envwrap_found=()
     [ -n "$__envwrap_h" ] || \return 0
     # The user's glob options must not change what is found.
-    \builtin shopt -q failglob && { __envwrap_opts+=f; \builtin shopt -u failglob; }
-    \builtin shopt -q dotglob && { __envwrap_opts+=d; \builtin shopt -u dotglob; }
-    \builtin shopt -q nocaseglob && { __envwrap_opts+=c; \builtin shopt -u nocaseglob; }
+    \builtin shopt -u failglob dotglob nocaseglob
     __envwrap_found=("$__envwrap_h/${1-}"*/pyvenv.cfg)
-    case $__envwrap_opts in *f*) \builtin shopt -s failglob ;; esac
-    case $__envwrap_opts in *d*) \builtin shopt -s dotglob ;; esac
-    case $__envwrap_opts in *c*) \builtin shopt -s nocaseglob ;; esac
+    for __envwrap_x in failglob dotglob nocaseglob; do
+        [[ $__envwrap_o != *:$__envwrap_x:* ]] || \builtin shopt -s "$__envwrap_x"
+    done
     # No match leaves the pattern itself (unless nullglob is on).
     [ -e "${__envwrap_found[0]-}" ] || { __envwrap_found=(); \return 0; }
     __envwrap_found=("${__envwrap_found[@]%/pyvenv.cfg}")
@@ -409,36 +407,26 @@ __envwrap_complete_names() {
     \return 0
 }
 
-# mvvirtualenv OLD NEW: only OLD is an existing name.
+# mvvirtualenv OLD NEW: only OLD is an existing name; setvirtualenvproject ENV
+# DIR: registered with -o default, so that readline completes file names where
+# this offers nothing.
 __envwrap_complete_first_name() {
-    if [ "${COMP_CWORD-0}" -eq 1 ]; then
-        __envwrap_complete_names
-    else
-        COMPREPLY=()
-    fi
-    \return 0
+    COMPREPLY=()
+    (( ${COMP_CWORD-0} != 1 )) || __envwrap_complete_names
 }
-
-# setvirtualenvproject ENV DIR: a name first; registered with -o default, so
-# that readline completes file names where this offers nothing.
 __envwrap_complete_name_then_files() {
     __envwrap_complete_first_name
 }
 
 __envwrap_complete_subdirs() {
-    local __envwrap_base
-    if [ "${COMP_WORDS[0]}" = cdsitepackages ]; then
+    local __envwrap_base="${VIRTUAL_ENV-}" __envwrap_d
+    if [[ ${COMP_WORDS[0]-} == cdsitepackages ]]; then
         for __envwrap_base in "${VIRTUAL_ENV-}"/lib/python*/site-packages; do break; done
-    else
-        __envwrap_base="${VIRTUAL_ENV-}"
     fi
-    [ -d "$__envwrap_base" ] || { COMPREPLY=(); \return 0; }
-    local __envwrap_cur="${COMP_WORDS[COMP_CWORD]-}" __envwrap_d
     COMPREPLY=()
-    for __envwrap_d in "$__envwrap_base/$__envwrap_cur"*/; do
-        [ -d "$__envwrap_d" ] || continue
-        __envwrap_d="${__envwrap_d%/}"
-        COMPREPLY+=("${__envwrap_d#"$__envwrap_base"/}")
+    [[ -d $__envwrap_base ]] || \return 0
+    for __envwrap_d in "$__envwrap_base/${COMP_WORDS[COMP_CWORD]-}"*/; do
+        [[ ! -d $__envwrap_d ]] || COMPREPLY+=("${__envwrap_d:${#__envwrap_base}+1:-1}")
     done
     \builtin compopt -o filenames -o nospace 2>/dev/null
     \return 0
