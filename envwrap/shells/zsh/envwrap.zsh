@@ -299,15 +299,13 @@ cdvirtualenv() {
         (-h|--help) __envwrap_run cdvirtualenv --help; \return ;;
     esac
     __envwrap_home_ok || \return
-    if [[ -z ${VIRTUAL_ENV-} ]]; then
-        \builtin printf 'envwrap: cdvirtualenv: no environment is active; run workon first\n' >&2
+    local __envwrap_d="${VIRTUAL_ENV-}${1:+/$1}" __envwrap_m="no environment is active; run workon first"
+    [[ -z ${VIRTUAL_ENV-} ]] || __envwrap_m="$__envwrap_d is not a directory"  # envwrap's one line, not cd's
+    if [[ -z ${VIRTUAL_ENV-} || ! -d $__envwrap_d ]]; then
+        \builtin printf 'envwrap: cdvirtualenv: %s\n' "$__envwrap_m" >&2
         \return 1
     fi
-    if [[ ! -d $VIRTUAL_ENV${1:+/$1} ]]; then  # envwrap's one line, not cd's
-        \builtin printf 'envwrap: cdvirtualenv: %s is not a directory\n' "$VIRTUAL_ENV${1:+/$1}" >&2
-        \return 1
-    fi
-    \builtin cd -- "$VIRTUAL_ENV${1:+/$1}" || \return
+    \builtin cd -- "$__envwrap_d" || \return
 }
 # END generated: runtime
 
