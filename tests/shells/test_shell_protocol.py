@@ -142,7 +142,7 @@ def test_the_counter_skips_generated_blank_and_comment_lines():
 # counts once. Until the shells come down that far, each ceiling is what they
 # hold now, so that it only goes down: bash 144 + zsh 85 + shared 353.
 BASH_AND_ZSH = 582
-FOUR_SHELLS = 1812
+FOUR_SHELLS = 1808
 
 
 def test_bash_and_zsh_keep_to_their_budget():

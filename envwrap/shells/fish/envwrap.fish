@@ -88,14 +88,10 @@ end
 # A hook the backend refused at activation (__envwrap_hooks_refused: lines of
 # FILE<TAB>MESSAGE; others can write it) is not sourced: its line is said instead.
 function __envwrap_source --description 'Source an envwrap hook file'
-    set -q __envwrap_hooks_refused; and for __envwrap_e in (string split \n -- "$__envwrap_hooks_refused")
-        set -l __envwrap_p (string split -m1 \t -- "$__envwrap_e")
-        if test "$__envwrap_p[1]" = "$argv[1]"
-            printf '%s\n' "$__envwrap_p[2]" >&2
-            return 0
-        end
-    end
-    if test -r $argv[1]
+    set -l __envwrap_m (string split \n -- "$__envwrap_hooks_refused" | string replace -rf -- '^'(string escape --style=regex -- $argv[1])\t '')
+    if set -q __envwrap_m[1]
+        printf '%s\n' $__envwrap_m[1] >&2
+    else if test -r $argv[1]
         source $argv[1]
     else
         printf 'envwrap: hook %s cannot be read; skipped\n' $argv[1] >&2
