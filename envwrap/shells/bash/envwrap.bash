@@ -297,25 +297,6 @@ cdvirtualenv() {
 }
 # END generated: runtime
 
-# Environment names into the array __envwrap_found: one glob, no Python, no fork.
-# $1 (optional) is a literal prefix the names must start with. The work is done
-# by whole-array expansions, not a loop per name: this runs on every TAB.
-__envwrap_scan() {
-    local __envwrap_h __envwrap_x __envwrap_o=":$BASHOPTS:"
-    __envwrap_workon_home
-    __envwrap_found=()
-    [ -n "$__envwrap_h" ] || \return 0
-    # The user's glob options must not change what is found.
-    \builtin shopt -u failglob dotglob nocaseglob
-    __envwrap_found=("$__envwrap_h/${1-}"*/pyvenv.cfg)
-    for __envwrap_x in failglob dotglob nocaseglob; do
-        [[ $__envwrap_o != *:$__envwrap_x:* ]] || \builtin shopt -s "$__envwrap_x"
-    done
-    # No match leaves the pattern itself (unless nullglob is on).
-    [ -e "${__envwrap_found[0]-}" ] || { __envwrap_found=(); \return 0; }
-    __envwrap_found=("${__envwrap_found[@]%/pyvenv.cfg}")
-    __envwrap_found=("${__envwrap_found[@]##*/}")
-}
 
 # BEGIN generated: commands
 # (made by `make shells` from envwrap/cli/table.py; edit the table, not this)
@@ -340,6 +321,71 @@ allvirtualenv() { __envwrap_call allvirtualenv "$@"; }
 
 # ----------------------------------------------------------------- completion
 # No Python per TAB: names come from the same glob as lsvirtualenv -b.
+
+# BEGIN generated: complete
+# (made by `make shells` from envwrap/shells/bash/complete.sh.in, for bash and zsh; edit it there)
+# Environment names into the array __envwrap_found: one glob, no Python, no
+# fork. The work is done by whole-array expansions, not a loop per name: this
+# runs on every TAB. bash: $1 (optional) is a literal prefix the names must
+# start with; the user's glob options must not change what is found, and no
+# match leaves the pattern itself (unless nullglob is on). zsh sorts as whole
+# paths (NAME/pyvenv.cfg), as bash and the backend do: with :h:t in the glob,
+# it would sort the bare names.
+__envwrap_scan() {
+    local __envwrap_h __envwrap_x __envwrap_o=":$BASHOPTS:"
+    __envwrap_workon_home
+    __envwrap_found=()
+    [[ -n $__envwrap_h ]] || \return 0
+    \builtin shopt -u failglob dotglob nocaseglob
+    __envwrap_found=("$__envwrap_h/${1-}"*/pyvenv.cfg)
+    for __envwrap_x in failglob dotglob nocaseglob; do
+        [[ $__envwrap_o != *:$__envwrap_x:* ]] || \builtin shopt -s "$__envwrap_x"
+    done
+    [[ -e ${__envwrap_found[0]-} ]] || { __envwrap_found=(); \return 0; }
+    __envwrap_found=("${__envwrap_found[@]%/pyvenv.cfg}")
+    __envwrap_found=("${__envwrap_found[@]##*/}")
+}
+
+# mvvirtualenv OLD NEW: only OLD is an existing name.
+__envwrap_complete_first_name() {
+    COMPREPLY=()
+    (( ${COMP_CWORD-0} != 1 )) || __envwrap_complete_names
+}
+
+# setvirtualenvproject ENV DIR: a name first, then file names (bash: readline's,
+# for a command registered with -o default, where this offers nothing).
+__envwrap_complete_name_then_files() {
+    __envwrap_complete_first_name
+}
+
+# mkvirtualenv, mktmpenv, mkproject: after -p or --python, the Python versions
+# the backend last found (WORKON_HOME/.envwrap/pythons, one a line; read here,
+# no process). Elsewhere (zsh: also when none matches) the shell's own
+# completion (bash: readline's, for commands registered with -o default).
+__envwrap_complete_python() {
+    local __envwrap_h __envwrap_v=() __envwrap_p=${COMP_WORDS[COMP_CWORD-1]-}
+    COMPREPLY=()
+    if [[ $__envwrap_p == -p || $__envwrap_p == --python ]]; then
+        __envwrap_workon_home
+        [[ -z $__envwrap_h || ! -f $__envwrap_h/.envwrap/pythons ]] ||
+            \builtin mapfile -t __envwrap_v <"$__envwrap_h/.envwrap/pythons"
+        __envwrap_reply "${COMP_WORDS[COMP_CWORD]-}" "${__envwrap_v[@]}"
+    fi
+}
+
+# envwrap VERB NAME: the verbs, then names (the lists are in the generated
+# completion block).
+__envwrap_complete_envwrap() {
+    local __envwrap_i=${COMP_CWORD-0} __envwrap_verb=" ${COMP_WORDS[1]-} "
+    COMPREPLY=()
+    if (( __envwrap_i == 1 )); then
+        __envwrap_reply "${COMP_WORDS[1]-}" "${__envwrap_verbs[@]}"
+    elif [[ " ${__envwrap_names_verbs[*]} " == *"$__envwrap_verb"* ]] ||
+        { (( __envwrap_i == 2 )) && [[ " ${__envwrap_name_verbs[*]} " == *"$__envwrap_verb"* ]]; }; then
+        __envwrap_complete_names
+    fi
+}
+# END generated: complete
 
 # The word typed so far ($1) as the shell will read it, into __envwrap_cur: a
 # backslash escapes the next character, '...' is literal, and inside "..." a
@@ -405,16 +451,6 @@ __envwrap_complete_names() {
     \return 0
 }
 
-# mvvirtualenv OLD NEW: only OLD is an existing name; setvirtualenvproject ENV
-# DIR: registered with -o default, so that readline completes file names where
-# this offers nothing.
-__envwrap_complete_first_name() {
-    COMPREPLY=()
-    (( ${COMP_CWORD-0} != 1 )) || __envwrap_complete_names
-}
-__envwrap_complete_name_then_files() {
-    __envwrap_complete_first_name
-}
 
 __envwrap_complete_subdirs() {
     local __envwrap_base="${VIRTUAL_ENV-}" __envwrap_d
@@ -430,31 +466,7 @@ __envwrap_complete_subdirs() {
     \return 0
 }
 
-# mkvirtualenv, mktmpenv, mkproject: after -p or --python, the Python versions
-# the backend last found (WORKON_HOME/.envwrap/pythons, one a line; read here,
-# no process). Registered with -o default: elsewhere, readline's file names.
-__envwrap_complete_python() {
-    local __envwrap_h __envwrap_v=()
-    COMPREPLY=()
-    [[ ${COMP_WORDS[COMP_CWORD-1]-} == -p || ${COMP_WORDS[COMP_CWORD-1]-} == --python ]] || \return 0
-    __envwrap_workon_home
-    [[ -n $__envwrap_h && -f $__envwrap_h/.envwrap/pythons ]] || \return 0
-    \builtin mapfile -t __envwrap_v <"$__envwrap_h/.envwrap/pythons"
-    __envwrap_reply "${COMP_WORDS[COMP_CWORD]-}" "${__envwrap_v[@]}"
-}
 
-# envwrap VERB NAME: the verbs, then names (the lists are in the generated block below).
-__envwrap_complete_envwrap() {
-    local __envwrap_verb=" ${COMP_WORDS[1]-} "
-    COMPREPLY=()
-    if (( ${COMP_CWORD-0} == 1 )); then
-        __envwrap_reply "${COMP_WORDS[1]-}" "${__envwrap_verbs[@]}"
-    elif [[ " ${__envwrap_names_verbs[*]} " == *"$__envwrap_verb"* ]] ||
-        { (( ${COMP_CWORD-0} == 2 )) && [[ " ${__envwrap_name_verbs[*]} " == *"$__envwrap_verb"* ]]; }; then
-        __envwrap_complete_names
-    fi
-    \return 0
-}
 
 # COMPREPLY: those of the words after $1 that start with it.
 __envwrap_reply() {

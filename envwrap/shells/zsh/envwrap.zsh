@@ -309,19 +309,6 @@ cdvirtualenv() {
 }
 # END generated: runtime
 
-# Environment names into the array __envwrap_found: a glob, no Python, no fork.
-__envwrap_scan() {
-    \builtin emulate -L zsh
-    local __envwrap_h
-    __envwrap_workon_home
-    typeset -ga __envwrap_found
-    __envwrap_found=()
-    [[ -n $__envwrap_h ]] || \return 0
-    # Sorted as whole paths (NAME/pyvenv.cfg), as bash and the backend sort them:
-    # with :h:t in the glob, zsh would sort the bare names.
-    __envwrap_found=( "$__envwrap_h"/*/pyvenv.cfg(N-.) )
-    __envwrap_found=( ${${__envwrap_found:h:t}:#.*} )
-}
 
 # BEGIN generated: commands
 # (made by `make shells` from envwrap/cli/table.py; edit the table, not this)
@@ -347,10 +334,24 @@ allvirtualenv() { __envwrap_call allvirtualenv "$@"; }
 # ----------------------------------------------------------------- completion
 # No Python per TAB: names come from the same glob as lsvirtualenv -b.
 
-__envwrap_complete_names() {
+# BEGIN generated: complete
+# (made by `make shells` from envwrap/shells/bash/complete.sh.in, for bash and zsh; edit it there)
+# Environment names into the array __envwrap_found: one glob, no Python, no
+# fork. The work is done by whole-array expansions, not a loop per name: this
+# runs on every TAB. bash: $1 (optional) is a literal prefix the names must
+# start with; the user's glob options must not change what is found, and no
+# match leaves the pattern itself (unless nullglob is on). zsh sorts as whole
+# paths (NAME/pyvenv.cfg), as bash and the backend do: with :h:t in the glob,
+# it would sort the bare names.
+__envwrap_scan() {
     \builtin emulate -L zsh
-    __envwrap_scan
-    compadd -a __envwrap_found
+    local __envwrap_h
+    typeset -ga __envwrap_found
+    __envwrap_workon_home
+    __envwrap_found=()
+    [[ -n $__envwrap_h ]] || \return 0
+    __envwrap_found=( "$__envwrap_h"/*/pyvenv.cfg(N-.) )
+    __envwrap_found=( ${${__envwrap_found:h:t}:#.*} )
 }
 
 # mvvirtualenv OLD NEW: only OLD is an existing name.
@@ -358,30 +359,55 @@ __envwrap_complete_first_name() {
     (( CURRENT == 2 )) && __envwrap_complete_names
 }
 
-# setvirtualenvproject ENV DIR: a name first, then file names.
+# setvirtualenvproject ENV DIR: a name first, then file names (bash: readline's,
+# for a command registered with -o default, where this offers nothing).
 __envwrap_complete_name_then_files() {
-    if (( CURRENT == 2 )); then
-        __envwrap_complete_names
-    else
+    if (( CURRENT != 2 )); then
         _files
+        \return
     fi
+    __envwrap_complete_first_name
 }
 
 # mkvirtualenv, mktmpenv, mkproject: after -p or --python, the Python versions
 # the backend last found (WORKON_HOME/.envwrap/pythons, one a line; read here,
-# no process); else, and when none matches, zsh's default completion.
+# no process). Elsewhere (zsh: also when none matches) the shell's own
+# completion (bash: readline's, for commands registered with -o default).
 __envwrap_complete_python() {
     \builtin emulate -L zsh
-    local __envwrap_h
-    local -a __envwrap_v
-    if [[ ${words[CURRENT-1]-} == (-p|--python) ]]; then
+    local __envwrap_h __envwrap_v=() __envwrap_p=${words[CURRENT-1]-}
+    if [[ $__envwrap_p == -p || $__envwrap_p == --python ]]; then
         __envwrap_workon_home
-        [[ -n $__envwrap_h && -f $__envwrap_h/.envwrap/pythons ]] &&
+        [[ -z $__envwrap_h || ! -f $__envwrap_h/.envwrap/pythons ]] ||
             __envwrap_v=( ${(f)"$(<$__envwrap_h/.envwrap/pythons)"} )  # (no process: zsh reads it)
         compadd -a __envwrap_v && \return 0
     fi
     _default
 }
+
+# envwrap VERB NAME: the verbs, then names (the lists are in the generated
+# completion block).
+__envwrap_complete_envwrap() {
+    \builtin emulate -L zsh
+    local __envwrap_i=$(( CURRENT - 1 )) __envwrap_verb=" ${words[2]-} "
+    if (( __envwrap_i == 1 )); then
+        compadd -a __envwrap_verbs
+    elif [[ " ${__envwrap_names_verbs[*]} " == *"$__envwrap_verb"* ]] ||
+        { (( __envwrap_i == 2 )) && [[ " ${__envwrap_name_verbs[*]} " == *"$__envwrap_verb"* ]]; }; then
+        __envwrap_complete_names
+    else
+        \return 1
+    fi
+}
+# END generated: complete
+
+__envwrap_complete_names() {
+    \builtin emulate -L zsh
+    __envwrap_scan
+    compadd -a __envwrap_found
+}
+
+
 
 __envwrap_complete_subdirs() {
     \builtin emulate -L zsh
@@ -395,18 +421,6 @@ __envwrap_complete_subdirs() {
     _path_files -/ -W "$__envwrap_base[1]"
 }
 
-# envwrap VERB NAME: the verbs, then names (the lists are in the generated block below).
-__envwrap_complete_envwrap() {
-    \builtin emulate -L zsh
-    if (( CURRENT == 2 )); then
-        compadd -a __envwrap_verbs
-    elif (( ${__envwrap_names_verbs[(Ie)${words[2]-}]} )) ||
-        (( CURRENT == 3 && ${__envwrap_name_verbs[(Ie)${words[2]-}]} )); then
-        __envwrap_complete_names
-    else
-        \return 1
-    fi
-}
 
 # BEGIN generated: options
 # (made by `make shells` from the backend's own parsers, see tools/gen_shells.py; edit those)
