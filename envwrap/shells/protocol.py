@@ -70,7 +70,8 @@ FUNCTIONS: tuple[Function, ...] = (
     # ---- WORKON_HOME, hooks, deactivate (every shell)
     _f("__envwrap_export_home", "", LOAD, ALL, "export WORKON_HOME when it is envwrap's, not the user's"),
     _f("__envwrap_workon_home", "", RUNTIME, ALL, "the environments' directory, as the backend resolves it"),
-    _f("__envwrap_abs", "DIR", RUNTIME, POSIX, "a directory setting as the backend reads it (~, relative: below $HOME)"),
+    _f("__envwrap_abs", "DIR", RUNTIME, POSIX,
+       "a directory setting as the backend reads it (~, relative: below $HOME)"),
     _f("__envwrap_home_ok", "", RUNTIME, ALL, "whether WORKON_HOME can be listed (creates a missing one)"),
     _f("__envwrap_deactivate", "[nondestructive]", RUNTIME, ALL,
        "deactivate with the pre/postdeactivate hooks (the body of the deactivate wrapper)"),
