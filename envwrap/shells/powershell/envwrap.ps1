@@ -92,12 +92,8 @@ function global:__envwrap_say {
 # the first step that fails.
 function global:__envwrap_run {
     Set-StrictMode -Off
-    $lines = __envwrap_call sh powershell @args
-    if ($LASTEXITCODE -ne 0) {
-        return
-    }
-    $code = @($lines) -join "`n"
-    if (-not $code.Trim()) {
+    $code = @(__envwrap_call sh powershell @args) -join "`n"
+    if ($LASTEXITCODE -ne 0 -or -not $code.Trim()) {
         return
     }
     try {
@@ -157,55 +153,41 @@ function global:__envwrap_set_home {
     __envwrap_export_home
 }
 
-# The directory the user chose by variable: WORKON_HOME (unless it is the value
-# envwrap exported), else virtualfish's VIRTUALFISH_HOME; $null when neither.
-function global:__envwrap_user_home_dir {
-    $h = [Environment]::GetEnvironmentVariable('WORKON_HOME')
-    if ($h -and $h -cne [Environment]::GetEnvironmentVariable('ENVWRAP_EXPORTED_HOME')) {
-        return $h
-    }
-    $h = [Environment]::GetEnvironmentVariable('VIRTUALFISH_HOME')
-    if ($h) {
-        return $h
-    }
-    return $null
-}
-
 # Export WORKON_HOME when it comes from the config file or the default, so that
 # programs started from this session (editors) find the environments; never
 # when the user set it. ENVWRAP_EXPORTED_HOME marks the value as envwrap's own.
 function global:__envwrap_export_home {
     Set-StrictMode -Off
-    if ($global:__envwrap_home -and -not (__envwrap_user_home_dir)) {
+    if ($global:__envwrap_home -and -not $env:VIRTUALFISH_HOME -and
+        (-not $env:WORKON_HOME -or $env:WORKON_HOME -ceq $env:ENVWRAP_EXPORTED_HOME)) {
         $env:WORKON_HOME = $global:__envwrap_home
         $env:ENVWRAP_EXPORTED_HOME = $global:__envwrap_home
     }
 }
 
 # The directory holding the environments, as the backend resolves it (no
-# process): the user's WORKON_HOME (a relative one below $HOME); else the
+# process): the user's WORKON_HOME (unless it is the value envwrap exported;
+# else virtualfish's VIRTUALFISH_HOME), a relative one below $HOME; else the
 # backend's answer (the config file's, or the default %USERPROFILE%\Envs).
 function global:__envwrap_workon_home {
     Set-StrictMode -Off
-    $h = __envwrap_user_home_dir
-    if ($h) {
-        if ($h -eq '~' -or $h.StartsWith('~/') -or $h.StartsWith('~\')) {
-            $h = $HOME + $h.Substring(1)
-        }
-        if (-not [IO.Path]::IsPathRooted($h)) {
-            $h = [IO.Path]::Combine($HOME, $h)
-        }
-        return $h
+    $h = $env:WORKON_HOME
+    if (-not $h -or $h -ceq $env:ENVWRAP_EXPORTED_HOME) {
+        $h = $env:VIRTUALFISH_HOME
     }
-    $h = $global:__envwrap_home
-    if ($h) {
-        $h
+    if (-not $h) {
+        return $global:__envwrap_home
     }
+    if ($h -eq '~' -or $h.StartsWith('~/') -or $h.StartsWith('~\')) {
+        $h = $HOME + $h.Substring(1)
+    }
+    [IO.Path]::Combine([string]$HOME, $h)  # $h itself when it is rooted
 }
 
 # Whether the environments' directory may be listed; says why not. One that
 # does not exist is created (by the backend, which says so: one process, only
-# then), as virtualenvwrapper's commands do; one that is a file is an error.
+# then), as virtualenvwrapper's commands do; one that is a file is an error
+# (the backend that says so sets $LASTEXITCODE).
 function global:__envwrap_home_ok {
     Set-StrictMode -Off
     $h = __envwrap_workon_home
@@ -214,7 +196,6 @@ function global:__envwrap_home_ok {
     }
     if ([IO.File]::Exists($h)) {
         __envwrap_say 1 "WORKON_HOME $h is not a directory"
-        $global:LASTEXITCODE = 1
         return $false
     }
     __envwrap_call ls | Out-Null
@@ -222,27 +203,20 @@ function global:__envwrap_home_ok {
 }
 __envwrap_export_home
 
-# Environment names, sorted: a directory listing, no Python.
+# Environment names, sorted: a directory listing, no Python (none when
+# WORKON_HOME is unset, missing or unreadable).
 function global:__envwrap_names {
     Set-StrictMode -Off
-    $h = __envwrap_workon_home
-    if (-not $h -or -not [IO.Directory]::Exists($h)) {
-        return
-    }
+    $found = New-Object System.Collections.Generic.List[string]
     try {
-        $dirs = [IO.Directory]::GetDirectories($h)
+        foreach ($dir in [IO.Directory]::GetDirectories((__envwrap_workon_home))) {
+            $name = [IO.Path]::GetFileName($dir)
+            if (-not $name.StartsWith('.', 'Ordinal') -and [IO.File]::Exists([IO.Path]::Combine($dir, 'pyvenv.cfg'))) {
+                $found.Add($name)
+            }
+        }
     } catch {
         return
-    }
-    $found = New-Object System.Collections.Generic.List[string]
-    foreach ($dir in $dirs) {
-        $name = [IO.Path]::GetFileName($dir)
-        if ($name.StartsWith('.', [StringComparison]::Ordinal)) {
-            continue
-        }
-        if ([IO.File]::Exists([IO.Path]::Combine($dir, 'pyvenv.cfg'))) {
-            $found.Add($name)
-        }
     }
     $found.Sort([StringComparer]::Ordinal)
     $found
@@ -392,27 +366,27 @@ function global:__envwrap_deactivate {
     $global:LASTEXITCODE = $st
 }
 
-# Before an environment is removed: if the current location is inside $Dir, go
-# to $To (its WORKON_HOME), as virtualenvwrapper does, so that the session is
-# not left in a deleted directory (and, on Windows, the removal is not refused
-# because the backend runs inside it). Returns the location left, or $null.
+# Before environments are removed: if the current location is inside one of
+# $Dir, go to $To (their WORKON_HOME), as virtualenvwrapper does, so that the
+# session is not left in a deleted directory (and, on Windows, the removal is
+# not refused because the backend runs inside it). Returns the location left,
+# or $null. Paths compare without case, as on Windows: where case matters, a
+# directory left for nothing is returned to (__envwrap_back_dir).
 function global:__envwrap_leave_dir {
-    param([string]$Dir, [string]$To)
+    param([string[]]$Dir, [string]$To)
     Set-StrictMode -Off
-    if (-not $Dir -or -not $To -or -not [IO.Directory]::Exists($To)) {
+    if (-not $To -or -not [IO.Directory]::Exists($To)) {
         return $null
     }
     $here = (Get-Location -PSProvider FileSystem).ProviderPath
-    $dir = $Dir.TrimEnd('\', '/')
-    $inside = $here -eq $dir -or $here.StartsWith($dir + '/') -or $here.StartsWith($dir + '\')
-    if ([IO.Path]::DirectorySeparatorChar -eq '\') {
-        $inside = $here -ieq $dir -or $here.StartsWith($dir + '\', [StringComparison]::OrdinalIgnoreCase)
+    foreach ($d in $Dir) {
+        $d = ([string]$d).TrimEnd('\', '/')
+        if ($d -and ($here -eq $d -or $here.StartsWith("$d/", 'OrdinalIgnoreCase') -or $here.StartsWith("$d\", 'OrdinalIgnoreCase'))) {
+            Set-Location -LiteralPath $To
+            return $here
+        }
     }
-    if (-not $inside) {
-        return $null
-    }
-    Set-Location -LiteralPath $To
-    $here
+    return $null
 }
 
 # Back to the location __envwrap_leave_dir left, if it still exists.
@@ -438,15 +412,13 @@ function global:workon {
     param([string]$EnvName)
     Set-StrictMode -Off
     # Options (-c, -n) first: the backend reads `-n NAME` without its full parser.
-    $argv = @($args)
     if ($PSBoundParameters.ContainsKey('EnvName')) {
-        $argv = $argv + @($EnvName)
-    }
-    if ($argv.Count -eq 0) {
+        __envwrap_run workon @args $EnvName
+    } elseif ($args.Count) {
+        __envwrap_run workon @args
+    } else {
         __envwrap_list
-        return
     }
-    __envwrap_run workon @argv
 }
 
 # BEGIN generated: commands
@@ -563,13 +535,7 @@ function global:rmvirtualenv {
         $argv = $argv + @($EnvName)
     }
     $h = __envwrap_workon_home
-    $left = $null
-    foreach ($name in $argv) {
-        if (-not $h -or $left) {
-            break
-        }
-        $left = __envwrap_leave_dir ([IO.Path]::Combine($h, [string]$name)) $h
-    }
+    $left = __envwrap_leave_dir @($argv | ForEach-Object { [IO.Path]::Combine([string]$h, $_) }) $h
     __envwrap_call rmvirtualenv @argv
     __envwrap_back_dir $left
 }
@@ -578,35 +544,31 @@ function global:rmvirtualenv {
 # prints code that brings this session's WORKON_HOME up to date at once.
 function global:envwrap {
     Set-StrictMode -Off
-    if ($args.Count -gt 2 -and [string]$args[0] -ceq 'config') {
+    $verb = [string]$args[0]
+    if ($verb -ceq 'config' -and $args.Count -gt 2) {
         $rest = $args[1..($args.Count - 1)]
-        $lines = __envwrap_call config --shell powershell @rest
+        $code = @(__envwrap_call config --shell powershell @rest) -join "`n"
         if ($LASTEXITCODE -ne 0) {
             return
         }
-        $code = @($lines) -join "`n"
         if ($code.Trim()) {
             Invoke-Expression $code
         }
         __envwrap_auto_setup
         return
     }
-    if ($args.Count -gt 0 -and [string]$args[0] -ceq 'allow') {
-        # allowed or revoked: auto-activation looks again
-        __envwrap_call @args
-        if ($LASTEXITCODE -eq 0) {
-            $global:__envwrap_auto_bad = $null
-            $global:__envwrap_auto_told = @()
-            $global:__envwrap_auto_pwd = $null
-        }
-        return
-    }
     __envwrap_call @args
+    if ($verb -ceq 'allow' -and $LASTEXITCODE -eq 0) {
+        # allowed or revoked: auto-activation looks again
+        $global:__envwrap_auto_bad = $null
+        $global:__envwrap_auto_told = @()
+        $global:__envwrap_auto_pwd = $null
+    }
 }
 
 function global:lsvirtualenv {
     Set-StrictMode -Off
-    if ($args.Count -gt 0 -and [string]$args[0] -ceq '-b') {
+    if ([string]$args[0] -ceq '-b') {
         __envwrap_list
     } else {
         __envwrap_call lsvirtualenv @args
@@ -616,26 +578,18 @@ function global:lsvirtualenv {
 function global:cdvirtualenv {
     param([string]$SubDir)
     Set-StrictMode -Off
-    $words = @($args)
-    if ($SubDir) {
-        $words = @($SubDir) + $words
-    }
-    if (__envwrap_wants_help $words) {
+    if (__envwrap_wants_help ((@($SubDir) + $args) -ne '')) {
         __envwrap_run cdvirtualenv --help
         return
     }
     if (-not (__envwrap_home_ok)) {
         return
     }
-    $venv = [Environment]::GetEnvironmentVariable('VIRTUAL_ENV')
-    if (-not $venv) {
+    if (-not $env:VIRTUAL_ENV) {
         __envwrap_say 1 'cdvirtualenv: no environment is active; run workon first'
         return
     }
-    $target = $venv
-    if ($SubDir) {
-        $target = [IO.Path]::Combine($venv, $SubDir)
-    }
+    $target = [IO.Path]::Combine($env:VIRTUAL_ENV, $SubDir)  # the env itself with no SubDir
     # envwrap's one line, not PowerShell's error record.
     if (-not [IO.Directory]::Exists($target)) {
         __envwrap_say 1 "cdvirtualenv: $target is not a directory"
