@@ -601,31 +601,26 @@ function global:cdvirtualenv {
 # ----------------------------------------------------------------- completion
 # No Python per TAB: names come from the same listing as lsvirtualenv -b.
 
-# A name as PowerShell must read it back: bare when that is safe, else
-# single-quoted with every quote character (ASCII or typographic) doubled.
-function global:__envwrap_quote {
-    param([string]$Value)
-    if ($Value -cmatch '^[A-Za-z_][A-Za-z0-9_.-]*$') {
-        return $Value
-    }
-    "'" + ($Value -replace "['\u2018-\u201B]", '$0$0') + "'"
-}
-
-function global:__envwrap_complete_names {
-    param([string]$Typed)
+# TAB's answer: each of $Words that starts with what was typed (its opening
+# quote dropped; in a single-quoted word '' is one '), bare when that is safe,
+# else single-quoted with every quote character (ASCII or typographic) doubled,
+# as PowerShell reads it back. [CompletionResult]::new, not New-Object: a cmdlet
+# call per word is what made TAB slow with many environments.
+function global:__envwrap_offer {
+    param([string]$Typed, [string[]]$Words, [string]$Type = 'ParameterValue', [string]$Case = 'OrdinalIgnoreCase')
     Set-StrictMode -Off
-    $prefix = [string]$Typed
-    if ($prefix -match "^['\u2018-\u201B]") {
-        $prefix = $prefix.Substring(1).Replace("''", "'")
-    } elseif ($prefix -match '^["\u201C-\u201E]') {
-        $prefix = $prefix.Substring(1)
+    if ($Typed -match "^['\u2018-\u201B]") {
+        $Typed = $Typed.Substring(1).Replace("''", "'")
+    } elseif ($Typed -match '^["\u201C-\u201E]') {
+        $Typed = $Typed.Substring(1)
     }
-    # [CompletionResult]::new, not New-Object: a cmdlet call per name is what
-    # made TAB slow with many environments (::new exists since PowerShell 5.0).
-    foreach ($name in @(__envwrap_names)) {
-        if ($name.StartsWith($prefix, [StringComparison]::OrdinalIgnoreCase)) {
-            [System.Management.Automation.CompletionResult]::new(
-                (__envwrap_quote $name), $name, 'ParameterValue', $name)
+    foreach ($word in $Words) {
+        if ($word -and $word.StartsWith($Typed, [StringComparison]$Case)) {
+            $text = $word
+            if ($word -cnotmatch '^[A-Za-z_][A-Za-z0-9_.-]*$') {
+                $text = "'" + ($word -replace "['\u2018-\u201B]", '$0$0') + "'"
+            }
+            [System.Management.Automation.CompletionResult]::new($text, $word, $Type, $word)
         }
     }
 }
@@ -639,59 +634,43 @@ function global:__envwrap_complete_python {
     Set-StrictMode -Off
     $before = @($CommandAst.CommandElements | Where-Object { $_.Extent.EndOffset -lt $CursorPosition })
     $h = __envwrap_workon_home
-    if ($before.Count -lt 2 -or @('-p', '--python') -cnotcontains $before[-1].Extent.Text -or -not $h) {
-        return
-    }
-    try {
-        $versions = [IO.File]::ReadAllLines([IO.Path]::Combine([IO.Path]::Combine($h, '.envwrap'), 'pythons'))
-    } catch {
-        return
-    }
-    $prefix = $Typed -replace '^[''"]', ''
-    foreach ($version in $versions) {
-        if ($version -and $version.StartsWith($prefix, [StringComparison]::Ordinal)) {
-            [System.Management.Automation.CompletionResult]::new(
-                "'" + $version + "'", $version, 'ParameterValue', $version)
+    if ($h -and $before.Count -ge 2 -and @('-p', '--python') -ccontains $before[-1].Extent.Text) {
+        try {
+            __envwrap_offer $Typed ([IO.File]::ReadAllLines([IO.Path]::Combine($h, '.envwrap', 'pythons')))
+        } catch {
+            # no versions found yet
         }
     }
 }
 
 # Directories below the active environment (with -Site: below its site-packages,
-# Lib\site-packages on Windows, else the first lib/python*/site-packages).
+# Lib\site-packages on Windows, else the first lib/python*/site-packages), each
+# with its parents as typed and a / after it.
 function global:__envwrap_complete_subdirs {
     param([string]$Typed, [switch]$Site)
     Set-StrictMode -Off
-    $base = [Environment]::GetEnvironmentVariable('VIRTUAL_ENV')
-    if (-not $base -or -not [IO.Directory]::Exists($base)) {
-        return
-    }
-    if ($Site) {
+    $base = $env:VIRTUAL_ENV
+    if ($Site -and $base) {
+        $found = @([IO.Path]::Combine($base, 'Lib', 'site-packages'))
         $lib = [IO.Path]::Combine($base, 'lib')
-        $found = @([IO.Path]::Combine([IO.Path]::Combine($base, 'Lib'), 'site-packages'))
         if ([IO.Directory]::Exists($lib)) {
             $found += @([IO.Directory]::GetDirectories($lib, 'python*') | ForEach-Object { [IO.Path]::Combine($_, 'site-packages') })
         }
         $base = @($found | Where-Object { [IO.Directory]::Exists($_) })[0]
-        if (-not $base) {
-            return
-        }
     }
-    # What was typed: the directories above (with their /) and the start of a name.
-    $typedPath = ([string]$Typed).Trim([char]39, [char]34).Replace('\', '/')
-    $parent = $typedPath -replace '[^/]*$', ''
-    $leaf = $typedPath.Substring($parent.Length)
-    $dir = [IO.Path]::Combine($base, $parent)
-    if (-not [IO.Directory]::Exists($dir)) {
+    # (a .NET method takes $null for '': a relative path, which .NET would
+    # read from the process's directory, not this session's location)
+    if (-not $base) {
         return
     }
-    foreach ($sub in [IO.Directory]::GetDirectories($dir)) {
-        $name = [IO.Path]::GetFileName($sub)
-        if ($name.StartsWith($leaf, [StringComparison]::OrdinalIgnoreCase)) {
-            $text = $parent + $name + '/'
-            New-Object System.Management.Automation.CompletionResult -ArgumentList @(
-                (__envwrap_quote $text), $text, 'ProviderContainer', $text)
-        }
+    $typedPath = $Typed.Trim([char]39, [char]34).Replace('\', '/')
+    $parent = $typedPath -replace '[^/]*$', ''
+    try {
+        $subs = [IO.Directory]::GetDirectories([IO.Path]::Combine($base, $parent))
+    } catch {
+        return  # no such directory
     }
+    __envwrap_offer $typedPath @($subs | ForEach-Object { $parent + [IO.Path]::GetFileName($_) + '/' }) ProviderContainer
 }
 
 # BEGIN generated: options
@@ -786,7 +765,7 @@ Register-ArgumentCompleter -Native -CommandName @('workon', 'mkvirtualenv', 'mkt
 # (made by `make shells` from envwrap/cli/table.py; edit the table, not this)
 Register-ArgumentCompleter -ParameterName EnvName -CommandName @('workon', 'cpvirtualenv', 'showvirtualenv', 'lssitepackages', 'toggleglobalsitepackages', 'wipeenv', 'setvirtualenvproject', 'mvvirtualenv', 'rmvirtualenv') -ScriptBlock {
     param($commandName, $parameterName, $wordToComplete, $commandAst, $fakeBoundParameters)
-    __envwrap_complete_names $wordToComplete
+    __envwrap_offer $wordToComplete (__envwrap_names)
 }
 
 Register-ArgumentCompleter -ParameterName SubDir -CommandName @('cdvirtualenv') -ScriptBlock {
@@ -816,23 +795,16 @@ Register-ArgumentCompleter -Native -CommandName envwrap -ScriptBlock {
     # The words before the one being typed: envwrap, then VERB when there is one.
     $words = @($commandAst.CommandElements | Where-Object { $_.Extent.EndOffset -lt $cursorPosition })
     if ($words.Count -le 1) {
-        foreach ($verb in $global:__envwrap_verbs) {
-            if ($verb.StartsWith([string]$wordToComplete, [StringComparison]::Ordinal)) {
-                New-Object System.Management.Automation.CompletionResult -ArgumentList @(
-                    $verb, $verb, 'ParameterValue', $verb)
-            }
-        }
+        __envwrap_offer $wordToComplete $global:__envwrap_verbs -Case Ordinal
         return
     }
     $verb = [string]$words[1]
     if (([string]$wordToComplete).StartsWith('-')) {
         # the options of envwrap VERB (the options block)
         __envwrap_complete_options envwrap ([string]$wordToComplete) $verb
-        return
-    }
-    if (($global:__envwrap_names_verbs -ccontains $verb) -or
+    } elseif (($global:__envwrap_names_verbs -ccontains $verb) -or
         ($words.Count -eq 2 -and $global:__envwrap_name_verbs -ccontains $verb)) {
-        __envwrap_complete_names $wordToComplete
+        __envwrap_offer $wordToComplete (__envwrap_names)
     }
 }
 
