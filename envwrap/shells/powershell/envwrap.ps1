@@ -184,19 +184,15 @@ function global:__envwrap_workon_home {
     [IO.Path]::Combine([string]$HOME, $h)  # $h itself when it is rooted
 }
 
-# Whether the environments' directory may be listed; says why not. One that
-# does not exist is created (by the backend, which says so: one process, only
-# then), as virtualenvwrapper's commands do; one that is a file is an error
-# (the backend that says so sets $LASTEXITCODE).
+# Whether the environments' directory may be listed; says why not. Only when
+# it is not a directory, the backend is asked (one process, as saying anything
+# costs here): it creates a missing one, as virtualenvwrapper's commands do, and
+# says so; one that is a file is an error it reports.
 function global:__envwrap_home_ok {
     Set-StrictMode -Off
     $h = __envwrap_workon_home
     if (-not $h -or [IO.Directory]::Exists($h)) {
         return $true
-    }
-    if ([IO.File]::Exists($h)) {
-        __envwrap_say 1 "WORKON_HOME $h is not a directory"
-        return $false
     }
     __envwrap_call ls | Out-Null
     return ($LASTEXITCODE -eq 0)
@@ -548,13 +544,9 @@ function global:envwrap {
     if ($verb -ceq 'config' -and $args.Count -gt 2) {
         $rest = $args[1..($args.Count - 1)]
         $code = @(__envwrap_call config --shell powershell @rest) -join "`n"
-        if ($LASTEXITCODE -ne 0) {
-            return
+        if ($LASTEXITCODE -eq 0) {
+            Invoke-Expression ($code + "`n__envwrap_auto_setup")  # auto_activate may have changed
         }
-        if ($code.Trim()) {
-            Invoke-Expression $code
-        }
-        __envwrap_auto_setup
         return
     }
     __envwrap_call @args
