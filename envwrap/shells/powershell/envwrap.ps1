@@ -619,7 +619,8 @@ function global:__envwrap_offer {
 
 # mkvirtualenv, mktmpenv, mkproject: after -p or --python, the Python versions
 # the backend last found (WORKON_HOME\.envwrap\pythons, one a line; read here, no
-# process), quoted: unquoted, PowerShell would read 3.10 as the number 3.1.
+# process), quoted (they start with a digit): unquoted, PowerShell would read
+# 3.10 as the number 3.1.
 # Elsewhere nothing, and PowerShell completes file names.
 function global:__envwrap_complete_python {
     param([string]$Typed, $CommandAst, $CursorPosition)
