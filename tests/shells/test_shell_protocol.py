@@ -142,7 +142,7 @@ def test_the_counter_skips_generated_blank_and_comment_lines():
 # counts once. Until the shells come down that far, each ceiling is what they
 # hold now, so that it only goes down: bash 103 + zsh 42 + shared 414.
 BASH_AND_ZSH = 559
-FOUR_SHELLS = 1785
+FOUR_SHELLS = 1698  # with fish 580 and PowerShell 559
 
 
 def test_bash_and_zsh_keep_to_their_budget():
