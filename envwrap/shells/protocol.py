@@ -82,8 +82,7 @@ FUNCTIONS: tuple[Function, ...] = (
     # ---- auto-activation (every shell)
     _f("__envwrap_auto_find", "", RUNTIME, ALL,
        "the nearest marker above the current directory (.python-envs, .venv, .python-version)"),
-    _f("__envwrap_auto_trim", "", RUNTIME, POSIX, "a marker's line without surrounding blanks and CR"),
-    _f("__envwrap_auto_in", "DIR", RUNTIME, ALL, "whether the current directory is DIR or below it"),
+    _f("__envwrap_auto_in", "DIR [PATH]", RUNTIME, ALL, "whether PATH (default: the current directory) is in DIR"),
     _f("__envwrap_auto_check", "", RUNTIME, ALL, "activate or leave the env of the current directory"),
     _f("__envwrap_auto_hook", "", PROMPT, ALL, "look again when the directory or the active env changed"),
     _f("__envwrap_auto_setup", "", LOAD, ALL, "register or remove the prompt hook, as __envwrap_auto says"),
