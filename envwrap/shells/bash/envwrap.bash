@@ -688,9 +688,17 @@ __envwrap_auto_in() {
     [[ -n $1 && ( ${2-$PWD} == "$1" || ${2-$PWD} == "$1"/* || $1 == / ) ]]
 }
 
-__envwrap_auto_check() {
-    local __envwrap_auto_r __envwrap_auto_t __envwrap_q='' __envwrap_st=0
+# At a prompt (zsh: also on cd), when the directory changed, or an env was
+# activated or deactivated since the last look: activate the env of the
+# current directory, or leave the one auto-activation activated.
+__envwrap_auto_hook() {
+    local __envwrap_s=$?
+    [[ ${__envwrap_auto-} == 1 ]] || \return "$__envwrap_s"
+    [[ $PWD != "${__envwrap_auto_pwd-}" || ${VIRTUAL_ENV-} != "${__envwrap_auto_seen-}" ||
+        -n ${__envwrap_auto_act-} ]] || \return "$__envwrap_s"
+    local __envwrap_auto_r __envwrap_auto_t __envwrap_q='' __envwrap_st=0 __envwrap_w=${__envwrap_auto_pwd-}
     local __envwrap_d=${__envwrap_auto_act:-${__envwrap_auto_seen-}}
+    __envwrap_auto_pwd=$PWD
     # An env replaced or deactivated since the last look is the user's business.
     [[ ${VIRTUAL_ENV-} == "${__envwrap_auto_seen-}" ]] || __envwrap_auto_want=''
     __envwrap_auto_in "${__envwrap_auto_off-}" || __envwrap_auto_off=''
@@ -701,43 +709,31 @@ __envwrap_auto_check() {
     # active now in a tree: respected until the tree is left, when it was typed
     # inside the tree or deactivated the tree's own env.
     if [[ -n $__envwrap_auto_r && -z ${VIRTUAL_ENV-} && -n $__envwrap_d ]] && {
-        [[ $__envwrap_d == "$__envwrap_auto_t" ]] || __envwrap_auto_in "$__envwrap_auto_r" "${__envwrap_auto_was-}"; }; then
+        [[ $__envwrap_d == "$__envwrap_auto_t" ]] || __envwrap_auto_in "$__envwrap_auto_r" "$__envwrap_w"; }; then
         __envwrap_auto_off=$__envwrap_auto_r
     fi
-    [[ -z ${__envwrap_auto_want-} || $__envwrap_auto_t != "$__envwrap_auto_want" ]] || \return 0
-    # A tree not refused, and no env the user chose: activate (status 3: the user
-    # neither made nor allowed this env, said once per tree in this shell; -q
-    # asks the backend to stay quiet), else no retry until the tree is left.
-    if [[ -n $__envwrap_auto_t && $__envwrap_auto_r != "${__envwrap_auto_off-}" &&
-        $__envwrap_auto_r != "${__envwrap_auto_bad-}" && ( -n ${__envwrap_auto_want-} || -z ${VIRTUAL_ENV-} ) ]]; then
+    # Another env named, in a tree not refused, and no env the user chose:
+    # activate (status 3: the user neither made nor allowed this env, said once
+    # per tree in this shell; -q asks the backend to stay quiet), else no retry
+    # until the tree is left.
+    if [[ -n $__envwrap_auto_t && $__envwrap_auto_t != "${__envwrap_auto_want-}" &&
+        $__envwrap_auto_r != "${__envwrap_auto_off-}" && $__envwrap_auto_r != "${__envwrap_auto_bad-}" &&
+        ( -n ${__envwrap_auto_want-} || -z ${VIRTUAL_ENV-} ) ]]; then
         [[ $'\n'${__envwrap_auto_told-}$'\n' == *$'\n'"$__envwrap_auto_r"$'\n'* ]] && __envwrap_q=-q
         __envwrap_run auto ${__envwrap_q:+"$__envwrap_q"} "$__envwrap_auto_r" "$__envwrap_auto_t" || __envwrap_st=$?
         if [[ $__envwrap_st == 0 && -n ${VIRTUAL_ENV-} ]]; then
             __envwrap_auto_want=$__envwrap_auto_t
-            \return 0
+        else
+            [[ $__envwrap_st != 3 || -n $__envwrap_q ]] ||
+                __envwrap_auto_told=${__envwrap_auto_told-}${__envwrap_auto_told:+$'\n'}$__envwrap_auto_r
+            __envwrap_auto_bad=$__envwrap_auto_r
         fi
-        [[ $__envwrap_st != 3 || -n $__envwrap_q ]] ||
-            __envwrap_auto_told=${__envwrap_auto_told-}${__envwrap_auto_told:+$'\n'}$__envwrap_auto_r
-        __envwrap_auto_bad=$__envwrap_auto_r
     fi
     # What auto-activation activated belongs to a tree that was left (or refused).
-    if [[ -n ${__envwrap_auto_want-} ]]; then
+    if [[ -n ${__envwrap_auto_want-} && $__envwrap_auto_t != "$__envwrap_auto_want" ]]; then
         __envwrap_auto_want=''
         __envwrap_leave
     fi
-    \return 0
-}
-
-__envwrap_auto_hook() {
-    local __envwrap_s=$?
-    # Look again when the directory changed, or an env was activated or
-    # deactivated since the last look (__envwrap_auto_seen, __envwrap_auto_act).
-    [[ ${__envwrap_auto-} == 1 ]] || \return "$__envwrap_s"
-    [[ $PWD != "${__envwrap_auto_pwd-}" || ${VIRTUAL_ENV-} != "${__envwrap_auto_seen-}" ||
-        -n ${__envwrap_auto_act-} ]] || \return "$__envwrap_s"
-    local __envwrap_auto_was=${__envwrap_auto_pwd-}
-    __envwrap_auto_pwd=$PWD
-    __envwrap_auto_check
     __envwrap_auto_seen=${VIRTUAL_ENV-} __envwrap_auto_act=''
     \return "$__envwrap_s"
 }

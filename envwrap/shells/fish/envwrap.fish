@@ -1072,7 +1072,7 @@ __envwrap_initialize
 #   __envwrap_auto_off   a tree where the user deactivated by hand (until left)
 #   __envwrap_auto_bad   a tree whose env failed to activate (until left)
 #   __envwrap_auto_told  the trees already told that they need `envwrap allow`
-#   __envwrap_auto_pwd, _seen, _was  PWD and VIRTUAL_ENV at the last look, PWD before it
+#   __envwrap_auto_pwd, _seen  PWD and VIRTUAL_ENV at the last look
 #   __envwrap_auto_act   an env activated since the last look (set by __envwrap_activated)
 
 function __envwrap_auto_find --description 'The nearest marker above PWD: its directory into __envwrap_auto_r, the env it names into __envwrap_auto_t'
@@ -1123,30 +1123,19 @@ function __envwrap_auto_in --description 'Whether $argv[2] (by default PWD) is t
     test "$p[1]" = "$argv[1]"; or test "$argv[1]" = /; or string match -qr -- '^'(string escape --style=regex -- "$argv[1]")'/' "$p[1]"
 end
 
-function __envwrap_auto_hook --description 'Auto-activation: look again when PWD or the active env changed'
+# On a change of PWD and at a prompt, when the directory changed, or an env was
+# activated or deactivated since the last look: activate the env of PWD, or
+# leave the one auto-activation activated.
+function __envwrap_auto_hook --description 'Auto-activation: activate or leave the env of PWD'
     set -l s $status
-    # Look again when the directory changed, or an env was activated or
-    # deactivated since the last look (__envwrap_auto_seen, __envwrap_auto_act).
-    if test "$__envwrap_auto" = 1; and test -z "$__envwrap_auto_busy"
-        and begin
-            test "$PWD" != "$__envwrap_auto_pwd"; or test "$VIRTUAL_ENV" != "$__envwrap_auto_seen"
-            or test -n "$__envwrap_auto_act"
-        end
-        set -g __envwrap_auto_was "$__envwrap_auto_pwd"
-        set -g __envwrap_auto_pwd "$PWD"
-        # A cd in a hook that activation runs does not come back here.
-        set -g __envwrap_auto_busy 1
-        __envwrap_auto_check
-        set -g __envwrap_auto_busy
-        set -g __envwrap_auto_seen "$VIRTUAL_ENV"
-        set -g __envwrap_auto_act
-    end
-    return $s
-end
-
-function __envwrap_auto_check --description 'Auto-activation: activate or leave the env of PWD'
+    test "$__envwrap_auto" = 1; and test -z "$__envwrap_auto_busy"; or return $s
+    test "$PWD" != "$__envwrap_auto_pwd" -o "$VIRTUAL_ENV" != "$__envwrap_auto_seen" -o -n "$__envwrap_auto_act"
+    or return $s
+    set -l w "$__envwrap_auto_pwd"
     set -l d "$__envwrap_auto_act"
     test -n "$d"; or set d "$__envwrap_auto_seen"
+    set -g __envwrap_auto_pwd "$PWD"
+    set -g __envwrap_auto_busy 1 # a cd in a hook that activation runs does not come back here
     # An env replaced or deactivated since the last look is the user's business.
     test "$VIRTUAL_ENV" = "$__envwrap_auto_seen"; or set -g __envwrap_auto_want
     __envwrap_auto_in "$__envwrap_auto_off"; or set -g __envwrap_auto_off
@@ -1159,33 +1148,36 @@ function __envwrap_auto_check --description 'Auto-activation: activate or leave 
     # active now in a tree: respected until the tree is left, when it was typed
     # inside the tree or deactivated the tree's own env.
     if test -n "$r"; and test -z "$VIRTUAL_ENV"; and test -n "$d"
-        if test "$d" = "$t"; or __envwrap_auto_in "$r" "$__envwrap_auto_was"
+        if test "$d" = "$t"; or __envwrap_auto_in "$r" "$w"
             set -g __envwrap_auto_off "$r"
         end
     end
-    test -n "$__envwrap_auto_want"; and test "$t" = "$__envwrap_auto_want"; and return 0
-    # A tree not refused, and no env the user chose: activate (status 3: the user
-    # neither made nor allowed this env, said once per tree in this shell; -q
-    # asks the backend to stay quiet), else no retry until the tree is left.
-    if test -n "$t"; and test "$r" != "$__envwrap_auto_off"; and test "$r" != "$__envwrap_auto_bad"
-        and test -n "$__envwrap_auto_want" -o -z "$VIRTUAL_ENV"
+    # Another env named, in a tree not refused, and no env the user chose:
+    # activate (status 3: the user neither made nor allowed this env, said once
+    # per tree in this shell; -q asks the backend to stay quiet), else no retry
+    # until the tree is left.
+    if test -n "$t"; and test "$t" != "$__envwrap_auto_want"; and test "$r" != "$__envwrap_auto_off"
+        and test "$r" != "$__envwrap_auto_bad"; and test -n "$__envwrap_auto_want" -o -z "$VIRTUAL_ENV"
         set -l q
         contains -- "$r" $__envwrap_auto_told; and set q -q
         __envwrap_run auto $q "$r" "$t"
         set -l st $status
         if test $st -eq 0; and test -n "$VIRTUAL_ENV"
             set -g __envwrap_auto_want "$t"
-            return 0
+        else
+            test $st -eq 3; and test -z "$q"; and set -g -a __envwrap_auto_told "$r"
+            set -g __envwrap_auto_bad "$r"
         end
-        test $st -eq 3; and test -z "$q"; and set -g -a __envwrap_auto_told "$r"
-        set -g __envwrap_auto_bad "$r"
     end
     # What auto-activation activated belongs to a tree that was left (or refused).
-    if test -n "$__envwrap_auto_want"
+    if test -n "$__envwrap_auto_want"; and test "$t" != "$__envwrap_auto_want"
         set -g __envwrap_auto_want
         __envwrap_leave
     end
-    return 0
+    set -g __envwrap_auto_busy
+    set -g __envwrap_auto_seen "$VIRTUAL_ENV"
+    set -g __envwrap_auto_act
+    return $s
 end
 
 # Define the event handlers; with auto-activation off, erase them again and

@@ -907,8 +907,8 @@ __envwrap_initialize
 # empty: no env, or one the user chose), __envwrap_auto_off (a tree where the
 # user deactivated by hand, until left), __envwrap_auto_bad (a tree whose env
 # failed to activate, until left), __envwrap_auto_told (the trees already told
-# that they need `envwrap allow`), __envwrap_auto_pwd/_seen/_was (the directory
-# and VIRTUAL_ENV at the last look, the directory before it), __envwrap_auto_act
+# that they need `envwrap allow`), __envwrap_auto_pwd/_seen (the directory and
+# VIRTUAL_ENV at the last look), __envwrap_auto_act
 # (an env activated since the last look, set by __envwrap_activated).
 
 # The nearest marker above the current directory: @(directory, env) or $null.
@@ -971,80 +971,71 @@ function global:__envwrap_auto_in {
     return ([bool]$Dir -and ($Path -eq $Dir -or $Path.StartsWith($Dir.TrimEnd($sep) + $sep)))
 }
 
+# At a prompt, when the directory changed, or an env was activated or
+# deactivated since the last look: activate the env of the current directory,
+# or leave the one auto-activation activated.
 function global:__envwrap_auto_hook {
     Set-StrictMode -Off
-    if ($global:__envwrap_auto -ne '1') {
-        return
-    }
     $here = $executionContext.SessionState.Path.CurrentFileSystemLocation.ProviderPath
-    # Look again when the directory changed, or an env was activated or
-    # deactivated since the last look (__envwrap_auto_seen, __envwrap_auto_act).
-    if ($here -ceq $global:__envwrap_auto_pwd -and [string]$env:VIRTUAL_ENV -ceq [string]$global:__envwrap_auto_seen -and
-        -not $global:__envwrap_auto_act) {
+    if ($global:__envwrap_auto -ne '1' -or ($here -ceq $global:__envwrap_auto_pwd -and
+        [string]$env:VIRTUAL_ENV -ceq [string]$global:__envwrap_auto_seen -and -not $global:__envwrap_auto_act)) {
         return
     }
-    $global:__envwrap_auto_was = $global:__envwrap_auto_pwd
-    $global:__envwrap_auto_pwd = $here
-    $saved = $global:LASTEXITCODE  # the user's prompt may show it
-    try {
-        __envwrap_auto_check
-    } finally {
-        $global:LASTEXITCODE = $saved
-        $global:__envwrap_auto_seen = [string]$env:VIRTUAL_ENV
-        $global:__envwrap_auto_act = $null
-    }
-}
-
-function global:__envwrap_auto_check {
-    Set-StrictMode -Off
+    $w = $global:__envwrap_auto_pwd
     $d = $global:__envwrap_auto_act
     if (-not $d) {
         $d = $global:__envwrap_auto_seen
     }
-    # An env replaced or deactivated since the last look is the user's business.
-    if ([string]$env:VIRTUAL_ENV -cne [string]$global:__envwrap_auto_seen) {
-        $global:__envwrap_auto_want = $null
-    }
-    if (-not (__envwrap_auto_in $global:__envwrap_auto_off)) {
-        $global:__envwrap_auto_off = $null
-    }
-    if (-not (__envwrap_auto_in $global:__envwrap_auto_bad)) {
-        $global:__envwrap_auto_bad = $null
-    }
-    $r, $t = __envwrap_auto_find  # both $null when nothing is found
-    # A deactivate typed since the last look (of the env active then, or of one
-    # activated since: `workon proj; deactivate` on one line), with nothing
-    # active now in a tree: respected until the tree is left, when it was typed
-    # inside the tree or deactivated the tree's own env.
-    if ($r -and -not $env:VIRTUAL_ENV -and $d -and ($d -ceq $t -or (__envwrap_auto_in $r $global:__envwrap_auto_was))) {
-        $global:__envwrap_auto_off = $r
-    }
-    $want = $global:__envwrap_auto_want
-    if ($want -and $t -ceq $want) {
-        return
-    }
-    # A tree not refused, and no env the user chose: activate (status 3: the user
-    # neither made nor allowed this env, said once per tree in this session; -q
-    # asks the backend to stay quiet), else no retry until the tree is left.
-    if ($t -and $r -cne $global:__envwrap_auto_off -and $r -cne $global:__envwrap_auto_bad -and ($want -or -not $env:VIRTUAL_ENV)) {
-        $told = @($global:__envwrap_auto_told) -ccontains $r
-        $q = @('-q') * [int]$told
-        $global:LASTEXITCODE = 0
-        __envwrap_run auto @q $r $t
-        $st = $LASTEXITCODE
-        if ($st -eq 0 -and $env:VIRTUAL_ENV) {
-            $global:__envwrap_auto_want = $t
-            return
+    $global:__envwrap_auto_pwd = $here
+    $saved = $global:LASTEXITCODE  # the user's prompt may show it
+    try {
+        # An env replaced or deactivated since the last look is the user's business.
+        if ([string]$env:VIRTUAL_ENV -cne [string]$global:__envwrap_auto_seen) {
+            $global:__envwrap_auto_want = $null
         }
-        if ($st -eq 3 -and -not $told) {
-            $global:__envwrap_auto_told = @($global:__envwrap_auto_told) + @($r)
+        if (-not (__envwrap_auto_in $global:__envwrap_auto_off)) {
+            $global:__envwrap_auto_off = $null
         }
-        $global:__envwrap_auto_bad = $r
-    }
-    # What auto-activation activated belongs to a tree that was left (or refused).
-    if ($want) {
-        $global:__envwrap_auto_want = $null
-        __envwrap_leave
+        if (-not (__envwrap_auto_in $global:__envwrap_auto_bad)) {
+            $global:__envwrap_auto_bad = $null
+        }
+        $r, $t = __envwrap_auto_find  # both $null when nothing is found
+        # A deactivate typed since the last look (of the env active then, or of one
+        # activated since: `workon proj; deactivate` on one line), with nothing
+        # active now in a tree: respected until the tree is left, when it was typed
+        # inside the tree or deactivated the tree's own env.
+        if ($r -and -not $env:VIRTUAL_ENV -and $d -and ($d -ceq $t -or (__envwrap_auto_in $r $w))) {
+            $global:__envwrap_auto_off = $r
+        }
+        # Another env named, in a tree not refused, and no env the user chose:
+        # activate (status 3: the user neither made nor allowed this env, said once
+        # per tree in this session; -q asks the backend to stay quiet), else no
+        # retry until the tree is left.
+        $want = $global:__envwrap_auto_want
+        if ($t -and $t -cne $want -and $r -cne $global:__envwrap_auto_off -and $r -cne $global:__envwrap_auto_bad -and
+            ($want -or -not $env:VIRTUAL_ENV)) {
+            $told = @($global:__envwrap_auto_told) -ccontains $r
+            $q = @('-q') * [int]$told
+            $global:LASTEXITCODE = 0
+            __envwrap_run auto @q $r $t
+            if ($LASTEXITCODE -eq 0 -and $env:VIRTUAL_ENV) {
+                $global:__envwrap_auto_want = $want = $t
+            } else {
+                if ($LASTEXITCODE -eq 3 -and -not $told) {
+                    $global:__envwrap_auto_told = @($global:__envwrap_auto_told) + @($r)
+                }
+                $global:__envwrap_auto_bad = $r
+            }
+        }
+        # What auto-activation activated belongs to a tree that was left (or refused).
+        if ($want -and $t -cne $want) {
+            $global:__envwrap_auto_want = $null
+            __envwrap_leave
+        }
+    } finally {
+        $global:LASTEXITCODE = $saved
+        $global:__envwrap_auto_seen = [string]$env:VIRTUAL_ENV
+        $global:__envwrap_auto_act = $null
     }
 }
 
