@@ -963,12 +963,14 @@ function global:__envwrap_auto_find {
     return $null
 }
 
-# Whether $Path (by default the current directory) is $Dir or below it.
+# $Dir when $Path (by default the current directory) is $Dir or below it, else $null.
 function global:__envwrap_auto_in {
     param([string]$Dir, [string]$Path = $executionContext.SessionState.Path.CurrentFileSystemLocation.ProviderPath)
     Set-StrictMode -Off
     $sep = [IO.Path]::DirectorySeparatorChar
-    return ([bool]$Dir -and ($Path -eq $Dir -or $Path.StartsWith($Dir.TrimEnd($sep) + $sep)))
+    if ($Dir -and ($Path -eq $Dir -or $Path.StartsWith($Dir.TrimEnd($sep) + $sep))) {
+        return $Dir
+    }
 }
 
 # At a prompt, when the directory changed, or an env was activated or
@@ -993,12 +995,8 @@ function global:__envwrap_auto_hook {
         if ([string]$env:VIRTUAL_ENV -cne [string]$global:__envwrap_auto_seen) {
             $global:__envwrap_auto_want = $null
         }
-        if (-not (__envwrap_auto_in $global:__envwrap_auto_off)) {
-            $global:__envwrap_auto_off = $null
-        }
-        if (-not (__envwrap_auto_in $global:__envwrap_auto_bad)) {
-            $global:__envwrap_auto_bad = $null
-        }
+        $global:__envwrap_auto_off = __envwrap_auto_in $global:__envwrap_auto_off
+        $global:__envwrap_auto_bad = __envwrap_auto_in $global:__envwrap_auto_bad
         $r, $t = __envwrap_auto_find  # both $null when nothing is found
         # A deactivate typed since the last look (of the env active then, or of one
         # activated since: `workon proj; deactivate` on one line), with nothing
