@@ -1098,12 +1098,13 @@ function __envwrap_auto_find --description 'The nearest marker above PWD: its di
         else if test -f "$d/.venv"; and test -r "$d/.venv"
             set l (string trim <"$d/.venv")[1]
         end
-        if string match -q -- '/*' "$l"
-            set -g __envwrap_auto_t "$l"
-        else if string match -qr -- '/|^\.\.?$' "$l"
-            set -g __envwrap_auto_t "$d/$l"
-        else if test -n "$l"; and test -n "$h"
-            set -g __envwrap_auto_t "$h/$l"
+        switch "$l"
+            case '/*'
+                set -g __envwrap_auto_t "$l"
+            case '*/*' . ..
+                set -g __envwrap_auto_t "$d/$l"
+            case '?*'
+                test -n "$h"; and set -g __envwrap_auto_t "$h/$l"
         end
         # pyenv-virtualenv's way: a .python-version naming an env in WORKON_HOME.
         if test -z "$__envwrap_auto_t"; and test -f "$d/.python-version"; and test -r "$d/.python-version"

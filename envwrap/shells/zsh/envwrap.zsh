@@ -601,8 +601,7 @@ __envwrap_initialize
 __envwrap_auto_find() {
     \builtin emulate -L zsh
     local __envwrap_d=$PWD __envwrap_l __envwrap_k __envwrap_h
-    __envwrap_auto_r='' __envwrap_auto_t=''
-    __envwrap_workon_home
+    __envwrap_auto_r='' __envwrap_auto_t='' __envwrap_h=''
     while :; do
         __envwrap_l='' __envwrap_k=venv
         # A .venv env (also PEP 832's implicit last line of a .python-envs beside
@@ -619,26 +618,28 @@ __envwrap_auto_find() {
         elif [[ -f $__envwrap_d/.venv && -r $__envwrap_d/.venv ]]; then
             IFS= \builtin read -r __envwrap_l <"$__envwrap_d/.venv" || :
         fi
-        # without surrounding blanks and a CR (PEP 832 asks readers to trim)
-        __envwrap_l=${__envwrap_l%"${__envwrap_l##*[![:space:]]}"} __envwrap_l=${__envwrap_l#"${__envwrap_l%%[![:space:]]*}"}
-        case $__envwrap_k:$__envwrap_l in
-            (*:) ;;
-            (*:/*) __envwrap_auto_t=$__envwrap_l ;;
-            (list:* | *:*/* | *:. | *:..) __envwrap_auto_t=$__envwrap_d/$__envwrap_l ;;
-            (*) [[ -z $__envwrap_h ]] || __envwrap_auto_t=$__envwrap_h/$__envwrap_l ;;
-        esac
+        if [[ -n $__envwrap_l ]]; then  # without surrounding blanks and a CR (PEP 832 asks readers to trim)
+            __envwrap_l=${__envwrap_l%"${__envwrap_l##*[![:space:]]}"} __envwrap_l=${__envwrap_l#"${__envwrap_l%%[![:space:]]*}"}
+            case $__envwrap_k:$__envwrap_l in
+                (*:) ;;
+                (*:/*) __envwrap_auto_t=$__envwrap_l ;;
+                (list:* | *:*/* | *:. | *:..) __envwrap_auto_t=$__envwrap_d/$__envwrap_l ;;
+                (*) __envwrap_workon_home; [[ -z $__envwrap_h ]] || __envwrap_auto_t=$__envwrap_h/$__envwrap_l ;;
+            esac
+        fi
         # pyenv-virtualenv's way: a .python-version whose first line names an env
         # in WORKON_HOME (a version such as 3.12.1 names none: ignored).
         if [[ -z $__envwrap_auto_t && -f $__envwrap_d/.python-version && -r $__envwrap_d/.python-version ]]; then
             IFS= \builtin read -r __envwrap_l <"$__envwrap_d/.python-version" || :
+            __envwrap_workon_home
             __envwrap_l=${__envwrap_l%"${__envwrap_l##*[![:space:]]}"} __envwrap_l=${__envwrap_l#"${__envwrap_l%%[![:space:]]*}"}
             [[ -n $__envwrap_l && -n $__envwrap_h && $__envwrap_l != .* && $__envwrap_l != */* &&
                 -f $__envwrap_h/$__envwrap_l/pyvenv.cfg ]] && __envwrap_auto_t=$__envwrap_h/$__envwrap_l
         fi
-        [[ -z $__envwrap_auto_t ]] || { __envwrap_auto_r=$__envwrap_d; \return 0; }
-        [[ -n $__envwrap_d && $__envwrap_d != / ]] || \return 0
+        [[ -z $__envwrap_auto_t && -n $__envwrap_d && $__envwrap_d != / ]] || break
         __envwrap_d=${__envwrap_d%/*}
     done
+    [[ -z $__envwrap_auto_t ]] || __envwrap_auto_r=$__envwrap_d
 }
 
 # Whether $2 (by default $PWD) is the directory $1 or below it.
