@@ -655,13 +655,13 @@ typeset -g __envwrap_auto_busy='' __envwrap_auto_seen='' __envwrap_auto_act=''
 __envwrap_auto_hook() {
     local __envwrap_s=$?
     \builtin emulate -L zsh
-    [[ ${__envwrap_auto-} == 1 && -z ${__envwrap_auto_busy-} ]] || \return "$__envwrap_s"
+    [[ ${__envwrap_auto-} == 1 && -z $__envwrap_auto_busy ]] || \return "$__envwrap_s"
     [[ $PWD != "${__envwrap_auto_pwd-}" || ${VIRTUAL_ENV-} != "${__envwrap_auto_seen-}" ||
         -n ${__envwrap_auto_act-} ]] || \return "$__envwrap_s"
     local __envwrap_auto_r __envwrap_auto_t __envwrap_q='' __envwrap_st=0 __envwrap_w=${__envwrap_auto_pwd-}
     local __envwrap_d=${__envwrap_auto_act:-${__envwrap_auto_seen-}}
     typeset -g __envwrap_auto_pwd=$PWD
-    typeset -g __envwrap_auto_busy=1  # a cd in a hook that activation runs does not come back here (zsh's chpwd)
+    __envwrap_auto_busy=1  # a cd in a hook that activation runs does not come back here
     # An env replaced or deactivated since the last look is the user's business.
     [[ ${VIRTUAL_ENV-} == "${__envwrap_auto_seen-}" ]] || __envwrap_auto_want=''
     __envwrap_auto_in "${__envwrap_auto_off-}" || __envwrap_auto_off=''
@@ -697,7 +697,7 @@ __envwrap_auto_hook() {
         __envwrap_auto_want=''
         __envwrap_leave
     fi
-    typeset -g __envwrap_auto_busy=''
+    __envwrap_auto_busy=''
     typeset -g __envwrap_auto_seen=${VIRTUAL_ENV-} __envwrap_auto_act=''
     \return "$__envwrap_s"
 }
