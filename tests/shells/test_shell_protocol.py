@@ -142,7 +142,7 @@ def test_the_counter_skips_generated_blank_and_comment_lines():
 # counts once. Until the shells come down that far, each ceiling is what they
 # hold now, so that it only goes down: bash 166 + zsh 127 + shared 321.
 BASH_AND_ZSH = 614
-FOUR_SHELLS = 1792
+FOUR_SHELLS = 1789
 
 
 def test_bash_and_zsh_keep_to_their_budget():

@@ -984,10 +984,7 @@ function global:__envwrap_auto_hook {
         return
     }
     $w = $global:__envwrap_auto_pwd
-    $d = $global:__envwrap_auto_act
-    if (-not $d) {
-        $d = $global:__envwrap_auto_seen
-    }
+    $d = if ($global:__envwrap_auto_act) { $global:__envwrap_auto_act } else { $global:__envwrap_auto_seen }
     $global:__envwrap_auto_pwd = $here
     $saved = $global:LASTEXITCODE  # the user's prompt may show it
     try {
