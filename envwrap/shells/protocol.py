@@ -83,6 +83,8 @@ FUNCTIONS: tuple[Function, ...] = (
     _f("__envwrap_auto_find", "", RUNTIME, ALL,
        "the nearest marker above the current directory (.python-envs, .venv, .python-version)"),
     _f("__envwrap_auto_in", "DIR [PATH]", RUNTIME, ALL, "whether PATH (default: the current directory) is in DIR"),
+    _f("__envwrap_auto_check", "", RUNTIME, POSIX,
+       "activate or leave the env of the current directory (the hook's body: bash copies a body at each call)"),
     _f("__envwrap_auto_hook", "", PROMPT, ALL,
        "when the directory or the active env changed: activate or leave the env of the current directory"),
     _f("__envwrap_auto_setup", "", LOAD, ALL, "register or remove the prompt hook, as __envwrap_auto says"),

@@ -690,13 +690,20 @@ __envwrap_auto_in() {
 }
 
 # At a prompt (zsh: also on cd), when the directory changed, or an env was
-# activated or deactivated since the last look: activate the env of the
-# current directory, or leave the one auto-activation activated.
+# activated or deactivated since the last look: __envwrap_auto_check. (Kept
+# apart from it because bash copies a function's body at every call: a small
+# hook costs a prompt half as much.)
 __envwrap_auto_hook() {
     local __envwrap_s=$?
     [[ ${__envwrap_auto-} == 1 ]] || \return "$__envwrap_s"
     [[ $PWD != "${__envwrap_auto_pwd-}" || ${VIRTUAL_ENV-} != "${__envwrap_auto_seen-}" ||
-        -n ${__envwrap_auto_act-} ]] || \return "$__envwrap_s"
+        -n ${__envwrap_auto_act-} ]] && __envwrap_auto_check
+    \return "$__envwrap_s"
+}
+
+# Activate the env of the current directory, or leave the one auto-activation
+# activated.
+__envwrap_auto_check() {
     local __envwrap_auto_r __envwrap_auto_t __envwrap_q='' __envwrap_st=0 __envwrap_w=${__envwrap_auto_pwd-}
     local __envwrap_d=${__envwrap_auto_act:-${__envwrap_auto_seen-}}
     __envwrap_auto_pwd=$PWD
@@ -736,7 +743,6 @@ __envwrap_auto_hook() {
         __envwrap_leave
     fi
     __envwrap_auto_seen=${VIRTUAL_ENV-} __envwrap_auto_act=''
-    \return "$__envwrap_s"
 }
 
 # Register the hook once (bash: a line of PROMPT_COMMAND's string, or of its
