@@ -277,8 +277,9 @@ def test_cli_lifecycle(envwrap_exe, user, tmp_path):
 def test_init_detects_shell_and_bakes_absolute_path(envwrap_exe, user):
     out = run(envwrap_exe, user, "init", "bash").stdout
     first = out.splitlines()[0]
-    # an absolute, isolated start: python -I .../envwrap/__main__.py
-    assert first.startswith("__envwrap_exe=(/") and " -I " in first and first.endswith("__main__.py)")
+    # an absolute, isolated start without site: python -I -S .../envwrap/__main__.py --sys-path=DIR...
+    assert first.startswith("__envwrap_exe=(/") and " -I -S " in first and "/envwrap/__main__.py " in first
+    assert first.endswith(")") and "--sys-path=" in first
     # the parent process is a zsh: shellingham finds it
     proc = run_script("zsh", user, f"{envwrap_exe} init; :", argv=["zsh", "-f"])
     assert proc.returncode == 0 and "emulate -L zsh" in proc.stdout

@@ -65,6 +65,43 @@ def test_creation_imports_stay_lean(envwrap_exe, warm, argv):
     assert loaded <= CREATION_MODULES, sorted(loaded - CREATION_MODULES)
 
 
+def hook_words(user: dict) -> list[str]:
+    """The words the bash preamble starts the backend with (python -I -S ...)."""
+    import shlex
+
+    first = run(user, "init", "bash").stdout.splitlines()[0]
+    return shlex.split(first[len("__envwrap_exe=("):-1])
+
+
+def imported(stderr: str) -> set[str]:
+    """The modules named by -X importtime's lines."""
+    return {line.split("|")[-1].strip() for line in stderr.splitlines()
+            if line.startswith("import time:") and not line.rstrip().endswith("package")}
+
+
+@pytest.mark.parametrize("args", [("--without-pip", "hook one"), ("hook two",)])
+def test_creation_through_the_hook_words_stays_lean(warm, args):
+    """The start the shells use: no site module (nor the .pth files it runs),
+    envwrap's creation modules only, and with pip the choice remembered by the
+    console script's creation (started with site) is the one used: the record
+    is keyed the same way with and without -S."""
+    words = hook_words(warm)
+    records = Path(warm["ENVWRAP_CACHE_DIR"], "seed-choice")
+    before = sorted(records.iterdir())
+    proc = subprocess.run([words[0], "-X", "importtime", *words[1:], "sh", "bash", "mkvirtualenv", *args],
+                          env=warm, capture_output=True, text=True)
+    assert proc.returncode == 0 and "__envwrap_activated" in proc.stdout, proc.stderr
+    loaded = imported(proc.stderr)
+    assert "envwrap.env.lifecycle" in loaded and Path(warm["WORKON_HOME"], args[-1], "pyvenv.cfg").is_file()
+    assert not loaded & (NEVER | {"site", "_distutils_hack", "sitecustomize"}), sorted(loaded & NEVER)
+    ours = {m for m in loaded if m.startswith("envwrap")}
+    assert ours <= CREATION_MODULES, sorted(ours - CREATION_MODULES)
+    if "--without-pip" not in args:
+        assert "envwrap.seeding.reuse" in loaded and "envwrap.seeding.sources" not in loaded
+        assert sorted(records.iterdir()) == before  # the console script's record, no second one
+        assert pip_version(Path(warm["WORKON_HOME"], args[-1])) == pip_version(Path(warm["WORKON_HOME"], "first"))
+
+
 def test_creation_with_pip_from_the_remembered_choice_gets_a_working_pip(warm):
     assert run(warm, "new", "second").returncode == 0
     home = Path(warm["WORKON_HOME"])
