@@ -322,6 +322,11 @@ def test_workon_imports_stay_lean(envwrap_exe, user, shell):
     loaded, _ = modules_loaded(envwrap_exe, user, "sh", shell, "workon", "lean")
     assert "envwrap.env.registry" in loaded and EMITTER_MODULE[shell] in loaded  # it did the work
     assert loaded <= WORKON_MODULES | {EMITTER_MODULE[shell]}, sorted(loaded - WORKON_MODULES)
+    # an env without variables of its own: one stat, no reader imported
+    assert not loaded & {"envwrap.env.activation", "envwrap.env.variables"}
+    run(envwrap_exe, user, "vars", "lean", "set", "K=v")
+    loaded, proc = modules_loaded(envwrap_exe, user, "sh", shell, "workon", "lean")
+    assert "envwrap.env.variables" in loaded and "K" in proc.stdout
 
 
 # What auto-activation's one backend call adds to workon's: the readers of the

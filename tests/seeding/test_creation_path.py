@@ -27,7 +27,7 @@ CREATION_MODULES = {
     "envwrap.core.layout", "envwrap.core.names", "envwrap.core.settings", "envwrap.core.staging",
     "envwrap.env", "envwrap.env.creators", "envwrap.env.hooks", "envwrap.env.lifecycle",
     "envwrap.env.pythons", "envwrap.env.pyvenv", "envwrap.env.registry",
-    "envwrap.env.activation", "envwrap.env.variables",
+    # (not envwrap.env.activation nor .variables: a new env has no variables of its own, one stat says so)
     "envwrap.env.kernels",  # after_creation: an env's Jupyter kernel (os and sys only)
     "envwrap.seeding", "envwrap.seeding.venvlayout", "envwrap.seeding.choice", "envwrap.seeding.reuse",
     "envwrap.seeding.modes", "envwrap.seeding.launchers",
