@@ -5,6 +5,7 @@ and a replayed tree that names the env's final place, never its stage."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -179,3 +180,59 @@ def test_a_run_of_uv_keeps_the_remembered_choice(envwrap_exe, warm):
     (uv_cache / ".lock").write_text("")  # what any uv run does to the dir
     loaded, _ = modules_loaded(envwrap_exe, warm, "new", "after uv")
     assert "envwrap.seeding.reuse" in loaded and not loaded & NEVER, sorted(loaded & NEVER)
+
+
+def test_a_new_env_writes_each_file_once(warm, tmp_path):
+    """What creating an env with pip writes, counted by strace: each regular
+    file of the new env is created once (the activate scripts in place, not
+    through a temporary name and a rename: the stage is new and unread), and
+    the env reaches WORKON_HOME by one rename of its directory."""
+    strace = shutil.which("strace")
+    if strace is None:
+        if os.environ.get("CI"):
+            pytest.fail("strace missing in CI")
+        pytest.skip("strace not installed")
+    trace = tmp_path / "trace"
+    words = hook_words(warm)
+    proc = subprocess.run([strace, "-f", "-qq", "-o", str(trace), "-e", "trace=openat,open,creat,rename,renameat,"
+                           "renameat2,link,linkat", *words, "sh", "bash", "mkvirtualenv", "counted"],
+                          env=warm, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    env_dir = Path(warm["WORKON_HOME"], "counted")
+    files = {str(p.relative_to(env_dir)) for p in env_dir.rglob("*") if p.is_file() and not p.is_symlink()}
+    lines = [ln for ln in trace.read_text().splitlines() if "= -1" not in ln]
+    stage_env = "/.envwrap/staging/"
+    created = [ln for ln in lines if "O_CREAT" in ln and (f"{stage_env}" in ln and "/counted/" in ln
+                                                          or ln.split("(", 1)[1].startswith(tuple("0123456789")))]
+    renames = [ln for ln in lines if "rename" in ln.split("(", 1)[0]]
+    published = [ln for ln in renames if ln.rstrip().endswith("= 0") and f'"{env_dir}"' in ln]
+    assert len(published) == 1, renames
+    assert not [ln for ln in renames if "/bin/activate" in ln or "/bin/Activate.ps1" in ln], renames
+    # the last-used mark is written after the publish, in WORKON_HOME
+    assert len(created) == len(files - {".envwrap-last-used"}), (sorted(files), created)
+
+
+def test_new_scripts_never_write_through_what_is_there(tmp_path):
+    """write_all(new=True) creates a missing script in place, and replaces
+    one that exists (a link planted at its name is replaced, its target kept)."""
+    from envwrap.shells import activate
+
+    env = tmp_path / "e"
+    (env / "bin").mkdir(parents=True)
+    target = tmp_path / "target"
+    target.write_text("keep\n")
+    (env / "bin" / "activate.fish").symlink_to(target)
+    activate.write_all(env, env, "e", new=True)
+    assert target.read_text() == "keep\n"
+    assert not (env / "bin" / "activate.fish").is_symlink()
+    assert "VIRTUAL_ENV" in (env / "bin" / "activate.fish").read_text()
+    assert (env / "bin" / "activate").read_text() and (env / "bin" / "Activate.ps1").read_text()
+    out = tmp_path / "out"
+    out.mkdir()
+    (env / "bin").rename(env / "real-bin")
+    (env / "bin").symlink_to(out)  # a bin dir that leads out of the env: refused, nothing written
+    from envwrap.core.errors import UserError
+
+    with pytest.raises(UserError):
+        activate.write_all(env, env, "e", new=True)
+    assert list(out.iterdir()) == []
