@@ -91,15 +91,14 @@ def executable() -> str:
 # The modules envwrap imports from its dependencies (pyproject.toml), and the
 # Python before which each is needed.
 _DEPENDENCIES = (("platformdirs", None), ("shellingham", None), ("tomli_w", None), ("tomli", (3, 11)))
-# The word envwrap/__main__.py reads (its SYS_PATH_WORD; not imported from
-# there: run as the hooks' script, that file is __main__, and importing it
-# again as envwrap.__main__ would run its start-up a second time).
+# The word envwrap.hookstart reads (its SYS_PATH_WORD, not imported: `envwrap
+# init` runs at shell start-up and imports no module it can do without).
 SYS_PATH_WORD = "--sys-path="
 
 
 def _site_words(parent: str, skip: set[str]) -> list[str] | None:
     """The ``--sys-path=DIR`` words for a backend started with -S (see
-    envwrap/__main__.py): the entries of this process's sys.path, in its order,
+    envwrap.hookstart): the entries of this process's sys.path, in its order,
     that the backend needs and site would have added: every site-packages (or
     dist-packages) directory, where envwrap looks for the pip installed beside
     it (envwrap.seeding.sources), envwrap's parent, and the directory each

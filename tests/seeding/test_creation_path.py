@@ -23,6 +23,7 @@ from conftest import cli, modules_loaded
 CREATION_MODULES = {
     "__future__", "errno", "fcntl", "_sha256", "_sha2",
     "envwrap", "envwrap.cli", "envwrap.cli.dispatch", "envwrap.cli.output", "envwrap.cli.table",
+    "envwrap.hookstart",  # the start from a hook (python -I -S): what site would have done
     "envwrap.cli.environments", "envwrap.cli.plans", "envwrap.cli.creation",
     "envwrap.core", "envwrap.core.atomicfile", "envwrap.core.errors", "envwrap.core.files", "envwrap.core.home",
     "envwrap.core.layout", "envwrap.core.names", "envwrap.core.settings", "envwrap.core.staging",

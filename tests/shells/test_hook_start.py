@@ -1,6 +1,6 @@
 """How the hooks start the backend: ``python -I -S .../envwrap/__main__.py
 --sys-path=DIR ...`` (the words envwrap/shells/loader.py writes into the
-preamble, read by envwrap/__main__.py). Without site, the backend must still
+preamble, read by envwrap/hookstart.py). Without site, the backend must still
 see what site would have given it (the directories of envwrap and its
 dependencies, the site-packages list the pip choice is keyed on, the venv's
 sys.prefix), and its quick exit must still deliver every byte and status."""
@@ -50,9 +50,11 @@ def test_without_site_the_backend_sees_what_site_gave(user):
     words = hook_words(user)
     python, main, extra = words[0], words[3], words[4:]
     with_site = subprocess.run([python, "-I", "-c", PROBE], env=user, capture_output=True, text=True, check=True)
-    hook = (f"import runpy, sys\nsys.argv = {[main, *extra, 'probe']!r}\n"
-            f"start = runpy.run_path({main!r}, run_name='probe')\n"
-            "start['without_site']()\n"
+    # what envwrap/__main__.py does under -S, then the probe
+    hook = (f"import os, sys\nsys.argv = {[main, *extra, 'probe']!r}\n"
+            f"sys.path.append(os.path.dirname(os.path.dirname({main!r})))\n"
+            "from envwrap import hookstart\n"
+            "hookstart.begin()\n"
             "assert sys.argv[1:] == ['probe'], sys.argv\n"
             "assert 'site' not in sys.modules\n" + PROBE)
     without = subprocess.run([python, "-I", "-S", "-c", hook], env=user, capture_output=True, text=True)
