@@ -99,3 +99,20 @@ def test_the_quick_exit_reports_a_full_or_closed_stdout(user):
     assert proc.returncode == 1 and one_line(proc.stderr) and "No space left" in proc.stderr
     proc = subprocess.run(["bash", "-c", '"$@" >&-', "bash", *words, "ls"], env=user, capture_output=True, text=True)
     assert proc.returncode == 1 and one_line(proc.stderr) and "closed" in proc.stderr
+
+
+def test_a_dependency_only_site_finds_keeps_site(monkeypatch):
+    """When a dependency is in no directory of sys.path (an import hook in a
+    .pth file finds it), the words keep site: python -I .../__main__.py."""
+    from envwrap.shells import loader
+
+    parent = str(Path(loader.__file__).resolve().parents[2])
+    monkeypatch.delenv("PYTHONPATH", raising=False)
+    monkeypatch.setattr(sys, "path", [parent])  # envwrap's parent, none of its dependencies
+    assert loader._site_words(parent, set()) is None
+    words = loader.command("bash")
+    assert words[1:] == ["-I", str(Path(parent, "envwrap", "__main__.py"))], words
+    monkeypatch.setattr(sys, "path", [parent, *json.loads(subprocess.run(
+        [sys.executable, "-I", "-c", "import json, sys; print(json.dumps(sys.path))"],
+        capture_output=True, text=True, check=True).stdout)])
+    assert loader.command("bash")[1:3] == ["-I", "-S"]
