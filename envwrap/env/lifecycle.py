@@ -32,7 +32,7 @@ def _finish(staged, final, name: str, opts: creators.CreateOptions, seed: bool, 
             from envwrap.seeding import cache as seeding
 
             seeding.seed_pip(layout, final_layout, home=os.path.dirname(os.fspath(final)))
-    activate.write_all(staged, final, opts.prompt or name, layout.windows)
+    activate.write_all(staged, final, opts.prompt or name, layout.windows, new=True)
     if opts.project is not None:
         registry.set_project(staged, opts.project)
     if not opts.scm_ignore_files:
