@@ -365,3 +365,23 @@ def test_a_base_interpreter_whose_path_holds_a_space(offline, tmp_path):
     assert r.returncode == 0, r.stderr
     assert os.path.realpath(Path(env["WORKON_HOME"], "spaced", "bin", "python")) == str(copy)
     _says_its_prefix(env, "spaced")
+
+
+# What the install step adds to creation's imports: envwrap's uvinstall, nothing
+# of the standard library's heavier modules (uv is started with posix_spawn;
+# shlex and re only to explain a failure, configparser only for a pip config file).
+NEVER_FOR_I = {"subprocess", "shlex", "re", "enum", "pathlib", "configparser", "shutil", "signal", "threading",
+               "selectors", "venv", "argparse"}
+
+
+def test_mkvirtualenv_i_stays_lean(envwrap_exe, offline, wheels):
+    from conftest import modules_loaded
+
+    env = dict(offline, PIP_FIND_LINKS=str(wheels), PIP_NO_INDEX="1")
+    # the venv tree and the pip choice cached; the choice is made again once, after uv's first run
+    # made its cache's buckets (places a pip can be)
+    for warm in ("first", "second"):
+        assert envwrap(env, "new", "-i", "demo", warm).returncode == 0
+    loaded, _ = modules_loaded(envwrap_exe, env, "new", "-i", "demo==1.0", "lean")
+    assert "envwrap.env.uvinstall" in loaded and installer(env, "lean", "demo") == ("1.0", "uv")
+    assert not loaded & NEVER_FOR_I, sorted(loaded & NEVER_FOR_I)
