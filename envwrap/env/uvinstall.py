@@ -283,15 +283,25 @@ def _trampoline(rest: bytes) -> tuple[str, str, bytes] | None:
     return words[0], " ".join(shlex.quote(w) for w in words[1:]), body[end + 1:] if end >= 0 else b""
 
 
-def _point_scripts(layout, base: str, python: str) -> None:
-    """Make the scripts uv wrote for ``base`` (``#!BASE``, or the ``/bin/sh``
-    trampoline uv writes for a path with spaces or too long for the kernel) run
-    the env's ``python`` (its final path): a first line of its own, the rest
-    unchanged."""
+def _point_scripts(layout, base: str, final) -> None:
+    """Make the scripts uv wrote run the env's own interpreter at its final
+    place: a first line (``#!PYTHON``, or the ``/bin/sh`` trampoline for a path
+    with spaces or too long for the kernel) naming ``base``, as uv writes it
+    with ``--prefix``, or an interpreter in the stage, as a uv that took the
+    prefix's own python would, becomes the env's; the rest stays as written."""
     from envwrap.core import atomicfile
     from envwrap.seeding.launchers import shebang
 
-    plain = b"#!" + os.fsencode(base)
+    stage = os.fspath(layout.root).rstrip(os.sep)
+    python = os.path.join(os.fspath(final), os.path.relpath(layout.python, stage))
+
+    def moved(interpreter: str) -> str | None:
+        if interpreter == base:
+            return python
+        if interpreter.startswith(stage + os.sep):
+            return os.fspath(final).rstrip(os.sep) + interpreter[len(stage):]
+        return None
+
     try:
         entries = list(os.scandir(layout.bin_dir))
     except OSError:
@@ -304,17 +314,18 @@ def _point_scripts(layout, base: str, python: str) -> None:
                 data = fh.read()
         except OSError:
             continue
-        first, sep, rest = data.partition(b"\n")
-        if first.rstrip(b"\r") == plain or first.startswith(plain + b" "):
-            args = os.fsdecode(first[len(plain):]).strip()
-        elif first.rstrip(b"\r") == b"#!/bin/sh" and os.fsencode(base) in data[:4096]:
-            found = _trampoline(rest)
-            if found is None or found[0] != base:
-                continue
-            _, args, rest = found
-        else:
+        if not data.startswith(b"#!"):
             continue
-        atomicfile.replace(entry.path, os.fsencode(shebang(python, args)) + rest, inside=layout.root)
+        first, _, rest = data.partition(b"\n")
+        interpreter, _, args = os.fsdecode(first[2:]).rstrip("\r").strip().partition(" ")
+        if interpreter == "/bin/sh" and rest.startswith(b"'''exec' "):
+            found = _trampoline(rest)
+            if found is None:
+                continue
+            interpreter, args, rest = found
+        target = moved(interpreter)
+        if target is not None:
+            atomicfile.replace(entry.path, os.fsencode(shebang(target, args.strip())) + rest, inside=stage)
 
 
 def install_new(uv: str, layout, args: list[str], staged, final) -> bool:
@@ -329,7 +340,7 @@ def install_new(uv: str, layout, args: list[str], staged, final) -> bool:
         install(uv, layout.python, args, pass_fds=staging.child_fds(), staged=staged, final=final)
         return False
     install(uv, base, args, pass_fds=staging.child_fds(), staged=staged, final=final, prefix=layout.root)
-    _point_scripts(layout, base, os.path.join(os.fspath(final), os.path.relpath(layout.python, layout.root)))
+    _point_scripts(layout, base, final)
     return True
 
 
