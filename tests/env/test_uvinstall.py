@@ -385,3 +385,36 @@ def test_mkvirtualenv_i_stays_lean(envwrap_exe, offline, wheels):
     loaded, _ = modules_loaded(envwrap_exe, env, "new", "-i", "demo==1.0", "lean")
     assert "envwrap.env.uvinstall" in loaded and installer(env, "lean", "demo") == ("1.0", "uv")
     assert not loaded & NEVER_FOR_I, sorted(loaded & NEVER_FOR_I)
+
+
+@pytest.mark.parametrize("sig", ["SIGINT", "SIGKILL"])
+def test_interrupted_while_uv_builds_leaves_nothing(offline, tmp_path, sig):
+    """Ctrl-C (the whole job) or kill -9 while uv is building: no env, and
+    after Ctrl-C not even a stage (envwrap says one line); after kill -9 the
+    next command sweeps the stage."""
+    import signal
+
+    from conftest import stage_entries
+    from localpkg import make_project
+
+    project = make_project(tmp_path / "slow src", "slowpkg", "1.0", slow=True)
+    home = Path(offline["WORKON_HOME"])
+    proc = subprocess.Popen([str(ENVWRAP), "new", "-i", str(project), "cut short"], env=offline,
+                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    try:
+        assert wait_until(lambda: (project / "started").exists(), proc, timeout=120)  # uv is building it
+        os.killpg(proc.pid, getattr(signal, sig))
+        _, err = proc.communicate(timeout=120)
+    finally:
+        (project / "go").write_text("")  # a build left behind ends
+    assert not os.path.lexists(home / "cut short")
+    assert envwrap(offline, "ls").stdout == ""
+    if sig == "SIGINT":
+        assert proc.returncode == 130, err
+        assert "Traceback" not in err and err.splitlines()[-1] == "envwrap: interrupted; nothing was left half-made"
+        assert stage_entries(home) == []
+    else:
+        assert stage_entries(home), "killed while building: a stage is left to sweep"
+        assert envwrap(offline, "new", "--without-pip", "next").returncode == 0
+        assert stage_entries(home) == []
