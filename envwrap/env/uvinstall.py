@@ -14,8 +14,8 @@ with pip. pip itself was seeded before, and stays.
 Into a new env uv installs with ``--python BASE --prefix STAGE`` where it can
 (:func:`install_new`): uv keeps what it learns of an interpreter in its cache
 under the interpreter's path, and a stage's path is new every time, so
-``--python STAGE/bin/python`` costs a start of that Python to query it, about a
-third of the whole install; the base interpreter is queried once. uv then
+``--python STAGE/bin/python`` costs a start of that Python to query it, most
+of what a small install takes; the base interpreter is queried once. uv then
 installs with the venv scheme of that interpreter, the env's own layout, and
 only the scripts' first line names the base: it is set to the env's python.
 
