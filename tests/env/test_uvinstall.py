@@ -394,8 +394,9 @@ def test_interrupted_while_uv_builds_leaves_nothing(offline, tmp_path, sig):
     next command sweeps the stage."""
     import signal
 
-    from conftest import stage_entries
     from localpkg import make_project
+
+    from conftest import stage_entries
 
     project = make_project(tmp_path / "slow src", "slowpkg", "1.0", slow=True)
     home = Path(offline["WORKON_HOME"])
