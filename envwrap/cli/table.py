@@ -190,7 +190,7 @@ VF_ROWS = (
     ("tmp", "mktmpenv", "Create a temporary environment, removed when deactivated", ""),
     ("rm", "rmvirtualenv", "Remove environments: vf rm NAME...", ""),
     ("ls", "lsvirtualenv", "List the environments", "__envwrap_list"),
-    ("cd", "cdvirtualenv", "cd to the active environment's directory", ""),
+    ("cd", "cdvirtualenv", "cd to the active environment's directory", "cdvirtualenv $argv"),
     ("cdpackages", "cdsitepackages", "cd to the active environment's site-packages", "cdsitepackages $argv"),
     ("addpath", "add2virtualenv",
      "Add directories to the active environment's import path: vf addpath [-d] DIR...",

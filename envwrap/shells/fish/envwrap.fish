@@ -125,24 +125,18 @@ end
 
 # The directory holding the environments, as the backend resolves it (no
 # process): the user's WORKON_HOME (a relative one below $HOME); else the
-# backend's answer (the config file's, or the default ~/.virtualenvs). Printed
-# with no newline after it: `(__envwrap_workon_home | string collect)` keeps a
+# backend's answer (the config file's, or the default ~/.virtualenvs). Callers
+# take it with `(__envwrap_workon_home | string collect)`, which keeps a
 # directory whose name holds a newline in one piece.
 function __envwrap_workon_home --description 'Print the directory the environments live in'
     set -l h "$WORKON_HOME"
     if test -z "$h"; or test "$h" = "$ENVWRAP_EXPORTED_HOME"
         set h "$VIRTUALFISH_HOME" # virtualfish's setting, used when WORKON_HOME is not set
     end
-    if test -n "$h"
-        if test "$h" = "~"; or string match -q -- '~/*' "$h"
-            set h "$HOME"(string sub -s 2 -- "$h")
-        else if not string match -q -- '/*' "$h"
-            set h "$HOME/$h"
-        end
-        printf '%s' "$h"
-        return 0
-    end
-    printf '%s' "$__envwrap_home"
+    test -n "$h"; or set h "$__envwrap_home"
+    # ~ and a relative path are below $HOME, as the backend reads them.
+    set h (string replace -r -- '^~(?=/|$)' "$HOME" "$h" | string collect)
+    string replace -r -- '^(?=[^/])' "$HOME/" "$h"
     return 0
 end
 
@@ -182,10 +176,7 @@ end
 # last found (WORKON_HOME/.envwrap/pythons, one a line; read here, no process).
 function __envwrap_python_versions --description 'Print the Python versions envwrap last found (no Python)'
     set -l h (__envwrap_workon_home | string collect)
-    test -n "$h" -a -f "$h/.envwrap/pythons"; or return 0
-    while read -l v
-        test -n "$v"; and printf '%s\n' $v
-    end <"$h/.envwrap/pythons"
+    test -n "$h" -a -f "$h/.envwrap/pythons"; and string match -v -- '' <"$h/.envwrap/pythons"
     return 0
 end
 
@@ -480,24 +471,17 @@ function lsvirtualenv --description 'List the environments (-b: names only, -l: 
     end
 end
 
+# cdvirtualenv [SUBDIR]: the cd is this shell's own (no process); anything else
+# (--help, no environment active, no such directory, a WORKON_HOME to create or
+# that is a file) the backend says, with the plan's cd when it can.
 function cdvirtualenv --description "cd to the active environment's directory"
-    if contains -- "$argv[1]" -h --help
-        __envwrap_run cdvirtualenv --help
-        return
+    set -l h (__envwrap_workon_home | string collect)
+    if test -n "$VIRTUAL_ENV" -a -d "$VIRTUAL_ENV/$argv[1]"; and test -z "$h" -o -d "$h"
+        and not string match -q -- '-*' "$argv[1]"
+        cd -- "$VIRTUAL_ENV/$argv[1]"
+    else
+        __envwrap_run cdvirtualenv $argv
     end
-    __envwrap_home_ok; or return
-    if test -z "$VIRTUAL_ENV"
-        echo 'envwrap: cdvirtualenv: no environment is active; run workon first' >&2
-        return 1
-    end
-    set -l target "$VIRTUAL_ENV"
-    test -n "$argv[1]"; and set target "$VIRTUAL_ENV/$argv[1]"
-    # envwrap's one line, not cd's (which fish follows with a trace)
-    if not test -d "$target"
-        printf 'envwrap: cdvirtualenv: %s is not a directory\n' "$target" >&2
-        return 1
-    end
-    cd -- "$target"
 end
 
 # ----------------------------------------------------------------- virtualfish
@@ -579,14 +563,6 @@ function __envwrap_vf_rm --description 'Remove environments: vf rm NAME...'
         end
     end
     return $st
-end
-
-function __envwrap_vf_cd --description "cd to the active environment's directory"
-    if test -z "$VIRTUAL_ENV"; and not contains -- "$argv[1]" -h --help
-        echo 'envwrap: vf cd: no environment is active; run vf activate first' >&2
-        return 1
-    end
-    cdvirtualenv $argv
 end
 
 function __envwrap_vf_globalpackages --description "Access to the base interpreter's packages: vf globalpackages [toggle|enable|disable]"
@@ -768,6 +744,10 @@ end
 
 function __envwrap_vf_ls --description 'List the environments'
     __envwrap_list
+end
+
+function __envwrap_vf_cd --description "cd to the active environment's directory"
+    cdvirtualenv $argv
 end
 
 function __envwrap_vf_cdpackages --description "cd to the active environment's site-packages"
