@@ -156,12 +156,13 @@ def handler(spec: str):
     return getattr(__import__(f"envwrap.cli.{module}", fromlist=[module]), function)  # importlib costs more
 
 
-# The verbs --help does not list: sh and say (for the shell hooks) and
-# allvirtualenv (the shell command's own verb).
+# The verbs --help does not list: sh and say (for the shell hooks),
+# allvirtualenv (the shell command's own verb) and fish's vf-* (envwrap.cli.vf).
 HIDDEN_VERB_ROWS = (
     ("sh", "dispatch:cmd_sh"),
     ("say", "dispatch:cmd_say"),
     ("allvirtualenv", "run:run_all"),
+    ("vf-globalpackages", "vf:cmd_globalpackages"),  # fish's vf (VF_ROWS)
 )
 
 # `envwrap VERB ARGS...` -> its handler.
@@ -198,7 +199,7 @@ VF_ROWS = (
     ("all", "allvirtualenv", "Run a command in every environment: vf all COMMAND...", "allvirtualenv $argv"),
     ("globalpackages", "toggleglobalsitepackages",
      "Access to the base interpreter's packages: vf globalpackages [toggle|enable|disable]",
-     ""),
+     "__envwrap_call vf-globalpackages $argv"),
     ("connect", "", "Connect the active environment to this directory (writes .venv): vf connect [NAME]", ""),
     ("project", "mkproject", "Create a project directory in PROJECT_HOME and its environment: vf project NAME",
      "mkproject $argv"),

@@ -565,30 +565,6 @@ function __envwrap_vf_rm --description 'Remove environments: vf rm NAME...'
     return $st
 end
 
-function __envwrap_vf_globalpackages --description "Access to the base interpreter's packages: vf globalpackages [toggle|enable|disable]"
-    set -l action toggle
-    if set -q argv[1]; and not string match -q -- '-*' $argv[1]
-        set action $argv[1]
-        set -e argv[1]
-    end
-    if test -z "$VIRTUAL_ENV"
-        echo 'envwrap: vf globalpackages: no environment is active' >&2
-        return 1
-    end
-    if not contains -- $action toggle enable disable
-        printf 'envwrap: vf globalpackages: unknown action %s (toggle, enable or disable)\n' (string escape -- $action) >&2
-        return 2
-    end
-    if test $action != toggle
-        # pyvenv.cfg read by fish itself: is access on (enable) or off (disable) now?
-        set -l now disable
-        string match -qr '^\s*include-system-site-packages\s*=\s*true\s*$' <"$VIRTUAL_ENV/pyvenv.cfg"
-        and set now enable
-        test $action = $now; and return 0
-    end
-    toggleglobalsitepackages $argv
-end
-
 # vf connect [NAME]: write the name of the active environment (after activating
 # NAME, if given) into ./.venv, as virtualfish does; auto-activation reads it.
 function __envwrap_vf_connect --description 'Connect the active environment to this directory (writes .venv): vf connect [NAME]'
@@ -622,28 +598,19 @@ function __envwrap_vf_lsprojects --description 'List the projects in PROJECT_HOM
 end
 
 # vf upgrade [options] [NAME...]: `envwrap upgrade`, between virtualfish's
-# will_upgrade and did_upgrade events (and their :NAME forms) for each env.
+# will_upgrade and did_upgrade events (and their :NAME forms) for each env it
+# names (fish's argparse takes the options out, -p's value with them), every
+# one for -a/--all, else the active one.
 function __envwrap_vf_upgrade --description 'Rebuild environments on a newer Python: vf upgrade [options] [NAME...]'
-    set -l names
-    set -l skip
-    for a in $argv
-        if set -q skip[1]
-            set skip
-        else if contains -- $a -p --python
-            set skip 1 # its value
-        else if not string match -q -- '-*' $a
-            set -a names $a
-        end
-    end
-    if contains -- -a $argv; or contains -- --all $argv
-        set names (__envwrap_names)
-    else if not set -q names[1]; and test -n "$VIRTUAL_ENV"
-        set names (string replace -r '.*/' '' -- "$VIRTUAL_ENV")
-    end
+    set -l args $argv
+    argparse -i p/python= a/all -- $argv 2>/dev/null
+    set -l names (string match -rv -- '^-|^$' $argv '')
+    set -q _flag_all; and set names (__envwrap_names)
+    set -q names[1]; or set names (string replace -r '.*/' '' -- "$VIRTUAL_ENV" | string match -v '')
     for n in $names
         __envwrap_vfevent will_upgrade $n
     end
-    __envwrap_call upgrade $argv; or return
+    __envwrap_call upgrade $args; or return
     for n in $names
         __envwrap_vfevent did_upgrade $n
     end
@@ -760,6 +727,10 @@ end
 
 function __envwrap_vf_all --description 'Run a command in every environment: vf all COMMAND...'
     allvirtualenv $argv
+end
+
+function __envwrap_vf_globalpackages --description "Access to the base interpreter's packages: vf globalpackages [toggle|enable|disable]"
+    __envwrap_call vf-globalpackages $argv
 end
 
 function __envwrap_vf_project --description 'Create a project directory in PROJECT_HOME and its environment: vf project NAME'
