@@ -141,11 +141,12 @@ VERB_ROWS = (
 
 # `envwrap sh SHELL COMMAND ARGS...`: the commands that change the shell; each
 # returns a plan (envwrap.shells.plan) for the shell to run: the EVAL and SHELL
-# commands' handlers, and two the hooks call by themselves (deactivate's --help,
-# the auto-activation check on cd).
+# commands' handlers, and those the hooks call by themselves (deactivate's --help,
+# the auto-activation check on cd, fish's vf activate).
 HIDDEN_PLAN_ROWS = (
     ("deactivate", "plans:deactivate"),
     ("auto", "plans:auto"),
+    ("vf-activate", "vf:activate"),  # fish's vf activate (VF_ROWS)
 )
 PLAN_HANDLERS = dict([(c.verb, c.handler) for c in COMMANDS if c.handler] + list(HIDDEN_PLAN_ROWS))
 
@@ -185,7 +186,7 @@ COMMAND_VERBS = {c.name: c.verb for c in COMMANDS if c.kind == CALL and c.verb a
 # aliases are generated from here (make shells), and vf's TAB offers them all.
 VF_ROWS = (
     ("help", "", "List the vf commands, or describe one: vf help [COMMAND]", ""),
-    ("activate", "workon", "Activate an environment: vf activate NAME (no cd)", ""),
+    ("activate", "workon", "Activate an environment: vf activate NAME (no cd)", "__envwrap_run vf-activate $argv"),
     ("deactivate", "deactivate", "Deactivate the active environment", ""),
     ("new", "mkvirtualenv", "Create an environment and activate it: vf new [-p PYTHON] [--connect] NAME", ""),
     ("tmp", "mktmpenv", "Create a temporary environment, removed when deactivated", ""),

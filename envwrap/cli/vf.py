@@ -39,3 +39,20 @@ def cmd_globalpackages(args: list[str]) -> int:
         if on == (opts.action == "enable"):
             return 0
     return cmd_toggle(["-q"] if opts.quiet else [], prog="toggleglobalsitepackages")
+
+
+def activate(shell, args: list[str]):
+    """``vf activate NAME`` (``envwrap sh SHELL vf-activate``): workon's plan
+    without the cd, with virtualfish's statuses: 1 when no name is given, 2 for
+    an environment that does not exist."""
+    from envwrap.cli import table
+    from envwrap.core import home
+
+    if not args:
+        raise UserError("vf activate: name an environment (vf ls lists them)")
+    try:  # workon's handler, as the table names it
+        return table.handler(table.PLAN_HANDLERS["workon"])(shell, ["--no-cd", *args])
+    except UserError as exc:
+        if not args[0].startswith("-") and not os.path.exists(os.path.join(home.workon_home(), args[0])):
+            exc.status = 2
+        raise

@@ -491,24 +491,6 @@ end
 # is a row of VF_ROWS (envwrap/cli/table.py) and a function __envwrap_vf_NAME;
 # vf itself, `vf help` and vf's TAB are generated from the rows (the vf block).
 
-# vf activate NAME: as virtualfish, status 1 without a name and 2 for an
-# environment that does not exist.
-function __envwrap_vf_activate --description 'Activate an environment: vf activate NAME (no cd)'
-    if not set -q argv[1]
-        echo 'envwrap: vf activate: name an environment (vf ls lists them)' >&2
-        return 1
-    end
-    workon --no-cd $argv
-    or begin
-        set -l st $status
-        set -l h (__envwrap_workon_home | string collect)
-        if not string match -q -- '-*' "$argv[1]"; and not test -e "$h/$argv[1]"
-            return 2
-        end
-        return $st
-    end
-end
-
 # vf deactivate with nothing active is no mistake for virtualfish: status 0.
 function __envwrap_vf_deactivate --description 'Deactivate the active environment'
     if test -z "$__envwrap_venv"; or not functions -q deactivate
@@ -707,6 +689,10 @@ function __envwrap_vf_help --description 'List the vf commands, or describe one:
             printf 'envwrap: vf help: unknown command %s\n' (string escape -- "$argv[1]") >&2
             return 2
     end
+end
+
+function __envwrap_vf_activate --description 'Activate an environment: vf activate NAME (no cd)'
+    __envwrap_run vf-activate $argv
 end
 
 function __envwrap_vf_ls --description 'List the environments'
