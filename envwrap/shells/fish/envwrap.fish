@@ -768,16 +768,12 @@ emit virtualfish_did_setup_plugins
 # argument `site`) below what has been typed so far.
 function __envwrap_complete_subdirs --description 'Complete directories inside the active environment'
     test -n "$VIRTUAL_ENV"; or return 0
-    set -l base "$VIRTUAL_ENV"
-    if test "$argv[1]" = site
-        set base $VIRTUAL_ENV/lib/python*/site-packages
-        set base $base[1]
-    end
-    test -n "$base"; and test -d "$base"; or return 0
-    set -l typed (commandline -ct)
-    for d in $base/$typed*/
-        string replace -- "$base/" '' "$d"
-    end
+    set -l base $VIRTUAL_ENV
+    test "$argv[1]" = site; and set base $VIRTUAL_ENV/lib/python*/site-packages
+    set -q base[1]; or return 0
+    set -l found $base[1]/(commandline -ct)*/
+    set -q found[1]; and string replace -- "$base[1]/" '' $found
+    return 0
 end
 
 # envwrap VERB NAME: the verbs, then names (the lists are in the generated block below).
