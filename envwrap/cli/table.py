@@ -142,11 +142,12 @@ VERB_ROWS = (
 # `envwrap sh SHELL COMMAND ARGS...`: the commands that change the shell; each
 # returns a plan (envwrap.shells.plan) for the shell to run: the EVAL and SHELL
 # commands' handlers, and those the hooks call by themselves (deactivate's --help,
-# the auto-activation check on cd, fish's vf activate).
+# the auto-activation check on cd, fish's vf activate and connect).
 HIDDEN_PLAN_ROWS = (
     ("deactivate", "plans:deactivate"),
     ("auto", "plans:auto"),
-    ("vf-activate", "vf:activate"),  # fish's vf activate (VF_ROWS)
+    ("vf-activate", "vf:activate"),  # fish's vf activate and connect (VF_ROWS)
+    ("vf-connect", "vf:connect"),
 )
 PLAN_HANDLERS = dict([(c.verb, c.handler) for c in COMMANDS if c.handler] + list(HIDDEN_PLAN_ROWS))
 

@@ -56,3 +56,29 @@ def activate(shell, args: list[str]):
         if not args[0].startswith("-") and not os.path.exists(os.path.join(home.workon_home(), args[0])):
             exc.status = 2
         raise
+
+
+def connect(shell, args: list[str]):
+    """``vf connect [NAME]`` (``envwrap sh SHELL vf-connect``): activate NAME (no
+    cd) when given, and write the active environment's name into ./.venv, as
+    virtualfish does (auto-activation reads it). Where .venv is a directory,
+    nothing is written and nothing activated."""
+    from envwrap.cli.argparsing import Parser
+    from envwrap.shells.plan import Plan
+
+    parser = Parser(prog="vf connect", description="Connect the active environment (or NAME, activated first) "
+                                                  "to this directory: its name goes into ./.venv.")
+    parser.add_argument("name", nargs="?", metavar="NAME")
+    opts = parser.parse_args(args)
+    env = opts.name or os.environ.get("VIRTUAL_ENV")
+    if not env:
+        raise UserError("vf connect: no environment is active (vf connect NAME, or vf activate NAME first)")
+    plan = activate(shell, [opts.name]) if opts.name else Plan()
+    if os.path.isdir(".venv"):
+        raise UserError("vf connect: .venv here is a directory; nothing written")
+    try:
+        with open(".venv", "w", encoding="utf-8") as f:
+            f.write(os.path.basename(env.rstrip(os.sep)) + "\n")
+    except OSError as exc:
+        raise UserError(f"vf connect: cannot write .venv: {exc.strerror}") from None
+    return plan

@@ -547,25 +547,11 @@ function __envwrap_vf_rm --description 'Remove environments: vf rm NAME...'
     return $st
 end
 
-# vf connect [NAME]: write the name of the active environment (after activating
-# NAME, if given) into ./.venv, as virtualfish does; auto-activation reads it.
+# vf connect [NAME]: the backend writes the name of the active environment
+# (NAME's, activated first) into ./.venv, as virtualfish does; auto-activation
+# reads it. Then virtualfish's did_connect.
 function __envwrap_vf_connect --description 'Connect the active environment to this directory (writes .venv): vf connect [NAME]'
-    if set -q argv[2]
-        echo 'envwrap: vf connect: at most one environment name' >&2
-        return 2
-    end
-    if set -q argv[1]
-        __envwrap_vf_activate $argv[1]; or return
-    end
-    if test -z "$VIRTUAL_ENV"
-        echo 'envwrap: vf connect: no environment is active (vf connect NAME, or vf activate NAME first)' >&2
-        return 1
-    end
-    if test -d .venv
-        echo 'envwrap: vf connect: .venv here is a directory; nothing written' >&2
-        return 1
-    end
-    printf '%s\n' (string replace -r '.*/' '' -- "$VIRTUAL_ENV") >.venv; or return
+    __envwrap_run vf-connect $argv; or return
     __envwrap_vfevent did_connect
 end
 
