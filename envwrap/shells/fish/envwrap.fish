@@ -16,9 +16,7 @@
 # postmkvirtualenv.fish, ...) run inside a function, as everything fish sources
 # from a function does: state they keep must be set with `set -g` (or -gx).
 
-if not set -q __envwrap_loads[1]
-    set -g __envwrap_loads 0
-end
+set -q __envwrap_loads[1]; or set -g __envwrap_loads 0
 set -g __envwrap_loads (math $__envwrap_loads + 1)
 
 # Run the backend with the user's settings, exported or not (fish globals and
@@ -140,18 +138,12 @@ function __envwrap_workon_home --description 'Print the directory the environmen
     return 0
 end
 
-# Whether the environments' directory may be listed; says why not on stderr. One
-# that does not exist is created (by the backend, which says so: one process,
-# only then), as virtualenvwrapper's commands do; one that is a file is an error.
+# Whether the environments' directory may be listed (no process when it is a
+# directory). Otherwise the backend answers: it creates a missing one and says
+# so, as virtualenvwrapper's commands do; one that is a file is an error.
 function __envwrap_home_ok --description 'Check that WORKON_HOME can be listed'
     set -l h (__envwrap_workon_home | string collect)
-    if test -z "$h"; or test -d "$h"
-        return 0
-    else if test -e "$h"; or test -L "$h"
-        printf 'envwrap: WORKON_HOME %s is not a directory\n' "$h" >&2
-        return 1
-    end
-    __envwrap_call ls >/dev/null
+    test -z "$h"; or test -d "$h"; or __envwrap_call ls >/dev/null
 end
 __envwrap_export_home
 
