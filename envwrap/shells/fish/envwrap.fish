@@ -493,20 +493,18 @@ function __envwrap_vf_deactivate --description 'Deactivate the active environmen
 end
 
 # vf new [-p PYTHON] [-c|--connect] [creation options] NAME: mkvirtualenv, with
-# virtualfish's will_create before and did_create (and :NAME) once active.
+# virtualfish's will_create before and did_create (and :NAME) once active;
+# fish's argparse takes -c/--connect out.
 function __envwrap_vf_new --description 'Create an environment and activate it: vf new [-p PYTHON] [--connect] NAME'
-    set -l args
-    set -q argv[1]; and set args (string match -rv -- '^(-c|--connect)$' $argv)
-    if contains -- -h $args; or contains -- --help $args
+    argparse -i c/connect h/help -- $argv; or return
+    if set -q _flag_help
         mkvirtualenv --help
         return
     end
     emit virtualenv_will_create
-    mkvirtualenv $args; or return
+    mkvirtualenv $argv; or return
     __envwrap_vfevent did_create
-    if test (count $args) -ne (count $argv)
-        __envwrap_vf_connect
-    end
+    not set -q _flag_connect; or __envwrap_vf_connect
 end
 
 # vf tmp: mktmpenv, staying in the current directory as virtualfish does.
@@ -517,7 +515,8 @@ function __envwrap_vf_tmp --description 'Create a temporary environment, removed
 end
 
 # vf rm NAME...: one rmvirtualenv per name, between virtualfish's will_remove
-# and did_remove events (and their :NAME forms); did_remove only once removed.
+# (for an env that is there and not active: rmvirtualenv refuses that one) and
+# did_remove once removed, and their :NAME forms. Options first: rmvirtualenv's.
 function __envwrap_vf_rm --description 'Remove environments: vf rm NAME...'
     if not set -q argv[1]; or string match -q -- '-*' "$argv[1]"
         rmvirtualenv $argv
@@ -526,15 +525,8 @@ function __envwrap_vf_rm --description 'Remove environments: vf rm NAME...'
     set -l h (__envwrap_workon_home | string collect)
     set -l st 0
     for n in $argv
-        # (not for the active env, which rmvirtualenv refuses)
-        if test "$VIRTUAL_ENV" != "$h/$n"; and test -e "$h/$n/pyvenv.cfg"
-            __envwrap_vfevent will_remove $n
-        end
-        if rmvirtualenv $n
-            __envwrap_vfevent did_remove $n
-        else
-            set st $status
-        end
+        test "$VIRTUAL_ENV" != "$h/$n"; and test -e "$h/$n/pyvenv.cfg"; and __envwrap_vfevent will_remove $n
+        rmvirtualenv $n; and __envwrap_vfevent did_remove $n; or set st $status
     end
     return $st
 end
@@ -548,7 +540,7 @@ function __envwrap_vf_connect --description 'Connect the active environment to t
 end
 
 function __envwrap_vf_lsprojects --description 'List the projects in PROJECT_HOME'
-    if test -z "$PROJECT_HOME"; or not test -d "$PROJECT_HOME"
+    if not test -d "$PROJECT_HOME" # (test -d '' is false: unset too)
         echo 'envwrap: vf lsprojects: PROJECT_HOME is not set to a directory' >&2
         return 1
     end
