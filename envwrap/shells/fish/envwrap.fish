@@ -746,21 +746,13 @@ function __envwrap_complete_subdirs --description 'Complete directories inside t
     return 0
 end
 
-# envwrap VERB NAME: the verbs, then names (the lists are in the generated block below).
-function __envwrap_wants_name --description 'Whether TAB after envwrap VERB is at an environment name'
-    set -l words (commandline -opc)
-    test (count $words) -ge 2; or return 1
-    contains -- $words[2] $__envwrap_names_verbs; and return 0
-    test (count $words) -eq 2; and contains -- $words[2] $__envwrap_name_verbs
-end
-
 # BEGIN generated: options
 # (made by `make shells` from the backend's own parsers, see tools/gen_shells.py; edit those)
 # Every command's options, read from the parser the command builds in the
 # backend (a command whose arguments are no paths completes no file names).
-function __envwrap_verb_is --description 'Whether TAB is after envwrap VERB'
+function __envwrap_verb_is --description 'Whether TAB is after envwrap VERB (one of those given)'
     set -l words (commandline -opc)
-    test "$words[2]" = "$argv[1]"
+    contains -- "$words[2]" $argv
 end
 
 function __envwrap_register_options --description 'Register the TAB completions of the options of the envwrap commands'
@@ -917,12 +909,6 @@ end
 
 # BEGIN generated: completion
 # (made by `make shells` from envwrap/cli/table.py; edit the table, not this)
-# envwrap VERB NAME: the public verbs (envwrap --help), then names where the verb
-# takes one (first argument; every argument for rm and upgrade).
-set -g __envwrap_verbs init demo ls path show run shell which vars gc new rm cp mv adopt export import project kernel sitepackages add-path toggle-global wipe repair upgrade pythons doctor config allow seed
-set -g __envwrap_name_verbs path show run shell which vars rm cp mv export project sitepackages wipe repair upgrade
-set -g __envwrap_names_verbs rm upgrade
-
 function __envwrap_register_completions --description 'Register the TAB completions of the envwrap commands'
     # Erase first, so that loading envwrap twice registers everything once.
     for cmd in workon mkvirtualenv mktmpenv cpvirtualenv mkproject cdsitepackages cdproject showvirtualenv lssitepackages add2virtualenv toggleglobalsitepackages wipeenv setvirtualenvproject mvvirtualenv allvirtualenv rmvirtualenv lsvirtualenv cdvirtualenv envwrap
@@ -944,8 +930,9 @@ function __envwrap_register_completions --description 'Register the TAB completi
     complete -c allvirtualenv -x -a '(__fish_complete_subcommand)'
     complete -c rmvirtualenv -f -a '(__envwrap_names)'
     complete -c cdvirtualenv -f -a '(__envwrap_complete_subdirs)'
-    complete -c envwrap -f -n __fish_use_subcommand -a "$__envwrap_verbs"
-    complete -c envwrap -f -n __envwrap_wants_name -a '(__envwrap_names)'
+    complete -c envwrap -f -n __fish_use_subcommand -a 'init demo ls path show run shell which vars gc new rm cp mv adopt export import project kernel sitepackages add-path toggle-global wipe repair upgrade pythons doctor config allow seed'
+    complete -c envwrap -f -n '__envwrap_verb_is rm upgrade' -a '(__envwrap_names)'
+    complete -c envwrap -f -n '__envwrap_verb_is path show run shell which vars cp mv export project sitepackages wipe repair; and test (count (commandline -opc)) -eq 2' -a '(__envwrap_names)'
     # Their options (the options block, from the backend's parsers).
     __envwrap_register_options
 end
