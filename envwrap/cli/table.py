@@ -180,11 +180,13 @@ COMMAND_VERBS = {c.name: c.verb for c in COMMANDS if c.kind == CALL and c.verb a
 
 # fish's `vf SUBCOMMAND` (virtualfish's command names, answered by envwrap): the
 # subcommand, the command whose messages' hints it stands for in vf's words
-# (envwrap.cli.vfterms; "" none), what `vf help` says of it, and, for a plain
-# alias of another command, the fish command line it runs ("": its function is
-# hand-written, with virtualfish's own behaviour). Each is a function
-# __envwrap_vf_SUBCOMMAND in envwrap/shells/fish/envwrap.fish with this description; the plain
-# aliases are generated from here (make shells), and vf's TAB offers them all.
+# (envwrap.cli.vfterms; "" none), what `vf help` says of it, and, for one that
+# is a single command, the fish command line it runs: another command under
+# virtualfish's name, or a hidden verb whose handler keeps virtualfish's rules
+# (envwrap.cli.vf) ("": its function is hand-written, for virtualfish's events
+# around a command). Each is a function __envwrap_vf_SUBCOMMAND in
+# envwrap/shells/fish/envwrap.fish with this description; the one-command ones
+# are generated from here (make shells), and vf's TAB offers them all.
 VF_ROWS = (
     ("help", "", "List the vf commands, or describe one: vf help [COMMAND]", ""),
     ("activate", "workon", "Activate an environment: vf activate NAME (no cd)", "__envwrap_run vf-activate $argv"),

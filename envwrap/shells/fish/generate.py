@@ -56,11 +56,12 @@ def call(gen) -> str:
     )
 
 
-# fish's vf subcommands that are another command under virtualfish's name, from
-# the vf table (cli.table.VF_ROWS): (subcommand, what `vf help` says, the fish
-# command line it runs). The others, with virtualfish's own behaviour (events,
-# statuses), are hand-written in the file; vf itself (its dispatch), `vf help`
-# and vf's TAB are made here from every row.
+# fish's vf subcommands that are one command (another command under
+# virtualfish's name, or a hidden verb of the backend), from the vf table
+# (cli.table.VF_ROWS): (subcommand, what `vf help` says, the fish command line
+# it runs). The others, which emit virtualfish's events around a command, are
+# hand-written in the file; vf itself (its dispatch), `vf help` and vf's TAB are
+# made here from every row.
 VF_ALIASES = tuple((sub, summary, body) for sub, _, summary, body in t.VF_ROWS if body)
 
 # vf's subcommands whose arguments TAB completes as environment names.
