@@ -333,20 +333,15 @@ end
 # still exists (the removal failed). No process is started.
 function __envwrap_leave_dir --description 'Leave a directory that is about to be removed'
     set -g __envwrap_left
-    if test -n "$argv[1]"; and test -d "$argv[2]"
-        if test "$PWD" = "$argv[1]"; or string match -q -- "$argv[1]/*" "$PWD"
-            set -g __envwrap_left "$PWD"
-            cd -- "$argv[2]"
-            or set -g __envwrap_left
-        end
-    end
+    test -n "$argv[1]"; and test -d "$argv[2]"; or return 0
+    test "$PWD" = "$argv[1]"; or string match -q -- "$argv[1]/*" "$PWD"; or return 0
+    set -g __envwrap_left "$PWD"
+    cd -- "$argv[2]"; or set -g __envwrap_left
     return 0
 end
 
 function __envwrap_back_dir --description 'Return to the directory left by __envwrap_leave_dir, if it still exists'
-    if test -n "$__envwrap_left"; and test -d "$__envwrap_left"
-        cd -- "$__envwrap_left"
-    end
+    test -n "$__envwrap_left"; and test -d "$__envwrap_left"; and cd -- "$__envwrap_left"
     set -e __envwrap_left
     return 0
 end
@@ -423,8 +418,7 @@ end
 # rmvirtualenv NAME...: first out of an environment about to be removed.
 function rmvirtualenv --description 'Remove environments'
     set -l h (__envwrap_workon_home | string collect)
-    for n in $argv
-        test -n "$h"; or break
+    test -n "$h"; and for n in $argv
         __envwrap_leave_dir "$h/$n" "$h"
         test -z "$__envwrap_left"; or break
     end
