@@ -488,9 +488,10 @@ end
 
 # vf new [-p PYTHON] [-c|--connect] [creation options] NAME: mkvirtualenv, with
 # virtualfish's will_create before and did_create (and :NAME) once active;
-# fish's argparse takes -c/--connect out.
+# fish's argparse takes -c/--connect out (what it cannot read, such as
+# --connect=x, is left to mkvirtualenv, which says so in envwrap's words).
 function __envwrap_vf_new --description 'Create an environment and activate it: vf new [-p PYTHON] [--connect] NAME'
-    argparse -i c/connect h/help -- $argv; or return
+    argparse -i c/connect h/help -- $argv 2>/dev/null
     if set -q _flag_help
         mkvirtualenv --help
         return
