@@ -114,11 +114,9 @@ end
 # the user set it. ENVWRAP_EXPORTED_HOME marks the value as envwrap's own.
 function __envwrap_export_home --description 'Export the WORKON_HOME envwrap uses, unless the user set one'
     test -n "$__envwrap_home"; and test -z "$VIRTUALFISH_HOME"; or return 0
-    if test -z "$WORKON_HOME"; or test "$WORKON_HOME" = "$ENVWRAP_EXPORTED_HOME"
-        set -gx WORKON_HOME $__envwrap_home
-        set -gx ENVWRAP_EXPORTED_HOME $__envwrap_home
-    end
-    return 0
+    test -z "$WORKON_HOME"; or test "$WORKON_HOME" = "$ENVWRAP_EXPORTED_HOME"; or return 0
+    set -gx WORKON_HOME $__envwrap_home
+    set -gx ENVWRAP_EXPORTED_HOME $__envwrap_home
 end
 
 # The directory holding the environments, as the backend resolves it (no
