@@ -46,14 +46,18 @@ def activate(shell, args: list[str]):
     without the cd, with virtualfish's statuses: 1 when no name is given, 2 for
     an environment that does not exist."""
     from envwrap.cli import table
+    from envwrap.cli.argparsing import Parser
     from envwrap.core import home
 
     if not args:
         raise UserError("vf activate: name an environment (vf ls lists them)")
+    parser = Parser(prog="vf activate", description="Activate an environment without a cd (workon --no-cd NAME).")
+    parser.add_argument("name", metavar="NAME")
+    name = parser.parse_args(args).name
     try:  # workon's handler, as the table names it
-        return table.handler(table.PLAN_HANDLERS["workon"])(shell, ["--no-cd", *args])
+        return table.handler(table.PLAN_HANDLERS["workon"])(shell, ["--no-cd", name])
     except UserError as exc:
-        if not args[0].startswith("-") and not os.path.exists(os.path.join(home.workon_home(), args[0])):
+        if not os.path.exists(os.path.join(home.workon_home(), name)):
             exc.status = 2
         raise
 
