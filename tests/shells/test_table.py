@@ -213,7 +213,7 @@ def test_powershell_registers_the_table_completions():
             r".*\n    (.*)\n\}", text, re.M):
         for name in re.findall(r"'(\w+)'", names):
             registered[name] = (parameter, call)
-    calls = {"EnvName": "__envwrap_complete_names $wordToComplete",
+    calls = {"EnvName": "__envwrap_offer $wordToComplete (__envwrap_names)",
              "SubDir": "__envwrap_complete_subdirs $wordToComplete"}
     want = {kind: (parameter, calls[parameter] + (" -Site" if kind == t.SITE_SUBDIRS else ""))
             for kind, parameter in ps_gen.PARAMETERS.items()}

@@ -92,12 +92,8 @@ function global:__envwrap_say {
 # the first step that fails.
 function global:__envwrap_run {
     Set-StrictMode -Off
-    $lines = __envwrap_call sh powershell @args
-    if ($LASTEXITCODE -ne 0) {
-        return
-    }
-    $code = @($lines) -join "`n"
-    if (-not $code.Trim()) {
+    $code = @(__envwrap_call sh powershell @args) -join "`n"
+    if ($LASTEXITCODE -ne 0 -or -not $code.Trim()) {
         return
     }
     try {
@@ -157,92 +153,66 @@ function global:__envwrap_set_home {
     __envwrap_export_home
 }
 
-# The directory the user chose by variable: WORKON_HOME (unless it is the value
-# envwrap exported), else virtualfish's VIRTUALFISH_HOME; $null when neither.
-function global:__envwrap_user_home_dir {
-    $h = [Environment]::GetEnvironmentVariable('WORKON_HOME')
-    if ($h -and $h -cne [Environment]::GetEnvironmentVariable('ENVWRAP_EXPORTED_HOME')) {
-        return $h
-    }
-    $h = [Environment]::GetEnvironmentVariable('VIRTUALFISH_HOME')
-    if ($h) {
-        return $h
-    }
-    return $null
-}
-
 # Export WORKON_HOME when it comes from the config file or the default, so that
 # programs started from this session (editors) find the environments; never
 # when the user set it. ENVWRAP_EXPORTED_HOME marks the value as envwrap's own.
 function global:__envwrap_export_home {
     Set-StrictMode -Off
-    if ($global:__envwrap_home -and -not (__envwrap_user_home_dir)) {
+    if ($global:__envwrap_home -and -not $env:VIRTUALFISH_HOME -and
+        (-not $env:WORKON_HOME -or $env:WORKON_HOME -ceq $env:ENVWRAP_EXPORTED_HOME)) {
         $env:WORKON_HOME = $global:__envwrap_home
         $env:ENVWRAP_EXPORTED_HOME = $global:__envwrap_home
     }
 }
 
 # The directory holding the environments, as the backend resolves it (no
-# process): the user's WORKON_HOME (a relative one below $HOME); else the
+# process): the user's WORKON_HOME (unless it is the value envwrap exported;
+# else virtualfish's VIRTUALFISH_HOME), a relative one below $HOME; else the
 # backend's answer (the config file's, or the default %USERPROFILE%\Envs).
 function global:__envwrap_workon_home {
     Set-StrictMode -Off
-    $h = __envwrap_user_home_dir
-    if ($h) {
-        if ($h -eq '~' -or $h.StartsWith('~/') -or $h.StartsWith('~\')) {
-            $h = $HOME + $h.Substring(1)
-        }
-        if (-not [IO.Path]::IsPathRooted($h)) {
-            $h = [IO.Path]::Combine($HOME, $h)
-        }
-        return $h
+    $h = $env:WORKON_HOME
+    if (-not $h -or $h -ceq $env:ENVWRAP_EXPORTED_HOME) {
+        $h = $env:VIRTUALFISH_HOME
     }
-    $h = $global:__envwrap_home
-    if ($h) {
-        $h
+    if (-not $h) {
+        return $global:__envwrap_home
     }
+    if ($h -eq '~' -or $h.StartsWith('~/') -or $h.StartsWith('~\')) {
+        $h = $HOME + $h.Substring(1)
+    }
+    [IO.Path]::Combine([string]$HOME, $h)  # $h itself when it is rooted
 }
 
-# Whether the environments' directory may be listed; says why not. One that
-# does not exist is created (by the backend, which says so: one process, only
-# then), as virtualenvwrapper's commands do; one that is a file is an error.
+# Whether the environments' directory may be listed; says why not. Only when
+# it is not a directory, the backend is asked (one process, as saying anything
+# costs here): it creates a missing one, as virtualenvwrapper's commands do, and
+# says so; one that is a file is an error it reports.
 function global:__envwrap_home_ok {
     Set-StrictMode -Off
     $h = __envwrap_workon_home
     if (-not $h -or [IO.Directory]::Exists($h)) {
         return $true
     }
-    if ([IO.File]::Exists($h)) {
-        __envwrap_say 1 "WORKON_HOME $h is not a directory"
-        $global:LASTEXITCODE = 1
-        return $false
-    }
     __envwrap_call ls | Out-Null
     return ($LASTEXITCODE -eq 0)
 }
 __envwrap_export_home
 
-# Environment names, sorted: a directory listing, no Python.
+# Environment names, sorted: a directory listing, no Python (none when
+# WORKON_HOME is unset, missing or unreadable).
 function global:__envwrap_names {
     Set-StrictMode -Off
-    $h = __envwrap_workon_home
-    if (-not $h -or -not [IO.Directory]::Exists($h)) {
-        return
-    }
+    $found = New-Object System.Collections.Generic.List[string]
     try {
-        $dirs = [IO.Directory]::GetDirectories($h)
+        foreach ($dir in [IO.Directory]::GetDirectories((__envwrap_workon_home))) {
+            $name = [IO.Path]::GetFileName($dir)
+            if (-not $name.StartsWith('.', 'Ordinal') -and [IO.File]::Exists([IO.Path]::Combine($dir, 'pyvenv.cfg'))) {
+                $found.Add($name)
+            }
+        }
     } catch {
         return
-    }
-    $found = New-Object System.Collections.Generic.List[string]
-    foreach ($dir in $dirs) {
-        $name = [IO.Path]::GetFileName($dir)
-        if ($name.StartsWith('.', [StringComparison]::Ordinal)) {
-            continue
-        }
-        if ([IO.File]::Exists([IO.Path]::Combine($dir, 'pyvenv.cfg'))) {
-            $found.Add($name)
-        }
     }
     $found.Sort([StringComparer]::Ordinal)
     $found
@@ -392,27 +362,27 @@ function global:__envwrap_deactivate {
     $global:LASTEXITCODE = $st
 }
 
-# Before an environment is removed: if the current location is inside $Dir, go
-# to $To (its WORKON_HOME), as virtualenvwrapper does, so that the session is
-# not left in a deleted directory (and, on Windows, the removal is not refused
-# because the backend runs inside it). Returns the location left, or $null.
+# Before environments are removed: if the current location is inside one of
+# $Dir, go to $To (their WORKON_HOME), as virtualenvwrapper does, so that the
+# session is not left in a deleted directory (and, on Windows, the removal is
+# not refused because the backend runs inside it). Returns the location left,
+# or $null. Paths compare without case, as on Windows: where case matters, a
+# directory left for nothing is returned to (__envwrap_back_dir).
 function global:__envwrap_leave_dir {
-    param([string]$Dir, [string]$To)
+    param([string[]]$Dir, [string]$To)
     Set-StrictMode -Off
-    if (-not $Dir -or -not $To -or -not [IO.Directory]::Exists($To)) {
+    if (-not $To -or -not [IO.Directory]::Exists($To)) {
         return $null
     }
     $here = (Get-Location -PSProvider FileSystem).ProviderPath
-    $dir = $Dir.TrimEnd('\', '/')
-    $inside = $here -eq $dir -or $here.StartsWith($dir + '/') -or $here.StartsWith($dir + '\')
-    if ([IO.Path]::DirectorySeparatorChar -eq '\') {
-        $inside = $here -ieq $dir -or $here.StartsWith($dir + '\', [StringComparison]::OrdinalIgnoreCase)
+    foreach ($d in $Dir) {
+        $d = ([string]$d).TrimEnd('\', '/')
+        if ($d -and ($here -eq $d -or $here.StartsWith("$d/", 'OrdinalIgnoreCase') -or $here.StartsWith("$d\", 'OrdinalIgnoreCase'))) {
+            Set-Location -LiteralPath $To
+            return $here
+        }
     }
-    if (-not $inside) {
-        return $null
-    }
-    Set-Location -LiteralPath $To
-    $here
+    return $null
 }
 
 # Back to the location __envwrap_leave_dir left, if it still exists.
@@ -438,15 +408,13 @@ function global:workon {
     param([string]$EnvName)
     Set-StrictMode -Off
     # Options (-c, -n) first: the backend reads `-n NAME` without its full parser.
-    $argv = @($args)
     if ($PSBoundParameters.ContainsKey('EnvName')) {
-        $argv = $argv + @($EnvName)
-    }
-    if ($argv.Count -eq 0) {
+        __envwrap_run workon @args $EnvName
+    } elseif ($args.Count) {
+        __envwrap_run workon @args
+    } else {
         __envwrap_list
-        return
     }
-    __envwrap_run workon @argv
 }
 
 # BEGIN generated: commands
@@ -563,13 +531,7 @@ function global:rmvirtualenv {
         $argv = $argv + @($EnvName)
     }
     $h = __envwrap_workon_home
-    $left = $null
-    foreach ($name in $argv) {
-        if (-not $h -or $left) {
-            break
-        }
-        $left = __envwrap_leave_dir ([IO.Path]::Combine($h, [string]$name)) $h
-    }
+    $left = __envwrap_leave_dir @($argv | ForEach-Object { [IO.Path]::Combine([string]$h, $_) }) $h
     __envwrap_call rmvirtualenv @argv
     __envwrap_back_dir $left
 }
@@ -578,35 +540,27 @@ function global:rmvirtualenv {
 # prints code that brings this session's WORKON_HOME up to date at once.
 function global:envwrap {
     Set-StrictMode -Off
-    if ($args.Count -gt 2 -and [string]$args[0] -ceq 'config') {
+    $verb = [string]$args[0]
+    if ($verb -ceq 'config' -and $args.Count -gt 2) {
         $rest = $args[1..($args.Count - 1)]
-        $lines = __envwrap_call config --shell powershell @rest
-        if ($LASTEXITCODE -ne 0) {
-            return
-        }
-        $code = @($lines) -join "`n"
-        if ($code.Trim()) {
-            Invoke-Expression $code
-        }
-        __envwrap_auto_setup
-        return
-    }
-    if ($args.Count -gt 0 -and [string]$args[0] -ceq 'allow') {
-        # allowed or revoked: auto-activation looks again
-        __envwrap_call @args
+        $code = @(__envwrap_call config --shell powershell @rest) -join "`n"
         if ($LASTEXITCODE -eq 0) {
-            $global:__envwrap_auto_bad = $null
-            $global:__envwrap_auto_told = @()
-            $global:__envwrap_auto_pwd = $null
+            Invoke-Expression ($code + "`n__envwrap_auto_setup")  # auto_activate may have changed
         }
         return
     }
     __envwrap_call @args
+    if ($verb -ceq 'allow' -and $LASTEXITCODE -eq 0) {
+        # allowed or revoked: auto-activation looks again
+        $global:__envwrap_auto_bad = $null
+        $global:__envwrap_auto_told = @()
+        $global:__envwrap_auto_pwd = $null
+    }
 }
 
 function global:lsvirtualenv {
     Set-StrictMode -Off
-    if ($args.Count -gt 0 -and [string]$args[0] -ceq '-b') {
+    if ([string]$args[0] -ceq '-b') {
         __envwrap_list
     } else {
         __envwrap_call lsvirtualenv @args
@@ -616,26 +570,18 @@ function global:lsvirtualenv {
 function global:cdvirtualenv {
     param([string]$SubDir)
     Set-StrictMode -Off
-    $words = @($args)
-    if ($SubDir) {
-        $words = @($SubDir) + $words
-    }
-    if (__envwrap_wants_help $words) {
+    if (__envwrap_wants_help ((@($SubDir) + $args) -ne '')) {
         __envwrap_run cdvirtualenv --help
         return
     }
     if (-not (__envwrap_home_ok)) {
         return
     }
-    $venv = [Environment]::GetEnvironmentVariable('VIRTUAL_ENV')
-    if (-not $venv) {
+    if (-not $env:VIRTUAL_ENV) {
         __envwrap_say 1 'cdvirtualenv: no environment is active; run workon first'
         return
     }
-    $target = $venv
-    if ($SubDir) {
-        $target = [IO.Path]::Combine($venv, $SubDir)
-    }
+    $target = [IO.Path]::Combine($env:VIRTUAL_ENV, $SubDir)  # the env itself with no SubDir
     # envwrap's one line, not PowerShell's error record.
     if (-not [IO.Directory]::Exists($target)) {
         __envwrap_say 1 "cdvirtualenv: $target is not a directory"
@@ -647,97 +593,77 @@ function global:cdvirtualenv {
 # ----------------------------------------------------------------- completion
 # No Python per TAB: names come from the same listing as lsvirtualenv -b.
 
-# A name as PowerShell must read it back: bare when that is safe, else
-# single-quoted with every quote character (ASCII or typographic) doubled.
-function global:__envwrap_quote {
-    param([string]$Value)
-    if ($Value -cmatch '^[A-Za-z_][A-Za-z0-9_.-]*$') {
-        return $Value
-    }
-    "'" + ($Value -replace "['\u2018-\u201B]", '$0$0') + "'"
-}
-
-function global:__envwrap_complete_names {
-    param([string]$Typed)
+# TAB's answer: each of $Words that starts with what was typed (its opening
+# quote dropped; in a single-quoted word '' is one '), bare when that is safe,
+# else single-quoted with every quote character (ASCII or typographic) doubled,
+# as PowerShell reads it back. [CompletionResult]::new, not New-Object: a cmdlet
+# call per word is what made TAB slow with many environments.
+function global:__envwrap_offer {
+    param([string]$Typed, [string[]]$Words, [string]$Type = 'ParameterValue', [string]$Case = 'OrdinalIgnoreCase')
     Set-StrictMode -Off
-    $prefix = [string]$Typed
-    if ($prefix -match "^['\u2018-\u201B]") {
-        $prefix = $prefix.Substring(1).Replace("''", "'")
-    } elseif ($prefix -match '^["\u201C-\u201E]') {
-        $prefix = $prefix.Substring(1)
+    if ($Typed -match "^['\u2018-\u201B]") {
+        $Typed = $Typed.Substring(1).Replace("''", "'")
+    } elseif ($Typed -match '^["\u201C-\u201E]') {
+        $Typed = $Typed.Substring(1)
     }
-    # [CompletionResult]::new, not New-Object: a cmdlet call per name is what
-    # made TAB slow with many environments (::new exists since PowerShell 5.0).
-    foreach ($name in @(__envwrap_names)) {
-        if ($name.StartsWith($prefix, [StringComparison]::OrdinalIgnoreCase)) {
-            [System.Management.Automation.CompletionResult]::new(
-                (__envwrap_quote $name), $name, 'ParameterValue', $name)
+    foreach ($word in $Words) {
+        if ($word -and $word.StartsWith($Typed, [StringComparison]$Case)) {
+            $text = $word
+            if ($word -cnotmatch '^[A-Za-z_][A-Za-z0-9_.-]*$') {
+                $text = "'" + ($word -replace "['\u2018-\u201B]", '$0$0') + "'"
+            }
+            [System.Management.Automation.CompletionResult]::new($text, $word, $Type, $word)
         }
     }
 }
 
 # mkvirtualenv, mktmpenv, mkproject: after -p or --python, the Python versions
 # the backend last found (WORKON_HOME\.envwrap\pythons, one a line; read here, no
-# process), quoted: unquoted, PowerShell would read 3.10 as the number 3.1.
+# process), quoted (they start with a digit): unquoted, PowerShell would read
+# 3.10 as the number 3.1.
 # Elsewhere nothing, and PowerShell completes file names.
 function global:__envwrap_complete_python {
     param([string]$Typed, $CommandAst, $CursorPosition)
     Set-StrictMode -Off
     $before = @($CommandAst.CommandElements | Where-Object { $_.Extent.EndOffset -lt $CursorPosition })
     $h = __envwrap_workon_home
-    if ($before.Count -lt 2 -or @('-p', '--python') -cnotcontains $before[-1].Extent.Text -or -not $h) {
-        return
-    }
-    try {
-        $versions = [IO.File]::ReadAllLines([IO.Path]::Combine([IO.Path]::Combine($h, '.envwrap'), 'pythons'))
-    } catch {
-        return
-    }
-    $prefix = $Typed -replace '^[''"]', ''
-    foreach ($version in $versions) {
-        if ($version -and $version.StartsWith($prefix, [StringComparison]::Ordinal)) {
-            [System.Management.Automation.CompletionResult]::new(
-                "'" + $version + "'", $version, 'ParameterValue', $version)
+    if ($h -and $before.Count -ge 2 -and @('-p', '--python') -ccontains $before[-1].Extent.Text) {
+        try {
+            __envwrap_offer $Typed ([IO.File]::ReadAllLines([IO.Path]::Combine($h, '.envwrap', 'pythons')))
+        } catch {
+            # no versions found yet
         }
     }
 }
 
 # Directories below the active environment (with -Site: below its site-packages,
-# Lib\site-packages on Windows, else the first lib/python*/site-packages).
+# Lib\site-packages on Windows, else the first lib/python*/site-packages), each
+# with its parents as typed and a / after it.
 function global:__envwrap_complete_subdirs {
     param([string]$Typed, [switch]$Site)
     Set-StrictMode -Off
-    $base = [Environment]::GetEnvironmentVariable('VIRTUAL_ENV')
-    if (-not $base -or -not [IO.Directory]::Exists($base)) {
-        return
-    }
-    if ($Site) {
+    $base = $env:VIRTUAL_ENV
+    if ($Site -and $base) {
+        $found = @([IO.Path]::Combine($base, 'Lib', 'site-packages'))
         $lib = [IO.Path]::Combine($base, 'lib')
-        $found = @([IO.Path]::Combine([IO.Path]::Combine($base, 'Lib'), 'site-packages'))
         if ([IO.Directory]::Exists($lib)) {
             $found += @([IO.Directory]::GetDirectories($lib, 'python*') | ForEach-Object { [IO.Path]::Combine($_, 'site-packages') })
         }
         $base = @($found | Where-Object { [IO.Directory]::Exists($_) })[0]
-        if (-not $base) {
-            return
-        }
     }
-    # What was typed: the directories above (with their /) and the start of a name.
-    $typedPath = ([string]$Typed).Trim([char]39, [char]34).Replace('\', '/')
-    $parent = $typedPath -replace '[^/]*$', ''
-    $leaf = $typedPath.Substring($parent.Length)
-    $dir = [IO.Path]::Combine($base, $parent)
-    if (-not [IO.Directory]::Exists($dir)) {
+    # (a .NET method takes $null for '': a relative path, which .NET would
+    # read from the process's directory, not this session's location)
+    if (-not $base) {
         return
     }
-    foreach ($sub in [IO.Directory]::GetDirectories($dir)) {
-        $name = [IO.Path]::GetFileName($sub)
-        if ($name.StartsWith($leaf, [StringComparison]::OrdinalIgnoreCase)) {
-            $text = $parent + $name + '/'
-            New-Object System.Management.Automation.CompletionResult -ArgumentList @(
-                (__envwrap_quote $text), $text, 'ProviderContainer', $text)
-        }
+    $typedPath = $Typed.Trim([char]39, [char]34).Replace('\', '/')
+    $parent = $typedPath -replace '[^/]*$', ''
+    try {
+        $subs = [IO.Directory]::GetDirectories([IO.Path]::Combine($base, $parent))
+    } catch {
+        return  # no such directory
     }
+    __envwrap_offer $typedPath @($subs | ForEach-Object { $parent + [IO.Path]::GetFileName($_) + '/' }) ProviderContainer
 }
 
 # BEGIN generated: options
@@ -832,7 +758,7 @@ Register-ArgumentCompleter -Native -CommandName @('workon', 'mkvirtualenv', 'mkt
 # (made by `make shells` from envwrap/cli/table.py; edit the table, not this)
 Register-ArgumentCompleter -ParameterName EnvName -CommandName @('workon', 'cpvirtualenv', 'showvirtualenv', 'lssitepackages', 'toggleglobalsitepackages', 'wipeenv', 'setvirtualenvproject', 'mvvirtualenv', 'rmvirtualenv') -ScriptBlock {
     param($commandName, $parameterName, $wordToComplete, $commandAst, $fakeBoundParameters)
-    __envwrap_complete_names $wordToComplete
+    __envwrap_offer $wordToComplete (__envwrap_names)
 }
 
 Register-ArgumentCompleter -ParameterName SubDir -CommandName @('cdvirtualenv') -ScriptBlock {
@@ -862,23 +788,16 @@ Register-ArgumentCompleter -Native -CommandName envwrap -ScriptBlock {
     # The words before the one being typed: envwrap, then VERB when there is one.
     $words = @($commandAst.CommandElements | Where-Object { $_.Extent.EndOffset -lt $cursorPosition })
     if ($words.Count -le 1) {
-        foreach ($verb in $global:__envwrap_verbs) {
-            if ($verb.StartsWith([string]$wordToComplete, [StringComparison]::Ordinal)) {
-                New-Object System.Management.Automation.CompletionResult -ArgumentList @(
-                    $verb, $verb, 'ParameterValue', $verb)
-            }
-        }
+        __envwrap_offer $wordToComplete $global:__envwrap_verbs -Case Ordinal
         return
     }
     $verb = [string]$words[1]
     if (([string]$wordToComplete).StartsWith('-')) {
         # the options of envwrap VERB (the options block)
         __envwrap_complete_options envwrap ([string]$wordToComplete) $verb
-        return
-    }
-    if (($global:__envwrap_names_verbs -ccontains $verb) -or
+    } elseif (($global:__envwrap_names_verbs -ccontains $verb) -or
         ($words.Count -eq 2 -and $global:__envwrap_name_verbs -ccontains $verb)) {
-        __envwrap_complete_names $wordToComplete
+        __envwrap_offer $wordToComplete (__envwrap_names)
     }
 }
 

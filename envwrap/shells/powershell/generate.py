@@ -55,7 +55,7 @@ def _register(parameter: str, names: list[str], call: str) -> str:
 def completion(gen) -> str:
     names = [c.name for c in t.COMMANDS if PARAMETERS.get(c.completes) == "EnvName"]
     parts = [
-        _register("EnvName", names, "__envwrap_complete_names $wordToComplete"),
+        _register("EnvName", names, "__envwrap_offer $wordToComplete (__envwrap_names)"),
         _register("SubDir", gen.commands_with(t.SUBDIRS), "__envwrap_complete_subdirs $wordToComplete"),
         _register("SubDir", gen.commands_with(t.SITE_SUBDIRS), "__envwrap_complete_subdirs $wordToComplete -Site"),
         # -p VERSION: these functions declare no parameter (PowerShell would bind a
