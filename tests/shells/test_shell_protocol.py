@@ -142,7 +142,7 @@ def test_the_counter_skips_generated_blank_and_comment_lines():
 # counts once. Until the shells come down that far, each ceiling is what they
 # hold now, so that it only goes down: bash 196 + zsh 141 + shared 355.
 BASH_AND_ZSH = 692
-FOUR_SHELLS = 1742  # fish 480, PowerShell 570
+FOUR_SHELLS = 1739  # fish 477, PowerShell 570
 
 
 def test_bash_and_zsh_keep_to_their_budget():

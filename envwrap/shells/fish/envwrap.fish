@@ -429,22 +429,21 @@ end
 # `envwrap config KEY VALUE` (or --unset) may move WORKON_HOME: the backend then
 # prints code that brings this shell's WORKON_HOME up to date at once.
 function envwrap --description 'The envwrap command, with the settings of this shell'
-    if test "$argv[1]" = config; and test (count $argv) -gt 2
-        set -l __envwrap_code (__envwrap_call config --shell fish $argv[2..-1] | string collect)
+    if test "$argv[1]" = config; and set -q argv[3]
+        # (read -z at the end of a pipe, as __envwrap_run reads: 2>/dev/null holds)
+        __envwrap_call config --shell fish $argv[2..-1] | read -lz __envwrap_code
         set -l __envwrap_st $pipestatus[1]
         test "$__envwrap_st" -eq 0; or return $__envwrap_st
         eval $__envwrap_code
         __envwrap_auto_setup
         return
     end
-    if test "$argv[1]" = allow # allowed or revoked: auto-activation looks again
-        __envwrap_call $argv; or return
-        set -g __envwrap_auto_bad
-        set -g __envwrap_auto_told
-        set -g __envwrap_auto_pwd
-        return 0
-    end
-    __envwrap_call $argv
+    __envwrap_call $argv; or return
+    test "$argv[1]" = allow; or return 0
+    # allowed or revoked: auto-activation looks again
+    set -g __envwrap_auto_bad
+    set -g __envwrap_auto_told
+    set -g __envwrap_auto_pwd
 end
 
 function lsvirtualenv --description 'List the environments (-b: names only, -l: details)'
