@@ -431,6 +431,16 @@ starts complete
         assert r[key] == [], f"{key} started processes"
 
 
+def test_envwrap_config_keeps_to_the_callers_redirection(fish):
+    """`envwrap config KEY VALUE` reads the backend's code at the end of a pipe:
+    a command substitution would send its stderr to fish's own (fish-shell #1035)."""
+    r = fish.run("envwrap config no-such-key x 2>/dev/null; out st $status\n"
+                 "envwrap config no-such-key x 2>&1 | string collect >$T_ERR\n",
+                 {"T_ERR": str(fish.tmp / "err")})
+    assert r.one("st") == "2" and r.stderr == ""
+    assert (fish.tmp / "err").read_text().startswith("envwrap: ")
+
+
 def test_commands_that_only_call_the_backend(fish, tmp_path):
     name = HOSTILE[0]
     env = tmp_path / "envs" / name
