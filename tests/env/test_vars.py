@@ -246,7 +246,7 @@ def test_workon_then_deactivate_restores_the_whole_environment(sh, user, tmp_pat
     sh.ok("deactivate")
     assert {k: _posix_state(sh, k) for k in states} == before
     assert _environ(sh.ok(ENV_DUMP).stdout) == before_env
-    assert sh.ok("printf %s \"${__envwrap_vars[*]-}\"").stdout == ""
+    assert sh.ok("printf %s \"${__envwrap_undo-}\"").stdout == ""
     assert not list(tmp_path.rglob("CANARY"))
 
 
@@ -353,7 +353,7 @@ out mark
 deactivate; or exit 4
 state {keys}
 dump {fish_quote(str(after))}
-set -q __envwrap_vars; and exit 5
+set -q __envwrap_undo; and exit 5
 exit 0
 """
     records = _run_fish(user, tmp_path, body)
@@ -435,7 +435,7 @@ def test_powershell_workon_code_parses_and_quotes_the_vars_step(user, ps_parser)
 def test_powershell_hook_restores_in_deactivate():
     source = Path(shells.get("powershell").hook_file()).read_text(encoding="utf-8")
     body = source.split("function global:__envwrap_deactivate", 1)[1].split("\nfunction ", 1)[0]
-    assert "__envwrap_vars_restore" in body
+    assert "__envwrap_undo" in body
 
 
 def test_pwsh_workon_deactivate_restores(user, tmp_path):

@@ -128,7 +128,7 @@ def _handwritten(shell: str) -> int:
 
 def _shared() -> int:
     """The shell text several hook files are generated from (bash and zsh's
-    runtime.sh.in and auto.sh.in): hand-written once, so counted once."""
+    runtime.sh.in, complete.sh.in and auto.sh.in): hand-written once, so counted once."""
     return sum(handwritten_lines(path.read_text(encoding="utf-8")) for path in _gen.SHELL_DIR.glob("*/*.in"))
 
 
@@ -140,9 +140,9 @@ def test_the_counter_skips_generated_blank_and_comment_lines():
 # Issue 20 asks for at most 400 hand-written lines in bash and zsh together, and
 # 1,500 in the four shells. The text bash and zsh share is hand-written too and
 # counts once. Until the shells come down that far, each ceiling is what they
-# hold now, so that it only goes down: bash 196 + zsh 141 + shared 355.
-BASH_AND_ZSH = 692
-FOUR_SHELLS = 1739  # fish 477, PowerShell 570
+# hold now, so that it only goes down: bash 103 + zsh 42 + shared 414.
+BASH_AND_ZSH = 559
+FOUR_SHELLS = 1571  # with fish 453 and PowerShell 559
 
 
 def test_bash_and_zsh_keep_to_their_budget():

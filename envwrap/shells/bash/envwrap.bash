@@ -81,26 +81,24 @@ __envwrap_export_home() {
 }
 
 # The environments' directory into __envwrap_h, as the backend resolves it (no
-# process): the user's WORKON_HOME (a relative one below $HOME); else the
-# backend's answer (the config file's, or the default ~/.virtualenvs).
+# process): the user's WORKON_HOME, else virtualfish's VIRTUALFISH_HOME (a
+# relative one below $HOME); else the backend's answer (the config file's, or
+# the default ~/.virtualenvs). ENVWRAP_EXPORTED_HOME marks envwrap's own export.
 __envwrap_workon_home() {
-    __envwrap_h=
-    if [[ -n ${WORKON_HOME-} && $WORKON_HOME != "${ENVWRAP_EXPORTED_HOME-}" ]]; then
-        __envwrap_h=$WORKON_HOME
-    elif [[ -n ${VIRTUALFISH_HOME-} ]]; then
-        __envwrap_h=$VIRTUALFISH_HOME  # virtualfish's setting, used when WORKON_HOME is not set
-    fi
-    if [[ -n $__envwrap_h ]]; then
-        case $__envwrap_h in
-            (\~) __envwrap_h=${HOME-} ;;
-            (\~/*) __envwrap_h=${HOME-}/${__envwrap_h#\~/} ;;
-            (/*) ;;
-            (*) __envwrap_h=${HOME-}/$__envwrap_h ;;
-        esac
-        \return 0
-    fi
-    __envwrap_h=${__envwrap_home-}
-    \return 0
+    __envwrap_h=${WORKON_HOME-}
+    [[ $__envwrap_h != "${ENVWRAP_EXPORTED_HOME-}" ]] || __envwrap_h=
+    __envwrap_abs "${__envwrap_h:-${VIRTUALFISH_HOME-}}"
+    [[ -n $__envwrap_h ]] || __envwrap_h=${__envwrap_home-}
+}
+
+# A directory setting ($1) into __envwrap_h as the backend reads it: ~ and a
+# relative path are below $HOME.
+__envwrap_abs() {
+    case $1 in
+        ('' | /*) __envwrap_h=$1 ;;
+        (\~ | \~/*) __envwrap_h=${HOME-}${1#\~} ;;
+        (*) __envwrap_h=${HOME-}/$1 ;;
+    esac
 }
 
 # Whether the environments' directory may be listed; says why not on stderr. One
@@ -124,6 +122,23 @@ __envwrap_list() {
     __envwrap_home_ok || \return
     __envwrap_scan
     (( ${#__envwrap_found[@]} == 0 )) || \builtin printf '%s\n' "${__envwrap_found[@]}"
+}
+
+# The env's own variables (envwrap vars), from the workon code: NAME VALUE
+# pairs, exported. How to put each back as it was (exported, set but not
+# exported, or unset) is kept as code in __envwrap_undo, newest first, which
+# deactivate evaluates: no process.
+__envwrap_vars_set() {
+    local __envwrap_x
+    while (( $# > 1 )); do
+        if [[ -n ${!1+x} ]]; then
+            [[ ${!1@a} == *x* ]] && __envwrap_x=x || __envwrap_x=
+            __envwrap_undo="typeset -g$__envwrap_x $1=${!1@Q}; ${__envwrap_undo-}"
+        fi
+        __envwrap_undo="\\builtin unset $1; ${__envwrap_undo-}"
+        \builtin export "$1=$2" || \return 1
+        \builtin shift 2
+    done
 }
 
 # Deactivate the environment that envwrap activated, if one is active.
@@ -159,32 +174,28 @@ __envwrap_activated() {
 # its documentation gives) set to the env's path; both are unset afterwards.
 # [[ ]] rather than [ ]: a keyword, not a command, which matters on this path.
 __envwrap_deactivate() {
-    local __envwrap_env="${__envwrap_venv-}" __envwrap_b="${__envwrap_venv_bin:-${__envwrap_venv-}/bin}" __envwrap_st=0
-    local __envwrap_hd="${VIRTUALENVWRAPPER_HOOK_DIR:-${__envwrap_hook_dir-}}"
-    # A relative hook directory is below $HOME, as the backend reads it.
-    case $__envwrap_hd in
-        (/* | '') ;;
-        (\~ | \~/*) __envwrap_hd=${HOME-}${__envwrap_hd#\~} ;;
-        (*) __envwrap_hd=${HOME-}/$__envwrap_hd ;;
-    esac
-    [[ -f $__envwrap_b/predeactivate ]] && __envwrap_source "$__envwrap_b/predeactivate"
-    [[ -n $__envwrap_hd && -f $__envwrap_hd/predeactivate ]] && __envwrap_source "$__envwrap_hd/predeactivate"
-    [[ -n ${__envwrap_project-} && -f $__envwrap_project/.virtualenvwrapper/predeactivate ]] &&
-        __envwrap_source "$__envwrap_project/.virtualenvwrapper/predeactivate"
+    local __envwrap_env="${__envwrap_venv-}" __envwrap_h __envwrap_d __envwrap_st=0
+    # Where the hooks are: the env's bin directory and the global one (those
+    # set), then for predeactivate only, the project's.
+    __envwrap_abs "${VIRTUALENVWRAPPER_HOOK_DIR:-${__envwrap_hook_dir-}}"
+    local __envwrap_dirs=("${__envwrap_venv_bin:-$__envwrap_env/bin}" ${__envwrap_h:+"$__envwrap_h"})
+    for __envwrap_d in "${__envwrap_dirs[@]}" ${__envwrap_project:+"$__envwrap_project/.virtualenvwrapper"}; do
+        [[ -f $__envwrap_d/predeactivate ]] && __envwrap_source "$__envwrap_d/predeactivate"
+    done
     __envwrap_venv_deactivate "$@" || __envwrap_st=$?
-    [[ -z ${__envwrap_vars[0]+x} ]] || __envwrap_vars_restore
+    \builtin eval "${__envwrap_undo-}"  # the env's own variables back (__envwrap_vars_set)
+    \builtin unset __envwrap_undo
     if [[ ${1-} == nondestructive ]]; then
         \return "$__envwrap_st"
     fi
     \builtin unset -f deactivate __envwrap_venv_deactivate
     \builtin unset __envwrap_venv __envwrap_hook_dir __envwrap_project __envwrap_venv_bin
-    if [[ -f $__envwrap_b/postdeactivate || ( -n $__envwrap_hd && -f $__envwrap_hd/postdeactivate ) ]]; then
     VIRTUALENVWRAPPER_LAST_VIRTUAL_ENV="$__envwrap_env"
     VIRTUALENVWRAPPER_LAST_VIRTUALENV="$__envwrap_env"
-    [[ -f $__envwrap_b/postdeactivate ]] && __envwrap_source "$__envwrap_b/postdeactivate"
-    [[ -n $__envwrap_hd && -f $__envwrap_hd/postdeactivate ]] && __envwrap_source "$__envwrap_hd/postdeactivate"
+    for __envwrap_d in "${__envwrap_dirs[@]}"; do
+        [[ -f $__envwrap_d/postdeactivate ]] && __envwrap_source "$__envwrap_d/postdeactivate"
+    done
     \builtin unset VIRTUALENVWRAPPER_LAST_VIRTUAL_ENV VIRTUALENVWRAPPER_LAST_VIRTUALENV
-    fi
     if [[ -f $__envwrap_env/.envwrap-tmpenv ]]; then
         __envwrap_leave_dir "$__envwrap_env" "${__envwrap_env%/*}"
         __envwrap_call rm --tmp "$__envwrap_env" || __envwrap_st=$?
@@ -216,13 +227,10 @@ __envwrap_back_dir() {
 # virtualenvwrapper's `initialize` hook, sourced once at load (a file test, no
 # process): VIRTUALENVWRAPPER_HOOK_DIR, else WORKON_HOME.
 __envwrap_initialize() {
-    local __envwrap_h __envwrap_d
+    local __envwrap_h
     __envwrap_workon_home
-    __envwrap_d="${VIRTUALENVWRAPPER_HOOK_DIR:-$__envwrap_h}"
-    if [[ -n $__envwrap_d && -f $__envwrap_d/initialize ]]; then
-        __envwrap_source "$__envwrap_d/initialize"
-    fi
-    \return 0
+    __envwrap_abs "${VIRTUALENVWRAPPER_HOOK_DIR:-$__envwrap_h}"
+    [[ -z $__envwrap_h || ! -f $__envwrap_h/initialize ]] || __envwrap_source "$__envwrap_h/initialize"
 }
 
 # ----------------------------------------------------------------- commands
@@ -279,80 +287,16 @@ cdvirtualenv() {
         (-h|--help) __envwrap_run cdvirtualenv --help; \return ;;
     esac
     __envwrap_home_ok || \return
-    if [[ -z ${VIRTUAL_ENV-} ]]; then
-        \builtin printf 'envwrap: cdvirtualenv: no environment is active; run workon first\n' >&2
+    local __envwrap_d="${VIRTUAL_ENV-}${1:+/$1}" __envwrap_m="no environment is active; run workon first"
+    [[ -z ${VIRTUAL_ENV-} ]] || __envwrap_m="$__envwrap_d is not a directory"  # envwrap's one line, not cd's
+    if [[ -z ${VIRTUAL_ENV-} || ! -d $__envwrap_d ]]; then
+        \builtin printf 'envwrap: cdvirtualenv: %s\n' "$__envwrap_m" >&2
         \return 1
     fi
-    if [[ ! -d $VIRTUAL_ENV${1:+/$1} ]]; then  # envwrap's one line, not cd's
-        \builtin printf 'envwrap: cdvirtualenv: %s is not a directory\n' "$VIRTUAL_ENV${1:+/$1}" >&2
-        \return 1
-    fi
-    \builtin cd -- "$VIRTUAL_ENV${1:+/$1}" || \return
+    \builtin cd -- "$__envwrap_d" || \return
 }
 # END generated: runtime
 
-# Environment names into the array __envwrap_found: one glob, no Python, no fork.
-# $1 (optional) is a literal prefix the names must start with. The work is done
-# by whole-array expansions, not a loop per name: this runs on every TAB.
-__envwrap_scan() {
-    local __envwrap_h __envwrap_opts=
-    __envwrap_workon_home
-    __envwrap_found=()
-    [ -n "$__envwrap_h" ] || \return 0
-    # The user's glob options must not change what is found.
-    \builtin shopt -q failglob && { __envwrap_opts+=f; \builtin shopt -u failglob; }
-    \builtin shopt -q dotglob && { __envwrap_opts+=d; \builtin shopt -u dotglob; }
-    \builtin shopt -q nocaseglob && { __envwrap_opts+=c; \builtin shopt -u nocaseglob; }
-    __envwrap_found=("$__envwrap_h/${1-}"*/pyvenv.cfg)
-    case $__envwrap_opts in *f*) \builtin shopt -s failglob ;; esac
-    case $__envwrap_opts in *d*) \builtin shopt -s dotglob ;; esac
-    case $__envwrap_opts in *c*) \builtin shopt -s nocaseglob ;; esac
-    # No match leaves the pattern itself (unless nullglob is on).
-    [ -e "${__envwrap_found[0]-}" ] || { __envwrap_found=(); \return 0; }
-    __envwrap_found=("${__envwrap_found[@]%/pyvenv.cfg}")
-    __envwrap_found=("${__envwrap_found[@]##*/}")
-}
-
-# The env's own variables (envwrap vars), from the workon code: KEY VALUE pairs.
-# Each one's state before is kept in this shell, no process: its value in
-# __envwrap_saved_KEY, and in __envwrap_was_KEY whether it was exported (x),
-# set but not exported (s) or unset (u); __envwrap_vars lists the keys.
-__envwrap_vars_set() {
-    local __envwrap_k __envwrap_w
-    while [[ $# -ge 2 ]]; do
-        __envwrap_k=$1
-        if [[ -n ${!__envwrap_k+x} ]]; then
-            \builtin printf -v "__envwrap_saved_$__envwrap_k" %s "${!__envwrap_k}"
-            __envwrap_w=s
-            [[ ${!__envwrap_k@a} == *x* ]] && __envwrap_w=x
-        else
-            \builtin unset "__envwrap_saved_$__envwrap_k"
-            __envwrap_w=u
-        fi
-        \builtin printf -v "__envwrap_was_$__envwrap_k" %s "$__envwrap_w"
-        __envwrap_vars+=("$__envwrap_k")
-        \builtin export "$__envwrap_k=$2" || \return 1
-        \builtin shift 2
-    done
-    \return 0
-}
-
-# Put every variable __envwrap_vars_set changed back as it was before.
-__envwrap_vars_restore() {
-    local __envwrap_k __envwrap_w __envwrap_s
-    for __envwrap_k in "${__envwrap_vars[@]}"; do
-        __envwrap_w=__envwrap_was_$__envwrap_k
-        __envwrap_s=__envwrap_saved_$__envwrap_k
-        case ${!__envwrap_w-u} in
-            x) \builtin export "$__envwrap_k=${!__envwrap_s-}" ;;
-            s) \builtin export -n "${__envwrap_k?}"; \builtin printf -v "$__envwrap_k" %s "${!__envwrap_s-}" ;;
-            *) \builtin unset "$__envwrap_k" ;;
-        esac
-        \builtin unset "$__envwrap_w" "$__envwrap_s"
-    done
-    \builtin unset __envwrap_vars
-    \return 0
-}
 
 # BEGIN generated: commands
 # (made by `make shells` from envwrap/cli/table.py; edit the table, not this)
@@ -377,6 +321,71 @@ allvirtualenv() { __envwrap_call allvirtualenv "$@"; }
 
 # ----------------------------------------------------------------- completion
 # No Python per TAB: names come from the same glob as lsvirtualenv -b.
+
+# BEGIN generated: complete
+# (made by `make shells` from envwrap/shells/bash/complete.sh.in, for bash and zsh; edit it there)
+# Environment names into the array __envwrap_found: one glob, no Python, no
+# fork. The work is done by whole-array expansions, not a loop per name: this
+# runs on every TAB. bash: $1 (optional) is a literal prefix the names must
+# start with; the user's glob options must not change what is found, and no
+# match leaves the pattern itself (unless nullglob is on). zsh sorts as whole
+# paths (NAME/pyvenv.cfg), as bash and the backend do: with :h:t in the glob,
+# it would sort the bare names.
+__envwrap_scan() {
+    local __envwrap_h __envwrap_x __envwrap_o=":$BASHOPTS:"
+    __envwrap_workon_home
+    __envwrap_found=()
+    [[ -n $__envwrap_h ]] || \return 0
+    \builtin shopt -u failglob dotglob nocaseglob
+    __envwrap_found=("$__envwrap_h/${1-}"*/pyvenv.cfg)
+    for __envwrap_x in failglob dotglob nocaseglob; do
+        [[ $__envwrap_o != *:$__envwrap_x:* ]] || \builtin shopt -s "$__envwrap_x"
+    done
+    [[ -e ${__envwrap_found[0]-} ]] || { __envwrap_found=(); \return 0; }
+    __envwrap_found=("${__envwrap_found[@]%/pyvenv.cfg}")
+    __envwrap_found=("${__envwrap_found[@]##*/}")
+}
+
+# mvvirtualenv OLD NEW: only OLD is an existing name.
+__envwrap_complete_first_name() {
+    COMPREPLY=()
+    (( ${COMP_CWORD-0} != 1 )) || __envwrap_complete_names
+}
+
+# setvirtualenvproject ENV DIR: a name first, then file names (bash: readline's,
+# for a command registered with -o default, where this offers nothing).
+__envwrap_complete_name_then_files() {
+    __envwrap_complete_first_name
+}
+
+# mkvirtualenv, mktmpenv, mkproject: after -p or --python, the Python versions
+# the backend last found (WORKON_HOME/.envwrap/pythons, one a line; read here,
+# no process). Elsewhere (zsh: also when none matches) the shell's own
+# completion (bash: readline's, for commands registered with -o default).
+__envwrap_complete_python() {
+    local __envwrap_h __envwrap_v=() __envwrap_p=${COMP_WORDS[COMP_CWORD-1]-}
+    COMPREPLY=()
+    if [[ $__envwrap_p == -p || $__envwrap_p == --python ]]; then
+        __envwrap_workon_home
+        [[ -z $__envwrap_h || ! -f $__envwrap_h/.envwrap/pythons ]] ||
+            \builtin mapfile -t __envwrap_v <"$__envwrap_h/.envwrap/pythons"
+        __envwrap_reply "${COMP_WORDS[COMP_CWORD]-}" "${__envwrap_v[@]}"
+    fi
+}
+
+# envwrap VERB NAME: the verbs, then names (the lists are in the generated
+# completion block).
+__envwrap_complete_envwrap() {
+    local __envwrap_i=${COMP_CWORD-0} __envwrap_verb=" ${COMP_WORDS[1]-} "
+    COMPREPLY=()
+    if (( __envwrap_i == 1 )); then
+        __envwrap_reply "${COMP_WORDS[1]-}" "${__envwrap_verbs[@]}"
+    elif [[ " ${__envwrap_names_verbs[*]} " == *"$__envwrap_verb"* ]] ||
+        { (( __envwrap_i == 2 )) && [[ " ${__envwrap_name_verbs[*]} " == *"$__envwrap_verb"* ]]; }; then
+        __envwrap_complete_names
+    fi
+}
+# END generated: complete
 
 # The word typed so far ($1) as the shell will read it, into __envwrap_cur: a
 # backslash escapes the next character, '...' is literal, and inside "..." a
@@ -442,80 +451,31 @@ __envwrap_complete_names() {
     \return 0
 }
 
-# mvvirtualenv OLD NEW: only OLD is an existing name.
-__envwrap_complete_first_name() {
-    if [ "${COMP_CWORD-0}" -eq 1 ]; then
-        __envwrap_complete_names
-    else
-        COMPREPLY=()
-    fi
-    \return 0
-}
-
-# setvirtualenvproject ENV DIR: a name first; registered with -o default, so
-# that readline completes file names where this offers nothing.
-__envwrap_complete_name_then_files() {
-    __envwrap_complete_first_name
-}
 
 __envwrap_complete_subdirs() {
-    local __envwrap_base
-    if [ "${COMP_WORDS[0]}" = cdsitepackages ]; then
+    local __envwrap_base="${VIRTUAL_ENV-}" __envwrap_d
+    if [[ ${COMP_WORDS[0]-} == cdsitepackages ]]; then
         for __envwrap_base in "${VIRTUAL_ENV-}"/lib/python*/site-packages; do break; done
-    else
-        __envwrap_base="${VIRTUAL_ENV-}"
     fi
-    [ -d "$__envwrap_base" ] || { COMPREPLY=(); \return 0; }
-    local __envwrap_cur="${COMP_WORDS[COMP_CWORD]-}" __envwrap_d
     COMPREPLY=()
-    for __envwrap_d in "$__envwrap_base/$__envwrap_cur"*/; do
-        [ -d "$__envwrap_d" ] || continue
-        __envwrap_d="${__envwrap_d%/}"
-        COMPREPLY+=("${__envwrap_d#"$__envwrap_base"/}")
+    [[ -d $__envwrap_base ]] || \return 0
+    for __envwrap_d in "$__envwrap_base/${COMP_WORDS[COMP_CWORD]-}"*/; do
+        [[ ! -d $__envwrap_d ]] || COMPREPLY+=("${__envwrap_d:${#__envwrap_base}+1:-1}")
     done
     \builtin compopt -o filenames -o nospace 2>/dev/null
     \return 0
 }
 
-# mkvirtualenv, mktmpenv, mkproject: after -p or --python, the Python versions
-# the backend last found (WORKON_HOME/.envwrap/pythons, one a line; read here,
-# no process). Registered with -o default: elsewhere, readline's file names.
-__envwrap_complete_python() {
-    COMPREPLY=()
-    [ "${COMP_CWORD-0}" -ge 2 ] || \return 0
-    case ${COMP_WORDS[COMP_CWORD-1]-} in
-        -p|--python) ;;
-        *) \return 0 ;;
-    esac
-    local __envwrap_h __envwrap_v __envwrap_cur="${COMP_WORDS[COMP_CWORD]-}"
-    __envwrap_workon_home
-    [ -n "$__envwrap_h" ] && [ -f "$__envwrap_h/.envwrap/pythons" ] || \return 0
-    while IFS= \builtin read -r __envwrap_v || [ -n "$__envwrap_v" ]; do
-        case $__envwrap_v in "$__envwrap_cur"*) COMPREPLY+=("$__envwrap_v") ;; esac
-    done <"$__envwrap_h/.envwrap/pythons"
-    \return 0
-}
 
-# envwrap VERB NAME: the verbs, then names (the lists are in the generated block below).
-__envwrap_complete_envwrap() {
-    local __envwrap_v __envwrap_verb="${COMP_WORDS[1]-}"
+
+# COMPREPLY: those of the words after $1 that start with it.
+__envwrap_reply() {
+    local __envwrap_p=$1 __envwrap_w
+    \builtin shift
     COMPREPLY=()
-    if [ "${COMP_CWORD-0}" -eq 1 ]; then
-        for __envwrap_v in "${__envwrap_verbs[@]}"; do
-            case $__envwrap_v in "$__envwrap_verb"*) COMPREPLY+=("$__envwrap_v") ;; esac
-        done
-        \return 0
-    fi
-    [ -n "$__envwrap_verb" ] || \return 0
-    case " ${__envwrap_names_verbs[*]} " in
-        *" $__envwrap_verb "*) __envwrap_complete_names; \return 0 ;;
-    esac
-    if [ "${COMP_CWORD-0}" -eq 2 ]; then
-        case " ${__envwrap_name_verbs[*]} " in
-            *" $__envwrap_verb "*) __envwrap_complete_names ;;
-        esac
-    fi
-    \return 0
+    for __envwrap_w in "$@"; do
+        [[ $__envwrap_w != "$__envwrap_p"* ]] || COMPREPLY+=("$__envwrap_w")
+    done
 }
 
 # BEGIN generated: options
@@ -589,7 +549,7 @@ __envwrap_names_verbs=(rm upgrade)
 # after envwrap VERB; allvirtualenv's before its command only); any other word
 # the command's own completer.
 __envwrap_complete() {
-    local __envwrap_cur="${COMP_WORDS[COMP_CWORD]-}" __envwrap_w
+    local __envwrap_cur="${COMP_WORDS[COMP_CWORD]-}"
     local -a __envwrap_o=()
     if [[ $__envwrap_cur == -* ]]; then
         case ${COMP_WORDS[0]-} in
@@ -597,10 +557,7 @@ __envwrap_complete() {
             (allvirtualenv) [ "${COMP_CWORD-0}" -ne 1 ] || __envwrap_options allvirtualenv ;;
             (*) __envwrap_options "${COMP_WORDS[0]-}" ;;
         esac
-        COMPREPLY=()
-        for __envwrap_w in "${__envwrap_o[@]}"; do
-            [[ $__envwrap_w == "$__envwrap_cur"* ]] && COMPREPLY+=("$__envwrap_w")
-        done
+        __envwrap_reply "$__envwrap_cur" "${__envwrap_o[@]}"
         \return 0
     fi
     case ${COMP_WORDS[0]-} in

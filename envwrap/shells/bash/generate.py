@@ -6,10 +6,12 @@ wheel leaves it out (pyproject.toml).
 bash and zsh read one text for what they share: the ``runtime`` block (calling
 the backend with the settings of ``gen.call_settings()``, hooks, WORKON_HOME,
 the deactivate wrapper, the commands whose body is the shell's own) from
-runtime.sh.in, and the ``auto`` block (auto-activation) from auto.sh.in, both
-in this folder, their differences marked line by line (see :func:`posix_text`).
-The blocks of the commands, their options and TAB are made below for both;
-zsh's dialect (envwrap/shells/zsh/generate.py) takes them from here.
+runtime.sh.in, the ``complete`` block (the name scan and the completers whose
+logic is the same in both) from complete.sh.in, and the ``auto`` block
+(auto-activation) from auto.sh.in, all in this folder, their differences
+marked line by line (see :func:`posix_text`). The blocks of the commands,
+their options and TAB are made below for both; zsh's dialect
+(envwrap/shells/zsh/generate.py) takes them from here.
 
 Each maker takes the generator (``gen``: the table, the options each command's
 parser defines, the settings) and returns the block's text.
@@ -24,6 +26,7 @@ from envwrap.cli import table as t
 
 HERE = Path(__file__).resolve().parent
 RUNTIME_NOTE = "made by `make shells` from envwrap/shells/bash/runtime.sh.in, for bash and zsh; edit it there"
+COMPLETE_NOTE = "made by `make shells` from envwrap/shells/bash/complete.sh.in, for bash and zsh; edit it there"
 AUTO_NOTE = "made by `make shells` from envwrap/shells/bash/auto.sh.in, for bash and zsh; edit it there"
 
 # The shared text marks what differs, line by line: a line that starts with
@@ -146,7 +149,7 @@ def completion(gen) -> str:
         "# after envwrap VERB; allvirtualenv's before its command only); any other word",
         "# the command's own completer.",
         "__envwrap_complete() {",
-        '    local __envwrap_cur="${COMP_WORDS[COMP_CWORD]-}" __envwrap_w',
+        '    local __envwrap_cur="${COMP_WORDS[COMP_CWORD]-}"',
         "    local -a __envwrap_o=()",
         '    if [[ $__envwrap_cur == -* ]]; then',
         "        case ${COMP_WORDS[0]-} in",
@@ -154,10 +157,7 @@ def completion(gen) -> str:
         '            (allvirtualenv) [ "${COMP_CWORD-0}" -ne 1 ] || __envwrap_options allvirtualenv ;;',
         '            (*) __envwrap_options "${COMP_WORDS[0]-}" ;;',
         "        esac",
-        "        COMPREPLY=()",
-        '        for __envwrap_w in "${__envwrap_o[@]}"; do',
-        '            [[ $__envwrap_w == "$__envwrap_cur"* ]] && COMPREPLY+=("$__envwrap_w")',
-        "        done",
+        '        __envwrap_reply "$__envwrap_cur" "${__envwrap_o[@]}"',
         "        \\return 0",
         "    fi",
         *dispatch_case("${COMP_WORDS[0]-}", "COMPREPLY=()"),
@@ -175,6 +175,7 @@ def completion(gen) -> str:
 BLOCKS = {
     "runtime": (lambda gen: posix_text(gen, "runtime.sh.in", "bash"), RUNTIME_NOTE),
     "commands": (commands, None),
+    "complete": (lambda gen: posix_text(gen, "complete.sh.in", "bash"), COMPLETE_NOTE),
     "completion": (completion, None),
     "auto": (lambda gen: posix_text(gen, "auto.sh.in", "bash"), AUTO_NOTE),
     "options": (options, "options"),

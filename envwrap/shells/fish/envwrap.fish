@@ -86,14 +86,10 @@ end
 # A hook the backend refused at activation (__envwrap_hooks_refused: lines of
 # FILE<TAB>MESSAGE; others can write it) is not sourced: its line is said instead.
 function __envwrap_source --description 'Source an envwrap hook file'
-    set -q __envwrap_hooks_refused; and for __envwrap_e in (string split \n -- "$__envwrap_hooks_refused")
-        set -l __envwrap_p (string split -m1 \t -- "$__envwrap_e")
-        if test "$__envwrap_p[1]" = "$argv[1]"
-            printf '%s\n' "$__envwrap_p[2]" >&2
-            return 0
-        end
-    end
-    if test -r $argv[1]
+    set -l __envwrap_m (string split \n -- "$__envwrap_hooks_refused" | string replace -rf -- '^'(string escape --style=regex -- $argv[1])\t '')
+    if set -q __envwrap_m[1]
+        printf '%s\n' $__envwrap_m[1] >&2
+    else if test -r $argv[1]
         source $argv[1]
     else
         printf 'envwrap: hook %s cannot be read; skipped\n' $argv[1] >&2
@@ -216,49 +212,24 @@ function __envwrap_activated --description 'Wrap the deactivate function of an e
     end
 end
 
-# The env's own variables (envwrap vars), from the workon code: KEY VALUE pairs,
-# set as exported globals. Each one's global state before is kept in this shell,
-# no process: its value (the whole list) in __envwrap_saved_KEY, and in
-# __envwrap_was_KEY whether it was an exported global (x), a global not
-# exported (s) or no global at all (u: a universal one shows through again);
-# __envwrap_vars lists the keys.
-function __envwrap_vars_set --description 'Export the environment\'s own variables, saving their state'
+# The env's own variables (envwrap vars), from the workon code: NAME VALUE
+# pairs, set as exported globals. How to put each global back as it was (an
+# exported global, a global not exported, or none: a universal one shows
+# through again) is kept as commands in __envwrap_undo, newest first, which
+# deactivate evaluates: no process.
+function __envwrap_vars_set --description 'Export the environment\'s own variables, keeping how to undo it'
     while set -q argv[2]
-        set -l __envwrap_k $argv[1]
-        if set -qg $__envwrap_k
-            set -g __envwrap_saved_$__envwrap_k $$__envwrap_k
-            if set -qgx $__envwrap_k
-                set -g __envwrap_was_$__envwrap_k x
-            else
-                set -g __envwrap_was_$__envwrap_k s
-            end
-        else
-            set -e __envwrap_saved_$__envwrap_k
-            set -g __envwrap_was_$__envwrap_k u
+        set -l __envwrap_u set -eg $argv[1]
+        if set -qgx $argv[1]
+            set __envwrap_u set -gx $argv[1] (string escape -- $$argv[1])
+        else if set -qg $argv[1]
+            set __envwrap_u set -gu $argv[1] (string escape -- $$argv[1])
         end
-        set -ga __envwrap_vars $__envwrap_k
+        set -g __envwrap_undo (string join ' ' -- $__envwrap_u) $__envwrap_undo
         # (no status check: fish's `set` passes on the status of the command before)
-        set -gx $__envwrap_k $argv[2]
+        set -gx $argv[1] $argv[2]
         set -e argv[1..2]
     end
-    return 0
-end
-
-function __envwrap_vars_restore --description 'Put the variables __envwrap_vars_set changed back as they were'
-    for __envwrap_k in $__envwrap_vars
-        set -l __envwrap_w __envwrap_was_$__envwrap_k
-        set -l __envwrap_s __envwrap_saved_$__envwrap_k
-        switch "$$__envwrap_w"
-            case x
-                set -gx $__envwrap_k $$__envwrap_s
-            case s
-                set -gu $__envwrap_k $$__envwrap_s
-            case '*'
-                set -eg $__envwrap_k
-        end
-        set -eg $__envwrap_w $__envwrap_s
-    end
-    set -eg __envwrap_vars
     return 0
 end
 
@@ -297,7 +268,10 @@ function __envwrap_deactivate --description 'Deactivate, with the predeactivate 
     end
     __envwrap_venv_deactivate $argv
     or set st $status
-    set -q __envwrap_vars; and __envwrap_vars_restore
+    for __envwrap_c in $__envwrap_undo # the env's own variables back (__envwrap_vars_set)
+        eval $__envwrap_c
+    end
+    set -eg __envwrap_undo
     if test "$argv[1]" = nondestructive
         return $st
     end

@@ -254,36 +254,20 @@ function global:__envwrap_activate {
     }
 }
 
-# The env's own variables (envwrap vars), from the workon code: KEY VALUE pairs,
-# set in the process environment ($env:). Each one's value before ($null when
-# unset) is kept in the hashtable $global:__envwrap_saved, no process;
-# $global:__envwrap_vars lists the keys in the order they were set.
+# The env's own variables (envwrap vars), from the workon code: NAME VALUE
+# pairs, set in the process environment ($env:). How to put each back (its
+# value before, $null when unset) is kept as NAME, VALUE pairs in
+# $global:__envwrap_undo, newest first, which deactivate applies: no process.
 function global:__envwrap_vars_set {
     Set-StrictMode -Off
-    if ($null -eq $global:__envwrap_saved) {
-        $global:__envwrap_saved = @{}
-        $global:__envwrap_vars = New-Object System.Collections.Generic.List[string]
-    }
     for ($i = 0; $i + 1 -lt $args.Count; $i += 2) {
-        $key = [string]$args[$i]
-        if (-not $global:__envwrap_saved.ContainsKey($key)) {
-            $global:__envwrap_saved[$key] = [Environment]::GetEnvironmentVariable($key)
-            $global:__envwrap_vars.Add($key)
+        $undo = , @([string]$args[$i], [Environment]::GetEnvironmentVariable([string]$args[$i]))
+        if ($global:__envwrap_undo) {
+            $undo += $global:__envwrap_undo
         }
-        [Environment]::SetEnvironmentVariable($key, [string]$args[$i + 1])
+        $global:__envwrap_undo = $undo
+        [Environment]::SetEnvironmentVariable([string]$args[$i], [string]$args[$i + 1])
     }
-}
-
-# Put every variable __envwrap_vars_set changed back as it was before.
-function global:__envwrap_vars_restore {
-    Set-StrictMode -Off
-    if ($null -eq $global:__envwrap_saved) {
-        return
-    }
-    foreach ($key in $global:__envwrap_vars) {
-        [Environment]::SetEnvironmentVariable($key, $global:__envwrap_saved[$key])
-    }
-    Remove-Variable -Name '__envwrap_saved', '__envwrap_vars' -Scope Global -ErrorAction SilentlyContinue
 }
 
 # Deactivate the environment that envwrap activated, if one is active.
@@ -339,7 +323,10 @@ function global:__envwrap_deactivate {
         __envwrap_say 0 ('deactivate: ' + $_.Exception.Message)
         $st = 1
     }
-    __envwrap_vars_restore
+    foreach ($undo in $global:__envwrap_undo) {  # the env's own variables back (__envwrap_vars_set)
+        [Environment]::SetEnvironmentVariable($undo[0], $undo[1])
+    }
+    Remove-Variable -Name '__envwrap_undo' -Scope Global -ErrorAction SilentlyContinue
     if ($NonDestructive) {
         $global:LASTEXITCODE = $st
         return

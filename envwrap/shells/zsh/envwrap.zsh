@@ -85,27 +85,25 @@ __envwrap_export_home() {
 }
 
 # The environments' directory into __envwrap_h, as the backend resolves it (no
-# process): the user's WORKON_HOME (a relative one below $HOME); else the
-# backend's answer (the config file's, or the default ~/.virtualenvs).
+# process): the user's WORKON_HOME, else virtualfish's VIRTUALFISH_HOME (a
+# relative one below $HOME); else the backend's answer (the config file's, or
+# the default ~/.virtualenvs). ENVWRAP_EXPORTED_HOME marks envwrap's own export.
 __envwrap_workon_home() {
     \builtin emulate -L zsh
-    __envwrap_h=
-    if [[ -n ${WORKON_HOME-} && $WORKON_HOME != "${ENVWRAP_EXPORTED_HOME-}" ]]; then
-        __envwrap_h=$WORKON_HOME
-    elif [[ -n ${VIRTUALFISH_HOME-} ]]; then
-        __envwrap_h=$VIRTUALFISH_HOME  # virtualfish's setting, used when WORKON_HOME is not set
-    fi
-    if [[ -n $__envwrap_h ]]; then
-        case $__envwrap_h in
-            (\~) __envwrap_h=${HOME-} ;;
-            (\~/*) __envwrap_h=${HOME-}/${__envwrap_h#\~/} ;;
-            (/*) ;;
-            (*) __envwrap_h=${HOME-}/$__envwrap_h ;;
-        esac
-        \return 0
-    fi
-    __envwrap_h=${__envwrap_home-}
-    \return 0
+    __envwrap_h=${WORKON_HOME-}
+    [[ $__envwrap_h != "${ENVWRAP_EXPORTED_HOME-}" ]] || __envwrap_h=
+    __envwrap_abs "${__envwrap_h:-${VIRTUALFISH_HOME-}}"
+    [[ -n $__envwrap_h ]] || __envwrap_h=${__envwrap_home-}
+}
+
+# A directory setting ($1) into __envwrap_h as the backend reads it: ~ and a
+# relative path are below $HOME.
+__envwrap_abs() {
+    case $1 in
+        ('' | /*) __envwrap_h=$1 ;;
+        (\~ | \~/*) __envwrap_h=${HOME-}${1#\~} ;;
+        (*) __envwrap_h=${HOME-}/$1 ;;
+    esac
 }
 
 # Whether the environments' directory may be listed; says why not on stderr. One
@@ -131,6 +129,24 @@ __envwrap_list() {
     __envwrap_home_ok || \return
     __envwrap_scan
     (( ${#__envwrap_found[@]} == 0 )) || \builtin printf '%s\n' "${__envwrap_found[@]}"
+}
+
+# The env's own variables (envwrap vars), from the workon code: NAME VALUE
+# pairs, exported. How to put each back as it was (exported, set but not
+# exported, or unset) is kept as code in __envwrap_undo, newest first, which
+# deactivate evaluates: no process.
+__envwrap_vars_set() {
+    \builtin emulate -L zsh
+    local __envwrap_x
+    while (( $# > 1 )); do
+        if (( ${+parameters[$1]} )); then
+            [[ ${parameters[$1]} == *export* ]] && __envwrap_x=x || __envwrap_x=
+            __envwrap_undo="typeset -g$__envwrap_x $1=${(qq)${(P)1}}; ${__envwrap_undo-}"
+        fi
+        __envwrap_undo="\\builtin unset $1; ${__envwrap_undo-}"
+        \builtin export "$1=$2" || \return 1
+        \builtin shift 2
+    done
 }
 
 # Deactivate the environment that envwrap activated, if one is active.
@@ -165,20 +181,17 @@ __envwrap_activated() {
 # its documentation gives) set to the env's path; both are unset afterwards.
 # [[ ]] rather than [ ]: a keyword, not a command, which matters on this path.
 __envwrap_deactivate() {
-    local __envwrap_env="${__envwrap_venv-}" __envwrap_b="${__envwrap_venv_bin:-${__envwrap_venv-}/bin}" __envwrap_st=0
-    local __envwrap_hd="${VIRTUALENVWRAPPER_HOOK_DIR:-${__envwrap_hook_dir-}}"
-    # A relative hook directory is below $HOME, as the backend reads it.
-    case $__envwrap_hd in
-        (/* | '') ;;
-        (\~ | \~/*) __envwrap_hd=${HOME-}${__envwrap_hd#\~} ;;
-        (*) __envwrap_hd=${HOME-}/$__envwrap_hd ;;
-    esac
-    [[ -f $__envwrap_b/predeactivate ]] && __envwrap_source "$__envwrap_b/predeactivate"
-    [[ -n $__envwrap_hd && -f $__envwrap_hd/predeactivate ]] && __envwrap_source "$__envwrap_hd/predeactivate"
-    [[ -n ${__envwrap_project-} && -f $__envwrap_project/.virtualenvwrapper/predeactivate ]] &&
-        __envwrap_source "$__envwrap_project/.virtualenvwrapper/predeactivate"
+    local __envwrap_env="${__envwrap_venv-}" __envwrap_h __envwrap_d __envwrap_st=0
+    # Where the hooks are: the env's bin directory and the global one (those
+    # set), then for predeactivate only, the project's.
+    __envwrap_abs "${VIRTUALENVWRAPPER_HOOK_DIR:-${__envwrap_hook_dir-}}"
+    local __envwrap_dirs=("${__envwrap_venv_bin:-$__envwrap_env/bin}" ${__envwrap_h:+"$__envwrap_h"})
+    for __envwrap_d in "${__envwrap_dirs[@]}" ${__envwrap_project:+"$__envwrap_project/.virtualenvwrapper"}; do
+        [[ -f $__envwrap_d/predeactivate ]] && __envwrap_source "$__envwrap_d/predeactivate"
+    done
     __envwrap_venv_deactivate "$@" || __envwrap_st=$?
-    (( ! ${+__envwrap_vars} )) || __envwrap_vars_restore
+    \builtin eval "${__envwrap_undo-}"  # the env's own variables back (__envwrap_vars_set)
+    \builtin unset __envwrap_undo
     if [[ ${1-} == nondestructive ]]; then
         \return "$__envwrap_st"
     fi
@@ -188,8 +201,9 @@ __envwrap_deactivate() {
     \builtin unset __envwrap_venv __envwrap_hook_dir __envwrap_project __envwrap_venv_bin
     typeset -g VIRTUALENVWRAPPER_LAST_VIRTUAL_ENV="$__envwrap_env"
     typeset -g VIRTUALENVWRAPPER_LAST_VIRTUALENV="$__envwrap_env"
-    [[ -f $__envwrap_b/postdeactivate ]] && __envwrap_source "$__envwrap_b/postdeactivate"
-    [[ -n $__envwrap_hd && -f $__envwrap_hd/postdeactivate ]] && __envwrap_source "$__envwrap_hd/postdeactivate"
+    for __envwrap_d in "${__envwrap_dirs[@]}"; do
+        [[ -f $__envwrap_d/postdeactivate ]] && __envwrap_source "$__envwrap_d/postdeactivate"
+    done
     \builtin unset VIRTUALENVWRAPPER_LAST_VIRTUAL_ENV VIRTUALENVWRAPPER_LAST_VIRTUALENV
     if [[ -f $__envwrap_env/.envwrap-tmpenv ]]; then
         __envwrap_leave_dir "$__envwrap_env" "${__envwrap_env%/*}"
@@ -224,11 +238,10 @@ __envwrap_back_dir() {
 # virtualenvwrapper's `initialize` hook, sourced once at load (a file test, no
 # process): VIRTUALENVWRAPPER_HOOK_DIR, else WORKON_HOME.
 __envwrap_initialize() {
-    local __envwrap_d="${VIRTUALENVWRAPPER_HOOK_DIR:-${WORKON_HOME:-${__envwrap_home-}}}"
-    if [[ -n $__envwrap_d && -f $__envwrap_d/initialize ]]; then
-        __envwrap_source "$__envwrap_d/initialize"
-    fi
-    \return 0
+    local __envwrap_h
+    __envwrap_workon_home
+    __envwrap_abs "${VIRTUALENVWRAPPER_HOOK_DIR:-$__envwrap_h}"
+    [[ -z $__envwrap_h || ! -f $__envwrap_h/initialize ]] || __envwrap_source "$__envwrap_h/initialize"
 }
 
 # ----------------------------------------------------------------- commands
@@ -286,75 +299,16 @@ cdvirtualenv() {
         (-h|--help) __envwrap_run cdvirtualenv --help; \return ;;
     esac
     __envwrap_home_ok || \return
-    if [[ -z ${VIRTUAL_ENV-} ]]; then
-        \builtin printf 'envwrap: cdvirtualenv: no environment is active; run workon first\n' >&2
+    local __envwrap_d="${VIRTUAL_ENV-}${1:+/$1}" __envwrap_m="no environment is active; run workon first"
+    [[ -z ${VIRTUAL_ENV-} ]] || __envwrap_m="$__envwrap_d is not a directory"  # envwrap's one line, not cd's
+    if [[ -z ${VIRTUAL_ENV-} || ! -d $__envwrap_d ]]; then
+        \builtin printf 'envwrap: cdvirtualenv: %s\n' "$__envwrap_m" >&2
         \return 1
     fi
-    if [[ ! -d $VIRTUAL_ENV${1:+/$1} ]]; then  # envwrap's one line, not cd's
-        \builtin printf 'envwrap: cdvirtualenv: %s is not a directory\n' "$VIRTUAL_ENV${1:+/$1}" >&2
-        \return 1
-    fi
-    \builtin cd -- "$VIRTUAL_ENV${1:+/$1}" || \return
+    \builtin cd -- "$__envwrap_d" || \return
 }
 # END generated: runtime
 
-# Environment names into the array __envwrap_found: a glob, no Python, no fork.
-__envwrap_scan() {
-    \builtin emulate -L zsh
-    local __envwrap_h
-    __envwrap_workon_home
-    typeset -ga __envwrap_found
-    __envwrap_found=()
-    [[ -n $__envwrap_h ]] || \return 0
-    # Sorted as whole paths (NAME/pyvenv.cfg), as bash and the backend sort them:
-    # with :h:t in the glob, zsh would sort the bare names.
-    __envwrap_found=( "$__envwrap_h"/*/pyvenv.cfg(N-.) )
-    __envwrap_found=( ${${__envwrap_found:h:t}:#.*} )
-}
-
-# The env's own variables (envwrap vars), from the workon code: KEY VALUE pairs.
-# Each one's state before is kept in this shell, no process: its value in
-# __envwrap_saved_KEY, and in __envwrap_was_KEY whether it was exported (x),
-# set but not exported (s) or unset (u); __envwrap_vars lists the keys.
-__envwrap_vars_set() {
-    \builtin emulate -L zsh
-    local __envwrap_k __envwrap_w
-    while (( $# >= 2 )); do
-        __envwrap_k=$1
-        if (( ${+parameters[$__envwrap_k]} )); then
-            typeset -g "__envwrap_saved_$__envwrap_k=${(P)__envwrap_k}"
-            __envwrap_w=s
-            [[ ${parameters[$__envwrap_k]} == *export* ]] && __envwrap_w=x
-        else
-            \builtin unset "__envwrap_saved_$__envwrap_k"
-            __envwrap_w=u
-        fi
-        typeset -g "__envwrap_was_$__envwrap_k=$__envwrap_w"
-        typeset -ga __envwrap_vars
-        __envwrap_vars+=("$__envwrap_k")
-        \builtin export "$__envwrap_k=$2" || \return 1
-        \builtin shift 2
-    done
-    \return 0
-}
-
-# Put every variable __envwrap_vars_set changed back as it was before.
-__envwrap_vars_restore() {
-    \builtin emulate -L zsh
-    local __envwrap_k __envwrap_w __envwrap_s
-    for __envwrap_k in "${__envwrap_vars[@]}"; do
-        __envwrap_w=__envwrap_was_$__envwrap_k
-        __envwrap_s=__envwrap_saved_$__envwrap_k
-        case ${(P)__envwrap_w-u} in
-            (x) \builtin export "$__envwrap_k=${(P)__envwrap_s-}" ;;
-            (s) typeset -g +x "$__envwrap_k"; typeset -g "$__envwrap_k=${(P)__envwrap_s-}" ;;
-            (*) \builtin unset "$__envwrap_k" ;;
-        esac
-        \builtin unset "$__envwrap_w" "$__envwrap_s"
-    done
-    \builtin unset __envwrap_vars
-    \return 0
-}
 
 # BEGIN generated: commands
 # (made by `make shells` from envwrap/cli/table.py; edit the table, not this)
@@ -380,49 +334,80 @@ allvirtualenv() { __envwrap_call allvirtualenv "$@"; }
 # ----------------------------------------------------------------- completion
 # No Python per TAB: names come from the same glob as lsvirtualenv -b.
 
+# BEGIN generated: complete
+# (made by `make shells` from envwrap/shells/bash/complete.sh.in, for bash and zsh; edit it there)
+# Environment names into the array __envwrap_found: one glob, no Python, no
+# fork. The work is done by whole-array expansions, not a loop per name: this
+# runs on every TAB. bash: $1 (optional) is a literal prefix the names must
+# start with; the user's glob options must not change what is found, and no
+# match leaves the pattern itself (unless nullglob is on). zsh sorts as whole
+# paths (NAME/pyvenv.cfg), as bash and the backend do: with :h:t in the glob,
+# it would sort the bare names.
+__envwrap_scan() {
+    \builtin emulate -L zsh
+    local __envwrap_h
+    typeset -ga __envwrap_found
+    __envwrap_workon_home
+    __envwrap_found=()
+    [[ -n $__envwrap_h ]] || \return 0
+    __envwrap_found=( "$__envwrap_h"/*/pyvenv.cfg(N-.) )
+    __envwrap_found=( ${${__envwrap_found:h:t}:#.*} )
+}
+
+# mvvirtualenv OLD NEW: only OLD is an existing name.
+__envwrap_complete_first_name() {
+    (( CURRENT == 2 )) && __envwrap_complete_names
+}
+
+# setvirtualenvproject ENV DIR: a name first, then file names (bash: readline's,
+# for a command registered with -o default, where this offers nothing).
+__envwrap_complete_name_then_files() {
+    if (( CURRENT != 2 )); then
+        _files
+        \return
+    fi
+    __envwrap_complete_first_name
+}
+
+# mkvirtualenv, mktmpenv, mkproject: after -p or --python, the Python versions
+# the backend last found (WORKON_HOME/.envwrap/pythons, one a line; read here,
+# no process). Elsewhere (zsh: also when none matches) the shell's own
+# completion (bash: readline's, for commands registered with -o default).
+__envwrap_complete_python() {
+    \builtin emulate -L zsh
+    local __envwrap_h __envwrap_v=() __envwrap_p=${words[CURRENT-1]-}
+    if [[ $__envwrap_p == -p || $__envwrap_p == --python ]]; then
+        __envwrap_workon_home
+        [[ -z $__envwrap_h || ! -f $__envwrap_h/.envwrap/pythons ]] ||
+            __envwrap_v=( ${(f)"$(<$__envwrap_h/.envwrap/pythons)"} )  # (no process: zsh reads it)
+        compadd -a __envwrap_v && \return 0
+    fi
+    _default
+}
+
+# envwrap VERB NAME: the verbs, then names (the lists are in the generated
+# completion block).
+__envwrap_complete_envwrap() {
+    \builtin emulate -L zsh
+    local __envwrap_i=$(( CURRENT - 1 )) __envwrap_verb=" ${words[2]-} "
+    if (( __envwrap_i == 1 )); then
+        compadd -a __envwrap_verbs
+    elif [[ " ${__envwrap_names_verbs[*]} " == *"$__envwrap_verb"* ]] ||
+        { (( __envwrap_i == 2 )) && [[ " ${__envwrap_name_verbs[*]} " == *"$__envwrap_verb"* ]]; }; then
+        __envwrap_complete_names
+    else
+        \return 1
+    fi
+}
+# END generated: complete
+
 __envwrap_complete_names() {
     \builtin emulate -L zsh
     __envwrap_scan
     compadd -a __envwrap_found
 }
 
-# mvvirtualenv OLD NEW: only OLD is an existing name.
-__envwrap_complete_first_name() {
-    \builtin emulate -L zsh
-    (( CURRENT == 2 )) || \return 1
-    __envwrap_scan
-    compadd -a __envwrap_found
-}
 
-# setvirtualenvproject ENV DIR: a name first, then file names.
-__envwrap_complete_name_then_files() {
-    \builtin emulate -L zsh
-    if (( CURRENT == 2 )); then
-        __envwrap_scan
-        compadd -a __envwrap_found
-        \return
-    fi
-    _files
-}
-
-# mkvirtualenv, mktmpenv, mkproject: after -p or --python, the Python versions
-# the backend last found (WORKON_HOME/.envwrap/pythons, one a line; read here,
-# no process); else, and when none matches, zsh's default completion.
-__envwrap_complete_python() {
-    \builtin emulate -L zsh
-    local __envwrap_h __envwrap_v
-    local -a __envwrap_versions
-    if [[ ${words[CURRENT-1]-} == (-p|--python) ]]; then
-        __envwrap_workon_home
-        if [[ -n $__envwrap_h && -f $__envwrap_h/.envwrap/pythons ]]; then
-            while IFS= \builtin read -r __envwrap_v || [[ -n $__envwrap_v ]]; do
-                __envwrap_versions+=("$__envwrap_v")
-            done <"$__envwrap_h/.envwrap/pythons"
-            compadd -a __envwrap_versions && \return 0
-        fi
-    fi
-    _default
-}
 
 __envwrap_complete_subdirs() {
     \builtin emulate -L zsh
@@ -436,21 +421,6 @@ __envwrap_complete_subdirs() {
     _path_files -/ -W "$__envwrap_base[1]"
 }
 
-# envwrap VERB NAME: the verbs, then names (the lists are in the generated block below).
-__envwrap_complete_envwrap() {
-    \builtin emulate -L zsh
-    if (( CURRENT == 2 )); then
-        compadd -a __envwrap_verbs
-        \return
-    fi
-    if (( ${__envwrap_names_verbs[(Ie)${words[2]-}]} )) ||
-        { (( CURRENT == 3 )) && (( ${__envwrap_name_verbs[(Ie)${words[2]-}]} )); }; then
-        __envwrap_scan
-        compadd -a __envwrap_found
-        \return
-    fi
-    \return 1
-}
 
 # BEGIN generated: options
 # (made by `make shells` from the backend's own parsers, see tools/gen_shells.py; edit those)
@@ -552,26 +522,19 @@ __envwrap_compdef() {
 # END generated: completion
 
 # compinit may run before or after this file. If it already ran, register now;
-# if not, register at the first prompt (by then the rc files have finished).
-__envwrap_compdef_later() {
-    \builtin emulate -L zsh
-    if (( ${+functions[compdef]} )); then
-        __envwrap_compdef
-    fi
-    precmd_functions=( ${precmd_functions:#__envwrap_compdef_later} )
-}
+# if not, at the first prompt (by then the rc files have finished), once: there
+# the function is called with no argument, and takes itself out.
 __envwrap_setup() {
     \builtin emulate -L zsh
+    typeset -ga precmd_functions
+    precmd_functions=( ${precmd_functions:#__envwrap_setup} )
     if (( ${+functions[compdef]} )); then
         __envwrap_compdef
-    else
-        typeset -ga precmd_functions
-        if (( ! ${precmd_functions[(Ie)__envwrap_compdef_later]} )); then
-            precmd_functions+=( __envwrap_compdef_later )
-        fi
+    elif [[ ${1-} == load ]]; then
+        precmd_functions+=( __envwrap_setup )
     fi
 }
-__envwrap_setup
+__envwrap_setup load
 __envwrap_initialize
 
 # ------------------------------------------------------- auto-activation on cd

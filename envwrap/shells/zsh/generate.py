@@ -50,6 +50,7 @@ def completion(gen) -> str:
 BLOCKS = {
     "runtime": (lambda gen: bash.posix_text(gen, "runtime.sh.in", "zsh"), bash.RUNTIME_NOTE),
     "commands": (bash.commands, None),
+    "complete": (lambda gen: bash.posix_text(gen, "complete.sh.in", "zsh"), bash.COMPLETE_NOTE),
     "completion": (completion, None),
     "auto": (lambda gen: bash.posix_text(gen, "auto.sh.in", "zsh"), bash.AUTO_NOTE),
     "options": (bash.options, "options"),
