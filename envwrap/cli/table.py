@@ -141,11 +141,13 @@ VERB_ROWS = (
 
 # `envwrap sh SHELL COMMAND ARGS...`: the commands that change the shell; each
 # returns a plan (envwrap.shells.plan) for the shell to run: the EVAL and SHELL
-# commands' handlers, and two the hooks call by themselves (deactivate's --help,
-# the auto-activation check on cd).
+# commands' handlers, and those the hooks call by themselves (deactivate's --help,
+# the auto-activation check on cd, fish's vf activate and connect).
 HIDDEN_PLAN_ROWS = (
     ("deactivate", "plans:deactivate"),
     ("auto", "plans:auto"),
+    ("vf-activate", "vf:activate"),  # fish's vf activate and connect (VF_ROWS)
+    ("vf-connect", "vf:connect"),
 )
 PLAN_HANDLERS = dict([(c.verb, c.handler) for c in COMMANDS if c.handler] + list(HIDDEN_PLAN_ROWS))
 
@@ -156,12 +158,13 @@ def handler(spec: str):
     return getattr(__import__(f"envwrap.cli.{module}", fromlist=[module]), function)  # importlib costs more
 
 
-# The verbs --help does not list: sh and say (for the shell hooks) and
-# allvirtualenv (the shell command's own verb).
+# The verbs --help does not list: sh and say (for the shell hooks),
+# allvirtualenv (the shell command's own verb) and fish's vf-* (envwrap.cli.vf).
 HIDDEN_VERB_ROWS = (
     ("sh", "dispatch:cmd_sh"),
     ("say", "dispatch:cmd_say"),
     ("allvirtualenv", "run:run_all"),
+    ("vf-globalpackages", "vf:cmd_globalpackages"),  # fish's vf (VF_ROWS)
 )
 
 # `envwrap VERB ARGS...` -> its handler.
@@ -177,20 +180,22 @@ COMMAND_VERBS = {c.name: c.verb for c in COMMANDS if c.kind == CALL and c.verb a
 
 # fish's `vf SUBCOMMAND` (virtualfish's command names, answered by envwrap): the
 # subcommand, the command whose messages' hints it stands for in vf's words
-# (envwrap.cli.vfterms; "" none), what `vf help` says of it, and, for a plain
-# alias of another command, the fish command line it runs ("": its function is
-# hand-written, with virtualfish's own behaviour). Each is a function
-# __envwrap_vf_SUBCOMMAND in envwrap/shells/fish/envwrap.fish with this description; the plain
-# aliases are generated from here (make shells), and vf's TAB offers them all.
+# (envwrap.cli.vfterms; "" none), what `vf help` says of it, and, for one that
+# is a single command, the fish command line it runs: another command under
+# virtualfish's name, or a hidden verb whose handler keeps virtualfish's rules
+# (envwrap.cli.vf) ("": its function is hand-written, for virtualfish's events
+# around a command). Each is a function __envwrap_vf_SUBCOMMAND in
+# envwrap/shells/fish/envwrap.fish with this description; the one-command ones
+# are generated from here (make shells), and vf's TAB offers them all.
 VF_ROWS = (
     ("help", "", "List the vf commands, or describe one: vf help [COMMAND]", ""),
-    ("activate", "workon", "Activate an environment: vf activate NAME (no cd)", ""),
+    ("activate", "workon", "Activate an environment: vf activate NAME (no cd)", "__envwrap_run vf-activate $argv"),
     ("deactivate", "deactivate", "Deactivate the active environment", ""),
     ("new", "mkvirtualenv", "Create an environment and activate it: vf new [-p PYTHON] [--connect] NAME", ""),
     ("tmp", "mktmpenv", "Create a temporary environment, removed when deactivated", ""),
     ("rm", "rmvirtualenv", "Remove environments: vf rm NAME...", ""),
     ("ls", "lsvirtualenv", "List the environments", "__envwrap_list"),
-    ("cd", "cdvirtualenv", "cd to the active environment's directory", ""),
+    ("cd", "cdvirtualenv", "cd to the active environment's directory", "cdvirtualenv $argv"),
     ("cdpackages", "cdsitepackages", "cd to the active environment's site-packages", "cdsitepackages $argv"),
     ("addpath", "add2virtualenv",
      "Add directories to the active environment's import path: vf addpath [-d] DIR...",
@@ -198,7 +203,7 @@ VF_ROWS = (
     ("all", "allvirtualenv", "Run a command in every environment: vf all COMMAND...", "allvirtualenv $argv"),
     ("globalpackages", "toggleglobalsitepackages",
      "Access to the base interpreter's packages: vf globalpackages [toggle|enable|disable]",
-     ""),
+     "__envwrap_call vf-globalpackages $argv"),
     ("connect", "", "Connect the active environment to this directory (writes .venv): vf connect [NAME]", ""),
     ("project", "mkproject", "Create a project directory in PROJECT_HOME and its environment: vf project NAME",
      "mkproject $argv"),

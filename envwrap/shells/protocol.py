@@ -113,8 +113,7 @@ FUNCTIONS: tuple[Function, ...] = (
     _f("__envwrap_python_versions", "", TAB, (FISH,), "the Python versions the backend last found"),
     _f("__envwrap_register_completions", "", LOAD, (FISH,), "register the commands' completions"),
     _f("__envwrap_register_options", "", RUNTIME, (FISH,), "register the commands' option completions"),
-    _f("__envwrap_verb_is", "VERB", TAB, (FISH,), "whether TAB is after envwrap VERB"),
-    _f("__envwrap_wants_name", "", TAB, (FISH,), "whether TAB after envwrap VERB is at a name"),
+    _f("__envwrap_verb_is", "VERB...", TAB, (FISH,), "whether TAB is after envwrap VERB (one of them)"),
     # ---- PowerShell's own helpers
     _f("__envwrap_say", "STATUS MESSAGE", RUNTIME, (PS,), "one line on stderr, through the backend"),
     _f("__envwrap_dot", "FILE", RUNTIME, (PS,), "dot-source a literal path"),

@@ -282,6 +282,32 @@ out hint_empty (complete -C 'workon ')
     assert not log.exists(), f"completion started processes: {log.read_text()}"
 
 
+@pytest.mark.parametrize("name", HOSTILE[1:3])
+def test_tab_completes_directories_inside_the_active_env(fish, tmp_path, name):
+    """cdvirtualenv completes the active env's directories, cdsitepackages those
+    of its site-packages; nothing without an env or a site-packages (no process)."""
+    env = tmp_path / "env $x"
+    site = env / "lib" / "python3.99" / "site-packages"
+    for d in (env / "bin", env / name, site / name, site / "pkg"):
+        d.mkdir(parents=True)
+    (env / "a file").write_text("")
+    r = fish.run("""
+out none (complete -C 'cdvirtualenv ')
+set -gx VIRTUAL_ENV $T_ENV
+out all (complete -C 'cdvirtualenv ')
+out b (complete -C 'cdvirtualenv bi')
+out site (complete -C 'cdsitepackages ')
+rm -r $T_ENV/lib
+out nosite (complete -C 'cdsitepackages ')
+""", {"T_ENV": str(env)})
+    assert r.status == 0, r
+    assert r.all("none") == [[]] and r.all("nosite") == [[]]
+    assert sorted(r["all"]) == sorted(["bin/", "lib/", name + "/"])
+    assert r["b"] == ["bin/"]
+    assert sorted(r["site"]) == sorted(["pkg/", name + "/"])
+    no_canary(tmp_path)
+
+
 def test_tab_inserts_an_escaped_name(user, tmp_path):
     """A real interactive fish: `workon my\\ e<TAB>` becomes `workon my\\ env `."""
     pytest.importorskip("pexpect")
@@ -403,6 +429,16 @@ starts complete
     assert r["workon"] == ["envwrap"], "workon starts exactly one backend process"
     for key in ("cdvirtualenv", "deactivate", "list", "brief", "complete"):
         assert r[key] == [], f"{key} started processes"
+
+
+def test_envwrap_config_keeps_to_the_callers_redirection(fish):
+    """`envwrap config KEY VALUE` reads the backend's code at the end of a pipe:
+    a command substitution would send its stderr to fish's own (fish-shell #1035)."""
+    r = fish.run("envwrap config no-such-key x 2>/dev/null; out st $status\n"
+                 "envwrap config no-such-key x 2>&1 | string collect >$T_ERR\n",
+                 {"T_ERR": str(fish.tmp / "err")})
+    assert r.one("st") == "2" and r.stderr == ""
+    assert (fish.tmp / "err").read_text().startswith("envwrap: ")
 
 
 def test_commands_that_only_call_the_backend(fish, tmp_path):

@@ -142,7 +142,7 @@ def test_the_counter_skips_generated_blank_and_comment_lines():
 # counts once. Until the shells come down that far, each ceiling is what they
 # hold now, so that it only goes down: bash 73 + zsh 28 + shared 383.
 BASH_AND_ZSH = 484
-FOUR_SHELLS = 1537  # with fish 540 and PowerShell 513
+FOUR_SHELLS = 1410  # with fish 413 and PowerShell 513
 
 
 def test_bash_and_zsh_keep_to_their_budget():

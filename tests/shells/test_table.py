@@ -251,9 +251,10 @@ def test_the_cli_follows_the_table():
         if c.kind in (t.EVAL, t.SHELL):  # SHELL: the backend answers its --help
             assert c.verb == c.name and c.verb in t.PLAN_HANDLERS, c.name
     # Every `envwrap sh` command but the auto-activation hook's is a user command
-    # (and deactivate, which activation defines: the backend answers its --help).
+    # (and deactivate, which activation defines: the backend answers its --help;
+    # and fish's vf activate and connect, rows of VF_ROWS).
     user_commands = {c.verb for c in t.COMMANDS if c.kind in (t.EVAL, t.SHELL)}
-    assert set(t.PLAN_HANDLERS) - {"auto", "deactivate"} == user_commands
+    assert set(t.PLAN_HANDLERS) - {"auto", "deactivate", "vf-activate", "vf-connect"} == user_commands
     assert t.NAMES_VERBS <= t.NAME_VERBS <= set(t.PUBLIC_VERBS)
 
 

@@ -215,6 +215,19 @@ def test_connect_refuses_without_an_env_and_keeps_a_venv_dir(fish, tmp_path):
     assert all(line.startswith("envwrap: vf connect: ") for line in r.stderr.splitlines())
 
 
+def test_connect_name_into_a_venv_dir_changes_nothing(fish, user, tmp_path):
+    """The .venv directory is found before NAME is activated: one line, status 1,
+    no env active, no event, the directory as it was."""
+    new_env(user, HOSTILE[1])
+    (tmp_path / "d" / ".venv").mkdir(parents=True)
+    r = fish.run(HANDLERS + "cd d; vf connect $T_NAME; out st $status; out env \"$VIRTUAL_ENV\"\n",
+                 {"T_NAME": HOSTILE[1]})
+    assert r.one("st") == "1" and r.one("env") == "" and events(r) == []
+    assert r.stderr == "envwrap: vf connect: .venv here is a directory; nothing written\n"
+    assert list((tmp_path / "d" / ".venv").iterdir()) == []
+    no_canary(tmp_path)
+
+
 # ----------------------------------------------------------------- VIRTUALFISH_HOME
 
 

@@ -16,9 +16,7 @@
 # postmkvirtualenv.fish, ...) run inside a function, as everything fish sources
 # from a function does: state they keep must be set with `set -g` (or -gx).
 
-if not set -q __envwrap_loads[1]
-    set -g __envwrap_loads 0
-end
+set -q __envwrap_loads[1]; or set -g __envwrap_loads 0
 set -g __envwrap_loads (math $__envwrap_loads + 1)
 
 # Run the backend with the user's settings, exported or not (fish globals and
@@ -112,48 +110,34 @@ end
 # the user set it. ENVWRAP_EXPORTED_HOME marks the value as envwrap's own.
 function __envwrap_export_home --description 'Export the WORKON_HOME envwrap uses, unless the user set one'
     test -n "$__envwrap_home"; and test -z "$VIRTUALFISH_HOME"; or return 0
-    if test -z "$WORKON_HOME"; or test "$WORKON_HOME" = "$ENVWRAP_EXPORTED_HOME"
-        set -gx WORKON_HOME $__envwrap_home
-        set -gx ENVWRAP_EXPORTED_HOME $__envwrap_home
-    end
-    return 0
+    test -z "$WORKON_HOME"; or test "$WORKON_HOME" = "$ENVWRAP_EXPORTED_HOME"; or return 0
+    set -gx WORKON_HOME $__envwrap_home
+    set -gx ENVWRAP_EXPORTED_HOME $__envwrap_home
 end
 
 # The directory holding the environments, as the backend resolves it (no
 # process): the user's WORKON_HOME (a relative one below $HOME); else the
-# backend's answer (the config file's, or the default ~/.virtualenvs). Printed
-# with no newline after it: `(__envwrap_workon_home | string collect)` keeps a
+# backend's answer (the config file's, or the default ~/.virtualenvs). Callers
+# take it with `(__envwrap_workon_home | string collect)`, which keeps a
 # directory whose name holds a newline in one piece.
 function __envwrap_workon_home --description 'Print the directory the environments live in'
     set -l h "$WORKON_HOME"
     if test -z "$h"; or test "$h" = "$ENVWRAP_EXPORTED_HOME"
         set h "$VIRTUALFISH_HOME" # virtualfish's setting, used when WORKON_HOME is not set
     end
-    if test -n "$h"
-        if test "$h" = "~"; or string match -q -- '~/*' "$h"
-            set h "$HOME"(string sub -s 2 -- "$h")
-        else if not string match -q -- '/*' "$h"
-            set h "$HOME/$h"
-        end
-        printf '%s' "$h"
-        return 0
-    end
-    printf '%s' "$__envwrap_home"
+    test -n "$h"; or set h "$__envwrap_home"
+    # ~ and a relative path are below $HOME, as the backend reads them.
+    set h (string replace -r -- '^~(?=/|$)' "$HOME" "$h" | string collect)
+    string replace -r -- '^(?=[^/])' "$HOME/" "$h"
     return 0
 end
 
-# Whether the environments' directory may be listed; says why not on stderr. One
-# that does not exist is created (by the backend, which says so: one process,
-# only then), as virtualenvwrapper's commands do; one that is a file is an error.
+# Whether the environments' directory may be listed (no process when it is a
+# directory). Otherwise the backend answers: it creates a missing one and says
+# so, as virtualenvwrapper's commands do; one that is a file is an error.
 function __envwrap_home_ok --description 'Check that WORKON_HOME can be listed'
     set -l h (__envwrap_workon_home | string collect)
-    if test -z "$h"; or test -d "$h"
-        return 0
-    else if test -e "$h"; or test -L "$h"
-        printf 'envwrap: WORKON_HOME %s is not a directory\n' "$h" >&2
-        return 1
-    end
-    __envwrap_call ls >/dev/null
+    test -z "$h"; or test -d "$h"; or __envwrap_call ls >/dev/null
 end
 __envwrap_export_home
 
@@ -178,10 +162,7 @@ end
 # last found (WORKON_HOME/.envwrap/pythons, one a line; read here, no process).
 function __envwrap_python_versions --description 'Print the Python versions envwrap last found (no Python)'
     set -l h (__envwrap_workon_home | string collect)
-    test -n "$h" -a -f "$h/.envwrap/pythons"; or return 0
-    while read -l v
-        test -n "$v"; and printf '%s\n' $v
-    end <"$h/.envwrap/pythons"
+    test -n "$h" -a -f "$h/.envwrap/pythons"; and string match -v -- '' <"$h/.envwrap/pythons"
     return 0
 end
 
@@ -324,20 +305,15 @@ end
 # still exists (the removal failed). No process is started.
 function __envwrap_leave_dir --description 'Leave a directory that is about to be removed'
     set -g __envwrap_left
-    if test -n "$argv[1]"; and test -d "$argv[2]"
-        if test "$PWD" = "$argv[1]"; or string match -q -- "$argv[1]/*" "$PWD"
-            set -g __envwrap_left "$PWD"
-            cd -- "$argv[2]"
-            or set -g __envwrap_left
-        end
-    end
+    test -n "$argv[1]"; and test -d "$argv[2]"; or return 0
+    test "$PWD" = "$argv[1]"; or string match -q -- "$argv[1]/*" "$PWD"; or return 0
+    set -g __envwrap_left "$PWD"
+    cd -- "$argv[2]"; or set -g __envwrap_left
     return 0
 end
 
 function __envwrap_back_dir --description 'Return to the directory left by __envwrap_leave_dir, if it still exists'
-    if test -n "$__envwrap_left"; and test -d "$__envwrap_left"
-        cd -- "$__envwrap_left"
-    end
+    test -n "$__envwrap_left"; and test -d "$__envwrap_left"; and cd -- "$__envwrap_left"
     set -e __envwrap_left
     return 0
 end
@@ -414,8 +390,7 @@ end
 # rmvirtualenv NAME...: first out of an environment about to be removed.
 function rmvirtualenv --description 'Remove environments'
     set -l h (__envwrap_workon_home | string collect)
-    for n in $argv
-        test -n "$h"; or break
+    test -n "$h"; and for n in $argv
         __envwrap_leave_dir "$h/$n" "$h"
         test -z "$__envwrap_left"; or break
     end
@@ -428,22 +403,21 @@ end
 # `envwrap config KEY VALUE` (or --unset) may move WORKON_HOME: the backend then
 # prints code that brings this shell's WORKON_HOME up to date at once.
 function envwrap --description 'The envwrap command, with the settings of this shell'
-    if test "$argv[1]" = config; and test (count $argv) -gt 2
-        set -l __envwrap_code (__envwrap_call config --shell fish $argv[2..-1] | string collect)
+    if test "$argv[1]" = config; and set -q argv[3]
+        # (read -z at the end of a pipe, as __envwrap_run reads: 2>/dev/null holds)
+        __envwrap_call config --shell fish $argv[2..-1] | read -lz __envwrap_code
         set -l __envwrap_st $pipestatus[1]
         test "$__envwrap_st" -eq 0; or return $__envwrap_st
         eval $__envwrap_code
         __envwrap_auto_setup
         return
     end
-    if test "$argv[1]" = allow # allowed or revoked: auto-activation looks again
-        __envwrap_call $argv; or return
-        set -g __envwrap_auto_bad
-        set -g __envwrap_auto_told
-        set -g __envwrap_auto_pwd
-        return 0
-    end
-    __envwrap_call $argv
+    __envwrap_call $argv; or return
+    test "$argv[1]" = allow; or return 0
+    # allowed or revoked: auto-activation looks again
+    set -g __envwrap_auto_bad
+    set -g __envwrap_auto_told
+    set -g __envwrap_auto_pwd
 end
 
 function lsvirtualenv --description 'List the environments (-b: names only, -l: details)'
@@ -454,24 +428,17 @@ function lsvirtualenv --description 'List the environments (-b: names only, -l: 
     end
 end
 
+# cdvirtualenv [SUBDIR]: the cd is this shell's own (no process); anything else
+# (--help, no environment active, no such directory, a WORKON_HOME to create or
+# that is a file) the backend says, with the plan's cd when it can.
 function cdvirtualenv --description "cd to the active environment's directory"
-    if contains -- "$argv[1]" -h --help
-        __envwrap_run cdvirtualenv --help
-        return
+    set -l h (__envwrap_workon_home | string collect)
+    if test -n "$VIRTUAL_ENV" -a -d "$VIRTUAL_ENV/$argv[1]"; and test -z "$h" -o -d "$h"
+        and not string match -q -- '-*' "$argv[1]"
+        cd -- "$VIRTUAL_ENV/$argv[1]"
+    else
+        __envwrap_run cdvirtualenv $argv
     end
-    __envwrap_home_ok; or return
-    if test -z "$VIRTUAL_ENV"
-        echo 'envwrap: cdvirtualenv: no environment is active; run workon first' >&2
-        return 1
-    end
-    set -l target "$VIRTUAL_ENV"
-    test -n "$argv[1]"; and set target "$VIRTUAL_ENV/$argv[1]"
-    # envwrap's one line, not cd's (which fish follows with a trace)
-    if not test -d "$target"
-        printf 'envwrap: cdvirtualenv: %s is not a directory\n' "$target" >&2
-        return 1
-    end
-    cd -- "$target"
 end
 
 # ----------------------------------------------------------------- virtualfish
@@ -480,24 +447,6 @@ end
 # by workon and deactivate themselves, see __envwrap_vfevent). Each subcommand
 # is a row of VF_ROWS (envwrap/cli/table.py) and a function __envwrap_vf_NAME;
 # vf itself, `vf help` and vf's TAB are generated from the rows (the vf block).
-
-# vf activate NAME: as virtualfish, status 1 without a name and 2 for an
-# environment that does not exist.
-function __envwrap_vf_activate --description 'Activate an environment: vf activate NAME (no cd)'
-    if not set -q argv[1]
-        echo 'envwrap: vf activate: name an environment (vf ls lists them)' >&2
-        return 1
-    end
-    workon --no-cd $argv
-    or begin
-        set -l st $status
-        set -l h (__envwrap_workon_home | string collect)
-        if not string match -q -- '-*' "$argv[1]"; and not test -e "$h/$argv[1]"
-            return 2
-        end
-        return $st
-    end
-end
 
 # vf deactivate with nothing active is no mistake for virtualfish: status 0.
 function __envwrap_vf_deactivate --description 'Deactivate the active environment'
@@ -509,20 +458,19 @@ function __envwrap_vf_deactivate --description 'Deactivate the active environmen
 end
 
 # vf new [-p PYTHON] [-c|--connect] [creation options] NAME: mkvirtualenv, with
-# virtualfish's will_create before and did_create (and :NAME) once active.
+# virtualfish's will_create before and did_create (and :NAME) once active;
+# fish's argparse takes -c/--connect out (what it cannot read, such as
+# --connect=x, is left to mkvirtualenv, which says so in envwrap's words).
 function __envwrap_vf_new --description 'Create an environment and activate it: vf new [-p PYTHON] [--connect] NAME'
-    set -l args
-    set -q argv[1]; and set args (string match -rv -- '^(-c|--connect)$' $argv)
-    if contains -- -h $args; or contains -- --help $args
+    argparse -i c/connect h/help -- $argv 2>/dev/null
+    if set -q _flag_help
         mkvirtualenv --help
         return
     end
     emit virtualenv_will_create
-    mkvirtualenv $args; or return
+    mkvirtualenv $argv; or return
     __envwrap_vfevent did_create
-    if test (count $args) -ne (count $argv)
-        __envwrap_vf_connect
-    end
+    not set -q _flag_connect; or __envwrap_vf_connect
 end
 
 # vf tmp: mktmpenv, staying in the current directory as virtualfish does.
@@ -533,7 +481,8 @@ function __envwrap_vf_tmp --description 'Create a temporary environment, removed
 end
 
 # vf rm NAME...: one rmvirtualenv per name, between virtualfish's will_remove
-# and did_remove events (and their :NAME forms); did_remove only once removed.
+# (for an env that is there and not active: rmvirtualenv refuses that one) and
+# did_remove once removed, and their :NAME forms. Options first: rmvirtualenv's.
 function __envwrap_vf_rm --description 'Remove environments: vf rm NAME...'
     if not set -q argv[1]; or string match -q -- '-*' "$argv[1]"
         rmvirtualenv $argv
@@ -542,75 +491,22 @@ function __envwrap_vf_rm --description 'Remove environments: vf rm NAME...'
     set -l h (__envwrap_workon_home | string collect)
     set -l st 0
     for n in $argv
-        # (not for the active env, which rmvirtualenv refuses)
-        if test "$VIRTUAL_ENV" != "$h/$n"; and test -e "$h/$n/pyvenv.cfg"
-            __envwrap_vfevent will_remove $n
-        end
-        if rmvirtualenv $n
-            __envwrap_vfevent did_remove $n
-        else
-            set st $status
-        end
+        test "$VIRTUAL_ENV" != "$h/$n"; and test -e "$h/$n/pyvenv.cfg"; and __envwrap_vfevent will_remove $n
+        rmvirtualenv $n; and __envwrap_vfevent did_remove $n; or set st $status
     end
     return $st
 end
 
-function __envwrap_vf_cd --description "cd to the active environment's directory"
-    if test -z "$VIRTUAL_ENV"; and not contains -- "$argv[1]" -h --help
-        echo 'envwrap: vf cd: no environment is active; run vf activate first' >&2
-        return 1
-    end
-    cdvirtualenv $argv
-end
-
-function __envwrap_vf_globalpackages --description "Access to the base interpreter's packages: vf globalpackages [toggle|enable|disable]"
-    set -l action toggle
-    if set -q argv[1]; and not string match -q -- '-*' $argv[1]
-        set action $argv[1]
-        set -e argv[1]
-    end
-    if test -z "$VIRTUAL_ENV"
-        echo 'envwrap: vf globalpackages: no environment is active' >&2
-        return 1
-    end
-    if not contains -- $action toggle enable disable
-        printf 'envwrap: vf globalpackages: unknown action %s (toggle, enable or disable)\n' (string escape -- $action) >&2
-        return 2
-    end
-    if test $action != toggle
-        # pyvenv.cfg read by fish itself: is access on (enable) or off (disable) now?
-        set -l now disable
-        string match -qr '^\s*include-system-site-packages\s*=\s*true\s*$' <"$VIRTUAL_ENV/pyvenv.cfg"
-        and set now enable
-        test $action = $now; and return 0
-    end
-    toggleglobalsitepackages $argv
-end
-
-# vf connect [NAME]: write the name of the active environment (after activating
-# NAME, if given) into ./.venv, as virtualfish does; auto-activation reads it.
+# vf connect [NAME]: the backend writes the name of the active environment
+# (NAME's, activated first) into ./.venv, as virtualfish does; auto-activation
+# reads it. Then virtualfish's did_connect.
 function __envwrap_vf_connect --description 'Connect the active environment to this directory (writes .venv): vf connect [NAME]'
-    if set -q argv[2]
-        echo 'envwrap: vf connect: at most one environment name' >&2
-        return 2
-    end
-    if set -q argv[1]
-        __envwrap_vf_activate $argv[1]; or return
-    end
-    if test -z "$VIRTUAL_ENV"
-        echo 'envwrap: vf connect: no environment is active (vf connect NAME, or vf activate NAME first)' >&2
-        return 1
-    end
-    if test -d .venv
-        echo 'envwrap: vf connect: .venv here is a directory; nothing written' >&2
-        return 1
-    end
-    printf '%s\n' (string replace -r '.*/' '' -- "$VIRTUAL_ENV") >.venv; or return
+    __envwrap_run vf-connect $argv; or return
     __envwrap_vfevent did_connect
 end
 
 function __envwrap_vf_lsprojects --description 'List the projects in PROJECT_HOME'
-    if test -z "$PROJECT_HOME"; or not test -d "$PROJECT_HOME"
+    if not test -d "$PROJECT_HOME" # (test -d '' is false: unset too)
         echo 'envwrap: vf lsprojects: PROJECT_HOME is not set to a directory' >&2
         return 1
     end
@@ -620,28 +516,19 @@ function __envwrap_vf_lsprojects --description 'List the projects in PROJECT_HOM
 end
 
 # vf upgrade [options] [NAME...]: `envwrap upgrade`, between virtualfish's
-# will_upgrade and did_upgrade events (and their :NAME forms) for each env.
+# will_upgrade and did_upgrade events (and their :NAME forms) for each env it
+# names (fish's argparse takes the options out, -p's value with them), every
+# one for -a/--all, else the active one.
 function __envwrap_vf_upgrade --description 'Rebuild environments on a newer Python: vf upgrade [options] [NAME...]'
-    set -l names
-    set -l skip
-    for a in $argv
-        if set -q skip[1]
-            set skip
-        else if contains -- $a -p --python
-            set skip 1 # its value
-        else if not string match -q -- '-*' $a
-            set -a names $a
-        end
-    end
-    if contains -- -a $argv; or contains -- --all $argv
-        set names (__envwrap_names)
-    else if not set -q names[1]; and test -n "$VIRTUAL_ENV"
-        set names (string replace -r '.*/' '' -- "$VIRTUAL_ENV")
-    end
+    set -l args $argv
+    argparse -i p/python= a/all -- $argv 2>/dev/null
+    set -l names (string match -rv -- '^-|^$' $argv '')
+    set -q _flag_all; and set names (__envwrap_names)
+    set -q names[1]; or set names (string replace -r '.*/' '' -- "$VIRTUAL_ENV" | string match -v '')
     for n in $names
         __envwrap_vfevent will_upgrade $n
     end
-    __envwrap_call upgrade $argv; or return
+    __envwrap_call upgrade $args; or return
     for n in $names
         __envwrap_vfevent did_upgrade $n
     end
@@ -740,8 +627,16 @@ function __envwrap_vf_help --description 'List the vf commands, or describe one:
     end
 end
 
+function __envwrap_vf_activate --description 'Activate an environment: vf activate NAME (no cd)'
+    __envwrap_run vf-activate $argv
+end
+
 function __envwrap_vf_ls --description 'List the environments'
     __envwrap_list
+end
+
+function __envwrap_vf_cd --description "cd to the active environment's directory"
+    cdvirtualenv $argv
 end
 
 function __envwrap_vf_cdpackages --description "cd to the active environment's site-packages"
@@ -754,6 +649,10 @@ end
 
 function __envwrap_vf_all --description 'Run a command in every environment: vf all COMMAND...'
     allvirtualenv $argv
+end
+
+function __envwrap_vf_globalpackages --description "Access to the base interpreter's packages: vf globalpackages [toggle|enable|disable]"
+    __envwrap_call vf-globalpackages $argv
 end
 
 function __envwrap_vf_project --description 'Create a project directory in PROJECT_HOME and its environment: vf project NAME'
@@ -805,33 +704,21 @@ emit virtualfish_did_setup_plugins
 # argument `site`) below what has been typed so far.
 function __envwrap_complete_subdirs --description 'Complete directories inside the active environment'
     test -n "$VIRTUAL_ENV"; or return 0
-    set -l base "$VIRTUAL_ENV"
-    if test "$argv[1]" = site
-        set base $VIRTUAL_ENV/lib/python*/site-packages
-        set base $base[1]
-    end
-    test -n "$base"; and test -d "$base"; or return 0
-    set -l typed (commandline -ct)
-    for d in $base/$typed*/
-        string replace -- "$base/" '' "$d"
-    end
-end
-
-# envwrap VERB NAME: the verbs, then names (the lists are in the generated block below).
-function __envwrap_wants_name --description 'Whether TAB after envwrap VERB is at an environment name'
-    set -l words (commandline -opc)
-    test (count $words) -ge 2; or return 1
-    contains -- $words[2] $__envwrap_names_verbs; and return 0
-    test (count $words) -eq 2; and contains -- $words[2] $__envwrap_name_verbs
+    set -l base $VIRTUAL_ENV
+    test "$argv[1]" = site; and set base $VIRTUAL_ENV/lib/python*/site-packages
+    set -q base[1]; or return 0
+    set -l found $base[1]/(commandline -ct)*/
+    set -q found[1]; and string replace -- "$base[1]/" '' $found
+    return 0
 end
 
 # BEGIN generated: options
 # (made by `make shells` from the backend's own parsers, see tools/gen_shells.py; edit those)
 # Every command's options, read from the parser the command builds in the
 # backend (a command whose arguments are no paths completes no file names).
-function __envwrap_verb_is --description 'Whether TAB is after envwrap VERB'
+function __envwrap_verb_is --description 'Whether TAB is after envwrap VERB (one of those given)'
     set -l words (commandline -opc)
-    test "$words[2]" = "$argv[1]"
+    contains -- "$words[2]" $argv
 end
 
 function __envwrap_register_options --description 'Register the TAB completions of the options of the envwrap commands'
@@ -988,12 +875,6 @@ end
 
 # BEGIN generated: completion
 # (made by `make shells` from envwrap/cli/table.py; edit the table, not this)
-# envwrap VERB NAME: the public verbs (envwrap --help), then names where the verb
-# takes one (first argument; every argument for rm and upgrade).
-set -g __envwrap_verbs init demo ls path show run shell which vars gc new rm cp mv adopt export import project kernel sitepackages add-path toggle-global wipe repair upgrade pythons doctor config allow seed
-set -g __envwrap_name_verbs path show run shell which vars rm cp mv export project sitepackages wipe repair upgrade
-set -g __envwrap_names_verbs rm upgrade
-
 function __envwrap_register_completions --description 'Register the TAB completions of the envwrap commands'
     # Erase first, so that loading envwrap twice registers everything once.
     for cmd in workon mkvirtualenv mktmpenv cpvirtualenv mkproject cdsitepackages cdproject showvirtualenv lssitepackages add2virtualenv toggleglobalsitepackages wipeenv setvirtualenvproject mvvirtualenv allvirtualenv rmvirtualenv lsvirtualenv cdvirtualenv envwrap
@@ -1015,8 +896,9 @@ function __envwrap_register_completions --description 'Register the TAB completi
     complete -c allvirtualenv -x -a '(__fish_complete_subcommand)'
     complete -c rmvirtualenv -f -a '(__envwrap_names)'
     complete -c cdvirtualenv -f -a '(__envwrap_complete_subdirs)'
-    complete -c envwrap -f -n __fish_use_subcommand -a "$__envwrap_verbs"
-    complete -c envwrap -f -n __envwrap_wants_name -a '(__envwrap_names)'
+    complete -c envwrap -f -n __fish_use_subcommand -a 'init demo ls path show run shell which vars gc new rm cp mv adopt export import project kernel sitepackages add-path toggle-global wipe repair upgrade pythons doctor config allow seed'
+    complete -c envwrap -f -n '__envwrap_verb_is rm upgrade' -a '(__envwrap_names)'
+    complete -c envwrap -f -n '__envwrap_verb_is path show run shell which vars cp mv export project sitepackages wipe repair; and test (count (commandline -opc)) -eq 2' -a '(__envwrap_names)'
     # Their options (the options block, from the backend's parsers).
     __envwrap_register_options
 end

@@ -56,11 +56,12 @@ def call(gen) -> str:
     )
 
 
-# fish's vf subcommands that are another command under virtualfish's name, from
-# the vf table (cli.table.VF_ROWS): (subcommand, what `vf help` says, the fish
-# command line it runs). The others, with virtualfish's own behaviour (events,
-# statuses), are hand-written in the file; vf itself (its dispatch), `vf help`
-# and vf's TAB are made here from every row.
+# fish's vf subcommands that are one command (another command under
+# virtualfish's name, or a hidden verb of the backend), from the vf table
+# (cli.table.VF_ROWS): (subcommand, what `vf help` says, the fish command line
+# it runs). The others, which emit virtualfish's events around a command, are
+# hand-written in the file; vf itself (its dispatch), `vf help` and vf's TAB are
+# made here from every row.
 VF_ALIASES = tuple((sub, summary, body) for sub, _, summary, body in t.VF_ROWS if body)
 
 # vf's subcommands whose arguments TAB completes as environment names.
@@ -147,14 +148,20 @@ def vf(gen) -> str:
 
 
 _FIRST = "'test (count (commandline -opc)) -eq 1'"
+_EVERY = " ".join(v for v in t.PUBLIC_VERBS if v in t.NAMES_VERBS)
+_FIRST_ONLY = " ".join(v for v in t.PUBLIC_VERBS if v in t.NAME_VERBS - t.NAMES_VERBS)
 COMPLETERS = {
     t.NAMES: ["-f -a '(__envwrap_names)'"],
     t.FIRST_NAME: ["-f", f"-f -n {_FIRST} -a '(__envwrap_names)'"],
     t.NAME_THEN_FILES: [f"-n {_FIRST} -a '(__envwrap_names)'"],
     t.SUBDIRS: ["-f -a '(__envwrap_complete_subdirs)'"],
     t.SITE_SUBDIRS: ["-f -a '(__envwrap_complete_subdirs site)'"],
-    t.VERBS: ["-f -n __fish_use_subcommand -a \"$__envwrap_verbs\"",
-              "-f -n __envwrap_wants_name -a '(__envwrap_names)'"],
+    # envwrap VERB NAME: the public verbs (envwrap --help), then names where the
+    # verb takes one (every argument, or the first: the second word typed).
+    t.VERBS: [f"-f -n __fish_use_subcommand -a '{' '.join(t.PUBLIC_VERBS)}'",
+              f"-f -n '__envwrap_verb_is {_EVERY}' -a '(__envwrap_names)'",
+              f"-f -n '__envwrap_verb_is {_FIRST_ONLY}; and test (count (commandline -opc)) -eq 2' "
+              "-a '(__envwrap_names)'"],
     t.COMMAND: ["-x -a '(__fish_complete_subcommand)'"],
     t.PYTHON: ["-s p -l python -r -a '(__envwrap_python_versions)'"],
     t.NOTHING: [],
@@ -163,12 +170,6 @@ COMPLETERS = {
 
 def completion(gen) -> str:
     lines = [
-        "# envwrap VERB NAME: the public verbs (envwrap --help), then names where the verb",
-        "# takes one (first argument; every argument for rm and upgrade).",
-        f"set -g __envwrap_verbs {' '.join(t.PUBLIC_VERBS)}",
-        f"set -g __envwrap_name_verbs {' '.join(gen.name_verbs())}",
-        f"set -g __envwrap_names_verbs {' '.join(gen.names_verbs())}",
-        "",
         "function __envwrap_register_completions --description 'Register the TAB completions of the envwrap commands'",
         "    # Erase first, so that loading envwrap twice registers everything once.",
         f"    for cmd in {' '.join(c.name for c in t.COMMANDS)}",
@@ -215,9 +216,9 @@ def options(gen) -> str:
     lines = [
         "# Every command's options, read from the parser the command builds in the",
         "# backend (a command whose arguments are no paths completes no file names).",
-        "function __envwrap_verb_is --description 'Whether TAB is after envwrap VERB'",
+        "function __envwrap_verb_is --description 'Whether TAB is after envwrap VERB (one of those given)'",
         "    set -l words (commandline -opc)",
-        '    test "$words[2]" = "$argv[1]"',
+        '    contains -- "$words[2]" $argv',
         "end",
         "",
         "function __envwrap_register_options --description "
