@@ -228,6 +228,21 @@ def test_connect_name_into_a_venv_dir_changes_nothing(fish, user, tmp_path):
     no_canary(tmp_path)
 
 
+def test_connect_never_writes_through_a_planted_link(fish, user, tmp_path):
+    """A .venv that is a symbolic link (to a file elsewhere) is refused with one
+    line: the file it leads to keeps its content, nothing is activated."""
+    new_env(user, HOSTILE[1])
+    target = tmp_path / "elsewhere"
+    target.write_text("keep me\n")
+    (tmp_path / "d").mkdir()
+    (tmp_path / "d" / ".venv").symlink_to(target)
+    r = fish.run(HANDLERS + "cd d; vf connect $T_NAME; out st $status; out env \"$VIRTUAL_ENV\"\n",
+                 {"T_NAME": HOSTILE[1]})
+    assert r.one("st") == "1" and r.one("env") == "" and events(r) == []
+    assert r.stderr == "envwrap: vf connect: .venv here is a symbolic link; nothing written\n"
+    assert target.read_text() == "keep me\n"
+
+
 # ----------------------------------------------------------------- VIRTUALFISH_HOME
 
 
