@@ -81,7 +81,7 @@ COMMANDS = (
     Command("mvvirtualenv", "mv", CALL, FIRST_NAME, "Rename an environment"),
     Command("allvirtualenv", "allvirtualenv", CALL, COMMAND, "Run a command in every environment"),
     Command("rmvirtualenv", "rm", CALL, NAMES, "Remove environments",
-            custom="first leaves a directory inside an environment it removes"),
+            custom="then leaves a current directory the removal took, for WORKON_HOME"),
     Command("lsvirtualenv", "ls", CALL, NOTHING, "List the environments (-b: names only, -l: details)",
             custom="-b lists the names in the shell, no process"),
     Command("cdvirtualenv", "cdvirtualenv", SHELL, SUBDIRS, "cd to the active environment's directory",

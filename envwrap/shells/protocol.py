@@ -77,8 +77,10 @@ FUNCTIONS: tuple[Function, ...] = (
        "deactivate with the pre/postdeactivate hooks (the body of the deactivate wrapper)"),
     _f("__envwrap_venv_deactivate", "[nondestructive]", RUNTIME, ALL,
        "the env's own deactivate, kept by __envwrap_activated(e) while the env is active", dynamic=ACTIVE),
-    _f("__envwrap_leave_dir", "ENV HOME (PowerShell: ENVS HOME)", RUNTIME, ALL, "cd out of an env about to be removed"),
-    _f("__envwrap_back_dir", "", RUNTIME, ALL, "return where __envwrap_leave_dir left, if it still exists"),
+    # fish until its port: the other shells test after the removal whether it took their directory
+    _f("__envwrap_leave_dir", "ENV HOME", RUNTIME, (FISH,), "cd out of an env about to be removed"),
+    _f("__envwrap_back_dir", "", RUNTIME, (FISH,), "return where __envwrap_leave_dir left, if it still exists"),
+    _f("__envwrap_out_of_gone", "TO", RUNTIME, (PS,), "after a removal, to TO if the location is gone"),
     _f("__envwrap_initialize", "", LOAD, ALL, "source virtualenvwrapper's initialize hook"),
     # ---- auto-activation (every shell)
     _f("__envwrap_auto_find", "", RUNTIME, ALL,

@@ -196,32 +196,11 @@ __envwrap_deactivate() {
         [[ -f $__envwrap_d/postdeactivate ]] && __envwrap_source "$__envwrap_d/postdeactivate"
     done
     \builtin unset VIRTUALENVWRAPPER_LAST_VIRTUAL_ENV VIRTUALENVWRAPPER_LAST_VIRTUALENV
-    if [[ -f $__envwrap_env/.envwrap-tmpenv ]]; then
-        __envwrap_leave_dir "$__envwrap_env" "${__envwrap_env%/*}"
+    if [[ -f $__envwrap_env/.envwrap-tmpenv ]]; then  # mktmpenv's: removed (see rmvirtualenv)
         __envwrap_call rm --tmp "$__envwrap_env" || __envwrap_st=$?
-        __envwrap_back_dir
+        [[ -d $PWD || ! -d ${__envwrap_env%/*} ]] || \builtin cd -- "${__envwrap_env%/*}" || :
     fi
     \return "$__envwrap_st"
-}
-
-# Before an environment is removed: if the current directory is inside $1, cd to
-# $2 (its WORKON_HOME), as virtualenvwrapper does, so that the shell is not left
-# in a deleted directory. __envwrap_back_dir returns there if it still exists
-# (the removal failed). No process is started.
-__envwrap_left=
-__envwrap_leave_dir() {
-    if [[ -n $1 && ( $PWD == "$1" || $PWD == "$1"/* ) && -d $2 ]]; then
-        __envwrap_left="$PWD"
-        \builtin cd -- "$2" || __envwrap_left=
-    fi
-    \return 0
-}
-__envwrap_back_dir() {
-    if [[ -n $__envwrap_left && -d $__envwrap_left ]]; then
-        \builtin cd -- "$__envwrap_left" || :
-    fi
-    __envwrap_left=
-    \return 0
 }
 
 # virtualenvwrapper's `initialize` hook, sourced once at load (a file test, no
@@ -262,16 +241,16 @@ envwrap() {
     __envwrap_call "$@"
 }
 
-# rmvirtualenv NAME...: first out of an environment about to be removed.
+# rmvirtualenv NAME...: a shell left in a directory the removal took (it was in
+# the env) goes to WORKON_HOME, as virtualenvwrapper's does; a failed removal
+# leaves it where it was. The test is on $PWD itself, after the backend's call
+# (which steps out of the directory first, for Windows): no process, and no
+# guess from names made before the removal.
 rmvirtualenv() {
-    local __envwrap_h __envwrap_n __envwrap_st=0
-    __envwrap_workon_home
-    for __envwrap_n in "$@"; do
-        __envwrap_leave_dir "${__envwrap_h:+$__envwrap_h/$__envwrap_n}" "$__envwrap_h"
-        [[ -z $__envwrap_left ]] || break
-    done
+    local __envwrap_h __envwrap_st=0
     __envwrap_call rmvirtualenv "$@" || __envwrap_st=$?
-    __envwrap_back_dir
+    __envwrap_workon_home
+    [[ -d $PWD || ! -d $__envwrap_h ]] || \builtin cd -- "$__envwrap_h" || :
     \return "$__envwrap_st"
 }
 

@@ -339,44 +339,24 @@ function global:__envwrap_deactivate {
     __envwrap_source_if $hookDir 'postdeactivate.ps1'
     Remove-Variable -Name 'VIRTUALENVWRAPPER_LAST_VIRTUAL_ENV', 'VIRTUALENVWRAPPER_LAST_VIRTUALENV' -Scope Global -ErrorAction SilentlyContinue
     if ($envDir -and [IO.File]::Exists([IO.Path]::Combine($envDir, '.envwrap-tmpenv'))) {
-        $left = __envwrap_leave_dir $envDir ([IO.Path]::GetDirectoryName($envDir))
-        __envwrap_call rm --tmp $envDir
+        __envwrap_call rm --tmp $envDir  # mktmpenv's: removed (see rmvirtualenv)
         if ($LASTEXITCODE) {
             $st = $LASTEXITCODE
         }
-        __envwrap_back_dir $left
+        __envwrap_out_of_gone ([IO.Path]::GetDirectoryName($envDir))
     }
     $global:LASTEXITCODE = $st
 }
 
-# Before environments are removed: if the current location is inside one of
-# $Dir, go to $To (their WORKON_HOME), as virtualenvwrapper does, so that the
-# session is not left in a deleted directory (and, on Windows, the removal is
-# not refused because the backend runs inside it). Returns the location left,
-# or $null. Paths compare without case, as on Windows: where case matters, a
-# directory left for nothing is returned to (__envwrap_back_dir).
-function global:__envwrap_leave_dir {
-    param([string[]]$Dir, [string]$To)
-    Set-StrictMode -Off
-    if (-not $To -or -not [IO.Directory]::Exists($To)) {
-        return $null
-    }
-    $here = (Get-Location -PSProvider FileSystem).ProviderPath
-    foreach ($d in $Dir) {
-        $d = ([string]$d).TrimEnd('\', '/')
-        if ($d -and ($here -eq $d -or $here.StartsWith("$d/", 'OrdinalIgnoreCase') -or $here.StartsWith("$d\", 'OrdinalIgnoreCase'))) {
-            Set-Location -LiteralPath $To
-            return $here
-        }
-    }
-    return $null
-}
-
-# Back to the location __envwrap_leave_dir left, if it still exists.
-function global:__envwrap_back_dir {
-    param([string]$Left)
-    if ($Left -and [IO.Directory]::Exists($Left)) {
-        Set-Location -LiteralPath $Left
+# After a removal: a location the removal took (the session was in the env) is
+# left for $To (WORKON_HOME), as virtualenvwrapper does; a failed removal leaves
+# it where it was. The backend steps out of the env before removing it (Windows
+# removes no directory in use; this session's location is not the process's).
+function global:__envwrap_out_of_gone {
+    param([string]$To)
+    $here = Get-Location -PSProvider FileSystem
+    if ($To -and -not [IO.Directory]::Exists($here.ProviderPath) -and [IO.Directory]::Exists($To)) {
+        Set-Location -LiteralPath $To
     }
 }
 
@@ -517,10 +497,8 @@ function global:rmvirtualenv {
     if ($null -ne $EnvName) {
         $argv = $argv + @($EnvName)
     }
-    $h = __envwrap_workon_home
-    $left = __envwrap_leave_dir @($argv | ForEach-Object { [IO.Path]::Combine([string]$h, $_) }) $h
     __envwrap_call rmvirtualenv @argv
-    __envwrap_back_dir $left
+    __envwrap_out_of_gone (__envwrap_workon_home)  # (no process: $LASTEXITCODE stays the backend's)
 }
 
 # `envwrap config KEY VALUE` (or --unset) may move WORKON_HOME: the backend then
