@@ -406,6 +406,8 @@ def cdvirtualenv(shell: Shell, args: list[str]) -> Plan:
     parser.add_argument("subdir", nargs="?", default="")
     opts = parser.parse_args(args)
     home.existing_workon_home()
+    if not os.environ.get("VIRTUAL_ENV"):  # the shells' words (no environment to name)
+        raise UserError("cdvirtualenv: no environment is active; run workon first")
     _, env = registry.current(None, "cdvirtualenv")
     target = os.path.join(env, opts.subdir)
     if not os.path.isdir(target):

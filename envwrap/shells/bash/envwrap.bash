@@ -101,19 +101,14 @@ __envwrap_abs() {
     esac
 }
 
-# Whether the environments' directory may be listed; says why not on stderr. One
-# that does not exist is created (by the backend, which says so: one process,
-# only then), as virtualenvwrapper's commands do; one that is a file is an error.
+# Whether the environments' directory may be listed; says why not on stderr.
+# Only when it is not a directory, the backend is asked (one process, only
+# then): it creates a missing one, as virtualenvwrapper's commands do, and says
+# so; one that is a file is the error it reports.
 __envwrap_home_ok() {
     local __envwrap_h
     __envwrap_workon_home
-    if [[ -z $__envwrap_h || -d $__envwrap_h ]]; then
-        \return 0
-    elif [[ -e $__envwrap_h || -L $__envwrap_h ]]; then
-        \builtin printf 'envwrap: WORKON_HOME %s is not a directory\n' "$__envwrap_h" >&2
-        \return 1
-    fi
-    __envwrap_call ls >/dev/null
+    [[ -z $__envwrap_h || -d $__envwrap_h ]] || __envwrap_call ls >/dev/null
 }
 __envwrap_export_home
 
@@ -261,18 +256,17 @@ lsvirtualenv() {
     esac
 }
 
+# cdvirtualenv [SUBDIR]: the cd in the shell, no process; anything else (no env
+# active, no such directory, WORKON_HOME missing, --help) is the backend's plan,
+# which says it in envwrap's one line.
 cdvirtualenv() {
-    case ${1-} in
-        (-h|--help) __envwrap_run cdvirtualenv --help; \return ;;
-    esac
-    __envwrap_home_ok || \return
-    local __envwrap_d="${VIRTUAL_ENV-}${1:+/$1}" __envwrap_m="no environment is active; run workon first"
-    [[ -z ${VIRTUAL_ENV-} ]] || __envwrap_m="$__envwrap_d is not a directory"  # envwrap's one line, not cd's
-    if [[ -z ${VIRTUAL_ENV-} || ! -d $__envwrap_d ]]; then
-        \builtin printf 'envwrap: cdvirtualenv: %s\n' "$__envwrap_m" >&2
-        \return 1
+    local __envwrap_h
+    __envwrap_workon_home
+    if [[ -n ${VIRTUAL_ENV-} && -d $VIRTUAL_ENV/${1-} && ${1-} != -* && ( -z $__envwrap_h || -d $__envwrap_h ) ]]; then
+        \builtin cd -- "$VIRTUAL_ENV${1:+/$1}"
+    else
+        __envwrap_run cdvirtualenv "$@"
     fi
-    \builtin cd -- "$__envwrap_d" || \return
 }
 # END generated: runtime
 

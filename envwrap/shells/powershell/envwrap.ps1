@@ -535,24 +535,15 @@ function global:lsvirtualenv {
 function global:cdvirtualenv {
     param([string]$SubDir)
     Set-StrictMode -Off
-    if (__envwrap_wants_help ((@($SubDir) + $args) -ne '')) {
-        __envwrap_run cdvirtualenv --help
-        return
+    $words = (@($SubDir) + $args) -ne ''
+    $h = __envwrap_workon_home
+    $target = [IO.Path]::Combine([string]$env:VIRTUAL_ENV, $SubDir)  # the env itself with no SubDir
+    if ($env:VIRTUAL_ENV -and -not ([string]$words[0]).StartsWith('-') -and [IO.Directory]::Exists($target) -and
+        (-not $h -or [IO.Directory]::Exists($h))) {
+        Set-Location -LiteralPath $target
+    } else {  # --help, no env active, no such directory, WORKON_HOME missing: the backend's plan says it
+        __envwrap_run cdvirtualenv @words
     }
-    if (-not (__envwrap_home_ok)) {
-        return
-    }
-    if (-not $env:VIRTUAL_ENV) {
-        __envwrap_say 1 'cdvirtualenv: no environment is active; run workon first'
-        return
-    }
-    $target = [IO.Path]::Combine($env:VIRTUAL_ENV, $SubDir)  # the env itself with no SubDir
-    # envwrap's one line, not PowerShell's error record.
-    if (-not [IO.Directory]::Exists($target)) {
-        __envwrap_say 1 "cdvirtualenv: $target is not a directory"
-        return
-    }
-    Set-Location -LiteralPath $target
 }
 
 # ----------------------------------------------------------------- completion
