@@ -85,7 +85,8 @@ COMMANDS = (
     Command("lsvirtualenv", "ls", CALL, NOTHING, "List the environments (-b: names only, -l: details)",
             custom="-b lists the names in the shell, no process"),
     Command("cdvirtualenv", "cdvirtualenv", SHELL, SUBDIRS, "cd to the active environment's directory",
-            custom="a cd in the shell, no process; what is wrong is the backend's plan to say", handler="plans:cdvirtualenv"),
+            custom="a cd in the shell, no process; the backend's plan says what is wrong",
+            handler="plans:cdvirtualenv"),
     Command("envwrap", None, CALL, VERBS, "The envwrap command, with the settings of this shell",
             custom="envwrap config KEY VALUE also updates this shell's WORKON_HOME"),
 )
