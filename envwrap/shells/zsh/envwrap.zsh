@@ -273,7 +273,7 @@ cdvirtualenv() {
     local __envwrap_h
     __envwrap_workon_home
     if [[ -n ${VIRTUAL_ENV-} && -d $VIRTUAL_ENV/${1-} && ${1-} != -* && ( -z $__envwrap_h || -d $__envwrap_h ) ]]; then
-        \builtin cd -- "$VIRTUAL_ENV${1:+/$1}"
+        \builtin cd -- "$VIRTUAL_ENV${1:+/$1}" || \return
     else
         __envwrap_run cdvirtualenv "$@"
     fi
