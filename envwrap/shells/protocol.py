@@ -120,7 +120,6 @@ FUNCTIONS: tuple[Function, ...] = (
     _f("__envwrap_say", "STATUS MESSAGE", RUNTIME, (PS,), "one line on stderr, through the backend"),
     _f("__envwrap_dot", "FILE", RUNTIME, (PS,), "dot-source a literal path"),
     _f("__envwrap_source_if", "DIR NAME", RUNTIME, (PS,), "source DIR/NAME when it exists"),
-    _f("__envwrap_wants_help", "WORDS", COMMAND, (PS,), "whether the arguments ask for --help"),
     _f("__envwrap_offer", "TYPED WORDS [TYPE] [CASE]", TAB, (PS,),
        "the words that start with what was typed, quoted as PowerShell reads them back"),
     # ---- fish's virtualfish commands (vf)

@@ -142,7 +142,7 @@ def test_the_counter_skips_generated_blank_and_comment_lines():
 # counts once. Until the shells come down that far, each ceiling is what they
 # hold now, so that it only goes down: bash 103 + zsh 42 + shared 382.
 BASH_AND_ZSH = 527
-FOUR_SHELLS = 1640  # with fish 580 and PowerShell 533
+FOUR_SHELLS = 1635  # with fish 580 and PowerShell 528
 
 
 def test_bash_and_zsh_keep_to_their_budget():

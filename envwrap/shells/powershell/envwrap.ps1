@@ -244,9 +244,9 @@ function global:__envwrap_activate {
     $global:__envwrap_hooks_refused = ''  # the plan sets it next when a deactivate hook is refused
     function global:deactivate {
         param([switch]$NonDestructive)
-        # --help prints help and changes nothing, as every command does.
-        $words = @($args)
-        if (__envwrap_wants_help $words) {
+        # --help prints help and changes nothing, as every command does ($args.Count
+        # first: under the user's strict mode there is no $args[0] of none).
+        if ($args.Count -and ([string]$args[0] -ceq '--help' -or [string]$args[0] -ceq '-h')) {
             __envwrap_run deactivate --help
             return
         }
@@ -358,12 +358,6 @@ function global:__envwrap_out_of_gone {
     if ($To -and -not [IO.Directory]::Exists($here.ProviderPath) -and [IO.Directory]::Exists($To)) {
         Set-Location -LiteralPath $To
     }
-}
-
-# --help of a command that the shell runs itself: the backend prints it.
-function global:__envwrap_wants_help {
-    param([object[]]$Words)
-    $Words.Count -gt 0 -and ([string]$Words[0] -ceq '--help' -or [string]$Words[0] -ceq '-h')
 }
 
 # ----------------------------------------------------------------- commands
