@@ -14,7 +14,7 @@ import os
 
 from envwrap.core import home
 from envwrap.core.errors import UserError, say
-from envwrap.core.layout import Layout
+from envwrap.core.layout import VARS_FILE, Layout
 from envwrap.env import hooks, registry
 from envwrap.shells import Shell
 from envwrap.shells.plan import Plan
@@ -70,10 +70,12 @@ def activation(shell: Shell, name: str, env: str, plan: Plan, cd_project: bool) 
     refused = hooks.refused_for_deactivate(shell, layout.bin_dir, hook_dir, project)
     if refused:
         plan.set("__envwrap_hooks_refused", refused)
-    # The env's own variables, before any postactivate hook (which may use them).
-    from envwrap.env.activation import env_vars
+    # The env's own variables, before any postactivate hook (which may use them);
+    # an env without any (one stat) imports no reader.
+    if os.path.lexists(os.path.join(env, VARS_FILE)):
+        from envwrap.env.activation import env_vars
 
-    plan.vars(env_vars(env))
+        plan.vars(env_vars(env))
     # As in virtualenvwrapper, the cd to the project comes first: the
     # postactivate hooks run in the project directory (and may cd elsewhere).
     if project is not None and cd_project:

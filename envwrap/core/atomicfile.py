@@ -21,7 +21,8 @@ _FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | g
     | getattr(os, "O_BINARY", 0)
 
 
-def _within(path: str, root: str) -> bool:
+def within(path: str, root: str) -> bool:
+    """Whether ``path`` is ``root`` or below it (both already resolved)."""
     return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
 
 
@@ -40,7 +41,7 @@ def replace(path, data: bytes | str, inside=None, mode: int | None = None, sync:
         data = data.encode("utf-8", "surrogateescape")
     parent, name = os.path.split(os.path.abspath(path))
     real_parent = os.path.realpath(parent)
-    if inside is not None and not _within(real_parent, os.path.realpath(os.fspath(inside))):
+    if inside is not None and not within(real_parent, os.path.realpath(os.fspath(inside))):
         raise UserError(f"{parent} leads out of the environment {os.fspath(inside)} (a link to {real_parent}); "
                         f"not writing {name} there")
     try:

@@ -10,6 +10,11 @@ from __future__ import annotations
 
 import os
 
+# An environment's own variables (envwrap.env.variables reads and writes them):
+# named here so that activating an env without any (the usual case) tells so
+# with one stat, importing no reader.
+VARS_FILE = ".envwrap-vars.toml"
+
 
 class Layout:
     __slots__ = ("root", "windows")

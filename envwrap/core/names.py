@@ -23,6 +23,7 @@ environment's only in case is refused by :func:`envwrap.registry.check_new_name`
 from __future__ import annotations
 
 import os
+import sys
 
 from envwrap.core.errors import UserError
 
@@ -58,3 +59,18 @@ def validate(name: str) -> str:
     if problem:
         raise UserError(problem)
     return name
+
+
+def digest(text: str, digits: int = 32) -> str:
+    """The first ``digits`` hex digits of the SHA-256 of ``text`` (a lock
+    file's name; the keys of the creation path's caches). The hash module
+    itself, not hashlib, which loads OpenSSL (about 2 ms); its name asked for
+    first: a failed import searches every directory of sys.path."""
+    try:
+        if sys.version_info >= (3, 12):
+            from _sha2 import sha256
+        else:
+            from _sha256 import sha256
+    except ImportError:  # a build without them
+        from hashlib import sha256
+    return sha256(text.encode("utf-8", "surrogateescape")).hexdigest()[:digits]

@@ -31,6 +31,7 @@ import os
 from envwrap.core.errors import UserError
 from envwrap.core.files import rmtree_here
 from envwrap.core.home import state_dir
+from envwrap.core.names import digest
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -38,18 +39,6 @@ if TYPE_CHECKING:
 # pathlib and hashlib are imported only where a Path is handed out, or on
 # Windows: creating an env (the hot path) needs neither (see docs/performance.md).
 
-
-def _digest(text: str) -> str:
-    """The first 32 hex digits of the SHA-256 of ``text``: a lock file's name.
-    The hash module itself, not hashlib, which loads OpenSSL (about 2 ms)."""
-    try:
-        from _sha2 import sha256  # Python 3.12+
-    except ImportError:
-        try:
-            from _sha256 import sha256  # Python 3.11 and older
-        except ImportError:  # a build without them
-            from hashlib import sha256
-    return sha256(text.encode("utf-8", "surrogateescape")).hexdigest()[:32]
 
 try:
     import fcntl
@@ -115,7 +104,7 @@ class NameLock:
     """Held while one process creates, copies into or removes one name."""
 
     def __init__(self, home, name: str):
-        self.where = os.path.join(state_dir(home), "locks", f"{_digest(name)}.lock")
+        self.where = os.path.join(state_dir(home), "locks", f"{digest(name)}.lock")
         self.name = name
         self.fd: int | None = None
 
@@ -175,7 +164,7 @@ class EnvLock:
             else:  # pragma: no cover - Windows
                 from envwrap.core import home
 
-                path = os.path.join(state_dir(home.workon_home()), "locks", f"{_digest(self.env)}.env.lock")
+                path = os.path.join(state_dir(home.workon_home()), "locks", f"{digest(self.env)}.env.lock")
                 self.fd = _lock_fd(path, blocking=True)
         except OSError as exc:
             raise UserError(f"cannot lock {self.env}: {exc.strerror}") from None

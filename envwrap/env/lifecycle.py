@@ -32,7 +32,7 @@ def _finish(staged, final, name: str, opts: creators.CreateOptions, seed: bool, 
             from envwrap.seeding import cache as seeding
 
             seeding.seed_pip(layout, final_layout, home=os.path.dirname(os.fspath(final)))
-    activate.write_all(staged, final, opts.prompt or name, layout.windows)
+    activate.write_all(staged, final, opts.prompt or name, layout.windows, new=True)
     if opts.project is not None:
         registry.set_project(staged, opts.project)
     if not opts.scm_ignore_files:
@@ -50,6 +50,7 @@ def _finish(staged, final, name: str, opts: creators.CreateOptions, seed: bool, 
     for req in opts.requirements:
         installs += ["-r", req]
     installs += list(opts.packages)
+    installed_final = False  # what the install wrote names the final env
     if installs:
         if not os.path.exists(layout.python) or (opts.without_pip and not seed):
             raise UserError("-i/-r need pip: drop --without-pip")
@@ -57,12 +58,12 @@ def _finish(staged, final, name: str, opts: creators.CreateOptions, seed: bool, 
 
         uv = uvinstall.uv_for_install()
         if uv is not None:  # uv when it is there: the same settings, a tenth of the time
-            uvinstall.install(uv, layout.python, installs, pass_fds=staging.child_fds(), staged=staged, final=final)
+            installed_final = uvinstall.install_new(uv, layout, installs, staged, final)
         else:
             from envwrap.env import pip
 
             pip.install(layout, installs)
-    if not names_final or installs or opts.upgrade_deps:
+    if not names_final or (installs and not installed_final) or opts.upgrade_deps:
         from envwrap.env import relocation
 
         relocation.relocate(staged, staged, final)

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import os
 
-FILENAME = ".envwrap-vars.toml"
+from envwrap.core.layout import VARS_FILE as FILENAME
 
 _HEADER = "# envwrap vars NAME: this environment's own variables (envwrap vars NAME set/unset KEY...)\n"
 

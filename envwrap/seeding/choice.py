@@ -13,8 +13,8 @@ added or removed anywhere changes its directory's time, and the full choice
 runs again. The record is a plain file in envwrap's cache
 (``seed-choice/``): deleting it only costs the next creation the full look.
 
-Only ``os`` is imported here, and :mod:`envwrap.core` modules that import
-nothing else. :mod:`envwrap.seeding.reuse` uses the record.
+Only ``os`` is imported here, and :mod:`envwrap.core` modules that the
+creation path has loaded already. :mod:`envwrap.seeding.reuse` uses the record.
 """
 
 from __future__ import annotations
@@ -51,14 +51,9 @@ def _record_path(impl: str, version: str, prefix: str | None, mode: str) -> str:
     from envwrap.core import home
 
     key = "\0".join([_VERSION, impl, version, prefix or "", mode, *_own_site_dirs(), "uv", *_uv_buckets()])
-    try:  # the hash module itself: hashlib loads OpenSSL, about 2 ms
-        from _sha2 import sha256  # Python 3.12+
-    except ImportError:
-        try:
-            from _sha256 import sha256
-        except ImportError:
-            from hashlib import sha256
-    name = sha256(key.encode("utf-8", "surrogateescape")).hexdigest()[:24]
+    from envwrap.core.names import digest
+
+    name = digest(key, 24)
     return os.path.join(home.cache_dir(), "seed-choice", name)
 
 

@@ -52,14 +52,9 @@ def _key(python: str | None, copies: bool, system_site: bool) -> str | None:
              "copies" if copies else "symlinks", "system" if system_site else "isolated"]
     if python is None:
         parts += [sys.executable, "own"]
-    try:  # the hash module itself: hashlib loads OpenSSL, about 2 ms of every creation
-        from _sha2 import sha256  # Python 3.12+
-    except ImportError:
-        try:
-            from _sha256 import sha256
-        except ImportError:
-            from hashlib import sha256
-    return sha256("\0".join(parts).encode("utf-8", "surrogateescape")).hexdigest()[:24]
+    from envwrap.core.names import digest
+
+    return digest("\0".join(parts), 24)
 
 
 def _build(template: str, python: str | None, copies: bool, system_site: bool) -> bool:

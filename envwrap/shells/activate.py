@@ -60,8 +60,46 @@ def render(template: str, values: dict[str, str], quoter) -> str:
     return "".join(out)
 
 
-def write_all(staged, final, name: str, windows: bool = False) -> None:
-    """Write the activate scripts into ``staged`` for an env that will live at ``final``."""
+# A new file, created only where nothing is (not even a link): what the writes
+# below use where an activate script does not exist yet.
+_NEW = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+
+
+def _create(dir_fd: int, name: str, text: str) -> bool:
+    """Write ``name`` in the directory ``dir_fd`` when nothing has that name:
+    True; False, writing nothing, when something has. O_EXCL never follows or
+    writes through a link, so a script that is not there yet needs neither
+    atomicfile's temporary name and rename nor its checks per file; a write
+    that fails removes what it began."""
+    try:
+        fd = os.open(name, _NEW, 0o666, dir_fd=dir_fd)
+    except FileExistsError:
+        return False
+    try:
+        try:
+            view = memoryview(text.encode("utf-8", "surrogateescape"))
+            while view:
+                view = view[os.write(fd, view):]
+        finally:
+            os.close(fd)
+    except BaseException:
+        try:
+            os.unlink(name, dir_fd=dir_fd)
+        except OSError:
+            pass
+        raise
+    return True
+
+
+def write_all(staged, final, name: str, windows: bool = False, new: bool = False) -> None:
+    """Write the activate scripts into ``staged`` for an env that will live at
+    ``final``. Each is replaced through :mod:`atomicfile`, except, with
+    ``new`` (``staged`` is a new env in its stage, which nothing reads and
+    which a kill leaves for the sweep to remove), a script that is not there
+    yet (envwrap's replayed tree has none): that one is created in place, in
+    the bin directory checked once to be inside the env as atomicfile checks
+    it. A creator's own scripts, and those of an env copied, renamed or
+    repaired, are replaced."""
     layout = Layout.of(staged, windows)
     final_layout = Layout(final, layout.windows)
     values = {
@@ -70,16 +108,27 @@ def write_all(staged, final, name: str, windows: bool = False) -> None:
         "PROMPT": f"({prompt_name(name)}) ",
         "VENV_PROMPT": f"({one_line(name)}) ",  # shown by prompt themes: escaped as messages are
     }
-    written = set()
-    for template_path, (target, quoter) in TEMPLATES.items():
-        if target in written:
-            continue
-        try:
-            with open(template_path, encoding="utf-8") as fh:
-                text = render(fh.read(), values, quoter)
-        except FileNotFoundError:
-            continue
-        written.add(target)
-        os.makedirs(layout.bin_dir, exist_ok=True)
-        # a planted link is replaced, never written through
-        atomicfile.replace(os.path.join(layout.bin_dir, target), text, inside=staged)
+    os.makedirs(layout.bin_dir, exist_ok=True)
+    dir_fd = None
+    if new and os.open in os.supports_dir_fd and os.unlink in os.supports_dir_fd:
+        real_bin = os.path.realpath(layout.bin_dir)
+        if atomicfile.within(real_bin, os.path.realpath(os.fspath(staged))):
+            dir_fd = os.open(real_bin, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_CLOEXEC", 0))
+    try:
+        written = set()
+        for template_path, (target, quoter) in TEMPLATES.items():
+            if target in written:
+                continue
+            try:
+                with open(template_path, encoding="utf-8") as fh:
+                    text = render(fh.read(), values, quoter)
+            except FileNotFoundError:
+                continue
+            written.add(target)
+            if dir_fd is None or not _create(dir_fd, target, text):
+                # a planted link is replaced, never written through (a bin dir
+                # that leads out of the env is refused there)
+                atomicfile.replace(os.path.join(layout.bin_dir, target), text, inside=staged)
+    finally:
+        if dir_fd is not None:
+            os.close(dir_fd)

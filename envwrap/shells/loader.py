@@ -88,16 +88,52 @@ def executable() -> str:
     raise UserError("cannot find the envwrap command; install envwrap with pip or pipx")
 
 
+# The modules envwrap imports from its dependencies (pyproject.toml), and the
+# Python before which each is needed.
+_DEPENDENCIES = (("platformdirs", None), ("shellingham", None), ("tomli_w", None), ("tomli", (3, 11)))
+# The word envwrap.hookstart reads (its SYS_PATH_WORD, not imported: `envwrap
+# init` runs at shell start-up and imports no module it can do without).
+SYS_PATH_WORD = "--sys-path="
+
+
+def _site_words(parent: str, skip: set[str]) -> list[str] | None:
+    """The ``--sys-path=DIR`` words for a backend started with -S (see
+    envwrap.hookstart): the entries of this process's sys.path, in its order,
+    that the backend needs and site would have added: every site-packages (or
+    dist-packages) directory, where envwrap looks for the pip installed beside
+    it (envwrap.seeding.sources), envwrap's parent, and the directory each
+    dependency is in. Entries in ``skip`` (PYTHONPATH's, the user site's),
+    which an isolated start never sees, are left out. None when a dependency
+    is in no directory left (a .pth file's import hook, or one of those,
+    finds it): that start needs site."""
+    entries = [e for e in dict.fromkeys(os.path.abspath(p) for p in sys.path if p) if e not in skip]
+    wanted = {parent} | {e for e in entries if os.path.basename(e) in ("site-packages", "dist-packages")}
+    for name, before in _DEPENDENCIES:
+        if before is not None and sys.version_info >= before:
+            continue
+        found = next((e for e in entries if os.path.isfile(os.path.join(e, name, "__init__.py"))
+                      or os.path.isfile(os.path.join(e, name + ".py"))), None)
+        if found is None:
+            return None
+        wanted.add(found)
+    return [SYS_PATH_WORD + e for e in entries if e in wanted]
+
+
 def command(shell: str) -> list[str]:
     """The words that start the backend from a shell hook.
 
-    bash, zsh and fish get ``python -I .../envwrap/__main__.py``: isolated mode
-    keeps the current directory, the script's directory and PYTHONPATH out of
-    sys.path (nothing in the user's directory can stand in for envwrap's
-    modules), and it skips the console script's own imports. That needs envwrap
-    installed where an isolated Python finds it, i.e. not in the user site and
-    not through PYTHONPATH; otherwise, and for PowerShell (whose hook sets
+    bash, zsh and fish get ``python -I -S .../envwrap/__main__.py
+    --sys-path=DIR ...``: isolated mode keeps the current directory, the
+    script's directory and PYTHONPATH out of sys.path (nothing in the user's
+    directory can stand in for envwrap's modules), and it skips the console
+    script's own imports; -S skips the site module (a third of a Python start),
+    and the directories it would have added that envwrap needs follow the
+    script's path (:func:`_site_words`). That needs envwrap installed where an
+    isolated Python finds it, i.e. not in the user site and not through
+    PYTHONPATH; otherwise, and for PowerShell (whose hook sets
     PYTHONIOENCODING, which -I would ignore), the console script is used.
+    When a dependency is found only by site's work (an import hook in a .pth
+    file), the start keeps site: ``python -I .../envwrap/__main__.py``.
     """
     exe = executable()
     if shell == "powershell":
@@ -111,7 +147,11 @@ def command(shell: str) -> list[str]:
     in_user_site = bool(user_site) and (parent + os.sep).startswith(os.path.abspath(user_site) + os.sep)
     on_path = parent in {os.path.abspath(p) for p in sys.path if p}
     if on_path and parent not in from_env and not in_user_site and os.path.isabs(sys.executable):
-        return [sys.executable, "-I", os.path.join(package, "__main__.py")]
+        main = os.path.join(package, "__main__.py")
+        words = _site_words(parent, from_env | ({os.path.abspath(user_site)} if user_site else set()))
+        if words is None:
+            return [sys.executable, "-I", main]
+        return [sys.executable, "-I", "-S", main, *words]
     return [exe]
 
 

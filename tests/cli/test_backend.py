@@ -277,8 +277,9 @@ def test_cli_lifecycle(envwrap_exe, user, tmp_path):
 def test_init_detects_shell_and_bakes_absolute_path(envwrap_exe, user):
     out = run(envwrap_exe, user, "init", "bash").stdout
     first = out.splitlines()[0]
-    # an absolute, isolated start: python -I .../envwrap/__main__.py
-    assert first.startswith("__envwrap_exe=(/") and " -I " in first and first.endswith("__main__.py)")
+    # an absolute, isolated start without site: python -I -S .../envwrap/__main__.py --sys-path=DIR...
+    assert first.startswith("__envwrap_exe=(/") and " -I -S " in first and "/envwrap/__main__.py " in first
+    assert first.endswith(")") and "--sys-path=" in first
     # the parent process is a zsh: shellingham finds it
     proc = run_script("zsh", user, f"{envwrap_exe} init; :", argv=["zsh", "-f"])
     assert proc.returncode == 0 and "emulate -L zsh" in proc.stdout
@@ -321,6 +322,11 @@ def test_workon_imports_stay_lean(envwrap_exe, user, shell):
     loaded, _ = modules_loaded(envwrap_exe, user, "sh", shell, "workon", "lean")
     assert "envwrap.env.registry" in loaded and EMITTER_MODULE[shell] in loaded  # it did the work
     assert loaded <= WORKON_MODULES | {EMITTER_MODULE[shell]}, sorted(loaded - WORKON_MODULES)
+    # an env without variables of its own: one stat, no reader imported
+    assert not loaded & {"envwrap.env.activation", "envwrap.env.variables"}
+    run(envwrap_exe, user, "vars", "lean", "set", "K=v")
+    loaded, proc = modules_loaded(envwrap_exe, user, "sh", shell, "workon", "lean")
+    assert "envwrap.env.variables" in loaded and "K" in proc.stdout
 
 
 # What auto-activation's one backend call adds to workon's: the readers of the

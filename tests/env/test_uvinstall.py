@@ -4,14 +4,17 @@ leaves nothing, and pip is still in the env. Offline: local wheels only."""
 
 from __future__ import annotations
 
+import codecs
 import os
+import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from conftest import make_wheel, require_creator, wait_until
+from conftest import console_wheel, make_wheel, require_creator, wait_until
 
 ENVWRAP = Path(sys.executable).parent / "envwrap"
 
@@ -242,3 +245,177 @@ def test_on_a_terminal_uvs_progress_reaches_it(offline, tmp_path):
     os.close(master)
     assert b"staging" not in shown, shown
     assert b"environment at: slow" in shown.replace(b"\x1b[0m", b""), shown
+
+
+# ------------------------------------------- what -i starts, and what it leaves in the env
+
+
+def _strace() -> str:
+    strace = shutil.which("strace")
+    if strace is None:
+        if os.environ.get("CI"):
+            pytest.fail("strace missing in CI")
+        pytest.skip("strace not installed")
+    return strace
+
+
+def _programs(trace: Path) -> list[list[str]]:
+    """The argv of every program an ``strace -f -e trace=execve`` log shows
+    started (failed execve calls, PATH lookups, left out)."""
+    runs = []
+    for line in trace.read_text(errors="replace").splitlines():
+        found = re.search(r'execve\("(?:[^"\\]|\\.)*", \[(.*?)\](?:, 0x[0-9a-f]+ /\*.*\*/)?\) = 0$', line)
+        if found:
+            words = re.findall(r'"((?:[^"\\]|\\.)*)"', found.group(1))
+            runs.append([codecs.escape_decode(w.encode())[0].decode("utf-8", "surrogateescape") for w in words])
+    return runs
+
+
+def _traced_new(env: dict, tmp_path: Path, *args: str) -> list[list[str]]:
+    trace = tmp_path / "trace"
+    r = subprocess.run([_strace(), "-f", "-qq", "-s", "65536", "-e", "trace=execve", "-o", str(trace),
+                        str(ENVWRAP), "new", *args], env=env, capture_output=True, text=True,
+                       stdin=subprocess.DEVNULL, timeout=300)
+    assert r.returncode == 0, r.stderr
+    assert "staging" not in r.stderr, r.stderr
+    return _programs(trace)
+
+
+def _says_its_prefix(env: dict, name: str, script: str = "hello") -> None:
+    """``script`` (hello's console script) runs on the env's own interpreter,
+    named by its final path."""
+    from envwrap.seeding.launchers import shebang
+
+    root = Path(env["WORKON_HOME"], name)
+    text = (root / "bin" / script).read_bytes()
+    assert b"staging" not in text and text.startswith(os.fsencode(shebang(root / "bin" / "python"))), text
+    out = subprocess.run([str(root / "bin" / script)], capture_output=True, text=True, env=env)
+    assert out.returncode == 0 and out.stdout.strip() == str(root), (out.stdout, out.stderr)
+
+
+def test_mkvirtualenv_i_starts_uv_and_nothing_more(offline, tmp_path):
+    """`mkvirtualenv -i` is envwrap's process and one uv, which is handed the
+    env's base interpreter (known from uv's cache) and `--prefix` the stage:
+    no Python starts to tell uv about the stage's interpreter, a new path every
+    time. The console script it installs runs the env's python."""
+    console_wheel(tmp_path / "wheels")
+    env = dict(offline, PIP_FIND_LINKS=str(tmp_path / "wheels"), PIP_NO_INDEX="1")
+    # the first env: envwrap's seed, and uv's record of the interpreter, are made
+    assert envwrap(env, "new", "-i", "hello", "first").returncode == 0
+    runs = _traced_new(env, tmp_path, "-i", "hello", "it's $x ü")
+    assert [Path(argv[0]).name for argv in runs] == ["envwrap", "uv"], runs
+    uv = runs[1]
+    assert uv[1:3] == ["pip", "install"] and uv[-1] == "hello", uv
+    root = Path(env["WORKON_HOME"], "it's $x ü")
+    base = os.path.realpath(root / "bin" / "python")
+    assert uv[uv.index("--python") + 1] == base, uv
+    prefix = uv[uv.index("--prefix") + 1]
+    assert "staging" in prefix and prefix.endswith("/it's $x ü"), uv
+    _says_its_prefix(env, "it's $x ü")
+    assert pip_works(env, "it's $x ü")
+
+
+def test_an_env_that_sees_its_bases_packages_is_queried_itself(offline, tmp_path):
+    """--system-site-packages: uv judges what is installed for the env's own
+    interpreter (the base's packages count), so it is handed that one."""
+    console_wheel(tmp_path / "wheels")
+    env = dict(offline, PIP_FIND_LINKS=str(tmp_path / "wheels"), PIP_NO_INDEX="1")
+    runs = _traced_new(env, tmp_path, "--system-site-packages", "-i", "hello", "sees base")
+    (uv,) = [argv for argv in runs if Path(argv[0]).name == "uv"]
+    assert "--prefix" not in uv and uv[uv.index("--python") + 1].endswith("/sees base/bin/python"), uv
+    _says_its_prefix(env, "sees base")
+
+
+@pytest.mark.parametrize("mode", [None, "hardlink"], ids=["default", "user's UV_LINK_MODE"])
+def test_installed_files_are_the_envs_own(offline, wheels, mode):
+    """uv copies into the env: no file of it is also a file of uv's cache or of
+    another env, so changing it in one env changes nothing elsewhere. A user's
+    own UV_LINK_MODE is theirs to choose."""
+    env = dict(offline, PIP_FIND_LINKS=str(wheels), PIP_NO_INDEX="1")
+    if mode:
+        env["UV_LINK_MODE"] = mode
+    for name in ("one", "two"):
+        r = envwrap(env, "new", "-i", "demo==2.0", name)
+        assert r.returncode == 0, r.stderr
+    one, two = (site(env, name) / "demo.py" for name in ("one", "two"))
+    if mode == "hardlink":
+        assert one.stat().st_nlink > 1 and os.path.samefile(one, two)  # what the default would do
+        return
+    assert one.stat().st_nlink == 1 and two.stat().st_nlink == 1
+    with open(one, "a") as fh:
+        fh.write("CHANGED = 1\n")
+    one.chmod(0o600)
+    assert two.read_text() == "VALUE = 42\n" and two.stat().st_mode & 0o777 != 0o600
+
+
+def test_a_base_interpreter_whose_path_holds_a_space(offline, tmp_path):
+    """uv starts such a script through a /bin/sh trampoline naming the base;
+    envwrap makes it name the env's python instead."""
+    from envwrap.env.creators import own_base_python
+
+    real = os.path.realpath(own_base_python())
+    copy = tmp_path / "py dir" / "bin" / Path(real).name
+    copy.parent.mkdir(parents=True)
+    shutil.copy2(real, copy)
+    if subprocess.run([str(copy), "-c", "import venv, encodings"], capture_output=True).returncode != 0:
+        pytest.skip("this interpreter does not run from a copy elsewhere")
+    console_wheel(tmp_path / "wheels")
+    env = dict(offline, PIP_FIND_LINKS=str(tmp_path / "wheels"), PIP_NO_INDEX="1")
+    r = envwrap(env, "new", "-p", str(copy), "-i", "hello", "spaced")
+    assert r.returncode == 0, r.stderr
+    assert os.path.realpath(Path(env["WORKON_HOME"], "spaced", "bin", "python")) == str(copy)
+    _says_its_prefix(env, "spaced")
+
+
+# What the install step adds to creation's imports: envwrap's uvinstall, nothing
+# of the standard library's heavier modules (uv is started with posix_spawn;
+# shlex and re only to explain a failure, configparser only for a pip config file).
+NEVER_FOR_I = {"subprocess", "shlex", "re", "enum", "pathlib", "configparser", "shutil", "signal", "threading",
+               "selectors", "venv", "argparse"}
+
+
+def test_mkvirtualenv_i_stays_lean(envwrap_exe, offline, wheels):
+    from conftest import modules_loaded
+
+    env = dict(offline, PIP_FIND_LINKS=str(wheels), PIP_NO_INDEX="1")
+    # the venv tree and the pip choice cached; the choice is made again once, after uv's first run
+    # made its cache's buckets (places a pip can be)
+    for warm in ("first", "second"):
+        assert envwrap(env, "new", "-i", "demo", warm).returncode == 0
+    loaded, _ = modules_loaded(envwrap_exe, env, "new", "-i", "demo==1.0", "lean")
+    assert "envwrap.env.uvinstall" in loaded and installer(env, "lean", "demo") == ("1.0", "uv")
+    assert not loaded & NEVER_FOR_I, sorted(loaded & NEVER_FOR_I)
+
+
+@pytest.mark.parametrize("sig", ["SIGINT", "SIGKILL"])
+def test_interrupted_while_uv_builds_leaves_nothing(offline, tmp_path, sig):
+    """Ctrl-C (the whole job) or kill -9 while uv is building: no env, and
+    after Ctrl-C not even a stage (envwrap says one line); after kill -9 the
+    next command sweeps the stage."""
+    import signal
+
+    from localpkg import make_project
+
+    from conftest import stage_entries
+
+    project = make_project(tmp_path / "slow src", "slowpkg", "1.0", slow=True)
+    home = Path(offline["WORKON_HOME"])
+    proc = subprocess.Popen([str(ENVWRAP), "new", "-i", str(project), "cut short"], env=offline,
+                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    try:
+        assert wait_until(lambda: (project / "started").exists(), proc, timeout=120)  # uv is building it
+        os.killpg(proc.pid, getattr(signal, sig))
+        _, err = proc.communicate(timeout=120)
+    finally:
+        (project / "go").write_text("")  # a build left behind ends
+    assert not os.path.lexists(home / "cut short")
+    assert envwrap(offline, "ls").stdout == ""
+    if sig == "SIGINT":
+        assert proc.returncode == 130, err
+        assert "Traceback" not in err and err.splitlines()[-1] == "envwrap: interrupted; nothing was left half-made"
+        assert stage_entries(home) == []
+    else:
+        assert stage_entries(home), "killed while building: a stage is left to sweep"
+        assert envwrap(offline, "new", "--without-pip", "next").returncode == 0
+        assert stage_entries(home) == []

@@ -5,6 +5,7 @@ and a replayed tree that names the env's final place, never its stage."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -22,12 +23,13 @@ from conftest import cli, modules_loaded
 CREATION_MODULES = {
     "__future__", "errno", "fcntl", "_sha256", "_sha2",
     "envwrap", "envwrap.cli", "envwrap.cli.dispatch", "envwrap.cli.output", "envwrap.cli.table",
+    "envwrap.hookstart",  # the start from a hook (python -I -S): what site would have done
     "envwrap.cli.environments", "envwrap.cli.plans", "envwrap.cli.creation",
     "envwrap.core", "envwrap.core.atomicfile", "envwrap.core.errors", "envwrap.core.files", "envwrap.core.home",
     "envwrap.core.layout", "envwrap.core.names", "envwrap.core.settings", "envwrap.core.staging",
     "envwrap.env", "envwrap.env.creators", "envwrap.env.hooks", "envwrap.env.lifecycle",
     "envwrap.env.pythons", "envwrap.env.pyvenv", "envwrap.env.registry",
-    "envwrap.env.activation", "envwrap.env.variables",
+    # (not envwrap.env.activation nor .variables: a new env has no variables of its own, one stat says so)
     "envwrap.env.kernels",  # after_creation: an env's Jupyter kernel (os and sys only)
     "envwrap.seeding", "envwrap.seeding.venvlayout", "envwrap.seeding.choice", "envwrap.seeding.reuse",
     "envwrap.seeding.modes", "envwrap.seeding.launchers",
@@ -63,6 +65,43 @@ def test_creation_imports_stay_lean(envwrap_exe, warm, argv):
     assert Path(warm["WORKON_HOME"], argv[-1], "pyvenv.cfg").is_file()
     assert not loaded & NEVER, sorted(loaded & NEVER)
     assert loaded <= CREATION_MODULES, sorted(loaded - CREATION_MODULES)
+
+
+def hook_words(user: dict) -> list[str]:
+    """The words the bash preamble starts the backend with (python -I -S ...)."""
+    import shlex
+
+    first = run(user, "init", "bash").stdout.splitlines()[0]
+    return shlex.split(first[len("__envwrap_exe=("):-1])
+
+
+def imported(stderr: str) -> set[str]:
+    """The modules named by -X importtime's lines."""
+    return {line.split("|")[-1].strip() for line in stderr.splitlines()
+            if line.startswith("import time:") and not line.rstrip().endswith("package")}
+
+
+@pytest.mark.parametrize("args", [("--without-pip", "hook one"), ("hook two",)])
+def test_creation_through_the_hook_words_stays_lean(warm, args):
+    """The start the shells use: no site module (nor the .pth files it runs),
+    envwrap's creation modules only, and with pip the choice remembered by the
+    console script's creation (started with site) is the one used: the record
+    is keyed the same way with and without -S."""
+    words = hook_words(warm)
+    records = Path(warm["ENVWRAP_CACHE_DIR"], "seed-choice")
+    before = sorted(records.iterdir())
+    proc = subprocess.run([words[0], "-X", "importtime", *words[1:], "sh", "bash", "mkvirtualenv", *args],
+                          env=warm, capture_output=True, text=True)
+    assert proc.returncode == 0 and "__envwrap_activated" in proc.stdout, proc.stderr
+    loaded = imported(proc.stderr)
+    assert "envwrap.env.lifecycle" in loaded and Path(warm["WORKON_HOME"], args[-1], "pyvenv.cfg").is_file()
+    assert not loaded & (NEVER | {"site", "_distutils_hack", "sitecustomize"}), sorted(loaded & NEVER)
+    ours = {m for m in loaded if m.startswith("envwrap")}
+    assert ours <= CREATION_MODULES, sorted(ours - CREATION_MODULES)
+    if "--without-pip" not in args:
+        assert "envwrap.seeding.reuse" in loaded and "envwrap.seeding.sources" not in loaded
+        assert sorted(records.iterdir()) == before  # the console script's record, no second one
+        assert pip_version(Path(warm["WORKON_HOME"], args[-1])) == pip_version(Path(warm["WORKON_HOME"], "first"))
 
 
 def test_creation_with_pip_from_the_remembered_choice_gets_a_working_pip(warm):
@@ -142,3 +181,59 @@ def test_a_run_of_uv_keeps_the_remembered_choice(envwrap_exe, warm):
     (uv_cache / ".lock").write_text("")  # what any uv run does to the dir
     loaded, _ = modules_loaded(envwrap_exe, warm, "new", "after uv")
     assert "envwrap.seeding.reuse" in loaded and not loaded & NEVER, sorted(loaded & NEVER)
+
+
+def test_a_new_env_writes_each_file_once(warm, tmp_path):
+    """What creating an env with pip writes, counted by strace: each regular
+    file of the new env is created once (the activate scripts in place, not
+    through a temporary name and a rename: the stage is new and unread), and
+    the env reaches WORKON_HOME by one rename of its directory."""
+    strace = shutil.which("strace")
+    if strace is None:
+        if os.environ.get("CI"):
+            pytest.fail("strace missing in CI")
+        pytest.skip("strace not installed")
+    trace = tmp_path / "trace"
+    words = hook_words(warm)
+    proc = subprocess.run([strace, "-f", "-qq", "-o", str(trace), "-e", "trace=openat,open,creat,rename,renameat,"
+                           "renameat2,link,linkat", *words, "sh", "bash", "mkvirtualenv", "counted"],
+                          env=warm, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    env_dir = Path(warm["WORKON_HOME"], "counted")
+    files = {str(p.relative_to(env_dir)) for p in env_dir.rglob("*") if p.is_file() and not p.is_symlink()}
+    lines = [ln for ln in trace.read_text().splitlines() if "= -1" not in ln]
+    stage_env = "/.envwrap/staging/"
+    created = [ln for ln in lines if "O_CREAT" in ln and (f"{stage_env}" in ln and "/counted/" in ln
+                                                          or ln.split("(", 1)[1].startswith(tuple("0123456789")))]
+    renames = [ln for ln in lines if "rename" in ln.split("(", 1)[0]]
+    published = [ln for ln in renames if ln.rstrip().endswith("= 0") and f'"{env_dir}"' in ln]
+    assert len(published) == 1, renames
+    assert not [ln for ln in renames if "/bin/activate" in ln or "/bin/Activate.ps1" in ln], renames
+    # the last-used mark is written after the publish, in WORKON_HOME
+    assert len(created) == len(files - {".envwrap-last-used"}), (sorted(files), created)
+
+
+def test_new_scripts_never_write_through_what_is_there(tmp_path):
+    """write_all(new=True) creates a missing script in place, and replaces
+    one that exists (a link planted at its name is replaced, its target kept)."""
+    from envwrap.shells import activate
+
+    env = tmp_path / "e"
+    (env / "bin").mkdir(parents=True)
+    target = tmp_path / "target"
+    target.write_text("keep\n")
+    (env / "bin" / "activate.fish").symlink_to(target)
+    activate.write_all(env, env, "e", new=True)
+    assert target.read_text() == "keep\n"
+    assert not (env / "bin" / "activate.fish").is_symlink()
+    assert "VIRTUAL_ENV" in (env / "bin" / "activate.fish").read_text()
+    assert (env / "bin" / "activate").read_text() and (env / "bin" / "Activate.ps1").read_text()
+    out = tmp_path / "out"
+    out.mkdir()
+    (env / "bin").rename(env / "real-bin")
+    (env / "bin").symlink_to(out)  # a bin dir that leads out of the env: refused, nothing written
+    from envwrap.core.errors import UserError
+
+    with pytest.raises(UserError):
+        activate.write_all(env, env, "e", new=True)
+    assert list(out.iterdir()) == []

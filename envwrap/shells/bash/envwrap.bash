@@ -551,108 +551,94 @@ __envwrap_initialize
 # ------------------------------------------------------- auto-activation on cd
 # Opt-in: __envwrap_auto=1 comes from the preamble (`envwrap init bash --auto`, or
 # `envwrap config auto_activate true`, which also switches this shell at once).
-# At each prompt, and only when $PWD changed since the last one, the directory
-# and its parents are searched for a `.venv` (file tests and `read`: no process):
-# a directory that is an env, or a file holding an env's path (PEP 832) or a bare
-# env name (virtualfish). One backend process runs only to activate. State:
-#   __envwrap_auto_env/_root  the env auto-activation activated, and where it was found
-#   __envwrap_auto_off        a tree where the user deactivated by hand (until left)
-#   __envwrap_auto_bad        a tree whose env failed to activate (until left)
-#   __envwrap_auto_told       the trees already told that they need `envwrap allow`
+# At each prompt, and only when $PWD or the active env changed since the last
+# look, the directory and its parents are searched for a marker (file tests and
+# `read`: no process). One backend process runs only to activate.
 
 # BEGIN generated: auto
 # (made by `make shells` from envwrap/shells/bash/auto.sh.in, for bash and zsh; edit it there)
+# State (all in this shell, none on disk):
+#   __envwrap_auto_want  what the marker named when auto-activation activated the
+#                        env now active (empty: no env, or one the user chose)
+#   __envwrap_auto_off   a tree where the user deactivated by hand (until left)
+#   __envwrap_auto_bad   a tree whose env failed to activate (until left)
+#   __envwrap_auto_told  the trees already told that they need `envwrap allow`
+#   __envwrap_auto_pwd, __envwrap_auto_seen  $PWD and $VIRTUAL_ENV at the last look
+#   __envwrap_auto_act   an env activated since the last look (set by __envwrap_activated)
+
 # The nearest marker above $PWD (envwrap/env/discovery.py reads the same, in
 # the same order): its directory into __envwrap_auto_r, the env it names into
-# __envwrap_auto_t (both empty when there is none). What the shell cannot read
-# cheaply (a .python-envs that is a directory, unreadable, over 1000 lines)
-# names the file itself: the backend call that activates reads it again and
-# says what is wrong, in one line.
+# __envwrap_auto_t (both empty when there is none). A .python-envs the shell
+# cannot read cheaply (a directory, unreadable, 64 KiB or more) names itself:
+# the backend call that activates reads it again and says what is wrong.
 __envwrap_auto_find() {
-    local __envwrap_d=$PWD __envwrap_l __envwrap_h __envwrap_x __envwrap_n
-    __envwrap_auto_r='' __envwrap_auto_t=''
+    local __envwrap_d=$PWD __envwrap_l __envwrap_k __envwrap_h
+    __envwrap_auto_r='' __envwrap_auto_t='' __envwrap_h=''
     while :; do
-        if [[ -e $__envwrap_d/.python-envs || -L $__envwrap_d/.python-envs ]]; then
-            # PEP 832: a .venv env beside it is the implicit last line, else the
-            # last non-blank line (absolute, or relative to the file) is the default.
-            __envwrap_auto_r=$__envwrap_d __envwrap_auto_t=$__envwrap_d/.python-envs __envwrap_n=0 __envwrap_l=
-            if [[ -f $__envwrap_d/.venv/pyvenv.cfg ]]; then
-                __envwrap_auto_t=$__envwrap_d/.venv
-            elif [[ -f $__envwrap_d/.python-envs && -r $__envwrap_d/.python-envs ]]; then
-                while (( __envwrap_n++ < 1000 )) && { IFS= \builtin read -r __envwrap_x || [[ -n $__envwrap_x ]]; }; do
-                    [[ $__envwrap_x == *[![:space:]]* ]] && __envwrap_l=$__envwrap_x
-                done <"$__envwrap_d/.python-envs"
-                __envwrap_auto_trim
-                case $__envwrap_n:$__envwrap_l in
-                    (1001:* | *:) ;;
-                    (*:/*) __envwrap_auto_t=$__envwrap_l ;;
-                    (*) __envwrap_auto_t=$__envwrap_d/$__envwrap_l ;;
-                esac
-            fi
-            \return 0
-        elif [[ -d $__envwrap_d/.venv ]]; then
-            if [[ -f $__envwrap_d/.venv/pyvenv.cfg ]]; then
-                __envwrap_auto_r=$__envwrap_d __envwrap_auto_t=$__envwrap_d/.venv
-                \return 0
+        __envwrap_l='' __envwrap_k=venv
+        # A .venv env (also PEP 832's implicit last line of a .python-envs beside
+        # it), else a .python-envs' last non-blank line, else a .venv file's first
+        # line: a path (absolute, or relative to the file) or virtualfish's bare name.
+        if [[ -f $__envwrap_d/.venv/pyvenv.cfg ]]; then
+            __envwrap_auto_t=$__envwrap_d/.venv
+        elif [[ -e $__envwrap_d/.python-envs || -L $__envwrap_d/.python-envs ]]; then
+            __envwrap_auto_t=$__envwrap_d/.python-envs __envwrap_k=list
+            if [[ -f $__envwrap_auto_t && -r $__envwrap_auto_t ]]; then
+                \builtin read -r -N 65536 __envwrap_l <"$__envwrap_auto_t" && __envwrap_l=''
+                __envwrap_l=${__envwrap_l%"${__envwrap_l##*[![:space:]]}"} __envwrap_l=${__envwrap_l##*$'\n'}
             fi
         elif [[ -f $__envwrap_d/.venv && -r $__envwrap_d/.venv ]]; then
-            __envwrap_l=
             IFS= \builtin read -r __envwrap_l <"$__envwrap_d/.venv" || :
-            __envwrap_auto_trim
-            case $__envwrap_l in
-                ('') ;;
-                (/*) __envwrap_auto_t=$__envwrap_l ;;
-                (*/* | . | ..) __envwrap_auto_t=$__envwrap_d/$__envwrap_l ;;
-                (*)
-                    __envwrap_workon_home
-                    [[ -n $__envwrap_h ]] && __envwrap_auto_t=$__envwrap_h/$__envwrap_l
-                    ;;
+        fi
+        if [[ -n $__envwrap_l ]]; then  # without surrounding blanks and a CR (PEP 832 asks readers to trim)
+            __envwrap_l=${__envwrap_l%"${__envwrap_l##*[![:space:]]}"} __envwrap_l=${__envwrap_l#"${__envwrap_l%%[![:space:]]*}"}
+            case $__envwrap_k:$__envwrap_l in
+                (*:) ;;
+                (*:/*) __envwrap_auto_t=$__envwrap_l ;;
+                (list:* | *:*/* | *:. | *:..) __envwrap_auto_t=$__envwrap_d/$__envwrap_l ;;
+                (*) __envwrap_workon_home; [[ -z $__envwrap_h ]] || __envwrap_auto_t=$__envwrap_h/$__envwrap_l ;;
             esac
-            if [[ -n $__envwrap_auto_t ]]; then
-                __envwrap_auto_r=$__envwrap_d
-                \return 0
-            fi
         fi
         # pyenv-virtualenv's way: a .python-version whose first line names an env
         # in WORKON_HOME (a version such as 3.12.1 names none: ignored).
-        if [[ -f $__envwrap_d/.python-version && -r $__envwrap_d/.python-version ]]; then
-            __envwrap_l=
+        if [[ -z $__envwrap_auto_t && -f $__envwrap_d/.python-version && -r $__envwrap_d/.python-version ]]; then
             IFS= \builtin read -r __envwrap_l <"$__envwrap_d/.python-version" || :
-            __envwrap_auto_trim
-            if [[ -n $__envwrap_l && $__envwrap_l != .* && $__envwrap_l != */* ]]; then
-                __envwrap_workon_home
-                if [[ -n $__envwrap_h && -f $__envwrap_h/$__envwrap_l/pyvenv.cfg ]]; then
-                    __envwrap_auto_r=$__envwrap_d __envwrap_auto_t=$__envwrap_h/$__envwrap_l
-                    \return 0
-                fi
-            fi
+            __envwrap_workon_home
+            __envwrap_l=${__envwrap_l%"${__envwrap_l##*[![:space:]]}"} __envwrap_l=${__envwrap_l#"${__envwrap_l%%[![:space:]]*}"}
+            [[ -n $__envwrap_l && -n $__envwrap_h && $__envwrap_l != .* && $__envwrap_l != */* &&
+                -f $__envwrap_h/$__envwrap_l/pyvenv.cfg ]] && __envwrap_auto_t=$__envwrap_h/$__envwrap_l
         fi
-        [[ -n $__envwrap_d && $__envwrap_d != / ]] || \return 0
+        [[ -z $__envwrap_auto_t && -n $__envwrap_d && $__envwrap_d != / ]] || break
         __envwrap_d=${__envwrap_d%/*}
     done
+    [[ -z $__envwrap_auto_t ]] || __envwrap_auto_r=$__envwrap_d
 }
 
-# $__envwrap_l (the caller's) without surrounding blanks and a CR (PEP 832 asks
-# readers to trim).
-__envwrap_auto_trim() {
-    __envwrap_l=${__envwrap_l%$'\r'}
-    __envwrap_l=${__envwrap_l#"${__envwrap_l%%[![:space:]]*}"}
-    __envwrap_l=${__envwrap_l%"${__envwrap_l##*[![:space:]]}"}
-}
-
-# Whether $PWD is $1 or below it.
+# Whether $2 (by default $PWD) is the directory $1 or below it.
 __envwrap_auto_in() {
-    [[ -n $1 && ( $PWD == "$1" || $PWD == "$1"/* || $1 == / ) ]]
+    [[ -n $1 && ( ${2-$PWD} == "$1" || ${2-$PWD} == "$1"/* || $1 == / ) ]]
 }
 
+# At a prompt (zsh: also on cd), when the directory changed, or an env was
+# activated or deactivated since the last look: __envwrap_auto_check. (Kept
+# apart from it because bash copies a function's body at every call: a small
+# hook costs a prompt half as much.)
+__envwrap_auto_hook() {
+    local __envwrap_s=$?
+    [[ ${__envwrap_auto-} == 1 ]] || \return "$__envwrap_s"
+    [[ $PWD != "${__envwrap_auto_pwd-}" || ${VIRTUAL_ENV-} != "${__envwrap_auto_seen-}" ||
+        -n ${__envwrap_auto_act-} ]] && __envwrap_auto_check
+    \return "$__envwrap_s"
+}
+
+# Activate the env of the current directory, or leave the one auto-activation
+# activated.
 __envwrap_auto_check() {
-    local __envwrap_auto_r __envwrap_auto_t
-    # An env auto-activated and since deactivated or replaced by hand: a
-    # deactivate is respected until the tree is left; another env is the user's.
-    if [[ -n ${__envwrap_auto_env-} && ${VIRTUAL_ENV-} != "$__envwrap_auto_env" ]]; then
-        [[ -z ${VIRTUAL_ENV-} ]] && __envwrap_auto_off=$__envwrap_auto_root
-        __envwrap_auto_env='' __envwrap_auto_root=''
-    fi
+    local __envwrap_auto_r __envwrap_auto_t __envwrap_q='' __envwrap_st=0 __envwrap_w=${__envwrap_auto_pwd-}
+    local __envwrap_d=${__envwrap_auto_act:-${__envwrap_auto_seen-}}
+    __envwrap_auto_pwd=$PWD
+    # An env replaced or deactivated since the last look is the user's business.
+    [[ ${VIRTUAL_ENV-} == "${__envwrap_auto_seen-}" ]] || __envwrap_auto_want=''
     __envwrap_auto_in "${__envwrap_auto_off-}" || __envwrap_auto_off=''
     __envwrap_auto_in "${__envwrap_auto_bad-}" || __envwrap_auto_bad=''
     __envwrap_auto_find
@@ -660,95 +646,49 @@ __envwrap_auto_check() {
     # activated since: `workon proj; deactivate` on one line), with nothing
     # active now in a tree: respected until the tree is left, when it was typed
     # inside the tree or deactivated the tree's own env.
-    local __envwrap_auto_d=${__envwrap_auto_act:-${__envwrap_auto_seen-}} __envwrap_auto_w=${__envwrap_auto_was-}
-    if [[ -n $__envwrap_auto_r && -z ${VIRTUAL_ENV-} && -n $__envwrap_auto_d ]] &&
-        [[ $__envwrap_auto_d == "$__envwrap_auto_t" || $__envwrap_auto_w == "$__envwrap_auto_r" ||
-            $__envwrap_auto_w == "$__envwrap_auto_r"/* || $__envwrap_auto_r == / ]]; then
+    if [[ -n $__envwrap_auto_r && -z ${VIRTUAL_ENV-} && -n $__envwrap_d ]] && {
+        [[ $__envwrap_d == "$__envwrap_auto_t" ]] || __envwrap_auto_in "$__envwrap_auto_r" "$__envwrap_w"; }; then
         __envwrap_auto_off=$__envwrap_auto_r
     fi
-    if [[ -n ${__envwrap_auto_env-} ]]; then
-        [[ $__envwrap_auto_t == "${__envwrap_auto_want-}" ]] && \return 0
-        if [[ -z $__envwrap_auto_t || $__envwrap_auto_r == "${__envwrap_auto_off-}" ||
-            $__envwrap_auto_r == "${__envwrap_auto_bad-}" ]]; then
-            __envwrap_auto_env='' __envwrap_auto_root='' __envwrap_auto_want=''
-            __envwrap_leave
-            \return 0
-        fi
-    else
-        # Nothing here, or an env the user activated (by hand, or this one already).
-        [[ -n $__envwrap_auto_t && -z ${VIRTUAL_ENV-} ]] || \return 0
-        [[ $__envwrap_auto_r != "${__envwrap_auto_off-}" && $__envwrap_auto_r != "${__envwrap_auto_bad-}" ]] ||
-            \return 0
-    fi
-    # Status 3: the user neither made nor allowed this env (envwrap allow); said
-    # once per directory in this shell (-q asks the backend to stay quiet).
-    local __envwrap_q='' __envwrap_st=0
-    [[ $'\n'${__envwrap_auto_told-}$'\n' == *$'\n'"$__envwrap_auto_r"$'\n'* ]] && __envwrap_q=-q
-    __envwrap_run auto ${__envwrap_q:+"$__envwrap_q"} "$__envwrap_auto_r" "$__envwrap_auto_t" || __envwrap_st=$?
-    if [[ $__envwrap_st == 0 && -n ${VIRTUAL_ENV-} ]]; then
-        __envwrap_auto_env=$VIRTUAL_ENV __envwrap_auto_root=$__envwrap_auto_r \
+    # Another env named, in a tree not refused, and no env the user chose:
+    # activate (status 3: the user neither made nor allowed this env, said once
+    # per tree in this shell; -q asks the backend to stay quiet), else no retry
+    # until the tree is left.
+    if [[ -n $__envwrap_auto_t && $__envwrap_auto_t != "${__envwrap_auto_want-}" &&
+        $__envwrap_auto_r != "${__envwrap_auto_off-}" && $__envwrap_auto_r != "${__envwrap_auto_bad-}" &&
+        ( -n ${__envwrap_auto_want-} || -z ${VIRTUAL_ENV-} ) ]]; then
+        [[ $'\n'${__envwrap_auto_told-}$'\n' == *$'\n'"$__envwrap_auto_r"$'\n'* ]] && __envwrap_q=-q
+        __envwrap_run auto ${__envwrap_q:+"$__envwrap_q"} "$__envwrap_auto_r" "$__envwrap_auto_t" || __envwrap_st=$?
+        if [[ $__envwrap_st == 0 && -n ${VIRTUAL_ENV-} ]]; then
             __envwrap_auto_want=$__envwrap_auto_t
-    else
-        [[ $__envwrap_st != 3 || -n $__envwrap_q ]] ||
-            __envwrap_auto_told=${__envwrap_auto_told-}${__envwrap_auto_told:+$'\n'}$__envwrap_auto_r
-        # One line was said; no retry until the tree is left. What was
-        # auto-activated before belongs to a tree that was left: out with it.
-        __envwrap_auto_bad=$__envwrap_auto_r
-        if [[ -n ${__envwrap_auto_env-} ]]; then
-            __envwrap_auto_env='' __envwrap_auto_root='' __envwrap_auto_want=''
-            __envwrap_leave
+        else
+            [[ $__envwrap_st != 3 || -n $__envwrap_q ]] ||
+                __envwrap_auto_told=${__envwrap_auto_told-}${__envwrap_auto_told:+$'\n'}$__envwrap_auto_r
+            __envwrap_auto_bad=$__envwrap_auto_r
         fi
     fi
-    \return 0
+    # What auto-activation activated belongs to a tree that was left (or refused).
+    if [[ -n ${__envwrap_auto_want-} && $__envwrap_auto_t != "$__envwrap_auto_want" ]]; then
+        __envwrap_auto_want=''
+        __envwrap_leave
+    fi
+    __envwrap_auto_seen=${VIRTUAL_ENV-} __envwrap_auto_act=''
 }
 
-__envwrap_auto_pwd=''
-__envwrap_auto_hook() {
-    local __envwrap_s=$?
-    # Look again when the directory changed, or an env was activated or
-    # deactivated since the last look (__envwrap_auto_seen, __envwrap_auto_act).
-    [[ ${__envwrap_auto-} == 1 ]] || \return "$__envwrap_s"
-    [[ $PWD != "${__envwrap_auto_pwd-}" || ${VIRTUAL_ENV-} != "${__envwrap_auto_seen-}" ||
-        -n ${__envwrap_auto_act-} ]] || \return "$__envwrap_s"
-    local __envwrap_auto_was=${__envwrap_auto_pwd-}
-    __envwrap_auto_pwd=$PWD
-    __envwrap_auto_check
-    __envwrap_auto_seen=${VIRTUAL_ENV-} __envwrap_auto_act=''
-    \return "$__envwrap_s"
-}
-# END generated: auto
-# Append the hook to PROMPT_COMMAND once, keeping the user's (a string, or
-# bash 5.1's array); with auto-activation off, take it out again (and forget
-# what auto-activation knew; an env it activated stays, as yours).
+# Register the hook once (bash: a line of PROMPT_COMMAND's string, or of its
+# first element with bash 5.1's array; zsh: chpwd and precmd), after the
+# user's own; with auto-activation off, take it out again and forget what
+# auto-activation knew (an env it activated stays, as yours).
+# shellcheck disable=SC2128,SC2178  # PROMPT_COMMAND: its string or first element
 __envwrap_auto_setup() {
+    [[ ${PROMPT_COMMAND-} != __envwrap_auto_hook ]] || PROMPT_COMMAND=''
+    [[ -z ${PROMPT_COMMAND-} ]] || PROMPT_COMMAND=${PROMPT_COMMAND//$'\n'__envwrap_auto_hook}
+    __envwrap_auto_pwd=''  # look again at the next prompt
     if [[ ${__envwrap_auto-} != 1 ]]; then
-        __envwrap_auto_env='' __envwrap_auto_root='' __envwrap_auto_want='' __envwrap_auto_off='' \
-            __envwrap_auto_bad=''
-        if [[ ${BASH_VERSINFO[0]} -ge 5 && -n ${PROMPT_COMMAND+x} && ${PROMPT_COMMAND@a} == *a* ]]; then
-            local __envwrap_i __envwrap_kept=()
-            for __envwrap_i in "${PROMPT_COMMAND[@]}"; do
-                [[ $__envwrap_i == __envwrap_auto_hook ]] || __envwrap_kept+=("$__envwrap_i")
-            done
-            PROMPT_COMMAND=("${__envwrap_kept[@]}")
-        else
-            # shellcheck disable=SC2128,SC2178  # the string form, tested above
-            case ${PROMPT_COMMAND-} in
-                __envwrap_auto_hook) PROMPT_COMMAND='' ;;
-                *$'\n'__envwrap_auto_hook) PROMPT_COMMAND=${PROMPT_COMMAND%$'\n'__envwrap_auto_hook} ;;
-                *$'\n'__envwrap_auto_hook$'\n'*)
-                    PROMPT_COMMAND=${PROMPT_COMMAND//$'\n'__envwrap_auto_hook$'\n'/$'\n'} ;;
-            esac
-        fi
+        __envwrap_auto_want='' __envwrap_auto_off='' __envwrap_auto_bad=''
         \return 0
     fi
-    __envwrap_auto_pwd=''  # look again at the next prompt
-    if [[ ${BASH_VERSINFO[0]} -ge 5 && -n ${PROMPT_COMMAND+x} && ${PROMPT_COMMAND@a} == *a* ]]; then
-        case " ${PROMPT_COMMAND[*]} " in *' __envwrap_auto_hook '*) \return 0 ;; esac
-        PROMPT_COMMAND+=(__envwrap_auto_hook)
-    else
-        case ";${PROMPT_COMMAND-};" in *[\;$'\n']__envwrap_auto_hook[\;$'\n']*) \return 0 ;; esac
-        # shellcheck disable=SC2128,SC2178  # the string form, tested above
-        PROMPT_COMMAND="${PROMPT_COMMAND:+$PROMPT_COMMAND$'\n'}__envwrap_auto_hook"
-    fi
+    PROMPT_COMMAND=${PROMPT_COMMAND:+$PROMPT_COMMAND$'\n'}__envwrap_auto_hook
 }
 __envwrap_auto_setup
+# END generated: auto

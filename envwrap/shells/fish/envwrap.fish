@@ -1036,109 +1036,83 @@ __envwrap_initialize
 # ------------------------------------------------------- auto-activation on cd
 # Opt-in: __envwrap_auto=1 comes from the preamble (`envwrap init fish --auto`, or
 # `envwrap config auto_activate true`, which also switches this shell at once).
-# On each change of PWD, and at the first prompt (a shell started inside a
-# project), the directory and its parents are searched for a `.python-envs`, a
-# `.venv` (directory, or a file holding a path or virtualfish's bare name) or a
-# `.python-version` naming an env (builtins only: test, read, string; no
-# process; see __envwrap_auto_find). One backend process runs only to activate. State:
-#   __envwrap_auto_env/_root/_want  the env auto-activation activated, where its
-#                                   marker was, and the path the marker named
-#   __envwrap_auto_off              a tree where the user deactivated by hand (until left)
-#   __envwrap_auto_bad              a tree whose env failed to activate (until left)
-#   __envwrap_auto_told             the trees already told that they need `envwrap allow`
-set -q __envwrap_auto_pwd; or set -g __envwrap_auto_pwd
-set -q __envwrap_auto_busy; or set -g __envwrap_auto_busy
-set -q __envwrap_auto_seen; or set -g __envwrap_auto_seen
-set -q __envwrap_auto_act; or set -g __envwrap_auto_act
-set -q __envwrap_auto_was; or set -g __envwrap_auto_was
+# On each change of PWD, and at each prompt (a shell started inside a project),
+# and only when PWD or the active env changed since the last look, the directory
+# and its parents are searched for a marker (builtins only: test, read, string;
+# no process; see __envwrap_auto_find). One backend process runs only to activate.
+# State (the same as bash's and zsh's, envwrap/shells/bash/auto.sh.in):
+#   __envwrap_auto_want  what the marker named when auto-activation activated the
+#                        env now active (empty: no env, or one the user chose)
+#   __envwrap_auto_off   a tree where the user deactivated by hand (until left)
+#   __envwrap_auto_bad   a tree whose env failed to activate (until left)
+#   __envwrap_auto_told  the trees already told that they need `envwrap allow`
+#   __envwrap_auto_pwd, _seen  PWD and VIRTUAL_ENV at the last look
+#   __envwrap_auto_act   an env activated since the last look (set by __envwrap_activated)
 
-function __envwrap_auto_find --description 'The nearest .python-envs, .venv or .python-version above PWD, into __envwrap_auto_r and __envwrap_auto_t'
+function __envwrap_auto_find --description 'The nearest marker above PWD: its directory into __envwrap_auto_r, the env it names into __envwrap_auto_t'
     # The order and the rules of envwrap/env/discovery.py; a .python-envs the
     # shell cannot read cheaply names itself, for the backend to say why.
     set -l d "$PWD"
     set -l h (__envwrap_workon_home | string collect)
     set -g __envwrap_auto_r
     set -g __envwrap_auto_t
-    while true
-        set -l t
+    while test -z "$__envwrap_auto_t"
         set -l l
-        if test -e "$d/.python-envs"; or test -L "$d/.python-envs"
-            set t "$d/.python-envs"
-            if test -f "$d/.venv/pyvenv.cfg" # PEP 832: the implicit last line
-                set t "$d/.venv"
-            else if test -f "$t"; and test -r "$t"
-                read -z -n 65536 l <"$t"; or true
-                test (string length -- "$l") -lt 65536; or set l # longer: the backend's
-                set l (string split -- \n "$l" | string trim | string match -rv '^$')[-1]
-                if string match -q -- '/*' "$l"
-                    set t "$l"
-                else if test -n "$l"
-                    set t "$d/$l"
-                end
-            end
-        else if test -d "$d/.venv"
-            test -f "$d/.venv/pyvenv.cfg"; and set t "$d/.venv"
+        # A .venv env (also PEP 832's implicit last line of a .python-envs beside
+        # it), else a .python-envs' last non-blank line, else a .venv file's first
+        # line: a path (absolute, or relative to the file) or virtualfish's bare name.
+        if test -f "$d/.venv/pyvenv.cfg"
+            set -g __envwrap_auto_t "$d/.venv"
+        else if test -e "$d/.python-envs"; or test -L "$d/.python-envs"
+            set -g __envwrap_auto_t "$d/.python-envs"
+            test -f "$d/.python-envs"; and test -r "$d/.python-envs"; and read -z -n 65536 l <"$d/.python-envs"
+            test (string length -- "$l") -lt 65536; or set l # longer: the backend's
+            set l (string split -- \n "$l" | string trim | string match -rv '^$')[-1]
+            test -n "$l"; and not string match -q -- '/*' "$l"; and set l "$d/$l" # relative to the file
         else if test -f "$d/.venv"; and test -r "$d/.venv"
-            # The first line, blanks and a CR trimmed (PEP 832 asks readers to trim).
             set l (string trim <"$d/.venv")[1]
-            if string match -q -- '/*' "$l"
-                set t "$l"
-            else if string match -q -- '*/*' "$l"; or test "$l" = .; or test "$l" = ..
-                set t "$d/$l"
-            else if test -n "$l"; and test -n "$h"
-                set t "$h/$l"
-            end
+        end
+        switch "$l"
+            case '/*'
+                set -g __envwrap_auto_t "$l"
+            case '*/*' . ..
+                set -g __envwrap_auto_t "$d/$l"
+            case '?*'
+                test -n "$h"; and set -g __envwrap_auto_t "$h/$l"
         end
         # pyenv-virtualenv's way: a .python-version naming an env in WORKON_HOME.
-        if test -z "$t"; and test -f "$d/.python-version"; and test -r "$d/.python-version"; and test -n "$h"
+        if test -z "$__envwrap_auto_t"; and test -f "$d/.python-version"; and test -r "$d/.python-version"
             set l (string trim <"$d/.python-version")[1]
-            string match -qr -- '^[^./][^/]*$' "$l"; and test -f "$h/$l/pyvenv.cfg"; and set t "$h/$l"
+            string match -qr -- '^[^./][^/]*$' "$l"; and test -n "$h"; and test -f "$h/$l/pyvenv.cfg"
+            and set -g __envwrap_auto_t "$h/$l"
         end
-        if test -n "$t"
-            set -g __envwrap_auto_r "$d"
-            set -g __envwrap_auto_t "$t"
-            return 0
-        end
-        if test -z "$d"; or test "$d" = /
-            return 0
-        end
+        test -n "$__envwrap_auto_t"; and set -g __envwrap_auto_r "$d"
+        test -n "$d"; and test "$d" != /; or return 0
         set d (string replace -r -- '/[^/]*$' '' "$d")
     end
 end
 
-function __envwrap_auto_in --description 'Whether PWD is the directory $argv[1] or below it'
+function __envwrap_auto_in --description 'Whether $argv[2] (by default PWD) is the directory $argv[1] or below it'
+    set -l p $argv[2] "$PWD"
     test -n "$argv[1]"; or return 1
-    test "$PWD" = "$argv[1]"; or test "$argv[1]" = /; or string match -qr -- '^'(string escape --style=regex -- "$argv[1]")'/' "$PWD"
+    test "$p[1]" = "$argv[1]"; or test "$argv[1]" = /; or string match -qr -- '^'(string escape --style=regex -- "$argv[1]")'/' "$p[1]"
 end
 
-function __envwrap_auto_hook --description 'Auto-activation: look again when PWD changed'
+# On a change of PWD and at a prompt, when the directory changed, or an env was
+# activated or deactivated since the last look: activate the env of PWD, or
+# leave the one auto-activation activated.
+function __envwrap_auto_hook --description 'Auto-activation: activate or leave the env of PWD'
     set -l s $status
-    # Look again when the directory changed, or an env was activated or
-    # deactivated since the last look (__envwrap_auto_seen, __envwrap_auto_act).
-    if test "$__envwrap_auto" = 1; and test -z "$__envwrap_auto_busy"
-        and begin
-            test "$PWD" != "$__envwrap_auto_pwd"; or test "$VIRTUAL_ENV" != "$__envwrap_auto_seen"
-            or test -n "$__envwrap_auto_act"
-        end
-        set -g __envwrap_auto_was "$__envwrap_auto_pwd"
-        set -g __envwrap_auto_pwd "$PWD"
-        # A cd in a hook that activation runs does not come back here.
-        set -g __envwrap_auto_busy 1
-        __envwrap_auto_check
-        set -g __envwrap_auto_busy
-        set -g __envwrap_auto_seen "$VIRTUAL_ENV"
-        set -g __envwrap_auto_act
-    end
-    return $s
-end
-
-function __envwrap_auto_check --description 'Auto-activation: activate or leave the env of PWD'
-    # An env auto-activated and since deactivated or replaced by hand: a
-    # deactivate is respected until the tree is left; another env is the user's.
-    if test -n "$__envwrap_auto_env"; and test "$VIRTUAL_ENV" != "$__envwrap_auto_env"
-        test -z "$VIRTUAL_ENV"; and set -g __envwrap_auto_off "$__envwrap_auto_root"
-        set -e -g __envwrap_auto_env __envwrap_auto_root
-    end
+    test "$__envwrap_auto" = 1; and test -z "$__envwrap_auto_busy"; or return $s
+    test "$PWD" != "$__envwrap_auto_pwd" -o "$VIRTUAL_ENV" != "$__envwrap_auto_seen" -o -n "$__envwrap_auto_act"
+    or return $s
+    set -l w "$__envwrap_auto_pwd"
+    set -l d "$__envwrap_auto_act"
+    test -n "$d"; or set d "$__envwrap_auto_seen"
+    set -g __envwrap_auto_pwd "$PWD"
+    set -g __envwrap_auto_busy 1 # a cd in a hook that activation runs does not come back here
+    # An env replaced or deactivated since the last look is the user's business.
+    test "$VIRTUAL_ENV" = "$__envwrap_auto_seen"; or set -g __envwrap_auto_want
     __envwrap_auto_in "$__envwrap_auto_off"; or set -g __envwrap_auto_off
     __envwrap_auto_in "$__envwrap_auto_bad"; or set -g __envwrap_auto_bad
     __envwrap_auto_find
@@ -1148,60 +1122,48 @@ function __envwrap_auto_check --description 'Auto-activation: activate or leave 
     # activated since: `workon proj; deactivate` on one line), with nothing
     # active now in a tree: respected until the tree is left, when it was typed
     # inside the tree or deactivated the tree's own env.
-    set -l d "$__envwrap_auto_act"
-    test -n "$d"; or set d "$__envwrap_auto_seen"
-    set -l w "$__envwrap_auto_was"
     if test -n "$r"; and test -z "$VIRTUAL_ENV"; and test -n "$d"
-        if test "$d" = "$t"; or test "$w" = "$r"; or test "$r" = /
-            or string match -qr -- '^'(string escape --style=regex -- "$r")'/' "$w"
+        if test "$d" = "$t"; or __envwrap_auto_in "$r" "$w"
             set -g __envwrap_auto_off "$r"
         end
     end
-    if test -n "$__envwrap_auto_env"
-        test "$t" = "$__envwrap_auto_want"; and return 0
-        if test -z "$t"; or test "$r" = "$__envwrap_auto_off"; or test "$r" = "$__envwrap_auto_bad"
-            set -e -g __envwrap_auto_env __envwrap_auto_root __envwrap_auto_want
-            __envwrap_leave
-            return 0
-        end
-    else
-        # Nothing here, or an env the user activated (by hand, or this one already).
-        test -n "$t"; and test -z "$VIRTUAL_ENV"; or return 0
-        test "$r" != "$__envwrap_auto_off"; and test "$r" != "$__envwrap_auto_bad"; or return 0
-    end
-    # Status 3: the user neither made nor allowed this env (envwrap allow); said
-    # once per directory in this shell (-q asks the backend to stay quiet).
-    set -l q
-    contains -- "$r" $__envwrap_auto_told; and set q -q
-    __envwrap_run auto $q "$r" "$t"
-    set -l st $status
-    if test $st -eq 0; and test -n "$VIRTUAL_ENV"
-        set -g __envwrap_auto_env "$VIRTUAL_ENV"
-        set -g __envwrap_auto_root "$r"
-        set -g __envwrap_auto_want "$t"
-    else
-        test $st -eq 3; and test -z "$q"; and set -g -a __envwrap_auto_told "$r"
-        # One line was said; no retry until the tree is left. What was
-        # auto-activated before belongs to a tree that was left: out with it.
-        set -g __envwrap_auto_bad "$r"
-        if test -n "$__envwrap_auto_env"
-            set -e -g __envwrap_auto_env __envwrap_auto_root __envwrap_auto_want
-            __envwrap_leave
+    # Another env named, in a tree not refused, and no env the user chose:
+    # activate (status 3: the user neither made nor allowed this env, said once
+    # per tree in this shell; -q asks the backend to stay quiet), else no retry
+    # until the tree is left.
+    if test -n "$t"; and test "$t" != "$__envwrap_auto_want"; and test "$r" != "$__envwrap_auto_off"
+        and test "$r" != "$__envwrap_auto_bad"; and test -n "$__envwrap_auto_want" -o -z "$VIRTUAL_ENV"
+        set -l q
+        contains -- "$r" $__envwrap_auto_told; and set q -q
+        __envwrap_run auto $q "$r" "$t"
+        set -l st $status
+        if test $st -eq 0; and test -n "$VIRTUAL_ENV"
+            set -g __envwrap_auto_want "$t"
+        else
+            test $st -eq 3; and test -z "$q"; and set -g -a __envwrap_auto_told "$r"
+            set -g __envwrap_auto_bad "$r"
         end
     end
-    return 0
+    # What auto-activation activated belongs to a tree that was left (or refused).
+    if test -n "$__envwrap_auto_want"; and test "$t" != "$__envwrap_auto_want"
+        set -g __envwrap_auto_want
+        __envwrap_leave
+    end
+    set -g __envwrap_auto_busy
+    set -g __envwrap_auto_seen "$VIRTUAL_ENV"
+    set -g __envwrap_auto_act
+    return $s
 end
 
-# Define the event handlers once; with auto-activation off, erase them again
-# (and forget what auto-activation knew; an env it activated stays, as yours).
+# Define the event handlers; with auto-activation off, erase them again and
+# forget what auto-activation knew (an env it activated stays, as yours).
 function __envwrap_auto_setup --description 'Turn auto-activation on or off, as __envwrap_auto says'
+    set -g __envwrap_auto_pwd # look again at the next prompt
     if test "$__envwrap_auto" != 1
         functions -e __envwrap_auto_on_pwd __envwrap_auto_on_prompt
-        set -e -g __envwrap_auto_env __envwrap_auto_root __envwrap_auto_want __envwrap_auto_off __envwrap_auto_bad
+        set -e -g __envwrap_auto_want __envwrap_auto_off __envwrap_auto_bad
         return 0
     end
-    set -g __envwrap_auto_pwd # look again at the next prompt
-    functions -q __envwrap_auto_on_pwd; and return 0
     function __envwrap_auto_on_pwd --on-variable PWD --description 'Auto-activation on cd'
         __envwrap_auto_hook
     end

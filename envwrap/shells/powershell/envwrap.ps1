@@ -768,54 +768,55 @@ __envwrap_initialize
 # --auto`, or `envwrap config auto_activate true`, which also switches this
 # session at once). A wrapper around the prompt function (the user's own is kept
 # and called; load envwrap after whatever defines it) looks, only when the
-# current directory changed since the last prompt, for a `.python-envs`, a
-# `.venv` or a `.python-version` in it and its parents (file tests and reads:
-# no process; see __envwrap_auto_find). One backend
-# process runs only to activate. State: __envwrap_auto_env/_root/_want (what
-# auto-activation activated, where, and the path the marker named),
-# __envwrap_auto_off (a tree where the user deactivated by hand, until left),
-# __envwrap_auto_bad (a tree whose env failed to activate, until left),
-# __envwrap_auto_told (the trees already told that they need `envwrap allow`).
+# current directory or the active env changed since the last prompt, for a
+# marker in it and its parents (file tests and reads: no process; see
+# __envwrap_auto_find). One backend process runs only to activate. State (the
+# same as bash's and zsh's, envwrap/shells/bash/auto.sh.in): __envwrap_auto_want
+# (what the marker named when auto-activation activated the env now active;
+# empty: no env, or one the user chose), __envwrap_auto_off (a tree where the
+# user deactivated by hand, until left), __envwrap_auto_bad (a tree whose env
+# failed to activate, until left), __envwrap_auto_told (the trees already told
+# that they need `envwrap allow`), __envwrap_auto_pwd/_seen (the directory and
+# VIRTUAL_ENV at the last look), __envwrap_auto_act
+# (an env activated since the last look, set by __envwrap_activated).
 
 # The nearest marker above the current directory: @(directory, env) or $null.
-# The order and the rules of envwrap/env/discovery.py: .python-envs, .venv,
-# .python-version; a .python-envs not read cheaply names itself (the backend
-# reads it again and says why).
+# The order and the rules of envwrap/env/discovery.py; a .python-envs not read
+# cheaply names itself (the backend reads it again and says why).
 function global:__envwrap_auto_find {
     Set-StrictMode -Off
     $d = $executionContext.SessionState.Path.CurrentFileSystemLocation.ProviderPath
     $h = __envwrap_workon_home
     while ($d) {
-        $t = $null
+        $t = $line = $null
+        $bare = $false
         $list = [IO.Path]::Combine($d, '.python-envs')
-        $marker = [IO.Path]::Combine($d, '.venv')
+        $venv = [IO.Path]::Combine($d, '.venv')
         try {
-            if ([IO.File]::Exists($list) -or [IO.Directory]::Exists($list)) {
+            # A .venv env (also PEP 832's implicit last line of a .python-envs beside
+            # it), else a .python-envs' last non-blank line, else a .venv file's first
+            # line: a path (absolute, or relative to the file) or virtualfish's bare name.
+            if ([IO.File]::Exists([IO.Path]::Combine($venv, 'pyvenv.cfg'))) {
+                $t = $venv
+            } elseif ([IO.File]::Exists($list) -or [IO.Directory]::Exists($list)) {
                 $t = $list
-                if ([IO.File]::Exists([IO.Path]::Combine($marker, 'pyvenv.cfg'))) {
-                    $t = $marker  # PEP 832: the implicit last line
-                } elseif ([IO.File]::Exists($list) -and (New-Object IO.FileInfo $list).Length -le 1048576) {
+                if ([IO.File]::Exists($list) -and (New-Object IO.FileInfo $list).Length -le 1048576) {
                     $line = @([IO.File]::ReadAllLines($list, [Text.Encoding]::UTF8) | ForEach-Object { $_.Trim() } | Where-Object { $_ })[-1]
-                    if ($line) {
-                        $t = [IO.Path]::GetFullPath([IO.Path]::Combine($d, $line))
-                    }
                 }
-            } elseif ([IO.File]::Exists([IO.Path]::Combine($marker, 'pyvenv.cfg'))) {
-                $t = $marker
-            } elseif ([IO.File]::Exists($marker)) {
-                # A path (absolute, or relative to the file), or virtualfish's bare name.
-                $line = "$(@([IO.File]::ReadAllLines($marker, [Text.Encoding]::UTF8))[0])".Trim()
-                if ($line -and ([IO.Path]::IsPathRooted($line) -or $line.IndexOfAny([char[]]'/\') -ge 0 -or $line -eq '.' -or $line -eq '..')) {
-                    $t = [IO.Path]::GetFullPath([IO.Path]::Combine($d, $line))
-                } elseif ($line -and $h) {
-                    $t = [IO.Path]::Combine($h, $line)
-                }
+            } elseif ([IO.File]::Exists($venv)) {
+                $line = "$(@([IO.File]::ReadAllLines($venv, [Text.Encoding]::UTF8))[0])".Trim()
+                $bare = -not ([IO.Path]::IsPathRooted($line) -or $line -match '[/\\]|^\.\.?$')
+            }
+            if ($line -and -not $bare) {
+                $t = [IO.Path]::GetFullPath([IO.Path]::Combine($d, $line))
+            } elseif ($line -and $h) {
+                $t = [IO.Path]::Combine($h, $line)
             }
             # pyenv-virtualenv's way: a .python-version naming an env in WORKON_HOME.
             $version = [IO.Path]::Combine($d, '.python-version')
             if (-not $t -and $h -and [IO.File]::Exists($version)) {
                 $line = "$(@([IO.File]::ReadAllLines($version))[0])".Trim()
-                if ($line -and -not $line.StartsWith('.') -and $line.IndexOfAny([char[]]'/\') -lt 0 -and
+                if ($line -and $line -notmatch '^\.|[/\\]' -and
                     [IO.File]::Exists([IO.Path]::Combine([IO.Path]::Combine($h, $line), 'pyvenv.cfg'))) {
                     $t = [IO.Path]::Combine($h, $line)
                 }
@@ -831,35 +832,70 @@ function global:__envwrap_auto_find {
     return $null
 }
 
-# Whether the current directory is $Dir or below it.
+# $Dir when $Path (by default the current directory) is $Dir or below it, else $null.
 function global:__envwrap_auto_in {
-    param([string]$Dir)
+    param([string]$Dir, [string]$Path = $executionContext.SessionState.Path.CurrentFileSystemLocation.ProviderPath)
     Set-StrictMode -Off
-    if (-not $Dir) {
-        return $false
-    }
-    $here = $executionContext.SessionState.Path.CurrentFileSystemLocation.ProviderPath
     $sep = [IO.Path]::DirectorySeparatorChar
-    return ($here -eq $Dir -or $here.StartsWith($Dir.TrimEnd($sep) + $sep))
+    if ($Dir -and ($Path -eq $Dir -or $Path.StartsWith($Dir.TrimEnd($sep) + $sep))) {
+        return $Dir
+    }
 }
 
+# At a prompt, when the directory changed, or an env was activated or
+# deactivated since the last look: activate the env of the current directory,
+# or leave the one auto-activation activated.
 function global:__envwrap_auto_hook {
     Set-StrictMode -Off
-    if ($global:__envwrap_auto -ne '1') {
-        return
-    }
     $here = $executionContext.SessionState.Path.CurrentFileSystemLocation.ProviderPath
-    # Look again when the directory changed, or an env was activated or
-    # deactivated since the last look (__envwrap_auto_seen, __envwrap_auto_act).
-    if ($here -ceq $global:__envwrap_auto_pwd -and [string]$env:VIRTUAL_ENV -ceq [string]$global:__envwrap_auto_seen -and
-        -not $global:__envwrap_auto_act) {
+    if ($global:__envwrap_auto -ne '1' -or ($here -ceq $global:__envwrap_auto_pwd -and
+        [string]$env:VIRTUAL_ENV -ceq [string]$global:__envwrap_auto_seen -and -not $global:__envwrap_auto_act)) {
         return
     }
-    $global:__envwrap_auto_was = $global:__envwrap_auto_pwd
+    $w = $global:__envwrap_auto_pwd
+    $d = if ($global:__envwrap_auto_act) { $global:__envwrap_auto_act } else { $global:__envwrap_auto_seen }
     $global:__envwrap_auto_pwd = $here
     $saved = $global:LASTEXITCODE  # the user's prompt may show it
     try {
-        __envwrap_auto_check
+        # An env replaced or deactivated since the last look is the user's business.
+        if ([string]$env:VIRTUAL_ENV -cne [string]$global:__envwrap_auto_seen) {
+            $global:__envwrap_auto_want = $null
+        }
+        $global:__envwrap_auto_off = __envwrap_auto_in $global:__envwrap_auto_off
+        $global:__envwrap_auto_bad = __envwrap_auto_in $global:__envwrap_auto_bad
+        $r, $t = __envwrap_auto_find  # both $null when nothing is found
+        # A deactivate typed since the last look (of the env active then, or of one
+        # activated since: `workon proj; deactivate` on one line), with nothing
+        # active now in a tree: respected until the tree is left, when it was typed
+        # inside the tree or deactivated the tree's own env.
+        if ($r -and -not $env:VIRTUAL_ENV -and $d -and ($d -ceq $t -or (__envwrap_auto_in $r $w))) {
+            $global:__envwrap_auto_off = $r
+        }
+        # Another env named, in a tree not refused, and no env the user chose:
+        # activate (status 3: the user neither made nor allowed this env, said once
+        # per tree in this session; -q asks the backend to stay quiet), else no
+        # retry until the tree is left.
+        $want = $global:__envwrap_auto_want
+        if ($t -and $t -cne $want -and $r -cne $global:__envwrap_auto_off -and $r -cne $global:__envwrap_auto_bad -and
+            ($want -or -not $env:VIRTUAL_ENV)) {
+            $told = @($global:__envwrap_auto_told) -ccontains $r
+            $q = @('-q') * [int]$told
+            $global:LASTEXITCODE = 0
+            __envwrap_run auto @q $r $t
+            if ($LASTEXITCODE -eq 0 -and $env:VIRTUAL_ENV) {
+                $global:__envwrap_auto_want = $want = $t
+            } else {
+                if ($LASTEXITCODE -eq 3 -and -not $told) {
+                    $global:__envwrap_auto_told = @($global:__envwrap_auto_told) + @($r)
+                }
+                $global:__envwrap_auto_bad = $r
+            }
+        }
+        # What auto-activation activated belongs to a tree that was left (or refused).
+        if ($want -and $t -cne $want) {
+            $global:__envwrap_auto_want = $null
+            __envwrap_leave
+        }
     } finally {
         $global:LASTEXITCODE = $saved
         $global:__envwrap_auto_seen = [string]$env:VIRTUAL_ENV
@@ -867,102 +903,23 @@ function global:__envwrap_auto_hook {
     }
 }
 
-function global:__envwrap_auto_check {
-    Set-StrictMode -Off
-    # An env auto-activated and since deactivated or replaced by hand: a
-    # deactivate is respected until the tree is left; another env is the user's.
-    if ($global:__envwrap_auto_env -and $env:VIRTUAL_ENV -cne $global:__envwrap_auto_env) {
-        if (-not $env:VIRTUAL_ENV) {
-            $global:__envwrap_auto_off = $global:__envwrap_auto_root
-        }
-        $global:__envwrap_auto_env = $global:__envwrap_auto_root = $null
-    }
-    if (-not (__envwrap_auto_in $global:__envwrap_auto_off)) {
-        $global:__envwrap_auto_off = $null
-    }
-    if (-not (__envwrap_auto_in $global:__envwrap_auto_bad)) {
-        $global:__envwrap_auto_bad = $null
-    }
-    $r, $t = __envwrap_auto_find  # both $null when nothing is found
-    # A deactivate typed since the last look (of the env active then, or of one
-    # activated since: `workon proj; deactivate` on one line), with nothing
-    # active now in a tree: respected until the tree is left, when it was typed
-    # inside the tree or deactivated the tree's own env.
-    $d = $global:__envwrap_auto_act
-    if (-not $d) {
-        $d = $global:__envwrap_auto_seen
-    }
-    if ($r -and -not $env:VIRTUAL_ENV -and $d) {
-        $w = [string]$global:__envwrap_auto_was
-        $sep = [IO.Path]::DirectorySeparatorChar
-        if ($d -ceq $t -or $w -eq $r -or $w.StartsWith($r.TrimEnd($sep) + $sep)) {
-            $global:__envwrap_auto_off = $r
-        }
-    }
-    if ($global:__envwrap_auto_env) {
-        if ($t -ceq $global:__envwrap_auto_want) {
-            return
-        }
-        if (-not $t -or $r -ceq $global:__envwrap_auto_off -or $r -ceq $global:__envwrap_auto_bad) {
-            $global:__envwrap_auto_env = $global:__envwrap_auto_root = $global:__envwrap_auto_want = $null
-            __envwrap_leave
-            return
-        }
-    } else {
-        # Nothing here, or an env the user activated (by hand, or this one already).
-        if (-not $t -or $env:VIRTUAL_ENV) {
-            return
-        }
-        if ($r -ceq $global:__envwrap_auto_off -or $r -ceq $global:__envwrap_auto_bad) {
-            return
-        }
-    }
-    # Status 3: the user neither made nor allowed this env (envwrap allow); said
-    # once per directory in this shell (-q asks the backend to stay quiet).
-    $told = @($global:__envwrap_auto_told) -ccontains $r
-    $global:LASTEXITCODE = 0
-    $q = @('-q') * [int]$told
-    __envwrap_run auto @q $r $t
-    $st = $LASTEXITCODE
-    if ($st -eq 0 -and $env:VIRTUAL_ENV) {
-        $global:__envwrap_auto_env = $env:VIRTUAL_ENV
-        $global:__envwrap_auto_root = $r
-        $global:__envwrap_auto_want = $t
-    } else {
-        if ($st -eq 3 -and -not $told) {
-            $global:__envwrap_auto_told = @($global:__envwrap_auto_told) + @($r)
-        }
-        # One line was said; no retry until the tree is left. What was
-        # auto-activated before belongs to a tree that was left: out with it.
-        $global:__envwrap_auto_bad = $r
-        if ($global:__envwrap_auto_env) {
-            $global:__envwrap_auto_env = $global:__envwrap_auto_root = $global:__envwrap_auto_want = $null
-            __envwrap_leave
-        }
-    }
-}
-
-# Wrap the prompt function once, keeping the user's; a no-op unless enabled.
-# With auto-activation off, put the prompt back as it was (unless it was
-# replaced since), and forget what auto-activation knew.
+# Wrap the prompt function, keeping the user's, unless ours is the prompt
+# already; with auto-activation off, put the user's back (when ours is still
+# the prompt) and forget what auto-activation knew.
 function global:__envwrap_auto_setup {
     Set-StrictMode -Off
+    $global:__envwrap_auto_pwd = $null  # look again at the next prompt
+    $wrapped = $global:__envwrap_auto_ours -and [string]$function:prompt -ceq $global:__envwrap_auto_ours
     if ($global:__envwrap_auto -ne '1') {
-        $global:__envwrap_auto_env = $global:__envwrap_auto_root = $global:__envwrap_auto_want = $null
-        $global:__envwrap_auto_off = $global:__envwrap_auto_bad = $null
-        if ($global:__envwrap_auto_wrapped) {
-            $global:__envwrap_auto_wrapped = $false
-            if ($global:__envwrap_auto_prompt -and [string]$function:prompt -ceq [string]$global:__envwrap_auto_ours) {
-                Set-Item -Path 'Function:\global:prompt' -Value $global:__envwrap_auto_prompt
-            }
+        $global:__envwrap_auto_want = $global:__envwrap_auto_off = $global:__envwrap_auto_bad = $null
+        if ($wrapped -and $global:__envwrap_auto_prompt) {
+            Set-Item -Path 'Function:\global:prompt' -Value $global:__envwrap_auto_prompt
         }
         return
     }
-    $global:__envwrap_auto_pwd = $null  # look again at the next prompt
-    if ($global:__envwrap_auto_wrapped) {
+    if ($wrapped) {
         return
     }
-    $global:__envwrap_auto_wrapped = $true
     $global:__envwrap_auto_prompt = $function:prompt
     function global:prompt {
         __envwrap_auto_hook
