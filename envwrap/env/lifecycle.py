@@ -244,6 +244,7 @@ def remove(name: str) -> str:
     with staging.NameLock(root, name):
         hooks.run(os.path.join(home.hook_dir(), "prermvirtualenv"), name, cwd=root, pre=True)
         project = registry.project_of(target)
+        os.chdir(root)  # out of the env if we (the shell's cwd) are in it: Windows removes no directory in use
         _remove_dir(target, root)
         registry.follow_in_project(project, path)  # its lines in .python-envs (and an old .venv file)
         from envwrap.env import kernels

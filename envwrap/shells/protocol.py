@@ -77,8 +77,7 @@ FUNCTIONS: tuple[Function, ...] = (
        "deactivate with the pre/postdeactivate hooks (the body of the deactivate wrapper)"),
     _f("__envwrap_venv_deactivate", "[nondestructive]", RUNTIME, ALL,
        "the env's own deactivate, kept by __envwrap_activated(e) while the env is active", dynamic=ACTIVE),
-    _f("__envwrap_leave_dir", "ENV HOME (PowerShell: ENVS HOME)", RUNTIME, ALL, "cd out of an env about to be removed"),
-    _f("__envwrap_back_dir", "", RUNTIME, ALL, "return where __envwrap_leave_dir left, if it still exists"),
+    _f("__envwrap_out_of_gone", "TO", RUNTIME, (PS,), "after a removal, to TO if the location is gone"),
     _f("__envwrap_initialize", "", LOAD, ALL, "source virtualenvwrapper's initialize hook"),
     # ---- auto-activation (every shell)
     _f("__envwrap_auto_find", "", RUNTIME, ALL,
@@ -118,7 +117,6 @@ FUNCTIONS: tuple[Function, ...] = (
     _f("__envwrap_say", "STATUS MESSAGE", RUNTIME, (PS,), "one line on stderr, through the backend"),
     _f("__envwrap_dot", "FILE", RUNTIME, (PS,), "dot-source a literal path"),
     _f("__envwrap_source_if", "DIR NAME", RUNTIME, (PS,), "source DIR/NAME when it exists"),
-    _f("__envwrap_wants_help", "WORDS", COMMAND, (PS,), "whether the arguments ask for --help"),
     _f("__envwrap_offer", "TYPED WORDS [TYPE] [CASE]", TAB, (PS,),
        "the words that start with what was typed, quoted as PowerShell reads them back"),
     # ---- fish's virtualfish commands (vf)

@@ -719,7 +719,10 @@ def test_powershell_listing_and_cdvirtualenv_check_the_home(ps_parser):
     called = {name: {data[c.start_byte:c.end_byte].decode() for c in _walk(body) if c.type == "command_name"}
               for name, body in bodies.items()}
     assert "__envwrap_home_ok" in called["__envwrap_list"]
-    assert "__envwrap_home_ok" in called["cdvirtualenv"]
+    # cdvirtualenv enters the env itself only when the home is a directory; else the backend's plan
+    assert {"__envwrap_workon_home", "__envwrap_run"} <= called["cdvirtualenv"]
+    cd = bodies["cdvirtualenv"]
+    assert "[IO.Directory]::Exists($h)" in data[cd.start_byte:cd.end_byte].decode()
     for name in ("workon", "lsvirtualenv"):
         assert "__envwrap_list" in called[name] and "__envwrap_names" not in called[name], name
     assert "__envwrap_export_home" in called["__envwrap_set_home"]

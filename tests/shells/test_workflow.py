@@ -90,6 +90,38 @@ def test_create_activate_deactivate_remove(shell, tmp_path, hostile):
     _lifecycle(shell, tmp_path, hostile)
 
 
+def test_rmvirtualenv_from_inside_the_env_lands_in_workon_home(shell, tmp_path):
+    """The shell in the env it removes ends in WORKON_HOME; a removal that fails
+    (a prermvirtualenv hook refuses it) leaves it where it was."""
+    home = tmp_path / "envs"
+    env = new_env(shell.env, HOSTILE[3])
+    shell.cd(env / "bin")
+    r = shell.call("rmvirtualenv", HOSTILE[3])
+    assert r.status == 0 and not env.exists(), r
+    assert shell.pwd() == str(home)
+    env = new_env(shell.env, HOSTILE[3])
+    _write(home / "prermvirtualenv", "#!/bin/sh\nexit 5\n", True)
+    shell.cd(env / "bin")
+    r = shell.call("rmvirtualenv", HOSTILE[3])
+    assert r.status != 0 and (env / "pyvenv.cfg").is_file(), r
+    assert shell.pwd() == str(env / "bin")
+    no_canary(tmp_path)
+
+
+def test_rmvirtualenv_reached_through_a_link_lands_in_workon_home(shell, tmp_path):
+    """The shell is in the env by another path (a link to it): the removal took
+    its directory all the same, so it goes to WORKON_HOME (the test is on the
+    directory after the removal, not on names before it)."""
+    home = tmp_path / "envs"
+    env = new_env(shell.env, HOSTILE[1])
+    link = tmp_path / "link"
+    link.symlink_to(env, target_is_directory=True)
+    shell.cd(link / "bin")
+    r = shell.call("rmvirtualenv", HOSTILE[1])
+    assert r.status == 0 and not env.exists(), r
+    assert shell.pwd() == str(home)
+
+
 @pytest.mark.parametrize("creator", [c for c in CREATORS if c != "venv"], indirect=True)
 def test_create_activate_deactivate_remove_with_each_creator(shell, tmp_path, creator):
     _lifecycle(shell, tmp_path, HOSTILE[3])

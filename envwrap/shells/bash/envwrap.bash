@@ -101,19 +101,14 @@ __envwrap_abs() {
     esac
 }
 
-# Whether the environments' directory may be listed; says why not on stderr. One
-# that does not exist is created (by the backend, which says so: one process,
-# only then), as virtualenvwrapper's commands do; one that is a file is an error.
+# Whether the environments' directory may be listed; says why not on stderr.
+# Only when it is not a directory, the backend is asked (one process, only
+# then): it creates a missing one, as virtualenvwrapper's commands do, and says
+# so; one that is a file is the error it reports.
 __envwrap_home_ok() {
     local __envwrap_h
     __envwrap_workon_home
-    if [[ -z $__envwrap_h || -d $__envwrap_h ]]; then
-        \return 0
-    elif [[ -e $__envwrap_h || -L $__envwrap_h ]]; then
-        \builtin printf 'envwrap: WORKON_HOME %s is not a directory\n' "$__envwrap_h" >&2
-        \return 1
-    fi
-    __envwrap_call ls >/dev/null
+    [[ -z $__envwrap_h || -d $__envwrap_h ]] || __envwrap_call ls >/dev/null
 }
 __envwrap_export_home
 
@@ -196,32 +191,11 @@ __envwrap_deactivate() {
         [[ -f $__envwrap_d/postdeactivate ]] && __envwrap_source "$__envwrap_d/postdeactivate"
     done
     \builtin unset VIRTUALENVWRAPPER_LAST_VIRTUAL_ENV VIRTUALENVWRAPPER_LAST_VIRTUALENV
-    if [[ -f $__envwrap_env/.envwrap-tmpenv ]]; then
-        __envwrap_leave_dir "$__envwrap_env" "${__envwrap_env%/*}"
+    if [[ -f $__envwrap_env/.envwrap-tmpenv ]]; then  # mktmpenv's: removed (see rmvirtualenv)
         __envwrap_call rm --tmp "$__envwrap_env" || __envwrap_st=$?
-        __envwrap_back_dir
+        [[ -d $PWD || ! -d ${__envwrap_env%/*} ]] || \builtin cd -- "${__envwrap_env%/*}" || :
     fi
     \return "$__envwrap_st"
-}
-
-# Before an environment is removed: if the current directory is inside $1, cd to
-# $2 (its WORKON_HOME), as virtualenvwrapper does, so that the shell is not left
-# in a deleted directory. __envwrap_back_dir returns there if it still exists
-# (the removal failed). No process is started.
-__envwrap_left=
-__envwrap_leave_dir() {
-    if [[ -n $1 && ( $PWD == "$1" || $PWD == "$1"/* ) && -d $2 ]]; then
-        __envwrap_left="$PWD"
-        \builtin cd -- "$2" || __envwrap_left=
-    fi
-    \return 0
-}
-__envwrap_back_dir() {
-    if [[ -n $__envwrap_left && -d $__envwrap_left ]]; then
-        \builtin cd -- "$__envwrap_left" || :
-    fi
-    __envwrap_left=
-    \return 0
 }
 
 # virtualenvwrapper's `initialize` hook, sourced once at load (a file test, no
@@ -262,16 +236,16 @@ envwrap() {
     __envwrap_call "$@"
 }
 
-# rmvirtualenv NAME...: first out of an environment about to be removed.
+# rmvirtualenv NAME...: a shell left in a directory the removal took (it was in
+# the env) goes to WORKON_HOME, as virtualenvwrapper's does; a failed removal
+# leaves it where it was. The test is on $PWD itself, after the backend's call
+# (which steps out of the directory first, for Windows): no process, and no
+# guess from names made before the removal.
 rmvirtualenv() {
-    local __envwrap_h __envwrap_n __envwrap_st=0
-    __envwrap_workon_home
-    for __envwrap_n in "$@"; do
-        __envwrap_leave_dir "${__envwrap_h:+$__envwrap_h/$__envwrap_n}" "$__envwrap_h"
-        [[ -z $__envwrap_left ]] || break
-    done
+    local __envwrap_h __envwrap_st=0
     __envwrap_call rmvirtualenv "$@" || __envwrap_st=$?
-    __envwrap_back_dir
+    __envwrap_workon_home
+    [[ -d $PWD || ! -d $__envwrap_h ]] || \builtin cd -- "$__envwrap_h" || :
     \return "$__envwrap_st"
 }
 
@@ -282,18 +256,17 @@ lsvirtualenv() {
     esac
 }
 
+# cdvirtualenv [SUBDIR]: the cd in the shell, no process; anything else (no env
+# active, no such directory, WORKON_HOME missing, --help) is the backend's plan,
+# which says it in envwrap's one line.
 cdvirtualenv() {
-    case ${1-} in
-        (-h|--help) __envwrap_run cdvirtualenv --help; \return ;;
-    esac
-    __envwrap_home_ok || \return
-    local __envwrap_d="${VIRTUAL_ENV-}${1:+/$1}" __envwrap_m="no environment is active; run workon first"
-    [[ -z ${VIRTUAL_ENV-} ]] || __envwrap_m="$__envwrap_d is not a directory"  # envwrap's one line, not cd's
-    if [[ -z ${VIRTUAL_ENV-} || ! -d $__envwrap_d ]]; then
-        \builtin printf 'envwrap: cdvirtualenv: %s\n' "$__envwrap_m" >&2
-        \return 1
+    local __envwrap_h
+    __envwrap_workon_home
+    if [[ -n ${VIRTUAL_ENV-} && -d $VIRTUAL_ENV/${1-} && ${1-} != -* && ( -z $__envwrap_h || -d $__envwrap_h ) ]]; then
+        \builtin cd -- "$VIRTUAL_ENV${1:+/$1}" || \return
+    else
+        __envwrap_run cdvirtualenv "$@"
     fi
-    \builtin cd -- "$__envwrap_d" || \return
 }
 # END generated: runtime
 

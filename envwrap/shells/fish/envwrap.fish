@@ -290,32 +290,14 @@ function __envwrap_deactivate --description 'Deactivate, with the predeactivate 
         test -f "$d/postdeactivate.fish"; and __envwrap_source "$d/postdeactivate.fish"
     end
     set -e VIRTUALENVWRAPPER_LAST_VIRTUAL_ENV VIRTUALENVWRAPPER_LAST_VIRTUALENV
+    # mktmpenv's env is removed; the shell leaves its directory as rmvirtualenv's does.
     if test -n "$env"; and test -f "$env/.envwrap-tmpenv"
-        __envwrap_leave_dir "$env" (string replace -r '/[^/]*$' '' -- "$env")
         __envwrap_call rm --tmp "$env"
         or set st $status
-        __envwrap_back_dir
+        set -l h (string replace -r '/[^/]*$' '' -- "$env")
+        test -d "$PWD"; or not test -d "$h"; or cd -- "$h"
     end
     return $st
-end
-
-# Before an environment is removed: if the current directory is inside $argv[1],
-# cd to $argv[2] (its WORKON_HOME), as virtualenvwrapper does, so that the shell
-# is not left in a deleted directory. __envwrap_back_dir returns there if it
-# still exists (the removal failed). No process is started.
-function __envwrap_leave_dir --description 'Leave a directory that is about to be removed'
-    set -g __envwrap_left
-    test -n "$argv[1]"; and test -d "$argv[2]"; or return 0
-    test "$PWD" = "$argv[1]"; or string match -q -- "$argv[1]/*" "$PWD"; or return 0
-    set -g __envwrap_left "$PWD"
-    cd -- "$argv[2]"; or set -g __envwrap_left
-    return 0
-end
-
-function __envwrap_back_dir --description 'Return to the directory left by __envwrap_leave_dir, if it still exists'
-    test -n "$__envwrap_left"; and test -d "$__envwrap_left"; and cd -- "$__envwrap_left"
-    set -e __envwrap_left
-    return 0
 end
 
 # ----------------------------------------------------------------- commands
@@ -387,16 +369,15 @@ function allvirtualenv --description 'Run a command in every environment'
 end
 # END generated: commands
 
-# rmvirtualenv NAME...: first out of an environment about to be removed.
+# rmvirtualenv NAME...: a shell left in a directory the removal took (it was in
+# the env) goes to WORKON_HOME, as virtualenvwrapper's does; a failed removal
+# leaves it where it was. The test is on $PWD itself, after the backend's call
+# (which steps out of the directory first): no process, no guess from names.
 function rmvirtualenv --description 'Remove environments'
-    set -l h (__envwrap_workon_home | string collect)
-    test -n "$h"; and for n in $argv
-        __envwrap_leave_dir "$h/$n" "$h"
-        test -z "$__envwrap_left"; or break
-    end
     __envwrap_call rmvirtualenv $argv
     set -l st $status
-    __envwrap_back_dir
+    set -l h (__envwrap_workon_home | string collect)
+    test -d "$PWD"; or test -z "$h"; or not test -d "$h"; or cd -- "$h"
     return $st
 end
 

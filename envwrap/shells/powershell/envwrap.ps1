@@ -244,9 +244,9 @@ function global:__envwrap_activate {
     $global:__envwrap_hooks_refused = ''  # the plan sets it next when a deactivate hook is refused
     function global:deactivate {
         param([switch]$NonDestructive)
-        # --help prints help and changes nothing, as every command does.
-        $words = @($args)
-        if (__envwrap_wants_help $words) {
+        # --help prints help and changes nothing, as every command does ($args.Count
+        # first: under the user's strict mode there is no $args[0] of none).
+        if ($args.Count -and ([string]$args[0] -ceq '--help' -or [string]$args[0] -ceq '-h')) {
             __envwrap_run deactivate --help
             return
         }
@@ -339,51 +339,25 @@ function global:__envwrap_deactivate {
     __envwrap_source_if $hookDir 'postdeactivate.ps1'
     Remove-Variable -Name 'VIRTUALENVWRAPPER_LAST_VIRTUAL_ENV', 'VIRTUALENVWRAPPER_LAST_VIRTUALENV' -Scope Global -ErrorAction SilentlyContinue
     if ($envDir -and [IO.File]::Exists([IO.Path]::Combine($envDir, '.envwrap-tmpenv'))) {
-        $left = __envwrap_leave_dir $envDir ([IO.Path]::GetDirectoryName($envDir))
-        __envwrap_call rm --tmp $envDir
+        __envwrap_call rm --tmp $envDir  # mktmpenv's: removed (see rmvirtualenv)
         if ($LASTEXITCODE) {
             $st = $LASTEXITCODE
         }
-        __envwrap_back_dir $left
+        __envwrap_out_of_gone ([IO.Path]::GetDirectoryName($envDir))
     }
     $global:LASTEXITCODE = $st
 }
 
-# Before environments are removed: if the current location is inside one of
-# $Dir, go to $To (their WORKON_HOME), as virtualenvwrapper does, so that the
-# session is not left in a deleted directory (and, on Windows, the removal is
-# not refused because the backend runs inside it). Returns the location left,
-# or $null. Paths compare without case, as on Windows: where case matters, a
-# directory left for nothing is returned to (__envwrap_back_dir).
-function global:__envwrap_leave_dir {
-    param([string[]]$Dir, [string]$To)
-    Set-StrictMode -Off
-    if (-not $To -or -not [IO.Directory]::Exists($To)) {
-        return $null
+# After a removal: a location the removal took (the session was in the env) is
+# left for $To (WORKON_HOME), as virtualenvwrapper does; a failed removal leaves
+# it where it was. The backend steps out of the env before removing it (Windows
+# removes no directory in use; this session's location is not the process's).
+function global:__envwrap_out_of_gone {
+    param([string]$To)
+    $here = Get-Location -PSProvider FileSystem
+    if ($To -and -not [IO.Directory]::Exists($here.ProviderPath) -and [IO.Directory]::Exists($To)) {
+        Set-Location -LiteralPath $To
     }
-    $here = (Get-Location -PSProvider FileSystem).ProviderPath
-    foreach ($d in $Dir) {
-        $d = ([string]$d).TrimEnd('\', '/')
-        if ($d -and ($here -eq $d -or $here.StartsWith("$d/", 'OrdinalIgnoreCase') -or $here.StartsWith("$d\", 'OrdinalIgnoreCase'))) {
-            Set-Location -LiteralPath $To
-            return $here
-        }
-    }
-    return $null
-}
-
-# Back to the location __envwrap_leave_dir left, if it still exists.
-function global:__envwrap_back_dir {
-    param([string]$Left)
-    if ($Left -and [IO.Directory]::Exists($Left)) {
-        Set-Location -LiteralPath $Left
-    }
-}
-
-# --help of a command that the shell runs itself: the backend prints it.
-function global:__envwrap_wants_help {
-    param([object[]]$Words)
-    $Words.Count -gt 0 -and ([string]$Words[0] -ceq '--help' -or [string]$Words[0] -ceq '-h')
 }
 
 # ----------------------------------------------------------------- commands
@@ -517,10 +491,8 @@ function global:rmvirtualenv {
     if ($null -ne $EnvName) {
         $argv = $argv + @($EnvName)
     }
-    $h = __envwrap_workon_home
-    $left = __envwrap_leave_dir @($argv | ForEach-Object { [IO.Path]::Combine([string]$h, $_) }) $h
     __envwrap_call rmvirtualenv @argv
-    __envwrap_back_dir $left
+    __envwrap_out_of_gone (__envwrap_workon_home)  # (no process: $LASTEXITCODE stays the backend's)
 }
 
 # `envwrap config KEY VALUE` (or --unset) may move WORKON_HOME: the backend then
@@ -557,24 +529,15 @@ function global:lsvirtualenv {
 function global:cdvirtualenv {
     param([string]$SubDir)
     Set-StrictMode -Off
-    if (__envwrap_wants_help ((@($SubDir) + $args) -ne '')) {
-        __envwrap_run cdvirtualenv --help
-        return
+    $words = (@($SubDir) + $args) -ne ''
+    $h = __envwrap_workon_home
+    $target = [IO.Path]::Combine([string]$env:VIRTUAL_ENV, $SubDir)  # the env itself with no SubDir
+    if ($env:VIRTUAL_ENV -and -not ([string]$words[0]).StartsWith('-') -and [IO.Directory]::Exists($target) -and
+        (-not $h -or [IO.Directory]::Exists($h))) {
+        Set-Location -LiteralPath $target
+    } else {  # --help, no env active, no such directory, WORKON_HOME missing: the backend's plan says it
+        __envwrap_run cdvirtualenv @words
     }
-    if (-not (__envwrap_home_ok)) {
-        return
-    }
-    if (-not $env:VIRTUAL_ENV) {
-        __envwrap_say 1 'cdvirtualenv: no environment is active; run workon first'
-        return
-    }
-    $target = [IO.Path]::Combine($env:VIRTUAL_ENV, $SubDir)  # the env itself with no SubDir
-    # envwrap's one line, not PowerShell's error record.
-    if (-not [IO.Directory]::Exists($target)) {
-        __envwrap_say 1 "cdvirtualenv: $target is not a directory"
-        return
-    }
-    Set-Location -LiteralPath $target
 }
 
 # ----------------------------------------------------------------- completion
