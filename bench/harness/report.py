@@ -652,14 +652,14 @@ WHY_MISSED = {
         "instead would meet the ratio and break virtualenvwrapper's behaviour; envwrap keeps "
         "the behaviour."),
     "mkvirtualenv with pip": (
-        "- **mkvirtualenv with pip**: by default (`seed_mode auto`, a current pip) the env gets "
-        "one `.pth` naming a shared read-only zip of pip and three launchers, and the creation "
-        "path imports nothing heavy (docs/performance.md). What is left is one Python start and "
-        "envwrap's own work (staging, locks, activate scripts), which uv, a compiled program, "
-        "does not pay; the rows with `--creator uv` add uv's own run as a child process. "
-        "`seed_mode copy` writes pip's thousand files instead (on ext4 each a real file, no "
-        "reflinks); hard links would be faster, but an edit in one env would change every "
-        "other one, which envwrap rules out."),
+        "- **mkvirtualenv with pip**, in the rows that miss: `--creator uv` starts uv as a child "
+        "process to build the tree, so it pays uv's whole run on top of envwrap's own Python "
+        "start; it cannot come within uv's own time. The default creator replays venv's tree in envwrap's process instead, "
+        "and by default (`seed_mode auto`, a current pip) the env gets one `.pth` naming a "
+        "shared read-only zip of pip and three launchers (docs/performance.md). `seed_mode "
+        "copy` writes pip's thousand files (on ext4 each a real file, no reflinks); hard links "
+        "would be faster, but an edit in one env would change every other one, which envwrap "
+        "rules out."),
     "mkvirtualenv --without-pip": (
         "- **mkvirtualenv --without-pip** is one Python start plus envwrap's imports (pinned "
         "lean by tests/seeding/test_creation_path.py) and its staging (build aside, one rename, "
