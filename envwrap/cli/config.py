@@ -11,9 +11,8 @@ from envwrap.cli.output import _out
 from envwrap.core.errors import UserError, one_line, say
 
 
-def cmd_config(args: list[str]) -> int:
-    from envwrap.cli.argparsing import HIDDEN, Parser
-    from envwrap.core import home
+def _parser():
+    from envwrap.cli.argparsing import Parser
 
     parser = Parser(
         prog="envwrap config",
@@ -33,38 +32,40 @@ def cmd_config(args: list[str]) -> int:
     parser.add_argument("key", nargs="?", metavar="KEY")
     parser.add_argument("value", nargs="?", metavar="VALUE")
     parser.add_argument("--unset", action="store_true", help="remove KEY from the config file")
-    # --shell SHELL (from the shell hooks): print code that brings that shell's
-    # WORKON_HOME up to date; everything for people goes to stderr then.
-    parser.add_argument("--shell", help=HIDDEN)
-    stdout = sys.stdout
-    if any(a == "--shell" or a.startswith("--shell=") for a in args):
-        sys.stdout = sys.stderr
-    from envwrap import shells
+    return parser
 
+
+def cmd_config(args: list[str]) -> int:
     try:
-        opts = parser.parse_args(args)
-        shell = shells.canonical(opts.shell) if opts.shell else None
-        if opts.shell and shell is None:
-            raise UserError(f"unknown shell '{opts.shell}' (bash, zsh, fish, powershell)", 2)
-        status = _config(opts)
+        return _config(_parser().parse_args(args))
     except SystemExit as exc:  # --help
         return exc.code if isinstance(exc.code, int) else 0
-    finally:
-        sys.stdout = stdout
-    if status == 0 and shell is not None:
-        from envwrap.shells.plan import Plan
 
-        plan = Plan()
-        if opts.key == "auto_activate":  # switched in this shell at once
-            from envwrap.shells import loader as init
 
-            plan.set("__envwrap_auto", "1" if init.auto_enabled() else "")
-        try:
-            plan.home(*home.fallback_workon_home())
-        except UserError:
-            return 0
-        sys.stdout.write(shells.emitter(shell).render(plan.steps))
-    return status
+def plan(shell, args: list[str]):
+    """``envwrap sh SHELL config KEY VALUE`` (or --unset KEY), the shells'
+    ``envwrap config`` that changes a setting: the config file written, then
+    the code that brings the shell up to date at once (its WORKON_HOME, and
+    auto-activation when auto_activate changed; the shell then runs
+    __envwrap_auto_setup). What config says for people goes to stderr (cmd_sh)."""
+    from envwrap.core import home
+    from envwrap.shells.plan import Plan
+
+    opts = _parser().parse_args(args)
+    if opts.key is None or (opts.value is None and not opts.unset):
+        raise UserError("usage: envwrap config KEY VALUE, or config --unset KEY", 2)
+    if _config(opts):
+        raise SystemExit(1)
+    steps = Plan()
+    if opts.key == "auto_activate":  # switched in this shell at once
+        from envwrap.shells import loader as init
+
+        steps.set("__envwrap_auto", "1" if init.auto_enabled() else "")
+    try:
+        steps.home(*home.fallback_workon_home())
+    except UserError:
+        pass
+    return steps
 
 
 def _config(opts) -> int:

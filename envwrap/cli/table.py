@@ -143,10 +143,11 @@ VERB_ROWS = (
 # `envwrap sh SHELL COMMAND ARGS...`: the commands that change the shell; each
 # returns a plan (envwrap.shells.plan) for the shell to run: the EVAL and SHELL
 # commands' handlers, and those the hooks call by themselves (deactivate's --help,
-# the auto-activation check on cd, fish's vf activate and connect).
+# the auto-activation check on cd, envwrap config KEY VALUE, fish's vf activate and connect).
 HIDDEN_PLAN_ROWS = (
     ("deactivate", "plans:deactivate"),
     ("auto", "plans:auto"),
+    ("config", "config:plan"),  # envwrap config KEY VALUE: the shell's WORKON_HOME and auto-activation
     ("vf-activate", "vf:activate"),  # fish's vf activate and connect (VF_ROWS)
     ("vf-connect", "vf:connect"),
 )

@@ -256,10 +256,10 @@ def test_bash_tab_completes_only_the_first_argument(user, tmp_path):
     try:
         shell.ok(f'eval "$({q(str(ENVWRAP))} init bash)"')
         r = shell.ok("complete -p mvvirtualenv; COMP_WORDS=(mvvirtualenv m); COMP_CWORD=1; "
-                     "__envwrap_complete_first_name; printf '[%s]\\n' \"${COMPREPLY[@]}\"")
+                     "__envwrap_complete; printf '[%s]\\n' \"${COMPREPLY[@]}\"")
         assert sorted(r.lines[1:]) == ["[mine]", "[my\\ env]"]
         r = shell.ok("COMP_WORDS=(mvvirtualenv mine m); COMP_CWORD=2; COMPREPLY=(x); "
-                     "__envwrap_complete_first_name; echo \"${#COMPREPLY[@]}\"")
+                     "__envwrap_complete; echo \"${#COMPREPLY[@]}\"")
         assert r.lines == ["0"]
     finally:
         shell.close()

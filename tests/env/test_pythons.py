@@ -252,7 +252,7 @@ def _tab_code(kind: str, words: tuple[str, ...]) -> str:
     quoted = " ".join(q(w) for w in words)
     if kind == "bash":
         return (f"COMP_WORDS=({quoted}); COMP_CWORD={len(words) - 1}; COMPREPLY=(); "
-                f"__envwrap_complete_python {q(words[0])} {q(words[-1])} {q(words[-2])}; "
+                f"__envwrap_complete {q(words[0])} {q(words[-1])} {q(words[-2])}; "
                 "[ ${#COMPREPLY[@]} -eq 0 ] || printf '%s\\n' \"${COMPREPLY[@]}\"")
     if kind == "zsh":
         # Outside a widget compadd cannot run: a stand-in prints what would be
@@ -262,7 +262,7 @@ def _tab_code(kind: str, words: tuple[str, ...]) -> str:
                 "compadd() { local __t_a __t_n=1; [[ $1 == -a ]] && for __t_a in \"${(@P)2}\"; do "
                 "[[ $__t_a == ${(b)PREFIX}* ]] && { print -r -- \"$__t_a\"; __t_n=0; }; done; return $__t_n; }; "
                 "_default() { print -r -- '(default)'; }; "
-                "__envwrap_complete_python; unfunction compadd _default }")
+                "__envwrap_complete; unfunction compadd _default }")
     return f"complete -C {q(' '.join(words))}"  # the words need no quoting
 
 

@@ -119,46 +119,50 @@ def test_each_shell_defines_exactly_the_table_commands(shell, user):
     assert found == set(NAMES) | EXTRA[shell]
 
 
-# What each completion kind must be, as the shell reports its registrations:
-# the generator's own mapping (kind -> completion function of bash and zsh).
-POSIX_FUNCTION = bash_gen.COMPLETERS
+# What each completion kind must run, as the shell's file dispatches it: the
+# generator's own templates (kind -> what bash's or zsh's dispatcher runs).
+def _kinds(shell: str) -> dict[str, str]:
+    return bash_gen.kinds(_gen, shell)
 
 
 def _dispatched(shell: str) -> dict[str, str]:
-    """Which completer __envwrap_complete (the one function registered for every
-    command) hands a word that is no option to, per command, from the shell file."""
+    """What __envwrap_complete (the one function registered for every command)
+    runs for a word that is no option, per command, from the shell file."""
     text = (_gen.SHELL_DIR / _gen.FILES[shell]).read_text(encoding="utf-8")
     block = _gen.blocks(shell, text)["completion"]
     body = block.split("__envwrap_complete() {", 1)[1].split("\n}\n", 1)[0]
-    return {name: function for names, function in re.findall(r"^ +\(([\w|]+)\) (__envwrap_complete_\w+) ;;$",
-                                                             body, re.M) for name in names.split("|")}
+    return {name: arm for names, arm in re.findall(r"^        \(([\w|]+)\) (.+) ;;$", body, re.M)
+            for name in names.split("|")}
 
 
-COMPLETERS = " ".join(sorted(set(POSIX_FUNCTION.values())))
+def _completers(shell: str) -> str:
+    """The completion functions the dispatcher calls (each must be defined)."""
+    return " ".join(sorted(set(re.findall(r"__envwrap_complete_\w+", " ".join(_kinds(shell).values())))))
 
 
 def test_bash_registers_the_table_completions(user):
     # (and defines every completion function the generator names)
-    out = _load("bash", user, f"complete -p; declare -F {COMPLETERS} >/dev/null")
+    out = _load("bash", user, f"complete -p; declare -F {_completers('bash')} >/dev/null")
     registered = {}
     for line in out.splitlines():
         words = line.split()
         if "-F" in words:
             registered[words[-1]] = (words[words.index("-F") + 1], "-o default" in line)
-    # One function for every command (options, then the command's completer);
-    # file names where it offers nothing for the commands whose arguments may be files.
+    # One function for every command (options, then what the command's kind
+    # completes); file names where it offers nothing for the commands whose
+    # arguments may be files.
     assert registered == {c.name: ("__envwrap_complete", c.completes in bash_gen.DEFAULT) for c in t.COMMANDS}
-    assert _dispatched("bash") == {c.name: POSIX_FUNCTION[c.completes] for c in t.COMMANDS
-                                   if c.completes in POSIX_FUNCTION}
+    kinds = _kinds("bash")
+    assert _dispatched("bash") == {c.name: kinds[c.completes] for c in t.COMMANDS if c.completes in kinds}
 
 
 def test_zsh_registers_the_table_completions(user):
     out = _load("zsh", user, " ".join(["for c in", *NAMES, "; do print -r -- $c ${_comps[$c]-}; done;",
-                                       f"functions {COMPLETERS} >/dev/null"]))
+                                       f"functions {_completers('zsh')} >/dev/null"]))
     registered = dict(line.split(" ", 1) for line in out.splitlines() if " " in line and line.split(" ", 1)[1])
     assert registered == {c.name: "__envwrap_complete" for c in t.COMMANDS}
-    assert _dispatched("zsh") == {c.name: POSIX_FUNCTION[c.completes] for c in t.COMMANDS
-                                  if c.completes in POSIX_FUNCTION}
+    kinds = _kinds("zsh")
+    assert _dispatched("zsh") == {c.name: kinds[c.completes] for c in t.COMMANDS if c.completes in kinds}
 
 
 def _fish_arguments(kind: str) -> set[tuple[str, bool, bool]]:
@@ -252,9 +256,9 @@ def test_the_cli_follows_the_table():
             assert c.verb == c.name and c.verb in t.PLAN_HANDLERS, c.name
     # Every `envwrap sh` command but the auto-activation hook's is a user command
     # (and deactivate, which activation defines: the backend answers its --help;
-    # and fish's vf activate and connect, rows of VF_ROWS).
+    # envwrap config KEY VALUE; and fish's vf activate and connect, rows of VF_ROWS).
     user_commands = {c.verb for c in t.COMMANDS if c.kind in (t.EVAL, t.SHELL)}
-    assert set(t.PLAN_HANDLERS) - {"auto", "deactivate", "vf-activate", "vf-connect"} == user_commands
+    assert set(t.PLAN_HANDLERS) - {"auto", "deactivate", "config", "vf-activate", "vf-connect"} == user_commands
     assert t.NAMES_VERBS <= t.NAME_VERBS <= set(t.PUBLIC_VERBS)
 
 

@@ -64,19 +64,15 @@ __envwrap_source() {
 }
 
 # The backend's answer for the WORKON_HOME used when the user sets none: $1 the
-# directory, $2 where it comes from (config or default).
+# directory, $2 where it comes from (config or default); at load, the
+# preamble's. Exported when it is in use, so that programs started from this
+# shell (editors) find the environments; never over one the user set.
+# ENVWRAP_EXPORTED_HOME marks the value as envwrap's own.
 __envwrap_set_home() {
     __envwrap_home="$1" __envwrap_home_src="$2"
-    __envwrap_export_home
-}
-
-# Export WORKON_HOME when it comes from the config file or the default, so that
-# programs started from this shell (editors) find the environments; never when
-# the user set it. ENVWRAP_EXPORTED_HOME marks the value as envwrap's own.
-__envwrap_export_home() {
-    if [[ -n ${__envwrap_home-} && -z ${VIRTUALFISH_HOME-} &&
+    if [[ -n $1 && -z ${VIRTUALFISH_HOME-} &&
         ( -z ${WORKON_HOME-} || $WORKON_HOME == "${ENVWRAP_EXPORTED_HOME-}" ) ]]; then
-        \builtin export WORKON_HOME="$__envwrap_home" ENVWRAP_EXPORTED_HOME="$__envwrap_home"
+        \builtin export WORKON_HOME="$1" ENVWRAP_EXPORTED_HOME="$1"
     fi
 }
 
@@ -110,7 +106,7 @@ __envwrap_home_ok() {
     __envwrap_workon_home
     [[ -z $__envwrap_h || -d $__envwrap_h ]] || __envwrap_call ls >/dev/null
 }
-__envwrap_export_home
+__envwrap_set_home "${__envwrap_home-}" "${__envwrap_home_src-}"
 
 # Environment names, one per line (lsvirtualenv -b, workon with no name).
 __envwrap_list() {
@@ -217,23 +213,14 @@ workon() {
     __envwrap_run workon "$@"
 }
 
-# `envwrap config KEY VALUE` (or --unset) may move WORKON_HOME: the backend then
-# prints code that brings this shell's WORKON_HOME up to date at once.
+# `envwrap config KEY VALUE` (or --unset KEY) may move WORKON_HOME or switch
+# auto-activation: it is the backend's plan, which brings this shell up to date
+# at once. `envwrap allow` (or --revoke): auto-activation looks again. Every
+# other verb's output streams as it comes.
 envwrap() {
-    if [[ ${1-} == config ]] && (( $# > 2 )); then
-        local __envwrap_code
-        \builtin shift
-        __envwrap_code="$(__envwrap_call config --shell bash "$@")" || \return $?
-        \builtin eval "$__envwrap_code"
-        __envwrap_auto_setup
-        \return
-    fi
-    if [[ ${1-} == allow ]]; then  # allowed or revoked: auto-activation looks again
-        __envwrap_call "$@" || \return $?
-        __envwrap_auto_bad='' __envwrap_auto_told='' __envwrap_auto_pwd=''
-        \return 0
-    fi
-    __envwrap_call "$@"
+    [[ ${1-} != config || $# -lt 3 ]] || { __envwrap_run "$@" && __envwrap_auto_setup; \return; }
+    __envwrap_call "$@" || \return
+    [[ ${1-} != allow ]] || __envwrap_auto_bad='' __envwrap_auto_told='' __envwrap_auto_pwd=''
 }
 
 # rmvirtualenv NAME...: a shell left in a directory the removal took (it was in
@@ -319,44 +306,17 @@ __envwrap_scan() {
     __envwrap_found=("${__envwrap_found[@]##*/}")
 }
 
-# mvvirtualenv OLD NEW: only OLD is an existing name.
-__envwrap_complete_first_name() {
-    COMPREPLY=()
-    (( ${COMP_CWORD-0} != 1 )) || __envwrap_complete_names
-}
-
-# setvirtualenvproject ENV DIR: a name first, then file names (bash: readline's,
-# for a command registered with -o default, where this offers nothing).
-__envwrap_complete_name_then_files() {
-    __envwrap_complete_first_name
-}
-
-# mkvirtualenv, mktmpenv, mkproject: after -p or --python, the Python versions
-# the backend last found (WORKON_HOME/.envwrap/pythons, one a line; read here,
-# no process). Elsewhere (zsh: also when none matches) the shell's own
-# completion (bash: readline's, for commands registered with -o default).
+# mkvirtualenv, mktmpenv, mkproject after -p or --python (the dispatcher looks
+# at the word before): the Python versions the backend last found
+# (WORKON_HOME/.envwrap/pythons, one a line; read here, no process). Elsewhere,
+# and in zsh when none matches, the shell's own completion (bash: readline's,
+# for commands registered with -o default).
 __envwrap_complete_python() {
-    local __envwrap_h __envwrap_v=() __envwrap_p=${COMP_WORDS[COMP_CWORD-1]-}
-    COMPREPLY=()
-    if [[ $__envwrap_p == -p || $__envwrap_p == --python ]]; then
-        __envwrap_workon_home
-        [[ -z $__envwrap_h || ! -f $__envwrap_h/.envwrap/pythons ]] ||
-            \builtin mapfile -t __envwrap_v <"$__envwrap_h/.envwrap/pythons"
-        __envwrap_reply "${COMP_WORDS[COMP_CWORD]-}" "${__envwrap_v[@]}"
-    fi
-}
-
-# envwrap VERB NAME: the verbs, then names (the lists are in the generated
-# completion block).
-__envwrap_complete_envwrap() {
-    local __envwrap_i=${COMP_CWORD-0} __envwrap_verb=" ${COMP_WORDS[1]-} "
-    COMPREPLY=()
-    if (( __envwrap_i == 1 )); then
-        __envwrap_reply "${COMP_WORDS[1]-}" "${__envwrap_verbs[@]}"
-    elif [[ " ${__envwrap_names_verbs[*]} " == *"$__envwrap_verb"* ]] ||
-        { (( __envwrap_i == 2 )) && [[ " ${__envwrap_name_verbs[*]} " == *"$__envwrap_verb"* ]]; }; then
-        __envwrap_complete_names
-    fi
+    local __envwrap_h __envwrap_v=()
+    __envwrap_workon_home
+    [[ -z $__envwrap_h || ! -f $__envwrap_h/.envwrap/pythons ]] ||
+        \builtin mapfile -t __envwrap_v <"$__envwrap_h/.envwrap/pythons"
+    __envwrap_reply "${COMP_WORDS[COMP_CWORD]-}" "${__envwrap_v[@]}"
 }
 # END generated: complete
 
@@ -424,16 +384,13 @@ __envwrap_complete_names() {
     \return 0
 }
 
-
+# Directories inside $1 (the dispatcher passes the active env, or its
+# site-packages) that start with the word typed.
 __envwrap_complete_subdirs() {
-    local __envwrap_base="${VIRTUAL_ENV-}" __envwrap_d
-    if [[ ${COMP_WORDS[0]-} == cdsitepackages ]]; then
-        for __envwrap_base in "${VIRTUAL_ENV-}"/lib/python*/site-packages; do break; done
-    fi
-    COMPREPLY=()
-    [[ -d $__envwrap_base ]] || \return 0
-    for __envwrap_d in "$__envwrap_base/${COMP_WORDS[COMP_CWORD]-}"*/; do
-        [[ ! -d $__envwrap_d ]] || COMPREPLY+=("${__envwrap_d:${#__envwrap_base}+1:-1}")
+    local __envwrap_d
+    [[ -d ${1-} ]] || \return 0
+    for __envwrap_d in "$1/${COMP_WORDS[COMP_CWORD]-}"*/; do
+        [[ ! -d $__envwrap_d ]] || COMPREPLY+=("${__envwrap_d:${#1}+1:-1}")
     done
     \builtin compopt -o filenames -o nospace 2>/dev/null
     \return 0
@@ -512,15 +469,12 @@ __envwrap_options() {
 
 # BEGIN generated: completion
 # (made by `make shells` from envwrap/cli/table.py; edit the table, not this)
-# envwrap VERB NAME: the public verbs (envwrap --help), then names where the verb
-# takes one (first argument; every argument for rm and upgrade).
+# envwrap VERB: the public verbs (envwrap --help).
 __envwrap_verbs=(init demo ls path show run shell which vars gc new rm cp mv adopt export import project kernel sitepackages add-path toggle-global wipe repair upgrade pythons doctor config allow seed)
-__envwrap_name_verbs=(path show run shell which vars rm cp mv export project sitepackages wipe repair upgrade)
-__envwrap_names_verbs=(rm upgrade)
 
 # TAB: a word that starts with '-' gets the command's options (those of VERB
 # after envwrap VERB; allvirtualenv's before its command only); any other word
-# the command's own completer.
+# what the command's completion kind offers (one arm per kind).
 __envwrap_complete() {
     local __envwrap_cur="${COMP_WORDS[COMP_CWORD]-}"
     local -a __envwrap_o=()
@@ -533,14 +487,15 @@ __envwrap_complete() {
         __envwrap_reply "$__envwrap_cur" "${__envwrap_o[@]}"
         \return 0
     fi
+    COMPREPLY=()
     case ${COMP_WORDS[0]-} in
         (workon|cpvirtualenv|showvirtualenv|lssitepackages|toggleglobalsitepackages|wipeenv|rmvirtualenv) __envwrap_complete_names ;;
-        (mkvirtualenv|mktmpenv|mkproject) __envwrap_complete_python ;;
-        (cdsitepackages|cdvirtualenv) __envwrap_complete_subdirs ;;
-        (setvirtualenvproject) __envwrap_complete_name_then_files ;;
-        (mvvirtualenv) __envwrap_complete_first_name ;;
-        (envwrap) __envwrap_complete_envwrap ;;
-        (*) COMPREPLY=() ;;
+        (mkvirtualenv|mktmpenv|mkproject) [[ ${COMP_WORDS[COMP_CWORD-1]-} != -p && ${COMP_WORDS[COMP_CWORD-1]-} != --python ]] || __envwrap_complete_python ;;
+        (cdsitepackages) __envwrap_complete_subdirs "${VIRTUAL_ENV-}"/lib/python*/site-packages ;;
+        (setvirtualenvproject|mvvirtualenv) (( COMP_CWORD == 1 )) && __envwrap_complete_names ;;
+        (cdvirtualenv) __envwrap_complete_subdirs "${VIRTUAL_ENV-}" ;;
+        (envwrap) case $COMP_CWORD:${COMP_WORDS[1]-} in (1:*) __envwrap_reply "${COMP_WORDS[1]-}" "${__envwrap_verbs[@]}" ;; (2:path|2:show|2:run|2:shell|2:which|2:vars|2:cp|2:mv|2:export|2:project|2:sitepackages|2:wipe|2:repair|*:rm|*:upgrade) __envwrap_complete_names ;; esac ;;
+        (*) : ;;
     esac
 }
 \builtin complete -F __envwrap_complete workon cpvirtualenv cdsitepackages showvirtualenv lssitepackages toggleglobalsitepackages wipeenv mvvirtualenv rmvirtualenv cdvirtualenv envwrap

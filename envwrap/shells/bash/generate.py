@@ -75,17 +75,6 @@ def commands(gen) -> str:
     return "\n".join(lines)
 
 
-# TAB completion kind -> the completion function of envwrap.{bash,zsh}.
-COMPLETERS = {
-    t.NAMES: "__envwrap_complete_names",
-    t.FIRST_NAME: "__envwrap_complete_first_name",
-    t.NAME_THEN_FILES: "__envwrap_complete_name_then_files",
-    t.SUBDIRS: "__envwrap_complete_subdirs",
-    t.SITE_SUBDIRS: "__envwrap_complete_subdirs",
-    t.VERBS: "__envwrap_complete_envwrap",
-    t.PYTHON: "__envwrap_complete_python",
-}
-
 # Commands whose other arguments fall back to the shell's file names (bash's
 # -o default, zsh's _default): a name then a directory, no table completer, and
 # anywhere but after -p for the commands that take -p.
@@ -93,31 +82,58 @@ DEFAULT = (t.NAME_THEN_FILES, t.NOTHING, t.COMMAND, t.PYTHON)
 
 
 def verb_lists(gen) -> list[str]:
-    return [
-        f"__envwrap_verbs=({' '.join(t.PUBLIC_VERBS)})",
-        f"__envwrap_name_verbs=({' '.join(gen.name_verbs())})",
-        f"__envwrap_names_verbs=({' '.join(gen.names_verbs())})",
-    ]
+    return [f"__envwrap_verbs=({' '.join(t.PUBLIC_VERBS)})"]
 
 
-def _dispatch() -> list[tuple[str, list[str]]]:
-    """(completion function, its commands), one per function."""
-    out: dict[str, list[str]] = {}
+def kinds(gen, shell: str) -> dict[str, str]:
+    """TAB completion kind -> what the dispatcher runs for a word that is no
+    option, one small template per kind (COMMAND and NOTHING: the shell's
+    default). bash counts the words from 0 (COMP_CWORD, COMP_WORDS), zsh from 1
+    (CURRENT, words: the command is words[1])."""
+    zsh = shell == "zsh"
+    first = "(( CURRENT == 2 ))" if zsh else "(( COMP_CWORD == 1 ))"
+    prev = "${words[CURRENT-1]-}" if zsh else "${COMP_WORDS[COMP_CWORD-1]-}"
+    at, verb = ("$CURRENT", "${words[2]-}") if zsh else ("$COMP_CWORD", "${COMP_WORDS[1]-}")
+    one = 3 if zsh else 2  # the position of envwrap VERB's first argument
+    # envwrap VERB NAME: the verbs, then names where the verb takes one (first
+    # argument; every argument for the verbs that take several names).
+    every = gen.names_verbs()
+    takes = "|".join([f"{one}:{v}" for v in gen.name_verbs() if v not in every] + [f"*:{v}" for v in every])
+    site = '"${VIRTUAL_ENV-}"/lib/python*/site-packages'
+    if zsh:
+        return {
+            t.NAMES: "__envwrap_complete_names",
+            t.FIRST_NAME: f"{first} && __envwrap_complete_names",
+            t.NAME_THEN_FILES: f"if {first}; then __envwrap_complete_names; else _files; fi",
+            t.SUBDIRS: '__envwrap_complete_subdirs "${VIRTUAL_ENV-}"',
+            t.SITE_SUBDIRS: f"__envwrap_complete_subdirs {site}(N/)",
+            t.VERBS: f"case {at}:{verb} in (2:*) compadd -a __envwrap_verbs ;; ({takes}) __envwrap_complete_names ;;"
+                     " (*) \\return 1 ;; esac",
+            t.PYTHON: f"[[ {prev} == (-p|--python) ]] && __envwrap_complete_python || _default",
+        }
+    return {
+        t.NAMES: "__envwrap_complete_names",
+        t.FIRST_NAME: f"{first} && __envwrap_complete_names",
+        t.NAME_THEN_FILES: f"{first} && __envwrap_complete_names",  # then readline's file names
+        t.SUBDIRS: '__envwrap_complete_subdirs "${VIRTUAL_ENV-}"',
+        t.SITE_SUBDIRS: f"__envwrap_complete_subdirs {site}",
+        t.VERBS: f'case {at}:{verb} in (1:*) __envwrap_reply "{verb}" "${{__envwrap_verbs[@]}}" ;;'
+                 f" ({takes}) __envwrap_complete_names ;; esac",
+        t.PYTHON: f"[[ {prev} != -p && {prev} != --python ]] || __envwrap_complete_python",
+    }
+
+
+def dispatch_case(gen, shell: str, word: str, otherwise: str) -> list[str]:
+    """The dispatcher's case on the command ``word``: for a word that is no
+    option, what the command's completion kind runs, else ``otherwise``."""
+    arms: dict[str, list[str]] = {}
+    templates = kinds(gen, shell)
     for c in t.COMMANDS:
-        function = COMPLETERS.get(c.completes)
-        if function:  # COMMAND and NOTHING: the shell's default
-            out.setdefault(function, []).append(c.name)
-    return list(out.items())
-
-
-def dispatch_case(word: str, otherwise: str) -> list[str]:
-    """The dispatcher's case on the command ``word``: each command's completer
-    for a word that is no option, else ``otherwise``."""
+        if c.completes in templates:
+            arms.setdefault(templates[c.completes], []).append(c.name)
     lines = [f"    case {word} in"]
-    for function, names in _dispatch():
-        lines.append(f"        ({'|'.join(names)}) {function} ;;")
-    lines += [f"        (*) {otherwise} ;;", "    esac"]
-    return lines
+    lines += [f"        ({'|'.join(names)}) {arm} ;;" for arm, names in arms.items()]
+    return lines + [f"        (*) {otherwise} ;;", "    esac"]
 
 
 def options(gen) -> str:
@@ -141,13 +157,12 @@ def options(gen) -> str:
 
 def completion(gen) -> str:
     lines = [
-        "# envwrap VERB NAME: the public verbs (envwrap --help), then names where the verb",
-        "# takes one (first argument; every argument for rm and upgrade).",
+        "# envwrap VERB: the public verbs (envwrap --help).",
         *verb_lists(gen),
         "",
         "# TAB: a word that starts with '-' gets the command's options (those of VERB",
         "# after envwrap VERB; allvirtualenv's before its command only); any other word",
-        "# the command's own completer.",
+        "# what the command's completion kind offers (one arm per kind).",
         "__envwrap_complete() {",
         '    local __envwrap_cur="${COMP_WORDS[COMP_CWORD]-}"',
         "    local -a __envwrap_o=()",
@@ -160,7 +175,8 @@ def completion(gen) -> str:
         '        __envwrap_reply "$__envwrap_cur" "${__envwrap_o[@]}"',
         "        \\return 0",
         "    fi",
-        *dispatch_case("${COMP_WORDS[0]-}", "COMPREPLY=()"),
+        "    COMPREPLY=()",
+        *dispatch_case(gen, "bash", "${COMP_WORDS[0]-}", ":"),
         "}",
     ]
     plain = [c.name for c in t.COMMANDS if c.completes not in DEFAULT]

@@ -98,17 +98,13 @@ function __envwrap_source --description 'Source an envwrap hook file'
 end
 
 # The backend's answer for the WORKON_HOME used when the user sets none: the
-# directory, and where it comes from (config or default).
-function __envwrap_set_home --description "Keep the backend's WORKON_HOME, and export it unless the user set it"
+# directory, and where it comes from (config or default); at load, the
+# preamble's. Exported when it is in use, so that programs started from this
+# shell (editors) find the environments; never over one the user set.
+# ENVWRAP_EXPORTED_HOME marks the value as envwrap's own.
+function __envwrap_set_home --description "Keep the backend's WORKON_HOME, and export it unless the user set one"
     set -g __envwrap_home $argv[1]
     set -g __envwrap_home_src $argv[2]
-    __envwrap_export_home
-end
-
-# Export WORKON_HOME when it comes from the config file or the default, so that
-# programs started from this shell (editors) find the environments; never when
-# the user set it. ENVWRAP_EXPORTED_HOME marks the value as envwrap's own.
-function __envwrap_export_home --description 'Export the WORKON_HOME envwrap uses, unless the user set one'
     test -n "$__envwrap_home"; and test -z "$VIRTUALFISH_HOME"; or return 0
     test -z "$WORKON_HOME"; or test "$WORKON_HOME" = "$ENVWRAP_EXPORTED_HOME"; or return 0
     set -gx WORKON_HOME $__envwrap_home
@@ -139,7 +135,7 @@ function __envwrap_home_ok --description 'Check that WORKON_HOME can be listed'
     set -l h (__envwrap_workon_home | string collect)
     test -z "$h"; or test -d "$h"; or __envwrap_call ls >/dev/null
 end
-__envwrap_export_home
+__envwrap_set_home "$__envwrap_home" "$__envwrap_home_src"
 
 # Environment names, one per line: a glob, no Python, no new process. The names
 # are cut out of all the paths by one `string` call (fast with many envs).
@@ -381,15 +377,12 @@ function rmvirtualenv --description 'Remove environments'
     return $st
 end
 
-# `envwrap config KEY VALUE` (or --unset) may move WORKON_HOME: the backend then
-# prints code that brings this shell's WORKON_HOME up to date at once.
+# `envwrap config KEY VALUE` (or --unset KEY) may move WORKON_HOME or switch
+# auto-activation: it is the backend's plan, which brings this shell up to date
+# at once (read as __envwrap_run reads: 2>/dev/null holds).
 function envwrap --description 'The envwrap command, with the settings of this shell'
     if test "$argv[1]" = config; and set -q argv[3]
-        # (read -z at the end of a pipe, as __envwrap_run reads: 2>/dev/null holds)
-        __envwrap_call config --shell fish $argv[2..-1] | read -lz __envwrap_code
-        set -l __envwrap_st $pipestatus[1]
-        test "$__envwrap_st" -eq 0; or return $__envwrap_st
-        eval $__envwrap_code
+        __envwrap_run $argv; or return
         __envwrap_auto_setup
         return
     end

@@ -145,23 +145,19 @@ function global:__envwrap_cd {
 }
 
 # The backend's answer for the WORKON_HOME used when the user sets none: the
-# directory, and where it comes from (config or default).
+# directory, and where it comes from (config or default); at load, the
+# preamble's. Exported when it is in use, so that programs started from this
+# session (editors) find the environments; never over one the user set.
+# ENVWRAP_EXPORTED_HOME marks the value as envwrap's own.
 function global:__envwrap_set_home {
     param([string]$Path, [string]$Source)
+    Set-StrictMode -Off
     $global:__envwrap_home = $Path
     $global:__envwrap_home_src = $Source
-    __envwrap_export_home
-}
-
-# Export WORKON_HOME when it comes from the config file or the default, so that
-# programs started from this session (editors) find the environments; never
-# when the user set it. ENVWRAP_EXPORTED_HOME marks the value as envwrap's own.
-function global:__envwrap_export_home {
-    Set-StrictMode -Off
-    if ($global:__envwrap_home -and -not $env:VIRTUALFISH_HOME -and
+    if ($Path -and -not $env:VIRTUALFISH_HOME -and
         (-not $env:WORKON_HOME -or $env:WORKON_HOME -ceq $env:ENVWRAP_EXPORTED_HOME)) {
-        $env:WORKON_HOME = $global:__envwrap_home
-        $env:ENVWRAP_EXPORTED_HOME = $global:__envwrap_home
+        $env:WORKON_HOME = $Path
+        $env:ENVWRAP_EXPORTED_HOME = $Path
     }
 }
 
@@ -197,7 +193,7 @@ function global:__envwrap_home_ok {
     __envwrap_call ls | Out-Null
     return ($LASTEXITCODE -eq 0)
 }
-__envwrap_export_home
+__envwrap_set_home $global:__envwrap_home $global:__envwrap_home_src
 
 # Environment names, sorted: a directory listing, no Python (none when
 # WORKON_HOME is unset, missing or unreadable).
@@ -501,11 +497,9 @@ function global:envwrap {
     Set-StrictMode -Off
     $verb = [string]$args[0]
     if ($verb -ceq 'config' -and $args.Count -gt 2) {
-        $rest = $args[1..($args.Count - 1)]
-        $code = @(__envwrap_call config --shell powershell @rest) -join "`n"
-        if ($LASTEXITCODE -eq 0) {
-            Invoke-Expression ($code + "`n__envwrap_auto_setup")  # auto_activate may have changed
-        }
+        # the backend's plan: this shell's WORKON_HOME and auto-activation at once
+        __envwrap_run @args
+        if ($LASTEXITCODE -eq 0) { __envwrap_auto_setup }
         return
     }
     __envwrap_call @args

@@ -67,20 +67,16 @@ __envwrap_source() {
 }
 
 # The backend's answer for the WORKON_HOME used when the user sets none: $1 the
-# directory, $2 where it comes from (config or default).
+# directory, $2 where it comes from (config or default); at load, the
+# preamble's. Exported when it is in use, so that programs started from this
+# shell (editors) find the environments; never over one the user set.
+# ENVWRAP_EXPORTED_HOME marks the value as envwrap's own.
 __envwrap_set_home() {
-    typeset -g __envwrap_home="$1" __envwrap_home_src="$2"
-    __envwrap_export_home
-}
-
-# Export WORKON_HOME when it comes from the config file or the default, so that
-# programs started from this shell (editors) find the environments; never when
-# the user set it. ENVWRAP_EXPORTED_HOME marks the value as envwrap's own.
-__envwrap_export_home() {
     \builtin emulate -L zsh
-    if [[ -n ${__envwrap_home-} && -z ${VIRTUALFISH_HOME-} &&
+    typeset -g __envwrap_home="$1" __envwrap_home_src="$2"
+    if [[ -n $1 && -z ${VIRTUALFISH_HOME-} &&
         ( -z ${WORKON_HOME-} || $WORKON_HOME == "${ENVWRAP_EXPORTED_HOME-}" ) ]]; then
-        \builtin export WORKON_HOME="$__envwrap_home" ENVWRAP_EXPORTED_HOME="$__envwrap_home"
+        \builtin export WORKON_HOME="$1" ENVWRAP_EXPORTED_HOME="$1"
     fi
 }
 
@@ -116,7 +112,7 @@ __envwrap_home_ok() {
     __envwrap_workon_home
     [[ -z $__envwrap_h || -d $__envwrap_h ]] || __envwrap_call ls >/dev/null
 }
-__envwrap_export_home
+__envwrap_set_home "${__envwrap_home-}" "${__envwrap_home_src-}"
 
 # Environment names, one per line (lsvirtualenv -b, workon with no name).
 __envwrap_list() {
@@ -226,24 +222,14 @@ workon() {
     __envwrap_run workon "$@"
 }
 
-# `envwrap config KEY VALUE` (or --unset) may move WORKON_HOME: the backend then
-# prints code that brings this shell's WORKON_HOME up to date at once.
+# `envwrap config KEY VALUE` (or --unset KEY) may move WORKON_HOME or switch
+# auto-activation: it is the backend's plan, which brings this shell up to date
+# at once. `envwrap allow` (or --revoke): auto-activation looks again. Every
+# other verb's output streams as it comes.
 envwrap() {
-    if [[ ${1-} == config ]] && (( $# > 2 )); then
-        \builtin emulate -L zsh
-        local __envwrap_code
-        \builtin shift
-        __envwrap_code="$(__envwrap_call config --shell zsh "$@")" || \return $?
-        \builtin eval "$__envwrap_code"
-        __envwrap_auto_setup
-        \return
-    fi
-    if [[ ${1-} == allow ]]; then  # allowed or revoked: auto-activation looks again
-        __envwrap_call "$@" || \return $?
-        typeset -g __envwrap_auto_bad='' __envwrap_auto_told='' __envwrap_auto_pwd=''
-        \return 0
-    fi
-    __envwrap_call "$@"
+    [[ ${1-} != config || $# -lt 3 ]] || { __envwrap_run "$@" && __envwrap_auto_setup; \return; }
+    __envwrap_call "$@" || \return
+    [[ ${1-} != allow ]] || typeset -g __envwrap_auto_bad='' __envwrap_auto_told='' __envwrap_auto_pwd=''
 }
 
 # rmvirtualenv NAME...: a shell left in a directory the removal took (it was in
@@ -325,50 +311,18 @@ __envwrap_scan() {
     __envwrap_found=( ${${__envwrap_found:h:t}:#.*} )
 }
 
-# mvvirtualenv OLD NEW: only OLD is an existing name.
-__envwrap_complete_first_name() {
-    (( CURRENT == 2 )) && __envwrap_complete_names
-}
-
-# setvirtualenvproject ENV DIR: a name first, then file names (bash: readline's,
-# for a command registered with -o default, where this offers nothing).
-__envwrap_complete_name_then_files() {
-    if (( CURRENT != 2 )); then
-        _files
-        \return
-    fi
-    __envwrap_complete_first_name
-}
-
-# mkvirtualenv, mktmpenv, mkproject: after -p or --python, the Python versions
-# the backend last found (WORKON_HOME/.envwrap/pythons, one a line; read here,
-# no process). Elsewhere (zsh: also when none matches) the shell's own
-# completion (bash: readline's, for commands registered with -o default).
+# mkvirtualenv, mktmpenv, mkproject after -p or --python (the dispatcher looks
+# at the word before): the Python versions the backend last found
+# (WORKON_HOME/.envwrap/pythons, one a line; read here, no process). Elsewhere,
+# and in zsh when none matches, the shell's own completion (bash: readline's,
+# for commands registered with -o default).
 __envwrap_complete_python() {
     \builtin emulate -L zsh
-    local __envwrap_h __envwrap_v=() __envwrap_p=${words[CURRENT-1]-}
-    if [[ $__envwrap_p == -p || $__envwrap_p == --python ]]; then
-        __envwrap_workon_home
-        [[ -z $__envwrap_h || ! -f $__envwrap_h/.envwrap/pythons ]] ||
-            __envwrap_v=( ${(f)"$(<$__envwrap_h/.envwrap/pythons)"} )  # (no process: zsh reads it)
-        compadd -a __envwrap_v && \return 0
-    fi
-    _default
-}
-
-# envwrap VERB NAME: the verbs, then names (the lists are in the generated
-# completion block).
-__envwrap_complete_envwrap() {
-    \builtin emulate -L zsh
-    local __envwrap_i=$(( CURRENT - 1 )) __envwrap_verb=" ${words[2]-} "
-    if (( __envwrap_i == 1 )); then
-        compadd -a __envwrap_verbs
-    elif [[ " ${__envwrap_names_verbs[*]} " == *"$__envwrap_verb"* ]] ||
-        { (( __envwrap_i == 2 )) && [[ " ${__envwrap_name_verbs[*]} " == *"$__envwrap_verb"* ]]; }; then
-        __envwrap_complete_names
-    else
-        \return 1
-    fi
+    local __envwrap_h __envwrap_v=()
+    __envwrap_workon_home
+    [[ -z $__envwrap_h || ! -f $__envwrap_h/.envwrap/pythons ]] ||
+        __envwrap_v=( ${(f)"$(<$__envwrap_h/.envwrap/pythons)"} )  # (no process: zsh reads it)
+    compadd -a __envwrap_v
 }
 # END generated: complete
 
@@ -379,17 +333,11 @@ __envwrap_complete_names() {
 }
 
 
-
+# Directories inside $1 (the dispatcher passes the active env, or its
+# site-packages).
 __envwrap_complete_subdirs() {
     \builtin emulate -L zsh
-    local -a __envwrap_base
-    if [[ $service == cdsitepackages ]]; then
-        __envwrap_base=( "${VIRTUAL_ENV-}"/lib/python*/site-packages(N/) )
-    else
-        __envwrap_base=( "${VIRTUAL_ENV-}"(N/) )
-    fi
-    (( ${#__envwrap_base} )) || \return 1
-    _path_files -/ -W "$__envwrap_base[1]"
+    [[ -d ${1-} ]] && _path_files -/ -W "$1"
 }
 
 
@@ -454,16 +402,13 @@ __envwrap_options() {
 
 # BEGIN generated: completion
 # (made by `make shells` from envwrap/cli/table.py; edit the table, not this)
-# envwrap VERB NAME: the public verbs (envwrap --help), then names where the verb
-# takes one (first argument; every argument for rm and upgrade).
-typeset -ga __envwrap_verbs __envwrap_name_verbs __envwrap_names_verbs
+# envwrap VERB: the public verbs (envwrap --help).
+typeset -ga __envwrap_verbs
 __envwrap_verbs=(init demo ls path show run shell which vars gc new rm cp mv adopt export import project kernel sitepackages add-path toggle-global wipe repair upgrade pythons doctor config allow seed)
-__envwrap_name_verbs=(path show run shell which vars rm cp mv export project sitepackages wipe repair upgrade)
-__envwrap_names_verbs=(rm upgrade)
 
 # TAB: a word that starts with '-' gets the command's options (those of VERB
 # after envwrap VERB; allvirtualenv's before its command only); any other word
-# the command's own completer.
+# what the command's completion kind offers (one arm per kind).
 __envwrap_complete() {
     \builtin emulate -L zsh
     local -a __envwrap_o
@@ -478,11 +423,12 @@ __envwrap_complete() {
     fi
     case ${words[1]-} in
         (workon|cpvirtualenv|showvirtualenv|lssitepackages|toggleglobalsitepackages|wipeenv|rmvirtualenv) __envwrap_complete_names ;;
-        (mkvirtualenv|mktmpenv|mkproject) __envwrap_complete_python ;;
-        (cdsitepackages|cdvirtualenv) __envwrap_complete_subdirs ;;
-        (setvirtualenvproject) __envwrap_complete_name_then_files ;;
-        (mvvirtualenv) __envwrap_complete_first_name ;;
-        (envwrap) __envwrap_complete_envwrap ;;
+        (mkvirtualenv|mktmpenv|mkproject) [[ ${words[CURRENT-1]-} == (-p|--python) ]] && __envwrap_complete_python || _default ;;
+        (cdsitepackages) __envwrap_complete_subdirs "${VIRTUAL_ENV-}"/lib/python*/site-packages(N/) ;;
+        (setvirtualenvproject) if (( CURRENT == 2 )); then __envwrap_complete_names; else _files; fi ;;
+        (mvvirtualenv) (( CURRENT == 2 )) && __envwrap_complete_names ;;
+        (cdvirtualenv) __envwrap_complete_subdirs "${VIRTUAL_ENV-}" ;;
+        (envwrap) case $CURRENT:${words[2]-} in (2:*) compadd -a __envwrap_verbs ;; (3:path|3:show|3:run|3:shell|3:which|3:vars|3:cp|3:mv|3:export|3:project|3:sitepackages|3:wipe|3:repair|*:rm|*:upgrade) __envwrap_complete_names ;; (*) \return 1 ;; esac ;;
         (*) _default ;;
     esac
 }

@@ -17,14 +17,13 @@ COPIES = {"activate.sh": "bash/activate.sh"}
 
 def completion(gen) -> str:
     lines = [
-        "# envwrap VERB NAME: the public verbs (envwrap --help), then names where the verb",
-        "# takes one (first argument; every argument for rm and upgrade).",
-        "typeset -ga __envwrap_verbs __envwrap_name_verbs __envwrap_names_verbs",
+        "# envwrap VERB: the public verbs (envwrap --help).",
+        "typeset -ga __envwrap_verbs",
         *bash.verb_lists(gen),
         "",
         "# TAB: a word that starts with '-' gets the command's options (those of VERB",
         "# after envwrap VERB; allvirtualenv's before its command only); any other word",
-        "# the command's own completer.",
+        "# what the command's completion kind offers (one arm per kind).",
         "__envwrap_complete() {",
         "    \\builtin emulate -L zsh",
         "    local -a __envwrap_o",
@@ -37,7 +36,7 @@ def completion(gen) -> str:
         "        compadd -a __envwrap_o",
         "        \\return",
         "    fi",
-        *bash.dispatch_case("${words[1]-}", "_default"),
+        *bash.dispatch_case(gen, "zsh", "${words[1]-}", "_default"),
         "}",
         "",
         "__envwrap_compdef() {",
