@@ -78,10 +78,10 @@ def connect(shell, args: list[str]):
     if not env:
         raise UserError("vf connect: no environment is active (vf connect NAME, or vf activate NAME first)")
     plan = activate(shell, [opts.name]) if opts.name else Plan()
-    if os.path.isdir(".venv") and not os.path.islink(".venv"):
-        raise UserError("vf connect: .venv here is a directory; nothing written")
     if os.path.islink(".venv"):  # never written through: it may lead anywhere
         raise UserError("vf connect: .venv here is a symbolic link; nothing written")
+    if os.path.isdir(".venv"):
+        raise UserError("vf connect: .venv here is a directory; nothing written")
     try:
         fd = os.open(".venv", os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0), 0o666)
         with open(fd, "w", encoding="utf-8") as f:

@@ -94,13 +94,18 @@ def distributions(env: str) -> list[tuple[str, str, dict | None]]:
     return [(n, v, d if isinstance(d, dict) else None) for n, v, d in json.loads(proc.stdout)]
 
 
+def env_cfg(layout) -> dict[str, str]:
+    """The env's pyvenv.cfg, or one line saying why it cannot be read."""
+    try:
+        return read_cfg(layout.cfg)
+    except (OSError, UnicodeError) as exc:
+        raise UserError(f"cannot read {layout.cfg}: {getattr(exc, 'strerror', None) or exc}") from None
+
+
 def build(name: str, env: str, lister=None) -> dict:
     """The manifest of environment ``name`` at ``env``, as a dict."""
     layout = Layout.of(env)
-    try:
-        cfg = read_cfg(layout.cfg)
-    except (OSError, UnicodeError) as exc:
-        raise UserError(f"cannot read {layout.cfg}: {getattr(exc, 'strerror', None) or exc}") from None
+    cfg = env_cfg(layout)
     project = registry.project_of(env)
     data: dict = {"format": FORMAT, "name": name}
     version = pyvenv.cfg_version(cfg)

@@ -141,14 +141,11 @@ def entry(name: str, version: str, direct) -> dict | None:
 
 def build(name: str, env: str, lister=None, resolver=None) -> dict:
     """The lock file of environment ``name`` at ``env``, as a dict."""
-    from envwrap.core.layout import Layout, read_cfg
+    from envwrap.core.layout import Layout
     from envwrap.env import manifest, pyvenv
 
     layout = Layout.of(env)
-    try:
-        cfg = read_cfg(layout.cfg)
-    except (OSError, UnicodeError) as exc:
-        raise UserError(f"cannot read {layout.cfg}: {getattr(exc, 'strerror', None) or exc}") from None
+    cfg = manifest.env_cfg(layout)
     version = pyvenv.cfg_version(cfg)
     packages, pins = [], []
     for dist, ver, direct in (lister or manifest.distributions)(env):
